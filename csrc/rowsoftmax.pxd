@@ -1,0 +1,33 @@
+# Row softmax kernels (C, vectorisable) and exp, dispatched over float/double.
+from cython cimport floating
+
+cdef extern from "rowsoftmax.h" nogil:
+    float fastnn_expf(float x)
+    double fastnn_exp(double x)
+    void fastnn_softmax_row_f32(const float* x, float* out, Py_ssize_t C, float scale, const float* mask, int log_output)
+    void fastnn_softmax_row_f64(const double* x, double* out, Py_ssize_t C, double scale, const double* mask, int log_output)
+    void fastnn_softmax_row_backward_f32(const float* y, const float* g, float* gx, Py_ssize_t C, float scale, int log_output)
+    void fastnn_softmax_row_backward_f64(const double* y, const double* g, double* gx, Py_ssize_t C, double scale, int log_output)
+
+
+cdef inline floating fexp(floating v) noexcept nogil:
+    if floating is float:
+        return fastnn_expf(v)
+    else:
+        return fastnn_exp(v)
+
+
+cdef inline void softmax_row(const floating* x, floating* out, Py_ssize_t C, double scale,
+                             const floating* mask, bint log_output) noexcept nogil:
+    if floating is float:
+        fastnn_softmax_row_f32(x, out, C, <float>scale, mask, log_output)
+    else:
+        fastnn_softmax_row_f64(x, out, C, scale, mask, log_output)
+
+
+cdef inline void softmax_row_backward(const floating* y, const floating* g, floating* gx,
+                                      Py_ssize_t C, double scale, bint log_output) noexcept nogil:
+    if floating is float:
+        fastnn_softmax_row_backward_f32(y, g, gx, C, <float>scale, log_output)
+    else:
+        fastnn_softmax_row_backward_f64(y, g, gx, C, scale, log_output)

@@ -1,0 +1,207 @@
+# Fused row-wise softmax / log-softmax and cross-entropy, forward and backward.
+#
+# Rows are independent, so OpenMP splits them across threads. Scale and mask are
+# applied while the row is in cache: z = scale * x + mask, softmax over z.
+# The row loops themselves live in rowsoftmax_impl.h (C, vectorisable).
+from cython.parallel cimport prange
+from cython cimport floating
+import numpy as np
+from parallel cimport threads_for
+
+from rowsoftmax cimport softmax_row, softmax_row_backward, fexp
+
+include "checks.pxi"
+
+# Below this many elements a loop stays on one thread (parallel start-up costs more).
+cdef Py_ssize_t MIN_WORK = 16384
+
+
+def softmax_forward(x, scale=1.0, mask=None, log=False):
+    """Row-wise softmax (or log-softmax) of scale * x + mask over the last axis.
+
+    x: (R, C) float32/float64, C-contiguous. mask: None, a float (M, C) array added
+    to the scaled logits, or a bool (M, C) array where True keeps a position and False
+    masks it out; R must be a multiple of M and row r uses mask row r % M.
+    Returns a new (R, C) array of x's dtype.
+    """
+    check_float(x, "x", 2)
+    cdef double s = float(scale)
+    mask_arr = _prepare_mask(mask, x)
+    out = np.empty_like(x)
+    if x.shape[0] == 0 or x.shape[1] == 0:
+        return out
+    if x.dtype == np.float32:
+        _softmax_rows[float](x, out, s, mask_arr, bool(log))
+    else:
+        _softmax_rows[double](x, out, s, mask_arr, bool(log))
+    return out
+
+
+def softmax_backward(out, grad, scale=1.0, log=False):
+    """Gradient of softmax_forward with respect to x, given its output and the output gradient.
+
+    softmax:     dx = scale * y * (g - sum(g * y))
+    log-softmax: dx = scale * (g - exp(y) * sum(g))
+    """
+    check_float(out, "out", 2)
+    check_like(grad, "grad", out, "out")
+    cdef double s = float(scale)
+    gx = np.empty_like(out)
+    if out.shape[0] == 0 or out.shape[1] == 0:
+        return gx
+    if out.dtype == np.float32:
+        _softmax_backward_rows[float](out, grad, gx, s, bool(log))
+    else:
+        _softmax_backward_rows[double](out, grad, gx, s, bool(log))
+    return gx
+
+
+def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, label_smoothing=0.0):
+    """Per-row cross-entropy of class-index targets, and the log-probabilities backward needs.
+
+    logits: (R, C) float; target: (R,) int64 in [0, C) or == ignore_index; weight: None or (C,).
+    Row loss = (1 - eps) * w[t] * -logp[t] + eps / C * sum_c w[c] * -logp[c]; ignored rows give 0.
+    Returns (loss (R,), log_probs (R, C)).
+    """
+    check_float(logits, "logits", 2)
+    cdef Py_ssize_t R = logits.shape[0], C = logits.shape[1]
+    check_index(target, "target", R, C, ignore_index)
+    w = _prepare_weight(weight, logits)
+    eps = _check_smoothing(label_smoothing)
+    logp = np.empty_like(logits)
+    loss = np.zeros(R, dtype=logits.dtype)
+    if R == 0 or C == 0:
+        return loss, logp
+    if logits.dtype == np.float32:
+        _ce_forward[float](logits, target, w, int(ignore_index), eps, logp, loss)
+    else:
+        _ce_forward[double](logits, target, w, int(ignore_index), eps, logp, loss)
+    return loss, logp
+
+
+def cross_entropy_backward(log_probs, target, grad_loss, weight=None, ignore_index=-100, label_smoothing=0.0):
+    """Gradient of cross_entropy_forward's per-row loss with respect to the logits.
+
+    grad_loss: (R,) gradient of each row's loss. Returns (R, C).
+    """
+    check_float(log_probs, "log_probs", 2)
+    cdef Py_ssize_t R = log_probs.shape[0], C = log_probs.shape[1]
+    check_index(target, "target", R, C, ignore_index)
+    check_same_dtype(grad_loss, "grad_loss", log_probs, "log_probs", 1)
+    if grad_loss.shape[0] != R:
+        raise ValueError(f"grad_loss must have shape ({R},), got {grad_loss.shape}")
+    w = _prepare_weight(weight, log_probs)
+    eps = _check_smoothing(label_smoothing)
+    gx = np.empty_like(log_probs)
+    if R == 0 or C == 0:
+        return gx
+    if log_probs.dtype == np.float32:
+        _ce_backward[float](log_probs, target, grad_loss, w, int(ignore_index), eps, gx)
+    else:
+        _ce_backward[double](log_probs, target, grad_loss, w, int(ignore_index), eps, gx)
+    return gx
+
+
+# ----------------------------------------------------------------------------- checks
+
+cdef object _prepare_mask(object mask, object x):
+    """Turn mask into a C-contiguous additive float mask of x's dtype (or None)."""
+    if mask is None:
+        return None
+    if not isinstance(mask, np.ndarray):
+        raise TypeError(f"mask must be a numpy.ndarray or None, got {type(mask).__name__}")
+    if mask.ndim != 2 or mask.shape[1] != x.shape[1] or mask.shape[0] == 0 or x.shape[0] % mask.shape[0] != 0:
+        raise ValueError(f"mask must have shape (M, {x.shape[1]}) with M dividing {x.shape[0]}, got {mask.shape}")
+    if mask.dtype == np.bool_:
+        return np.where(mask, x.dtype.type(0), x.dtype.type(-np.inf))
+    if mask.dtype != x.dtype:
+        raise TypeError(f"mask must be bool or have the dtype of x ({x.dtype}), got {mask.dtype}")
+    return np.ascontiguousarray(mask)
+
+
+cdef object _prepare_weight(object weight, object logits):
+    C = logits.shape[1]
+    if weight is None:
+        return np.ones(C, dtype=logits.dtype)
+    check_same_dtype(weight, "weight", logits, "logits", 1)
+    if weight.shape[0] != C:
+        raise ValueError(f"weight must have shape ({C},), got {weight.shape}")
+    return weight
+
+
+cdef double _check_smoothing(object label_smoothing) except -1:
+    eps = float(label_smoothing)
+    if not 0.0 <= eps <= 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
+    return eps
+
+
+# ----------------------------------------------------------------------------- loops
+
+cdef void _softmax_rows(floating[:, ::1] x, floating[:, ::1] out, double scale,
+                        object mask_arr, bint log_output):
+    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r, M = 1
+    cdef floating[:, ::1] mask
+    cdef bint has_mask = mask_arr is not None
+    if has_mask:
+        mask = mask_arr
+        M = mask.shape[0]
+    else:
+        mask = x[:1]  # unused; keeps the view initialised
+    cdef int nt = threads_for(R * C, MIN_WORK)
+    with nogil:
+        for r in prange(R, num_threads=nt, schedule="static"):
+            softmax_row(&x[r, 0], &out[r, 0], C, scale,
+                        &mask[r % M, 0] if has_mask else NULL, log_output)
+
+
+cdef void _softmax_backward_rows(floating[:, ::1] y, floating[:, ::1] g, floating[:, ::1] gx,
+                                 double scale, bint log_output):
+    cdef Py_ssize_t R = y.shape[0], C = y.shape[1], r
+    cdef int nt = threads_for(R * C, MIN_WORK)
+    with nogil:
+        for r in prange(R, num_threads=nt, schedule="static"):
+            softmax_row_backward(&y[r, 0], &g[r, 0], &gx[r, 0], C, scale, log_output)
+
+
+cdef void _ce_forward(floating[:, ::1] x, long long[::1] t, floating[::1] w, long long ignore,
+                      double eps, floating[:, ::1] logp, floating[::1] loss):
+    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r, c
+    cdef double smooth, nll
+    cdef int nt = threads_for(R * C, MIN_WORK)
+    with nogil:
+        for r in prange(R, num_threads=nt, schedule="static"):
+            softmax_row(&x[r, 0], &logp[r, 0], C, 1.0, NULL, True)
+            if t[r] == ignore:
+                loss[r] = 0
+                continue
+            nll = -w[t[r]] * logp[r, t[r]]
+            smooth = 0
+            if eps != 0:
+                for c in range(C):
+                    smooth = smooth - w[c] * logp[r, c]
+                smooth = smooth / C
+            loss[r] = <floating>((1.0 - eps) * nll + eps * smooth)
+
+
+cdef void _ce_backward(floating[:, ::1] logp, long long[::1] t, floating[::1] g, floating[::1] w,
+                       long long ignore, double eps, floating[:, ::1] gx):
+    cdef Py_ssize_t R = logp.shape[0], C = logp.shape[1], r, c
+    cdef double wsum = 0, p, a, b, wt
+    for c in range(C):
+        wsum += w[c]
+    cdef int nt = threads_for(R * C, MIN_WORK)
+    with nogil:
+        for r in prange(R, num_threads=nt, schedule="static"):
+            if t[r] == ignore:
+                for c in range(C):
+                    gx[r, c] = 0
+                continue
+            # d loss / d x = (1-eps) w_t (p - e_t) + eps/C (wsum p - w)
+            wt = w[t[r]]
+            a = g[r] * ((1.0 - eps) * wt + eps * wsum / C)
+            b = g[r] * eps / C
+            for c in range(C):
+                p = fexp(logp[r, c])
+                gx[r, c] = <floating>(a * p - b * w[c])
+            gx[r, t[r]] = <floating>(gx[r, t[r]] - g[r] * (1.0 - eps) * wt)

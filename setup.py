@@ -1,0 +1,94 @@
+"""Build: cythonize csrc/*.pyx into fastnn.kernels._<family>.
+
+OpenMP is used when the compiler can build and link an OpenMP program, and
+skipped otherwise (or when FASTNN_NO_OPENMP=1). No -march=native and no
+-ffast-math: wheels must run on any x86-64 and give IEEE results.
+FASTNN_KERNELS=conv,rnn builds only the named families (a developer's shortcut).
+"""
+import os
+import sys
+import glob
+import tempfile
+
+from setuptools import setup, Extension
+from setuptools.command.build_ext import build_ext
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _families():
+    sources = sorted(glob.glob(os.path.join("csrc", "*.pyx")))
+    only = os.environ.get("FASTNN_KERNELS")
+    if only:
+        wanted = {name.strip() for name in only.split(",") if name.strip()}
+        sources = [s for s in sources if os.path.splitext(os.path.basename(s))[0] in wanted]
+    return sources
+
+
+def _openmp_flags(compiler):
+    """Return (compile_args, link_args) for OpenMP, or ([], []) when it does not work."""
+    if os.environ.get("FASTNN_NO_OPENMP", "") not in ("", "0"):
+        return [], []
+    if sys.platform == "win32":
+        candidates = [(["/openmp"], [])]
+    elif sys.platform == "darwin":
+        candidates = [(["-Xpreprocessor", "-fopenmp"], ["-lomp"]), (["-fopenmp"], ["-fopenmp"])]
+    else:
+        candidates = [(["-fopenmp"], ["-fopenmp"])]
+    program = "#include <omp.h>\nint main(void){int n=0;\n#pragma omp parallel reduction(+:n)\nn+=1;\nreturn n>0?0:1;}\n"
+    for cflags, lflags in candidates:
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(tmp, "omp_probe.c")
+            with open(src, "w") as f:
+                f.write(program)
+            try:
+                objects = compiler.compile([src], output_dir=tmp, extra_postargs=cflags)
+                compiler.link_executable(objects, "omp_probe", output_dir=tmp, extra_postargs=lflags)
+            except Exception:
+                continue
+        return cflags, lflags
+    return [], []
+
+
+class BuildExt(build_ext):
+    def build_extensions(self):
+        cflags, lflags = _openmp_flags(self.compiler)
+        openmp = bool(cflags)
+        print(f"fastnn: building with OpenMP {'on' if openmp else 'off'}")
+        # -fno-trapping-math lets the compiler vectorise loops with comparisons (clamps,
+        # selects); results stay IEEE, only FP-exception flags are not preserved.
+        extra = ["-O3", "-fno-trapping-math"] if self.compiler.compiler_type != "msvc" else ["/O2"]
+        for ext in self.extensions:
+            ext.extra_compile_args = extra + cflags
+            ext.extra_link_args = list(lflags)
+        # Record the build choice so fastnn.show_config() can report it.
+        target = os.path.join(self.build_lib if not self.inplace else HERE, "fastnn", "kernels", "_build_info.py")
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "w") as f:
+            f.write(f"OPENMP = {openmp!r}\nCOMPILE_ARGS = {extra + cflags!r}\n")
+        super().build_extensions()
+
+
+def _extensions():
+    from Cython.Build import cythonize
+
+    exts = []
+    for src in _families():
+        family = os.path.splitext(os.path.basename(src))[0]
+        exts.append(Extension(f"fastnn.kernels._{family}", [src], include_dirs=["csrc"],
+                              define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]))
+    return cythonize(
+        exts,
+        include_path=["csrc"],
+        language_level=3,
+        compiler_directives={
+            "boundscheck": False,
+            "wraparound": False,
+            "cdivision": True,
+            "initializedcheck": False,
+            "nonecheck": False,
+        },
+    )
+
+
+setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildExt})
