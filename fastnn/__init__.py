@@ -1,0 +1,46 @@
+"""fastnn: a NumPy-native deep-learning library with Cython kernels and PyTorch's API.
+
+    import fastnn as torch
+    import fastnn.nn as nn
+    import fastnn.nn.functional as F
+"""
+__version__ = "0.1.0"
+
+from .autograd import Tensor, Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
+from .autograd.dtypes import float32, float64, int64, bool_ as bool  # noqa: A001 (PyTorch's name)
+from .autograd.random import manual_seed, seed
+from .autograd.ops import (  # noqa: F401
+    add, sub, mul, div, neg, pow, matmul, mm, bmm, maximum, minimum, floor_divide, remainder,
+    exp, log, log1p, sqrt, rsqrt, abs, sin, cos, tanh, sigmoid, relu, clamp, clip, sign, floor, ceil,
+    round, isnan, isinf, isfinite, eq, ne, lt, le, gt, ge, logical_and, logical_or, logical_xor,
+    logical_not, equal, allclose, sum, mean, max, min, amax, amin, argmax, argmin, var, std, logsumexp,
+    prod, norm, all, any, count_nonzero, cumsum, reshape, flatten, permute, transpose, t, squeeze,
+    unsqueeze, cat, concat, concatenate, stack, chunk, split, unbind, flip, gather, index_select, where,
+    masked_fill, nonzero, softmax, log_softmax,
+)
+from .creation import (  # noqa: F401
+    tensor, as_tensor, from_numpy, zeros, ones, empty, full, zeros_like, ones_like, empty_like, full_like,
+    rand_like, randn_like, arange, linspace, eye, rand, randn, randint, randperm, normal, multinomial,
+)
+from .serialization import save, load
+from .config import set_num_threads, get_num_threads, show_config
+
+float = float32  # noqa: A001
+double = float64
+long = int64
+device = str
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(t):
+    return t.numel()
+
+
+def get_default_dtype():
+    return float32
+
+
+from . import autograd, nn, optim, utils, data  # noqa: E402,F401

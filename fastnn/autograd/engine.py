@@ -1,0 +1,76 @@
+"""Reverse-mode differentiation: walk the recorded graph once in topological order."""
+import numpy as np
+
+
+def _topological_order(root_ctx):
+    """Creators reachable from root_ctx, each after every creator that consumes its outputs."""
+    order = []
+    seen = set()
+    stack = [(root_ctx, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for p in node.parents:
+            ctx = getattr(p, "_ctx", None)
+            if ctx is not None and ctx not in seen:
+                stack.append((ctx, False))
+    order.reverse()
+    return order
+
+
+def _accumulate_leaf(t, g):
+    from .tensor import _wrap
+    if g.dtype != t._data.dtype:
+        g = g.astype(t._data.dtype)
+    if g.shape != t._data.shape:
+        g = np.broadcast_to(g, t._data.shape)
+    if t.grad is None:
+        # Own the array: optimizers and clip_grad_norm_ update .grad in place.
+        t.grad = _wrap(np.array(g, copy=True))
+    else:
+        t.grad = _wrap(t.grad._data + g)
+
+
+def run_backward(root, grad):
+    """Accumulate d(root)/d(leaf) * grad into .grad of every leaf that requires grad."""
+    if root._ctx is None:
+        if root.requires_grad:
+            _accumulate_leaf(root, grad)
+        return
+    pending = {root._ctx: {root._idx: grad}}
+    for node in _topological_order(root._ctx):
+        got = pending.pop(node, None)
+        if got is None:
+            continue
+        if node.outputs is None:
+            grads = (got[0],)
+        else:
+            grads = tuple(got[i] if i in got else np.zeros(shape, dtype)
+                          for i, (shape, dtype) in enumerate(node.outputs))
+        if getattr(node, "retained", None):
+            for i, t in node.retained:
+                if i in got:
+                    _accumulate_leaf(t, got[i])
+        in_grads = node.backward(node, *grads)
+        if type(in_grads) is not tuple:
+            in_grads = (in_grads,)
+        for p, need, g in zip(node.parents, node.needs_input_grad, in_grads):
+            if not need or g is None:
+                continue
+            ctx = p._ctx
+            if ctx is None:
+                _accumulate_leaf(p, g)
+                continue
+            slot = pending.get(ctx)
+            if slot is None:
+                pending[ctx] = {p._idx: g}
+            elif p._idx in slot:
+                slot[p._idx] = slot[p._idx] + g
+            else:
+                slot[p._idx] = g

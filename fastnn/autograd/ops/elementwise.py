@@ -1,0 +1,407 @@
+"""Differentiable elementwise functions and activations."""
+import numpy as np
+from scipy.special import erf as _erf
+
+from ..function import Function
+from ..tensor import _wrap
+from ._util import arr, float_result
+
+
+def _require_float(a, name):
+    if a.dtype.kind != "f":
+        raise TypeError(f"{name} expects a floating point tensor, got {a.dtype}")
+
+
+class Exp(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.saved_tensors[0]
+
+
+class Log(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g / ctx.saved_tensors[0]
+
+
+class Log1p(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log1p(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g / (1 + ctx.saved_tensors[0])
+
+
+class Sqrt(Function):
+    @staticmethod
+    def forward(ctx, a):
+        with np.errstate(invalid="ignore"):
+            out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g / (2 * ctx.saved_tensors[0])
+
+
+class Abs(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * np.sign(ctx.saved_tensors[0])
+
+
+class Sin(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * np.cos(ctx.saved_tensors[0])
+
+
+class Cos(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.cos(a)
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g * np.sin(ctx.saved_tensors[0])
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.saved_tensors[0]
+        return g * (1 - y * y)
+
+
+class Sigmoid(Function):
+    @staticmethod
+    def forward(ctx, a):
+        # exp(-|a|) never overflows; pick the stable branch per element
+        e = np.exp(-np.abs(a))
+        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        y = ctx.saved_tensors[0]
+        return g * y * (1 - y)
+
+
+class ReLU(Function):
+    @staticmethod
+    def forward(ctx, a):
+        out = np.maximum(a, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * (ctx.saved_tensors[0] > 0)
+
+
+class LeakyReLU(Function):
+    @staticmethod
+    def forward(ctx, a, slope):
+        ctx.save_for_backward(a)
+        ctx.slope = slope
+        return np.where(a > 0, a, a * slope)
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.saved_tensors[0]
+        return np.where(a > 0, g, g * ctx.slope), None
+
+
+class ELU(Function):
+    @staticmethod
+    def forward(ctx, a, alpha):
+        out = np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0)))
+        ctx.save_for_backward(a, out)
+        ctx.alpha = alpha
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        return np.where(a > 0, g, g * (out + ctx.alpha)), None
+
+
+class GELU(Function):
+    """x * Phi(x) (exact, with erf) or the tanh approximation."""
+    @staticmethod
+    def forward(ctx, a, approximate):
+        ctx.save_for_backward(a)
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            k = np.sqrt(2 / np.pi)
+            t = np.tanh(k * (a + 0.044715 * a ** 3))
+            return (0.5 * a * (1 + t)).astype(a.dtype, copy=False)
+        return (0.5 * a * (1 + _erf(a / np.sqrt(2)))).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.saved_tensors[0]
+        if ctx.approximate == "tanh":
+            k = np.sqrt(2 / np.pi)
+            inner = k * (a + 0.044715 * a ** 3)
+            t = np.tanh(inner)
+            d = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * k * (1 + 3 * 0.044715 * a * a)
+        else:
+            cdf = 0.5 * (1 + _erf(a / np.sqrt(2)))
+            pdf = np.exp(-0.5 * a * a) / np.sqrt(2 * np.pi)
+            d = cdf + a * pdf
+        return (g * d).astype(a.dtype, copy=False), None
+
+
+class SiLU(Function):
+    @staticmethod
+    def forward(ctx, a):
+        e = np.exp(-np.abs(a))
+        s = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+        ctx.save_for_backward(a, s)
+        return a * s
+
+    @staticmethod
+    def backward(ctx, g):
+        a, s = ctx.saved_tensors
+        return g * s * (1 + a * (1 - s))
+
+
+class Softplus(Function):
+    @staticmethod
+    def forward(ctx, a, beta, threshold):
+        ctx.save_for_backward(a)
+        ctx.beta = beta
+        ctx.threshold = threshold
+        z = a * beta
+        return np.where(z > threshold, a, np.logaddexp(0, z) / beta).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.saved_tensors[0]
+        z = a * ctx.beta
+        e = np.exp(-np.abs(z))
+        s = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+        return np.where(z > ctx.threshold, g, g * s).astype(a.dtype, copy=False), None, None
+
+
+class Clamp(Function):
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        ctx.save_for_backward(a)
+        ctx.bounds = (lo, hi)
+        return np.clip(a, lo, hi)
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.saved_tensors[0]
+        lo, hi = ctx.bounds
+        keep = np.ones(a.shape, dtype=bool)
+        if lo is not None:
+            keep &= a >= lo
+        if hi is not None:
+            keep &= a <= hi
+        return g * keep, None, None
+
+
+class Cast(Function):
+    @staticmethod
+    def forward(ctx, a, dtype):
+        ctx.src = a.dtype
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.astype(ctx.src) if ctx.src.kind == "f" else None), None
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, a):
+        return np.array(a, copy=True, order="C")
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+def exp(a):
+    return Exp.apply(a)
+
+
+def log(a):
+    return Log.apply(a)
+
+
+def log1p(a):
+    return Log1p.apply(a)
+
+
+def sqrt(a):
+    return Sqrt.apply(a)
+
+
+def rsqrt(a):
+    return Sqrt.apply(a) ** -1
+
+
+def abs(a):
+    return Abs.apply(a)
+
+
+def sin(a):
+    return Sin.apply(a)
+
+
+def cos(a):
+    return Cos.apply(a)
+
+
+def tanh(a):
+    return Tanh.apply(a)
+
+
+def sigmoid(a):
+    _require_float(a, "sigmoid")
+    return Sigmoid.apply(a)
+
+
+def relu(a):
+    return ReLU.apply(a)
+
+
+def leaky_relu(a, negative_slope=0.01):
+    return LeakyReLU.apply(a, negative_slope)
+
+
+def elu(a, alpha=1.0):
+    return ELU.apply(a, alpha)
+
+
+def gelu(a, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELU.apply(a, approximate)
+
+
+def silu(a):
+    return SiLU.apply(a)
+
+
+def softplus(a, beta=1.0, threshold=20.0):
+    return Softplus.apply(a, beta, threshold)
+
+
+def clamp(a, min=None, max=None):
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    return Clamp.apply(a, arr(min), arr(max))
+
+
+clip = clamp
+
+
+def cast(a, dtype):
+    if a.dtype == dtype:
+        return a
+    return Cast.apply(a, dtype)
+
+
+def clone(a):
+    return Clone.apply(a)
+
+
+def sign(a):
+    return _wrap(np.sign(a._data))
+
+
+def floor(a):
+    return _wrap(np.floor(a._data))
+
+
+def ceil(a):
+    return _wrap(np.ceil(a._data))
+
+
+def round(a, decimals=0):
+    return _wrap(np.round(a._data, decimals))
+
+
+def isnan(a):
+    return _wrap(np.isnan(a._data))
+
+
+def isinf(a):
+    return _wrap(np.isinf(a._data))
+
+
+def isfinite(a):
+    return _wrap(np.isfinite(a._data))
+
+
+# comparisons and logic: results are bool tensors outside the graph
+def _cmp(fn):
+    def op(a, b):
+        return _wrap(np.asarray(fn(arr(a), arr(b))))
+    op.__name__ = fn.__name__
+    return op
+
+
+eq = _cmp(np.equal)
+ne = _cmp(np.not_equal)
+lt = _cmp(np.less)
+le = _cmp(np.less_equal)
+gt = _cmp(np.greater)
+ge = _cmp(np.greater_equal)
+logical_and = _cmp(np.logical_and)
+logical_or = _cmp(np.logical_or)
+logical_xor = _cmp(np.logical_xor)
+
+
+def logical_not(a):
+    return _wrap(np.logical_not(a._data) if a.dtype.kind == "b" else np.invert(a._data))
+
+
+def equal(a, b):
+    return a.shape == b.shape and bool(np.array_equal(a._data, b._data))
+
+
+def allclose(a, b, rtol=1e-5, atol=1e-8, equal_nan=False):
+    return bool(np.allclose(arr(a), arr(b), rtol=rtol, atol=atol, equal_nan=equal_nan))

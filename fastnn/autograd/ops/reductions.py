@@ -1,0 +1,292 @@
+"""Reductions with dim/keepdim: sum, mean, max/min (values and indices), var/std, logsumexp, ..."""
+from collections import namedtuple
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import _wrap
+from ._util import norm_dims, float_result
+
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+def _expand_grad(g, shape, dims, keepdim):
+    """Give a reduced gradient back its reduced axes so it broadcasts against the input."""
+    if not keepdim:
+        for d in sorted(dims):
+            g = np.expand_dims(g, d)
+    return g
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        ctx.meta = (a.shape, dims, keepdim)
+        return np.asarray(np.sum(a, axis=dims, keepdims=keepdim))
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, dims, keepdim = ctx.meta
+        return np.broadcast_to(_expand_grad(g, shape, dims, keepdim), shape), None, None
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        ctx.meta = (a.shape, dims, keepdim)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(np.mean(a, axis=dims, keepdims=keepdim))
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, dims, keepdim = ctx.meta
+        count = 1
+        for d in dims:
+            count *= shape[d]
+        g = _expand_grad(g, shape, dims, keepdim) / max(count, 1)
+        return np.broadcast_to(g, shape), None, None
+
+
+class MaxAlong(Function):
+    """max/min along one dim: values (differentiable) and indices."""
+    @staticmethod
+    def forward(ctx, a, dim, keepdim, largest):
+        if a.shape[dim] == 0:
+            raise IndexError(f"cannot take max/min over an empty dim {dim}")
+        idx = np.argmax(a, axis=dim) if largest else np.argmin(a, axis=dim)
+        values = np.take_along_axis(a, np.expand_dims(idx, dim), axis=dim)
+        if not keepdim:
+            values = np.squeeze(values, dim)
+        else:
+            idx = np.expand_dims(idx, dim)
+        idx = idx.astype(np.int64, copy=False)
+        ctx.meta = (a.shape, dim, keepdim, idx)
+        ctx.mark_non_differentiable(idx)
+        return values, idx
+
+    @staticmethod
+    def backward(ctx, g, _):
+        shape, dim, keepdim, idx = ctx.meta
+        if not keepdim:
+            g = np.expand_dims(g, dim)
+            idx = np.expand_dims(idx, dim)
+        out = np.zeros(shape, dtype=g.dtype)
+        np.put_along_axis(out, idx, g, axis=dim)
+        return out, None, None, None
+
+
+class MaxAll(Function):
+    """max/min over all elements; ties share the gradient evenly (as PyTorch's amax)."""
+    @staticmethod
+    def forward(ctx, a, largest):
+        if a.size == 0:
+            raise ValueError("max/min of an empty tensor")
+        v = a.max() if largest else a.min()
+        ctx.save_for_backward(a, v)
+        return np.asarray(v)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, v = ctx.saved_tensors
+        hit = a == v
+        return g * hit / hit.sum(), None
+
+
+class Var(Function):
+    @staticmethod
+    def forward(ctx, a, dims, correction, keepdim):
+        mean = a.mean(axis=dims, keepdims=True)
+        count = 1
+        for d in dims:
+            count *= a.shape[d]
+        denom = max(count - correction, 0)
+        diff = a - mean
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = (diff * diff).sum(axis=dims, keepdims=keepdim) / denom
+        ctx.save_for_backward(diff)
+        ctx.meta = (dims, keepdim, denom)
+        return np.asarray(out, dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        diff, = ctx.saved_tensors
+        dims, keepdim, denom = ctx.meta
+        g = _expand_grad(g, diff.shape, dims, keepdim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return 2 * g * diff / denom, None, None, None
+
+
+class LogSumExp(Function):
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        m = np.max(a, axis=dims, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)
+        s = np.log(np.sum(np.exp(a - m), axis=dims, keepdims=True)) + m
+        ctx.save_for_backward(a, s)
+        ctx.meta = (dims, keepdim)
+        return s if keepdim else np.squeeze(s, axis=dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, s = ctx.saved_tensors
+        dims, keepdim = ctx.meta
+        g = _expand_grad(g, a.shape, dims, keepdim)
+        return g * np.exp(a - s), None, None
+
+
+class Prod(Function):
+    @staticmethod
+    def forward(ctx, a, dim, keepdim):
+        out = np.prod(a, axis=dim, keepdims=keepdim)
+        ctx.save_for_backward(a)
+        ctx.meta = (dim, keepdim)
+        return np.asarray(out)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        dim, keepdim = ctx.meta
+        dims = tuple(range(a.ndim)) if dim is None else (dim,)
+        g = _expand_grad(g, a.shape, dims, keepdim)
+        # product of all other elements, without dividing (zeros are fine)
+        axis = dim
+        flat = a.reshape(-1) if dim is None else a
+        ax = 0 if dim is None else axis
+        left = np.cumprod(np.concatenate([np.ones_like(np.take(flat, [0], axis=ax)), flat], axis=ax), axis=ax)
+        left = np.take(left, range(flat.shape[ax]), axis=ax)
+        rev = np.flip(flat, axis=ax)
+        right = np.cumprod(np.concatenate([np.ones_like(np.take(rev, [0], axis=ax)), rev], axis=ax), axis=ax)
+        right = np.flip(np.take(right, range(flat.shape[ax]), axis=ax), axis=ax)
+        others = (left * right).reshape(a.shape)
+        return g * others, None, None
+
+
+def _float_input(a, name):
+    if a.dtype.kind != "f":
+        raise TypeError(f"{name}() expects a floating point tensor, got {a.dtype}; use .float() first")
+
+
+def sum(a, dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        a = a.to(dtype)
+    if a.dtype.kind == "b":
+        a = a.long()
+    return Sum.apply(a, norm_dims(dim, a.ndim), keepdim)
+
+
+def mean(a, dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        a = a.to(dtype)
+    _float_input(a, "mean")
+    return Mean.apply(a, norm_dims(dim, a.ndim), keepdim)
+
+
+def _extreme(a, dim, keepdim, largest):
+    if dim is None:
+        return MaxAll.apply(a, largest)
+    if isinstance(dim, type(a)):  # torch.max(a, b): elementwise
+        from .arithmetic import maximum, minimum
+        return maximum(a, dim) if largest else minimum(a, dim)
+    d = norm_dims(dim, a.ndim)[0]
+    if a.ndim == 0:
+        return ValuesIndices(a, _wrap(np.zeros((), np.int64)))
+    values, idx = MaxAlong.apply(a, d, keepdim, largest)
+    return ValuesIndices(values, idx)
+
+
+def max(a, dim=None, keepdim=False):
+    return _extreme(a, dim, keepdim, True)
+
+
+def min(a, dim=None, keepdim=False):
+    return _extreme(a, dim, keepdim, False)
+
+
+def amax(a, dim=None, keepdim=False):
+    if dim is None:
+        return MaxAll.apply(a, True)
+    return _extreme(a, dim, keepdim, True).values
+
+
+def amin(a, dim=None, keepdim=False):
+    if dim is None:
+        return MaxAll.apply(a, False)
+    return _extreme(a, dim, keepdim, False).values
+
+
+def argmax(a, dim=None, keepdim=False):
+    if dim is None:
+        return _wrap(np.asarray(np.argmax(a._data), dtype=np.int64))
+    d = norm_dims(dim, a.ndim)[0]
+    idx = np.argmax(a._data, axis=d)
+    return _wrap((np.expand_dims(idx, d) if keepdim else idx).astype(np.int64))
+
+
+def argmin(a, dim=None, keepdim=False):
+    if dim is None:
+        return _wrap(np.asarray(np.argmin(a._data), dtype=np.int64))
+    d = norm_dims(dim, a.ndim)[0]
+    idx = np.argmin(a._data, axis=d)
+    return _wrap((np.expand_dims(idx, d) if keepdim else idx).astype(np.int64))
+
+
+def _correction(unbiased, correction):
+    if correction is not None:
+        return correction
+    return 1 if unbiased in (None, True) else 0
+
+
+def var(a, dim=None, unbiased=None, keepdim=False, correction=None):
+    _float_input(a, "var")
+    return Var.apply(a, norm_dims(dim, a.ndim), _correction(unbiased, correction), keepdim)
+
+
+def std(a, dim=None, unbiased=None, keepdim=False, correction=None):
+    return var(a, dim, unbiased, keepdim, correction).sqrt()
+
+
+def logsumexp(a, dim, keepdim=False):
+    _float_input(a, "logsumexp")
+    return LogSumExp.apply(a, norm_dims(dim, a.ndim), keepdim)
+
+
+def prod(a, dim=None, keepdim=False):
+    d = None if dim is None else norm_dims(dim, a.ndim)[0]
+    return Prod.apply(a, d, keepdim)
+
+
+def norm(a, p=2, dim=None, keepdim=False):
+    if p == 2 or p == "fro":
+        return (a * a).sum(dim, keepdim).sqrt()
+    if p == 1:
+        return a.abs().sum(dim, keepdim)
+    if p == float("inf"):
+        return amax(a.abs(), dim, keepdim)
+    return (a.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+
+def all(a, dim=None, keepdim=False):
+    return _wrap(np.asarray(np.all(a._data, axis=dim, keepdims=keepdim)))
+
+
+def any(a, dim=None, keepdim=False):
+    return _wrap(np.asarray(np.any(a._data, axis=dim, keepdims=keepdim)))
+
+
+def count_nonzero(a, dim=None):
+    return _wrap(np.asarray(np.count_nonzero(a._data, axis=dim), dtype=np.int64))
+
+
+def cumsum(a, dim):
+    return CumSum.apply(a, norm_dims(dim, a.ndim)[0])
+
+
+class CumSum(Function):
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return np.cumsum(a, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.flip(np.cumsum(np.flip(g, ctx.dim), axis=ctx.dim), ctx.dim), None

@@ -1,0 +1,4 @@
+"""fastnn.data: real datasets that work offline, beside fastnn.utils.data's loaders."""
+from ..utils.data import Dataset, TensorDataset, DataLoader, Subset, ConcatDataset, random_split, default_collate
+from .bundled import load_iris, load_digits
+from .split import stratified_split

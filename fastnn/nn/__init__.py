@@ -1,0 +1,15 @@
+"""fastnn.nn: layers, containers, losses (PyTorch's torch.nn API)."""
+from .module import Module
+from .parameter import Parameter, Buffer
+from .container import Sequential, ModuleList, ModuleDict, ParameterList
+from .linear import Linear, Identity
+from .flatten import Flatten, Unflatten
+from .activation import (ReLU, ReLU6, LeakyReLU, ELU, GELU, SiLU, Sigmoid, Tanh, Softplus, Hardtanh,
+                         Softmax, LogSoftmax)
+from .dropout import Dropout
+from .normalization import LayerNorm
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .embedding import Embedding
+from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
+                   BCEWithLogitsLoss, KLDivLoss)
+from . import functional, init, utils

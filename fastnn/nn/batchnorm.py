@@ -1,0 +1,71 @@
+"""BatchNorm1d / BatchNorm2d: per-channel batch statistics while training, running ones in eval."""
+import numpy as np
+
+from .module import Module
+from .parameter import Parameter
+from . import functional as F
+from ..autograd.tensor import _wrap
+from ..autograd.dtypes import canonical_dtype, float32
+
+
+class _BatchNorm(Module):
+    _ranks = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 device=None, dtype=None):
+        super().__init__()
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        dt = float32 if dtype is None else canonical_dtype(dtype)
+        if affine:
+            self.weight = Parameter(np.ones(num_features, dt))
+            self.bias = Parameter(np.zeros(num_features, dt))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", _wrap(np.zeros(num_features, dt)))
+            self.register_buffer("running_var", _wrap(np.ones(num_features, dt)))
+            self.register_buffer("num_batches_tracked", _wrap(np.zeros((), np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            self.running_mean._data[...] = 0
+            self.running_var._data[...] = 1
+            self.num_batches_tracked._data[...] = 0
+
+    def forward(self, input):
+        if input.ndim not in self._ranks:
+            raise ValueError(f"{type(self).__name__}: expected {' or '.join(f'{r}-D' for r in self._ranks)} input, "
+                             f"got shape {tuple(input.shape)}")
+        if input.shape[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}: input has {input.shape[1]} channels, expected {self.num_features}")
+        momentum = self.momentum
+        if self.training and self.track_running_stats:
+            self.num_batches_tracked._data += 1
+            if momentum is None:  # cumulative moving average
+                momentum = 1.0 / int(self.num_batches_tracked._data)
+        use_batch_stats = self.training or self.running_mean is None
+        return F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
+                            use_batch_stats, momentum, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Input (N, C) or (N, C, L)."""
+    _ranks = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Input (N, C, H, W)."""
+    _ranks = (4,)

@@ -1,0 +1,490 @@
+"""nn.functional: the functional forms of layers, activations and losses."""
+import numpy as np
+
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor, _wrap
+from ..autograd.random import generator
+from ..autograd import ops
+from ..autograd.ops.softmax import cross_entropy_indices
+from ..autograd.ops.elementwise import softplus, elu  # noqa: F401 (re-exported)
+
+
+# ------------------------------------------------------------------ helpers
+
+def _check_tensor(x, name):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name} must be a Tensor, got {type(x).__name__}")
+
+
+def _check_float(x, name):
+    _check_tensor(x, name)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name} must be a floating point tensor, got {x.dtype}")
+
+
+def _reduce(loss, reduction):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _check_reduction(reduction):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _same_shape(input, target, fname):
+    if input.shape != target.shape:
+        raise ValueError(f"{fname}: target shape {tuple(target.shape)} must match input shape {tuple(input.shape)}")
+
+
+# ------------------------------------------------------------------ linear
+
+class LinearFn(Function):
+    """y = x W^T + b as one GEMM with the bias added in place."""
+    @staticmethod
+    def forward(ctx, x, w, b):
+        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        out = x2 @ w.T
+        if b is not None:
+            out += b
+        ctx.save_for_backward(x2, w)
+        ctx.xshape = x.shape
+        return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (w.shape[0],))
+
+    @staticmethod
+    def backward(ctx, g):
+        x2, w = ctx.saved_tensors
+        g2 = g.reshape(-1, w.shape[0]) if g.ndim != 2 else g
+        need = ctx.needs_input_grad
+        gx = (g2 @ w).reshape(ctx.xshape) if need[0] else None
+        gw = g2.T @ x2 if need[1] else None
+        gb = g2.sum(axis=0) if need[2] else None
+        return gx, gw, gb
+
+
+def linear(input, weight, bias=None):
+    _check_float(input, "input")
+    if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input has {input.shape[-1] if input.ndim else 0} features in its last dim, "
+                         f"weight expects {weight.shape[1]} (input shape {tuple(input.shape)})")
+    if input.dtype != weight.dtype:
+        raise TypeError(f"linear: input dtype {input.dtype} does not match weight dtype {weight.dtype}")
+    return LinearFn.apply(input, weight, bias)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    out = ops.matmul(ops.matmul(input1.unsqueeze(-2).unsqueeze(-3), weight.unsqueeze(0) if input1.ndim > 1 else weight),
+                     input2.unsqueeze(-2).unsqueeze(-1) if input1.ndim > 1 else input2.unsqueeze(-1))
+    out = out.squeeze(-1).squeeze(-1)
+    return out + bias if bias is not None else out
+
+
+# ------------------------------------------------------------------ activations
+
+def relu(input, inplace=False):
+    return ops.relu(input)
+
+
+def relu6(input, inplace=False):
+    return ops.clamp(input, 0.0, 6.0)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return ops.leaky_relu(input, negative_slope)
+
+
+def gelu(input, approximate="none"):
+    return ops.gelu(input, approximate)
+
+
+def silu(input, inplace=False):
+    return ops.silu(input)
+
+
+def sigmoid(input):
+    return ops.sigmoid(input)
+
+
+def tanh(input):
+    return ops.tanh(input)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    return ops.clamp(input, min_val, max_val)
+
+
+def softmax(input, dim=None, dtype=None):
+    return ops.softmax(input, dim, dtype)
+
+
+def log_softmax(input, dim=None, dtype=None):
+    return ops.log_softmax(input, dim, dtype)
+
+
+def softmin(input, dim=None, dtype=None):
+    return ops.softmax(-input, dim, dtype)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12):
+    return input / ops.clamp(ops.norm(input, p, dim, keepdim=True), min=eps)
+
+
+# ------------------------------------------------------------------ dropout
+
+class DropoutFn(Function):
+    @staticmethod
+    def forward(ctx, x, p):
+        keep = generator().random(x.shape) >= p
+        scale = x.dtype.type(1.0 / (1.0 - p))
+        ctx.mask = keep * scale
+        return x * ctx.mask
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * ctx.mask, None
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability p must be in [0, 1], got {p}")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * 0.0
+    return DropoutFn.apply(input, float(p))
+
+
+# ------------------------------------------------------------------ normalisation
+
+class NormFn(Function):
+    """(x - mean) / sqrt(var + eps) * weight + bias, statistics over `axes`.
+
+    Layer norm reduces the trailing dims, batch norm all but the channel dim; the
+    affine weight/bias have the shape `param_shape` broadcast against x.
+    """
+    @staticmethod
+    def forward(ctx, x, weight, bias, axes, param_shape, eps, mean, var):
+        batch_stats = mean is None  # supplied (running) statistics are constants for backward
+        if batch_stats:
+            mean = x.mean(axis=axes, keepdims=True)
+            var = x.var(axis=axes, keepdims=True)
+        inv = 1.0 / np.sqrt(var + eps)
+        xhat = ((x - mean) * inv).astype(x.dtype, copy=False)
+        out = xhat
+        if weight is not None:
+            out = out * weight.reshape(param_shape)
+        if bias is not None:
+            out = out + bias.reshape(param_shape)
+        ctx.save_for_backward(xhat, inv, weight)
+        affine = weight if weight is not None else bias
+        ctx.meta = (axes, param_shape, batch_stats, None if affine is None else affine.shape)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        xhat, inv, weight = ctx.saved_tensors
+        axes, param_shape, batch_stats, affine_shape = ctx.meta
+        need = ctx.needs_input_grad
+        param_axes = tuple(i for i in range(g.ndim) if param_shape[i] == 1)
+        gw = (g * xhat).sum(axis=param_axes).reshape(affine_shape) if need[1] else None
+        gb = g.sum(axis=param_axes).reshape(affine_shape) if need[2] else None
+        gx = None
+        if need[0]:
+            gxhat = g * weight.reshape(param_shape) if weight is not None else g
+            if batch_stats:
+                gx = inv * (gxhat - gxhat.mean(axis=axes, keepdims=True)
+                            - xhat * (gxhat * xhat).mean(axis=axes, keepdims=True))
+            else:  # running statistics are constants
+                gx = gxhat * inv
+            gx = gx.astype(g.dtype, copy=False)
+        return gx, gw, gb, None, None, None, None, None
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    _check_float(input, "input")
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    k = len(shape)
+    if tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
+        raise ValueError(f"layer_norm: input shape {tuple(input.shape)} does not end with normalized_shape {shape}")
+    axes = tuple(range(input.ndim - k, input.ndim))
+    param_shape = (1,) * (input.ndim - k) + shape
+    return NormFn.apply(input, weight, bias, axes, param_shape, eps, None, None)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    _check_float(input, "input")
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm expects input with at least 2 dims (N, C, ...), got shape {tuple(input.shape)}")
+    C = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and t.shape != (C,):
+            raise ValueError(f"batch_norm: {name} must have shape ({C},), got {tuple(t.shape)}")
+    axes = (0,) + tuple(range(2, input.ndim))
+    param_shape = (1, C) + (1,) * (input.ndim - 2)
+    x = input._data
+    if training:
+        count = x.size // C
+        if count <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input shape {tuple(input.shape)}")
+        if running_mean is not None:
+            mean = x.mean(axis=axes)
+            var = x.var(axis=axes)
+            m = 0.1 if momentum is None else momentum
+            running_mean._data[...] = (1 - m) * running_mean._data + m * mean
+            running_var._data[...] = (1 - m) * running_var._data + m * var * count / (count - 1)
+        return NormFn.apply(input, weight, bias, axes, param_shape, eps, None, None)
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_norm: running_mean and running_var are needed when not training")
+    mean = running_mean._data.reshape(param_shape)
+    var = running_var._data.reshape(param_shape)
+    return NormFn.apply(input, weight, bias, axes, param_shape, eps, mean, var)
+
+
+# ------------------------------------------------------------------ embedding, one_hot
+
+class EmbeddingFn(Function):
+    @staticmethod
+    def forward(ctx, idx, weight, padding_idx):
+        ctx.meta = (idx, weight.shape, padding_idx)
+        return weight[idx]
+
+    @staticmethod
+    def backward(ctx, g):
+        idx, shape, padding_idx = ctx.meta
+        gw = np.zeros(shape, dtype=g.dtype)
+        np.add.at(gw, idx.reshape(-1), g.reshape(-1, shape[1]))
+        if padding_idx is not None:
+            gw[padding_idx] = 0
+        return None, gw, None
+
+
+def _check_indices(input, n, name):
+    _check_tensor(input, name)
+    if input.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be an int64 tensor of indices, got {input.dtype}")
+    idx = input._data
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = idx[(idx < 0) | (idx >= n)].flat[0]
+        raise IndexError(f"{name} holds index {bad}, out of range [0, {n})")
+    return idx
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+    idx = _check_indices(input, weight.shape[0], "input")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    return EmbeddingFn.apply(idx, weight, padding_idx)
+
+
+def one_hot(tensor, num_classes=-1):
+    idx = tensor._data
+    if tensor.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: tensor must be int64, got {tensor.dtype}")
+    n = int(idx.max()) + 1 if num_classes == -1 else num_classes
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError(f"one_hot: class values must be in [0, {n})")
+    return _wrap((idx[..., None] == np.arange(n)).astype(np.int64))
+
+
+# ------------------------------------------------------------------ losses
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Cross-entropy of logits `input` (N, C) / (N, C, d...) / (C,) with class indices or class probabilities."""
+    _check_float(input, "input")
+    _check_tensor(target, "target")
+    _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"label_smoothing must be in [0, 1], got {label_smoothing}")
+    if input.ndim == 0:
+        raise ValueError("cross_entropy: input must have a class dimension")
+    class_dim = 0 if input.ndim == 1 else 1
+    C = input.shape[class_dim]
+    if weight is not None and tuple(weight.shape) != (C,):
+        raise ValueError(f"cross_entropy: weight must have shape ({C},), got {tuple(weight.shape)}")
+    if target.dtype.kind == "f":
+        return _soft_cross_entropy(input, target, weight, reduction, label_smoothing, class_dim)
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: target must be int64 class indices or float probabilities, got {target.dtype}")
+    expected = input.shape[:class_dim] + input.shape[class_dim + 1:]
+    if tuple(target.shape) != expected:
+        raise ValueError(f"cross_entropy: target shape {tuple(target.shape)} does not match input shape "
+                         f"{tuple(input.shape)} (expected {expected})")
+    logits = input
+    if input.ndim == 1:
+        logits = input.reshape(1, C)
+    elif input.ndim > 2:
+        logits = ops.permute(input, (0,) + tuple(range(2, input.ndim)) + (1,)).reshape(-1, C)
+    t = target._data.reshape(-1)
+    if t.dtype != np.int64:
+        t = t.astype(np.int64)
+    w = weight._data if isinstance(weight, Tensor) else weight
+    loss = cross_entropy_indices(logits, t, w, ignore_index, label_smoothing, reduction)
+    if reduction == "none":
+        return loss.reshape(expected)
+    return loss
+
+
+def _soft_cross_entropy(input, target, weight, reduction, label_smoothing, class_dim):
+    _same_shape(input, target, "cross_entropy")
+    C = input.shape[class_dim]
+    logp = ops.log_softmax(input, class_dim)
+    q = target
+    if label_smoothing:
+        q = q * (1 - label_smoothing) + label_smoothing / C
+    terms = logp * q
+    if weight is not None:
+        shape = [1] * input.ndim
+        shape[class_dim] = C
+        terms = terms * weight.reshape(shape)
+    loss = -terms.sum(class_dim)
+    return _reduce(loss, reduction)
+
+
+class NLLFn(Function):
+    @staticmethod
+    def forward(ctx, logp, target, weight, ignore_index, reduction):
+        N = logp.shape[0]
+        keep = target != ignore_index
+        safe = np.where(keep, target, 0)
+        w = np.ones(logp.shape[1], logp.dtype) if weight is None else weight
+        wt = w[safe] * keep
+        picked = logp[np.arange(N), safe]
+        loss = -(picked * wt).astype(logp.dtype)
+        ctx.meta = (logp.shape, safe, wt, reduction)
+        if reduction == "none":
+            return loss
+        if reduction == "sum":
+            return np.asarray(loss.sum())
+        ctx.denom = wt.sum()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(loss.sum() / logp.dtype.type(ctx.denom))
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, safe, wt, reduction = ctx.meta
+        scale = g if reduction == "none" else (g / ctx.denom if reduction == "mean" else g)
+        out = np.zeros(shape, dtype=np.result_type(g.dtype, wt.dtype))
+        out[np.arange(shape[0]), safe] = -wt * scale
+        return out.astype(g.dtype, copy=False), None, None, None, None
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    _check_float(input, "input")
+    _check_tensor(target, "target")
+    _check_reduction(reduction)
+    if input.ndim < 1:
+        raise ValueError("nll_loss: input must have a class dimension")
+    C = input.shape[0 if input.ndim == 1 else 1]
+    x = input if input.ndim == 2 else (input.reshape(1, C) if input.ndim == 1 else
+                                       ops.permute(input, (0,) + tuple(range(2, input.ndim)) + (1,)).reshape(-1, C))
+    expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
+    if tuple(target.shape) != expected:
+        raise ValueError(f"nll_loss: target shape {tuple(target.shape)} does not match input shape {tuple(input.shape)}")
+    if target.dtype.kind not in "iu":
+        raise TypeError(f"nll_loss: target must be int64 class indices, got {target.dtype}")
+    t = target._data.reshape(-1).astype(np.int64, copy=False)
+    valid = t[t != ignore_index]
+    if valid.size and (valid.min() < 0 or valid.max() >= C):
+        raise IndexError(f"nll_loss: target holds {valid[(valid < 0) | (valid >= C)][0]}, out of range [0, {C})")
+    w = None if weight is None else weight._data.astype(input.dtype)
+    loss = NLLFn.apply(x, t, w, ignore_index, reduction)
+    return loss.reshape(expected) if reduction == "none" else loss
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    _check_float(input, "input")
+    _check_tensor(target, "target")
+    diff = input - target
+    return _reduce(diff * diff, reduction)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    _check_float(input, "input")
+    return _reduce(ops.abs(input - target), reduction)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    _check_float(input, "input")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    d = input - target
+    ad = ops.abs(d)
+    loss = ops.where(ad < beta, 0.5 * d * d / beta, ad - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    _check_float(input, "input")
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    d = input - target
+    ad = ops.abs(d)
+    loss = ops.where(ad <= delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
+    return _reduce(loss, reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    _check_float(input, "input")
+    _check_float(target, "target")
+    _same_shape(input, target, "binary_cross_entropy")
+    x = input._data
+    if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
+        raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1")
+    t = target._data
+    if t.size and (t.min() < 0 or t.max() > 1):
+        raise ValueError("binary_cross_entropy: all elements of target should be between 0 and 1")
+    # PyTorch clamps the logs at -100 so that p = 0 or 1 gives a finite loss
+    log_p = ops.clamp(ops.log(input), min=-100.0)
+    log_1mp = ops.clamp(ops.log(1 - input), min=-100.0)
+    loss = -(target * log_p + (1 - target) * log_1mp)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+class BCEWithLogitsFn(Function):
+    """(1 - t) x + (1 + (pw - 1) t) softplus(-x), stable for any x."""
+    @staticmethod
+    def forward(ctx, x, t, pos_weight):
+        lw = 1 + (pos_weight - 1) * t if pos_weight is not None else 1
+        sp = np.logaddexp(0, -x)
+        ctx.save_for_backward(x, t, lw)
+        return ((1 - t) * x + lw * sp).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, t, lw = ctx.saved_tensors
+        sig_neg = 0.5 * (1 - np.tanh(0.5 * x))  # sigmoid(-x) without overflow
+        gx = g * ((1 - t) - lw * sig_neg)
+        return gx.astype(x.dtype, copy=False), None, None
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    _check_float(input, "input")
+    _check_float(target, "target")
+    _same_shape(input, target, "binary_cross_entropy_with_logits")
+    _check_reduction(reduction)
+    pw = None if pos_weight is None else pos_weight._data
+    loss = BCEWithLogitsFn.apply(input, target._data.astype(input.dtype, copy=False), pw)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    if log_target:
+        loss = ops.exp(target) * (target - input)
+    else:
+        loss = ops.where(target._data > 0, target * (ops.log(ops.clamp(target, min=1e-45)) - input), 0.0 * input)
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0]
+    return _reduce(loss, reduction)

@@ -1,0 +1,35 @@
+"""Gradient clipping, in place on .grad (PyTorch's semantics)."""
+import numpy as np
+
+from ...autograd.tensor import Tensor, _wrap
+
+
+def _params_with_grad(parameters):
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Scale all gradients together so their total norm is at most max_norm; returns the total norm."""
+    params = _params_with_grad(parameters)
+    if not params:
+        return _wrap(np.zeros((), np.float32))
+    norm_type = float(norm_type)
+    grads = [p.grad._data for p in params]
+    if norm_type == float("inf"):
+        total = max(float(np.max(np.abs(g))) if g.size else 0.0 for g in grads)
+    else:
+        total = float(sum(float(np.sum(np.abs(g.astype(np.float64)) ** norm_type)) for g in grads) ** (1.0 / norm_type))
+    if error_if_nonfinite and not np.isfinite(total):
+        raise RuntimeError(f"the total norm of order {norm_type} of gradients is non-finite, so it cannot be clipped")
+    coef = max_norm / (total + 1e-6)
+    if coef < 1:
+        for g in grads:
+            g *= g.dtype.type(coef)
+    return _wrap(np.asarray(total, dtype=grads[0].dtype))
+
+
+def clip_grad_value_(parameters, clip_value, foreach=None):
+    for p in _params_with_grad(parameters):
+        np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)

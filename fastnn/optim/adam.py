@@ -1,0 +1,61 @@
+"""Adam (with AMSGrad) and AdamW (decoupled weight decay), PyTorch's update."""
+import math
+
+import numpy as np
+
+from .optimizer import Optimizer, check_positive
+
+
+class Adam(Optimizer):
+    _decoupled = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
+                 maximize=False):
+        check_positive("learning rate", lr)
+        check_positive("epsilon value", eps)
+        check_positive("weight_decay value", weight_decay)
+        for i, b in enumerate(betas):
+            if not 0.0 <= b < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {b}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad, maximize=maximize))
+
+    def _update_group(self, group):
+        lr, (b1, b2), eps, wd, ams = group["lr"], group["betas"], group["eps"], group["weight_decay"], group["amsgrad"]
+        for p, g, st in self._params_with_grads(group):
+            if not st:
+                st["step"] = 0
+                st["exp_avg"] = np.zeros_like(p)
+                st["exp_avg_sq"] = np.zeros_like(p)
+                if ams:
+                    st["max_exp_avg_sq"] = np.zeros_like(p)
+            if wd:
+                if self._decoupled:
+                    p *= 1 - lr * wd
+                else:
+                    g = g + wd * p
+            st["step"] += 1
+            t = st["step"]
+            m, v = st["exp_avg"], st["exp_avg_sq"]
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * (g * g)
+            bc1 = 1 - b1 ** t
+            bc2_sqrt = math.sqrt(1 - b2 ** t)
+            if ams:
+                vmax = st["max_exp_avg_sq"]
+                np.maximum(vmax, v, out=vmax)
+                v = vmax
+            denom = np.sqrt(v)
+            denom /= bc2_sqrt
+            denom += eps
+            p -= (lr / bc1) * (m / denom)
+
+
+class AdamW(Adam):
+    _decoupled = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
+                 maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
