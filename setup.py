@@ -13,9 +13,6 @@ import tempfile
 from setuptools import setup, Extension
 from setuptools.command.build_ext import build_ext
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
 def _families():
     sources = sorted(glob.glob(os.path.join("csrc", "*.pyx")))
     only = os.environ.get("FASTNN_KERNELS")
@@ -61,11 +58,6 @@ class BuildExt(build_ext):
         for ext in self.extensions:
             ext.extra_compile_args = extra + cflags
             ext.extra_link_args = list(lflags)
-        # Record the build choice so fastnn.show_config() can report it.
-        target = os.path.join(self.build_lib if not self.inplace else HERE, "fastnn", "kernels", "_build_info.py")
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "w") as f:
-            f.write(f"OPENMP = {openmp!r}\nCOMPILE_ARGS = {extra + cflags!r}\n")
         super().build_extensions()
 
 

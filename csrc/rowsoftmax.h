@@ -1,31 +1,120 @@
-/* Row softmax kernels for float and double, stamped from rowsoftmax_impl.h. */
+/* Row softmax kernels for float and double, stamped from rowsoftmax_impl.h.
+ *
+ * float32 is built twice on x86-64 with GCC: for the baseline (SSE2) and for
+ * AVX2+FMA, picked at run time by CPUID, so a wheel runs on any x86-64 and
+ * still uses 8-wide vectors where the CPU has them. */
 #ifndef FASTNN_ROWSOFTMAX_H
 #define FASTNN_ROWSOFTMAX_H
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 #include "fastexp.h"
 
-/* On x86-64 Linux/GCC, compile an AVX2+FMA copy of each row kernel beside the
- * baseline one; the loader picks by CPU, so wheels stay portable. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-#define FASTNN_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define FASTNN_VECTOR_CLONES
-#endif
+/* 16-byte vectors: one SSE2 register on the x86-64 baseline, NEON on aarch64. */
+typedef float fastnn_v4f __attribute__((vector_size(16)));
+typedef int32_t fastnn_v4i __attribute__((vector_size(16)));
+typedef double fastnn_v2d __attribute__((vector_size(16)));
+typedef int64_t fastnn_v2l __attribute__((vector_size(16)));
+typedef float fastnn_v8f __attribute__((vector_size(32)));
+typedef int32_t fastnn_v8i __attribute__((vector_size(32)));
+typedef float fastnn_v16f __attribute__((vector_size(64)));
+typedef int32_t fastnn_v16i __attribute__((vector_size(64)));
 
 #define T float
-#define SUFFIX(name) name##_f32
+#define VEC fastnn_v4f
+#define IVEC fastnn_v4i
+#define VLANES 4
+#define SUFFIX(name) name##_f32_base
 #define EXP fastnn_expf
 #include "rowsoftmax_impl.h"
-#undef T
+#undef VEC
+#undef IVEC
+#undef VLANES
 #undef SUFFIX
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define FASTNN_HAVE_AVX2_BUILD 1
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#define VEC fastnn_v8f
+#define IVEC fastnn_v8i
+#define VLANES 8
+#define SUFFIX(name) name##_f32_avx2
+#include "rowsoftmax_impl.h"
+#undef VEC
+#undef IVEC
+#undef VLANES
+#undef SUFFIX
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw,fma,prefer-vector-width=512")
+#define VEC fastnn_v16f
+#define IVEC fastnn_v16i
+#define VLANES 16
+#define SUFFIX(name) name##_f32_avx512
+#include "rowsoftmax_impl.h"
+#undef VEC
+#undef IVEC
+#undef VLANES
+#undef SUFFIX
+#pragma GCC pop_options
+#endif
+#undef T
 #undef EXP
 
 #define T double
+#define VEC fastnn_v2d
+#define IVEC fastnn_v2l
+#define VLANES 2
 #define SUFFIX(name) name##_f64
 #define EXP fastnn_exp
 #include "rowsoftmax_impl.h"
 #undef T
+#undef VEC
+#undef IVEC
+#undef VLANES
 #undef SUFFIX
 #undef EXP
+
+/* Which float32 build the CPU runs: 2 = AVX-512, 1 = AVX2+FMA, 0 = baseline.
+ * Decided once (a benign race: every thread computes the same answer). */
+static inline int fastnn_cpu_level(void) {
+#ifdef FASTNN_HAVE_AVX2_BUILD
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        int avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                     __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
+        cached = avx512 ? 2 : avx2;
+    }
+    return cached;
+#else
+    return 0;
+#endif
+}
+
+static inline void fastnn_softmax_row_f32(const float* x, float* out, ptrdiff_t C, float scale,
+                                          const float* mask, int log_output) {
+#ifdef FASTNN_HAVE_AVX2_BUILD
+    switch (fastnn_cpu_level()) {
+    case 2: fastnn_softmax_row_f32_avx512(x, out, C, scale, mask, log_output); return;
+    case 1: fastnn_softmax_row_f32_avx2(x, out, C, scale, mask, log_output); return;
+    }
+#endif
+    fastnn_softmax_row_f32_base(x, out, C, scale, mask, log_output);
+}
+
+static inline void fastnn_softmax_row_backward_f32(const float* y, const float* g, float* gx, ptrdiff_t C,
+                                                   float scale, int log_output) {
+#ifdef FASTNN_HAVE_AVX2_BUILD
+    switch (fastnn_cpu_level()) {
+    case 2: fastnn_softmax_row_backward_f32_avx512(y, g, gx, C, scale, log_output); return;
+    case 1: fastnn_softmax_row_backward_f32_avx2(y, g, gx, C, scale, log_output); return;
+    }
+#endif
+    fastnn_softmax_row_backward_f32_base(y, g, gx, C, scale, log_output);
+}
 
 #endif

@@ -1,76 +1,98 @@
 /* One row of softmax / log-softmax, forward and backward, for element type T.
- * Included by rowsoftmax.h once per type. Reductions use LANES partial accumulators
- * so the compiler can keep them in vector registers without -ffast-math. */
+ * Included by rowsoftmax.h once per type. Every loop is a plain elementwise loop
+ * or a reduction into LANES partial results, shapes that compilers vectorise
+ * without -ffast-math. */
 
 #define LANES 8
 
+/* Maximum of a row. GCC vector extensions (lowered to whatever SIMD the target has)
+ * with a compare-and-select, because compilers do not vectorise a scalar max reduction
+ * without -ffast-math. NaNs are skipped here; they poison the row in the next pass. */
+static inline T SUFFIX(fastnn_row_max)(const T* restrict v, ptrdiff_t C) {
+    VEC acc;
+    ptrdiff_t c = 0;
+    int j;
+    for (j = 0; j < VLANES; j++) acc[j] = -INFINITY;
+    for (; c + VLANES <= C; c += VLANES) {
+        VEC x;
+        memcpy(&x, v + c, sizeof x);
+        IVEC gt = x > acc;
+        acc = (VEC)(((IVEC)x & gt) | ((IVEC)acc & ~gt));
+    }
+    T m = acc[0];
+    for (j = 1; j < VLANES; j++) m = acc[j] > m ? acc[j] : m;
+    for (; c < C; c++) m = v[c] > m ? v[c] : m;
+    return m;
+}
+
+static inline T SUFFIX(fastnn_row_sum)(const T* restrict v, ptrdiff_t C) {
+    T part[LANES] = {0};
+    ptrdiff_t c = 0;
+    int j;
+    for (; c + LANES <= C; c += LANES)
+        for (j = 0; j < LANES; j++) part[j] += v[c + j];
+    for (; c < C; c++) part[0] += v[c];
+    T s = 0;
+    for (j = 0; j < LANES; j++) s += part[j];
+    return s;
+}
+
+static inline T SUFFIX(fastnn_row_dot)(const T* restrict a, const T* restrict b, ptrdiff_t C) {
+    T part[LANES] = {0};
+    ptrdiff_t c = 0;
+    int j;
+    for (; c + LANES <= C; c += LANES)
+        for (j = 0; j < LANES; j++) part[j] += a[c + j] * b[c + j];
+    for (; c < C; c++) part[0] += a[c] * b[c];
+    T s = 0;
+    for (j = 0; j < LANES; j++) s += part[j];
+    return s;
+}
+
 /* out = softmax(scale * x + mask) or its log; mask may be NULL. NaN or +inf in the
- * row make the whole row NaN, and a fully masked row (all -inf) is NaN, as in NumPy. */
-FASTNN_VECTOR_CLONES
-static void SUFFIX(fastnn_softmax_row)(const T* restrict x, T* restrict out, ptrdiff_t C, T scale,
+ * row make the whole row NaN, and a fully masked row (all -inf) is NaN, as in NumPy.
+ */
+static inline void SUFFIX(fastnn_softmax_row)(const T* restrict x, T* restrict out, ptrdiff_t C, T scale,
                                        const T* restrict mask, int log_output) {
-    ptrdiff_t c, j;
-    T part[LANES];
-    /* pass 1: logits and their maximum */
-    for (j = 0; j < LANES; j++) part[j] = -INFINITY;
-    for (c = 0; c + LANES <= C; c += LANES)
-        for (j = 0; j < LANES; j++) {
-            T z = scale * x[c + j] + (mask ? mask[c + j] : 0);
-            out[c + j] = z;
-            part[j] = z > part[j] ? z : part[j];
+    ptrdiff_t c;
+    const T* z = x;
+    if (mask || scale != 1) {
+        if (mask) {
+            for (c = 0; c < C; c++) out[c] = scale * x[c] + mask[c];
+        } else {
+            for (c = 0; c < C; c++) out[c] = scale * x[c];
         }
-    for (; c < C; c++) {
-        T z = scale * x[c] + (mask ? mask[c] : 0);
-        out[c] = z;
-        part[0] = z > part[0] ? z : part[0];
+        z = out;
     }
-    T m = part[0];
-    for (j = 1; j < LANES; j++) m = part[j] > m ? part[j] : m;
-
-    /* pass 2: shifted exponentials and their sum (NaN appears here for NaN / inf rows) */
-    for (j = 0; j < LANES; j++) part[j] = 0;
-    for (c = 0; c + LANES <= C; c += LANES)
-        for (j = 0; j < LANES; j++) {
-            T z = out[c + j] - m;
-            T e = EXP(z);
-            out[c + j] = log_output ? z : e;
-            part[j] += e;
-        }
-    for (; c < C; c++) {
-        T z = out[c] - m;
-        T e = EXP(z);
-        out[c] = log_output ? z : e;
-        part[0] += e;
-    }
-    T total = 0;
-    for (j = 0; j < LANES; j++) total += part[j];
-
-    /* pass 3: normalise */
+    T m = SUFFIX(fastnn_row_max)(z, C);  /* NaN and +inf rows turn NaN below: z - m */
     if (log_output) {
+        for (c = 0; c < C; c++) out[c] = z[c] - m;
+        /* exponentials go through a small stack buffer: out must keep z - m */
+        T buf[256], total = 0;
+        for (c = 0; c < C; c += 256) {
+            ptrdiff_t n = C - c < 256 ? C - c : 256, i;
+            for (i = 0; i < n; i++) buf[i] = EXP(out[c + i]);
+            total += SUFFIX(fastnn_row_sum)(buf, n);
+        }
         T shift = (T)log((double)total);
         for (c = 0; c < C; c++) out[c] = out[c] - shift;
     } else {
-        T inv = (T)1 / total;
+        for (c = 0; c < C; c++) out[c] = EXP(z[c] - m);
+        T inv = (T)1 / SUFFIX(fastnn_row_sum)(out, C);
         for (c = 0; c < C; c++) out[c] = out[c] * inv;
     }
 }
 
 /* softmax:     gx = scale * y * (g - sum(g * y))
  * log-softmax: gx = scale * (g - exp(y) * sum(g)) */
-FASTNN_VECTOR_CLONES
-static void SUFFIX(fastnn_softmax_row_backward)(const T* restrict y, const T* restrict g, T* restrict gx,
+static inline void SUFFIX(fastnn_softmax_row_backward)(const T* restrict y, const T* restrict g, T* restrict gx,
                                                 ptrdiff_t C, T scale, int log_output) {
-    ptrdiff_t c, j;
-    T part[LANES];
-    for (j = 0; j < LANES; j++) part[j] = 0;
-    for (c = 0; c + LANES <= C; c += LANES)
-        for (j = 0; j < LANES; j++) part[j] += log_output ? g[c + j] : g[c + j] * y[c + j];
-    for (; c < C; c++) part[0] += log_output ? g[c] : g[c] * y[c];
-    T acc = 0;
-    for (j = 0; j < LANES; j++) acc += part[j];
+    ptrdiff_t c;
     if (log_output) {
+        T acc = SUFFIX(fastnn_row_sum)(g, C);
         for (c = 0; c < C; c++) gx[c] = scale * (g[c] - EXP(y[c]) * acc);
     } else {
+        T acc = SUFFIX(fastnn_row_dot)(g, y, C);
         for (c = 0; c < C; c++) gx[c] = scale * y[c] * (g[c] - acc);
     }
 }

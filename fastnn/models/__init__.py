@@ -1,0 +1,3 @@
+"""fastnn.models: the catalogue of classic architectures, ready to train."""
+from .perceptron import Perceptron
+from .mlp import MLP

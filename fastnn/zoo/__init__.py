@@ -1,0 +1,66 @@
+"""`fastnn zoo`: train catalogue models on real data and report a results table.
+
+Each entry is a module with `train(quick, data_dir, plot_dir, seed) -> dict` giving
+model, data, metric, value and seconds.
+"""
+import importlib
+import sys
+import time
+
+ENTRIES = {
+    "perceptron": "fastnn.zoo.perceptron",
+    "mlp": "fastnn.zoo.mlp",
+}
+
+
+def progress(iterable, desc="", total=None):
+    """A tqdm progress bar on a terminal; silent otherwise."""
+    from tqdm import tqdm
+    return tqdm(iterable, desc=desc, total=total, leave=False, disable=not sys.stderr.isatty())
+
+
+def run(names=None, quick=False, data_dir=None, plot_dir=None, seed=0):
+    names = list(names or ENTRIES)
+    unknown = [n for n in names if n not in ENTRIES]
+    if unknown:
+        raise ValueError(f"unknown zoo model(s) {unknown}; choose from {sorted(ENTRIES)}")
+    results = []
+    for name in names:
+        module = importlib.import_module(ENTRIES[name])
+        start = time.perf_counter()
+        result = module.train(quick=quick, data_dir=data_dir, plot_dir=plot_dir, seed=seed)
+        result.setdefault("seconds", time.perf_counter() - start)
+        result["name"] = name
+        results.append(result)
+    return results
+
+
+def format_table(results):
+    rows = [("model", "data", "metric", "value", "seconds")]
+    for r in results:
+        rows.append((r["model"], r["data"], r["metric"], f"{r['value']:.4f}", f"{r['seconds']:.1f}"))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def plot_curves(path, curves, title, xlabel="epoch", ylabel="loss"):
+    """Save named curves ({label: values}) as a PNG line plot."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise RuntimeError("--plot needs matplotlib: pip install 'fastnn[plot]'") from None
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, values in curves.items():
+        ax.plot(range(1, len(values) + 1), values, label=label)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
