@@ -14,7 +14,7 @@ def _additive_mask(mask, x):
 
 def softmax_forward(x, scale=1.0, mask=None, log=False):
     z = x * x.dtype.type(scale) + _additive_mask(mask, x)
-    with np.errstate(invalid="ignore", over="ignore"):
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
         z = z - z.max(axis=1, keepdims=True) if z.shape[1] else z
         e = np.exp(z)
         total = e.sum(axis=1, keepdims=True)

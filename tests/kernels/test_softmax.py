@@ -1,0 +1,146 @@
+"""Compiled softmax / log-softmax / cross-entropy kernels against the NumPy reference."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from fastnn import kernels as K
+from fastnn.kernels import reference as R
+
+TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-12, atol=1e-13)}
+DTYPES = [np.float32, np.float64]
+
+shapes = st.tuples(st.integers(0, 40), st.integers(0, 300))
+
+
+def _data(rng, shape, dtype, spread=4.0):
+    return (rng.standard_normal(shape) * spread).astype(dtype)
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=shapes, dtype=st.sampled_from(DTYPES), log=st.booleans(),
+       scale=st.sampled_from([1.0, 0.125, 2.5]), seed=st.integers(0, 2**31))
+def test_softmax_matches_reference(shape, dtype, log, scale, seed):
+    rng = np.random.default_rng(seed)
+    x = _data(rng, shape, dtype)
+    y = K.softmax_forward(x, scale, None, log)
+    assert y.dtype == dtype and y.shape == shape
+    np.testing.assert_allclose(y, R.softmax_forward(x, scale, None, log), **TOL[dtype])
+    g = _data(rng, shape, dtype, 1.0)
+    np.testing.assert_allclose(K.softmax_backward(y, g, scale, log), R.softmax_backward(y, g, scale, log),
+                               **TOL[dtype])
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=st.integers(1, 6), reps=st.integers(1, 5), cols=st.integers(1, 70), dtype=st.sampled_from(DTYPES),
+       log=st.booleans(), boolean=st.booleans(), seed=st.integers(0, 2**31))
+def test_masked_softmax_matches_reference(rows, reps, cols, dtype, log, boolean, seed):
+    rng = np.random.default_rng(seed)
+    x = _data(rng, (rows * reps, cols), dtype)
+    keep = rng.random((rows, cols)) > 0.3
+    keep[:, 0] = True  # no fully masked row here (that case has its own test)
+    mask = keep if boolean else np.where(keep, rng.standard_normal((rows, cols)), -np.inf).astype(dtype)
+    y = K.softmax_forward(x, 0.5, mask, log)
+    np.testing.assert_allclose(y, R.softmax_forward(x, 0.5, mask, log), **TOL[dtype])
+    if not log:
+        assert np.all(y[np.tile(~keep, (reps, 1))] == 0)  # masked positions get exactly zero weight
+        np.testing.assert_allclose(y.sum(1), 1, rtol=1e-5)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_one_element_and_large_rows(dtype, rng):
+    np.testing.assert_array_equal(K.softmax_forward(np.array([[3.0]], dtype)), [[1.0]])
+    np.testing.assert_array_equal(K.softmax_forward(np.array([[3.0]], dtype), log=True), [[0.0]])
+    x = _data(rng, (3, 5000), dtype, 30)
+    np.testing.assert_allclose(K.softmax_forward(x), R.softmax_forward(x), **TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("log", [False, True])
+def test_non_finite_rows_propagate_like_numpy(dtype, log):
+    x = np.array([[0.0, 1.0, 2.0], [0.0, np.nan, 1.0], [0.0, np.inf, 1.0], [-np.inf, -np.inf, -np.inf],
+                  [-np.inf, 0.0, 1.0], [1e30, 0.0, -1e30]], dtype)
+    with np.errstate(all="ignore"):
+        ref = R.softmax_forward(x, log=log)
+    out = K.softmax_forward(x, log=log)
+    np.testing.assert_array_equal(np.isnan(out), np.isnan(ref))
+    finite = ~np.isnan(ref)
+    np.testing.assert_allclose(out[finite], ref[finite], **TOL[dtype])
+    assert np.isnan(out[1:4]).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 30), c=st.integers(1, 40), dtype=st.sampled_from(DTYPES),
+       weighted=st.booleans(), smoothing=st.sampled_from([0.0, 0.1, 1.0]), seed=st.integers(0, 2**31))
+def test_cross_entropy_matches_reference(n, c, dtype, weighted, smoothing, seed):
+    rng = np.random.default_rng(seed)
+    logits = _data(rng, (n, c), dtype)
+    target = rng.integers(0, c, n)
+    target[rng.random(n) < 0.2] = -100  # some ignored rows
+    w = rng.random(c).astype(dtype) + 0.1 if weighted else None
+    loss, logp = K.cross_entropy_forward(logits, target, w, -100, smoothing)
+    ref_loss, ref_logp = R.cross_entropy_forward(logits, target, w, -100, smoothing)
+    np.testing.assert_allclose(loss, ref_loss, **TOL[dtype])
+    np.testing.assert_allclose(logp, ref_logp, **TOL[dtype])
+    g = _data(rng, (n,), dtype, 1.0)
+    np.testing.assert_allclose(K.cross_entropy_backward(logp, target, g, w, -100, smoothing),
+                               R.cross_entropy_backward(logp, target, g, w, -100, smoothing), **TOL[dtype])
+
+
+def test_cross_entropy_reference_is_the_textbook_formula(rng):
+    """Guard the oracle itself: -log softmax(x)[t] computed by hand."""
+    x = rng.standard_normal((4, 3))
+    t = np.array([0, 2, 1, 2])
+    by_hand = np.array([np.log(np.exp(r).sum()) - r[k] for r, k in zip(x, t)])
+    np.testing.assert_allclose(R.cross_entropy_forward(x, t)[0], by_hand, rtol=1e-12)
+    np.testing.assert_allclose(K.cross_entropy_forward(x, t)[0], by_hand, rtol=1e-12)
+
+
+class TestValidation:
+    def test_wrong_dtype(self):
+        with pytest.raises(TypeError, match="x must be float32 or float64"):
+            K.softmax_forward(np.zeros((2, 2), np.int64))
+
+    def test_wrong_rank(self):
+        with pytest.raises(ValueError, match="x must be 2-D"):
+            K.softmax_forward(np.zeros(3, np.float32))
+
+    def test_not_contiguous(self):
+        with pytest.raises(ValueError, match="x must be C-contiguous"):
+            K.softmax_forward(np.zeros((4, 4), np.float32)[:, ::2])
+
+    def test_not_an_array(self):
+        with pytest.raises(TypeError, match="x must be a numpy.ndarray"):
+            K.softmax_forward([[1.0, 2.0]])
+
+    def test_mask_shape(self):
+        with pytest.raises(ValueError, match="mask must have shape"):
+            K.softmax_forward(np.zeros((6, 4), np.float32), mask=np.zeros((4, 4), np.float32))
+
+    def test_mask_dtype(self):
+        with pytest.raises(TypeError, match="mask must be bool or have the dtype of x"):
+            K.softmax_forward(np.zeros((2, 4), np.float32), mask=np.zeros((2, 4), np.float64))
+
+    def test_grad_shape(self):
+        with pytest.raises(ValueError, match="grad must have the shape of out"):
+            K.softmax_backward(np.zeros((2, 4), np.float32), np.zeros((2, 3), np.float32))
+
+    def test_target_out_of_range(self):
+        with pytest.raises(IndexError, match="target holds 5"):
+            K.cross_entropy_forward(np.zeros((2, 4), np.float32), np.array([1, 5]))
+
+    def test_negative_target(self):
+        with pytest.raises(IndexError, match="target holds -1"):
+            K.cross_entropy_forward(np.zeros((2, 4), np.float32), np.array([1, -1]))
+
+    def test_target_dtype_and_length(self):
+        with pytest.raises(TypeError, match="target must be int64"):
+            K.cross_entropy_forward(np.zeros((2, 4), np.float32), np.array([1, 2], np.int32))
+        with pytest.raises(ValueError, match=r"target must have shape \(2,\)"):
+            K.cross_entropy_forward(np.zeros((2, 4), np.float32), np.array([1, 2, 3]))
+
+    def test_weight_and_smoothing(self):
+        x, t = np.zeros((2, 4), np.float32), np.array([1, 2])
+        with pytest.raises(ValueError, match=r"weight must have shape \(4,\)"):
+            K.cross_entropy_forward(x, t, np.ones(3, np.float32))
+        with pytest.raises(ValueError, match="label_smoothing must be in"):
+            K.cross_entropy_forward(x, t, None, -100, 1.5)
