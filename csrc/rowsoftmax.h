@@ -117,4 +117,15 @@ static inline void fastnn_softmax_row_backward_f32(const float* y, const float* 
     fastnn_softmax_row_backward_f32_base(y, g, gx, C, scale, log_output);
 }
 
+static inline void fastnn_ce_row_backward_f32(const float* logp, const float* w, float* gx, ptrdiff_t C,
+                                              float a, float b) {
+#ifdef FASTNN_HAVE_AVX2_BUILD
+    switch (fastnn_cpu_level()) {
+    case 2: fastnn_ce_row_backward_f32_avx512(logp, w, gx, C, a, b); return;
+    case 1: fastnn_ce_row_backward_f32_avx2(logp, w, gx, C, a, b); return;
+    }
+#endif
+    fastnn_ce_row_backward_f32_base(logp, w, gx, C, a, b);
+}
+
 #endif

@@ -8,6 +8,8 @@ cdef extern from "rowsoftmax.h" nogil:
     void fastnn_softmax_row_f64(const double* x, double* out, Py_ssize_t C, double scale, const double* mask, int log_output)
     void fastnn_softmax_row_backward_f32(const float* y, const float* g, float* gx, Py_ssize_t C, float scale, int log_output)
     void fastnn_softmax_row_backward_f64(const double* y, const double* g, double* gx, Py_ssize_t C, double scale, int log_output)
+    void fastnn_ce_row_backward_f32(const float* logp, const float* w, float* gx, Py_ssize_t C, float a, float b)
+    void fastnn_ce_row_backward_f64(const double* logp, const double* w, double* gx, Py_ssize_t C, double a, double b)
 
 
 cdef inline floating fexp(floating v) noexcept nogil:
@@ -31,3 +33,12 @@ cdef inline void softmax_row_backward(const floating* y, const floating* g, floa
         fastnn_softmax_row_backward_f32(y, g, gx, C, <float>scale, log_output)
     else:
         fastnn_softmax_row_backward_f64(y, g, gx, C, scale, log_output)
+
+
+cdef inline void ce_row_backward(const floating* logp, const floating* w, floating* gx, Py_ssize_t C,
+                                 double a, double b) noexcept nogil:
+    """gx = a * exp(logp) - b * w over one row."""
+    if floating is float:
+        fastnn_ce_row_backward_f32(logp, w, gx, C, <float>a, <float>b)
+    else:
+        fastnn_ce_row_backward_f64(logp, w, gx, C, a, b)

@@ -97,4 +97,11 @@ static inline void SUFFIX(fastnn_softmax_row_backward)(const T* restrict y, cons
     }
 }
 
+/* Cross-entropy gradient row: gx = a * exp(logp) - b * w. */
+static inline void SUFFIX(fastnn_ce_row_backward)(const T* restrict logp, const T* restrict w, T* restrict gx,
+                                                  ptrdiff_t C, T a, T b) {
+    ptrdiff_t c;
+    for (c = 0; c < C; c++) gx[c] = a * EXP(logp[c]) - b * w[c];
+}
+
 #undef LANES

@@ -8,7 +8,7 @@ from cython cimport floating
 import numpy as np
 from parallel cimport threads_for
 
-from rowsoftmax cimport softmax_row, softmax_row_backward, fexp
+from rowsoftmax cimport softmax_row, softmax_row_backward, ce_row_backward
 
 include "checks.pxi"
 
@@ -187,7 +187,7 @@ cdef void _ce_forward(floating[:, ::1] x, long long[::1] t, floating[::1] w, lon
 cdef void _ce_backward(floating[:, ::1] logp, long long[::1] t, floating[::1] g, floating[::1] w,
                        long long ignore, double eps, floating[:, ::1] gx):
     cdef Py_ssize_t R = logp.shape[0], C = logp.shape[1], r, c
-    cdef double wsum = 0, p, a, b, wt
+    cdef double wsum = 0, a, b, wt
     for c in range(C):
         wsum += w[c]
     cdef int nt = threads_for(R * C, MIN_WORK)
@@ -201,7 +201,5 @@ cdef void _ce_backward(floating[:, ::1] logp, long long[::1] t, floating[::1] g,
             wt = w[t[r]]
             a = g[r] * ((1.0 - eps) * wt + eps * wsum / C)
             b = g[r] * eps / C
-            for c in range(C):
-                p = fexp(logp[r, c])
-                gx[r, c] = <floating>(a * p - b * w[c])
+            ce_row_backward(&logp[r, 0], &w[0], &gx[r, 0], C, a, b)
             gx[r, t[r]] = <floating>(gx[r, t[r]] - g[r] * (1.0 - eps) * wt)
