@@ -4,3 +4,6 @@ Written from the math, not ported from the Cython; each name and signature
 matches its compiled twin in fastnn.kernels.
 """
 from .softmax import softmax_forward, softmax_backward, cross_entropy_forward, cross_entropy_backward
+from .conv import (conv2d_forward, conv2d_backward, conv_transpose2d_forward, conv_transpose2d_backward,
+                   max_pool2d_forward, max_pool2d_backward, avg_pool2d_forward, avg_pool2d_backward,
+                   upsample_nearest2d_forward, upsample_nearest2d_backward)

@@ -1,0 +1,585 @@
+# 2-D convolution (and its transpose) by im2col + one large GEMM per group and
+# batch chunk; max/avg pooling and nearest upsampling as direct loops.
+#
+# Layout is NCHW throughout. im2col turns a chunk of nb images into a matrix
+# col[K, nb * P] (K = C/groups * kh * kw rows, P = Ho * Wo output pixels per image),
+# so one GEMM per group does the whole chunk: BLAS runs it on all cores, and the
+# loops around it (im2col, col2im, scatter, bias) run under OpenMP prange. BLAS is
+# never called inside a prange region, so the two thread pools never nest.
+from cython.parallel cimport prange
+from cython cimport floating
+import numpy as np
+from blas cimport gemm
+from parallel cimport threads_for
+
+include "checks.pxi"
+
+cdef Py_ssize_t MIN_WORK = 32768
+cdef Py_ssize_t COL_BYTES = 64 << 20   # cap on the im2col workspace of one chunk
+
+
+# ----------------------------------------------------------------------------- geometry
+
+cdef tuple _pair(object v, str name, bint positive):
+    if isinstance(v, (tuple, list)):
+        if len(v) != 2:
+            raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
+        a, b = v
+    else:
+        a = b = v
+    try:
+        a, b = int(a), int(b)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be an int or a pair of ints, got {v!r}") from None
+    if positive and (a <= 0 or b <= 0):
+        raise ValueError(f"{name} must be positive, got {v!r}")
+    if not positive and (a < 0 or b < 0):
+        raise ValueError(f"{name} must be non-negative, got {v!r}")
+    return a, b
+
+
+cdef Py_ssize_t _conv_out(Py_ssize_t size, Py_ssize_t k, Py_ssize_t s, Py_ssize_t p, Py_ssize_t d):
+    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+
+
+cdef object _check_conv(x, weight, bias, stride, padding, dilation, groups, bint transposed):
+    check_float(x, "input", 4)
+    check_same_dtype(weight, "weight", x, "input", 4)
+    st = _pair(stride, "stride", True)
+    pd = _pair(padding, "padding", False)
+    dl = _pair(dilation, "dilation", True)
+    if not isinstance(groups, (int, np.integer)) or groups <= 0:
+        raise ValueError(f"groups must be a positive int, got {groups!r}")
+    C = x.shape[1]
+    if transposed:
+        if weight.shape[0] != C:
+            raise ValueError(f"weight must have {C} input channels in dim 0 (input has {C} channels), got shape {weight.shape}")
+        if C % groups:
+            raise ValueError(f"groups ({groups}) must divide the input channels ({C})")
+        cout = weight.shape[1] * groups
+    else:
+        if C % groups or weight.shape[0] % groups:
+            raise ValueError(f"groups ({groups}) must divide both input channels ({C}) and output channels ({weight.shape[0]})")
+        if weight.shape[1] * groups != C:
+            raise ValueError(f"weight expects {weight.shape[1] * groups} input channels (shape {weight.shape}, groups={groups}), "
+                             f"but input has {C}")
+        cout = weight.shape[0]
+    if bias is not None:
+        check_same_dtype(bias, "bias", x, "input", 1)
+        if bias.shape[0] != cout:
+            raise ValueError(f"bias must have shape ({cout},), got {bias.shape}")
+    return st, pd, dl
+
+
+# ----------------------------------------------------------------------------- im2col / col2im
+
+cdef void _im2col(floating[:, :, :, ::1] x, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t c0, Py_ssize_t cg,
+                  Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
+                  Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ho, Py_ssize_t wo, floating[:, ::1] col) noexcept nogil:
+    """col[(c, i, j), b * P + oy * wo + ox] = x[n0 + b, c0 + c, oy*sh - ph + i*dh, ox*sw - pw + j*dw] (0 outside)."""
+    cdef Py_ssize_t H = x.shape[2], W = x.shape[3], P = ho * wo
+    cdef Py_ssize_t task, k, b, c, i, j, oy, ox, iy, ix, base
+    cdef Py_ssize_t tasks = cg * kh * kw * nb
+    cdef int nt = threads_for(tasks * P, MIN_WORK)
+    for task in prange(tasks, num_threads=nt, schedule="static"):
+        k = task // nb
+        b = task % nb
+        c = k // (kh * kw)
+        i = (k // kw) % kh
+        j = k % kw
+        base = b * P
+        for oy in range(ho):
+            iy = oy * sh - ph + i * dh
+            if iy < 0 or iy >= H:
+                for ox in range(wo):
+                    col[k, base + oy * wo + ox] = 0
+                continue
+            for ox in range(wo):
+                ix = ox * sw - pw + j * dw
+                if ix >= 0 and ix < W:
+                    col[k, base + oy * wo + ox] = x[n0 + b, c0 + c, iy, ix]
+                else:
+                    col[k, base + oy * wo + ox] = 0
+
+
+cdef void _col2im(floating[:, ::1] col, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t c0, Py_ssize_t cg,
+                  Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
+                  Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ho, Py_ssize_t wo, floating[:, :, :, ::1] gx) noexcept nogil:
+    """Adjoint of _im2col: gx[n0 + b, c0 + c] += every col entry that was read from it."""
+    cdef Py_ssize_t H = gx.shape[2], W = gx.shape[3], P = ho * wo
+    cdef Py_ssize_t plane, b, c, i, j, k, oy, ox, iy, ix, base
+    cdef int nt = threads_for(nb * cg * kh * kw * P, MIN_WORK)
+    for plane in prange(nb * cg, num_threads=nt, schedule="static"):  # one thread per output plane
+        b = plane // cg
+        c = plane % cg
+        base = b * P
+        for i in range(kh):
+            for j in range(kw):
+                k = (c * kh + i) * kw + j
+                for oy in range(ho):
+                    iy = oy * sh - ph + i * dh
+                    if iy < 0 or iy >= H:
+                        continue
+                    for ox in range(wo):
+                        ix = ox * sw - pw + j * dw
+                        if ix >= 0 and ix < W:
+                            gx[n0 + b, c0 + c, iy, ix] += col[k, base + oy * wo + ox]
+
+
+cdef void _scatter_out(floating[:, ::1] tmp, floating[:, :, ::1] out, Py_ssize_t n0, Py_ssize_t nb,
+                       Py_ssize_t co0, floating* bias, bint accumulate) noexcept nogil:
+    """out[n0 + b, co0 + co, :] (+)= tmp[co, b * P : (b + 1) * P] (+ bias[co0 + co])."""
+    cdef Py_ssize_t coutg = tmp.shape[0], P = out.shape[2], task, b, co, p
+    cdef floating add
+    cdef int nt = threads_for(coutg * nb * P, MIN_WORK)
+    for task in prange(nb * coutg, num_threads=nt, schedule="static"):
+        b = task // coutg
+        co = task % coutg
+        add = bias[co0 + co] if bias != NULL else 0
+        if accumulate:
+            for p in range(P):
+                out[n0 + b, co0 + co, p] += tmp[co, b * P + p] + add
+        else:
+            for p in range(P):
+                out[n0 + b, co0 + co, p] = tmp[co, b * P + p] + add
+
+
+cdef void _gather_out(floating[:, :, ::1] g, floating[:, ::1] tmp, Py_ssize_t n0, Py_ssize_t nb,
+                      Py_ssize_t co0) noexcept nogil:
+    """tmp[co, b * P + p] = g[n0 + b, co0 + co, p] (inverse of _scatter_out)."""
+    cdef Py_ssize_t coutg = tmp.shape[0], P = g.shape[2], task, b, co, p
+    cdef int nt = threads_for(coutg * nb * P, MIN_WORK)
+    for task in prange(nb * coutg, num_threads=nt, schedule="static"):
+        b = task // coutg
+        co = task % coutg
+        for p in range(P):
+            tmp[co, b * P + p] = g[n0 + b, co0 + co, p]
+
+
+# ----------------------------------------------------------------------------- the three GEMM passes
+
+cdef class _Geometry:
+    cdef public Py_ssize_t N, C, H, W, cout, kh, kw, sh, sw, ph, pw, dh, dw, groups, ho, wo, cg, coutg, K, P, chunk
+
+    def __init__(self, x_shape, w_shape, st, pd, dl, groups, ho, wo, itemsize):
+        self.N, self.C, self.H, self.W = x_shape
+        self.kh, self.kw = w_shape[2], w_shape[3]
+        self.sh, self.sw = st
+        self.ph, self.pw = pd
+        self.dh, self.dw = dl
+        self.groups = groups
+        self.cg = self.C // groups
+        self.ho, self.wo = ho, wo
+        self.P = ho * wo
+        self.K = self.cg * self.kh * self.kw
+        self.chunk = max(1, min(self.N, COL_BYTES // max(1, self.K * self.P * itemsize)))
+
+
+cdef void _forward(floating[:, :, :, ::1] x, floating[:, ::1] w2, floating* bias, _Geometry G,
+                   floating[:, :, ::1] out, floating[:, ::1] col, floating[:, ::1] tmp):
+    """out (N, cout, P) = conv(x) with weights w2 (cout, K)."""
+    cdef Py_ssize_t n0, nb, g, cols
+    for n0 in range(0, G.N, G.chunk):
+        nb = min(G.chunk, G.N - n0)
+        cols = nb * G.P
+        for g in range(G.groups):
+            with nogil:
+                _im2col(x, n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw, G.ho, G.wo, col)
+                gemm(False, False, <int>G.coutg, <int>cols, <int>G.K, <floating>1, &w2[g * G.coutg, 0], <int>G.K,
+                     &col[0, 0], <int>cols, <floating>0, &tmp[0, 0], <int>cols)
+                _scatter_out(tmp, out, n0, nb, g * G.coutg, bias, False)
+
+
+cdef void _backward(floating[:, :, :, ::1] x, floating[:, ::1] w2, floating[:, :, ::1] gout, _Geometry G,
+                    floating[:, :, :, ::1] gx, floating[:, ::1] gw2, bint need_x, bint need_w,
+                    floating[:, ::1] col, floating[:, ::1] tmp):
+    """gx (zeroed by the caller) += conv's input gradient; gw2 (cout, K) = its weight gradient."""
+    cdef Py_ssize_t n0, nb, g, cols
+    for n0 in range(0, G.N, G.chunk):
+        nb = min(G.chunk, G.N - n0)
+        cols = nb * G.P
+        for g in range(G.groups):
+            with nogil:
+                _gather_out(gout, tmp, n0, nb, g * G.coutg)
+                if need_w:
+                    _im2col(x, n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw, G.ho, G.wo, col)
+                    gemm(False, True, <int>G.coutg, <int>G.K, <int>cols, <floating>1, &tmp[0, 0], <int>cols,
+                         &col[0, 0], <int>cols, <floating>(0 if n0 == 0 else 1), &gw2[g * G.coutg, 0], <int>G.K)
+                if need_x:
+                    gemm(True, False, <int>G.K, <int>cols, <int>G.coutg, <floating>1, &w2[g * G.coutg, 0], <int>G.K,
+                         &tmp[0, 0], <int>cols, <floating>0, &col[0, 0], <int>cols)
+                    _col2im(col, n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw, G.ho, G.wo, gx)
+
+
+def _workspaces(_Geometry G, dtype):
+    cols = G.chunk * G.P
+    return np.empty((G.K, cols), dtype), np.empty((G.coutg, cols), dtype)
+
+
+cdef _Geometry _geometry(x_shape, w_shape, st, pd, dl, groups, cout, itemsize):
+    ho = _conv_out(x_shape[2], w_shape[2], st[0], pd[0], dl[0])
+    wo = _conv_out(x_shape[3], w_shape[3], st[1], pd[1], dl[1])
+    if ho <= 0 or wo <= 0:
+        raise ValueError(f"kernel size {tuple(w_shape[2:])} (dilation {dl}) is larger than the padded input "
+                         f"{(x_shape[2] + 2 * pd[0], x_shape[3] + 2 * pd[1])}")
+    G = _Geometry(x_shape, w_shape, st, pd, dl, groups, ho, wo, itemsize)
+    G.cout = cout
+    G.coutg = cout // groups
+    return G
+
+
+def _run_forward(x, w2, bias, _Geometry G):
+    out = np.empty((G.N, G.cout, G.P), x.dtype)
+    if out.size == 0:
+        return out
+    col, tmp = _workspaces(G, x.dtype)
+    if x.dtype == np.float32:
+        _forward[float](x, w2, _fptr(bias), G, out, col, tmp)
+    else:
+        _forward[double](x, w2, _dptr(bias), G, out, col, tmp)
+    return out
+
+
+cdef float* _fptr(object a):
+    cdef float[::1] v
+    if a is None or a.shape[0] == 0:
+        return NULL
+    v = a
+    return &v[0]
+
+
+cdef double* _dptr(object a):
+    cdef double[::1] v
+    if a is None or a.shape[0] == 0:
+        return NULL
+    v = a
+    return &v[0]
+
+
+def _run_backward(x, w2, gout, _Geometry G, bint need_x, bint need_w):
+    gx = np.zeros((G.N, G.C, G.H, G.W), x.dtype) if need_x else np.zeros((1, 1, 1, 1), x.dtype)
+    gw2 = np.zeros(w2.shape, x.dtype)
+    if G.N == 0 or G.P == 0 or (not need_x and not need_w):
+        return (gx if need_x else None), (gw2 if need_w else None)
+    col, tmp = _workspaces(G, x.dtype)
+    if x.dtype == np.float32:
+        _backward[float](x, w2, gout, G, gx, gw2, need_x, need_w, col, tmp)
+    else:
+        _backward[double](x, w2, gout, G, gx, gw2, need_x, need_w, col, tmp)
+    return (gx if need_x else None), (gw2 if need_w else None)
+
+
+# ----------------------------------------------------------------------------- public: conv2d
+
+def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """Cross-correlation of x (N, C, H, W) with weight (Cout, C/groups, kh, kw), plus bias (Cout,).
+
+    stride, padding (zeros), dilation: ints or pairs. Returns (N, Cout, Ho, Wo).
+    """
+    st, pd, dl = _check_conv(x, weight, bias, stride, padding, dilation, groups, False)
+    G = _geometry(x.shape, weight.shape, st, pd, dl, groups, weight.shape[0], x.itemsize)
+    w2 = weight.reshape(weight.shape[0], -1)
+    return _run_forward(x, w2, bias, G).reshape(G.N, G.cout, G.ho, G.wo)
+
+
+def conv2d_backward(x, weight, grad_out, stride=1, padding=0, dilation=1, groups=1,
+                    need_input=True, need_weight=True, need_bias=True):
+    """Gradients of conv2d_forward: (grad_input, grad_weight, grad_bias); None where not needed."""
+    st, pd, dl = _check_conv(x, weight, None, stride, padding, dilation, groups, False)
+    G = _geometry(x.shape, weight.shape, st, pd, dl, groups, weight.shape[0], x.itemsize)
+    check_same_dtype(grad_out, "grad_out", x, "input", 4)
+    if grad_out.shape != (G.N, G.cout, G.ho, G.wo):
+        raise ValueError(f"grad_out must have shape {(G.N, G.cout, G.ho, G.wo)}, got {grad_out.shape}")
+    w2 = weight.reshape(weight.shape[0], -1)
+    gx, gw2 = _run_backward(x, w2, grad_out.reshape(G.N, G.cout, G.P), G, need_input, need_weight)
+    gb = grad_out.sum(axis=(0, 2, 3)) if need_bias else None
+    return gx, (gw2.reshape(weight.shape) if need_weight else None), gb
+
+
+# ----------------------------------------------------------------------------- public: conv_transpose2d
+# conv_transpose2d(x, W) is the input-gradient of a conv2d whose output is x: its
+# forward is that conv's backward-data pass, and its own gradients are the conv's
+# forward (for the input) and weight pass with the roles of input and output swapped.
+
+cdef tuple _transpose_geometry(x, weight, st, pd, op, dl, groups):
+    N, Cin, H, W = x.shape
+    kh, kw = weight.shape[2], weight.shape[3]
+    for o, s, d, name in ((op[0], st[0], dl[0], "height"), (op[1], st[1], dl[1], "width")):
+        if o >= s and o >= d:
+            raise ValueError(f"output_padding ({o}) must be smaller than stride or dilation in {name}")
+    Ho = (H - 1) * st[0] - 2 * pd[0] + dl[0] * (kh - 1) + op[0] + 1
+    Wo = (W - 1) * st[1] - 2 * pd[1] + dl[1] * (kw - 1) + op[1] + 1
+    if Ho <= 0 or Wo <= 0:
+        raise ValueError(f"conv_transpose2d output size ({Ho}, {Wo}) is not positive: padding {pd} is too large")
+    cout = weight.shape[1] * groups
+    # the conv2d that maps (N, cout, Ho, Wo) -> x
+    G = _Geometry((N, cout, Ho, Wo), (Cin, weight.shape[1], kh, kw), st, pd, dl, groups, H, W, x.itemsize)
+    G.cout = Cin
+    G.coutg = Cin // groups
+    if _conv_out(Ho, kh, st[0], pd[0], dl[0]) != H or _conv_out(Wo, kw, st[1], pd[1], dl[1]) != W:
+        raise ValueError("conv_transpose2d: inconsistent geometry")
+    return G, Ho, Wo
+
+
+def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
+    """Transposed convolution of x (N, Cin, H, W) with weight (Cin, Cout/groups, kh, kw). Returns (N, Cout, Ho, Wo)."""
+    st, pd, dl = _check_conv(x, weight, bias, stride, padding, dilation, groups, True)
+    op = _pair(output_padding, "output_padding", False)
+    G, Ho, Wo = _transpose_geometry(x, weight, st, pd, op, dl, groups)
+    w2 = weight.reshape(weight.shape[0], -1)
+    out, _ = _run_backward(np.empty((1, 1, 1, 1), x.dtype), w2, x.reshape(G.N, G.cout, G.P), G, True, False)
+    if bias is not None:
+        out += bias.reshape(1, -1, 1, 1)
+    return out
+
+
+def conv_transpose2d_backward(x, weight, grad_out, stride=1, padding=0, output_padding=0, dilation=1, groups=1,
+                              need_input=True, need_weight=True, need_bias=True):
+    """Gradients of conv_transpose2d_forward: (grad_input, grad_weight, grad_bias)."""
+    st, pd, dl = _check_conv(x, weight, None, stride, padding, dilation, groups, True)
+    op = _pair(output_padding, "output_padding", False)
+    G, Ho, Wo = _transpose_geometry(x, weight, st, pd, op, dl, groups)
+    check_same_dtype(grad_out, "grad_out", x, "input", 4)
+    if grad_out.shape != (G.N, G.C, Ho, Wo):
+        raise ValueError(f"grad_out must have shape {(G.N, G.C, Ho, Wo)}, got {grad_out.shape}")
+    w2 = weight.reshape(weight.shape[0], -1)
+    gx = gw = gb = None
+    if need_input:
+        gx = _run_forward(grad_out, w2, None, G).reshape(x.shape)
+    if need_weight:
+        # weight gradient of the conv (grad_out -> x): input grad_out, output gradient x
+        _, gw2 = _run_backward(grad_out, w2, x.reshape(G.N, G.cout, G.P), G, False, True)
+        gw = gw2.reshape(weight.shape)
+    if need_bias:
+        gb = grad_out.sum(axis=(0, 2, 3))
+    return gx, gw, gb
+
+
+# ----------------------------------------------------------------------------- pooling
+
+cdef Py_ssize_t _pool_out(Py_ssize_t size, Py_ssize_t k, Py_ssize_t s, Py_ssize_t p, Py_ssize_t d, bint ceil_mode):
+    cdef Py_ssize_t span = size + 2 * p - d * (k - 1) - 1
+    cdef Py_ssize_t out
+    if span < 0:
+        return 0
+    out = (span + (s - 1 if ceil_mode else 0)) // s + 1
+    # PyTorch: the last window must start inside the input or the left padding
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out
+
+
+cdef tuple _check_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
+    check_float(x, "input", 4)
+    ks = _pair(kernel_size, "kernel_size", True)
+    st = ks if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else _pair(stride, "stride", True)
+    pd = _pair(padding, "padding", False)
+    dl = _pair(dilation, "dilation", True)
+    if pd[0] * 2 > ks[0] or pd[1] * 2 > ks[1]:
+        raise ValueError(f"padding {pd} must be at most half of kernel_size {ks}")
+    ho = _pool_out(x.shape[2], ks[0], st[0], pd[0], dl[0], ceil_mode)
+    wo = _pool_out(x.shape[3], ks[1], st[1], pd[1], dl[1], ceil_mode)
+    if ho <= 0 or wo <= 0:
+        raise ValueError(f"kernel_size {ks} (dilation {dl}) is larger than the padded input {x.shape[2:]}")
+    return ks, st, pd, dl, ho, wo
+
+
+cdef void _max_pool(floating[:, :, ::1] x, floating[:, :, ::1] out, long long[:, :, ::1] idx,
+                    Py_ssize_t H, Py_ssize_t W, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw,
+                    Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ho, Py_ssize_t wo) noexcept nogil:
+    cdef Py_ssize_t plane, oy, ox, i, j, iy, ix, best_i
+    cdef floating best, v
+    cdef int nt = threads_for(x.shape[0] * ho * wo * kh * kw, MIN_WORK)
+    for plane in prange(x.shape[0], num_threads=nt, schedule="static"):
+        for oy in range(ho):
+            for ox in range(wo):
+                best_i = -1
+                best = 0
+                for i in range(kh):
+                    iy = oy * sh - ph + i * dh
+                    if iy < 0 or iy >= H:
+                        continue
+                    for j in range(kw):
+                        ix = ox * sw - pw + j * dw
+                        if ix < 0 or ix >= W:
+                            continue
+                        v = x[plane, iy, ix]
+                        # NaN wins, as in PyTorch
+                        if best_i < 0 or v > best or v != v:
+                            best = v
+                            best_i = iy * W + ix
+                            if v != v:
+                                break
+                    if best != best:
+                        break
+                out[plane, oy, ox] = best
+                idx[plane, oy, ox] = best_i
+
+
+def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Max over windows of x (N, C, H, W). Returns (out, indices): indices are flat positions in each H*W plane."""
+    ks, st, pd, dl, ho, wo = _check_pool(x, kernel_size, stride, padding, dilation, ceil_mode)
+    N, C, H, W = x.shape
+    out = np.empty((N, C, ho, wo), x.dtype)
+    idx = np.empty((N, C, ho, wo), np.int64)
+    if out.size:
+        x3, o3, i3 = x.reshape(N * C, H, W), out.reshape(N * C, ho, wo), idx.reshape(N * C, ho, wo)
+        if x.dtype == np.float32:
+            _max_pool[float](x3, o3, i3, H, W, ks[0], ks[1], st[0], st[1], pd[0], pd[1], dl[0], dl[1], ho, wo)
+        else:
+            _max_pool[double](x3, o3, i3, H, W, ks[0], ks[1], st[0], st[1], pd[0], pd[1], dl[0], dl[1], ho, wo)
+    return out, idx
+
+
+cdef void _max_unpool_add(floating[:, ::1] g, long long[:, ::1] idx, floating[:, ::1] gx) noexcept nogil:
+    cdef Py_ssize_t plane, p
+    cdef int nt = threads_for(g.shape[0] * g.shape[1], MIN_WORK)
+    for plane in prange(g.shape[0], num_threads=nt, schedule="static"):
+        for p in range(g.shape[1]):
+            gx[plane, idx[plane, p]] += g[plane, p]
+
+
+def max_pool2d_backward(grad_out, indices, input_shape):
+    """Route grad_out (N, C, Ho, Wo) to the argmax positions `indices` in an input of input_shape."""
+    check_float(grad_out, "grad_out", 4)
+    if not isinstance(indices, np.ndarray) or indices.dtype != np.int64 or indices.shape != grad_out.shape \
+            or not indices.flags.c_contiguous:
+        raise ValueError(f"indices must be a C-contiguous int64 array of shape {grad_out.shape}")
+    shape = tuple(int(s) for s in input_shape)
+    if len(shape) != 4 or shape[:2] != grad_out.shape[:2]:
+        raise ValueError(f"input_shape {input_shape} does not match grad_out {grad_out.shape}")
+    N, C, H, W = shape
+    if indices.size and (indices.min() < 0 or indices.max() >= H * W):
+        raise IndexError(f"indices must lie in [0, {H * W})")
+    gx = np.zeros(shape, grad_out.dtype)
+    if grad_out.size:
+        g2 = grad_out.reshape(N * C, -1)
+        i2 = indices.reshape(N * C, -1)
+        if grad_out.dtype == np.float32:
+            _max_unpool_add[float](g2, i2, gx.reshape(N * C, H * W))
+        else:
+            _max_unpool_add[double](g2, i2, gx.reshape(N * C, H * W))
+    return gx
+
+
+cdef void _avg_pool(floating[:, :, ::1] x, floating[:, :, ::1] out, bint backward,
+                    Py_ssize_t H, Py_ssize_t W, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw,
+                    Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t ho, Py_ssize_t wo, bint count_include_pad) noexcept nogil:
+    """Forward: out = window means of x. Backward (x is grad_out, out is grad_input, zeroed): spread each
+    gradient evenly over its window. Divisor as PyTorch: the window clipped to the padded input, or
+    to the input itself when count_include_pad is false."""
+    cdef Py_ssize_t plane, oy, ox, y0, x0, y1, x1, iy, ix, cnt
+    cdef double acc
+    cdef floating share
+    cdef int nt = threads_for(x.shape[0] * ho * wo * kh * kw, MIN_WORK)
+    for plane in prange(x.shape[0], num_threads=nt, schedule="static"):
+        for oy in range(ho):
+            for ox in range(wo):
+                y0 = oy * sh - ph
+                x0 = ox * sw - pw
+                y1 = min(y0 + kh, H + ph)
+                x1 = min(x0 + kw, W + pw)
+                cnt = (y1 - y0) * (x1 - x0)
+                y0 = max(y0, 0)
+                x0 = max(x0, 0)
+                y1 = min(y1, H)
+                x1 = min(x1, W)
+                if not count_include_pad:
+                    cnt = (y1 - y0) * (x1 - x0)
+                if backward:
+                    share = <floating>(x[plane, oy, ox] / (cnt if cnt > 0 else 1))
+                    for iy in range(y0, y1):
+                        for ix in range(x0, x1):
+                            out[plane, iy, ix] += share
+                else:
+                    acc = 0
+                    for iy in range(y0, y1):
+                        for ix in range(x0, x1):
+                            acc = acc + x[plane, iy, ix]
+                    out[plane, oy, ox] = <floating>(acc / (cnt if cnt > 0 else 1))
+
+
+def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Mean over windows of x (N, C, H, W)."""
+    ks, st, pd, dl, ho, wo = _check_pool(x, kernel_size, stride, padding, 1, ceil_mode)
+    N, C, H, W = x.shape
+    out = np.empty((N, C, ho, wo), x.dtype)
+    if out.size:
+        args = (H, W, ks[0], ks[1], st[0], st[1], pd[0], pd[1], ho, wo, bool(count_include_pad))
+        if x.dtype == np.float32:
+            _avg_pool[float](x.reshape(N * C, H, W), out.reshape(N * C, ho, wo), False, *args)
+        else:
+            _avg_pool[double](x.reshape(N * C, H, W), out.reshape(N * C, ho, wo), False, *args)
+    return out
+
+
+def avg_pool2d_backward(grad_out, input_shape, kernel_size, stride=None, padding=0, ceil_mode=False,
+                        count_include_pad=True):
+    """Gradient of avg_pool2d_forward with respect to its input of shape input_shape."""
+    check_float(grad_out, "grad_out", 4)
+    shape = tuple(int(s) for s in input_shape)
+    if len(shape) != 4 or shape[:2] != grad_out.shape[:2]:
+        raise ValueError(f"input_shape {input_shape} does not match grad_out {grad_out.shape}")
+    ks, st, pd, dl, ho, wo = _check_pool(np.empty(shape, grad_out.dtype), kernel_size, stride, padding, 1, ceil_mode)
+    if grad_out.shape[2:] != (ho, wo):
+        raise ValueError(f"grad_out must have spatial size {(ho, wo)}, got {grad_out.shape[2:]}")
+    N, C, H, W = shape
+    gx = np.zeros(shape, grad_out.dtype)
+    if grad_out.size:
+        args = (H, W, ks[0], ks[1], st[0], st[1], pd[0], pd[1], ho, wo, bool(count_include_pad))
+        if grad_out.dtype == np.float32:
+            _avg_pool[float](grad_out.reshape(N * C, ho, wo), gx.reshape(N * C, H, W), True, *args)
+        else:
+            _avg_pool[double](grad_out.reshape(N * C, ho, wo), gx.reshape(N * C, H, W), True, *args)
+    return gx
+
+
+# ----------------------------------------------------------------------------- nearest upsampling
+
+cdef void _upsample(floating[:, :, ::1] src, floating[:, :, ::1] dst, Py_ssize_t fh, Py_ssize_t fw,
+                    bint backward) noexcept nogil:
+    """Forward: dst (planes, H*fh, W*fw) repeats src. Backward: dst (planes, H, W) sums src's blocks."""
+    cdef Py_ssize_t plane, y, x, H, W
+    cdef int nt = threads_for(src.shape[0] * src.shape[1] * src.shape[2], MIN_WORK)
+    if backward:
+        H = dst.shape[1]
+        W = dst.shape[2]
+        for plane in prange(src.shape[0], num_threads=nt, schedule="static"):
+            for y in range(H * fh):
+                for x in range(W * fw):
+                    dst[plane, y // fh, x // fw] += src[plane, y, x]
+    else:
+        for plane in prange(src.shape[0], num_threads=nt, schedule="static"):
+            for y in range(dst.shape[1]):
+                for x in range(dst.shape[2]):
+                    dst[plane, y, x] = src[plane, y // fh, x // fw]
+
+
+def upsample_nearest2d_forward(x, scale_h, scale_w):
+    """Repeat each pixel of x (N, C, H, W) scale_h x scale_w times."""
+    check_float(x, "input", 4)
+    fh, fw = _pair((scale_h, scale_w), "scale_factor", True)
+    N, C, H, W = x.shape
+    out = np.empty((N, C, H * fh, W * fw), x.dtype)
+    if out.size:
+        if x.dtype == np.float32:
+            _upsample[float](x.reshape(N * C, H, W), out.reshape(N * C, H * fh, W * fw), fh, fw, False)
+        else:
+            _upsample[double](x.reshape(N * C, H, W), out.reshape(N * C, H * fh, W * fw), fh, fw, False)
+    return out
+
+
+def upsample_nearest2d_backward(grad_out, scale_h, scale_w):
+    """Sum grad_out (N, C, H*scale_h, W*scale_w) over each pixel's block."""
+    check_float(grad_out, "grad_out", 4)
+    fh, fw = _pair((scale_h, scale_w), "scale_factor", True)
+    N, C, Ho, Wo = grad_out.shape
+    if Ho % fh or Wo % fw:
+        raise ValueError(f"grad_out spatial size {(Ho, Wo)} is not a multiple of the scale factors {(fh, fw)}")
+    gx = np.zeros((N, C, Ho // fh, Wo // fw), grad_out.dtype)
+    if gx.size:
+        if grad_out.dtype == np.float32:
+            _upsample[float](grad_out.reshape(N * C, Ho, Wo), gx.reshape(N * C, Ho // fh, Wo // fw), fh, fw, True)
+        else:
+            _upsample[double](grad_out.reshape(N * C, Ho, Wo), gx.reshape(N * C, Ho // fh, Wo // fw), fh, fw, True)
+    return gx
