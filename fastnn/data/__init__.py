@@ -2,3 +2,4 @@
 from ..utils.data import Dataset, TensorDataset, DataLoader, Subset, ConcatDataset, random_split, default_collate
 from .bundled import load_iris, load_digits
 from .split import stratified_split
+from .mnist import MNIST

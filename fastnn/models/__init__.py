@@ -1,3 +1,5 @@
 """fastnn.models: the catalogue of classic architectures, ready to train."""
 from .perceptron import Perceptron
 from .mlp import MLP
+from .lenet import LeNet
+from .autoencoder import ConvAutoencoder

@@ -10,6 +10,9 @@ from .dropout import Dropout
 from .normalization import LayerNorm
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .embedding import Embedding
+from .conv import Conv2d, ConvTranspose2d
+from .pooling import MaxPool2d, AvgPool2d
+from .upsampling import Upsample
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
                    BCEWithLogitsLoss, KLDivLoss)
 from . import functional, init, utils

@@ -488,3 +488,6 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if reduction == "batchmean":
         return loss.sum() / input.shape[0]
     return _reduce(loss, reduction)
+
+
+from .functional_conv import (conv2d, conv_transpose2d, max_pool2d, avg_pool2d, interpolate, pad)  # noqa: E402,F401

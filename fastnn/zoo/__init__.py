@@ -10,6 +10,8 @@ import time
 ENTRIES = {
     "perceptron": "fastnn.zoo.perceptron",
     "mlp": "fastnn.zoo.mlp",
+    "lenet": "fastnn.zoo.lenet",
+    "autoencoder": "fastnn.zoo.autoencoder",
 }
 
 
@@ -45,22 +47,4 @@ def format_table(results):
     return "\n".join(lines)
 
 
-def plot_curves(path, curves, title, xlabel="epoch", ylabel="loss"):
-    """Save named curves ({label: values}) as a PNG line plot."""
-    try:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise RuntimeError("--plot needs matplotlib: pip install 'fastnn[plot]'") from None
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for label, values in curves.items():
-        ax.plot(range(1, len(values) + 1), values, label=label)
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+from .plots import plot_curves, plot_image_rows  # noqa: E402,F401

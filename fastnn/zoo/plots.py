@@ -1,0 +1,48 @@
+"""PNG pictures for `fastnn zoo --plot` (matplotlib, an optional extra)."""
+
+
+def _pyplot():
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise RuntimeError("--plot needs matplotlib: pip install 'fastnn[plot]'") from None
+    return plt
+
+
+def plot_curves(path, curves, title, xlabel="epoch", ylabel="loss"):
+    """Save named curves ({label: values}) as a line plot."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, values in curves.items():
+        ax.plot(range(1, len(values) + 1), values, label=label)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def plot_image_rows(path, rows, row_labels, titles=None, suptitle=""):
+    """Save a grid of grey images: rows is a list of equally long lists of 2-D arrays."""
+    plt = _pyplot()
+    n = len(rows[0])
+    fig, axes = plt.subplots(len(rows), n, figsize=(1.2 * n, 1.3 * len(rows) + 0.4), squeeze=False)
+    for r, images in enumerate(rows):
+        for c, image in enumerate(images):
+            ax = axes[r][c]
+            ax.imshow(image, cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if titles is not None and r == 0:
+                ax.set_title(titles[c], fontsize=8)
+        axes[r][0].set_ylabel(row_labels[r], fontsize=8)
+    fig.suptitle(suptitle)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
