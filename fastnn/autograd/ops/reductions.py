@@ -1,4 +1,5 @@
 """Reductions with dim/keepdim: sum, mean, max/min (values and indices), var/std, logsumexp, ..."""
+import builtins
 from collections import namedtuple
 
 import numpy as np
@@ -43,7 +44,7 @@ class Mean(Function):
         count = 1
         for d in dims:
             count *= shape[d]
-        g = _expand_grad(g, shape, dims, keepdim) / max(count, 1)
+        g = _expand_grad(g, shape, dims, keepdim) / builtins.max(count, 1)  # this module shadows max
         return np.broadcast_to(g, shape), None, None
 
 
@@ -99,7 +100,7 @@ class Var(Function):
         count = 1
         for d in dims:
             count *= a.shape[d]
-        denom = max(count - correction, 0)
+        denom = builtins.max(count - correction, 0)
         diff = a - mean
         with np.errstate(divide="ignore", invalid="ignore"):
             out = (diff * diff).sum(axis=dims, keepdims=keepdim) / denom
