@@ -177,7 +177,9 @@ cdef class _Geometry:
 
 cdef void _forward(floating[:, :, :, ::1] x, floating[:, ::1] w2, floating* bias, _Geometry G,
                    floating[:, :, ::1] out, floating[:, ::1] col, floating[:, ::1] tmp):
-    """out (N, cout, P) = conv(x) with weights w2 (cout, K)."""
+    """out (N, cout, P) = conv(x) with weights w2 (cout, K). col and tmp are chunk-wide
+    workspaces; the last chunk may use only part of each row, so leading dimensions
+    come from the workspace widths."""
     cdef Py_ssize_t n0, nb, g, cols
     for n0 in range(0, G.N, G.chunk):
         nb = min(G.chunk, G.N - n0)
@@ -186,7 +188,7 @@ cdef void _forward(floating[:, :, :, ::1] x, floating[:, ::1] w2, floating* bias
             with nogil:
                 _im2col(x, n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw, G.ho, G.wo, col)
                 gemm(False, False, <int>G.coutg, <int>cols, <int>G.K, <floating>1, &w2[g * G.coutg, 0], <int>G.K,
-                     &col[0, 0], <int>cols, <floating>0, &tmp[0, 0], <int>cols)
+                     &col[0, 0], <int>col.shape[1], <floating>0, &tmp[0, 0], <int>tmp.shape[1])
                 _scatter_out(tmp, out, n0, nb, g * G.coutg, bias, False)
 
 
@@ -203,11 +205,11 @@ cdef void _backward(floating[:, :, :, ::1] x, floating[:, ::1] w2, floating[:, :
                 _gather_out(gout, tmp, n0, nb, g * G.coutg)
                 if need_w:
                     _im2col(x, n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw, G.ho, G.wo, col)
-                    gemm(False, True, <int>G.coutg, <int>G.K, <int>cols, <floating>1, &tmp[0, 0], <int>cols,
-                         &col[0, 0], <int>cols, <floating>(0 if n0 == 0 else 1), &gw2[g * G.coutg, 0], <int>G.K)
+                    gemm(False, True, <int>G.coutg, <int>G.K, <int>cols, <floating>1, &tmp[0, 0], <int>tmp.shape[1],
+                         &col[0, 0], <int>col.shape[1], <floating>(0 if n0 == 0 else 1), &gw2[g * G.coutg, 0], <int>G.K)
                 if need_x:
                     gemm(True, False, <int>G.K, <int>cols, <int>G.coutg, <floating>1, &w2[g * G.coutg, 0], <int>G.K,
-                         &tmp[0, 0], <int>cols, <floating>0, &col[0, 0], <int>cols)
+                         &tmp[0, 0], <int>tmp.shape[1], <floating>0, &col[0, 0], <int>col.shape[1])
                     _col2im(col, n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw, G.ho, G.wo, gx)
 
 
@@ -316,8 +318,6 @@ cdef tuple _transpose_geometry(x, weight, st, pd, op, dl, groups):
     G = _Geometry((N, cout, Ho, Wo), (Cin, weight.shape[1], kh, kw), st, pd, dl, groups, H, W, x.itemsize)
     G.cout = Cin
     G.coutg = Cin // groups
-    if _conv_out(Ho, kh, st[0], pd[0], dl[0]) != H or _conv_out(Wo, kw, st[1], pd[1], dl[1]) != W:
-        raise ValueError("conv_transpose2d: inconsistent geometry")
     return G, Ho, Wo
 
 

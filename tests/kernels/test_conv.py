@@ -1,0 +1,231 @@
+"""Compiled convolution, pooling and upsampling kernels against the NumPy reference."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from fastnn import kernels as K
+from fastnn.kernels import reference as R
+
+TOL = {np.float32: dict(rtol=2e-4, atol=2e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
+DTYPES = [np.float32, np.float64]
+
+
+@st.composite
+def conv_configs(draw, transposed=False):
+    groups = draw(st.sampled_from([1, 1, 2, 3]))
+    cg = draw(st.integers(1, 3))
+    og = draw(st.integers(1, 3))
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    dh, dw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    ph, pw = draw(st.integers(0, 2)), draw(st.integers(0, 2))
+    n = draw(st.integers(1, 3))
+    h = draw(st.integers(1, 9))
+    w = draw(st.integers(1, 9))
+    if not transposed:
+        # the dilated kernel must fit in the padded input
+        h = max(h, dh * (kh - 1) + 1 - 2 * ph)
+        w = max(w, dw * (kw - 1) + 1 - 2 * pw)
+    op = (draw(st.integers(0, max(0, max(sh, dh) - 1))), draw(st.integers(0, max(0, max(sw, dw) - 1))))
+    return dict(n=n, groups=groups, cin=cg * groups, cout=og * groups, k=(kh, kw), stride=(sh, sw),
+                pad=(ph, pw), dil=(dh, dw), hw=(h, w), op=op, dtype=draw(st.sampled_from(DTYPES)),
+                seed=draw(st.integers(0, 2**31)))
+
+
+def _close(a, b, dtype):
+    np.testing.assert_allclose(a, b, **TOL[dtype])
+
+
+@settings(max_examples=40, deadline=None)
+@given(cfg=conv_configs())
+def test_conv2d_matches_reference(cfg):
+    rng = np.random.default_rng(cfg["seed"])
+    dt = cfg["dtype"]
+    x = rng.standard_normal((cfg["n"], cfg["cin"]) + cfg["hw"]).astype(dt)
+    w = rng.standard_normal((cfg["cout"], cfg["cin"] // cfg["groups"]) + cfg["k"]).astype(dt)
+    b = rng.standard_normal(cfg["cout"]).astype(dt)
+    args = (cfg["stride"], cfg["pad"], cfg["dil"], cfg["groups"])
+    y = K.conv2d_forward(x, w, b, *args)
+    assert y.dtype == dt
+    _close(y, R.conv2d_forward(x, w, b, *args), dt)
+    g = rng.standard_normal(y.shape).astype(dt)
+    for got, want in zip(K.conv2d_backward(x, w, g, *args), R.conv2d_backward(x, w, g, *args)):
+        _close(got, want, dt)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cfg=conv_configs(transposed=True))
+def test_conv_transpose2d_matches_reference(cfg):
+    rng = np.random.default_rng(cfg["seed"])
+    dt = cfg["dtype"]
+    x = rng.standard_normal((cfg["n"], cfg["cin"]) + cfg["hw"]).astype(dt)
+    w = rng.standard_normal((cfg["cin"], cfg["cout"] // cfg["groups"]) + cfg["k"]).astype(dt)
+    b = rng.standard_normal(cfg["cout"]).astype(dt)
+    args = (cfg["stride"], cfg["pad"], cfg["op"], cfg["dil"], cfg["groups"])
+    try:
+        want = R.conv_transpose2d_forward(x, w, b, *args)
+    except ValueError:
+        return
+    if min(want.shape[2:]) <= 0:
+        with pytest.raises(ValueError):
+            K.conv_transpose2d_forward(x, w, b, *args)
+        return
+    y = K.conv_transpose2d_forward(x, w, b, *args)
+    _close(y, want, dt)
+    g = rng.standard_normal(y.shape).astype(dt)
+    for got, ref in zip(K.conv_transpose2d_backward(x, w, g, *args), R.conv_transpose2d_backward(x, w, g, *args)):
+        _close(got, ref, dt)
+
+
+def test_conv2d_skips_gradients_not_asked_for(rng):
+    x = rng.standard_normal((2, 3, 6, 6))
+    w = rng.standard_normal((4, 3, 3, 3))
+    g = rng.standard_normal((2, 4, 4, 4))
+    gx, gw, gb = K.conv2d_backward(x, w, g, 1, 0, 1, 1, True, False, False)
+    assert gw is None and gb is None
+    np.testing.assert_allclose(gx, R.conv2d_backward(x, w, g)[0], rtol=1e-10)
+
+
+def test_conv2d_large_batch_uses_several_chunks(rng):
+    """A batch whose im2col would exceed the workspace cap is processed in chunks."""
+    x = rng.standard_normal((40, 64, 30, 30)).astype(np.float32)
+    w = (rng.standard_normal((8, 64, 3, 3)) * 0.1).astype(np.float32)
+    y = K.conv2d_forward(x, w, None, 1, 1)
+    _close(y, R.conv2d_forward(x, w, None, 1, 1), np.float32)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    for got, want in zip(K.conv2d_backward(x, w, g, 1, 1, 1, 1, True, True, False),
+                         R.conv2d_backward(x, w, g, 1, 1, 1, 1, True, True, False)):
+        if want is not None:
+            _close(got, want, np.float32)
+
+
+@st.composite
+def pool_configs(draw):
+    kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    ph, pw = draw(st.integers(0, kh // 2)), draw(st.integers(0, kw // 2))
+    dh, dw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
+    h = draw(st.integers(dh * (kh - 1) + 1, 11))
+    w = draw(st.integers(dw * (kw - 1) + 1, 11))
+    return dict(shape=(draw(st.integers(1, 3)), draw(st.integers(1, 3)), h, w), k=(kh, kw),
+                stride=(draw(st.integers(1, 3)), draw(st.integers(1, 3))), pad=(ph, pw), dil=(dh, dw),
+                ceil=draw(st.booleans()), include=draw(st.booleans()), dtype=draw(st.sampled_from(DTYPES)),
+                seed=draw(st.integers(0, 2**31)))
+
+
+@settings(max_examples=50, deadline=None)
+@given(cfg=pool_configs())
+def test_max_pool2d_matches_reference(cfg):
+    rng = np.random.default_rng(cfg["seed"])
+    dt = cfg["dtype"]
+    x = rng.standard_normal(cfg["shape"]).astype(dt)
+    args = (cfg["k"], cfg["stride"], cfg["pad"], cfg["dil"], cfg["ceil"])
+    out, idx = K.max_pool2d_forward(x, *args)
+    ref_out, ref_idx = R.max_pool2d_forward(x, *args)
+    np.testing.assert_array_equal(out, ref_out)
+    np.testing.assert_array_equal(idx, ref_idx)
+    g = rng.standard_normal(out.shape).astype(dt)
+    _close(K.max_pool2d_backward(g, idx, x.shape), R.max_pool2d_backward(g, ref_idx, x.shape), dt)
+
+
+@settings(max_examples=50, deadline=None)
+@given(cfg=pool_configs())
+def test_avg_pool2d_matches_reference(cfg):
+    rng = np.random.default_rng(cfg["seed"])
+    dt = cfg["dtype"]
+    x = rng.standard_normal(cfg["shape"]).astype(dt)
+    args = (cfg["k"], cfg["stride"], cfg["pad"], cfg["ceil"], cfg["include"])
+    out = K.avg_pool2d_forward(x, *args)
+    _close(out, R.avg_pool2d_forward(x, *args), dt)
+    g = rng.standard_normal(out.shape).astype(dt)
+    _close(K.avg_pool2d_backward(g, x.shape, *args), R.avg_pool2d_backward(g, x.shape, *args), dt)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("factors", [(1, 1), (2, 2), (3, 1), (2, 4)])
+def test_upsample_nearest_matches_reference(dtype, factors, rng):
+    x = rng.standard_normal((2, 3, 4, 5)).astype(dtype)
+    y = K.upsample_nearest2d_forward(x, *factors)
+    np.testing.assert_array_equal(y, R.upsample_nearest2d_forward(x, *factors))
+    g = rng.standard_normal(y.shape).astype(dtype)
+    _close(K.upsample_nearest2d_backward(g, *factors), R.upsample_nearest2d_backward(g, *factors), dtype)
+
+
+def test_reference_conv_is_the_textbook_sum(rng):
+    """Guard the oracle: one output pixel computed by an explicit triple sum."""
+    x = rng.standard_normal((1, 2, 5, 5))
+    w = rng.standard_normal((3, 2, 3, 3))
+    y = R.conv2d_forward(x, w, None, 2, 1)
+    xp = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    by_hand = sum(w[1, c, i, j] * xp[0, c, 2 * 1 + i, 2 * 2 + j] for c in range(2) for i in range(3) for j in range(3))
+    assert np.isclose(y[0, 1, 1, 2], by_hand)
+    assert np.isclose(K.conv2d_forward(x, w, None, 2, 1)[0, 1, 1, 2], by_hand)
+
+
+def test_max_pool_nan_wins(rng):
+    x = rng.standard_normal((1, 1, 4, 4))
+    x[0, 0, 1, 1] = np.nan
+    out, idx = K.max_pool2d_forward(x, 2)
+    assert np.isnan(out[0, 0, 0, 0]) and idx[0, 0, 0, 0] == 5
+    assert not np.isnan(out[0, 0, 1, 1])
+
+
+class TestValidation:
+    x = np.zeros((2, 4, 8, 8), np.float32)
+    w = np.zeros((6, 4, 3, 3), np.float32)
+
+    def test_rank(self):
+        with pytest.raises(ValueError, match="input must be 4-D"):
+            K.conv2d_forward(self.x[0], self.w)
+
+    def test_channel_mismatch(self):
+        with pytest.raises(ValueError, match="weight expects 3 input channels"):
+            K.conv2d_forward(self.x, self.w[:, :3].copy())
+
+    def test_kernel_larger_than_padded_input(self):
+        with pytest.raises(ValueError, match="larger than the padded input"):
+            K.conv2d_forward(self.x, np.zeros((6, 4, 9, 9), np.float32))
+        with pytest.raises(ValueError, match="larger than the padded input"):
+            K.max_pool2d_forward(self.x, 9)
+
+    @pytest.mark.parametrize("stride", [0, -1, (1, 0)])
+    def test_bad_stride(self, stride):
+        with pytest.raises(ValueError, match="stride must be positive"):
+            K.conv2d_forward(self.x, self.w, None, stride)
+
+    def test_groups_not_dividing(self):
+        with pytest.raises(ValueError, match="groups"):
+            K.conv2d_forward(self.x, np.zeros((6, 2, 3, 3), np.float32), None, 1, 0, 1, 3)
+        with pytest.raises(ValueError, match="groups must be a positive int"):
+            K.conv2d_forward(self.x, self.w, None, 1, 0, 1, 0)
+
+    def test_dtype_mismatch(self):
+        with pytest.raises(TypeError, match="weight must have the dtype of input"):
+            K.conv2d_forward(self.x, self.w.astype(np.float64))
+        with pytest.raises(TypeError, match="input must be float32 or float64"):
+            K.conv2d_forward(self.x.astype(np.int64), self.w)
+
+    def test_bias_and_grad_shapes(self):
+        with pytest.raises(ValueError, match=r"bias must have shape \(6,\)"):
+            K.conv2d_forward(self.x, self.w, np.zeros(5, np.float32))
+        with pytest.raises(ValueError, match="grad_out must have shape"):
+            K.conv2d_backward(self.x, self.w, np.zeros((2, 6, 5, 5), np.float32))
+
+    def test_negative_padding_and_bad_pool_padding(self):
+        with pytest.raises(ValueError, match="padding must be non-negative"):
+            K.conv2d_forward(self.x, self.w, None, 1, -1)
+        with pytest.raises(ValueError, match="padding .* at most half of kernel_size"):
+            K.max_pool2d_forward(self.x, 2, 2, 2)
+
+    def test_bad_pool_indices(self):
+        out, idx = K.max_pool2d_forward(self.x, 2)
+        idx[0, 0, 0, 0] = 1000
+        with pytest.raises(IndexError, match="indices must lie in"):
+            K.max_pool2d_backward(out, idx, self.x.shape)
+
+    def test_output_padding(self):
+        with pytest.raises(ValueError, match="output_padding"):
+            K.conv_transpose2d_forward(self.x, np.zeros((4, 2, 3, 3), np.float32), None, 1, 0, 1)
+
+    def test_upsample_factor(self):
+        with pytest.raises(ValueError, match="scale_factor must be positive"):
+            K.upsample_nearest2d_forward(self.x, 0, 2)
