@@ -22,10 +22,12 @@ def unbroadcast(g, shape):
 
 def float_result(out, *operands):
     """NumPy promotes int/int division and int*float to float64; PyTorch gives float32
-    unless an operand already was float64. Apply PyTorch's rule."""
-    if out.dtype is _F64 or out.dtype == _F64:
+    unless an operand already was a float64 array. Apply PyTorch's rule. NumPy scalars
+    count as Python numbers (np.float64 is a float subclass), as in PyTorch."""
+    if out.dtype == _F64:
         for o in operands:
-            if getattr(o, "dtype", None) == _F64:
+            # isinstance, not getattr(o, "dtype", None): np.dtype compares equal to None (float64)
+            if isinstance(o, np.ndarray) and o.dtype == _F64:
                 return out
         return out.astype(_F32)
     return out

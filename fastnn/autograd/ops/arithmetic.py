@@ -131,6 +131,8 @@ class Maximum(Function):
 
 
 def _check_operand(x):
+    if isinstance(x, np.generic):
+        return x.item()  # a NumPy scalar acts as a Python number (keeps float32 math and gradients float32)
     if isinstance(x, Tensor) or isinstance(x, (int, float, bool, np.ndarray, np.generic)):
         return x
     raise TypeError(f"unsupported operand type {type(x).__name__}")

@@ -7,6 +7,11 @@ from ..tensor import _wrap
 from ._util import arr, float_result
 
 
+def _floating(a):
+    """Integer and bool tensors go through float32 math (PyTorch), not NumPy's float64."""
+    return a if a.dtype.kind == "f" else a.to(np.float32)
+
+
 def _require_float(a, name):
     if a.dtype.kind != "f":
         raise TypeError(f"{name} expects a floating point tensor, got {a.dtype}")
@@ -263,23 +268,23 @@ class Clone(Function):
 
 
 def exp(a):
-    return Exp.apply(a)
+    return Exp.apply(_floating(a))
 
 
 def log(a):
-    return Log.apply(a)
+    return Log.apply(_floating(a))
 
 
 def log1p(a):
-    return Log1p.apply(a)
+    return Log1p.apply(_floating(a))
 
 
 def sqrt(a):
-    return Sqrt.apply(a)
+    return Sqrt.apply(_floating(a))
 
 
 def rsqrt(a):
-    return Sqrt.apply(a) ** -1
+    return Sqrt.apply(_floating(a)) ** -1
 
 
 def abs(a):
@@ -287,15 +292,15 @@ def abs(a):
 
 
 def sin(a):
-    return Sin.apply(a)
+    return Sin.apply(_floating(a))
 
 
 def cos(a):
-    return Cos.apply(a)
+    return Cos.apply(_floating(a))
 
 
 def tanh(a):
-    return Tanh.apply(a)
+    return Tanh.apply(_floating(a))
 
 
 def sigmoid(a):
