@@ -26,7 +26,7 @@ def _encode(obj, tensors, path):
         name = path or "tensor"
         while name in tensors:
             name += "_"
-        tensors[name] = np.ascontiguousarray(obj)
+        tensors[name] = np.asarray(obj, order="C")  # not ascontiguousarray: it turns 0-d into 1-d
         return {"__tensor__": name}
     if isinstance(obj, np.generic):
         return obj.item()
@@ -110,4 +110,7 @@ def load(f, map_location=None, weights_only=True):
     meta = header.get("__metadata__") or {}
     if _META_KEY not in meta:
         return {k: _wrap(np.array(v)) for k, v in tensors.items()}
-    return _decode(json.loads(meta[_META_KEY]), tensors)
+    try:
+        return _decode(json.loads(meta[_META_KEY]), tensors)
+    except (KeyError, TypeError, ValueError) as err:
+        raise ValueError(f"load: {path} has malformed fastnn metadata ({type(err).__name__}: {err})") from None
