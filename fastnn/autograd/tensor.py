@@ -239,9 +239,20 @@ class Tensor:
             raise RuntimeError("a tensor that requires grad is being used in an in-place operation; "
                                "wrap it in fastnn.no_grad() or use .data")
 
-    def _inplace(self, fn, other):
-        if self.requires_grad and _grad_state.enabled and self._ctx is not None:
-            return fn(self, other)  # out of place in the graph: `x += y` rebinds x
+    def _check_value(self, value):
+        # writing a tensor that requires grad into this one would silently drop its gradient
+        if _grad_state.enabled and isinstance(value, Tensor) and value.requires_grad:
+            raise RuntimeError("in-place write of a tensor that requires grad is not differentiable in fastnn; "
+                               "build the result out of place (fastnn.cat/stack/where) or wrap it in no_grad()")
+
+    def _inplace(self, fn, other, rebinds=False):
+        in_graph = _grad_state.enabled and (
+            (self.requires_grad and self._ctx is not None) or (isinstance(other, Tensor) and other.requires_grad))
+        if in_graph and not (self.requires_grad and self._ctx is None):
+            if rebinds:
+                return fn(self, other)  # out of place in the graph: `x += y` rebinds x
+            raise RuntimeError(f"in-place {fn.__name__}_ on a tensor in the autograd graph would not change it; "
+                               f"write x = x.{fn.__name__}(y) (or x += y) instead")
         self._check_inplace()
         o = other._data if isinstance(other, Tensor) else other
         res = fn(_wrap(self._data), _wrap(o) if isinstance(o, np.ndarray) else o)._data
@@ -249,16 +260,16 @@ class Tensor:
         return self
 
     def __iadd__(self, other):
-        return self._inplace(_ops.add, other)
+        return self._inplace(_ops.add, other, rebinds=True)
 
     def __isub__(self, other):
-        return self._inplace(_ops.sub, other)
+        return self._inplace(_ops.sub, other, rebinds=True)
 
     def __imul__(self, other):
-        return self._inplace(_ops.mul, other)
+        return self._inplace(_ops.mul, other, rebinds=True)
 
     def __itruediv__(self, other):
-        return self._inplace(_ops.div, other)
+        return self._inplace(_ops.div, other, rebinds=True)
 
     def add_(self, other, alpha=1):
         return self._inplace(_ops.add, other if alpha == 1 else other * alpha)
@@ -287,6 +298,7 @@ class Tensor:
 
     def copy_(self, src):
         self._check_inplace()
+        self._check_value(src)
         np.copyto(self._data, src._data if isinstance(src, Tensor) else np.asarray(src), casting="unsafe")
         return self
 
@@ -304,6 +316,7 @@ class Tensor:
 
     def __setitem__(self, key, value):
         self._check_inplace()
+        self._check_value(value)
         v = value._data if isinstance(value, Tensor) else value
         self._data[_ops.index_key(key)] = v
 

@@ -221,3 +221,37 @@ def test_numpy_scalar_keeps_gradients_float32():
 
     (Spy.apply(w) * np.float64(2.0)).sum().backward()
     assert seen == [np.float32]
+
+
+def test_inplace_method_on_graph_tensor_is_loud_not_silent():
+    x = fastnn.ones(2, requires_grad=True)
+    h = x * 2
+    with pytest.raises(RuntimeError, match="x = x.add"):
+        h.add_(1)  # would otherwise leave h unchanged without a word
+    y = h.mul(3)
+    assert y.tolist() == [6.0, 6.0]
+
+
+def test_augmented_assignment_with_grad_operand_joins_the_graph():
+    w = fastnn.tensor([1.0, 2.0], requires_grad=True)
+    total = fastnn.zeros(2)
+    total += w * w
+    total += w
+    assert total.requires_grad
+    total.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [3.0, 5.0])
+
+
+def test_writing_grad_tensor_into_plain_tensor_raises():
+    w = fastnn.ones(3, requires_grad=True)
+    out = fastnn.zeros(2, 3)
+    with pytest.raises(RuntimeError, match="not differentiable"):
+        out[0] = w
+    with pytest.raises(RuntimeError, match="not differentiable"):
+        out[1].copy_(w)
+    with pytest.raises(RuntimeError, match="in the autograd graph"):
+        out.add_(w)
+    with fastnn.no_grad():
+        out[0] = w
+        out[1].copy_(w * 2)
+    assert out.tolist() == [[1, 1, 1], [2, 2, 2]]
