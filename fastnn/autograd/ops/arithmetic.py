@@ -87,7 +87,7 @@ class Pow(Function):
             if ctx.needs_input_grad[0]:
                 ga = unbroadcast(g * b * np.power(a, b - 1), np.shape(a))
             if ctx.needs_input_grad[1]:
-                logs = np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0)
+                logs = np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0).astype(out.dtype, copy=False)
                 gb = unbroadcast(g * out * logs, np.shape(b))
         return ga, gb
 
@@ -125,7 +125,7 @@ class Maximum(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        wa = (a > b) + 0.5 * (a == b)
+        wa = ((a > b) + 0.5 * (a == b)).astype(g.dtype, copy=False)  # bool arithmetic gives float64
         return (unbroadcast(g * wa, np.shape(a)) if ctx.needs_input_grad[0] else None,
                 unbroadcast(g * (1 - wa), np.shape(b)) if ctx.needs_input_grad[1] else None)
 

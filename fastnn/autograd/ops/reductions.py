@@ -90,7 +90,7 @@ class MaxAll(Function):
     def backward(ctx, g):
         a, v = ctx.saved_tensors
         hit = a == v
-        return g * hit / hit.sum(), None
+        return g * hit / hit.sum(dtype=g.dtype), None
 
 
 class Var(Function):
