@@ -69,6 +69,11 @@ class LinearFn(Function):
 
 def linear(input, weight, bias=None):
     _check_float(input, "input")
+    _check_float(weight, "weight")
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape {tuple(weight.shape)}")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
     if input.ndim == 0 or input.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input has {input.shape[-1] if input.ndim else 0} features in its last dim, "
                          f"weight expects {weight.shape[1]} (input shape {tuple(input.shape)})")
@@ -211,6 +216,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     k = len(shape)
     if tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
         raise ValueError(f"layer_norm: input shape {tuple(input.shape)} does not end with normalized_shape {shape}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != shape:
+            raise ValueError(f"layer_norm: {name} must have shape {shape}, got {tuple(p.shape)}")
     axes = tuple(range(input.ndim - k, input.ndim))
     param_shape = (1,) * (input.ndim - k) + shape
     return NormFn.apply(input, weight, bias, axes, param_shape, eps, None, None)
@@ -275,6 +283,9 @@ def _check_indices(input, n, name):
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+    _check_tensor(weight, "weight")
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got shape {tuple(weight.shape)}")
     idx = _check_indices(input, weight.shape[0], "input")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]

@@ -116,6 +116,8 @@ def where(condition, x=None, y=None):
     if not isinstance(c, np.ndarray) or c.dtype != np.bool_:
         raise TypeError("where: condition must be a bool tensor")
     ref = x if isinstance(x, Tensor) else y
+    if not isinstance(ref, Tensor):  # two plain values: PyTorch's default dtypes
+        x, y = Tensor(x), Tensor(y)
     if not isinstance(x, Tensor):
         x = np.asarray(x, dtype=ref.dtype)
     if not isinstance(y, Tensor):
