@@ -7,6 +7,7 @@ from ..autograd.random import generator
 from ..autograd import ops
 from ..autograd.ops.softmax import cross_entropy_indices
 from ..autograd.ops.elementwise import softplus, elu  # noqa: F401 (re-exported)
+from ..autograd.ops.elementwise import hardtanh as _hardtanh
 
 
 # ------------------------------------------------------------------ helpers
@@ -96,7 +97,7 @@ def relu(input, inplace=False):
 
 
 def relu6(input, inplace=False):
-    return ops.clamp(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -120,7 +121,7 @@ def tanh(input):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    return ops.clamp(input, min_val, max_val)
+    return _hardtanh(input, min_val, max_val)
 
 
 def softmax(input, dim=None, dtype=None):

@@ -305,3 +305,38 @@ def test_cast_roundtrip_gradient():
     assert gradcheck(lambda a: a.to(fastnn.float64) * 2 + a.double(), (x,))
     x.float().sum().backward()
     assert x.grad.dtype == fastnn.float64
+
+
+def test_subgradients_at_kinks_match_pytorch():
+    # values PyTorch defines at non-differentiable points (checked against torch 2.x)
+    x = fastnn.tensor([0.0, 6.0, -1.0, 1.0, 7.0], requires_grad=True)
+    F.relu6(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 0, 0, 1, 0])
+    x.grad = None
+    F.hardtanh(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1, 0, 0, 0, 0])
+    x.grad = None
+    x.clamp(0, 6).sum().backward()  # clamp itself keeps the bounds
+    np.testing.assert_array_equal(x.grad.numpy(), [1, 1, 0, 1, 0])
+    x.grad = None
+    x.abs().sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 1, -1, 1, 1])
+    x.grad = None
+    x.relu().sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0, 1, 0, 1, 1])
+    z = fastnn.zeros(2, 3, requires_grad=True)
+    z.norm().backward()
+    np.testing.assert_array_equal(z.grad.numpy(), 0)
+    z.grad = None
+    F.normalize(z, dim=1).sum().backward()  # zero rows: 1/eps like PyTorch, not NaN
+    np.testing.assert_allclose(z.grad.numpy(), 1e12, rtol=1e-6)
+    y = fastnn.tensor([0.0, 1.0], requires_grad=True)
+    fastnn.maximum(y, fastnn.zeros(2)).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [0.5, 1.0])
+
+
+def test_norm_keepdim_and_tuple_dims():
+    x = t(2, 3, 2)
+    assert gradcheck(lambda a: a.norm(dim=(0, 2), keepdim=True), (x,))
+    np.testing.assert_allclose(x.norm(dim=(0, 2)).detach().numpy(),
+                               np.sqrt((x.detach().numpy() ** 2).sum((0, 2))))

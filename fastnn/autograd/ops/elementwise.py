@@ -228,22 +228,23 @@ class Softplus(Function):
 
 
 class Clamp(Function):
+    """clamp passes the gradient at the bounds (PyTorch's clamp); strict=True stops it there (hardtanh, relu6)."""
     @staticmethod
-    def forward(ctx, a, lo, hi):
+    def forward(ctx, a, lo, hi, strict):
         ctx.save_for_backward(a)
-        ctx.bounds = (lo, hi)
+        ctx.bounds = (lo, hi, strict)
         return np.clip(a, lo, hi)
 
     @staticmethod
     def backward(ctx, g):
         a = ctx.saved_tensors[0]
-        lo, hi = ctx.bounds
+        lo, hi, strict = ctx.bounds
         keep = np.ones(a.shape, dtype=bool)
         if lo is not None:
-            keep &= a >= lo
+            keep &= (a > lo) if strict else (a >= lo)
         if hi is not None:
-            keep &= a <= hi
-        return g * keep, None, None
+            keep &= (a < hi) if strict else (a <= hi)
+        return g * keep, None, None, None
 
 
 class Cast(Function):
@@ -337,7 +338,11 @@ def softplus(a, beta=1.0, threshold=20.0):
 def clamp(a, min=None, max=None):
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    return Clamp.apply(a, arr(min), arr(max))
+    return Clamp.apply(a, arr(min), arr(max), False)
+
+
+def hardtanh(a, min_val=-1.0, max_val=1.0):
+    return Clamp.apply(a, min_val, max_val, True)
 
 
 clip = clamp

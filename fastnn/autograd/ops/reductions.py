@@ -256,9 +256,28 @@ def prod(a, dim=None, keepdim=False):
     return Prod.apply(a, d, keepdim)
 
 
+class Norm2(Function):
+    """Euclidean norm; its gradient at a zero vector is 0 (PyTorch's subgradient), not NaN."""
+    @staticmethod
+    def forward(ctx, a, dims, keepdim):
+        out = np.sqrt(np.sum(a * a, axis=dims, keepdims=True))
+        ctx.save_for_backward(a, out)
+        ctx.meta = (dims, keepdim)
+        return out if keepdim else np.squeeze(out, axis=dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        dims, keepdim = ctx.meta
+        g = _expand_grad(g, a.shape, dims, keepdim)
+        safe = np.where(out == 0, np.ones((), out.dtype), out)
+        return np.where(out == 0, np.zeros((), a.dtype), g * a / safe), None, None
+
+
 def norm(a, p=2, dim=None, keepdim=False):
     if p == 2 or p == "fro":
-        return (a * a).sum(dim, keepdim).sqrt()
+        _float_input(a, "norm")
+        return Norm2.apply(a, norm_dims(dim, a.ndim), keepdim)
     if p == 1:
         return a.abs().sum(dim, keepdim)
     if p == float("inf"):
