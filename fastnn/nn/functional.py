@@ -443,6 +443,25 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     return _reduce(loss, reduction)
 
 
+class BCEFn(Function):
+    """-(t log p + (1 - t) log(1 - p)) with PyTorch's guards: logs clamped at -100, and the
+    gradient (p - t) / max(p (1 - p), 1e-12), so p = 0 or 1 gives finite values, not NaN."""
+    @staticmethod
+    def forward(ctx, p, t):
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), -100)
+            log_1mp = np.maximum(np.log1p(-p), -100)
+        ctx.save_for_backward(p, t, log_p, log_1mp)
+        return -(t * log_p + (1 - t) * log_1mp)
+
+    @staticmethod
+    def backward(ctx, g):
+        p, t, log_p, log_1mp = ctx.saved_tensors
+        gp = g * (p - t) / np.maximum(p * (1 - p), p.dtype.type(1e-12)) if ctx.needs_input_grad[0] else None
+        gt = g * (log_1mp - log_p) if ctx.needs_input_grad[1] else None
+        return gp, gt
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     _check_float(input, "input")
     _check_float(target, "target")
@@ -453,10 +472,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     t = target._data
     if t.size and (t.min() < 0 or t.max() > 1):
         raise ValueError("binary_cross_entropy: all elements of target should be between 0 and 1")
-    # PyTorch clamps the logs at -100 so that p = 0 or 1 gives a finite loss
-    log_p = ops.clamp(ops.log(input), min=-100.0)
-    log_1mp = ops.clamp(ops.log(1 - input), min=-100.0)
-    loss = -(target * log_p + (1 - target) * log_1mp)
+    loss = BCEFn.apply(input, target)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction)

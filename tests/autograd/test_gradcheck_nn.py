@@ -197,3 +197,15 @@ def test_dropout_mask_consistency():
 def test_softmax_functional_dims():
     x = t(2, 3, 4)
     assert gradcheck(lambda a: F.softmax(a, dim=1) * F.log_softmax(a, dim=-1), (x,))
+
+
+def test_bce_target_gradient_and_saturated_probabilities():
+    p = fastnn.tensor(np.random.default_rng(0).uniform(0.1, 0.9, (3, 2)), requires_grad=True)
+    q = fastnn.tensor(np.random.default_rng(1).uniform(0, 1, (3, 2)), requires_grad=True)
+    assert gradcheck(lambda a, b: F.binary_cross_entropy(a, b), (p, q))
+    # sigmoid saturates to exactly 0/1 in float32; PyTorch keeps the loss and gradient finite
+    s = fastnn.tensor([0.0, 1.0, 1.0], requires_grad=True)
+    loss = F.binary_cross_entropy(s, fastnn.tensor([1.0, 0.0, 1.0]), reduction="none")
+    np.testing.assert_allclose(loss.detach().numpy(), [100, 100, 0])
+    loss.sum().backward()
+    np.testing.assert_allclose(s.grad.numpy(), [-1e12, 1e12, 0], rtol=1e-6)
