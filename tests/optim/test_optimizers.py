@@ -300,3 +300,27 @@ def test_scheduler_state_dict_round_trip():
     sched.step()
     assert sched2.last_epoch == sched.last_epoch == 4
     assert sched2.get_last_lr() == sched.get_last_lr()
+
+
+@pytest.mark.parametrize("name,kw", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01, amsgrad=True)),
+                                     ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5)),
+                                     ("Adagrad", dict(lr=0.1, lr_decay=0.01))])
+def test_resume_from_torch_optimizer_state(name, kw):
+    torch = pytest.importorskip("torch")
+    p0 = np.random.default_rng(3).standard_normal(4)
+    tp = torch.tensor(p0.copy(), requires_grad=True)
+    topt = getattr(torch.optim, name)([tp], **kw)
+    for s in range(STEPS):
+        if s == 3:  # hand the run over to fastnn: parameters and optimizer state through NumPy
+            sd = topt.state_dict()
+            state = {k: {n: (v.detach().numpy().copy() if hasattr(v, "detach") else v) for n, v in st.items()}
+                     for k, st in sd["state"].items()}
+            p = fastnn.nn.Parameter(fastnn.tensor(tp.detach().numpy().copy()))
+            opt = getattr(optim, name)([p], **kw)
+            opt.load_state_dict({"state": state, "param_groups": sd["param_groups"]})
+        tp.grad = torch.tensor(grads_for(s, p0.shape))
+        topt.step()
+        if s >= 3:
+            p.grad = fastnn.tensor(grads_for(s, p0.shape))
+            opt.step()
+    np.testing.assert_allclose(p.detach().numpy(), tp.detach().numpy(), rtol=1e-9)
