@@ -31,9 +31,25 @@ class set_grad_enabled:
         state.enabled = self.prev
         return False
 
+    def __call__(self, fn):
+        # used as a decorator: undo the switch made at construction, apply it per call instead
+        state.enabled = self.prev
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+        return wrapper
+
 
 class _GradModeContext:
     mode = True
+
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)  # bare @no_grad, as PyTorch allows
 
     def __enter__(self):
         self.prev = state.enabled

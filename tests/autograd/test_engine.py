@@ -255,3 +255,25 @@ def test_writing_grad_tensor_into_plain_tensor_raises():
         out[0] = w
         out[1].copy_(w * 2)
     assert out.tolist() == [[1, 1, 1], [2, 2, 2]]
+
+
+def test_grad_mode_decorator_forms():
+    x = fastnn.ones(2, requires_grad=True)
+
+    @fastnn.no_grad
+    def bare(a):
+        return a * 2
+
+    @fastnn.set_grad_enabled(False)
+    def switched_off(a):
+        return a * 2
+
+    assert fastnn.is_grad_enabled()  # decorating does not change the global mode
+    assert not bare(x).requires_grad and not switched_off(x).requires_grad
+    assert fastnn.is_grad_enabled()
+    with fastnn.no_grad():
+        assert fastnn.enable_grad()(lambda a: a * 2)(x).requires_grad
+    fastnn.set_grad_enabled(False)  # plain call form switches until switched back
+    assert not fastnn.is_grad_enabled()
+    fastnn.set_grad_enabled(True)
+    assert fastnn.is_grad_enabled()
