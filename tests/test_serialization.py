@@ -180,3 +180,19 @@ def test_corrupt_metadata_raises_value_error(tmp_path):
     st.save_file({"a": np.ones(1, np.float32)}, str(path), metadata={"fastnn": '{"__tensor__": "missing"}'})
     with pytest.raises(ValueError):
         fastnn.load(path)
+
+
+def test_state_dict_opens_in_pytorch_with_safetensors_torch(tmp_path):
+    torch = pytest.importorskip("torch")
+    st_torch = pytest.importorskip("safetensors.torch")
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    path = tmp_path / "m.safetensors"
+    fastnn.save(model.state_dict(), path)
+    sd = st_torch.load_file(str(path))
+    tm = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+    tm.load_state_dict(sd)
+    tm.eval(), model.eval()
+    a = np.random.default_rng(0).standard_normal((2, 3)).astype(np.float32)
+    with torch.no_grad():
+        ref = tm(torch.tensor(a)).numpy()
+    np.testing.assert_allclose(model(fastnn.tensor(a)).detach().numpy(), ref, rtol=1e-5, atol=1e-6)
