@@ -6,7 +6,7 @@ name and signature; `fastnn.kernels.registry` lists them with benchmark shapes.
 import importlib
 import os
 
-FAMILIES = ("softmax", "conv", "rnn", "graph", "attention")
+FAMILIES = ("softmax", "linear", "conv", "rnn", "graph", "attention")
 
 
 def _import_families():

@@ -23,7 +23,7 @@ class Case:
     torch_setup: Optional[Callable[[Any], Callable[[], Any]]] = None  # inputs -> zero-arg PyTorch call
     reference: bool = True                      # False when the NumPy reference is too slow to time
 
-CASE_MODULES = ("softmax", "conv", "rnn", "graph", "attention")
+CASE_MODULES = ("softmax", "linear", "conv", "rnn", "graph", "attention")
 
 
 def all_cases():

@@ -6,6 +6,7 @@ from ..autograd.tensor import Tensor, _wrap
 from ..autograd.random import generator
 from ..autograd import ops
 from ..autograd.ops.softmax import cross_entropy_indices
+from ..kernels import _linear as _linear_kernels
 from ..autograd.ops.elementwise import softplus, elu  # noqa: F401 (re-exported)
 from ..autograd.ops.elementwise import hardtanh as _hardtanh
 
@@ -46,13 +47,13 @@ def _same_shape(input, target, fname):
 # ------------------------------------------------------------------ linear
 
 class LinearFn(Function):
-    """y = x W^T + b as one GEMM with the bias added in place."""
+    """y = x W^T + b: one GEMM each way on scipy's BLAS (fastnn.kernels linear family)."""
     @staticmethod
     def forward(ctx, x, w, b):
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        out = x2 @ w.T
-        if b is not None:
-            out += b
+        x2 = x2 if x2.flags.c_contiguous else np.ascontiguousarray(x2)
+        w = w if w.flags.c_contiguous else np.ascontiguousarray(w)
+        out = _linear_kernels.linear_forward(x2, w, b)
         ctx.save_for_backward(x2, w)
         ctx.xshape = x.shape
         return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (w.shape[0],))
@@ -61,11 +62,10 @@ class LinearFn(Function):
     def backward(ctx, g):
         x2, w = ctx.saved_tensors
         g2 = g.reshape(-1, w.shape[0]) if g.ndim != 2 else g
+        g2 = g2 if g2.flags.c_contiguous and g2.dtype == x2.dtype else np.ascontiguousarray(g2, dtype=x2.dtype)
         need = ctx.needs_input_grad
-        gx = (g2 @ w).reshape(ctx.xshape) if need[0] else None
-        gw = g2.T @ x2 if need[1] else None
-        gb = g2.sum(axis=0) if need[2] else None
-        return gx, gw, gb
+        gx, gw, gb = _linear_kernels.linear_backward(x2, w, g2, need[0], need[1], need[2])
+        return (gx.reshape(ctx.xshape) if gx is not None else None), gw, gb
 
 
 def linear(input, weight, bias=None):

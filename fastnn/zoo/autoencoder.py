@@ -32,7 +32,7 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None):
     epochs = epochs or ((1 if mnist else 5) if quick else (5 if mnist else 60))
     model = ConvAutoencoder()
     opt = optim.Adam(model.parameters(), lr=1e-3)
-    loader = DataLoader(TensorDataset(tensor(xtr)), batch_size=64, shuffle=True)
+    loader = DataLoader(TensorDataset(tensor(xtr)), batch_size=64 if mnist else 16, shuffle=True)
     losses = []
     for epoch in range(epochs):
         total = 0.0

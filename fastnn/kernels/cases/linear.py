@@ -1,0 +1,35 @@
+"""Benchmark cases for the fully connected layer (forward + backward, float32)."""
+import numpy as np
+
+from ..registry import Case
+
+
+def _inputs(M, K, N):
+    def make(rng):
+        return (rng.standard_normal((M, K)).astype(np.float32), (rng.standard_normal((N, K)) * 0.05).astype(np.float32),
+                rng.standard_normal(N).astype(np.float32), rng.standard_normal((M, N)).astype(np.float32))
+    return make
+
+
+def _run(k, inputs):
+    x, w, b, g = inputs
+    return (k.linear_forward(x, w, b),) + tuple(k.linear_backward(x, w, g))
+
+
+def _torch(inputs):
+    import torch
+    x, w, b, g = (torch.from_numpy(a) for a in inputs)
+
+    def step():
+        xr, wr, br = (a.detach().requires_grad_() for a in (x, w, b))
+        torch.nn.functional.linear(xr, wr, br).backward(g)
+        return xr.grad, wr.grad, br.grad
+    return step
+
+
+CASES = [
+    Case("linear LeNet fc1 (64, 800) -> 500", "linear", ("linear_forward", "linear_backward"),
+         _inputs(64, 800, 500), _run, _torch),
+    Case("linear (4096, 1024) -> 1024", "linear", ("linear_forward", "linear_backward"),
+         _inputs(4096, 1024, 1024), _run, _torch),
+]
