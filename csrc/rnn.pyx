@@ -1,0 +1,485 @@
+# Whole-sequence RNN / LSTM / GRU forward and backward-through-time, one native call per
+# layer per direction per pass.
+#
+# Forward: the input projection of all T steps is one GEMM, (T*B, I) x (I, G*H); the loop
+# over time then does one (B, H) x (H, G*H) GEMM per step and the fused gate arithmetic of
+# csrc/rnncell.h. Backward: the loop keeps only what is sequential (gate gradients and the
+# (B, G*H) x (G*H, H) GEMM carrying the gradient to h_{t-1}); the input gradient and the
+# weight gradients are then a few large GEMMs over all steps, which run near BLAS peak.
+#
+# Layouts are PyTorch's: x (T, B, I), states (B, H), w_ih (G*H, I), w_hh (G*H, H), biases
+# (G*H,); LSTM gates i, f, g, o; GRU gates r, z, n. `reverse` runs from t = T-1 down to 0
+# (the backward direction of a bidirectional layer); output[t] stays at index t.
+from cython cimport floating
+import numpy as np
+from blas cimport gemm
+
+include "checks.pxi"
+
+cdef extern from "rnncell.h" nogil:
+    void lstm_step_fwd_f(Py_ssize_t B, Py_ssize_t H, float *a, const float *bias, const float *c_prev, float *c, float *h)
+    void lstm_step_fwd_d(Py_ssize_t B, Py_ssize_t H, double *a, const double *bias, const double *c_prev, double *c, double *h)
+    void lstm_step_bwd_f(Py_ssize_t B, Py_ssize_t H, const float *a, const float *c_prev, const float *c,
+                         const float *dh_next, const float *grad_out, float *dc, float *da)
+    void lstm_step_bwd_d(Py_ssize_t B, Py_ssize_t H, const double *a, const double *c_prev, const double *c,
+                         const double *dh_next, const double *grad_out, double *dc, double *da)
+    void gru_step_fwd_f(Py_ssize_t B, Py_ssize_t H, const float *xp, const float *hh, const float *b_ih,
+                        const float *b_hh, const float *h_prev, float *gates, float *h)
+    void gru_step_fwd_d(Py_ssize_t B, Py_ssize_t H, const double *xp, const double *hh, const double *b_ih,
+                        const double *b_hh, const double *h_prev, double *gates, double *h)
+    void gru_step_bwd_f(Py_ssize_t B, Py_ssize_t H, const float *gates, const float *h_prev, const float *dh_next,
+                        const float *grad_out, float *dgi, float *dgh, float *dh_prev)
+    void gru_step_bwd_d(Py_ssize_t B, Py_ssize_t H, const double *gates, const double *h_prev, const double *dh_next,
+                        const double *grad_out, double *dgi, double *dgh, double *dh_prev)
+    void rnn_step_fwd_f(Py_ssize_t B, Py_ssize_t H, const float *a, const float *bias, int relu, float *h)
+    void rnn_step_fwd_d(Py_ssize_t B, Py_ssize_t H, const double *a, const double *bias, int relu, double *h)
+    void rnn_step_bwd_f(Py_ssize_t n, const float *h, const float *dh_next, const float *grad_out, int relu, float *da)
+    void rnn_step_bwd_d(Py_ssize_t n, const double *h, const double *dh_next, const double *grad_out, int relu,
+                        double *da)
+
+
+cdef inline floating* _p(floating[::1] v) noexcept nogil:
+    # Address of a flat view; empty arrays have no element 0, and nothing reads through it.
+    return &v[0] if v.shape[0] else NULL
+
+
+cdef class _Dims:
+    # Validated sizes of one call: T steps, batch B, input In (not I: a C macro), hidden H, G gate blocks.
+    cdef public Py_ssize_t T, B, In, H, G
+
+
+cdef _Dims _check_weights(x, w_ih, w_hh, b_ih, b_hh, int G):
+    cdef _Dims d = _Dims()
+    check_float(x, "x", 3)
+    check_same_dtype(w_ih, "w_ih", x, "x", 2)
+    check_same_dtype(w_hh, "w_hh", x, "x", 2)
+    d.T, d.B, d.In = x.shape
+    if d.T == 0:
+        raise ValueError("input is an empty sequence (T = 0)")
+    d.H, d.G = w_hh.shape[1], G
+    if w_hh.shape[0] != G * d.H:
+        raise ValueError(f"w_hh must have shape ({G} * hidden_size, hidden_size), got {w_hh.shape}")
+    if w_ih.shape != (G * d.H, d.In):
+        raise ValueError(f"w_ih must have shape ({G * d.H}, {d.In}) for input size {d.In}, got {w_ih.shape}")
+    for b, name in ((b_ih, "b_ih"), (b_hh, "b_hh")):
+        if b is not None:
+            check_same_dtype(b, name, x, "x", 1)
+            if b.shape[0] != G * d.H:
+                raise ValueError(f"{name} must have shape ({G * d.H},), got {b.shape}")
+    return d
+
+
+cdef object _check_state(s, str name, x, _Dims d):
+    check_same_dtype(s, name, x, "x", 2)
+    if s.shape != (d.B, d.H):
+        raise ValueError(f"{name} must have shape (batch, hidden_size) = ({d.B}, {d.H}), got {s.shape}")
+    return s
+
+
+cdef object _check_saved(a, str name, x, tuple shape):
+    check_same_dtype(a, name, x, "x")
+    if a.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {a.shape}")
+    return a
+
+
+cdef object _state_or_zeros(s, str name, x, _Dims d):
+    return np.zeros((d.B, d.H), x.dtype) if s is None else _check_state(s, name, x, d)
+
+
+cdef object _bias_or_zeros(b, x, _Dims d):
+    return np.zeros(d.G * d.H, x.dtype) if b is None else b
+
+
+cdef inline Py_ssize_t _step(Py_ssize_t s, Py_ssize_t T, bint reverse) noexcept nogil:
+    # Time index of the s-th step processed.
+    return T - 1 - s if reverse else s
+
+
+cdef inline Py_ssize_t _prev(Py_ssize_t t, bint reverse) noexcept nogil:
+    # Time index whose output is the state entering step t (the caller handles the first step).
+    return t + 1 if reverse else t - 1
+
+
+cdef void _weight_hh_grad(floating *d, int G, floating *h0, floating *out, floating *gw,
+                          Py_ssize_t T, Py_ssize_t B, Py_ssize_t H, bint reverse) noexcept nogil:
+    """gw (G, H) = sum_t d[t]^T h_prev(t), d (T, B, G): two GEMMs, since h_prev is h0 for the
+    first step processed and the outputs shifted by one step for all others."""
+    cdef Py_ssize_t first = T - 1 if reverse else 0
+    gemm(True, False, G, <int>H, <int>B, <floating>1, d + first * B * G, G, h0, <int>H, <floating>0, gw, <int>H)
+    if T > 1:
+        if reverse:   # steps 0..T-2 follow outputs 1..T-1
+            gemm(True, False, G, <int>H, <int>((T - 1) * B), <floating>1, d, G, out + B * H, <int>H,
+                 <floating>1, gw, <int>H)
+        else:         # steps 1..T-1 follow outputs 0..T-2
+            gemm(True, False, G, <int>H, <int>((T - 1) * B), <floating>1, d + B * G, G, out, <int>H,
+                 <floating>1, gw, <int>H)
+
+
+cdef void _column_sums(floating *d, Py_ssize_t rows, Py_ssize_t cols, floating *out) noexcept nogil:
+    cdef Py_ssize_t r, c
+    for c in range(cols):
+        out[c] = 0
+    for r in range(rows):
+        for c in range(cols):
+            out[c] += d[r * cols + c]
+
+
+cdef void _input_grads(floating *d, int G, floating *x, floating *w_ih, floating *gx, floating *gw_ih,
+                       floating *gb, Py_ssize_t rows, Py_ssize_t I) noexcept nogil:
+    # gx = d @ W_ih, gW_ih = d^T x, gb = column sums of d, with d the (T*B, G) pre-activation gradients.
+    gemm(False, False, <int>rows, <int>I, G, <floating>1, d, G, w_ih, <int>I, <floating>0, gx, <int>I)
+    gemm(True, False, G, <int>I, <int>rows, <floating>1, d, G, x, <int>I, <floating>0, gw_ih, <int>I)
+    _column_sums(d, rows, G, gb)
+
+
+# ---------------------------------------------------------------------------------------- LSTM
+
+cdef void _lstm_fwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1] w_ih,
+                    floating[::1] w_hh, floating[::1] bias, floating[::1] out, floating[::1] gates,
+                    floating[::1] cells, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H,
+                    bint reverse) noexcept nogil:
+    cdef int G = <int>(4 * H)
+    cdef Py_ssize_t s, t, tp
+    cdef floating *a = _p(gates)
+    cdef floating *o = _p(out)
+    cdef floating *c = _p(cells)
+    cdef floating *hp
+    cdef floating *cp
+    gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _p(x), <int>I, _p(w_ih), <int>I, <floating>0, a, G)
+    for s in range(T):
+        t = _step(s, T, reverse)
+        if s == 0:
+            hp, cp = _p(h0), _p(c0)
+        else:
+            tp = _prev(t, reverse)
+            hp, cp = o + tp * B * H, c + tp * B * H
+        gemm(False, True, <int>B, G, <int>H, <floating>1, hp, <int>H, _p(w_hh), <int>H, <floating>1, a + t * B * G, G)
+        if floating is float:
+            lstm_step_fwd_f(B, H, a + t * B * G, _p(bias), cp, c + t * B * H, o + t * B * H)
+        else:
+            lstm_step_fwd_d(B, H, a + t * B * G, _p(bias), cp, c + t * B * H, o + t * B * H)
+
+
+def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+    """LSTM over a whole sequence -> (output (T,B,H), h_n, c_n, gates (T,B,4H), cells (T,B,H)).
+
+    gates holds the activated i, f, g, o of every step and cells every c_t: what
+    lstm_backward needs. h0 / c0 may be None (zeros), b_ih / b_hh None (no bias)."""
+    cdef _Dims d = _check_weights(x, w_ih, w_hh, b_ih, b_hh, 4)
+    h0 = _state_or_zeros(h0, "h0", x, d)
+    c0 = _state_or_zeros(c0, "c0", x, d)
+    bias = _bias_or_zeros(b_ih, x, d) + _bias_or_zeros(b_hh, x, d)
+    out = np.empty((d.T, d.B, d.H), x.dtype)
+    gates = np.empty((d.T, d.B, 4 * d.H), x.dtype)
+    cells = np.empty((d.T, d.B, d.H), x.dtype)
+    args = (x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), bias,
+            out.reshape(-1), gates.reshape(-1), cells.reshape(-1), d.T, d.B, d.In, d.H, bool(reverse))
+    if x.dtype == np.float32:
+        _lstm_fwd[float](*args)
+    else:
+        _lstm_fwd[double](*args)
+    last = 0 if reverse else d.T - 1
+    return out, out[last].copy(), cells[last].copy(), gates, cells
+
+
+cdef void _lstm_bwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1] w_ih,
+                    floating[::1] w_hh, floating[::1] out, floating[::1] gates, floating[::1] cells,
+                    floating[::1] grad_out, floating[::1] dh, floating[::1] dc, floating[::1] dgates,
+                    floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb,
+                    Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse) noexcept nogil:
+    cdef int G = <int>(4 * H)
+    cdef Py_ssize_t s, t, tp
+    cdef floating *da = _p(dgates)
+    cdef floating *cp
+    for s in range(T - 1, -1, -1):   # undo the forward order
+        t = _step(s, T, reverse)
+        if s == 0:
+            cp = _p(c0)
+        else:
+            tp = _prev(t, reverse)
+            cp = _p(cells) + tp * B * H
+        if floating is float:
+            lstm_step_bwd_f(B, H, _p(gates) + t * B * G, cp, _p(cells) + t * B * H, _p(dh),
+                            _p(grad_out) + t * B * H, _p(dc), da + t * B * G)
+        else:
+            lstm_step_bwd_d(B, H, _p(gates) + t * B * G, cp, _p(cells) + t * B * H, _p(dh),
+                            _p(grad_out) + t * B * H, _p(dc), da + t * B * G)
+        gemm(False, False, <int>B, <int>H, G, <floating>1, da + t * B * G, G, _p(w_hh), <int>H, <floating>0,
+             _p(dh), <int>H)
+    _input_grads(da, G, _p(x), _p(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
+    _weight_hh_grad(da, G, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
+
+
+def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn, reverse=False):
+    """Backward through time of lstm_forward ->
+    (grad_x, grad_h0, grad_c0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh); None grads mean zeros."""
+    cdef _Dims d = _check_weights(x, w_ih, w_hh, None, None, 4)
+    h0 = _state_or_zeros(h0, "h0", x, d)
+    c0 = _state_or_zeros(c0, "c0", x, d)
+    _check_saved(output, "output", x, (d.T, d.B, d.H))
+    _check_saved(gates, "gates", x, (d.T, d.B, 4 * d.H))
+    _check_saved(cells, "cells", x, (d.T, d.B, d.H))
+    grad_output = np.zeros_like(output) if grad_output is None else _check_saved(grad_output, "grad_output", x,
+                                                                                  (d.T, d.B, d.H))
+    dh = _state_or_zeros(grad_hn, "grad_hn", x, d).copy()
+    dc = _state_or_zeros(grad_cn, "grad_cn", x, d).copy()
+    dgates = np.empty((d.T, d.B, 4 * d.H), x.dtype)
+    gx = np.empty_like(x)
+    gw_ih, gw_hh = np.empty_like(w_ih), np.empty_like(w_hh)
+    gb = np.empty(4 * d.H, x.dtype)
+    args = (x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), output.reshape(-1),
+            gates.reshape(-1), cells.reshape(-1), grad_output.reshape(-1), dh.reshape(-1), dc.reshape(-1),
+            dgates.reshape(-1), gx.reshape(-1), gw_ih.reshape(-1), gw_hh.reshape(-1), gb,
+            d.T, d.B, d.In, d.H, bool(reverse))
+    if x.dtype == np.float32:
+        _lstm_bwd[float](*args)
+    else:
+        _lstm_bwd[double](*args)
+    return gx, dh, dc, gw_ih, gw_hh, gb, gb.copy()
+
+
+# ----------------------------------------------------------------------------------------- GRU
+
+cdef void _gru_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh,
+                   floating[::1] b_ih, floating[::1] b_hh, floating[::1] out, floating[::1] gates,
+                   floating[::1] xp, floating[::1] hh, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I,
+                   Py_ssize_t H, bint reverse) noexcept nogil:
+    cdef int G = <int>(3 * H)
+    cdef Py_ssize_t s, t
+    cdef floating *o = _p(out)
+    cdef floating *hp
+    gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _p(x), <int>I, _p(w_ih), <int>I, <floating>0,
+         _p(xp), G)
+    for s in range(T):
+        t = _step(s, T, reverse)
+        hp = _p(h0) if s == 0 else o + _prev(t, reverse) * B * H
+        gemm(False, True, <int>B, G, <int>H, <floating>1, hp, <int>H, _p(w_hh), <int>H, <floating>0, _p(hh), G)
+        if floating is float:
+            gru_step_fwd_f(B, H, _p(xp) + t * B * G, _p(hh), _p(b_ih), _p(b_hh), hp, _p(gates) + t * B * 4 * H,
+                           o + t * B * H)
+        else:
+            gru_step_fwd_d(B, H, _p(xp) + t * B * G, _p(hh), _p(b_ih), _p(b_hh), hp, _p(gates) + t * B * 4 * H,
+                           o + t * B * H)
+
+
+def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+    """GRU over a whole sequence -> (output (T,B,H), h_n, gates (T,B,4H)).
+
+    gates holds r, z, n and W_hn h_prev + b_hn of every step: what gru_backward needs."""
+    cdef _Dims d = _check_weights(x, w_ih, w_hh, b_ih, b_hh, 3)
+    h0 = _state_or_zeros(h0, "h0", x, d)
+    out = np.empty((d.T, d.B, d.H), x.dtype)
+    gates = np.empty((d.T, d.B, 4 * d.H), x.dtype)
+    xp = np.empty((d.T, d.B, 3 * d.H), x.dtype)
+    hh = np.empty((d.B, 3 * d.H), x.dtype)
+    args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), _bias_or_zeros(b_ih, x, d),
+            _bias_or_zeros(b_hh, x, d), out.reshape(-1), gates.reshape(-1), xp.reshape(-1), hh.reshape(-1),
+            d.T, d.B, d.In, d.H, bool(reverse))
+    if x.dtype == np.float32:
+        _gru_fwd[float](*args)
+    else:
+        _gru_fwd[double](*args)
+    return out, out[0 if reverse else d.T - 1].copy(), gates
+
+
+cdef void _gru_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh,
+                   floating[::1] out, floating[::1] gates, floating[::1] grad_out, floating[::1] dh,
+                   floating[::1] dh_prev, floating[::1] dgi, floating[::1] dgh, floating[::1] gx,
+                   floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb_ih, floating[::1] gb_hh,
+                   Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse) noexcept nogil:
+    cdef int G = <int>(3 * H)
+    cdef Py_ssize_t s, t
+    cdef floating *cur = _p(dh)
+    cdef floating *nxt = _p(dh_prev)
+    cdef floating *tmp
+    cdef floating *hp
+    for s in range(T - 1, -1, -1):
+        t = _step(s, T, reverse)
+        hp = _p(h0) if s == 0 else _p(out) + _prev(t, reverse) * B * H
+        if floating is float:
+            gru_step_bwd_f(B, H, _p(gates) + t * B * 4 * H, hp, cur, _p(grad_out) + t * B * H,
+                           _p(dgi) + t * B * G, _p(dgh) + t * B * G, nxt)
+        else:
+            gru_step_bwd_d(B, H, _p(gates) + t * B * 4 * H, hp, cur, _p(grad_out) + t * B * H,
+                           _p(dgi) + t * B * G, _p(dgh) + t * B * G, nxt)
+        gemm(False, False, <int>B, <int>H, G, <floating>1, _p(dgh) + t * B * G, G, _p(w_hh), <int>H,
+             <floating>1, nxt, <int>H)
+        tmp = cur
+        cur = nxt
+        nxt = tmp
+    if cur != _p(dh):   # the gradient for h0 must end in dh
+        for s in range(B * H):
+            _p(dh)[s] = cur[s]
+    _input_grads(_p(dgi), G, _p(x), _p(w_ih), _p(gx), _p(gw_ih), _p(gb_ih), T * B, I)
+    _weight_hh_grad(_p(dgh), G, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
+    _column_sums(_p(dgh), T * B, G, _p(gb_hh))
+
+
+def gru_backward(x, h0, w_ih, w_hh, output, gates, grad_output, grad_hn, reverse=False):
+    """Backward through time of gru_forward -> (grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh)."""
+    cdef _Dims d = _check_weights(x, w_ih, w_hh, None, None, 3)
+    h0 = _state_or_zeros(h0, "h0", x, d)
+    _check_saved(output, "output", x, (d.T, d.B, d.H))
+    _check_saved(gates, "gates", x, (d.T, d.B, 4 * d.H))
+    grad_output = np.zeros_like(output) if grad_output is None else _check_saved(grad_output, "grad_output", x,
+                                                                                  (d.T, d.B, d.H))
+    dh = _state_or_zeros(grad_hn, "grad_hn", x, d).copy()
+    dh_prev = np.empty_like(dh)
+    dgi = np.empty((d.T, d.B, 3 * d.H), x.dtype)
+    dgh = np.empty_like(dgi)
+    gx = np.empty_like(x)
+    gw_ih, gw_hh = np.empty_like(w_ih), np.empty_like(w_hh)
+    gb_ih, gb_hh = np.empty(3 * d.H, x.dtype), np.empty(3 * d.H, x.dtype)
+    args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), output.reshape(-1),
+            gates.reshape(-1), grad_output.reshape(-1), dh.reshape(-1), dh_prev.reshape(-1), dgi.reshape(-1),
+            dgh.reshape(-1), gx.reshape(-1), gw_ih.reshape(-1), gw_hh.reshape(-1), gb_ih, gb_hh,
+            d.T, d.B, d.In, d.H, bool(reverse))
+    if x.dtype == np.float32:
+        _gru_bwd[float](*args)
+    else:
+        _gru_bwd[double](*args)
+    return gx, dh, gw_ih, gw_hh, gb_ih, gb_hh
+
+
+# ----------------------------------------------------------------------------------- Elman RNN
+
+cdef int _relu_flag(nonlinearity) except -1:
+    if nonlinearity == "tanh":
+        return 0
+    if nonlinearity == "relu":
+        return 1
+    raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+
+
+cdef void _rnn_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh,
+                   floating[::1] bias, floating[::1] out, floating[::1] pre, Py_ssize_t T, Py_ssize_t B,
+                   Py_ssize_t I, Py_ssize_t H, int relu, bint reverse) noexcept nogil:
+    cdef Py_ssize_t s, t
+    cdef floating *o = _p(out)
+    cdef floating *a = _p(pre)
+    cdef floating *hp
+    gemm(False, True, <int>(T * B), <int>H, <int>I, <floating>1, _p(x), <int>I, _p(w_ih), <int>I, <floating>0,
+         a, <int>H)
+    for s in range(T):
+        t = _step(s, T, reverse)
+        hp = _p(h0) if s == 0 else o + _prev(t, reverse) * B * H
+        gemm(False, True, <int>B, <int>H, <int>H, <floating>1, hp, <int>H, _p(w_hh), <int>H, <floating>1,
+             a + t * B * H, <int>H)
+        if floating is float:
+            rnn_step_fwd_f(B, H, a + t * B * H, _p(bias), relu, o + t * B * H)
+        else:
+            rnn_step_fwd_d(B, H, a + t * B * H, _p(bias), relu, o + t * B * H)
+
+
+def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh", reverse=False):
+    """Elman RNN over a whole sequence -> (output (T,B,H), h_n)."""
+    cdef int relu = _relu_flag(nonlinearity)
+    cdef _Dims d = _check_weights(x, w_ih, w_hh, b_ih, b_hh, 1)
+    h0 = _state_or_zeros(h0, "h0", x, d)
+    out = np.empty((d.T, d.B, d.H), x.dtype)
+    pre = np.empty((d.T, d.B, d.H), x.dtype)
+    args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1),
+            _bias_or_zeros(b_ih, x, d) + _bias_or_zeros(b_hh, x, d), out.reshape(-1), pre.reshape(-1),
+            d.T, d.B, d.In, d.H, relu, bool(reverse))
+    if x.dtype == np.float32:
+        _rnn_fwd[float](*args)
+    else:
+        _rnn_fwd[double](*args)
+    return out, out[0 if reverse else d.T - 1].copy()
+
+
+cdef void _rnn_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh,
+                   floating[::1] out, floating[::1] grad_out, floating[::1] dh, floating[::1] da,
+                   floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb,
+                   Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, int relu, bint reverse) noexcept nogil:
+    cdef Py_ssize_t s, t
+    cdef floating *d = _p(da)
+    for s in range(T - 1, -1, -1):
+        t = _step(s, T, reverse)
+        if floating is float:
+            rnn_step_bwd_f(B * H, _p(out) + t * B * H, _p(dh), _p(grad_out) + t * B * H, relu, d + t * B * H)
+        else:
+            rnn_step_bwd_d(B * H, _p(out) + t * B * H, _p(dh), _p(grad_out) + t * B * H, relu, d + t * B * H)
+        gemm(False, False, <int>B, <int>H, <int>H, <floating>1, d + t * B * H, <int>H, _p(w_hh), <int>H,
+             <floating>0, _p(dh), <int>H)
+    _input_grads(d, <int>H, _p(x), _p(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
+    _weight_hh_grad(d, <int>H, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
+
+
+def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="tanh", reverse=False):
+    """Backward through time of rnn_forward -> (grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh)."""
+    cdef int relu = _relu_flag(nonlinearity)
+    cdef _Dims d = _check_weights(x, w_ih, w_hh, None, None, 1)
+    h0 = _state_or_zeros(h0, "h0", x, d)
+    _check_saved(output, "output", x, (d.T, d.B, d.H))
+    grad_output = np.zeros_like(output) if grad_output is None else _check_saved(grad_output, "grad_output", x,
+                                                                                  (d.T, d.B, d.H))
+    dh = _state_or_zeros(grad_hn, "grad_hn", x, d).copy()
+    da = np.empty((d.T, d.B, d.H), x.dtype)
+    gx = np.empty_like(x)
+    gw_ih, gw_hh = np.empty_like(w_ih), np.empty_like(w_hh)
+    gb = np.empty(d.H, x.dtype)
+    args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), output.reshape(-1),
+            grad_output.reshape(-1), dh.reshape(-1), da.reshape(-1), gx.reshape(-1), gw_ih.reshape(-1),
+            gw_hh.reshape(-1), gb, d.T, d.B, d.In, d.H, relu, bool(reverse))
+    if x.dtype == np.float32:
+        _rnn_bwd[float](*args)
+    else:
+        _rnn_bwd[double](*args)
+    return gx, dh, gw_ih, gw_hh, gb, gb.copy()
+
+
+# ------------------------------------------------------------------- single steps (the *Cell layers)
+
+def _steps(a):
+    return None if a is None else a[None]
+
+
+def _check_cell_input(x):
+    check_float(x, "x", 2)
+    return x
+
+
+def rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh"):
+    """One Elman RNN step: x (B, I), h (B, H) -> h_new."""
+    _check_cell_input(x)
+    return rnn_forward(x[None], h, w_ih, w_hh, b_ih, b_hh, nonlinearity)[0][0]
+
+
+def rnn_cell_backward(x, h, w_ih, w_hh, h_new, grad_h_new, nonlinearity="tanh"):
+    """-> (grad_x, grad_h, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh) of rnn_cell_forward."""
+    _check_cell_input(x)
+    gx, gh, gwi, gwh, gbi, gbh = rnn_backward(x[None], h, w_ih, w_hh, _steps(h_new), _steps(grad_h_new), None,
+                                              nonlinearity)
+    return gx[0], gh, gwi, gwh, gbi, gbh
+
+
+def lstm_cell_forward(x, h, c, w_ih, w_hh, b_ih, b_hh):
+    """One LSTM step -> (h_new, c_new, gates (B, 4H))."""
+    _check_cell_input(x)
+    out, _, c_new, gates, _ = lstm_forward(x[None], h, c, w_ih, w_hh, b_ih, b_hh)
+    return out[0], c_new, gates[0]
+
+
+def lstm_cell_backward(x, h, c, w_ih, w_hh, h_new, gates, c_new, grad_h_new, grad_c_new):
+    """-> (grad_x, grad_h, grad_c, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh) of lstm_cell_forward."""
+    _check_cell_input(x)
+    gx, gh, gc, gwi, gwh, gbi, gbh = lstm_backward(x[None], h, c, w_ih, w_hh, _steps(h_new), _steps(gates),
+                                                   _steps(c_new), _steps(grad_h_new), None, grad_c_new)
+    return gx[0], gh, gc, gwi, gwh, gbi, gbh
+
+
+def gru_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh):
+    """One GRU step -> (h_new, gates (B, 4H))."""
+    _check_cell_input(x)
+    out, _, gates = gru_forward(x[None], h, w_ih, w_hh, b_ih, b_hh)
+    return out[0], gates[0]
+
+
+def gru_cell_backward(x, h, w_ih, w_hh, h_new, gates, grad_h_new):
+    """-> (grad_x, grad_h, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh) of gru_cell_forward."""
+    _check_cell_input(x)
+    gx, gh, gwi, gwh, gbi, gbh = gru_backward(x[None], h, w_ih, w_hh, _steps(h_new), _steps(gates),
+                                              _steps(grad_h_new), None)
+    return gx[0], gh, gwi, gwh, gbi, gbh

@@ -1,0 +1,139 @@
+"""Compiled RNN / LSTM / GRU sequence and cell kernels against the NumPy reference."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from fastnn import kernels as K
+from fastnn.kernels import reference as R
+
+TOL = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-10, atol=1e-11)}
+GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
+
+
+@st.composite
+def configs(draw):
+    return dict(kind=draw(st.sampled_from(sorted(GATES))), T=draw(st.sampled_from([1, 2, 5])),
+                B=draw(st.sampled_from([1, 3, 4])), I=draw(st.integers(1, 9)), H=draw(st.sampled_from([1, 5, 13])),
+                dtype=draw(st.sampled_from([np.float32, np.float64])), reverse=draw(st.booleans()),
+                bias=draw(st.booleans()), final_grads=draw(st.booleans()), seed=draw(st.integers(0, 2**31)))
+
+
+def _arrays(cfg):
+    rng = np.random.default_rng(cfg["seed"])
+    T, B, I, H, dt = cfg["T"], cfg["B"], cfg["I"], cfg["H"], cfg["dtype"]
+    G = GATES[cfg["kind"]]
+
+    def a(*shape, scale=1.0):
+        return (rng.standard_normal(shape) * scale).astype(dt)
+    w = [a(G * H, I, scale=0.5), a(G * H, H, scale=0.5)]
+    w += [a(G * H), a(G * H)] if cfg["bias"] else [None, None]
+    return dict(x=a(T, B, I), h0=a(B, H), c0=a(B, H), w=w, go=a(T, B, H),
+                ghn=a(B, H) if cfg["final_grads"] else None, gcn=a(B, H) if cfg["final_grads"] else None)
+
+
+def _sequence(k, cfg, v):
+    """Forward outputs and all backward gradients of one kernel module."""
+    kind, rev = cfg["kind"], cfg["reverse"]
+    x, h0, c0, w = v["x"], v["h0"], v["c0"], v["w"]
+    if kind == "lstm":
+        out, hn, cn, gates, cells = k.lstm_forward(x, h0, c0, *w, reverse=rev)
+        grads = k.lstm_backward(x, h0, c0, w[0], w[1], out, gates, cells, v["go"], v["ghn"], v["gcn"], reverse=rev)
+        return (out, hn, cn, gates, cells), grads
+    if kind == "gru":
+        out, hn, gates = k.gru_forward(x, h0, *w, reverse=rev)
+        grads = k.gru_backward(x, h0, w[0], w[1], out, gates, v["go"], v["ghn"], reverse=rev)
+        return (out, hn, gates), grads
+    nl = kind[4:]
+    out, hn = k.rnn_forward(x, h0, *w, nonlinearity=nl, reverse=rev)
+    grads = k.rnn_backward(x, h0, w[0], w[1], out, v["go"], v["ghn"], nonlinearity=nl, reverse=rev)
+    return (out, hn), grads
+
+
+@settings(max_examples=80, deadline=None)
+@given(cfg=configs())
+def test_sequence_kernels_match_reference(cfg):
+    v = _arrays(cfg)
+    got_fwd, got_grads = _sequence(K, cfg, v)
+    want_fwd, want_grads = _sequence(R, cfg, v)
+    assert len(got_grads) == len(want_grads) == (7 if cfg["kind"] == "lstm" else 6)
+    for got, want in zip(got_fwd + tuple(got_grads), want_fwd + tuple(want_grads)):
+        assert got.dtype == cfg["dtype"] and got.shape == want.shape
+        np.testing.assert_allclose(got, want, **TOL[cfg["dtype"]])
+
+
+def _cell(k, cfg, v):
+    kind = cfg["kind"]
+    x, h, c, w, g = v["x"][0], v["h0"], v["c0"], v["w"], v["go"][0]
+    if kind == "lstm":
+        h1, c1, gates = k.lstm_cell_forward(x, h, c, *w)
+        return (h1, c1, gates) + tuple(k.lstm_cell_backward(x, h, c, w[0], w[1], h1, gates, c1, g, v["gcn"]))
+    if kind == "gru":
+        h1, gates = k.gru_cell_forward(x, h, *w)
+        return (h1, gates) + tuple(k.gru_cell_backward(x, h, w[0], w[1], h1, gates, g))
+    h1 = k.rnn_cell_forward(x, h, *w, nonlinearity=kind[4:])
+    return (h1,) + tuple(k.rnn_cell_backward(x, h, w[0], w[1], h1, g, nonlinearity=kind[4:]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(cfg=configs())
+def test_cell_kernels_match_reference(cfg):
+    v = _arrays(cfg)
+    for got, want in zip(_cell(K, cfg, v), _cell(R, cfg, v)):
+        assert got.dtype == cfg["dtype"] and got.shape == want.shape
+        np.testing.assert_allclose(got, want, **TOL[cfg["dtype"]])
+
+
+def test_reverse_direction_equals_forward_over_the_flipped_sequence():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((6, 2, 3))
+    w = [rng.standard_normal(s) * 0.5 for s in ((16, 3), (16, 4), (16,), (16,))]
+    h0 = c0 = np.zeros((2, 4))
+    fwd = K.lstm_forward(x[::-1].copy(), h0, c0, *w)
+    rev = K.lstm_forward(x, h0, c0, *w, reverse=True)
+    np.testing.assert_allclose(rev[0], fwd[0][::-1], rtol=1e-12)
+    np.testing.assert_allclose(rev[1], fwd[1], rtol=1e-12)
+
+
+def test_long_sequence_stays_finite_and_saturates_sensibly():
+    # large pre-activations: sigmoid/tanh must saturate to 0/1/±1, not overflow to NaN
+    rng = np.random.default_rng(1)
+    x = (rng.standard_normal((200, 2, 3)) * 100).astype(np.float32)
+    w = [(rng.standard_normal(s) * 10).astype(np.float32) for s in ((16, 3), (16, 4), (16,), (16,))]
+    out, hn, cn, gates, cells = K.lstm_forward(x, None, None, *w)
+    assert np.isfinite(out).all() and np.abs(out).max() <= 1
+    assert (gates[..., :8] >= 0).all() and (gates[..., :8] <= 1).all()
+    g = K.lstm_backward(x, None, None, w[0], w[1], out, gates, cells, np.ones_like(out), None, None)
+    assert all(np.isfinite(a).all() for a in g)
+
+
+@pytest.mark.parametrize("module", [K, R], ids=["compiled", "reference"])
+def test_bad_input_names_the_argument(module):
+    x = np.zeros((4, 2, 3), np.float32)
+    h = np.zeros((2, 5), np.float32)
+    w_ih, w_hh = np.zeros((20, 3), np.float32), np.zeros((20, 5), np.float32)
+    with pytest.raises(ValueError, match="empty sequence"):
+        module.lstm_forward(np.zeros((0, 2, 3), np.float32), h, h, w_ih, w_hh, None, None)
+    with pytest.raises(ValueError, match="w_ih"):
+        module.lstm_forward(np.zeros((4, 2, 7), np.float32), h, h, w_ih, w_hh, None, None)
+    with pytest.raises(ValueError, match="h0"):
+        module.lstm_forward(x, np.zeros((3, 5), np.float32), h, w_ih, w_hh, None, None)
+    with pytest.raises(TypeError, match=r"\bx\b"):
+        module.gru_forward(x.astype(np.int64), h, w_ih[:15], w_hh[:15], None, None)
+    with pytest.raises(ValueError, match=r"\bx\b"):
+        module.rnn_forward(x[0], h, w_ih[:5], w_hh[:5], None, None)
+    with pytest.raises(ValueError, match="nonlinearity"):
+        module.rnn_forward(x, h, w_ih[:5], w_hh[:5], None, None, nonlinearity="sigmoid")
+    with pytest.raises(ValueError, match="b_hh"):
+        module.gru_forward(x, h, w_ih[:15], w_hh[:15], None, np.zeros(14, np.float32))
+
+
+def test_compiled_kernel_rejects_mismatched_saved_arrays():
+    x = np.zeros((4, 2, 3))
+    w_ih, w_hh = np.zeros((20, 3)), np.zeros((20, 5))
+    out, hn, cn, gates, cells = K.lstm_forward(x, None, None, w_ih, w_hh, None, None)
+    with pytest.raises(ValueError, match="gates"):
+        K.lstm_backward(x, None, None, w_ih, w_hh, out, gates[:, :, :10].copy(), cells, None, None, None)
+    with pytest.raises(ValueError, match="grad_output"):
+        K.lstm_backward(x, None, None, w_ih, w_hh, out, gates, cells, np.zeros((3, 2, 5)), None, None)
+    with pytest.raises(TypeError, match="grad_hn"):
+        K.lstm_backward(x, None, None, w_ih, w_hh, out, gates, cells, None, np.zeros((2, 5), np.float32), None)
