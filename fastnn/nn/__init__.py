@@ -13,6 +13,7 @@ from .embedding import Embedding
 from .conv import Conv2d, ConvTranspose2d
 from .pooling import MaxPool2d, AvgPool2d
 from .upsampling import Upsample
+from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
                    BCEWithLogitsLoss, KLDivLoss)
 from . import functional, init, utils
