@@ -20,6 +20,9 @@ def _zoo(args):
         print(f"fastnn zoo: {err}", file=sys.stderr)
         return 2
     print(zoo.format_table(results))
+    for r in results:
+        if "sample" in r:
+            print(f"\n{r['name']} sample (temperature 0.8):\nROMEO:\n{r['sample']}")
     if args.plot:
         print(f"plots written to {args.plot}")
     return 0

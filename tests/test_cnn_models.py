@@ -48,7 +48,7 @@ def test_autoencoder_on_digits_beats_the_mean_image():
 @pytest.mark.slow
 def test_lenet_on_mnist_reaches_99_percent():
     shared_data("mnist")
-    result = zoo_lenet.train(data_dir=str(shared_data()), epochs=10)
+    result = zoo_lenet.train(data_dir=str(shared_data()))
     assert result["value"] >= 0.99, result
 
 

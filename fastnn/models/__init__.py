@@ -3,3 +3,5 @@ from .perceptron import Perceptron
 from .mlp import MLP
 from .lenet import LeNet
 from .autoencoder import ConvAutoencoder
+from .charlm import CharLM
+from .sequence_regressor import SequenceRegressor

@@ -1,7 +1,7 @@
 """`fastnn zoo`: train catalogue models on real data and report a results table.
 
-Each entry is a module with `train(quick, data_dir, plot_dir, seed) -> dict` giving
-model, data, metric, value and seconds.
+Each entry names a module with `train(quick, data_dir, plot_dir, seed, **options) -> dict`
+giving model, data, metric, value and seconds, and the options that select the variant.
 """
 import importlib
 import sys
@@ -12,6 +12,9 @@ ENTRIES = {
     "mlp": "fastnn.zoo.mlp",
     "lenet": "fastnn.zoo.lenet",
     "autoencoder": "fastnn.zoo.autoencoder",
+    "rnn": ("fastnn.zoo.forecast", {"cell": "rnn"}),
+    "lstm": ("fastnn.zoo.charlm", {"cell": "lstm"}),
+    "gru": ("fastnn.zoo.charlm", {"cell": "gru"}),
 }
 
 
@@ -28,9 +31,11 @@ def run(names=None, quick=False, data_dir=None, plot_dir=None, seed=0):
         raise ValueError(f"unknown zoo model(s) {unknown}; choose from {sorted(ENTRIES)}")
     results = []
     for name in names:
-        module = importlib.import_module(ENTRIES[name])
+        entry = ENTRIES[name]
+        module_name, options = entry if isinstance(entry, tuple) else (entry, {})
+        module = importlib.import_module(module_name)
         start = time.perf_counter()
-        result = module.train(quick=quick, data_dir=data_dir, plot_dir=plot_dir, seed=seed)
+        result = module.train(quick=quick, data_dir=data_dir, plot_dir=plot_dir, seed=seed, **options)
         result.setdefault("seconds", time.perf_counter() - start)
         result["name"] = name
         results.append(result)

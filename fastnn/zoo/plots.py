@@ -46,3 +46,18 @@ def plot_image_rows(path, rows, row_labels, titles=None, suptitle=""):
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def plot_series(path, x, series, title, xlabel="year"):
+    """Save named series ({label: values}) against the shared x values."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for label, values in series.items():
+        ax.plot(x, values, marker=".", label=label)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
