@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "fastexp.h"
+#include "cpulevel.h"
 
 /* 16-byte vectors: one SSE2 register on the x86-64 baseline, NEON on aarch64. */
 typedef float fastnn_v4f __attribute__((vector_size(16)));
@@ -32,8 +33,7 @@ typedef int32_t fastnn_v16i __attribute__((vector_size(64)));
 #undef VLANES
 #undef SUFFIX
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define FASTNN_HAVE_AVX2_BUILD 1
+#ifdef FASTNN_HAVE_AVX2_BUILD
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 #define VEC fastnn_v8f
@@ -76,24 +76,6 @@ typedef int32_t fastnn_v16i __attribute__((vector_size(64)));
 #undef VLANES
 #undef SUFFIX
 #undef EXP
-
-/* Which float32 build the CPU runs: 2 = AVX-512, 1 = AVX2+FMA, 0 = baseline.
- * Decided once (a benign race: every thread computes the same answer). */
-static inline int fastnn_cpu_level(void) {
-#ifdef FASTNN_HAVE_AVX2_BUILD
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-        int avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
-                     __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
-        cached = avx512 ? 2 : avx2;
-    }
-    return cached;
-#else
-    return 0;
-#endif
-}
 
 static inline void fastnn_softmax_row_f32(const float* x, float* out, ptrdiff_t C, float scale,
                                           const float* mask, int log_output) {

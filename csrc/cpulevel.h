@@ -1,0 +1,28 @@
+/* Which float32 build of a vectorised kernel the CPU runs: 2 = AVX-512, 1 = AVX2+FMA,
+ * 0 = the x86-64 (SSE2) or other baseline. The AVX builds exist only with GCC on x86-64,
+ * where FASTNN_HAVE_AVX2_BUILD is defined; wheels stay runnable on any x86-64 CPU.
+ * Decided once (a benign race: every thread computes the same answer). */
+#ifndef FASTNN_CPULEVEL_H
+#define FASTNN_CPULEVEL_H
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define FASTNN_HAVE_AVX2_BUILD 1
+#endif
+
+static inline int fastnn_cpu_level(void) {
+#ifdef FASTNN_HAVE_AVX2_BUILD
+    static int cached = -1;
+    if (cached < 0) {
+        __builtin_cpu_init();
+        int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        int avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+                     __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
+        cached = avx512 ? 2 : avx2;
+    }
+    return cached;
+#else
+    return 0;
+#endif
+}
+
+#endif
