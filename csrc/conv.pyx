@@ -73,33 +73,61 @@ cdef object _check_conv(x, weight, bias, stride, padding, dilation, groups, bint
 
 # ----------------------------------------------------------------------------- im2col / col2im
 
+cdef inline void _valid_cols(Py_ssize_t wo, Py_ssize_t sw, Py_ssize_t off, Py_ssize_t W,
+                             Py_ssize_t* lo, Py_ssize_t* hi) noexcept nogil:
+    """[lo, hi): the output columns ox whose input column ox*sw + off lies inside [0, W)."""
+    cdef Py_ssize_t a = 0, b = wo
+    if off < 0:
+        a = (-off + sw - 1) // sw
+    if off + (wo - 1) * sw >= W:
+        b = (W - 1 - off) // sw + 1 if W - 1 - off >= 0 else 0
+    if a > wo:
+        a = wo
+    if b < a:
+        b = a
+    lo[0] = a
+    hi[0] = b
+
+
 cdef void _im2col(floating[:, :, :, ::1] x, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t c0, Py_ssize_t cg,
                   Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
                   Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ho, Py_ssize_t wo, floating[:, ::1] col) noexcept nogil:
-    """col[(c, i, j), b * P + oy * wo + ox] = x[n0 + b, c0 + c, oy*sh - ph + i*dh, ox*sw - pw + j*dw] (0 outside)."""
+    """col[(c, i, j), b * P + oy * wo + ox] = x[n0 + b, c0 + c, oy*sh - ph + i*dh, ox*sw - pw + j*dw] (0 outside).
+
+    Rows are filled as zero margins around one gather of the in-bounds run (a straight copy
+    for stride 1), so the inner loop has no bounds tests and vectorises."""
     cdef Py_ssize_t H = x.shape[2], W = x.shape[3], P = ho * wo
-    cdef Py_ssize_t task, k, b, c, i, j, oy, ox, iy, ix, base
+    cdef Py_ssize_t task, k, b, c, i, j, oy, ox, iy, off, lo, hi
     cdef Py_ssize_t tasks = cg * kh * kw * nb
     cdef int nt = threads_for(tasks * P, MIN_WORK)
+    cdef floating* dst
+    cdef floating* src
     for task in prange(tasks, num_threads=nt, schedule="static"):
         k = task // nb
         b = task % nb
         c = k // (kh * kw)
         i = (k // kw) % kh
         j = k % kw
-        base = b * P
+        off = j * dw - pw
+        _valid_cols(wo, sw, off, W, &lo, &hi)
         for oy in range(ho):
+            dst = &col[k, b * P + oy * wo]
             iy = oy * sh - ph + i * dh
             if iy < 0 or iy >= H:
                 for ox in range(wo):
-                    col[k, base + oy * wo + ox] = 0
+                    dst[ox] = 0
                 continue
-            for ox in range(wo):
-                ix = ox * sw - pw + j * dw
-                if ix >= 0 and ix < W:
-                    col[k, base + oy * wo + ox] = x[n0 + b, c0 + c, iy, ix]
-                else:
-                    col[k, base + oy * wo + ox] = 0
+            src = &x[n0 + b, c0 + c, iy, 0] + off
+            for ox in range(lo):
+                dst[ox] = 0
+            if sw == 1:
+                for ox in range(lo, hi):
+                    dst[ox] = src[ox]
+            else:
+                for ox in range(lo, hi):
+                    dst[ox] = src[ox * sw]
+            for ox in range(hi, wo):
+                dst[ox] = 0
 
 
 cdef void _col2im(floating[:, ::1] col, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t c0, Py_ssize_t cg,
@@ -107,23 +135,30 @@ cdef void _col2im(floating[:, ::1] col, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t
                   Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ho, Py_ssize_t wo, floating[:, :, :, ::1] gx) noexcept nogil:
     """Adjoint of _im2col: gx[n0 + b, c0 + c] += every col entry that was read from it."""
     cdef Py_ssize_t H = gx.shape[2], W = gx.shape[3], P = ho * wo
-    cdef Py_ssize_t plane, b, c, i, j, k, oy, ox, iy, ix, base
+    cdef Py_ssize_t plane, b, c, i, j, k, oy, ox, iy, off, lo, hi
     cdef int nt = threads_for(nb * cg * kh * kw * P, MIN_WORK)
+    cdef floating* dst
+    cdef floating* src
     for plane in prange(nb * cg, num_threads=nt, schedule="static"):  # one thread per output plane
         b = plane // cg
         c = plane % cg
-        base = b * P
         for i in range(kh):
             for j in range(kw):
                 k = (c * kh + i) * kw + j
+                off = j * dw - pw
+                _valid_cols(wo, sw, off, W, &lo, &hi)
                 for oy in range(ho):
                     iy = oy * sh - ph + i * dh
                     if iy < 0 or iy >= H:
                         continue
-                    for ox in range(wo):
-                        ix = ox * sw - pw + j * dw
-                        if ix >= 0 and ix < W:
-                            gx[n0 + b, c0 + c, iy, ix] += col[k, base + oy * wo + ox]
+                    src = &col[k, b * P + oy * wo]
+                    dst = &gx[n0 + b, c0 + c, iy, 0] + off
+                    if sw == 1:
+                        for ox in range(lo, hi):
+                            dst[ox] += src[ox]
+                    else:
+                        for ox in range(lo, hi):
+                            dst[ox * sw] += src[ox]
 
 
 cdef void _scatter_out(floating[:, ::1] tmp, floating[:, :, ::1] out, Py_ssize_t n0, Py_ssize_t nb,
