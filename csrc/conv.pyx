@@ -73,20 +73,19 @@ cdef object _check_conv(x, weight, bias, stride, padding, dilation, groups, bint
 
 # ----------------------------------------------------------------------------- im2col / col2im
 
-cdef inline void _valid_cols(Py_ssize_t wo, Py_ssize_t sw, Py_ssize_t off, Py_ssize_t W,
-                             Py_ssize_t* lo, Py_ssize_t* hi) noexcept nogil:
-    """[lo, hi): the output columns ox whose input column ox*sw + off lies inside [0, W)."""
-    cdef Py_ssize_t a = 0, b = wo
-    if off < 0:
-        a = (-off + sw - 1) // sw
-    if off + (wo - 1) * sw >= W:
-        b = (W - 1 - off) // sw + 1 if W - 1 - off >= 0 else 0
-    if a > wo:
-        a = wo
-    if b < a:
-        b = a
-    lo[0] = a
-    hi[0] = b
+cdef inline Py_ssize_t _run_start(Py_ssize_t sw, Py_ssize_t off, Py_ssize_t wo) noexcept nogil:
+    """First output column ox whose input column ox*sw + off is >= 0 (at most wo)."""
+    cdef Py_ssize_t a = 0 if off >= 0 else (-off + sw - 1) // sw
+    return a if a < wo else wo
+
+
+cdef inline Py_ssize_t _run_end(Py_ssize_t sw, Py_ssize_t off, Py_ssize_t W, Py_ssize_t wo) noexcept nogil:
+    """One past the last output column ox whose input column ox*sw + off is < W (at most wo)."""
+    cdef Py_ssize_t b
+    if W - 1 - off < 0:
+        return 0
+    b = (W - 1 - off) // sw + 1
+    return b if b < wo else wo
 
 
 cdef void _im2col(floating[:, :, :, ::1] x, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t c0, Py_ssize_t cg,
@@ -109,7 +108,10 @@ cdef void _im2col(floating[:, :, :, ::1] x, Py_ssize_t n0, Py_ssize_t nb, Py_ssi
         i = (k // kw) % kh
         j = k % kw
         off = j * dw - pw
-        _valid_cols(wo, sw, off, W, &lo, &hi)
+        lo = _run_start(sw, off, wo)
+        hi = _run_end(sw, off, W, wo)
+        if hi < lo:
+            hi = lo
         for oy in range(ho):
             dst = &col[k, b * P + oy * wo]
             iy = oy * sh - ph + i * dh
@@ -146,7 +148,10 @@ cdef void _col2im(floating[:, ::1] col, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t
             for j in range(kw):
                 k = (c * kh + i) * kw + j
                 off = j * dw - pw
-                _valid_cols(wo, sw, off, W, &lo, &hi)
+                lo = _run_start(sw, off, wo)
+                hi = _run_end(sw, off, W, wo)
+                if hi < lo:
+                    hi = lo
                 for oy in range(ho):
                     iy = oy * sh - ph + i * dh
                     if iy < 0 or iy >= H:
@@ -419,36 +424,27 @@ cdef tuple _check_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
     return ks, st, pd, dl, ho, wo
 
 
+cdef extern from "maxpool.h" nogil:
+    void maxpool_plane_f(const float *x, Py_ssize_t H, Py_ssize_t W, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh,
+                         Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ho,
+                         Py_ssize_t wo, float *out, long long *idx)
+    void maxpool_plane_d(const double *x, Py_ssize_t H, Py_ssize_t W, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh,
+                         Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ho,
+                         Py_ssize_t wo, double *out, long long *idx)
+
+
 cdef void _max_pool(floating[:, :, ::1] x, floating[:, :, ::1] out, long long[:, :, ::1] idx,
                     Py_ssize_t H, Py_ssize_t W, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw,
                     Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ho, Py_ssize_t wo) noexcept nogil:
-    cdef Py_ssize_t plane, oy, ox, i, j, iy, ix, best_i
-    cdef floating best, v
+    cdef Py_ssize_t plane
     cdef int nt = threads_for(x.shape[0] * ho * wo * kh * kw, MIN_WORK)
     for plane in prange(x.shape[0], num_threads=nt, schedule="static"):
-        for oy in range(ho):
-            for ox in range(wo):
-                best_i = -1
-                best = 0
-                for i in range(kh):
-                    iy = oy * sh - ph + i * dh
-                    if iy < 0 or iy >= H:
-                        continue
-                    for j in range(kw):
-                        ix = ox * sw - pw + j * dw
-                        if ix < 0 or ix >= W:
-                            continue
-                        v = x[plane, iy, ix]
-                        # NaN wins, as in PyTorch
-                        if best_i < 0 or v > best or v != v:
-                            best = v
-                            best_i = iy * W + ix
-                            if v != v:
-                                break
-                    if best != best:
-                        break
-                out[plane, oy, ox] = best
-                idx[plane, oy, ox] = best_i
+        if floating is float:
+            maxpool_plane_f(&x[plane, 0, 0], H, W, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, &out[plane, 0, 0],
+                            &idx[plane, 0, 0])
+        else:
+            maxpool_plane_d(&x[plane, 0, 0], H, W, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, &out[plane, 0, 0],
+                            &idx[plane, 0, 0])
 
 
 def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
