@@ -48,7 +48,7 @@ def test_heldout_metric_equals_the_direct_cross_entropy():
 def test_char_gru_beats_the_unigram_model_on_held_out_text():
     text = load_text()
     vocab = CharVocab(text)
-    result = zoo_charlm.train(quick=True, cell="gru", steps=150, hidden_size=96)
+    result = zoo_charlm.train(quick=True, cell="gru")
     ids = vocab.encode(text[:200_000])
     p = np.bincount(ids, minlength=len(vocab)) / len(ids)
     unigram = -np.mean(np.log(np.maximum(p[vocab.encode(text[int(0.9 * len(text)):][:20_000])], 1e-12)))

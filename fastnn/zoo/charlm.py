@@ -47,8 +47,8 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, cell="lstm", steps=
     train_ids, test_ids = ids[:split], ids[split:]
     if quick:
         train_ids, test_ids = train_ids[:200_000], test_ids[:20_000]
-    hidden = hidden_size or (64 if quick else 512)
-    steps = steps or (40 if quick else 2000)
+    hidden = hidden_size or (96 if quick else 512)
+    steps = steps or (150 if quick else 2000)
     model = CharLM(len(vocab), embedding_dim=64, hidden_size=hidden, cell=cell)
     opt = optim.Adam(model.parameters(), lr=2e-3)
     rng = np.random.default_rng(seed)
