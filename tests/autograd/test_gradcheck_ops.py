@@ -157,6 +157,8 @@ def test_var_unbiased_flag():
     x = t(5, 3)
     np.testing.assert_allclose(x.var(0, unbiased=False).detach().numpy(), np.var(x.detach().numpy(), 0))
     np.testing.assert_allclose(x.std().detach().numpy(), np.std(x.detach().numpy(), ddof=1))
+    with pytest.raises(TypeError, match="unbiased or correction"):
+        x.var(0, True, correction=0)
 
 
 @pytest.mark.parametrize("dim", [0, -1, (0, 1)])

@@ -37,7 +37,7 @@ def test_reductions_over_random_dims(shape, data):
     np.testing.assert_allclose(x.mean(dims, keepdim).detach().numpy(), a.mean(axes, keepdims=keepdim), rtol=1e-12)
     np.testing.assert_allclose(x.logsumexp(dims, keepdim).detach().numpy(),
                                np.log(np.exp(a).sum(axes, keepdims=keepdim)), rtol=1e-12)
-    assert gradcheck(lambda t: t.sum(dims, keepdim) * 2 + t.var(dims, keepdim, correction=0), (x,))
+    assert gradcheck(lambda t: t.sum(dims, keepdim) * 2 + t.var(dims, keepdim=keepdim, correction=0), (x,))
     d0 = dims[0]
     assert gradcheck(lambda t: t.amax(d0, keepdim) + t.logsumexp(dims, keepdim).sum(), (x,))
 

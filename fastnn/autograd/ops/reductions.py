@@ -233,6 +233,8 @@ def argmin(a, dim=None, keepdim=False):
 
 def _correction(unbiased, correction):
     if correction is not None:
+        if unbiased is not None:  # PyTorch refuses the ambiguous pair too
+            raise TypeError("var/std: give either unbiased or correction, not both")
         return correction
     return 1 if unbiased in (None, True) else 0
 
