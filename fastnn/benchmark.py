@@ -9,21 +9,40 @@ import numpy as np
 from .kernels import registry
 
 
-def median_time(fn, repeat=7, warmup=1, min_time=0.05):
-    """Median seconds per call; each timed sample loops enough calls to last min_time."""
+def _loops_for(fn, warmup, min_time):
     for _ in range(warmup):
         fn()
     start = time.perf_counter()
     fn()
     once = max(time.perf_counter() - start, 1e-7)
-    loops = max(1, int(min_time / once))
-    samples = []
+    return max(1, int(min_time / once))
+
+
+def _sample(fn, loops):
+    start = time.perf_counter()
+    for _ in range(loops):
+        fn()
+    return (time.perf_counter() - start) / loops
+
+
+def median_times(fns, repeat=7, warmup=1, min_time=0.05):
+    """Median seconds per call of each function.
+
+    Each timed sample loops enough calls to last min_time. The functions take
+    turns sample by sample, so load from other tenants of a shared machine
+    falls on all of them alike and their ratio stays fair.
+    """
+    loops = [_loops_for(fn, warmup, min_time) for fn in fns]
+    samples = [[] for _ in fns]
     for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        samples.append((time.perf_counter() - start) / loops)
-    return float(np.median(samples))
+        for fn, n, out in zip(fns, loops, samples):
+            out.append(_sample(fn, n))
+    return [float(np.median(s)) for s in samples]
+
+
+def median_time(fn, repeat=7, warmup=1, min_time=0.05):
+    """Median seconds per call of one function (see median_times)."""
+    return median_times([fn], repeat, warmup, min_time)[0]
 
 
 def model_cases():
@@ -45,13 +64,14 @@ def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progr
         if progress:
             print(f"timing {case.name} ...", flush=True)
         inputs = case.make_inputs(np.random.default_rng(0))
-        row = {"case": case.name, "family": case.family,
-               "fastnn_ms": 1e3 * median_time(lambda: case.run(kernels, inputs), repeat)}
-        if reference and case.reference:
-            row["reference_ms"] = 1e3 * median_time(lambda: case.run(ref, inputs), max(3, repeat // 2), min_time=0)
+        fns = {"fastnn_ms": lambda: case.run(kernels, inputs)}
         if use_torch and case.torch_setup is not None:
-            step = case.torch_setup(inputs)
-            row["torch_ms"] = 1e3 * median_time(step, repeat)
+            fns["torch_ms"] = case.torch_setup(inputs)
+        if reference and case.reference:
+            fns["reference_ms"] = lambda: case.run(ref, inputs)
+        times = median_times(list(fns.values()), repeat)
+        row = {"case": case.name, "family": case.family}
+        row.update({key: 1e3 * t for key, t in zip(fns, times)})
         rows.append(row)
     for name, make in model_cases():
         if name_filter and name_filter not in name:
@@ -59,9 +79,10 @@ def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progr
         if progress:
             print(f"timing {name} ...", flush=True)
         fast_step, torch_step = make(use_torch)
-        row = {"case": name, "family": "model", "fastnn_ms": 1e3 * median_time(fast_step, repeat)}
-        if torch_step is not None:
-            row["torch_ms"] = 1e3 * median_time(torch_step, repeat)
+        times = median_times([fast_step] + ([torch_step] if torch_step is not None else []), repeat)
+        row = {"case": name, "family": "model", "fastnn_ms": 1e3 * times[0]}
+        if len(times) > 1:
+            row["torch_ms"] = 1e3 * times[1]
         rows.append(row)
     for row in rows:
         if "reference_ms" in row:

@@ -73,6 +73,3 @@ def main(argv=None):
     args = build_parser().parse_args(argv)
     return args.func(args)
 
-
-if __name__ == "__main__":
-    sys.exit(main())
