@@ -6,6 +6,8 @@
 """
 __version__ = "0.1.0"
 
+from . import _idle_threads  # first: sets the thread pools' idle policy before they load
+
 from .autograd import Tensor, Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
 from .autograd.dtypes import float32, float64, int64, bool_ as bool  # noqa: A001 (PyTorch's name)
 from .autograd.random import manual_seed, seed
@@ -44,3 +46,5 @@ def get_default_dtype():
 
 
 from . import autograd, nn, optim, utils, data  # noqa: E402,F401
+
+_idle_threads.restore_environment()

@@ -36,3 +36,35 @@ def test_config_lists_compiled_families():
     cfg = fastnn.config.config()
     assert "softmax" in cfg["kernels"]
     assert cfg["threads"] >= 1
+
+
+IDLE_PROBE = """
+import os, time
+import numpy as np
+import fastnn
+import fastnn.nn.functional as F
+leftover = [v for v in ("OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT") if v in os.environ]
+x = fastnn.randn(512, 512)
+w = fastnn.randn(512, 512)
+img = fastnn.randn(16, 16, 32, 32)
+k = fastnn.randn(16, 16, 3, 3)
+for _ in range(3):
+    F.linear(x, w)
+    F.conv2d(img, k, padding=1)
+time.sleep(0.01)
+start = time.process_time()
+time.sleep(0.2)
+print(leftover, time.process_time() - start)
+"""
+
+
+def test_idle_thread_pools_release_the_cores_and_leave_the_environment_alone():
+    # Spinning BLAS/OpenMP threads after our calls would slow whatever the user runs next.
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT")}
+    out = subprocess.run([sys.executable, "-c", IDLE_PROBE], env=env, capture_output=True, text=True, check=True)
+    leftover, cpu_seconds = out.stdout.rsplit(" ", 1)
+    assert leftover == "[]"
+    assert float(cpu_seconds) < 0.05, f"idle threads used {float(cpu_seconds):.3f} s of CPU during a 0.2 s sleep"

@@ -4,34 +4,19 @@
 name and signature; `fastnn.kernels.registry` lists them with benchmark shapes.
 """
 import importlib
-import os
 
 FAMILIES = ("softmax", "linear", "conv", "rnn", "graph", "attention")
 
 
 def _import_families():
-    """Import the compiled families, with OpenMP's idle threads set to sleep.
-
-    libgomp reads OMP_WAIT_POLICY once, when our first kernel module loads it. By
-    default its idle threads spin, and the spinning steals the cores from the BLAS
-    threads that run the GEMMs between our parallel loops: a conv2d backward ran 5-10x
-    slower (measured). The variable is restored afterwards so that other OpenMP
-    runtimes loaded later (PyTorch's, say) keep their own defaults.
-    """
-    saved = os.environ.get("OMP_WAIT_POLICY")
-    if saved is None:
-        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-    try:
-        modules = {"runtime": importlib.import_module("fastnn.kernels._runtime")}
-        for family in FAMILIES:
-            try:
-                modules[family] = importlib.import_module(f"fastnn.kernels._{family}")
-            except ModuleNotFoundError as err:  # family not written yet, or built without it
-                if err.name != f"fastnn.kernels._{family}":
-                    raise
-    finally:
-        if saved is None:
-            del os.environ["OMP_WAIT_POLICY"]
+    """Import the compiled families (fastnn._idle_threads has set their thread policy)."""
+    modules = {"runtime": importlib.import_module("fastnn.kernels._runtime")}
+    for family in FAMILIES:
+        try:
+            modules[family] = importlib.import_module(f"fastnn.kernels._{family}")
+        except ModuleNotFoundError as err:  # family not written yet, or built without it
+            if err.name != f"fastnn.kernels._{family}":
+                raise
     return modules
 
 
