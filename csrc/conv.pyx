@@ -8,6 +8,8 @@
 # never called inside a prange region, so the two thread pools never nest.
 from cython.parallel cimport prange
 from cython cimport floating
+import threading
+
 import numpy as np
 from blas cimport gemm
 from parallel cimport threads_for
@@ -88,6 +90,63 @@ cdef inline Py_ssize_t _run_end(Py_ssize_t sw, Py_ssize_t off, Py_ssize_t W, Py_
     return b if b < wo else wo
 
 
+# Stride 1 with as many output as input columns ('same' padding, the common case): a
+# tap's col row is the input plane shifted by dy rows and dx columns, so it is one
+# contiguous copy over the rows that exist, with the wrapped-around columns zeroed
+# after. Rows of a small image are too short for per-row copies to run fast.
+
+cdef inline void _shifted_rows(Py_ssize_t H, Py_ssize_t W, Py_ssize_t ho, Py_ssize_t dy, Py_ssize_t dx,
+                               Py_ssize_t* oy0, Py_ssize_t* oy1, Py_ssize_t* qa, Py_ssize_t* qb) noexcept nogil:
+    """Output rows [oy0, oy1) read input rows oy + dy inside the plane; flat positions [qa, qb)
+    of those rows keep the source index q + dy*W + dx inside the plane."""
+    cdef Py_ssize_t shift = dy * W + dx
+    oy0[0] = 0 if dy >= 0 else -dy
+    oy1[0] = ho if H - dy > ho else H - dy
+    if oy1[0] < oy0[0]:
+        oy1[0] = oy0[0]
+    qa[0] = oy0[0] * W if oy0[0] * W + shift >= 0 else -shift
+    qb[0] = oy1[0] * W if oy1[0] * W + shift <= H * W else H * W - shift
+    if qb[0] < qa[0]:
+        qb[0] = qa[0]
+
+
+cdef void _shifted_plane_copy(floating* plane, floating* dst, Py_ssize_t H, Py_ssize_t W, Py_ssize_t ho,
+                              Py_ssize_t dy, Py_ssize_t dx, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    """dst[oy * W + ox] = plane[oy + dy, ox + dx] for oy < ho, ox < W (0 outside the plane)."""
+    cdef Py_ssize_t oy0, oy1, qa, qb, q, oy, ox
+    cdef floating* src = plane + dy * W + dx
+    _shifted_rows(H, W, ho, dy, dx, &oy0, &oy1, &qa, &qb)
+    for q in range(oy0 * W):
+        dst[q] = 0
+    for q in range(oy0 * W, qa):
+        dst[q] = 0
+    for q in range(qa, qb):
+        dst[q] = src[q]
+    for q in range(qb, ho * W):
+        dst[q] = 0
+    for oy in range(oy0, oy1):
+        for ox in range(lo):
+            dst[oy * W + ox] = 0
+        for ox in range(hi, W):
+            dst[oy * W + ox] = 0
+
+
+cdef void _shifted_plane_add(floating* src, floating* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t ho,
+                             Py_ssize_t dy, Py_ssize_t dx, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    """Adjoint of _shifted_plane_copy: plane[oy + dy, ox + dx] += src[oy * W + ox] where inside.
+    Zeroes src's wrapped-around columns first (src is workspace) so the add is one straight loop."""
+    cdef Py_ssize_t oy0, oy1, qa, qb, q, oy, ox
+    cdef floating* dst = plane + dy * W + dx
+    _shifted_rows(H, W, ho, dy, dx, &oy0, &oy1, &qa, &qb)
+    for oy in range(oy0, oy1):
+        for ox in range(lo):
+            src[oy * W + ox] = 0
+        for ox in range(hi, W):
+            src[oy * W + ox] = 0
+    for q in range(qa, qb):
+        dst[q] += src[q]
+
+
 cdef void _im2col(floating[:, :, :, ::1] x, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t c0, Py_ssize_t cg,
                   Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
                   Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ho, Py_ssize_t wo, floating[:, ::1] col) noexcept nogil:
@@ -112,6 +171,9 @@ cdef void _im2col(floating[:, :, :, ::1] x, Py_ssize_t n0, Py_ssize_t nb, Py_ssi
         hi = _run_end(sw, off, W, wo)
         if hi < lo:
             hi = lo
+        if sh == 1 and sw == 1 and wo == W:
+            _shifted_plane_copy(&x[n0 + b, c0 + c, 0, 0], &col[k, b * P], H, W, ho, i * dh - ph, off, lo, hi)
+            continue
         for oy in range(ho):
             dst = &col[k, b * P + oy * wo]
             iy = oy * sh - ph + i * dh
@@ -152,6 +214,9 @@ cdef void _col2im(floating[:, ::1] col, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t
                 hi = _run_end(sw, off, W, wo)
                 if hi < lo:
                     hi = lo
+                if sh == 1 and sw == 1 and wo == W:
+                    _shifted_plane_add(&col[k, b * P], &gx[n0 + b, c0 + c, 0, 0], H, W, ho, i * dh - ph, off, lo, hi)
+                    continue
                 for oy in range(ho):
                     iy = oy * sh - ph + i * dh
                     if iy < 0 or iy >= H:
@@ -253,9 +318,25 @@ cdef void _backward(floating[:, :, :, ::1] x, floating[:, ::1] w2, floating[:, :
                     _col2im(col, n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw, G.ho, G.wo, gx)
 
 
+_scratch = threading.local()   # per thread: kernels run without the GIL, so threads must not share it
+cdef Py_ssize_t KEEP_BYTES = 160 << 20  # larger workspaces are not kept between calls
+
+
 def _workspaces(_Geometry G, dtype):
+    """col (K, chunk*P) and tmp (coutg, chunk*P), carved from one buffer kept between calls:
+    fresh buffers of tens of MB page-faulted on every call (4% of a ResNet layer's time)."""
     cols = G.chunk * G.P
-    return np.empty((G.K, cols), dtype), np.empty((G.coutg, cols), dtype)
+    need = (G.K + G.coutg) * cols
+    dtype = np.dtype(dtype)
+    kept = getattr(_scratch, "buffers", None)
+    if kept is None:
+        kept = _scratch.buffers = {}
+    buf = kept.get(dtype)
+    if buf is None or buf.size < need:
+        buf = np.empty(need, dtype)
+        if need * dtype.itemsize <= KEEP_BYTES:
+            kept[dtype] = buf
+    return buf[:G.K * cols].reshape(G.K, cols), buf[G.K * cols:need].reshape(G.coutg, cols)
 
 
 cdef _Geometry _geometry(x_shape, w_shape, st, pd, dl, groups, cout, itemsize):

@@ -54,6 +54,26 @@ def test_conv2d_matches_reference(cfg):
 
 
 @settings(max_examples=40, deadline=None)
+@given(k=st.tuples(st.integers(0, 3), st.integers(0, 3)), dil=st.tuples(st.integers(1, 2), st.integers(1, 2)),
+       hw=st.tuples(st.integers(1, 9), st.integers(1, 9)), pad_h=st.booleans(),
+       dtype=st.sampled_from(DTYPES), seed=st.integers(0, 2**31))
+def test_conv2d_same_width_matches_reference(k, dil, hw, pad_h, dtype, seed):
+    """Stride 1 with output width = input width takes the shifted-plane im2col/col2im path;
+    the height may be 'same' or 'valid', kernels odd, dilated, or 1 wide."""
+    kh, kw = 2 * k[0] + 1, 2 * k[1] + 1
+    pad = (dil[0] * k[0] if pad_h else 0, dil[1] * k[1])
+    h = max(hw[0], dil[0] * (kh - 1) + 1 - 2 * pad[0])
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, 3, h, hw[1])).astype(dtype)
+    w = rng.standard_normal((4, 3, kh, kw)).astype(dtype)
+    y = K.conv2d_forward(x, w, None, 1, pad, dil)
+    assert y.shape[3] == hw[1]
+    _close(y, R.conv2d_forward(x, w, None, 1, pad, dil), dtype)
+    g = rng.standard_normal(y.shape).astype(dtype)
+    for got, want in zip(K.conv2d_backward(x, w, g, 1, pad, dil), R.conv2d_backward(x, w, g, 1, pad, dil)):
+        _close(got, want, dtype)
+
+@settings(max_examples=40, deadline=None)
 @given(cfg=conv_configs(transposed=True))
 def test_conv_transpose2d_matches_reference(cfg):
     rng = np.random.default_rng(cfg["seed"])
