@@ -249,3 +249,18 @@ class TestValidation:
     def test_upsample_factor(self):
         with pytest.raises(ValueError, match="scale_factor must be positive"):
             K.upsample_nearest2d_forward(self.x, 0, 2)
+
+
+def test_conv2d_from_several_threads_at_once(rng):
+    """Kernels run without the GIL and keep workspaces between calls: threads must not share them."""
+    from concurrent.futures import ThreadPoolExecutor
+    xs = [rng.standard_normal((8, 6, 20, 20)).astype(np.float32) for _ in range(4)]
+    w = rng.standard_normal((5, 6, 3, 3)).astype(np.float32)
+    want = [R.conv2d_forward(x, w, None, 1, 1) for x in xs]
+
+    def work(i):
+        return [K.conv2d_forward(xs[i], w, None, 1, 1) for _ in range(20)]
+    with ThreadPoolExecutor(4) as pool:
+        for i, outs in enumerate(pool.map(work, range(4))):
+            for y in outs:
+                _close(y, want[i], np.float32)
