@@ -1,10 +1,12 @@
 """Compiled convolution, pooling and upsampling kernels against the NumPy reference."""
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from fastnn import kernels as K
-from fastnn.kernels import reference as R
+from fastnn.kernels import _conv, reference as R
 
 TOL = {np.float32: dict(rtol=2e-4, atol=2e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
 DTYPES = [np.float32, np.float64]
@@ -16,7 +18,7 @@ def conv_configs(draw, transposed=False):
     cg = draw(st.integers(1, 3))
     og = draw(st.integers(1, 3))
     kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
-    sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    sh, sw = draw(st.sampled_from([1, 1, 2, 3])), draw(st.sampled_from([1, 1, 2, 3]))
     dh, dw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
     ph, pw = draw(st.integers(0, 2)), draw(st.integers(0, 2))
     n = draw(st.integers(1, 3))
@@ -36,6 +38,34 @@ def _close(a, b, dtype):
     np.testing.assert_allclose(a, b, **TOL[dtype])
 
 
+# conv2d has two implementations per pass (im2col + GEMM, and direct for stride 1 with few
+# channels); "auto" picks one per pass. Every conv2d check runs under each choice.
+PATHS = ("im2col", "direct", "auto")
+
+
+@contextmanager
+def conv_path(path):
+    old = _conv._set_conv_path(path)
+    try:
+        yield
+    finally:
+        _conv._set_conv_path(old)
+
+
+def _check_conv2d(x, w, b, args, dt):
+    y_ref = R.conv2d_forward(x, w, b, *args)
+    g = np.random.default_rng(0).standard_normal(y_ref.shape).astype(dt)
+    grads_ref = R.conv2d_backward(x, w, g, *args)
+    for path in PATHS:
+        with conv_path(path):
+            y = K.conv2d_forward(x, w, b, *args)
+            assert y.dtype == dt
+            _close(y, y_ref, dt)
+            for got, want in zip(K.conv2d_backward(x, w, g, *args), grads_ref):
+                assert got.dtype == dt
+                _close(got, want, dt)
+
+
 @settings(max_examples=40, deadline=None)
 @given(cfg=conv_configs())
 def test_conv2d_matches_reference(cfg):
@@ -44,13 +74,7 @@ def test_conv2d_matches_reference(cfg):
     x = rng.standard_normal((cfg["n"], cfg["cin"]) + cfg["hw"]).astype(dt)
     w = rng.standard_normal((cfg["cout"], cfg["cin"] // cfg["groups"]) + cfg["k"]).astype(dt)
     b = rng.standard_normal(cfg["cout"]).astype(dt)
-    args = (cfg["stride"], cfg["pad"], cfg["dil"], cfg["groups"])
-    y = K.conv2d_forward(x, w, b, *args)
-    assert y.dtype == dt
-    _close(y, R.conv2d_forward(x, w, b, *args), dt)
-    g = rng.standard_normal(y.shape).astype(dt)
-    for got, want in zip(K.conv2d_backward(x, w, g, *args), R.conv2d_backward(x, w, g, *args)):
-        _close(got, want, dt)
+    _check_conv2d(x, w, b, (cfg["stride"], cfg["pad"], cfg["dil"], cfg["groups"]), dt)
 
 
 @settings(max_examples=40, deadline=None)
@@ -66,12 +90,8 @@ def test_conv2d_same_width_matches_reference(k, dil, hw, pad_h, dtype, seed):
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((2, 3, h, hw[1])).astype(dtype)
     w = rng.standard_normal((4, 3, kh, kw)).astype(dtype)
-    y = K.conv2d_forward(x, w, None, 1, pad, dil)
-    assert y.shape[3] == hw[1]
-    _close(y, R.conv2d_forward(x, w, None, 1, pad, dil), dtype)
-    g = rng.standard_normal(y.shape).astype(dtype)
-    for got, want in zip(K.conv2d_backward(x, w, g, 1, pad, dil), R.conv2d_backward(x, w, g, 1, pad, dil)):
-        _close(got, want, dtype)
+    assert K.conv2d_forward(x, w, None, 1, pad, dil).shape[3] == hw[1]
+    _check_conv2d(x, w, rng.standard_normal(4).astype(dtype), (1, pad, dil, 1), dtype)
 
 @settings(max_examples=40, deadline=None)
 @given(cfg=conv_configs(transposed=True))
@@ -97,19 +117,30 @@ def test_conv_transpose2d_matches_reference(cfg):
         _close(got, ref, dt)
 
 
-def test_conv2d_skips_gradients_not_asked_for(rng):
+@pytest.mark.parametrize("path", PATHS)
+def test_conv2d_skips_gradients_not_asked_for(rng, path):
     x = rng.standard_normal((2, 3, 6, 6))
     w = rng.standard_normal((4, 3, 3, 3))
     g = rng.standard_normal((2, 4, 4, 4))
-    gx, gw, gb = K.conv2d_backward(x, w, g, 1, 0, 1, 1, True, False, False)
-    assert gw is None and gb is None
-    np.testing.assert_allclose(gx, R.conv2d_backward(x, w, g)[0], rtol=1e-10)
+    want = R.conv2d_backward(x, w, g)
+    with conv_path(path):
+        gx, gw, gb = K.conv2d_backward(x, w, g, 1, 0, 1, 1, True, False, False)
+        assert gw is None and gb is None
+        np.testing.assert_allclose(gx, want[0], rtol=1e-10)
+        gx, gw, gb = K.conv2d_backward(x, w, g, 1, 0, 1, 1, False, True, False)
+        assert gx is None and gb is None
+        np.testing.assert_allclose(gw, want[1], rtol=1e-10)
 
 
 def test_conv2d_large_batch_uses_several_chunks(rng):
     """A batch whose im2col would exceed the workspace cap is processed in chunks."""
     x = rng.standard_normal((40, 64, 30, 30)).astype(np.float32)
     w = (rng.standard_normal((8, 64, 3, 3)) * 0.1).astype(np.float32)
+    with conv_path("im2col"):
+        _check_chunked(x, w, rng)
+
+
+def _check_chunked(x, w, rng):
     y = K.conv2d_forward(x, w, None, 1, 1)
     _close(y, R.conv2d_forward(x, w, None, 1, 1), np.float32)
     g = rng.standard_normal(y.shape).astype(np.float32)
@@ -260,7 +291,8 @@ def test_conv2d_from_several_threads_at_once(rng):
 
     def work(i):
         return [K.conv2d_forward(xs[i], w, None, 1, 1) for _ in range(20)]
-    with ThreadPoolExecutor(4) as pool:
-        for i, outs in enumerate(pool.map(work, range(4))):
-            for y in outs:
-                _close(y, want[i], np.float32)
+    for path in ("im2col", "direct"):
+        with conv_path(path), ThreadPoolExecutor(4) as pool:
+            for i, outs in enumerate(pool.map(work, range(4))):
+                for y in outs:
+                    _close(y, want[i], np.float32)
