@@ -1,9 +1,12 @@
 /* Which float32 build of a vectorised kernel the CPU runs: 2 = AVX-512, 1 = AVX2+FMA,
  * 0 = the x86-64 (SSE2) or other baseline. The AVX builds exist only with GCC on x86-64,
  * where FASTNN_HAVE_AVX2_BUILD is defined; wheels stay runnable on any x86-64 CPU.
+ * FASTNN_CPU_LEVEL=0 or 1 in the environment caps the level, so the tests can run the
+ * lower builds on a machine that has AVX-512.
  * Decided once (a benign race: every thread computes the same answer). */
 #ifndef FASTNN_CPULEVEL_H
 #define FASTNN_CPULEVEL_H
+#include <stdlib.h>
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
 #define FASTNN_HAVE_AVX2_BUILD 1
@@ -17,7 +20,11 @@ static inline int fastnn_cpu_level(void) {
         int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
         int avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
-        cached = avx512 ? 2 : avx2;
+        int level = avx512 ? 2 : avx2;
+        const char *cap = getenv("FASTNN_CPU_LEVEL");
+        if (cap && cap[0] >= '0' && cap[0] <= '2' && cap[1] == '\0' && cap[0] - '0' < level)
+            level = cap[0] - '0';
+        cached = level;
     }
     return cached;
 #else

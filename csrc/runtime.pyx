@@ -16,3 +16,12 @@ def set_openmp_threads(int n):
     if n < 1:
         raise ValueError(f"n must be a positive thread count, got {n}")
     fastnn_set_threads(n)
+
+
+cdef extern from "cpulevel.h" nogil:
+    int fastnn_cpu_level()
+
+
+def vector_build():
+    """Which build of the vectorised kernels runs here: 'avx512', 'avx2' or 'baseline'."""
+    return ("baseline", "avx2", "avx512")[fastnn_cpu_level()]

@@ -64,6 +64,7 @@ def config():
         "version": __version__,
         "kernels": sorted(compiled_modules),
         "openmp": _runtime.openmp_enabled(),
+        "vector_build": _runtime.vector_build(),
         "threads": get_num_threads(),
         "cpu_count": os.cpu_count(),
         "blas": blas,

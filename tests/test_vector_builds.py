@@ -1,0 +1,27 @@
+"""The baseline (SSE2) and AVX2 builds of the vectorised kernels, which wheels fall back to
+on older CPUs, pass the kernel tests too: FASTNN_CPU_LEVEL caps the build a process uses."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from fastnn.kernels import _runtime
+
+BUILDS = ("baseline", "avx2", "avx512")
+NATIVE = BUILDS.index(_runtime.vector_build())
+KERNEL_TESTS = Path(__file__).parent / "kernels"
+
+
+@pytest.mark.parametrize("level", [0, 1])
+def test_kernel_tests_pass_on_the_lower_vector_builds(level):
+    if level >= NATIVE:
+        pytest.skip(f"this CPU runs the {BUILDS[NATIVE]} build; the {BUILDS[level]} one is covered by the main run")
+    env = dict(os.environ, FASTNN_CPU_LEVEL=str(level))
+    probe = subprocess.run([sys.executable, "-c", "import fastnn.kernels._runtime as r; print(r.vector_build())"],
+                           env=env, capture_output=True, text=True, check=True)
+    assert probe.stdout.strip() == BUILDS[level]
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", str(KERNEL_TESTS)],
+                         env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
