@@ -23,7 +23,7 @@ static inline ptrdiff_t fnn_end_tap(ptrdiff_t start, ptrdiff_t d, ptrdiff_t size
 #define FNN_MAXPOOL(T, S)                                                                      \
 static inline void maxpool_pixel_##S(const T *x, ptrdiff_t W, ptrdiff_t y0, ptrdiff_t ilo,      \
                                      ptrdiff_t ihi, ptrdiff_t dh, ptrdiff_t x0, ptrdiff_t jlo,  \
-                                     ptrdiff_t jhi, ptrdiff_t dw, T *out, int64_t *idx) {       \
+                                     ptrdiff_t jhi, ptrdiff_t dw, T *out, long long *idx) {       \
     T best = 0;                                                                                 \
     int64_t bi = -1;                                                                            \
     if (ilo < ihi && jlo < jhi) { /* always, given padding <= kernel / 2 */                     \
@@ -47,7 +47,7 @@ static inline void maxpool_pixel_##S(const T *x, ptrdiff_t W, ptrdiff_t y0, ptrd
 static void maxpool_plane_##S(const T *__restrict x, ptrdiff_t H, ptrdiff_t W, ptrdiff_t kh, ptrdiff_t kw, \
                               ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t ph, ptrdiff_t pw,           \
                               ptrdiff_t dh, ptrdiff_t dw, ptrdiff_t ho, ptrdiff_t wo,           \
-                              T *__restrict out, int64_t *__restrict idx) {                                        \
+                              T *__restrict out, long long *__restrict idx) {                                        \
     ptrdiff_t span = (kw - 1) * dw;                                                             \
     ptrdiff_t in_lo = (pw + sw - 1) / sw;                   /* first ox with x0 >= 0 */        \
     ptrdiff_t in_hi = W - 1 - span + pw >= 0 ? (W - 1 - span + pw) / sw + 1 : 0;               \
@@ -57,7 +57,7 @@ static void maxpool_plane_##S(const T *__restrict x, ptrdiff_t H, ptrdiff_t W, p
         ptrdiff_t y0 = oy * sh - ph;                                                            \
         ptrdiff_t ilo = fnn_first_tap(y0, dh), ihi = fnn_end_tap(y0, dh, H, kh);               \
         T *o = out + oy * wo;                                                                   \
-        int64_t *b = idx + oy * wo;                                                             \
+        long long *b = idx + oy * wo;                                                             \
         for (ptrdiff_t ox = 0; ox < wo; ox++) {                                                 \
             if (ox == in_lo && in_lo < in_hi && ilo < ihi) { ox = in_hi - 1; continue; }       \
             ptrdiff_t x0 = ox * sw - pw;                                                        \
