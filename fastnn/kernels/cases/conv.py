@@ -110,6 +110,59 @@ def _up_torch(inputs):
     return step
 
 
+def _lenet_inputs(rng):
+    shapes = [(20, 1, 5, 5), (20,), (50, 20, 5, 5), (50,), (500, 800), (500,), (10, 500), (10,)]
+    params = [(rng.standard_normal(s) * 0.05).astype(np.float32) for s in shapes]
+    x = rng.random((64, 1, 28, 28), dtype=np.float32)
+    y = rng.integers(0, 10, 64)
+    momentum = [np.zeros_like(p) for p in params]
+    return params, momentum, x, y
+
+
+def _lenet_step_run(k, inputs):
+    """One LeNet training step (forward, NLL loss, backward, SGD lr 0.01 momentum 0.5) written
+    with the kernels of module k and NumPy glue (ReLU, reshapes, the update)."""
+    (w1, b1, w2, b2, w3, b3, w4, b4), momentum, x, y = inputs
+    a1 = np.maximum(k.conv2d_forward(x, w1, b1), 0)
+    p1, i1 = k.max_pool2d_forward(a1, 2)
+    a2 = np.maximum(k.conv2d_forward(p1, w2, b2), 0)
+    p2, i2 = k.max_pool2d_forward(a2, 2)
+    f = p2.reshape(len(x), -1)
+    a3 = np.maximum(k.linear_forward(f, w3, b3), 0)
+    logp = k.softmax_forward(k.linear_forward(a3, w4, b4), log=True)
+    g = np.zeros_like(logp)
+    g[np.arange(len(y)), y] = -1.0 / len(y)
+    g = k.softmax_backward(logp, g, log=True)
+    g_a3, gw4, gb4 = k.linear_backward(a3, w4, g)
+    g_f, gw3, gb3 = k.linear_backward(f, w3, g_a3 * (a3 > 0))
+    g_a2 = k.max_pool2d_backward(g_f.reshape(p2.shape), i2, a2.shape) * (a2 > 0)
+    g_p1, gw2, gb2 = k.conv2d_backward(p1, w2, g_a2)
+    g_a1 = k.max_pool2d_backward(g_p1, i1, a1.shape) * (a1 > 0)
+    _, gw1, gb1 = k.conv2d_backward(x, w1, g_a1, need_input=False)
+    grads = (gw1, gb1, gw2, gb2, gw3, gb3, gw4, gb4)
+    new_momentum = [0.5 * m + g for m, g in zip(momentum, grads)]
+    return tuple(p - 0.01 * m for p, m in zip(inputs[0], new_momentum))
+
+
+def _lenet_step_torch(inputs):
+    import torch
+    params, _, x, y = inputs
+    tparams = [torch.from_numpy(p.copy()).requires_grad_() for p in params]
+    opt = torch.optim.SGD(tparams, lr=0.01, momentum=0.5)
+    tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+    F = torch.nn.functional
+
+    def step():
+        w1, b1, w2, b2, w3, b3, w4, b4 = tparams
+        opt.zero_grad()
+        h = F.max_pool2d(F.relu(F.conv2d(tx, w1, b1)), 2)
+        h = F.max_pool2d(F.relu(F.conv2d(h, w2, b2)), 2)
+        h = F.relu(F.linear(h.flatten(1), w3, b3))
+        F.nll_loss(F.log_softmax(F.linear(h, w4, b4), dim=1), ty).backward()
+        opt.step()
+    return step
+
+
 _CONV = ("conv2d_forward", "conv2d_backward")
 CASES = [
     Case("conv2d LeNet-1 N=64 1->20 28x28 k5", "conv", _CONV, _conv_inputs(64, 1, 20, 28, 5, 0), _conv_run, _conv_torch),
@@ -126,4 +179,7 @@ CASES = [
          _pool_inputs, _avg_pool_run, _pool_torch("avg_pool2d")),
     Case("upsample nearest x2 (64, 8, 7, 7)", "conv", ("upsample_nearest2d_forward", "upsample_nearest2d_backward"),
          _up_inputs, _up_run, _up_torch),
+    Case("LeNet training step from kernels, batch 64", "conv",
+         ("conv2d_forward", "conv2d_backward", "max_pool2d_forward", "max_pool2d_backward", "linear_forward",
+          "linear_backward", "softmax_forward", "softmax_backward"), _lenet_inputs, _lenet_step_run, _lenet_step_torch),
 ]
