@@ -272,10 +272,10 @@ cdef extern from "directconv.h" nogil:
                       const Py_ssize_t* off, Py_ssize_t taps, float* acc, Py_ssize_t L)
     void direct_acc_d(const double* xp, Py_ssize_t cin, Py_ssize_t ps, const double* w, Py_ssize_t cout,
                       const Py_ssize_t* off, Py_ssize_t taps, double* acc, Py_ssize_t L)
-    void direct_wgrad_f(const float* xp, Py_ssize_t cin, Py_ssize_t ps, const float* g, Py_ssize_t cout,
-                        const Py_ssize_t* off, Py_ssize_t taps, float* gw, Py_ssize_t L)
-    void direct_wgrad_d(const double* xp, Py_ssize_t cin, Py_ssize_t ps, const double* g, Py_ssize_t cout,
-                        const Py_ssize_t* off, Py_ssize_t taps, double* gw, Py_ssize_t L)
+    void direct_wgrad_f(const float* xp, Py_ssize_t cin, Py_ssize_t ps, Py_ssize_t xs, const float* g, Py_ssize_t cout,
+                        Py_ssize_t gs, Py_ssize_t nimg, const Py_ssize_t* off, Py_ssize_t taps, float* gw, Py_ssize_t L)
+    void direct_wgrad_d(const double* xp, Py_ssize_t cin, Py_ssize_t ps, Py_ssize_t xs, const double* g, Py_ssize_t cout,
+                        Py_ssize_t gs, Py_ssize_t nimg, const Py_ssize_t* off, Py_ssize_t taps, double* gw, Py_ssize_t L)
 
 # Which path each pass takes: "auto" decides by the rules in _direct_pays; tests force
 # "im2col" or "direct" (where legal) to check both.
@@ -345,9 +345,11 @@ cdef class _DirectPlan:
 cdef inline void _pad_planes(floating[:, :, :, ::1] x, Py_ssize_t n, Py_ssize_t c0, Py_ssize_t cg,
                              Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t Wp, Py_ssize_t ps,
                              floating* xp, Py_ssize_t xlen) noexcept nogil:
-    """xp[c*ps + (y+ph)*Wp + x+pw] = x[n, c0+c, y, x]; zero elsewhere."""
+    """xp[c*ps + (y+ph)*Wp + x+pw] = x[n, c0+c, y, x]; the first xlen values zeroed first
+    (0 when the caller zeroed the buffer already)."""
     cdef Py_ssize_t c, y, H = x.shape[2], W = x.shape[3]
-    memset(xp, 0, xlen * sizeof(floating))
+    if xlen:
+        memset(xp, 0, xlen * sizeof(floating))
     for c in range(cg):
         for y in range(H):
             memcpy(xp + c * ps + (y + ph) * Wp + pw, &x[n, c0 + c, y, 0], W * sizeof(floating))
@@ -384,28 +386,34 @@ cdef void _direct_forward(floating[:, :, :, ::1] x, floating[:, :, :, ::1] w, fl
 
 cdef void _direct_wgrad(floating[:, :, :, ::1] x, floating[:, :, :, ::1] gout, Py_ssize_t groups, Py_ssize_t cg,
                         Py_ssize_t taps, Py_ssize_t ph, Py_ssize_t pw, _DirectPlan plan, Py_ssize_t[::1] off,
-                        floating[:, ::1] gwt, floating[:, ::1] xbuf, floating[:, ::1] gbuf) noexcept nogil:
-    """gwt[thread] += weight gradient (as lane partial sums) of the (image, group) tasks that thread ran."""
-    cdef Py_ssize_t coutg = gout.shape[1] // groups, ho = gout.shape[2], wo = gout.shape[3]
-    cdef Py_ssize_t Wp = plan.Wp, La = plan.La, tasks = x.shape[0] * groups, task, n, g, co, oy, tid
+                        Py_ssize_t per_task, floating[:, ::1] gwt, floating[:, ::1] xbuf,
+                        floating[:, ::1] gbuf) noexcept nogil:
+    """gwt[thread] += weight gradient (as lane partial sums) of the tasks that thread ran; a task
+    is up to per_task images of one group, laid out one after another in the thread's buffers."""
+    cdef Py_ssize_t N = x.shape[0], coutg = gout.shape[1] // groups, ho = gout.shape[2], wo = gout.shape[3]
+    cdef Py_ssize_t Wp = plan.Wp, La = plan.La, xs = cg * plan.ps, gs = coutg * La
+    cdef Py_ssize_t chunks = (N + per_task - 1) // per_task, task, n0, nimg, m, g, co, oy, tid
     cdef floating* gp
     cdef int nt = xbuf.shape[0]
     with parallel(num_threads=nt):
-        for task in prange(tasks, schedule="static"):
+        for task in prange(chunks * groups, schedule="static"):
             tid = threadid()
-            n = task // groups
             g = task % groups
-            _pad_planes(x, n, g * cg, cg, ph, pw, Wp, plan.ps, &xbuf[tid, 0], plan.xlen)
+            n0 = (task // groups) * per_task
+            nimg = min(per_task, N - n0)
             gp = &gbuf[tid, 0]
-            memset(gp, 0, coutg * La * sizeof(floating))   # the discarded columns must add nothing
-            for co in range(coutg):
-                for oy in range(ho):
-                    memcpy(gp + co * La + oy * Wp, &gout[n, g * coutg + co, oy, 0], wo * sizeof(floating))
+            memset(&xbuf[tid, 0], 0, xbuf.shape[1] * sizeof(floating))  # padding and the tail rounded rows read
+            memset(gp, 0, nimg * gs * sizeof(floating))   # the discarded columns must add nothing
+            for m in range(nimg):
+                _pad_planes(x, n0 + m, g * cg, cg, ph, pw, Wp, plan.ps, &xbuf[tid, m * xs], 0)
+                for co in range(coutg):
+                    for oy in range(ho):
+                        memcpy(gp + m * gs + co * La + oy * Wp, &gout[n0 + m, g * coutg + co, oy, 0], wo * sizeof(floating))
             if floating is float:
-                direct_wgrad_f(&xbuf[tid, 0], cg, plan.ps, gp, coutg, &off[0], taps,
+                direct_wgrad_f(&xbuf[tid, 0], cg, plan.ps, xs, gp, coutg, gs, nimg, &off[0], taps,
                                &gwt[tid, g * coutg * cg * taps * FNN_DC_WLANES], La)
             else:
-                direct_wgrad_d(&xbuf[tid, 0], cg, plan.ps, gp, coutg, &off[0], taps,
+                direct_wgrad_d(&xbuf[tid, 0], cg, plan.ps, xs, gp, coutg, gs, nimg, &off[0], taps,
                                &gwt[tid, g * coutg * cg * taps * FNN_DC_WLANES], La)
 
 
@@ -436,20 +444,26 @@ def _direct_input_grad(x_shape, weight, gout, Py_ssize_t groups, pd, dl):
     return _direct_conv(gout, wt, None, groups, pad_t, dl, x_shape[2], x_shape[3])
 
 
+cdef Py_ssize_t WGRAD_TASK_BYTES = 256 << 10   # one task's images fit in L2 with room to spare
+
+
 def _direct_weight_grad(x, weight, gout, Py_ssize_t groups, pd, dl):
     cdef Py_ssize_t N = x.shape[0], cout = weight.shape[0], cg = weight.shape[1]
     cdef Py_ssize_t kh = weight.shape[2], kw = weight.shape[3]
     cdef _DirectPlan plan = _DirectPlan(x.shape[2], x.shape[3], cg, kh, kw, pd[0], pd[1], dl[0], dl[1],
                                         gout.shape[2])
     cdef int nt = threads_for(N * cout * cg * kh * kw * plan.L, MIN_WORK)
-    nt = max(1, min(nt, N * groups))
+    cdef Py_ssize_t per_image = cg * plan.ps + cout // groups * plan.La
+    # several images per task (fewer lane-sum updates), but at least 4 tasks per thread
+    per_task = max(1, min(WGRAD_TASK_BYTES // (per_image * x.itemsize), -(-N // (4 * nt))))
+    nt = max(1, min(nt, -(-N // per_task) * groups))
     gwt = np.zeros((nt, weight.size * FNN_DC_WLANES), x.dtype)
-    xbuf = np.empty((nt, plan.xlen), x.dtype)
-    gbuf = np.empty((nt, cout // groups * plan.La), x.dtype)
+    xbuf = np.empty((nt, per_task * cg * plan.ps + plan.xlen - cg * plan.ps), x.dtype)
+    gbuf = np.empty((nt, per_task * (cout // groups) * plan.La), x.dtype)
     if x.dtype == np.float32:
-        _direct_wgrad[float](x, gout, groups, cg, kh * kw, pd[0], pd[1], plan, plan.off, gwt, xbuf, gbuf)
+        _direct_wgrad[float](x, gout, groups, cg, kh * kw, pd[0], pd[1], plan, plan.off, per_task, gwt, xbuf, gbuf)
     else:
-        _direct_wgrad[double](x, gout, groups, cg, kh * kw, pd[0], pd[1], plan, plan.off, gwt, xbuf, gbuf)
+        _direct_wgrad[double](x, gout, groups, cg, kh * kw, pd[0], pd[1], plan, plan.off, per_task, gwt, xbuf, gbuf)
     return gwt.reshape(nt, weight.size, FNN_DC_WLANES).sum(axis=(0, 2)).reshape(weight.shape)
 
 
@@ -610,7 +624,11 @@ def conv2d_backward(x, weight, grad_out, stride=1, padding=0, dilation=1, groups
     gb = grad_out.sum(axis=(0, 2, 3)) if need_bias else None
     # each pass takes whichever path pays for it (see _direct_pays)
     direct_x = need_input and G.N > 0 and G.cout > 0 and _direct_input_grad_pays(G)
-    direct_w = need_weight and G.N > 0 and G.cout > 0 and _direct_weight_grad_pays(G)
+    # The direct weight gradient also multiplies discarded positions' inputs by zero, which
+    # turns an inf or NaN input into NaN in other weights' gradients: such inputs take im2col.
+    # (A float sum is inf or NaN when any term is, and far cheaper than the conv.)
+    direct_w = (need_weight and G.N > 0 and G.cout > 0 and _direct_weight_grad_pays(G)
+                and np.isfinite(x.sum(dtype=x.dtype)))
     w2 = weight.reshape(weight.shape[0], -1)
     gx, gw2 = _run_backward(x, w2, grad_out.reshape(G.N, G.cout, G.P), G,
                             need_input and not direct_x, need_weight and not direct_w)

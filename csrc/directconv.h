@@ -16,17 +16,18 @@
 #include <string.h>
 #include "cpulevel.h"
 
-#define FNN_DC_PAD 64     /* multiple of every build's block of output pixels */
+#define FNN_DC_PAD 32     /* multiple of every build's block of output pixels (2 vectors) */
 #define FNN_DC_WLANES 16  /* gw holds a vector of partial sums per weight, this many slots apart */
 
 /* acc[co*L + q] = sum over ci, t of w[(co*cin + ci)*taps + t] * xp[ci*ps + off[t] + q], q < L
  * (L a multiple of FNN_DC_PAD). Blocks of CO output channels x 2 vectors of pixels stay in
  * registers while the loop runs over input channels and taps.
  *
- * wgrad: gw[(co*cin + ci)*taps + t] += sum over q < L of g[co*L + q] * xp[ci*ps + off[t] + q],
- * with g zero in the discarded columns. Each weight's sum is kept as a vector of lane
- * partial sums in FNN_DC_WLANES slots (the caller sums them at the end): reducing the
- * lanes for every image cost more than the products on LeNet's 8x8 maps. Blocks of CB output channels x TB taps of vector
+ * wgrad: gw[(co*cin + ci)*taps + t] += sum over images m < nimg and q < L of
+ * g[m*gs + co*L + q] * xp[m*xs + ci*ps + off[t] + q], with g zero in the discarded columns. Each weight's sum is kept as a vector of lane
+ * partial sums in FNN_DC_WLANES slots (the caller sums them at the end), and a call
+ * covers several images: on LeNet's 8x8 maps, reducing the sums for every image cost
+ * more than the products. Blocks of CB output channels x TB taps of vector
  * sums stay in registers over the pixels; each g vector is loaded once per TB taps and each
  * input vector once per CB channels. (A vector reduction: GCC will not vectorise a float
  * sum without -ffast-math, so the vectors are explicit.) CO, CB, TB fit the build's
@@ -66,27 +67,30 @@ static void direct_acc_##S(const T *xp, ptrdiff_t cin, ptrdiff_t ps, const T *w,
         }                                                                                        \
     }                                                                                            \
 }                                                                                               \
-static void direct_wgrad_##S(const T *xp, ptrdiff_t cin, ptrdiff_t ps, const T *g, ptrdiff_t cout, \
-                             const ptrdiff_t *off, ptrdiff_t taps, T *gw, ptrdiff_t L) {         \
+static void direct_wgrad_##S(const T *xp, ptrdiff_t cin, ptrdiff_t ps, ptrdiff_t xs, const T *g, ptrdiff_t cout, \
+                             ptrdiff_t gs, ptrdiff_t nimg, const ptrdiff_t *off, ptrdiff_t taps, T *gw, ptrdiff_t L) { \
     enum { V = FNN_DC_LANES_##S };                                                              \
     const fnn_dc_vec_##S zero = {0};                                                            \
     for (ptrdiff_t ci = 0; ci < cin; ci++) {                                                     \
         for (ptrdiff_t t0 = 0; t0 < taps; t0 += TB) {                                            \
             ptrdiff_t ntb = taps - t0 < TB ? taps - t0 : TB;                                     \
-            const T *src = xp + ci * ps;                                                         \
             for (ptrdiff_t co0 = 0; co0 < cout; co0 += CB) {                                     \
                 ptrdiff_t nco = cout - co0 < CB ? cout - co0 : CB;                               \
                 fnn_dc_vec_##S a[CB][TB];                                                        \
                 for (int k = 0; k < CB; k++)                                                     \
                     for (int u = 0; u < TB; u++) a[k][u] = zero;                                 \
-                for (ptrdiff_t q = 0; q < L; q += V) {                                           \
-                    fnn_dc_vec_##S gk[CB];                                                       \
-                    for (int k = 0; k < CB; k++)                                                 \
-                        gk[k] = k < nco ? fnn_dc_load_##S(g + (co0 + k) * L + q) : zero;         \
-                    for (int u = 0; u < TB; u++) {                                               \
-                        if (u < ntb) {                                                           \
-                            fnn_dc_vec_##S s = fnn_dc_load_##S(src + off[t0 + u] + q);           \
-                            for (int k = 0; k < CB; k++) a[k][u] += gk[k] * s;                   \
+                for (ptrdiff_t img = 0; img < nimg; img++) {                                     \
+                    const T *src = xp + img * xs + ci * ps;                                      \
+                    const T *gi = g + img * gs + co0 * L;                                        \
+                    for (ptrdiff_t q = 0; q < L; q += V) {                                       \
+                        fnn_dc_vec_##S gk[CB];                                                   \
+                        for (int k = 0; k < CB; k++)                                             \
+                            gk[k] = k < nco ? fnn_dc_load_##S(gi + k * L + q) : zero;            \
+                        for (int u = 0; u < TB; u++) {                                           \
+                            if (u < ntb) {                                                       \
+                                fnn_dc_vec_##S s = fnn_dc_load_##S(src + off[t0 + u] + q);       \
+                                for (int k = 0; k < CB; k++) a[k][u] += gk[k] * s;               \
+                            }                                                                    \
                         }                                                                        \
                     }                                                                            \
                 }                                                                                \
@@ -132,13 +136,15 @@ static inline void direct_acc_d(const double *xp, ptrdiff_t cin, ptrdiff_t ps, c
                                 const ptrdiff_t *off, ptrdiff_t taps, double *acc, ptrdiff_t L) {
     FNN_DC_DISPATCH(direct_acc, d, (xp, cin, ps, w, cout, off, taps, acc, L))
 }
-static inline void direct_wgrad_f(const float *xp, ptrdiff_t cin, ptrdiff_t ps, const float *g, ptrdiff_t cout,
-                                  const ptrdiff_t *off, ptrdiff_t taps, float *gw, ptrdiff_t L) {
-    FNN_DC_DISPATCH(direct_wgrad, f, (xp, cin, ps, g, cout, off, taps, gw, L))
+static inline void direct_wgrad_f(const float *xp, ptrdiff_t cin, ptrdiff_t ps, ptrdiff_t xs, const float *g,
+                                  ptrdiff_t cout, ptrdiff_t gs, ptrdiff_t nimg, const ptrdiff_t *off, ptrdiff_t taps,
+                                  float *gw, ptrdiff_t L) {
+    FNN_DC_DISPATCH(direct_wgrad, f, (xp, cin, ps, xs, g, cout, gs, nimg, off, taps, gw, L))
 }
-static inline void direct_wgrad_d(const double *xp, ptrdiff_t cin, ptrdiff_t ps, const double *g, ptrdiff_t cout,
-                                  const ptrdiff_t *off, ptrdiff_t taps, double *gw, ptrdiff_t L) {
-    FNN_DC_DISPATCH(direct_wgrad, d, (xp, cin, ps, g, cout, off, taps, gw, L))
+static inline void direct_wgrad_d(const double *xp, ptrdiff_t cin, ptrdiff_t ps, ptrdiff_t xs, const double *g,
+                                  ptrdiff_t cout, ptrdiff_t gs, ptrdiff_t nimg, const ptrdiff_t *off, ptrdiff_t taps,
+                                  double *gw, ptrdiff_t L) {
+    FNN_DC_DISPATCH(direct_wgrad, d, (xp, cin, ps, xs, g, cout, gs, nimg, off, taps, gw, L))
 }
 
 #endif

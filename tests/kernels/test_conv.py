@@ -296,3 +296,17 @@ def test_conv2d_from_several_threads_at_once(rng):
             for i, outs in enumerate(pool.map(work, range(4))):
                 for y in outs:
                     _close(y, want[i], np.float32)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_conv2d_nonfinite_input_stays_where_it_belongs(path):
+    """An inf in one input channel must not leak NaN into the other channels' weight gradients."""
+    x = np.ones((2, 3, 6, 6))
+    x[0, 1, 2, 5] = np.inf
+    w = np.ones((4, 3, 3, 3))
+    g = np.ones((2, 4, 6, 6))
+    want = R.conv2d_backward(x, w, g, 1, 1)[1]
+    with conv_path(path):
+        got = K.conv2d_backward(x, w, g, 1, 1)[1]
+    np.testing.assert_array_equal(np.isfinite(got), np.isfinite(want))
+    np.testing.assert_allclose(got[:, [0, 2]], want[:, [0, 2]], rtol=1e-12)
