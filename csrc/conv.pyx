@@ -272,8 +272,12 @@ cdef extern from "directconv.h" nogil:
                       const Py_ssize_t* off, Py_ssize_t taps, float* acc, Py_ssize_t L)
     void direct_acc_d(const double* xp, Py_ssize_t cin, Py_ssize_t ps, const double* w, Py_ssize_t cout,
                       const Py_ssize_t* off, Py_ssize_t taps, double* acc, Py_ssize_t L)
+    void direct_scatter_f(const float* g, Py_ssize_t cout, const float* wt, Py_ssize_t cin, const Py_ssize_t* off,
+                          Py_ssize_t taps, float* acc, Py_ssize_t ps, Py_ssize_t L)
     void direct_wgrad_f(const float* xp, Py_ssize_t cin, Py_ssize_t ps, Py_ssize_t xs, const float* g, Py_ssize_t cout,
                         Py_ssize_t gs, Py_ssize_t nimg, const Py_ssize_t* off, Py_ssize_t taps, float* gw, Py_ssize_t L)
+    void direct_scatter_d(const double* g, Py_ssize_t cout, const double* wt, Py_ssize_t cin, const Py_ssize_t* off,
+                          Py_ssize_t taps, double* acc, Py_ssize_t ps, Py_ssize_t L)
     void direct_wgrad_d(const double* xp, Py_ssize_t cin, Py_ssize_t ps, Py_ssize_t xs, const double* g, Py_ssize_t cout,
                         Py_ssize_t gs, Py_ssize_t nimg, const Py_ssize_t* off, Py_ssize_t taps, double* gw, Py_ssize_t L)
 
@@ -283,9 +287,10 @@ cdef str CONV_PATH = "auto"
 
 
 def _set_conv_path(path):
+    """"direct" takes the flipped-kernel input gradient where legal, "scatter" the scatter one."""
     global CONV_PATH
-    if path not in ("auto", "im2col", "direct"):
-        raise ValueError(f"path must be 'auto', 'im2col' or 'direct', got {path!r}")
+    if path not in ("auto", "im2col", "direct", "scatter"):
+        raise ValueError(f"path must be 'auto', 'im2col', 'direct' or 'scatter', got {path!r}")
     old = CONV_PATH
     CONV_PATH = path
     return old
@@ -303,7 +308,7 @@ cdef bint _direct_pays(_Geometry G, Py_ssize_t out_channels, Py_ssize_t grid, do
     (beyond that, unmeasured: GEMM)."""
     if G.sh != 1 or G.sw != 1 or CONV_PATH == "im2col":
         return False
-    if CONV_PATH == "direct":
+    if CONV_PATH != "auto":
         return True
     return out_channels >= 4 and grid <= max_extra * G.ho * G.wo and G.coutg * G.K <= 64 * 576
 
@@ -319,12 +324,22 @@ cdef bint _direct_weight_grad_pays(_Geometry G):
     return _direct_pays(G, G.coutg, _rounded_grid(G.ho, G.W + 2 * G.pw), 1.4)
 
 
-cdef bint _direct_input_grad_pays(_Geometry G):
-    # the input gradient is a convolution of grad_out padded by dilation*(k-1) - padding
-    if G.ph > G.dh * (G.kh - 1) or G.pw > G.dw * (G.kw - 1):
-        return False
-    # (LeNet-2's, 4x extra: 3.6 vs 2.8 ms im2col; the autoencoder's, 1.3x: 0.4 vs 1.1 ms)
-    return _direct_pays(G, G.cg, _rounded_grid(G.H, G.wo + 2 * (G.dw * (G.kw - 1) - G.pw)), 1.6)
+cdef str _input_grad_path(_Geometry G):
+    """"flipped": the convolution of grad_out (padded by dilation*(k-1) - padding) with the
+    flipped kernel; all reductions in registers, but it computes the zero border, 4x extra
+    work on LeNet-2 (3.8 vs 2.6 ms im2col) against 1.3x on the autoencoder (0.4 vs 1.1 ms)
+    and ResNet (19 vs 30 ms). "scatter": grad_out pixels added through the taps into padded
+    input planes; forward-sized work (LeNet-2: 2.3 ms) but a read-modify-write per tap."""
+    flipped_legal = G.ph <= G.dh * (G.kh - 1) and G.pw <= G.dw * (G.kw - 1)
+    if not _direct_pays(G, G.cg, _rounded_grid(G.ho, G.W + 2 * G.pw), 1.6):
+        return "im2col"
+    if CONV_PATH == "scatter" or not flipped_legal:
+        return "scatter"
+    if CONV_PATH == "direct":
+        return "flipped"
+    if _rounded_grid(G.H, G.wo + 2 * (G.dw * (G.kw - 1) - G.pw)) <= 1.6 * G.ho * G.wo:
+        return "flipped"
+    return "scatter"
 
 
 cdef class _DirectPlan:
@@ -419,6 +434,58 @@ cdef void _direct_wgrad(floating[:, :, :, ::1] x, floating[:, :, :, ::1] gout, P
                                &gwt[tid, g * coutg * cg * taps * FNN_DC_WLANES], La)
 
 
+cdef void _direct_scatter(floating[:, :, :, ::1] gout, floating[:, :, :, ::1] wt, Py_ssize_t groups,
+                          Py_ssize_t ph, Py_ssize_t pw, _DirectPlan plan, Py_ssize_t[::1] off,
+                          floating[:, :, :, ::1] gx, floating[:, ::1] abuf, floating[:, ::1] gbuf) noexcept nogil:
+    """gx = input gradient, one (image, group) per task: grad_out rows on the padded grid are
+    scattered through the taps into padded input planes, whose interior is gx."""
+    cdef Py_ssize_t cg = gx.shape[1] // groups, coutg = gout.shape[1] // groups, taps = wt.shape[1]
+    cdef Py_ssize_t ho = gout.shape[2], wo = gout.shape[3], H = gx.shape[2], W = gx.shape[3]
+    cdef Py_ssize_t Wp = plan.Wp, La = plan.La, ps = plan.ps
+    cdef Py_ssize_t tasks = gout.shape[0] * groups, task, n, g, c, co, oy, y, tid
+    cdef floating* acc
+    cdef floating* gp
+    cdef int nt = abuf.shape[0]
+    with parallel(num_threads=nt):
+        for task in prange(tasks, schedule="static"):
+            tid = threadid()
+            n = task // groups
+            g = task % groups
+            gp = &gbuf[tid, 0]
+            acc = &abuf[tid, 0]
+            memset(gp, 0, coutg * La * sizeof(floating))   # discarded columns scatter nothing
+            for co in range(coutg):
+                for oy in range(ho):
+                    memcpy(gp + co * La + oy * Wp, &gout[n, g * coutg + co, oy, 0], wo * sizeof(floating))
+            memset(acc, 0, abuf.shape[1] * sizeof(floating))
+            if floating is float:
+                direct_scatter_f(gp, coutg, &wt[g, 0, 0, 0], cg, &off[0], taps, acc, ps, La)
+            else:
+                direct_scatter_d(gp, coutg, &wt[g, 0, 0, 0], cg, &off[0], taps, acc, ps, La)
+            for c in range(cg):
+                for y in range(H):
+                    memcpy(&gx[n, g * cg + c, y, 0], acc + c * ps + (y + ph) * Wp + pw, W * sizeof(floating))
+
+
+def _direct_input_grad_scatter(x_shape, weight, gout, Py_ssize_t groups, pd, dl):
+    cdef Py_ssize_t N = x_shape[0], cout = weight.shape[0], cg = weight.shape[1]
+    cdef Py_ssize_t kh = weight.shape[2], kw = weight.shape[3]
+    cdef _DirectPlan plan = _DirectPlan(x_shape[2], x_shape[3], cg, kh, kw, pd[0], pd[1], dl[0], dl[1],
+                                        gout.shape[2])
+    cdef int nt = threads_for(N * cout * cg * kh * kw * plan.L, MIN_WORK)
+    nt = max(1, min(nt, N * groups))
+    # weights as (group, tap, out channel of the group, in channel): the kernel reads in channels in a row
+    wt = np.ascontiguousarray(weight.reshape(groups, cout // groups, cg, kh * kw).transpose(0, 3, 1, 2))
+    gx = np.empty(x_shape, gout.dtype)
+    abuf = np.empty((nt, plan.xlen), gout.dtype)
+    gbuf = np.empty((nt, cout // groups * plan.La), gout.dtype)
+    if gout.dtype == np.float32:
+        _direct_scatter[float](gout, wt, groups, pd[0], pd[1], plan, plan.off, gx, abuf, gbuf)
+    else:
+        _direct_scatter[double](gout, wt, groups, pd[0], pd[1], plan, plan.off, gx, abuf, gbuf)
+    return gx
+
+
 def _direct_conv(x, weight, bias, Py_ssize_t groups, pd, dl, Py_ssize_t ho, Py_ssize_t wo):
     """Stride-1 convolution by the direct path: (N, C, H, W) -> (N, Cout, ho, wo)."""
     cdef Py_ssize_t N = x.shape[0], cg = weight.shape[1], kh = weight.shape[2], kw = weight.shape[3]
@@ -435,7 +502,7 @@ def _direct_conv(x, weight, bias, Py_ssize_t groups, pd, dl, Py_ssize_t ho, Py_s
     return out
 
 
-def _direct_input_grad(x_shape, weight, gout, Py_ssize_t groups, pd, dl):
+def _direct_input_grad_flipped(x_shape, weight, gout, Py_ssize_t groups, pd, dl):
     """The input gradient is the convolution of grad_out, padded by the kernel's reach less
     the forward padding, with the kernel flipped and its channel axes swapped."""
     cout, cg, kh, kw = weight.shape
@@ -625,7 +692,8 @@ def conv2d_backward(x, weight, grad_out, stride=1, padding=0, dilation=1, groups
         raise ValueError(f"grad_out must have shape {(G.N, G.cout, G.ho, G.wo)}, got {grad_out.shape}")
     gb = grad_out.sum(axis=(0, 2, 3)) if need_bias else None
     # each pass takes whichever path pays for it (see _direct_pays)
-    direct_x = need_input and G.N > 0 and G.cout > 0 and _direct_input_grad_pays(G)
+    x_path = _input_grad_path(G) if need_input and G.N > 0 and G.cout > 0 else "im2col"
+    direct_x = x_path != "im2col"
     # The direct weight gradient also multiplies discarded positions' inputs by zero, which
     # turns an inf or NaN input into NaN in other weights' gradients: such inputs take im2col.
     # (A float sum is inf or NaN when any term is, and far cheaper than the conv.)
@@ -635,8 +703,10 @@ def conv2d_backward(x, weight, grad_out, stride=1, padding=0, dilation=1, groups
     gx, gw2 = _run_backward(x, w2, grad_out.reshape(G.N, G.cout, G.P), G,
                             need_input and not direct_x, need_weight and not direct_w)
     gw = gw2.reshape(weight.shape) if need_weight and not direct_w else None
-    if direct_x:
-        gx = _direct_input_grad(x.shape, weight, grad_out, groups, pd, dl)
+    if x_path == "flipped":
+        gx = _direct_input_grad_flipped(x.shape, weight, grad_out, groups, pd, dl)
+    elif x_path == "scatter":
+        gx = _direct_input_grad_scatter(x.shape, weight, grad_out, groups, pd, dl)
     if direct_w:
         gw = _direct_weight_grad(x, weight, grad_out, groups, pd, dl)
     return gx, gw, gb

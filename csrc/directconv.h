@@ -23,6 +23,11 @@
  * (L a multiple of FNN_DC_PAD). Blocks of CO output channels x 2 vectors of pixels stay in
  * registers while the loop runs over input channels and taps.
  *
+ * scatter (the input gradient): acc[ci*ps + off[t] + q] += sum over co of
+ * wt[(t*cout + co)*cin + ci] * g[co*L + q], q < L, with g zero in the discarded columns:
+ * each output gradient pixel adds into the padded input positions its taps read. Blocks of
+ * CO input channels x 2 vectors sum over the output channels in registers per tap.
+ *
  * wgrad: gw[(co*cin + ci)*taps + t] += sum over images m < nimg and q < L of
  * g[m*gs + co*L + q] * xp[m*xs + ci*ps + off[t] + q], with g zero in the discarded columns. Each weight's sum is kept as a vector of lane
  * partial sums in FNN_DC_WLANES slots (the caller sums them at the end), and a call
@@ -63,6 +68,36 @@ static void direct_acc_##S(const T *xp, ptrdiff_t cin, ptrdiff_t ps, const T *w,
             for (int k = 0; k < nco; k++) {                                                      \
                 memcpy(acc + (co0 + k) * L + q0, &a[k][0], sizeof a[k][0]);                      \
                 memcpy(acc + (co0 + k) * L + q0 + V, &a[k][1], sizeof a[k][1]);                  \
+            }                                                                                    \
+        }                                                                                        \
+    }                                                                                            \
+}                                                                                               \
+static void direct_scatter_##S(const T *g, ptrdiff_t cout, const T *wt, ptrdiff_t cin,              \
+                               const ptrdiff_t *off, ptrdiff_t taps, T *acc, ptrdiff_t ps, ptrdiff_t L) { \
+    enum { V = FNN_DC_LANES_##S };                                                              \
+    for (ptrdiff_t t = 0; t < taps; t++) {                                                       \
+        const T *wtt = wt + t * cout * cin;                                                      \
+        for (ptrdiff_t q0 = 0; q0 < L; q0 += 2 * V) {                                            \
+            for (ptrdiff_t ci0 = 0; ci0 < cin; ci0 += CO) {                                      \
+                ptrdiff_t nci = cin - ci0 < CO ? cin - ci0 : CO;                                 \
+                fnn_dc_vec_##S a[CO][2] = {{0}};                                                 \
+                for (ptrdiff_t co = 0; co < cout; co++) {                                        \
+                    fnn_dc_vec_##S g0 = fnn_dc_load_##S(g + co * L + q0);                        \
+                    fnn_dc_vec_##S g1 = fnn_dc_load_##S(g + co * L + q0 + V);                    \
+                    const T *wc = wtt + co * cin + ci0;                                          \
+                    for (int k = 0; k < CO; k++) {                                               \
+                        T wk = k < nci ? wc[k] : (T)0;                                           \
+                        a[k][0] += wk * g0;                                                      \
+                        a[k][1] += wk * g1;                                                      \
+                    }                                                                            \
+                }                                                                                \
+                for (int k = 0; k < nci; k++) {                                                  \
+                    T *dst = acc + (ci0 + k) * ps + off[t] + q0;                                 \
+                    fnn_dc_vec_##S d0 = fnn_dc_load_##S(dst) + a[k][0];                          \
+                    fnn_dc_vec_##S d1 = fnn_dc_load_##S(dst + V) + a[k][1];                      \
+                    memcpy(dst, &d0, sizeof d0);                                                 \
+                    memcpy(dst + V, &d1, sizeof d1);                                             \
+                }                                                                                \
             }                                                                                    \
         }                                                                                        \
     }                                                                                            \
@@ -136,10 +171,18 @@ static inline void direct_acc_d(const double *xp, ptrdiff_t cin, ptrdiff_t ps, c
                                 const ptrdiff_t *off, ptrdiff_t taps, double *acc, ptrdiff_t L) {
     FNN_DC_DISPATCH(direct_acc, d, (xp, cin, ps, w, cout, off, taps, acc, L))
 }
+static inline void direct_scatter_f(const float *g, ptrdiff_t cout, const float *wt, ptrdiff_t cin, const ptrdiff_t *off,
+                                    ptrdiff_t taps, float *acc, ptrdiff_t ps, ptrdiff_t L) {
+    FNN_DC_DISPATCH(direct_scatter, f, (g, cout, wt, cin, off, taps, acc, ps, L))
+}
 static inline void direct_wgrad_f(const float *xp, ptrdiff_t cin, ptrdiff_t ps, ptrdiff_t xs, const float *g,
                                   ptrdiff_t cout, ptrdiff_t gs, ptrdiff_t nimg, const ptrdiff_t *off, ptrdiff_t taps,
                                   float *gw, ptrdiff_t L) {
     FNN_DC_DISPATCH(direct_wgrad, f, (xp, cin, ps, xs, g, cout, gs, nimg, off, taps, gw, L))
+}
+static inline void direct_scatter_d(const double *g, ptrdiff_t cout, const double *wt, ptrdiff_t cin, const ptrdiff_t *off,
+                                    ptrdiff_t taps, double *acc, ptrdiff_t ps, ptrdiff_t L) {
+    FNN_DC_DISPATCH(direct_scatter, d, (g, cout, wt, cin, off, taps, acc, ps, L))
 }
 static inline void direct_wgrad_d(const double *xp, ptrdiff_t cin, ptrdiff_t ps, ptrdiff_t xs, const double *g,
                                   ptrdiff_t cout, ptrdiff_t gs, ptrdiff_t nimg, const ptrdiff_t *off, ptrdiff_t taps,

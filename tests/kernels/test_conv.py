@@ -38,9 +38,10 @@ def _close(a, b, dtype):
     np.testing.assert_allclose(a, b, **TOL[dtype])
 
 
-# conv2d has two implementations per pass (im2col + GEMM, and direct for stride 1 with few
-# channels); "auto" picks one per pass. Every conv2d check runs under each choice.
-PATHS = ("im2col", "direct", "auto")
+# conv2d has two implementations per pass (im2col + GEMM, and direct for stride 1; the input
+# gradient has two direct ones, "flipped" and "scatter"); "auto" picks one per pass. Every
+# conv2d check runs under each choice.
+PATHS = ("im2col", "direct", "scatter", "auto")
 
 
 @contextmanager
