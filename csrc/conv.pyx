@@ -1,5 +1,8 @@
 # 2-D convolution (and its transpose) by im2col + one large GEMM per group and
-# batch chunk; max/avg pooling and nearest upsampling as direct loops.
+# batch chunk, or, for stride 1, by direct kernels (csrc/directconv.h) that read
+# zero-padded input planes in place of an im2col matrix; each pass of conv2d picks
+# whichever its measured rules say is faster (_direct_pays). Max/avg pooling and
+# nearest upsampling are direct loops.
 #
 # Layout is NCHW throughout. im2col turns a chunk of nb images into a matrix
 # col[K, nb * P] (K = C/groups * kh * kw rows, P = Ho * Wo output pixels per image),
