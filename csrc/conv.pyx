@@ -375,6 +375,17 @@ cdef inline void _pad_planes(floating[:, :, :, ::1] x, Py_ssize_t n, Py_ssize_t 
             memcpy(xp + c * ps + (y + ph) * Wp + pw, &x[n, c0 + c, y, 0], W * sizeof(floating))
 
 
+cdef inline void _grid_rows(floating[:, :, :, ::1] gout, Py_ssize_t n, Py_ssize_t co0, Py_ssize_t coutg,
+                            Py_ssize_t Wp, Py_ssize_t La, floating* gp) noexcept nogil:
+    """gp[co*La + oy*Wp + ox] = gout[n, co0+co, oy, ox]; zero in the discarded columns (ox >= wo),
+    so that they add nothing to sums over the grid."""
+    cdef Py_ssize_t co, oy, ho = gout.shape[2], wo = gout.shape[3]
+    memset(gp, 0, coutg * La * sizeof(floating))
+    for co in range(coutg):
+        for oy in range(ho):
+            memcpy(gp + co * La + oy * Wp, &gout[n, co0 + co, oy, 0], wo * sizeof(floating))
+
+
 cdef void _direct_forward(floating[:, :, :, ::1] x, floating[:, :, :, ::1] w, floating* bias,
                           Py_ssize_t groups, Py_ssize_t ph, Py_ssize_t pw, _DirectPlan plan,
                           Py_ssize_t[::1] off, floating[:, :, :, ::1] out,
@@ -410,9 +421,9 @@ cdef void _direct_wgrad(floating[:, :, :, ::1] x, floating[:, :, :, ::1] gout, P
                         floating[:, ::1] gbuf) noexcept nogil:
     """gwt[thread] += weight gradient (as lane partial sums) of the tasks that thread ran; a task
     is up to per_task images of one group, laid out one after another in the thread's buffers."""
-    cdef Py_ssize_t N = x.shape[0], coutg = gout.shape[1] // groups, ho = gout.shape[2], wo = gout.shape[3]
+    cdef Py_ssize_t N = x.shape[0], coutg = gout.shape[1] // groups
     cdef Py_ssize_t Wp = plan.Wp, La = plan.La, xs = cg * plan.ps, gs = coutg * La
-    cdef Py_ssize_t chunks = (N + per_task - 1) // per_task, task, n0, nimg, m, g, co, oy, tid
+    cdef Py_ssize_t chunks = (N + per_task - 1) // per_task, task, n0, nimg, m, g, tid
     cdef floating* gp
     cdef int nt = xbuf.shape[0]
     with parallel(num_threads=nt):
@@ -423,12 +434,9 @@ cdef void _direct_wgrad(floating[:, :, :, ::1] x, floating[:, :, :, ::1] gout, P
             nimg = min(per_task, N - n0)
             gp = &gbuf[tid, 0]
             memset(&xbuf[tid, 0], 0, xbuf.shape[1] * sizeof(floating))  # padding and the tail rounded rows read
-            memset(gp, 0, nimg * gs * sizeof(floating))   # the discarded columns must add nothing
             for m in range(nimg):
                 _pad_planes(x, n0 + m, g * cg, cg, ph, pw, Wp, plan.ps, &xbuf[tid, m * xs], 0)
-                for co in range(coutg):
-                    for oy in range(ho):
-                        memcpy(gp + m * gs + co * La + oy * Wp, &gout[n0 + m, g * coutg + co, oy, 0], wo * sizeof(floating))
+                _grid_rows(gout, n0 + m, g * coutg, coutg, Wp, La, gp + m * gs)
             if floating is float:
                 direct_wgrad_f(&xbuf[tid, 0], cg, plan.ps, xs, gp, coutg, gs, nimg, &off[0], taps,
                                &gwt[tid, g * coutg * cg * taps * FNN_DC_WLANES], La)
@@ -443,9 +451,8 @@ cdef void _direct_scatter(floating[:, :, :, ::1] gout, floating[:, :, :, ::1] wt
     """gx = input gradient, one (image, group) per task: grad_out rows on the padded grid are
     scattered through the taps into padded input planes, whose interior is gx."""
     cdef Py_ssize_t cg = gx.shape[1] // groups, coutg = gout.shape[1] // groups, taps = wt.shape[1]
-    cdef Py_ssize_t ho = gout.shape[2], wo = gout.shape[3], H = gx.shape[2], W = gx.shape[3]
-    cdef Py_ssize_t Wp = plan.Wp, La = plan.La, ps = plan.ps
-    cdef Py_ssize_t tasks = gout.shape[0] * groups, task, n, g, c, co, oy, y, tid
+    cdef Py_ssize_t H = gx.shape[2], W = gx.shape[3], Wp = plan.Wp, La = plan.La, ps = plan.ps
+    cdef Py_ssize_t tasks = gout.shape[0] * groups, task, n, g, c, y, tid
     cdef floating* acc
     cdef floating* gp
     cdef int nt = abuf.shape[0]
@@ -456,10 +463,7 @@ cdef void _direct_scatter(floating[:, :, :, ::1] gout, floating[:, :, :, ::1] wt
             g = task % groups
             gp = &gbuf[tid, 0]
             acc = &abuf[tid, 0]
-            memset(gp, 0, coutg * La * sizeof(floating))   # discarded columns scatter nothing
-            for co in range(coutg):
-                for oy in range(ho):
-                    memcpy(gp + co * La + oy * Wp, &gout[n, g * coutg + co, oy, 0], wo * sizeof(floating))
+            _grid_rows(gout, n, g * coutg, coutg, Wp, La, gp)
             memset(acc, 0, abuf.shape[1] * sizeof(floating))
             if floating is float:
                 direct_scatter_f(gp, coutg, &wt[g, 0, 0, 0], cg, &off[0], taps, acc, ps, La)
@@ -695,7 +699,9 @@ def conv2d_backward(x, weight, grad_out, stride=1, padding=0, dilation=1, groups
         raise ValueError(f"grad_out must have shape {(G.N, G.cout, G.ho, G.wo)}, got {grad_out.shape}")
     gb = grad_out.sum(axis=(0, 2, 3)) if need_bias else None
     # each pass takes whichever path pays for it (see _direct_pays)
-    x_path = _input_grad_path(G) if need_input and G.N > 0 and G.cout > 0 else "im2col"
+    # (likewise an inf or NaN weight: the direct input gradients multiply it by padding zeros)
+    direct_x_ok = need_input and G.N > 0 and G.cout > 0 and np.isfinite(weight.sum(dtype=weight.dtype))
+    x_path = _input_grad_path(G) if direct_x_ok else "im2col"
     direct_x = x_path != "im2col"
     # The direct weight gradient also multiplies discarded positions' inputs by zero, which
     # turns an inf or NaN input into NaN in other weights' gradients: such inputs take im2col.

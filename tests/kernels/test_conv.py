@@ -311,3 +311,18 @@ def test_conv2d_nonfinite_input_stays_where_it_belongs(path):
         got = K.conv2d_backward(x, w, g, 1, 1)[1]
     np.testing.assert_array_equal(np.isfinite(got), np.isfinite(want))
     np.testing.assert_allclose(got[:, [0, 2]], want[:, [0, 2]], rtol=1e-12)
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_conv2d_nonfinite_weight_matches_reference(path):
+    """An inf weight gives the input gradient the reference's inf/NaN pattern, not NaN borders."""
+    x = np.ones((2, 3, 6, 6))
+    w = np.ones((4, 3, 3, 3))
+    w[1, 2, 0, 0] = np.inf
+    g = np.ones((2, 4, 6, 6))
+    want = R.conv2d_backward(x, w, g, 1, 1)[0]
+    with conv_path(path):
+        got = K.conv2d_backward(x, w, g, 1, 1)[0]
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    np.testing.assert_array_equal(got[np.isfinite(want)], want[np.isfinite(want)])
+
