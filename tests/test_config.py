@@ -58,13 +58,15 @@ print(leftover, time.process_time() - start)
 """
 
 
-def test_idle_thread_pools_release_the_cores_and_leave_the_environment_alone():
+def test_idle_thread_pools_release_the_cores_and_leave_the_environment_alone(tmp_path):
     # Spinning BLAS/OpenMP threads after our calls would slow whatever the user runs next.
     import os
     import subprocess
     import sys
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT")}
-    out = subprocess.run([sys.executable, "-c", IDLE_PROBE], env=env, capture_output=True, text=True, check=True)
+    # from an empty folder: from the checkout, `import fastnn` would find the uncompiled sources
+    out = subprocess.run([sys.executable, "-c", IDLE_PROBE], env=env, capture_output=True, text=True, check=True,
+                         cwd=tmp_path)
     leftover, cpu_seconds = out.stdout.rsplit(" ", 1)
     assert leftover == "[]"
     assert float(cpu_seconds) < 0.05, f"idle threads used {float(cpu_seconds):.3f} s of CPU during a 0.2 s sleep"
