@@ -313,7 +313,8 @@ cdef bint _direct_pays(_Geometry G, Py_ssize_t out_channels, Py_ssize_t grid, do
         return False
     if CONV_PATH != "auto":
         return True
-    return out_channels >= 4 and grid <= max_extra * G.ho * G.wo and G.coutg * G.K <= 64 * 576
+    # (the whole weight, all groups: the weight gradient keeps 16 partial sums of each per thread)
+    return out_channels >= 4 and grid <= max_extra * G.ho * G.wo and G.cout * G.K <= 64 * 576
 
 
 cdef bint _direct_forward_pays(_Geometry G):
