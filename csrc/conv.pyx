@@ -12,6 +12,7 @@
 from cython.parallel cimport prange, parallel, threadid
 from libc.string cimport memcpy, memset
 from cython cimport floating
+import math
 import threading
 
 import numpy as np
@@ -686,7 +687,7 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups
     G = _geometry(x.shape, weight.shape, st, pd, dl, groups, weight.shape[0], x.itemsize)
     if G.N > 0 and G.cout > 0 and _direct_forward_pays(G):
         return _direct_conv(x, weight, bias, groups, pd, dl, G.ho, G.wo)
-    w2 = weight.reshape(weight.shape[0], -1)
+    w2 = weight.reshape(weight.shape[0], math.prod(weight.shape[1:]))  # -1 fails when shape[0] == 0
     return _run_forward(x, w2, bias, G).reshape(G.N, G.cout, G.ho, G.wo)
 
 
@@ -709,7 +710,7 @@ def conv2d_backward(x, weight, grad_out, stride=1, padding=0, dilation=1, groups
     # (A float sum is inf or NaN when any term is, and far cheaper than the conv.)
     direct_w = (need_weight and G.N > 0 and G.cout > 0 and _direct_weight_grad_pays(G)
                 and np.isfinite(x.sum(dtype=x.dtype)))
-    w2 = weight.reshape(weight.shape[0], -1)
+    w2 = weight.reshape(weight.shape[0], math.prod(weight.shape[1:]))  # -1 fails when shape[0] == 0
     gx, gw2 = _run_backward(x, w2, grad_out.reshape(G.N, G.cout, G.P), G,
                             need_input and not direct_x, need_weight and not direct_w)
     gw = gw2.reshape(weight.shape) if need_weight and not direct_w else None
@@ -750,7 +751,7 @@ def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_p
     st, pd, dl = _check_conv(x, weight, bias, stride, padding, dilation, groups, True)
     op = _pair(output_padding, "output_padding", False)
     G, Ho, Wo = _transpose_geometry(x, weight, st, pd, op, dl, groups)
-    w2 = weight.reshape(weight.shape[0], -1)
+    w2 = weight.reshape(weight.shape[0], math.prod(weight.shape[1:]))  # -1 fails when shape[0] == 0
     out, _ = _run_backward(np.empty((1, 1, 1, 1), x.dtype), w2, x.reshape(G.N, G.cout, G.P), G, True, False)
     if bias is not None:
         out += bias.reshape(1, -1, 1, 1)
@@ -766,7 +767,7 @@ def conv_transpose2d_backward(x, weight, grad_out, stride=1, padding=0, output_p
     check_same_dtype(grad_out, "grad_out", x, "input", 4)
     if grad_out.shape != (G.N, G.C, Ho, Wo):
         raise ValueError(f"grad_out must have shape {(G.N, G.C, Ho, Wo)}, got {grad_out.shape}")
-    w2 = weight.reshape(weight.shape[0], -1)
+    w2 = weight.reshape(weight.shape[0], math.prod(weight.shape[1:]))  # -1 fails when shape[0] == 0
     gx = gw = gb = None
     if need_input:
         gx = _run_forward(grad_out, w2, None, G).reshape(x.shape)

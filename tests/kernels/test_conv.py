@@ -326,3 +326,19 @@ def test_conv2d_nonfinite_weight_matches_reference(path):
     np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
     np.testing.assert_array_equal(got[np.isfinite(want)], want[np.isfinite(want)])
 
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_zero_output_channels(path, rng):
+    """PyTorch allows a convolution with no output channels: empty output, zero input gradient."""
+    x = rng.standard_normal((2, 4, 5, 5))
+    w = np.zeros((0, 4, 3, 3))
+    with conv_path(path):
+        y = K.conv2d_forward(x, w, np.zeros(0), 1, 1)
+        assert y.shape == (2, 0, 5, 5)
+        gx, gw, gb = K.conv2d_backward(x, w, y, 1, 1)
+    assert gx.shape == x.shape and not gx.any()
+    assert gw.shape == w.shape and gb.shape == (0,)
+    xt = np.zeros((2, 0, 5, 5))
+    yt = K.conv_transpose2d_forward(xt, rng.standard_normal((0, 3, 3, 3)), None, 2, 1)
+    np.testing.assert_array_equal(yt, np.zeros((2, 3, 9, 9)))
