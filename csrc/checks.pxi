@@ -13,6 +13,8 @@ cdef object check_float(object x, str name, int ndim=-1):
         raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
     if not x.flags.c_contiguous:
         raise ValueError(f"{name} must be C-contiguous")
+    if not x.flags.writeable:
+        raise ValueError(f"{name} is read-only; the kernels need a writeable array (pass a copy)")
     return x
 
 
@@ -43,6 +45,8 @@ cdef object check_index(object t, str name, Py_ssize_t n, Py_ssize_t upper, obje
         raise ValueError(f"{name} must have shape ({n},), got {t.shape}")
     if not t.flags.c_contiguous:
         raise ValueError(f"{name} must be C-contiguous")
+    if not t.flags.writeable:
+        raise ValueError(f"{name} is read-only; the kernels need a writeable array (pass a copy)")
     if n:
         valid = t if ignore is None else t[t != ignore]
         if valid.size and (valid.min() < 0 or valid.max() >= upper):

@@ -7,6 +7,7 @@ from ..autograd.random import generator
 from ..autograd import ops
 from ..autograd.ops.softmax import cross_entropy_indices
 from ..kernels import _linear as _linear_kernels
+from ..kernels.arrays import kernel_array
 from ..autograd.ops.elementwise import softplus, elu  # noqa: F401 (re-exported)
 from ..autograd.ops.elementwise import hardtanh as _hardtanh
 
@@ -51,8 +52,7 @@ class LinearFn(Function):
     @staticmethod
     def forward(ctx, x, w, b):
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        x2 = x2 if x2.flags.c_contiguous else np.ascontiguousarray(x2)
-        w = w if w.flags.c_contiguous else np.ascontiguousarray(w)
+        x2, w, b = kernel_array(x2), kernel_array(w), kernel_array(b)
         out = _linear_kernels.linear_forward(x2, w, b)
         ctx.save_for_backward(x2, w)
         ctx.xshape = x.shape
@@ -62,7 +62,7 @@ class LinearFn(Function):
     def backward(ctx, g):
         x2, w = ctx.saved_tensors
         g2 = g.reshape(-1, w.shape[0]) if g.ndim != 2 else g
-        g2 = g2 if g2.flags.c_contiguous and g2.dtype == x2.dtype else np.ascontiguousarray(g2, dtype=x2.dtype)
+        g2 = kernel_array(g2, x2.dtype)
         need = ctx.needs_input_grad
         gx, gw, gb = _linear_kernels.linear_backward(x2, w, g2, need[0], need[1], need[2])
         return (gx.reshape(ctx.xshape) if gx is not None else None), gw, gb

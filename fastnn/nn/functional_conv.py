@@ -4,6 +4,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..kernels import _conv as K
+from ..kernels.arrays import kernel_array
 
 
 def _pair(v, name):
@@ -16,8 +17,7 @@ def _pair(v, name):
     return int(v), int(v)
 
 
-def _c(a):
-    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
+_c = kernel_array
 
 
 def _batched(input, name, fn):

@@ -6,11 +6,11 @@ arithmetic and the GEMMs run inside fastnn.kernels (csrc/rnn.pyx).
 import numpy as np
 
 from .. import kernels as K
+from ..kernels.arrays import kernel_array
 from ..autograd import Function
 
 
-def _c(a):
-    return None if a is None else np.ascontiguousarray(a)
+_c = kernel_array
 
 
 def _bias_grads(gb_ih, gb_hh, b_ih, b_hh):

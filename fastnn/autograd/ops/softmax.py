@@ -5,15 +5,15 @@ from ..function import Function
 from ..tensor import Tensor
 from ._util import _one_dim
 from ...kernels import _softmax as K
+from ...kernels.arrays import kernel_array
 
 
 def _rows(a, dim):
     """View `a` as C-contiguous (rows, size of dim) with dim last; and how to undo it."""
     if dim == a.ndim - 1:
-        x = a if a.flags.c_contiguous else np.ascontiguousarray(a)
-        return x.reshape(-1, a.shape[-1] if a.ndim else 1), None
+        return kernel_array(a).reshape(-1, a.shape[-1] if a.ndim else 1), None
     moved = np.moveaxis(a, dim, -1)
-    return np.ascontiguousarray(moved).reshape(-1, a.shape[dim]), moved.shape
+    return kernel_array(moved).reshape(-1, a.shape[dim]), moved.shape
 
 
 def _unrows(rows, shape, moved_shape, dim):
@@ -64,7 +64,7 @@ class CrossEntropy(Function):
     """Mean/sum/none cross-entropy of class-index targets, one fused kernel each way."""
     @staticmethod
     def forward(ctx, logits, target, weight, ignore_index, smoothing, reduction):
-        loss, logp = K.cross_entropy_forward(logits, target, weight, ignore_index, smoothing)
+        loss, logp = K.cross_entropy_forward(kernel_array(logits), target, weight, ignore_index, smoothing)
         ctx.save_for_backward(logp, target, weight)
         ctx.meta = (ignore_index, smoothing, reduction)
         if reduction == "none":
@@ -83,7 +83,7 @@ class CrossEntropy(Function):
         logp, target, weight = ctx.saved_tensors
         ignore_index, smoothing, reduction = ctx.meta
         if reduction == "none":
-            grow = np.ascontiguousarray(g, dtype=logp.dtype)
+            grow = kernel_array(g, logp.dtype)
         else:
             scale = g if reduction == "sum" else g / ctx.denom
             grow = np.full(logp.shape[0], scale, dtype=logp.dtype)
@@ -95,9 +95,7 @@ def cross_entropy_indices(logits, target, weight=None, ignore_index=-100, label_
     """logits (N, C) float, target (N,) int64 -> loss (fused kernels)."""
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
     x = logits._data
-    if not x.flags.c_contiguous:
-        logits = logits.contiguous()
     w = None
     if weight is not None:
-        w = np.ascontiguousarray(weight._data if isinstance(weight, Tensor) else weight, dtype=x.dtype)
-    return CrossEntropy.apply(logits, np.ascontiguousarray(t), w, int(ignore_index), float(label_smoothing), reduction)
+        w = kernel_array(np.asarray(weight._data if isinstance(weight, Tensor) else weight), x.dtype)
+    return CrossEntropy.apply(logits, kernel_array(t), w, int(ignore_index), float(label_smoothing), reduction)
