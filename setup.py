@@ -67,7 +67,9 @@ def _extensions():
     exts = []
     for src in _families():
         family = os.path.splitext(os.path.basename(src))[0]
-        exts.append(Extension(f"fastnn.kernels._{family}", [src], include_dirs=["csrc"],
+        # runtime.pyx holds thread and build settings, not kernels: fastnn._runtime
+        module = "fastnn._runtime" if family == "runtime" else f"fastnn.kernels._{family}"
+        exts.append(Extension(module, [src], include_dirs=["csrc"],
                               define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]))
     return cythonize(
         exts,

@@ -286,12 +286,12 @@ cdef extern from "directconv.h" nogil:
                         Py_ssize_t gs, Py_ssize_t nimg, const Py_ssize_t* off, Py_ssize_t taps, double* gw, Py_ssize_t L)
 
 # Which path each pass takes: "auto" decides by the rules in _direct_pays; tests force
-# "im2col" or "direct" (where legal) to check both.
+# "im2col", "direct" or "scatter" (direct, with the scatter input gradient) to check each.
 cdef str CONV_PATH = "auto"
 
 
 def _set_conv_path(path):
-    """"direct" takes the flipped-kernel input gradient where legal, "scatter" the scatter one."""
+    """Force a path for tests; returns the previous one."""
     global CONV_PATH
     if path not in ("auto", "im2col", "direct", "scatter"):
         raise ValueError(f"path must be 'auto', 'im2col', 'direct' or 'scatter', got {path!r}")
@@ -307,9 +307,9 @@ cdef Py_ssize_t _rounded_grid(Py_ssize_t rows, Py_ssize_t row_len):
 cdef bint _direct_pays(_Geometry G, Py_ssize_t out_channels, Py_ssize_t grid, double max_extra):
     """Stride 1 only. In "auto": the direct kernels block 4-8 output channels, so fewer than 4
     waste most of them; `grid` (their output positions, padded columns included) over the
-    ho*wo useful ones is their extra work. Measured (one image per task, float32): they beat
-    im2col + GEMM up to max_extra of it, and up to the ResNet layer's 64 x 576 weight matrix
-    (beyond that, unmeasured: GEMM)."""
+    ho*wo useful ones is their extra work. Measured (float32, AVX-512): they beat im2col +
+    GEMM up to max_extra of it, and up to the ResNet layer's 64 x 576 weight matrix (beyond
+    that, unmeasured: GEMM)."""
     if G.sh != 1 or G.sw != 1 or CONV_PATH == "im2col":
         return False
     if CONV_PATH != "auto":
@@ -319,7 +319,8 @@ cdef bint _direct_pays(_Geometry G, Py_ssize_t out_channels, Py_ssize_t grid, do
 
 
 cdef bint _direct_forward_pays(_Geometry G):
-    # LeNet's second layer (1.5x extra) ran faster direct: 1.9 vs 3.0 ms
+    # LeNet's second layer ran faster direct at 1.5x extra (1.9 vs 3.0 ms) and at 2.0x, with
+    # rows rounded to 64 values (2.2 vs 2.7 ms)
     return _direct_pays(G, G.coutg, _rounded_grid(G.ho, G.W + 2 * G.pw), 2.0)
 
 
@@ -345,6 +346,11 @@ cdef str _input_grad_path(_Geometry G):
     if _rounded_grid(G.H, G.wo + 2 * (G.dw * (G.kw - 1) - G.pw)) <= 1.6 * G.ho * G.wo:
         return "flipped"
     return "scatter"
+
+
+cdef int _direct_threads(Py_ssize_t tasks, Py_ssize_t work):
+    """Threads for `tasks` independent tasks of `work` multiply-adds in all (at least 1)."""
+    return max(1, min(threads_for(work, MIN_WORK), tasks))
 
 
 cdef class _DirectPlan:
@@ -481,8 +487,7 @@ def _direct_input_grad_scatter(x_shape, weight, gout, Py_ssize_t groups, pd, dl)
     cdef Py_ssize_t kh = weight.shape[2], kw = weight.shape[3]
     cdef _DirectPlan plan = _DirectPlan(x_shape[2], x_shape[3], cg, kh, kw, pd[0], pd[1], dl[0], dl[1],
                                         gout.shape[2])
-    cdef int nt = threads_for(N * cout * cg * kh * kw * plan.L, MIN_WORK)
-    nt = max(1, min(nt, N * groups))
+    cdef int nt = _direct_threads(N * groups, N * cout * cg * kh * kw * plan.L)
     # weights as (group, tap, out channel of the group, in channel): the kernel reads in channels in a row
     wt = np.ascontiguousarray(weight.reshape(groups, cout // groups, cg, kh * kw).transpose(0, 3, 1, 2))
     gx = np.empty(x_shape, gout.dtype)
@@ -499,8 +504,7 @@ def _direct_conv(x, weight, bias, Py_ssize_t groups, pd, dl, Py_ssize_t ho, Py_s
     """Stride-1 convolution by the direct path: (N, C, H, W) -> (N, Cout, ho, wo)."""
     cdef Py_ssize_t N = x.shape[0], cg = weight.shape[1], kh = weight.shape[2], kw = weight.shape[3]
     cdef _DirectPlan plan = _DirectPlan(x.shape[2], x.shape[3], cg, kh, kw, pd[0], pd[1], dl[0], dl[1], ho)
-    cdef int nt = threads_for(N * groups * weight.shape[0] // groups * cg * kh * kw * plan.L, MIN_WORK)
-    nt = max(1, min(nt, N * groups))
+    cdef int nt = _direct_threads(N * groups, N * weight.shape[0] * cg * kh * kw * plan.L)
     out = np.empty((N, weight.shape[0], ho, wo), x.dtype)
     xbuf = np.empty((nt, plan.xlen), x.dtype)
     abuf = np.empty((nt, weight.shape[0] // groups * plan.La), x.dtype)
@@ -530,13 +534,14 @@ def _direct_weight_grad(x, weight, gout, Py_ssize_t groups, pd, dl):
     cdef Py_ssize_t kh = weight.shape[2], kw = weight.shape[3]
     cdef _DirectPlan plan = _DirectPlan(x.shape[2], x.shape[3], cg, kh, kw, pd[0], pd[1], dl[0], dl[1],
                                         gout.shape[2])
-    cdef int nt = threads_for(N * cout * cg * kh * kw * plan.L, MIN_WORK)
+    cdef Py_ssize_t work = N * cout * cg * kh * kw * plan.L
     cdef Py_ssize_t per_image = cg * plan.ps + cout // groups * plan.La
     # several images per task (fewer lane-sum updates), but at least 4 tasks per thread
+    cdef int nt = threads_for(work, MIN_WORK)
     per_task = max(1, min(WGRAD_TASK_BYTES // (per_image * x.itemsize), -(-N // (4 * nt))))
-    nt = max(1, min(nt, -(-N // per_task) * groups))
+    nt = _direct_threads(-(-N // per_task) * groups, work)
     gwt = np.zeros((nt, weight.size * FNN_DC_WLANES), x.dtype)
-    xbuf = np.empty((nt, per_task * cg * plan.ps + plan.xlen - cg * plan.ps), x.dtype)
+    xbuf = np.empty((nt, (per_task - 1) * cg * plan.ps + plan.xlen), x.dtype)   # planes, then the slack
     gbuf = np.empty((nt, per_task * (cout // groups) * plan.La), x.dtype)
     if x.dtype == np.float32:
         _direct_wgrad[float](x, gout, groups, cg, kh * kw, pd[0], pd[1], plan, plan.off, per_task, gwt, xbuf, gbuf)

@@ -1,14 +1,14 @@
-/* Direct stride-1 convolution of one image (one group) for small channel counts, where
- * im2col + GEMM spends its time building and packing a matrix much larger than the
- * input: the autoencoder's 16->8 channel 3x3 layer ran at under 20 GFLOP/s that way.
+/* Direct stride-1 convolution of one image and group, for the layers where im2col + GEMM
+ * spends its time building and packing a matrix much larger than the input: the
+ * autoencoder's 16->8 channel 3x3 layer ran at under 20 GFLOP/s that way.
  *
  * The input planes are zero-padded into a buffer `xp` (cin planes of ps = Hp*Wp values,
  * row length Wp), and the output is computed on the ho x Wp grid of the padded rows:
  * output pixel q = oy*Wp + ox reads xp[ci*ps + off[t] + q] for tap t = (i, j), with
  * off[t] = i*dh*Wp + j*dw. Columns ox >= wo are computed and discarded by the caller,
  * so every tap is one straight, vectorisable pass. Rows of L = ho*Wp values are rounded
- * up to FNN_DC_PAD; the caller leaves FNN_DC_PAD + max(off) zeroed values after the planes
- * so the rounded rows read inside the buffer.
+ * up to FNN_DC_PAD; the caller leaves FNN_DC_PAD + (kw-1)*dw values after the planes so
+ * that the last taps of the rounded rows stay inside the buffer.
  */
 #ifndef FASTNN_DIRECTCONV_H
 #define FASTNN_DIRECTCONV_H
@@ -29,12 +29,12 @@
  * CO input channels x 2 vectors sum over the output channels in registers per tap.
  *
  * wgrad: gw[(co*cin + ci)*taps + t] += sum over images m < nimg and q < L of
- * g[m*gs + co*L + q] * xp[m*xs + ci*ps + off[t] + q], with g zero in the discarded columns. Each weight's sum is kept as a vector of lane
- * partial sums in FNN_DC_WLANES slots (the caller sums them at the end), and a call
- * covers several images: on LeNet's 8x8 maps, reducing the sums for every image cost
- * more than the products. Blocks of CB output channels x TB taps of vector
- * sums stay in registers over the pixels; each g vector is loaded once per TB taps and each
- * input vector once per CB channels. (A vector reduction: GCC will not vectorise a float
+ * g[m*gs + co*L + q] * xp[m*xs + ci*ps + off[t] + q], with g zero in the discarded columns.
+ * Each weight's sum is kept as a vector of lane partial sums in FNN_DC_WLANES slots (the
+ * caller sums them at the end), and a call covers several images: on LeNet's 8x8 maps,
+ * reducing the sums for every image cost more than the products. Blocks of CB output
+ * channels x TB taps of vector sums stay in registers over the pixels; each g vector is
+ * loaded once per TB taps and each input vector once per CB channels. (A vector reduction: GCC will not vectorise a float
  * sum without -ffast-math, so the vectors are explicit.) CO, CB, TB fit the build's
  * register file: 32 vector registers with AVX-512, 16 otherwise. */
 #define FNN_DIRECTCONV(T, S, VBYTES, CO, CB, TB)                                                 \

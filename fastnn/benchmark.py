@@ -68,7 +68,7 @@ def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progr
         if use_torch and case.torch_setup is not None:
             fns["torch_ms"] = case.torch_setup(inputs)
         times = median_times(list(fns.values()), repeat)
-        row = {"case": case.name, "family": case.family}
+        row = {"case": case.name, "family": case.family, "kernels": list(case.kernels)}
         row.update({key: 1e3 * t for key, t in zip(fns, times)})
         if reference and case.reference:
             # Timed apart: NumPy's BLAS threads keep spinning after a call and would slow the next sample.

@@ -22,7 +22,7 @@ def _zoo(args):
     print(zoo.format_table(results))
     for r in results:
         if "sample" in r:
-            print(f"\n{r['name']} sample (temperature 0.8):\nROMEO:\n{r['sample']}")
+            print(f"\n{r['name']} sample (temperature 0.8):\n{r['sample']}")
     if args.plot:
         print(f"plots written to {args.plot}")
     return 0

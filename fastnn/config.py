@@ -3,7 +3,7 @@ import os
 import sys
 
 from .kernels import compiled_modules
-from .kernels import _runtime
+from . import _runtime
 
 _threads = {"n": None}
 

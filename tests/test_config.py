@@ -3,7 +3,7 @@ import pytest
 from threadpoolctl import threadpool_info
 
 import fastnn
-from fastnn.kernels import _runtime
+from fastnn import _runtime
 
 
 def test_set_num_threads_governs_openmp_and_blas():

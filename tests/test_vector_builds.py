@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fastnn.kernels import _runtime
+from fastnn import _runtime
 
 BUILDS = ("baseline", "avx2", "avx512")
 NATIVE = BUILDS.index(_runtime.vector_build())
@@ -20,7 +20,7 @@ def test_kernel_tests_pass_on_the_lower_vector_builds(level, tmp_path):
         pytest.skip(f"this CPU runs the {BUILDS[NATIVE]} build; the {BUILDS[level]} one is covered by the main run")
     env = dict(os.environ, FASTNN_CPU_LEVEL=str(level))
     # run from an empty folder: from the checkout, `import fastnn` would find the uncompiled sources
-    probe = subprocess.run([sys.executable, "-c", "import fastnn.kernels._runtime as r; print(r.vector_build())"],
+    probe = subprocess.run([sys.executable, "-c", "import fastnn._runtime as r; print(r.vector_build())"],
                            env=env, capture_output=True, text=True, check=True, cwd=tmp_path)
     assert probe.stdout.strip() == BUILDS[level]
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", str(KERNEL_TESTS)],

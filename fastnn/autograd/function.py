@@ -5,7 +5,6 @@ methods working on NumPy arrays (Tensors arrive unwrapped); `apply` wraps the
 result in Tensors and, when grad mode is on and an input requires grad, records
 the ctx (the Function instance itself) as the outputs' creator.
 """
-import numpy as np
 
 from .grad_mode import state as _grad_state
 from .tensor import Tensor, _wrap

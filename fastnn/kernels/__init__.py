@@ -10,7 +10,7 @@ FAMILIES = ("softmax", "linear", "conv", "rnn", "graph", "attention")
 
 def _import_families():
     """Import the compiled families (fastnn._idle_threads has set their thread policy)."""
-    modules = {"runtime": importlib.import_module("fastnn.kernels._runtime")}
+    modules = {}
     for family in FAMILIES:
         try:
             modules[family] = importlib.import_module(f"fastnn.kernels._{family}")
@@ -21,7 +21,6 @@ def _import_families():
 
 
 compiled_modules = _import_families()
-compiled_modules.pop("runtime")
 
 for _module in compiled_modules.values():
     for _name in getattr(_module, "__all__", [n for n in dir(_module) if not n.startswith("_")]):

@@ -3,8 +3,6 @@
 Each Function makes one native call per pass: the whole sequence loop, the gate
 arithmetic and the GEMMs run inside fastnn.kernels (csrc/rnn.pyx).
 """
-import numpy as np
-
 from .. import kernels as K
 from ..kernels.arrays import kernel_array
 from ..autograd import Function

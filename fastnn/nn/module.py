@@ -5,7 +5,6 @@ import numpy as np
 
 from ..autograd.tensor import Tensor, _wrap
 from ..autograd.dtypes import canonical_dtype
-from ..autograd.grad_mode import no_grad
 from .parameter import Parameter, Buffer
 
 

@@ -5,7 +5,6 @@ Adam (lr 1e-3) on per-pixel binary cross-entropy; the metric is that BCE on the 
 import os
 import time
 
-import numpy as np
 
 from .. import optim, tensor, manual_seed, no_grad
 from ..nn import functional as F

@@ -65,14 +65,15 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, cell="lstm", steps=
         opt.step()
         losses.append(loss.item())
     nats = heldout_nats_per_char(model, test_ids)
-    sample = vocab.decode(model.sample(vocab.encode("ROMEO:\n"), 400 if not quick else 80, temperature=0.8,
-                                       seed=seed))
+    prompt = "ROMEO:\n"
+    sample = prompt + vocab.decode(model.sample(vocab.encode(prompt), 400 if not quick else 80, temperature=0.8,
+                                                seed=seed))
     if plot_dir:
         os.makedirs(plot_dir, exist_ok=True)
         plot_curves(os.path.join(plot_dir, f"charlm_{cell}_loss.png"), {"train NLL (nats/char)": losses},
                     f"character {cell.upper()} on Shakespeare", xlabel="step")
         with open(os.path.join(plot_dir, f"charlm_{cell}_sample.txt"), "w", encoding="utf-8") as f:
-            f.write("ROMEO:\n" + sample + "\n")
+            f.write(sample + "\n")
     n_params = sum(p.numel() for p in model.parameters())
     return {"model": f"CharLM {cell.upper()} {hidden} ({n_params / 1e6:.2f} M params)",
             "data": "Shakespeare (last 10% held out)" + (" (subset)" if quick else ""),

@@ -2,7 +2,6 @@
 import os
 import time
 
-import numpy as np
 
 from ..data import load_iris, stratified_split
 from ..models import Perceptron

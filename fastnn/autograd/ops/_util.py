@@ -1,7 +1,7 @@
 """Small helpers shared by the operation files."""
 import numpy as np
 
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor
 
 _F64 = np.dtype(np.float64)
 _F32 = np.dtype(np.float32)

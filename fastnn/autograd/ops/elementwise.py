@@ -4,7 +4,7 @@ from scipy.special import erf as _erf
 
 from ..function import Function
 from ..tensor import _wrap
-from ._util import arr, float_result
+from ._util import arr
 
 
 def _floating(a):

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import _wrap
-from ._util import norm_dims, float_result
+from ._util import norm_dims
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 

@@ -1,5 +1,4 @@
 """Reference fully connected layer: y = x W^T + b."""
-import numpy as np
 
 
 def linear_forward(x, weight, bias=None):
