@@ -2,7 +2,7 @@
 import os
 import sys
 
-from .kernels import compiled_modules
+from .kernels.backend import compiled_modules
 from . import _runtime
 
 _threads = {"n": None}

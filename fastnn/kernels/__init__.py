@@ -2,37 +2,16 @@
 
 `fastnn.kernels.reference` has a pure-NumPy twin of every kernel with the same
 name and signature; `fastnn.kernels.registry` lists them with benchmark shapes.
+Autograd Functions reach the kernels through `fastnn.kernels.backend`, which
+can swap in the reference; the names re-exported here are always the compiled
+ones (for tests and benchmarks that compare the two).
 """
-import importlib
-
-FAMILIES = ("softmax", "linear", "conv", "rnn", "graph", "attention")
-
-
-def _import_families():
-    """Import the compiled families (fastnn._idle_threads has set their thread policy)."""
-    modules = {}
-    for family in FAMILIES:
-        try:
-            modules[family] = importlib.import_module(f"fastnn.kernels._{family}")
-        except ModuleNotFoundError as err:  # family not written yet, or built without it
-            if err.name != f"fastnn.kernels._{family}":
-                raise
-    return modules
-
-
-compiled_modules = _import_families()
+from .backend import FAMILIES, compiled_modules, _public_kernels
 
 for _module in compiled_modules.values():
-    for _name in getattr(_module, "__all__", [n for n in dir(_module) if not n.startswith("_")]):
-        _obj = getattr(_module, _name)
-        if callable(_obj) and getattr(_obj, "__module__", None) == _module.__name__:
-            globals()[_name] = _obj
+    globals().update(_public_kernels(_module))
 
 
 def kernel_names():
     """Names of all compiled kernel entry points."""
-    return sorted(
-        name for m in compiled_modules.values() for name in dir(m)
-        if not name.startswith("_") and callable(getattr(m, name))
-        and getattr(getattr(m, name), "__module__", None) == m.__name__
-    )
+    return sorted(name for m in compiled_modules.values() for name in _public_kernels(m))

@@ -23,13 +23,13 @@ class Case:
     torch_setup: Optional[Callable[[Any], Callable[[], Any]]] = None  # inputs -> zero-arg PyTorch call
     reference: bool = True                      # False when the NumPy reference is too slow to time
 
-CASE_MODULES = ("softmax", "linear", "conv", "rnn", "graph", "attention")
+from .backend import FAMILIES
 
 
 def all_cases():
     """Every registered case, in family order."""
     cases = []
-    for family in CASE_MODULES:
+    for family in FAMILIES:
         try:
             module = importlib.import_module(f"fastnn.kernels.cases.{family}")
         except ModuleNotFoundError as err:
