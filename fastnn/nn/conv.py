@@ -6,7 +6,8 @@ import numpy as np
 from .module import Module
 from .parameter import Parameter
 from . import init
-from .functional_conv import conv2d, conv_transpose2d, _pair
+from .functional_conv import conv2d, conv_transpose2d
+from .arguments import _pair
 from ..autograd.dtypes import canonical_dtype, float32
 
 

@@ -6,8 +6,7 @@ from ..autograd.tensor import Tensor, _wrap
 from ..autograd.random import generator
 from ..autograd import ops
 from ..autograd.ops.softmax import cross_entropy_indices
-from ..kernels import _linear as _linear_kernels
-from ..kernels.arrays import kernel_array
+from ..autograd.native.linear import LinearFn
 from ..autograd.ops.elementwise import softplus, elu  # noqa: F401 (re-exported)
 from ..autograd.ops.elementwise import hardtanh as _hardtanh
 
@@ -46,27 +45,6 @@ def _same_shape(input, target, fname):
 
 
 # ------------------------------------------------------------------ linear
-
-class LinearFn(Function):
-    """y = x W^T + b: one GEMM each way on scipy's BLAS (fastnn.kernels linear family)."""
-    @staticmethod
-    def forward(ctx, x, w, b):
-        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        x2, w, b = kernel_array(x2), kernel_array(w), kernel_array(b)
-        out = _linear_kernels.linear_forward(x2, w, b)
-        ctx.save_for_backward(x2, w)
-        ctx.xshape = x.shape
-        return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (w.shape[0],))
-
-    @staticmethod
-    def backward(ctx, g):
-        x2, w = ctx.saved_tensors
-        g2 = g.reshape(-1, w.shape[0]) if g.ndim != 2 else g
-        g2 = kernel_array(g2, x2.dtype)
-        need = ctx.needs_input_grad
-        gx, gw, gb = _linear_kernels.linear_backward(x2, w, g2, need[0], need[1], need[2])
-        return (gx.reshape(ctx.xshape) if gx is not None else None), gw, gb
-
 
 def linear(input, weight, bias=None):
     _check_float(input, "input")

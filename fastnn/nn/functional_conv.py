@@ -3,21 +3,9 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ..kernels import _conv as K
-from ..kernels.arrays import kernel_array
-
-
-def _pair(v, name):
-    if isinstance(v, (tuple, list)):
-        if len(v) == 1:
-            v = (v[0], v[0])
-        if len(v) != 2:
-            raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
-        return tuple(int(a) for a in v)
-    return int(v), int(v)
-
-
-_c = kernel_array
+from ..autograd.native.conv import Conv2dFn, ConvTranspose2dFn
+from ..autograd.native.pool import MaxPool2dFn, AvgPool2dFn, UpsampleNearestFn
+from .arguments import _pair
 
 
 def _batched(input, name, fn):
@@ -34,23 +22,6 @@ def _batched(input, name, fn):
 
 
 # ------------------------------------------------------------------ convolution
-
-class Conv2dFn(Function):
-    @staticmethod
-    def forward(ctx, x, w, b, stride, padding, dilation, groups):
-        x, w = _c(x), _c(w)
-        ctx.save_for_backward(x, w)
-        ctx.args = (stride, padding, dilation, groups)
-        ctx.has_bias = b is not None
-        return K.conv2d_forward(x, w, None if b is None else _c(b), stride, padding, dilation, groups)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, w = ctx.saved_tensors
-        need = ctx.needs_input_grad
-        gx, gw, gb = K.conv2d_backward(x, w, _c(g), *ctx.args, need[0], need[1], need[2] and ctx.has_bias)
-        return gx, gw, gb, None, None, None, None
-
 
 def _same_padding(kernel, dilation):
     """Per side (before, after) for 'same' with stride 1, as PyTorch: the extra pixel goes after."""
@@ -81,23 +52,6 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return _batched(input, "conv2d", run)
 
 
-class ConvTranspose2dFn(Function):
-    @staticmethod
-    def forward(ctx, x, w, b, stride, padding, output_padding, dilation, groups):
-        x, w = _c(x), _c(w)
-        ctx.save_for_backward(x, w)
-        ctx.args = (stride, padding, output_padding, dilation, groups)
-        ctx.has_bias = b is not None
-        return K.conv_transpose2d_forward(x, w, None if b is None else _c(b), *ctx.args)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, w = ctx.saved_tensors
-        need = ctx.needs_input_grad
-        gx, gw, gb = K.conv_transpose2d_backward(x, w, _c(g), *ctx.args, need[0], need[1], need[2] and ctx.has_bias)
-        return gx, gw, gb, None, None, None, None, None
-
-
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
     args = (_pair(stride, "stride"), _pair(padding, "padding"), _pair(output_padding, "output_padding"),
             _pair(dilation, "dilation"), groups)
@@ -105,20 +59,6 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 
 # ------------------------------------------------------------------ pooling
-
-class MaxPool2dFn(Function):
-    @staticmethod
-    def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode):
-        out, idx = K.max_pool2d_forward(_c(x), kernel, stride, padding, dilation, ceil_mode)
-        ctx.meta = (idx, x.shape)
-        ctx.mark_non_differentiable(idx)
-        return out, idx
-
-    @staticmethod
-    def backward(ctx, g, _):
-        idx, shape = ctx.meta
-        return K.max_pool2d_backward(_c(g), idx, shape), None, None, None, None, None
-
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     st = None if stride is None or stride == () else _pair(stride, "stride")
@@ -132,18 +72,6 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     return _batched(input, "max_pool2d", lambda x: MaxPool2dFn.apply(x, *args)[0])
 
 
-class AvgPool2dFn(Function):
-    @staticmethod
-    def forward(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad):
-        ctx.meta = (x.shape, kernel, stride, padding, ceil_mode, count_include_pad)
-        return K.avg_pool2d_forward(_c(x), kernel, stride, padding, ceil_mode, count_include_pad)
-
-    @staticmethod
-    def backward(ctx, g):
-        shape, *args = ctx.meta
-        return (K.avg_pool2d_backward(_c(g), shape, *args),) + (None,) * 5
-
-
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
     if divisor_override is not None:
@@ -154,17 +82,6 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
 
 
 # ------------------------------------------------------------------ upsampling and padding
-
-class UpsampleNearestFn(Function):
-    @staticmethod
-    def forward(ctx, x, fh, fw):
-        ctx.factors = (fh, fw)
-        return K.upsample_nearest2d_forward(_c(x), fh, fw)
-
-    @staticmethod
-    def backward(ctx, g):
-        return K.upsample_nearest2d_backward(_c(g), *ctx.factors), None, None
-
 
 def _integer_factors(in_size, size, scale_factor):
     if (size is None) == (scale_factor is None):

@@ -12,8 +12,8 @@ from .module import Module
 from .parameter import Parameter
 from . import init
 from . import functional as F
-from .functional_rnn import (LSTMDirectionFn, GRUDirectionFn, RNNDirectionFn, LSTMCellFn, GRUCellFn,
-                             RNNCellFn)
+from ..autograd.native.rnn import (LSTMDirectionFn, GRUDirectionFn, RNNDirectionFn, LSTMCellFn, GRUCellFn,
+                                   RNNCellFn)
 from ..autograd import Tensor
 from ..autograd.dtypes import canonical_dtype, float32
 from ..autograd.ops import cat, stack

@@ -1,43 +1,9 @@
-"""Softmax, log-softmax and cross-entropy over the compiled softmax kernels."""
+"""softmax, log_softmax and class-index cross-entropy: PyTorch's argument handling over the native Functions."""
 import numpy as np
 
-from ..function import Function
 from ..tensor import Tensor
 from ._util import _one_dim
-from ...kernels import _softmax as K
-from ...kernels.arrays import kernel_array
-
-
-def _rows(a, dim):
-    """View `a` as C-contiguous (rows, size of dim) with dim last; and how to undo it."""
-    if dim == a.ndim - 1:
-        return kernel_array(a).reshape(-1, a.shape[-1] if a.ndim else 1), None
-    moved = np.moveaxis(a, dim, -1)
-    return kernel_array(moved).reshape(-1, a.shape[dim]), moved.shape
-
-
-def _unrows(rows, shape, moved_shape, dim):
-    if moved_shape is None:
-        return rows.reshape(shape)
-    return np.moveaxis(rows.reshape(moved_shape), -1, dim)
-
-
-class Softmax(Function):
-    @staticmethod
-    def forward(ctx, a, dim, log):
-        rows, moved = _rows(a, dim)
-        y = K.softmax_forward(rows, 1.0, None, log)
-        ctx.save_for_backward(y)
-        ctx.meta = (a.shape, moved, dim, log)
-        return _unrows(y, a.shape, moved, dim)
-
-    @staticmethod
-    def backward(ctx, g):
-        y, = ctx.saved_tensors
-        shape, moved, dim, log = ctx.meta
-        g_rows, _ = _rows(g, dim)
-        gx = K.softmax_backward(y, g_rows.astype(y.dtype, copy=False), 1.0, log)
-        return _unrows(gx, shape, moved, dim), None, None
+from ..native.softmax import Softmax, CrossEntropy
 
 
 def _softmax(a, dim, log, name, dtype=None):
@@ -60,42 +26,8 @@ def log_softmax(a, dim=None, dtype=None):
     return _softmax(a, dim, True, "log_softmax", dtype)
 
 
-class CrossEntropy(Function):
-    """Mean/sum/none cross-entropy of class-index targets, one fused kernel each way."""
-    @staticmethod
-    def forward(ctx, logits, target, weight, ignore_index, smoothing, reduction):
-        loss, logp = K.cross_entropy_forward(kernel_array(logits), target, weight, ignore_index, smoothing)
-        ctx.save_for_backward(logp, target, weight)
-        ctx.meta = (ignore_index, smoothing, reduction)
-        if reduction == "none":
-            return loss
-        if reduction == "sum":
-            return np.asarray(loss.sum(dtype=loss.dtype))
-        # mean over the weights of the non-ignored targets (PyTorch's weighted mean)
-        keep = target != ignore_index
-        denom = weight[target[keep]].sum() if weight is not None else keep.sum()
-        ctx.denom = denom
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.asarray(loss.sum(dtype=loss.dtype) / loss.dtype.type(denom))
-
-    @staticmethod
-    def backward(ctx, g):
-        logp, target, weight = ctx.saved_tensors
-        ignore_index, smoothing, reduction = ctx.meta
-        if reduction == "none":
-            grow = kernel_array(g, logp.dtype)
-        else:
-            scale = g if reduction == "sum" else g / ctx.denom
-            grow = np.full(logp.shape[0], scale, dtype=logp.dtype)
-        gx = K.cross_entropy_backward(logp, target, grow, weight, ignore_index, smoothing)
-        return gx, None, None, None, None, None
-
-
 def cross_entropy_indices(logits, target, weight=None, ignore_index=-100, label_smoothing=0.0, reduction="mean"):
     """logits (N, C) float, target (N,) int64 -> loss (fused kernels)."""
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
-    x = logits._data
-    w = None
-    if weight is not None:
-        w = kernel_array(np.asarray(weight._data if isinstance(weight, Tensor) else weight), x.dtype)
-    return CrossEntropy.apply(logits, kernel_array(t), w, int(ignore_index), float(label_smoothing), reduction)
+    w = None if weight is None else np.asarray(weight._data if isinstance(weight, Tensor) else weight)
+    return CrossEntropy.apply(logits, t, w, int(ignore_index), float(label_smoothing), reduction)

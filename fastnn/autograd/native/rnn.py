@@ -1,11 +1,13 @@
 """Autograd Functions over the recurrent kernels: one layer direction, or one cell step.
 
 Each Function makes one native call per pass: the whole sequence loop, the gate
-arithmetic and the GEMMs run inside fastnn.kernels (csrc/rnn.pyx).
+arithmetic and the GEMMs run inside the rnn kernels (csrc/rnn.pyx).
 """
-from .. import kernels as K
-from ..kernels.arrays import kernel_array
-from ..autograd import Function
+from ..function import Function
+from ...kernels.arrays import kernel_array
+from ...kernels.backend import family
+
+K = family("rnn")
 
 
 _c = kernel_array

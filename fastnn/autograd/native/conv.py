@@ -1,0 +1,41 @@
+"""Autograd Functions over the convolution kernels (csrc/conv.pyx): conv2d and conv_transpose2d."""
+from ..function import Function
+from ...kernels.arrays import kernel_array
+from ...kernels.backend import family
+
+K = family("conv")
+_c = kernel_array
+
+
+class Conv2dFn(Function):
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, dilation, groups):
+        x, w = _c(x), _c(w)
+        ctx.save_for_backward(x, w)
+        ctx.args = (stride, padding, dilation, groups)
+        ctx.has_bias = b is not None
+        return K.conv2d_forward(x, w, None if b is None else _c(b), stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gx, gw, gb = K.conv2d_backward(x, w, _c(g), *ctx.args, need[0], need[1], need[2] and ctx.has_bias)
+        return gx, gw, gb, None, None, None, None
+
+
+class ConvTranspose2dFn(Function):
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, output_padding, dilation, groups):
+        x, w = _c(x), _c(w)
+        ctx.save_for_backward(x, w)
+        ctx.args = (stride, padding, output_padding, dilation, groups)
+        ctx.has_bias = b is not None
+        return K.conv_transpose2d_forward(x, w, None if b is None else _c(b), *ctx.args)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gx, gw, gb = K.conv_transpose2d_backward(x, w, _c(g), *ctx.args, need[0], need[1], need[2] and ctx.has_bias)
+        return gx, gw, gb, None, None, None, None, None

@@ -1,0 +1,27 @@
+"""Autograd Function over the linear kernels (csrc/linear.pyx): y = x W^T + b, one GEMM each way."""
+from ..function import Function
+from ...kernels.arrays import kernel_array
+from ...kernels.backend import family
+
+K = family("linear")
+
+
+class LinearFn(Function):
+    """x (..., in) @ W^T (out, in) + b (out,): the bias fused into the GEMM's output pass."""
+    @staticmethod
+    def forward(ctx, x, w, b):
+        x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
+        x2, w, b = kernel_array(x2), kernel_array(w), kernel_array(b)
+        out = K.linear_forward(x2, w, b)
+        ctx.save_for_backward(x2, w)
+        ctx.xshape = x.shape
+        return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (w.shape[0],))
+
+    @staticmethod
+    def backward(ctx, g):
+        x2, w = ctx.saved_tensors
+        g2 = g.reshape(-1, w.shape[0]) if g.ndim != 2 else g
+        g2 = kernel_array(g2, x2.dtype)
+        need = ctx.needs_input_grad
+        gx, gw, gb = K.linear_backward(x2, w, g2, need[0], need[1], need[2])
+        return (gx.reshape(ctx.xshape) if gx is not None else None), gw, gb

@@ -1,0 +1,73 @@
+"""Autograd Functions over the softmax kernels (csrc/softmax.pyx): softmax, log-softmax, cross-entropy."""
+import numpy as np
+
+from ..function import Function
+from ...kernels.arrays import kernel_array
+from ...kernels.backend import family
+
+K = family("softmax")
+
+
+def _rows(a, dim):
+    """View `a` as C-contiguous (rows, size of dim) with dim last; and how to undo it."""
+    if dim == a.ndim - 1:
+        return kernel_array(a).reshape(-1, a.shape[-1] if a.ndim else 1), None
+    moved = np.moveaxis(a, dim, -1)
+    return kernel_array(moved).reshape(-1, a.shape[dim]), moved.shape
+
+
+def _unrows(rows, shape, moved_shape, dim):
+    if moved_shape is None:
+        return rows.reshape(shape)
+    return np.moveaxis(rows.reshape(moved_shape), -1, dim)
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx, a, dim, log):
+        rows, moved = _rows(a, dim)
+        y = K.softmax_forward(rows, 1.0, None, log)
+        ctx.save_for_backward(y)
+        ctx.meta = (a.shape, moved, dim, log)
+        return _unrows(y, a.shape, moved, dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        shape, moved, dim, log = ctx.meta
+        g_rows, _ = _rows(g, dim)
+        gx = K.softmax_backward(y, g_rows.astype(y.dtype, copy=False), 1.0, log)
+        return _unrows(gx, shape, moved, dim), None, None
+
+
+class CrossEntropy(Function):
+    """Mean/sum/none cross-entropy of class-index targets, one fused kernel each way."""
+    @staticmethod
+    def forward(ctx, logits, target, weight, ignore_index, smoothing, reduction):
+        target = kernel_array(target)
+        weight = kernel_array(weight, logits.dtype)
+        loss, logp = K.cross_entropy_forward(kernel_array(logits), target, weight, ignore_index, smoothing)
+        ctx.save_for_backward(logp, target, weight)
+        ctx.meta = (ignore_index, smoothing, reduction)
+        if reduction == "none":
+            return loss
+        if reduction == "sum":
+            return np.asarray(loss.sum(dtype=loss.dtype))
+        # mean over the weights of the non-ignored targets (PyTorch's weighted mean)
+        keep = target != ignore_index
+        denom = weight[target[keep]].sum() if weight is not None else keep.sum()
+        ctx.denom = denom
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.asarray(loss.sum(dtype=loss.dtype) / loss.dtype.type(denom))
+
+    @staticmethod
+    def backward(ctx, g):
+        logp, target, weight = ctx.saved_tensors
+        ignore_index, smoothing, reduction = ctx.meta
+        if reduction == "none":
+            grow = kernel_array(g, logp.dtype)
+        else:
+            scale = g if reduction == "sum" else g / ctx.denom
+            grow = np.full(logp.shape[0], scale, dtype=logp.dtype)
+        gx = K.cross_entropy_backward(logp, target, grow, weight, ignore_index, smoothing)
+        return gx, None, None, None, None, None
