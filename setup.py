@@ -3,7 +3,8 @@
 OpenMP is used when the compiler can build and link an OpenMP program, and
 skipped otherwise (or when FASTNN_NO_OPENMP=1). No -march=native and no
 -ffast-math: wheels must run on any x86-64 and give IEEE results.
-FASTNN_KERNELS=conv,rnn builds only the named families (a developer's shortcut).
+FASTNN_KERNELS=conv,rnn builds only the named families (a developer's shortcut; the
+others then run on their NumPy reference, see fastnn.kernels.backend).
 """
 import os
 import sys
@@ -18,6 +19,7 @@ def _families():
     only = os.environ.get("FASTNN_KERNELS")
     if only:
         wanted = {name.strip() for name in only.split(",") if name.strip()}
+        wanted.add("runtime")  # thread and build settings: every build needs them
         sources = [s for s in sources if os.path.splitext(os.path.basename(s))[0] in wanted]
     return sources
 

@@ -26,6 +26,7 @@ from .creation import (  # noqa: F401
 )
 from .serialization import save, load
 from .config import set_num_threads, get_num_threads, show_config
+from .kernels.backend import set_backend, get_backend
 
 float = float32  # noqa: A001
 double = float64

@@ -2,7 +2,7 @@
 import os
 import sys
 
-from .kernels.backend import compiled_modules
+from .kernels.backend import compiled_modules, family_backends, get_backend
 from . import _runtime
 
 _threads = {"n": None}
@@ -63,6 +63,8 @@ def config():
     return {
         "version": __version__,
         "kernels": sorted(compiled_modules),
+        "backend": get_backend(),
+        "families": [f"{name}: {where}" for name, where in family_backends().items()],
         "openmp": _runtime.openmp_enabled(),
         "vector_build": _runtime.vector_build(),
         "threads": get_num_threads(),

@@ -56,8 +56,14 @@ def _check(kind, x, w_ih, w_hh, b_ih=None, b_hh=None, **states):
     for name, b in (("b_ih", b_ih), ("b_hh", b_hh)):
         biases.append(np.zeros(G * H, x.dtype) if b is None else _shaped(name, b, (G * H,), x.dtype))
     for name, s in states.items():
-        _shaped(name, s, (B, H), x.dtype)
+        if s is not None:
+            _shaped(name, s, (B, H), x.dtype)
     return (T, B, I, H), biases
+
+
+def _state(s, dims, dtype):
+    """An initial state, zeros when None (as the compiled kernels take it)."""
+    return np.zeros((dims[1], dims[3]), dtype) if s is None else s
 
 
 def _grad_or_zeros(name, g, shape, dtype):
@@ -102,7 +108,8 @@ def _weight_grads(x, h_prev, d_ih, d_hh):
 def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh", reverse=False):
     """h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh).  Returns (output, h_n)."""
     _check_nonlinearity(nonlinearity)
-    (T, B, I, H), (b_ih, b_hh) = _check("rnn", x, w_ih, w_hh, b_ih, b_hh, h0=h0)
+    dims, (b_ih, b_hh) = _check("rnn", x, w_ih, w_hh, b_ih, b_hh, h0=h0)
+    (T, B, I, H), h0 = dims, _state(h0, dims, x.dtype)
     act = np.tanh if nonlinearity == "tanh" else (lambda a: np.maximum(a, 0))
     output = np.empty((T, B, H), x.dtype)
     h = h0
@@ -115,9 +122,10 @@ def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh", reverse=Fals
 def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="tanh", reverse=False):
     """Returns (grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh)."""
     _check_nonlinearity(nonlinearity)
-    (T, B, I, H), _ = _check("rnn", x, w_ih, w_hh, h0=h0)
+    dims, _ = _check("rnn", x, w_ih, w_hh, h0=h0)
+    (T, B, I, H), h0 = dims, _state(h0, dims, x.dtype)
     _shaped("output", output, (T, B, H), x.dtype)
-    _shaped("grad_output", grad_output, (T, B, H), x.dtype)
+    grad_output = _grad_or_zeros("grad_output", grad_output, (T, B, H), x.dtype)
     dh = _grad_or_zeros("grad_hn", grad_hn, (B, H), x.dtype)
     d_pre = np.empty((T, B, H), x.dtype)
     for t in reversed(_order(T, reverse)):
@@ -135,7 +143,8 @@ def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="
 
 def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     """Returns (output, h_n, c_n, gates, cells); gates holds the activated i, f, g, o, cells each c_t."""
-    (T, B, I, H), (b_ih, b_hh) = _check("lstm", x, w_ih, w_hh, b_ih, b_hh, h0=h0, c0=c0)
+    dims, (b_ih, b_hh) = _check("lstm", x, w_ih, w_hh, b_ih, b_hh, h0=h0, c0=c0)
+    (T, B, I, H), h0, c0 = dims, _state(h0, dims, x.dtype), _state(c0, dims, x.dtype)
     output = np.empty((T, B, H), x.dtype)
     gates = np.empty((T, B, 4 * H), x.dtype)
     cells = np.empty((T, B, H), x.dtype)
@@ -152,11 +161,12 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
 
 def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn, reverse=False):
     """Returns (grad_x, grad_h0, grad_c0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh)."""
-    (T, B, I, H), _ = _check("lstm", x, w_ih, w_hh, h0=h0, c0=c0)
+    dims, _ = _check("lstm", x, w_ih, w_hh, h0=h0, c0=c0)
+    (T, B, I, H), h0, c0 = dims, _state(h0, dims, x.dtype), _state(c0, dims, x.dtype)
     _shaped("output", output, (T, B, H), x.dtype)
     _shaped("gates", gates, (T, B, 4 * H), x.dtype)
     _shaped("cells", cells, (T, B, H), x.dtype)
-    _shaped("grad_output", grad_output, (T, B, H), x.dtype)
+    grad_output = _grad_or_zeros("grad_output", grad_output, (T, B, H), x.dtype)
     dh = _grad_or_zeros("grad_hn", grad_hn, (B, H), x.dtype)
     dc = _grad_or_zeros("grad_cn", grad_cn, (B, H), x.dtype)
     c_prev_all = _previous(c0, cells, reverse)
@@ -180,7 +190,8 @@ def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad
 
 def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     """Returns (output, h_n, gates); gates holds r, z, n and W_hn h_{t-1} + b_hn (needed for dr)."""
-    (T, B, I, H), (b_ih, b_hh) = _check("gru", x, w_ih, w_hh, b_ih, b_hh, h0=h0)
+    dims, (b_ih, b_hh) = _check("gru", x, w_ih, w_hh, b_ih, b_hh, h0=h0)
+    (T, B, I, H), h0 = dims, _state(h0, dims, x.dtype)
     output = np.empty((T, B, H), x.dtype)
     gates = np.empty((T, B, 4 * H), x.dtype)
     h = h0
@@ -199,10 +210,11 @@ def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
 
 def gru_backward(x, h0, w_ih, w_hh, output, gates, grad_output, grad_hn, reverse=False):
     """Returns (grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh)."""
-    (T, B, I, H), _ = _check("gru", x, w_ih, w_hh, h0=h0)
+    dims, _ = _check("gru", x, w_ih, w_hh, h0=h0)
+    (T, B, I, H), h0 = dims, _state(h0, dims, x.dtype)
     _shaped("output", output, (T, B, H), x.dtype)
     _shaped("gates", gates, (T, B, 4 * H), x.dtype)
-    _shaped("grad_output", grad_output, (T, B, H), x.dtype)
+    grad_output = _grad_or_zeros("grad_output", grad_output, (T, B, H), x.dtype)
     dh = _grad_or_zeros("grad_hn", grad_hn, (B, H), x.dtype)
     h_prev = _previous(h0, output, reverse)
     d_ih = np.empty((T, B, 3 * H), x.dtype)
