@@ -1,7 +1,7 @@
 """Whole training steps (forward, loss, backward, optimizer step): fastnn vs PyTorch."""
 import pytest
 
-from fastnn.bench_steps import STEPS
+from fastnn.bench.steps import STEPS
 
 
 @pytest.mark.parametrize("name,make", STEPS, ids=[s[0] for s in STEPS])

@@ -29,7 +29,7 @@ def _zoo(args):
 
 
 def _bench(args):
-    from .benchmark import run_benchmarks, format_markdown
+    from .bench.timing import run_benchmarks, format_markdown
     rows = run_benchmarks(name_filter=args.filter, repeat=args.repeat, reference=not args.no_reference,
                           torch=not args.no_torch, progress=True)
     table = format_markdown(rows)

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from .kernels import registry
+from ..kernels import registry
 
 
 def _loops_for(fn, warmup, min_time):
@@ -47,13 +47,13 @@ def median_time(fn, repeat=7, warmup=1, min_time=0.05):
 
 def model_cases():
     """Whole training steps, as (name, fastnn_step, torch_step_or_None) factories."""
-    from .bench_steps import STEPS
+    from .steps import STEPS
     return STEPS
 
 
 def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progress=False):
-    from . import kernels
-    from .kernels import reference as ref
+    from .. import kernels
+    from ..kernels import reference as ref
     use_torch = torch and registry.torch_available()
     if use_torch:
         import torch as _torch
