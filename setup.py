@@ -50,6 +50,11 @@ def _openmp_flags(compiler):
 
 
 class BuildExt(build_ext):
+    def finalize_options(self):
+        super().finalize_options()
+        if self.parallel is None:  # compile the extension modules side by side
+            self.parallel = os.cpu_count() or 1
+
     def build_extensions(self):
         cflags, lflags = _openmp_flags(self.compiler)
         openmp = bool(cflags)
@@ -75,6 +80,7 @@ def _extensions():
                               define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]))
     return cythonize(
         exts,
+        nthreads=os.cpu_count() or 1,
         include_path=["csrc"],
         language_level=3,
         compiler_directives={

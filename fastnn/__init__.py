@@ -8,6 +8,17 @@ __version__ = "0.1.0"
 
 from . import _idle_threads  # first: sets the thread pools' idle policy before they load
 
+try:
+    __import__("fastnn._runtime")  # compiled: absent when this is an unbuilt source folder
+except ModuleNotFoundError as _err:
+    if _err.name != "fastnn._runtime":
+        raise
+    import os as _os
+    raise ImportError(
+        f"fastnn in {_os.path.dirname(__file__)} has no compiled extensions: this is the source folder, which "
+        f"shadows an installed fastnn when Python runs from the checkout; run from another folder, or build it "
+        f"in place with `pip install -e .`") from None
+
 from .autograd import Tensor, Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
 from .autograd.dtypes import float32, float64, int64, bool_ as bool  # noqa: A001 (PyTorch's name)
 from .autograd.random import manual_seed, seed
