@@ -37,7 +37,22 @@ def _accumulate_leaf(t, g):
         t.grad = _wrap(t.grad._data + g)
 
 
-def run_backward(root, grad):
+# What a node keeps after backward frees it: the graph's shape, not the buffers forward saved.
+_STRUCTURE = frozenset(("parents", "needs_input_grad", "outputs", "retained"))
+
+_SECOND_PASS = ("Trying to backward through the graph a second time (or directly access saved tensors after they "
+                "have already been freed). Saved intermediate values of the graph are freed when you call "
+                ".backward(). Specify retain_graph=True if you need to backward through the graph a second time.")
+
+
+def _free(node):
+    """Drop what forward saved for backward (as PyTorch does unless retain_graph=True)."""
+    for key in [k for k in node.__dict__ if k not in _STRUCTURE]:
+        del node.__dict__[key]
+    node.freed = True
+
+
+def run_backward(root, grad, retain_graph=False):
     """Accumulate d(root)/d(leaf) * grad into .grad of every leaf that requires grad."""
     if root._ctx is None:
         if root.requires_grad:
@@ -48,6 +63,8 @@ def run_backward(root, grad):
         got = pending.pop(node, None)
         if got is None:
             continue
+        if "freed" in node.__dict__:
+            raise RuntimeError(_SECOND_PASS)
         if node.outputs is None:
             grads = (got[0],)
         else:
@@ -58,6 +75,8 @@ def run_backward(root, grad):
                 if i in got:
                     _accumulate_leaf(t, got[i])
         in_grads = node.backward(node, *grads)
+        if not retain_graph:
+            _free(node)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
         for p, need, g in zip(node.parents, node.needs_input_grad, in_grads):

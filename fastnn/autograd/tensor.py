@@ -157,7 +157,7 @@ class Tensor:
             g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=self._data.dtype)
             if g.shape != self._data.shape:
                 raise ValueError(f"gradient must have shape {self.shape}, got {g.shape}")
-        run_backward(self, g)
+        run_backward(self, g, bool(retain_graph))
 
     def retain_grad(self):
         """Keep .grad on this non-leaf tensor during backward."""

@@ -277,3 +277,28 @@ def test_grad_mode_decorator_forms():
     assert not fastnn.is_grad_enabled()
     fastnn.set_grad_enabled(True)
     assert fastnn.is_grad_enabled()
+
+
+def test_second_backward_through_a_freed_graph_raises_as_in_pytorch():
+    x = fastnn.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward_that_accumulates():
+    x = fastnn.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), 4 * np.array([1.0, 2.0, 3.0]))
+
+
+def test_backward_frees_what_forward_saved():
+    x = fastnn.tensor(np.ones((4, 3), np.float32), requires_grad=True)
+    w = fastnn.tensor(np.ones((2, 3), np.float32), requires_grad=True)
+    y = fastnn.nn.functional.linear(x, w)
+    assert y.grad_fn.saved_tensors
+    y.sum().backward()
+    assert not hasattr(y.grad_fn, "saved_tensors")
