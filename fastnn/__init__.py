@@ -21,7 +21,7 @@ except ModuleNotFoundError as _err:
 
 from .autograd import Tensor, Function, no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
 from .autograd.dtypes import float32, float64, int64, bool_ as bool  # noqa: A001 (PyTorch's name)
-from .autograd.random import manual_seed, seed
+from .autograd.random import Generator, default_generator, manual_seed, seed, initial_seed
 from .autograd.ops import (  # noqa: F401
     add, sub, mul, div, neg, pow, matmul, mm, bmm, maximum, minimum, floor_divide, remainder,
     exp, log, log1p, sqrt, rsqrt, abs, sin, cos, tanh, sigmoid, relu, clamp, clip, sign, floor, ceil,
@@ -42,7 +42,6 @@ from .kernels.backend import set_backend, get_backend
 float = float32  # noqa: A001
 double = float64
 long = int64
-device = str
 
 
 def is_tensor(obj):
@@ -57,6 +56,7 @@ def get_default_dtype():
     return float32
 
 
-from . import autograd, nn, optim, utils, data  # noqa: E402,F401
+from .device import device  # noqa: E402
+from . import autograd, nn, optim, utils, data, cuda, backends  # noqa: E402,F401
 
 _idle_threads.restore_environment()

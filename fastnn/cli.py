@@ -14,6 +14,10 @@ def _zoo(args):
     from . import zoo
     import os
     data_dir = args.data or os.environ.get("FASTNN_DATA")
+    if data_dir and not os.path.isdir(data_dir):
+        source = "--data" if args.data else "$FASTNN_DATA"
+        print(f"fastnn zoo: {source} folder {data_dir} does not exist", file=sys.stderr)
+        return 2
     try:
         results = zoo.run(args.models, quick=args.quick, data_dir=data_dir, plot_dir=args.plot, seed=args.seed)
     except (ValueError, RuntimeError, FileNotFoundError) as err:
@@ -44,7 +48,9 @@ def _bench(args):
 
 
 def build_parser():
+    from . import __version__
     p = argparse.ArgumentParser(prog="fastnn", description="fastnn: NumPy-native deep learning with Cython kernels")
+    p.add_argument("--version", action="version", version=f"fastnn {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
     info = sub.add_parser("info", help="version, compiled kernels, OpenMP, threads, BLAS")
     info.set_defaults(func=_info)

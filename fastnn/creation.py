@@ -1,6 +1,7 @@
 """Tensor factories: tensor, from_numpy, zeros/ones/full/empty(_like), arange, linspace, eye, rand*."""
 import numpy as np
 
+from .device import check_cpu
 from .autograd.tensor import Tensor, _wrap
 from .autograd.dtypes import canonical_dtype, as_supported_array, float32, int64
 from .autograd.random import generator
@@ -28,6 +29,7 @@ def _make(array, requires_grad):
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor copying `data` (nested lists, scalars, ndarrays or tensors)."""
+    check_cpu(device)
     if isinstance(data, Tensor):
         data = data._data
     return _make(as_supported_array(data, dtype, copy=True), requires_grad)
@@ -35,6 +37,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
 
 def as_tensor(data, dtype=None, device=None):
     """Like tensor(), but shares memory with a NumPy array of a supported dtype."""
+    check_cpu(device)
     if isinstance(data, Tensor):
         return data if dtype is None else data.to(dtype)
     return _wrap(as_supported_array(data, dtype))
@@ -50,18 +53,22 @@ def from_numpy(array):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
+    check_cpu(device)
     return _make(np.zeros(_shape(size), _dtype(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
+    check_cpu(device)
     return _make(np.ones(_shape(size), _dtype(dtype)), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
+    check_cpu(device)
     return _make(np.empty(_shape(size), _dtype(dtype)), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+    check_cpu(device)
     if dtype is None:
         dtype = (np.bool_ if isinstance(fill_value, bool) else
                  int64 if isinstance(fill_value, (int, np.integer)) else float32)
@@ -74,18 +81,22 @@ def _like(x, dtype):
 
 
 def zeros_like(x, dtype=None, device=None, requires_grad=False):
+    check_cpu(device)
     return _make(np.zeros(x.shape, _like(x, dtype)), requires_grad)
 
 
 def ones_like(x, dtype=None, device=None, requires_grad=False):
+    check_cpu(device)
     return _make(np.ones(x.shape, _like(x, dtype)), requires_grad)
 
 
 def empty_like(x, dtype=None, device=None, requires_grad=False):
+    check_cpu(device)
     return _make(np.empty(x.shape, _like(x, dtype)), requires_grad)
 
 
 def full_like(x, fill_value, dtype=None, device=None, requires_grad=False):
+    check_cpu(device)
     return _make(np.full(x.shape, fill_value, _like(x, dtype)), requires_grad)
 
 
@@ -98,6 +109,7 @@ def randn_like(x, dtype=None):
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+    check_cpu(device)
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -110,12 +122,14 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    check_cpu(device)
     if steps < 0:
         raise ValueError(f"linspace: steps must be non-negative, got {steps}")
     return _make(np.linspace(start, end, steps).astype(_dtype(dtype)), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    check_cpu(device)
     return _make(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
 
 

@@ -41,6 +41,11 @@ def _encode(obj, tensors, path):
             if not isinstance(k, (str, int)):
                 raise TypeError(f"save: dict keys must be str or int, got {type(k).__name__}")
         return {"__dict__": items}
+    if hasattr(obj, "state_dict") and callable(obj.state_dict):
+        raise TypeError(f"save: cannot store a whole {type(obj).__name__} at {path or 'top level'} (that needs "
+                        f"pickle, which can run code when loaded); save its state instead: "
+                        f"fastnn.save(obj.state_dict(), path), and restore it with "
+                        f"obj.load_state_dict(fastnn.load(path))")
     raise TypeError(f"save: cannot store an object of type {type(obj).__name__} at {path or 'top level'}")
 
 
@@ -71,6 +76,7 @@ def save(obj, f):
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".fastnn-", suffix=".tmp", dir=folder)
     try:
+        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; a checkpoint gets an ordinary file's mode
         with os.fdopen(fd, "wb") as out:
             out.write(payload)
             out.flush()
@@ -80,6 +86,16 @@ def save(obj, f):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _file_mode(path):
+    """The mode open() would give a new file (0666 less the umask), or the mode of the file being replaced."""
+    try:
+        return os.stat(path).st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _header(data, path):

@@ -8,6 +8,7 @@ import numpy as np
 
 from .dtypes import as_supported_array, canonical_dtype, float32, float64, int64, bool_
 from .grad_mode import state as _grad_state
+from ..device import CPU, device, check_cpu
 
 
 class Tensor:
@@ -15,9 +16,19 @@ class Tensor:
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
     __hash__ = object.__hash__
 
-    def __init__(self, data, dtype=None, requires_grad=False):
-        if isinstance(data, Tensor):
-            data = data._data
+    def __init__(self, *data, dtype=None, requires_grad=False):
+        # PyTorch's legacy constructor: Tensor(2, 3) is a float tensor of that shape (zeros here,
+        # not uninitialised memory), Tensor() an empty one, Tensor([1, 2]) a float tensor of that data.
+        if not data or all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in data):
+            data = np.zeros(tuple(int(d) for d in data) if data else (0,), float32 if dtype is None else dtype)
+        elif len(data) != 1:
+            raise TypeError(f"Tensor() takes one data argument or integer sizes, got {data!r}")
+        else:
+            data = data[0]
+            if isinstance(data, Tensor):
+                data = data._data
+            elif dtype is None and not isinstance(data, (np.ndarray, np.generic)):
+                dtype = float32
         self._data = as_supported_array(data, dtype)
         self.requires_grad = False
         self.grad = None
@@ -50,7 +61,7 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        return CPU
 
     @property
     def grad_fn(self):
@@ -180,12 +191,12 @@ class Tensor:
     def to(self, *args, **kwargs):
         """to(dtype), to(device) (only 'cpu'), to(other_tensor)."""
         dtype = kwargs.get("dtype")
+        check_cpu(kwargs.get("device"))
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, str) or a is None or type(a).__name__ == "device":
-                if a not in (None, "cpu") and str(a) != "cpu":
-                    raise ValueError(f"fastnn runs on the CPU only, got device {a!r}")
+            elif isinstance(a, (str, device)) or a is None:
+                check_cpu(a)
             else:
                 dtype = a
         if dtype is None:

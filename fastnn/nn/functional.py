@@ -39,6 +39,15 @@ def _check_reduction(reduction):
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
+def _warn_if_broadcast(input, target):
+    """PyTorch's warning when an elementwise loss's target broadcasts against the input (usually a bug)."""
+    if isinstance(target, Tensor) and tuple(target.shape) != tuple(input.shape):
+        import warnings
+        warnings.warn(f"Using a target size ({tuple(target.shape)}) that is different to the input size "
+                      f"({tuple(input.shape)}). This will likely lead to incorrect results due to broadcasting. "
+                      f"Please ensure they have the same size.", UserWarning, stacklevel=3)
+
+
 def _same_shape(input, target, fname):
     if input.shape != target.shape:
         raise ValueError(f"{fname}: target shape {tuple(target.shape)} must match input shape {tuple(input.shape)}")
@@ -390,17 +399,20 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     _check_float(input, "input")
     _check_tensor(target, "target")
+    _warn_if_broadcast(input, target)
     diff = input - target
     return _reduce(diff * diff, reduction)
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     _check_float(input, "input")
+    _warn_if_broadcast(input, target)
     return _reduce(ops.abs(input - target), reduction)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     _check_float(input, "input")
+    _warn_if_broadcast(input, target)
     if beta < 0:
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     if beta == 0:
@@ -413,6 +425,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 def huber_loss(input, target, reduction="mean", delta=1.0):
     _check_float(input, "input")
+    _warn_if_broadcast(input, target)
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     d = input - target

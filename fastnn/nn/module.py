@@ -5,6 +5,7 @@ import numpy as np
 
 from ..autograd.tensor import Tensor, _wrap
 from ..autograd.dtypes import canonical_dtype
+from ..device import device, check_cpu
 from .parameter import Parameter, Buffer
 
 
@@ -240,10 +241,10 @@ class Module:
 
     def to(self, *args, **kwargs):
         dtype = kwargs.get("dtype")
+        check_cpu(kwargs.get("device"))
         for a in args:
-            if isinstance(a, str) or a is None:
-                if a not in (None, "cpu"):
-                    raise ValueError(f"fastnn runs on the CPU only, got device {a!r}")
+            if isinstance(a, (str, device)) or a is None:
+                check_cpu(a)
             else:
                 dtype = a
         return self if dtype is None else self._cast_floats(canonical_dtype(dtype))

@@ -122,7 +122,7 @@ class DataLoader:
         if self.sampler is not None:
             return np.asarray(list(iter(self.sampler)))
         if self.shuffle:
-            rng = self.generator if isinstance(self.generator, np.random.Generator) else generator()
+            rng = generator(self.generator)
             return rng.permutation(n)
         return np.arange(n)
 

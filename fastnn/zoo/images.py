@@ -1,4 +1,6 @@
 """Digit images for the CNN and autoencoder entries: MNIST when its files are given, else bundled 8x8 digits."""
+import sys
+
 import numpy as np
 
 from ..data import MNIST, load_digits, stratified_split
@@ -16,6 +18,9 @@ def load_images(data_dir=None, quick=False, seed=0):
             xtr, ytr, xte, yte = xtr[:2000], ytr[:2000], xte[:1000], yte[:1000]
             name += " (subset)"
         return xtr, ytr, xte, yte, name
+    if data_dir:
+        print(f"fastnn zoo: no MNIST IDX files in {data_dir} (or {data_dir}/mnist); using the bundled 8x8 digits",
+              file=sys.stderr)
     X, y, _ = load_digits()
     tr, te = stratified_split(y, 0.2, seed)
     images = (X / 16.0).reshape(-1, 1, 8, 8).astype(np.float32)

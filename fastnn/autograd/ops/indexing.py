@@ -3,6 +3,7 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor, _wrap
+from ..dtypes import as_supported_array
 from ._util import unbroadcast, arr, _one_dim
 
 _BASIC = (int, slice, type(None), type(Ellipsis), np.integer)
@@ -117,7 +118,7 @@ def where(condition, x=None, y=None):
         raise TypeError("where: condition must be a bool tensor")
     ref = x if isinstance(x, Tensor) else y
     if not isinstance(ref, Tensor):  # two plain values: PyTorch's default dtypes
-        x, y = Tensor(x), Tensor(y)
+        x, y = _wrap(as_supported_array(x)), _wrap(as_supported_array(y))
     if not isinstance(x, Tensor):
         x = np.asarray(x, dtype=ref.dtype)
     if not isinstance(y, Tensor):

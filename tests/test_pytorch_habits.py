@@ -1,0 +1,107 @@
+"""PyTorch idioms that scripts use in their first lines run with `import fastnn as torch`."""
+import os
+import stat
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+
+import fastnn as torch
+from fastnn import nn
+
+
+def test_device_selection_line_runs_and_picks_the_cpu():
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    assert torch.cuda.is_available() is False and torch.cuda.device_count() == 0
+    assert str(device) == "cpu" and repr(device) == "device(type='cpu')"
+    x = torch.zeros(2, 3, device=device).to(device)
+    assert x.device == device and x.device.type == "cpu" and x.device == "cpu"
+    model = nn.Linear(3, 1).to(device)
+    assert model(x).shape == (2, 1)
+    torch.cuda.manual_seed_all(0)
+    assert torch.backends.mps.is_available() is False
+    torch.backends.cudnn.deterministic = True
+
+
+def test_devices_parse_as_in_pytorch_and_non_cpu_targets_are_refused():
+    assert torch.device("cuda:1").index == 1 and str(torch.device("cuda", 0)) == "cuda:0"
+    with pytest.raises(RuntimeError, match="device type"):
+        torch.device("gpu")
+    with pytest.raises(ValueError, match="CPU only.*cuda"):
+        torch.zeros(2).to("cuda")
+    with pytest.raises(ValueError, match="CPU only"):
+        torch.tensor([1.0], device=torch.device("cuda"))
+    with pytest.raises(ValueError, match="CPU only"):
+        nn.Linear(2, 2).to(device="cuda:0")
+
+
+def test_legacy_tensor_constructor():
+    t = torch.Tensor(3, 4)
+    assert t.shape == (3, 4) and t.dtype == torch.float32
+    assert torch.Tensor().shape == (0,)
+    data = torch.Tensor([1, 2])
+    assert data.dtype == torch.float32 and data.tolist() == [1.0, 2.0]
+    with pytest.raises(TypeError, match="integer sizes"):
+        torch.Tensor([1], [2])
+
+
+def test_manual_seed_returns_a_generator_that_reproduces_draws():
+    g = torch.manual_seed(7)
+    assert isinstance(g, torch.Generator) and g.initial_seed() == 7
+    a = torch.rand(3)
+    torch.manual_seed(7)
+    np.testing.assert_array_equal(a.numpy(), torch.rand(3).numpy())
+    own = torch.Generator().manual_seed(1)
+    state = own.get_state()
+    first = list(torch.utils.data.DataLoader(range(8), batch_size=8, shuffle=True, generator=own))[0]
+    own.set_state(state)
+    again = list(torch.utils.data.DataLoader(range(8), batch_size=8, shuffle=True, generator=own))[0]
+    assert first.tolist() == again.tolist() and sorted(first.tolist()) == list(range(8))
+
+
+@pytest.mark.parametrize("loss", [nn.MSELoss(), nn.L1Loss(), nn.SmoothL1Loss(), nn.HuberLoss()])
+def test_elementwise_losses_warn_when_the_target_broadcasts(loss):
+    x = torch.zeros(4, 1, requires_grad=True)
+    with pytest.warns(UserWarning, match="different to the input size"):
+        loss(x, torch.zeros(4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss(x, torch.zeros(4, 1))
+
+
+def test_saving_a_whole_module_points_to_state_dict(tmp_path):
+    with pytest.raises(TypeError, match=r"state_dict\(\)"):
+        torch.save(nn.Linear(2, 2), tmp_path / "m.safetensors")
+
+
+def test_checkpoint_mode_follows_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "ckpt.safetensors"
+        torch.save({"w": torch.ones(2)}, path)
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
+        os.chmod(path, 0o600)
+        torch.save({"w": torch.ones(3)}, path)  # replacing a file keeps its mode
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    finally:
+        os.umask(old)
+
+
+def _cli(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "fastnn", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=300)
+
+
+def test_cli_version_and_missing_data_folder(tmp_path):
+    out = _cli("--version", cwd=tmp_path)
+    assert out.returncode == 0 and out.stdout.strip() == f"fastnn {torch.__version__}"
+    out = _cli("zoo", "lenet", "--quick", "--data", str(tmp_path / "absent"), cwd=tmp_path)
+    assert out.returncode == 2 and "does not exist" in out.stderr
+
+
+def test_zoo_says_when_the_data_folder_has_no_mnist(tmp_path, capsys):
+    from fastnn.zoo.images import load_images
+    *_, name = load_images(str(tmp_path), quick=True)
+    assert "8x8" in name and "no MNIST IDX files" in capsys.readouterr().err
