@@ -9,6 +9,7 @@ others then run on their NumPy reference, see fastnn.kernels.backend).
 import os
 import sys
 import glob
+import hashlib
 import tempfile
 
 from setuptools import setup, Extension
@@ -49,6 +50,48 @@ def _openmp_flags(compiler):
     return [], []
 
 
+# Rebuilding is skipped when nothing that goes into a module changed. pip builds each install in a
+# fresh isolated environment whose NumPy/SciPy .pxd files are newer than our generated C, so the
+# timestamp checks of Cython and setuptools alone would recompile everything on every install
+# (README's two commands compiled it twice). The stamps live in build/, which pip reuses in-tree.
+_STAMPS = os.path.join("build", "fastnn-stamps")
+
+
+def _digest(*parts):
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part if isinstance(part, bytes) else str(part).encode())
+    return h.hexdigest()
+
+
+def _csrc_digest():
+    """Everything our sources cimport or include, and the tools' versions."""
+    import Cython
+    import numpy
+    files = sorted(glob.glob(os.path.join("csrc", "*")))
+    files = [f for f in files if os.path.splitext(f)[1] in (".pyx", ".pxd", ".pxi", ".h")]
+    return _digest(Cython.__version__, numpy.__version__, sys.version,
+                   *(f.encode() + open(f, "rb").read() for f in files))
+
+
+def _stamp(name):
+    return os.path.join(_STAMPS, name)
+
+
+def _unchanged(name, digest):
+    try:
+        with open(_stamp(name)) as f:
+            return f.read() == digest
+    except OSError:
+        return False
+
+
+def _record(name, digest):
+    os.makedirs(_STAMPS, exist_ok=True)
+    with open(_stamp(name), "w") as f:
+        f.write(digest)
+
+
 class BuildExt(build_ext):
     def finalize_options(self):
         super().finalize_options()
@@ -67,6 +110,16 @@ class BuildExt(build_ext):
             ext.extra_link_args = list(lflags)
         super().build_extensions()
 
+    def build_extension(self, ext):
+        target = self.get_ext_fullpath(ext.name)
+        digest = _digest(_csrc_digest(), ext.extra_compile_args, ext.extra_link_args, self.compiler.compiler_so,
+                         *(open(src, "rb").read() for src in ext.sources))
+        if os.path.exists(target) and _unchanged(ext.name + ".so", digest):
+            print(f"fastnn: {ext.name} unchanged since the last build; reusing it")
+            return
+        super().build_extension(ext)
+        _record(ext.name + ".so", digest)
+
 
 def _extensions():
     from Cython.Build import cythonize
@@ -78,7 +131,10 @@ def _extensions():
         module = "fastnn._runtime" if family == "runtime" else f"fastnn.kernels._{family}"
         exts.append(Extension(module, [src], include_dirs=["csrc"],
                               define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]))
-    return cythonize(
+        generated = os.path.splitext(src)[0] + ".c"
+        if os.path.exists(generated) and _unchanged(family + ".c", _csrc_digest()):
+            os.utime(generated)  # newer than a fresh build environment's .pxd files: Cython keeps it
+    modules = cythonize(
         exts,
         nthreads=os.cpu_count() or 1,
         include_path=["csrc"],
@@ -91,6 +147,9 @@ def _extensions():
             "nonecheck": False,
         },
     )
+    for src in _families():
+        _record(os.path.splitext(os.path.basename(src))[0] + ".c", _csrc_digest())
+    return modules
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildExt})
