@@ -63,6 +63,19 @@ def test_masked_softmax_matches_reference(rows, reps, cols, dtype, log, boolean,
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("log", [False, True])
+@pytest.mark.parametrize("boolean", [False, True])
+def test_fully_masked_rows_give_nan_as_pytorch(dtype, log, boolean, rng):
+    x = _data(rng, (3, 6), dtype)
+    keep = np.ones((3, 6), bool)
+    keep[1] = False
+    mask = keep if boolean else np.where(keep, 0, -np.inf).astype(dtype)
+    y = K.softmax_forward(x, 1.0, mask, log)
+    assert np.isnan(y[1]).all()  # PyTorch: softmax over a row of -inf is NaN
+    np.testing.assert_allclose(y[[0, 2]], R.softmax_forward(x, 1.0, mask, log)[[0, 2]], **TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
 def test_one_element_and_large_rows(dtype, rng):
     np.testing.assert_array_equal(K.softmax_forward(np.array([[3.0]], dtype)), [[1.0]])
     np.testing.assert_array_equal(K.softmax_forward(np.array([[3.0]], dtype), log=True), [[0.0]])
