@@ -7,11 +7,11 @@ say) keep their own defaults. Variables the user set are left alone.
 
 * libgomp (our OpenMP loops): by default idle threads spin, and the spinning
   steals the cores from the BLAS threads that run the GEMMs between our
-  parallel loops: a conv2d backward ran 5-10x slower (measured).
+  parallel loops.
 * scipy's OpenBLAS (our GEMMs): idle threads spin for 2**28 cycles (~0.1 s)
-  after each call, which on our 2-core machine halved the speed of whatever ran
-  next: PyTorch's conv2d right after ours took 16 ms instead of 7 (measured).
-  2**18 cycles (~0.1 ms) still bridges the GEMMs of one kernel call.
+  after each call, stealing a small machine's cores from whatever runs next
+  (another library's kernels included). 2**18 cycles (~0.1 ms) still bridges
+  the GEMMs of one kernel call.
 """
 import os
 

@@ -7,10 +7,10 @@ from . import _runtime
 
 _threads = {"n": None}
 
-# glibc returns freed blocks above 128 KiB-32 MiB straight to the OS, so every new
-# large array is page-faulted in again; on virtual machines that costs more than
-# the arithmetic (a softmax over 16 MB: 18 ms with faults, 3 ms without, measured
-# here). Raising the thresholds lets big temporaries be reused from the heap.
+# glibc returns freed blocks above its mmap threshold (128 KiB-32 MiB) straight to the OS, so
+# every new large array is page-faulted in afresh; on virtual machines that costs as much as
+# the arithmetic of a softmax over the same array. Raising the thresholds lets big temporaries
+# be reused from the heap.
 _MALLOC_MMAP_THRESHOLD = 256 << 20
 _MALLOC_TRIM_THRESHOLD = 512 << 20
 
