@@ -105,3 +105,26 @@ def test_zoo_says_when_the_data_folder_has_no_mnist(tmp_path, capsys):
     from fastnn.zoo.images import load_images
     *_, name = load_images(str(tmp_path), quick=True)
     assert "8x8" in name and "no MNIST IDX files" in capsys.readouterr().err
+
+
+def test_training_curve_plots_show_a_held_out_metric_per_whole_epoch(tmp_path):
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from fastnn.zoo.plots import plot_curves
+    captured = {}
+    original = plt.Figure.savefig
+
+    def keep(fig, *args, **kwargs):
+        captured["fig"] = fig
+        return original(fig, *args, **kwargs)
+    plt.Figure.savefig = keep
+    try:
+        plot_curves(tmp_path / "c.png", {"train NLL": [2.0, 1.0, 0.5]}, "t", held_out={"test accuracy": [0.5, 0.8, 0.9]})
+    finally:
+        plt.Figure.savefig = original
+    left, right = captured["fig"].axes
+    assert right.get_ylabel() == "test accuracy" and list(right.lines[0].get_ydata()) == [0.5, 0.8, 0.9]
+    assert all(float(t).is_integer() for t in left.get_xticks())
+    assert (tmp_path / "c.png").stat().st_size > 0

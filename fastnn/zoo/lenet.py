@@ -58,7 +58,8 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None):
         model.train()
     if plot_dir:
         os.makedirs(plot_dir, exist_ok=True)
-        plot_curves(os.path.join(plot_dir, "lenet_loss.png"), {"train NLL": losses}, f"LeNet on {name}")
+        plot_curves(os.path.join(plot_dir, "lenet_loss.png"), {"train NLL": losses}, f"LeNet on {name}",
+                    held_out={"test accuracy": accs})
         with no_grad():
             pred = model(tensor(xte_model[:12])).argmax(1)._data
         plot_image_rows(os.path.join(plot_dir, "lenet_predictions.png"), [[im[0] for im in xte[:12]]],

@@ -11,16 +11,30 @@ def _pyplot():
     return plt
 
 
-def plot_curves(path, curves, title, xlabel="epoch", ylabel="loss"):
-    """Save named curves ({label: values}) as a line plot."""
+def plot_curves(path, curves, title, xlabel="epoch", ylabel="loss", held_out=None, held_out_label=None):
+    """Save named curves ({label: values}) as a line plot, one point per whole epoch.
+
+    held_out ({label: values}) is drawn against a second y axis on the right (a held-out
+    metric such as test accuracy beside the training loss).
+    """
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
     fig, ax = plt.subplots(figsize=(6, 4))
     for label, values in curves.items():
-        ax.plot(range(1, len(values) + 1), values, label=label)
+        ax.plot(range(1, len(values) + 1), values, marker=".", label=label)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend()
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    handles, labels = ax.get_legend_handles_labels()
+    if held_out:
+        right = ax.twinx()
+        for label, values in held_out.items():
+            right.plot(range(1, len(values) + 1), values, marker="s", color="tab:red", label=label)
+        right.set_ylabel(held_out_label or ", ".join(held_out))
+        more_handles, more_labels = right.get_legend_handles_labels()
+        handles, labels = handles + more_handles, labels + more_labels
+    ax.legend(handles, labels, loc="center right")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
