@@ -441,6 +441,17 @@ def _check_cell_input(x):
     return x
 
 
+def _check_cell_arrays(x, h, **arrays):
+    """Cell arguments checked under their own names (the sequence kernels would name their own:
+    'cells', 'output', ...): each (B, H)-like array 2-D, C-contiguous, of x's dtype; states shaped as h."""
+    for name, a in arrays.items():
+        if a is None:
+            continue
+        check_same_dtype(a, name, x, "x", 2)
+        if name != "gates" and h is not None and a.shape != h.shape:
+            raise ValueError(f"{name} must have the shape of h {h.shape}, got {a.shape}")
+
+
 def rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh"):
     """One Elman RNN step: x (B, I), h (B, H) -> h_new."""
     _check_cell_input(x)
@@ -450,6 +461,7 @@ def rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh"):
 def rnn_cell_backward(x, h, w_ih, w_hh, h_new, grad_h_new, nonlinearity="tanh"):
     """-> (grad_x, grad_h, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh) of rnn_cell_forward."""
     _check_cell_input(x)
+    _check_cell_arrays(x, h, h_new=h_new, grad_h_new=grad_h_new)
     gx, gh, gwi, gwh, gbi, gbh = rnn_backward(x[None], h, w_ih, w_hh, _steps(h_new), _steps(grad_h_new), None,
                                               nonlinearity)
     return gx[0], gh, gwi, gwh, gbi, gbh
@@ -465,6 +477,7 @@ def lstm_cell_forward(x, h, c, w_ih, w_hh, b_ih, b_hh):
 def lstm_cell_backward(x, h, c, w_ih, w_hh, h_new, gates, c_new, grad_h_new, grad_c_new):
     """-> (grad_x, grad_h, grad_c, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh) of lstm_cell_forward."""
     _check_cell_input(x)
+    _check_cell_arrays(x, h, h_new=h_new, gates=gates, c_new=c_new, grad_h_new=grad_h_new, grad_c_new=grad_c_new)
     gx, gh, gc, gwi, gwh, gbi, gbh = lstm_backward(x[None], h, c, w_ih, w_hh, _steps(h_new), _steps(gates),
                                                    _steps(c_new), _steps(grad_h_new), None, grad_c_new)
     return gx[0], gh, gc, gwi, gwh, gbi, gbh
@@ -480,6 +493,7 @@ def gru_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh):
 def gru_cell_backward(x, h, w_ih, w_hh, h_new, gates, grad_h_new):
     """-> (grad_x, grad_h, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh) of gru_cell_forward."""
     _check_cell_input(x)
+    _check_cell_arrays(x, h, h_new=h_new, gates=gates, grad_h_new=grad_h_new)
     gx, gh, gwi, gwh, gbi, gbh = gru_backward(x[None], h, w_ih, w_hh, _steps(h_new), _steps(gates),
                                               _steps(grad_h_new), None)
     return gx[0], gh, gwi, gwh, gbi, gbh
