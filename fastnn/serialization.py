@@ -74,7 +74,8 @@ def save(obj, f):
     payload = _st_save(tensors, metadata={_META_KEY: json.dumps(structure), "format": "pt"})
     path = os.fspath(f)
     folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".fastnn-", suffix=".tmp", dir=folder)
+    _remove_orphans(folder, os.path.basename(path))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.{os.getpid()}.", suffix=_TMP_SUFFIX, dir=folder)
     try:
         os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; a checkpoint gets an ordinary file's mode
         with os.fdopen(fd, "wb") as out:
@@ -82,10 +83,52 @@ def save(obj, f):
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
+        _fsync_folder(folder)  # the rename itself reaches the disk
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+_TMP_SUFFIX = ".fastnn-tmp"
+
+
+def _remove_orphans(folder, name):
+    """Delete temporary files that saves of `name` killed mid-write left behind (their process is gone)."""
+    prefix = f".{name}."
+    for entry in os.listdir(folder):
+        if not (entry.startswith(prefix) and entry.endswith(_TMP_SUFFIX)):
+            continue
+        pid = entry[len(prefix):].split(".", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        try:
+            os.unlink(os.path.join(folder, entry))
+        except OSError:
+            pass
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists but is not ours to signal
+        return True
+    return True
+
+
+def _fsync_folder(folder):
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # some platforms cannot open a folder; the rename is still atomic there
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _file_mode(path):

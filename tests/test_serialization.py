@@ -85,7 +85,7 @@ def test_save_rejects_unsupported_objects(tmp_path):
 
 
 def _no_temp_files(folder):
-    return [f for f in os.listdir(folder) if f.endswith(".tmp")] == []
+    return [f for f in os.listdir(folder) if f.endswith("tmp")] == []
 
 
 def test_atomic_save_crash_in_replace_keeps_old_file(tmp_path, monkeypatch):
