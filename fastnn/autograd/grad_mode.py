@@ -1,12 +1,14 @@
-"""Whether operations record the graph for backward (no_grad, enable_grad)."""
+"""Whether operations record the graph for backward (no_grad, enable_grad).
+
+Grad mode is per thread, as in PyTorch: one thread evaluating under no_grad()
+does not stop another from recording its graph.
+"""
 import functools
+import threading
 
 
-class _GradState:
-    __slots__ = ("enabled",)
-
-    def __init__(self):
-        self.enabled = True
+class _GradState(threading.local):
+    enabled = True  # each thread starts with grad mode on
 
 
 state = _GradState()
