@@ -444,6 +444,8 @@ def _check_cell_input(x):
 def _check_cell_arrays(x, h, **arrays):
     """Cell arguments checked under their own names (the sequence kernels would name their own:
     'cells', 'output', ...): each (B, H)-like array 2-D, C-contiguous, of x's dtype; states shaped as h."""
+    if h is not None:
+        check_same_dtype(h, "h", x, "x", 2)
     for name, a in arrays.items():
         if a is None:
             continue

@@ -87,8 +87,20 @@ class Stack(Function):
         return (None, *[np.take(g, i, axis=ctx.dim) for i in range(g.shape[ctx.dim])])
 
 
+def _target_shape(shape):
+    """A reshape/view target as PyTorch checks it: ints, each >= -1, at most one -1."""
+    for i, d in enumerate(shape):
+        if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+            raise TypeError(f"shape must be a sequence of ints, got {d!r} at index {i} of {list(shape)}")
+        if d < -1:
+            raise ValueError(f"invalid shape dimension {d} at index {i} of shape {list(shape)}")
+    if sum(1 for d in shape if d == -1) > 1:
+        raise ValueError(f"only one dimension can be inferred, got shape {list(shape)}")
+    return tuple(int(d) for d in shape)
+
+
 def reshape(a, *shape):
-    shape = _sizes(shape)
+    shape = _target_shape(_sizes(shape))
     try:
         return Reshape.apply(a, shape)
     except ValueError:

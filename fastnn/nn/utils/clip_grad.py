@@ -24,7 +24,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(f"the total norm of order {norm_type} of gradients is non-finite, so it cannot be clipped")
     coef = max_norm / (total + 1e-6)
-    if coef < 1:
+    if not coef >= 1:  # also when the norm is NaN: every gradient becomes NaN, as in PyTorch, not left unclipped
         for g in grads:
             g *= g.dtype.type(coef)
     return _wrap(np.asarray(total, dtype=grads[0].dtype))
