@@ -4,3 +4,4 @@ from .bundled import load_iris, load_digits
 from .split import stratified_split
 from .mnist import MNIST
 from .sequences import load_text, CharVocab, load_sunspots, load_airline_passengers, sliding_windows
+from .graphs import Planetoid, NormalizeFeatures, GraphData, karate_club

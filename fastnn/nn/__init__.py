@@ -16,4 +16,7 @@ from .upsampling import Upsample
 from .rnn import RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
                    BCEWithLogitsLoss, KLDivLoss)
+from .gcn_conv import GCNConv
+from .sage_conv import SAGEConv
+from .gat_conv import GATConv
 from . import functional, init, utils

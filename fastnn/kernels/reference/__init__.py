@@ -11,3 +11,5 @@ from .linear import linear_forward, linear_backward
 from .rnn import (rnn_forward, rnn_backward, lstm_forward, lstm_backward, gru_forward, gru_backward,
                   rnn_cell_forward, rnn_cell_backward, lstm_cell_forward, lstm_cell_backward,
                   gru_cell_forward, gru_cell_backward)
+from .graph import (edges_to_csr, csr_transpose, add_remaining_self_loops, gcn_norm_csr, spmm_csr,
+                    spmm_csr_backward, spmm_max_csr, spmm_max_backward, segment_softmax, segment_softmax_backward)

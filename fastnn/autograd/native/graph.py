@@ -1,0 +1,78 @@
+"""Autograd Functions over the graph kernels (csrc/graph.pyx), and the structural calls that build graphs.
+
+Graphs reach these as `fastnn.graph.GraphCSR` objects (rows = targets), which keep their transposed
+structure for the feature gradient once it has been built.
+"""
+from ..function import Function
+from ...kernels.arrays import kernel_array
+from ...kernels.backend import family
+
+K = family("graph")
+
+
+# ------------------------------------------------------------------ structure (no gradients)
+
+def edges_to_csr(src, dst, num_nodes):
+    return K.edges_to_csr(kernel_array(src), kernel_array(dst), num_nodes)
+
+
+def csr_transpose(indptr, indices, num_cols):
+    return K.csr_transpose(indptr, indices, num_cols)
+
+
+def add_remaining_self_loops(src, dst, num_nodes, weight=None, fill_value=1.0):
+    return K.add_remaining_self_loops(kernel_array(src), kernel_array(dst), num_nodes, kernel_array(weight),
+                                      fill_value)
+
+
+def gcn_norm_csr(indptr, indices, values):
+    return K.gcn_norm_csr(indptr, indices, kernel_array(values))
+
+
+# ------------------------------------------------------------------ differentiable aggregation
+
+class SpMMFn(Function):
+    """out[i] = reduce over edges (j -> i) of values[e] * x[j]; gradients for x and the edge values."""
+    @staticmethod
+    def forward(ctx, values, x, graph, reduce):
+        x, values = kernel_array(x), kernel_array(values, x.dtype)
+        ctx.save_for_backward(values, x)
+        ctx.graph, ctx.reduce = graph, reduce
+        return K.spmm_csr(graph.indptr, graph.indices, values, x, reduce)
+
+    @staticmethod
+    def backward(ctx, g):
+        values, x = ctx.saved_tensors
+        graph, need = ctx.graph, ctx.needs_input_grad
+        t_indptr, t_indices, t_perm = graph.transposed()
+        gx, gv = K.spmm_csr_backward(graph.indptr, graph.indices, values, x, kernel_array(g, x.dtype), t_indptr,
+                                     t_indices, t_perm, ctx.reduce, need[1], need[0])
+        return gv, gx, None, None
+
+
+class SpMaxFn(Function):
+    """out[i] = elementwise max over edges (j -> i) of x[j] (0 for nodes without edges)."""
+    @staticmethod
+    def forward(ctx, x, graph):
+        out, argmax = K.spmm_max_csr(graph.indptr, graph.indices, kernel_array(x))
+        ctx.argmax, ctx.num_nodes = argmax, x.shape[0]
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return K.spmm_max_backward(ctx.argmax, kernel_array(g), ctx.num_nodes), None
+
+
+class SegmentSoftmaxFn(Function):
+    """Softmax of edge scores (E, H), in the graph's CSR order, over each target's incoming edges."""
+    @staticmethod
+    def forward(ctx, scores, graph):
+        alpha = K.segment_softmax(graph.indptr, kernel_array(scores))
+        ctx.save_for_backward(alpha)
+        ctx.indptr = graph.indptr
+        return alpha
+
+    @staticmethod
+    def backward(ctx, g):
+        alpha, = ctx.saved_tensors
+        return K.segment_softmax_backward(ctx.indptr, alpha, kernel_array(g, alpha.dtype)), None

@@ -1,0 +1,35 @@
+"""What the graph layers share: PyTorch Geometric's glorot initialiser and argument checks."""
+import math
+
+import numpy as np
+
+from ..autograd.tensor import Tensor
+from ..autograd.random import generator
+from ..graph.utils import check_edge_index
+
+
+def glorot_(param):
+    """U(-a, a) with a = sqrt(6 / (size(-2) + size(-1))), as PyG's glorot (also for 3-D attention vectors)."""
+    a = math.sqrt(6.0 / (param.shape[-2] + param.shape[-1]))
+    param._data[...] = generator().uniform(-a, a, param.shape)
+    return param
+
+
+def positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return int(value)
+
+
+def node_features(x, layer):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{layer}: x must be a Tensor, got {type(x).__name__}")
+    if x.ndim != 2 or x.dtype.kind != "f":
+        raise ValueError(f"{layer}: x must be a 2-D float tensor (num_nodes, features), got {x.dtype} "
+                         f"of shape {tuple(x.shape)}")
+    return x
+
+
+def edges(edge_index, num_nodes):
+    """The validated (2, E) int64 array; node ids must index the rows of x."""
+    return check_edge_index(edge_index, num_nodes)
