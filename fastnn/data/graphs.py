@@ -90,7 +90,9 @@ def read_planetoid_pickle(path):
     try:
         return _PlanetoidUnpickler(io.BytesIO(data), encoding="latin1").load()
     except pickle.UnpicklingError as err:
-        raise ValueError(f"{path}: {err}") from None
+        if "refusing" in str(err):
+            raise ValueError(f"{path}: {err}") from None
+        raise ValueError(f"{path} is not a readable Planetoid file ({err})") from None
     except Exception as err:  # truncated or garbage files raise many kinds of errors
         raise ValueError(f"{path} is not a readable Planetoid file ({type(err).__name__}: {err})") from None
 

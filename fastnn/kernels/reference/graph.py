@@ -93,7 +93,7 @@ def spmm_csr_backward(indptr, indices, values, x, grad_out, t_indptr, t_indices,
         np.add.at(gx, indices, _messages(np.asarray(rows), values, g, H))
     gv = None
     if need_values and values is not None:
-        prod = (g[rows] * x[indices]).reshape(len(indices), H, -1).sum(axis=2)
+        prod = (g[rows] * x[indices]).reshape(len(indices), H, x.shape[1] // H).sum(axis=2)
         gv = prod.reshape(values.shape).astype(x.dtype)
     return gx, gv
 
