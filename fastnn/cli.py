@@ -1,6 +1,7 @@
 """The `fastnn` command: info, zoo, bench."""
 import argparse
 import json
+import os
 import sys
 
 
@@ -10,34 +11,86 @@ def _info(args):
     return 0
 
 
+def _fail(command, message):
+    print(f"fastnn {command}: {message}", file=sys.stderr)
+    return 2
+
+
+def _check_data_folder(data_dir, given):
+    from .data.mnist import find_mnist
+    from .zoo.gcn import _find_planetoid
+    source = "--data" if given else "$FASTNN_DATA"
+    if not os.path.isdir(data_dir):
+        raise ValueError(f"{source} folder {data_dir} does not exist")
+    if not (find_mnist(data_dir) or _find_planetoid(data_dir)):
+        raise ValueError(f"{source} folder {data_dir} holds neither MNIST's IDX files nor the Planetoid files "
+                         f"(directly or in mnist/, planetoid/)")
+
+
 def _zoo(args):
     from . import zoo
-    import os
     data_dir = args.data or os.environ.get("FASTNN_DATA")
-    if data_dir and not os.path.isdir(data_dir):
-        source = "--data" if args.data else "$FASTNN_DATA"
-        print(f"fastnn zoo: {source} folder {data_dir} does not exist", file=sys.stderr)
-        return 2
+    budget = "quick" if args.quick else "full" if args.full else "default"
+    plot_dir = args.plot or (os.path.join(args.report, "plots") if args.report else None)
     try:
-        results = zoo.run(args.models, quick=args.quick, data_dir=data_dir, plot_dir=args.plot, seed=args.seed)
+        if args.quick and args.full:
+            raise ValueError("choose one of --quick and --full")
+        if data_dir:
+            _check_data_folder(data_dir, bool(args.data))
+        if args.report:
+            from .report import check_folder
+            check_folder(args.report, "--report")
+        unknown = [n for n in args.models if n not in zoo.ENTRIES]
+        if unknown:
+            raise ValueError(f"unknown zoo model(s) {unknown}; choose from {sorted(zoo.ENTRIES)}")
+        if args.time_budget is not None and not args.time_budget > 0:
+            raise ValueError(f"--time-budget must be a positive number of seconds, got {args.time_budget}")
+    except ValueError as err:
+        return _fail("zoo", err)
+    print(zoo.table_header(), flush=True)
+    results = []
+
+    def show(result):
+        results.append(result)
+        print(zoo.result_row(result), flush=True)
+
+    status = 0
+    try:
+        zoo.run(args.models, budget=budget, data_dir=data_dir, plot_dir=plot_dir, seed=args.seed,
+                time_budget=args.time_budget, on_result=show)
+    except KeyboardInterrupt:
+        print(f"interrupted: {len(results)} model(s) finished (rows above)", file=sys.stderr, flush=True)
+        status = 130
     except (ValueError, RuntimeError, FileNotFoundError) as err:
-        print(f"fastnn zoo: {err}", file=sys.stderr)
-        return 2
-    print(zoo.format_table(results))
+        return _fail("zoo", err)
     for r in results:
         if "sample" in r:
             print(f"\n{r['name']} sample (temperature 0.8):\n{r['sample']}")
     if args.plot:
         print(f"plots written to {args.plot}")
-    return 0
+    if args.report:
+        from .report import write_zoo_report
+        settings = {"budget": budget, "seed": args.seed, "time budget (s)": args.time_budget,
+                    "data": data_dir or "bundled"}
+        print(f"report written to {write_zoo_report(args.report, results, plot_dir, settings)}")
+    return status
 
 
 def _bench(args):
+    if args.report:
+        from .report import check_folder
+        try:
+            check_folder(args.report, "--report")
+        except ValueError as err:
+            return _fail("bench", err)
     from .bench.timing import run_benchmarks, format_markdown
     rows = run_benchmarks(name_filter=args.filter, repeat=args.repeat, reference=not args.no_reference,
                           torch=not args.no_torch, progress=True)
     table = format_markdown(rows)
     print(table)
+    if args.report:
+        from .report import write_bench_report
+        print(f"report written to {write_bench_report(args.report, rows, table)}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(rows, f, indent=2)
@@ -58,7 +111,12 @@ def build_parser():
     from .zoo import ENTRIES
     zoo = sub.add_parser("zoo", help="train catalogue models on real data and print a results table")
     zoo.add_argument("models", nargs="*", metavar="MODEL", help=f"models to train (default: all of {', '.join(ENTRIES)})")
-    zoo.add_argument("--quick", action="store_true", help="short runs (smoke test)")
+    zoo.add_argument("--quick", action="store_true", help="short runs (a smoke test, seconds)")
+    zoo.add_argument("--full", action="store_true",
+                     help="the long recipes that reach the best numbers (LeNet 15 MNIST epochs, char LSTM-512)")
+    zoo.add_argument("--time-budget", type=float, metavar="SECONDS",
+                     help="train each model for at most this long (the full recipe, stopped when time is up)")
+    zoo.add_argument("--report", metavar="DIR", help="write report.md and results.json (with the plots) into DIR")
     zoo.add_argument("--plot", metavar="DIR", help="write loss curves and other pictures as PNG into DIR")
     zoo.add_argument("--data", metavar="DIR", help="folder with larger datasets (e.g. MNIST IDX files); default $FASTNN_DATA")
     zoo.add_argument("--seed", type=int, default=0)
@@ -71,6 +129,7 @@ def build_parser():
     bench.add_argument("--repeat", type=int, default=7, help="timed runs per case (median reported)")
     bench.add_argument("--no-reference", action="store_true", help="skip the NumPy reference")
     bench.add_argument("--no-torch", action="store_true", help="skip PyTorch even when it is installed")
+    bench.add_argument("--report", metavar="DIR", help="write report.md (with a chart of the ratios) into DIR")
     bench.set_defaults(func=_bench)
     return p
 

@@ -54,6 +54,19 @@ def get_num_threads():
     return _threads["n"] or _runtime.openmp_threads()
 
 
+def cpu_model():
+    """The CPU's model name (from /proc/cpuinfo on Linux, else what platform reports)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or platform.machine()
+
+
 def config():
     """Build and runtime facts as a dict (what `fastnn info` prints)."""
     from threadpoolctl import threadpool_info
@@ -62,6 +75,7 @@ def config():
             for i in threadpool_info() if i.get("user_api") == "blas"]
     return {
         "version": __version__,
+        "cpu": cpu_model(),
         "kernels": sorted(compiled_modules),
         "backend": get_backend(),
         "families": [f"{name}: {where}" for name, where in family_backends().items()],

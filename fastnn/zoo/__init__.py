@@ -1,11 +1,14 @@
 """`fastnn zoo`: train catalogue models on real data and report a results table.
 
-Each entry names a module with `train(quick, data_dir, plot_dir, seed, **options) -> dict`
-giving model, data, metric, value and seconds, and the options that select the variant.
+Each entry names a module with `train(quick, data_dir, plot_dir, seed, [full,] **options) -> dict`
+giving model, data, metric, value and seconds, and the options that select the variant. Entries
+wrap their training loops in `progress`, which shows live progress and enforces a time budget.
 """
 import importlib
-import sys
+import inspect
 import time
+
+from .progress import progress, set_deadline, out_of_time  # noqa: F401  (used by the entries)
 
 ENTRIES = {
     "perceptron": "fastnn.zoo.perceptron",
@@ -19,38 +22,64 @@ ENTRIES = {
 }
 
 
-def progress(iterable, desc="", total=None):
-    """A tqdm progress bar on a terminal; silent otherwise."""
-    from tqdm import tqdm
-    return tqdm(iterable, desc=desc, total=total, leave=False, disable=not sys.stderr.isatty())
+BUDGETS = ("quick", "default", "full")
 
 
-def run(names=None, quick=False, data_dir=None, plot_dir=None, seed=0):
+def run(names=None, budget="default", data_dir=None, plot_dir=None, seed=0, time_budget=None, on_result=None):
+    """Train the named entries (default: all) and return their result dicts.
+
+    budget: "quick" (a smoke test), "default" (every model to a useful result in a few minutes
+    in all) or "full" (the long recipes that reach the best numbers). time_budget: seconds per
+    model; its loops stop when the time is up (with the full recipe as the plan). on_result is
+    called with each result the moment its model finishes.
+    """
     names = list(names or ENTRIES)
     unknown = [n for n in names if n not in ENTRIES]
     if unknown:
         raise ValueError(f"unknown zoo model(s) {unknown}; choose from {sorted(ENTRIES)}")
+    if budget not in BUDGETS:
+        raise ValueError(f"budget must be one of {BUDGETS}, got {budget!r}")
+    if time_budget is not None and not time_budget > 0:
+        raise ValueError(f"the time budget must be a positive number of seconds, got {time_budget}")
     results = []
     for name in names:
         entry = ENTRIES[name]
         module_name, options = entry if isinstance(entry, tuple) else (entry, {})
         module = importlib.import_module(module_name)
+        kwargs = dict(quick=budget == "quick", data_dir=data_dir, plot_dir=plot_dir, seed=seed, **options)
+        if "full" in inspect.signature(module.train).parameters:
+            kwargs["full"] = budget == "full" or time_budget is not None
         start = time.perf_counter()
-        result = module.train(quick=quick, data_dir=data_dir, plot_dir=plot_dir, seed=seed, **options)
+        set_deadline(None if time_budget is None else start + time_budget)
+        try:
+            result = module.train(**kwargs)
+        finally:
+            set_deadline(None)
         result.setdefault("seconds", time.perf_counter() - start)
         result["name"] = name
         results.append(result)
+        if on_result is not None:
+            on_result(result)
     return results
 
 
+COLUMNS = (("model", 30), ("data", 36), ("metric", 22), ("value", 8), ("seconds", 8))
+
+
+def format_row(values):
+    return "  ".join(str(v).ljust(w) for v, (_, w) in zip(values, COLUMNS)).rstrip()
+
+
+def table_header():
+    return format_row([c for c, _ in COLUMNS]) + "\n" + "  ".join("-" * w for _, w in COLUMNS)
+
+
+def result_row(r):
+    return format_row((r["model"], r["data"], r["metric"], f"{r['value']:.4f}", f"{r['seconds']:.1f}"))
+
+
 def format_table(results):
-    rows = [("model", "data", "metric", "value", "seconds")]
-    for r in results:
-        rows.append((r["model"], r["data"], r["metric"], f"{r['value']:.4f}", f"{r['seconds']:.1f}"))
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    return "\n".join([table_header()] + [result_row(r) for r in results])
 
 
 from .plots import plot_curves, plot_image_rows  # noqa: E402,F401

@@ -23,25 +23,27 @@ def test_bce(model, x, batch=1000):
     return total / x.size
 
 
-def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None):
+def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None, full=False):
     start = time.perf_counter()
     manual_seed(seed)
     xtr, _, xte, _, name = load_images(data_dir, quick, seed)
     mnist = xtr.shape[-1] == 28
-    epochs = epochs or ((1 if mnist else 5) if quick else (5 if mnist else 60))
+    epochs = epochs or ((1 if mnist else 5) if quick else (5 if mnist else 60) if full else (1 if mnist else 30))
     model = ConvAutoencoder()
     opt = optim.Adam(model.parameters(), lr=1e-3)
     loader = DataLoader(TensorDataset(tensor(xtr)), batch_size=64 if mnist else 16, shuffle=True)
     losses = []
-    for epoch in range(epochs):
+    bar = progress(range(epochs), desc="autoencoder epochs")
+    for epoch in bar:
         total = 0.0
-        for (xb,) in progress(loader, desc=f"autoencoder epoch {epoch + 1}/{epochs}"):
+        for (xb,) in loader:
             opt.zero_grad()
             loss = F.binary_cross_entropy(model(xb), xb)
             loss.backward()
             opt.step()
             total += loss.item() * len(xb)
         losses.append(total / len(xtr))
+        bar.set_postfix(train_bce=losses[-1])
     bce = test_bce(model, xte)
     if plot_dir:
         os.makedirs(plot_dir, exist_ok=True)
@@ -53,4 +55,4 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None):
                         [[im[0] for im in xte[:10]], [im[0] for im in recon]], ["original", "reconstruction"],
                         suptitle="Autoencoder: test images and reconstructions")
     return {"model": "ConvAutoencoder", "data": name, "metric": "test BCE per pixel", "value": bce,
-            "seconds": time.perf_counter() - start, "epochs": epochs}
+            "seconds": time.perf_counter() - start, "epochs": len(losses)}

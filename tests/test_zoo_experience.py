@@ -1,0 +1,117 @@
+"""`fastnn zoo` as a user meets it: budgets, live progress off a terminal, rows as models finish,
+a clean stop on Ctrl-C, a readable report, and one-line errors for bad input."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import types
+
+import pytest
+
+from fastnn import zoo
+from fastnn.cli import main
+
+
+def _fake_entry(monkeypatch, seconds=0.0):
+    """A zoo entry that records how it was called and trains (sleeps) through a wrapped loop."""
+    calls = []
+
+    def train(quick=False, data_dir=None, plot_dir=None, seed=0, full=False):
+        calls.append(dict(quick=quick, full=full))
+        steps = 0
+        for _ in zoo.progress(range(50), desc="fake"):
+            time.sleep(seconds)
+            steps += 1
+        return {"model": "Fake", "data": "none", "metric": "steps", "value": steps}
+
+    module = types.ModuleType("fake_zoo_entry")
+    module.train = train
+    monkeypatch.setitem(sys.modules, "fake_zoo_entry", module)
+    monkeypatch.setitem(zoo.ENTRIES, "fake", "fake_zoo_entry")
+    return calls
+
+
+@pytest.mark.parametrize("budget,quick,full", [("quick", True, False), ("default", False, False),
+                                               ("full", False, True)])
+def test_budgets_reach_the_entries(monkeypatch, budget, quick, full):
+    calls = _fake_entry(monkeypatch)
+    zoo.run(["fake"], budget=budget)
+    assert calls == [dict(quick=quick, full=full)]
+
+
+def test_time_budget_stops_the_loops_and_plans_the_full_recipe(monkeypatch):
+    calls = _fake_entry(monkeypatch, seconds=0.05)
+    result = zoo.run(["fake"], time_budget=0.5)[0]
+    assert calls[0]["full"] is True
+    assert 3 <= result["value"] < 50 and result["seconds"] < 1.5
+
+
+def test_rows_are_reported_the_moment_each_model_finishes(monkeypatch):
+    _fake_entry(monkeypatch)
+    seen = []
+    zoo.run(["fake", "perceptron"], budget="quick", on_result=lambda r: seen.append((r["name"], len(seen))))
+    assert seen == [("fake", 0), ("perceptron", 1)]
+
+
+def _zoo_process(args, tmp_path, **env):
+    return subprocess.Popen([sys.executable, "-m", "fastnn", "zoo", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path, env={**os.environ, **env})
+
+
+def test_progress_lines_off_a_terminal(tmp_path):
+    proc = _zoo_process(["mlp"], tmp_path, FASTNN_PROGRESS_SECONDS="0.2")
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    lines = [l for l in err.splitlines() if l.strip().startswith("mlp:")]
+    assert len(lines) >= 2 and re.search(r"mlp: \d+/100\s+\d+ s", lines[0]), err
+    assert "MLP 4-16-3" in out
+
+
+def test_ctrl_c_keeps_the_finished_rows(tmp_path):
+    proc = _zoo_process(["perceptron", "lstm"], tmp_path)
+    first = [proc.stdout.readline() for _ in range(3)]  # header, rule, the perceptron's row
+    assert "Perceptron" in first[2]
+    time.sleep(1.0)  # the LSTM is training now
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "interrupted: 1 model(s) finished" in err and "Traceback" not in err
+
+
+def test_report_is_markdown_whose_pictures_exist(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    report = tmp_path / "report"
+    assert main(["zoo", "perceptron", "mlp", "--quick", "--report", str(report)]) == 0
+    text = (report / "report.md").read_text()
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert "Perceptron" in text and "| cpu |" in text and "| vector build |" in text
+    assert len(images) >= 2 and all((report / i).is_file() for i in images)
+    assert (report / "results.json").is_file()
+
+
+def test_bench_report_has_a_ratio_chart(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("torch")
+    assert main(["bench", "--filter", "MLP", "--repeat", "1", "--no-reference", "--report", str(tmp_path)]) == 0
+    text = (tmp_path / "report.md").read_text()
+    assert "| case |" in text and "speed_vs_pytorch.png" in text and (tmp_path / "speed_vs_pytorch.png").is_file()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["zoo", "nosuchmodel"], "unknown zoo model"),
+    (["zoo", "mlp", "--time-budget", "-3"], "--time-budget must be a positive"),
+    (["zoo", "mlp", "--quick", "--full"], "choose one of --quick and --full"),
+    (["zoo", "mlp", "--report", "/proc/fastnn-report"], "--report folder /proc/fastnn-report is not writable"),
+    (["bench", "--report", "/proc/fastnn-report"], "--report folder /proc/fastnn-report is not writable"),
+])
+def test_bad_input_is_one_line_and_status_2(args, message, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+
+
+def test_a_data_folder_without_any_dataset_is_refused(tmp_path, capsys):
+    assert main(["zoo", "mlp", "--data", str(tmp_path)]) == 2
+    assert "holds neither MNIST" in capsys.readouterr().err
