@@ -30,10 +30,7 @@ def softmax_forward(x, scale=1.0, mask=None, log=False):
     out = np.empty_like(x)
     if x.shape[0] == 0 or x.shape[1] == 0:
         return out
-    if x.dtype == np.float32:
-        _softmax_rows[float](x, out, s, mask_arr, bool(log))
-    else:
-        _softmax_rows[double](x, out, s, mask_arr, bool(log))
+    _softmax_rows(x, out, s, mask_arr, bool(log))
     return out
 
 
@@ -49,10 +46,7 @@ def softmax_backward(out, grad, scale=1.0, log=False):
     gx = np.empty_like(out)
     if out.shape[0] == 0 or out.shape[1] == 0:
         return gx
-    if out.dtype == np.float32:
-        _softmax_backward_rows[float](out, grad, gx, s, bool(log))
-    else:
-        _softmax_backward_rows[double](out, grad, gx, s, bool(log))
+    _softmax_backward_rows(out, grad, gx, s, bool(log))
     return gx
 
 
@@ -72,10 +66,7 @@ def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, label_
     loss = np.zeros(R, dtype=logits.dtype)
     if R == 0 or C == 0:
         return loss, logp
-    if logits.dtype == np.float32:
-        _ce_forward[float](logits, target, w, int(ignore_index), eps, logp, loss)
-    else:
-        _ce_forward[double](logits, target, w, int(ignore_index), eps, logp, loss)
+    _ce_forward(logits, target, w, int(ignore_index), eps, logp, loss)
     return loss, logp
 
 
@@ -95,10 +86,7 @@ def cross_entropy_backward(log_probs, target, grad_loss, weight=None, ignore_ind
     gx = np.empty_like(log_probs)
     if R == 0 or C == 0:
         return gx
-    if log_probs.dtype == np.float32:
-        _ce_backward[float](log_probs, target, grad_loss, w, int(ignore_index), eps, gx)
-    else:
-        _ce_backward[double](log_probs, target, grad_loss, w, int(ignore_index), eps, gx)
+    _ce_backward(log_probs, target, grad_loss, w, int(ignore_index), eps, gx)
     return gx
 
 
@@ -138,16 +126,11 @@ cdef double _check_smoothing(object label_smoothing) except -1:
 
 # ----------------------------------------------------------------------------- loops
 
-cdef void _softmax_rows(floating[:, ::1] x, floating[:, ::1] out, double scale,
-                        object mask_arr, bint log_output):
-    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r, M = 1
-    cdef floating[:, ::1] mask
-    cdef bint has_mask = mask_arr is not None
-    if has_mask:
-        mask = mask_arr
-        M = mask.shape[0]
-    else:
-        mask = x[:1]  # unused; keeps the view initialised
+def _softmax_rows(floating[:, ::1] x, floating[:, ::1] out, double scale,
+                  floating[:, ::1] mask, bint log_output):
+    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r
+    cdef bint has_mask = mask is not None
+    cdef Py_ssize_t M = mask.shape[0] if has_mask else 1
     cdef int nt = threads_for(R * C, MIN_WORK)
     with nogil:
         for r in prange(R, num_threads=nt, schedule="static"):
@@ -155,8 +138,8 @@ cdef void _softmax_rows(floating[:, ::1] x, floating[:, ::1] out, double scale,
                         &mask[r % M, 0] if has_mask else NULL, log_output)
 
 
-cdef void _softmax_backward_rows(floating[:, ::1] y, floating[:, ::1] g, floating[:, ::1] gx,
-                                 double scale, bint log_output):
+def _softmax_backward_rows(floating[:, ::1] y, floating[:, ::1] g, floating[:, ::1] gx,
+                           double scale, bint log_output):
     cdef Py_ssize_t R = y.shape[0], C = y.shape[1], r
     cdef int nt = threads_for(R * C, MIN_WORK)
     with nogil:
@@ -164,8 +147,8 @@ cdef void _softmax_backward_rows(floating[:, ::1] y, floating[:, ::1] g, floatin
             softmax_row_backward(&y[r, 0], &g[r, 0], &gx[r, 0], C, scale, log_output)
 
 
-cdef void _ce_forward(floating[:, ::1] x, long long[::1] t, floating[::1] w, long long ignore,
-                      double eps, floating[:, ::1] logp, floating[::1] loss):
+def _ce_forward(floating[:, ::1] x, long long[::1] t, floating[::1] w, long long ignore,
+                double eps, floating[:, ::1] logp, floating[::1] loss):
     cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r, c
     cdef double smooth, nll
     cdef int nt = threads_for(R * C, MIN_WORK)
@@ -184,8 +167,8 @@ cdef void _ce_forward(floating[:, ::1] x, long long[::1] t, floating[::1] w, lon
             loss[r] = <floating>((1.0 - eps) * nll + eps * smooth)
 
 
-cdef void _ce_backward(floating[:, ::1] logp, long long[::1] t, floating[::1] g, floating[::1] w,
-                       long long ignore, double eps, floating[:, ::1] gx):
+def _ce_backward(floating[:, ::1] logp, long long[::1] t, floating[::1] g, floating[::1] w,
+                 long long ignore, double eps, floating[:, ::1] gx):
     cdef Py_ssize_t R = logp.shape[0], C = logp.shape[1], r, c
     cdef double wsum = 0, a, b, wt
     for c in range(C):
