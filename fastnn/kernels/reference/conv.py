@@ -8,8 +8,13 @@ evaluated one offset at a time.
 import numpy as np
 
 
-def _pair(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+def _pair(v, name="argument"):
+    """(a, b) from an int or a 2-tuple/list: exactly what the compiled kernels accept."""
+    if isinstance(v, (tuple, list)):
+        if len(v) != 2:
+            raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
+        return tuple(v)
+    return v, v
 
 
 def _window(a, i, j, ho, wo, st, dl):
@@ -117,7 +122,7 @@ def _pool_size(size, k, s, p, d, ceil_mode):
 
 def _pool_geometry(shape, kernel_size, stride, padding, dilation, ceil_mode):
     ks = _pair(kernel_size)
-    st = ks if stride is None or stride == () else _pair(stride)
+    st = ks if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else _pair(stride)
     pd, dl = _pair(padding), _pair(dilation)
     ho = _pool_size(shape[2], ks[0], st[0], pd[0], dl[0], ceil_mode)
     wo = _pool_size(shape[3], ks[1], st[1], pd[1], dl[1], ceil_mode)
