@@ -194,9 +194,20 @@ include "conv_direct.pxi"
 # ----------------------------------------------------------------------------- public: conv2d
 
 def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """Cross-correlation of x (N, C, H, W) with weight (Cout, C/groups, kh, kw), plus bias (Cout,).
+    """2-D cross-correlation plus bias, as torch.nn.functional.conv2d.
 
-    stride, padding (zeros), dilation: ints or pairs. Returns (N, Cout, Ho, Wo).
+    Parameters
+    ----------
+    x : ndarray, (N, C, H, W), float32 or float64, C-contiguous, writeable
+    weight : ndarray, (Cout, C/groups, kh, kw), x's dtype, C-contiguous, writeable
+    bias : ndarray (Cout,) of x's dtype, C-contiguous, writeable; or None
+    stride, dilation : int or pair of ints, positive
+    padding : int or pair of ints, non-negative (zeros)
+    groups : int, positive; divides the input and output channels
+
+    Returns
+    -------
+    out : ndarray, (N, Cout, Ho, Wo), x's dtype
     """
     st, pd, dl = _check_conv(x, weight, bias, stride, padding, dilation, groups, False)
     G = _geometry(x.shape, weight.shape, st, pd, dl, groups, weight.shape[0], x.itemsize)
@@ -208,7 +219,21 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups
 
 def conv2d_backward(x, weight, grad_out, stride=1, padding=0, dilation=1, groups=1,
                     need_input=True, need_weight=True, need_bias=True):
-    """Gradients of conv2d_forward: (grad_input, grad_weight, grad_bias); None where not needed."""
+    """Gradients of conv2d_forward.
+
+    Parameters
+    ----------
+    x, weight, stride, padding, dilation, groups : as given to conv2d_forward
+    grad_out : ndarray, (N, Cout, Ho, Wo), x's dtype, C-contiguous, writeable
+    need_input, need_weight, need_bias : bool
+        Compute the input, weight or bias gradient; a gradient not needed is returned as None.
+
+    Returns
+    -------
+    grad_input : ndarray (N, C, H, W) or None
+    grad_weight : ndarray (Cout, C/groups, kh, kw) or None
+    grad_bias : ndarray (Cout,) or None
+    """
     st, pd, dl = _check_conv(x, weight, None, stride, padding, dilation, groups, False)
     G = _geometry(x.shape, weight.shape, st, pd, dl, groups, weight.shape[0], x.itemsize)
     check_same_dtype(grad_out, "grad_out", x, "input", 4)
@@ -262,7 +287,20 @@ cdef tuple _transpose_geometry(x, weight, st, pd, op, dl, groups):
 
 
 def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
-    """Transposed convolution of x (N, Cin, H, W) with weight (Cin, Cout/groups, kh, kw). Returns (N, Cout, Ho, Wo)."""
+    """Transposed 2-D convolution plus bias, as torch.nn.functional.conv_transpose2d.
+
+    Parameters
+    ----------
+    x : ndarray, (N, Cin, H, W), float32 or float64, C-contiguous, writeable
+    weight : ndarray, (Cin, Cout/groups, kh, kw), x's dtype, C-contiguous, writeable
+    bias : ndarray (Cout,) of x's dtype, C-contiguous, writeable; or None
+    stride, padding, dilation, groups : as for conv2d_forward
+    output_padding : int or pair of ints, non-negative, smaller than stride or dilation
+
+    Returns
+    -------
+    out : ndarray, (N, Cout, Ho, Wo), x's dtype; Ho = (H-1)*stride - 2*padding + dilation*(kh-1) + output_padding + 1
+    """
     st, pd, dl = _check_conv(x, weight, bias, stride, padding, dilation, groups, True)
     op = _pair(output_padding, "output_padding", False)
     G, Ho, Wo = _transpose_geometry(x, weight, st, pd, op, dl, groups)
@@ -275,7 +313,20 @@ def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_p
 
 def conv_transpose2d_backward(x, weight, grad_out, stride=1, padding=0, output_padding=0, dilation=1, groups=1,
                               need_input=True, need_weight=True, need_bias=True):
-    """Gradients of conv_transpose2d_forward: (grad_input, grad_weight, grad_bias)."""
+    """Gradients of conv_transpose2d_forward.
+
+    Parameters
+    ----------
+    x, weight, stride, padding, output_padding, dilation, groups : as given to conv_transpose2d_forward
+    grad_out : ndarray, (N, Cout, Ho, Wo), x's dtype, C-contiguous, writeable
+    need_input, need_weight, need_bias : as for conv2d_backward
+
+    Returns
+    -------
+    grad_input : ndarray (N, Cin, H, W) or None
+    grad_weight : ndarray (Cin, Cout/groups, kh, kw) or None
+    grad_bias : ndarray (Cout,) or None
+    """
     st, pd, dl = _check_conv(x, weight, None, stride, padding, dilation, groups, True)
     op = _pair(output_padding, "output_padding", False)
     G, Ho, Wo = _transpose_geometry(x, weight, st, pd, op, dl, groups)

@@ -41,7 +41,23 @@ def _max_pool(floating[:, :, ::1] x, floating[:, :, ::1] out, long long[:, :, ::
 
 
 def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """Max over windows of x (N, C, H, W). Returns (out, indices): indices are flat positions in each H*W plane."""
+    """Max over windows of each plane, as torch.nn.functional.max_pool2d(return_indices=True).
+
+    Parameters
+    ----------
+    x : ndarray, (N, C, H, W), float32 or float64, C-contiguous, writeable
+    kernel_size : int or pair of ints, positive
+    stride : int or pair of ints, positive; None or () for kernel_size
+    padding : int or pair of ints, non-negative, at most half of kernel_size (-inf padding)
+    dilation : int or pair of ints, positive
+    ceil_mode : bool
+        Round the output size up (the last window still starts inside the input or left padding).
+
+    Returns
+    -------
+    out : ndarray, (N, C, Ho, Wo), x's dtype
+    indices : ndarray, (N, C, Ho, Wo), int64: each maximum's flat position in its H*W plane
+    """
     ks, st, pd, dl, ho, wo = _check_pool(x, kernel_size, stride, padding, dilation, ceil_mode)
     N, C, H, W = x.shape
     out = np.empty((N, C, ho, wo), x.dtype)
@@ -62,7 +78,18 @@ def _max_unpool_add(floating[:, ::1] g, long long[:, ::1] idx, floating[:, ::1] 
 
 
 def max_pool2d_backward(grad_out, indices, input_shape):
-    """Route grad_out (N, C, Ho, Wo) to the argmax positions `indices` in an input of input_shape."""
+    """Route each output gradient to its window's maximum.
+
+    Parameters
+    ----------
+    grad_out : ndarray, (N, C, Ho, Wo), float32 or float64, C-contiguous, writeable
+    indices : ndarray, grad_out's shape, int64, C-contiguous; values in [0, H*W)
+    input_shape : sequence of 4 ints (N, C, H, W)
+
+    Returns
+    -------
+    grad_input : ndarray, input_shape, grad_out's dtype
+    """
     check_float(grad_out, "grad_out", 4)
     if not isinstance(indices, np.ndarray) or indices.dtype != np.int64 or indices.shape != grad_out.shape \
             or not indices.flags.c_contiguous:
@@ -120,7 +147,19 @@ def _avg_pool(floating[:, :, ::1] x, floating[:, :, ::1] out, bint backward,
 
 
 def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
-    """Mean over windows of x (N, C, H, W)."""
+    """Mean over windows of each plane, as torch.nn.functional.avg_pool2d.
+
+    Parameters
+    ----------
+    x : ndarray, (N, C, H, W), float32 or float64, C-contiguous, writeable
+    kernel_size, stride, padding, ceil_mode : as for max_pool2d_forward (zero padding)
+    count_include_pad : bool
+        Divide by the window clipped to the padded input (True) or to the input itself (False).
+
+    Returns
+    -------
+    out : ndarray, (N, C, Ho, Wo), x's dtype
+    """
     ks, st, pd, dl, ho, wo = _check_pool(x, kernel_size, stride, padding, 1, ceil_mode)
     N, C, H, W = x.shape
     out = np.empty((N, C, ho, wo), x.dtype)
@@ -132,7 +171,18 @@ def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, 
 
 def avg_pool2d_backward(grad_out, input_shape, kernel_size, stride=None, padding=0, ceil_mode=False,
                         count_include_pad=True):
-    """Gradient of avg_pool2d_forward with respect to its input of shape input_shape."""
+    """Gradient of avg_pool2d_forward: each output gradient spread evenly over its window.
+
+    Parameters
+    ----------
+    grad_out : ndarray, (N, C, Ho, Wo), float32 or float64, C-contiguous, writeable
+    input_shape : sequence of 4 ints (N, C, H, W)
+    kernel_size, stride, padding, ceil_mode, count_include_pad : as given to avg_pool2d_forward
+
+    Returns
+    -------
+    grad_input : ndarray, input_shape, grad_out's dtype
+    """
     check_float(grad_out, "grad_out", 4)
     shape = tuple(int(s) for s in input_shape)
     if len(shape) != 4 or shape[:2] != grad_out.shape[:2]:
@@ -171,7 +221,17 @@ def _upsample(floating[:, :, ::1] src, floating[:, :, ::1] dst, Py_ssize_t fh, P
 
 
 def upsample_nearest2d_forward(x, scale_h, scale_w):
-    """Repeat each pixel of x (N, C, H, W) scale_h x scale_w times."""
+    """Nearest upsampling by integer factors: each pixel repeated scale_h x scale_w times.
+
+    Parameters
+    ----------
+    x : ndarray, (N, C, H, W), float32 or float64, C-contiguous, writeable
+    scale_h, scale_w : int, positive
+
+    Returns
+    -------
+    out : ndarray, (N, C, H*scale_h, W*scale_w), x's dtype
+    """
     check_float(x, "input", 4)
     fh, fw = _pair((scale_h, scale_w), "scale_factor", True)
     N, C, H, W = x.shape
@@ -182,7 +242,17 @@ def upsample_nearest2d_forward(x, scale_h, scale_w):
 
 
 def upsample_nearest2d_backward(grad_out, scale_h, scale_w):
-    """Sum grad_out (N, C, H*scale_h, W*scale_w) over each pixel's block."""
+    """Gradient of upsample_nearest2d_forward: grad_out summed over each pixel's block.
+
+    Parameters
+    ----------
+    grad_out : ndarray, (N, C, H*scale_h, W*scale_w), float32 or float64, C-contiguous, writeable
+    scale_h, scale_w : int, positive
+
+    Returns
+    -------
+    grad_input : ndarray, (N, C, H, W), grad_out's dtype
+    """
     check_float(grad_out, "grad_out", 4)
     fh, fw = _pair((scale_h, scale_w), "scale_factor", True)
     N, C, Ho, Wo = grad_out.shape

@@ -36,7 +36,18 @@ def _forward(floating[:, ::1] x, floating[:, ::1] w, floating[::1] bias, floatin
 
 
 def linear_forward(x, weight, bias=None):
-    """x (M, K) @ weight (N, K)^T + bias (N,) -> (M, N)."""
+    """Fully connected layer: ``x @ weight.T + bias``.
+
+    Parameters
+    ----------
+    x : ndarray, (M, K), float32 or float64, C-contiguous, writeable
+    weight : ndarray, (N, K), x's dtype, C-contiguous, writeable
+    bias : ndarray, (N,), x's dtype, C-contiguous, writeable; or None (no bias)
+
+    Returns
+    -------
+    out : ndarray, (M, N), x's dtype
+    """
     check_float(x, "input", 2)
     check_same_dtype(weight, "weight", x, "input", 2)
     if weight.shape[1] != x.shape[1]:
@@ -65,7 +76,21 @@ def _backward(floating[:, ::1] x, floating[:, ::1] w, floating[:, ::1] g, floati
 
 
 def linear_backward(x, weight, grad_out, need_input=True, need_weight=True, need_bias=True):
-    """(grad_input (M, K), grad_weight (N, K), grad_bias (N,)) of linear_forward; None where not needed."""
+    """Gradients of linear_forward.
+
+    Parameters
+    ----------
+    x, weight : ndarray, as given to linear_forward
+    grad_out : ndarray, (M, N), x's dtype, C-contiguous, writeable
+    need_input, need_weight, need_bias : bool
+        Compute the input, weight or bias gradient; a gradient not needed is returned as None.
+
+    Returns
+    -------
+    grad_input : ndarray (M, K) or None
+    grad_weight : ndarray (N, K) or None
+    grad_bias : ndarray (N,) or None
+    """
     check_float(x, "input", 2)
     check_same_dtype(weight, "weight", x, "input", 2)
     check_same_dtype(grad_out, "grad_out", x, "input", 2)

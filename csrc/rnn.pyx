@@ -121,15 +121,32 @@ def _lstm_fwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1]
             else:
                 tp = _prev(t, reverse)
                 hp, cp = o + tp * B * H, c + tp * B * H
-            gemm(False, True, <int>B, G, <int>H, <floating>1, hp, <int>H, _p(w_hh), <int>H, <floating>1, a + t * B * G, G)
+            gemm(False, True, <int>B, G, <int>H, <floating>1, hp, <int>H, _p(w_hh), <int>H, <floating>1,
+                 a + t * B * G, G)
             lstm_step_fwd(B, H, a + t * B * G, _p(bias), cp, c + t * B * H, o + t * B * H)
 
 
 def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
-    """LSTM over a whole sequence -> (output (T,B,H), h_n, c_n, gates (T,B,4H), cells (T,B,H)).
+    """LSTM over a whole sequence (gates i, f, g, o; G = 4).
 
-    gates holds the activated i, f, g, o of every step and cells every c_t: what
-    lstm_backward needs. h0 / c0 may be None (zeros), b_ih / b_hh None (no bias)."""
+    Parameters
+    ----------
+    x : ndarray, (T, B, I), float32 or float64, C-contiguous, writeable; T >= 1
+    h0 : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+    c0 : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+    w_ih : ndarray, (G*H, I), x's dtype, C-contiguous, writeable
+    w_hh : ndarray, (G*H, H), x's dtype, C-contiguous, writeable
+    b_ih, b_hh : ndarray (G*H,) of x's dtype, C-contiguous, writeable; or None (no bias)
+    reverse : bool
+        Run from t = T-1 down to 0 (a bidirectional layer's backward direction); output[t] stays at t.
+
+    Returns
+    -------
+    output : ndarray (T, B, H)
+    h_n, c_n : ndarray (B, H)
+    gates : ndarray (T, B, 4H): the activated gates of every step, for lstm_backward
+    cells : ndarray (T, B, H): every c_t, for lstm_backward
+    """
     cdef _Dims d = _check_weights(x, w_ih, w_hh, b_ih, b_hh, 4)
     h0 = _state_or_zeros(h0, "h0", x, d)
     c0 = _state_or_zeros(c0, "c0", x, d)
@@ -170,8 +187,20 @@ def _lstm_bwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1]
 
 
 def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn, reverse=False):
-    """Backward through time of lstm_forward ->
-    (grad_x, grad_h0, grad_c0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh); None grads mean zeros."""
+    """Backward through time of lstm_forward.
+
+    Parameters
+    ----------
+    x, h0, c0, w_ih, w_hh, reverse : as given to lstm_forward
+    output, gates, cells : ndarray, lstm_forward's results (x's dtype, C-contiguous, writeable)
+    grad_output : ndarray (T, B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+    grad_hn, grad_cn : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+
+    Returns
+    -------
+    grad_x, grad_h0, grad_c0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh : ndarray
+        (the two bias gradients are equal)
+    """
     cdef _Dims d = _check_weights(x, w_ih, w_hh, None, None, 4)
     h0 = _state_or_zeros(h0, "h0", x, d)
     c0 = _state_or_zeros(c0, "c0", x, d)
@@ -216,9 +245,18 @@ def _gru_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1
 
 
 def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
-    """GRU over a whole sequence -> (output (T,B,H), h_n, gates (T,B,4H)).
+    """GRU over a whole sequence (gates r, z, n; G = 3).
 
-    gates holds r, z, n and W_hn h_prev + b_hn of every step: what gru_backward needs."""
+    Parameters
+    ----------
+    x, h0, w_ih, w_hh, b_ih, b_hh, reverse : as for lstm_forward, with G = 3
+
+    Returns
+    -------
+    output : ndarray (T, B, H)
+    h_n : ndarray (B, H)
+    gates : ndarray (T, B, 4H): r, z, n and W_hn h_prev + b_hn of every step, for gru_backward
+    """
     cdef _Dims d = _check_weights(x, w_ih, w_hh, b_ih, b_hh, 3)
     h0 = _state_or_zeros(h0, "h0", x, d)
     out = np.empty((d.T, d.B, d.H), x.dtype)
@@ -263,7 +301,19 @@ def _gru_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1
 
 
 def gru_backward(x, h0, w_ih, w_hh, output, gates, grad_output, grad_hn, reverse=False):
-    """Backward through time of gru_forward -> (grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh)."""
+    """Backward through time of gru_forward.
+
+    Parameters
+    ----------
+    x, h0, w_ih, w_hh, reverse : as given to gru_forward
+    output, gates : ndarray, gru_forward's results (x's dtype, C-contiguous, writeable)
+    grad_output : ndarray (T, B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+    grad_hn : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+
+    Returns
+    -------
+    grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh : ndarray
+    """
     cdef _Dims d = _check_weights(x, w_ih, w_hh, None, None, 3)
     h0 = _state_or_zeros(h0, "h0", x, d)
     _check_saved(output, "output", x, (d.T, d.B, d.H))
@@ -314,7 +364,18 @@ def _rnn_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1
 
 
 def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh", reverse=False):
-    """Elman RNN over a whole sequence -> (output (T,B,H), h_n)."""
+    """Elman RNN over a whole sequence (G = 1).
+
+    Parameters
+    ----------
+    x, h0, w_ih, w_hh, b_ih, b_hh, reverse : as for lstm_forward, with G = 1
+    nonlinearity : {"tanh", "relu"}
+
+    Returns
+    -------
+    output : ndarray (T, B, H)
+    h_n : ndarray (B, H)
+    """
     cdef int relu = _relu_flag(nonlinearity)
     cdef _Dims d = _check_weights(x, w_ih, w_hh, b_ih, b_hh, 1)
     h0 = _state_or_zeros(h0, "h0", x, d)
@@ -344,7 +405,20 @@ def _rnn_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1
 
 
 def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="tanh", reverse=False):
-    """Backward through time of rnn_forward -> (grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh)."""
+    """Backward through time of rnn_forward.
+
+    Parameters
+    ----------
+    x, h0, w_ih, w_hh, nonlinearity, reverse : as given to rnn_forward
+    output : ndarray, rnn_forward's output (x's dtype, C-contiguous, writeable)
+    grad_output : ndarray (T, B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+    grad_hn : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+
+    Returns
+    -------
+    grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh : ndarray
+        (the two bias gradients are equal)
+    """
     cdef int relu = _relu_flag(nonlinearity)
     cdef _Dims d = _check_weights(x, w_ih, w_hh, None, None, 1)
     h0 = _state_or_zeros(h0, "h0", x, d)
@@ -375,13 +449,32 @@ def _check_cell_input(x):
 
 
 def rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh"):
-    """One Elman RNN step: x (B, I), h (B, H) -> h_new."""
+    """One Elman RNN step (RNNCell): rnn_forward with T = 1.
+
+    Parameters
+    ----------
+    x : ndarray (B, I); h : ndarray (B, H) or None; the rest as for rnn_forward
+
+    Returns
+    -------
+    h_new : ndarray (B, H)
+    """
     _check_cell_input(x)
     return rnn_forward(x[None], h, w_ih, w_hh, b_ih, b_hh, nonlinearity)[0][0]
 
 
 def rnn_cell_backward(x, h, w_ih, w_hh, h_new, grad_h_new, nonlinearity="tanh"):
-    """-> (grad_x, grad_h, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh) of rnn_cell_forward."""
+    """Gradients of rnn_cell_forward.
+
+    Parameters
+    ----------
+    x, h, w_ih, w_hh, nonlinearity : as given to rnn_cell_forward
+    h_new : ndarray (B, H), its result; grad_h_new : ndarray (B, H) or None (zeros)
+
+    Returns
+    -------
+    grad_x, grad_h, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh : ndarray
+    """
     _check_cell_input(x)
     gx, gh, gwi, gwh, gbi, gbh = rnn_backward(x[None], h, w_ih, w_hh, _steps(h_new), _steps(grad_h_new), None,
                                               nonlinearity)
@@ -389,14 +482,35 @@ def rnn_cell_backward(x, h, w_ih, w_hh, h_new, grad_h_new, nonlinearity="tanh"):
 
 
 def lstm_cell_forward(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    """One LSTM step -> (h_new, c_new, gates (B, 4H))."""
+    """One LSTM step (LSTMCell): lstm_forward with T = 1.
+
+    Parameters
+    ----------
+    x : ndarray (B, I); h, c : ndarray (B, H) or None; the rest as for lstm_forward
+
+    Returns
+    -------
+    h_new, c_new : ndarray (B, H)
+    gates : ndarray (B, 4H), for lstm_cell_backward
+    """
     _check_cell_input(x)
     out, _, c_new, gates, _ = lstm_forward(x[None], h, c, w_ih, w_hh, b_ih, b_hh)
     return out[0], c_new, gates[0]
 
 
 def lstm_cell_backward(x, h, c, w_ih, w_hh, h_new, gates, c_new, grad_h_new, grad_c_new):
-    """-> (grad_x, grad_h, grad_c, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh) of lstm_cell_forward."""
+    """Gradients of lstm_cell_forward.
+
+    Parameters
+    ----------
+    x, h, c, w_ih, w_hh : as given to lstm_cell_forward
+    h_new, gates, c_new : its results
+    grad_h_new : ndarray (B, H) or None (zeros); grad_c_new : ndarray (B, H) or None (zeros)
+
+    Returns
+    -------
+    grad_x, grad_h, grad_c, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh : ndarray
+    """
     _check_cell_input(x)
     gx, gh, gc, gwi, gwh, gbi, gbh = lstm_backward(x[None], h, c, w_ih, w_hh, _steps(h_new), _steps(gates),
                                                    _steps(c_new), _steps(grad_h_new), None, grad_c_new)
@@ -404,14 +518,34 @@ def lstm_cell_backward(x, h, c, w_ih, w_hh, h_new, gates, c_new, grad_h_new, gra
 
 
 def gru_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh):
-    """One GRU step -> (h_new, gates (B, 4H))."""
+    """One GRU step (GRUCell): gru_forward with T = 1.
+
+    Parameters
+    ----------
+    x : ndarray (B, I); h : ndarray (B, H) or None; the rest as for gru_forward
+
+    Returns
+    -------
+    h_new : ndarray (B, H)
+    gates : ndarray (B, 4H), for gru_cell_backward
+    """
     _check_cell_input(x)
     out, _, gates = gru_forward(x[None], h, w_ih, w_hh, b_ih, b_hh)
     return out[0], gates[0]
 
 
 def gru_cell_backward(x, h, w_ih, w_hh, h_new, gates, grad_h_new):
-    """-> (grad_x, grad_h, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh) of gru_cell_forward."""
+    """Gradients of gru_cell_forward.
+
+    Parameters
+    ----------
+    x, h, w_ih, w_hh : as given to gru_cell_forward
+    h_new, gates : its results; grad_h_new : ndarray (B, H) or None (zeros)
+
+    Returns
+    -------
+    grad_x, grad_h, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh : ndarray
+    """
     _check_cell_input(x)
     gx, gh, gwi, gwh, gbi, gbh = gru_backward(x[None], h, w_ih, w_hh, _steps(h_new), _steps(gates),
                                               _steps(grad_h_new), None)

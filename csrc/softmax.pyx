@@ -17,12 +17,20 @@ cdef Py_ssize_t MIN_WORK = 16384
 
 
 def softmax_forward(x, scale=1.0, mask=None, log=False):
-    """Row-wise softmax (or log-softmax) of scale * x + mask over the last axis.
+    """Row-wise softmax (or log-softmax) of ``scale * x + mask`` over the last axis.
 
-    x: (R, C) float32/float64, C-contiguous. mask: None, a float (M, C) array added
-    to the scaled logits, or a bool (M, C) array where True keeps a position and False
-    masks it out; R must be a multiple of M and row r uses mask row r % M.
-    Returns a new (R, C) array of x's dtype.
+    Parameters
+    ----------
+    x : ndarray, (R, C), float32 or float64, C-contiguous, writeable
+    scale : float
+    mask : None, ndarray (M, C) of x's dtype (added to the scaled logits), or bool ndarray (M, C)
+        (True keeps a position, False masks it out). M must divide R; row r uses mask row r % M.
+    log : bool
+        Return log-softmax instead of softmax.
+
+    Returns
+    -------
+    out : ndarray, (R, C), x's dtype
     """
     check_float(x, "x", 2)
     cdef double s = float(scale)
@@ -35,10 +43,21 @@ def softmax_forward(x, scale=1.0, mask=None, log=False):
 
 
 def softmax_backward(out, grad, scale=1.0, log=False):
-    """Gradient of softmax_forward with respect to x, given its output and the output gradient.
+    """Gradient of softmax_forward with respect to x.
 
-    softmax:     dx = scale * y * (g - sum(g * y))
-    log-softmax: dx = scale * (g - exp(y) * sum(g))
+    softmax: ``dx = scale * y * (g - sum(g * y))``; log-softmax: ``dx = scale * (g - exp(y) * sum(g))``.
+
+    Parameters
+    ----------
+    out : ndarray, (R, C), float32 or float64, C-contiguous, writeable: softmax_forward's output y
+    grad : ndarray, out's shape and dtype, C-contiguous, writeable: the output gradient g
+    scale : float
+    log : bool
+        out is a log-softmax.
+
+    Returns
+    -------
+    grad_x : ndarray, (R, C), out's dtype
     """
     check_float(out, "out", 2)
     check_like(grad, "grad", out, "out")
@@ -51,11 +70,22 @@ def softmax_backward(out, grad, scale=1.0, log=False):
 
 
 def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, label_smoothing=0.0):
-    """Per-row cross-entropy of class-index targets, and the log-probabilities backward needs.
+    """Per-row cross-entropy of class-index targets.
 
-    logits: (R, C) float; target: (R,) int64 in [0, C) or == ignore_index; weight: None or (C,).
-    Row loss = (1 - eps) * w[t] * -logp[t] + eps / C * sum_c w[c] * -logp[c]; ignored rows give 0.
-    Returns (loss (R,), log_probs (R, C)).
+    Row loss = ``(1 - eps) * w[t] * -logp[t] + eps / C * sum_c w[c] * -logp[c]``; ignored rows give 0.
+
+    Parameters
+    ----------
+    logits : ndarray, (R, C), float32 or float64, C-contiguous, writeable
+    target : ndarray, (R,), int64, C-contiguous, writeable; values in [0, C) or == ignore_index
+    weight : None or ndarray (C,), logits' dtype, C-contiguous, writeable: per-class weights w
+    ignore_index : int
+    label_smoothing : float in [0, 1] (eps)
+
+    Returns
+    -------
+    loss : ndarray, (R,), logits' dtype
+    log_probs : ndarray, (R, C), logits' dtype: what cross_entropy_backward needs
     """
     check_float(logits, "logits", 2)
     cdef Py_ssize_t R = logits.shape[0], C = logits.shape[1]
@@ -73,7 +103,16 @@ def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, label_
 def cross_entropy_backward(log_probs, target, grad_loss, weight=None, ignore_index=-100, label_smoothing=0.0):
     """Gradient of cross_entropy_forward's per-row loss with respect to the logits.
 
-    grad_loss: (R,) gradient of each row's loss. Returns (R, C).
+    Parameters
+    ----------
+    log_probs : ndarray, (R, C), float32 or float64, C-contiguous, writeable: cross_entropy_forward's log_probs
+    target : ndarray, (R,), int64, C-contiguous, writeable; values in [0, C) or == ignore_index
+    grad_loss : ndarray, (R,), log_probs' dtype, C-contiguous, writeable: gradient of each row's loss
+    weight, ignore_index, label_smoothing : as given to cross_entropy_forward
+
+    Returns
+    -------
+    grad_logits : ndarray, (R, C), log_probs' dtype
     """
     check_float(log_probs, "log_probs", 2)
     cdef Py_ssize_t R = log_probs.shape[0], C = log_probs.shape[1]
