@@ -8,6 +8,7 @@ from cython.parallel cimport prange
 from cython cimport floating
 import numpy as np
 from blas cimport gemm
+from flatarray cimport column_sums
 from parallel cimport threads_for
 
 include "checks.pxi"
@@ -23,31 +24,30 @@ cdef void _fill_rows(floating[:, ::1] out, floating[::1] bias) noexcept nogil:
             out[r, c] = bias[c]
 
 
-cdef void _column_sums(floating[:, ::1] g, floating[::1] out) noexcept nogil:
-    cdef Py_ssize_t r, c
-    for c in range(g.shape[1]):
-        out[c] = 0
-    for r in range(g.shape[0]):
-        for c in range(g.shape[1]):
-            out[c] += g[r, c]
-
-
-cdef void _forward(floating[:, ::1] x, floating[:, ::1] w, object bias, floating[:, ::1] out):
+def _forward(floating[:, ::1] x, floating[:, ::1] w, floating[::1] bias, floating[:, ::1] out):
     cdef Py_ssize_t M = x.shape[0], K = x.shape[1], N = w.shape[0]
-    cdef floating[::1] b
     cdef floating beta = 0
-    if bias is not None:
-        b = bias
-        with nogil:
-            _fill_rows(out, b)
-        beta = 1
     with nogil:
+        if bias is not None:
+            _fill_rows(out, bias)
+            beta = 1
         gemm(False, True, <int>M, <int>N, <int>K, <floating>1, &x[0, 0] if M and K else NULL, <int>K,
              &w[0, 0] if N and K else NULL, <int>K, beta, &out[0, 0] if M and N else NULL, <int>N)
 
 
 def linear_forward(x, weight, bias=None):
-    """x (M, K) @ weight (N, K)^T + bias (N,) -> (M, N)."""
+    """Fully connected layer: ``x @ weight.T + bias``.
+
+    Parameters
+    ----------
+    x : ndarray, (M, K), float32 or float64, C-contiguous, writeable
+    weight : ndarray, (N, K), x's dtype, C-contiguous, writeable
+    bias : ndarray, (N,), x's dtype, C-contiguous, writeable; or None (no bias)
+
+    Returns
+    -------
+    out : ndarray, (M, N), x's dtype
+    """
     check_float(x, "input", 2)
     check_same_dtype(weight, "weight", x, "input", 2)
     if weight.shape[1] != x.shape[1]:
@@ -58,26 +58,39 @@ def linear_forward(x, weight, bias=None):
             raise ValueError(f"bias must have shape ({weight.shape[0]},), got {bias.shape}")
     out = np.empty((x.shape[0], weight.shape[0]), x.dtype)
     if out.size:
-        if x.dtype == np.float32:
-            _forward[float](x, weight, bias, out)
-        else:
-            _forward[double](x, weight, bias, out)
+        _forward(x, weight, bias, out)
     return out
 
 
-cdef void _backward(floating[:, ::1] x, floating[:, ::1] w, floating[:, ::1] g, floating[:, ::1] gx,
-                    floating[:, ::1] gw, floating[::1] gb, bint need_x, bint need_w, bint need_b) noexcept nogil:
+def _backward(floating[:, ::1] x, floating[:, ::1] w, floating[:, ::1] g, floating[:, ::1] gx,
+              floating[:, ::1] gw, floating[::1] gb):
+    """The gradients whose output array is given (the others are None)."""
     cdef int M = <int>x.shape[0], K = <int>x.shape[1], N = <int>w.shape[0]
-    if need_x:
-        gemm(False, False, M, K, N, <floating>1, &g[0, 0], N, &w[0, 0], K, <floating>0, &gx[0, 0], K)
-    if need_w:
-        gemm(True, False, N, K, M, <floating>1, &g[0, 0], N, &x[0, 0], K, <floating>0, &gw[0, 0], K)
-    if need_b:
-        _column_sums(g, gb)
+    with nogil:
+        if gx is not None:
+            gemm(False, False, M, K, N, <floating>1, &g[0, 0], N, &w[0, 0], K, <floating>0, &gx[0, 0], K)
+        if gw is not None:
+            gemm(True, False, N, K, M, <floating>1, &g[0, 0], N, &x[0, 0], K, <floating>0, &gw[0, 0], K)
+        if gb is not None:
+            column_sums(&g[0, 0], M, N, &gb[0])
 
 
 def linear_backward(x, weight, grad_out, need_input=True, need_weight=True, need_bias=True):
-    """(grad_input (M, K), grad_weight (N, K), grad_bias (N,)) of linear_forward; None where not needed."""
+    """Gradients of linear_forward.
+
+    Parameters
+    ----------
+    x, weight : ndarray, as given to linear_forward
+    grad_out : ndarray, (M, N), x's dtype, C-contiguous, writeable
+    need_input, need_weight, need_bias : bool
+        Compute the input, weight or bias gradient; a gradient not needed is returned as None.
+
+    Returns
+    -------
+    grad_input : ndarray (M, K) or None
+    grad_weight : ndarray (N, K) or None
+    grad_bias : ndarray (N,) or None
+    """
     check_float(x, "input", 2)
     check_same_dtype(weight, "weight", x, "input", 2)
     check_same_dtype(grad_out, "grad_out", x, "input", 2)
@@ -88,14 +101,7 @@ def linear_backward(x, weight, grad_out, need_input=True, need_weight=True, need
     gw = np.zeros((N, K), x.dtype) if need_weight else None
     gb = np.zeros(N, x.dtype) if need_bias else None
     if M and N and K:
-        dummy2 = np.empty((1, 1), x.dtype)
-        dummy1 = np.empty(1, x.dtype)
-        args = (x, weight, grad_out, dummy2 if gx is None else gx, dummy2 if gw is None else gw,
-                dummy1 if gb is None else gb, bool(need_input), bool(need_weight), bool(need_bias))
-        if x.dtype == np.float32:
-            _backward[float](*args)
-        else:
-            _backward[double](*args)
+        _backward(x, weight, grad_out, gx, gw, gb)
     elif need_bias and M:
         gb[...] = grad_out.sum(axis=0)
     return gx, gw, gb

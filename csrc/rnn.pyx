@@ -13,35 +13,10 @@
 from cython cimport floating
 import numpy as np
 from blas cimport gemm
+from flatarray cimport column_sums, data_or_null as _p   # _p: the address of a flat view
+from rnncell cimport lstm_step_fwd, lstm_step_bwd, gru_step_fwd, gru_step_bwd, rnn_step_fwd, rnn_step_bwd
 
 include "checks.pxi"
-
-cdef extern from "rnncell.h" nogil:
-    void lstm_step_fwd_f(Py_ssize_t B, Py_ssize_t H, float *a, const float *bias, const float *c_prev, float *c, float *h)
-    void lstm_step_fwd_d(Py_ssize_t B, Py_ssize_t H, double *a, const double *bias, const double *c_prev, double *c, double *h)
-    void lstm_step_bwd_f(Py_ssize_t B, Py_ssize_t H, const float *a, const float *c_prev, const float *c,
-                         const float *dh_next, const float *grad_out, float *dc, float *da)
-    void lstm_step_bwd_d(Py_ssize_t B, Py_ssize_t H, const double *a, const double *c_prev, const double *c,
-                         const double *dh_next, const double *grad_out, double *dc, double *da)
-    void gru_step_fwd_f(Py_ssize_t B, Py_ssize_t H, const float *xp, const float *hh, const float *b_ih,
-                        const float *b_hh, const float *h_prev, float *gates, float *h)
-    void gru_step_fwd_d(Py_ssize_t B, Py_ssize_t H, const double *xp, const double *hh, const double *b_ih,
-                        const double *b_hh, const double *h_prev, double *gates, double *h)
-    void gru_step_bwd_f(Py_ssize_t B, Py_ssize_t H, const float *gates, const float *h_prev, const float *dh_next,
-                        const float *grad_out, float *dgi, float *dgh, float *dh_prev)
-    void gru_step_bwd_d(Py_ssize_t B, Py_ssize_t H, const double *gates, const double *h_prev, const double *dh_next,
-                        const double *grad_out, double *dgi, double *dgh, double *dh_prev)
-    void rnn_step_fwd_f(Py_ssize_t B, Py_ssize_t H, const float *a, const float *bias, int relu, float *h)
-    void rnn_step_fwd_d(Py_ssize_t B, Py_ssize_t H, const double *a, const double *bias, int relu, double *h)
-    void rnn_step_bwd_f(Py_ssize_t n, const float *h, const float *dh_next, const float *grad_out, int relu, float *da)
-    void rnn_step_bwd_d(Py_ssize_t n, const double *h, const double *dh_next, const double *grad_out, int relu,
-                        double *da)
-
-
-cdef inline floating* _p(floating[::1] v) noexcept nogil:
-    # Address of a flat view; empty arrays have no element 0, and nothing reads through it.
-    return &v[0] if v.shape[0] else NULL
-
 
 cdef class _Dims:
     # Validated sizes of one call: T steps, batch B, input In (not I: a C macro), hidden H, G gate blocks.
@@ -116,29 +91,20 @@ cdef void _weight_hh_grad(floating *d, int G, floating *h0, floating *out, float
                  <floating>1, gw, <int>H)
 
 
-cdef void _column_sums(floating *d, Py_ssize_t rows, Py_ssize_t cols, floating *out) noexcept nogil:
-    cdef Py_ssize_t r, c
-    for c in range(cols):
-        out[c] = 0
-    for r in range(rows):
-        for c in range(cols):
-            out[c] += d[r * cols + c]
-
-
 cdef void _input_grads(floating *d, int G, floating *x, floating *w_ih, floating *gx, floating *gw_ih,
                        floating *gb, Py_ssize_t rows, Py_ssize_t I) noexcept nogil:
     # gx = d @ W_ih, gW_ih = d^T x, gb = column sums of d, with d the (T*B, G) pre-activation gradients.
     gemm(False, False, <int>rows, <int>I, G, <floating>1, d, G, w_ih, <int>I, <floating>0, gx, <int>I)
     gemm(True, False, G, <int>I, <int>rows, <floating>1, d, G, x, <int>I, <floating>0, gw_ih, <int>I)
-    _column_sums(d, rows, G, gb)
+    column_sums(d, rows, G, gb)
 
 
 # ---------------------------------------------------------------------------------------- LSTM
 
-cdef void _lstm_fwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1] w_ih,
-                    floating[::1] w_hh, floating[::1] bias, floating[::1] out, floating[::1] gates,
-                    floating[::1] cells, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H,
-                    bint reverse) noexcept nogil:
+def _lstm_fwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1] w_ih,
+              floating[::1] w_hh, floating[::1] bias, floating[::1] out, floating[::1] gates,
+              floating[::1] cells, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H,
+              bint reverse):
     cdef int G = <int>(4 * H)
     cdef Py_ssize_t s, t, tp
     cdef floating *a = _p(gates)
@@ -146,26 +112,41 @@ cdef void _lstm_fwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floatin
     cdef floating *c = _p(cells)
     cdef floating *hp
     cdef floating *cp
-    gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _p(x), <int>I, _p(w_ih), <int>I, <floating>0, a, G)
-    for s in range(T):
-        t = _step(s, T, reverse)
-        if s == 0:
-            hp, cp = _p(h0), _p(c0)
-        else:
-            tp = _prev(t, reverse)
-            hp, cp = o + tp * B * H, c + tp * B * H
-        gemm(False, True, <int>B, G, <int>H, <floating>1, hp, <int>H, _p(w_hh), <int>H, <floating>1, a + t * B * G, G)
-        if floating is float:
-            lstm_step_fwd_f(B, H, a + t * B * G, _p(bias), cp, c + t * B * H, o + t * B * H)
-        else:
-            lstm_step_fwd_d(B, H, a + t * B * G, _p(bias), cp, c + t * B * H, o + t * B * H)
+    with nogil:
+        gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _p(x), <int>I, _p(w_ih), <int>I, <floating>0, a, G)
+        for s in range(T):
+            t = _step(s, T, reverse)
+            if s == 0:
+                hp, cp = _p(h0), _p(c0)
+            else:
+                tp = _prev(t, reverse)
+                hp, cp = o + tp * B * H, c + tp * B * H
+            gemm(False, True, <int>B, G, <int>H, <floating>1, hp, <int>H, _p(w_hh), <int>H, <floating>1,
+                 a + t * B * G, G)
+            lstm_step_fwd(B, H, a + t * B * G, _p(bias), cp, c + t * B * H, o + t * B * H)
 
 
 def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
-    """LSTM over a whole sequence -> (output (T,B,H), h_n, c_n, gates (T,B,4H), cells (T,B,H)).
+    """LSTM over a whole sequence (gates i, f, g, o; G = 4).
 
-    gates holds the activated i, f, g, o of every step and cells every c_t: what
-    lstm_backward needs. h0 / c0 may be None (zeros), b_ih / b_hh None (no bias)."""
+    Parameters
+    ----------
+    x : ndarray, (T, B, I), float32 or float64, C-contiguous, writeable; T >= 1
+    h0 : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+    c0 : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+    w_ih : ndarray, (G*H, I), x's dtype, C-contiguous, writeable
+    w_hh : ndarray, (G*H, H), x's dtype, C-contiguous, writeable
+    b_ih, b_hh : ndarray (G*H,) of x's dtype, C-contiguous, writeable; or None (no bias)
+    reverse : bool
+        Run from t = T-1 down to 0 (a bidirectional layer's backward direction); output[t] stays at t.
+
+    Returns
+    -------
+    output : ndarray (T, B, H)
+    h_n, c_n : ndarray (B, H)
+    gates : ndarray (T, B, 4H): the activated gates of every step, for lstm_backward
+    cells : ndarray (T, B, H): every c_t, for lstm_backward
+    """
     cdef _Dims d = _check_weights(x, w_ih, w_hh, b_ih, b_hh, 4)
     h0 = _state_or_zeros(h0, "h0", x, d)
     c0 = _state_or_zeros(c0, "c0", x, d)
@@ -175,45 +156,51 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     cells = np.empty((d.T, d.B, d.H), x.dtype)
     args = (x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), bias,
             out.reshape(-1), gates.reshape(-1), cells.reshape(-1), d.T, d.B, d.In, d.H, bool(reverse))
-    if x.dtype == np.float32:
-        _lstm_fwd[float](*args)
-    else:
-        _lstm_fwd[double](*args)
+    _lstm_fwd(*args)
     last = 0 if reverse else d.T - 1
     return out, out[last].copy(), cells[last].copy(), gates, cells
 
 
-cdef void _lstm_bwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1] w_ih,
-                    floating[::1] w_hh, floating[::1] out, floating[::1] gates, floating[::1] cells,
-                    floating[::1] grad_out, floating[::1] dh, floating[::1] dc, floating[::1] dgates,
-                    floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb,
-                    Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse) noexcept nogil:
+def _lstm_bwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1] w_ih,
+              floating[::1] w_hh, floating[::1] out, floating[::1] gates, floating[::1] cells,
+              floating[::1] grad_out, floating[::1] dh, floating[::1] dc, floating[::1] dgates,
+              floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb,
+              Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse):
     cdef int G = <int>(4 * H)
     cdef Py_ssize_t s, t, tp
     cdef floating *da = _p(dgates)
     cdef floating *cp
-    for s in range(T - 1, -1, -1):   # undo the forward order
-        t = _step(s, T, reverse)
-        if s == 0:
-            cp = _p(c0)
-        else:
-            tp = _prev(t, reverse)
-            cp = _p(cells) + tp * B * H
-        if floating is float:
-            lstm_step_bwd_f(B, H, _p(gates) + t * B * G, cp, _p(cells) + t * B * H, _p(dh),
-                            _p(grad_out) + t * B * H, _p(dc), da + t * B * G)
-        else:
-            lstm_step_bwd_d(B, H, _p(gates) + t * B * G, cp, _p(cells) + t * B * H, _p(dh),
-                            _p(grad_out) + t * B * H, _p(dc), da + t * B * G)
-        gemm(False, False, <int>B, <int>H, G, <floating>1, da + t * B * G, G, _p(w_hh), <int>H, <floating>0,
-             _p(dh), <int>H)
-    _input_grads(da, G, _p(x), _p(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
-    _weight_hh_grad(da, G, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
+    with nogil:
+        for s in range(T - 1, -1, -1):   # undo the forward order
+            t = _step(s, T, reverse)
+            if s == 0:
+                cp = _p(c0)
+            else:
+                tp = _prev(t, reverse)
+                cp = _p(cells) + tp * B * H
+            lstm_step_bwd(B, H, _p(gates) + t * B * G, cp, _p(cells) + t * B * H, _p(dh),
+                                _p(grad_out) + t * B * H, _p(dc), da + t * B * G)
+            gemm(False, False, <int>B, <int>H, G, <floating>1, da + t * B * G, G, _p(w_hh), <int>H, <floating>0,
+                 _p(dh), <int>H)
+        _input_grads(da, G, _p(x), _p(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
+        _weight_hh_grad(da, G, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
 
 
 def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn, reverse=False):
-    """Backward through time of lstm_forward ->
-    (grad_x, grad_h0, grad_c0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh); None grads mean zeros."""
+    """Backward through time of lstm_forward.
+
+    Parameters
+    ----------
+    x, h0, c0, w_ih, w_hh, reverse : as given to lstm_forward
+    output, gates, cells : ndarray, lstm_forward's results (x's dtype, C-contiguous, writeable)
+    grad_output : ndarray (T, B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+    grad_hn, grad_cn : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+
+    Returns
+    -------
+    grad_x, grad_h0, grad_c0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh : ndarray
+        (the two bias gradients are equal)
+    """
     cdef _Dims d = _check_weights(x, w_ih, w_hh, None, None, 4)
     h0 = _state_or_zeros(h0, "h0", x, d)
     c0 = _state_or_zeros(c0, "c0", x, d)
@@ -232,41 +219,44 @@ def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad
             gates.reshape(-1), cells.reshape(-1), grad_output.reshape(-1), dh.reshape(-1), dc.reshape(-1),
             dgates.reshape(-1), gx.reshape(-1), gw_ih.reshape(-1), gw_hh.reshape(-1), gb,
             d.T, d.B, d.In, d.H, bool(reverse))
-    if x.dtype == np.float32:
-        _lstm_bwd[float](*args)
-    else:
-        _lstm_bwd[double](*args)
+    _lstm_bwd(*args)
     return gx, dh, dc, gw_ih, gw_hh, gb, gb.copy()
 
 
 # ----------------------------------------------------------------------------------------- GRU
 
-cdef void _gru_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh,
-                   floating[::1] b_ih, floating[::1] b_hh, floating[::1] out, floating[::1] gates,
-                   floating[::1] xp, floating[::1] hh, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I,
-                   Py_ssize_t H, bint reverse) noexcept nogil:
+def _gru_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh,
+             floating[::1] b_ih, floating[::1] b_hh, floating[::1] out, floating[::1] gates,
+             floating[::1] xp, floating[::1] hh, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I,
+             Py_ssize_t H, bint reverse):
     cdef int G = <int>(3 * H)
     cdef Py_ssize_t s, t
     cdef floating *o = _p(out)
     cdef floating *hp
-    gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _p(x), <int>I, _p(w_ih), <int>I, <floating>0,
-         _p(xp), G)
-    for s in range(T):
-        t = _step(s, T, reverse)
-        hp = _p(h0) if s == 0 else o + _prev(t, reverse) * B * H
-        gemm(False, True, <int>B, G, <int>H, <floating>1, hp, <int>H, _p(w_hh), <int>H, <floating>0, _p(hh), G)
-        if floating is float:
-            gru_step_fwd_f(B, H, _p(xp) + t * B * G, _p(hh), _p(b_ih), _p(b_hh), hp, _p(gates) + t * B * 4 * H,
-                           o + t * B * H)
-        else:
-            gru_step_fwd_d(B, H, _p(xp) + t * B * G, _p(hh), _p(b_ih), _p(b_hh), hp, _p(gates) + t * B * 4 * H,
-                           o + t * B * H)
+    with nogil:
+        gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _p(x), <int>I, _p(w_ih), <int>I, <floating>0,
+             _p(xp), G)
+        for s in range(T):
+            t = _step(s, T, reverse)
+            hp = _p(h0) if s == 0 else o + _prev(t, reverse) * B * H
+            gemm(False, True, <int>B, G, <int>H, <floating>1, hp, <int>H, _p(w_hh), <int>H, <floating>0, _p(hh), G)
+            gru_step_fwd(B, H, _p(xp) + t * B * G, _p(hh), _p(b_ih), _p(b_hh), hp, _p(gates) + t * B * 4 * H,
+                               o + t * B * H)
 
 
 def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
-    """GRU over a whole sequence -> (output (T,B,H), h_n, gates (T,B,4H)).
+    """GRU over a whole sequence (gates r, z, n; G = 3).
 
-    gates holds r, z, n and W_hn h_prev + b_hn of every step: what gru_backward needs."""
+    Parameters
+    ----------
+    x, h0, w_ih, w_hh, b_ih, b_hh, reverse : as for lstm_forward, with G = 3
+
+    Returns
+    -------
+    output : ndarray (T, B, H)
+    h_n : ndarray (B, H)
+    gates : ndarray (T, B, 4H): r, z, n and W_hn h_prev + b_hn of every step, for gru_backward
+    """
     cdef _Dims d = _check_weights(x, w_ih, w_hh, b_ih, b_hh, 3)
     h0 = _state_or_zeros(h0, "h0", x, d)
     out = np.empty((d.T, d.B, d.H), x.dtype)
@@ -276,48 +266,54 @@ def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), _bias_or_zeros(b_ih, x, d),
             _bias_or_zeros(b_hh, x, d), out.reshape(-1), gates.reshape(-1), xp.reshape(-1), hh.reshape(-1),
             d.T, d.B, d.In, d.H, bool(reverse))
-    if x.dtype == np.float32:
-        _gru_fwd[float](*args)
-    else:
-        _gru_fwd[double](*args)
+    _gru_fwd(*args)
     return out, out[0 if reverse else d.T - 1].copy(), gates
 
 
-cdef void _gru_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh,
-                   floating[::1] out, floating[::1] gates, floating[::1] grad_out, floating[::1] dh,
-                   floating[::1] dh_prev, floating[::1] dgi, floating[::1] dgh, floating[::1] gx,
-                   floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb_ih, floating[::1] gb_hh,
-                   Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse) noexcept nogil:
+def _gru_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh,
+             floating[::1] out, floating[::1] gates, floating[::1] grad_out, floating[::1] dh,
+             floating[::1] dh_prev, floating[::1] dgi, floating[::1] dgh, floating[::1] gx,
+             floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb_ih, floating[::1] gb_hh,
+             Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse):
     cdef int G = <int>(3 * H)
     cdef Py_ssize_t s, t
     cdef floating *cur = _p(dh)
     cdef floating *nxt = _p(dh_prev)
     cdef floating *tmp
     cdef floating *hp
-    for s in range(T - 1, -1, -1):
-        t = _step(s, T, reverse)
-        hp = _p(h0) if s == 0 else _p(out) + _prev(t, reverse) * B * H
-        if floating is float:
-            gru_step_bwd_f(B, H, _p(gates) + t * B * 4 * H, hp, cur, _p(grad_out) + t * B * H,
-                           _p(dgi) + t * B * G, _p(dgh) + t * B * G, nxt)
-        else:
-            gru_step_bwd_d(B, H, _p(gates) + t * B * 4 * H, hp, cur, _p(grad_out) + t * B * H,
-                           _p(dgi) + t * B * G, _p(dgh) + t * B * G, nxt)
-        gemm(False, False, <int>B, <int>H, G, <floating>1, _p(dgh) + t * B * G, G, _p(w_hh), <int>H,
-             <floating>1, nxt, <int>H)
-        tmp = cur
-        cur = nxt
-        nxt = tmp
-    if cur != _p(dh):   # the gradient for h0 must end in dh
-        for s in range(B * H):
-            _p(dh)[s] = cur[s]
-    _input_grads(_p(dgi), G, _p(x), _p(w_ih), _p(gx), _p(gw_ih), _p(gb_ih), T * B, I)
-    _weight_hh_grad(_p(dgh), G, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
-    _column_sums(_p(dgh), T * B, G, _p(gb_hh))
+    with nogil:
+        for s in range(T - 1, -1, -1):
+            t = _step(s, T, reverse)
+            hp = _p(h0) if s == 0 else _p(out) + _prev(t, reverse) * B * H
+            gru_step_bwd(B, H, _p(gates) + t * B * 4 * H, hp, cur, _p(grad_out) + t * B * H,
+                               _p(dgi) + t * B * G, _p(dgh) + t * B * G, nxt)
+            gemm(False, False, <int>B, <int>H, G, <floating>1, _p(dgh) + t * B * G, G, _p(w_hh), <int>H,
+                 <floating>1, nxt, <int>H)
+            tmp = cur
+            cur = nxt
+            nxt = tmp
+        if cur != _p(dh):   # the gradient for h0 must end in dh
+            for s in range(B * H):
+                _p(dh)[s] = cur[s]
+        _input_grads(_p(dgi), G, _p(x), _p(w_ih), _p(gx), _p(gw_ih), _p(gb_ih), T * B, I)
+        _weight_hh_grad(_p(dgh), G, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
+        column_sums(_p(dgh), T * B, G, _p(gb_hh))
 
 
 def gru_backward(x, h0, w_ih, w_hh, output, gates, grad_output, grad_hn, reverse=False):
-    """Backward through time of gru_forward -> (grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh)."""
+    """Backward through time of gru_forward.
+
+    Parameters
+    ----------
+    x, h0, w_ih, w_hh, reverse : as given to gru_forward
+    output, gates : ndarray, gru_forward's results (x's dtype, C-contiguous, writeable)
+    grad_output : ndarray (T, B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+    grad_hn : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+
+    Returns
+    -------
+    grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh : ndarray
+    """
     cdef _Dims d = _check_weights(x, w_ih, w_hh, None, None, 3)
     h0 = _state_or_zeros(h0, "h0", x, d)
     _check_saved(output, "output", x, (d.T, d.B, d.H))
@@ -335,10 +331,7 @@ def gru_backward(x, h0, w_ih, w_hh, output, gates, grad_output, grad_hn, reverse
             gates.reshape(-1), grad_output.reshape(-1), dh.reshape(-1), dh_prev.reshape(-1), dgi.reshape(-1),
             dgh.reshape(-1), gx.reshape(-1), gw_ih.reshape(-1), gw_hh.reshape(-1), gb_ih, gb_hh,
             d.T, d.B, d.In, d.H, bool(reverse))
-    if x.dtype == np.float32:
-        _gru_bwd[float](*args)
-    else:
-        _gru_bwd[double](*args)
+    _gru_bwd(*args)
     return gx, dh, gw_ih, gw_hh, gb_ih, gb_hh
 
 
@@ -352,28 +345,37 @@ cdef int _relu_flag(nonlinearity) except -1:
     raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
 
 
-cdef void _rnn_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh,
-                   floating[::1] bias, floating[::1] out, floating[::1] pre, Py_ssize_t T, Py_ssize_t B,
-                   Py_ssize_t I, Py_ssize_t H, int relu, bint reverse) noexcept nogil:
+def _rnn_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh,
+             floating[::1] bias, floating[::1] out, floating[::1] pre, Py_ssize_t T, Py_ssize_t B,
+             Py_ssize_t I, Py_ssize_t H, int relu, bint reverse):
     cdef Py_ssize_t s, t
     cdef floating *o = _p(out)
     cdef floating *a = _p(pre)
     cdef floating *hp
-    gemm(False, True, <int>(T * B), <int>H, <int>I, <floating>1, _p(x), <int>I, _p(w_ih), <int>I, <floating>0,
-         a, <int>H)
-    for s in range(T):
-        t = _step(s, T, reverse)
-        hp = _p(h0) if s == 0 else o + _prev(t, reverse) * B * H
-        gemm(False, True, <int>B, <int>H, <int>H, <floating>1, hp, <int>H, _p(w_hh), <int>H, <floating>1,
-             a + t * B * H, <int>H)
-        if floating is float:
-            rnn_step_fwd_f(B, H, a + t * B * H, _p(bias), relu, o + t * B * H)
-        else:
-            rnn_step_fwd_d(B, H, a + t * B * H, _p(bias), relu, o + t * B * H)
+    with nogil:
+        gemm(False, True, <int>(T * B), <int>H, <int>I, <floating>1, _p(x), <int>I, _p(w_ih), <int>I, <floating>0,
+             a, <int>H)
+        for s in range(T):
+            t = _step(s, T, reverse)
+            hp = _p(h0) if s == 0 else o + _prev(t, reverse) * B * H
+            gemm(False, True, <int>B, <int>H, <int>H, <floating>1, hp, <int>H, _p(w_hh), <int>H, <floating>1,
+                 a + t * B * H, <int>H)
+            rnn_step_fwd(B, H, a + t * B * H, _p(bias), relu, o + t * B * H)
 
 
 def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh", reverse=False):
-    """Elman RNN over a whole sequence -> (output (T,B,H), h_n)."""
+    """Elman RNN over a whole sequence (G = 1).
+
+    Parameters
+    ----------
+    x, h0, w_ih, w_hh, b_ih, b_hh, reverse : as for lstm_forward, with G = 1
+    nonlinearity : {"tanh", "relu"}
+
+    Returns
+    -------
+    output : ndarray (T, B, H)
+    h_n : ndarray (B, H)
+    """
     cdef int relu = _relu_flag(nonlinearity)
     cdef _Dims d = _check_weights(x, w_ih, w_hh, b_ih, b_hh, 1)
     h0 = _state_or_zeros(h0, "h0", x, d)
@@ -382,33 +384,41 @@ def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh", reverse=Fals
     args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1),
             _bias_or_zeros(b_ih, x, d) + _bias_or_zeros(b_hh, x, d), out.reshape(-1), pre.reshape(-1),
             d.T, d.B, d.In, d.H, relu, bool(reverse))
-    if x.dtype == np.float32:
-        _rnn_fwd[float](*args)
-    else:
-        _rnn_fwd[double](*args)
+    _rnn_fwd(*args)
     return out, out[0 if reverse else d.T - 1].copy()
 
 
-cdef void _rnn_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh,
-                   floating[::1] out, floating[::1] grad_out, floating[::1] dh, floating[::1] da,
-                   floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb,
-                   Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, int relu, bint reverse) noexcept nogil:
+def _rnn_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh,
+             floating[::1] out, floating[::1] grad_out, floating[::1] dh, floating[::1] da,
+             floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb,
+             Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, int relu, bint reverse):
     cdef Py_ssize_t s, t
     cdef floating *d = _p(da)
-    for s in range(T - 1, -1, -1):
-        t = _step(s, T, reverse)
-        if floating is float:
-            rnn_step_bwd_f(B * H, _p(out) + t * B * H, _p(dh), _p(grad_out) + t * B * H, relu, d + t * B * H)
-        else:
-            rnn_step_bwd_d(B * H, _p(out) + t * B * H, _p(dh), _p(grad_out) + t * B * H, relu, d + t * B * H)
-        gemm(False, False, <int>B, <int>H, <int>H, <floating>1, d + t * B * H, <int>H, _p(w_hh), <int>H,
-             <floating>0, _p(dh), <int>H)
-    _input_grads(d, <int>H, _p(x), _p(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
-    _weight_hh_grad(d, <int>H, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
+    with nogil:
+        for s in range(T - 1, -1, -1):
+            t = _step(s, T, reverse)
+            rnn_step_bwd(B * H, _p(out) + t * B * H, _p(dh), _p(grad_out) + t * B * H, relu, d + t * B * H)
+            gemm(False, False, <int>B, <int>H, <int>H, <floating>1, d + t * B * H, <int>H, _p(w_hh), <int>H,
+                 <floating>0, _p(dh), <int>H)
+        _input_grads(d, <int>H, _p(x), _p(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
+        _weight_hh_grad(d, <int>H, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
 
 
 def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="tanh", reverse=False):
-    """Backward through time of rnn_forward -> (grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh)."""
+    """Backward through time of rnn_forward.
+
+    Parameters
+    ----------
+    x, h0, w_ih, w_hh, nonlinearity, reverse : as given to rnn_forward
+    output : ndarray, rnn_forward's output (x's dtype, C-contiguous, writeable)
+    grad_output : ndarray (T, B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+    grad_hn : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+
+    Returns
+    -------
+    grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh : ndarray
+        (the two bias gradients are equal)
+    """
     cdef int relu = _relu_flag(nonlinearity)
     cdef _Dims d = _check_weights(x, w_ih, w_hh, None, None, 1)
     h0 = _state_or_zeros(h0, "h0", x, d)
@@ -423,10 +433,7 @@ def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="
     args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), output.reshape(-1),
             grad_output.reshape(-1), dh.reshape(-1), da.reshape(-1), gx.reshape(-1), gw_ih.reshape(-1),
             gw_hh.reshape(-1), gb, d.T, d.B, d.In, d.H, relu, bool(reverse))
-    if x.dtype == np.float32:
-        _rnn_bwd[float](*args)
-    else:
-        _rnn_bwd[double](*args)
+    _rnn_bwd(*args)
     return gx, dh, gw_ih, gw_hh, gb, gb.copy()
 
 
@@ -455,13 +462,32 @@ def _check_cell_arrays(x, h, **arrays):
 
 
 def rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh"):
-    """One Elman RNN step: x (B, I), h (B, H) -> h_new."""
+    """One Elman RNN step (RNNCell): rnn_forward with T = 1.
+
+    Parameters
+    ----------
+    x : ndarray (B, I); h : ndarray (B, H) or None; the rest as for rnn_forward
+
+    Returns
+    -------
+    h_new : ndarray (B, H)
+    """
     _check_cell_input(x)
     return rnn_forward(x[None], h, w_ih, w_hh, b_ih, b_hh, nonlinearity)[0][0]
 
 
 def rnn_cell_backward(x, h, w_ih, w_hh, h_new, grad_h_new, nonlinearity="tanh"):
-    """-> (grad_x, grad_h, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh) of rnn_cell_forward."""
+    """Gradients of rnn_cell_forward.
+
+    Parameters
+    ----------
+    x, h, w_ih, w_hh, nonlinearity : as given to rnn_cell_forward
+    h_new : ndarray (B, H), its result; grad_h_new : ndarray (B, H) or None (zeros)
+
+    Returns
+    -------
+    grad_x, grad_h, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh : ndarray
+    """
     _check_cell_input(x)
     _check_cell_arrays(x, h, h_new=h_new, grad_h_new=grad_h_new)
     gx, gh, gwi, gwh, gbi, gbh = rnn_backward(x[None], h, w_ih, w_hh, _steps(h_new), _steps(grad_h_new), None,
@@ -470,14 +496,35 @@ def rnn_cell_backward(x, h, w_ih, w_hh, h_new, grad_h_new, nonlinearity="tanh"):
 
 
 def lstm_cell_forward(x, h, c, w_ih, w_hh, b_ih, b_hh):
-    """One LSTM step -> (h_new, c_new, gates (B, 4H))."""
+    """One LSTM step (LSTMCell): lstm_forward with T = 1.
+
+    Parameters
+    ----------
+    x : ndarray (B, I); h, c : ndarray (B, H) or None; the rest as for lstm_forward
+
+    Returns
+    -------
+    h_new, c_new : ndarray (B, H)
+    gates : ndarray (B, 4H), for lstm_cell_backward
+    """
     _check_cell_input(x)
     out, _, c_new, gates, _ = lstm_forward(x[None], h, c, w_ih, w_hh, b_ih, b_hh)
     return out[0], c_new, gates[0]
 
 
 def lstm_cell_backward(x, h, c, w_ih, w_hh, h_new, gates, c_new, grad_h_new, grad_c_new):
-    """-> (grad_x, grad_h, grad_c, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh) of lstm_cell_forward."""
+    """Gradients of lstm_cell_forward.
+
+    Parameters
+    ----------
+    x, h, c, w_ih, w_hh : as given to lstm_cell_forward
+    h_new, gates, c_new : its results
+    grad_h_new : ndarray (B, H) or None (zeros); grad_c_new : ndarray (B, H) or None (zeros)
+
+    Returns
+    -------
+    grad_x, grad_h, grad_c, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh : ndarray
+    """
     _check_cell_input(x)
     _check_cell_arrays(x, h, h_new=h_new, gates=gates, c_new=c_new, grad_h_new=grad_h_new, grad_c_new=grad_c_new)
     gx, gh, gc, gwi, gwh, gbi, gbh = lstm_backward(x[None], h, c, w_ih, w_hh, _steps(h_new), _steps(gates),
@@ -486,14 +533,34 @@ def lstm_cell_backward(x, h, c, w_ih, w_hh, h_new, gates, c_new, grad_h_new, gra
 
 
 def gru_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh):
-    """One GRU step -> (h_new, gates (B, 4H))."""
+    """One GRU step (GRUCell): gru_forward with T = 1.
+
+    Parameters
+    ----------
+    x : ndarray (B, I); h : ndarray (B, H) or None; the rest as for gru_forward
+
+    Returns
+    -------
+    h_new : ndarray (B, H)
+    gates : ndarray (B, 4H), for gru_cell_backward
+    """
     _check_cell_input(x)
     out, _, gates = gru_forward(x[None], h, w_ih, w_hh, b_ih, b_hh)
     return out[0], gates[0]
 
 
 def gru_cell_backward(x, h, w_ih, w_hh, h_new, gates, grad_h_new):
-    """-> (grad_x, grad_h, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh) of gru_cell_forward."""
+    """Gradients of gru_cell_forward.
+
+    Parameters
+    ----------
+    x, h, w_ih, w_hh : as given to gru_cell_forward
+    h_new, gates : its results; grad_h_new : ndarray (B, H) or None (zeros)
+
+    Returns
+    -------
+    grad_x, grad_h, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh : ndarray
+    """
     _check_cell_input(x)
     _check_cell_arrays(x, h, h_new=h_new, gates=gates, grad_h_new=grad_h_new)
     gx, gh, gwi, gwh, gbi, gbh = gru_backward(x[None], h, w_ih, w_hh, _steps(h_new), _steps(gates),

@@ -17,12 +17,20 @@ cdef Py_ssize_t MIN_WORK = 16384
 
 
 def softmax_forward(x, scale=1.0, mask=None, log=False):
-    """Row-wise softmax (or log-softmax) of scale * x + mask over the last axis.
+    """Row-wise softmax (or log-softmax) of ``scale * x + mask`` over the last axis.
 
-    x: (R, C) float32/float64, C-contiguous. mask: None, a float (M, C) array added
-    to the scaled logits, or a bool (M, C) array where True keeps a position and False
-    masks it out; R must be a multiple of M and row r uses mask row r % M.
-    Returns a new (R, C) array of x's dtype.
+    Parameters
+    ----------
+    x : ndarray, (R, C), float32 or float64, C-contiguous, writeable
+    scale : float
+    mask : None, ndarray (M, C) of x's dtype (added to the scaled logits), or bool ndarray (M, C)
+        (True keeps a position, False masks it out). M must divide R; row r uses mask row r % M.
+    log : bool
+        Return log-softmax instead of softmax.
+
+    Returns
+    -------
+    out : ndarray, (R, C), x's dtype
     """
     check_float(x, "x", 2)
     cdef double s = float(scale)
@@ -30,18 +38,26 @@ def softmax_forward(x, scale=1.0, mask=None, log=False):
     out = np.empty_like(x)
     if x.shape[0] == 0 or x.shape[1] == 0:
         return out
-    if x.dtype == np.float32:
-        _softmax_rows[float](x, out, s, mask_arr, bool(log))
-    else:
-        _softmax_rows[double](x, out, s, mask_arr, bool(log))
+    _softmax_rows(x, out, s, mask_arr, bool(log))
     return out
 
 
 def softmax_backward(out, grad, scale=1.0, log=False):
-    """Gradient of softmax_forward with respect to x, given its output and the output gradient.
+    """Gradient of softmax_forward with respect to x.
 
-    softmax:     dx = scale * y * (g - sum(g * y))
-    log-softmax: dx = scale * (g - exp(y) * sum(g))
+    softmax: ``dx = scale * y * (g - sum(g * y))``; log-softmax: ``dx = scale * (g - exp(y) * sum(g))``.
+
+    Parameters
+    ----------
+    out : ndarray, (R, C), float32 or float64, C-contiguous, writeable: softmax_forward's output y
+    grad : ndarray, out's shape and dtype, C-contiguous, writeable: the output gradient g
+    scale : float
+    log : bool
+        out is a log-softmax.
+
+    Returns
+    -------
+    grad_x : ndarray, (R, C), out's dtype
     """
     check_float(out, "out", 2)
     check_like(grad, "grad", out, "out")
@@ -49,19 +65,27 @@ def softmax_backward(out, grad, scale=1.0, log=False):
     gx = np.empty_like(out)
     if out.shape[0] == 0 or out.shape[1] == 0:
         return gx
-    if out.dtype == np.float32:
-        _softmax_backward_rows[float](out, grad, gx, s, bool(log))
-    else:
-        _softmax_backward_rows[double](out, grad, gx, s, bool(log))
+    _softmax_backward_rows(out, grad, gx, s, bool(log))
     return gx
 
 
 def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, label_smoothing=0.0):
-    """Per-row cross-entropy of class-index targets, and the log-probabilities backward needs.
+    """Per-row cross-entropy of class-index targets.
 
-    logits: (R, C) float; target: (R,) int64 in [0, C) or == ignore_index; weight: None or (C,).
-    Row loss = (1 - eps) * w[t] * -logp[t] + eps / C * sum_c w[c] * -logp[c]; ignored rows give 0.
-    Returns (loss (R,), log_probs (R, C)).
+    Row loss = ``(1 - eps) * w[t] * -logp[t] + eps / C * sum_c w[c] * -logp[c]``; ignored rows give 0.
+
+    Parameters
+    ----------
+    logits : ndarray, (R, C), float32 or float64, C-contiguous, writeable
+    target : ndarray, (R,), int64, C-contiguous, writeable; values in [0, C) or == ignore_index
+    weight : None or ndarray (C,), logits' dtype, C-contiguous, writeable: per-class weights w
+    ignore_index : int
+    label_smoothing : float in [0, 1] (eps)
+
+    Returns
+    -------
+    loss : ndarray, (R,), logits' dtype
+    log_probs : ndarray, (R, C), logits' dtype: what cross_entropy_backward needs
     """
     check_float(logits, "logits", 2)
     cdef Py_ssize_t R = logits.shape[0], C = logits.shape[1]
@@ -72,17 +96,23 @@ def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, label_
     loss = np.zeros(R, dtype=logits.dtype)
     if R == 0 or C == 0:
         return loss, logp
-    if logits.dtype == np.float32:
-        _ce_forward[float](logits, target, w, int(ignore_index), eps, logp, loss)
-    else:
-        _ce_forward[double](logits, target, w, int(ignore_index), eps, logp, loss)
+    _ce_forward(logits, target, w, int(ignore_index), eps, logp, loss)
     return loss, logp
 
 
 def cross_entropy_backward(log_probs, target, grad_loss, weight=None, ignore_index=-100, label_smoothing=0.0):
     """Gradient of cross_entropy_forward's per-row loss with respect to the logits.
 
-    grad_loss: (R,) gradient of each row's loss. Returns (R, C).
+    Parameters
+    ----------
+    log_probs : ndarray, (R, C), float32 or float64, C-contiguous, writeable: cross_entropy_forward's log_probs
+    target : ndarray, (R,), int64, C-contiguous, writeable; values in [0, C) or == ignore_index
+    grad_loss : ndarray, (R,), log_probs' dtype, C-contiguous, writeable: gradient of each row's loss
+    weight, ignore_index, label_smoothing : as given to cross_entropy_forward
+
+    Returns
+    -------
+    grad_logits : ndarray, (R, C), log_probs' dtype
     """
     check_float(log_probs, "log_probs", 2)
     cdef Py_ssize_t R = log_probs.shape[0], C = log_probs.shape[1]
@@ -95,10 +125,7 @@ def cross_entropy_backward(log_probs, target, grad_loss, weight=None, ignore_ind
     gx = np.empty_like(log_probs)
     if R == 0 or C == 0:
         return gx
-    if log_probs.dtype == np.float32:
-        _ce_backward[float](log_probs, target, grad_loss, w, int(ignore_index), eps, gx)
-    else:
-        _ce_backward[double](log_probs, target, grad_loss, w, int(ignore_index), eps, gx)
+    _ce_backward(log_probs, target, grad_loss, w, int(ignore_index), eps, gx)
     return gx
 
 
@@ -138,16 +165,11 @@ cdef double _check_smoothing(object label_smoothing) except -1:
 
 # ----------------------------------------------------------------------------- loops
 
-cdef void _softmax_rows(floating[:, ::1] x, floating[:, ::1] out, double scale,
-                        object mask_arr, bint log_output):
-    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r, M = 1
-    cdef floating[:, ::1] mask
-    cdef bint has_mask = mask_arr is not None
-    if has_mask:
-        mask = mask_arr
-        M = mask.shape[0]
-    else:
-        mask = x[:1]  # unused; keeps the view initialised
+def _softmax_rows(floating[:, ::1] x, floating[:, ::1] out, double scale,
+                  floating[:, ::1] mask, bint log_output):
+    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r
+    cdef bint has_mask = mask is not None
+    cdef Py_ssize_t M = mask.shape[0] if has_mask else 1
     cdef int nt = threads_for(R * C, MIN_WORK)
     with nogil:
         for r in prange(R, num_threads=nt, schedule="static"):
@@ -155,8 +177,8 @@ cdef void _softmax_rows(floating[:, ::1] x, floating[:, ::1] out, double scale,
                         &mask[r % M, 0] if has_mask else NULL, log_output)
 
 
-cdef void _softmax_backward_rows(floating[:, ::1] y, floating[:, ::1] g, floating[:, ::1] gx,
-                                 double scale, bint log_output):
+def _softmax_backward_rows(floating[:, ::1] y, floating[:, ::1] g, floating[:, ::1] gx,
+                           double scale, bint log_output):
     cdef Py_ssize_t R = y.shape[0], C = y.shape[1], r
     cdef int nt = threads_for(R * C, MIN_WORK)
     with nogil:
@@ -164,8 +186,8 @@ cdef void _softmax_backward_rows(floating[:, ::1] y, floating[:, ::1] g, floatin
             softmax_row_backward(&y[r, 0], &g[r, 0], &gx[r, 0], C, scale, log_output)
 
 
-cdef void _ce_forward(floating[:, ::1] x, long long[::1] t, floating[::1] w, long long ignore,
-                      double eps, floating[:, ::1] logp, floating[::1] loss):
+def _ce_forward(floating[:, ::1] x, long long[::1] t, floating[::1] w, long long ignore,
+                double eps, floating[:, ::1] logp, floating[::1] loss):
     cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r, c
     cdef double smooth, nll
     cdef int nt = threads_for(R * C, MIN_WORK)
@@ -184,8 +206,8 @@ cdef void _ce_forward(floating[:, ::1] x, long long[::1] t, floating[::1] w, lon
             loss[r] = <floating>((1.0 - eps) * nll + eps * smooth)
 
 
-cdef void _ce_backward(floating[:, ::1] logp, long long[::1] t, floating[::1] g, floating[::1] w,
-                       long long ignore, double eps, floating[:, ::1] gx):
+def _ce_backward(floating[:, ::1] logp, long long[::1] t, floating[::1] g, floating[::1] w,
+                 long long ignore, double eps, floating[:, ::1] gx):
     cdef Py_ssize_t R = logp.shape[0], C = logp.shape[1], r, c
     cdef double wsum = 0, a, b, wt
     for c in range(C):

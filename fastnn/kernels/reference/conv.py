@@ -8,8 +8,13 @@ evaluated one offset at a time.
 import numpy as np
 
 
-def _pair(v):
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+def _pair(v, name):
+    """(a, b) from an int or a 2-tuple/list: exactly what the compiled kernels accept."""
+    if isinstance(v, (tuple, list)):
+        if len(v) != 2:
+            raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
+        return tuple(v)
+    return v, v
 
 
 def _window(a, i, j, ho, wo, st, dl):
@@ -23,7 +28,7 @@ def _grouped(a, groups):
 
 
 def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    st, pd, dl = _pair(stride), _pair(padding), _pair(dilation)
+    st, pd, dl = _pair(stride, "stride"), _pair(padding, "padding"), _pair(dilation, "dilation")
     N, C, H, W = x.shape
     O, _, kh, kw = weight.shape
     xp = np.pad(x, ((0, 0), (0, 0), (pd[0], pd[0]), (pd[1], pd[1])))
@@ -43,7 +48,7 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups
 
 def conv2d_backward(x, weight, grad_out, stride=1, padding=0, dilation=1, groups=1,
                     need_input=True, need_weight=True, need_bias=True):
-    st, pd, dl = _pair(stride), _pair(padding), _pair(dilation)
+    st, pd, dl = _pair(stride, "stride"), _pair(padding, "padding"), _pair(dilation, "dilation")
     N, C, H, W = x.shape
     O, _, kh, kw = weight.shape
     ho, wo = grad_out.shape[2:]
@@ -69,7 +74,8 @@ def _transpose_size(H, k, s, p, op, d):
 
 def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_padding=0, dilation=1, groups=1):
     """out[n, o, y*s - p + i*d, x*s - p + j*d] += x[n, c, y, x] * w[c, o, i, j] (within each group)."""
-    st, pd, op, dl = _pair(stride), _pair(padding), _pair(output_padding), _pair(dilation)
+    st, pd, dl = _pair(stride, "stride"), _pair(padding, "padding"), _pair(dilation, "dilation")
+    op = _pair(output_padding, "output_padding")
     N, C, H, W = x.shape
     _, Og, kh, kw = weight.shape
     Ho = _transpose_size(H, kh, st[0], pd[0], op[0], dl[0])
@@ -88,7 +94,7 @@ def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_p
 
 def conv_transpose2d_backward(x, weight, grad_out, stride=1, padding=0, output_padding=0, dilation=1, groups=1,
                               need_input=True, need_weight=True, need_bias=True):
-    st, pd, dl = _pair(stride), _pair(padding), _pair(dilation)
+    st, pd, dl = _pair(stride, "stride"), _pair(padding, "padding"), _pair(dilation, "dilation")
     N, C, H, W = x.shape
     _, Og, kh, kw = weight.shape
     gp = np.pad(grad_out.astype(np.float64), ((0, 0), (0, 0), (pd[0], pd[0]), (pd[1], pd[1])))
@@ -116,9 +122,9 @@ def _pool_size(size, k, s, p, d, ceil_mode):
 
 
 def _pool_geometry(shape, kernel_size, stride, padding, dilation, ceil_mode):
-    ks = _pair(kernel_size)
-    st = ks if stride is None or stride == () else _pair(stride)
-    pd, dl = _pair(padding), _pair(dilation)
+    ks = _pair(kernel_size, "kernel_size")
+    st = ks if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0) else _pair(stride, "stride")
+    pd, dl = _pair(padding, "padding"), _pair(dilation, "dilation")
     ho = _pool_size(shape[2], ks[0], st[0], pd[0], dl[0], ceil_mode)
     wo = _pool_size(shape[3], ks[1], st[1], pd[1], dl[1], ceil_mode)
     # room on the far side for windows that overhang under ceil_mode

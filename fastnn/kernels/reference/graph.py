@@ -51,9 +51,8 @@ def gcn_norm_csr(indptr, indices, values):
     rows = _rows(indptr)
     deg = np.zeros(len(indptr) - 1, values.dtype)
     np.add.at(deg, rows, values)
-    with np.errstate(divide="ignore"):
-        inv = np.where(deg > 0, 1 / np.sqrt(np.where(deg > 0, deg, 1)), 0).astype(values.dtype)
-        inv[deg == 0] = 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inv = np.where(deg == 0, 0, 1 / np.sqrt(deg)).astype(values.dtype)  # NaN degrees stay NaN
     return (inv[indices] * values * inv[rows]).astype(values.dtype), deg
 
 

@@ -1,0 +1,248 @@
+# The im2col + GEMM path: a chunk of nb images becomes col[K, nb * P], so one GEMM per
+# group covers the chunk; BLAS runs it on all cores and the loops around it (im2col,
+# col2im, scatter, gather) run under OpenMP prange, never nesting the two thread pools.
+# Included by conv.pyx.
+
+
+cdef inline Py_ssize_t _run_start(Py_ssize_t sw, Py_ssize_t off, Py_ssize_t wo) noexcept nogil:
+    """First output column ox whose input column ox*sw + off is >= 0 (at most wo)."""
+    cdef Py_ssize_t a = 0 if off >= 0 else (-off + sw - 1) // sw
+    return a if a < wo else wo
+
+
+cdef inline Py_ssize_t _run_end(Py_ssize_t sw, Py_ssize_t off, Py_ssize_t W, Py_ssize_t wo) noexcept nogil:
+    """One past the last output column ox whose input column ox*sw + off is < W (at most wo)."""
+    cdef Py_ssize_t b
+    if W - 1 - off < 0:
+        return 0
+    b = (W - 1 - off) // sw + 1
+    return b if b < wo else wo
+
+
+# Stride 1 with as many output as input columns ('same' padding, the common case): a
+# tap's col row is the input plane shifted by dy rows and dx columns, so it is one
+# contiguous copy over the rows that exist, with the wrapped-around columns zeroed
+# after. Rows of a small image are too short for per-row copies to run fast.
+
+cdef inline void _shifted_rows(Py_ssize_t H, Py_ssize_t W, Py_ssize_t ho, Py_ssize_t dy, Py_ssize_t dx,
+                               Py_ssize_t* oy0, Py_ssize_t* oy1, Py_ssize_t* qa, Py_ssize_t* qb) noexcept nogil:
+    """Output rows [oy0, oy1) read input rows oy + dy inside the plane; flat positions [qa, qb)
+    of those rows keep the source index q + dy*W + dx inside the plane."""
+    cdef Py_ssize_t shift = dy * W + dx
+    oy0[0] = 0 if dy >= 0 else -dy
+    oy1[0] = ho if H - dy > ho else H - dy
+    if oy1[0] < oy0[0]:
+        oy1[0] = oy0[0]
+    qa[0] = oy0[0] * W if oy0[0] * W + shift >= 0 else -shift
+    qb[0] = oy1[0] * W if oy1[0] * W + shift <= H * W else H * W - shift
+    if qb[0] < qa[0]:
+        qb[0] = qa[0]
+
+
+cdef void _shifted_plane_copy(floating* plane, floating* dst, Py_ssize_t H, Py_ssize_t W, Py_ssize_t ho,
+                              Py_ssize_t dy, Py_ssize_t dx, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    """dst[oy * W + ox] = plane[oy + dy, ox + dx] for oy < ho, ox < W (0 outside the plane)."""
+    cdef Py_ssize_t oy0, oy1, qa, qb, q, oy, ox
+    cdef floating* src = plane + dy * W + dx
+    _shifted_rows(H, W, ho, dy, dx, &oy0, &oy1, &qa, &qb)
+    for q in range(oy0 * W):
+        dst[q] = 0
+    for q in range(oy0 * W, qa):
+        dst[q] = 0
+    for q in range(qa, qb):
+        dst[q] = src[q]
+    for q in range(qb, ho * W):
+        dst[q] = 0
+    for oy in range(oy0, oy1):
+        for ox in range(lo):
+            dst[oy * W + ox] = 0
+        for ox in range(hi, W):
+            dst[oy * W + ox] = 0
+
+
+cdef void _shifted_plane_add(floating* src, floating* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t ho,
+                             Py_ssize_t dy, Py_ssize_t dx, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    """Adjoint of _shifted_plane_copy: plane[oy + dy, ox + dx] += src[oy * W + ox] where inside.
+    Zeroes src's wrapped-around columns first (src is workspace) so the add is one straight loop."""
+    cdef Py_ssize_t oy0, oy1, qa, qb, q, oy, ox
+    cdef floating* dst = plane + dy * W + dx
+    _shifted_rows(H, W, ho, dy, dx, &oy0, &oy1, &qa, &qb)
+    for oy in range(oy0, oy1):
+        for ox in range(lo):
+            src[oy * W + ox] = 0
+        for ox in range(hi, W):
+            src[oy * W + ox] = 0
+    for q in range(qa, qb):
+        dst[q] += src[q]
+
+
+cdef void _im2col(floating[:, :, :, ::1] x, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t c0, Py_ssize_t cg,
+                  Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
+                  Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ho, Py_ssize_t wo, floating[:, ::1] col) noexcept nogil:
+    """col[(c, i, j), b * P + oy * wo + ox] = x[n0 + b, c0 + c, oy*sh - ph + i*dh, ox*sw - pw + j*dw] (0 outside).
+
+    Rows are filled as zero margins around one gather of the in-bounds run (a straight copy
+    for stride 1), so the inner loop has no bounds tests and vectorises."""
+    cdef Py_ssize_t H = x.shape[2], W = x.shape[3], P = ho * wo
+    cdef Py_ssize_t task, k, b, c, i, j, oy, ox, iy, off, lo, hi
+    cdef Py_ssize_t tasks = cg * kh * kw * nb
+    cdef int nt = threads_for(tasks * P, MIN_WORK)
+    cdef floating* dst
+    cdef floating* src
+    for task in prange(tasks, num_threads=nt, schedule="static"):
+        k = task // nb
+        b = task % nb
+        c = k // (kh * kw)
+        i = (k // kw) % kh
+        j = k % kw
+        off = j * dw - pw
+        lo = _run_start(sw, off, wo)
+        hi = _run_end(sw, off, W, wo)
+        if hi < lo:
+            hi = lo
+        if sh == 1 and sw == 1 and wo == W:
+            _shifted_plane_copy(&x[n0 + b, c0 + c, 0, 0], &col[k, b * P], H, W, ho, i * dh - ph, off, lo, hi)
+            continue
+        for oy in range(ho):
+            dst = &col[k, b * P + oy * wo]
+            iy = oy * sh - ph + i * dh
+            if iy < 0 or iy >= H:
+                for ox in range(wo):
+                    dst[ox] = 0
+                continue
+            src = &x[n0 + b, c0 + c, iy, 0] + off
+            for ox in range(lo):
+                dst[ox] = 0
+            if sw == 1:
+                for ox in range(lo, hi):
+                    dst[ox] = src[ox]
+            else:
+                for ox in range(lo, hi):
+                    dst[ox] = src[ox * sw]
+            for ox in range(hi, wo):
+                dst[ox] = 0
+
+
+cdef void _col2im(floating[:, ::1] col, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t c0, Py_ssize_t cg,
+                  Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
+                  Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ho, Py_ssize_t wo, floating[:, :, :, ::1] gx) noexcept nogil:
+    """Adjoint of _im2col: gx[n0 + b, c0 + c] += every col entry that was read from it."""
+    cdef Py_ssize_t H = gx.shape[2], W = gx.shape[3], P = ho * wo
+    cdef Py_ssize_t plane, b, c, i, j, k, oy, ox, iy, off, lo, hi
+    cdef int nt = threads_for(nb * cg * kh * kw * P, MIN_WORK)
+    cdef floating* dst
+    cdef floating* src
+    for plane in prange(nb * cg, num_threads=nt, schedule="static"):  # one thread per output plane
+        b = plane // cg
+        c = plane % cg
+        for i in range(kh):
+            for j in range(kw):
+                k = (c * kh + i) * kw + j
+                off = j * dw - pw
+                lo = _run_start(sw, off, wo)
+                hi = _run_end(sw, off, W, wo)
+                if hi < lo:
+                    hi = lo
+                if sh == 1 and sw == 1 and wo == W:
+                    _shifted_plane_add(&col[k, b * P], &gx[n0 + b, c0 + c, 0, 0], H, W, ho, i * dh - ph, off, lo, hi)
+                    continue
+                for oy in range(ho):
+                    iy = oy * sh - ph + i * dh
+                    if iy < 0 or iy >= H:
+                        continue
+                    src = &col[k, b * P + oy * wo]
+                    dst = &gx[n0 + b, c0 + c, iy, 0] + off
+                    if sw == 1:
+                        for ox in range(lo, hi):
+                            dst[ox] += src[ox]
+                    else:
+                        for ox in range(lo, hi):
+                            dst[ox * sw] += src[ox]
+
+
+cdef void _scatter_out(floating[:, ::1] tmp, floating[:, :, ::1] out, Py_ssize_t n0, Py_ssize_t nb,
+                       Py_ssize_t co0, floating* bias, bint accumulate) noexcept nogil:
+    """out[n0 + b, co0 + co, :] (+)= tmp[co, b * P : (b + 1) * P] (+ bias[co0 + co])."""
+    cdef Py_ssize_t coutg = tmp.shape[0], P = out.shape[2], task, b, co, p
+    cdef floating add
+    cdef int nt = threads_for(coutg * nb * P, MIN_WORK)
+    for task in prange(nb * coutg, num_threads=nt, schedule="static"):
+        b = task // coutg
+        co = task % coutg
+        add = bias[co0 + co] if bias != NULL else 0
+        if accumulate:
+            for p in range(P):
+                out[n0 + b, co0 + co, p] += tmp[co, b * P + p] + add
+        else:
+            for p in range(P):
+                out[n0 + b, co0 + co, p] = tmp[co, b * P + p] + add
+
+
+cdef void _gather_out(floating[:, :, ::1] g, floating[:, ::1] tmp, Py_ssize_t n0, Py_ssize_t nb,
+                      Py_ssize_t co0) noexcept nogil:
+    """tmp[co, b * P + p] = g[n0 + b, co0 + co, p] (inverse of _scatter_out)."""
+    cdef Py_ssize_t coutg = tmp.shape[0], P = g.shape[2], task, b, co, p
+    cdef int nt = threads_for(coutg * nb * P, MIN_WORK)
+    for task in prange(nb * coutg, num_threads=nt, schedule="static"):
+        b = task // coutg
+        co = task % coutg
+        for p in range(P):
+            tmp[co, b * P + p] = g[n0 + b, co0 + co, p]
+
+
+def _forward(floating[:, :, :, ::1] x, floating[:, ::1] w2, floating[::1] bias, _Geometry G,
+             floating[:, :, ::1] out, floating[:, ::1] col, floating[:, ::1] tmp):
+    """out (N, cout, P) = conv(x) with weights w2 (cout, K). col and tmp are chunk-wide
+    workspaces; the last chunk may use only part of each row, so leading dimensions
+    come from the workspace widths."""
+    cdef Py_ssize_t n0, nb, g, cols
+    cdef floating* b = data_or_null(bias)
+    for n0 in range(0, G.N, G.chunk):
+        nb = min(G.chunk, G.N - n0)
+        cols = nb * G.P
+        for g in range(G.groups):
+            with nogil:
+                _im2col(x, n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw, G.ho, G.wo, col)
+                gemm(False, False, <int>G.coutg, <int>cols, <int>G.K, <floating>1, &w2[g * G.coutg, 0], <int>G.K,
+                     &col[0, 0], <int>col.shape[1], <floating>0, &tmp[0, 0], <int>tmp.shape[1])
+                _scatter_out(tmp, out, n0, nb, g * G.coutg, b, False)
+
+
+def _backward(floating[:, :, :, ::1] x, floating[:, ::1] w2, floating[:, :, ::1] gout, _Geometry G,
+              floating[:, :, :, ::1] gx, floating[:, ::1] gw2, bint need_x, bint need_w,
+              floating[:, ::1] col, floating[:, ::1] tmp):
+    """gx (zeroed by the caller) += conv's input gradient; gw2 (cout, K) = its weight gradient."""
+    cdef Py_ssize_t n0, nb, g, cols
+    for n0 in range(0, G.N, G.chunk):
+        nb = min(G.chunk, G.N - n0)
+        cols = nb * G.P
+        for g in range(G.groups):
+            with nogil:
+                _gather_out(gout, tmp, n0, nb, g * G.coutg)
+                if need_w:
+                    _im2col(x, n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw, G.ho, G.wo, col)
+                    gemm(False, True, <int>G.coutg, <int>G.K, <int>cols, <floating>1, &tmp[0, 0], <int>tmp.shape[1],
+                         &col[0, 0], <int>col.shape[1], <floating>(0 if n0 == 0 else 1), &gw2[g * G.coutg, 0], <int>G.K)
+                if need_x:
+                    gemm(True, False, <int>G.K, <int>cols, <int>G.coutg, <floating>1, &w2[g * G.coutg, 0], <int>G.K,
+                         &tmp[0, 0], <int>tmp.shape[1], <floating>0, &col[0, 0], <int>col.shape[1])
+                    _col2im(col, n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw, G.ho, G.wo, gx)
+
+
+def _run_forward(x, w2, bias, _Geometry G):
+    out = np.empty((G.N, G.cout, G.P), x.dtype)
+    if out.size == 0:
+        return out
+    col, tmp = _workspaces(G, x.dtype)
+    _forward(x, w2, bias, G, out, col, tmp)
+    return out
+
+
+def _run_backward(x, w2, gout, _Geometry G, bint need_x, bint need_w):
+    gx = np.zeros((G.N, G.C, G.H, G.W), x.dtype) if need_x else np.zeros((1, 1, 1, 1), x.dtype)
+    gw2 = np.zeros(w2.shape, x.dtype)
+    if G.N == 0 or G.P == 0 or (not need_x and not need_w):
+        return (gx if need_x else None), (gw2 if need_w else None)
+    col, tmp = _workspaces(G, x.dtype)
+    _backward(x, w2, gout, G, gx, gw2, need_x, need_w, col, tmp)
+    return (gx if need_x else None), (gw2 if need_w else None)
