@@ -5,3 +5,5 @@ from .lenet import LeNet
 from .autoencoder import ConvAutoencoder
 from .charlm import CharLM
 from .sequence_regressor import SequenceRegressor
+from .gan import GAN, train_gan
+from .judge import DigitJudge

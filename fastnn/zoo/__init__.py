@@ -1,7 +1,8 @@
 """`fastnn zoo`: train catalogue models on real data and report a results table.
 
 Each entry names a module with `train(quick, data_dir, plot_dir, seed, **options) -> dict`
-giving model, data, metric, value and seconds, and the options that select the variant.
+(or a list of such rows) giving model, data, metric, value and seconds, and the options that
+select the variant.
 """
 import importlib
 import sys
@@ -15,6 +16,9 @@ ENTRIES = {
     "rnn": ("fastnn.zoo.forecast", {"cell": "rnn"}),
     "lstm": ("fastnn.zoo.charlm", {"cell": "lstm"}),
     "gru": ("fastnn.zoo.charlm", {"cell": "gru"}),
+    "gan": "fastnn.zoo.gan",
+    "qlearning": "fastnn.zoo.tabular",
+    "dqn": "fastnn.zoo.dqn",
 }
 
 
@@ -36,9 +40,10 @@ def run(names=None, quick=False, data_dir=None, plot_dir=None, seed=0):
         module = importlib.import_module(module_name)
         start = time.perf_counter()
         result = module.train(quick=quick, data_dir=data_dir, plot_dir=plot_dir, seed=seed, **options)
-        result.setdefault("seconds", time.perf_counter() - start)
-        result["name"] = name
-        results.append(result)
+        for row in result if isinstance(result, list) else [result]:
+            row.setdefault("seconds", time.perf_counter() - start)
+            row["name"] = name
+            results.append(row)
     return results
 
 
