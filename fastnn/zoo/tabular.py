@@ -14,7 +14,7 @@ AGENTS = {"qlearning": QLearning, "sarsa": SARSA}
 # (episodes, quick episodes, alpha, gamma, epsilon start -> end, evaluation episodes)
 SETTINGS = {
     "CliffWalking-v1": dict(episodes=500, quick=200, alpha=0.5, gamma=1.0, eps=(0.1, 0.0), evaluate=1),
-    "FrozenLake-v1": dict(episodes=20000, quick=2000, alpha=0.05, gamma=0.99, eps=(1.0, 0.01), evaluate=1000),
+    "FrozenLake-v1": dict(episodes=20000, quick=1500, alpha=0.05, gamma=0.99, eps=(1.0, 0.01), evaluate=1000),
 }
 
 
