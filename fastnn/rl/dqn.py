@@ -151,7 +151,7 @@ class DQN:
             if eval_every and (episode + 1) % eval_every == 0:
                 score = self.evaluate(env, eval_episodes)
                 if score >= best:
-                    best, best_state = score, {k: v.numpy().copy() for k, v in self.policy_net.state_dict().items()}
+                    best, best_state = score, {k: v.detach().numpy().copy() for k, v in self.policy_net.state_dict().items()}
                 if target_return is not None and score >= target_return:
                     break
         if best_state is not None:
