@@ -16,7 +16,7 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, episodes=None, doub
     start = time.perf_counter()
     env = make("CartPole-v1")
     agent = DQN(env.observation_space.shape[0], env.action_space.n, double=double, seed=seed)
-    episodes = episodes or (30 if quick else 600)
+    episodes = episodes or (20 if quick else 600)
     returns = agent.train(env, episodes, seed=seed, eval_every=10, eval_episodes=10, target_return=500,
                           progress=lambda it: progress(it, desc="dqn CartPole-v1"))
     score = agent.evaluate(env, 10 if quick else 100, seed=seed + 10_000)
