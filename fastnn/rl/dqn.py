@@ -18,7 +18,7 @@ class DQN:
     """An epsilon-greedy agent whose Q-function is an MLP trained on replayed transitions.
 
     Defaults follow the Gymnasium CartPole DQN recipe: hidden (128, 128), batch 128, gamma 0.99,
-    AdamW(lr 3e-4, amsgrad) , Huber (smooth L1) loss, gradients clipped to +-100, soft target
+    AdamW(lr 3e-4, amsgrad), Huber (smooth L1) loss, gradients clipped to +-100, soft target
     update with tau 0.005. `target_update=N` instead copies the online network every N learning
     steps (hard sync). `double=True` picks next actions with the online network and values them
     with the target network (van Hasselt et al. 2016).

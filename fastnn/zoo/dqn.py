@@ -4,6 +4,10 @@ The Gymnasium DQN tutorial's recipe (see fastnn.rl.DQN). Every 10 episodes the g
 plays 10 episodes; the best weights are kept and training stops once they score 500. The
 reported value is the mean return of the kept policy over 100 fresh greedy episodes
 (CartPole-v1 counts as solved at 475).
+
+Measured (seed 0, Gymnasium 1.4, one thread on a shared 2-core AMD EPYC under heavy load): an
+evaluation reached 500 after 180 training episodes; the kept policy scored 500.0 over 100 fresh
+greedy episodes; 487 s wall in all.
 """
 import os
 import time

@@ -2,7 +2,13 @@
 
 The judge is a LeNet trained on the same real training digits; it labels 1,000 generated samples
 and we report its mean top-class confidence and how many of the 10 classes appear (mode collapse
-shows as missing classes). Measured numbers are in the README's zoo section.
+shows as missing classes).
+
+Measured (seed 0, one thread, on a shared 2-core AMD EPYC under heavy load): MNIST judge 98.1%
+test accuracy after one epoch; the MLP GAN after one epoch (about 440 s under that load): confidence
+0.72 with 4 of 10 classes. On the 8x8 digits (judge 98.1%) the MLP GAN swings between few-class modes:
+epoch 40 confidence 0.82 / 7 classes, epoch 70 0.87 / 7 classes, epoch 80 0.86 / 6 classes, so the
+targets (0.8 and 9 classes) are not met there yet.
 """
 import os
 import time
