@@ -6,8 +6,8 @@ shows as missing classes).
 
 Measured (seed 0, one thread, on a shared 2-core AMD EPYC under heavy load): MNIST judge 98.1%
 test accuracy after one epoch; the MLP GAN, confidence / classes after epochs 1-4: 0.721 / 4,
-0.757 / 7, 0.797 / 9, 0.806 / 10 (about 480 s per epoch under that load; 1,905 s for 4 epochs). On the 8x8 digits (judge 98.1%) the MLP GAN first
-swings between few-class modes (epoch 40: confidence 0.82, 7 classes; epoch 80: 0.86, 6 classes),
+0.757 / 7, 0.797 / 9, 0.806 / 10 (about 480 s per epoch under that load; 1,905 s for 4 epochs).
+On the 8x8 digits (judge 98.1%) the MLP GAN first swings between few-class modes (epoch 40: confidence 0.82, 7 classes; epoch 80: 0.86, 6 classes),
 then covers every class: epochs 110 / 120 / 130 / 140 give 0.867 / 0.889 / 0.880 / 0.874, all with
 10 of 10 classes (825 s for 120 epochs under that load).
 """
