@@ -126,3 +126,96 @@ def charlm_step(use_torch, cell="lstm"):
 STEPS += [("LeNet training step, batch 64", lenet_step),
           ("CharLM LSTM-256 training step, 64 x 100 chars", charlm_step),
           ("CharLM GRU-256 training step, 64 x 100 chars", lambda use_torch: charlm_step(use_torch, "gru"))]
+
+
+def dqn_step(use_torch):
+    """DQN learning step: 4-128-128-2 MLP, batch 128, target-network values, Huber loss, gradient
+    values clipped to 100, AdamW(amsgrad) step, soft target update (tau 0.005)."""
+    import fastnn
+    from fastnn import nn
+    rng = np.random.default_rng(0)
+    obs, next_obs = rng.standard_normal((2, 128, 4)).astype(np.float32)
+    action = rng.integers(0, 2, (128, 1))
+    reward, done = np.ones(128, np.float32), (rng.random(128) < 0.05).astype(np.float32)
+    fastnn.manual_seed(0)
+
+    def mlp(lib):
+        return lib.nn.Sequential(lib.nn.Linear(4, 128), lib.nn.ReLU(), lib.nn.Linear(128, 128), lib.nn.ReLU(),
+                                 lib.nn.Linear(128, 2))
+
+    def make_step(lib, net, target, opt, loss_fn, clip, tensor):
+        o, no, a, r, d = tensor(obs), tensor(next_obs), tensor(action), tensor(reward), tensor(done)
+
+        def step():
+            with lib.no_grad():
+                target_q = (r + 0.99 * (1 - d) * target(no).max(1).values).unsqueeze(1)
+            loss = loss_fn(net(o).gather(1, a), target_q)
+            opt.zero_grad()
+            loss.backward()
+            clip(net.parameters(), 100)
+            opt.step()
+            with lib.no_grad():
+                for t, p in zip(target.parameters(), net.parameters()):
+                    t.mul_(0.995).add_(0.005 * p)
+        return step
+
+    net, target = mlp(fastnn), mlp(fastnn)
+    target.load_state_dict(net.state_dict())
+    step = make_step(fastnn, net, target, fastnn.optim.AdamW(net.parameters(), lr=3e-4, amsgrad=True),
+                     nn.SmoothL1Loss(), nn.utils.clip_grad_value_, fastnn.tensor)
+    torch_step = None
+    if use_torch:
+        import torch
+        tnet, ttarget = mlp(torch), mlp(torch)
+        _copy_into_torch(net, tnet)
+        ttarget.load_state_dict(tnet.state_dict())
+        torch_step = make_step(torch, tnet, ttarget, torch.optim.AdamW(tnet.parameters(), lr=3e-4, amsgrad=True),
+                               torch.nn.SmoothL1Loss(), torch.nn.utils.clip_grad_value_, torch.from_numpy)
+    return step, torch_step
+
+
+def gan_step(use_torch):
+    """MLP GAN step, batch 64 of 28x28 images: discriminator update on real and detached fake images,
+    then generator update through the discriminator; BCE loss, Adam(2e-4, betas (0.5, 0.999))."""
+    import fastnn
+    from fastnn.models import GAN
+    from fastnn.models.gan import gan_step as fastnn_gan_step
+    rng = np.random.default_rng(0)
+    real = rng.uniform(-1, 1, (64, 1, 28, 28)).astype(np.float32)
+    fastnn.manual_seed(0)
+    gan = GAN((1, 28, 28))
+    adam = dict(lr=2e-4, betas=(0.5, 0.999))
+    opt_d, opt_g = fastnn.optim.Adam(gan.discriminator.parameters(), **adam), fastnn.optim.Adam(
+        gan.generator.parameters(), **adam)
+    loss_fn, xt = fastnn.nn.BCELoss(), fastnn.tensor(real)
+
+    def step():
+        fastnn_gan_step(gan, xt, opt_d, opt_g, loss_fn)
+
+    torch_step = None
+    if use_torch:
+        import torch
+        tnn = torch.nn
+        gen = tnn.Sequential(tnn.Linear(100, 256), tnn.LeakyReLU(0.2), tnn.Linear(256, 512), tnn.LeakyReLU(0.2),
+                             tnn.Linear(512, 1024), tnn.LeakyReLU(0.2), tnn.Linear(1024, 784), tnn.Tanh())
+        disc = tnn.Sequential(tnn.Linear(784, 1024), tnn.LeakyReLU(0.2), tnn.Dropout(0.3),
+                              tnn.Linear(1024, 512), tnn.LeakyReLU(0.2), tnn.Dropout(0.3),
+                              tnn.Linear(512, 256), tnn.LeakyReLU(0.2), tnn.Dropout(0.3), tnn.Linear(256, 1),
+                              tnn.Sigmoid())
+        t_opt_d, t_opt_g = torch.optim.Adam(disc.parameters(), **adam), torch.optim.Adam(gen.parameters(), **adam)
+        t_loss, t_real = tnn.BCELoss(), torch.from_numpy(real).flatten(1)
+        ones, zeros = torch.ones(64, 1), torch.zeros(64, 1)
+
+        def torch_step():
+            fake = gen(torch.randn(64, 100))
+            t_opt_d.zero_grad()
+            (t_loss(disc(t_real), ones) + t_loss(disc(fake.detach()), zeros)).backward()
+            t_opt_d.step()
+            t_opt_g.zero_grad()
+            t_loss(disc(fake), ones).backward()
+            t_opt_g.step()
+    return step, torch_step
+
+
+STEPS += [("DQN step, 4-128-128-2 MLP, batch 128, Huber, AdamW, clipping", dqn_step),
+          ("GAN step, MLP generator + discriminator, batch 64", gan_step)]

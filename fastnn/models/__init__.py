@@ -6,3 +6,5 @@ from .autoencoder import ConvAutoencoder
 from .charlm import CharLM
 from .sequence_regressor import SequenceRegressor
 from .gnn import GCN, GAT
+from .gan import GAN, train_gan
+from .judge import DigitJudge

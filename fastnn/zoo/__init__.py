@@ -1,8 +1,8 @@
 """`fastnn zoo`: train catalogue models on real data and report a results table.
 
-Each entry names a module with `train(quick, data_dir, plot_dir, seed, [full,] **options) -> dict`
-giving model, data, metric, value and seconds, and the options that select the variant. Entries
-wrap their training loops in `progress`, which shows live progress and enforces a time budget.
+Each entry names a module with `train(quick, data_dir, plot_dir, seed, [full,] **options)` returning
+a dict (or a list of such rows) giving model, data, metric, value and seconds. Entries wrap their
+training loops in `progress`, which shows live progress and enforces a time budget.
 """
 import importlib
 import inspect
@@ -19,6 +19,9 @@ ENTRIES = {
     "lstm": ("fastnn.zoo.charlm", {"cell": "lstm"}),
     "gru": ("fastnn.zoo.charlm", {"cell": "gru"}),
     "gcn": "fastnn.zoo.gcn",
+    "gan": "fastnn.zoo.gan",
+    "qlearning": "fastnn.zoo.tabular",
+    "dqn": "fastnn.zoo.dqn",
 }
 
 
@@ -55,11 +58,12 @@ def run(names=None, budget="default", data_dir=None, plot_dir=None, seed=0, time
             result = module.train(**kwargs)
         finally:
             set_deadline(None)
-        result.setdefault("seconds", time.perf_counter() - start)
-        result["name"] = name
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
+        for row in result if isinstance(result, list) else [result]:
+            row.setdefault("seconds", time.perf_counter() - start)
+            row["name"] = name
+            results.append(row)
+            if on_result is not None:
+                on_result(row)
     return results
 
 

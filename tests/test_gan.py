@@ -1,0 +1,136 @@
+"""GAN models: shapes, the alternating step, training on the 8x8 digits, the judge, bad input."""
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import nn, optim
+from fastnn.models import GAN, DigitJudge, train_gan
+from fastnn.models.gan import gan_step
+from fastnn.data import load_digits
+
+
+def digits():
+    X, y, _ = load_digits()
+    return (X / 16.0).reshape(-1, 1, 8, 8).astype(np.float32), y
+
+
+@pytest.mark.parametrize("kind, shape", [("mlp", (1, 28, 28)), ("mlp", (1, 8, 8)), ("dcgan", (1, 28, 28)),
+                                         ("dcgan", (1, 8, 8))])
+def test_shapes_and_ranges(kind, shape):
+    fastnn.manual_seed(0)
+    gan = GAN(shape, kind=kind)
+    fake = gan.generator(gan.noise(5))
+    assert fake.shape == (5, *shape)
+    assert np.all(np.abs(fake.detach().numpy()) <= 1.0)
+    p = gan.discriminator(fake).detach().numpy()
+    assert p.shape == (5, 1) and np.all((p > 0) & (p < 1))
+    samples = gan.sample(7, batch=3)
+    assert samples.shape == (7, *shape) and samples.min() >= 0.0 and samples.max() <= 1.0
+
+
+def test_classic_mlp_sizes():
+    gan = GAN((1, 28, 28))
+    g = [m.weight.shape for m in gan.generator.modules() if isinstance(m, nn.Linear)]
+    d = [m.weight.shape for m in gan.discriminator.modules() if isinstance(m, nn.Linear)]
+    assert g == [(256, 100), (512, 256), (1024, 512), (784, 1024)]
+    assert d == [(1024, 784), (512, 1024), (256, 512), (1, 256)]
+    assert sum(isinstance(m, nn.Dropout) and m.p == 0.3 for m in gan.discriminator.modules()) == 3
+
+
+def test_step_updates_discriminator_on_detached_fakes_and_generator_through_discriminator():
+    fastnn.manual_seed(0)
+    gan = GAN((1, 8, 8))
+    opt_d = optim.Adam(gan.discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_g = optim.Adam(gan.generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    g_before = [p.detach().numpy().copy() for p in gan.generator.parameters()]
+    d_before = [p.detach().numpy().copy() for p in gan.discriminator.parameters()]
+    real = fastnn.tensor(digits()[0][:16] * 2 - 1)
+    loss_d, loss_g = gan_step(gan, real, opt_d, opt_g, nn.BCELoss())
+    assert np.isfinite(loss_d) and np.isfinite(loss_g)
+    assert all(not np.array_equal(b, p.detach().numpy()) for b, p in zip(g_before, gan.generator.parameters()))
+    assert all(not np.array_equal(b, p.detach().numpy()) for b, p in zip(d_before, gan.discriminator.parameters()))
+
+
+def test_losses_match_binary_cross_entropy_by_hand():
+    fastnn.manual_seed(1)
+    gan = GAN((1, 8, 8))
+    gan.eval()  # no dropout, so the losses can be recomputed
+    real = fastnn.tensor(digits()[0][:8] * 2 - 1)
+    fastnn.manual_seed(2)
+    fake = gan.generator(gan.noise(8)).detach().numpy()
+    p_real = gan.discriminator(real).detach().numpy()
+    p_fake = gan.discriminator(fastnn.tensor(fake)).detach().numpy()
+    expected_d = -np.log(p_real).mean() - np.log(1 - p_fake).mean()
+    opt_d = optim.SGD(gan.discriminator.parameters(), lr=0.0)  # lr 0: the step does not change the nets
+    opt_g = optim.SGD(gan.generator.parameters(), lr=0.0)
+    fastnn.manual_seed(2)
+    loss_d, loss_g = gan_step(gan, real, opt_d, opt_g, nn.BCELoss())
+    assert loss_d == pytest.approx(expected_d, rel=1e-4)
+    assert loss_g == pytest.approx(-np.log(p_fake).mean(), rel=1e-4)
+
+
+def test_training_on_digits_moves_samples_towards_the_data():
+    fastnn.manual_seed(0)
+    x, _ = digits()
+    gan = GAN((1, 8, 8))
+    untrained = gan.sample(500)
+    history = train_gan(gan, x[:640], epochs=3)
+    assert len(history) == 3 and all(np.isfinite(history[-1]))
+    trained = gan.sample(500)
+    gap = lambda s: abs(s.mean() - x.mean()) + abs(s.std() - x.std())  # distance in pixel statistics
+    assert gap(trained) < 0.5 * gap(untrained)
+
+
+def test_judge_learns_real_digits():
+    fastnn.manual_seed(0)
+    x, y = digits()
+    judge = DigitJudge(input_size=8)
+    untrained = judge.accuracy(x[800:], y[800:])
+    judge.fit(x[:800], y[:800], epochs=2, batch_size=16)
+    assert judge.accuracy(x[800:], y[800:]) > max(0.5, untrained + 0.3)
+
+
+def test_judge_confidence_and_classes_by_hand(monkeypatch):
+    judge = DigitJudge(input_size=8)
+    p = np.full((4, 10), 0.02)
+    p[[0, 1, 2, 3], [3, 3, 7, 1]] = [0.82, 0.5, 0.9, 0.6]
+    monkeypatch.setattr(judge, "probabilities", lambda images: p)
+    verdict = judge.judge(np.zeros((4, 1, 8, 8), np.float32))
+    assert verdict["confidence"] == pytest.approx((0.82 + 0.5 + 0.9 + 0.6) / 4)
+    assert verdict["classes"] == 3 and verdict["counts"][3] == 2 and sum(verdict["counts"]) == 4
+
+
+def test_dcgan_trains_on_the_reference_backend():
+    from fastnn.kernels.backend import set_backend
+    fastnn.manual_seed(0)
+    x, _ = digits()
+    set_backend("reference")
+    try:
+        history = train_gan(GAN((1, 8, 8), kind="dcgan"), x[:128], epochs=1)
+    finally:
+        set_backend("compiled")
+    assert all(np.isfinite(history[0]))
+
+
+def test_bad_input_names_the_argument():
+    with pytest.raises(ValueError, match="kind"):
+        GAN(kind="vae")
+    with pytest.raises(ValueError, match="divisible by 4"):
+        GAN((1, 10, 10), kind="dcgan")
+    with pytest.raises(ValueError, match="images"):
+        train_gan(GAN((1, 8, 8)), np.zeros((10, 1, 28, 28), np.float32), epochs=1)
+
+
+def test_zoo_gan_quick_on_digits(tmp_path):
+    from fastnn.zoo.gan import train
+    result = train(quick=True, plot_dir=str(tmp_path))
+    assert result["model"] == "GAN (mlp)" and 0.0 < result["value"] <= 1.0 and 1 <= result["classes"] <= 10
+    assert (tmp_path / "gan_mlp_epoch001.png").exists() and (tmp_path / "gan_mlp_loss.png").exists()
+
+
+@pytest.mark.slow
+def test_gan_on_mnist_meets_the_judge_targets():
+    from conftest import shared_data
+    from fastnn.zoo.gan import train
+    result = train(data_dir=str(shared_data("mnist")))
+    assert result["value"] >= 0.8 and result["classes"] >= 9
