@@ -5,3 +5,4 @@ from .lenet import LeNet
 from .autoencoder import ConvAutoencoder
 from .charlm import CharLM
 from .sequence_regressor import SequenceRegressor
+from .transformer import TransformerLM, TransformerClassifier

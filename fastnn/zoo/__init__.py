@@ -15,6 +15,7 @@ ENTRIES = {
     "rnn": ("fastnn.zoo.forecast", {"cell": "rnn"}),
     "lstm": ("fastnn.zoo.charlm", {"cell": "lstm"}),
     "gru": ("fastnn.zoo.charlm", {"cell": "gru"}),
+    "transformer": "fastnn.zoo.transformer",
 }
 
 

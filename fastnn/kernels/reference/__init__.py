@@ -11,3 +11,5 @@ from .linear import linear_forward, linear_backward
 from .rnn import (rnn_forward, rnn_backward, lstm_forward, lstm_backward, gru_forward, gru_backward,
                   rnn_cell_forward, rnn_cell_backward, lstm_cell_forward, lstm_cell_backward,
                   gru_cell_forward, gru_cell_backward)
+from .attention import (attention_forward, attention_backward, attention_tiled_forward, attention_tiled_backward,
+                        layer_norm_forward, layer_norm_backward)
