@@ -3,9 +3,11 @@
 # Attention runs over N = batch * heads independent problems q (Lq, D), k (Lk, D),
 # v (Lk, Dv). The logits GEMMs go to scipy's BLAS (threaded); scaling, masking,
 # causal cut-off and softmax are fused into one pass over each logits row under
-# OpenMP prange. As in conv.pyx, BLAS is never called inside a prange region so
-# the two thread pools never nest: the loop over the N problems is serial and
-# each GEMM and each row pass uses both pools in turn.
+# OpenMP prange. Unlike conv.pyx's large GEMMs, attention's are small and many, so
+# each thread takes whole problems (OpenMP over batch * heads) and runs their GEMMs
+# and row passes itself. Alternating OpenMP row passes with BLAS-threaded GEMMs
+# per problem was 40x slower at (192, 128, 128, 32) on 2 busy cores (measured):
+# every small GEMM woke the BLAS pool.
 #
 # The full path materialises the (Lq, Lk) weights (needed when a caller asks for
 # them). The tiled path keeps a running max and sum per query row (online
@@ -14,7 +16,7 @@
 #
 # Masked positions are -inf logits. A row whose every key is masked gets weights
 # 0, output 0, logsumexp -inf and gradient 0 (PyTorch's scaled_dot_product_attention).
-from cython.parallel cimport prange
+from cython.parallel cimport prange, threadid
 from cython cimport floating
 from libc.math cimport INFINITY, log
 import numpy as np
@@ -28,6 +30,43 @@ cdef Py_ssize_t MIN_WORK = 16384
 # Tile sizes of the tiled path: a (BQ, BK) float tile and its gradient stay in L2.
 cdef Py_ssize_t BQ = 128
 cdef Py_ssize_t BK = 256
+
+
+# ----------------------------------------------------------------------------- BLAS threads
+
+# OpenBLAS's per-thread thread count (openblas_set_num_threads_local, returns the old
+# value): each OpenMP worker runs its problems' GEMMs on one BLAS thread, and puts the
+# count back, since the main thread is also worker 0. NULL when the BLAS lacks it.
+ctypedef int (*local_threads_fn)(int) noexcept nogil
+cdef local_threads_fn _blas_local_threads = NULL
+
+
+def _bind_blas_local_threads():
+    global _blas_local_threads
+    import ctypes, glob, os
+    import scipy
+    import scipy.linalg.cython_blas  # noqa: F401  (the library is loaded by now)
+    libs = os.path.join(os.path.dirname(scipy.__file__), os.pardir, "scipy.libs", "*openblas*")
+    for path in glob.glob(libs):
+        try:
+            fn = ctypes.CDLL(path).openblas_set_num_threads_local
+        except (OSError, AttributeError):
+            continue
+        _blas_local_threads = <local_threads_fn><size_t>ctypes.cast(fn, ctypes.c_void_p).value
+        return True
+    return False
+
+
+_bind_blas_local_threads()
+
+
+cdef inline int _single_blas_thread() noexcept nogil:
+    return _blas_local_threads(1) if _blas_local_threads != NULL else 0
+
+
+cdef inline void _restore_blas_threads(int previous) noexcept nogil:
+    if _blas_local_threads != NULL:
+        _blas_local_threads(previous)
 
 
 # ----------------------------------------------------------------------------- row passes
@@ -186,17 +225,20 @@ cdef void _full_forward(floating[:, :, ::1] q, floating[:, :, ::1] k, floating[:
     if has_mask:
         mask = mask_arr
         M = mask.shape[0]
-    cdef int nt = threads_for(Lq * Lk, MIN_WORK)
+    cdef int nt = threads_for(N * Lq * Lk, MIN_WORK)
+    cdef int blas_threads
     with nogil:
-        for n in range(N):
+        for n in prange(N, num_threads=nt, schedule="dynamic"):
+            blas_threads = _single_blas_thread()
             gemm(False, True, <int>Lq, <int>Lk, <int>D, <floating>1, &q[n, 0, 0] if D else NULL, <int>D,
                  &k[n, 0, 0] if D else NULL, <int>D, <floating>0, &w[n, 0, 0], <int>Lk)
-            for i in prange(Lq, num_threads=nt, schedule="static"):
+            for i in range(Lq):
                 lse[n, i] = _softmax_row(&w[n, i, 0], Lk, scale,
                                          &mask[n % M, i, 0] if has_mask else NULL, _causal_limit(causal, i))
             if Dv:
                 gemm(False, False, <int>Lq, <int>Dv, <int>Lk, <floating>1, &w[n, 0, 0], <int>Lk,
                      &v[n, 0, 0], <int>Dv, <floating>0, &out[n, 0, 0], <int>Dv)
+            _restore_blas_threads(blas_threads)
 
 
 def attention_backward(q, k, v, weights, grad_out, grad_weights=None, scale=1.0):
@@ -216,7 +258,7 @@ def attention_backward(q, k, v, weights, grad_out, grad_weights=None, scale=1.0)
         check_like(grad_weights, "grad_weights", weights, "weights")
     dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
     if N and Lq and Lk:
-        ds = np.zeros((Lq, Lk), q.dtype)
+        ds = np.zeros((threads_for(N * Lq * Lk, MIN_WORK), Lq, Lk), q.dtype)
         if q.dtype == np.float32:
             _full_backward[float](q, k, v, weights, grad_out, grad_weights, float(scale), dq, dk, dv, ds)
         else:
@@ -227,34 +269,35 @@ def attention_backward(q, k, v, weights, grad_out, grad_weights=None, scale=1.0)
 cdef void _full_backward(floating[:, :, ::1] q, floating[:, :, ::1] k, floating[:, :, ::1] v,
                          floating[:, :, ::1] w, floating[:, :, ::1] go, object gw_arr, double scale,
                          floating[:, :, ::1] dq, floating[:, :, ::1] dk, floating[:, :, ::1] dv,
-                         floating[:, ::1] ds):
+                         floating[:, :, ::1] ds_all):
     cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
     cdef Py_ssize_t n, i, j
+    cdef floating* ds
     cdef floating[:, :, ::1] gw
     cdef bint has_gw = gw_arr is not None
     if has_gw:
         gw = gw_arr
-    cdef int nt = threads_for(Lq * Lk, MIN_WORK)
+    cdef int nt = ds_all.shape[0]
+    cdef int blas_threads
     with nogil:
-        for n in range(N):
-            if has_gw:
-                for i in range(Lq):
-                    for j in range(Lk):
-                        ds[i, j] = gw[n, i, j]
+        for n in prange(N, num_threads=nt, schedule="dynamic"):
+            blas_threads = _single_blas_thread()
+            ds = &ds_all[threadid(), 0, 0]  # (Lq, Lk) scratch of this thread
+            for i in range(Lq * Lk):
+                ds[i] = gw[n, i // Lk, i % Lk] if has_gw else 0
             if Dv:
                 gemm(False, True, <int>Lq, <int>Lk, <int>Dv, <floating>1, &go[n, 0, 0], <int>Dv,
-                     &v[n, 0, 0], <int>Dv, <floating>(1 if has_gw else 0), &ds[0, 0], <int>Lk)
+                     &v[n, 0, 0], <int>Dv, <floating>1, ds, <int>Lk)
                 gemm(True, False, <int>Lk, <int>Dv, <int>Lq, <floating>1, &w[n, 0, 0], <int>Lk,
                      &go[n, 0, 0], <int>Dv, <floating>0, &dv[n, 0, 0], <int>Dv)
-            elif not has_gw:
-                ds[:, :] = 0
-            for i in prange(Lq, num_threads=nt, schedule="static"):
-                _softmax_grad_row(&w[n, i, 0], &ds[i, 0], Lk, scale, _dot(&w[n, i, 0], &ds[i, 0], Lk))
+            for i in range(Lq):
+                _softmax_grad_row(&w[n, i, 0], ds + i * Lk, Lk, scale, _dot(&w[n, i, 0], ds + i * Lk, Lk))
             if D:
-                gemm(False, False, <int>Lq, <int>D, <int>Lk, <floating>1, &ds[0, 0], <int>Lk,
+                gemm(False, False, <int>Lq, <int>D, <int>Lk, <floating>1, ds, <int>Lk,
                      &k[n, 0, 0], <int>D, <floating>0, &dq[n, 0, 0], <int>D)
-                gemm(True, False, <int>Lk, <int>D, <int>Lq, <floating>1, &ds[0, 0], <int>Lk,
+                gemm(True, False, <int>Lk, <int>D, <int>Lq, <floating>1, ds, <int>Lk,
                      &q[n, 0, 0], <int>D, <floating>0, &dk[n, 0, 0], <int>D)
+            _restore_blas_threads(blas_threads)
 
 
 # ----------------------------------------------------------------------------- tiled path
@@ -269,7 +312,8 @@ def attention_tiled_forward(q, k, v, mask=None, scale=1.0, causal=False):
     out = np.zeros((N, Lq, Dv), q.dtype)
     lse = np.full((N, Lq), -np.inf)
     if N and Lq and Lk:
-        s = np.empty((min(BQ, Lq), min(BK, Lk)), q.dtype)
+        nt = threads_for(N * Lq * Lk, MIN_WORK)
+        s = np.empty((nt, min(BQ, Lq), min(BK, Lk)), q.dtype)
         if q.dtype == np.float32:
             _tiled_forward[float](q, k, v, m, float(scale), bool(causal), out, lse, s)
         else:
@@ -279,40 +323,49 @@ def attention_tiled_forward(q, k, v, mask=None, scale=1.0, causal=False):
 
 cdef void _tiled_forward(floating[:, :, ::1] q, floating[:, :, ::1] k, floating[:, :, ::1] v, object mask_arr,
                          double scale, bint causal, floating[:, :, ::1] out, double[:, ::1] lse,
-                         floating[:, ::1] s):
+                         floating[:, :, ::1] s_all):
     cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
-    cdef Py_ssize_t n, i, qb, kb, i0, k0, bq, bk, M = 1
-    cdef double[::1] m_run = np.empty(s.shape[0]), l_run = np.empty(s.shape[0])
+    cdef Py_ssize_t n, i, qb, kb, i0, k0, bq, bk, M = 1, tq = s_all.shape[1]
+    cdef int nt = s_all.shape[0]
+    cdef double[:, ::1] m_all = np.empty((nt, tq)), l_all = np.empty((nt, tq))
+    cdef double* m_run
+    cdef double* l_run
+    cdef floating* s
     cdef floating[:, :, ::1] mask
     cdef bint has_mask = mask_arr is not None
     if has_mask:
         mask = mask_arr
         M = mask.shape[0]
-    cdef int nt = threads_for(s.shape[0] * s.shape[1], MIN_WORK)
+    cdef int blas_threads
     with nogil:
-        for n in range(N):
+        for n in prange(N, num_threads=nt, schedule="dynamic"):
+            blas_threads = _single_blas_thread()
+            s = &s_all[threadid(), 0, 0]
+            m_run = &m_all[threadid(), 0]
+            l_run = &l_all[threadid(), 0]
             for qb in range((Lq + BQ - 1) // BQ):
                 i0 = qb * BQ
                 bq = min(BQ, Lq - i0)
-                m_run[:] = -INFINITY
-                l_run[:] = 0
+                for i in range(bq):
+                    m_run[i] = -INFINITY
+                    l_run[i] = 0
                 for kb in range((Lk + BK - 1) // BK):
                     k0 = kb * BK
                     if causal and k0 > i0 + bq - 1:
                         break  # every later key is in the future of every query of the block
                     bk = min(BK, Lk - k0)
                     gemm(False, True, <int>bq, <int>bk, <int>D, <floating>1, &q[n, i0, 0] if D else NULL, <int>D,
-                         &k[n, k0, 0] if D else NULL, <int>D, <floating>0, &s[0, 0], <int>bk)
-                    for i in prange(bq, num_threads=nt, schedule="static"):
-                        _online_row(&s[0, 0] + i * bk, bk, scale,
-                                    &mask[n % M, i0 + i, k0] if has_mask else NULL,
+                         &k[n, k0, 0] if D else NULL, <int>D, <floating>0, s, <int>bk)
+                    for i in range(bq):
+                        _online_row(s + i * bk, bk, scale, &mask[n % M, i0 + i, k0] if has_mask else NULL,
                                     _causal_limit(causal, i0 + i) - k0, &m_run[i], &l_run[i],
                                     &out[n, i0 + i, 0] if Dv else NULL, Dv)
                     if Dv:
-                        gemm(False, False, <int>bq, <int>Dv, <int>bk, <floating>1, &s[0, 0], <int>bk,
+                        gemm(False, False, <int>bq, <int>Dv, <int>bk, <floating>1, s, <int>bk,
                              &v[n, k0, 0], <int>Dv, <floating>1, &out[n, i0, 0], <int>Dv)
-                for i in prange(bq, num_threads=nt, schedule="static"):
+                for i in range(bq):
                     _finish_row(&out[n, i0 + i, 0] if Dv else NULL, Dv, m_run[i], l_run[i], &lse[n, i0 + i])
+            _restore_blas_threads(blas_threads)
 
 
 cdef inline void _finish_row(floating* o, Py_ssize_t Dv, double m, double l, double* lse) noexcept nogil:
@@ -344,7 +397,8 @@ def attention_tiled_backward(q, k, v, out, grad_out, lse, mask=None, scale=1.0, 
     dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
     if N and Lq and Lk:
         delta = np.einsum("nld,nld->nl", grad_out, out, dtype=np.float64)
-        s = np.empty((min(BQ, Lq), min(BK, Lk)), q.dtype)
+        nt = threads_for(N * Lq * Lk, MIN_WORK)
+        s = np.empty((nt, min(BQ, Lq), min(BK, Lk)), q.dtype)
         ds = np.empty_like(s)
         if q.dtype == np.float32:
             _tiled_backward[float](q, k, v, grad_out, lse, delta, m, float(scale), bool(causal), dq, dk, dv, s, ds)
@@ -356,17 +410,23 @@ def attention_tiled_backward(q, k, v, out, grad_out, lse, mask=None, scale=1.0, 
 cdef void _tiled_backward(floating[:, :, ::1] q, floating[:, :, ::1] k, floating[:, :, ::1] v,
                           floating[:, :, ::1] go, double[:, ::1] lse, double[:, ::1] delta, object mask_arr,
                           double scale, bint causal, floating[:, :, ::1] dq, floating[:, :, ::1] dk,
-                          floating[:, :, ::1] dv, floating[:, ::1] s, floating[:, ::1] ds):
+                          floating[:, :, ::1] dv, floating[:, :, ::1] s_all, floating[:, :, ::1] ds_all):
     cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
-    cdef Py_ssize_t n, i, qb, kb, i0, k0, bq, bk, M = 1
+    cdef Py_ssize_t n, i, j, qb, kb, i0, k0, bq, bk, M = 1
+    cdef int nt = s_all.shape[0]
+    cdef floating* s
+    cdef floating* ds
     cdef floating[:, :, ::1] mask
     cdef bint has_mask = mask_arr is not None
     if has_mask:
         mask = mask_arr
         M = mask.shape[0]
-    cdef int nt = threads_for(s.shape[0] * s.shape[1], MIN_WORK)
+    cdef int blas_threads
     with nogil:
-        for n in range(N):
+        for n in prange(N, num_threads=nt, schedule="dynamic"):
+            blas_threads = _single_blas_thread()
+            s = &s_all[threadid(), 0, 0]
+            ds = &ds_all[threadid(), 0, 0]
             for qb in range((Lq + BQ - 1) // BQ):
                 i0 = qb * BQ
                 bq = min(BQ, Lq - i0)
@@ -376,26 +436,27 @@ cdef void _tiled_backward(floating[:, :, ::1] q, floating[:, :, ::1] k, floating
                         break
                     bk = min(BK, Lk - k0)
                     gemm(False, True, <int>bq, <int>bk, <int>D, <floating>1, &q[n, i0, 0] if D else NULL, <int>D,
-                         &k[n, k0, 0] if D else NULL, <int>D, <floating>0, &s[0, 0], <int>bk)
-                    for i in prange(bq, num_threads=nt, schedule="static"):
-                        _probs_from_lse(&s[0, 0] + i * bk, bk, scale,
-                                        &mask[n % M, i0 + i, k0] if has_mask else NULL,
+                         &k[n, k0, 0] if D else NULL, <int>D, <floating>0, s, <int>bk)
+                    for i in range(bq):
+                        _probs_from_lse(s + i * bk, bk, scale, &mask[n % M, i0 + i, k0] if has_mask else NULL,
                                         _causal_limit(causal, i0 + i) - k0, lse[n, i0 + i])
                     if Dv:
                         # dV_j += P^T dO_i ; dP = dO_i V_j^T
-                        gemm(True, False, <int>bk, <int>Dv, <int>bq, <floating>1, &s[0, 0], <int>bk,
+                        gemm(True, False, <int>bk, <int>Dv, <int>bq, <floating>1, s, <int>bk,
                              &go[n, i0, 0], <int>Dv, <floating>1, &dv[n, k0, 0], <int>Dv)
                         gemm(False, True, <int>bq, <int>bk, <int>Dv, <floating>1, &go[n, i0, 0], <int>Dv,
-                             &v[n, k0, 0], <int>Dv, <floating>0, &ds[0, 0], <int>bk)
+                             &v[n, k0, 0], <int>Dv, <floating>0, ds, <int>bk)
                     else:
-                        ds[:, :] = 0
-                    for i in prange(bq, num_threads=nt, schedule="static"):
-                        _softmax_grad_row(&s[0, 0] + i * bk, &ds[0, 0] + i * bk, bk, scale, delta[n, i0 + i])
+                        for j in range(bq * bk):
+                            ds[j] = 0
+                    for i in range(bq):
+                        _softmax_grad_row(s + i * bk, ds + i * bk, bk, scale, delta[n, i0 + i])
                     if D:
-                        gemm(False, False, <int>bq, <int>D, <int>bk, <floating>1, &ds[0, 0], <int>bk,
+                        gemm(False, False, <int>bq, <int>D, <int>bk, <floating>1, ds, <int>bk,
                              &k[n, k0, 0], <int>D, <floating>1, &dq[n, i0, 0], <int>D)
-                        gemm(True, False, <int>bk, <int>D, <int>bq, <floating>1, &ds[0, 0], <int>bk,
+                        gemm(True, False, <int>bk, <int>D, <int>bq, <floating>1, ds, <int>bk,
                              &q[n, i0, 0], <int>D, <floating>1, &dk[n, k0, 0], <int>D)
+            _restore_blas_threads(blas_threads)
 
 
 include "layernorm.pxi"

@@ -21,7 +21,7 @@ def sinusoidal_positions(max_len, d_model):
 class _TokenEncoder(nn.Module):
     """Token + position embeddings followed by a stack of pre-norm encoder layers (batch first)."""
     def __init__(self, vocab_size, d_model, nhead, num_layers, dim_feedforward, max_len, dropout, positional,
-                 padding_idx=None):
+                 activation="gelu", padding_idx=None):
         super().__init__()
         if positional not in ("learned", "sinusoidal"):
             raise ValueError(f"positional must be 'learned' or 'sinusoidal', got {positional!r}")
@@ -34,7 +34,7 @@ class _TokenEncoder(nn.Module):
             self.register_buffer("position_table", Tensor(sinusoidal_positions(max_len, d_model)))
         self.dropout = nn.Dropout(dropout)
         layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward or 4 * d_model, dropout,
-                                           activation="gelu", batch_first=True, norm_first=True)
+                                           activation=activation, batch_first=True, norm_first=True)
         self.encoder = nn.TransformerEncoder(layer, num_layers, norm=nn.LayerNorm(d_model))
 
     def forward(self, ids, mask=None, key_padding_mask=None):
@@ -53,10 +53,10 @@ class _TokenEncoder(nn.Module):
 class TransformerLM(nn.Module):
     """Causal Transformer language model: ids (B, L) -> next-id logits (B, L, vocab)."""
     def __init__(self, vocab_size, d_model=128, nhead=4, num_layers=4, dim_feedforward=None, max_len=128,
-                 dropout=0.1, positional="learned"):
+                 dropout=0.1, positional="learned", activation="gelu"):
         super().__init__()
         self.body = _TokenEncoder(vocab_size, d_model, nhead, num_layers, dim_feedforward, max_len, dropout,
-                                  positional)
+                                  positional, activation)
         self.head = nn.Linear(d_model, vocab_size)
 
     def forward(self, ids):
@@ -91,17 +91,17 @@ class TransformerLM(nn.Module):
 class TransformerClassifier(nn.Module):
     """Transformer encoder over ids (B, L) (padding_idx marks padding), mean-pooled -> class logits."""
     def __init__(self, vocab_size, num_classes, d_model=128, nhead=4, num_layers=2, dim_feedforward=None,
-                 max_len=512, dropout=0.1, positional="sinusoidal", padding_idx=0):
+                 max_len=512, dropout=0.1, positional="sinusoidal", activation="gelu", padding_idx=0):
         super().__init__()
         self.padding_idx = padding_idx
         self.body = _TokenEncoder(vocab_size, d_model, nhead, num_layers, dim_feedforward, max_len, dropout,
-                                  positional, padding_idx=padding_idx)
+                                  positional, activation, padding_idx=padding_idx)
         self.head = nn.Linear(d_model, num_classes)
 
     def forward(self, ids):
         ids = ids if isinstance(ids, Tensor) else tensor(np.asarray(ids, np.int64))
         pad = ids.numpy() == self.padding_idx if self.padding_idx is not None else np.zeros(ids.shape, bool)
         h = self.body(ids, key_padding_mask=Tensor(pad) if pad.any() else None)
-        keep = Tensor((~pad).astype(h.numpy().dtype)[..., None])
+        keep = Tensor((~pad).astype(h.dtype)[..., None])
         pooled = (h * keep).sum(1) / (keep.sum(1) + 1e-9)
         return self.head(pooled)

@@ -7,6 +7,9 @@ from fastnn import kernels as K
 from fastnn.kernels import reference as R
 
 TOL = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-10, atol=1e-11)}
+# Backward sums cancel (delta = rowsum(dO * O) against each dP): float32 errors scale
+# with the terms, not with the (possibly tiny) result.
+GRAD_TOL = {np.float32: dict(rtol=1e-3, atol=1e-4), np.float64: dict(rtol=1e-9, atol=1e-10)}
 DTYPES = [np.float32, np.float64]
 
 
@@ -46,7 +49,7 @@ def test_full_attention_matches_reference(N, Lq, Lk, D, Dv, dtype, mask, causal,
     gw = rng.standard_normal(w.shape).astype(dtype) if rng.random() < 0.5 else None
     for got, want in zip(K.attention_backward(q, k, v, w, g, gw, scale),
                          R.attention_backward(q, k, v, w, g, gw, scale)):
-        np.testing.assert_allclose(got, want, **TOL[dtype])
+        np.testing.assert_allclose(got, want, **GRAD_TOL[dtype])
 
 
 @settings(max_examples=30, deadline=None)
@@ -66,8 +69,8 @@ def test_tiled_attention_matches_full(N, Lq, Lk, D, Dv, dtype, mask, causal, sca
     full = K.attention_backward(q, k, v, w, g, None, scale)
     ref = R.attention_tiled_backward(q, k, v, out, g, lse, m, scale, causal)
     for a, b, c in zip(tiled, full, ref):
-        np.testing.assert_allclose(a, b, **TOL[dtype])
-        np.testing.assert_allclose(a, c, **TOL[dtype])
+        np.testing.assert_allclose(a, b, **GRAD_TOL[dtype])
+        np.testing.assert_allclose(a, c, **GRAD_TOL[dtype])
 
 
 def test_fully_masked_rows_give_zero_output_and_gradient():
