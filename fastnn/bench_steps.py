@@ -126,3 +126,39 @@ def charlm_step(use_torch, cell="lstm"):
 STEPS += [("LeNet training step, batch 64", lenet_step),
           ("CharLM LSTM-256 training step, 64 x 100 chars", charlm_step),
           ("CharLM GRU-256 training step, 64 x 100 chars", lambda use_torch: charlm_step(use_torch, "gru"))]
+
+
+def encoder_layer_step(use_torch):
+    """TransformerEncoderLayer(d_model 128, 8 heads, ff 512), batch 32 x 64: forward, MSE, backward, Adam."""
+    import fastnn
+    from fastnn import nn
+    from fastnn.nn import functional as F
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((32, 64, 128)).astype(np.float32)
+    Y = rng.standard_normal((32, 64, 128)).astype(np.float32)
+    fastnn.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(128, 8, 512, dropout=0.0, batch_first=True)
+    opt = fastnn.optim.Adam(layer.parameters(), lr=1e-3)
+    xt, yt = fastnn.tensor(X), fastnn.tensor(Y)
+
+    def step():
+        opt.zero_grad()
+        F.mse_loss(layer(xt), yt).backward()
+        opt.step()
+
+    torch_step = None
+    if use_torch:
+        import torch
+        tlayer = torch.nn.TransformerEncoderLayer(128, 8, 512, dropout=0.0, batch_first=True)
+        _copy_into_torch(layer, tlayer)
+        topt = torch.optim.Adam(tlayer.parameters(), lr=1e-3)
+        tx, ty = torch.from_numpy(X), torch.from_numpy(Y)
+
+        def torch_step():
+            topt.zero_grad()
+            torch.nn.functional.mse_loss(tlayer(tx), ty).backward()
+            topt.step()
+    return step, torch_step
+
+
+STEPS += [("TransformerEncoderLayer training step, d128 h8 ff512, 32 x 64", encoder_layer_step)]
