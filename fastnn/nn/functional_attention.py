@@ -5,7 +5,6 @@ import numpy as np
 
 from ..autograd.tensor import Tensor
 from ..autograd.native.attention import ScaledDotProductAttentionFn, LayerNormFn
-from .. import autograd  # noqa: F401
 from ..autograd import ops
 
 
@@ -60,6 +59,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if not (tuple(query.shape[:-2]) == tuple(key.shape[:-2]) == tuple(value.shape[:-2])):
         raise ValueError(f"scaled_dot_product_attention: query, key and value batch dims differ "
                          f"({tuple(query.shape[:-2])}, {tuple(key.shape[:-2])}, {tuple(value.shape[:-2])})")
+    if enable_gqa:
+        raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported")
     if is_causal and attn_mask is not None:
         raise ValueError("scaled_dot_product_attention: pass either attn_mask or is_causal, not both")
     Lq, Lk = query.shape[-2], key.shape[-2]

@@ -14,7 +14,7 @@ K = family("attention")
 TILED_MIN_LOGITS = 512 * 512
 
 
-def _flat_mask(mask, batch_shape, Lq, Lk, dtype):
+def _flat_mask(mask, batch_shape, Lq, Lk):
     """Broadcast a mask over the leading dims to (1 or N, Lq, Lk), as the kernels take it."""
     if mask is None:
         return None
@@ -37,7 +37,7 @@ class ScaledDotProductAttentionFn(Function):
         q3 = kernel_array(q.reshape((-1,) + q.shape[-2:]))
         k3 = kernel_array(k.reshape((-1,) + k.shape[-2:]))
         v3 = kernel_array(v.reshape((-1,) + v.shape[-2:]))
-        m = _flat_mask(mask, batch, Lq, Lk, q.dtype)
+        m = _flat_mask(mask, batch, Lq, Lk)
         tiled = not need_weights and Lq * Lk >= TILED_MIN_LOGITS
         if tiled:
             out, lse = K.attention_tiled_forward(q3, k3, v3, m, scale, causal)
