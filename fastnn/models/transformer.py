@@ -5,7 +5,6 @@ import numpy as np
 
 from .. import nn, no_grad, tensor
 from ..autograd.tensor import Tensor
-from ..nn import functional as F
 
 
 def sinusoidal_positions(max_len, d_model):
