@@ -52,7 +52,7 @@ def _torch_attention(causal, backward):
 def _attention_cases():
     cases = []
     for L in (256, 1024):
-        tiled = L >= 512  # what the autograd Function picks when the weights are not requested
+        tiled = L >= 1024  # what the autograd Function picks when the weights are not requested
         path = "tiled" if tiled else "full"
         fwd = ("attention_tiled_forward",) if tiled else ("attention_forward",)
         bwd = ("attention_tiled_backward",) if tiled else ("attention_backward",)
