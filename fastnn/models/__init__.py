@@ -8,3 +8,4 @@ from .sequence_regressor import SequenceRegressor
 from .gnn import GCN, GAT
 from .gan import GAN, train_gan
 from .judge import DigitJudge
+from .transformer import TransformerLM, TransformerClassifier

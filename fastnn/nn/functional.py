@@ -198,20 +198,6 @@ class NormFn(Function):
         return gx, gw, gb, None, None, None, None, None
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
-    _check_float(input, "input")
-    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    k = len(shape)
-    if tuple(input.shape[input.ndim - k:]) != shape or input.ndim < k:
-        raise ValueError(f"layer_norm: input shape {tuple(input.shape)} does not end with normalized_shape {shape}")
-    for name, p in (("weight", weight), ("bias", bias)):
-        if p is not None and tuple(p.shape) != shape:
-            raise ValueError(f"layer_norm: {name} must have shape {shape}, got {tuple(p.shape)}")
-    axes = tuple(range(input.ndim - k, input.ndim))
-    param_shape = (1,) * (input.ndim - k) + shape
-    return NormFn.apply(input, weight, bias, axes, param_shape, eps, None, None)
-
-
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     _check_float(input, "input")
     if input.ndim < 2:
@@ -510,3 +496,5 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 
 from .functional_conv import (conv2d, conv_transpose2d, max_pool2d, avg_pool2d, interpolate, pad)  # noqa: E402,F401
+from .functional_attention import (layer_norm, scaled_dot_product_attention,  # noqa: E402,F401
+                                   multi_head_attention_forward)

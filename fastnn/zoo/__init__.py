@@ -22,6 +22,7 @@ ENTRIES = {
     "gan": "fastnn.zoo.gan",
     "qlearning": "fastnn.zoo.tabular",
     "dqn": "fastnn.zoo.dqn",
+    "transformer": "fastnn.zoo.transformer",
 }
 
 

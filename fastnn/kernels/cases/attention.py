@@ -1,0 +1,97 @@
+"""Benchmark cases for the attention family: scaled-dot-product attention and layer norm."""
+import numpy as np
+
+from ..registry import Case
+
+B, H, D = 8, 8, 64
+
+
+def _attention_inputs(L):
+    def make(rng):
+        q, k, v, g = (rng.standard_normal((B * H, L, D)).astype(np.float32) for _ in range(4))
+        return q, k, v, g
+    return make
+
+
+def _forward(causal, tiled):
+    def run(k, inputs):
+        q, kk, v, _ = inputs
+        if tiled:
+            return k.attention_tiled_forward(q, kk, v, None, D ** -0.5, causal)
+        return k.attention_forward(q, kk, v, None, D ** -0.5, causal)
+    return run
+
+
+def _forward_backward(causal, tiled):
+    def run(k, inputs):
+        q, kk, v, g = inputs
+        if tiled:
+            out, lse = k.attention_tiled_forward(q, kk, v, None, D ** -0.5, causal)
+            return k.attention_tiled_backward(q, kk, v, out, g, lse, None, D ** -0.5, causal)
+        out, w, _ = k.attention_forward(q, kk, v, None, D ** -0.5, causal)
+        return k.attention_backward(q, kk, v, w, g, None, D ** -0.5)
+    return run
+
+
+def _torch_attention(causal, backward):
+    def setup(inputs):
+        import torch
+        q, k, v, g = (torch.from_numpy(a).reshape(B, H, -1, D) for a in inputs)
+
+        def step():
+            if not backward:
+                with torch.no_grad():
+                    return torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)
+            qs, ks, vs = (t.detach().requires_grad_() for t in (q, k, v))
+            torch.nn.functional.scaled_dot_product_attention(qs, ks, vs, is_causal=causal).backward(g)
+            return qs.grad
+        return step
+    return setup
+
+
+def _attention_cases():
+    cases = []
+    for L in (256, 1024):
+        tiled = L >= 1024  # what the autograd Function picks when the weights are not requested
+        path = "tiled" if tiled else "full"
+        fwd = ("attention_tiled_forward",) if tiled else ("attention_forward",)
+        bwd = ("attention_tiled_backward",) if tiled else ("attention_backward",)
+        for causal in (False, True):
+            kind = "causal" if causal else "full"
+            shape = f"(B={B}, H={H}, L={L}, D={D})"
+            cases.append(Case(f"attention {kind} fwd {shape} {path}", "attention", fwd, _attention_inputs(L),
+                              _forward(causal, tiled), _torch_attention(causal, False), reference=L <= 256))
+            cases.append(Case(f"attention {kind} fwd+bwd {shape} {path}", "attention", fwd + bwd,
+                              _attention_inputs(L), _forward_backward(causal, tiled),
+                              _torch_attention(causal, True), reference=L <= 256))
+    return cases
+
+
+def _layer_norm_inputs(rng):
+    x = rng.standard_normal((32 * 64, 512)).astype(np.float32)
+    w, b = rng.standard_normal(512).astype(np.float32), rng.standard_normal(512).astype(np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    return x, w, b, g
+
+
+def _layer_norm_run(k, inputs):
+    x, w, b, g = inputs
+    _, mean, rstd = k.layer_norm_forward(x, w, b, 1e-5)
+    return k.layer_norm_backward(x, mean, rstd, g, w, True, True)
+
+
+def _layer_norm_torch(inputs):
+    import torch
+    x, w, b, g = (torch.from_numpy(a) for a in inputs)
+
+    def step():
+        xs, ws, bs = (t.detach().requires_grad_() for t in (x, w, b))
+        torch.nn.functional.layer_norm(xs, (512,), ws, bs).backward(g)
+        return xs.grad
+    return step
+
+
+CASES = _attention_cases() + [
+    Case("layer_norm fwd+bwd (2048, 512)", "attention", ("layer_norm_forward", "layer_norm_backward"),
+         _layer_norm_inputs, _layer_norm_run, _layer_norm_torch),
+]

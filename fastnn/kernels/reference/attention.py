@@ -1,0 +1,92 @@
+"""NumPy twins of the attention kernels: scaled-dot-product attention and layer norm.
+
+Written from the definitions: weights = softmax(scale * q k^T + mask) with masked
+logits at -inf (a row with no visible key gets weights 0), out = weights v.
+The "tiled" twins compute the same function the direct way.
+"""
+import numpy as np
+
+
+def _additive_mask(mask, dtype):
+    if mask is None:
+        return None
+    if mask.dtype == np.bool_:
+        return np.where(mask, 0.0, -np.inf).astype(dtype)
+    return mask
+
+
+def _logits(q, k, mask, scale, causal):
+    z = scale * np.matmul(q.astype(np.float64), np.swapaxes(k, 1, 2).astype(np.float64))
+    m = _additive_mask(mask, np.float64)
+    if m is not None:
+        z = z + m
+    if causal:
+        Lq, Lk = z.shape[1:]
+        z = np.where(np.tril(np.ones((Lq, Lk), bool)), z, -np.inf)
+    return z
+
+
+def _softmax_lse(z):
+    """Row softmax and logsumexp; rows of all -inf give zeros and -inf."""
+    top = z.max(axis=-1, keepdims=True)
+    empty = top == -np.inf
+    shift = np.where(empty, 0.0, top)
+    e = np.exp(z - shift)
+    total = e.sum(axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.where(empty, 0.0, e / total)
+        lse = np.where(empty, -np.inf, shift + np.log(total))[..., 0]
+    return p, lse
+
+
+def attention_forward(q, k, v, mask=None, scale=1.0, causal=False):
+    p, lse = _softmax_lse(_logits(q, k, mask, scale, causal))
+    out = np.matmul(p, v.astype(np.float64))
+    return out.astype(q.dtype), p.astype(q.dtype), lse
+
+
+def attention_backward(q, k, v, weights, grad_out, grad_weights=None, scale=1.0):
+    p = weights.astype(np.float64)
+    g = grad_out.astype(np.float64)
+    dp = np.matmul(g, np.swapaxes(v, 1, 2).astype(np.float64))
+    if grad_weights is not None:
+        dp = dp + grad_weights
+    ds = scale * p * (dp - (p * dp).sum(axis=-1, keepdims=True))
+    dq = np.matmul(ds, k.astype(np.float64))
+    dk = np.matmul(np.swapaxes(ds, 1, 2), q.astype(np.float64))
+    dv = np.matmul(np.swapaxes(p, 1, 2), g)
+    return dq.astype(q.dtype), dk.astype(k.dtype), dv.astype(v.dtype)
+
+
+def attention_tiled_forward(q, k, v, mask=None, scale=1.0, causal=False):
+    out, _, lse = attention_forward(q, k, v, mask, scale, causal)
+    return out, lse
+
+
+def attention_tiled_backward(q, k, v, out, grad_out, lse, mask=None, scale=1.0, causal=False):
+    z = _logits(q, k, mask, scale, causal)
+    finite = np.isfinite(lse)[..., None]
+    p = np.where(finite, np.exp(z - np.where(finite, lse[..., None], 0.0)), 0.0)
+    return attention_backward(q, k, v, p, grad_out, None, scale)
+
+
+def layer_norm_forward(x, weight=None, bias=None, eps=1e-5):
+    x64 = x.astype(np.float64)
+    mean = x64.mean(axis=1)
+    rstd = 1.0 / np.sqrt(x64.var(axis=1) + eps)
+    y = (x64 - mean[:, None]) * rstd[:, None]
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y.astype(x.dtype), mean, rstd
+
+
+def layer_norm_backward(x, mean, rstd, grad_out, weight=None, need_weight=True, need_bias=True):
+    xhat = (x.astype(np.float64) - mean[:, None]) * rstd[:, None]
+    g = grad_out.astype(np.float64)
+    gh = g * weight if weight is not None else g
+    gx = rstd[:, None] * (gh - gh.mean(axis=1, keepdims=True) - xhat * (gh * xhat).mean(axis=1, keepdims=True))
+    gw = (g * xhat).sum(axis=0).astype(x.dtype) if need_weight and weight is not None else None
+    gb = g.sum(axis=0).astype(x.dtype) if need_bias else None
+    return gx.astype(x.dtype), gw, gb
