@@ -18,7 +18,7 @@
 # 0, output 0, logsumexp -inf and gradient 0 (PyTorch's scaled_dot_product_attention).
 from cython.parallel cimport prange, threadid
 from cython cimport floating
-from libc.math cimport INFINITY, log
+from libc.math cimport INFINITY, log, sqrt
 import numpy as np
 from blas cimport gemm
 from parallel cimport threads_for

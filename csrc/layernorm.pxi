@@ -46,7 +46,7 @@ cdef void _ln_forward(floating[:, ::1] x, object w_arr, object b_arr, double eps
             for c in range(C):
                 d = x[r, c] - mu
                 var = var + d * d
-            rs = 1.0 / (var / C + eps) ** 0.5
+            rs = 1.0 / sqrt(var / C + eps)  # sqrt, not ** 0.5: a NaN variance must give NaN, not a Python error
             mean[r] = mu
             rstd[r] = rs
             for c in range(C):

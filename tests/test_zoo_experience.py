@@ -61,7 +61,7 @@ def _zoo_process(args, tmp_path, **env):
 
 
 def test_progress_lines_off_a_terminal(tmp_path):
-    proc = _zoo_process(["mlp"], tmp_path, FASTNN_PROGRESS_SECONDS="0.2")
+    proc = _zoo_process(["mlp"], tmp_path, FASTNN_PROGRESS_SECONDS="0.005")
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     lines = [l for l in err.splitlines() if l.strip().startswith("mlp:")]

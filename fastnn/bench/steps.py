@@ -191,23 +191,6 @@ def gan_step(use_torch):
 
     def step():
         fastnn_gan_step(gan, xt, opt_d, opt_g, loss_fn)
-def encoder_layer_step(use_torch):
-    """TransformerEncoderLayer(d_model 128, 8 heads, ff 512), batch 32 x 64: forward, MSE, backward, Adam."""
-    import fastnn
-    from fastnn import nn
-    from fastnn.nn import functional as F
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((32, 64, 128)).astype(np.float32)
-    Y = rng.standard_normal((32, 64, 128)).astype(np.float32)
-    fastnn.manual_seed(0)
-    layer = nn.TransformerEncoderLayer(128, 8, 512, dropout=0.0, batch_first=True)
-    opt = fastnn.optim.Adam(layer.parameters(), lr=1e-3)
-    xt, yt = fastnn.tensor(X), fastnn.tensor(Y)
-
-    def step():
-        opt.zero_grad()
-        F.mse_loss(layer(xt), yt).backward()
-        opt.step()
 
     torch_step = None
     if use_torch:
@@ -236,6 +219,29 @@ def encoder_layer_step(use_torch):
 
 STEPS += [("DQN step, 4-128-128-2 MLP, batch 128, Huber, AdamW, clipping", dqn_step),
           ("GAN step, MLP generator + discriminator, batch 64", gan_step)]
+
+
+def encoder_layer_step(use_torch):
+    """TransformerEncoderLayer(d_model 128, 8 heads, ff 512), batch 32 x 64: forward, MSE, backward, Adam."""
+    import fastnn
+    from fastnn import nn
+    from fastnn.nn import functional as F
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((32, 64, 128)).astype(np.float32)
+    Y = rng.standard_normal((32, 64, 128)).astype(np.float32)
+    fastnn.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(128, 8, 512, dropout=0.0, batch_first=True)
+    opt = fastnn.optim.Adam(layer.parameters(), lr=1e-3)
+    xt, yt = fastnn.tensor(X), fastnn.tensor(Y)
+
+    def step():
+        opt.zero_grad()
+        F.mse_loss(layer(xt), yt).backward()
+        opt.step()
+
+    torch_step = None
+    if use_torch:
+        import torch
         tlayer = torch.nn.TransformerEncoderLayer(128, 8, 512, dropout=0.0, batch_first=True)
         _copy_into_torch(layer, tlayer)
         topt = torch.optim.Adam(tlayer.parameters(), lr=1e-3)

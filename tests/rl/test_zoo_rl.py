@@ -5,7 +5,7 @@ from fastnn.zoo import run, format_table
 
 
 def test_zoo_rl_quick(tmp_path):
-    rows = run(["qlearning", "dqn"], quick=True, plot_dir=str(tmp_path))
+    rows = run(["qlearning", "dqn"], budget="quick", plot_dir=str(tmp_path))
     assert [(r["model"], r["data"]) for r in rows] == [
         ("QLearning", "CliffWalking-v1"), ("QLearning", "FrozenLake-v1"),
         ("SARSA", "CliffWalking-v1"), ("SARSA", "FrozenLake-v1"), ("DQN", "CartPole-v1")]
