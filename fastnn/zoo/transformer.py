@@ -86,10 +86,13 @@ def plot_attention(path, model, vocab, line):
 
 
 def train(quick=False, data_dir=None, plot_dir=None, seed=0, steps=None, d_model=None, num_layers=None,
-          peak_lr=None, time_budget=None):
+          peak_lr=None, time_budget=None, full=False):
     """time_budget (seconds): end training early when it runs out, the schedule following
-    whichever of steps and time is further along."""
+    whichever of steps and time is further along. The default zoo run gives the full recipe
+    60 s (a first look); full=True trains all its steps."""
     start = time.perf_counter()
+    if not quick and not full and time_budget is None:
+        time_budget = 60.0
     manual_seed(seed)
     text = load_text()
     vocab = CharVocab(text)
