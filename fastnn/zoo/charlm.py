@@ -48,7 +48,7 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, cell="lstm", steps=
     if quick:
         train_ids, test_ids = train_ids[:200_000], test_ids[:20_000]
     # quick: a smoke test that beats the unigram model; default: a minute or so; full: the best numbers
-    hidden = hidden_size or (96 if quick else 512 if full else 256)
+    hidden = hidden_size or (96 if quick else 512 if full else 128)
     steps = steps or (150 if quick else 2000 if full else 300)
     model = CharLM(len(vocab), embedding_dim=64, hidden_size=hidden, cell=cell)
     opt = optim.Adam(model.parameters(), lr=2e-3)
