@@ -41,6 +41,23 @@ cdef Py_ssize_t _nodes(object num_nodes, str name="num_nodes") except -1:
     return num_nodes
 
 
+cdef object _edge_list(object src, object dst, Py_ssize_t n):
+    """src and dst: int64 vectors of one length with node ids in [0, n)."""
+    _index_vector(src, "src", n)
+    _index_vector(dst, "dst", n)
+    if src.shape[0] != dst.shape[0]:
+        raise ValueError(f"src and dst must have the same length, got {src.shape[0]} and {dst.shape[0]}")
+
+
+cdef object _segments(object indptr, Py_ssize_t rows, str what):
+    """indptr: int64, rising from 0 to `rows` (the rows of the per-edge array `what`)."""
+    if not isinstance(indptr, np.ndarray) or indptr.dtype != np.int64 or indptr.ndim != 1 or indptr.shape[0] < 1:
+        raise TypeError("indptr must be a 1-D int64 numpy.ndarray with at least one entry")
+    check_index(indptr, "indptr", indptr.shape[0], rows + 1)
+    if indptr[0] != 0 or indptr[indptr.shape[0] - 1] != rows or (np.diff(indptr) < 0).any():
+        raise ValueError(f"indptr must rise from 0 to the {rows} rows of {what}")
+
+
 cdef Py_ssize_t _check_csr(object indptr, object indices, Py_ssize_t num_cols) except -1:
     """A well-formed CSR structure: indptr non-decreasing from 0 to len(indices), indices in [0, num_cols).
     Returns the number of rows."""
@@ -120,10 +137,7 @@ def edges_to_csr(src, dst, num_nodes):
     perm : int64 (E,), the input position of each entry; entries of one row keep input order.
     """
     cdef Py_ssize_t n = _nodes(num_nodes)
-    _index_vector(src, "src", n)
-    _index_vector(dst, "dst", n)
-    if src.shape[0] != dst.shape[0]:
-        raise ValueError(f"src and dst must have the same length, got {src.shape[0]} and {dst.shape[0]}")
+    _edge_list(src, dst, n)
     indptr = np.empty(n + 1, np.int64)
     indices = np.empty(src.shape[0], np.int64)
     perm = np.empty(src.shape[0], np.int64)
@@ -174,10 +188,7 @@ def add_remaining_self_loops(src, dst, num_nodes, weight=None, fill_value=1.0):
     (src, dst, weight) of the new edge list (weight None when None was given).
     """
     cdef Py_ssize_t n = _nodes(num_nodes)
-    _index_vector(src, "src", n)
-    _index_vector(dst, "dst", n)
-    if src.shape[0] != dst.shape[0]:
-        raise ValueError(f"src and dst must have the same length, got {src.shape[0]} and {dst.shape[0]}")
+    _edge_list(src, dst, n)
     if weight is not None:
         check_float(weight, "weight", 1)
         if weight.shape[0] != src.shape[0]:
@@ -476,11 +487,7 @@ def segment_softmax(indptr, scores):
     alpha : (E, H), summing to 1 over each non-empty row and head.
     """
     check_float(scores, "scores", 2)
-    if not isinstance(indptr, np.ndarray) or indptr.dtype != np.int64 or indptr.ndim != 1 or indptr.shape[0] < 1:
-        raise TypeError("indptr must be a 1-D int64 numpy.ndarray with at least one entry")
-    check_index(indptr, "indptr", indptr.shape[0], scores.shape[0] + 1)
-    if indptr[0] != 0 or indptr[indptr.shape[0] - 1] != scores.shape[0] or (np.diff(indptr) < 0).any():
-        raise ValueError(f"indptr must rise from 0 to the {scores.shape[0]} rows of scores")
+    _segments(indptr, scores.shape[0], "scores")
     out = np.empty_like(scores)
     if scores.size:
         _segment_softmax(indptr, scores, out)
@@ -526,11 +533,7 @@ def segment_softmax_backward(indptr, alpha, grad):
     """
     check_float(alpha, "alpha", 2)
     check_like(grad, "grad", alpha, "alpha")
-    if not isinstance(indptr, np.ndarray) or indptr.dtype != np.int64 or indptr.ndim != 1 or indptr.shape[0] < 1:
-        raise TypeError("indptr must be a 1-D int64 numpy.ndarray with at least one entry")
-    check_index(indptr, "indptr", indptr.shape[0], alpha.shape[0] + 1)
-    if indptr[0] != 0 or indptr[indptr.shape[0] - 1] != alpha.shape[0] or (np.diff(indptr) < 0).any():
-        raise ValueError(f"indptr must rise from 0 to the {alpha.shape[0]} rows of alpha")
+    _segments(indptr, alpha.shape[0], "alpha")
     out = np.empty_like(alpha)
     if alpha.size:
         _segment_softmax_backward(indptr, alpha, grad, out)
