@@ -8,7 +8,7 @@ import importlib
 import inspect
 import time
 
-from .progress import progress, set_deadline, out_of_time  # noqa: F401  (used by the entries)
+from .progress import heartbeat, line_printed, progress, set_deadline, out_of_time  # noqa: F401  (used by the entries)
 
 ENTRIES = {
     "perceptron": "fastnn.zoo.perceptron",
@@ -56,7 +56,8 @@ def run(names=None, budget="default", data_dir=None, plot_dir=None, seed=0, time
         start = time.perf_counter()
         set_deadline(None if time_budget is None else start + time_budget)
         try:
-            result = module.train(**kwargs)
+            with heartbeat(name):
+                result = module.train(**kwargs)
         finally:
             set_deadline(None)
         for row in result if isinstance(result, list) else [result]:
@@ -65,6 +66,7 @@ def run(names=None, budget="default", data_dir=None, plot_dir=None, seed=0, time
             results.append(row)
             if on_result is not None:
                 on_result(row)
+                line_printed()
     return results
 
 

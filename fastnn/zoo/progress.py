@@ -1,15 +1,18 @@
 """Progress of a zoo run: a tqdm bar on a terminal, plain timed lines otherwise, and the time budget.
 
 Off a terminal (a log file, CI) a loop prints one line when it ends and whenever 10 s have passed
-since the last line, so a run never goes quiet for long. A time budget (`fastnn zoo --time-budget`)
+since the last line; between loops (evaluation, sampling, plots) a heartbeat thread prints a line
+when 10 s pass without one, so a run never goes quiet for long. A time budget (`fastnn zoo --time-budget`)
 ends every wrapped loop once the model's time is up; the model then reports what it reached.
 """
+import contextlib
 import os
 import sys
+import threading
 import time
 
 LINE_EVERY = float(os.environ.get("FASTNN_PROGRESS_SECONDS", "10"))  # seconds between plain progress lines
-_state = {"deadline": None, "stream": None}
+_state = {"deadline": None, "stream": None, "last_line": 0.0}
 
 
 def set_deadline(deadline):
@@ -23,6 +26,44 @@ def out_of_time():
 
 def _stream():
     return _state["stream"] or sys.stderr
+
+
+def _line(text):
+    """One plain progress line, written whole (one write call) so threads cannot interleave it."""
+    stream = _stream()
+    stream.write(text + "\n")
+    stream.flush()
+    _state["last_line"] = time.perf_counter()
+
+
+def line_printed():
+    """Tell the heartbeat that something else (a result row) just printed a line."""
+    _state["last_line"] = time.perf_counter()
+
+
+@contextlib.contextmanager
+def heartbeat(desc):
+    """While the block runs off a terminal, print `desc: working, N s` whenever LINE_EVERY seconds
+    pass without any line, e.g. during an evaluation that no progress loop wraps."""
+    if _stream().isatty():
+        yield
+        return
+    start, stop = time.perf_counter(), threading.Event()
+    _state["last_line"] = start
+
+    def beat():
+        while not stop.wait(LINE_EVERY / 4):
+            now = time.perf_counter()
+            if now - _state["last_line"] >= LINE_EVERY:
+                _line(f"  {desc}: working, {now - start:.0f} s")
+
+    thread = threading.Thread(target=beat, name="fastnn-zoo-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 class progress:
@@ -62,10 +103,10 @@ class progress:
                     break
                 now = time.perf_counter()
                 if self._bar is None and now - last >= LINE_EVERY:
-                    print(self._text(done, start), file=stream, flush=True)
+                    _line(self._text(done, start))
                     last = now
         finally:
             if self._bar is not None:
                 self._bar.close()
             elif done and time.perf_counter() - start >= 1.0:
-                print(self._text(done, start), file=stream, flush=True)
+                _line(self._text(done, start))
