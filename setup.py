@@ -103,8 +103,9 @@ class BuildExt(build_ext):
         openmp = bool(cflags)
         print(f"fastnn: building with OpenMP {'on' if openmp else 'off'}")
         # -fno-trapping-math lets the compiler vectorise loops with comparisons (clamps,
-        # selects); results stay IEEE, only FP-exception flags are not preserved.
-        extra = ["-O3", "-fno-trapping-math"] if self.compiler.compiler_type != "msvc" else ["/O2"]
+        # selects), and -fno-math-errno loops with sqrt; results stay IEEE (sqrt is correctly
+        # rounded either way), only FP-exception flags and errno are not kept.
+        extra = ["-O3", "-fno-trapping-math", "-fno-math-errno"] if self.compiler.compiler_type != "msvc" else ["/O2"]
         for ext in self.extensions:
             ext.extra_compile_args = extra + cflags
             ext.extra_link_args = list(lflags)

@@ -1,8 +1,7 @@
-"""Adam (with AMSGrad) and AdamW (decoupled weight decay), PyTorch's update."""
-import math
-
+"""Adam (with AMSGrad) and AdamW (decoupled weight decay), PyTorch's update, one fused kernel call per parameter."""
 import numpy as np
 
+from ..autograd.native import optim as native_optim
 from .optimizer import Optimizer, check_positive
 
 
@@ -22,35 +21,17 @@ class Adam(Optimizer):
 
     def _update_group(self, group):
         lr, (b1, b2), eps, wd, ams = group["lr"], group["betas"], group["eps"], group["weight_decay"], group["amsgrad"]
-        for p, g, st in self._params_with_grads(group):
+        maximize = bool(group.get("maximize"))
+        for p, g, st in self._params_with_grads(group, negate=False):
             if not st:
                 st["step"] = 0
                 st["exp_avg"] = np.zeros_like(p)
                 st["exp_avg_sq"] = np.zeros_like(p)
                 if ams:
                     st["max_exp_avg_sq"] = np.zeros_like(p)
-            if wd:
-                if self._decoupled:
-                    p *= 1 - lr * wd
-                else:
-                    g = g + wd * p
             st["step"] += 1
-            t = st["step"]
-            m, v = st["exp_avg"], st["exp_avg_sq"]
-            m *= b1
-            m += (1 - b1) * g
-            v *= b2
-            v += (1 - b2) * (g * g)
-            bc1 = 1 - b1 ** t
-            bc2_sqrt = math.sqrt(1 - b2 ** t)
-            if ams:
-                vmax = st["max_exp_avg_sq"]
-                np.maximum(vmax, v, out=vmax)
-                v = vmax
-            denom = np.sqrt(v)
-            denom /= bc2_sqrt
-            denom += eps
-            p -= (lr / bc1) * (m / denom)
+            native_optim.adam_step(p, g, st["exp_avg"], st["exp_avg_sq"], st.get("max_exp_avg_sq") if ams else None,
+                                   st["step"], lr, b1, b2, eps, wd, self._decoupled, maximize)
 
 
 class AdamW(Adam):

@@ -46,13 +46,14 @@ class Optimizer:
                 elif p.grad is not None:
                     p.grad._data[...] = 0
 
-    def _params_with_grads(self, group):
-        """(param array, grad array, state dict) for each parameter that has a gradient."""
+    def _params_with_grads(self, group, negate=True):
+        """(param array, grad array, state dict) for each parameter that has a gradient; the gradient
+        is negated for maximize=True unless the caller's update handles that (negate=False)."""
         for p in group["params"]:
             if p.grad is None:
                 continue
             g = p.grad._data
-            if group.get("maximize"):
+            if negate and group.get("maximize"):
                 g = -g
             st = self.state.get(p)
             if st is None:

@@ -1,6 +1,7 @@
 """SGD with momentum, dampening, Nesterov momentum and weight decay (PyTorch's update)."""
 import numpy as np
 
+from ..autograd.native import optim as native_optim
 from .optimizer import Optimizer, check_positive
 
 
@@ -16,16 +17,11 @@ class SGD(Optimizer):
 
     def _update_group(self, group):
         lr, mom, damp = group["lr"], group["momentum"], group["dampening"]
-        wd, nesterov = group["weight_decay"], group["nesterov"]
-        for p, g, st in self._params_with_grads(group):
-            if wd:
-                g = g + wd * p
+        wd, nesterov, maximize = group["weight_decay"], group["nesterov"], bool(group.get("maximize"))
+        for p, g, st in self._params_with_grads(group, negate=False):
+            buf, first = None, False
             if mom:
                 buf = st.get("momentum_buffer")
                 if buf is None:
-                    buf = st["momentum_buffer"] = np.array(g, copy=True)
-                else:
-                    buf *= mom
-                    buf += (1 - damp) * g
-                g = g + mom * buf if nesterov else buf
-            p -= lr * g
+                    buf, first = st.setdefault("momentum_buffer", np.empty_like(p)), True
+            native_optim.sgd_step(p, g, buf, lr, mom, damp, wd, nesterov, maximize, first)

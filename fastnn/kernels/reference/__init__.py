@@ -15,3 +15,4 @@ from .graph import (edges_to_csr, csr_transpose, add_remaining_self_loops, gcn_n
                     spmm_csr_backward, spmm_max_csr, spmm_max_backward, segment_softmax, segment_softmax_backward)
 from .attention import (attention_forward, attention_backward, attention_tiled_forward, attention_tiled_backward,
                         layer_norm_forward, layer_norm_backward)
+from .optim import adam_step, sgd_step

@@ -1,0 +1,143 @@
+# Fused optimizer updates: one pass over a parameter and its state.
+#
+# NumPy needs a dozen whole-array passes (and temporaries) for one Adam update;
+# here each element is read and written once, with OpenMP over chunks of the elements.
+# The element loops are C (optimstep.h) so GCC vectorises them. Arithmetic runs in the
+# parameter's own precision, as PyTorch's does.
+from cython.parallel cimport prange
+from cython cimport floating
+from libc.math cimport sqrt
+import numpy as np
+from parallel cimport threads_for
+
+cdef extern from "optimstep.h" nogil:
+    void fastnn_adam_f32(float *p, const float *g, float *m, float *v, float *vmax, Py_ssize_t n, float sign,
+                         float decay, float l2, float b1, float b2, float one_b1, float one_b2, float step_size,
+                         float bc2, float eps, int amsgrad, int use_l2, int use_decay)
+    void fastnn_adam_f64(double *p, const double *g, double *m, double *v, double *vmax, Py_ssize_t n,
+                         double sign, double decay, double l2, double b1, double b2, double one_b1, double one_b2,
+                         double step_size, double bc2, double eps, int amsgrad, int use_l2, int use_decay)
+    void fastnn_sgd_f32(float *p, const float *g, float *buf, Py_ssize_t n, float sign, float lr, float l2,
+                        float mom, float keep, int use_l2, int has_buf, int first, int nesterov)
+    void fastnn_sgd_f64(double *p, const double *g, double *buf, Py_ssize_t n, double sign, double lr, double l2,
+                        double mom, double keep, int use_l2, int has_buf, int first, int nesterov)
+
+include "checks.pxi"
+
+# Below this many elements an update stays on one thread (parallel start-up costs more).
+cdef Py_ssize_t MIN_WORK = 32768
+
+
+cdef object _flat_state(object x, str name, object param):
+    return check_like(x, name, param, "param").reshape(-1)
+
+
+def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
+              weight_decay=0.0, decoupled=False, maximize=False):
+    """One Adam / AdamW update of ``param`` in place (PyTorch's update rule).
+
+    Parameters
+    ----------
+    param : ndarray, float32 or float64, C-contiguous, writeable: updated in place
+    grad : ndarray, param's shape and dtype, C-contiguous: not modified
+    exp_avg, exp_avg_sq : ndarray, param's shape and dtype: first and second moments, updated in place
+    max_exp_avg_sq : None, or ndarray of param's shape and dtype: AMSGrad's running maximum of
+        exp_avg_sq, updated in place (None: plain Adam)
+    step : int >= 1
+        The step number after this update (for the bias corrections).
+    lr, beta1, beta2, eps, weight_decay : float
+    decoupled : bool
+        AdamW: decay the parameter by ``lr * weight_decay`` instead of adding
+        ``weight_decay * param`` to the gradient.
+    maximize : bool
+        Ascend instead of descend.
+
+    Returns
+    -------
+    None
+    """
+    check_float(param, "param")
+    flat = (param.reshape(-1), _flat_state(grad, "grad", param), _flat_state(exp_avg, "exp_avg", param),
+            _flat_state(exp_avg_sq, "exp_avg_sq", param))
+    vmax = None if max_exp_avg_sq is None else _flat_state(max_exp_avg_sq, "max_exp_avg_sq", param)
+    cdef long t = int(step)
+    if t < 1:
+        raise ValueError(f"step must be at least 1, got {step}")
+    cdef double b1 = float(beta1), b2 = float(beta2)
+    if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
+        raise ValueError(f"beta1 and beta2 must be in [0, 1), got {beta1}, {beta2}")
+    _adam(flat[0], flat[1], flat[2], flat[3], vmax, vmax is not None, float(lr), b1, b2, float(eps),
+          float(weight_decay), 1.0 - b1 ** t, sqrt(1.0 - b2 ** t), bool(decoupled), bool(maximize))
+
+
+def _adam(floating[::1] p, floating[::1] g, floating[::1] m, floating[::1] v, floating[::1] vmax,
+          bint amsgrad, double lr, double beta1, double beta2, double eps, double wd, double bias1,
+          double bias2_sqrt, bint decoupled, bint maximize):
+    cdef Py_ssize_t n = p.shape[0], chunk, lo, c
+    if n == 0:
+        return
+    cdef floating *vmax_ptr = &vmax[0] if amsgrad else NULL
+    cdef floating sign = -1 if maximize else 1
+    cdef int nt = threads_for(n, MIN_WORK)
+    chunk = (n + nt - 1) // nt
+    with nogil:
+        for c in prange(nt, num_threads=nt, schedule="static"):
+            lo = c * chunk
+            if floating is float:
+                fastnn_adam_f32(&p[lo], &g[lo], &m[lo], &v[lo], vmax_ptr + lo if amsgrad else NULL,
+                                min(chunk, n - lo), sign, 1.0 - lr * wd, wd, beta1, beta2, 1.0 - beta1, 1.0 - beta2,
+                                lr / bias1, bias2_sqrt, eps, amsgrad, wd != 0.0 and not decoupled,
+                                wd != 0.0 and decoupled)
+            else:
+                fastnn_adam_f64(&p[lo], &g[lo], &m[lo], &v[lo], vmax_ptr + lo if amsgrad else NULL,
+                                min(chunk, n - lo), sign, 1.0 - lr * wd, wd, beta1, beta2, 1.0 - beta1, 1.0 - beta2,
+                                lr / bias1, bias2_sqrt, eps, amsgrad, wd != 0.0 and not decoupled,
+                                wd != 0.0 and decoupled)
+
+
+def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+             nesterov=False, maximize=False, first_step=False):
+    """One SGD update of ``param`` in place (PyTorch's rule, with momentum, dampening, Nesterov).
+
+    Parameters
+    ----------
+    param : ndarray, float32 or float64, C-contiguous, writeable: updated in place
+    grad : ndarray, param's shape and dtype, C-contiguous: not modified
+    momentum_buffer : None (momentum 0), or ndarray of param's shape and dtype, updated in place
+    lr, momentum, dampening, weight_decay : float
+    nesterov, maximize : bool
+    first_step : bool
+        The buffer is new: it becomes the gradient itself (no dampening), as in PyTorch.
+
+    Returns
+    -------
+    None
+    """
+    check_float(param, "param")
+    p, g = param.reshape(-1), _flat_state(grad, "grad", param)
+    cdef double mom = float(momentum)
+    if mom != 0.0 and momentum_buffer is None:
+        raise ValueError("momentum_buffer is needed when momentum is not 0")
+    buf = None if mom == 0.0 else _flat_state(momentum_buffer, "momentum_buffer", param)
+    _sgd(p, g, buf, buf is not None, float(lr), mom, float(dampening), float(weight_decay), bool(nesterov),
+         bool(maximize), bool(first_step))
+
+
+def _sgd(floating[::1] p, floating[::1] g, floating[::1] buf, bint has_buf, double lr, double momentum,
+         double dampening, double wd, bint nesterov, bint maximize, bint first):
+    cdef Py_ssize_t n = p.shape[0], chunk, lo, c
+    if n == 0:
+        return
+    cdef floating *buf_ptr = &buf[0] if has_buf else NULL
+    cdef floating sign = -1 if maximize else 1
+    cdef int nt = threads_for(n, MIN_WORK)
+    chunk = (n + nt - 1) // nt
+    with nogil:
+        for c in prange(nt, num_threads=nt, schedule="static"):
+            lo = c * chunk
+            if floating is float:
+                fastnn_sgd_f32(&p[lo], &g[lo], buf_ptr + lo if has_buf else NULL, min(chunk, n - lo), sign, lr, wd,
+                               momentum, 1.0 - dampening, wd != 0.0, has_buf, first, nesterov)
+            else:
+                fastnn_sgd_f64(&p[lo], &g[lo], buf_ptr + lo if has_buf else NULL, min(chunk, n - lo), sign, lr, wd,
+                               momentum, 1.0 - dampening, wd != 0.0, has_buf, first, nesterov)
