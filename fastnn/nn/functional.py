@@ -6,6 +6,7 @@ from ..autograd.tensor import Tensor, _wrap
 from ..autograd.random import generator
 from ..autograd import ops
 from ..autograd.ops.softmax import cross_entropy_indices
+from ..autograd.native.dropout import DropoutFn
 from ..autograd.native.linear import LinearFn
 from ..autograd.ops.elementwise import softplus, elu  # noqa: F401 (re-exported)
 from ..autograd.ops.elementwise import hardtanh as _hardtanh
@@ -129,19 +130,6 @@ def normalize(input, p=2.0, dim=1, eps=1e-12):
 
 # ------------------------------------------------------------------ dropout
 
-class DropoutFn(Function):
-    @staticmethod
-    def forward(ctx, x, p):
-        keep = generator().random(x.shape) >= p
-        scale = x.dtype.type(1.0 / (1.0 - p))
-        ctx.mask = keep * scale
-        return x * ctx.mask
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * ctx.mask, None
-
-
 def dropout(input, p=0.5, training=True, inplace=False):
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability p must be in [0, 1], got {p}")
@@ -149,7 +137,9 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return input
     if p == 1.0:
         return input * 0.0
-    return DropoutFn.apply(input, float(p))
+    if input.dtype not in (np.float32, np.float64):
+        raise TypeError(f"dropout: input must be float32 or float64, got {input.dtype}")
+    return DropoutFn.apply(input, float(p), generator())
 
 
 # ------------------------------------------------------------------ normalisation

@@ -1,0 +1,21 @@
+"""Autograd Function over the dropout kernel (csrc/dropout.pyx): one pass forward, the same mask backward."""
+from ..function import Function
+from ...kernels.arrays import kernel_array
+from ...kernels.backend import family
+
+K = family("dropout")
+
+
+class DropoutFn(Function):
+    """Zero elements with probability p, scale the rest by 1 / (1 - p). The mask is a function of a
+    seed drawn from `rng` (a NumPy Generator), so backward regenerates it instead of storing it."""
+    @staticmethod
+    def forward(ctx, x, p, rng):
+        ctx.p, ctx.seed = p, int(rng.bit_generator.random_raw())
+        return K.dropout_mask_apply(kernel_array(x), p, ctx.seed)
+
+    @staticmethod
+    def backward(ctx, g):
+        if not ctx.needs_input_grad[0]:
+            return None, None, None
+        return K.dropout_mask_apply(kernel_array(g), ctx.p, ctx.seed), None, None

@@ -1,0 +1,24 @@
+"""Reference dropout: the same counter-based mask (SplitMix64 outputs, two 24-bit uniforms each) in NumPy."""
+import numpy as np
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _mix64(z):
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def dropout_mask_apply(x, p, seed):
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"p must be in [0, 1), got {p}")
+    if not 0 <= seed < 2 ** 64:
+        raise ValueError(f"seed must be an integer in [0, 2**64), got {seed!r}")
+    n = x.size
+    pairs = np.arange(1, (n + 1) // 2 + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        h = _mix64(np.uint64(seed) + pairs * _GOLDEN)
+    uniforms = np.stack([h >> np.uint64(40), (h >> np.uint64(8)) & np.uint64(0xFFFFFF)], axis=1).reshape(-1)[:n]
+    keep = uniforms.reshape(x.shape) >= np.uint64(int(p * 16777216.0 + 0.5))
+    return x * (keep * x.dtype.type(1.0 / (1.0 - p)))  # multiplied, so a dropped NaN stays NaN, as in PyTorch

@@ -1,0 +1,86 @@
+"""The dropout kernel against its NumPy reference, the mask's statistics, and DropoutFn."""
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import fastnn
+from fastnn import kernels as K
+from fastnn.kernels import reference as R
+from fastnn.autograd.gradcheck import gradcheck
+from fastnn.autograd.native.dropout import DropoutFn
+
+DTYPES = [np.float32, np.float64]
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=st.sampled_from([(0,), (1,), (2,), (3,), (5, 7), (131073,), (3, 4, 5)]), dtype=st.sampled_from(DTYPES),
+       p=st.sampled_from([0.0, 0.1, 0.5, 0.9, 0.999]), seed=st.integers(0, 2**64 - 1))
+def test_kernel_matches_reference_exactly(shape, dtype, p, seed):
+    x = np.random.default_rng(1).standard_normal(shape).astype(dtype)
+    got = K.dropout_mask_apply(x, p, seed)
+    assert got.dtype == dtype and got.shape == x.shape
+    np.testing.assert_array_equal(got, R.dropout_mask_apply(x, p, seed))
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
+def test_mask_statistics(p):
+    n = 400_000
+    out = K.dropout_mask_apply(np.ones(n, np.float32), p, 7)
+    kept = out != 0
+    assert abs(kept.mean() - (1 - p)) < 4 * np.sqrt(p * (1 - p) / n)  # within 4 standard errors
+    np.testing.assert_allclose(out[kept], 1 / (1 - p), rtol=1e-6)
+    # neighbours are independent: P(both kept) = (1 - p)^2, for the pair sharing one hash and across pairs
+    for a, b in ((kept[0::2], kept[1::2]), (kept[1:-1:2], kept[2::2])):
+        assert abs((a & b).mean() - (1 - p) ** 2) < 6 * np.sqrt((1 - p) ** 2 / len(a))
+
+
+def test_seeds_give_different_masks_and_threads_do_not_matter():
+    x = np.ones(300_001, np.float32)
+    a, b = K.dropout_mask_apply(x, 0.5, 1), K.dropout_mask_apply(x, 0.5, 2)
+    assert 0.4 < np.mean((a != 0) != (b != 0)) < 0.6
+    before = fastnn.get_num_threads()
+    try:
+        fastnn.set_num_threads(1)
+        one = K.dropout_mask_apply(x, 0.5, 1)
+    finally:
+        fastnn.set_num_threads(before)
+    np.testing.assert_array_equal(one, a)
+
+
+def test_dropped_nan_stays_nan_as_in_pytorch():
+    x = np.full(1000, np.nan, np.float32)
+    assert np.isnan(K.dropout_mask_apply(x, 0.5, 3)).all()
+
+
+@pytest.mark.parametrize("call,error,name", [
+    (lambda x: K.dropout_mask_apply(x, 1.0, 0), ValueError, "p must be"),
+    (lambda x: K.dropout_mask_apply(x, -0.1, 0), ValueError, "p must be"),
+    (lambda x: K.dropout_mask_apply(x, 0.5, -1), ValueError, "seed"),
+    (lambda x: K.dropout_mask_apply(x, 0.5, 2**64), ValueError, "seed"),
+    (lambda x: K.dropout_mask_apply(x.astype(np.int32), 0.5, 0), TypeError, "x must be float32"),
+    (lambda x: K.dropout_mask_apply(x[::2], 0.5, 0), ValueError, "x must be C-contiguous"),
+])
+def test_bad_arguments_name_themselves(call, error, name):
+    with pytest.raises(error, match=name):
+        call(np.ones(10, np.float32))
+
+
+def test_dropout_function_gradcheck_and_same_mask_backward():
+    x = fastnn.tensor(np.random.default_rng(0).standard_normal((6, 5)), requires_grad=True)
+    assert gradcheck(lambda t: DropoutFn.apply(t, 0.4, np.random.default_rng(5)), (x,))
+    out = DropoutFn.apply(x, 0.4, np.random.default_rng(5))
+    out.backward(fastnn.ones(6, 5))
+    np.testing.assert_array_equal(x.grad.numpy() != 0, out.detach().numpy() != 0)
+
+
+def test_functional_dropout_follows_manual_seed():
+    x = fastnn.ones(50, 40)
+    fastnn.manual_seed(3)
+    a = fastnn.nn.functional.dropout(x, 0.3)
+    fastnn.manual_seed(3)
+    b = fastnn.nn.functional.dropout(x, 0.3)
+    c = fastnn.nn.functional.dropout(x, 0.3)
+    np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert not np.array_equal(b.numpy(), c.numpy())
+    with pytest.raises(TypeError, match="float32 or float64"):
+        fastnn.nn.functional.dropout(fastnn.tensor(np.arange(4)), 0.5)
