@@ -14,6 +14,40 @@ from parallel cimport threads_for
 
 include "checks.pxi"
 
+cdef extern from "spmmrow.h" nogil:
+    void fastnn_row_axpy_f32(float *y, const float *x, float a, Py_ssize_t n)
+    void fastnn_row_axpy_f64(double *y, const double *x, double a, Py_ssize_t n)
+    void fastnn_row_add_f32(float *y, const float *x, Py_ssize_t n)
+    void fastnn_row_add_f64(double *y, const double *x, Py_ssize_t n)
+    void fastnn_row_prefetch_f32(const float *x, Py_ssize_t n)
+    void fastnn_row_prefetch_f64(const double *x, Py_ssize_t n)
+
+
+# How many edges ahead a gathered row is prefetched: a cache miss outlasts a few short rows' sums.
+cdef enum:
+    PREFETCH_AHEAD = 6
+
+
+cdef inline void row_axpy(floating *y, const floating *x, floating a, Py_ssize_t n) noexcept nogil:
+    if floating is float:
+        fastnn_row_axpy_f32(y, x, a, n)
+    else:
+        fastnn_row_axpy_f64(y, x, a, n)
+
+
+cdef inline void row_add(floating *y, const floating *x, Py_ssize_t n) noexcept nogil:
+    if floating is float:
+        fastnn_row_add_f32(y, x, n)
+    else:
+        fastnn_row_add_f64(y, x, n)
+
+
+cdef inline void row_prefetch(const floating *x, Py_ssize_t n) noexcept nogil:
+    if floating is float:
+        fastnn_row_prefetch_f32(x, n)
+    else:
+        fastnn_row_prefetch_f64(x, n)
+
 ctypedef long long idx_t
 
 # Below this much work (edges x features) a loop stays on one thread.
@@ -284,27 +318,27 @@ def spmm_csr(indptr, indices, values, x, reduce="sum"):
 
 def _spmm(idx_t[::1] indptr, idx_t[::1] indices, floating[:, ::1] values, floating[:, ::1] x,
           floating[:, ::1] out, bint weighted, int mode):
-    cdef Py_ssize_t i, e, f, h, j, N = out.shape[0], F = x.shape[1]
+    cdef Py_ssize_t i, e, f, h, j, N = out.shape[0], F = x.shape[1], nnz = indices.shape[0]
     cdef Py_ssize_t H = values.shape[1], C = F // values.shape[1]
-    cdef floating w
     cdef idx_t count
     cdef int nt = threads_for(indices.shape[0] * F, MIN_WORK)
     with nogil:
         for i in prange(N, num_threads=nt, schedule="guided"):
             for e in range(indptr[i], indptr[i + 1]):
                 j = indices[e]
+                if e + PREFETCH_AHEAD < nnz:
+                    row_prefetch(&x[indices[e + PREFETCH_AHEAD], 0], F)
                 if not weighted:
-                    for f in range(F):
-                        out[i, f] += x[j, f]
+                    row_add(&out[i, 0], &x[j, 0], F)
                 else:
                     for h in range(H):
-                        w = values[e, h]
-                        for f in range(h * C, (h + 1) * C):
-                            out[i, f] += w * x[j, f]
-            count = indptr[i + 1] - indptr[i]
-            if mode == 1 and count > 0:
-                for f in range(F):
-                    out[i, f] = out[i, f] / count
+                        row_axpy(&out[i, h * C], &x[j, h * C], values[e, h], C)
+        if mode == 1:
+            for i in prange(N, num_threads=nt, schedule="static"):
+                count = indptr[i + 1] - indptr[i]
+                if count > 0:
+                    for f in range(F):
+                        out[i, f] = out[i, f] / count
 
 
 def spmm_csr_backward(indptr, indices, values, x, grad_out, t_indptr, t_indices, t_perm, reduce="sum",
@@ -353,7 +387,7 @@ def spmm_csr_backward(indptr, indices, values, x, grad_out, t_indptr, t_indices,
 
 def _spmm_grad_x(idx_t[::1] t_indptr, idx_t[::1] t_indices, idx_t[::1] t_perm, floating[:, ::1] values,
                  floating[:, ::1] g, floating[::1] counts, floating[:, ::1] gx, bint weighted, int mode):
-    cdef Py_ssize_t j, k, e, i, f, h, N_in = gx.shape[0], F = gx.shape[1]
+    cdef Py_ssize_t j, k, e, i, f, h, N_in = gx.shape[0], F = gx.shape[1], nnz = t_indices.shape[0]
     cdef Py_ssize_t H = values.shape[1], C = F // values.shape[1]
     cdef floating w, scale
     cdef int nt = threads_for(t_indices.shape[0] * F, MIN_WORK)
@@ -362,15 +396,16 @@ def _spmm_grad_x(idx_t[::1] t_indptr, idx_t[::1] t_indices, idx_t[::1] t_perm, f
             for k in range(t_indptr[j], t_indptr[j + 1]):
                 i = t_indices[k]
                 e = t_perm[k]
+                if k + PREFETCH_AHEAD < nnz:
+                    row_prefetch(&g[t_indices[k + PREFETCH_AHEAD], 0], F)
+                    if weighted:  # the edge's weight sits at its forward position: a random read too
+                        row_prefetch(&values[t_perm[k + PREFETCH_AHEAD], 0], 1)
                 scale = 1 / counts[i] if mode == 1 else 1
                 if not weighted:
-                    for f in range(F):
-                        gx[j, f] += scale * g[i, f]
+                    row_axpy(&gx[j, 0], &g[i, 0], scale, F)
                 else:
                     for h in range(H):
-                        w = scale * values[e, h]
-                        for f in range(h * C, (h + 1) * C):
-                            gx[j, f] += w * g[i, f]
+                        row_axpy(&gx[j, h * C], &g[i, h * C], scale * values[e, h], C)
 
 
 def _spmm_grad_values(idx_t[::1] indptr, idx_t[::1] indices, floating[:, ::1] x, floating[:, ::1] g,

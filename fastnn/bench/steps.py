@@ -255,3 +255,77 @@ def encoder_layer_step(use_torch):
 
 
 STEPS += [("TransformerEncoderLayer training step, d128 h8 ff512, 32 x 64", encoder_layer_step)]
+
+
+def _cora_or_stand_in():
+    """Cora (x, edge_index, y, train_mask) from $FASTNN_DATA or ../shared/data when present, else a random
+    graph of Cora's size (2708 nodes, 10556 directed edges, 1433 binary features at Cora's 1.27% density)."""
+    import os
+    from fastnn.data import Planetoid, NormalizeFeatures
+    for root in (os.environ.get("FASTNN_DATA"), os.path.join("..", "shared", "data")):
+        if root and os.path.exists(os.path.join(root, "planetoid", "ind.cora.x")):
+            data = Planetoid(os.path.join(root, "planetoid"), "Cora", transform=NormalizeFeatures())[0]
+            return (data.x.numpy(), data.edge_index.numpy(), data.y.numpy(), data.train_mask.numpy())
+    rng = np.random.default_rng(0)
+    x = (rng.random((2708, 1433)) < 0.0127).astype(np.float32)
+    x /= np.maximum(x.sum(1, keepdims=True), 1)
+    src, dst = rng.integers(0, 2708, (2, 5278))
+    edge_index = np.concatenate([np.stack([src, dst]), np.stack([dst, src])], axis=1)
+    train = np.zeros(2708, bool)
+    train[:140] = True
+    return x, edge_index, rng.integers(0, 7, 2708), train
+
+
+def gcn_epoch(use_torch):
+    """One full-batch GCN epoch on Cora (Kipf & Welling: hidden 16, dropout 0.5, Adam 0.01, weight decay
+    5e-4 on the first layer), against the same model built from PyTorch Geometric's GCNConv."""
+    import fastnn
+    from fastnn.models import GCN
+    from fastnn.nn import functional as F
+    x, edge_index, y, train = _cora_or_stand_in()
+    fastnn.manual_seed(0)
+    model = GCN(x.shape[1], 16, 7)
+    opt = fastnn.optim.Adam([dict(params=model.conv1.parameters(), weight_decay=5e-4),
+                             dict(params=model.conv2.parameters(), weight_decay=0.0)], lr=0.01)
+    xt, et, yt, mt = fastnn.tensor(x), fastnn.tensor(edge_index), fastnn.tensor(y), fastnn.tensor(train)
+
+    def step():
+        model.train()
+        opt.zero_grad()
+        F.nll_loss(model(xt, et)[mt], yt[mt]).backward()
+        opt.step()
+
+    torch_step = None
+    if use_torch:
+        try:
+            from torch_geometric.nn import GCNConv
+        except ImportError:
+            return step, None
+        import torch
+
+        class TorchGCN(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv1, self.conv2 = GCNConv(x.shape[1], 16, cached=True), GCNConv(16, 7, cached=True)
+
+            def forward(self, x, edge_index):
+                x = torch.nn.functional.dropout(x, 0.5, self.training)
+                x = torch.relu(self.conv1(x, edge_index))
+                x = torch.nn.functional.dropout(x, 0.5, self.training)
+                return torch.log_softmax(self.conv2(x, edge_index), dim=1)
+
+        tmodel = TorchGCN()
+        _copy_into_torch(model, tmodel)
+        topt = torch.optim.Adam([dict(params=tmodel.conv1.parameters(), weight_decay=5e-4),
+                                 dict(params=tmodel.conv2.parameters(), weight_decay=0.0)], lr=0.01)
+        tx, te, ty, tm = (torch.from_numpy(a) for a in (x, edge_index, y, train))
+
+        def torch_step():
+            tmodel.train()
+            topt.zero_grad()
+            torch.nn.functional.nll_loss(tmodel(tx, te)[tm], ty[tm]).backward()
+            topt.step()
+    return step, torch_step
+
+
+STEPS += [("GCN training epoch, Cora (PyTorch side: PyG GCNConv)", gcn_epoch)]
