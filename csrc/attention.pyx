@@ -22,7 +22,7 @@ from libc.math cimport INFINITY, log, sqrt
 import numpy as np
 from blas cimport gemm
 from parallel cimport threads_for
-from rowsoftmax cimport fexp
+from rowsoftmax cimport fexp, attention_row
 
 include "checks.pxi"
 
@@ -90,20 +90,9 @@ cdef inline double _masked_logits(floating* s, Py_ssize_t C, double scale, const
 
 cdef inline double _softmax_row(floating* s, Py_ssize_t C, double scale, const floating* mask,
                                 Py_ssize_t limit) noexcept nogil:
-    """In place: s = softmax(scale * s + mask) with the causal cut-off; returns the logsumexp."""
-    cdef Py_ssize_t j
-    cdef double m = _masked_logits(s, C, scale, mask, limit), total = 0, inv
-    if m == -INFINITY:
-        for j in range(C):
-            s[j] = 0
-        return -INFINITY
-    for j in range(C):
-        s[j] = fexp(<floating>(s[j] - m))
-        total = total + s[j]
-    inv = 1.0 / total
-    for j in range(C):
-        s[j] = <floating>(s[j] * inv)
-    return m + log(total)
+    """In place: s = softmax(scale * s + mask) with the causal cut-off; returns the logsumexp.
+    The vectorised row from rowsoftmax.h, over the columns the cut-off leaves."""
+    return attention_row(s, C, C if limit >= C else limit + 1, scale, mask)
 
 
 cdef inline void _online_row(floating* s, Py_ssize_t C, double scale, const floating* mask, Py_ssize_t limit,

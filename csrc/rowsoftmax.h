@@ -88,6 +88,17 @@ static inline void fastnn_softmax_row_f32(const float* x, float* out, ptrdiff_t 
     fastnn_softmax_row_f32_base(x, out, C, scale, mask, log_output);
 }
 
+static inline float fastnn_attention_row_f32(float* s, ptrdiff_t C, ptrdiff_t active, float scale,
+                                             const float* mask) {
+#ifdef FASTNN_HAVE_AVX2_BUILD
+    switch (fastnn_cpu_level()) {
+    case 2: return fastnn_attention_row_f32_avx512(s, C, active, scale, mask);
+    case 1: return fastnn_attention_row_f32_avx2(s, C, active, scale, mask);
+    }
+#endif
+    return fastnn_attention_row_f32_base(s, C, active, scale, mask);
+}
+
 static inline void fastnn_softmax_row_backward_f32(const float* y, const float* g, float* gx, ptrdiff_t C,
                                                    float scale, int log_output) {
 #ifdef FASTNN_HAVE_AVX2_BUILD

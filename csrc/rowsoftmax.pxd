@@ -6,6 +6,8 @@ cdef extern from "rowsoftmax.h" nogil:
     double fastnn_exp(double x)
     void fastnn_softmax_row_f32(const float* x, float* out, Py_ssize_t C, float scale, const float* mask, int log_output)
     void fastnn_softmax_row_f64(const double* x, double* out, Py_ssize_t C, double scale, const double* mask, int log_output)
+    float fastnn_attention_row_f32(float* s, Py_ssize_t C, Py_ssize_t active, float scale, const float* mask)
+    double fastnn_attention_row_f64(double* s, Py_ssize_t C, Py_ssize_t active, double scale, const double* mask)
     void fastnn_softmax_row_backward_f32(const float* y, const float* g, float* gx, Py_ssize_t C, float scale, int log_output)
     void fastnn_softmax_row_backward_f64(const double* y, const double* g, double* gx, Py_ssize_t C, double scale, int log_output)
     void fastnn_ce_row_backward_f32(const float* logp, const float* w, float* gx, Py_ssize_t C, float a, float b)
@@ -25,6 +27,15 @@ cdef inline void softmax_row(const floating* x, floating* out, Py_ssize_t C, dou
         fastnn_softmax_row_f32(x, out, C, <float>scale, mask, log_output)
     else:
         fastnn_softmax_row_f64(x, out, C, scale, mask, log_output)
+
+
+cdef inline double attention_row(floating* s, Py_ssize_t C, Py_ssize_t active, double scale,
+                                 const floating* mask) noexcept nogil:
+    """In place: softmax over the first `active` columns, zeros after; returns the log-sum-exp."""
+    if floating is float:
+        return fastnn_attention_row_f32(s, C, active, <float>scale, mask)
+    else:
+        return fastnn_attention_row_f64(s, C, active, scale, mask)
 
 
 cdef inline void softmax_row_backward(const floating* y, const floating* g, floating* gx,
