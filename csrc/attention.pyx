@@ -22,7 +22,7 @@ from libc.math cimport INFINITY, log, sqrt
 import numpy as np
 from blas cimport gemm
 from parallel cimport threads_for
-from rowsoftmax cimport fexp, attention_row
+from rowsoftmax cimport attention_row, attention_online_row, attention_probs_row
 
 include "checks.pxi"
 
@@ -71,28 +71,16 @@ cdef inline void _restore_blas_threads(int previous) noexcept nogil:
 
 # ----------------------------------------------------------------------------- row passes
 
-cdef inline double _masked_logits(floating* s, Py_ssize_t C, double scale, const floating* mask,
-                                  Py_ssize_t limit) noexcept nogil:
-    """s = scale * s + mask, -inf past column `limit` (causal); returns the row max."""
-    cdef Py_ssize_t j
-    cdef double z, m = -INFINITY
-    for j in range(C):
-        z = scale * s[j]
-        if mask != NULL:
-            z = z + mask[j]
-        if j > limit:
-            z = -INFINITY
-        s[j] = <floating>z
-        if z > m or z != z:
-            m = z
-    return m
-
-
 cdef inline double _softmax_row(floating* s, Py_ssize_t C, double scale, const floating* mask,
                                 Py_ssize_t limit) noexcept nogil:
     """In place: s = softmax(scale * s + mask) with the causal cut-off; returns the logsumexp.
     The vectorised row from rowsoftmax.h, over the columns the cut-off leaves."""
-    return attention_row(s, C, C if limit >= C else limit + 1, scale, mask)
+    return attention_row(s, C, _active(C, limit), scale, mask)
+
+
+cdef inline Py_ssize_t _active(Py_ssize_t C, Py_ssize_t limit) noexcept nogil:
+    """Columns 0..limit of a row of C are visible (limit: the causal cut-off, relative to the row's tile)."""
+    return C if limit >= C else limit + 1
 
 
 cdef inline void _online_row(floating* s, Py_ssize_t C, double scale, const floating* mask, Py_ssize_t limit,
@@ -100,34 +88,16 @@ cdef inline void _online_row(floating* s, Py_ssize_t C, double scale, const floa
     """One key tile of the online softmax for one query row: s becomes exp(z - new max),
     the running sum and the output accumulator are rescaled to the new max."""
     cdef Py_ssize_t j
-    cdef double m = _masked_logits(s, C, scale, mask, limit), m_new, alpha, total = 0
-    if m == -INFINITY:
-        for j in range(C):
-            s[j] = 0
-        return
-    m_new = m if m > m_run[0] or m != m else m_run[0]
-    alpha = 0.0 if m_run[0] == -INFINITY else fexp(m_run[0] - m_new)
-    for j in range(C):
-        s[j] = fexp(<floating>(s[j] - m_new))
-        total = total + s[j]
-    l_run[0] = l_run[0] * alpha + total
+    cdef double alpha = attention_online_row(s, C, _active(C, limit), scale, mask, m_run, l_run)
     if alpha != 1.0:
         for j in range(Dv):
             acc[j] = <floating>(acc[j] * alpha)
-    m_run[0] = m_new
 
 
 cdef inline void _probs_from_lse(floating* s, Py_ssize_t C, double scale, const floating* mask,
                                  Py_ssize_t limit, double lse) noexcept nogil:
     """Recompute one row of weights from its logits and saved logsumexp."""
-    cdef Py_ssize_t j
-    _masked_logits(s, C, scale, mask, limit)
-    if lse == -INFINITY:
-        for j in range(C):
-            s[j] = 0
-        return
-    for j in range(C):
-        s[j] = fexp(<floating>(s[j] - lse))
+    attention_probs_row(s, C, _active(C, limit), scale, mask, lse)
 
 
 cdef inline void _softmax_grad_row(const floating* p, floating* dp, Py_ssize_t C, double scale,

@@ -99,6 +99,28 @@ static inline float fastnn_attention_row_f32(float* s, ptrdiff_t C, ptrdiff_t ac
     return fastnn_attention_row_f32_base(s, C, active, scale, mask);
 }
 
+static inline float fastnn_attention_online_row_f32(float* s, ptrdiff_t C, ptrdiff_t active, float scale,
+                                                    const float* mask, double* m_run, double* l_run) {
+#ifdef FASTNN_HAVE_AVX2_BUILD
+    switch (fastnn_cpu_level()) {
+    case 2: return fastnn_attention_online_row_f32_avx512(s, C, active, scale, mask, m_run, l_run);
+    case 1: return fastnn_attention_online_row_f32_avx2(s, C, active, scale, mask, m_run, l_run);
+    }
+#endif
+    return fastnn_attention_online_row_f32_base(s, C, active, scale, mask, m_run, l_run);
+}
+
+static inline void fastnn_attention_probs_row_f32(float* s, ptrdiff_t C, ptrdiff_t active, float scale,
+                                                  const float* mask, double lse) {
+#ifdef FASTNN_HAVE_AVX2_BUILD
+    switch (fastnn_cpu_level()) {
+    case 2: fastnn_attention_probs_row_f32_avx512(s, C, active, scale, mask, lse); return;
+    case 1: fastnn_attention_probs_row_f32_avx2(s, C, active, scale, mask, lse); return;
+    }
+#endif
+    fastnn_attention_probs_row_f32_base(s, C, active, scale, mask, lse);
+}
+
 static inline void fastnn_softmax_row_backward_f32(const float* y, const float* g, float* gx, ptrdiff_t C,
                                                    float scale, int log_output) {
 #ifdef FASTNN_HAVE_AVX2_BUILD

@@ -8,6 +8,14 @@ cdef extern from "rowsoftmax.h" nogil:
     void fastnn_softmax_row_f64(const double* x, double* out, Py_ssize_t C, double scale, const double* mask, int log_output)
     float fastnn_attention_row_f32(float* s, Py_ssize_t C, Py_ssize_t active, float scale, const float* mask)
     double fastnn_attention_row_f64(double* s, Py_ssize_t C, Py_ssize_t active, double scale, const double* mask)
+    float fastnn_attention_online_row_f32(float* s, Py_ssize_t C, Py_ssize_t active, float scale,
+                                          const float* mask, double* m_run, double* l_run)
+    double fastnn_attention_online_row_f64(double* s, Py_ssize_t C, Py_ssize_t active, double scale,
+                                           const double* mask, double* m_run, double* l_run)
+    void fastnn_attention_probs_row_f32(float* s, Py_ssize_t C, Py_ssize_t active, float scale, const float* mask,
+                                        double lse)
+    void fastnn_attention_probs_row_f64(double* s, Py_ssize_t C, Py_ssize_t active, double scale,
+                                        const double* mask, double lse)
     void fastnn_softmax_row_backward_f32(const float* y, const float* g, float* gx, Py_ssize_t C, float scale, int log_output)
     void fastnn_softmax_row_backward_f64(const double* y, const double* g, double* gx, Py_ssize_t C, double scale, int log_output)
     void fastnn_ce_row_backward_f32(const float* logp, const float* w, float* gx, Py_ssize_t C, float a, float b)
@@ -36,6 +44,24 @@ cdef inline double attention_row(floating* s, Py_ssize_t C, Py_ssize_t active, d
         return fastnn_attention_row_f32(s, C, active, <float>scale, mask)
     else:
         return fastnn_attention_row_f64(s, C, active, scale, mask)
+
+
+cdef inline double attention_online_row(floating* s, Py_ssize_t C, Py_ssize_t active, double scale,
+                                        const floating* mask, double* m_run, double* l_run) noexcept nogil:
+    """One key tile of the online softmax (in place); returns the factor for the running output."""
+    if floating is float:
+        return fastnn_attention_online_row_f32(s, C, active, <float>scale, mask, m_run, l_run)
+    else:
+        return fastnn_attention_online_row_f64(s, C, active, scale, mask, m_run, l_run)
+
+
+cdef inline void attention_probs_row(floating* s, Py_ssize_t C, Py_ssize_t active, double scale,
+                                     const floating* mask, double lse) noexcept nogil:
+    """One row of weights recomputed in place from logits and the saved log-sum-exp."""
+    if floating is float:
+        fastnn_attention_probs_row_f32(s, C, active, <float>scale, mask, lse)
+    else:
+        fastnn_attention_probs_row_f64(s, C, active, scale, mask, lse)
 
 
 cdef inline void softmax_row_backward(const floating* y, const floating* g, floating* gx,

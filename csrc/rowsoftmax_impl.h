@@ -91,6 +91,7 @@ static inline T SUFFIX(fastnn_attention_row)(T* restrict s, ptrdiff_t C, ptrdiff
                                              const T* restrict mask) {
     ptrdiff_t c;
     if (active > C) active = C;
+    if (active < 0) active = 0;
     if (mask) {
         for (c = 0; c < active; c++) s[c] = scale * s[c] + mask[c];
     } else {
@@ -112,6 +113,59 @@ static inline T SUFFIX(fastnn_attention_row)(T* restrict s, ptrdiff_t C, ptrdiff
     for (c = 0; c < active; c++) s[c] = s[c] * inv;
     for (c = active; c < C; c++) s[c] = 0;
     return m + (T)log((double)total);
+}
+
+/* s = scale * s + mask over the first `active` columns; zeros after. Returns the row max
+ * (-inf for nothing to attend to; NaN if a logit is NaN and no other is finite). */
+static inline T SUFFIX(fastnn_attention_logits)(T* restrict s, ptrdiff_t C, ptrdiff_t active, T scale,
+                                                const T* restrict mask) {
+    ptrdiff_t c;
+    if (mask) {
+        for (c = 0; c < active; c++) s[c] = scale * s[c] + mask[c];
+    } else {
+        for (c = 0; c < active; c++) s[c] = scale * s[c];
+    }
+    for (c = active; c < C; c++) s[c] = 0;
+    T m = active > 0 ? SUFFIX(fastnn_row_max)(s, active) : -INFINITY;  /* skips NaN */
+    if (m == -INFINITY)
+        for (c = 0; c < active; c++)
+            if (s[c] != s[c]) m = s[c];
+    return m;
+}
+
+/* One key tile of the online (flash) softmax for one query row, in place: s becomes
+ * exp(logit - new running max) over the active columns (0 elsewhere), and the running max
+ * and sum move on. Returns the factor the row's running output must be scaled by. */
+static inline T SUFFIX(fastnn_attention_online_row)(T* restrict s, ptrdiff_t C, ptrdiff_t active, T scale,
+                                                    const T* restrict mask, double* m_run, double* l_run) {
+    ptrdiff_t c;
+    if (active > C) active = C;
+    if (active < 0) active = 0;
+    T m = SUFFIX(fastnn_attention_logits)(s, C, active, scale, mask);
+    if (m == -INFINITY) {  /* nothing to attend to in this tile */
+        for (c = 0; c < active; c++) s[c] = 0;
+        return 1;
+    }
+    double m_new = (m > *m_run || m != m) ? (double)m : *m_run;
+    T alpha = *m_run == -INFINITY ? (T)0 : EXP((T)(*m_run - m_new));
+    for (c = 0; c < active; c++) s[c] = EXP(s[c] - (T)m_new);
+    *l_run = *l_run * alpha + SUFFIX(fastnn_row_sum)(s, active);
+    *m_run = m_new;
+    return alpha;
+}
+
+/* One row of attention weights recomputed in place from its logits and saved log-sum-exp. */
+static inline void SUFFIX(fastnn_attention_probs_row)(T* restrict s, ptrdiff_t C, ptrdiff_t active, T scale,
+                                                      const T* restrict mask, double lse) {
+    ptrdiff_t c;
+    if (active > C) active = C;
+    if (active < 0) active = 0;
+    SUFFIX(fastnn_attention_logits)(s, C, active, scale, mask);
+    if (lse == -INFINITY) {
+        for (c = 0; c < C; c++) s[c] = 0;
+        return;
+    }
+    for (c = 0; c < active; c++) s[c] = EXP(s[c] - (T)lse);
 }
 
 /* softmax:     gx = scale * y * (g - sum(g * y))
