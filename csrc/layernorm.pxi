@@ -1,5 +1,20 @@
 # Layer norm over the last axis of an (R, C) array: fused mean, variance and affine.
-# Included by attention.pyx (shares its imports and checks). Statistics in double.
+# Included by attention.pyx (shares its imports and checks). Statistics in double; the
+# row loops are C (layernormrow.h).
+
+cdef extern from "layernormrow.h" nogil:
+    void fastnn_ln_row_forward_f32(const float *x, const float *w, const float *b, Py_ssize_t C, double eps,
+                                   float *y, double *mean, double *rstd)
+    void fastnn_ln_row_forward_f64(const double *x, const double *w, const double *b, Py_ssize_t C, double eps,
+                                   double *y, double *mean, double *rstd)
+    void fastnn_ln_row_backward_f32(const float *x, const float *g, const float *w, Py_ssize_t C, double mu,
+                                    double rs, float *gx)
+    void fastnn_ln_row_backward_f64(const double *x, const double *g, const double *w, Py_ssize_t C, double mu,
+                                    double rs, double *gx)
+    void fastnn_ln_row_param_grads_f32(const float *x, const float *g, Py_ssize_t C, double mu, double rs,
+                                       double *gw, double *gb)
+    void fastnn_ln_row_param_grads_f64(const double *x, const double *g, Py_ssize_t C, double mu, double rs,
+                                       double *gw, double *gb)
 
 
 def layer_norm_forward(x, weight=None, bias=None, eps=1e-5):
@@ -27,35 +42,23 @@ def layer_norm_forward(x, weight=None, bias=None, eps=1e-5):
 
 cdef void _ln_forward(floating[:, ::1] x, object w_arr, object b_arr, double eps, floating[:, ::1] y,
                       double[::1] mean, double[::1] rstd):
-    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r, c
+    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r
     cdef floating[::1] w, b
-    cdef bint has_w = w_arr is not None, has_b = b_arr is not None
-    cdef double mu, var, d, rs, val
-    if has_w:
+    cdef floating* wp = NULL
+    cdef floating* bp = NULL
+    if w_arr is not None:
         w = w_arr
-    if has_b:
+        wp = &w[0]
+    if b_arr is not None:
         b = b_arr
+        bp = &b[0]
     cdef int nt = threads_for(R * C, MIN_WORK)
     with nogil:
         for r in prange(R, num_threads=nt, schedule="static"):
-            mu = 0
-            for c in range(C):
-                mu = mu + x[r, c]
-            mu = mu / C
-            var = 0
-            for c in range(C):
-                d = x[r, c] - mu
-                var = var + d * d
-            rs = 1.0 / sqrt(var / C + eps)  # sqrt, not ** 0.5: a NaN variance must give NaN, not a Python error
-            mean[r] = mu
-            rstd[r] = rs
-            for c in range(C):
-                val = (x[r, c] - mu) * rs
-                if has_w:
-                    val = val * w[c]
-                if has_b:
-                    val = val + b[c]
-                y[r, c] = <floating>val
+            if floating is float:
+                fastnn_ln_row_forward_f32(&x[r, 0], wp, bp, C, eps, &y[r, 0], &mean[r], &rstd[r])
+            else:
+                fastnn_ln_row_forward_f64(&x[r, 0], wp, bp, C, eps, &y[r, 0], &mean[r], &rstd[r])
 
 
 def layer_norm_backward(x, mean, rstd, grad_out, weight=None, need_weight=True, need_bias=True):
@@ -89,46 +92,43 @@ def layer_norm_backward(x, mean, rstd, grad_out, weight=None, need_weight=True, 
 
 cdef void _ln_backward(floating[:, ::1] x, double[::1] mean, double[::1] rstd, floating[:, ::1] g,
                        object w_arr, floating[:, ::1] gx):
-    # With xhat = (x - mean) * rstd and gh = g * weight:
-    # gx = rstd * (gh - mean(gh) - xhat * mean(gh * xhat))
-    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r, c
+    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r
     cdef floating[::1] w
-    cdef bint has_w = w_arr is not None
-    cdef double a, b, gh, xh
-    if has_w:
+    cdef floating* wp = NULL
+    if w_arr is not None:
         w = w_arr
+        wp = &w[0]
     cdef int nt = threads_for(R * C, MIN_WORK)
     with nogil:
         for r in prange(R, num_threads=nt, schedule="static"):
-            a = 0
-            b = 0
-            for c in range(C):
-                gh = g[r, c] * w[c] if has_w else g[r, c]
-                xh = (x[r, c] - mean[r]) * rstd[r]
-                a = a + gh
-                b = b + gh * xh
-            a = a / C
-            b = b / C
-            for c in range(C):
-                gh = g[r, c] * w[c] if has_w else g[r, c]
-                xh = (x[r, c] - mean[r]) * rstd[r]
-                gx[r, c] = <floating>(rstd[r] * (gh - a - xh * b))
+            if floating is float:
+                fastnn_ln_row_backward_f32(&x[r, 0], &g[r, 0], wp, C, mean[r], rstd[r], &gx[r, 0])
+            else:
+                fastnn_ln_row_backward_f64(&x[r, 0], &g[r, 0], wp, C, mean[r], rstd[r], &gx[r, 0])
 
 
 cdef void _ln_param_grads(floating[:, ::1] x, double[::1] mean, double[::1] rstd, floating[:, ::1] g,
                           object gw_arr, object gb_arr):
-    """grad_weight = sum over rows of g * xhat, grad_bias = sum of g (column sums, in double)."""
-    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r, c
-    cdef double[::1] gw, gb
-    cdef bint need_w = gw_arr is not None, need_b = gb_arr is not None
-    if need_w:
-        gw = gw_arr
-    if need_b:
-        gb = gb_arr
+    """grad_weight = sum over rows of g * xhat, grad_bias = sum of g (column sums, in double): each
+    thread sums a static share of the rows into its own row of partial sums, added up at the end."""
+    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r
+    cdef int nt = threads_for(R * C, MIN_WORK)
+    need_w, need_b = gw_arr is not None, gb_arr is not None
+    parts_w = np.zeros((nt if need_w else 1, C if need_w else 1))
+    parts_b = np.zeros((nt if need_b else 1, C if need_b else 1))
+    cdef double[:, ::1] pw = parts_w, pb = parts_b
+    cdef bint has_w = need_w, has_b = need_b
     with nogil:
-        for r in range(R):
-            for c in range(C):
-                if need_w:
-                    gw[c] = gw[c] + g[r, c] * (x[r, c] - mean[r]) * rstd[r]
-                if need_b:
-                    gb[c] = gb[c] + g[r, c]
+        for r in prange(R, num_threads=nt, schedule="static"):
+            if floating is float:
+                fastnn_ln_row_param_grads_f32(&x[r, 0], &g[r, 0], C, mean[r], rstd[r],
+                                              &pw[threadid(), 0] if has_w else NULL,
+                                              &pb[threadid(), 0] if has_b else NULL)
+            else:
+                fastnn_ln_row_param_grads_f64(&x[r, 0], &g[r, 0], C, mean[r], rstd[r],
+                                              &pw[threadid(), 0] if has_w else NULL,
+                                              &pb[threadid(), 0] if has_b else NULL)
+    if need_w:
+        parts_w.sum(axis=0, out=gw_arr)
+    if need_b:
+        parts_b.sum(axis=0, out=gb_arr)
