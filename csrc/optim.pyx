@@ -66,13 +66,19 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
     cdef double b1 = float(beta1), b2 = float(beta2)
     if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
         raise ValueError(f"beta1 and beta2 must be in [0, 1), got {beta1}, {beta2}")
-    _adam(flat[0], flat[1], flat[2], flat[3], vmax, vmax is not None, float(lr), b1, b2, float(eps),
-          float(weight_decay), 1.0 - b1 ** t, sqrt(1.0 - b2 ** t), bool(decoupled), bool(maximize))
+    # explicit dtype branch, not a fused def: its run-time signature matching cost more than a
+    # small parameter's whole update (measured: 5.3 us against NumPy's 1.5 us for 64 floats)
+    if param.dtype == np.float32:
+        _adam[float](flat[0], flat[1], flat[2], flat[3], vmax, vmax is not None, float(lr), b1, b2, float(eps),
+                     float(weight_decay), 1.0 - b1 ** t, sqrt(1.0 - b2 ** t), bool(decoupled), bool(maximize))
+    else:
+        _adam[double](flat[0], flat[1], flat[2], flat[3], vmax, vmax is not None, float(lr), b1, b2, float(eps),
+                      float(weight_decay), 1.0 - b1 ** t, sqrt(1.0 - b2 ** t), bool(decoupled), bool(maximize))
 
 
-def _adam(floating[::1] p, floating[::1] g, floating[::1] m, floating[::1] v, floating[::1] vmax,
+cdef void _adam(floating[::1] p, floating[::1] g, floating[::1] m, floating[::1] v, floating[::1] vmax,
           bint amsgrad, double lr, double beta1, double beta2, double eps, double wd, double bias1,
-          double bias2_sqrt, bint decoupled, bint maximize):
+          double bias2_sqrt, bint decoupled, bint maximize) noexcept:
     cdef Py_ssize_t n = p.shape[0], chunk, lo, c
     if n == 0:
         return
@@ -119,12 +125,16 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weig
     if mom != 0.0 and momentum_buffer is None:
         raise ValueError("momentum_buffer is needed when momentum is not 0")
     buf = None if mom == 0.0 else _flat_state(momentum_buffer, "momentum_buffer", param)
-    _sgd(p, g, buf, buf is not None, float(lr), mom, float(dampening), float(weight_decay), bool(nesterov),
-         bool(maximize), bool(first_step))
+    if param.dtype == np.float32:  # explicit branch: see adam_step
+        _sgd[float](p, g, buf, buf is not None, float(lr), mom, float(dampening), float(weight_decay),
+                    bool(nesterov), bool(maximize), bool(first_step))
+    else:
+        _sgd[double](p, g, buf, buf is not None, float(lr), mom, float(dampening), float(weight_decay),
+                     bool(nesterov), bool(maximize), bool(first_step))
 
 
-def _sgd(floating[::1] p, floating[::1] g, floating[::1] buf, bint has_buf, double lr, double momentum,
-         double dampening, double wd, bint nesterov, bint maximize, bint first):
+cdef void _sgd(floating[::1] p, floating[::1] g, floating[::1] buf, bint has_buf, double lr, double momentum,
+         double dampening, double wd, bint nesterov, bint maximize, bint first) noexcept:
     cdef Py_ssize_t n = p.shape[0], chunk, lo, c
     if n == 0:
         return

@@ -39,3 +39,25 @@ def test_bench_writes_json_and_markdown(tmp_path, capsys):
     rows = json.loads(js.read_text())
     assert rows and rows[0]["fastnn_ms"] > 0
     assert "| case |" in md.read_text()
+
+
+def test_bench_reports_gflops_against_the_measured_sgemm_peak(tmp_path, capsys):
+    js = tmp_path / "b.json"
+    assert main(["bench", "--filter", "linear (4096", "--repeat", "1", "--no-torch", "--no-reference",
+                 "--json", str(js)]) == 0
+    row, = json.loads(js.read_text())
+    # 3 GEMMs of 4096 x 1024 x 1024 (forward, input and weight gradients)
+    assert row["gflops"] == pytest.approx(3 * 2 * 4096 * 1024 * 1024 / (row["fastnn_ms"] / 1e3) / 1e9)
+    assert row["sgemm_peak_gflops"] > 1 and row["peak_fraction"] == pytest.approx(row["gflops"] / row["sgemm_peak_gflops"])
+    out = capsys.readouterr().out
+    assert "SGEMM peak (scipy's BLAS" in out and "% of SGEMM peak" in out
+
+
+def test_gemm_bound_cases_count_their_arithmetic():
+    from fastnn.kernels import registry
+    flops = {c.name: c.flops for c in registry.all_cases() if c.flops}
+    assert flops["conv2d ResNet N=16 64->64 56x56 k3 p1"] == 3 * 2 * 16 * 64 * 56 * 56 * 64 * 9
+    assert flops["lstm fwd+bwd medium (T=50, B=32, I=128, H=256)"] == 3 * 50 * 2 * 32 * 4 * 256 * (128 + 256)
+    # two layers, two directions; the second layer reads both directions' outputs (2 x 128)
+    assert flops["lstm fwd 2-layer bidirectional (T=50, B=32, I=128, H=128)"] == 2 * 50 * 2 * 32 * 512 * (256 + 384)
+    assert flops["attention causal fwd (B=8, H=8, L=256, D=64) full"] == 2 * 8 * 8 * 256 * 256 * 64

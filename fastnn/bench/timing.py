@@ -70,6 +70,8 @@ def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progr
         times = median_times(list(fns.values()), repeat)
         row = {"case": case.name, "family": case.family, "kernels": list(case.kernels)}
         row.update({key: 1e3 * t for key, t in zip(fns, times)})
+        if case.flops:
+            row["gflops"] = case.flops / times[0] / 1e9
         if reference and case.reference:
             # Timed apart: NumPy's BLAS threads keep spinning after a call and would slow the next sample.
             row["reference_ms"] = 1e3 * median_time(lambda: case.run(ref, inputs), max(3, repeat // 2), min_time=0)
@@ -85,6 +87,13 @@ def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progr
         if len(times) > 1:
             row["torch_ms"] = 1e3 * times[1]
         rows.append(row)
+    if any("gflops" in row for row in rows):
+        from .peak import sgemm_peak_gflops
+        peak = sgemm_peak_gflops()
+        for row in rows:
+            row["sgemm_peak_gflops"] = peak
+            if "gflops" in row:
+                row["peak_fraction"] = row["gflops"] / peak
     for row in rows:
         if "reference_ms" in row:
             row["speedup_vs_reference"] = row["reference_ms"] / row["fastnn_ms"]
@@ -93,14 +102,23 @@ def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progr
     return rows
 
 
+def _threads():
+    from .. import get_num_threads
+    return get_num_threads()
+
+
 def format_markdown(rows):
-    head = "| case | fastnn ms | NumPy ref ms | PyTorch ms | × vs ref | × vs PyTorch |\n|---|---:|---:|---:|---:|---:|"
-    lines = [head]
+    head = ("| case | fastnn ms | NumPy ref ms | PyTorch ms | × vs ref | × vs PyTorch | GFLOP/s | % of SGEMM peak |\n"
+            "|---|---:|---:|---:|---:|---:|---:|---:|")
+    peak = next((r["sgemm_peak_gflops"] for r in rows if "sgemm_peak_gflops" in r), None)
+    lines = ([f"SGEMM peak (scipy's BLAS, 2048 x 2048, {_threads()} threads): {peak:.1f} GFLOP/s", ""]
+             if peak else []) + [head]
 
     def f(row, key, fmt):
         return fmt.format(row[key]) if key in row else "–"
     for r in rows:
         lines.append(f"| {r['case']} | {f(r, 'fastnn_ms', '{:.3f}')} | {f(r, 'reference_ms', '{:.3f}')} | "
                      f"{f(r, 'torch_ms', '{:.3f}')} | {f(r, 'speedup_vs_reference', '{:.1f}')} | "
-                     f"{f(r, 'speedup_vs_torch', '{:.2f}')} |")
+                     f"{f(r, 'speedup_vs_torch', '{:.2f}')} | {f(r, 'gflops', '{:.1f}')} | "
+                     f"{('%.0f' % (100 * r['peak_fraction'])) if 'peak_fraction' in r else '–'} |")
     return "\n".join(lines)

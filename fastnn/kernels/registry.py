@@ -22,6 +22,7 @@ class Case:
     run: Callable[[Any, Any], Any]              # run(kernel_module, inputs) -> outputs
     torch_setup: Optional[Callable[[Any], Callable[[], Any]]] = None  # inputs -> zero-arg PyTorch call
     reference: bool = True                      # False when the NumPy reference is too slow to time
+    flops: Optional[float] = None               # arithmetic of one run (multiply-add = 2) for GEMM-bound cases
 
 from .backend import FAMILIES
 

@@ -2,7 +2,9 @@
 
 Not autograd Functions: the optimizers call these once per parameter. Arrays the
 kernels cannot take in place (a non-contiguous or read-only parameter, a gradient of
-another dtype) go through the NumPy twin, which updates any writeable view.
+another dtype) go through the NumPy twin, which updates any writeable view; so do small
+parameters, whose update costs less than a kernel call's argument checks (measured for a
+16 x 4 SGD update: kernel 3.1 us, NumPy 1.6 us).
 """
 import numpy as np
 
@@ -12,7 +14,12 @@ from ...kernels.reference import optim as numpy_optim
 K = family("optim")
 
 
+SMALL = 4096  # elements below which the NumPy update is the cheaper call
+
+
 def _kernel_ready(param, *others):
+    if param.size < SMALL:
+        return False
     if param.dtype not in (np.float32, np.float64) or not (param.flags.c_contiguous and param.flags.writeable):
         return False
     return all(a is None or (a.dtype == param.dtype and a.flags.c_contiguous) for a in others)

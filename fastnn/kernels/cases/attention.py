@@ -59,11 +59,14 @@ def _attention_cases():
         for causal in (False, True):
             kind = "causal" if causal else "full"
             shape = f"(B={B}, H={H}, L={L}, D={D})"
+            # Q K^T and P V (multiply-add = 2); causal: the half at or below the diagonal; backward: 4 products
+            forward_flops = 4 * B * H * L * L * D * (0.5 if causal else 1.0)
             cases.append(Case(f"attention {kind} fwd {shape} {path}", "attention", fwd, _attention_inputs(L),
-                              _forward(causal, tiled), _torch_attention(causal, False), reference=L <= 256))
+                              _forward(causal, tiled), _torch_attention(causal, False), reference=L <= 256,
+                              flops=forward_flops))
             cases.append(Case(f"attention {kind} fwd+bwd {shape} {path}", "attention", fwd + bwd,
                               _attention_inputs(L), _forward_backward(causal, tiled),
-                              _torch_attention(causal, True), reference=L <= 256))
+                              _torch_attention(causal, True), reference=L <= 256, flops=3 * forward_flops))
     return cases
 
 

@@ -165,13 +165,22 @@ def _lenet_step_torch(inputs):
 
 
 _CONV = ("conv2d_forward", "conv2d_backward")
+def _conv_flops(N, Cin, Cout, H, k, pad):
+    """Forward, input gradient and weight gradient: three GEMM-sized products (multiply-add = 2)."""
+    out = H + 2 * pad - k + 1
+    return 3 * 2 * N * Cout * out * out * Cin * k * k
+
+
+def _conv_case(name, N, Cin, Cout, H, k, pad):
+    return Case(name, "conv", _CONV, _conv_inputs(N, Cin, Cout, H, k, pad), _conv_run, _conv_torch,
+                flops=_conv_flops(N, Cin, Cout, H, k, pad))
+
+
 CASES = [
-    Case("conv2d LeNet-1 N=64 1->20 28x28 k5", "conv", _CONV, _conv_inputs(64, 1, 20, 28, 5, 0), _conv_run, _conv_torch),
-    Case("conv2d LeNet-2 N=64 20->50 12x12 k5", "conv", _CONV, _conv_inputs(64, 20, 50, 12, 5, 0), _conv_run, _conv_torch),
-    Case("conv2d autoencoder N=64 16->8 14x14 k3 p1", "conv", _CONV, _conv_inputs(64, 16, 8, 14, 3, 1), _conv_run,
-         _conv_torch),
-    Case("conv2d ResNet N=16 64->64 56x56 k3 p1", "conv", _CONV, _conv_inputs(16, 64, 64, 56, 3, 1), _conv_run,
-         _conv_torch),
+    _conv_case("conv2d LeNet-1 N=64 1->20 28x28 k5", 64, 1, 20, 28, 5, 0),
+    _conv_case("conv2d LeNet-2 N=64 20->50 12x12 k5", 64, 20, 50, 12, 5, 0),
+    _conv_case("conv2d autoencoder N=64 16->8 14x14 k3 p1", 64, 16, 8, 14, 3, 1),
+    _conv_case("conv2d ResNet N=16 64->64 56x56 k3 p1", 16, 64, 64, 56, 3, 1),
     Case("conv_transpose2d N=64 8->16 7x7 k3 s2", "conv", ("conv_transpose2d_forward", "conv_transpose2d_backward"),
          _tconv_inputs, _tconv_run, _tconv_torch),
     Case("max_pool2d 2x2 (64, 20, 24, 24)", "conv", ("max_pool2d_forward", "max_pool2d_backward"),

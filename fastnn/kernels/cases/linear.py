@@ -31,5 +31,5 @@ CASES = [
     Case("linear LeNet fc1 (64, 800) -> 500", "linear", ("linear_forward", "linear_backward"),
          _inputs(64, 800, 500), _run, _torch),
     Case("linear (4096, 1024) -> 1024", "linear", ("linear_forward", "linear_backward"),
-         _inputs(4096, 1024, 1024), _run, _torch),
+         _inputs(4096, 1024, 1024), _run, _torch, flops=3 * 2 * 4096 * 1024 * 1024),  # y, dx, dW
 ]

@@ -109,6 +109,19 @@ def _torch(backward=True):
     return setup
 
 
+_GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+
+
+def _rnn_flops(kind, T, B, I, H, layers, directions, backward):
+    """Input and recurrent products of every step (multiply-add = 2); backward adds the input and
+    weight gradients, twice the forward's."""
+    total, width = 0, I
+    for _ in range(layers):
+        total += directions * T * 2 * B * _GATES[kind] * H * (width + H)
+        width = directions * H
+    return 3 * total if backward else total
+
+
 def _cases():
     shapes = [("latency (T=100, B=1, I=10, H=20)", (100, 1, 10, 20, 1, 1)),
               ("medium (T=50, B=32, I=128, H=256)", (50, 32, 128, 256, 1, 1))]
@@ -119,13 +132,17 @@ def _cases():
         for label, (T, B, I, H, L, D) in shapes:
             make = _inputs(kind, T, B, I, H, L, D)
             cases.append(Case(f"{kind} fwd {label}", "rnn", names, make,
-                              lambda k, a: _run(k, a, backward=False), _torch(backward=False)))
-            cases.append(Case(f"{kind} fwd+bwd {label}", "rnn", both, make, _run, _torch()))
+                              lambda k, a: _run(k, a, backward=False), _torch(backward=False),
+                              flops=_rnn_flops(kind, T, B, I, H, L, D, False)))
+            cases.append(Case(f"{kind} fwd+bwd {label}", "rnn", both, make, _run, _torch(),
+                              flops=_rnn_flops(kind, T, B, I, H, L, D, True)))
     make = _inputs("lstm", 50, 32, 128, 128, 2, 2)
     label = "2-layer bidirectional (T=50, B=32, I=128, H=128)"
     cases.append(Case(f"lstm fwd {label}", "rnn", ("lstm_forward",), make,
-                      lambda k, a: _run(k, a, backward=False), _torch(backward=False)))
-    cases.append(Case(f"lstm fwd+bwd {label}", "rnn", ("lstm_forward", "lstm_backward"), make, _run, _torch()))
+                      lambda k, a: _run(k, a, backward=False), _torch(backward=False),
+                      flops=_rnn_flops("lstm", 50, 32, 128, 128, 2, 2, False)))
+    cases.append(Case(f"lstm fwd+bwd {label}", "rnn", ("lstm_forward", "lstm_backward"), make, _run, _torch(),
+                      flops=_rnn_flops("lstm", 50, 32, 128, 128, 2, 2, True)))
     return cases
 
 
