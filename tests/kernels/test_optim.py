@@ -95,3 +95,35 @@ def test_bad_arguments_are_refused_naming_them(call, error, names):
     with pytest.raises(error, match=names):
         call(p, s)
     assert np.all(p == 1)  # nothing was written
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: __import__("fastnn").optim.Adam(ps, lr=1e-2, weight_decay=0.1, amsgrad=True),
+    lambda ps: __import__("fastnn").optim.AdamW(ps, lr=1e-2, maximize=True),
+    lambda ps: __import__("fastnn").optim.SGD(ps, lr=1e-2, momentum=0.9, nesterov=True, weight_decay=0.1),
+])
+def test_optimizers_take_the_kernel_for_large_and_numpy_for_small_parameters_alike(make):
+    """One parameter above the small-parameter cut-off (kernel) and one below (NumPy) follow the
+    same rule: each matches the same optimizer run on the NumPy backend."""
+    import fastnn
+    from fastnn.autograd.native import optim as native
+    rng = np.random.default_rng(0)
+    shapes = [(80, 80), (3, 5)]
+    assert 80 * 80 >= native.SMALL > 15
+    results = []
+    for backend in ("compiled", "reference"):
+        fastnn.set_backend(backend)
+        try:
+            params = [fastnn.nn.Parameter(fastnn.tensor(rng.standard_normal(s).astype(np.float32))) for s in shapes]
+            grads = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+            rng = np.random.default_rng(0)  # the same draws for the second backend
+            opt = make(params)
+            for _ in range(3):
+                for p, g in zip(params, grads):
+                    p.grad = fastnn.tensor(g)
+                opt.step()
+            results.append([p.detach().numpy().copy() for p in params])
+        finally:
+            fastnn.set_backend("compiled")
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
