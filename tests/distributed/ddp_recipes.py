@@ -3,6 +3,8 @@
 The same global batch is used at every world size: rank r of N trains on rows
 [r*B/N, (r+1)*B/N), so the averaged gradient equals the single process's full-batch one.
 """
+from contextlib import nullcontext
+
 import numpy as np
 
 import fastnn
@@ -55,7 +57,7 @@ def train(model, name, rank=0, world=1, accumulate=False):
         opt.zero_grad()
         if accumulate:  # two micro-batches: the first under no_sync, each loss halved
             half = per // 2
-            with model.no_sync():
+            with getattr(model, "no_sync", nullcontext)():  # the single-process oracle has no no_sync
                 (F.nll_loss(model(xb[:half]), yb[:half]) * 0.5).backward()
             (F.nll_loss(model(xb[half:]), yb[half:]) * 0.5).backward()
         else:
