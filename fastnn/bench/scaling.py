@@ -77,20 +77,19 @@ def ring_seconds(nbytes, machines, gbit_per_s):
 
 
 def model_table(repeat=3):
-    """Markdown rows: per model, gradient bytes, the measured one-process step, and N-machine predictions."""
-    head = ["model", "gradient bytes/step", "1 process step (ms)"]
-    head += [f"N={n} @ {b} Gbit/s (ms)" for b in BANDWIDTHS_GBIT for n in MACHINES]
+    """Markdown rows per model and bandwidth: gradient bytes, the measured one-process step, N-machine steps."""
+    head = ["model", "gradient bytes/step", "1 process step", "link"] + [f"N={n}" for n in MACHINES]
     rows = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for name, build in MODELS:
         model, step = build()
         nbytes = sum(p._data.nbytes for p in model.parameters())
         t1 = _median_seconds(step, repeat)
-        cells = [name, f"{nbytes:,}", f"{t1 * 1e3:.1f}"]
         for b in BANDWIDTHS_GBIT:
+            cells = [name, f"{nbytes:,}", f"{t1 * 1e3:.1f} ms", f"{b} Gbit/s"]
             for n in MACHINES:
                 comm = ring_seconds(nbytes, n, b)
-                cells.append(f"{(t1 / n + comm) * 1e3:.1f} ({comm * 1e3:.2f} comm)")
-        rows.append("| " + " | ".join(cells) + " |")
+                cells.append(f"{(t1 / n + comm) * 1e3:.1f} ms ({comm * 1e3:.2f})")
+            rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
 

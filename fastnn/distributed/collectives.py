@@ -33,19 +33,19 @@ def _mpi_op(op, dtype):
             ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX}[op]
 
 
-def wait_requests(requests, what):
-    """Wait for MPI requests, giving up with DistError after the group's timeout."""
+def wait_requests(requests, what, seconds=None):
+    """Wait for MPI requests, giving up with DistError after seconds (default: the group's timeout)."""
     MPI = mpi()
-    deadline = time.monotonic() + timeout_seconds()
+    seconds = timeout_seconds() if seconds is None else seconds
+    deadline = time.monotonic() + seconds
     polls, delay = 0, 2e-5
     while not MPI.Request.Testall(requests):
         polls += 1
         if polls < 200:  # a short spin catches the common fast completion without sleeping
             continue
         if time.monotonic() > deadline:
-            raise DistError(f"rank {comm().Get_rank()}: {what} did not complete within {timeout_seconds():g} s "
-                            f"(the timeout of init_process_group); another rank has probably failed or is not "
-                            f"calling it")
+            raise DistError(f"rank {comm().Get_rank()}: {what} did not complete within {seconds:g} s; another rank "
+                            f"has probably failed or is not calling it")
         time.sleep(delay)
         delay = min(delay * 2, 1e-3)
 
@@ -65,8 +65,9 @@ class Work:
         return self._done
 
     def wait(self, timeout=None):
+        """timeout: a datetime.timedelta, default the group's (init_process_group's timeout)."""
         if not self._done:
-            wait_requests(self._requests, self._what)
+            wait_requests(self._requests, self._what, None if timeout is None else timeout.total_seconds())
             self._complete()
         return True
 

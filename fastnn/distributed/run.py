@@ -1,5 +1,7 @@
 """Start N copies of a Python program under mpiexec: `python -m fastnn.distributed.run -n N script.py [args]`.
 
+(`-- -m package.module [args]` runs a module instead of a script.)
+
 `fastnn run` is the same command. mpiexec is looked up beside the running Python first (where
 `pip install mpich` puts it in a virtual environment), then on PATH.
 """
@@ -41,7 +43,7 @@ def child_environment(nprocs, extra_env=None):
 def add_arguments(parser):
     parser.add_argument("-n", "--nproc", type=int, required=True, metavar="N", help="number of processes")
     parser.add_argument("program", nargs=argparse.REMAINDER,
-                        help="what to run with Python in each process: script.py [args] or -m module [args]")
+                        help="what to run with Python in each process: script.py [args], or -- -m module [args]")
 
 
 def launch(nprocs, program, extra_env=None):
@@ -49,6 +51,8 @@ def launch(nprocs, program, extra_env=None):
     if isinstance(nprocs, bool) or not isinstance(nprocs, int) or nprocs < 1:
         print(f"fastnn run: -n must be a positive number of processes, got {nprocs!r}", file=sys.stderr)
         return 2
+    if program[:1] == ["--"]:  # the separator that lets Python options such as -m follow
+        program = program[1:]
     if not program:
         print("fastnn run: give the script to run, e.g. fastnn run -n 2 train.py", file=sys.stderr)
         return 2

@@ -24,11 +24,15 @@ def _run(args, tmp_path):
     return subprocess.run(args, capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env)
 
 
-@pytest.mark.parametrize("entry", [["-m", "fastnn", "run"], ["-m", "fastnn.distributed.run"]])
-def test_launchers_start_n_ranks(entry, tmp_path):
+@pytest.mark.parametrize("entry, program", [
+    (["-m", "fastnn", "run"], ["script.py"]),
+    (["-m", "fastnn.distributed.run"], ["script.py"]),
+    (["-m", "fastnn", "run"], ["--", "-m", "script"]),
+])
+def test_launchers_start_n_ranks(entry, program, tmp_path):
     require_mpi()
     (tmp_path / "script.py").write_text(SCRIPT)
-    done = _run([sys.executable, *entry, "-n", "2", "script.py", "--flag", "x"], tmp_path)
+    done = _run([sys.executable, *entry, "-n", "2", *program, "--flag", "x"], tmp_path)
     assert done.returncode == 0, done.stderr
     for rank in (0, 1):
         assert (tmp_path / f"rank{rank}.txt").read_text() == "2 ranks: 3 ['--flag', 'x']"

@@ -45,6 +45,9 @@ class DistributedDataParallel(Module):
     are all-reduced in buckets of about bucket_cap_mb MB, each started as soon as its gradients
     are ready. overlap=False (fastnn's addition, for measuring) starts them all after backward.
     `allreduce_seconds` sums the time backward spent starting and waiting for the all-reduces.
+    A parameter that got no gradient on a rank contributes zeros (PyTorch needs
+    find_unused_parameters=True for that). device_ids, output_device, dim, check_reduction,
+    gradient_as_bucket_view and static_graph are accepted so PyTorch code runs, and change nothing.
     """
 
     def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True,
