@@ -54,20 +54,20 @@ class Work:
     """A started collective: wait() finishes it (and copies results into place); PyTorch's Work."""
 
     def __init__(self, requests, what, finish=None):
-        self._requests = requests
+        self.requests = requests
         self._what = what
         self._finish = finish
         self._done = False
 
     def is_completed(self):
-        if not self._done and mpi().Request.Testall(self._requests):
+        if not self._done and mpi().Request.Testall(self.requests):
             self._complete()
         return self._done
 
     def wait(self, timeout=None):
         """timeout: a datetime.timedelta, default the group's (init_process_group's timeout)."""
         if not self._done:
-            wait_requests(self._requests, self._what, None if timeout is None else timeout.total_seconds())
+            wait_requests(self.requests, self._what, None if timeout is None else timeout.total_seconds())
             self._complete()
         return True
 

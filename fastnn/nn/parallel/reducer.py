@@ -5,6 +5,7 @@ produce their gradients), each flattened into one contiguous buffer. When every 
 bucket has been accumulated, the bucket's all-reduce starts without blocking (MPI Iallreduce)
 while backward computes the remaining gradients; a callback at the end of backward waits for
 the rest, averages over the ranks and copies the results back into each parameter's .grad.
+A progress thread (fastnn.distributed.progress) keeps the started all-reduces moving meanwhile.
 Buckets are started strictly in index order, so every rank issues the same collectives in the
 same sequence even if its gradients become ready in another order.
 """
@@ -15,6 +16,7 @@ import numpy as np
 from ...autograd.hooks import queue_callback
 from ...autograd.tensor import _wrap
 from ...distributed.collectives import start_all_reduce
+from ...distributed.progress import progress_thread
 
 # PyTorch's first bucket is small (1 MiB) so that communication starts early in backward.
 FIRST_BUCKET_BYTES = 1 << 20
@@ -55,6 +57,7 @@ class Reducer:
         self.bucket_of = {id(p): bucket for bucket in self.buckets for p in bucket.params}
         self.world_size = world_size
         self.overlap = overlap
+        self.progress = progress_thread() if overlap else None
         self.seconds = 0.0
         self.expect_backward = False
         self._queued = False
@@ -69,14 +72,8 @@ class Reducer:
             self._queued = True
         bucket = self.bucket_of[id(param)]
         bucket.ready += 1
-        if not self.overlap:
-            return
-        if bucket.ready == len(bucket.params):
+        if self.overlap and bucket.ready == len(bucket.params):
             self._start_ready_buckets()
-        elif self._next:
-            # MPI advances a non-blocking collective only inside MPI calls: poke the started ones.
-            for started in self.buckets[:self._next]:
-                started.work.is_completed()
 
     def _start_ready_buckets(self):
         while self._next < len(self.buckets) and self.buckets[self._next].ready == len(self.buckets[self._next].params):
@@ -89,6 +86,8 @@ class Reducer:
             # A parameter that got no gradient on this rank contributes zeros.
             bucket.flat[lo:hi] = p.grad._data.ravel() if p.grad is not None else 0
         bucket.work = start_all_reduce(bucket.flat, what="DistributedDataParallel gradient all_reduce")
+        if self.progress is not None:
+            self.progress.watch(bucket.work.requests)
         self.seconds += time.perf_counter() - t0
 
     def _finish(self):
@@ -97,6 +96,8 @@ class Reducer:
             while self._next < len(self.buckets):
                 self._start(self.buckets[self._next])
                 self._next += 1
+            if self.progress is not None:
+                self.progress.release()
             for bucket in self.buckets:
                 bucket.work.wait()
                 bucket.flat /= self.world_size
@@ -112,6 +113,8 @@ class Reducer:
 
     def reset(self):
         """Forget a pass's progress (after it finished, or when backward raised part-way)."""
+        if self.progress is not None:
+            self.progress.release()
         for bucket in self.buckets:
             bucket.ready = 0
             bucket.work = None
