@@ -41,8 +41,10 @@ def collectives(out):
     ints = fastnn.arange(6).reshape(2, 3).t()  # a non-contiguous int64 view is reduced in place too
     dist.all_reduce(ints)
     assert ints.tolist() == (np.arange(6).reshape(2, 3).T * world).tolist()
-    work = dist.all_reduce(fastnn.ones(3), async_op=True)
-    assert work.wait()
+    ones = fastnn.ones(3)
+    work = dist.all_reduce(ones, async_op=True)
+    assert work.wait(timeout=datetime.timedelta(seconds=30)) and work.is_completed()
+    assert ones.tolist() == [world] * 3
     src = world - 1
     t = fastnn.full((2, 2), float(rank))
     dist.broadcast(t, src=src)

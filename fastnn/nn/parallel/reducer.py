@@ -62,7 +62,9 @@ class Reducer:
         self.expect_backward = False
         self._queued = False
         self._next = 0
-        self.handles = [p.register_post_accumulate_grad_hook(self._grad_ready) for b in self.buckets for p in b.params]
+        for bucket in self.buckets:
+            for p in bucket.params:
+                p.register_post_accumulate_grad_hook(self._grad_ready)
 
     def _grad_ready(self, param):
         if not self.expect_backward:
@@ -76,19 +78,19 @@ class Reducer:
             self._start_ready_buckets()
 
     def _start_ready_buckets(self):
+        t0 = time.perf_counter()
         while self._next < len(self.buckets) and self.buckets[self._next].ready == len(self.buckets[self._next].params):
             self._start(self.buckets[self._next])
             self._next += 1
+        self.seconds += time.perf_counter() - t0
 
     def _start(self, bucket):
-        t0 = time.perf_counter()
         for p, lo, hi in zip(bucket.params, bucket.offsets[:-1], bucket.offsets[1:]):
             # A parameter that got no gradient on this rank contributes zeros.
             bucket.flat[lo:hi] = p.grad._data.ravel() if p.grad is not None else 0
         bucket.work = start_all_reduce(bucket.flat, what="DistributedDataParallel gradient all_reduce")
         if self.progress is not None:
             self.progress.watch(bucket.work.requests)
-        self.seconds += time.perf_counter() - t0
 
     def _finish(self):
         t0 = time.perf_counter()
@@ -121,7 +123,3 @@ class Reducer:
         self._next = 0
         self._queued = False
         self.expect_backward = False
-
-    def remove_hooks(self):
-        for h in self.handles:
-            h.remove()
