@@ -56,3 +56,16 @@ def test_hook_on_a_leaf_root_and_a_clear_error_on_non_leaves():
         assert "non-leaf" in str(err)
     else:
         raise AssertionError("hook accepted on a non-leaf")
+
+
+def test_hooks_do_not_keep_their_tensor_alive():
+    import gc
+    import weakref
+    from fastnn.autograd import hooks
+    w = fastnn.tensor([1.0], requires_grad=True)
+    w.register_post_accumulate_grad_hook(lambda t: None)
+    gone = weakref.ref(w)
+    before = len(hooks._hooks)
+    del w
+    gc.collect()
+    assert gone() is None and len(hooks._hooks) == before - 1

@@ -10,6 +10,7 @@ Buckets are started strictly in index order, so every rank issues the same colle
 same sequence even if its gradients become ready in another order.
 """
 import time
+import weakref
 
 import numpy as np
 
@@ -62,9 +63,17 @@ class Reducer:
         self.expect_backward = False
         self._queued = False
         self._next = 0
+        # The hook holds the reducer weakly: the hook registry outlives a DistributedDataParallel
+        # that is dropped, and must not keep it (and its buffers) alive.
+        method = weakref.WeakMethod(self._grad_ready)
+
+        def hook(param):
+            alive = method()
+            if alive is not None:
+                alive(param)
         for bucket in self.buckets:
             for p in bucket.params:
-                p.register_post_accumulate_grad_hook(self._grad_ready)
+                p.register_post_accumulate_grad_hook(hook)
 
     def _grad_ready(self, param):
         if not self.expect_backward:
