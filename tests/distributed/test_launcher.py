@@ -96,3 +96,18 @@ def test_calls_before_init_process_group_say_so():
         dist.get_rank()
     with pytest.raises(ValueError, match="backend"):
         dist.init_process_group("nccl")
+
+
+def test_bad_arguments_are_named_before_any_mpi_call():
+    import fastnn.distributed as dist
+    from fastnn.nn import Linear
+    from fastnn.nn.parallel import DistributedDataParallel
+    with pytest.raises(ValueError, match="timeout"):
+        dist.init_process_group("mpi", timeout=5)
+    with pytest.raises(ValueError, match="init_method"):
+        dist.init_process_group("mpi", init_method="tcp://10.0.0.1:23456")
+    with pytest.raises(TypeError, match="module"):
+        DistributedDataParallel(lambda x: x)
+    with pytest.raises(ValueError, match="bucket_cap_mb"):
+        DistributedDataParallel(Linear(2, 2), bucket_cap_mb=0)
+    assert not dist.is_initialized()
