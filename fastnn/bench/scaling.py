@@ -6,6 +6,7 @@ global batch split over N machines a step takes about compute/N + 2(N-1)/N x siz
 
     python -m fastnn.bench.scaling                       one process: step times and the model's table
     mpiexec -n 2 python -m fastnn.bench.scaling --allreduce   time all-reduce of each size on this machine
+    mpiexec -n 2 python -m fastnn.bench.scaling --ddp         time LeNet DDP steps, overlap on and off
 """
 import argparse
 import time
@@ -119,13 +120,53 @@ def measure_allreduce(repeat=20):
     dist.destroy_process_group()
 
 
+def measure_ddp_steps(steps=100, rounds=2):
+    """Time LeNet DDP steps (global batch 64 split over the ranks) with overlap on and off, alternately."""
+    import fastnn
+    from .. import distributed as dist
+    from ..models import LeNet
+    from ..nn import functional as F
+    from ..nn.parallel import DistributedDataParallel
+    dist.init_process_group("mpi")
+    rank, world = dist.get_rank(), dist.get_world_size()
+    fastnn.manual_seed(rank)
+    x, y = fastnn.randn(64 // world, 1, 28, 28), fastnn.randint(0, 10, (64 // world,))
+    for _ in range(rounds):
+        for overlap in (True, False):
+            fastnn.manual_seed(0)
+            model = DistributedDataParallel(LeNet(), overlap=overlap)
+            opt = fastnn.optim.SGD(model.parameters(), lr=0.01, momentum=0.5)
+
+            def step():
+                opt.zero_grad()
+                F.nll_loss(model(x), y).backward()
+                opt.step()
+            for _ in range(5):
+                step()
+            model.reducer.seconds = 0.0
+            dist.barrier()
+            t0 = time.perf_counter()
+            for _ in range(steps):
+                step()
+            t = (time.perf_counter() - t0) / steps
+            if rank == 0:
+                print(f"LeNet DDP, {world} process(es), overlap {'on ' if overlap else 'off'}: {t * 1e3:.1f} ms/step, "
+                      f"{64 / t:.0f} samples/s, all-reduce {model.allreduce_seconds / steps * 1e3:.2f} ms/step",
+                      flush=True)
+    dist.destroy_process_group()
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m fastnn.bench.scaling", description=__doc__.split("\n")[0])
     p.add_argument("--allreduce", action="store_true", help="time all-reduce across the ranks of this mpiexec job")
     p.add_argument("--repeat", type=int, default=3, help="timed steps per model (median reported)")
+    p.add_argument("--ddp", action="store_true",
+                   help="time LeNet DistributedDataParallel steps with overlap on and off across this mpiexec job")
     args = p.parse_args(argv)
     if args.allreduce:
         measure_allreduce()
+    elif args.ddp:
+        measure_ddp_steps()
     else:
         print(model_table(args.repeat))
 
