@@ -52,14 +52,16 @@ def collectives(out):
     gathered = [fastnn.zeros(2) for _ in range(world)]
     dist.all_gather(gathered, fastnn.tensor([rank, rank * 10.0]))
     assert [g.tolist() for g in gathered] == [[r, r * 10.0] for r in range(world)]
-    for call, err in ((lambda: dist.all_reduce([1.0]), TypeError), (lambda: dist.broadcast(t, src=world), ValueError),
-                      (lambda: dist.all_gather([t], t), ValueError)):
+    for call, err, name in ((lambda: dist.all_reduce([1.0]), TypeError, "tensor must be"),
+                            (lambda: dist.broadcast(t, src=world), ValueError, "src must be"),
+                            (lambda: dist.all_reduce(t, op="mean"), ValueError, "op must be"),
+                            (lambda: dist.all_gather([t], t), ValueError, "tensor_list must be")):
         try:
             call()
         except err as e:
-            assert "tensor" in str(e) or "src" in str(e), e
+            assert name in str(e), e
         else:
-            raise AssertionError("bad input accepted")
+            raise AssertionError(f"bad input accepted ({name})")
     dist.barrier()
 
     # BatchNorm's running statistics follow rank 0: after an eval forward every rank holds rank 0's.
