@@ -2,10 +2,11 @@
 
 equal        train each recipe with DistributedDataParallel, save every rank's parameters
 collectives  check all_reduce/broadcast/all_gather/barrier, buffers, checkpoints (asserts here)
-raise, die, hang, mismatch, worldsize   the faults the tests expect to stop every rank
+raise, die, kill, hang, mismatch, worldsize   the faults the tests expect to stop every rank
 """
 import datetime
 import os
+import signal
 import sys
 import time
 
@@ -99,6 +100,8 @@ def faults(mode):
             raise RuntimeError("rank 1 fails on purpose")
         if mode == "die":
             os._exit(3)
+        if mode == "kill":
+            os.kill(os.getpid(), signal.SIGKILL)
         if mode == "hang":
             time.sleep(60)
     dist.all_reduce(t)
