@@ -8,13 +8,14 @@ uses it to start a bucket's all-reduce while the rest of backward still runs, an
 The registry lives here, not in a Tensor slot, so a plain backward with no hooks pays one
 emptiness test.
 """
+import itertools
 import weakref
 
 # id(leaf) -> {handle id: hook}. Keyed by id, not by the tensor, because Tensor's == is
 # elementwise; an entry leaves when its tensor is collected (weakref.finalize).
 _hooks = {}
 _callbacks = []
-_next_id = [0]
+_ids = itertools.count(1)
 
 
 class RemovableHandle:
@@ -38,12 +39,12 @@ def register_post_accumulate_grad_hook(tensor, hook):
         raise TypeError(f"hook must be callable, got {type(hook).__name__}")
     if tensor._ctx is not None:
         raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
-    _next_id[0] += 1
+    key = next(_ids)
     if id(tensor) not in _hooks:
         _hooks[id(tensor)] = {}
         weakref.finalize(tensor, _hooks.pop, id(tensor), None)
-    _hooks[id(tensor)][_next_id[0]] = hook
-    return RemovableHandle(tensor, _next_id[0])
+    _hooks[id(tensor)][key] = hook
+    return RemovableHandle(tensor, key)
 
 
 def queue_callback(fn):
