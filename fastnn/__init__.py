@@ -57,7 +57,7 @@ def get_default_dtype():
 
 
 from .device import device  # noqa: E402
-from . import autograd, nn, optim, utils, data, cuda, backends, graph, sparse  # noqa: E402,F401
+from . import autograd, nn, optim, utils, data, cuda, backends, graph, sparse, distributed  # noqa: E402,F401
 from .sparse import sparse_csr_tensor  # noqa: E402
 
 _idle_threads.restore_environment()

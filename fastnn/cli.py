@@ -1,4 +1,4 @@
-"""The `fastnn` command: info, zoo, bench."""
+"""The `fastnn` command: info, zoo, bench, run."""
 import argparse
 import json
 import os
@@ -27,8 +27,44 @@ def _check_data_folder(data_dir, given):
                          f"(directly or in mnist/, planetoid/)")
 
 
+# Set by `fastnn zoo --distributed N` in the processes it starts under mpiexec.
+_RANK_MARKER = "FASTNN_ZOO_RANK_PROCESS"
+
+
+def _check_distributed(args):
+    if args.distributed < 1:
+        raise ValueError(f"--distributed must be a positive number of processes, got {args.distributed}")
+    if args.models != ["lenet"]:
+        raise ValueError(f"--distributed trains lenet only (fastnn zoo lenet --distributed N), got {args.models or 'all'}")
+    if args.time_budget is not None:
+        raise ValueError("--time-budget cannot be combined with --distributed (the ranks must stop at the same step)")
+
+
+def _zoo_rank(args):
+    """Join the process group; every rank but 0 trains silently."""
+    from . import distributed as dist
+    from .zoo.progress import set_stream
+    dist.init_process_group("mpi")
+    if dist.get_rank() != 0:
+        sys.stdout = open(os.devnull, "w")
+        set_stream(sys.stdout)
+    return {"distributed": True, "overlap": not args.no_overlap}
+
+
 def _zoo(args):
     from . import zoo
+    train_options = None
+    if args.no_overlap and args.distributed is None:
+        return _fail("zoo", "--no-overlap applies to --distributed runs only")
+    if args.distributed is not None:
+        try:
+            _check_distributed(args)
+        except ValueError as err:
+            return _fail("zoo", err)
+        if os.environ.get(_RANK_MARKER) != "1":
+            from .distributed.run import launch
+            return launch(args.distributed, ["-m", "fastnn"] + args.argv, {_RANK_MARKER: "1"})
+        train_options = _zoo_rank(args)
     data_dir = args.data or os.environ.get("FASTNN_DATA")
     budget = "quick" if args.quick else "full" if args.full else "default"
     plot_dir = args.plot or (os.path.join(args.report, "plots") if args.report else None)
@@ -57,13 +93,17 @@ def _zoo(args):
     status = 0
     try:
         zoo.run(args.models, budget=budget, data_dir=data_dir, plot_dir=plot_dir, seed=args.seed,
-                time_budget=args.time_budget, on_result=show)
+                time_budget=args.time_budget, on_result=show, train_options=train_options)
     except KeyboardInterrupt:
         print(f"interrupted: {len(results)} model(s) finished (rows above)", file=sys.stderr, flush=True)
         status = 130
     except (ValueError, RuntimeError, FileNotFoundError) as err:
         return _fail("zoo", err)
     for r in results:
+        if "samples_per_s" in r:
+            print(f"\n{r['name']} data-parallel on {r['processes']} process(es): {r['samples_per_s']:.0f} samples/s "
+                  f"({r['train_seconds']:.1f} s training), {r['allreduce_seconds']:.2f} s of it in gradient "
+                  f"all-reduce (overlap {'on' if r['overlap'] else 'off'})")
         if "sample" in r:
             print(f"\n{r['name']} sample (temperature 0.8):\n{r['sample']}")
     if args.plot:
@@ -120,7 +160,16 @@ def build_parser():
     zoo.add_argument("--plot", metavar="DIR", help="write loss curves and other pictures as PNG into DIR")
     zoo.add_argument("--data", metavar="DIR", help="folder with larger datasets (e.g. MNIST IDX files); default $FASTNN_DATA")
     zoo.add_argument("--seed", type=int, default=0)
+    zoo.add_argument("--distributed", type=int, metavar="N",
+                     help="train lenet data-parallel in N processes under mpiexec and report samples/s")
+    zoo.add_argument("--no-overlap", action="store_true",
+                     help="with --distributed: all-reduce the gradients after backward instead of during it")
     zoo.set_defaults(func=_zoo)
+
+    from .distributed.run import add_arguments
+    run = sub.add_parser("run", help="run a Python script in N processes under mpiexec (fastnn.distributed)")
+    add_arguments(run)
+    run.set_defaults(func=_run)
 
     bench = sub.add_parser("bench", help="time every registered kernel: compiled vs NumPy reference (vs PyTorch)")
     bench.add_argument("--json", metavar="F", help="also write the rows as JSON")
@@ -134,7 +183,14 @@ def build_parser():
     return p
 
 
+def _run(args):
+    from .distributed.run import launch
+    return launch(args.nproc, args.program)
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    args.argv = argv  # `zoo --distributed` starts the same command again in each rank
     return args.func(args)
 

@@ -1,6 +1,8 @@
 """Reverse-mode differentiation: walk the recorded graph once in topological order."""
 import numpy as np
 
+from . import hooks
+
 
 def _topological_order(root_ctx):
     """Creators reachable from root_ctx, each after every creator that consumes its outputs."""
@@ -54,14 +56,27 @@ def _free(node):
 
 def run_backward(root, grad, retain_graph=False):
     """Accumulate d(root)/d(leaf) * grad into .grad of every leaf that requires grad."""
-    if root._ctx is None:
-        if root.requires_grad:
-            _accumulate_leaf(root, grad)
-        return
+    try:
+        if root._ctx is None:
+            if root.requires_grad:
+                _accumulate_leaf(root, grad)
+                hooks.fire(root)
+        else:
+            _run_graph(root, grad, retain_graph)
+        hooks.run_callbacks()
+    finally:
+        hooks.clear_callbacks()
+
+
+def _run_graph(root, grad, retain_graph):
     pending = {root._ctx: {root._idx: grad}}
-    for node in _topological_order(root._ctx):
+    order = _topological_order(root._ctx)
+    leaves = hooks.PendingLeaves(order) if hooks.PendingLeaves.active() else None
+    for node in order:
         got = pending.pop(node, None)
         if got is None:
+            if leaves is not None:
+                leaves.node_done(node)
             continue
         if "freed" in node.__dict__:
             raise RuntimeError(_SECOND_PASS)
@@ -85,6 +100,8 @@ def run_backward(root, grad, retain_graph=False):
             ctx = p._ctx
             if ctx is None:
                 _accumulate_leaf(p, g)
+                if leaves is not None:
+                    leaves.feed(p)
                 continue
             slot = pending.get(ctx)
             if slot is None:
@@ -93,3 +110,5 @@ def run_backward(root, grad, retain_graph=False):
                 slot[p._idx] = slot[p._idx] + g
             else:
                 slot[p._idx] = g
+        if leaves is not None:
+            leaves.node_done(node)

@@ -170,6 +170,11 @@ class Tensor:
                 raise ValueError(f"gradient must have shape {self.shape}, got {g.shape}")
         run_backward(self, g, bool(retain_graph))
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call hook(self) after backward has accumulated this leaf's .grad (once per pass)."""
+        from .hooks import register_post_accumulate_grad_hook
+        return register_post_accumulate_grad_hook(self, hook)
+
     def retain_grad(self):
         """Keep .grad on this non-leaf tensor during backward."""
         if self._ctx is None:

@@ -22,4 +22,4 @@ from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, N
 from .gcn_conv import GCNConv
 from .sage_conv import SAGEConv
 from .gat_conv import GATConv
-from . import functional, init, utils
+from . import functional, init, utils, parallel

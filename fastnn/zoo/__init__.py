@@ -29,13 +29,15 @@ ENTRIES = {
 BUDGETS = ("quick", "default", "full")
 
 
-def run(names=None, budget="default", data_dir=None, plot_dir=None, seed=0, time_budget=None, on_result=None):
+def run(names=None, budget="default", data_dir=None, plot_dir=None, seed=0, time_budget=None, on_result=None,
+        train_options=None):
     """Train the named entries (default: all) and return their result dicts.
 
     budget: "quick" (a smoke test), "default" (every model to a useful result in a few minutes
     in all) or "full" (the long recipes that reach the best numbers). time_budget: seconds per
     model; its loops stop when the time is up (with the full recipe as the plan). on_result is
-    called with each result the moment its model finishes.
+    called with each result the moment its model finishes. train_options: extra keyword arguments
+    for every entry's train() (such as distributed=True for lenet).
     """
     names = list(names or ENTRIES)
     unknown = [n for n in names if n not in ENTRIES]
@@ -50,7 +52,8 @@ def run(names=None, budget="default", data_dir=None, plot_dir=None, seed=0, time
         entry = ENTRIES[name]
         module_name, options = entry if isinstance(entry, tuple) else (entry, {})
         module = importlib.import_module(module_name)
-        kwargs = dict(quick=budget == "quick", data_dir=data_dir, plot_dir=plot_dir, seed=seed, **options)
+        kwargs = dict(quick=budget == "quick", data_dir=data_dir, plot_dir=plot_dir, seed=seed, **options,
+                      **(train_options or {}))
         if "full" in inspect.signature(module.train).parameters:
             kwargs["full"] = budget == "full" or time_budget is not None
         start = time.perf_counter()

@@ -30,7 +30,9 @@ def evaluate(model, x, y, batch=1000):
     return correct / len(y)
 
 
-def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None, full=False):
+def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None, full=False, distributed=False,
+          overlap=True):
+    """distributed: train data-parallel in this process's rank (under mpiexec, see zoo.data_parallel)."""
     start = time.perf_counter()
     manual_seed(seed)
     xtr, ytr, xte, yte, name = load_images(data_dir, quick, seed)
@@ -40,12 +42,20 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None, full=F
         xtr, xte_model = (xtr - MNIST_MEAN) / MNIST_STD, (xte - MNIST_MEAN) / MNIST_STD
     else:
         xte_model = xte
-    model = LeNet(input_size=xtr.shape[-1])
+    model = net = LeNet(input_size=xtr.shape[-1])
+    dataset, batch = TensorDataset(tensor(xtr), tensor(ytr)), 64 if mnist else 16
+    if distributed:
+        from .data_parallel import DataParallelRun
+        run = DataParallelRun(model, dataset, batch, seed, overlap)
+        model, loader = run.model, run.loader
+    else:
+        loader = DataLoader(dataset, batch_size=batch, shuffle=True)
     opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.5 if mnist else 0.9)
-    loader = DataLoader(TensorDataset(tensor(xtr), tensor(ytr)), batch_size=64 if mnist else 16, shuffle=True)
     losses, accs = [], []
     bar = progress(range(epochs), desc="lenet epochs")
     for epoch in bar:
+        if distributed:
+            run.start_epoch(epoch)
         total = 0.0
         for xb, yb in loader:
             opt.zero_grad()
@@ -53,18 +63,28 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None, full=F
             loss.backward()
             opt.step()
             total += loss.item() * len(yb)
-        losses.append(total / len(ytr))
         model.eval()
-        accs.append(evaluate(model, xte_model, yte))
+        if distributed:
+            run.end_epoch()
+            # Each rank scores its stride of the test set; the sums give the whole set's numbers.
+            losses.append(run.sum(total) / (len(run.sampler) * run.world))
+            part_x, part_y = run.share(xte_model), run.share(yte)
+            accs.append(run.sum(evaluate(net, part_x, part_y) * len(part_y)) / len(yte))
+        else:
+            losses.append(total / len(ytr))
+            accs.append(evaluate(model, xte_model, yte))
         model.train()
         bar.set_postfix(loss=losses[-1], test_acc=accs[-1])
-    if plot_dir:
+    if plot_dir and (not distributed or run.rank == 0):
         os.makedirs(plot_dir, exist_ok=True)
         plot_curves(os.path.join(plot_dir, "lenet_loss.png"), {"train NLL": losses}, f"LeNet on {name}",
                     held_out={"test accuracy": accs})
         with no_grad():
-            pred = model(tensor(xte_model[:12])).argmax(1)._data
+            pred = net(tensor(xte_model[:12])).argmax(1)._data
         plot_image_rows(os.path.join(plot_dir, "lenet_predictions.png"), [[im[0] for im in xte[:12]]],
                         ["test"], [f"pred {p} / true {t}" for p, t in zip(pred, yte[:12])], "LeNet predictions")
-    return {"model": "LeNet", "data": name, "metric": "test accuracy", "value": accs[-1],
-            "seconds": time.perf_counter() - start, "epochs": len(accs), "accuracy_per_epoch": accs}
+    result = {"model": "LeNet", "data": name, "metric": "test accuracy", "value": accs[-1],
+              "seconds": time.perf_counter() - start, "epochs": len(accs), "accuracy_per_epoch": accs}
+    if distributed:
+        result.update(run.summary())
+    return result

@@ -20,6 +20,11 @@ def set_deadline(deadline):
     _state["deadline"] = deadline
 
 
+def set_stream(stream):
+    """Where progress goes (None: stderr); a data-parallel run silences every rank but 0 this way."""
+    _state["stream"] = stream
+
+
 def out_of_time():
     return _state["deadline"] is not None and time.perf_counter() >= _state["deadline"]
 

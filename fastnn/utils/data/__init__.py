@@ -1,8 +1,8 @@
-"""Dataset, TensorDataset, DataLoader (PyTorch's torch.utils.data API, single process)."""
+"""Dataset, TensorDataset, DataLoader (PyTorch's torch.utils.data API); DistributedSampler in .distributed."""
 import numpy as np
 
-from ..autograd.tensor import Tensor, _wrap
-from ..autograd.random import generator
+from ...autograd.tensor import Tensor, _wrap
+from ...autograd.random import generator
 
 
 class Dataset:
@@ -109,6 +109,8 @@ class DataLoader:
                  generator=None, **_):
         if batch_size is not None and (not isinstance(batch_size, int) or batch_size <= 0):
             raise ValueError(f"batch_size should be a positive integer, got {batch_size!r}")
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -139,6 +141,9 @@ class DataLoader:
                 yield self.collate_fn([self.dataset[int(i)] for i in idx])
 
     def __len__(self):
-        n = len(self.dataset)
+        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
         bs = self.batch_size or 1
         return n // bs if self.drop_last else -(-n // bs)
+
+
+from .distributed import DistributedSampler  # noqa: E402  (PyTorch exports it here too)
