@@ -5,7 +5,8 @@ from the first 90% (batches of 32, AdamW with linear warmup then cosine decay, g
 clipped at norm 1). The held-out text is scored in windows of 128 moved by 64, counting
 only each window's last 64 predictions, so every scored character sees at least 64 of
 context; the metric is the mean negative log-likelihood in nats per character (a 5-gram
-model gets 1.67; the LSTM recipe 1.4376).
+model gets 1.67; the LSTM recipe 1.4376). The full recipe (0.83 M parameters, 2,500 steps)
+measured 1.5437, after 1,777 s of training on two AMD EPYC cores (partly shared with a test run).
 """
 import math
 import os
