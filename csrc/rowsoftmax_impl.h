@@ -83,38 +83,6 @@ static inline void SUFFIX(fastnn_softmax_row)(const T* restrict x, T* restrict o
     }
 }
 
-/* Attention's row, in place: over the first `active` columns (the causal cut-off),
- * s = softmax(scale * s + mask); columns from `active` on become 0. Returns the row's
- * log-sum-exp. A row with nothing to attend to (every logit -inf) becomes zeros and
- * returns -inf, where the plain softmax above gives NaN. */
-static inline T SUFFIX(fastnn_attention_row)(T* restrict s, ptrdiff_t C, ptrdiff_t active, T scale,
-                                             const T* restrict mask) {
-    ptrdiff_t c;
-    if (active > C) active = C;
-    if (active < 0) active = 0;
-    if (mask) {
-        for (c = 0; c < active; c++) s[c] = scale * s[c] + mask[c];
-    } else {
-        for (c = 0; c < active; c++) s[c] = scale * s[c];
-    }
-    T m = SUFFIX(fastnn_row_max)(s, active);  /* skips NaN: a NaN logit poisons the row through exp */
-    if (m == -INFINITY) {
-        for (c = 0; c < active; c++)
-            if (s[c] != s[c]) m = s[c];
-        if (m != m) {
-            for (c = 0; c < C; c++) s[c] = m;
-            return m;
-        }
-        for (c = 0; c < C; c++) s[c] = 0;
-        return -INFINITY;
-    }
-    for (c = 0; c < active; c++) s[c] = EXP(s[c] - m);
-    T total = SUFFIX(fastnn_row_sum)(s, active), inv = (T)1 / total;
-    for (c = 0; c < active; c++) s[c] = s[c] * inv;
-    for (c = active; c < C; c++) s[c] = 0;
-    return m + (T)log((double)total);
-}
-
 /* s = scale * s + mask over the first `active` columns; zeros after. Returns the row max
  * (-inf for nothing to attend to; NaN if a logit is NaN and no other is finite). */
 static inline T SUFFIX(fastnn_attention_logits)(T* restrict s, ptrdiff_t C, ptrdiff_t active, T scale,
@@ -131,6 +99,26 @@ static inline T SUFFIX(fastnn_attention_logits)(T* restrict s, ptrdiff_t C, ptrd
         for (c = 0; c < active; c++)
             if (s[c] != s[c]) m = s[c];
     return m;
+}
+
+/* Attention's row, in place: over the first `active` columns (the causal cut-off),
+ * s = softmax(scale * s + mask); columns from `active` on become 0. Returns the row's
+ * log-sum-exp. A row with nothing to attend to (every logit -inf) becomes zeros and
+ * returns -inf, where the plain softmax above gives NaN. */
+static inline T SUFFIX(fastnn_attention_row)(T* restrict s, ptrdiff_t C, ptrdiff_t active, T scale,
+                                             const T* restrict mask) {
+    ptrdiff_t c;
+    if (active > C) active = C;
+    if (active < 0) active = 0;
+    T m = SUFFIX(fastnn_attention_logits)(s, C, active, scale, mask);
+    if (m != m || m == -INFINITY) {  /* NaN poisons the row; nothing visible gives zeros */
+        for (c = 0; c < C; c++) s[c] = m != m ? m : 0;
+        return m;
+    }
+    for (c = 0; c < active; c++) s[c] = EXP(s[c] - m);
+    T total = SUFFIX(fastnn_row_sum)(s, active), inv = (T)1 / total;
+    for (c = 0; c < active; c++) s[c] = s[c] * inv;
+    return m + (T)log((double)total);
 }
 
 /* One key tile of the online (flash) softmax for one query row, in place: s becomes

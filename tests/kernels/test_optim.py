@@ -101,15 +101,16 @@ def test_bad_arguments_are_refused_naming_them(call, error, names):
     lambda ps: __import__("fastnn").optim.Adam(ps, lr=1e-2, weight_decay=0.1, amsgrad=True),
     lambda ps: __import__("fastnn").optim.AdamW(ps, lr=1e-2, maximize=True),
     lambda ps: __import__("fastnn").optim.SGD(ps, lr=1e-2, momentum=0.9, nesterov=True, weight_decay=0.1),
+    lambda ps: __import__("fastnn").optim.SGD(ps, lr=1e-2),
 ])
 def test_optimizers_take_the_kernel_for_large_and_numpy_for_small_parameters_alike(make):
-    """One parameter above the small-parameter cut-off (kernel) and one below (NumPy) follow the
+    """Parameters on both sides of the plain-SGD cut-off (kernel above, NumPy below) follow the
     same rule: each matches the same optimizer run on the NumPy backend."""
     import fastnn
     from fastnn.autograd.native import optim as native
     rng = np.random.default_rng(0)
-    shapes = [(80, 80), (3, 5)]
-    assert 80 * 80 >= native.SMALL > 15
+    shapes = [(160, 160), (3, 5)]
+    assert 160 * 160 >= native.SMALL_PLAIN_SGD > 15
     results = []
     for backend in ("compiled", "reference"):
         fastnn.set_backend(backend)

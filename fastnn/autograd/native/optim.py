@@ -2,9 +2,10 @@
 
 Not autograd Functions: the optimizers call these once per parameter. Arrays the
 kernels cannot take in place (a non-contiguous or read-only parameter, a gradient of
-another dtype) go through the NumPy twin, which updates any writeable view; so do small
-parameters, whose update costs less than a kernel call's argument checks (measured for a
-16 x 4 SGD update: kernel 3.1 us, NumPy 1.6 us).
+another dtype) go through the NumPy twin, which updates any writeable view. So does plain SGD
+(`p -= lr * g`, no momentum, decay or maximize) on small parameters: those two NumPy operations
+cost less than a kernel call's argument checks (measured: 2.1 us against 6.2 us at 1,024 floats,
+even at 16,384). Adam's kernel was faster at every size measured (8.4 against 20 us at 256 floats).
 """
 import numpy as np
 
@@ -14,12 +15,10 @@ from ...kernels.reference import optim as numpy_optim
 K = family("optim")
 
 
-SMALL = 4096  # elements below which the NumPy update is the cheaper call
+SMALL_PLAIN_SGD = 16384  # elements below which plain SGD is cheaper in NumPy
 
 
 def _kernel_ready(param, *others):
-    if param.size < SMALL:
-        return False
     if param.dtype not in (np.float32, np.float64) or not (param.flags.c_contiguous and param.flags.writeable):
         return False
     return all(a is None or (a.dtype == param.dtype and a.flags.c_contiguous) for a in others)
@@ -33,6 +32,8 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
 
 
 def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step):
-    kernels = K if _kernel_ready(param, grad, momentum_buffer) else numpy_optim
+    plain = not (momentum or weight_decay or maximize)
+    small_plain = plain and param.size < SMALL_PLAIN_SGD
+    kernels = K if _kernel_ready(param, grad, momentum_buffer) and not small_plain else numpy_optim
     kernels.sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize,
                      first_step)
