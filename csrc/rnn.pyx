@@ -2,10 +2,15 @@
 # layer per direction per pass.
 #
 # Forward: the input projection of all T steps is one GEMM, (T*B, I) x (I, G*H); the loop
-# over time then does one (B, H) x (H, G*H) GEMM per step and the fused gate arithmetic of
+# over time then does one (B, H) x (H, G*H) product per step and the fused gate arithmetic of
 # csrc/rnncell.h. Backward: the loop keeps only what is sequential (gate gradients and the
-# (B, G*H) x (G*H, H) GEMM carrying the gradient to h_{t-1}); the input gradient and the
+# (B, G*H) x (G*H, H) product carrying the gradient to h_{t-1}); the input gradient and the
 # weight gradients are then a few large GEMMs over all steps, which run near BLAS peak.
+#
+# The per-step products reuse W_hh T times, so W_hh is packed once per call into column panels
+# (csrc/panelgemm.h) instead of being re-packed by a BLAS call at every step. Each thread owns
+# a range of hidden units, with all their gates: it computes their columns of the product and
+# then their gate arithmetic, so one parallel loop per step is the only synchronisation.
 #
 # Layouts are PyTorch's: x (T, B, I), states (B, H), w_ih (G*H, I), w_hh (G*H, H), biases
 # (G*H,); LSTM gates i, f, g, o; GRU gates r, z, n. `reverse` runs from t = T-1 down to 0
@@ -15,6 +20,9 @@ import numpy as np
 from blas cimport gemm
 from flatarray cimport column_sums, data_or_null as _p   # _p: the address of a flat view
 from rnncell cimport lstm_step_fwd, lstm_step_bwd, gru_step_fwd, gru_step_bwd, rnn_step_fwd, rnn_step_bwd
+from panelgemm cimport panel_gemm, pack_panels, fastnn_panel_width_f, fastnn_panel_width_d
+from parallel cimport threads_for
+from cython.parallel cimport prange
 
 include "checks.pxi"
 
@@ -76,6 +84,56 @@ cdef inline Py_ssize_t _prev(Py_ssize_t t, bint reverse) noexcept nogil:
     return t + 1 if reverse else t - 1
 
 
+# Multiply-adds of one step's product below which the loop over time stays on one thread: a
+# parallel loop per step costs a thread wake-up (idle OpenMP threads sleep, see
+# fastnn/_idle_threads.py), a few microseconds.
+cdef Py_ssize_t MIN_STEP_WORK = 65536
+
+
+def _pack(floating[::1] w, Py_ssize_t k_stride, Py_ssize_t n_stride, Py_ssize_t K, Py_ssize_t gates,
+          Py_ssize_t H, Py_ssize_t nr, floating[::1] dst):
+    with nogil:
+        pack_panels(&w[0], k_stride, n_stride, K, gates, H, nr, &dst[0])
+
+
+cdef class _Recurrence:
+    """W_hh packed for the per-step products of one call, and how many threads share a step.
+
+    Forward multiplies by W_hh^T ((H, G*H): one panel set per gate); backward by W_hh
+    ((G*H, H): one set)."""
+    cdef public object packed
+    cdef public Py_ssize_t nr
+    cdef public int nt
+
+    def __init__(self, w_hh, _Dims d, bint backward):
+        self.nr = fastnn_panel_width_f() if w_hh.dtype == np.float32 else fastnn_panel_width_d()
+        blocks = (d.H + self.nr - 1) // self.nr
+        self.nt = min(threads_for(d.B * d.G * d.H * d.H, MIN_STEP_WORK), blocks)
+        if backward:
+            K, gates, k_stride, n_stride = d.G * d.H, 1, d.H, 1
+        else:
+            K, gates, k_stride, n_stride = d.H, d.G, 1, d.H
+        self.packed = np.empty(blocks * gates * K * self.nr, w_hh.dtype)
+        _pack(w_hh.reshape(-1), k_stride, n_stride, K, gates, d.H, self.nr, self.packed)
+
+
+cdef inline Py_ssize_t _first_unit_block(Py_ssize_t tid, int nt, Py_ssize_t H, Py_ssize_t nr) noexcept nogil:
+    # Thread tid of nt owns the panel-wide blocks of hidden units [first(tid), first(tid + 1)).
+    return tid * ((H + nr - 1) // nr) // nt
+
+
+cdef inline void _times_panels(const floating *A, Py_ssize_t B, Py_ssize_t K, const floating *packed,
+                               Py_ssize_t nr, Py_ssize_t gates, Py_ssize_t H, Py_ssize_t q0, Py_ssize_t q1,
+                               bint accumulate, floating *C, Py_ssize_t ldc) noexcept nogil:
+    """C[:, g*H + j] (+)= (A @ packed)[:, g*H + j] for every gate g and the hidden units j of
+    blocks [q0, q1); A is (B, K), contiguous."""
+    cdef Py_ssize_t q, g
+    for q in range(q0, q1):
+        for g in range(gates):
+            panel_gemm(B, K, A, K, packed + (q * gates + g) * K * nr, accumulate, C + g * H + q * nr, ldc,
+                       min(nr, H - q * nr))
+
+
 cdef void _weight_hh_grad(floating *d, int G, floating *h0, floating *out, floating *gw,
                           Py_ssize_t T, Py_ssize_t B, Py_ssize_t H, bint reverse) noexcept nogil:
     """gw (G, H) = sum_t d[t]^T h_prev(t), d (T, B, G): two GEMMs, since h_prev is h0 for the
@@ -101,12 +159,21 @@ cdef void _input_grads(floating *d, int G, floating *x, floating *w_ih, floating
 
 # ---------------------------------------------------------------------------------------- LSTM
 
+cdef void _lstm_fwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *packed, const floating *hp,
+                          const floating *cp, const floating *bias, floating *a, floating *c, floating *h,
+                          Py_ssize_t B, Py_ssize_t H) noexcept nogil:
+    # One step, the hidden units of thread tid: gate pre-activations, then the cell.
+    cdef Py_ssize_t q0 = _first_unit_block(tid, nt, H, nr), q1 = _first_unit_block(tid + 1, nt, H, nr)
+    _times_panels(hp, B, H, packed, nr, 4, H, q0, q1, True, a, 4 * H)
+    lstm_step_fwd(B, H, q0 * nr, min(H, q1 * nr), a, bias, cp, c, h)
+
+
 def _lstm_fwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1] w_ih,
-              floating[::1] w_hh, floating[::1] bias, floating[::1] out, floating[::1] gates,
+              floating[::1] packed, floating[::1] bias, floating[::1] out, floating[::1] gates,
               floating[::1] cells, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H,
-              bint reverse):
+              bint reverse, Py_ssize_t nr, int nt):
     cdef int G = <int>(4 * H)
-    cdef Py_ssize_t s, t, tp
+    cdef Py_ssize_t s, t, tp, tid
     cdef floating *a = _p(gates)
     cdef floating *o = _p(out)
     cdef floating *c = _p(cells)
@@ -121,9 +188,13 @@ def _lstm_fwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1]
             else:
                 tp = _prev(t, reverse)
                 hp, cp = o + tp * B * H, c + tp * B * H
-            gemm(False, True, <int>B, G, <int>H, <floating>1, hp, <int>H, _p(w_hh), <int>H, <floating>1,
-                 a + t * B * G, G)
-            lstm_step_fwd(B, H, a + t * B * G, _p(bias), cp, c + t * B * H, o + t * B * H)
+            if nt == 1:
+                _lstm_fwd_units(0, 1, nr, _p(packed), hp, cp, _p(bias), a + t * B * G, c + t * B * H,
+                                o + t * B * H, B, H)
+            else:
+                for tid in prange(nt, num_threads=nt, schedule="static"):
+                    _lstm_fwd_units(tid, nt, nr, _p(packed), hp, cp, _p(bias), a + t * B * G, c + t * B * H,
+                                    o + t * B * H, B, H)
 
 
 def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
@@ -154,21 +225,36 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     out = np.empty((d.T, d.B, d.H), x.dtype)
     gates = np.empty((d.T, d.B, 4 * d.H), x.dtype)
     cells = np.empty((d.T, d.B, d.H), x.dtype)
-    args = (x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), bias,
-            out.reshape(-1), gates.reshape(-1), cells.reshape(-1), d.T, d.B, d.In, d.H, bool(reverse))
+    cdef _Recurrence rec = _Recurrence(w_hh, d, False)
+    args = (x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), rec.packed, bias,
+            out.reshape(-1), gates.reshape(-1), cells.reshape(-1), d.T, d.B, d.In, d.H, bool(reverse), rec.nr, rec.nt)
     _lstm_fwd(*args)
     last = 0 if reverse else d.T - 1
     return out, out[last].copy(), cells[last].copy(), gates, cells
 
 
+cdef void _lstm_bwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *packed, const floating *da_next,
+                          const floating *a, const floating *cp, const floating *c, floating *dh,
+                          const floating *grad_out, floating *dc, floating *da, Py_ssize_t B,
+                          Py_ssize_t H) noexcept nogil:
+    # One step, the hidden units of thread tid: the gradient reaching h_t through step t+1
+    # (da_next @ W_hh; none at the last step), then the cell's backward.
+    cdef Py_ssize_t q0 = _first_unit_block(tid, nt, H, nr), q1 = _first_unit_block(tid + 1, nt, H, nr)
+    if da_next != NULL:
+        _times_panels(da_next, B, 4 * H, packed, nr, 1, H, q0, q1, False, dh, H)
+    lstm_step_bwd(B, H, q0 * nr, min(H, q1 * nr), a, cp, c, dh, grad_out, dc, da)
+
+
 def _lstm_bwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1] w_ih,
-              floating[::1] w_hh, floating[::1] out, floating[::1] gates, floating[::1] cells,
-              floating[::1] grad_out, floating[::1] dh, floating[::1] dc, floating[::1] dgates,
-              floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb,
-              Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse):
+              floating[::1] w_hh, floating[::1] packed, floating[::1] out, floating[::1] gates,
+              floating[::1] cells, floating[::1] grad_out, floating[::1] dh, floating[::1] dc,
+              floating[::1] dgates, floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh,
+              floating[::1] gb, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse,
+              Py_ssize_t nr, int nt):
     cdef int G = <int>(4 * H)
-    cdef Py_ssize_t s, t, tp
+    cdef Py_ssize_t s, t, tp, tid
     cdef floating *da = _p(dgates)
+    cdef floating *da_next = NULL
     cdef floating *cp
     with nogil:
         for s in range(T - 1, -1, -1):   # undo the forward order
@@ -178,10 +264,16 @@ def _lstm_bwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1]
             else:
                 tp = _prev(t, reverse)
                 cp = _p(cells) + tp * B * H
-            lstm_step_bwd(B, H, _p(gates) + t * B * G, cp, _p(cells) + t * B * H, _p(dh),
-                                _p(grad_out) + t * B * H, _p(dc), da + t * B * G)
-            gemm(False, False, <int>B, <int>H, G, <floating>1, da + t * B * G, G, _p(w_hh), <int>H, <floating>0,
-                 _p(dh), <int>H)
+            if nt == 1:
+                _lstm_bwd_units(0, 1, nr, _p(packed), da_next, _p(gates) + t * B * G, cp, _p(cells) + t * B * H,
+                                _p(dh), _p(grad_out) + t * B * H, _p(dc), da + t * B * G, B, H)
+            else:
+                for tid in prange(nt, num_threads=nt, schedule="static"):
+                    _lstm_bwd_units(tid, nt, nr, _p(packed), da_next, _p(gates) + t * B * G, cp,
+                                    _p(cells) + t * B * H, _p(dh), _p(grad_out) + t * B * H, _p(dc),
+                                    da + t * B * G, B, H)
+            da_next = da + t * B * G
+        gemm(False, False, <int>B, <int>H, G, <floating>1, da_next, G, _p(w_hh), <int>H, <floating>0, _p(dh), <int>H)
         _input_grads(da, G, _p(x), _p(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
         _weight_hh_grad(da, G, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
 
@@ -215,22 +307,32 @@ def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad
     gx = np.empty_like(x)
     gw_ih, gw_hh = np.empty_like(w_ih), np.empty_like(w_hh)
     gb = np.empty(4 * d.H, x.dtype)
-    args = (x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), output.reshape(-1),
-            gates.reshape(-1), cells.reshape(-1), grad_output.reshape(-1), dh.reshape(-1), dc.reshape(-1),
-            dgates.reshape(-1), gx.reshape(-1), gw_ih.reshape(-1), gw_hh.reshape(-1), gb,
-            d.T, d.B, d.In, d.H, bool(reverse))
+    cdef _Recurrence rec = _Recurrence(w_hh, d, True)
+    args = (x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), rec.packed,
+            output.reshape(-1), gates.reshape(-1), cells.reshape(-1), grad_output.reshape(-1), dh.reshape(-1),
+            dc.reshape(-1), dgates.reshape(-1), gx.reshape(-1), gw_ih.reshape(-1), gw_hh.reshape(-1), gb,
+            d.T, d.B, d.In, d.H, bool(reverse), rec.nr, rec.nt)
     _lstm_bwd(*args)
     return gx, dh, dc, gw_ih, gw_hh, gb, gb.copy()
 
 
 # ----------------------------------------------------------------------------------------- GRU
 
-def _gru_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh,
+cdef void _gru_fwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *packed, const floating *hp,
+                         const floating *xp, floating *hh, const floating *b_ih, const floating *b_hh,
+                         floating *gates, floating *h, Py_ssize_t B, Py_ssize_t H) noexcept nogil:
+    # One step, the hidden units of thread tid: hidden-side pre-activations, then the cell.
+    cdef Py_ssize_t q0 = _first_unit_block(tid, nt, H, nr), q1 = _first_unit_block(tid + 1, nt, H, nr)
+    _times_panels(hp, B, H, packed, nr, 3, H, q0, q1, False, hh, 3 * H)
+    gru_step_fwd(B, H, q0 * nr, min(H, q1 * nr), xp, hh, b_ih, b_hh, hp, gates, h)
+
+
+def _gru_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] packed,
              floating[::1] b_ih, floating[::1] b_hh, floating[::1] out, floating[::1] gates,
              floating[::1] xp, floating[::1] hh, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I,
-             Py_ssize_t H, bint reverse):
+             Py_ssize_t H, bint reverse, Py_ssize_t nr, int nt):
     cdef int G = <int>(3 * H)
-    cdef Py_ssize_t s, t
+    cdef Py_ssize_t s, t, tid
     cdef floating *o = _p(out)
     cdef floating *hp
     with nogil:
@@ -239,9 +341,13 @@ def _gru_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1
         for s in range(T):
             t = _step(s, T, reverse)
             hp = _p(h0) if s == 0 else o + _prev(t, reverse) * B * H
-            gemm(False, True, <int>B, G, <int>H, <floating>1, hp, <int>H, _p(w_hh), <int>H, <floating>0, _p(hh), G)
-            gru_step_fwd(B, H, _p(xp) + t * B * G, _p(hh), _p(b_ih), _p(b_hh), hp, _p(gates) + t * B * 4 * H,
-                               o + t * B * H)
+            if nt == 1:
+                _gru_fwd_units(0, 1, nr, _p(packed), hp, _p(xp) + t * B * G, _p(hh), _p(b_ih), _p(b_hh),
+                               _p(gates) + t * B * 4 * H, o + t * B * H, B, H)
+            else:
+                for tid in prange(nt, num_threads=nt, schedule="static"):
+                    _gru_fwd_units(tid, nt, nr, _p(packed), hp, _p(xp) + t * B * G, _p(hh), _p(b_ih), _p(b_hh),
+                                   _p(gates) + t * B * 4 * H, o + t * B * H, B, H)
 
 
 def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
@@ -263,35 +369,54 @@ def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     gates = np.empty((d.T, d.B, 4 * d.H), x.dtype)
     xp = np.empty((d.T, d.B, 3 * d.H), x.dtype)
     hh = np.empty((d.B, 3 * d.H), x.dtype)
-    args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), _bias_or_zeros(b_ih, x, d),
+    cdef _Recurrence rec = _Recurrence(w_hh, d, False)
+    args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), rec.packed, _bias_or_zeros(b_ih, x, d),
             _bias_or_zeros(b_hh, x, d), out.reshape(-1), gates.reshape(-1), xp.reshape(-1), hh.reshape(-1),
-            d.T, d.B, d.In, d.H, bool(reverse))
+            d.T, d.B, d.In, d.H, bool(reverse), rec.nr, rec.nt)
     _gru_fwd(*args)
     return out, out[0 if reverse else d.T - 1].copy(), gates
 
 
-def _gru_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh,
+cdef void _gru_bwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *packed, const floating *dgh_next,
+                         const floating *gates, const floating *hp, floating *dh, const floating *grad_out,
+                         floating *dgi, floating *dgh, floating *dh_prev, Py_ssize_t B,
+                         Py_ssize_t H) noexcept nogil:
+    # One step, the hidden units of thread tid: complete the gradient reaching h_t (dh holds
+    # step t+1's direct path z * dh; add dgh_next @ W_hh, none at the last step), then the cell.
+    cdef Py_ssize_t q0 = _first_unit_block(tid, nt, H, nr), q1 = _first_unit_block(tid + 1, nt, H, nr)
+    if dgh_next != NULL:
+        _times_panels(dgh_next, B, 3 * H, packed, nr, 1, H, q0, q1, True, dh, H)
+    gru_step_bwd(B, H, q0 * nr, min(H, q1 * nr), gates, hp, dh, grad_out, dgi, dgh, dh_prev)
+
+
+def _gru_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh, floating[::1] packed,
              floating[::1] out, floating[::1] gates, floating[::1] grad_out, floating[::1] dh,
              floating[::1] dh_prev, floating[::1] dgi, floating[::1] dgh, floating[::1] gx,
              floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb_ih, floating[::1] gb_hh,
-             Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse):
+             Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse, Py_ssize_t nr, int nt):
     cdef int G = <int>(3 * H)
-    cdef Py_ssize_t s, t
+    cdef Py_ssize_t s, t, tid
     cdef floating *cur = _p(dh)
     cdef floating *nxt = _p(dh_prev)
     cdef floating *tmp
     cdef floating *hp
+    cdef floating *dgh_next = NULL
     with nogil:
         for s in range(T - 1, -1, -1):
             t = _step(s, T, reverse)
             hp = _p(h0) if s == 0 else _p(out) + _prev(t, reverse) * B * H
-            gru_step_bwd(B, H, _p(gates) + t * B * 4 * H, hp, cur, _p(grad_out) + t * B * H,
-                               _p(dgi) + t * B * G, _p(dgh) + t * B * G, nxt)
-            gemm(False, False, <int>B, <int>H, G, <floating>1, _p(dgh) + t * B * G, G, _p(w_hh), <int>H,
-                 <floating>1, nxt, <int>H)
+            if nt == 1:
+                _gru_bwd_units(0, 1, nr, _p(packed), dgh_next, _p(gates) + t * B * 4 * H, hp, cur,
+                               _p(grad_out) + t * B * H, _p(dgi) + t * B * G, _p(dgh) + t * B * G, nxt, B, H)
+            else:
+                for tid in prange(nt, num_threads=nt, schedule="static"):
+                    _gru_bwd_units(tid, nt, nr, _p(packed), dgh_next, _p(gates) + t * B * 4 * H, hp, cur,
+                                   _p(grad_out) + t * B * H, _p(dgi) + t * B * G, _p(dgh) + t * B * G, nxt, B, H)
+            dgh_next = _p(dgh) + t * B * G
             tmp = cur
             cur = nxt
             nxt = tmp
+        gemm(False, False, <int>B, <int>H, G, <floating>1, dgh_next, G, _p(w_hh), <int>H, <floating>1, cur, <int>H)
         if cur != _p(dh):   # the gradient for h0 must end in dh
             for s in range(B * H):
                 _p(dh)[s] = cur[s]
@@ -327,10 +452,11 @@ def gru_backward(x, h0, w_ih, w_hh, output, gates, grad_output, grad_hn, reverse
     gx = np.empty_like(x)
     gw_ih, gw_hh = np.empty_like(w_ih), np.empty_like(w_hh)
     gb_ih, gb_hh = np.empty(3 * d.H, x.dtype), np.empty(3 * d.H, x.dtype)
-    args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), output.reshape(-1),
+    cdef _Recurrence rec = _Recurrence(w_hh, d, True)
+    args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), rec.packed, output.reshape(-1),
             gates.reshape(-1), grad_output.reshape(-1), dh.reshape(-1), dh_prev.reshape(-1), dgi.reshape(-1),
             dgh.reshape(-1), gx.reshape(-1), gw_ih.reshape(-1), gw_hh.reshape(-1), gb_ih, gb_hh,
-            d.T, d.B, d.In, d.H, bool(reverse))
+            d.T, d.B, d.In, d.H, bool(reverse), rec.nr, rec.nt)
     _gru_bwd(*args)
     return gx, dh, gw_ih, gw_hh, gb_ih, gb_hh
 
@@ -345,10 +471,19 @@ cdef int _relu_flag(nonlinearity) except -1:
     raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
 
 
-def _rnn_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh,
+cdef void _rnn_fwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *packed, const floating *hp,
+                         floating *a, const floating *bias, int relu, floating *h, Py_ssize_t B,
+                         Py_ssize_t H) noexcept nogil:
+    # One step, the hidden units of thread tid: pre-activations, then the nonlinearity.
+    cdef Py_ssize_t q0 = _first_unit_block(tid, nt, H, nr), q1 = _first_unit_block(tid + 1, nt, H, nr)
+    _times_panels(hp, B, H, packed, nr, 1, H, q0, q1, True, a, H)
+    rnn_step_fwd(B, H, q0 * nr, min(H, q1 * nr), a, bias, relu, h)
+
+
+def _rnn_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] packed,
              floating[::1] bias, floating[::1] out, floating[::1] pre, Py_ssize_t T, Py_ssize_t B,
-             Py_ssize_t I, Py_ssize_t H, int relu, bint reverse):
-    cdef Py_ssize_t s, t
+             Py_ssize_t I, Py_ssize_t H, int relu, bint reverse, Py_ssize_t nr, int nt):
+    cdef Py_ssize_t s, t, tid
     cdef floating *o = _p(out)
     cdef floating *a = _p(pre)
     cdef floating *hp
@@ -358,9 +493,11 @@ def _rnn_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1
         for s in range(T):
             t = _step(s, T, reverse)
             hp = _p(h0) if s == 0 else o + _prev(t, reverse) * B * H
-            gemm(False, True, <int>B, <int>H, <int>H, <floating>1, hp, <int>H, _p(w_hh), <int>H, <floating>1,
-                 a + t * B * H, <int>H)
-            rnn_step_fwd(B, H, a + t * B * H, _p(bias), relu, o + t * B * H)
+            if nt == 1:
+                _rnn_fwd_units(0, 1, nr, _p(packed), hp, a + t * B * H, _p(bias), relu, o + t * B * H, B, H)
+            else:
+                for tid in prange(nt, num_threads=nt, schedule="static"):
+                    _rnn_fwd_units(tid, nt, nr, _p(packed), hp, a + t * B * H, _p(bias), relu, o + t * B * H, B, H)
 
 
 def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh", reverse=False):
@@ -381,25 +518,45 @@ def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh", reverse=Fals
     h0 = _state_or_zeros(h0, "h0", x, d)
     out = np.empty((d.T, d.B, d.H), x.dtype)
     pre = np.empty((d.T, d.B, d.H), x.dtype)
-    args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1),
+    cdef _Recurrence rec = _Recurrence(w_hh, d, False)
+    args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), rec.packed,
             _bias_or_zeros(b_ih, x, d) + _bias_or_zeros(b_hh, x, d), out.reshape(-1), pre.reshape(-1),
-            d.T, d.B, d.In, d.H, relu, bool(reverse))
+            d.T, d.B, d.In, d.H, relu, bool(reverse), rec.nr, rec.nt)
     _rnn_fwd(*args)
     return out, out[0 if reverse else d.T - 1].copy()
 
 
-def _rnn_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh,
+cdef void _rnn_bwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *packed, const floating *da_next,
+                         const floating *h, floating *dh, const floating *grad_out, int relu, floating *da,
+                         Py_ssize_t B, Py_ssize_t H) noexcept nogil:
+    # One step, the hidden units of thread tid: the gradient reaching h_t through step t+1
+    # (da_next @ W_hh; none at the last step), then through the nonlinearity.
+    cdef Py_ssize_t q0 = _first_unit_block(tid, nt, H, nr), q1 = _first_unit_block(tid + 1, nt, H, nr)
+    if da_next != NULL:
+        _times_panels(da_next, B, H, packed, nr, 1, H, q0, q1, False, dh, H)
+    rnn_step_bwd(B, H, q0 * nr, min(H, q1 * nr), h, dh, grad_out, relu, da)
+
+
+def _rnn_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh, floating[::1] packed,
              floating[::1] out, floating[::1] grad_out, floating[::1] dh, floating[::1] da,
              floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb,
-             Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, int relu, bint reverse):
-    cdef Py_ssize_t s, t
+             Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, int relu, bint reverse, Py_ssize_t nr, int nt):
+    cdef Py_ssize_t s, t, tid
     cdef floating *d = _p(da)
+    cdef floating *da_next = NULL
     with nogil:
         for s in range(T - 1, -1, -1):
             t = _step(s, T, reverse)
-            rnn_step_bwd(B * H, _p(out) + t * B * H, _p(dh), _p(grad_out) + t * B * H, relu, d + t * B * H)
-            gemm(False, False, <int>B, <int>H, <int>H, <floating>1, d + t * B * H, <int>H, _p(w_hh), <int>H,
-                 <floating>0, _p(dh), <int>H)
+            if nt == 1:
+                _rnn_bwd_units(0, 1, nr, _p(packed), da_next, _p(out) + t * B * H, _p(dh), _p(grad_out) + t * B * H,
+                               relu, d + t * B * H, B, H)
+            else:
+                for tid in prange(nt, num_threads=nt, schedule="static"):
+                    _rnn_bwd_units(tid, nt, nr, _p(packed), da_next, _p(out) + t * B * H, _p(dh),
+                                   _p(grad_out) + t * B * H, relu, d + t * B * H, B, H)
+            da_next = d + t * B * H
+        gemm(False, False, <int>B, <int>H, <int>H, <floating>1, da_next, <int>H, _p(w_hh), <int>H, <floating>0,
+             _p(dh), <int>H)
         _input_grads(d, <int>H, _p(x), _p(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
         _weight_hh_grad(d, <int>H, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
 
@@ -430,9 +587,10 @@ def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="
     gx = np.empty_like(x)
     gw_ih, gw_hh = np.empty_like(w_ih), np.empty_like(w_hh)
     gb = np.empty(d.H, x.dtype)
-    args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), output.reshape(-1),
+    cdef _Recurrence rec = _Recurrence(w_hh, d, True)
+    args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), rec.packed, output.reshape(-1),
             grad_output.reshape(-1), dh.reshape(-1), da.reshape(-1), gx.reshape(-1), gw_ih.reshape(-1),
-            gw_hh.reshape(-1), gb, d.T, d.B, d.In, d.H, relu, bool(reverse))
+            gw_hh.reshape(-1), gb, d.T, d.B, d.In, d.H, relu, bool(reverse), rec.nr, rec.nt)
     _rnn_bwd(*args)
     return gx, dh, gw_ih, gw_hh, gb, gb.copy()
 

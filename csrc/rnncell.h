@@ -1,7 +1,7 @@
 /* Elementwise gate arithmetic of one time step of the RNN, LSTM and GRU, forward and
- * backward, over a (B, H) block. The GEMMs around them run in BLAS (csrc/rnn.pyx); these
- * loops are written so that the compiler vectorises them: one pass per gate row, no
- * branches, float32 transcendental functions from fastexp.h.
+ * backward, over the hidden units [j0, j1) of a (B, H) block (each thread of csrc/rnn.pyx
+ * takes its own units). These loops are written so that the compiler vectorises them: one
+ * pass over the units, no branches, float32 transcendental functions from fastexp.h.
  *
  * Layouts (row-major): pre-activations and gates are (B, G*H) with the gate blocks in
  * PyTorch's order (LSTM i, f, g, o; GRU r, z, n); states are (B, H).
@@ -26,35 +26,40 @@ static inline double fnn_tanh(double x) { return tanh(x); }
 #define FNN_RESTRICT __restrict
 
 #define FNN_RNNCELL(T, S, SIG, TANH)                                                          \
-/* LSTM forward: a = pre-activations without bias -> activated gates (in place);            \
- * c = f*c_prev + i*g; h = o*tanh(c). */                                                     \
-static inline void lstm_step_fwd_##S(ptrdiff_t B, ptrdiff_t H, T *FNN_RESTRICT a, const T *FNN_RESTRICT bias,           \
-                                     const T *FNN_RESTRICT c_prev, T *FNN_RESTRICT c, T *FNN_RESTRICT h) {                          \
+/* LSTM forward over hidden units [j0, j1): a = pre-activations without bias -> activated    \
+ * gates (in place); c = f*c_prev + i*g; h = o*tanh(c). */                                   \
+static inline void lstm_step_fwd_##S(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1,   \
+                                     T *FNN_RESTRICT a, const T *FNN_RESTRICT bias,          \
+                                     const T *FNN_RESTRICT c_prev, T *FNN_RESTRICT c,        \
+                                     T *FNN_RESTRICT h) {                                    \
     for (ptrdiff_t b = 0; b < B; b++) {                                                      \
         T *ab = a + b * 4 * H;                                                               \
         const T *cp = c_prev + b * H;                                                        \
         T *cb = c + b * H, *hb = h + b * H;                                                  \
-        for (ptrdiff_t j = 0; j < 2 * H; j++) ab[j] = SIG(ab[j] + bias[j]);                  \
-        for (ptrdiff_t j = 2 * H; j < 3 * H; j++) ab[j] = TANH(ab[j] + bias[j]);             \
-        for (ptrdiff_t j = 3 * H; j < 4 * H; j++) ab[j] = SIG(ab[j] + bias[j]);              \
-        for (ptrdiff_t j = 0; j < H; j++) {                                                  \
-            T cj = ab[H + j] * cp[j] + ab[j] * ab[2 * H + j];                                \
+        for (ptrdiff_t j = j0; j < j1; j++) {                                                \
+            T i = SIG(ab[j] + bias[j]), f = SIG(ab[H + j] + bias[H + j]);                    \
+            T g = TANH(ab[2 * H + j] + bias[2 * H + j]), o = SIG(ab[3 * H + j] + bias[3 * H + j]); \
+            T cj = f * cp[j] + i * g;                                                        \
+            ab[j] = i; ab[H + j] = f; ab[2 * H + j] = g; ab[3 * H + j] = o;                  \
             cb[j] = cj;                                                                      \
-            hb[j] = ab[3 * H + j] * TANH(cj);                                                \
+            hb[j] = o * TANH(cj);                                                            \
         }                                                                                    \
     }                                                                                        \
 }                                                                                            \
                                                                                              \
-/* LSTM backward: dh = dh_next + grad_out (gradient reaching h_t); dc in: gradient reaching  \
- * c_t from step t+1, out: gradient reaching c_{t-1}; da: pre-activation gradients. */        \
-static inline void lstm_step_bwd_##S(ptrdiff_t B, ptrdiff_t H, const T *FNN_RESTRICT a, const T *FNN_RESTRICT c_prev,   \
-                                     const T *FNN_RESTRICT c, const T *FNN_RESTRICT dh_next, const T *FNN_RESTRICT grad_out,        \
-                                     T *FNN_RESTRICT dc, T *FNN_RESTRICT da) {                                         \
+/* LSTM backward over hidden units [j0, j1): dh = dh_next + grad_out (gradient reaching h_t); \
+ * dc in: gradient reaching c_t from step t+1, out: gradient reaching c_{t-1};               \
+ * da: pre-activation gradients. */                                                          \
+static inline void lstm_step_bwd_##S(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1,   \
+                                     const T *FNN_RESTRICT a, const T *FNN_RESTRICT c_prev,  \
+                                     const T *FNN_RESTRICT c, const T *FNN_RESTRICT dh_next, \
+                                     const T *FNN_RESTRICT grad_out, T *FNN_RESTRICT dc,     \
+                                     T *FNN_RESTRICT da) {                                   \
     for (ptrdiff_t b = 0; b < B; b++) {                                                      \
         const T *ab = a + b * 4 * H, *cp = c_prev + b * H, *cb = c + b * H;                  \
         const T *dn = dh_next + b * H, *go = grad_out + b * H;                               \
         T *dcb = dc + b * H, *dab = da + b * 4 * H;                                          \
-        for (ptrdiff_t j = 0; j < H; j++) {                                                  \
+        for (ptrdiff_t j = j0; j < j1; j++) {                                                \
             T i = ab[j], f = ab[H + j], g = ab[2 * H + j], o = ab[3 * H + j];                \
             T dh = dn[j] + go[j];                                                            \
             T tc = TANH(cb[j]);                                                              \
@@ -68,37 +73,39 @@ static inline void lstm_step_bwd_##S(ptrdiff_t B, ptrdiff_t H, const T *FNN_REST
     }                                                                                        \
 }                                                                                            \
                                                                                              \
-/* GRU forward: xp = W_ih x, hh = W_hh h_prev (both (B, 3H), no bias);                       \
- * gates = (r, z, n, W_hn h_prev + b_hn) (B, 4H), saved for backward. */                     \
-static inline void gru_step_fwd_##S(ptrdiff_t B, ptrdiff_t H, const T *FNN_RESTRICT xp, const T *FNN_RESTRICT hh,       \
-                                    const T *FNN_RESTRICT b_ih, const T *FNN_RESTRICT b_hh, const T *FNN_RESTRICT h_prev,           \
-                                    T *FNN_RESTRICT gates, T *FNN_RESTRICT h) {                                        \
+/* GRU forward over hidden units [j0, j1): xp = W_ih x, hh = W_hh h_prev (both (B, 3H), no  \
+ * bias); gates = (r, z, n, W_hn h_prev + b_hn) (B, 4H), saved for backward. */              \
+static inline void gru_step_fwd_##S(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1,    \
+                                    const T *FNN_RESTRICT xp, const T *FNN_RESTRICT hh,      \
+                                    const T *FNN_RESTRICT b_ih, const T *FNN_RESTRICT b_hh,  \
+                                    const T *FNN_RESTRICT h_prev, T *FNN_RESTRICT gates,     \
+                                    T *FNN_RESTRICT h) {                                     \
     for (ptrdiff_t b = 0; b < B; b++) {                                                      \
         const T *xb = xp + b * 3 * H, *hb = hh + b * 3 * H, *hp = h_prev + b * H;            \
         T *gb = gates + b * 4 * H, *ob = h + b * H;                                          \
-        for (ptrdiff_t j = 0; j < 2 * H; j++)                                                \
-            gb[j] = SIG(xb[j] + b_ih[j] + hb[j] + b_hh[j]);                                  \
-        for (ptrdiff_t j = 0; j < H; j++) {                                                  \
+        for (ptrdiff_t j = j0; j < j1; j++) {                                                \
+            T r = SIG(xb[j] + b_ih[j] + hb[j] + b_hh[j]);                                    \
+            T z = SIG(xb[H + j] + b_ih[H + j] + hb[H + j] + b_hh[H + j]);                    \
             T hn = hb[2 * H + j] + b_hh[2 * H + j];                                          \
-            T n = TANH(xb[2 * H + j] + b_ih[2 * H + j] + gb[j] * hn);                        \
-            T z = gb[H + j];                                                                 \
-            gb[2 * H + j] = n;                                                               \
-            gb[3 * H + j] = hn;                                                              \
+            T n = TANH(xb[2 * H + j] + b_ih[2 * H + j] + r * hn);                            \
+            gb[j] = r; gb[H + j] = z; gb[2 * H + j] = n; gb[3 * H + j] = hn;                 \
             ob[j] = (1 - z) * n + z * hp[j];                                                 \
         }                                                                                    \
     }                                                                                        \
 }                                                                                            \
                                                                                              \
-/* GRU backward: dgi / dgh are the gradients of the input- and hidden-side pre-activations  \
- * (B, 3H); dh_prev gets the direct path z * dh (the GEMM with W_hh adds the rest). */       \
-static inline void gru_step_bwd_##S(ptrdiff_t B, ptrdiff_t H, const T *FNN_RESTRICT gates,                 \
-                                    const T *FNN_RESTRICT h_prev, const T *FNN_RESTRICT dh_next, const T *FNN_RESTRICT grad_out,    \
-                                    T *FNN_RESTRICT dgi, T *FNN_RESTRICT dgh, T *FNN_RESTRICT dh_prev) {                            \
+/* GRU backward over hidden units [j0, j1): dgi / dgh are the gradients of the input- and   \
+ * hidden-side pre-activations (B, 3H); dh_prev gets the direct path z * dh (the GEMM with   \
+ * W_hh adds the rest). */                                                                   \
+static inline void gru_step_bwd_##S(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1,    \
+                                    const T *FNN_RESTRICT gates, const T *FNN_RESTRICT h_prev, \
+                                    const T *FNN_RESTRICT dh_next, const T *FNN_RESTRICT grad_out, \
+                                    T *FNN_RESTRICT dgi, T *FNN_RESTRICT dgh, T *FNN_RESTRICT dh_prev) { \
     for (ptrdiff_t b = 0; b < B; b++) {                                                      \
         const T *gb = gates + b * 4 * H, *hp = h_prev + b * H;                               \
         const T *dn = dh_next + b * H, *go = grad_out + b * H;                               \
         T *gi = dgi + b * 3 * H, *gh = dgh + b * 3 * H, *dp = dh_prev + b * H;               \
-        for (ptrdiff_t j = 0; j < H; j++) {                                                  \
+        for (ptrdiff_t j = j0; j < j1; j++) {                                                \
             T r = gb[j], z = gb[H + j], n = gb[2 * H + j], hn = gb[3 * H + j];               \
             T dh = dn[j] + go[j];                                                            \
             T dan = dh * (1 - z) * (1 - n * n);                                              \
@@ -111,27 +118,33 @@ static inline void gru_step_bwd_##S(ptrdiff_t B, ptrdiff_t H, const T *FNN_RESTR
     }                                                                                        \
 }                                                                                            \
                                                                                              \
-/* Elman RNN forward: h = act(a + bias), a = W_ih x + W_hh h_prev. */                        \
-static inline void rnn_step_fwd_##S(ptrdiff_t B, ptrdiff_t H, const T *FNN_RESTRICT a, const T *FNN_RESTRICT bias,      \
-                                    int relu, T *FNN_RESTRICT h) {                                        \
+/* Elman RNN forward over hidden units [j0, j1): h = act(a + bias), a = W_ih x + W_hh h_prev. */ \
+static inline void rnn_step_fwd_##S(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1,    \
+                                    const T *FNN_RESTRICT a, const T *FNN_RESTRICT bias,     \
+                                    int relu, T *FNN_RESTRICT h) {                           \
     for (ptrdiff_t b = 0; b < B; b++) {                                                      \
         const T *ab = a + b * H;                                                             \
         T *hb = h + b * H;                                                                   \
         if (relu) {                                                                          \
-            for (ptrdiff_t j = 0; j < H; j++) { T v = ab[j] + bias[j]; hb[j] = v > 0 ? v : 0; } \
+            for (ptrdiff_t j = j0; j < j1; j++) { T v = ab[j] + bias[j]; hb[j] = v > 0 ? v : 0; } \
         } else {                                                                             \
-            for (ptrdiff_t j = 0; j < H; j++) hb[j] = TANH(ab[j] + bias[j]);                 \
+            for (ptrdiff_t j = j0; j < j1; j++) hb[j] = TANH(ab[j] + bias[j]);               \
         }                                                                                    \
     }                                                                                        \
 }                                                                                            \
                                                                                              \
-/* Elman RNN backward: da = (dh_next + grad_out) * act'(h). */                               \
-static inline void rnn_step_bwd_##S(ptrdiff_t n, const T *FNN_RESTRICT h, const T *FNN_RESTRICT dh_next,                \
-                                    const T *FNN_RESTRICT grad_out, int relu, T *FNN_RESTRICT da) {                    \
-    if (relu) {                                                                              \
-        for (ptrdiff_t j = 0; j < n; j++) da[j] = h[j] > 0 ? dh_next[j] + grad_out[j] : 0;   \
-    } else {                                                                                 \
-        for (ptrdiff_t j = 0; j < n; j++) da[j] = (dh_next[j] + grad_out[j]) * (1 - h[j] * h[j]); \
+/* Elman RNN backward over hidden units [j0, j1): da = (dh_next + grad_out) * act'(h). */    \
+static inline void rnn_step_bwd_##S(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1,    \
+                                    const T *FNN_RESTRICT h, const T *FNN_RESTRICT dh_next,  \
+                                    const T *FNN_RESTRICT grad_out, int relu, T *FNN_RESTRICT da) { \
+    for (ptrdiff_t b = 0; b < B; b++) {                                                      \
+        const T *hb = h + b * H, *dn = dh_next + b * H, *go = grad_out + b * H;              \
+        T *db = da + b * H;                                                                  \
+        if (relu) {                                                                          \
+            for (ptrdiff_t j = j0; j < j1; j++) db[j] = hb[j] > 0 ? dn[j] + go[j] : 0;       \
+        } else {                                                                             \
+            for (ptrdiff_t j = j0; j < j1; j++) db[j] = (dn[j] + go[j]) * (1 - hb[j] * hb[j]); \
+        }                                                                                    \
     }                                                                                        \
 }
 
@@ -158,29 +171,32 @@ FNN_RNNCELL(float, f_avx512, fnn_sigmoidf, fnn_tanhf)
 #endif
 FNN_RNNCELL(double, d, fnn_sigmoid, fnn_tanh)
 
-static inline void lstm_step_fwd_f(ptrdiff_t B, ptrdiff_t H, float *a, const float *bias, const float *c_prev,
-                                   float *c, float *h) {
-    FNN_DISPATCH(lstm_step_fwd, (B, H, a, bias, c_prev, c, h))
+static inline void lstm_step_fwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, float *a,
+                                   const float *bias, const float *c_prev, float *c, float *h) {
+    FNN_DISPATCH(lstm_step_fwd, (B, H, j0, j1, a, bias, c_prev, c, h))
 }
-static inline void lstm_step_bwd_f(ptrdiff_t B, ptrdiff_t H, const float *a, const float *c_prev, const float *c,
-                                   const float *dh_next, const float *grad_out, float *dc, float *da) {
-    FNN_DISPATCH(lstm_step_bwd, (B, H, a, c_prev, c, dh_next, grad_out, dc, da))
+static inline void lstm_step_bwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, const float *a,
+                                   const float *c_prev, const float *c, const float *dh_next,
+                                   const float *grad_out, float *dc, float *da) {
+    FNN_DISPATCH(lstm_step_bwd, (B, H, j0, j1, a, c_prev, c, dh_next, grad_out, dc, da))
 }
-static inline void gru_step_fwd_f(ptrdiff_t B, ptrdiff_t H, const float *xp, const float *hh, const float *b_ih,
-                                  const float *b_hh, const float *h_prev, float *gates, float *h) {
-    FNN_DISPATCH(gru_step_fwd, (B, H, xp, hh, b_ih, b_hh, h_prev, gates, h))
+static inline void gru_step_fwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, const float *xp,
+                                  const float *hh, const float *b_ih, const float *b_hh, const float *h_prev,
+                                  float *gates, float *h) {
+    FNN_DISPATCH(gru_step_fwd, (B, H, j0, j1, xp, hh, b_ih, b_hh, h_prev, gates, h))
 }
-static inline void gru_step_bwd_f(ptrdiff_t B, ptrdiff_t H, const float *gates, const float *h_prev,
-                                  const float *dh_next, const float *grad_out, float *dgi, float *dgh,
-                                  float *dh_prev) {
-    FNN_DISPATCH(gru_step_bwd, (B, H, gates, h_prev, dh_next, grad_out, dgi, dgh, dh_prev))
+static inline void gru_step_bwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, const float *gates,
+                                  const float *h_prev, const float *dh_next, const float *grad_out, float *dgi,
+                                  float *dgh, float *dh_prev) {
+    FNN_DISPATCH(gru_step_bwd, (B, H, j0, j1, gates, h_prev, dh_next, grad_out, dgi, dgh, dh_prev))
 }
-static inline void rnn_step_fwd_f(ptrdiff_t B, ptrdiff_t H, const float *a, const float *bias, int relu, float *h) {
-    FNN_DISPATCH(rnn_step_fwd, (B, H, a, bias, relu, h))
+static inline void rnn_step_fwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, const float *a,
+                                  const float *bias, int relu, float *h) {
+    FNN_DISPATCH(rnn_step_fwd, (B, H, j0, j1, a, bias, relu, h))
 }
-static inline void rnn_step_bwd_f(ptrdiff_t n, const float *h, const float *dh_next, const float *grad_out, int relu,
-                                  float *da) {
-    FNN_DISPATCH(rnn_step_bwd, (n, h, dh_next, grad_out, relu, da))
+static inline void rnn_step_bwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, const float *h,
+                                  const float *dh_next, const float *grad_out, int relu, float *da) {
+    FNN_DISPATCH(rnn_step_bwd, (B, H, j0, j1, h, dh_next, grad_out, relu, da))
 }
 
 #endif

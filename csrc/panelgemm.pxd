@@ -1,0 +1,32 @@
+# Fused-type front of csrc/panelgemm.h: GEMM against a weight packed once into column panels
+# (the recurrent loops of rnn.pyx), for float and double.
+from cython cimport floating
+
+cdef extern from "panelgemm.h" nogil:
+    Py_ssize_t fastnn_panel_width_f()
+    Py_ssize_t fastnn_panel_width_d()
+    void fastnn_panel_gemm_f(Py_ssize_t M, Py_ssize_t K, const float *A, Py_ssize_t lda, const float *panel,
+                             int accumulate, float *C, Py_ssize_t ldc, Py_ssize_t nc)
+    void fastnn_panel_gemm_d(Py_ssize_t M, Py_ssize_t K, const double *A, Py_ssize_t lda, const double *panel,
+                             int accumulate, double *C, Py_ssize_t ldc, Py_ssize_t nc)
+    void fastnn_pack_panels_f(const float *w, Py_ssize_t k_stride, Py_ssize_t n_stride, Py_ssize_t K,
+                              Py_ssize_t gates, Py_ssize_t H, Py_ssize_t nr, float *dst)
+    void fastnn_pack_panels_d(const double *w, Py_ssize_t k_stride, Py_ssize_t n_stride, Py_ssize_t K,
+                              Py_ssize_t gates, Py_ssize_t H, Py_ssize_t nr, double *dst)
+
+
+cdef inline void panel_gemm(Py_ssize_t M, Py_ssize_t K, const floating *A, Py_ssize_t lda, const floating *panel,
+                            bint accumulate, floating *C, Py_ssize_t ldc, Py_ssize_t nc) noexcept nogil:
+    """C[0:M, 0:nc] = A[0:M, 0:K] @ panel (+ C if accumulate), nc <= the panel width."""
+    if floating is float:
+        fastnn_panel_gemm_f(M, K, A, lda, panel, accumulate, C, ldc, nc)
+    else:
+        fastnn_panel_gemm_d(M, K, A, lda, panel, accumulate, C, ldc, nc)
+
+
+cdef inline void pack_panels(const floating *w, Py_ssize_t k_stride, Py_ssize_t n_stride, Py_ssize_t K,
+                             Py_ssize_t gates, Py_ssize_t H, Py_ssize_t nr, floating *dst) noexcept nogil:
+    if floating is float:
+        fastnn_pack_panels_f(w, k_stride, n_stride, K, gates, H, nr, dst)
+    else:
+        fastnn_pack_panels_d(w, k_stride, n_stride, K, gates, H, nr, dst)

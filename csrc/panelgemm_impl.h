@@ -1,0 +1,81 @@
+/* One build of the panel GEMM of panelgemm.h, stamped once per (type, vector width) with
+ * T, VEC, VLANES (lanes per vector), BROADCAST(x) (x in every lane), MR (rows per micro-tile)
+ * and SUFFIX(name) defined.
+ * A micro-tile is MR rows x NR = 2 * VLANES columns: 2 * MR accumulators, two panel loads and
+ * MR broadcasts per k, which keeps the FMA units busy without spilling registers. */
+
+/* C[0:mr, 0:nc] (+)= A[0:mr, 0:K] @ panel[0:K, 0:nc] for a compile-time mr. */
+#define FASTNN_PANEL_TILE(ROWS)                                                                   \
+static inline void SUFFIX(fastnn_panel_tile##ROWS)(ptrdiff_t K, const T *A, ptrdiff_t lda,         \
+        const T *panel, int accumulate, T *C, ptrdiff_t ldc, ptrdiff_t nc) {                       \
+    VEC acc[ROWS][2];                                                                             \
+    for (int i = 0; i < ROWS; i++) acc[i][0] = acc[i][1] = (VEC){0};                              \
+    for (ptrdiff_t k = 0; k < K; k++) {                                                           \
+        VEC b0, b1;                                                                               \
+        memcpy(&b0, panel + k * 2 * VLANES, sizeof b0);                                           \
+        memcpy(&b1, panel + k * 2 * VLANES + VLANES, sizeof b1);                                  \
+        for (int i = 0; i < ROWS; i++) {                                                          \
+            VEC a = BROADCAST(A[i * lda + k]);                                                    \
+            acc[i][0] += a * b0;                                                                  \
+            acc[i][1] += a * b1;                                                                  \
+        }                                                                                         \
+    }                                                                                             \
+    for (int i = 0; i < ROWS; i++) {                                                              \
+        T *c = C + i * ldc;                                                                       \
+        if (nc == 2 * VLANES) {                                                                   \
+            VEC c0 = acc[i][0], c1 = acc[i][1];                                                   \
+            if (accumulate) {                                                                     \
+                VEC o0, o1;                                                                       \
+                memcpy(&o0, c, sizeof o0);                                                        \
+                memcpy(&o1, c + VLANES, sizeof o1);                                               \
+                c0 += o0;                                                                         \
+                c1 += o1;                                                                         \
+            }                                                                                     \
+            memcpy(c, &c0, sizeof c0);                                                            \
+            memcpy(c + VLANES, &c1, sizeof c1);                                                   \
+        } else {  /* the last, partial panel of a gate block */                                  \
+            T row[2 * VLANES];                                                                    \
+            memcpy(row, &acc[i][0], sizeof acc[i][0]);                                            \
+            memcpy(row + VLANES, &acc[i][1], sizeof acc[i][1]);                                   \
+            for (ptrdiff_t j = 0; j < nc; j++) c[j] = accumulate ? c[j] + row[j] : row[j];        \
+        }                                                                                         \
+    }                                                                                             \
+}
+FASTNN_PANEL_TILE(1)
+FASTNN_PANEL_TILE(2)
+FASTNN_PANEL_TILE(3)
+FASTNN_PANEL_TILE(4)
+FASTNN_PANEL_TILE(5)
+FASTNN_PANEL_TILE(6)
+#if MR > 6
+FASTNN_PANEL_TILE(7)
+FASTNN_PANEL_TILE(8)
+#endif
+#undef FASTNN_PANEL_TILE
+
+/* C[0:M, 0:nc] (+)= A[0:M, 0:K] @ panel: full MR-row tiles, then one tile of the rest. */
+static inline void SUFFIX(fastnn_panel_gemm)(ptrdiff_t M, ptrdiff_t K, const T *A, ptrdiff_t lda,
+                                            const T *panel, int accumulate, T *C, ptrdiff_t ldc,
+                                            ptrdiff_t nc) {
+    ptrdiff_t m = 0;
+    for (; m + MR <= M; m += MR)
+#if MR > 6
+        SUFFIX(fastnn_panel_tile8)(K, A + m * lda, lda, panel, accumulate, C + m * ldc, ldc, nc);
+#else
+        SUFFIX(fastnn_panel_tile6)(K, A + m * lda, lda, panel, accumulate, C + m * ldc, ldc, nc);
+#endif
+    const T *a = A + m * lda;
+    T *c = C + m * ldc;
+    switch (M - m) {
+    case 1: SUFFIX(fastnn_panel_tile1)(K, a, lda, panel, accumulate, c, ldc, nc); break;
+    case 2: SUFFIX(fastnn_panel_tile2)(K, a, lda, panel, accumulate, c, ldc, nc); break;
+    case 3: SUFFIX(fastnn_panel_tile3)(K, a, lda, panel, accumulate, c, ldc, nc); break;
+    case 4: SUFFIX(fastnn_panel_tile4)(K, a, lda, panel, accumulate, c, ldc, nc); break;
+    case 5: SUFFIX(fastnn_panel_tile5)(K, a, lda, panel, accumulate, c, ldc, nc); break;
+#if MR > 6
+    case 6: SUFFIX(fastnn_panel_tile6)(K, a, lda, panel, accumulate, c, ldc, nc); break;
+    case 7: SUFFIX(fastnn_panel_tile7)(K, a, lda, panel, accumulate, c, ldc, nc); break;
+#endif
+    default: break;
+    }
+}
