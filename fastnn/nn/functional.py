@@ -7,7 +7,7 @@ from ..autograd.random import generator
 from ..autograd import ops
 from ..autograd.ops.softmax import cross_entropy_indices
 from ..autograd.native.dropout import DropoutFn
-from ..autograd.native.linear import LinearFn
+from ..autograd.native.linear import EmbeddingFn, LinearFn
 from ..autograd.ops.elementwise import softplus, elu  # noqa: F401 (re-exported)
 from ..autograd.ops.elementwise import hardtanh as _hardtanh
 
@@ -218,22 +218,6 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 
 
 # ------------------------------------------------------------------ embedding, one_hot
-
-class EmbeddingFn(Function):
-    @staticmethod
-    def forward(ctx, idx, weight, padding_idx):
-        ctx.meta = (idx, weight.shape, padding_idx)
-        return weight[idx]
-
-    @staticmethod
-    def backward(ctx, g):
-        idx, shape, padding_idx = ctx.meta
-        gw = np.zeros(shape, dtype=g.dtype)
-        np.add.at(gw, idx.reshape(-1), g.reshape(-1, shape[1]))
-        if padding_idx is not None:
-            gw[padding_idx] = 0
-        return None, gw, None
-
 
 def _check_indices(input, n, name):
     _check_tensor(input, name)

@@ -102,3 +102,35 @@ def test_non_contiguous_tensors_reach_the_kernel_through_the_layer():
     x = fastnn.tensor(base)[:, ::2]  # a strided view
     out = fastnn.nn.functional.linear(x, fastnn.tensor(w))
     np.testing.assert_allclose(out.numpy(), base[:, ::2] @ w.T, rtol=1e-5, atol=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(N=st.integers(0, 40), V=st.integers(1, 12), D=st.integers(1, 9), dtype=st.sampled_from([np.float32, np.float64]),
+       seed=st.integers(0, 2**31))
+def test_embedding_backward_matches_the_reference(N, V, D, dtype, seed):
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, V, N)   # repeats whenever N > V: their rows must add up
+    g = rng.standard_normal((N, D)).astype(dtype)
+    got = K.embedding_backward(idx, g, V)
+    assert got.dtype == dtype and got.shape == (V, D)
+    np.testing.assert_allclose(got, R.embedding_backward(idx, g, V), **TOL[dtype])
+
+
+@pytest.mark.parametrize("module", [K, R], ids=["compiled", "reference"])
+def test_embedding_backward_rejects_an_index_out_of_range(module):
+    g = np.ones((3, 2), np.float32)
+    for bad in (np.array([0, 5, 1]), np.array([0, -1, 1])):
+        with pytest.raises(IndexError):
+            module.embedding_backward(bad, g, 5)
+
+
+def test_embedding_backward_rejects_bad_arguments_naming_them():
+    g = np.ones((3, 2), np.float32)
+    with pytest.raises(TypeError, match="indices"):
+        K.embedding_backward(np.array([0.0, 1.0, 2.0]), g, 5)
+    with pytest.raises(ValueError, match="indices"):
+        K.embedding_backward(np.array([0, 1]), g, 5)
+    with pytest.raises(TypeError, match="grad_out"):
+        K.embedding_backward(np.array([0, 1, 2]), g.astype(np.int32), 5)
+    with pytest.raises(ValueError, match="num_embeddings"):
+        K.embedding_backward(np.array([0, 1, 2]), g, -1)

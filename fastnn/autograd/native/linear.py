@@ -1,4 +1,7 @@
-"""Autograd Function over the linear kernels (csrc/linear.pyx): y = x W^T + b, one GEMM each way."""
+"""Autograd Functions over the linear kernels (csrc/linear.pyx): y = x W^T + b, one GEMM each way, and
+the embedding lookup (a linear map of one-hot rows), whose gradient is one scatter-add pass."""
+import numpy as np
+
 from ..function import Function
 from ...kernels.arrays import kernel_array
 from ...kernels.backend import family
@@ -25,3 +28,20 @@ class LinearFn(Function):
         need = ctx.needs_input_grad
         gx, gw, gb = K.linear_backward(x2, w, g2, need[0], need[1], need[2])
         return (gx.reshape(ctx.xshape) if gx is not None else None), gw, gb
+
+
+class EmbeddingFn(Function):
+    """weight[idx]; the gradient rows of padding_idx stay zero."""
+    @staticmethod
+    def forward(ctx, idx, weight, padding_idx):
+        ctx.meta = (idx, weight.shape[0], padding_idx)
+        return weight[idx]
+
+    @staticmethod
+    def backward(ctx, g):
+        idx, num_embeddings, padding_idx = ctx.meta
+        flat = np.ascontiguousarray(idx.reshape(-1), dtype=np.int64)
+        gw = K.embedding_backward(kernel_array(flat), kernel_array(g.reshape(flat.shape[0], -1)), num_embeddings)
+        if padding_idx is not None:
+            gw[padding_idx] = 0
+        return None, gw, None

@@ -27,9 +27,32 @@ def _torch(inputs):
     return step
 
 
+def _embedding_inputs(rng):
+    # a CharLM batch: 64 windows of 100 characters, 71 symbols, 64-wide embedding
+    return rng.integers(0, 71, 6400), rng.standard_normal((6400, 64)).astype(np.float32)
+
+
+def _embedding_run(k, inputs):
+    return (k.embedding_backward(*inputs, 71),)
+
+
+def _embedding_torch(inputs):
+    import torch
+    idx, g = torch.from_numpy(inputs[0]), torch.from_numpy(inputs[1])
+    w = torch.zeros(71, 64, requires_grad=True)
+
+    def step():
+        w.grad = None
+        torch.nn.functional.embedding(idx, w).backward(g)
+        return w.grad
+    return step
+
+
 CASES = [
     Case("linear LeNet fc1 (64, 800) -> 500", "linear", ("linear_forward", "linear_backward"),
          _inputs(64, 800, 500), _run, _torch),
     Case("linear (4096, 1024) -> 1024", "linear", ("linear_forward", "linear_backward"),
          _inputs(4096, 1024, 1024), _run, _torch, flops=3 * 2 * 4096 * 1024 * 1024),  # y, dx, dW
+    Case("embedding backward, 6400 lookups of 71 x 64", "linear", ("embedding_backward",),
+         _embedding_inputs, _embedding_run, _embedding_torch),
 ]

@@ -1,4 +1,5 @@
-"""Reference fully connected layer: y = x W^T + b."""
+"""Reference fully connected layer: y = x W^T + b, and the embedding lookup's gradient."""
+import numpy as np
 
 
 def linear_forward(x, weight, bias=None):
@@ -10,3 +11,12 @@ def linear_backward(x, weight, grad_out, need_input=True, need_weight=True, need
     return (grad_out @ weight if need_input else None,
             grad_out.T @ x if need_weight else None,
             grad_out.sum(axis=0) if need_bias else None)
+
+
+def embedding_backward(indices, grad_out, num_embeddings):
+    """d/dW of W[indices]: every row of grad_out added into the row its index names."""
+    if indices.size and (indices.min() < 0 or indices.max() >= num_embeddings):
+        raise IndexError(f"indices out of range [0, {num_embeddings})")
+    grad_weight = np.zeros((num_embeddings, grad_out.shape[1]), grad_out.dtype)
+    np.add.at(grad_weight, indices, grad_out)
+    return grad_weight
