@@ -10,7 +10,8 @@
 # The per-step products reuse W_hh T times, so W_hh is packed once per call into column panels
 # (csrc/panelgemm.h) instead of being re-packed by a BLAS call at every step. Each thread owns
 # a range of hidden units, with all their gates: it computes their columns of the product and
-# then their gate arithmetic, so one parallel loop per step is the only synchronisation.
+# then their gate arithmetic, so the threads meet once per step (csrc/stepbarrier.h), inside one
+# parallel region per call.
 #
 # Layouts are PyTorch's: x (T, B, I), states (B, H), w_ih (G*H, I), w_hh (G*H, H), biases
 # (G*H,); LSTM gates i, f, g, o; GRU gates r, z, n. `reverse` runs from t = T-1 down to 0
@@ -21,8 +22,14 @@ from blas cimport gemm
 from flatarray cimport column_sums, data_or_null as _p   # _p: the address of a flat view
 from rnncell cimport lstm_step_fwd, lstm_step_bwd, gru_step_fwd, gru_step_bwd, rnn_step_fwd, rnn_step_bwd
 from panelgemm cimport panel_gemm, pack_panels, fastnn_panel_width_f, fastnn_panel_width_d
-from parallel cimport threads_for
-from cython.parallel cimport prange
+from parallel cimport threads_for, fastnn_team_size
+from cython.parallel cimport parallel, threadid
+
+cdef extern from "stepbarrier.h" nogil:
+    ctypedef struct fastnn_step_barrier:
+        pass
+    void fastnn_step_barrier_init(fastnn_step_barrier *b)
+    void fastnn_step_barrier_wait(fastnn_step_barrier *b, int threads, int *sense)
 
 include "checks.pxi"
 
@@ -84,9 +91,8 @@ cdef inline Py_ssize_t _prev(Py_ssize_t t, bint reverse) noexcept nogil:
     return t + 1 if reverse else t - 1
 
 
-# Multiply-adds of one step's product below which the loop over time stays on one thread: a
-# parallel loop per step costs a thread wake-up (idle OpenMP threads sleep, see
-# fastnn/_idle_threads.py), a few microseconds.
+# Multiply-adds of one step's product below which the loop over time stays on one thread: the
+# threads meet at a barrier after every step, a microsecond or so.
 cdef Py_ssize_t MIN_STEP_WORK = 65536
 
 
@@ -179,22 +185,23 @@ def _lstm_fwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1]
     cdef floating *c = _p(cells)
     cdef floating *hp
     cdef floating *cp
+    cdef fastnn_step_barrier step_done
+    cdef int team, sense
+    fastnn_step_barrier_init(&step_done)
     with nogil:
         gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _p(x), <int>I, _p(w_ih), <int>I, <floating>0, a, G)
-        for s in range(T):
-            t = _step(s, T, reverse)
-            if s == 0:
-                hp, cp = _p(h0), _p(c0)
-            else:
-                tp = _prev(t, reverse)
-                hp, cp = o + tp * B * H, c + tp * B * H
-            if nt == 1:
-                _lstm_fwd_units(0, 1, nr, _p(packed), hp, cp, _p(bias), a + t * B * G, c + t * B * H,
+        with parallel(num_threads=nt):
+            tid, team, sense = threadid(), fastnn_team_size(), 0
+            for s in range(T):
+                t = _step(s, T, reverse)
+                if s == 0:
+                    hp, cp = _p(h0), _p(c0)
+                else:
+                    tp = _prev(t, reverse)
+                    hp, cp = o + tp * B * H, c + tp * B * H
+                _lstm_fwd_units(tid, team, nr, _p(packed), hp, cp, _p(bias), a + t * B * G, c + t * B * H,
                                 o + t * B * H, B, H)
-            else:
-                for tid in prange(nt, num_threads=nt, schedule="static"):
-                    _lstm_fwd_units(tid, nt, nr, _p(packed), hp, cp, _p(bias), a + t * B * G, c + t * B * H,
-                                    o + t * B * H, B, H)
+                fastnn_step_barrier_wait(&step_done, team, &sense)
 
 
 def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
@@ -254,26 +261,27 @@ def _lstm_bwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1]
     cdef int G = <int>(4 * H)
     cdef Py_ssize_t s, t, tp, tid
     cdef floating *da = _p(dgates)
-    cdef floating *da_next = NULL
+    cdef floating *da_next
     cdef floating *cp
+    cdef fastnn_step_barrier step_done
+    cdef int team, sense
+    fastnn_step_barrier_init(&step_done)
     with nogil:
-        for s in range(T - 1, -1, -1):   # undo the forward order
-            t = _step(s, T, reverse)
-            if s == 0:
-                cp = _p(c0)
-            else:
-                tp = _prev(t, reverse)
-                cp = _p(cells) + tp * B * H
-            if nt == 1:
-                _lstm_bwd_units(0, 1, nr, _p(packed), da_next, _p(gates) + t * B * G, cp, _p(cells) + t * B * H,
+        with parallel(num_threads=nt):
+            tid, team, sense, da_next = threadid(), fastnn_team_size(), 0, NULL
+            for s in range(T - 1, -1, -1):   # undo the forward order
+                t = _step(s, T, reverse)
+                if s == 0:
+                    cp = _p(c0)
+                else:
+                    tp = _prev(t, reverse)
+                    cp = _p(cells) + tp * B * H
+                _lstm_bwd_units(tid, team, nr, _p(packed), da_next, _p(gates) + t * B * G, cp, _p(cells) + t * B * H,
                                 _p(dh), _p(grad_out) + t * B * H, _p(dc), da + t * B * G, B, H)
-            else:
-                for tid in prange(nt, num_threads=nt, schedule="static"):
-                    _lstm_bwd_units(tid, nt, nr, _p(packed), da_next, _p(gates) + t * B * G, cp,
-                                    _p(cells) + t * B * H, _p(dh), _p(grad_out) + t * B * H, _p(dc),
-                                    da + t * B * G, B, H)
-            da_next = da + t * B * G
-        gemm(False, False, <int>B, <int>H, G, <floating>1, da_next, G, _p(w_hh), <int>H, <floating>0, _p(dh), <int>H)
+                da_next = da + t * B * G
+                fastnn_step_barrier_wait(&step_done, team, &sense)
+        gemm(False, False, <int>B, <int>H, G, <floating>1, da + _step(0, T, reverse) * B * G, G, _p(w_hh), <int>H,
+             <floating>0, _p(dh), <int>H)
         _input_grads(da, G, _p(x), _p(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
         _weight_hh_grad(da, G, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
 
@@ -335,19 +343,20 @@ def _gru_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1
     cdef Py_ssize_t s, t, tid
     cdef floating *o = _p(out)
     cdef floating *hp
+    cdef fastnn_step_barrier step_done
+    cdef int team, sense
+    fastnn_step_barrier_init(&step_done)
     with nogil:
         gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _p(x), <int>I, _p(w_ih), <int>I, <floating>0,
              _p(xp), G)
-        for s in range(T):
-            t = _step(s, T, reverse)
-            hp = _p(h0) if s == 0 else o + _prev(t, reverse) * B * H
-            if nt == 1:
-                _gru_fwd_units(0, 1, nr, _p(packed), hp, _p(xp) + t * B * G, _p(hh), _p(b_ih), _p(b_hh),
+        with parallel(num_threads=nt):
+            tid, team, sense = threadid(), fastnn_team_size(), 0
+            for s in range(T):
+                t = _step(s, T, reverse)
+                hp = _p(h0) if s == 0 else o + _prev(t, reverse) * B * H
+                _gru_fwd_units(tid, team, nr, _p(packed), hp, _p(xp) + t * B * G, _p(hh), _p(b_ih), _p(b_hh),
                                _p(gates) + t * B * 4 * H, o + t * B * H, B, H)
-            else:
-                for tid in prange(nt, num_threads=nt, schedule="static"):
-                    _gru_fwd_units(tid, nt, nr, _p(packed), hp, _p(xp) + t * B * G, _p(hh), _p(b_ih), _p(b_hh),
-                                   _p(gates) + t * B * 4 * H, o + t * B * H, B, H)
+                fastnn_step_barrier_wait(&step_done, team, &sense)
 
 
 def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
@@ -396,27 +405,30 @@ def _gru_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1
              Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse, Py_ssize_t nr, int nt):
     cdef int G = <int>(3 * H)
     cdef Py_ssize_t s, t, tid
-    cdef floating *cur = _p(dh)
-    cdef floating *nxt = _p(dh_prev)
+    cdef floating *cur
+    cdef floating *nxt
     cdef floating *tmp
     cdef floating *hp
-    cdef floating *dgh_next = NULL
+    cdef floating *dgh_next
+    cdef fastnn_step_barrier step_done
+    cdef int team, sense
+    fastnn_step_barrier_init(&step_done)
     with nogil:
-        for s in range(T - 1, -1, -1):
-            t = _step(s, T, reverse)
-            hp = _p(h0) if s == 0 else _p(out) + _prev(t, reverse) * B * H
-            if nt == 1:
-                _gru_bwd_units(0, 1, nr, _p(packed), dgh_next, _p(gates) + t * B * 4 * H, hp, cur,
+        with parallel(num_threads=nt):
+            tid, team, sense, dgh_next, cur, nxt = threadid(), fastnn_team_size(), 0, NULL, _p(dh), _p(dh_prev)
+            for s in range(T - 1, -1, -1):
+                t = _step(s, T, reverse)
+                hp = _p(h0) if s == 0 else _p(out) + _prev(t, reverse) * B * H
+                _gru_bwd_units(tid, team, nr, _p(packed), dgh_next, _p(gates) + t * B * 4 * H, hp, cur,
                                _p(grad_out) + t * B * H, _p(dgi) + t * B * G, _p(dgh) + t * B * G, nxt, B, H)
-            else:
-                for tid in prange(nt, num_threads=nt, schedule="static"):
-                    _gru_bwd_units(tid, nt, nr, _p(packed), dgh_next, _p(gates) + t * B * 4 * H, hp, cur,
-                                   _p(grad_out) + t * B * H, _p(dgi) + t * B * G, _p(dgh) + t * B * G, nxt, B, H)
-            dgh_next = _p(dgh) + t * B * G
-            tmp = cur
-            cur = nxt
-            nxt = tmp
-        gemm(False, False, <int>B, <int>H, G, <floating>1, dgh_next, G, _p(w_hh), <int>H, <floating>1, cur, <int>H)
+                dgh_next = _p(dgh) + t * B * G
+                tmp = cur
+                cur = nxt
+                nxt = tmp
+                fastnn_step_barrier_wait(&step_done, team, &sense)
+        cur = _p(dh) if T % 2 == 0 else _p(dh_prev)   # where the last step left the gradient for h0
+        gemm(False, False, <int>B, <int>H, G, <floating>1, _p(dgh) + _step(0, T, reverse) * B * G, G, _p(w_hh),
+             <int>H, <floating>1, cur, <int>H)
         if cur != _p(dh):   # the gradient for h0 must end in dh
             for s in range(B * H):
                 _p(dh)[s] = cur[s]
@@ -487,17 +499,19 @@ def _rnn_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1
     cdef floating *o = _p(out)
     cdef floating *a = _p(pre)
     cdef floating *hp
+    cdef fastnn_step_barrier step_done
+    cdef int team, sense
+    fastnn_step_barrier_init(&step_done)
     with nogil:
         gemm(False, True, <int>(T * B), <int>H, <int>I, <floating>1, _p(x), <int>I, _p(w_ih), <int>I, <floating>0,
              a, <int>H)
-        for s in range(T):
-            t = _step(s, T, reverse)
-            hp = _p(h0) if s == 0 else o + _prev(t, reverse) * B * H
-            if nt == 1:
-                _rnn_fwd_units(0, 1, nr, _p(packed), hp, a + t * B * H, _p(bias), relu, o + t * B * H, B, H)
-            else:
-                for tid in prange(nt, num_threads=nt, schedule="static"):
-                    _rnn_fwd_units(tid, nt, nr, _p(packed), hp, a + t * B * H, _p(bias), relu, o + t * B * H, B, H)
+        with parallel(num_threads=nt):
+            tid, team, sense = threadid(), fastnn_team_size(), 0
+            for s in range(T):
+                t = _step(s, T, reverse)
+                hp = _p(h0) if s == 0 else o + _prev(t, reverse) * B * H
+                _rnn_fwd_units(tid, team, nr, _p(packed), hp, a + t * B * H, _p(bias), relu, o + t * B * H, B, H)
+                fastnn_step_barrier_wait(&step_done, team, &sense)
 
 
 def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh", reverse=False):
@@ -543,20 +557,21 @@ def _rnn_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1
              Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, int relu, bint reverse, Py_ssize_t nr, int nt):
     cdef Py_ssize_t s, t, tid
     cdef floating *d = _p(da)
-    cdef floating *da_next = NULL
+    cdef floating *da_next
+    cdef fastnn_step_barrier step_done
+    cdef int team, sense
+    fastnn_step_barrier_init(&step_done)
     with nogil:
-        for s in range(T - 1, -1, -1):
-            t = _step(s, T, reverse)
-            if nt == 1:
-                _rnn_bwd_units(0, 1, nr, _p(packed), da_next, _p(out) + t * B * H, _p(dh), _p(grad_out) + t * B * H,
-                               relu, d + t * B * H, B, H)
-            else:
-                for tid in prange(nt, num_threads=nt, schedule="static"):
-                    _rnn_bwd_units(tid, nt, nr, _p(packed), da_next, _p(out) + t * B * H, _p(dh),
-                                   _p(grad_out) + t * B * H, relu, d + t * B * H, B, H)
-            da_next = d + t * B * H
-        gemm(False, False, <int>B, <int>H, <int>H, <floating>1, da_next, <int>H, _p(w_hh), <int>H, <floating>0,
-             _p(dh), <int>H)
+        with parallel(num_threads=nt):
+            tid, team, sense, da_next = threadid(), fastnn_team_size(), 0, NULL
+            for s in range(T - 1, -1, -1):
+                t = _step(s, T, reverse)
+                _rnn_bwd_units(tid, team, nr, _p(packed), da_next, _p(out) + t * B * H, _p(dh),
+                               _p(grad_out) + t * B * H, relu, d + t * B * H, B, H)
+                da_next = d + t * B * H
+                fastnn_step_barrier_wait(&step_done, team, &sense)
+        gemm(False, False, <int>B, <int>H, <int>H, <floating>1, d + _step(0, T, reverse) * B * H, <int>H, _p(w_hh),
+             <int>H, <floating>0, _p(dh), <int>H)
         _input_grads(d, <int>H, _p(x), _p(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
         _weight_hh_grad(d, <int>H, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
 
