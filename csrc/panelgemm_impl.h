@@ -53,29 +53,36 @@ FASTNN_PANEL_TILE(8)
 #endif
 #undef FASTNN_PANEL_TILE
 
-/* C[0:M, 0:nc] (+)= A[0:M, 0:K] @ panel: full MR-row tiles, then one tile of the rest. */
+static inline void SUFFIX(fastnn_panel_rows)(ptrdiff_t rows, ptrdiff_t K, const T *A, ptrdiff_t lda,
+                                            const T *panel, int accumulate, T *C, ptrdiff_t ldc, ptrdiff_t nc) {
+    switch (rows) {
+    case 1: SUFFIX(fastnn_panel_tile1)(K, A, lda, panel, accumulate, C, ldc, nc); break;
+    case 2: SUFFIX(fastnn_panel_tile2)(K, A, lda, panel, accumulate, C, ldc, nc); break;
+    case 3: SUFFIX(fastnn_panel_tile3)(K, A, lda, panel, accumulate, C, ldc, nc); break;
+    case 4: SUFFIX(fastnn_panel_tile4)(K, A, lda, panel, accumulate, C, ldc, nc); break;
+    case 5: SUFFIX(fastnn_panel_tile5)(K, A, lda, panel, accumulate, C, ldc, nc); break;
+    case 6: SUFFIX(fastnn_panel_tile6)(K, A, lda, panel, accumulate, C, ldc, nc); break;
+#if MR > 6
+    case 7: SUFFIX(fastnn_panel_tile7)(K, A, lda, panel, accumulate, C, ldc, nc); break;
+    case 8: SUFFIX(fastnn_panel_tile8)(K, A, lda, panel, accumulate, C, ldc, nc); break;
+#endif
+    default: break;
+    }
+}
+
+/* C[0:M, 0:nc] (+)= A[0:M, 0:K] @ panel in tiles of MR rows. A remainder joins the last full
+ * tile and the two are split evenly (32 rows of MR = 6: 6,6,6,6,4,4 rather than 6,6,6,6,6,2),
+ * since a tile of few rows spends more of its loads than its FMAs. */
 static inline void SUFFIX(fastnn_panel_gemm)(ptrdiff_t M, ptrdiff_t K, const T *A, ptrdiff_t lda,
                                             const T *panel, int accumulate, T *C, ptrdiff_t ldc,
                                             ptrdiff_t nc) {
-    ptrdiff_t m = 0;
-    for (; m + MR <= M; m += MR)
-#if MR > 6
-        SUFFIX(fastnn_panel_tile8)(K, A + m * lda, lda, panel, accumulate, C + m * ldc, ldc, nc);
-#else
-        SUFFIX(fastnn_panel_tile6)(K, A + m * lda, lda, panel, accumulate, C + m * ldc, ldc, nc);
-#endif
-    const T *a = A + m * lda;
-    T *c = C + m * ldc;
-    switch (M - m) {
-    case 1: SUFFIX(fastnn_panel_tile1)(K, a, lda, panel, accumulate, c, ldc, nc); break;
-    case 2: SUFFIX(fastnn_panel_tile2)(K, a, lda, panel, accumulate, c, ldc, nc); break;
-    case 3: SUFFIX(fastnn_panel_tile3)(K, a, lda, panel, accumulate, c, ldc, nc); break;
-    case 4: SUFFIX(fastnn_panel_tile4)(K, a, lda, panel, accumulate, c, ldc, nc); break;
-    case 5: SUFFIX(fastnn_panel_tile5)(K, a, lda, panel, accumulate, c, ldc, nc); break;
-#if MR > 6
-    case 6: SUFFIX(fastnn_panel_tile6)(K, a, lda, panel, accumulate, c, ldc, nc); break;
-    case 7: SUFFIX(fastnn_panel_tile7)(K, a, lda, panel, accumulate, c, ldc, nc); break;
-#endif
-    default: break;
+    ptrdiff_t m = 0, rest = M % MR;
+    ptrdiff_t full_end = (rest && M > MR) ? M - MR - rest : M - rest;
+    for (; m < full_end; m += MR)
+        SUFFIX(fastnn_panel_rows)(MR, K, A + m * lda, lda, panel, accumulate, C + m * ldc, ldc, nc);
+    while (m < M) {
+        ptrdiff_t left = M - m, rows = left > MR ? (left + 1) / 2 : left;
+        SUFFIX(fastnn_panel_rows)(rows, K, A + m * lda, lda, panel, accumulate, C + m * ldc, ldc, nc);
+        m += rows;
     }
 }
