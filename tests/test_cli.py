@@ -57,6 +57,8 @@ def test_gemm_bound_cases_count_their_arithmetic():
     from fastnn.kernels import registry
     flops = {c.name: c.flops for c in registry.all_cases() if c.flops}
     assert flops["conv2d ResNet N=16 64->64 56x56 k3 p1"] == 3 * 2 * 16 * 64 * 56 * 56 * 64 * 9
+    # the autoencoder's valid convolution: 16x16 -> 14x14
+    assert flops["conv2d autoencoder N=128 8->16 16x16 k3"] == 3 * 2 * 128 * 16 * 14 * 14 * 8 * 9
     assert flops["lstm fwd+bwd medium (T=50, B=32, I=128, H=256)"] == 3 * 50 * 2 * 32 * 4 * 256 * (128 + 256)
     # two layers, two directions; the second layer reads both directions' outputs (2 x 128)
     assert flops["lstm fwd 2-layer bidirectional (T=50, B=32, I=128, H=128)"] == 2 * 50 * 2 * 32 * 512 * (256 + 384)
