@@ -53,10 +53,32 @@ def test_bench_reports_gflops_against_the_measured_sgemm_peak(tmp_path, capsys):
     assert "SGEMM peak (best of large GEMMs" in out and "% of SGEMM peak" in out
 
 
+def test_bench_keeps_the_better_of_two_peak_probes_and_warns_when_a_case_beats_it(monkeypatch, tmp_path, capsys):
+    from fastnn.bench import peak
+    probes = iter([0.001, 0.002])  # far below any real speed; a third probe would raise StopIteration
+    monkeypatch.setattr(peak, "sgemm_peak_gflops", lambda: next(probes))
+    js = tmp_path / "b.json"
+    assert main(["bench", "--filter", "autoencoder N=128 8->8 4x4", "--repeat", "1", "--no-torch", "--no-reference",
+                 "--json", str(js)]) == 0
+    row, = json.loads(js.read_text())
+    assert row["sgemm_peak_gflops"] == 0.002 and row["gflops"] > 0.002
+    out = capsys.readouterr().out
+    assert "WARNING: 1 case(s) beat the SGEMM peak (conv2d autoencoder N=128 8->8 4x4 k3 p1)" in out
+
+
+def test_bench_table_warns_only_when_a_case_beats_the_peak():
+    from fastnn.bench.timing import format_markdown
+    row = {"case": "c", "fastnn_ms": 1.0, "gflops": 50.0, "sgemm_peak_gflops": 100.0, "peak_fraction": 0.5}
+    assert "WARNING" not in format_markdown([row])
+    assert "WARNING: 1 case(s) beat the SGEMM peak (c)" in format_markdown([dict(row, gflops=120.0, peak_fraction=1.2)])
+
+
 def test_gemm_bound_cases_count_their_arithmetic():
     from fastnn.kernels import registry
     flops = {c.name: c.flops for c in registry.all_cases() if c.flops}
     assert flops["conv2d ResNet N=16 64->64 56x56 k3 p1"] == 3 * 2 * 16 * 64 * 56 * 56 * 64 * 9
+    # the autoencoder's valid convolution: 16x16 -> 14x14
+    assert flops["conv2d autoencoder N=128 8->16 16x16 k3"] == 3 * 2 * 128 * 16 * 14 * 14 * 8 * 9
     assert flops["lstm fwd+bwd medium (T=50, B=32, I=128, H=256)"] == 3 * 50 * 2 * 32 * 4 * 256 * (128 + 256)
     # two layers, two directions; the second layer reads both directions' outputs (2 x 128)
     assert flops["lstm fwd 2-layer bidirectional (T=50, B=32, I=128, H=128)"] == 2 * 50 * 2 * 32 * 512 * (256 + 384)

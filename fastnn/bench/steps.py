@@ -329,3 +329,88 @@ def gcn_epoch(use_torch):
 
 
 STEPS += [("GCN training epoch, Cora (PyTorch side: PyG GCNConv)", gcn_epoch)]
+
+
+def _training_step(model, loss_fn, opt, x, target):
+    """One forward, loss, backward and optimizer step; the same code drives fastnn and PyTorch objects.
+    Returns the loss, so tests can compare the two libraries step by step."""
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), target)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def _keras_conv_autoencoder(nn):
+    """The convolutional autoencoder of the Keras blog for 28x28 digits, built from the library module nn.
+    'same' max-pooling is ceil_mode: 28 -> 14 -> 7 -> 4, then 4 -> 8 -> 16 -> 14 (valid conv) -> 28."""
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True),
+        nn.Conv2d(16, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True),
+        nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True),
+        nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.Upsample(scale_factor=2),
+        nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.Upsample(scale_factor=2),
+        nn.Conv2d(8, 16, 3), nn.ReLU(), nn.Upsample(scale_factor=2),
+        nn.Conv2d(16, 1, 3, padding=1), nn.Sigmoid())
+
+
+def conv_autoencoder_step(use_torch):
+    """Keras-blog conv autoencoder on a batch of 128 random 28x28 images in [0, 1): forward, BCE against the
+    input, backward, Adam(1e-3) step."""
+    import fastnn
+    X = np.random.default_rng(0).random((128, 1, 28, 28), dtype=np.float32)
+    fastnn.manual_seed(0)
+    model = _keras_conv_autoencoder(fastnn.nn)
+    xt = fastnn.tensor(X)
+    step = _training_step(model, fastnn.nn.BCELoss(), fastnn.optim.Adam(model.parameters(), lr=1e-3), xt, xt)
+    torch_step = None
+    if use_torch:
+        import torch
+        tmodel = _keras_conv_autoencoder(torch.nn)
+        _copy_into_torch(model, tmodel)
+        tx = torch.from_numpy(X)
+        torch_step = _training_step(tmodel, torch.nn.BCELoss(), torch.optim.Adam(tmodel.parameters(), lr=1e-3),
+                                    tx, tx)
+    return step, torch_step
+
+
+def _lstm_classifier(nn, hidden, layers, bidirectional):
+    """nn.LSTM over (T, B, 128) sequences and a Linear head on the last step's output to 10 classes."""
+    class LSTMClassifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(128, hidden, layers, bidirectional=bidirectional)
+            self.head = nn.Linear(hidden * (2 if bidirectional else 1), 10)
+
+        def forward(self, x):
+            return self.head(self.lstm(x)[0][-1])
+    return LSTMClassifier()
+
+
+def lstm_step(use_torch, hidden=256, layers=1, bidirectional=False):
+    """LSTM classifier on 32 random sequences of 50 steps x 128 features: forward, cross-entropy on the last
+    step, backward through the whole sequence, Adam(1e-3) step."""
+    import fastnn
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((50, 32, 128)).astype(np.float32)
+    y = rng.integers(0, 10, 32)
+    fastnn.manual_seed(0)
+    model = _lstm_classifier(fastnn.nn, hidden, layers, bidirectional)
+    step = _training_step(model, fastnn.nn.CrossEntropyLoss(), fastnn.optim.Adam(model.parameters(), lr=1e-3),
+                          fastnn.tensor(X), fastnn.tensor(y))
+    torch_step = None
+    if use_torch:
+        import torch
+        tmodel = _lstm_classifier(torch.nn, hidden, layers, bidirectional)
+        _copy_into_torch(model, tmodel)
+        torch_step = _training_step(tmodel, torch.nn.CrossEntropyLoss(), torch.optim.Adam(tmodel.parameters(), lr=1e-3),
+                                    torch.from_numpy(X), torch.from_numpy(y))
+    return step, torch_step
+
+
+STEPS += [("conv autoencoder training step, batch 128", conv_autoencoder_step),
+          ("LSTM medium training step (T=50, B=32, I=128, H=256)", lstm_step),
+          ("LSTM 2-layer bidirectional training step (T=50, B=32, I=128, H=128)",
+           lambda use_torch: lstm_step(use_torch, hidden=128, layers=2, bidirectional=True))]

@@ -58,31 +58,36 @@ def _tconv_torch(inputs):
     return step
 
 
-def _pool_inputs(rng):
-    x = rng.standard_normal((64, 20, 24, 24)).astype(np.float32)
-    g = rng.standard_normal((64, 20, 12, 12)).astype(np.float32)
-    return x, g
+def _pool_inputs(N, C, H, ceil_mode=False):
+    def make(rng):
+        x = rng.standard_normal((N, C, H, H)).astype(np.float32)
+        out = -(-H // 2) if ceil_mode else H // 2
+        g = rng.standard_normal((N, C, out, out)).astype(np.float32)
+        return x, g, ceil_mode
+    return make
 
 
 def _max_pool_run(k, inputs):
-    x, g = inputs
-    y, idx = k.max_pool2d_forward(x, 2)
+    x, g, ceil_mode = inputs
+    y, idx = k.max_pool2d_forward(x, 2, ceil_mode=ceil_mode)
     return y, k.max_pool2d_backward(g, idx, x.shape)
 
 
 def _avg_pool_run(k, inputs):
-    x, g = inputs
-    return k.avg_pool2d_forward(x, 2), k.avg_pool2d_backward(g, x.shape, 2)
+    x, g, ceil_mode = inputs
+    return (k.avg_pool2d_forward(x, 2, ceil_mode=ceil_mode),
+            k.avg_pool2d_backward(g, x.shape, 2, ceil_mode=ceil_mode))
 
 
 def _pool_torch(fn):
     def setup(inputs):
         import torch
-        x, g = (torch.from_numpy(a) for a in inputs)
+        x, g, ceil_mode = inputs
+        x, g = torch.from_numpy(x), torch.from_numpy(g)
 
         def step():
             xr = x.detach().requires_grad_()
-            getattr(torch.nn.functional, fn)(xr, 2).backward(g)
+            getattr(torch.nn.functional, fn)(xr, 2, ceil_mode=ceil_mode).backward(g)
             return xr.grad
         return step
     return setup
@@ -179,14 +184,23 @@ def _conv_case(name, N, Cin, Cout, H, k, pad):
 CASES = [
     _conv_case("conv2d LeNet-1 N=64 1->20 28x28 k5", 64, 1, 20, 28, 5, 0),
     _conv_case("conv2d LeNet-2 N=64 20->50 12x12 k5", 64, 20, 50, 12, 5, 0),
-    _conv_case("conv2d autoencoder N=64 16->8 14x14 k3 p1", 64, 16, 8, 14, 3, 1),
+    # every layer of the Keras-blog autoencoder (bench/steps.py), batch 128: encoder, then decoder
+    _conv_case("conv2d autoencoder N=128 1->16 28x28 k3 p1", 128, 1, 16, 28, 3, 1),
+    _conv_case("conv2d autoencoder N=128 16->8 14x14 k3 p1", 128, 16, 8, 14, 3, 1),
+    _conv_case("conv2d autoencoder N=128 8->8 7x7 k3 p1", 128, 8, 8, 7, 3, 1),
+    _conv_case("conv2d autoencoder N=128 8->8 4x4 k3 p1", 128, 8, 8, 4, 3, 1),
+    _conv_case("conv2d autoencoder N=128 8->8 8x8 k3 p1", 128, 8, 8, 8, 3, 1),
+    _conv_case("conv2d autoencoder N=128 8->16 16x16 k3", 128, 8, 16, 16, 3, 0),
+    _conv_case("conv2d autoencoder N=128 16->1 28x28 k3 p1", 128, 16, 1, 28, 3, 1),
     _conv_case("conv2d ResNet N=16 64->64 56x56 k3 p1", 16, 64, 64, 56, 3, 1),
     Case("conv_transpose2d N=64 8->16 7x7 k3 s2", "conv", ("conv_transpose2d_forward", "conv_transpose2d_backward"),
          _tconv_inputs, _tconv_run, _tconv_torch),
     Case("max_pool2d 2x2 (64, 20, 24, 24)", "conv", ("max_pool2d_forward", "max_pool2d_backward"),
-         _pool_inputs, _max_pool_run, _pool_torch("max_pool2d")),
+         _pool_inputs(64, 20, 24), _max_pool_run, _pool_torch("max_pool2d")),
+    Case("max_pool2d 2x2 ceil_mode (128, 8, 7, 7)", "conv", ("max_pool2d_forward", "max_pool2d_backward"),
+         _pool_inputs(128, 8, 7, ceil_mode=True), _max_pool_run, _pool_torch("max_pool2d")),
     Case("avg_pool2d 2x2 (64, 20, 24, 24)", "conv", ("avg_pool2d_forward", "avg_pool2d_backward"),
-         _pool_inputs, _avg_pool_run, _pool_torch("avg_pool2d")),
+         _pool_inputs(64, 20, 24), _avg_pool_run, _pool_torch("avg_pool2d")),
     Case("upsample nearest x2 (64, 8, 7, 7)", "conv", ("upsample_nearest2d_forward", "upsample_nearest2d_backward"),
          _up_inputs, _up_run, _up_torch),
     Case("LeNet training step from kernels, batch 64", "conv",
