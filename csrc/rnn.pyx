@@ -81,6 +81,10 @@ cdef object _bias_or_zeros(b, x, _Dims d):
     return np.zeros(d.G * d.H, x.dtype) if b is None else b
 
 
+cdef object _flat_or_none(a):
+    return None if a is None else a.reshape(-1)
+
+
 cdef inline Py_ssize_t _step(Py_ssize_t s, Py_ssize_t T, bint reverse) noexcept nogil:
     # Time index of the s-th step processed.
     return T - 1 - s if reverse else s
@@ -157,8 +161,10 @@ cdef void _weight_hh_grad(floating *d, int G, floating *h0, floating *out, float
 
 cdef void _input_grads(floating *d, int G, floating *x, floating *w_ih, floating *gx, floating *gw_ih,
                        floating *gb, Py_ssize_t rows, Py_ssize_t I) noexcept nogil:
-    # gx = d @ W_ih, gW_ih = d^T x, gb = column sums of d, with d the (T*B, G) pre-activation gradients.
-    gemm(False, False, <int>rows, <int>I, G, <floating>1, d, G, w_ih, <int>I, <floating>0, gx, <int>I)
+    # gx = d @ W_ih (skipped for gx NULL: the input needs no gradient), gW_ih = d^T x, gb = column
+    # sums of d, with d the (T*B, G) pre-activation gradients.
+    if gx != NULL:
+        gemm(False, False, <int>rows, <int>I, G, <floating>1, d, G, w_ih, <int>I, <floating>0, gx, <int>I)
     gemm(True, False, G, <int>I, <int>rows, <floating>1, d, G, x, <int>I, <floating>0, gw_ih, <int>I)
     column_sums(d, rows, G, gb)
 
@@ -286,7 +292,8 @@ def _lstm_bwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1]
         _weight_hh_grad(da, G, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
 
 
-def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn, reverse=False):
+def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn, reverse=False,
+                  need_input=True):
     """Backward through time of lstm_forward.
 
     Parameters
@@ -295,6 +302,8 @@ def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad
     output, gates, cells : ndarray, lstm_forward's results (x's dtype, C-contiguous, writeable)
     grad_output : ndarray (T, B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
     grad_hn, grad_cn : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+    need_input : bool
+        False skips grad_x (returned as None), a GEMM as large as the input projection.
 
     Returns
     -------
@@ -312,13 +321,13 @@ def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad
     dh = _state_or_zeros(grad_hn, "grad_hn", x, d).copy()
     dc = _state_or_zeros(grad_cn, "grad_cn", x, d).copy()
     dgates = np.empty((d.T, d.B, 4 * d.H), x.dtype)
-    gx = np.empty_like(x)
+    gx = np.empty_like(x) if need_input else None
     gw_ih, gw_hh = np.empty_like(w_ih), np.empty_like(w_hh)
     gb = np.empty(4 * d.H, x.dtype)
     cdef _Recurrence rec = _Recurrence(w_hh, d, True)
     args = (x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), rec.packed,
             output.reshape(-1), gates.reshape(-1), cells.reshape(-1), grad_output.reshape(-1), dh.reshape(-1),
-            dc.reshape(-1), dgates.reshape(-1), gx.reshape(-1), gw_ih.reshape(-1), gw_hh.reshape(-1), gb,
+            dc.reshape(-1), dgates.reshape(-1), _flat_or_none(gx), gw_ih.reshape(-1), gw_hh.reshape(-1), gb,
             d.T, d.B, d.In, d.H, bool(reverse), rec.nr, rec.nt)
     _lstm_bwd(*args)
     return gx, dh, dc, gw_ih, gw_hh, gb, gb.copy()
@@ -437,7 +446,7 @@ def _gru_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1
         column_sums(_p(dgh), T * B, G, _p(gb_hh))
 
 
-def gru_backward(x, h0, w_ih, w_hh, output, gates, grad_output, grad_hn, reverse=False):
+def gru_backward(x, h0, w_ih, w_hh, output, gates, grad_output, grad_hn, reverse=False, need_input=True):
     """Backward through time of gru_forward.
 
     Parameters
@@ -446,6 +455,8 @@ def gru_backward(x, h0, w_ih, w_hh, output, gates, grad_output, grad_hn, reverse
     output, gates : ndarray, gru_forward's results (x's dtype, C-contiguous, writeable)
     grad_output : ndarray (T, B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
     grad_hn : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+    need_input : bool
+        False skips grad_x (returned as None)
 
     Returns
     -------
@@ -461,13 +472,13 @@ def gru_backward(x, h0, w_ih, w_hh, output, gates, grad_output, grad_hn, reverse
     dh_prev = np.empty_like(dh)
     dgi = np.empty((d.T, d.B, 3 * d.H), x.dtype)
     dgh = np.empty_like(dgi)
-    gx = np.empty_like(x)
+    gx = np.empty_like(x) if need_input else None
     gw_ih, gw_hh = np.empty_like(w_ih), np.empty_like(w_hh)
     gb_ih, gb_hh = np.empty(3 * d.H, x.dtype), np.empty(3 * d.H, x.dtype)
     cdef _Recurrence rec = _Recurrence(w_hh, d, True)
     args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), rec.packed, output.reshape(-1),
             gates.reshape(-1), grad_output.reshape(-1), dh.reshape(-1), dh_prev.reshape(-1), dgi.reshape(-1),
-            dgh.reshape(-1), gx.reshape(-1), gw_ih.reshape(-1), gw_hh.reshape(-1), gb_ih, gb_hh,
+            dgh.reshape(-1), _flat_or_none(gx), gw_ih.reshape(-1), gw_hh.reshape(-1), gb_ih, gb_hh,
             d.T, d.B, d.In, d.H, bool(reverse), rec.nr, rec.nt)
     _gru_bwd(*args)
     return gx, dh, gw_ih, gw_hh, gb_ih, gb_hh
@@ -576,7 +587,7 @@ def _rnn_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1
         _weight_hh_grad(d, <int>H, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
 
 
-def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="tanh", reverse=False):
+def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="tanh", reverse=False, need_input=True):
     """Backward through time of rnn_forward.
 
     Parameters
@@ -585,6 +596,8 @@ def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="
     output : ndarray, rnn_forward's output (x's dtype, C-contiguous, writeable)
     grad_output : ndarray (T, B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
     grad_hn : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+    need_input : bool
+        False skips grad_x (returned as None)
 
     Returns
     -------
@@ -599,12 +612,12 @@ def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="
                                                                                   (d.T, d.B, d.H))
     dh = _state_or_zeros(grad_hn, "grad_hn", x, d).copy()
     da = np.empty((d.T, d.B, d.H), x.dtype)
-    gx = np.empty_like(x)
+    gx = np.empty_like(x) if need_input else None
     gw_ih, gw_hh = np.empty_like(w_ih), np.empty_like(w_hh)
     gb = np.empty(d.H, x.dtype)
     cdef _Recurrence rec = _Recurrence(w_hh, d, True)
     args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), rec.packed, output.reshape(-1),
-            grad_output.reshape(-1), dh.reshape(-1), da.reshape(-1), gx.reshape(-1), gw_ih.reshape(-1),
+            grad_output.reshape(-1), dh.reshape(-1), da.reshape(-1), _flat_or_none(gx), gw_ih.reshape(-1),
             gw_hh.reshape(-1), gb, d.T, d.B, d.In, d.H, relu, bool(reverse), rec.nr, rec.nt)
     _rnn_bwd(*args)
     return gx, dh, gw_ih, gw_hh, gb, gb.copy()

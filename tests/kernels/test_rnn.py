@@ -165,3 +165,26 @@ def test_compiled_kernel_rejects_mismatched_saved_arrays():
         K.lstm_backward(x, None, None, w_ih, w_hh, out, gates, cells, np.zeros((3, 2, 5)), None, None)
     with pytest.raises(TypeError, match="grad_hn"):
         K.lstm_backward(x, None, None, w_ih, w_hh, out, gates, cells, None, np.zeros((2, 5), np.float32), None)
+
+
+@pytest.mark.parametrize("module", [K, R], ids=["compiled", "reference"])
+@pytest.mark.parametrize("kind", sorted(GATES))
+def test_need_input_false_skips_only_the_input_gradient(module, kind):
+    cfg = dict(kind=kind, T=3, B=7, I=4, H=37, dtype=np.float64, reverse=True, bias=True, final_grads=True, seed=5)
+    v = _arrays(cfg)
+    x, h0, c0, w = v["x"], v["h0"], v["c0"], v["w"]
+    if kind == "lstm":
+        out, _, _, gates, cells = module.lstm_forward(x, h0, c0, *w, reverse=True)
+        args = (x, h0, c0, w[0], w[1], out, gates, cells, v["go"], v["ghn"], v["gcn"], True)
+        full, skipped = module.lstm_backward(*args), module.lstm_backward(*args, need_input=False)
+    elif kind == "gru":
+        out, _, gates = module.gru_forward(x, h0, *w, reverse=True)
+        args = (x, h0, w[0], w[1], out, gates, v["go"], v["ghn"], True)
+        full, skipped = module.gru_backward(*args), module.gru_backward(*args, need_input=False)
+    else:
+        out, _ = module.rnn_forward(x, h0, *w, nonlinearity=kind[4:], reverse=True)
+        args = (x, h0, w[0], w[1], out, v["go"], v["ghn"], kind[4:], True)
+        full, skipped = module.rnn_backward(*args), module.rnn_backward(*args, need_input=False)
+    assert skipped[0] is None and full[0].shape == x.shape
+    for a, b in zip(full[1:], skipped[1:]):
+        np.testing.assert_array_equal(a, b)

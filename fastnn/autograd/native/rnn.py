@@ -31,7 +31,8 @@ class LSTMDirectionFn(Function):
     def backward(ctx, g_out, g_hn, g_cn):
         x, h0, c0, w_ih, w_hh, out, gates, cells = ctx.saved_tensors
         gx, gh0, gc0, gwi, gwh, gbi, gbh = K.lstm_backward(x, h0, c0, w_ih, w_hh, out, gates, cells, _c(g_out),
-                                                           _c(g_hn), _c(g_cn), ctx.reverse)
+                                                           _c(g_hn), _c(g_cn), ctx.reverse,
+                                                           ctx.needs_input_grad[0])
         return (gx, gh0, gc0, gwi, gwh) + _bias_grads(gbi, gbh, *ctx.has_bias) + (None,)
 
 
@@ -49,7 +50,7 @@ class GRUDirectionFn(Function):
     def backward(ctx, g_out, g_hn):
         x, h0, w_ih, w_hh, out, gates = ctx.saved_tensors
         gx, gh0, gwi, gwh, gbi, gbh = K.gru_backward(x, h0, w_ih, w_hh, out, gates, _c(g_out), _c(g_hn),
-                                                     ctx.reverse)
+                                                     ctx.reverse, ctx.needs_input_grad[0])
         return (gx, gh0, gwi, gwh) + _bias_grads(gbi, gbh, *ctx.has_bias) + (None,)
 
 
@@ -67,7 +68,7 @@ class RNNDirectionFn(Function):
     def backward(ctx, g_out, g_hn):
         x, h0, w_ih, w_hh, out = ctx.saved_tensors
         gx, gh0, gwi, gwh, gbi, gbh = K.rnn_backward(x, h0, w_ih, w_hh, out, _c(g_out), _c(g_hn), ctx.nonlinearity,
-                                                     ctx.reverse)
+                                                     ctx.reverse, ctx.needs_input_grad[0])
         return (gx, gh0, gwi, gwh) + _bias_grads(gbi, gbh, *ctx.has_bias) + (None, None)
 
 

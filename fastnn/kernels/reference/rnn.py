@@ -119,7 +119,8 @@ def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh", reverse=Fals
     return output, h
 
 
-def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="tanh", reverse=False):
+def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="tanh", reverse=False,
+                 need_input=True):
     """Returns (grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh)."""
     _check_nonlinearity(nonlinearity)
     dims, _ = _check("rnn", x, w_ih, w_hh, h0=h0)
@@ -136,7 +137,7 @@ def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="
         dh = d_pre[t] @ w_hh
     h_prev = _previous(h0, output, reverse)
     gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(x, h_prev, d_pre, d_pre)
-    return d_pre @ w_ih, dh, gw_ih, gw_hh, gb_ih, gb_hh
+    return (d_pre @ w_ih if need_input else None), dh, gw_ih, gw_hh, gb_ih, gb_hh
 
 
 # ---------------------------------------------------------------- LSTM
@@ -159,7 +160,8 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     return output, h, c, gates, cells
 
 
-def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn, reverse=False):
+def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn, reverse=False,
+                  need_input=True):
     """Returns (grad_x, grad_h0, grad_c0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh)."""
     dims, _ = _check("lstm", x, w_ih, w_hh, h0=h0, c0=c0)
     (T, B, I, H), h0, c0 = dims, _state(h0, dims, x.dtype), _state(c0, dims, x.dtype)
@@ -183,7 +185,7 @@ def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad
         dc = dc * f
     h_prev = _previous(h0, output, reverse)
     gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(x, h_prev, d_pre, d_pre)
-    return d_pre @ w_ih, dh, dc, gw_ih, gw_hh, gb_ih, gb_hh
+    return (d_pre @ w_ih if need_input else None), dh, dc, gw_ih, gw_hh, gb_ih, gb_hh
 
 
 # ---------------------------------------------------------------- GRU
@@ -208,7 +210,7 @@ def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     return output, h, gates
 
 
-def gru_backward(x, h0, w_ih, w_hh, output, gates, grad_output, grad_hn, reverse=False):
+def gru_backward(x, h0, w_ih, w_hh, output, gates, grad_output, grad_hn, reverse=False, need_input=True):
     """Returns (grad_x, grad_h0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh)."""
     dims, _ = _check("gru", x, w_ih, w_hh, h0=h0)
     (T, B, I, H), h0 = dims, _state(h0, dims, x.dtype)
@@ -229,7 +231,7 @@ def gru_backward(x, h0, w_ih, w_hh, output, gates, grad_output, grad_hn, reverse
         d_hh[t] = np.concatenate([dr, dz, dn * r], axis=1)  # r scales the hidden-side n term
         dh = d_hh[t] @ w_hh + dh * z                       # z * h_{t-1} passes h straight through
     gw_ih, gw_hh, gb_ih, gb_hh = _weight_grads(x, h_prev, d_ih, d_hh)
-    return d_ih @ w_ih, dh, gw_ih, gw_hh, gb_ih, gb_hh
+    return (d_ih @ w_ih if need_input else None), dh, gw_ih, gw_hh, gb_ih, gb_hh
 
 
 # ---------------------------------------------------------------- single cells (T = 1)
