@@ -26,11 +26,12 @@ from parallel cimport threads_for
 from flatarray cimport data_or_null
 from directconv cimport FNN_DC_PAD, FNN_DC_WLANES, direct_acc, direct_scatter, direct_wgrad
 from maxpool cimport maxpool_plane
+from winograd cimport wino_input, wino_grad, wino_output
 
 include "checks.pxi"
 
 cdef Py_ssize_t MIN_WORK = 32768
-cdef Py_ssize_t WINO_MIN_CHANNELS = 8
+cdef Py_ssize_t WINO_MIN_CHANNELS = 48
 cdef Py_ssize_t COL_BYTES = 8 << 20    # cap on the im2col workspace of one chunk: a quarter of
                                        # L3, so GEMM reads col from cache (ResNet layer 121 -> 105 ms)
 
