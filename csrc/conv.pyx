@@ -173,7 +173,7 @@ cdef bint _direct_pays(_Geometry G, Py_ssize_t out_channels, Py_ssize_t grid, do
     that, unmeasured: GEMM)."""
     if G.sh != 1 or G.sw != 1 or CONV_PATH == "im2col":
         return False
-    if CONV_PATH != "auto":
+    if CONV_PATH not in ("auto", "winograd"):
         return True
     # (the whole weight, all groups: the weight gradient keeps 16 partial sums of each per thread)
     return out_channels >= 4 and grid <= max_extra * G.ho * G.wo and G.cout * G.K <= 64 * 576
