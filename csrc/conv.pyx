@@ -7,6 +7,7 @@
 #   conv_im2col.pxi     im2col / col2im and the GEMM passes over chunks of images
 #   conv_workspace.pxi  the per-thread im2col workspace kept between calls
 #   conv_direct.pxi     the direct-kernel drivers (kernels in directconv.h)
+#   conv_winograd.pxi   Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions
 #   conv_pool.pxi       max / avg pooling and nearest upsampling
 #
 # Each wrapper checks what memory safety needs (dtypes, ranks, shapes, contiguity, sizes
@@ -25,10 +26,12 @@ from parallel cimport threads_for
 from flatarray cimport data_or_null
 from directconv cimport FNN_DC_PAD, FNN_DC_WLANES, direct_acc, direct_scatter, direct_wgrad
 from maxpool cimport maxpool_plane
+from winograd cimport wino_input, wino_grad, wino_output
 
 include "checks.pxi"
 
 cdef Py_ssize_t MIN_WORK = 32768
+cdef Py_ssize_t WINO_MIN_CHANNELS = 48
 cdef Py_ssize_t COL_BYTES = 8 << 20    # cap on the im2col workspace of one chunk: a quarter of
                                        # L3, so GEMM reads col from cache (ResNet layer 121 -> 105 ms)
 
@@ -122,19 +125,40 @@ cdef _Geometry _geometry(x_shape, w_shape, st, pd, dl, groups, cout, itemsize):
 
 # ----------------------------------------------------------------------------- path choice
 
-# Which path each pass takes: "auto" decides by the rules in _direct_pays; tests force
-# "im2col", "direct" or "scatter" (direct, with the scatter input gradient) to check each.
+# Which path each pass takes: "auto" decides by the rules in _winograd_pays and _direct_pays;
+# tests force "im2col", "direct", "scatter" (direct, with the scatter input gradient) or
+# "winograd" (where legal; other shapes as "auto") to check each.
 cdef str CONV_PATH = "auto"
 
 
 def _set_conv_path(path):
     """Force a path for tests; returns the previous one."""
     global CONV_PATH
-    if path not in ("auto", "im2col", "direct", "scatter"):
-        raise ValueError(f"path must be 'auto', 'im2col', 'direct' or 'scatter', got {path!r}")
+    if path not in ("auto", "im2col", "direct", "scatter", "winograd"):
+        raise ValueError(f"path must be 'auto', 'im2col', 'direct', 'scatter' or 'winograd', got {path!r}")
     old = CONV_PATH
     CONV_PATH = path
     return old
+
+
+cdef bint _winograd_pays(_Geometry G):
+    """F(2x2, 3x3) needs a 3x3, stride-1, undilated, ungrouped kernel, and padding of at most 2
+    (the input gradient pads grad_out by 2 - padding). In "auto" it takes every such layer
+    with at least WINO_MIN_CHANNELS channels on each side: it does 16 multiplies for every 36
+    of the direct and im2col paths whatever the vector width, and the channel sums are what
+    its transforms are amortised over."""
+    if CONV_PATH not in ("auto", "winograd"):
+        return False
+    if not (G.kh == 3 and G.kw == 3 and G.sh == 1 and G.sw == 1 and G.dh == 1 and G.dw == 1
+            and G.groups == 1 and G.ph <= 2 and G.pw <= 2 and G.N > 0 and G.C > 0 and G.cout > 0):
+        return False
+    return CONV_PATH == "winograd" or min(G.C, G.cout) >= WINO_MIN_CHANNELS
+
+
+cdef bint _finite(a):
+    # Winograd's transforms subtract neighbouring values, turning one inf into NaN across its
+    # tile; such inputs take the other paths. (A float sum is inf or NaN when any term is.)
+    return np.isfinite(a.sum(dtype=a.dtype))
 
 
 cdef Py_ssize_t _rounded_grid(Py_ssize_t rows, Py_ssize_t row_len):
@@ -149,7 +173,7 @@ cdef bint _direct_pays(_Geometry G, Py_ssize_t out_channels, Py_ssize_t grid, do
     that, unmeasured: GEMM)."""
     if G.sh != 1 or G.sw != 1 or CONV_PATH == "im2col":
         return False
-    if CONV_PATH != "auto":
+    if CONV_PATH not in ("auto", "winograd"):
         return True
     # (the whole weight, all groups: the weight gradient keeps 16 partial sums of each per thread)
     return out_channels >= 4 and grid <= max_extra * G.ho * G.wo and G.cout * G.K <= 64 * 576
@@ -189,6 +213,7 @@ cdef str _input_grad_path(_Geometry G):
 include "conv_workspace.pxi"
 include "conv_im2col.pxi"
 include "conv_direct.pxi"
+include "conv_winograd.pxi"
 
 
 # ----------------------------------------------------------------------------- public: conv2d
@@ -211,6 +236,8 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups
     """
     st, pd, dl = _check_conv(x, weight, bias, stride, padding, dilation, groups, False)
     G = _geometry(x.shape, weight.shape, st, pd, dl, groups, weight.shape[0], x.itemsize)
+    if _winograd_pays(G) and _finite(x) and _finite(weight):
+        return _winograd_conv(x, weight, bias, G.ph, G.pw)
     if G.N > 0 and G.cout > 0 and _direct_forward_pays(G):
         return _direct_conv(x, weight, bias, groups, pd, dl, G.ho, G.wo)
     w2 = weight.reshape(weight.shape[0], math.prod(weight.shape[1:]))  # -1 fails when shape[0] == 0
@@ -240,7 +267,11 @@ def conv2d_backward(x, weight, grad_out, stride=1, padding=0, dilation=1, groups
     if grad_out.shape != (G.N, G.cout, G.ho, G.wo):
         raise ValueError(f"grad_out must have shape {(G.N, G.cout, G.ho, G.wo)}, got {grad_out.shape}")
     gb = grad_out.sum(axis=(0, 2, 3)) if need_bias else None
-    # each pass takes whichever path pays for it (see _direct_pays)
+    # each pass takes whichever path pays for it (see _winograd_pays and _direct_pays)
+    wino = _winograd_pays(G) and (need_input or need_weight) and _finite(grad_out)
+    wino_x = wino and need_input and _finite(weight)
+    wino_w = wino and need_weight and _finite(x)
+    need_input, need_weight = need_input and not wino_x, need_weight and not wino_w   # left to the other paths
     # (likewise an inf or NaN weight: the direct input gradients multiply it by padding zeros)
     direct_x_ok = need_input and G.N > 0 and G.cout > 0 and np.isfinite(weight.sum(dtype=weight.dtype))
     x_path = _input_grad_path(G) if direct_x_ok else "im2col"
@@ -260,6 +291,10 @@ def conv2d_backward(x, weight, grad_out, stride=1, padding=0, dilation=1, groups
         gx = _direct_input_grad_scatter(x.shape, weight, grad_out, groups, pd, dl)
     if direct_w:
         gw = _direct_weight_grad(x, weight, grad_out, groups, pd, dl)
+    if wino_x:
+        gx = _winograd_input_grad(weight, grad_out, G.ph, G.pw)
+    if wino_w:
+        gw = _winograd_weight_grad(x, weight, grad_out, G.ph, G.pw)
     return gx, gw, gb
 
 

@@ -38,10 +38,10 @@ def _close(a, b, dtype):
     np.testing.assert_allclose(a, b, **TOL[dtype])
 
 
-# conv2d has two implementations per pass (im2col + GEMM, and direct for stride 1; the input
-# gradient has two direct ones, "flipped" and "scatter"); "auto" picks one per pass. Every
-# conv2d check runs under each choice.
-PATHS = ("im2col", "direct", "scatter", "auto")
+# conv2d has three implementations per pass (im2col + GEMM; direct for stride 1, whose input
+# gradient has two forms, "flipped" and "scatter"; Winograd for 3x3 stride 1); "auto" picks
+# one per pass. Every conv2d check runs under each choice.
+PATHS = ("im2col", "direct", "scatter", "winograd", "auto")
 
 
 @contextmanager
@@ -93,6 +93,64 @@ def test_conv2d_same_width_matches_reference(k, dil, hw, pad_h, dtype, seed):
     w = rng.standard_normal((4, 3, kh, kw)).astype(dtype)
     assert K.conv2d_forward(x, w, None, 1, pad, dil).shape[3] == hw[1]
     _check_conv2d(x, w, rng.standard_normal(4).astype(dtype), (1, pad, dil, 1), dtype)
+
+@st.composite
+def winograd_configs(draw):
+    """3x3 stride-1 convolutions of any size: odd or even, smaller than a tile, N or C of 1."""
+    ph, pw = draw(st.integers(0, 2)), draw(st.integers(0, 2))
+    return dict(n=draw(st.integers(1, 3)), cin=draw(st.integers(1, 5)), cout=draw(st.integers(1, 5)),
+                hw=(draw(st.integers(max(1, 3 - 2 * ph), 11)), draw(st.integers(max(1, 3 - 2 * pw), 11))),
+                pad=(ph, pw), dtype=draw(st.sampled_from(DTYPES)), seed=draw(st.integers(0, 2**31)))
+
+
+def _winograd_inputs(cfg):
+    rng = np.random.default_rng(cfg["seed"])
+    dt = cfg["dtype"]
+    x = rng.standard_normal((cfg["n"], cfg["cin"]) + cfg["hw"]).astype(dt)
+    w = rng.standard_normal((cfg["cout"], cfg["cin"], 3, 3)).astype(dt)
+    b = rng.standard_normal(cfg["cout"]).astype(dt)
+    return x, w, b, rng
+
+
+@settings(max_examples=60, deadline=None)
+@given(cfg=winograd_configs())
+def test_winograd_passes_match_reference(cfg):
+    """The Winograd kernels themselves (no path choice in between) against the reference."""
+    x, w, b, rng = _winograd_inputs(cfg)
+    dt, (ph, pw) = cfg["dtype"], cfg["pad"]
+    y_ref = R.conv2d_forward(x, w, b, 1, cfg["pad"])
+    _close(_conv._winograd_conv(x, w, b, ph, pw), y_ref, dt)
+    g = rng.standard_normal(y_ref.shape).astype(dt)
+    gx_ref, gw_ref, _ = R.conv2d_backward(x, w, g, 1, cfg["pad"])
+    _close(_conv._winograd_input_grad(w, g, ph, pw), gx_ref, dt)
+    _close(_conv._winograd_weight_grad(x, w, g, ph, pw), gw_ref, dt)
+
+
+@settings(max_examples=40, deadline=None)
+@given(cfg=winograd_configs())
+def test_winograd_path_agrees_with_im2col(cfg):
+    """Forced through the public entry points, Winograd gives im2col's results to float32 tolerance."""
+    x, w, b, rng = _winograd_inputs(cfg)
+    g = rng.standard_normal(R.conv2d_forward(x, w, b, 1, cfg["pad"]).shape).astype(cfg["dtype"])
+    got = {}
+    for path in ("im2col", "winograd"):
+        with conv_path(path):
+            got[path] = (K.conv2d_forward(x, w, b, 1, cfg["pad"]),) + K.conv2d_backward(x, w, g, 1, cfg["pad"])
+    for a, c in zip(got["winograd"], got["im2col"]):
+        _close(a, c, np.float32)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_winograd_at_the_channels_auto_picks_it(dtype, rng):
+    """Channels enough for "auto" to choose Winograd, and more tiles than one block of each pass
+    (odd sizes: the last tiles of each row and column are cut)."""
+    x = rng.standard_normal((2, 48, 23, 21)).astype(dtype)
+    w = (rng.standard_normal((50, 48, 3, 3)) * 0.1).astype(dtype)
+    b = rng.standard_normal(50).astype(dtype)
+    g = rng.standard_normal((2, 50, 23, 21)).astype(dtype)
+    _close(_conv._winograd_conv(x, w, b, 1, 1), R.conv2d_forward(x, w, b, 1, 1), dtype)
+    _check_conv2d(x, w, b, (1, 1, 1, 1), dtype)
+
 
 @settings(max_examples=40, deadline=None)
 @given(cfg=conv_configs(transposed=True))

@@ -30,6 +30,17 @@ def test_conv2d_gradcheck(kwargs):
     assert gradcheck(lambda x, *p: conv(x), (_x(2, 4, 6, 7), *params))
 
 
+@pytest.mark.parametrize("padding", [0, 1, 2, (1, 0)])
+def test_conv2d_gradcheck_winograd(padding):
+    from fastnn.kernels import _conv
+    conv = nn.Conv2d(3, 4, 3, padding=padding).double()
+    old = _conv._set_conv_path("winograd")
+    try:
+        assert gradcheck(lambda x, *p: conv(x), (_x(2, 3, 5, 6), *conv.parameters()))
+    finally:
+        _conv._set_conv_path(old)
+
+
 @pytest.mark.parametrize("kwargs", [
     dict(kernel_size=3, stride=2, padding=1, output_padding=1),
     dict(kernel_size=(2, 3), stride=(1, 2), groups=2, dilation=(2, 1)),

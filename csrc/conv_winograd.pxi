@@ -1,0 +1,201 @@
+# Winograd F(2x2, 3x3) for 3x3, stride-1, undilated, ungrouped convolutions (Lavin & Gray,
+# "Fast Algorithms for Convolutional Neural Networks", 2016). Each 2x2 block of outputs
+# ("tile") reads a 4x4 input patch d; with U = G g G^T per (out, in) channel pair and
+# V = B^T d B per input channel, the tile is A^T (sum over in channels of U . V) A, so
+# the channel sums become 16 GEMMs (one per position xi of the 4x4 transform) of
+# U[xi] (cout, cin) by V[xi] (cin, tiles): 16 multiplies per 4 outputs against 36 direct.
+# The GEMMs run through the direct kernels of directconv.h with one "input channel" and
+# a tap per real channel (tap t reads row t of V[xi]), so they keep the register blocking
+# each vector build was tuned for, and each thread runs whole blocks of tiles under one
+# OpenMP loop: no BLAS threads to synchronise (OpenBLAS's spin-waits were most of the
+# im2col path's time on a busy 2-core machine). The transforms are in winograd.h.
+#
+# The input gradient is the same pass over grad_out with the flipped, channel-swapped
+# kernel; the weight gradient is the adjoint of the forward: per xi, S[xi] (cout, cin) =
+# sum over tiles of (A dY A^T)[xi] (V[xi])^T, then dL/dg = G^T S G. There the tiles are
+# the direct kernel's taps and the output channels its pixels (Z = A dY A^T stored
+# tile-major). Included by conv.pyx.
+
+cdef Py_ssize_t WINO_TILES = 64     # tiles per forward block: V and M of 64 channels, 256 KB each, stay in L2
+cdef Py_ssize_t WINO_WTILES = 256   # per weight-gradient block: fewer updates of S per product
+# The 16 transformed matrices of a block sit SKEW values further apart than their size: at
+# a power-of-two distance the 16 values of one tile fell in one L1 set (transforms ran at
+# twice the time of the channel products).
+cdef Py_ssize_t WINO_SKEW = 32
+
+_WINO_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
+
+
+cdef inline void _tile_origin(Py_ssize_t tile, Py_ssize_t th, Py_ssize_t tw,
+                              Py_ssize_t* n, Py_ssize_t* y0, Py_ssize_t* x0) noexcept nogil:
+    """Image and top-left output pixel of tile number `tile` (tiles run row-major per image)."""
+    n[0] = tile // (th * tw)
+    y0[0] = (tile // tw) % th * 2
+    x0[0] = tile % tw * 2
+
+
+cdef inline void _next_tile(Py_ssize_t th, Py_ssize_t tw, Py_ssize_t* n, Py_ssize_t* y0, Py_ssize_t* x0) noexcept nogil:
+    """Step _tile_origin's answer to the next tile, without its divisions."""
+    x0[0] += 2
+    if x0[0] >= 2 * tw:
+        x0[0] = 0
+        y0[0] += 2
+        if y0[0] >= 2 * th:
+            y0[0] = 0
+            n[0] += 1
+
+
+cdef inline void _patch(const floating* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t y, Py_ssize_t x,
+                        Py_ssize_t size, floating* d, Py_ssize_t T) noexcept nogil:
+    """d[(r * size + c) * T] = plane[y + r, x + c], zero outside the plane."""
+    cdef Py_ssize_t r, c
+    if 0 <= y and y + size <= H and 0 <= x and x + size <= W:
+        for r in range(size):
+            for c in range(size):
+                d[(r * size + c) * T] = plane[(y + r) * W + x + c]
+    else:
+        for r in range(size):
+            for c in range(size):
+                d[(r * size + c) * T] = plane[(y + r) * W + x + c] if 0 <= y + r < H and 0 <= x + c < W else 0
+
+
+cdef void _patches(const floating* plane, Py_ssize_t image_stride, Py_ssize_t H, Py_ssize_t W,
+                   Py_ssize_t size, Py_ssize_t sy, Py_ssize_t sx, Py_ssize_t tile0, Py_ssize_t ntiles,
+                   Py_ssize_t th, Py_ssize_t tw, Py_ssize_t T, floating* d) noexcept nogil:
+    """d[k * T + t] = value k of the size x size patch of tile tile0 + t, starting sy rows above
+    and sx columns left of the tile, in the plane of image n at plane + n * image_stride
+    (zero past ntiles)."""
+    cdef Py_ssize_t t, k, n, y0, x0, nin = min(T, ntiles - tile0)
+    _tile_origin(tile0, th, tw, &n, &y0, &x0)
+    for t in range(nin):
+        _patch(plane + n * image_stride, H, W, y0 - sy, x0 - sx, size, d + t, T)
+        _next_tile(th, tw, &n, &y0, &x0)
+    for k in range(size * size):
+        for t in range(nin, T):
+            d[k * T + t] = 0
+
+
+cdef void _transform_inputs(floating[:, :, :, ::1] x, Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t tile0,
+                            Py_ssize_t ntiles, Py_ssize_t th, Py_ssize_t tw, Py_ssize_t T, floating* d,
+                            floating* v, Py_ssize_t vs) noexcept nogil:
+    """v[xi * vs + c * T + t] = V of channel c for tiles tile0 + t, t < T (zero past ntiles)."""
+    cdef Py_ssize_t C = x.shape[1], H = x.shape[2], W = x.shape[3], c
+    for c in range(C):
+        _patches(&x[0, c, 0, 0], C * H * W, H, W, 4, ph, pw, tile0, ntiles, th, tw, T, d)
+        wino_input(d, T, v + c * T, vs)
+
+
+cdef void _winograd_block(floating[:, :, :, ::1] x, floating* u, floating* bias, Py_ssize_t ph, Py_ssize_t pw,
+                          floating[:, :, :, ::1] out, Py_ssize_t tile0, Py_ssize_t ntiles, Py_ssize_t th,
+                          Py_ssize_t tw, Py_ssize_t T, Py_ssize_t* off, floating* d, floating* v,
+                          floating* m) noexcept nogil:
+    """out's tiles tile0 .. tile0+T-1: transform, 16 channel products, inverse transform."""
+    cdef Py_ssize_t C = x.shape[1], cout = out.shape[1], ho = out.shape[2], wo = out.shape[3]
+    cdef Py_ssize_t xi, co, t, n, y0, x0, a, b, vs = C * T + WINO_SKEW, ms = cout * T + WINO_SKEW
+    cdef floating add
+    cdef floating* o
+    _transform_inputs(x, ph, pw, tile0, ntiles, th, tw, T, d, v, vs)
+    for xi in range(16):
+        direct_acc(v + xi * vs, 1, 0, u + xi * cout * C, cout, off, C, m + xi * ms, T)
+    for co in range(cout):
+        wino_output(m + co * T, ms, T, d)
+        add = bias[co] if bias != NULL else 0
+        _tile_origin(tile0, th, tw, &n, &y0, &x0)
+        for t in range(min(T, ntiles - tile0)):
+            o = &out[n, co, 0, 0]
+            for a in range(2):
+                if y0 + a < ho:
+                    for b in range(2):
+                        if x0 + b < wo:
+                            o[(y0 + a) * wo + x0 + b] = d[(a * 2 + b) * T + t] + add
+            _next_tile(th, tw, &n, &y0, &x0)
+
+
+def _winograd_forward(floating[:, :, :, ::1] x, floating[:, :, ::1] u, floating[::1] bias,
+                      Py_ssize_t ph, Py_ssize_t pw, floating[:, :, :, ::1] out, Py_ssize_t[::1] off,
+                      floating[:, ::1] dbuf, floating[:, ::1] vbuf, floating[:, ::1] mbuf):
+    """out = conv(x) + bias with U = u (16, cout, C); the *buf rows are per thread."""
+    cdef Py_ssize_t T = WINO_TILES, th = (out.shape[2] + 1) // 2, tw = (out.shape[3] + 1) // 2
+    cdef Py_ssize_t ntiles = x.shape[0] * th * tw, blk, tid
+    cdef floating* bp = data_or_null(bias)
+    cdef int nt = vbuf.shape[0]
+    with nogil, parallel(num_threads=nt):
+        for blk in prange((ntiles + T - 1) // T, schedule="static"):
+            tid = threadid()
+            _winograd_block(x, &u[0, 0, 0], bp, ph, pw, out, blk * T, ntiles, th, tw, T, &off[0],
+                            &dbuf[tid, 0], &vbuf[tid, 0], &mbuf[tid, 0])
+
+
+def _winograd_wgrad(floating[:, :, :, ::1] x, floating[:, :, :, ::1] gout, Py_ssize_t ph, Py_ssize_t pw,
+                    Py_ssize_t[::1] off, floating[:, :, :, ::1] sbuf, floating[:, ::1] dbuf,
+                    floating[:, ::1] vbuf, floating[:, ::1] zbuf, floating[:, :, ::1] abuf):
+    """sbuf[thread, xi] (C, cp) += S[xi]^T over that thread's blocks of tiles. Z is stored
+    tile-major, rows of cp = sbuf.shape[3] values (zero past cout), so that the product over
+    tiles is the direct kernel's: tap t reads row t of Z[xi], weighted by V[xi][c, t]."""
+    cdef Py_ssize_t T = WINO_WTILES, C = x.shape[1], cout = gout.shape[1], cp = sbuf.shape[3]
+    cdef Py_ssize_t ho = gout.shape[2], wo = gout.shape[3], th = (ho + 1) // 2, tw = (wo + 1) // 2
+    cdef Py_ssize_t ntiles = x.shape[0] * th * tw, blk, tid, co, c, xi, tile0
+    cdef Py_ssize_t vs = C * T + WINO_SKEW, zs = T * cp + WINO_SKEW
+    cdef floating* z
+    cdef floating* v
+    cdef floating* d
+    cdef floating* acc
+    cdef int nt = vbuf.shape[0]
+    with nogil, parallel(num_threads=nt):
+        for blk in prange((ntiles + T - 1) // T, schedule="static"):
+            tid = threadid()
+            tile0 = blk * T
+            z = &zbuf[tid, 0]
+            v = &vbuf[tid, 0]
+            d = &dbuf[tid, 0]
+            acc = &abuf[tid, 0, 0]
+            _transform_inputs(x, ph, pw, tile0, ntiles, th, tw, T, d, v, vs)
+            for co in range(cout):
+                _patches(&gout[0, co, 0, 0], cout * ho * wo, ho, wo, 2, 0, 0, tile0, ntiles, th, tw, T, d)
+                wino_grad(d, T, z + co, zs, cp)
+            for xi in range(16):
+                direct_acc(z + xi * zs, 1, 0, v + xi * vs, C, &off[0], T, acc, cp)
+                for c in range(C):
+                    for co in range(cout):
+                        sbuf[tid, xi, c, co] += acc[c * cp + co]
+
+
+cdef int _winograd_threads(Py_ssize_t blocks, Py_ssize_t work):
+    """Threads for `blocks` blocks of tiles, `work` multiply-adds in all (at least 1)."""
+    return max(1, min(threads_for(work, MIN_WORK), blocks))
+
+
+def _winograd_conv(x, weight, bias, Py_ssize_t ph, Py_ssize_t pw):
+    """conv2d of x (N, C, H, W) with the 3x3 weight (cout, C, 3, 3), stride 1, padding (ph, pw)."""
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], cout = weight.shape[0], T = WINO_TILES
+    ho, wo = x.shape[2] + 2 * ph - 2, x.shape[3] + 2 * pw - 2
+    ntiles = N * ((ho + 1) // 2) * ((wo + 1) // 2)
+    nt = _winograd_threads(-(-ntiles // T), ntiles * 16 * cout * C)
+    u = np.ascontiguousarray(np.einsum("ia,ocab,jb->ijoc", _WINO_G, weight, _WINO_G).reshape(16, cout, C),
+                             dtype=x.dtype)
+    out = np.empty((N, cout, ho, wo), x.dtype)
+    _winograd_forward(x, u, bias, ph, pw, out, np.arange(C, dtype=np.intp) * T, np.empty((nt, 16 * T), x.dtype),
+                      np.empty((nt, 16 * (C * T + WINO_SKEW)), x.dtype),
+                      np.empty((nt, 16 * (cout * T + WINO_SKEW)), x.dtype))
+    return out
+
+
+def _winograd_input_grad(weight, gout, Py_ssize_t ph, Py_ssize_t pw):
+    """The input gradient: grad_out convolved with the flipped kernel, channel axes swapped,
+    padded so that the output has the input's size."""
+    wt = np.ascontiguousarray(weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
+    return _winograd_conv(gout, wt, None, 2 - ph, 2 - pw)
+
+
+def _winograd_weight_grad(x, weight, gout, Py_ssize_t ph, Py_ssize_t pw):
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], cout = weight.shape[0], T = WINO_WTILES
+    cdef Py_ssize_t cp = (cout + FNN_DC_PAD - 1) // FNN_DC_PAD * FNN_DC_PAD
+    ntiles = N * ((gout.shape[2] + 1) // 2) * ((gout.shape[3] + 1) // 2)
+    nt = _winograd_threads(-(-ntiles // T), ntiles * 16 * cp * C)
+    sbuf = np.zeros((nt, 16, C, cp), x.dtype)
+    _winograd_wgrad(x, gout, ph, pw, np.arange(T, dtype=np.intp) * cp, sbuf, np.empty((nt, 16 * T), x.dtype),
+                    np.empty((nt, 16 * (C * T + WINO_SKEW)), x.dtype),
+                    np.zeros((nt, 16 * (T * cp + WINO_SKEW)), x.dtype),   # zero: the columns past cout stay so
+                    np.empty((nt, C, cp), x.dtype))
+    s = sbuf[..., :cout].sum(axis=0).reshape(4, 4, C, cout)
+    return np.einsum("ia,ijco,jb->ocab", _WINO_G, s, _WINO_G).astype(x.dtype)
