@@ -27,6 +27,7 @@ from flatarray cimport data_or_null
 from directconv cimport FNN_DC_PAD, FNN_DC_WLANES, direct_acc, direct_scatter, direct_wgrad
 from maxpool cimport maxpool_plane
 from winograd cimport wino_input, wino_grad, wino_output
+from panelgemm cimport panel_gemm, fastnn_panel_width_f, fastnn_panel_width_d
 
 include "checks.pxi"
 

@@ -4,17 +4,17 @@
 # V = B^T d B per input channel, the tile is A^T (sum over in channels of U . V) A, so
 # the channel sums become 16 GEMMs (one per position xi of the 4x4 transform) of
 # U[xi] (cout, cin) by V[xi] (cin, tiles): 16 multiplies per 4 outputs against 36 direct.
-# The GEMMs run through the direct kernels of directconv.h with one "input channel" and
-# a tap per real channel (tap t reads row t of V[xi]), so they keep the register blocking
-# each vector build was tuned for, and each thread runs whole blocks of tiles under one
-# OpenMP loop: no BLAS threads to synchronise (OpenBLAS's spin-waits were most of the
-# im2col path's time on a busy 2-core machine). The transforms are in winograd.h.
+# The GEMMs run on the register-blocked micro-kernel of panelgemm.h, reading V[xi] in place
+# as its panel (rows of T tiles, a multiple of every panel width), and each thread runs whole
+# blocks of tiles under one OpenMP loop: no BLAS threads to synchronise (OpenBLAS's
+# spin-waits were most of the im2col path's time on a busy 2-core machine). The transforms
+# are in winograd.h.
 #
 # The input gradient is the same pass over grad_out with the flipped, channel-swapped
 # kernel; the weight gradient is the adjoint of the forward: per xi, S[xi] (cout, cin) =
-# sum over tiles of (A dY A^T)[xi] (V[xi])^T, then dL/dg = G^T S G. There the tiles are
-# the direct kernel's taps and the output channels its pixels (Z = A dY A^T stored
-# tile-major). Included by conv.pyx.
+# sum over tiles of (A dY A^T)[xi] (V[xi])^T, then dL/dg = G^T S G: S[xi]^T = V[xi] Z[xi]
+# with Z = A dY A^T stored tile-major (rows of cp >= cout values, a multiple of every panel
+# width), Z[xi] the micro-kernel's panel. Included by conv.pyx.
 
 cdef Py_ssize_t WINO_TILES = 64     # tiles per forward block: V and M of 64 channels, 256 KB each, stay in L2
 cdef Py_ssize_t WINO_WTILES = 256   # per weight-gradient block: fewer updates of S per product
@@ -87,16 +87,17 @@ cdef void _transform_inputs(floating[:, :, :, ::1] x, Py_ssize_t ph, Py_ssize_t 
 
 cdef void _winograd_block(floating[:, :, :, ::1] x, floating* u, floating* bias, Py_ssize_t ph, Py_ssize_t pw,
                           floating[:, :, :, ::1] out, Py_ssize_t tile0, Py_ssize_t ntiles, Py_ssize_t th,
-                          Py_ssize_t tw, Py_ssize_t T, Py_ssize_t* off, floating* d, floating* v,
+                          Py_ssize_t tw, Py_ssize_t T, Py_ssize_t nr, floating* d, floating* v,
                           floating* m) noexcept nogil:
     """out's tiles tile0 .. tile0+T-1: transform, 16 channel products, inverse transform."""
     cdef Py_ssize_t C = x.shape[1], cout = out.shape[1], ho = out.shape[2], wo = out.shape[3]
-    cdef Py_ssize_t xi, co, t, n, y0, x0, a, b, vs = C * T + WINO_SKEW, ms = cout * T + WINO_SKEW
+    cdef Py_ssize_t xi, p, co, t, n, y0, x0, a, b, vs = C * T + WINO_SKEW, ms = cout * T + WINO_SKEW
     cdef floating add
     cdef floating* o
     _transform_inputs(x, ph, pw, tile0, ntiles, th, tw, T, d, v, vs)
-    for xi in range(16):
-        direct_acc(v + xi * vs, 1, 0, u + xi * cout * C, cout, off, C, m + xi * ms, T)
+    for xi in range(16):   # M[xi] (cout, T) = U[xi] (cout, C) @ V[xi] (C, T)
+        for p in range(T // nr):
+            panel_gemm(cout, C, u + xi * cout * C, C, v + xi * vs + p * nr, T, False, m + xi * ms + p * nr, T, nr)
     for co in range(cout):
         wino_output(m + co * T, ms, T, d)
         add = bias[co] if bias != NULL else 0
@@ -112,7 +113,7 @@ cdef void _winograd_block(floating[:, :, :, ::1] x, floating* u, floating* bias,
 
 
 def _winograd_forward(floating[:, :, :, ::1] x, floating[:, :, ::1] u, floating[::1] bias,
-                      Py_ssize_t ph, Py_ssize_t pw, floating[:, :, :, ::1] out, Py_ssize_t[::1] off,
+                      Py_ssize_t ph, Py_ssize_t pw, floating[:, :, :, ::1] out, Py_ssize_t nr,
                       floating[:, ::1] dbuf, floating[:, ::1] vbuf, floating[:, ::1] mbuf):
     """out = conv(x) + bias with U = u (16, cout, C); the *buf rows are per thread."""
     cdef Py_ssize_t T = WINO_TILES, th = (out.shape[2] + 1) // 2, tw = (out.shape[3] + 1) // 2
@@ -122,24 +123,22 @@ def _winograd_forward(floating[:, :, :, ::1] x, floating[:, :, ::1] u, floating[
     with nogil, parallel(num_threads=nt):
         for blk in prange((ntiles + T - 1) // T, schedule="static"):
             tid = threadid()
-            _winograd_block(x, &u[0, 0, 0], bp, ph, pw, out, blk * T, ntiles, th, tw, T, &off[0],
+            _winograd_block(x, &u[0, 0, 0], bp, ph, pw, out, blk * T, ntiles, th, tw, T, nr,
                             &dbuf[tid, 0], &vbuf[tid, 0], &mbuf[tid, 0])
 
 
 def _winograd_wgrad(floating[:, :, :, ::1] x, floating[:, :, :, ::1] gout, Py_ssize_t ph, Py_ssize_t pw,
-                    Py_ssize_t[::1] off, floating[:, :, :, ::1] sbuf, floating[:, ::1] dbuf,
-                    floating[:, ::1] vbuf, floating[:, ::1] zbuf, floating[:, :, ::1] abuf):
-    """sbuf[thread, xi] (C, cp) += S[xi]^T over that thread's blocks of tiles. Z is stored
-    tile-major, rows of cp = sbuf.shape[3] values (zero past cout), so that the product over
-    tiles is the direct kernel's: tap t reads row t of Z[xi], weighted by V[xi][c, t]."""
+                    Py_ssize_t nr, floating[:, :, :, ::1] sbuf, floating[:, ::1] dbuf,
+                    floating[:, ::1] vbuf, floating[:, ::1] zbuf):
+    """sbuf[thread, xi] (C, cp) += S[xi]^T = V[xi] (C, T) @ Z[xi] (T, cp) over that thread's
+    blocks of tiles; Z is stored tile-major, rows of cp = sbuf.shape[3] values (zero past cout)."""
     cdef Py_ssize_t T = WINO_WTILES, C = x.shape[1], cout = gout.shape[1], cp = sbuf.shape[3]
     cdef Py_ssize_t ho = gout.shape[2], wo = gout.shape[3], th = (ho + 1) // 2, tw = (wo + 1) // 2
-    cdef Py_ssize_t ntiles = x.shape[0] * th * tw, blk, tid, co, c, xi, tile0
+    cdef Py_ssize_t ntiles = x.shape[0] * th * tw, blk, tid, co, p, xi, tile0
     cdef Py_ssize_t vs = C * T + WINO_SKEW, zs = T * cp + WINO_SKEW
     cdef floating* z
     cdef floating* v
     cdef floating* d
-    cdef floating* acc
     cdef int nt = vbuf.shape[0]
     with nogil, parallel(num_threads=nt):
         for blk in prange((ntiles + T - 1) // T, schedule="static"):
@@ -148,16 +147,18 @@ def _winograd_wgrad(floating[:, :, :, ::1] x, floating[:, :, :, ::1] gout, Py_ss
             z = &zbuf[tid, 0]
             v = &vbuf[tid, 0]
             d = &dbuf[tid, 0]
-            acc = &abuf[tid, 0, 0]
             _transform_inputs(x, ph, pw, tile0, ntiles, th, tw, T, d, v, vs)
             for co in range(cout):
                 _patches(&gout[0, co, 0, 0], cout * ho * wo, ho, wo, 2, 0, 0, tile0, ntiles, th, tw, T, d)
                 wino_grad(d, T, z + co, zs, cp)
             for xi in range(16):
-                direct_acc(z + xi * zs, 1, 0, v + xi * vs, C, &off[0], T, acc, cp)
-                for c in range(C):
-                    for co in range(cout):
-                        sbuf[tid, xi, c, co] += acc[c * cp + co]
+                for p in range(cp // nr):
+                    panel_gemm(C, T, v + xi * vs, T, z + xi * zs + p * nr, cp, True, &sbuf[tid, xi, 0, p * nr], cp,
+                               nr)
+
+
+cdef Py_ssize_t _panel_width(dtype):
+    return fastnn_panel_width_f() if dtype == np.float32 else fastnn_panel_width_d()
 
 
 cdef int _winograd_threads(Py_ssize_t blocks, Py_ssize_t work):
@@ -174,7 +175,7 @@ def _winograd_conv(x, weight, bias, Py_ssize_t ph, Py_ssize_t pw):
     u = np.ascontiguousarray(np.einsum("ia,ocab,jb->ijoc", _WINO_G, weight, _WINO_G).reshape(16, cout, C),
                              dtype=x.dtype)
     out = np.empty((N, cout, ho, wo), x.dtype)
-    _winograd_forward(x, u, bias, ph, pw, out, np.arange(C, dtype=np.intp) * T, np.empty((nt, 16 * T), x.dtype),
+    _winograd_forward(x, u, bias, ph, pw, out, _panel_width(x.dtype), np.empty((nt, 16 * T), x.dtype),
                       np.empty((nt, 16 * (C * T + WINO_SKEW)), x.dtype),
                       np.empty((nt, 16 * (cout * T + WINO_SKEW)), x.dtype))
     return out
@@ -193,9 +194,8 @@ def _winograd_weight_grad(x, weight, gout, Py_ssize_t ph, Py_ssize_t pw):
     ntiles = N * ((gout.shape[2] + 1) // 2) * ((gout.shape[3] + 1) // 2)
     nt = _winograd_threads(-(-ntiles // T), ntiles * 16 * cp * C)
     sbuf = np.zeros((nt, 16, C, cp), x.dtype)
-    _winograd_wgrad(x, gout, ph, pw, np.arange(T, dtype=np.intp) * cp, sbuf, np.empty((nt, 16 * T), x.dtype),
+    _winograd_wgrad(x, gout, ph, pw, _panel_width(x.dtype), sbuf, np.empty((nt, 16 * T), x.dtype),
                     np.empty((nt, 16 * (C * T + WINO_SKEW)), x.dtype),
-                    np.zeros((nt, 16 * (T * cp + WINO_SKEW)), x.dtype),   # zero: the columns past cout stay so
-                    np.empty((nt, C, cp), x.dtype))
+                    np.zeros((nt, 16 * (T * cp + WINO_SKEW)), x.dtype))   # zero: the columns past cout stay so
     s = sbuf[..., :cout].sum(axis=0).reshape(4, 4, C, cout)
     return np.einsum("ia,ijco,jb->ocab", _WINO_G, s, _WINO_G).astype(x.dtype)

@@ -5,7 +5,8 @@
  * forward+backward in OpenBLAS's copy routines, another tenth in its thread hand-offs).
  * Here W_hh is packed once per sequence into panels of NR columns, K rows each, laid out so
  * that the micro-kernel reads one panel row (NR contiguous values) per k; the caller splits
- * panels over its own threads.
+ * panels over its own threads. A matrix whose rows are already NR-aligned runs in place, its
+ * row stride as the panel's (Winograd's transformed tiles, csrc/conv_winograd.pxi).
  *
  * Panels come in "gate blocks": the packed matrix has `gates` column blocks of H columns each
  * (LSTM i, f, g, o ...), and panel (q, g) holds columns g*H + q*NR ... + NR - 1 of block g, zero
@@ -128,25 +129,25 @@ static inline ptrdiff_t fastnn_panel_width_d(void) {
 }
 
 static inline void fastnn_panel_gemm_f(ptrdiff_t M, ptrdiff_t K, const float *A, ptrdiff_t lda, const float *panel,
-                                       int accumulate, float *C, ptrdiff_t ldc, ptrdiff_t nc) {
+                                       ptrdiff_t ldp, int accumulate, float *C, ptrdiff_t ldc, ptrdiff_t nc) {
 #ifdef FASTNN_HAVE_AVX2_BUILD
     switch (fastnn_cpu_level()) {
-    case 2: fastnn_panel_gemm_f32_avx512(M, K, A, lda, panel, accumulate, C, ldc, nc); return;
-    case 1: fastnn_panel_gemm_f32_avx2(M, K, A, lda, panel, accumulate, C, ldc, nc); return;
+    case 2: fastnn_panel_gemm_f32_avx512(M, K, A, lda, panel, ldp, accumulate, C, ldc, nc); return;
+    case 1: fastnn_panel_gemm_f32_avx2(M, K, A, lda, panel, ldp, accumulate, C, ldc, nc); return;
     }
 #endif
-    fastnn_panel_gemm_f32_base(M, K, A, lda, panel, accumulate, C, ldc, nc);
+    fastnn_panel_gemm_f32_base(M, K, A, lda, panel, ldp, accumulate, C, ldc, nc);
 }
 static inline void fastnn_panel_gemm_d(ptrdiff_t M, ptrdiff_t K, const double *A, ptrdiff_t lda,
-                                       const double *panel, int accumulate, double *C, ptrdiff_t ldc,
-                                       ptrdiff_t nc) {
+                                       const double *panel, ptrdiff_t ldp, int accumulate, double *C,
+                                       ptrdiff_t ldc, ptrdiff_t nc) {
 #ifdef FASTNN_HAVE_AVX2_BUILD
     switch (fastnn_cpu_level()) {
-    case 2: fastnn_panel_gemm_f64_avx512(M, K, A, lda, panel, accumulate, C, ldc, nc); return;
-    case 1: fastnn_panel_gemm_f64_avx2(M, K, A, lda, panel, accumulate, C, ldc, nc); return;
+    case 2: fastnn_panel_gemm_f64_avx512(M, K, A, lda, panel, ldp, accumulate, C, ldc, nc); return;
+    case 1: fastnn_panel_gemm_f64_avx2(M, K, A, lda, panel, ldp, accumulate, C, ldc, nc); return;
     }
 #endif
-    fastnn_panel_gemm_f64_base(M, K, A, lda, panel, accumulate, C, ldc, nc);
+    fastnn_panel_gemm_f64_base(M, K, A, lda, panel, ldp, accumulate, C, ldc, nc);
 }
 
 /* Pack B(k, n) = w[k * k_stride + n * n_stride] (K rows, gates * H columns) into panels of

@@ -1,14 +1,14 @@
 # Fused-type front of csrc/panelgemm.h: GEMM against a weight packed once into column panels
-# (the recurrent loops of rnn.pyx), for float and double.
+# (the recurrent loops of rnn.pyx, and Winograd's channel products in conv.pyx), for float and double.
 from cython cimport floating
 
 cdef extern from "panelgemm.h" nogil:
     Py_ssize_t fastnn_panel_width_f()
     Py_ssize_t fastnn_panel_width_d()
     void fastnn_panel_gemm_f(Py_ssize_t M, Py_ssize_t K, const float *A, Py_ssize_t lda, const float *panel,
-                             int accumulate, float *C, Py_ssize_t ldc, Py_ssize_t nc)
+                             Py_ssize_t ldp, int accumulate, float *C, Py_ssize_t ldc, Py_ssize_t nc)
     void fastnn_panel_gemm_d(Py_ssize_t M, Py_ssize_t K, const double *A, Py_ssize_t lda, const double *panel,
-                             int accumulate, double *C, Py_ssize_t ldc, Py_ssize_t nc)
+                             Py_ssize_t ldp, int accumulate, double *C, Py_ssize_t ldc, Py_ssize_t nc)
     void fastnn_pack_panels_f(const float *w, Py_ssize_t k_stride, Py_ssize_t n_stride, Py_ssize_t K,
                               Py_ssize_t gates, Py_ssize_t H, Py_ssize_t nr, float *dst)
     void fastnn_pack_panels_d(const double *w, Py_ssize_t k_stride, Py_ssize_t n_stride, Py_ssize_t K,
@@ -16,12 +16,14 @@ cdef extern from "panelgemm.h" nogil:
 
 
 cdef inline void panel_gemm(Py_ssize_t M, Py_ssize_t K, const floating *A, Py_ssize_t lda, const floating *panel,
-                            bint accumulate, floating *C, Py_ssize_t ldc, Py_ssize_t nc) noexcept nogil:
-    """C[0:M, 0:nc] = A[0:M, 0:K] @ panel (+ C if accumulate), nc <= the panel width."""
+                            Py_ssize_t ldp, bint accumulate, floating *C, Py_ssize_t ldc,
+                            Py_ssize_t nc) noexcept nogil:
+    """C[0:M, 0:nc] = A[0:M, 0:K] @ panel (+ C if accumulate), nc <= the panel width; panel rows
+    are ldp apart (the panel width when packed), and each reads a full panel width."""
     if floating is float:
-        fastnn_panel_gemm_f(M, K, A, lda, panel, accumulate, C, ldc, nc)
+        fastnn_panel_gemm_f(M, K, A, lda, panel, ldp, accumulate, C, ldc, nc)
     else:
-        fastnn_panel_gemm_d(M, K, A, lda, panel, accumulate, C, ldc, nc)
+        fastnn_panel_gemm_d(M, K, A, lda, panel, ldp, accumulate, C, ldc, nc)
 
 
 cdef inline void pack_panels(const floating *w, Py_ssize_t k_stride, Py_ssize_t n_stride, Py_ssize_t K,

@@ -4,16 +4,18 @@
  * A micro-tile is MR rows x NR = 2 * VLANES columns: 2 * MR accumulators, two panel loads and
  * MR broadcasts per k, which keeps the FMA units busy without spilling registers. */
 
-/* C[0:mr, 0:nc] (+)= A[0:mr, 0:K] @ panel[0:K, 0:nc] for a compile-time mr. */
+/* C[0:mr, 0:nc] (+)= A[0:mr, 0:K] @ panel[0:K, 0:nc] for a compile-time mr; panel rows are ldp
+ * values apart (NR when packed; a wider matrix read in place, as Winograd's, otherwise). Every
+ * row read is 2 * VLANES values, past nc too: the caller keeps those reads inside its buffer. */
 #define FASTNN_PANEL_TILE(ROWS)                                                                   \
 static inline void SUFFIX(fastnn_panel_tile##ROWS)(ptrdiff_t K, const T *A, ptrdiff_t lda,         \
-        const T *panel, int accumulate, T *C, ptrdiff_t ldc, ptrdiff_t nc) {                       \
+        const T *panel, ptrdiff_t ldp, int accumulate, T *C, ptrdiff_t ldc, ptrdiff_t nc) {        \
     VEC acc[ROWS][2];                                                                             \
     for (int i = 0; i < ROWS; i++) acc[i][0] = acc[i][1] = (VEC){0};                              \
     for (ptrdiff_t k = 0; k < K; k++) {                                                           \
         VEC b0, b1;                                                                               \
-        memcpy(&b0, panel + k * 2 * VLANES, sizeof b0);                                           \
-        memcpy(&b1, panel + k * 2 * VLANES + VLANES, sizeof b1);                                  \
+        memcpy(&b0, panel + k * ldp, sizeof b0);                                                  \
+        memcpy(&b1, panel + k * ldp + VLANES, sizeof b1);                                         \
         for (int i = 0; i < ROWS; i++) {                                                          \
             VEC a = BROADCAST(A[i * lda + k]);                                                    \
             acc[i][0] += a * b0;                                                                  \
@@ -54,17 +56,18 @@ FASTNN_PANEL_TILE(8)
 #undef FASTNN_PANEL_TILE
 
 static inline void SUFFIX(fastnn_panel_rows)(ptrdiff_t rows, ptrdiff_t K, const T *A, ptrdiff_t lda,
-                                            const T *panel, int accumulate, T *C, ptrdiff_t ldc, ptrdiff_t nc) {
+                                            const T *panel, ptrdiff_t ldp, int accumulate, T *C, ptrdiff_t ldc,
+                                            ptrdiff_t nc) {
     switch (rows) {
-    case 1: SUFFIX(fastnn_panel_tile1)(K, A, lda, panel, accumulate, C, ldc, nc); break;
-    case 2: SUFFIX(fastnn_panel_tile2)(K, A, lda, panel, accumulate, C, ldc, nc); break;
-    case 3: SUFFIX(fastnn_panel_tile3)(K, A, lda, panel, accumulate, C, ldc, nc); break;
-    case 4: SUFFIX(fastnn_panel_tile4)(K, A, lda, panel, accumulate, C, ldc, nc); break;
-    case 5: SUFFIX(fastnn_panel_tile5)(K, A, lda, panel, accumulate, C, ldc, nc); break;
-    case 6: SUFFIX(fastnn_panel_tile6)(K, A, lda, panel, accumulate, C, ldc, nc); break;
+    case 1: SUFFIX(fastnn_panel_tile1)(K, A, lda, panel, ldp, accumulate, C, ldc, nc); break;
+    case 2: SUFFIX(fastnn_panel_tile2)(K, A, lda, panel, ldp, accumulate, C, ldc, nc); break;
+    case 3: SUFFIX(fastnn_panel_tile3)(K, A, lda, panel, ldp, accumulate, C, ldc, nc); break;
+    case 4: SUFFIX(fastnn_panel_tile4)(K, A, lda, panel, ldp, accumulate, C, ldc, nc); break;
+    case 5: SUFFIX(fastnn_panel_tile5)(K, A, lda, panel, ldp, accumulate, C, ldc, nc); break;
+    case 6: SUFFIX(fastnn_panel_tile6)(K, A, lda, panel, ldp, accumulate, C, ldc, nc); break;
 #if MR > 6
-    case 7: SUFFIX(fastnn_panel_tile7)(K, A, lda, panel, accumulate, C, ldc, nc); break;
-    case 8: SUFFIX(fastnn_panel_tile8)(K, A, lda, panel, accumulate, C, ldc, nc); break;
+    case 7: SUFFIX(fastnn_panel_tile7)(K, A, lda, panel, ldp, accumulate, C, ldc, nc); break;
+    case 8: SUFFIX(fastnn_panel_tile8)(K, A, lda, panel, ldp, accumulate, C, ldc, nc); break;
 #endif
     default: break;
     }
@@ -74,15 +77,15 @@ static inline void SUFFIX(fastnn_panel_rows)(ptrdiff_t rows, ptrdiff_t K, const 
  * tile and the two are split evenly (32 rows of MR = 6: 6,6,6,6,4,4 rather than 6,6,6,6,6,2),
  * since a tile of few rows spends more of its loads than its FMAs. */
 static inline void SUFFIX(fastnn_panel_gemm)(ptrdiff_t M, ptrdiff_t K, const T *A, ptrdiff_t lda,
-                                            const T *panel, int accumulate, T *C, ptrdiff_t ldc,
+                                            const T *panel, ptrdiff_t ldp, int accumulate, T *C, ptrdiff_t ldc,
                                             ptrdiff_t nc) {
     ptrdiff_t m = 0, rest = M % MR;
     ptrdiff_t full_end = (rest && M > MR) ? M - MR - rest : M - rest;
     for (; m < full_end; m += MR)
-        SUFFIX(fastnn_panel_rows)(MR, K, A + m * lda, lda, panel, accumulate, C + m * ldc, ldc, nc);
+        SUFFIX(fastnn_panel_rows)(MR, K, A + m * lda, lda, panel, ldp, accumulate, C + m * ldc, ldc, nc);
     while (m < M) {
         ptrdiff_t left = M - m, rows = left > MR ? (left + 1) / 2 : left;
-        SUFFIX(fastnn_panel_rows)(rows, K, A + m * lda, lda, panel, accumulate, C + m * ldc, ldc, nc);
+        SUFFIX(fastnn_panel_rows)(rows, K, A + m * lda, lda, panel, ldp, accumulate, C + m * ldc, ldc, nc);
         m += rows;
     }
 }

@@ -140,7 +140,7 @@ cdef inline void _times_panels(const floating *A, Py_ssize_t B, Py_ssize_t K, co
     cdef Py_ssize_t q, g
     for q in range(q0, q1):
         for g in range(gates):
-            panel_gemm(B, K, A, K, packed + (q * gates + g) * K * nr, accumulate, C + g * H + q * nr, ldc,
+            panel_gemm(B, K, A, K, packed + (q * gates + g) * K * nr, nr, accumulate, C + g * H + q * nr, ldc,
                        min(nr, H - q * nr))
 
 
