@@ -10,6 +10,14 @@ TOL = {np.float32: dict(rtol=2e-4, atol=2e-5), np.float64: dict(rtol=1e-10, atol
 GATES = {"rnn_tanh": 1, "rnn_relu": 1, "lstm": 4, "gru": 3}
 
 
+def _scaled_tol(dtype, want):
+    # a gradient summed over B*T terms carries rounding in proportion to its largest terms, not
+    # to each element: relu states grow to ~100 over 5 steps at H = 70
+    tol = dict(TOL[dtype])
+    tol["atol"] *= max(1.0, float(np.abs(want).max(initial=0)))
+    return tol
+
+
 @st.composite
 def configs(draw):
     # B up to past two micro-tiles of rows (6 or 8) with a remainder; H past two panels of
@@ -63,7 +71,7 @@ def test_sequence_kernels_match_reference(cfg):
     assert len(got_grads) == len(want_grads) == (7 if cfg["kind"] == "lstm" else 6)
     for got, want in zip(got_fwd + tuple(got_grads), want_fwd + tuple(want_grads)):
         assert got.dtype == cfg["dtype"] and got.shape == want.shape
-        np.testing.assert_allclose(got, want, **TOL[cfg["dtype"]])
+        np.testing.assert_allclose(got, want, **_scaled_tol(cfg["dtype"], want))
 
 
 def _cell(k, cfg, v):
