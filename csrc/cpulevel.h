@@ -32,4 +32,13 @@ static inline int fastnn_cpu_level(void) {
 #endif
 }
 
+/* FASTNN_DISPATCH(stem, args): call stem_avx512, stem_avx2 or stem_base with args, the build
+ * this CPU runs. An expression, so `return FASTNN_DISPATCH(...)` works for a value too. */
+#ifdef FASTNN_HAVE_AVX2_BUILD
+#define FASTNN_DISPATCH(stem, args) \
+    (fastnn_cpu_level() == 2 ? stem##_avx512 args : fastnn_cpu_level() == 1 ? stem##_avx2 args : stem##_base args)
+#else
+#define FASTNN_DISPATCH(stem, args) (stem##_base args)
+#endif
+
 #endif

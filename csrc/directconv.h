@@ -153,41 +153,33 @@ FNN_DIRECTCONV(double, d_avx2, 32, 4, 2, 6)
 FNN_DIRECTCONV(float, f_avx512, 64, 8, 4, 6)
 FNN_DIRECTCONV(double, d_avx512, 64, 8, 4, 6)
 #pragma GCC pop_options
-#define FNN_DC_DISPATCH(name, S, args)                                                          \
-    switch (fastnn_cpu_level()) {                                                               \
-    case 2: name##_##S##_avx512 args; return;                                                   \
-    case 1: name##_##S##_avx2 args; return;                                                     \
-    }                                                                                           \
-    name##_##S##_base args;
-#else
-#define FNN_DC_DISPATCH(name, S, args) name##_##S##_base args;
 #endif
 
 static inline void direct_acc_f(const float *xp, ptrdiff_t cin, ptrdiff_t ps, const float *w, ptrdiff_t cout,
                                 const ptrdiff_t *off, ptrdiff_t taps, float *acc, ptrdiff_t L) {
-    FNN_DC_DISPATCH(direct_acc, f, (xp, cin, ps, w, cout, off, taps, acc, L))
+    FASTNN_DISPATCH(direct_acc_f, (xp, cin, ps, w, cout, off, taps, acc, L));
 }
 static inline void direct_acc_d(const double *xp, ptrdiff_t cin, ptrdiff_t ps, const double *w, ptrdiff_t cout,
                                 const ptrdiff_t *off, ptrdiff_t taps, double *acc, ptrdiff_t L) {
-    FNN_DC_DISPATCH(direct_acc, d, (xp, cin, ps, w, cout, off, taps, acc, L))
+    FASTNN_DISPATCH(direct_acc_d, (xp, cin, ps, w, cout, off, taps, acc, L));
 }
 static inline void direct_scatter_f(const float *g, ptrdiff_t cout, const float *wt, ptrdiff_t cin, const ptrdiff_t *off,
                                     ptrdiff_t taps, float *acc, ptrdiff_t ps, ptrdiff_t L) {
-    FNN_DC_DISPATCH(direct_scatter, f, (g, cout, wt, cin, off, taps, acc, ps, L))
+    FASTNN_DISPATCH(direct_scatter_f, (g, cout, wt, cin, off, taps, acc, ps, L));
 }
 static inline void direct_wgrad_f(const float *xp, ptrdiff_t cin, ptrdiff_t ps, ptrdiff_t xs, const float *g,
                                   ptrdiff_t cout, ptrdiff_t gs, ptrdiff_t nimg, const ptrdiff_t *off, ptrdiff_t taps,
                                   float *gw, ptrdiff_t L) {
-    FNN_DC_DISPATCH(direct_wgrad, f, (xp, cin, ps, xs, g, cout, gs, nimg, off, taps, gw, L))
+    FASTNN_DISPATCH(direct_wgrad_f, (xp, cin, ps, xs, g, cout, gs, nimg, off, taps, gw, L));
 }
 static inline void direct_scatter_d(const double *g, ptrdiff_t cout, const double *wt, ptrdiff_t cin, const ptrdiff_t *off,
                                     ptrdiff_t taps, double *acc, ptrdiff_t ps, ptrdiff_t L) {
-    FNN_DC_DISPATCH(direct_scatter, d, (g, cout, wt, cin, off, taps, acc, ps, L))
+    FASTNN_DISPATCH(direct_scatter_d, (g, cout, wt, cin, off, taps, acc, ps, L));
 }
 static inline void direct_wgrad_d(const double *xp, ptrdiff_t cin, ptrdiff_t ps, ptrdiff_t xs, const double *g,
                                   ptrdiff_t cout, ptrdiff_t gs, ptrdiff_t nimg, const ptrdiff_t *off, ptrdiff_t taps,
                                   double *gw, ptrdiff_t L) {
-    FNN_DC_DISPATCH(direct_wgrad, d, (xp, cin, ps, xs, g, cout, gs, nimg, off, taps, gw, L))
+    FASTNN_DISPATCH(direct_wgrad_d, (xp, cin, ps, xs, g, cout, gs, nimg, off, taps, gw, L));
 }
 
 #endif

@@ -19,44 +19,18 @@
 #include <stddef.h>
 #include <string.h>
 #include "cpulevel.h"
+#include "vectypes.h"
 
-typedef float fastnn_pg_v4f __attribute__((vector_size(16)));
-typedef float fastnn_pg_v8f __attribute__((vector_size(32)));
-typedef float fastnn_pg_v16f __attribute__((vector_size(64)));
-typedef double fastnn_pg_v2d __attribute__((vector_size(16)));
-typedef double fastnn_pg_v4d __attribute__((vector_size(32)));
-typedef double fastnn_pg_v8d __attribute__((vector_size(64)));
-
-/* Each build: set T, MR, VEC, VLANES, BROADCAST and SUFFIX, include the implementation, unset
- * them. BROADCAST spells out every lane: GCC's `(VEC){0} + x` costs a scalar add before the
- * broadcast, since x + 0.0 is not x for x = -0.0. */
-#define FASTNN_LANES2(x) (x), (x)
-#define FASTNN_LANES4(x) FASTNN_LANES2(x), FASTNN_LANES2(x)
-#define FASTNN_LANES8(x) FASTNN_LANES4(x), FASTNN_LANES4(x)
-#define FASTNN_LANES16(x) FASTNN_LANES8(x), FASTNN_LANES8(x)
-#define T float
+/* Each build sets T, MR, VEC and SUFFIX and includes the implementation, which unsets all but MR. */
 #define MR 6
-#define VEC fastnn_pg_v4f
-#define VLANES 4
-#define BROADCAST(x) ((VEC){FASTNN_LANES4(x)})
+#define T float
+#define VEC fastnn_v4f
 #define SUFFIX(name) name##_f32_base
 #include "panelgemm_impl.h"
-#undef VEC
-#undef VLANES
-#undef BROADCAST
-#undef SUFFIX
-#undef T
 #define T double
-#define VEC fastnn_pg_v2d
-#define VLANES 2
-#define BROADCAST(x) ((VEC){FASTNN_LANES2(x)})
+#define VEC fastnn_v2d
 #define SUFFIX(name) name##_f64_base
 #include "panelgemm_impl.h"
-#undef VEC
-#undef VLANES
-#undef BROADCAST
-#undef SUFFIX
-#undef T
 #undef MR
 
 #ifdef FASTNN_HAVE_AVX2_BUILD
@@ -64,27 +38,13 @@ typedef double fastnn_pg_v8d __attribute__((vector_size(64)));
 #pragma GCC target("avx2,fma")
 #define MR 6
 #define T float
-#define VEC fastnn_pg_v8f
-#define VLANES 8
-#define BROADCAST(x) ((VEC){FASTNN_LANES8(x)})
+#define VEC fastnn_v8f
 #define SUFFIX(name) name##_f32_avx2
 #include "panelgemm_impl.h"
-#undef VEC
-#undef VLANES
-#undef BROADCAST
-#undef SUFFIX
-#undef T
 #define T double
-#define VEC fastnn_pg_v4d
-#define VLANES 4
-#define BROADCAST(x) ((VEC){FASTNN_LANES4(x)})
+#define VEC fastnn_v4d
 #define SUFFIX(name) name##_f64_avx2
 #include "panelgemm_impl.h"
-#undef VEC
-#undef VLANES
-#undef BROADCAST
-#undef SUFFIX
-#undef T
 #undef MR
 #pragma GCC pop_options
 
@@ -93,27 +53,13 @@ typedef double fastnn_pg_v8d __attribute__((vector_size(64)));
 #pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw,fma,prefer-vector-width=512")
 #define MR 8
 #define T float
-#define VEC fastnn_pg_v16f
-#define VLANES 16
-#define BROADCAST(x) ((VEC){FASTNN_LANES16(x)})
+#define VEC fastnn_v16f
 #define SUFFIX(name) name##_f32_avx512
 #include "panelgemm_impl.h"
-#undef VEC
-#undef VLANES
-#undef BROADCAST
-#undef SUFFIX
-#undef T
 #define T double
-#define VEC fastnn_pg_v8d
-#define VLANES 8
-#define BROADCAST(x) ((VEC){FASTNN_LANES8(x)})
+#define VEC fastnn_v8d
 #define SUFFIX(name) name##_f64_avx512
 #include "panelgemm_impl.h"
-#undef VEC
-#undef VLANES
-#undef BROADCAST
-#undef SUFFIX
-#undef T
 #undef MR
 #pragma GCC pop_options
 #endif
@@ -130,24 +76,12 @@ static inline ptrdiff_t fastnn_panel_width_d(void) {
 
 static inline void fastnn_panel_gemm_f(ptrdiff_t M, ptrdiff_t K, const float *A, ptrdiff_t lda, const float *panel,
                                        ptrdiff_t ldp, int accumulate, float *C, ptrdiff_t ldc, ptrdiff_t nc) {
-#ifdef FASTNN_HAVE_AVX2_BUILD
-    switch (fastnn_cpu_level()) {
-    case 2: fastnn_panel_gemm_f32_avx512(M, K, A, lda, panel, ldp, accumulate, C, ldc, nc); return;
-    case 1: fastnn_panel_gemm_f32_avx2(M, K, A, lda, panel, ldp, accumulate, C, ldc, nc); return;
-    }
-#endif
-    fastnn_panel_gemm_f32_base(M, K, A, lda, panel, ldp, accumulate, C, ldc, nc);
+    FASTNN_DISPATCH(fastnn_panel_gemm_f32, (M, K, A, lda, panel, ldp, accumulate, C, ldc, nc));
 }
 static inline void fastnn_panel_gemm_d(ptrdiff_t M, ptrdiff_t K, const double *A, ptrdiff_t lda,
                                        const double *panel, ptrdiff_t ldp, int accumulate, double *C,
                                        ptrdiff_t ldc, ptrdiff_t nc) {
-#ifdef FASTNN_HAVE_AVX2_BUILD
-    switch (fastnn_cpu_level()) {
-    case 2: fastnn_panel_gemm_f64_avx512(M, K, A, lda, panel, ldp, accumulate, C, ldc, nc); return;
-    case 1: fastnn_panel_gemm_f64_avx2(M, K, A, lda, panel, ldp, accumulate, C, ldc, nc); return;
-    }
-#endif
-    fastnn_panel_gemm_f64_base(M, K, A, lda, panel, ldp, accumulate, C, ldc, nc);
+    FASTNN_DISPATCH(fastnn_panel_gemm_f64, (M, K, A, lda, panel, ldp, accumulate, C, ldc, nc));
 }
 
 /* Pack B(k, n) = w[k * k_stride + n * n_stride] (K rows, gates * H columns) into panels of

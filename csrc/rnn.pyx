@@ -96,7 +96,8 @@ cdef inline Py_ssize_t _prev(Py_ssize_t t, bint reverse) noexcept nogil:
 
 
 # Multiply-adds of one step's product below which the loop over time stays on one thread: the
-# threads meet at a barrier after every step, a microsecond or so.
+# threads meet at a barrier after every step, a cost the smallest products would not repay
+# (the threshold was not tuned: the same as the dropout kernel's).
 cdef Py_ssize_t MIN_STEP_WORK = 65536
 
 

@@ -160,43 +160,35 @@ FNN_RNNCELL(float, f_avx2, fnn_sigmoidf, fnn_tanhf)
 #pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw,fma,prefer-vector-width=512")
 FNN_RNNCELL(float, f_avx512, fnn_sigmoidf, fnn_tanhf)
 #pragma GCC pop_options
-#define FNN_DISPATCH(name, args)                                                              \
-    switch (fastnn_cpu_level()) {                                                            \
-    case 2: name##_f_avx512 args; return;                                                    \
-    case 1: name##_f_avx2 args; return;                                                      \
-    }                                                                                        \
-    name##_f_base args;
-#else
-#define FNN_DISPATCH(name, args) name##_f_base args;
 #endif
 FNN_RNNCELL(double, d, fnn_sigmoid, fnn_tanh)
 
 static inline void lstm_step_fwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, float *a,
                                    const float *bias, const float *c_prev, float *c, float *h) {
-    FNN_DISPATCH(lstm_step_fwd, (B, H, j0, j1, a, bias, c_prev, c, h))
+    FASTNN_DISPATCH(lstm_step_fwd_f, (B, H, j0, j1, a, bias, c_prev, c, h));
 }
 static inline void lstm_step_bwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, const float *a,
                                    const float *c_prev, const float *c, const float *dh_next,
                                    const float *grad_out, float *dc, float *da) {
-    FNN_DISPATCH(lstm_step_bwd, (B, H, j0, j1, a, c_prev, c, dh_next, grad_out, dc, da))
+    FASTNN_DISPATCH(lstm_step_bwd_f, (B, H, j0, j1, a, c_prev, c, dh_next, grad_out, dc, da));
 }
 static inline void gru_step_fwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, const float *xp,
                                   const float *hh, const float *b_ih, const float *b_hh, const float *h_prev,
                                   float *gates, float *h) {
-    FNN_DISPATCH(gru_step_fwd, (B, H, j0, j1, xp, hh, b_ih, b_hh, h_prev, gates, h))
+    FASTNN_DISPATCH(gru_step_fwd_f, (B, H, j0, j1, xp, hh, b_ih, b_hh, h_prev, gates, h));
 }
 static inline void gru_step_bwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, const float *gates,
                                   const float *h_prev, const float *dh_next, const float *grad_out, float *dgi,
                                   float *dgh, float *dh_prev) {
-    FNN_DISPATCH(gru_step_bwd, (B, H, j0, j1, gates, h_prev, dh_next, grad_out, dgi, dgh, dh_prev))
+    FASTNN_DISPATCH(gru_step_bwd_f, (B, H, j0, j1, gates, h_prev, dh_next, grad_out, dgi, dgh, dh_prev));
 }
 static inline void rnn_step_fwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, const float *a,
                                   const float *bias, int relu, float *h) {
-    FNN_DISPATCH(rnn_step_fwd, (B, H, j0, j1, a, bias, relu, h))
+    FASTNN_DISPATCH(rnn_step_fwd_f, (B, H, j0, j1, a, bias, relu, h));
 }
 static inline void rnn_step_bwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, const float *h,
                                   const float *dh_next, const float *grad_out, int relu, float *da) {
-    FNN_DISPATCH(rnn_step_bwd, (B, H, j0, j1, h, dh_next, grad_out, relu, da))
+    FASTNN_DISPATCH(rnn_step_bwd_f, (B, H, j0, j1, h, dh_next, grad_out, relu, da));
 }
 
 #endif

@@ -10,16 +10,7 @@
 #include <string.h>
 #include "fastexp.h"
 #include "cpulevel.h"
-
-/* 16-byte vectors: one SSE2 register on the x86-64 baseline, NEON on aarch64. */
-typedef float fastnn_v4f __attribute__((vector_size(16)));
-typedef int32_t fastnn_v4i __attribute__((vector_size(16)));
-typedef double fastnn_v2d __attribute__((vector_size(16)));
-typedef int64_t fastnn_v2l __attribute__((vector_size(16)));
-typedef float fastnn_v8f __attribute__((vector_size(32)));
-typedef int32_t fastnn_v8i __attribute__((vector_size(32)));
-typedef float fastnn_v16f __attribute__((vector_size(64)));
-typedef int32_t fastnn_v16i __attribute__((vector_size(64)));
+#include "vectypes.h"
 
 #define T float
 #define VEC fastnn_v4f
@@ -79,46 +70,22 @@ typedef int32_t fastnn_v16i __attribute__((vector_size(64)));
 
 static inline void fastnn_softmax_row_f32(const float* x, float* out, ptrdiff_t C, float scale,
                                           const float* mask, int log_output) {
-#ifdef FASTNN_HAVE_AVX2_BUILD
-    switch (fastnn_cpu_level()) {
-    case 2: fastnn_softmax_row_f32_avx512(x, out, C, scale, mask, log_output); return;
-    case 1: fastnn_softmax_row_f32_avx2(x, out, C, scale, mask, log_output); return;
-    }
-#endif
-    fastnn_softmax_row_f32_base(x, out, C, scale, mask, log_output);
+    FASTNN_DISPATCH(fastnn_softmax_row_f32, (x, out, C, scale, mask, log_output));
 }
 
 static inline float fastnn_attention_row_f32(float* s, ptrdiff_t C, ptrdiff_t active, float scale,
                                              const float* mask) {
-#ifdef FASTNN_HAVE_AVX2_BUILD
-    switch (fastnn_cpu_level()) {
-    case 2: return fastnn_attention_row_f32_avx512(s, C, active, scale, mask);
-    case 1: return fastnn_attention_row_f32_avx2(s, C, active, scale, mask);
-    }
-#endif
-    return fastnn_attention_row_f32_base(s, C, active, scale, mask);
+    return FASTNN_DISPATCH(fastnn_attention_row_f32, (s, C, active, scale, mask));
 }
 
 static inline float fastnn_attention_online_row_f32(float* s, ptrdiff_t C, ptrdiff_t active, float scale,
                                                     const float* mask, double* m_run, double* l_run) {
-#ifdef FASTNN_HAVE_AVX2_BUILD
-    switch (fastnn_cpu_level()) {
-    case 2: return fastnn_attention_online_row_f32_avx512(s, C, active, scale, mask, m_run, l_run);
-    case 1: return fastnn_attention_online_row_f32_avx2(s, C, active, scale, mask, m_run, l_run);
-    }
-#endif
-    return fastnn_attention_online_row_f32_base(s, C, active, scale, mask, m_run, l_run);
+    return FASTNN_DISPATCH(fastnn_attention_online_row_f32, (s, C, active, scale, mask, m_run, l_run));
 }
 
 static inline void fastnn_attention_probs_row_f32(float* s, ptrdiff_t C, ptrdiff_t active, float scale,
                                                   const float* mask, double lse) {
-#ifdef FASTNN_HAVE_AVX2_BUILD
-    switch (fastnn_cpu_level()) {
-    case 2: fastnn_attention_probs_row_f32_avx512(s, C, active, scale, mask, lse); return;
-    case 1: fastnn_attention_probs_row_f32_avx2(s, C, active, scale, mask, lse); return;
-    }
-#endif
-    fastnn_attention_probs_row_f32_base(s, C, active, scale, mask, lse);
+    FASTNN_DISPATCH(fastnn_attention_probs_row_f32, (s, C, active, scale, mask, lse));
 }
 
 static inline void fastnn_softmax_row_backward_f32(const float* y, const float* g, float* gx, ptrdiff_t C,
@@ -141,13 +108,7 @@ static inline void fastnn_softmax_row_backward_f32(const float* y, const float* 
 
 static inline void fastnn_ce_row_backward_f32(const float* logp, const float* w, float* gx, ptrdiff_t C,
                                               float a, float b) {
-#ifdef FASTNN_HAVE_AVX2_BUILD
-    switch (fastnn_cpu_level()) {
-    case 2: fastnn_ce_row_backward_f32_avx512(logp, w, gx, C, a, b); return;
-    case 1: fastnn_ce_row_backward_f32_avx2(logp, w, gx, C, a, b); return;
-    }
-#endif
-    fastnn_ce_row_backward_f32_base(logp, w, gx, C, a, b);
+    FASTNN_DISPATCH(fastnn_ce_row_backward_f32, (logp, w, gx, C, a, b));
 }
 
 #endif

@@ -3,8 +3,10 @@
  * The recurrent loops keep one parallel region for the whole sequence and meet here between
  * steps. OpenMP's own barrier sleeps at once under OMP_WAIT_POLICY=PASSIVE (which fastnn
  * sets, see fastnn/_idle_threads.py), and a sleeping thread takes a futex wake-up per step;
- * this one spins briefly (a step's imbalance is microseconds), then yields the core, so
- * it stays cheap when the machine has more runnable threads than cores.
+ * this one spins briefly (4,000 pauses), then yields the core, so it stays cheap when the
+ * machine has more runnable threads than cores. Together with evenly split row tiles it made
+ * the LSTM medium forward+backward about a tenth faster than a parallel loop per step (3
+ * alternating rounds; the two were not measured apart).
  *
  * Sense-reversing: each thread keeps its own `sense`, flipped at every wait. The last thread
  * to arrive resets the count and publishes the new sense (release); the others wait to see it

@@ -77,33 +77,25 @@ FNN_WINOGRAD(double, d_avx2)
 FNN_WINOGRAD(float, f_avx512)
 FNN_WINOGRAD(double, d_avx512)
 #pragma GCC pop_options
-#define FNN_WINO_DISPATCH(name, S, args)                                                        \
-    switch (fastnn_cpu_level()) {                                                               \
-    case 2: name##_##S##_avx512 args; return;                                                   \
-    case 1: name##_##S##_avx2 args; return;                                                     \
-    }                                                                                           \
-    name##_##S##_base args;
-#else
-#define FNN_WINO_DISPATCH(name, S, args) name##_##S##_base args;
 #endif
 
 static inline void wino_input_f(const float *d, ptrdiff_t T, float *v, ptrdiff_t vs) {
-    FNN_WINO_DISPATCH(wino_input, f, (d, T, v, vs))
+    FASTNN_DISPATCH(wino_input_f, (d, T, v, vs));
 }
 static inline void wino_input_d(const double *d, ptrdiff_t T, double *v, ptrdiff_t vs) {
-    FNN_WINO_DISPATCH(wino_input, d, (d, T, v, vs))
+    FASTNN_DISPATCH(wino_input_d, (d, T, v, vs));
 }
 static inline void wino_grad_f(const float *g, ptrdiff_t T, float *z, ptrdiff_t zs, ptrdiff_t ts) {
-    FNN_WINO_DISPATCH(wino_grad, f, (g, T, z, zs, ts))
+    FASTNN_DISPATCH(wino_grad_f, (g, T, z, zs, ts));
 }
 static inline void wino_grad_d(const double *g, ptrdiff_t T, double *z, ptrdiff_t zs, ptrdiff_t ts) {
-    FNN_WINO_DISPATCH(wino_grad, d, (g, T, z, zs, ts))
+    FASTNN_DISPATCH(wino_grad_d, (g, T, z, zs, ts));
 }
 static inline void wino_output_f(const float *m, ptrdiff_t ms, ptrdiff_t T, float *y) {
-    FNN_WINO_DISPATCH(wino_output, f, (m, ms, T, y))
+    FASTNN_DISPATCH(wino_output_f, (m, ms, T, y));
 }
 static inline void wino_output_d(const double *m, ptrdiff_t ms, ptrdiff_t T, double *y) {
-    FNN_WINO_DISPATCH(wino_output, d, (m, ms, T, y))
+    FASTNN_DISPATCH(wino_output_d, (m, ms, T, y));
 }
 
 #endif

@@ -41,6 +41,16 @@ def all_cases():
     return cases
 
 
+def torch_input_grad_step(fn, x, grad):
+    """The PyTorch step a one-input kernel pair is timed against: fn on a fresh leaf of x,
+    backward with grad; returns x's gradient."""
+    def step():
+        leaf = x.detach().requires_grad_()
+        fn(leaf).backward(grad)
+        return leaf.grad
+    return step
+
+
 def torch_available():
     try:
         import torch  # noqa: F401

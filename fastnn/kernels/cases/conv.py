@@ -1,7 +1,7 @@
 """Benchmark cases for the convolution family (float32, forward + backward)."""
 import numpy as np
 
-from ..registry import Case
+from ..registry import Case, torch_input_grad_step
 
 
 def _conv_inputs(N, C, O, H, k, pad):
@@ -83,13 +83,8 @@ def _pool_torch(fn):
     def setup(inputs):
         import torch
         x, g, ceil_mode = inputs
-        x, g = torch.from_numpy(x), torch.from_numpy(g)
-
-        def step():
-            xr = x.detach().requires_grad_()
-            getattr(torch.nn.functional, fn)(xr, 2, ceil_mode=ceil_mode).backward(g)
-            return xr.grad
-        return step
+        return torch_input_grad_step(lambda t: getattr(torch.nn.functional, fn)(t, 2, ceil_mode=ceil_mode),
+                                     torch.from_numpy(x), torch.from_numpy(g))
     return setup
 
 
@@ -106,13 +101,8 @@ def _up_run(k, inputs):
 
 def _up_torch(inputs):
     import torch
-    x, g = (torch.from_numpy(a) for a in inputs)
-
-    def step():
-        xr = x.detach().requires_grad_()
-        torch.nn.functional.interpolate(xr, scale_factor=2, mode="nearest").backward(g)
-        return xr.grad
-    return step
+    return torch_input_grad_step(lambda x: torch.nn.functional.interpolate(x, scale_factor=2, mode="nearest"),
+                                 *(torch.from_numpy(a) for a in inputs))
 
 
 def _lenet_inputs(rng):

@@ -1,7 +1,7 @@
 """Benchmark cases for the dropout family: GCN's input dropout on Cora's features."""
 import numpy as np
 
-from ..registry import Case
+from ..registry import Case, torch_input_grad_step
 
 
 def _inputs(rng):
@@ -16,13 +16,8 @@ def _run(k, inputs):
 
 def _torch(inputs):
     import torch
-    x, g = (torch.from_numpy(a) for a in inputs)
-
-    def step():
-        xr = x.detach().requires_grad_()
-        torch.nn.functional.dropout(xr, 0.5, True).backward(g)
-        return xr.grad
-    return step
+    return torch_input_grad_step(lambda x: torch.nn.functional.dropout(x, 0.5, True),
+                                 *(torch.from_numpy(a) for a in inputs))
 
 
 CASES = [Case("dropout fwd+bwd (2708, 1433) p=0.5", "dropout", ("dropout_mask_apply",), _inputs, _run, _torch)]

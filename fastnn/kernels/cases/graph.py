@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from ..registry import Case
+from ..registry import Case, torch_input_grad_step
 
 
 def _cora_edges():
@@ -82,12 +82,7 @@ def _torch_fwd(inputs):
 
 def _torch_fwd_bwd(inputs):
     torch, a, x, g = _torch_matrix(inputs)
-
-    def step():
-        xr = x.detach().requires_grad_()
-        torch.sparse.mm(a, xr).backward(g)
-        return xr.grad
-    return step
+    return torch_input_grad_step(lambda t: torch.sparse.mm(a, t), x, g)
 
 
 def _torch_bwd(inputs):

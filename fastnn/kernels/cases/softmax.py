@@ -1,7 +1,7 @@
 """Benchmark cases for the softmax family."""
 import numpy as np
 
-from ..registry import Case
+from ..registry import Case, torch_input_grad_step
 
 
 def _softmax_inputs(rng):
@@ -17,13 +17,7 @@ def _softmax_run(k, inputs):
 
 def _softmax_torch(inputs):
     import torch
-    x, g = (torch.from_numpy(a) for a in inputs)
-
-    def step():
-        xr = x.detach().requires_grad_()
-        torch.softmax(xr, -1).backward(g)
-        return xr.grad
-    return step
+    return torch_input_grad_step(lambda x: torch.softmax(x, -1), *(torch.from_numpy(a) for a in inputs))
 
 
 def _log_softmax_run(k, inputs):
@@ -33,13 +27,7 @@ def _log_softmax_run(k, inputs):
 
 def _log_softmax_torch(inputs):
     import torch
-    x, g = (torch.from_numpy(a) for a in inputs)
-
-    def step():
-        xr = x.detach().requires_grad_()
-        torch.log_softmax(xr, -1).backward(g)
-        return xr.grad
-    return step
+    return torch_input_grad_step(lambda x: torch.log_softmax(x, -1), *(torch.from_numpy(a) for a in inputs))
 
 
 def _ce_inputs(rng):
