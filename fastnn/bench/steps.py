@@ -2,6 +2,18 @@
 import numpy as np
 
 
+def _training_step(model, loss_fn, opt, x, target):
+    """One forward, loss, backward and optimizer step; the same code drives fastnn and PyTorch objects.
+    Returns the loss, so tests can compare the two libraries step by step."""
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), target)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
 def mlp_step(use_torch):
     """4-16-3 MLP, batch 32: forward, cross-entropy, backward, SGD step."""
     import fastnn
@@ -11,27 +23,15 @@ def mlp_step(use_torch):
     y = rng.integers(0, 3, 32)
     fastnn.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 3))
-    opt = fastnn.optim.SGD(model.parameters(), lr=0.01)
-    loss_fn = nn.CrossEntropyLoss()
-    xt, yt = fastnn.tensor(X), fastnn.tensor(y)
-
-    def step():
-        opt.zero_grad()
-        loss_fn(model(xt), yt).backward()
-        opt.step()
+    step = _training_step(model, nn.CrossEntropyLoss(), fastnn.optim.SGD(model.parameters(), lr=0.01),
+                          fastnn.tensor(X), fastnn.tensor(y))
 
     torch_step = None
     if use_torch:
         import torch
         tmodel = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))
-        topt = torch.optim.SGD(tmodel.parameters(), lr=0.01)
-        tloss = torch.nn.CrossEntropyLoss()
-        tx, ty = torch.from_numpy(X), torch.from_numpy(y)
-
-        def torch_step():
-            topt.zero_grad()
-            tloss(tmodel(tx), ty).backward()
-            topt.step()
+        torch_step = _training_step(tmodel, torch.nn.CrossEntropyLoss(), torch.optim.SGD(tmodel.parameters(), lr=0.01),
+                                    torch.from_numpy(X), torch.from_numpy(y))
     return step, torch_step
 
 
@@ -53,13 +53,8 @@ def lenet_step(use_torch):
     y = rng.integers(0, 10, 64)
     fastnn.manual_seed(0)
     model = LeNet()
-    opt = fastnn.optim.SGD(model.parameters(), lr=0.01, momentum=0.5)
-    xt, yt = fastnn.tensor(X), fastnn.tensor(y)
-
-    def step():
-        opt.zero_grad()
-        F.nll_loss(model(xt), yt).backward()
-        opt.step()
+    step = _training_step(model, F.nll_loss, fastnn.optim.SGD(model.parameters(), lr=0.01, momentum=0.5),
+                          fastnn.tensor(X), fastnn.tensor(y))
 
     torch_step = None
     if use_torch:
@@ -69,13 +64,9 @@ def lenet_step(use_torch):
                                 tnn.MaxPool2d(2),
                                 tnn.Flatten(), tnn.Linear(800, 500), tnn.ReLU(), tnn.Linear(500, 10),
                                 tnn.LogSoftmax(dim=1))
-        topt = torch.optim.SGD(tmodel.parameters(), lr=0.01, momentum=0.5)
-        tx, ty = torch.from_numpy(X), torch.from_numpy(y)
-
-        def torch_step():
-            topt.zero_grad()
-            torch.nn.functional.nll_loss(tmodel(tx), ty).backward()
-            topt.step()
+        torch_step = _training_step(tmodel, torch.nn.functional.nll_loss,
+                                    torch.optim.SGD(tmodel.parameters(), lr=0.01, momentum=0.5),
+                                    torch.from_numpy(X), torch.from_numpy(y))
     return step, torch_step
 
 
@@ -89,13 +80,9 @@ def charlm_step(use_torch, cell="lstm"):
     ids = rng.integers(0, 71, (64, 101))
     fastnn.manual_seed(0)
     model = CharLM(71, 64, 256, cell=cell)
-    opt = fastnn.optim.Adam(model.parameters(), lr=2e-3)
-    xt, yt = fastnn.tensor(ids[:, :-1]), fastnn.tensor(ids[:, 1:].reshape(-1))
-
-    def step():
-        opt.zero_grad()
-        F.cross_entropy(model(xt)[0].reshape(-1, 71), yt).backward()
-        opt.step()
+    step = _training_step(lambda x: model(x)[0].reshape(-1, 71), F.cross_entropy,
+                          fastnn.optim.Adam(model.parameters(), lr=2e-3), fastnn.tensor(ids[:, :-1]),
+                          fastnn.tensor(ids[:, 1:].reshape(-1)))
 
     torch_step = None
     if use_torch:
@@ -113,13 +100,9 @@ def charlm_step(use_torch, cell="lstm"):
                 return self.head(self.rnn(self.embedding(x))[0])
         tmodel = TorchCharLM()
         _copy_into_torch(model, tmodel)
-        topt = torch.optim.Adam(tmodel.parameters(), lr=2e-3)
-        tx, ty = torch.from_numpy(ids[:, :-1]), torch.from_numpy(ids[:, 1:].reshape(-1))
-
-        def torch_step():
-            topt.zero_grad()
-            torch.nn.functional.cross_entropy(tmodel(tx).reshape(-1, 71), ty).backward()
-            topt.step()
+        torch_step = _training_step(lambda x: tmodel(x).reshape(-1, 71), torch.nn.functional.cross_entropy,
+                                    torch.optim.Adam(tmodel.parameters(), lr=2e-3), torch.from_numpy(ids[:, :-1]),
+                                    torch.from_numpy(ids[:, 1:].reshape(-1)))
     return step, torch_step
 
 
@@ -329,18 +312,6 @@ def gcn_epoch(use_torch):
 
 
 STEPS += [("GCN training epoch, Cora (PyTorch side: PyG GCNConv)", gcn_epoch)]
-
-
-def _training_step(model, loss_fn, opt, x, target):
-    """One forward, loss, backward and optimizer step; the same code drives fastnn and PyTorch objects.
-    Returns the loss, so tests can compare the two libraries step by step."""
-    def step():
-        opt.zero_grad()
-        loss = loss_fn(model(x), target)
-        loss.backward()
-        opt.step()
-        return loss
-    return step
 
 
 def _keras_conv_autoencoder(nn):
