@@ -93,6 +93,8 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
         raise TypeError(f"load: f must be a path or a binary file object, got {type(f).__name__}")
     if mmap:
         raise ValueError("load: f must be a file path in order to use the mmap argument")
+    if isinstance(f, io.TextIOBase):
+        raise TypeError(f"load: {f!r} is a text file; open it in binary mode ('rb')")
     data = f.read()
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"load: {f!r} gave {type(data).__name__}, not bytes; open the file in binary mode ('rb')")
