@@ -30,7 +30,7 @@ def _write_planetoid(root, n_train=2, tamper=None, graph=None, test_index=None):
     if tamper:
         tamper(parts)
     for name, obj in parts.items():
-        (root / f"ind.cora.{name}").write_bytes(pickle.dumps(obj, protocol=2))
+        (root / f"ind.cora.{name}").write_bytes(pickle.dumps(obj, protocol=4))  # bytes without _codecs
     (root / "ind.cora.test.index").write_text("\n".join(map(str, test_index or [506, 504, 505])) + "\n")
 
 
@@ -52,7 +52,8 @@ def test_the_crafted_dataset_is_valid(tmp_path):
     ("indices", np.array([0.5] * 7), "integer"),
     ("_shape", (3, -5), "bad format or shape"),
     ("_shape", (10 ** 6, 10 ** 6), "too large"),
-])
+], ids=["index-past-cols", "negative-index", "indptr-decreasing", "indptr-short", "indptr-past-indices",
+        "data-short", "float-indices", "negative-shape", "huge-shape"])
 def test_planetoid_sparse_matrices_are_checked_before_use(tmp_path, field, value, match):
     def tamper(parts):
         m = parts["tx"]
@@ -83,15 +84,18 @@ def test_planetoid_out_of_bounds_indices_do_not_reach_scipy(tmp_path):
 
 
 @pytest.mark.parametrize("graph, match", [({0: [1, -2]}, "negative node id -2"), ({-1: [0]}, "negative node id -1"),
-                                          ({0: [1.5]}, "not an integer"), ({0: 3}, "not a list")])
+                                          ({0: [1.5]}, "not an integer"), ({0: 3}, "not a list")],
+                         ids=["negative-target", "negative-source", "float-id", "not-a-list"])
 def test_planetoid_node_ids(tmp_path, graph, match):
     _write_planetoid(tmp_path, graph=graph)
     with pytest.raises(ValueError, match=match):
         Planetoid(tmp_path, "Cora")
 
 
-@pytest.mark.parametrize("index, match", [([506, -1, 505], "test.index"), ([506, 504], "test.index"),
-                                          ([506, 504, 9999], "past the")])
+@pytest.mark.parametrize("index, match", [([506, -1, 505], r"test\.index must hold one node id >= 0"),
+                                          ([506, 504], r"test\.index must hold one node id >= 0 per row"),
+                                          ([506, 504, 9999], "names node 9999, past the 507 nodes")],
+                         ids=["negative", "too-few", "past-the-graph"])
 def test_planetoid_test_index(tmp_path, index, match):
     _write_planetoid(tmp_path, test_index=index)
     with pytest.raises(ValueError, match=match):
