@@ -26,6 +26,9 @@ def _encode(obj, tensors, path):
     if isinstance(obj, np.ndarray):
         if obj.dtype == object:
             raise TypeError(f"save: object array at {path or 'top level'} cannot be saved")
+        if obj.dtype.kind not in "biuf" or obj.dtype.itemsize > 8:  # what load can read back
+            raise TypeError(f"save: array at {path or 'top level'} has dtype {obj.dtype}, which fastnn tensors "
+                            f"cannot hold")
         name = path or "tensor"
         while name in tensors:
             name += "_"

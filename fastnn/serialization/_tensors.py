@@ -14,6 +14,8 @@ def to_tensor(arr, where):
     """Tensor around arr, kept as is when fastnn has its dtype; float16 -> float32, small ints -> int64."""
     if arr.dtype.byteorder == ">":
         arr = arr.astype(arr.dtype.newbyteorder("="))
+    if arr.dtype.kind == "u" and arr.dtype.itemsize == 8 and arr.size and arr.max() >= 1 << 63:
+        raise ValueError(f"{where} holds uint64 values past int64's range, which fastnn tensors cannot hold")
     try:
         out = as_supported_array(arr)
     except TypeError:
