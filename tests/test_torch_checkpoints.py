@@ -60,7 +60,7 @@ CHILD = textwrap.dedent("""
     import numpy as np
     import fastnn, fastnn.nn as nn
 
-    folder, legacy = sys.argv[1], sys.argv[2] == "legacy"
+    folder = sys.argv[1]
     ref = np.load(f"{folder}/ref.npz")
     plain = json.load(open(f"{folder}/plain.json"))
 
@@ -92,9 +92,9 @@ CHILD = textwrap.dedent("""
     assert values == plain, (values, plain)
 
     views = loaded["views"]
-    if not legacy:  # contiguous views of one storage share memory, as in PyTorch
-        assert np.shares_memory(views["tail"]._data, views["whole"]._data)
-        assert np.shares_memory(views["row"]._data, views["whole"]._data)
+    # contiguous views of one storage share memory, as in PyTorch
+    assert np.shares_memory(views["tail"]._data, views["whole"]._data)
+    assert np.shares_memory(views["row"]._data, views["whole"]._data)
     assert isinstance(loaded["params"]["p"], nn.Parameter) and loaded["params"]["p"].requires_grad
     assert loaded["params"]["g"].requires_grad
     assert loaded["dtypes"]["bfloat16"].dtype == fastnn.float32
@@ -132,7 +132,7 @@ def test_torch_save_files_load_equal_without_torch(tmp_path, layout):
         arrays[f"out.{name}"] = (out[0] if name == "lstm" else out).numpy()
     np.savez(tmp_path / "ref.npz", **arrays)
     (tmp_path / "plain.json").write_text(json.dumps(plain))
-    run = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path), layout], capture_output=True, text=True,
+    run = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path)], capture_output=True, text=True,
                          timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.startswith("ok")

@@ -17,15 +17,8 @@ def _host():
     return re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname() or "localhost")
 
 
-def _umask_at_import():
-    # a single-threaded moment (fastnn's import) is the only safe time to read the umask by setting it
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def current_umask():
-    """The process umask, read without changing it (Linux's /proc); elsewhere the value at import."""
+def _proc_umask():
+    """The umask as Linux reports it in /proc/self/status (kernel >= 4.7), or None."""
     try:
         with open("/proc/self/status") as status:
             for line in status:
@@ -33,10 +26,23 @@ def current_umask():
                     return int(line.split()[1], 8)
     except (OSError, ValueError, IndexError):
         pass
-    return _UMASK_AT_IMPORT
+    return None
 
 
-_UMASK_AT_IMPORT = _umask_at_import()
+def _umask_by_setting():
+    # only where /proc cannot tell: at fastnn's import, before a program usually starts threads
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def current_umask():
+    """The process umask, read without changing it; where /proc cannot tell, the value at import."""
+    mask = _proc_umask()
+    return _UMASK_AT_IMPORT if mask is None else mask
+
+
+_UMASK_AT_IMPORT = 0o022 if _proc_umask() is not None else _umask_by_setting()
 
 
 def _file_mode(path):
