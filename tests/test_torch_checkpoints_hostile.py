@@ -46,9 +46,9 @@ def tensor(storage="FloatStorage", key="0", numel=6, offset=0, size=(2, 3), stri
 DATA = np.arange(6, dtype=np.float32).tobytes()
 
 
-def archive(path, value, records=None):
+def archive(path, value, records=None, compression=zipfile.ZIP_STORED):
     """A torch.save-style zip holding {"w": value}; records: storage key -> bytes."""
-    with zipfile.ZipFile(path, "w") as z:
+    with zipfile.ZipFile(path, "w", compression) as z:
         z.writestr("archive/data.pkl", PROTO + EMPTY_DICT + text("w") + value + SETITEM + STOP)
         z.writestr("archive/byteorder", "little")
         for key, data in ({"0": DATA} if records is None else records).items():
@@ -69,6 +69,10 @@ def test_the_assembled_archive_is_valid(tmp_path):
     np.testing.assert_array_equal(got["w"].numpy(), np.arange(6, dtype=np.float32).reshape(2, 3))
     got = fastnn.load(archive(tmp_path / "t.pt", tensor(size=(3, 2), stride=(1, 3))))  # a transposed view
     np.testing.assert_array_equal(got["w"].numpy(), np.arange(6, dtype=np.float32).reshape(2, 3).T)
+    got = fastnn.load(archive(tmp_path / "z.pt", tensor(), compression=zipfile.ZIP_DEFLATED))  # re-zipped
+    np.testing.assert_array_equal(got["w"].numpy(), np.arange(6, dtype=np.float32).reshape(2, 3))
+    with pytest.raises(ValueError, match="compressed, so it cannot be memory-mapped"):
+        fastnn.load(tmp_path / "z.pt", mmap=True)
 
 
 def test_reduce_payload_is_refused_and_not_run(tmp_path, monkeypatch):
