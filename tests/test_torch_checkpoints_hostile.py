@@ -159,7 +159,10 @@ def test_torchscript_and_plain_pickles_are_named(tmp_path):
 def test_safe_globals_admit_named_classes_only_while_asked(tmp_path):
     path = archive(tmp_path / "np.pt", pickle.dumps(np.arange(3), 2)[2:-1])  # the array's opcodes in the dict
     msg = refused(path, "refusing global numpy")
-    reconstruct = getattr(np, "_core", np.core).multiarray._reconstruct
+    try:
+        from numpy._core.multiarray import _reconstruct as reconstruct
+    except ImportError:  # NumPy < 2
+        from numpy.core.multiarray import _reconstruct as reconstruct
     allow = [reconstruct, np.ndarray, np.dtype, (reconstruct, "numpy.core.multiarray._reconstruct")]
     with ser.safe_globals(allow):
         assert reconstruct in ser.get_safe_globals()
@@ -174,3 +177,19 @@ def test_safe_globals_admit_named_classes_only_while_asked(tmp_path):
     assert "numpy" in msg
     with pytest.raises(TypeError, match="safe_globals"):
         ser.add_safe_globals(np.ndarray)
+
+
+def test_size_claims_are_checked_before_allocating(tmp_path):
+    # a record whose central-directory entry claims 2 GB: refused from the sizes, nothing allocated
+    data = bytearray(archive(tmp_path / "ok.pt", tensor(numel=0x7FFFFFF0 // 4)).read_bytes())
+    entry = data.index(b"archive/data/0", data.index(b"PK\x01\x02")) - 46
+    data[entry + 24:entry + 28] = struct.pack("<I", 0x7FFFFFF0)
+    (tmp_path / "claim.pt").write_bytes(bytes(data))
+    refused(tmp_path / "claim.pt", "claims sizes its archive cannot hold")
+    # a pickle string claiming 2**60 bytes, read from a file (a buffered read would allocate the claim)
+    legacy = tmp_path / "long.pt"
+    legacy.write_bytes(pickle.dumps(0x1950A86A20F9469CFC6C, 2) + pickle.dumps(1001, 2)
+                       + pickle.dumps({"little_endian": True}, 2)
+                       + b"\x80\x04\x8d" + struct.pack("<Q", 2 ** 60) + b"abc")
+    refused(legacy, "not a readable PyTorch checkpoint")
+    refused(archive(tmp_path / "ba8.pt", b"\x96" + struct.pack("<Q", 2 ** 60)), "BYTEARRAY8")

@@ -122,11 +122,15 @@ def _load(src, name, mmap_path, weights_only, encoding):
     except UnsafeCheckpointError as err:
         extra = (" (weights_only=False cannot widen this: fastnn never runs code from a file)"
                  if weights_only is False else "")
-        raise UnsafeCheckpointError(f"load: {name}: {err}{extra}") from None
+        raise UnsafeCheckpointError(_one_line(f"load: {name}: {err}{extra}")) from None
     except _Malformed as err:
-        raise ValueError(f"load: {name} is {err}" if str(err).startswith("a ") else f"load: {name}: {err}") from None
+        raise ValueError(_one_line(f"load: {name} is {err}" if str(err).startswith("a ")
+                                   else f"load: {name}: {err}")) from None
+    except MemoryError:
+        raise
     except Exception as err:  # a damaged pickle raises many kinds of errors
-        raise ValueError(f"load: {name} is not a readable PyTorch checkpoint ({type(err).__name__}: {err})") from None
+        raise ValueError(_one_line(f"load: {name} is not a readable PyTorch checkpoint "
+                                   f"({type(err).__name__}: {err})")) from None
     if found is not _NOT_TORCH:
         return found
     if first[:1] == b"\x80":
@@ -139,6 +143,10 @@ def _load(src, name, mmap_path, weights_only, encoding):
 
 
 _NOT_TORCH = object()
+
+
+def _one_line(message):
+    return " ".join(message.split("\n"))
 
 
 def _read_torch(src, size, first, mmap_path, encoding):

@@ -18,6 +18,7 @@ from ._torch_pickle import Malformed, Storage, storage_from_pid, unpickle
 _MAGIC = 0x1950A86A20F9469CFC6C
 _PROTOCOL = 1001
 _EOCD = b"PK\x05\x06"
+_MAX_RATIO = 1100  # deflate expands at most ~1032:1; a record claiming more is lying
 
 
 def is_zip(f, size):
@@ -60,7 +61,17 @@ def _data_offset(f, info):
     return info.header_offset + 30 + name_len + extra_len
 
 
+def _check_sizes(info, archive_size):
+    """Refuse a record whose sizes the archive cannot hold, before allocating for it."""
+    if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size \
+            or info.file_size > _MAX_RATIO * max(info.compress_size, 1) \
+            or info.header_offset + info.compress_size > archive_size:
+        raise Malformed(f"record {info.filename} claims sizes its archive cannot hold")
+
+
 def load_zip(f, mmap_path=None, encoding="ASCII"):
+    archive_size = f.seek(0, 2)
+    f.seek(0)
     try:
         z = zipfile.ZipFile(f)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
@@ -81,6 +92,7 @@ def load_zip(f, mmap_path=None, encoding="ASCII"):
             if info.file_size != numel * dt.itemsize:
                 raise Malformed(f"record {name} holds {info.file_size} bytes, the pickle says {numel} elements "
                                 f"of {dt.itemsize} bytes")
+            _check_sizes(info, archive_size)
             if mmap_path is not None and numel:
                 if info.compress_type != zipfile.ZIP_STORED:
                     raise Malformed(f"record {name} is compressed, so it cannot be memory-mapped")
@@ -104,6 +116,7 @@ def load_zip(f, mmap_path=None, encoding="ASCII"):
             return np.frombuffer(buf, dt)
 
         storages = {}
+        _check_sizes(z.NameToInfo[prefix + "data.pkl"], archive_size)
         with z.open(prefix + "data.pkl") as pkl:
             return unpickle(io.BytesIO(pkl.read()), lambda pid: storage_from_pid(pid, storages, read), encoding)
 
@@ -145,6 +158,8 @@ def load_legacy(f, mmap_path=None, encoding="ASCII"):
         nbytes = root.numel * root.type.dtype.itemsize
         if len(count) != 8 or int.from_bytes(count, "little") != root.numel:
             raise Malformed(f"storage {key!r} should hold {root.numel} elements; the file disagrees or ends")
+        if nbytes > _remaining(f):  # checked before allocating: a size is only a claim
+            raise Malformed(f"storage {key!r} is truncated ({nbytes} bytes promised)")
         buf = bytearray(nbytes)
         if f.readinto(buf) != nbytes:
             raise Malformed(f"storage {key!r} is truncated")
@@ -155,6 +170,13 @@ def load_legacy(f, mmap_path=None, encoding="ASCII"):
     obj = unpickle(f, lambda pid: _legacy_storage(pid, roots, views), encoding)
     f.seek(end)
     return obj
+
+
+def _remaining(f):
+    here = f.tell()
+    end = f.seek(0, 2)
+    f.seek(here)
+    return end - here
 
 
 def _legacy_storage(pid, roots, views):

@@ -267,9 +267,32 @@ class RestrictedUnpickler(pickle._Unpickler):
 
     dispatch[pickle.BUILD[0]] = _load_build
 
+    def _load_bytearray8(self):
+        raise UnsafeCheckpointError("refusing BYTEARRAY8 (protocol 5 buffers, which PyTorch never writes)")
+
+    dispatch[pickle.BYTEARRAY8[0]] = _load_bytearray8
+
+
+class _Capped:
+    """A file whose reads never ask for more than remains: a pickle's length fields are only claims,
+    and a buffered file would allocate what they claim."""
+
+    def __init__(self, f):
+        self._f = f
+        here = f.tell()
+        self._end = f.seek(0, 2)
+        f.seek(here)
+
+    def read(self, n=-1):
+        left = self._end - self._f.tell()
+        return self._f.read(left if n is None or n < 0 else min(n, left))
+
+    def readline(self):
+        return self._f.readline()
+
 
 def unpickle(file, persistent_load, encoding="ASCII"):
-    return RestrictedUnpickler(file, persistent_load, encoding).load()
+    return RestrictedUnpickler(_Capped(file), persistent_load, encoding).load()
 
 
 def storage_from_pid(pid, storages, read):
