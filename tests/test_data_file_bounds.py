@@ -79,7 +79,7 @@ def test_planetoid_out_of_bounds_indices_do_not_reach_scipy(tmp_path):
         except ValueError as err:
             print("refused:", err)
     """)
-    run = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120)
+    run = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert run.returncode == 0 and run.stdout.startswith("refused:") and "column index" in run.stdout, run
 
 

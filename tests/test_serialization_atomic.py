@@ -97,9 +97,9 @@ def test_cleanup_removes_only_this_hosts_dead_temporaries(tmp_path):
 
 
 @pytest.mark.skipif(_atomic._proc_umask() is None, reason="no /proc/self/status Umask line here")
-def test_import_does_not_set_the_umask_where_proc_tells_it():
+def test_import_does_not_set_the_umask_where_proc_tells_it(tmp_path):
     code = ("import os; calls = []; real = os.umask\n"
             "os.umask = lambda mask: calls.append(mask) or real(mask)\n"
             "import fastnn, fastnn.serialization; print(calls)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert out.returncode == 0 and out.stdout.strip() == "[]", out

@@ -132,7 +132,9 @@ def test_torch_save_files_load_equal_without_torch(tmp_path, layout):
         arrays[f"out.{name}"] = (out[0] if name == "lstm" else out).numpy()
     np.savez(tmp_path / "ref.npz", **arrays)
     (tmp_path / "plain.json").write_text(json.dumps(plain))
+    # cwd: `python -c` puts the working folder first on sys.path, where a checkout's unbuilt sources
+    # would shadow the installed fastnn
     run = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path)], capture_output=True, text=True,
-                         timeout=120)
+                         timeout=120, cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-3000:]
     assert run.stdout.startswith("ok")
