@@ -124,8 +124,7 @@ def _load(src, name, mmap_path, weights_only, encoding):
                  if weights_only is False else "")
         raise UnsafeCheckpointError(_one_line(f"load: {name}: {err}{extra}")) from None
     except _Malformed as err:
-        raise ValueError(_one_line(f"load: {name} is {err}" if str(err).startswith("a ")
-                                   else f"load: {name}: {err}")) from None
+        raise ValueError(_one_line(f"load: {name}: {err}")) from None
     except MemoryError:
         raise
     except Exception as err:  # a damaged pickle raises many kinds of errors

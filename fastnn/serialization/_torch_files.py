@@ -46,8 +46,8 @@ def _archive_prefix(z):
     pickles = [n for n in names if n.endswith("/data.pkl") and n.count("/") == 1]
     if len(pickles) != 1:
         code = any(n.endswith("/constants.pkl") or "/code/" in n for n in names)
-        raise Malformed("a TorchScript archive (it holds code; fastnn loads only data)" if code else
-                        f"a zip archive with {len(pickles)} data.pkl records, not one torch.save archive")
+        raise Malformed("this is a TorchScript archive (it holds code; fastnn loads only data)" if code else
+                        f"a zip archive with {len(pickles)} data.pkl records is not a torch.save archive")
     return pickles[0][:-len("data.pkl")]
 
 
@@ -75,7 +75,7 @@ def load_zip(f, mmap_path=None, encoding="ASCII"):
     try:
         z = zipfile.ZipFile(f)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
-        raise Malformed(f"a damaged zip archive ({err})") from None
+        raise Malformed(f"damaged zip archive ({err})") from None
     with z:
         prefix = _archive_prefix(z)
         byteorder = z.read(prefix + "byteorder").decode("ascii", "replace").strip() \
@@ -144,7 +144,7 @@ def load_legacy(f, mmap_path=None, encoding="ASCII"):
         raise Malformed("unknown legacy protocol version")
     info = unpickle(f, _no_persistent_ids, encoding)
     if not isinstance(info, dict) or info.get("little_endian", True) is not True:
-        raise Malformed("a big-endian legacy checkpoint (not supported)")
+        raise Malformed("big-endian legacy checkpoints are not supported")
     start = f.tell()
     # first pass: learn each storage's type and size (the bytes come after the object's pickle)
     roots = {}
