@@ -161,7 +161,7 @@ def random_split(dataset, lengths, generator=None):
     drawn by a random permutation from `generator` (fastnn's default generator when None)."""
     n = len(dataset)
     lengths = list(lengths)
-    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1 and sum(lengths) != n:
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
         lengths = _fraction_lengths(n, lengths)
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")

@@ -110,10 +110,18 @@ class WeightedRandomSampler(Sampler):
             raise RuntimeError("invalid multinomial distribution (weights must be finite and non-negative)")
         if w.sum() <= 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-        if not self.replacement and self.num_samples > np.count_nonzero(w):
-            raise RuntimeError("cannot sample num_samples > number of non-zero weights without replacement")
+        if not self.replacement and self.num_samples > len(w):
+            raise RuntimeError("cannot sample num_samples > len(weights) samples without replacement")
         rng = _fresh_rng(self.generator)
-        yield from rng.choice(len(w), size=self.num_samples, replace=self.replacement, p=w / w.sum()).tolist()
+        if self.replacement:
+            yield from rng.choice(len(w), size=self.num_samples, p=w / w.sum()).tolist()
+            return
+        # Without replacement: successive weighted draws, as keys log(u) / w sorted in decreasing order
+        # (Efraimidis & Spirakis). Zero weights come last, in random order, as torch.multinomial lets them.
+        with np.errstate(divide="ignore"):
+            keys = np.where(w > 0, np.log(rng.random(len(w))) / np.where(w > 0, w, 1), -np.inf)
+        order = np.lexsort((rng.random(len(w)), keys))[::-1]
+        yield from order[:self.num_samples].tolist()
 
     def __len__(self):
         return self.num_samples

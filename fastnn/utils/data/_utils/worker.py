@@ -8,6 +8,8 @@ import traceback
 
 import numpy as np
 
+from ....autograd.tensor import Tensor, _wrap
+from ....multiprocessing.reductions import shared_copy
 from . import MP_STATUS_CHECK_INTERVAL
 from .fetch import create_fetcher
 
@@ -81,6 +83,26 @@ class _ResumeIteration:
     """Sent to persistent workers at the start of a new epoch."""
 
 
+# Tensors at least this big reach the main process through shared memory (a descriptor and a mapping,
+# no copy); smaller ones are pickled through the pipe. Measured (fork, 2-core Xeon, main-process cost
+# per batch): 200 KB 0.52 ms pickled / 0.63 ms shared, 3 MB 3.1 / 1.1 ms, 38 MB 145 / 5.7 ms.
+SHARED_TRANSFER_BYTES = 1 << 20
+
+
+def _share_large(data):
+    """The batch with its large tensors copied into shared memory (new tensor objects: the dataset's own
+    tensors are never moved), recursing into lists, tuples and dicts."""
+    if isinstance(data, Tensor):
+        if data._data.nbytes >= SHARED_TRANSFER_BYTES and not data.requires_grad:
+            return _wrap(shared_copy(data._data))
+        return data
+    if type(data) in (list, tuple):
+        return type(data)(_share_large(d) for d in data)
+    if type(data) is dict:
+        return {k: _share_large(v) for k, v in data.items()}
+    return data
+
+
 def _seed_worker(seed, base_seed, worker_id):
     from .... import manual_seed, set_num_threads
     random.seed(seed)
@@ -137,7 +159,7 @@ def _worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_co
                         data, iteration_end = _IterableDatasetStopIteration(worker_id), True
                 except Exception:
                     data = ExceptionWrapper(where=f"in DataLoader worker process {worker_id}")
-            data_queue.put((idx, data))
+            data_queue.put((idx, _share_large(data)))
             del data, idx, index, r
     except KeyboardInterrupt:
         pass
