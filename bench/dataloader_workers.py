@@ -1,6 +1,6 @@
 """DataLoader workers keeping a training step fed: a dataset whose __getitem__ costs 1 ms (time.sleep)
 feeds LeNet (28x28, batch 64, SGD) with num_workers = 0 and 2; prints samples/s and how long the
-step waited for data. Run: python bench/dataloader_workers.py [--batches N] [--workers 0 2 4]."""
+step waited for data (also with no step: the loader's own rate). Run: python bench/dataloader_workers.py [--batches N] [--workers 0 2 4]."""
 import argparse
 import time
 
@@ -29,7 +29,7 @@ class SlowDigits(Dataset):
         return fastnn.from_numpy(self.x[i]), int(self.y[i])
 
 
-def run(num_workers, batches, batch_size=64):
+def run(num_workers, batches, batch_size=64, train=True):
     fastnn.manual_seed(0)
     model = LeNet()
     opt = fastnn.optim.SGD(model.parameters(), lr=0.01)
@@ -42,9 +42,10 @@ def run(num_workers, batches, batch_size=64):
     n = 0
     while True:
         t0 = time.perf_counter()
-        opt.zero_grad()
-        F.nll_loss(model(x), y).backward()
-        opt.step()
+        if train:
+            opt.zero_grad()
+            F.nll_loss(model(x), y).backward()
+            opt.step()
         t1 = time.perf_counter()
         try:
             x, y = next(it)
@@ -63,10 +64,11 @@ def main():
     ap.add_argument("--batches", type=int, default=30)
     ap.add_argument("--workers", type=int, nargs="+", default=[0, 2])
     args = ap.parse_args()
-    print(f"{'workers':>7} {'samples/s':>10} {'step ms':>8} {'wait ms':>8}")
-    for w in args.workers:
-        rate, step_ms, wait_ms = run(w, args.batches)
-        print(f"{w:>7} {rate:>10.0f} {step_ms:>8.1f} {wait_ms:>8.1f}")
+    print(f"{'workers':>7} {'step':>5} {'samples/s':>10} {'step ms':>8} {'wait ms':>8}")
+    for train in (False, True):
+        for w in args.workers:
+            rate, step_ms, wait_ms = run(w, args.batches, train=train)
+            print(f"{w:>7} {'LeNet' if train else 'none':>5} {rate:>10.0f} {step_ms:>8.1f} {wait_ms:>8.1f}")
 
 
 if __name__ == "__main__":
