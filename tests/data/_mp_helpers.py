@@ -117,3 +117,13 @@ def hogwild_train(rank, model, x, y, steps):
         opt.zero_grad()
         fastnn.nn.functional.mse_loss(model(x[idx]), y[idx]).backward()
         opt.step()
+
+
+def failing_init(worker_id):
+    raise RuntimeError(f"init of worker {worker_id} failed")
+
+
+def conv_in_child(out):
+    x = fastnn.randn(4, 3, 16, 16)
+    out[0] = float(fastnn.nn.functional.conv2d(x, fastnn.ones(8, 3, 3, 3)).sum().item())
+    out[1] = fastnn.get_num_threads()

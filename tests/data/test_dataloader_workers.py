@@ -15,7 +15,7 @@ import pytest
 import fastnn
 from fastnn.utils.data import DataLoader, TensorDataset
 
-from _mp_helpers import Big, Sharded, Squares, Uneven, WhoAmI, tag_worker
+from _mp_helpers import Big, Sharded, Squares, Uneven, WhoAmI, failing_init, tag_worker
 
 torch = pytest.importorskip("torch")
 tud = torch.utils.data
@@ -130,8 +130,18 @@ def test_persistent_workers_survive_epochs():
     pids = list({r["pid"] for r in e1})
     transient = DataLoader(WhoAmI(6), batch_size=None, num_workers=2)
     assert {r["pid"] for r in transient} != {r["pid"] for r in transient}
+    abandoned = iter(loader)
+    next(abandoned)  # an epoch left after one batch: the next epoch starts clean
+    assert [r["index"] for r in loader] == list(range(6))
     loader._iterator._shutdown_workers()
     assert wait_gone(pids)
+
+
+def test_worker_init_fn_error_is_raised_in_the_main_process():
+    loader = DataLoader(Squares(n=8), batch_size=2, num_workers=2, worker_init_fn=failing_init,
+                        multiprocessing_context=multiprocessing.get_context("fork"))
+    with pytest.raises(RuntimeError, match="(?s)Caught RuntimeError in DataLoader worker process 0.*init of worker 0"):
+        list(loader)
 
 
 def test_worker_exception_reraised_with_its_traceback_and_workers_stopped():

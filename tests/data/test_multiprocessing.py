@@ -9,7 +9,7 @@ import fastnn
 import fastnn.multiprocessing as mp
 from fastnn import nn
 
-from _mp_helpers import add_from_queue, exit_with_code, hogwild_train, kill_self, raise_in_one, write_index
+from _mp_helpers import add_from_queue, conv_in_child, exit_with_code, hogwild_train, kill_self, raise_in_one, write_index
 
 torch = pytest.importorskip("torch")
 
@@ -156,3 +156,19 @@ def test_hogwild_two_processes_train_one_shared_model():
     p.start()
     p.join(timeout=60)
     assert fastnn.nn.functional.mse_loss(solo(x), y).item() > loss1
+
+
+def test_a_forked_child_runs_openmp_kernels_after_the_parent_did():
+    fastnn.set_num_threads(2)
+    x = fastnn.randn(8, 3, 32, 32)
+    fastnn.nn.functional.conv2d(x, fastnn.ones(8, 3, 3, 3))  # the parent's OpenMP pool is up
+    out = fastnn.zeros(2, dtype=fastnn.float64).share_memory_()
+    p = mp.get_context("fork").Process(target=conv_in_child, args=(out,))
+    p.start()
+    p.join(timeout=20)
+    alive = p.is_alive()
+    if alive:
+        p.kill()
+    assert not alive and p.exitcode == 0, "a forked child hung in (or failed at) its first parallel region"
+    assert out[0].item() != 0 and out[1].item() == 1
+    assert fastnn.get_num_threads() == 2  # the parent keeps its threads
