@@ -144,3 +144,9 @@ def test_batch_sampler_matches_torch(n, bs, drop):
 def test_batch_sampler_bad_arguments(kwargs):
     args = {**dict(batch_size=2, drop_last=False), **kwargs}
     same_error(lambda: BatchSampler(range(4), **args), lambda: tud.BatchSampler(range(4), **args))
+
+
+def test_shuffling_an_empty_dataset_is_refused_as_torch():
+    same_error(lambda: RandomSampler([]), lambda: tud.RandomSampler([]))
+    same_error(lambda: DataLoader([], shuffle=True), lambda: tud.DataLoader([], shuffle=True))
+    assert list(DataLoader([], batch_size=2)) == list(tud.DataLoader([], batch_size=2)) == []

@@ -46,16 +46,18 @@ class RandomSampler(Sampler):
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
         if not isinstance(replacement, bool):
             raise TypeError(f"replacement should be a boolean value, but got replacement={replacement!r}")
-        if num_samples is not None and (not _is_int(num_samples) or num_samples <= 0):
-            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples!r}")
         self.data_source = data_source
         self.replacement = replacement
         self._num_samples = num_samples
         self.generator = generator
+        if not _is_int(self.num_samples) or self.num_samples <= 0:  # an empty dataset too
+            raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples!r}"
+                             if num_samples is not None else "num_samples should be a positive integer value, "
+                             f"but got num_samples={self.num_samples} (the dataset is empty)")
 
     @property
     def num_samples(self):
-        return len(self.data_source) if self._num_samples is None else int(self._num_samples)
+        return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
         n, total = len(self.data_source), self.num_samples
