@@ -1,6 +1,7 @@
 """DataLoader workers keeping a training step fed: a dataset whose __getitem__ costs 1 ms (time.sleep)
 feeds LeNet (28x28, batch 64, SGD) with num_workers = 0 and 2; prints samples/s and how long the
-step waited for data (also with no step: the loader's own rate). Run: python bench/dataloader_workers.py [--batches N] [--workers 0 2 4]."""
+step waited for data (also with no step: the loader's own rate).
+Run: python bench/dataloader_workers.py [--batches N] [--workers 0 2 4]."""
 import argparse
 import time
 

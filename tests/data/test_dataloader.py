@@ -51,7 +51,8 @@ def test_unknown_keyword_is_a_type_error():
 
 
 BAD = [dict(num_workers=-1), dict(timeout=-1), dict(prefetch_factor=2), dict(persistent_workers=True),
-       dict(sampler=[0, 1], shuffle=True), dict(batch_sampler=[[0]], batch_size=2), dict(batch_sampler=[[0]], shuffle=True),
+       dict(sampler=[0, 1], shuffle=True), dict(batch_sampler=[[0]], batch_size=2),
+       dict(batch_sampler=[[0]], shuffle=True),
        dict(batch_sampler=[[0]], sampler=[0]), dict(batch_sampler=[[0]], drop_last=True),
        dict(batch_size=None, drop_last=True), dict(batch_size=0), dict(batch_size=-2),
        dict(multiprocessing_context="fork"), dict(num_workers=1, multiprocessing_context="nope"),

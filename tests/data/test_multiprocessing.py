@@ -9,7 +9,8 @@ import fastnn
 import fastnn.multiprocessing as mp
 from fastnn import nn
 
-from _mp_helpers import add_from_queue, conv_in_child, exit_with_code, hogwild_train, kill_self, raise_in_one, write_index
+from _mp_helpers import (add_from_queue, conv_in_child, exit_with_code, hogwild_train, kill_self, raise_in_one,
+                         write_index)
 
 torch = pytest.importorskip("torch")
 

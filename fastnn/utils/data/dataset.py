@@ -52,8 +52,8 @@ class StackDataset(Dataset):
 
     def __init__(self, *args, **kwargs):
         if args and kwargs:
-            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like input/output,"
-                             " but both types are given.")
+            raise ValueError("StackDataset takes either datasets as positional arguments (tuple samples) or as "
+                             "keyword arguments (dict samples), not both")
         if not args and not kwargs:
             raise ValueError("At least one dataset should be passed")
         parts = args or list(kwargs.values())
