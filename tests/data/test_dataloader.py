@@ -67,6 +67,12 @@ def test_bad_arguments_raise_as_torch(kwargs):
         DataLoader(range(4), **kwargs)
 
 
+@pytest.mark.parametrize("value", [0, -1, 1.5])
+def test_prefetch_factor_must_be_positive_with_workers(value):
+    with pytest.raises(ValueError, match="prefetch_factor"):
+        DataLoader(range(4), num_workers=1, prefetch_factor=value)
+
+
 @pytest.mark.parametrize("kwargs", [dict(shuffle=True), dict(sampler=[0]), dict(batch_sampler=[[0]])])
 def test_iterable_dataset_refuses_sampling_options(kwargs):
     with pytest.raises(ValueError):

@@ -57,8 +57,9 @@ class DataLoader:
                              "to enable multiprocessing, otherwise set prefetch_factor to None.")
         if num_workers > 0 and prefetch_factor is None:
             prefetch_factor = 2
-        elif prefetch_factor is not None and not _is_nonneg_int(prefetch_factor):
-            raise ValueError(f"prefetch_factor option should be a non-negative int, got {prefetch_factor!r}")
+        elif prefetch_factor is not None and (not _is_nonneg_int(prefetch_factor) or prefetch_factor == 0):
+            # 0 would dispatch no batch at all: an epoch that silently yields nothing
+            raise ValueError(f"prefetch_factor option should be a positive int, got {prefetch_factor!r}")
         if persistent_workers and num_workers == 0:
             raise ValueError("persistent_workers option needs num_workers > 0")
         if worker_init_fn is not None and not callable(worker_init_fn):
