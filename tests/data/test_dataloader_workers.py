@@ -114,7 +114,7 @@ def test_prefetching_loads_prefetch_factor_batches_per_worker_ahead():
 
 
 def test_in_order_false_yields_batches_as_they_arrive():
-    slow_first = Squares(n=8, delay=0.5, delay_at=0)
+    slow_first = Squares(n=8, delay=0.3, delay_at=0)
     first = next(iter(DataLoader(slow_first, batch_size=2, num_workers=2, in_order=False)))
     assert first[0].tolist() != [0.0, 1.0]
     ordered = flat(DataLoader(slow_first, batch_size=2, num_workers=2))

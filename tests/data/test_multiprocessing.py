@@ -89,10 +89,10 @@ def test_parameter_keeps_its_type_through_a_queue():
     assert type(got) is nn.Parameter and got.requires_grad and got.is_shared()
 
 
-@pytest.mark.parametrize("method", ["fork", "spawn"])
-def test_spawn_runs_fn_with_index(method):
+def test_spawn_runs_fn_with_index():
+    # (the spawn start method itself is covered by the Process test above: this stays fast with fork)
     t = fastnn.zeros(3).share_memory_()
-    assert mp.start_processes(write_index, args=(t,), nprocs=2, start_method=method) is None
+    assert mp.start_processes(write_index, args=(t,), nprocs=2, start_method="fork") is None
     assert t.tolist() == [100.0, 101.0, 0.0]
 
 
