@@ -185,3 +185,28 @@ def test_import_paths():
              "argument_validation", "guaranteed_datapipes_determinism", "non_deterministic", "runtime_validation",
              "runtime_validation_disabled", "_DatasetKind"}  # torchdata's deprecated DataPipes: not provided
     assert set(tud.__all__) - pipes <= ours
+
+
+def test_classes_take_type_parameters_as_in_torch():
+    from typing import List, Tuple
+
+    from fastnn.utils.data import DataLoader, Sampler
+
+    class Pairs(Dataset[Tuple[fastnn.Tensor, int]]):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return fastnn.ones(2) * i, i
+
+    class Backwards(Sampler[int]):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            return iter(range(self.n - 1, -1, -1))
+
+    loader: DataLoader[List[fastnn.Tensor]] = DataLoader(Pairs(), batch_size=2, sampler=Backwards(2))
+    x, y = next(iter(loader))
+    assert y.tolist() == [1, 0] and x.tolist() == [[1.0, 1.0], [0.0, 0.0]]
+    assert isinstance(Count(0, 1), IterableDataset)

@@ -7,9 +7,10 @@ batches, and each epoch's random order, equal those of num_workers=0 under the s
 import multiprocessing
 import os
 import warnings
+from typing import Generic
 
 from ...autograd.random import generator as _numpy_generator
-from .dataset import IterableDataset
+from .dataset import IterableDataset, T_co
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 from ._utils.collate import default_collate, default_convert
 from ._utils.fetch import create_fetcher
@@ -33,7 +34,7 @@ def _is_nonneg_int(value):
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-class DataLoader:
+class DataLoader(Generic[T_co]):
     """Batches of `dataset` (PyTorch's DataLoader, every argument with its meaning).
 
     pin_memory=True is accepted; with no accelerator there is nothing to pin, so it warns and the

@@ -4,6 +4,8 @@ Random samplers draw from `generator` (a fastnn.Generator), or, when it is None,
 generator seeded by one draw from fastnn's default generator at each iteration, so
 `fastnn.manual_seed` makes every epoch's order reproducible as in PyTorch.
 """
+from typing import Generic, TypeVar
+
 import numpy as np
 
 from ...autograd.random import generator as _numpy_generator
@@ -20,7 +22,10 @@ def _is_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-class Sampler:
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Sampler(Generic[T_co]):
     """Base class: subclasses define __iter__ over indices (and __len__ when they know it)."""
 
     def __iter__(self):
