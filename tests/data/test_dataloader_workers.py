@@ -59,6 +59,13 @@ def test_same_batches_as_the_main_process_given_the_seed():
     assert flat(DataLoader(ds, batch_size=5, shuffle=True, num_workers=0)) == a
 
 
+def test_tensor_dataset_shuffled_alike_with_and_without_workers():
+    ds = TensorDataset(fastnn.arange(50), fastnn.arange(50) * 2)
+    runs = [flat(DataLoader(ds, batch_size=6, shuffle=True, num_workers=w, generator=fastnn.Generator().manual_seed(2)))
+            for w in (0, 2)]
+    assert runs[0] == runs[1] and sorted(i for b in runs[0] for i in b[0]) == list(range(50))
+
+
 def test_tensor_dataset_through_workers():
     x = fastnn.arange(60).reshape(30, 2).float()
     y = fastnn.arange(30)

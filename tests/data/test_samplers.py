@@ -150,3 +150,18 @@ def test_shuffling_an_empty_dataset_is_refused_as_torch():
     same_error(lambda: RandomSampler([]), lambda: tud.RandomSampler([]))
     same_error(lambda: DataLoader([], shuffle=True), lambda: tud.DataLoader([], shuffle=True))
     assert list(DataLoader([], batch_size=2)) == list(tud.DataLoader([], batch_size=2)) == []
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(num_samples=23), dict(num_samples=50),
+                                    dict(replacement=True, num_samples=75)])
+@pytest.mark.parametrize("bs,drop", [(1, False), (7, False), (7, True), (32, False), (40, True)])
+def test_batches_of_a_random_sampler_are_its_indices_in_order(kwargs, bs, drop):
+    plain = list(RandomSampler(range(10), generator=fastnn.Generator().manual_seed(8), **kwargs))
+    batches = BatchSampler(RandomSampler(range(10), generator=fastnn.Generator().manual_seed(8), **kwargs), bs, drop)
+    expect = [plain[i:i + bs] for i in range(0, len(plain), bs)]
+    if drop and expect and len(expect[-1]) < bs:
+        expect.pop()
+    got = list(batches)
+    assert got == expect and all(type(i) is int for b in got for i in b)
+    arrays = BatchSampler(RandomSampler(range(10), generator=fastnn.Generator().manual_seed(8), **kwargs), bs, drop)
+    assert [a.tolist() for a in arrays._array_batches()] == expect

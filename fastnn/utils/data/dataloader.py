@@ -239,6 +239,14 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
         super().__init__(loader)
         self._fetcher = create_fetcher(self._iterable, self._dataset, self._auto_collation, self._collate_fn,
                                        self._drop_last)
+        self._reset(loader)
+
+    def _reset(self, loader):
+        super()._reset(loader)
+        # A TensorDataset batched by fastnn's own samplers: index arrays straight into one gather per tensor
+        sampler = self._index_sampler
+        if getattr(self._fetcher, "_gather", False) and type(sampler) is BatchSampler and sampler._chunked():
+            self._sampler_iter = sampler._array_batches()
 
     def _next_data(self):
         return self._fetcher.fetch(self._next_index())

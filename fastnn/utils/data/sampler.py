@@ -39,6 +39,13 @@ class SequentialSampler(Sampler):
     def __iter__(self):
         return iter(range(len(self.data_source)))
 
+    def _chunks(self):
+        n = len(self.data_source)
+        for start in range(0, n, self._CHUNK):
+            yield np.arange(start, min(n, start + self._CHUNK))
+
+    _CHUNK = 1 << 16
+
     def __len__(self):
         return len(self.data_source)
 
@@ -65,16 +72,23 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
+        for chunk in self._chunks():
+            yield from chunk.tolist()
+
+    def _chunks(self):
+        """The indices as int64 arrays, drawn lazily (BatchSampler batches them without a Python loop)."""
         n, total = len(self.data_source), self.num_samples
         rng = _fresh_rng(self.generator)
         if self.replacement:
             for _ in range(total // self._CHUNK):
-                yield from rng.integers(n, size=self._CHUNK).tolist()
-            yield from rng.integers(n, size=total % self._CHUNK).tolist()
+                yield rng.integers(n, size=self._CHUNK)
+            if total % self._CHUNK:
+                yield rng.integers(n, size=total % self._CHUNK)
         else:
             for _ in range(total // n):
-                yield from rng.permutation(n).tolist()
-            yield from rng.permutation(n)[:total % n].tolist()
+                yield rng.permutation(n)
+            if total % n:
+                yield rng.permutation(n)[:total % n]
 
     def __len__(self):
         return self.num_samples
@@ -146,7 +160,30 @@ class BatchSampler(Sampler):
         self.batch_size = int(batch_size)
         self.drop_last = drop_last
 
+    def _chunked(self):
+        # only fastnn's own samplers, not subclasses that may redefine __iter__
+        return type(self.sampler) in (SequentialSampler, RandomSampler)
+
+    def _array_batches(self):
+        """The batches as int64 arrays (for a chunked sampler): the same indices as __iter__'s lists."""
+        buf, have = [], 0
+        for chunk in self.sampler._chunks():
+            while len(chunk):
+                take = min(len(chunk), self.batch_size - have)
+                buf.append(chunk[:take])
+                have += take
+                chunk = chunk[take:]
+                if have == self.batch_size:
+                    yield buf[0] if len(buf) == 1 else np.concatenate(buf)
+                    buf, have = [], 0
+        if have and not self.drop_last:
+            yield buf[0] if len(buf) == 1 else np.concatenate(buf)
+
     def __iter__(self):
+        if self._chunked():
+            for batch in self._array_batches():
+                yield batch.tolist()
+            return
         batch = []
         for idx in self.sampler:
             batch.append(idx)
