@@ -127,3 +127,18 @@ def conv_in_child(out):
     x = fastnn.randn(4, 3, 16, 16)
     out[0] = float(fastnn.nn.functional.conv2d(x, fastnn.ones(8, 3, 3, 3)).sum().item())
     out[1] = fastnn.get_num_threads()
+
+
+class Gated(Dataset):
+    """Sample 0 waits until `gate` (a multiprocessing Event) is set."""
+
+    def __init__(self, gate, n=8):
+        self.gate, self.n = gate, n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        if i == 0:
+            self.gate.wait(timeout=20)
+        return i

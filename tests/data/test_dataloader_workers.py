@@ -15,7 +15,7 @@ import pytest
 import fastnn
 from fastnn.utils.data import DataLoader, TensorDataset
 
-from _mp_helpers import Big, Sharded, Squares, Uneven, WhoAmI, failing_init, tag_worker
+from _mp_helpers import Big, Gated, Sharded, Squares, Uneven, WhoAmI, failing_init, tag_worker
 
 torch = pytest.importorskip("torch")
 tud = torch.utils.data
@@ -121,11 +121,16 @@ def test_prefetching_loads_prefetch_factor_batches_per_worker_ahead():
 
 
 def test_in_order_false_yields_batches_as_they_arrive():
-    slow_first = Squares(n=8, delay=0.3, delay_at=0)
-    first = next(iter(DataLoader(slow_first, batch_size=2, num_workers=2, in_order=False)))
-    assert first[0].tolist() != [0.0, 1.0]
-    ordered = flat(DataLoader(slow_first, batch_size=2, num_workers=2))
-    assert ordered == flat(DataLoader(slow_first, batch_size=2))
+    gate = multiprocessing.get_context("fork").Event()
+    it = iter(DataLoader(Gated(gate), batch_size=2, num_workers=2, in_order=False,
+                         multiprocessing_context="fork"))
+    first = next(it)  # batch 0 is held back until the gate opens: batch 1 (worker 1's) comes first
+    gate.set()
+    rest = [b.tolist() for b in it]
+    assert first.tolist() == [2, 3]
+    assert sorted(rest) == [[0, 1], [4, 5], [6, 7]]
+    in_order = [b.tolist() for b in DataLoader(Gated(gate), batch_size=2, num_workers=2)]
+    assert in_order == [[0, 1], [2, 3], [4, 5], [6, 7]]
 
 
 def test_persistent_workers_survive_epochs():
