@@ -201,6 +201,9 @@ def test_large_batches_cross_in_shared_memory():
     np.testing.assert_array_equal(batches[1].numpy()[:, 0, 0], np.arange(32, 64, dtype=np.float32))
     small = next(iter(DataLoader(Squares(), batch_size=4, num_workers=1)))
     assert not small[0].is_shared()
+    own = list(DataLoader(Big(), batch_size=32, num_workers=1, collate_fn=lambda b: fastnn.tensor(np.stack(b) + 1)))
+    assert own[1].is_shared()  # a custom collate's big result is moved into shared memory to be sent
+    np.testing.assert_array_equal(own[1].numpy()[:, 5, 5], np.arange(33, 65, dtype=np.float32))
 
 
 def test_spawn_context():

@@ -9,8 +9,9 @@ import traceback
 import numpy as np
 
 from ....autograd.tensor import Tensor, _wrap
-from ....multiprocessing.reductions import shared_copy
+from ....multiprocessing.reductions import is_shared_array, shared_copy
 from . import MP_STATUS_CHECK_INTERVAL
+from .collate import SHARED_TRANSFER_BYTES
 from .fetch import create_fetcher
 
 
@@ -83,17 +84,12 @@ class _ResumeIteration:
     """Sent to persistent workers at the start of a new epoch."""
 
 
-# Tensors at least this big reach the main process through shared memory (a descriptor and a mapping,
-# no copy); smaller ones are pickled through the pipe. Measured (fork, 2-core Xeon, main-process cost
-# per batch): 200 KB 0.52 ms pickled / 0.63 ms shared, 3 MB 3.1 / 1.1 ms, 38 MB 145 / 5.7 ms.
-SHARED_TRANSFER_BYTES = 1 << 20
-
-
 def _share_large(data):
     """The batch with its large tensors copied into shared memory (new tensor objects: the dataset's own
     tensors are never moved), recursing into lists, tuples and dicts."""
     if isinstance(data, Tensor):
-        if data._data.nbytes >= SHARED_TRANSFER_BYTES and not data.requires_grad:
+        big = data._data.nbytes >= SHARED_TRANSFER_BYTES
+        if big and not data.requires_grad and not is_shared_array(data._data):
             return _wrap(shared_copy(data._data))
         return data
     if type(data) in (list, tuple):
