@@ -10,6 +10,7 @@ freed when the last process holding a mapping or descriptor lets go.
 A tensor that is not shared is copied by value when pickled (PyTorch would move it into shared
 memory first; fastnn's arrays cannot be moved under views that already exist, so it copies).
 """
+import ctypes
 import mmap
 import os
 import weakref
@@ -18,10 +19,6 @@ from multiprocessing import reduction
 import numpy as np
 
 from ..autograd.tensor import Tensor
-
-
-class _SharedBlock(mmap.mmap):
-    """A MAP_SHARED mapping of a shared-memory file; keeps the descriptor to pass on to other processes."""
 
 
 def _anonymous_fd():
@@ -35,12 +32,41 @@ def _anonymous_fd():
     return fd
 
 
+SUPPORTED = os.name == "posix"  # shared-memory files and fd passing; elsewhere tensors travel as copies
+_libc = None
+
+
+def _c_library():
+    global _libc
+    if _libc is None:
+        if not SUPPORTED:
+            raise RuntimeError("tensors in shared memory need a POSIX system (Linux or macOS)")
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.mmap.restype = ctypes.c_void_p
+        libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int,
+                              ctypes.c_long]
+        libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+        _libc = libc
+    return _libc
+
+
+def _unmap(address, nbytes, fd):
+    _libc.munmap(address, nbytes)
+    os.close(fd)
+
+
 def _map(fd, nbytes):
-    block = _SharedBlock(fd, nbytes)
-    block.fd = fd
-    block.nbytes = nbytes
-    block.address = np.frombuffer(block, np.uint8).ctypes.data
-    weakref.finalize(block, os.close, fd)
+    """A MAP_SHARED mapping of `fd` as a ctypes buffer that owns `fd` (mapped through libc rather than the
+    mmap module, which would hold a second descriptor of its own per mapping)."""
+    libc = _c_library()
+    address = libc.mmap(None, nbytes, mmap.PROT_READ | mmap.PROT_WRITE, mmap.MAP_SHARED, fd, 0)
+    if address in (None, ctypes.c_void_p(-1).value):
+        err = ctypes.get_errno()
+        raise OSError(err, f"mmap of {nbytes} shared bytes failed: {os.strerror(err)}")
+    block = (ctypes.c_char * nbytes).from_address(address)
+    block.fastnn_fd, block.fastnn_nbytes, block.fastnn_address = fd, nbytes, address
+    # not at interpreter exit: arrays may still be read during shutdown, and the system unmaps anyway
+    weakref.finalize(block, _unmap, address, nbytes, fd).atexit = False
     return block
 
 
@@ -51,7 +77,7 @@ def _block_of(array):
         base = base.base
     if isinstance(base, memoryview):
         base = base.obj
-    return base if isinstance(base, _SharedBlock) else None
+    return base if isinstance(base, ctypes.Array) and hasattr(base, "fastnn_fd") else None
 
 
 def _view(block, offset, dtype, shape, strides):
@@ -116,9 +142,9 @@ def reduce_tensor(tensor):
     block = _block_of(array)
     if block is None:
         return _rebuild_copy, (type(tensor), array, tensor.requires_grad)
-    offset = array.__array_interface__["data"][0] - block.address
-    return _rebuild_shared, (type(tensor), reduction.DupFd(block.fd), block.nbytes, offset, array.dtype.str,
-                             array.shape, array.strides, tensor.requires_grad)
+    offset = array.__array_interface__["data"][0] - block.fastnn_address
+    return _rebuild_shared, (type(tensor), reduction.DupFd(block.fastnn_fd), block.fastnn_nbytes, offset,
+                             array.dtype.str, array.shape, array.strides, tensor.requires_grad)
 
 
 _registered = False

@@ -173,3 +173,23 @@ def test_a_forked_child_runs_openmp_kernels_after_the_parent_did():
     assert not alive and p.exitcode == 0, "a forked child hung in (or failed at) its first parallel region"
     assert out[0].item() != 0 and out[1].item() == 1
     assert fastnn.get_num_threads() == 2  # the parent keeps its threads
+
+
+def test_one_descriptor_per_shared_tensor_released_with_it():
+    import gc
+    import os
+
+    def open_fds():
+        return len(os.listdir("/proc/self/fd"))
+
+    before = open_fds()
+    shared = [fastnn.ones(1000).share_memory_() for _ in range(20)]
+    views = [t[10:20] for t in shared]
+    assert open_fds() - before == 20
+    del shared
+    gc.collect()
+    assert open_fds() - before == 20  # the views keep their memory (and descriptor) alive
+    assert all(v.tolist() == [1.0] * 10 for v in views)
+    del views
+    gc.collect()
+    assert open_fds() == before

@@ -11,7 +11,7 @@ import numpy as np
 
 from ....autograd.tensor import Tensor, _wrap
 from ....autograd.dtypes import as_supported_array
-from ....multiprocessing.reductions import shared_empty
+from ....multiprocessing.reductions import SUPPORTED as _SHARED_MEMORY, shared_empty
 
 # Batches at least this big cross from a DataLoader worker to the main process through shared memory
 # (a descriptor and a mapping, no copy); smaller ones are pickled through the pipe. Measured (fork, 2-core
@@ -36,7 +36,7 @@ def _stack(arrays):
     """np.stack, straight into shared memory for a big batch in a DataLoader worker (saves the copy
     that sending it would otherwise make)."""
     first = arrays[0]
-    if first.nbytes * len(arrays) >= SHARED_TRANSFER_BYTES and all(
+    if _SHARED_MEMORY and first.nbytes * len(arrays) >= SHARED_TRANSFER_BYTES and all(
             a.shape == first.shape and a.dtype == first.dtype for a in arrays):
         from .worker import get_worker_info
         if get_worker_info() is not None:

@@ -9,7 +9,7 @@ import traceback
 import numpy as np
 
 from ....autograd.tensor import Tensor, _wrap
-from ....multiprocessing.reductions import is_shared_array, shared_copy
+from ....multiprocessing.reductions import SUPPORTED as _SHARED_MEMORY, is_shared_array, shared_copy
 from . import MP_STATUS_CHECK_INTERVAL
 from .collate import SHARED_TRANSFER_BYTES
 from .fetch import create_fetcher
@@ -88,7 +88,7 @@ def _share_large(data):
     """The batch with its large tensors copied into shared memory (new tensor objects: the dataset's own
     tensors are never moved), recursing into lists, tuples and dicts."""
     if isinstance(data, Tensor):
-        big = data._data.nbytes >= SHARED_TRANSFER_BYTES
+        big = _SHARED_MEMORY and data._data.nbytes >= SHARED_TRANSFER_BYTES
         if big and not data.requires_grad and not is_shared_array(data._data):
             return _wrap(shared_copy(data._data))
         return data
