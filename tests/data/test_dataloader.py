@@ -168,6 +168,13 @@ def test_pin_memory_warns_without_an_accelerator_as_torch():
     assert batch.tolist() == [0, 1]
     if hasattr(batch, "is_pinned"):
         assert batch.is_pinned() is False  # as torch reports for CPU tensors with no accelerator
+    with warnings.catch_warnings(record=True) as theirs:
+        warnings.simplefilter("always")
+        list(tud.DataLoader(range(4), pin_memory=True, pin_memory_device="cpu"))
+    with warnings.catch_warnings(record=True) as ours:
+        warnings.simplefilter("always")
+        list(DataLoader(range(4), pin_memory=True, pin_memory_device="cpu"))
+    assert [str(w.message) for w in ours] == [str(w.message) for w in theirs]
 
 
 def test_accepted_keywords_and_main_process_worker_info():

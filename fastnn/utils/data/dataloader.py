@@ -211,6 +211,9 @@ class _BaseDataLoaderIter:
         self._base_seed = int(_numpy_generator(loader.generator).integers(1 << 63))
         self._num_yielded = 0
         self._shutdown = False
+        if loader.pin_memory and loader.pin_memory_device:
+            warnings.warn("pin_memory_device is deprecated, the current accelerator will be used as the device,"
+                          f"ignore pin_memory_device={loader.pin_memory_device!r}.", UserWarning, stacklevel=3)
         if loader.pin_memory:
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned "
                           "memory won't be used.", UserWarning, stacklevel=3)
