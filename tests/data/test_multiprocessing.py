@@ -35,7 +35,8 @@ def test_share_memory_in_place():
     before = t.tolist()
     assert not t.is_shared() and not torch.arange(3).is_shared()
     assert t.share_memory_() is t
-    assert t.is_shared() and t.tolist() == before and t.shape == (2, 3) and t.dtype == fastnn.float32
+    assert t.is_shared(), "Tensor.share_memory_/is_shared must be fastnn.multiprocessing's, not no-op stubs"
+    assert t.tolist() == before and t.shape == (2, 3) and t.dtype == fastnn.float32
     assert t[1].is_shared()  # a view of shared memory is shared, as in torch
     assert fastnn.zeros(0).share_memory_().is_shared()  # empty tensors too
     model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
