@@ -262,6 +262,11 @@ class Module:
         raise RuntimeError("fastnn runs on the CPU only")
 
     def share_memory(self):
+        """Move every parameter, gradient and buffer into shared memory (see Tensor.share_memory_)."""
+        for t in [*self.parameters(), *self.buffers()]:
+            t.share_memory_()
+            if t.grad is not None:
+                t.grad.share_memory_()
         return self
 
     # ------------------------------------------------------------ printing
