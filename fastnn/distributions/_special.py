@@ -75,10 +75,11 @@ class _Cholesky(Function):
 
 
 class _SolveTriangular(Function):
-    """X = L^-1 B for lower-triangular L (batch dimensions broadcast)."""
+    """X = L^-1 B for lower-triangular L (only its lower triangle is read; batch dimensions broadcast)."""
 
     @staticmethod
     def forward(ctx, L, B):
+        L = _tril(L)
         X = np.linalg.solve(L, B)
         ctx.save_for_backward(L, X)
         return X
