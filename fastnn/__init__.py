@@ -59,5 +59,6 @@ def get_default_dtype():
 from .device import device  # noqa: E402
 from . import autograd, nn, optim, utils, data, cuda, backends, graph, sparse, distributed  # noqa: E402,F401
 from .sparse import sparse_csr_tensor  # noqa: E402
+from . import distributions  # noqa: E402,F401  (torch.distributions: Categorical for policy gradients, ...)
 
 _idle_threads.restore_environment()

@@ -144,6 +144,10 @@ class Uniform(Distribution):
         return (self.high + self.low) / 2
 
     @property
+    def mode(self):
+        return _wrap(np.full(self._batch_shape, np.nan, self.low.dtype))  # every point is a mode: PyTorch's NaN
+
+    @property
     def variance(self):
         return (self.high - self.low).pow(2) / 12
 

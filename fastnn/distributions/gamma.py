@@ -1,5 +1,8 @@
 """Gamma, Beta and Dirichlet, reparameterised through Gamma(alpha, 1) draws (implicit gradients)."""
+import numpy as np
+
 from ..autograd.ops.shape import expand as _expand, stack
+from ..autograd.tensor import _wrap
 from . import constraints
 from ._special import digamma, lgamma, standard_gamma
 from .distribution import Distribution, as_param, broadcast_all
@@ -46,6 +49,19 @@ def _log_beta(a, b):
     return lgamma(a) + lgamma(b) - lgamma(a + b)
 
 
+def _dirichlet_mode(concentration):
+    """(c - 1)+ normalised; where every c < 1 the density peaks at a vertex: PyTorch's choice, the
+    one-hot of the first largest entry (argmax of the 0/0 row, which is its first entry)."""
+    c = concentration.detach()._data
+    cm1 = np.clip(c - 1, 0, None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mode = cm1 / cm1.sum(-1, keepdims=True)
+    low = np.all(c < 1, axis=-1)
+    if low.any():
+        mode[low] = np.eye(c.shape[-1], dtype=c.dtype)[np.argmax(mode[low], -1)]
+    return _wrap(mode)
+
+
 class Dirichlet(Distribution):
     """Dirichlet(concentration) over the probability simplex of the last dimension."""
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
@@ -65,8 +81,7 @@ class Dirichlet(Distribution):
 
     @property
     def mode(self):
-        c = (self.concentration - 1).clamp(min=0)
-        return c / c.sum(-1, keepdim=True)
+        return _dirichlet_mode(self.concentration)
 
     @property
     def variance(self):
@@ -108,7 +123,7 @@ class Beta(Distribution):
 
     @property
     def mode(self):
-        return (self.concentration1 - 1) / (self.concentration1 + self.concentration0 - 2)
+        return _dirichlet_mode(stack([self.concentration1, self.concentration0], -1))[..., 0]
 
     @property
     def variance(self):

@@ -75,7 +75,7 @@ def test_values_match_torch(name):
     if name in NO_MOMENTS:
         assert np.isnan(as_np(ours.mean)).all() and np.isnan(as_np(ours.variance)).all()
     else:
-        for attr in ("mean", "variance", "stddev"):
+        for attr in ("mean", "mode", "variance", "stddev"):
             np.testing.assert_allclose(as_np(getattr(ours, attr)), as_np(getattr(theirs, attr)), rtol=1e-8,
                                        err_msg=attr)
 
