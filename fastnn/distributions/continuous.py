@@ -111,6 +111,10 @@ class Laplace(Distribution):
         d = value - self.loc
         return 0.5 - 0.5 * d.sign() * expm1(-d.abs() / self.scale)
 
+    def icdf(self, value):
+        term = value - 0.5
+        return self.loc - self.scale * term.sign() * (-2 * term.abs()).log1p()
+
     def entropy(self):
         return 1 + (2 * self.scale).log()
 

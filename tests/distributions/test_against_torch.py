@@ -107,7 +107,7 @@ def test_cdf_and_icdf_match_torch(name):
     theirs, _ = build("torch", name, params)
     np.testing.assert_allclose(as_np(ours.cdf(fastnn.tensor(value))), as_np(theirs.cdf(torch.tensor(value))),
                                rtol=1e-8, atol=1e-12)
-    if name in ("Normal", "Exponential", "Uniform"):
+    if name in ("Normal", "Exponential", "Uniform", "Laplace"):
         q = np.full(value.shape, 0.3)
         np.testing.assert_allclose(as_np(ours.icdf(fastnn.tensor(q))), as_np(theirs.icdf(torch.tensor(q))), rtol=1e-8)
 
@@ -200,3 +200,34 @@ def test_enumerate_support_matches_torch():
         for expand in (True, False):
             np.testing.assert_array_equal(ours.enumerate_support(expand).numpy(),
                                           theirs.enumerate_support(expand).numpy())
+
+
+def test_lognormal_cdf_icdf_and_mvn_broadcasting_match_torch():
+    ours, theirs = D.LogNormal(fastnn.tensor(REAL), fastnn.tensor(POS)), TD.LogNormal(torch.tensor(REAL), torch.tensor(POS))
+    np.testing.assert_allclose(ours.cdf(fastnn.tensor(POS2)).numpy(), theirs.cdf(torch.tensor(POS2)).numpy(), rtol=1e-8)
+    q = np.full((3, 4), 0.8)
+    np.testing.assert_allclose(ours.icdf(fastnn.tensor(q)).numpy(), theirs.icdf(torch.tensor(q)).numpy(), rtol=1e-8)
+    # one covariance for a batch of 5 values, and a batch of 3 means against it
+    cov, tcov = fastnn.tensor(COV[0].copy(), requires_grad=True), torch.tensor(COV[0], requires_grad=True)
+    loc, tloc = fastnn.tensor(REAL[:, :3].copy(), requires_grad=True), torch.tensor(REAL[:, :3], requires_grad=True)
+    x = RNG.standard_normal((5, 1, 3))
+    lp = D.MultivariateNormal(loc, covariance_matrix=cov).log_prob(fastnn.tensor(x))
+    tlp = TD.MultivariateNormal(tloc, covariance_matrix=tcov).log_prob(torch.tensor(x))
+    assert lp.shape == (5, 3)
+    np.testing.assert_allclose(lp.detach().numpy(), tlp.detach().numpy(), rtol=1e-8)
+    lp.sum().backward()
+    tlp.sum().backward()
+    np.testing.assert_allclose(cov.grad.numpy(), tcov.grad.numpy(), rtol=1e-6, atol=1e-10)
+    np.testing.assert_allclose(loc.grad.numpy(), tloc.grad.numpy(), rtol=1e-6, atol=1e-10)
+
+
+def test_default_validate_args_switch():
+    D.Distribution.set_default_validate_args(False)
+    try:
+        assert np.isnan(D.Normal(0.0, -1.0).log_prob(fastnn.tensor(0.0)).item())
+    finally:
+        D.Distribution.set_default_validate_args(True)
+    with pytest.raises(ValueError, match="Expected parameter scale"):
+        D.Normal(0.0, -1.0)
+    with pytest.raises(ValueError, match="True or False"):
+        D.Distribution.set_default_validate_args("yes")
