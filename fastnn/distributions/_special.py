@@ -12,7 +12,7 @@ from scipy import special
 
 from ..autograd.function import Function
 from ..autograd.random import generator
-from ..autograd.tensor import Tensor, _wrap
+from ..autograd.tensor import Tensor
 
 
 def _floating(x):
@@ -182,10 +182,6 @@ def standard_gamma(alpha):
 
 def as_array(x):
     return x._data if isinstance(x, Tensor) else np.asarray(x)
-
-
-def wrap(a):
-    return _wrap(np.ascontiguousarray(a))
 
 
 class _Xlogy(Function):

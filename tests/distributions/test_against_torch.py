@@ -124,7 +124,8 @@ KL_PAIRS = [
     ("Beta", dict(concentration1=POS, concentration0=POS2), dict(concentration1=POS2, concentration0=POS)),
     ("Dirichlet", dict(concentration=SIMPLEX * 3 + 0.2), dict(concentration=SIMPLEX[::-1] * 2 + 0.5)),
     ("Poisson", dict(rate=POS), dict(rate=POS2)),
-    ("MultivariateNormal", dict(loc=REAL[:, :3], scale_tril=TRIL), dict(loc=REAL[:, 1:], covariance_matrix=COV[::-1].copy())),
+    ("MultivariateNormal", dict(loc=REAL[:, :3], scale_tril=TRIL),
+     dict(loc=REAL[:, 1:], covariance_matrix=COV[::-1].copy())),
 ]
 
 
@@ -203,7 +204,8 @@ def test_enumerate_support_matches_torch():
 
 
 def test_lognormal_cdf_icdf_and_mvn_broadcasting_match_torch():
-    ours, theirs = D.LogNormal(fastnn.tensor(REAL), fastnn.tensor(POS)), TD.LogNormal(torch.tensor(REAL), torch.tensor(POS))
+    ours = D.LogNormal(fastnn.tensor(REAL), fastnn.tensor(POS))
+    theirs = TD.LogNormal(torch.tensor(REAL), torch.tensor(POS))
     np.testing.assert_allclose(ours.cdf(fastnn.tensor(POS2)).numpy(), theirs.cdf(torch.tensor(POS2)).numpy(), rtol=1e-8)
     q = np.full((3, 4), 0.8)
     np.testing.assert_allclose(ours.icdf(fastnn.tensor(q)).numpy(), theirs.icdf(torch.tensor(q)).numpy(), rtol=1e-8)
