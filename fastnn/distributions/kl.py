@@ -15,7 +15,7 @@ from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
 from .distribution import Distribution
 from .gamma import Beta, Dirichlet, Gamma
 from .multivariate_normal import MultivariateNormal, batch_mahalanobis, half_log_det
-from .transformed import Independent
+from .transformed import Independent, TransformedDistribution
 from .transforms import _sum_rightmost
 
 _KL = {}
@@ -166,3 +166,14 @@ def _kl_independent_independent(p, q):
         raise NotImplementedError("KL between Independents with different reinterpreted_batch_ndims")
     return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
 
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p, q):
+    # KL is invariant under one bijection applied to both: only equal transforms reduce to the bases
+    if p.transforms != q.transforms:
+        raise NotImplementedError("KL between TransformedDistributions needs equal transforms")
+    if p.event_shape != q.event_shape:
+        raise NotImplementedError("KL between TransformedDistributions needs equal event shapes")
+    return _sum_rightmost(kl_divergence(p.base_dist, q.base_dist),
+                          len(p.event_shape) - len(p.base_dist.event_shape))

@@ -184,11 +184,14 @@ class AffineTransform(Transform):
         return _sum_rightmost(result, self._event_dim)
 
     def __eq__(self, other):
-        return (isinstance(other, AffineTransform) and self.loc is other.loc and self.scale is other.scale
-                and self._event_dim == other._event_dim)
+        def same(a, b):
+            a = a._data if isinstance(a, Tensor) else np.asarray(a)
+            b = b._data if isinstance(b, Tensor) else np.asarray(b)
+            return a.shape == b.shape and bool(np.all(a == b)) if a.ndim or b.ndim else bool(a == b)
+        return (isinstance(other, AffineTransform) and self._event_dim == other._event_dim
+                and same(self.loc, other.loc) and same(self.scale, other.scale))
 
-    def __hash__(self):
-        return hash((id(self.loc), id(self.scale), self._event_dim))
+    __hash__ = Transform.__hash__
 
 
 def _clipped_probs(y):

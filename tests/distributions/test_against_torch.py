@@ -159,6 +159,12 @@ def test_kl_of_independent_and_infinite_cases():
         TD.kl_divergence(TD.Bernoulli(0.0), TD.Bernoulli(0.3)).item())
     with pytest.raises(NotImplementedError, match="No KL"):
         D.kl_divergence(D.Normal(0.0, 1.0), D.Gamma(1.0, 1.0))
+    ours = D.kl_divergence(D.LogNormal(fastnn.tensor(REAL), fastnn.tensor(POS)), D.LogNormal(0.5, fastnn.tensor(POS2)))
+    theirs = TD.kl_divergence(TD.LogNormal(torch.tensor(REAL), torch.tensor(POS)), TD.LogNormal(0.5, torch.tensor(POS2)))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-8)
+    with pytest.raises(NotImplementedError, match="equal transforms"):
+        D.kl_divergence(D.TransformedDistribution(D.Normal(0.0, 1.0), D.AffineTransform(0.0, 2.0)),
+                        D.TransformedDistribution(D.Normal(0.0, 1.0), D.AffineTransform(0.0, 3.0)))
 
 
 @pytest.mark.parametrize("transform", ["affine", "sigmoid", "tanh", "exp_affine"])
