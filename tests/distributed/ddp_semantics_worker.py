@@ -48,6 +48,7 @@ def expect_raise(fn, text):
 
 
 def unused(rank):
+    # The expected values are what PyTorch 2.13 (gloo, 2 processes) gives for the same model and inputs.
     x = fastnn.full((2, 3), float(rank + 1))  # d(sum)/d(weight) = column sums of x = 2 * (rank + 1)
     ddp = DDP(ThreeHeads(), find_unused_parameters=True, bucket_cap_mb=1e-6)
     c_before = ddp.module.c.weight.detach().numpy().copy()
@@ -60,6 +61,16 @@ def unused(rank):
         assert ddp.module.c.weight.grad is None, "a parameter no rank used must keep grad None"
         opt.step()
     np.testing.assert_array_equal(ddp.module.c.weight.detach().numpy(), c_before)  # weight decay left it alone
+
+    # Use under no_sync counts: b, used by rank 1 in the accumulated pass only, is averaged with rank 0's
+    # zeros (PyTorch 2.13 with gloo gives b.grad = (0 + 4) / 2 = 2 on both ranks, a.grad = (4 + 8) / 2 = 6).
+    acc = DDP(ThreeHeads(), find_unused_parameters=True)
+    with acc.no_sync():
+        acc(x, use_b=rank == 1).sum().backward()
+    acc(x, use_b=False).sum().backward()
+    np.testing.assert_allclose(acc.module.a.weight.grad.numpy(), np.full((1, 3), 6.0))
+    np.testing.assert_allclose(acc.module.b.weight.grad.numpy(), np.full((1, 3), 2.0))
+    assert acc.module.c.weight.grad is None
 
     strict = DDP(ThreeHeads())
     expect_raise(lambda: strict(x, use_b=True).sum().backward(), "Parameters which did not receive grad: c.weight")
