@@ -3,7 +3,7 @@
 Samples come from fastnn's default generator (seed it with fastnn.manual_seed); rsample and
 log_prob are built from differentiable fastnn operations, so gradients flow to the parameters.
 """
-from . import constraints, transforms
+from . import constraints, transforms, utils
 from .distribution import Distribution
 from .continuous import Normal, Laplace, Uniform, Exponential
 from .gamma import Gamma, Beta, Dirichlet
@@ -18,4 +18,4 @@ __all__ = ["Distribution", "Normal", "Laplace", "Uniform", "Exponential", "Gamma
            "Categorical", "OneHotCategorical", "Bernoulli", "Poisson", "Binomial", "MultivariateNormal",
            "Independent", "TransformedDistribution", "LogNormal", "Transform", "ComposeTransform", "ExpTransform",
            "AffineTransform", "SigmoidTransform", "TanhTransform", "kl_divergence", "register_kl", "constraints",
-           "transforms"]
+           "transforms", "utils"]

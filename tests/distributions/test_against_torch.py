@@ -239,3 +239,17 @@ def test_default_validate_args_switch():
         D.Normal(0.0, -1.0)
     with pytest.raises(ValueError, match="True or False"):
         D.Distribution.set_default_validate_args("yes")
+
+
+def test_utils_match_torch():
+    from torch.distributions import utils as tu
+    from fastnn.distributions import utils as fu
+    for binary in (False, True):
+        np.testing.assert_allclose(fu.probs_to_logits(fastnn.tensor(PROBS), binary).numpy(),
+                                   tu.probs_to_logits(torch.tensor(PROBS), binary).numpy(), rtol=1e-10)
+        np.testing.assert_allclose(fu.logits_to_probs(fastnn.tensor(REAL), binary).numpy(),
+                                   tu.logits_to_probs(torch.tensor(REAL), binary).numpy(), rtol=1e-10)
+    edge = np.array([0.0, 0.5, 1.0], np.float32)
+    np.testing.assert_array_equal(fu.clamp_probs(fastnn.tensor(edge)).numpy(), tu.clamp_probs(torch.tensor(edge)).numpy())
+    a, b = fu.broadcast_all(fastnn.zeros(3, 1), 2.0)
+    assert a.shape == b.shape == (3, 1) and b.dtype == np.float32
