@@ -160,7 +160,8 @@ def test_kl_of_independent_and_infinite_cases():
     with pytest.raises(NotImplementedError, match="No KL"):
         D.kl_divergence(D.Normal(0.0, 1.0), D.Gamma(1.0, 1.0))
     ours = D.kl_divergence(D.LogNormal(fastnn.tensor(REAL), fastnn.tensor(POS)), D.LogNormal(0.5, fastnn.tensor(POS2)))
-    theirs = TD.kl_divergence(TD.LogNormal(torch.tensor(REAL), torch.tensor(POS)), TD.LogNormal(0.5, torch.tensor(POS2)))
+    theirs = TD.kl_divergence(TD.LogNormal(torch.tensor(REAL), torch.tensor(POS)),
+                              TD.LogNormal(0.5, torch.tensor(POS2)))
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-8)
     with pytest.raises(NotImplementedError, match="equal transforms"):
         D.kl_divergence(D.TransformedDistribution(D.Normal(0.0, 1.0), D.AffineTransform(0.0, 2.0)),
@@ -250,6 +251,7 @@ def test_utils_match_torch():
         np.testing.assert_allclose(fu.logits_to_probs(fastnn.tensor(REAL), binary).numpy(),
                                    tu.logits_to_probs(torch.tensor(REAL), binary).numpy(), rtol=1e-10)
     edge = np.array([0.0, 0.5, 1.0], np.float32)
-    np.testing.assert_array_equal(fu.clamp_probs(fastnn.tensor(edge)).numpy(), tu.clamp_probs(torch.tensor(edge)).numpy())
+    np.testing.assert_array_equal(fu.clamp_probs(fastnn.tensor(edge)).numpy(),
+                                  tu.clamp_probs(torch.tensor(edge)).numpy())
     a, b = fu.broadcast_all(fastnn.zeros(3, 1), 2.0)
     assert a.shape == b.shape == (3, 1) and b.dtype == np.float32
