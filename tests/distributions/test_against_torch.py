@@ -255,3 +255,18 @@ def test_utils_match_torch():
                                   tu.clamp_probs(torch.tensor(edge)).numpy())
     a, b = fu.broadcast_all(fastnn.zeros(3, 1), 2.0)
     assert a.shape == b.shape == (3, 1) and b.dtype == np.float32
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_expand_matches_torch(name):
+    params, value = CASES[name]
+    ours, _ = build("fastnn", name, params)
+    theirs, _ = build("torch", name, params)
+    shape = (2,) + tuple(theirs.batch_shape)
+    ours, theirs = ours.expand(shape), theirs.expand(shape)
+    assert tuple(ours.batch_shape) == tuple(theirs.batch_shape) and tuple(ours.event_shape) == tuple(
+        theirs.event_shape)
+    v = value.astype(np.int64 if name.startswith("Categorical") else np.float64)
+    np.testing.assert_allclose(as_np(ours.log_prob(fastnn.tensor(v))), as_np(theirs.log_prob(torch.tensor(v))),
+                               rtol=1e-8, atol=1e-10)
+    assert tuple(ours.sample((3,)).shape) == tuple(theirs.sample((3,)).shape)
