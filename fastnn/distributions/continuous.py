@@ -6,7 +6,7 @@ import numpy as np
 from ..autograd.random import generator
 from ..autograd.tensor import _wrap
 from . import constraints
-from ._special import erf, erfinv, expm1
+from ._special import as_array, erf, erfinv, expm1
 from .distribution import Distribution, broadcast_all
 
 _HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -166,7 +166,8 @@ class Uniform(Distribution):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        inside = ((self.low._data <= value._data) & (value._data < self.high._data))
+        v = as_array(value)
+        inside = (self.low._data <= v) & (v < self.high._data)
         with np.errstate(divide="ignore"):
             outside = _wrap(np.log(inside.astype(self.low.dtype)))  # 0 inside, -inf outside
         return outside - (self.high - self.low).log()
