@@ -35,12 +35,17 @@ CASES = {
     "Categorical": (dict(probs=SIMPLEX), np.array([0, 4, 2])),
     "Categorical_logits": (dict(logits=REAL), np.array([1, 3, 0])),
     "OneHotCategorical": (dict(probs=SIMPLEX), np.eye(5)[[1, 0, 3]]),
+    "Cauchy": (dict(loc=REAL, scale=POS), REAL * 3),
+    "HalfNormal": (dict(scale=POS), POS2),
+    "StudentT": (dict(df=POS * 2, loc=REAL, scale=POS2), REAL * 2),
+    "Chi2": (dict(df=POS * 2), POS2),
+    "Geometric": (dict(probs=PROBS), np.floor(POS2 * 2)),
+    "Geometric_logits": (dict(logits=REAL), np.floor(POS2 * 2)),
     "MultivariateNormal_cov": (dict(loc=REAL[:, :3], covariance_matrix=COV), REAL[:, 1:]),
     "MultivariateNormal_tril": (dict(loc=REAL[:, :3], scale_tril=TRIL), REAL[:, 1:]),
     "MultivariateNormal_prec": (dict(loc=REAL[:, :3], precision_matrix=COV), REAL[:, 1:]),
 }
 NO_ENTROPY = {"Poisson"}  # PyTorch has none either
-NO_MOMENTS = {"Categorical", "Categorical_logits"}  # NaN in both
 NO_GRAD = {"total_count"}
 
 
@@ -72,12 +77,9 @@ def test_values_match_torch(name):
                                rtol=1e-8, atol=1e-10)
     if name not in NO_ENTROPY:
         np.testing.assert_allclose(as_np(ours.entropy()), as_np(theirs.entropy()), rtol=1e-8, atol=1e-10)
-    if name in NO_MOMENTS:
-        assert np.isnan(as_np(ours.mean)).all() and np.isnan(as_np(ours.variance)).all()
-    else:
-        for attr in ("mean", "mode", "variance", "stddev"):
-            np.testing.assert_allclose(as_np(getattr(ours, attr)), as_np(getattr(theirs, attr)), rtol=1e-8,
-                                       err_msg=attr)
+    for attr in ("mean", "mode", "variance", "stddev"):  # NaN and inf (Categorical's, Cauchy's) must match too
+        np.testing.assert_allclose(as_np(getattr(ours, attr)), as_np(getattr(theirs, attr)), rtol=1e-8,
+                                   err_msg=attr)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -100,14 +102,14 @@ def test_log_prob_and_entropy_gradients_match_torch(name):
         np.testing.assert_allclose(ours_p[k].grad.numpy(), t.grad.numpy(), rtol=1e-6, atol=1e-9, err_msg=k)
 
 
-@pytest.mark.parametrize("name", ["Normal", "Laplace", "Exponential", "Uniform"])
+@pytest.mark.parametrize("name", ["Normal", "Laplace", "Exponential", "Uniform", "Cauchy", "HalfNormal"])
 def test_cdf_and_icdf_match_torch(name):
     params, value = CASES[name]
     ours, _ = build("fastnn", name, params)
     theirs, _ = build("torch", name, params)
     np.testing.assert_allclose(as_np(ours.cdf(fastnn.tensor(value))), as_np(theirs.cdf(torch.tensor(value))),
                                rtol=1e-8, atol=1e-12)
-    if name in ("Normal", "Exponential", "Uniform", "Laplace"):
+    if name in ("Normal", "Exponential", "Uniform", "Laplace", "Cauchy", "HalfNormal"):
         q = np.full(value.shape, 0.3)
         np.testing.assert_allclose(as_np(ours.icdf(fastnn.tensor(q))), as_np(theirs.icdf(torch.tensor(q))), rtol=1e-8)
 

@@ -33,6 +33,10 @@ MOMENT_CASES = [
     (D.Binomial, TD.Binomial, dict(total_count=[5.0, 30.0], probs=[0.1, 0.7])),
     (D.OneHotCategorical, TD.OneHotCategorical, dict(probs=[[0.1, 0.2, 0.7]])),
     (D.MultivariateNormal, TD.MultivariateNormal, dict(loc=[1.0, -1.0], scale_tril=[[1.0, 0.0], [0.8, 0.5]])),
+    (D.HalfNormal, TD.HalfNormal, dict(scale=[0.5, 2.0])),
+    (D.StudentT, TD.StudentT, dict(df=[10.0, 30.0], loc=[1.0, -1.0], scale=[0.5, 2.0])),
+    (D.Chi2, TD.Chi2, dict(df=[0.7, 6.0])),
+    (D.Geometric, TD.Geometric, dict(probs=[0.2, 0.9])),
 ]
 
 
@@ -51,6 +55,12 @@ def test_sample_moments_match_torch_moments(ours, theirs, params):
     if d.has_rsample:
         fastnn.manual_seed(0)
         np.testing.assert_array_equal(d.rsample((N,)).detach().numpy(), x)  # sample is rsample without the graph
+
+
+def test_cauchy_sample_quartiles():
+    fastnn.manual_seed(0)
+    x = D.Cauchy(t64([1.0]), t64([2.0])).sample((N,)).numpy()[:, 0]
+    np.testing.assert_allclose(np.quantile(x, [0.25, 0.5, 0.75]), [-1.0, 1.0, 3.0], atol=0.05)
 
 
 def test_categorical_sample_frequencies_and_seeding():
