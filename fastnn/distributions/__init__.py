@@ -10,6 +10,7 @@ from .gamma import Gamma, Beta, Dirichlet
 from .discrete import Categorical, OneHotCategorical, Bernoulli, Poisson, Binomial
 from .multivariate_normal import MultivariateNormal
 from .heavy_tailed import Cauchy, HalfNormal, StudentT, Chi2, Geometric
+from .multinomial import Multinomial
 from .transformed import Independent, TransformedDistribution, LogNormal
 from .transforms import (Transform, ComposeTransform, ExpTransform, AffineTransform, SigmoidTransform,
                          TanhTransform)
@@ -17,7 +18,7 @@ from .kl import kl_divergence, register_kl
 
 __all__ = ["Distribution", "Normal", "Laplace", "Uniform", "Exponential", "Gamma", "Beta", "Dirichlet",
            "Categorical", "OneHotCategorical", "Bernoulli", "Poisson", "Binomial", "MultivariateNormal",
-           "Cauchy", "HalfNormal", "StudentT", "Chi2", "Geometric",
+           "Cauchy", "HalfNormal", "StudentT", "Chi2", "Geometric", "Multinomial",
            "Independent", "TransformedDistribution", "LogNormal", "Transform", "ComposeTransform", "ExpTransform",
            "AffineTransform", "SigmoidTransform", "TanhTransform", "kl_divergence", "register_kl", "constraints",
            "transforms", "utils"]

@@ -182,3 +182,22 @@ greater_than_eq = _GreaterThanEq
 interval = _Interval
 half_open_interval = _HalfOpenInterval
 integer_interval = _IntegerInterval
+
+
+class _Multinomial(Constraint):
+    """Non-negative integer counts along the last dimension summing to at most upper_bound."""
+    is_discrete = True
+    event_dim = 1
+
+    def __init__(self, upper_bound):
+        self.upper_bound = upper_bound
+
+    def check(self, value):
+        v = as_array(value)
+        return np.all((v >= 0) & (v % 1 == 0), axis=-1) & (v.sum(-1) <= self.upper_bound)
+
+    def __repr__(self):
+        return f"Multinomial(upper_bound={self.upper_bound})"
+
+
+multinomial = _Multinomial

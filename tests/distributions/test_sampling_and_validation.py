@@ -37,14 +37,15 @@ MOMENT_CASES = [
     (D.StudentT, TD.StudentT, dict(df=[10.0, 30.0], loc=[1.0, -1.0], scale=[0.5, 2.0])),
     (D.Chi2, TD.Chi2, dict(df=[0.7, 6.0])),
     (D.Geometric, TD.Geometric, dict(probs=[0.2, 0.9])),
+    (D.Multinomial, TD.Multinomial, dict(total_count=9, probs=[[0.1, 0.3, 0.6], [0.5, 0.25, 0.25]])),
 ]
 
 
 @pytest.mark.parametrize("ours, theirs, params", MOMENT_CASES, ids=[c[0].__name__ for c in MOMENT_CASES])
 def test_sample_moments_match_torch_moments(ours, theirs, params):
     fastnn.manual_seed(0)
-    d = ours(**{k: t64(v) for k, v in params.items()})
-    ref = theirs(**{k: torch.tensor(v, dtype=torch.float64) for k, v in params.items()})
+    d = ours(**{k: t64(v) if isinstance(v, list) else v for k, v in params.items()})
+    ref = theirs(**{k: torch.tensor(v, dtype=torch.float64) if isinstance(v, list) else v for k, v in params.items()})
     x = d.sample((N,)).numpy()
     assert x.shape == (N,) + tuple(ref.batch_shape) + tuple(ref.event_shape)
     assert np.all(ref.support.check(torch.tensor(x)).numpy())
