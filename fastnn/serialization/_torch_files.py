@@ -69,7 +69,7 @@ def _check_sizes(info, archive_size):
         raise Malformed(f"record {info.filename} claims sizes its archive cannot hold")
 
 
-def load_zip(f, mmap_path=None, encoding="ASCII"):
+def load_zip(f, mmap_path=None, encoding="ASCII", weights_only=True):
     archive_size = f.seek(0, 2)
     f.seek(0)
     try:
@@ -118,7 +118,8 @@ def load_zip(f, mmap_path=None, encoding="ASCII"):
         storages = {}
         _check_sizes(z.NameToInfo[prefix + "data.pkl"], archive_size)
         with z.open(prefix + "data.pkl") as pkl:
-            return unpickle(io.BytesIO(pkl.read()), lambda pid: storage_from_pid(pid, storages, read), encoding)
+            return unpickle(io.BytesIO(pkl.read()), lambda pid: storage_from_pid(pid, storages, read), encoding,
+                            weights_only)
 
 
 # ------------------------------------------------------------------ legacy stream
@@ -135,7 +136,7 @@ def _no_persistent_ids(pid):
     raise Malformed("persistent id outside the object pickle")
 
 
-def load_legacy(f, mmap_path=None, encoding="ASCII"):
+def load_legacy(f, mmap_path=None, encoding="ASCII", weights_only=True):
     """Read a legacy checkpoint; f is positioned just after the magic number."""
     if mmap_path is not None:
         raise Malformed("mmap=True needs the zip format (torch.save's default since PyTorch 1.6); "
@@ -148,7 +149,7 @@ def load_legacy(f, mmap_path=None, encoding="ASCII"):
     start = f.tell()
     # first pass: learn each storage's type and size (the bytes come after the object's pickle)
     roots = {}
-    unpickle(f, lambda pid: _legacy_storage(pid, roots, {}), encoding)
+    unpickle(f, lambda pid: _legacy_storage(pid, roots, {}), encoding, weights_only)
     keys = unpickle(f, _no_persistent_ids, encoding)
     if not (isinstance(keys, list) and set(keys) == set(roots)):
         raise Malformed("the list of storage keys does not match the storages the object uses")
@@ -167,7 +168,7 @@ def load_legacy(f, mmap_path=None, encoding="ASCII"):
     end = f.tell()
     f.seek(start)
     views = {}
-    obj = unpickle(f, lambda pid: _legacy_storage(pid, roots, views), encoding)
+    obj = unpickle(f, lambda pid: _legacy_storage(pid, roots, views), encoding, weights_only)
     f.seek(end)
     return obj
 
