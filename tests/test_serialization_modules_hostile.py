@@ -1,0 +1,106 @@
+"""Whole-model files that ask for more than the user admitted are refused, and nothing in them runs.
+
+torch.load(weights_only=True) semantics: a global must be allow-listed; an object is created without
+__init__ (NEWOBJ, OBJ) and given state (BUILD) only when its type is exactly an admitted class.
+"""
+import io
+import os
+import pickle
+import zipfile
+
+import pytest
+
+import fastnn
+import fastnn.nn as nn
+import fastnn.serialization as ser
+
+
+class Evil:
+    def __reduce__(self):
+        return os.system, ("echo pwned > pwned.txt",)
+
+
+class Unlisted(nn.Module):
+    def forward(self, x):
+        return x
+
+
+class Base:
+    pass
+
+
+class Sub(Base):
+    def __setstate__(self, state):
+        raise AssertionError("a non-admitted class's __setstate__ ran")
+
+
+def make_sub():
+    return Sub()
+
+
+class Built:
+    """Pickles as make_sub() followed by BUILD: the built object is a Sub, which nobody admitted."""
+
+    def __reduce__(self):
+        return make_sub, (), {"x": 1}
+
+
+def _archive(data_pkl):
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("archive/data.pkl", data_pkl)
+        z.writestr("archive/byteorder", "little")
+    buf.seek(0)
+    return buf
+
+
+def _refused(f, match, allowed=()):
+    with ser.safe_globals(list(allowed)), pytest.raises(ser.UnsafeCheckpointError, match=match) as info:
+        fastnn.load(f)
+    assert "\n" not in str(info.value)
+    return str(info.value)
+
+
+def test_reduce_payload_in_a_model_is_refused_and_not_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    model = nn.Linear(2, 2)
+    model.payload = Evil()
+    fastnn.save(model, tmp_path / "evil.pt")  # the payload pickles as os.system(...) (posix.system on Linux)
+    msg = _refused(tmp_path / "evil.pt", r"refusing global (os|posix)\.system", [nn.Linear])
+    assert "safe_globals" in msg and not (tmp_path / "pwned.txt").exists()
+
+
+def test_a_class_not_admitted_is_named_even_when_the_rest_is(tmp_path):
+    fastnn.save(nn.Sequential(nn.Linear(2, 2), Unlisted()), tmp_path / "m.pt")
+    _refused(tmp_path / "m.pt", f"refusing global {__name__}.Unlisted", [nn.Sequential, nn.Linear])
+    with ser.safe_globals([nn.Sequential, nn.Linear, Unlisted]):
+        assert type(fastnn.load(tmp_path / "m.pt")[1]) is Unlisted
+
+
+def test_build_on_an_object_of_a_class_not_admitted():
+    data = pickle.dumps(Built(), 2)
+    # make_sub is admitted and makes a Sub; Base (its parent) is admitted but Sub is not: no BUILD, no __setstate__
+    _refused(_archive(data), "refusing to set the state of a Sub", [make_sub, Base])
+    # the state of an admitted class's instance is set (through __dict__, since Base has no __setstate__)
+    base = pickle.dumps(Base(), 2)
+    assert b"\x81" in base  # NEWOBJ: created without __init__
+    _refused(_archive(base), f"refusing global {__name__}.Base")
+    with ser.safe_globals([Base]):
+        assert type(fastnn.load(_archive(base))) is Base
+
+
+@pytest.mark.parametrize("opcodes, what", [
+    (b"ctorch\nSize\n)\x81.", "NEWOBJ"),  # a tuple (torch.Size) made without __init__
+    (b"(ctorch\nSize\no.", "INST/OBJ"),  # protocol 1's OBJ
+    (b"c" + f"{__name__}\nmake_sub\n".encode() + b")\x81.", "NEWOBJ"),  # an admitted function is not a class
+])
+def test_objects_made_without_init_need_an_admitted_class(opcodes, what):
+    _refused(_archive(b"\x80\x02" + opcodes), f"without calling __init__ \\({what}\\)", [make_sub])
+
+
+def test_weights_only_false_loads_any_class_as_pytorch_does(tmp_path):
+    fastnn.save(nn.Sequential(Unlisted()), tmp_path / "m.pt")
+    back = fastnn.load(tmp_path / "m.pt", weights_only=False)  # documented as unsafe for untrusted files
+    assert type(back[0]) is Unlisted
+    with pytest.raises(ser.UnsafeCheckpointError):
+        fastnn.load(tmp_path / "m.pt", weights_only=True)
