@@ -19,7 +19,7 @@ import numpy as np
 
 from ..device import device as _device
 from ..autograd.tensor import Tensor
-from . import _safetensors, _torch_files, _torch_writer
+from . import _safetensors, _torch_files, _torch_pickle, _torch_writer
 from ._atomic import write_atomic
 from ._torch_pickle import (  # noqa: F401 (torch.serialization's names)
     Malformed as _Malformed, UnsafeCheckpointError, add_safe_globals, clear_safe_globals, get_safe_globals,
@@ -27,7 +27,7 @@ from ._torch_pickle import (  # noqa: F401 (torch.serialization's names)
 )
 
 __all__ = ["save", "load", "add_safe_globals", "safe_globals", "get_safe_globals", "clear_safe_globals",
-           "UnsafeCheckpointError"]
+           "get_unsafe_globals_in_checkpoint", "UnsafeCheckpointError"]
 
 
 def _plain(obj):
@@ -64,6 +64,26 @@ def save(obj, f):
             f.flush()
     else:
         raise TypeError(f"save: f must be a path or a binary file object, got {type(f).__name__}")
+
+
+def get_unsafe_globals_in_checkpoint(f):
+    """The "module.name" of every class/function a torch.save-style zip file names that load (with
+    weights_only=True) would refuse: not allow-listed by default nor admitted with safe_globals.
+    Read from the pickle's opcodes; nothing is unpickled. f is a path or a binary file object."""
+    if isinstance(f, (str, os.PathLike)):
+        with open(os.fspath(f), "rb") as src:
+            return get_unsafe_globals_in_checkpoint(io.BytesIO(src.read()))
+    if not hasattr(f, "read"):
+        raise TypeError(f"get_unsafe_globals_in_checkpoint: f must be a path or a binary file object, got "
+                        f"{type(f).__name__}")
+    src = io.BytesIO(f.read())
+    if not _torch_files.is_zip(src, src.seek(0, 2)):
+        raise ValueError("get_unsafe_globals_in_checkpoint: only torch.save's zip format is supported "
+                         "(as in PyTorch)")
+    try:
+        return _torch_pickle.unsafe_globals(_torch_files.zip_pickle(src))
+    except _Malformed as err:
+        raise ValueError(f"get_unsafe_globals_in_checkpoint: {err}") from None
 
 
 def _check_map_location(map_location):

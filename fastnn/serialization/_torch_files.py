@@ -122,6 +122,20 @@ def load_zip(f, mmap_path=None, encoding="ASCII", weights_only=True):
                             weights_only)
 
 
+def zip_pickle(f):
+    """The bytes of a torch.save archive's data.pkl (for listing the globals it names)."""
+    archive_size = f.seek(0, 2)
+    f.seek(0)
+    try:
+        z = zipfile.ZipFile(f)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
+        raise Malformed(f"damaged zip archive ({err})") from None
+    with z:
+        info = z.NameToInfo[_archive_prefix(z) + "data.pkl"]
+        _check_sizes(info, archive_size)
+        return z.read(info)
+
+
 # ------------------------------------------------------------------ legacy stream
 
 def is_torch_legacy(f, encoding="ASCII"):

@@ -15,6 +15,7 @@ import codecs
 import contextlib
 import importlib
 import pickle
+import pickletools
 import sys
 from collections import OrderedDict
 
@@ -333,6 +334,26 @@ class RestrictedUnpickler(pickle._Unpickler):
         raise UnsafeCheckpointError("refusing BYTEARRAY8 (protocol 5 buffers, which PyTorch never writes)")
 
     dispatch[pickle.BYTEARRAY8[0]] = _load_bytearray8
+
+
+def unsafe_globals(data):
+    """The globals a pickle names that are neither allow-listed nor admitted, in order, read from its
+    opcodes without unpickling (STACK_GLOBAL's module and name are the two strings pushed before it)."""
+    found, strings = [], []
+    for op, arg, _ in pickletools.genops(data):
+        if op.name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE"):
+            strings = (strings + [arg])[-2:]
+        elif op.name in ("GLOBAL", "STACK_GLOBAL"):
+            if op.name == "GLOBAL":
+                module, name = arg.split(" ", 1)
+            elif len(strings) == 2:
+                module, name = strings
+            else:
+                raise Malformed("STACK_GLOBAL whose names come from the memo; cannot list its globals")
+            if (module, name) not in _ALLOWED and _user_global(module, name) is None \
+                    and f"{module}.{name}" not in found:
+                found.append(f"{module}.{name}")
+    return found
 
 
 class _Capped:

@@ -126,7 +126,7 @@ class _Pickler(pickle._Pickler):
             start = arr.__array_interface__["data"][0] - root.__array_interface__["data"][0]
             if start % itemsize == 0 and all(s >= 0 and s % itemsize == 0 for s in arr.strides):
                 return self._ref(root, kind), start // itemsize, tuple(s // itemsize for s in arr.strides)
-        dense = np.ascontiguousarray(arr)
+        dense = np.asarray(arr, order="C")  # not ascontiguousarray: it turns 0-d into 1-d
         stride = tuple(s // itemsize for s in dense.strides) if dense.size else (0,) * dense.ndim
         return self._ref(dense, kind), 0, stride
 
@@ -163,7 +163,7 @@ def encode(obj):
         _write_aligned(z, "archive/data.pkl", pickler_out.getbuffer())
         _write_aligned(z, "archive/byteorder", b"little")
         for root, ref in pickler.storages.values():
-            data = root if root.dtype.isnative or root.dtype.itemsize == 1 else root.astype(root.dtype.newbyteorder("="))
+            data = root if root.dtype.isnative else root.astype(root.dtype.newbyteorder("="))
             data = np.ascontiguousarray(data).reshape(-1).view(np.uint8)
             _write_aligned(z, f"archive/data/{ref.key}", memoryview(data))
         _write_aligned(z, "archive/version", b"3\n")
