@@ -244,7 +244,7 @@ def _attribute(module, name):
 
 def _user_global(module, name):
     """What a user admitted under this name. A PyTorch file names torch.nn.modules.linear.Linear: that is
-    admitted when the user admitted the very object fastnn has under that path (an already imported module)."""
+    admitted when the user admitted the very object fastnn has under that path (fastnn.nn.modules.linear)."""
     found = _user_globals.get(f"{module}.{name}")
     if found is None and (module == "torch" or module.startswith("torch.")):
         loaded = sys.modules.get("fastnn" + module[5:])
