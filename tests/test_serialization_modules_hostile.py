@@ -3,9 +3,12 @@
 torch.load(weights_only=True) semantics: a global must be allow-listed; an object is created without
 __init__ (NEWOBJ, OBJ) and given state (BUILD) only when its type is exactly an admitted class.
 """
+import importlib
 import io
 import os
 import pickle
+import sys
+import types
 import zipfile
 
 import pytest
@@ -104,3 +107,31 @@ def test_weights_only_false_loads_any_class_as_pytorch_does(tmp_path):
     assert type(back[0]) is Unlisted
     with pytest.raises(ser.UnsafeCheckpointError):
         fastnn.load(tmp_path / "m.pt", weights_only=True)
+
+
+class CountsLoads:
+    loads = 0
+
+    def __setstate__(self, state):
+        type(self).loads += 1
+        self.__dict__.update(state)
+
+
+def test_legacy_stream_with_weights_only_false_runs_the_file_once(tmp_path, monkeypatch):
+    torch = pytest.importorskip("torch")
+    try:  # torch.nn.modules.linear.Linear resolves to fastnn.nn.modules.linear.Linear
+        importlib.import_module("fastnn.nn.modules.linear")
+    except ImportError:  # a checkout without fastnn.nn.modules: stand in for its re-export
+        stand_in = types.ModuleType("fastnn.nn.modules.linear")
+        stand_in.Linear = nn.Linear
+        monkeypatch.setitem(sys.modules, "fastnn.nn.modules.linear", stand_in)
+    obj = {"t": torch.arange(6.0).reshape(2, 3), "c": CountsLoads(), "m": torch.nn.Linear(2, 2)}
+    obj["c"].x = 5
+    torch.save(obj, tmp_path / "legacy.pt", _use_new_zipfile_serialization=False)
+    _refused(tmp_path / "legacy.pt", f"refusing global {__name__}.CountsLoads")
+    CountsLoads.loads = 0
+    back = fastnn.load(tmp_path / "legacy.pt", weights_only=False)
+    assert CountsLoads.loads == 1 and back["c"].x == 5  # the storages were found without running it first
+    assert back["t"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert type(back["m"]) is nn.Linear  # PyTorch's ('module', class, source) id: the class, not the source
+    assert back["m"].weight.tolist() == obj["m"].weight.tolist()

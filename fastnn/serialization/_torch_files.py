@@ -163,7 +163,7 @@ def load_legacy(f, mmap_path=None, encoding="ASCII", weights_only=True):
     start = f.tell()
     # first pass: learn each storage's type and size (the bytes come after the object's pickle)
     roots = {}
-    unpickle(f, lambda pid: _legacy_storage(pid, roots, {}), encoding, weights_only)
+    unpickle(f, lambda pid: _legacy_storage(pid, roots, {}), encoding, weights_only or "scan")
     keys = unpickle(f, _no_persistent_ids, encoding)
     if not (isinstance(keys, list) and set(keys) == set(roots)):
         raise Malformed("the list of storage keys does not match the storages the object uses")
@@ -195,7 +195,11 @@ def _remaining(f):
 
 
 def _legacy_storage(pid, roots, views):
-    """('storage', type, root key, location, numel, view) ids; a view is (key, offset, numel) of its root."""
+    """('storage', type, root key, location, numel, view) ids; a view is (key, offset, numel) of its root.
+    ('module', class, source file, source) names a whole nn.Module's class (resolved, and so admitted,
+    by the unpickler already); the source PyTorch stored beside it is not used."""
+    if isinstance(pid, tuple) and len(pid) == 4 and pid[0] == "module":
+        return pid[1]
     if not (isinstance(pid, tuple) and len(pid) == 6):
         raise Malformed(f"unknown persistent id {pid!r:.80}")
     root = storage_from_pid(pid[:5], roots, lambda key, storage_type, numel: None)

@@ -399,8 +399,42 @@ class UnrestrictedUnpickler(pickle._Unpickler):
         return super().find_class(module, name)
 
 
+class _Stub:
+    """Stands in for every global while a legacy stream is scanned for its storages."""
+
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __setstate__(self, state):
+        pass
+
+    def __setitem__(self, key, value):  # SETITEM(S) on what stands in for a dict subclass
+        pass
+
+    def append(self, item):  # APPEND(S) on what stands in for a list subclass
+        pass
+
+    def extend(self, items):
+        pass
+
+
+class ScanUnpickler(RestrictedUnpickler):
+    """Reads a pickle only for its persistent ids (a legacy stream's storages, whose bytes follow it):
+    storage types resolve, every other global is a _Stub, so nothing a file names is imported or run
+    before the real pass (which, with weights_only=False, then runs the file's code once)."""
+    dispatch = dict(pickle._Unpickler.dispatch)
+    dispatch[pickle.BYTEARRAY8[0]] = RestrictedUnpickler._load_bytearray8
+
+    def find_class(self, module, name):
+        found = _ALLOWED.get((module, name))
+        return found if isinstance(found, StorageType) else _Stub
+
+
 def unpickle(file, persistent_load, encoding="ASCII", weights_only=True):
-    unpickler = RestrictedUnpickler if weights_only else UnrestrictedUnpickler
+    unpickler = {True: RestrictedUnpickler, False: UnrestrictedUnpickler, "scan": ScanUnpickler}[weights_only]
     return unpickler(_Capped(file), persistent_load, encoding).load()
 
 
