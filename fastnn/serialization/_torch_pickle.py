@@ -427,6 +427,7 @@ class ScanUnpickler(RestrictedUnpickler):
     before the real pass (which, with weights_only=False, then runs the file's code once)."""
     dispatch = dict(pickle._Unpickler.dispatch)
     dispatch[pickle.BYTEARRAY8[0]] = RestrictedUnpickler._load_bytearray8
+    _instantiate = pickle._Unpickler._instantiate
 
     def find_class(self, module, name):
         found = _ALLOWED.get((module, name))
