@@ -135,3 +135,15 @@ def test_legacy_stream_with_weights_only_false_runs_the_file_once(tmp_path, monk
     assert back["t"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
     assert type(back["m"]) is nn.Linear  # PyTorch's ('module', class, source) id: the class, not the source
     assert back["m"].weight.tolist() == obj["m"].weight.tolist()
+
+
+def test_weights_only_environment_variables_as_in_pytorch(tmp_path, monkeypatch):
+    fastnn.save(nn.Sequential(Unlisted()), tmp_path / "m.pt")
+    monkeypatch.setenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD", "1")  # wins even over an explicit False
+    with pytest.raises(ser.UnsafeCheckpointError, match="Sequential"):
+        fastnn.load(tmp_path / "m.pt", weights_only=False)
+    monkeypatch.delenv("TORCH_FORCE_WEIGHTS_ONLY_LOAD")
+    monkeypatch.setenv("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD", "true")  # changes the default only
+    assert type(fastnn.load(tmp_path / "m.pt")[0]) is Unlisted
+    with pytest.raises(ser.UnsafeCheckpointError, match="Sequential"):
+        fastnn.load(tmp_path / "m.pt", weights_only=True)

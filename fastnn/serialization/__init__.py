@@ -123,7 +123,9 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     weights_only=False, as in PyTorch, imports and calls whatever the file names: a malicious file
     then runs arbitrary code on your machine. Use it only for files you made yourself or fully trust;
     admitting the few classes a whole-model file needs with safe_globals is the safe alternative.
-    safetensors files never hold code, whatever weights_only says.
+    safetensors files never hold code, whatever weights_only says. As in PyTorch, the environment
+    variable TORCH_FORCE_WEIGHTS_ONLY_LOAD=1 forces weights_only=True even where False is passed,
+    and TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1 makes False the default when weights_only is not passed.
     """
     _check_map_location(map_location)
     if pickle_module is not None:
@@ -138,7 +140,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     if isinstance(f, (str, os.PathLike)):
         name = os.fspath(f)
         with open(name, "rb") as src:
-            return _load(src, name, name if mmap else None, weights_only is not False, encoding)
+            return _load(src, name, name if mmap else None, _weights_only(weights_only), encoding)
     if not hasattr(f, "read"):
         raise TypeError(f"load: f must be a path or a binary file object, got {type(f).__name__}")
     if mmap:
@@ -149,7 +151,21 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"load: {f!r} gave {type(data).__name__}, not bytes; open the file in binary mode ('rb')")
     return _load(io.BytesIO(data), str(getattr(f, "name", None) or f"<{type(f).__name__}>"), None,
-                 weights_only is not False, encoding)
+                 _weights_only(weights_only), encoding)
+
+
+def _env_flag(name):
+    return os.environ.get(name, "").strip().lower() in ("1", "y", "yes", "true")
+
+
+def _weights_only(weights_only):
+    """PyTorch's rule: TORCH_FORCE_WEIGHTS_ONLY_LOAD overrides even weights_only=False;
+    TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD changes only the default (weights_only not passed)."""
+    if _env_flag("TORCH_FORCE_WEIGHTS_ONLY_LOAD"):
+        return True
+    if weights_only is None:
+        return not _env_flag("TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD")
+    return weights_only
 
 
 def _load(src, name, mmap_path, weights_only, encoding):
