@@ -14,6 +14,7 @@ import builtins
 import codecs
 import contextlib
 import importlib
+import io
 import pickle
 import pickletools
 import sys
@@ -436,7 +437,9 @@ class ScanUnpickler(RestrictedUnpickler):
 
 def unpickle(file, persistent_load, encoding="ASCII", weights_only=True):
     unpickler = {True: RestrictedUnpickler, False: UnrestrictedUnpickler, "scan": ScanUnpickler}[weights_only]
-    return unpickler(_Capped(file), persistent_load, encoding).load()
+    if not isinstance(file, io.BytesIO):  # BytesIO never reads past its end; _Capped costs a call per opcode
+        file = _Capped(file)
+    return unpickler(file, persistent_load, encoding).load()
 
 
 def storage_from_pid(pid, storages, read):

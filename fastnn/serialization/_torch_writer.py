@@ -40,6 +40,7 @@ _STORAGES = {code: _Global("torch", name) for code, name in _STORAGE_NAMES.items
 _DTYPES = {np.dtype(code): _Global("torch", name) for code, name in (
     ("f4", "float32"), ("f8", "float64"), ("f2", "float16"), ("i8", "int64"), ("i4", "int32"), ("i2", "int16"),
     ("i1", "int8"), ("u1", "uint8"), ("?", "bool"), ("c8", "complex64"), ("c16", "complex128"))}
+_DTYPE_CLASSES = frozenset(type(dt) for dt in _DTYPES)  # NumPy >= 1.25 gives each dtype its own class
 _REBUILD_TENSOR = _Global("torch._utils", "_rebuild_tensor_v2")
 _REBUILD_PARAMETER = _Global("torch._utils", "_rebuild_parameter")
 _DEVICE = _Global("torch", "device")
@@ -88,7 +89,7 @@ class _Pickler(pickle._Pickler):
         return None
 
     def save(self, obj, save_persistent_id=True):
-        if isinstance(obj, np.dtype) and obj.isnative and obj in _DTYPES:
+        if type(obj) in _DTYPE_CLASSES and obj.isnative and obj in _DTYPES:
             obj = _DTYPES[obj]
         super().save(obj, save_persistent_id)
 
