@@ -109,7 +109,8 @@ def test_sequential_through_a_file_object_and_a_path(tmp_path):
         assert type(back) is nn.Sequential and [type(m) for m in back] == [type(m) for m in model]
         _same_state(model, back)
         x = fastnn.randn(4, 5)
-        model.eval(), back.eval()
+        for m in (model, back):
+            m.eval()
         np.testing.assert_array_equal(model(x).detach().numpy(), back(x).detach().numpy())
         model.train()
     assert not list(tmp_path.glob("*tmp"))  # saved atomically: no temporary left
@@ -133,7 +134,8 @@ def test_word_language_model_rnn(tmp_path, rnn_type, tied):
     assert type(back) is RNNModel and back.training and back.rnn_type == rnn_type
     assert (back.decoder.weight is back.encoder.weight) == tied
     _same_state(model, back)
-    model.eval(), back.eval()
+    for m in (model, back):
+        m.eval()
     data = _tokens(2, (7, 3), 30)
     (out_a, h_a), (out_b, h_b) = model(data, model.init_hidden(3)), back(data, back.init_hidden(3))
     np.testing.assert_array_equal(out_a.detach().numpy(), out_b.detach().numpy())
@@ -159,7 +161,8 @@ def test_word_language_model_transformer():
     _same_state(model, back)
     assert back.encoder.layers[0].activation is F.relu
     np.testing.assert_array_equal(back.pos_encoder.pe.numpy(), model.pos_encoder.pe.numpy())
-    model.eval(), back.eval()
+    for m in (model, back):
+        m.eval()
     src = _tokens(4, (9, 2), 25)
     np.testing.assert_array_equal(model(src).detach().numpy(), back(src).detach().numpy())
 
