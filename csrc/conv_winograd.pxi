@@ -75,7 +75,7 @@ cdef void _patches(const floating* plane, Py_ssize_t image_stride, Py_ssize_t H,
             d[k * T + t] = 0
 
 
-cdef void _transform_inputs(floating[:, :, :, ::1] x, Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t tile0,
+cdef void _transform_inputs(const floating[:, :, :, ::1] x, Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t tile0,
                             Py_ssize_t ntiles, Py_ssize_t th, Py_ssize_t tw, Py_ssize_t T, floating* d,
                             floating* v, Py_ssize_t vs) noexcept nogil:
     """v[xi * vs + c * T + t] = V of channel c for tiles tile0 + t, t < T (zero past ntiles)."""
@@ -85,7 +85,7 @@ cdef void _transform_inputs(floating[:, :, :, ::1] x, Py_ssize_t ph, Py_ssize_t 
         wino_input(d, T, v + c * T, vs)
 
 
-cdef void _winograd_block(floating[:, :, :, ::1] x, floating* u, floating* bias, Py_ssize_t ph, Py_ssize_t pw,
+cdef void _winograd_block(const floating[:, :, :, ::1] x, const floating* u, const floating* bias, Py_ssize_t ph, Py_ssize_t pw,
                           floating[:, :, :, ::1] out, Py_ssize_t tile0, Py_ssize_t ntiles, Py_ssize_t th,
                           Py_ssize_t tw, Py_ssize_t T, Py_ssize_t nr, floating* d, floating* v,
                           floating* m) noexcept nogil:
@@ -112,13 +112,13 @@ cdef void _winograd_block(floating[:, :, :, ::1] x, floating* u, floating* bias,
             _next_tile(th, tw, &n, &y0, &x0)
 
 
-def _winograd_forward(floating[:, :, :, ::1] x, floating[:, :, ::1] u, floating[::1] bias,
+def _winograd_forward(const floating[:, :, :, ::1] x, const floating[:, :, ::1] u, const floating[::1] bias,
                       Py_ssize_t ph, Py_ssize_t pw, floating[:, :, :, ::1] out, Py_ssize_t nr,
                       floating[:, ::1] dbuf, floating[:, ::1] vbuf, floating[:, ::1] mbuf):
     """out = conv(x) + bias with U = u (16, cout, C); the *buf rows are per thread."""
     cdef Py_ssize_t T = WINO_TILES, th = (out.shape[2] + 1) // 2, tw = (out.shape[3] + 1) // 2
     cdef Py_ssize_t ntiles = x.shape[0] * th * tw, blk, tid
-    cdef floating* bp = data_or_null(bias)
+    cdef const floating* bp = const_data_or_null(bias)
     cdef int nt = vbuf.shape[0]
     with nogil, parallel(num_threads=nt):
         for blk in prange((ntiles + T - 1) // T, schedule="static"):
@@ -127,7 +127,7 @@ def _winograd_forward(floating[:, :, :, ::1] x, floating[:, :, ::1] u, floating[
                             &dbuf[tid, 0], &vbuf[tid, 0], &mbuf[tid, 0])
 
 
-def _winograd_wgrad(floating[:, :, :, ::1] x, floating[:, :, :, ::1] gout, Py_ssize_t ph, Py_ssize_t pw,
+def _winograd_wgrad(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] gout, Py_ssize_t ph, Py_ssize_t pw,
                     Py_ssize_t nr, floating[:, :, :, ::1] sbuf, floating[:, ::1] dbuf,
                     floating[:, ::1] vbuf, floating[:, ::1] zbuf):
     """sbuf[thread, xi] (C, cp) += S[xi]^T = V[xi] (C, T) @ Z[xi] (T, cp) over that thread's
