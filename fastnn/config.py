@@ -41,7 +41,8 @@ def set_num_threads(n):
     """Use n threads in fastnn's OpenMP kernels and in BLAS (NumPy's and SciPy's).
 
     One number governs both so that a kernel's parallel loops and the GEMMs
-    around them never run more threads than the machine has cores.
+    around them never run more threads than the machine has cores. Process-wide,
+    as PyTorch's: kernels called from any Python thread use at most n threads.
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive int, got {n!r}")
