@@ -3,7 +3,7 @@ import os
 import sys
 
 from .kernels.backend import compiled_modules, family_backends, get_backend
-from . import _runtime
+from . import _idle_threads, _runtime
 
 _threads = {"n": None}
 
@@ -16,8 +16,8 @@ _MALLOC_TRIM_THRESHOLD = 512 << 20
 
 
 def tune_malloc():
-    """Keep freed large blocks for reuse (glibc only; FASTNN_KEEP_MALLOC=1 opts out). Returns True if applied."""
-    if os.environ.get("FASTNN_KEEP_MALLOC", "") not in ("", "0") or not sys.platform.startswith("linux"):
+    """Keep freed large blocks for reuse (glibc only; FASTNN_NO_PROCESS_TUNING=1 opts out). Returns True if applied."""
+    if not _idle_threads.process_tuning_enabled() or not sys.platform.startswith("linux"):
         return False
     try:
         import ctypes
@@ -86,6 +86,7 @@ def config():
         "cpu_count": os.cpu_count(),
         "blas": blas,
         "malloc_tuned": _malloc_tuned,
+        "process_tuning": _idle_threads.TUNED,
     }
 
 
