@@ -1,4 +1,4 @@
-"""What fastnn's process-wide settings buy: training steps with each one alone, all, and none.
+"""What fastnn's process-wide settings buy: training steps with all, none, each alone and all but each.
 
     python -m fastnn.bench.process_tuning [--rounds 3] [--repeat 7]
 
@@ -7,7 +7,8 @@ settings are reproduced by hand under FASTNN_NO_PROCESS_TUNING=1: glibc reads
 MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ at start-up as mallopt would set them, and
 libgomp and OpenBLAS read their variables when they load, as they do when fastnn sets them.
 Rounds take turns over the configurations so that a shared machine's load falls on all alike;
-the table gives the median over rounds of each process's median step time, and the CPU time
+the table gives the median over rounds of each process's median step time (and of a softmax
+pass over 16 MiB arrays, where fresh large temporaries are the cost), and the CPU time
 the process burned during a 0.2 s sleep right after its last step (idle threads spinning).
 """
 import argparse
@@ -21,23 +22,31 @@ import numpy as np
 from ..config import _MALLOC_MMAP_THRESHOLD, _MALLOC_TRIM_THRESHOLD
 
 _OFF = {"FASTNN_NO_PROCESS_TUNING": "1"}
-CONFIGS = {
-    "all (default)": {},
-    "none": dict(_OFF),
-    "malloc thresholds only": dict(_OFF, MALLOC_MMAP_THRESHOLD_=str(_MALLOC_MMAP_THRESHOLD),
-                                   MALLOC_TRIM_THRESHOLD_=str(_MALLOC_TRIM_THRESHOLD)),
-    "OMP_WAIT_POLICY=PASSIVE only": dict(_OFF, OMP_WAIT_POLICY="PASSIVE"),
-    "OPENBLAS_THREAD_TIMEOUT=18 only": dict(_OFF, OPENBLAS_THREAD_TIMEOUT="18"),
+SETTINGS = {
+    "malloc thresholds": dict(MALLOC_MMAP_THRESHOLD_=str(_MALLOC_MMAP_THRESHOLD),
+                              MALLOC_TRIM_THRESHOLD_=str(_MALLOC_TRIM_THRESHOLD)),
+    "OMP_WAIT_POLICY=PASSIVE": dict(OMP_WAIT_POLICY="PASSIVE"),
+    "OPENBLAS_THREAD_TIMEOUT=18": dict(OPENBLAS_THREAD_TIMEOUT="18"),
 }
+CONFIGS = {"all (default)": {}, "none": dict(_OFF)}
+for _name, _env in SETTINGS.items():
+    CONFIGS[f"{_name} only"] = dict(_OFF, **_env)
+for _name in SETTINGS:   # what each one adds to the other two
+    CONFIGS[f"all but {_name}"] = dict(_OFF, **{k: v for other, env in SETTINGS.items() if other != _name
+                                                 for k, v in env.items()})
 _CLEARED = ("FASTNN_NO_PROCESS_TUNING", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "OMP_WAIT_POLICY",
             "OPENBLAS_THREAD_TIMEOUT")
 
 _CHILD = """
 import json, sys, time
+import numpy as np
+from fastnn import kernels as K
 from fastnn.bench.steps import lenet_step, charlm_step
 from fastnn.bench.timing import median_time
 repeat = int(sys.argv[1])
 out = {}
+x = np.random.default_rng(0).standard_normal((16384, 256)).astype(np.float32)   # 16 MiB in and out
+out["softmax"] = median_time(lambda: K.softmax_backward(K.softmax_forward(x), x), repeat=repeat)
 for name, make in (("lenet", lenet_step), ("lstm", lambda use_torch: charlm_step(use_torch, "lstm"))):
     step, _ = make(False)
     out[name] = median_time(step, repeat=repeat, warmup=2, min_time=0.0)
@@ -72,10 +81,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     from ..config import cpu_model
     print(f"{cpu_model()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
-    print("| settings | LeNet step, batch 64 (ms) | CharLM LSTM-256 step (ms) | CPU during a 0.2 s sleep after (ms) |")
-    print("|---|---|---|---|")
+    print("| settings | LeNet step, batch 64 (ms) | CharLM LSTM-256 step (ms) | softmax fwd+bwd (16384, 256) (ms) "
+          "| CPU during a 0.2 s sleep after (ms) |")
+    print("|---|---|---|---|---|")
     for name, r in measure(args.rounds, args.repeat).items():
-        print(f"| {name} | {r['lenet'] * 1e3:.1f} | {r['lstm'] * 1e3:.1f} | {r['idle_cpu'] * 1e3:.0f} |")
+        print(f"| {name} | {r['lenet'] * 1e3:.1f} | {r['lstm'] * 1e3:.1f} | {r['softmax'] * 1e3:.2f} "
+              f"| {r['idle_cpu'] * 1e3:.0f} |")
 
 
 if __name__ == "__main__":
