@@ -3,8 +3,9 @@
 # Textually included (needs `np` imported by the including module).
 
 
-cdef object check_float(object x, str name, int ndim=-1):
-    """Return x if it is a C-contiguous float32/float64 ndarray of the given rank."""
+cdef object check_float(object x, str name, int ndim=-1, bint readonly=False):
+    """Return x if it is a C-contiguous float32/float64 ndarray of the given rank (writeable unless
+    `readonly`: kernels that read x through const memoryviews pass readonly=True)."""
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(x).__name__}")
     if x.dtype != np.float32 and x.dtype != np.float64:
@@ -13,14 +14,14 @@ cdef object check_float(object x, str name, int ndim=-1):
         raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
     if not x.flags.c_contiguous:
         raise ValueError(f"{name} must be C-contiguous")
-    if not x.flags.writeable:
+    if not readonly and not x.flags.writeable:
         raise ValueError(f"{name} is read-only; the kernels need a writeable array (pass a copy)")
     return x
 
 
-cdef object check_like(object x, str name, object ref, str ref_name):
+cdef object check_like(object x, str name, object ref, str ref_name, bint readonly=False):
     """x must be a C-contiguous array with ref's dtype and shape."""
-    check_float(x, name)
+    check_float(x, name, -1, readonly)
     if x.dtype != ref.dtype:
         raise TypeError(f"{name} must have the dtype of {ref_name} ({ref.dtype}), got {x.dtype}")
     if x.shape != ref.shape:
@@ -28,14 +29,15 @@ cdef object check_like(object x, str name, object ref, str ref_name):
     return x
 
 
-cdef object check_same_dtype(object x, str name, object ref, str ref_name, int ndim=-1):
-    check_float(x, name, ndim)
+cdef object check_same_dtype(object x, str name, object ref, str ref_name, int ndim=-1, bint readonly=False):
+    check_float(x, name, ndim, readonly)
     if x.dtype != ref.dtype:
         raise TypeError(f"{name} must have the dtype of {ref_name} ({ref.dtype}), got {x.dtype}")
     return x
 
 
-cdef object check_index(object t, str name, Py_ssize_t n, Py_ssize_t upper, object ignore=None):
+cdef object check_index(object t, str name, Py_ssize_t n, Py_ssize_t upper, object ignore=None,
+                        bint readonly=False):
     """t must be a C-contiguous int64 vector of length n with values in [0, upper) (or == ignore)."""
     if not isinstance(t, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(t).__name__}")
@@ -45,7 +47,7 @@ cdef object check_index(object t, str name, Py_ssize_t n, Py_ssize_t upper, obje
         raise ValueError(f"{name} must have shape ({n},), got {t.shape}")
     if not t.flags.c_contiguous:
         raise ValueError(f"{name} must be C-contiguous")
-    if not t.flags.writeable:
+    if not readonly and not t.flags.writeable:
         raise ValueError(f"{name} is read-only; the kernels need a writeable array (pass a copy)")
     if n:
         valid = t if ignore is None else t[t != ignore]
