@@ -1,0 +1,133 @@
+"""fastnn.geometric.data (Data, Batch), loader.DataLoader and datasets.TUDataset against torch_geometric."""
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn.geometric.data import Data, Batch
+from fastnn.geometric.loader import DataLoader
+from fastnn.geometric.datasets import TUDataset
+
+torch = pytest.importorskip("torch")
+pyg_data = pytest.importorskip("torch_geometric.data")
+
+
+def _graph(rng, n, E, graph_label=None):
+    fields = dict(x=rng.standard_normal((n, 3)), edge_index=np.stack([rng.integers(0, n, E), rng.integers(0, n, E)]),
+                  edge_attr=rng.standard_normal((E, 2)), y=np.int64(graph_label if graph_label is not None else 0),
+                  node_y=rng.integers(0, 3, n), face_index=rng.integers(0, n, (3, 2)))
+    return (Data(**{k: fastnn.tensor(np.asarray(v)) for k, v in fields.items()}),
+            pyg_data.Data(**{k: torch.tensor(np.asarray(v)) for k, v in fields.items()}))
+
+
+def _same(got, want):
+    assert sorted(got.keys()) == sorted(want.keys()), (got.keys(), want.keys())
+    for key in want.keys():
+        w = want[key]
+        g = got[key]
+        if isinstance(w, torch.Tensor):
+            np.testing.assert_array_equal(g.numpy(), w.numpy(), err_msg=key)
+        else:
+            assert g == w, key
+
+
+def test_data_attributes_and_counts_match_pyg():
+    rng = np.random.default_rng(0)
+    d, p = _graph(rng, 6, 9)
+    assert (d.num_nodes, d.num_edges, d.num_node_features, d.num_edge_features) == \
+        (p.num_nodes, p.num_edges, p.num_node_features, p.num_edge_features)
+    assert d.is_undirected() == p.is_undirected() and d.has_self_loops() == p.has_self_loops()
+    assert d.has_isolated_nodes() == p.has_isolated_nodes()
+    assert d.pos is None and "x" in d and "pos" not in d
+    assert d.__cat_dim__("edge_index", d.edge_index) == -1 and d.__inc__("edge_index", d.edge_index) == 6
+    assert d.__cat_dim__("x", d.x) == 0 and d.__inc__("x", d.x) == 0
+    d.num_nodes = 10
+    assert d.num_nodes == 10
+    assert d.to("cpu") is d
+    with pytest.raises((ValueError, RuntimeError, TypeError)):
+        d.to("cuda")
+
+
+def test_subgraph_matches_pyg():
+    rng = np.random.default_rng(1)
+    d, p = _graph(rng, 8, 14)
+    del d.face_index, p.face_index
+    for subset in (np.array([0, 2, 3, 6]), np.arange(8) % 2 == 0):
+        _same(d.subgraph(fastnn.tensor(subset)), p.subgraph(torch.tensor(subset)))
+
+
+def test_batch_matches_pyg_and_splits_back():
+    rng = np.random.default_rng(2)
+    pairs = [_graph(rng, n, E, label) for n, E, label in ((3, 4, 1), (5, 7, 0), (1, 0, 2), (4, 6, 1))]
+    got = Batch.from_data_list([g for g, _ in pairs], follow_batch=["face_index"])
+    want = pyg_data.Batch.from_data_list([p for _, p in pairs], follow_batch=["face_index"])
+    _same(got, want)
+    assert got.num_graphs == want.num_graphs == 4
+    for i, (g, _) in enumerate(pairs):
+        back = got.get_example(i)
+        for key in g.keys():
+            np.testing.assert_array_equal(back[key].numpy(), g[key].numpy(), err_msg=key)
+    assert len(got.to_data_list()) == 4
+
+
+def test_batch_keeps_gradients_of_node_features():
+    a = Data(x=fastnn.randn(2, 3, requires_grad=True), edge_index=fastnn.tensor(np.array([[0], [1]])))
+    b = Data(x=fastnn.randn(3, 3, requires_grad=True), edge_index=fastnn.tensor(np.array([[2], [0]])))
+    batch = Batch.from_data_list([a, b])
+    (batch.x * fastnn.arange(15.0).view(5, 3)).sum().backward()
+    np.testing.assert_array_equal(b.x.grad.numpy(), np.arange(6.0, 15.0).reshape(3, 3))
+
+
+def test_dataloader_batches_like_pyg():
+    rng = np.random.default_rng(3)
+    pairs = [_graph(rng, int(rng.integers(1, 6)), int(rng.integers(0, 8)), i % 3) for i in range(7)]
+    got = list(DataLoader([g for g, _ in pairs], batch_size=3))
+    from torch_geometric.loader import DataLoader as PygLoader
+    want = list(PygLoader([p for _, p in pairs], batch_size=3))
+    assert len(got) == len(want) == 3
+    for g, w in zip(got, want):
+        _same(g, w)
+    fastnn.manual_seed(0)
+    shuffled = [b.y.numpy().tolist() for b in DataLoader([g for g, _ in pairs], batch_size=7, shuffle=True)]
+    assert sorted(shuffled[0]) == sorted(int(g.y.item()) for g, _ in pairs)
+    with pytest.raises(TypeError):
+        DataLoader([g for g, _ in pairs], collate_fn=list)
+
+
+def _write_tu(folder, name, rng, graphs=6, node_attr=True, edge_labels=True):
+    """A TU-format folder: `graphs` small graphs with node labels, attributes and edge labels."""
+    lines = {k: [] for k in ("A", "graph_indicator", "graph_labels", "node_labels", "node_attributes", "edge_labels")}
+    start = 1
+    for g in range(graphs):
+        n = int(rng.integers(2, 6))
+        for _ in range(int(rng.integers(1, 8))):
+            i, j = rng.integers(0, n, 2)
+            lines["A"].append(f"{start + i}, {start + j}")
+            lines["edge_labels"].append(str(int(rng.integers(0, 3))))
+        lines["graph_indicator"] += [str(g + 1)] * n
+        lines["graph_labels"].append(str([-1, 1][g % 2]))
+        lines["node_labels"] += [str(int(rng.integers(1, 4))) for _ in range(n)]
+        lines["node_attributes"] += [", ".join(f"{v:.3f}" for v in rng.standard_normal(2)) for _ in range(n)]
+        start += n
+    raw = folder / name / "raw"
+    raw.mkdir(parents=True)
+    for part, rows in lines.items():
+        if (part == "node_attributes" and not node_attr) or (part == "edge_labels" and not edge_labels):
+            continue
+        (raw / f"{name}_{part}.txt").write_text("\n".join(rows) + "\n")
+
+
+@pytest.mark.parametrize("use_node_attr,use_edge_attr", [(False, False), (True, True)])
+def test_tu_dataset_reads_the_folder_as_pyg(tmp_path, use_node_attr, use_edge_attr):
+    from torch_geometric.datasets import TUDataset as PygTU
+    rng = np.random.default_rng(4)
+    _write_tu(tmp_path, "TOY", rng)
+    got = TUDataset(tmp_path, "TOY", use_node_attr=use_node_attr, use_edge_attr=use_edge_attr)
+    want = PygTU(str(tmp_path), "TOY", use_node_attr=use_node_attr, use_edge_attr=use_edge_attr)
+    assert len(got) == len(want) == 6 and got.num_classes == want.num_classes == 2
+    assert got.num_node_features == want.num_node_features
+    for i in range(len(want)):
+        g, w = got[i], want[i]
+        for key in ("x", "edge_index", "y", "edge_attr"):
+            np.testing.assert_allclose(g[key].numpy(), w[key].numpy(), rtol=1e-6, err_msg=f"graph {i} {key}")
+    with pytest.raises(FileNotFoundError, match="MISSING_A.txt"):
+        TUDataset(tmp_path, "MISSING")

@@ -1,0 +1,136 @@
+"""fastnn.geometric.nn against torch_geometric.nn with the same weights: values and gradients."""
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn.autograd import gradcheck
+from fastnn.geometric import nn as gnn
+
+torch = pytest.importorskip("torch")
+pyg_nn = pytest.importorskip("torch_geometric.nn")
+
+
+def _copy_weights(ours, theirs):
+    """theirs <- ours, by PyG's parameter and buffer names (which the layers share)."""
+    mine = {k: v.detach().numpy() for k, v in ours.state_dict().items()}
+    ref = theirs.state_dict()
+    assert set(mine) == set(k for k in ref if not k.endswith("num_batches_tracked")) | \
+        (set(mine) & {k for k in ref if k.endswith("num_batches_tracked")}), (sorted(mine), sorted(ref))
+    theirs.load_state_dict({k: torch.tensor(np.asarray(mine[k])).reshape(ref[k].shape).to(ref[k].dtype)
+                            if k in mine else ref[k] for k in ref})
+
+
+def _graph(seed, n=9, E=25, F=4):
+    rng = np.random.default_rng(seed)
+    return rng, rng.standard_normal((n, F)), np.stack([rng.integers(0, n, E), rng.integers(0, n, E)])
+
+
+def _compare(ours, theirs, args, targs, rtol=1e-10):
+    """Forward both, backward the same random cotangent; outputs, input gradients and parameter gradients."""
+    out, tout = ours(*args), theirs(*targs)
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=rtol, atol=1e-12)
+    g = np.random.default_rng(99).standard_normal(tuple(tout.shape))
+    out.backward(fastnn.tensor(g))
+    tout.backward(torch.tensor(g))
+    np.testing.assert_allclose(args[0].grad.numpy(), targs[0].grad.numpy(), rtol=rtol, atol=1e-12)
+    tparams = dict(theirs.named_parameters())
+    for name, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.numpy(), tparams[name].grad.numpy().reshape(p.shape), rtol=rtol,
+                                   atol=1e-12, err_msg=name)
+
+
+def _inputs(x, ei, more=()):
+    return ((fastnn.tensor(x, requires_grad=True), fastnn.tensor(ei), *(fastnn.tensor(m) for m in more)),
+            (torch.tensor(x, requires_grad=True), torch.tensor(ei), *(torch.tensor(m) for m in more)))
+
+
+@pytest.mark.parametrize("train_eps", [False, True])
+def test_gin_conv_matches_pyg(train_eps):
+    _, x, ei = _graph(0)
+    fastnn.manual_seed(0)
+    ours = gnn.GINConv(gnn.MLP([4, 8, 3], norm=None), eps=0.3, train_eps=train_eps).double()
+    theirs = pyg_nn.GINConv(pyg_nn.MLP([4, 8, 3], norm=None), eps=0.3, train_eps=train_eps).double()
+    _copy_weights(ours, theirs)
+    _compare(ours, theirs, *_inputs(x, ei))
+
+
+def test_gine_conv_matches_pyg():
+    rng, x, ei = _graph(1)
+    attr = rng.standard_normal((ei.shape[1], 2))
+    ours = gnn.GINEConv(fastnn.nn.Sequential(fastnn.nn.Linear(4, 5), fastnn.nn.ReLU()), edge_dim=2).double()
+    theirs = pyg_nn.GINEConv(torch.nn.Sequential(torch.nn.Linear(4, 5), torch.nn.ReLU()), edge_dim=2).double()
+    _copy_weights(ours, theirs)
+    _compare(ours, theirs, *_inputs(x, ei, (attr,)))
+
+
+@pytest.mark.parametrize("aggr,weighted", [("add", True), ("mean", True), ("max", False)])
+def test_graph_conv_matches_pyg(aggr, weighted):
+    rng, x, ei = _graph(2)
+    w = rng.random(ei.shape[1])
+    ours, theirs = gnn.GraphConv(4, 3, aggr=aggr).double(), pyg_nn.GraphConv(4, 3, aggr=aggr).double()
+    _copy_weights(ours, theirs)
+    _compare(ours, theirs, *_inputs(x, ei, (w,) if weighted else ()))
+
+
+@pytest.mark.parametrize("pool", ["global_add_pool", "global_mean_pool", "global_max_pool"])
+def test_global_pools_match_pyg(pool):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((10, 3))
+    batch = np.array([0, 0, 0, 2, 2, 2, 2, 3, 3, 3])  # graph 1 has no nodes
+    a, t = fastnn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, tout = getattr(gnn, pool)(a, fastnn.tensor(batch)), getattr(pyg_nn, pool)(t, torch.tensor(batch))
+    np.testing.assert_allclose(out.detach().numpy(), tout.detach().numpy(), rtol=1e-12)
+    g = rng.standard_normal(tout.shape)
+    out.backward(fastnn.tensor(g))
+    tout.backward(torch.tensor(g))
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(getattr(gnn, pool)(fastnn.tensor(x)).numpy(), getattr(pyg_nn, pool)(torch.tensor(x), None).numpy(),
+                               rtol=1e-12)
+    assert getattr(gnn, pool)(fastnn.tensor(x), fastnn.tensor(batch), size=6).shape == (6, 3)
+    assert gradcheck(lambda a: getattr(gnn, pool)(a, fastnn.tensor(batch)), (a,))
+
+
+@pytest.mark.parametrize("kwargs", [dict(norm="batch_norm"), dict(norm=None, act="elu", plain_last=False),
+                                    dict(act_first=True, bias=[True, False, True])])
+def test_mlp_matches_pyg(kwargs):
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((12, 5))
+    ours = gnn.MLP([5, 7, 6, 3], **kwargs).double()
+    theirs = pyg_nn.MLP([5, 7, 6, 3], **kwargs).double()
+    _copy_weights(ours, theirs)
+    a, t = fastnn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    _compare(ours, theirs, (a,), (t,), rtol=1e-9)
+    ours.eval()
+    theirs.eval()
+    np.testing.assert_allclose(ours(fastnn.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                               rtol=1e-9)
+    ours2 = gnn.MLP(in_channels=5, hidden_channels=7, out_channels=3, num_layers=3)
+    assert [lin.weight.shape for lin in ours2.lins] == [(7, 5), (7, 7), (3, 7)]
+
+
+@pytest.mark.parametrize("model,kwargs", [("GCN", {}), ("GraphSAGE", {}), ("GIN", {}),
+                                          ("GAT", dict(heads=2)), ("GCN", dict(norm="batch_norm"))])
+def test_basic_gnn_models_match_pyg(model, kwargs):
+    _, x, ei = _graph(5, F=4)
+    ours = getattr(gnn, model)(4, 6, num_layers=3, out_channels=2, **kwargs).double()
+    theirs = getattr(pyg_nn, model)(4, 6, num_layers=3, out_channels=2, **kwargs).double()
+    _copy_weights(ours, theirs)
+    _compare(ours, theirs, *_inputs(x, ei), rtol=1e-9)
+
+
+def test_layers_from_fastnn_nn_are_the_same_classes():
+    assert gnn.GCNConv is fastnn.nn.GCNConv and gnn.SAGEConv is fastnn.nn.SAGEConv and gnn.GATConv is fastnn.nn.GATConv
+    assert gnn.models.GAT is gnn.GAT
+
+
+def test_bad_arguments_raise():
+    with pytest.raises(ValueError, match="act"):
+        gnn.MLP([3, 4, 2], act="nonsense")
+    with pytest.raises(ValueError, match="num_layers"):
+        gnn.MLP(in_channels=3, out_channels=2)
+    with pytest.raises(ValueError, match="aggr"):
+        gnn.GraphConv(3, 2, aggr="median")
+    with pytest.raises(NotImplementedError, match="jk"):
+        gnn.GCN(3, 4, 2, jk="cat")
+    with pytest.raises(TypeError, match="nn"):
+        gnn.GINConv(3)

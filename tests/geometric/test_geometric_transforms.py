@@ -1,0 +1,161 @@
+"""fastnn.geometric.transforms against torch_geometric.transforms on the same Data; the random splits by
+their invariants; seed_everything; a GIN graph classifier trained from a TU folder through the loader."""
+import numpy as np
+import pytest
+
+import fastnn
+import fastnn.geometric as fg
+from fastnn.geometric import transforms as T
+from fastnn.geometric.data import Data
+
+torch = pytest.importorskip("torch")
+pyg = pytest.importorskip("torch_geometric")
+import torch_geometric.transforms as PT  # noqa: E402
+
+
+def _pair(seed, n=8, E=20, **extra):
+    rng = np.random.default_rng(seed)
+    fields = dict(x=np.abs(rng.standard_normal((n, 4))) * (rng.random((n, 4)) < 0.6) - 0.1,
+                  edge_index=np.stack([rng.integers(0, n, E), rng.integers(0, n, E)]),
+                  edge_attr=rng.standard_normal((E, 2)), pos=rng.standard_normal((n, 3)), y=rng.integers(0, 3, n))
+    fields.update(extra)
+    return (Data(**{k: fastnn.tensor(np.asarray(v)) for k, v in fields.items()}),
+            pyg.data.Data(**{k: torch.tensor(np.asarray(v)) for k, v in fields.items()}))
+
+
+def _same(got, want, rtol=1e-12):
+    assert sorted(got.keys()) == sorted(want.keys())
+    for key in want.keys():
+        np.testing.assert_allclose(got[key].detach().numpy(), want[key].detach().numpy(), rtol=rtol, atol=1e-12,
+                                   err_msg=key)
+
+
+@pytest.mark.parametrize("ours,theirs", [
+    (lambda: T.NormalizeFeatures(), lambda: PT.NormalizeFeatures()),
+    (lambda: T.ToUndirected(), lambda: PT.ToUndirected()),
+    (lambda: T.ToUndirected(reduce="mean"), lambda: PT.ToUndirected(reduce="mean")),
+    (lambda: T.AddSelfLoops(attr="edge_attr", fill_value=0.5), lambda: PT.AddSelfLoops(attr="edge_attr", fill_value=0.5)),
+    (lambda: T.Constant(2.0), lambda: PT.Constant(2.0)),
+    (lambda: T.OneHotDegree(20), lambda: PT.OneHotDegree(20)),
+    (lambda: T.NormalizeScale(), lambda: PT.NormalizeScale()),
+    (lambda: T.Compose([T.ToUndirected(), T.NormalizeFeatures(), T.Constant()]),
+     lambda: PT.Compose([PT.ToUndirected(), PT.NormalizeFeatures(), PT.Constant()])),
+], ids=["normalize", "undirected", "undirected-mean", "self-loops", "constant", "onehot", "scale", "compose"])
+def test_transforms_match_pyg(ours, theirs):
+    d, p = _pair(0)
+    before = d.x.numpy().copy()
+    _same(ours()(d), theirs()(p), rtol=1e-6)
+    np.testing.assert_array_equal(d.x.numpy(), before)  # the input graph is left as it was
+
+
+@pytest.mark.parametrize("add_self_loops", [True, False])
+def test_gcn_norm_matches_pyg_with_weight_gradients(add_self_loops):
+    rng = np.random.default_rng(1)
+    # at most one self loop per node: with repeated loops, torch's index_put backward inside PyG's
+    # add_remaining_self_loops hands every repeat the gradient of the one weight that is kept
+    ei = np.stack([rng.integers(0, 8, 20), rng.integers(0, 8, 20)])
+    ei[1] = np.where(ei[0] == ei[1], (ei[1] + 1) % 8, ei[1])
+    ei[:, :2] = [[3, 5], [3, 5]]
+    d, p = _pair(1, edge_index=ei, edge_weight=rng.random(20) + 0.1)
+    got, want = T.GCNNorm(add_self_loops)(d), PT.GCNNorm(add_self_loops)(p)
+    _same(got, want)
+    from torch_geometric.nn.conv.gcn_conv import gcn_norm as pyg_gcn_norm
+    w = fastnn.tensor(d.edge_weight.numpy(), requires_grad=True)
+    tw = torch.tensor(p.edge_weight.numpy(), requires_grad=True)
+    _, out = T.gcn_norm(d.edge_index, w, 8, add_self_loops=add_self_loops)
+    _, tout = pyg_gcn_norm(p.edge_index, tw, 8, add_self_loops=add_self_loops)
+    g = rng.standard_normal(tuple(tout.shape))
+    out.backward(fastnn.tensor(g))
+    tout.backward(torch.tensor(g))
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("split", ["train_rest", "test_rest", "random"])
+def test_random_node_split_masks(split):
+    fastnn.manual_seed(0)
+    d, _ = _pair(2, n=60, E=100, y=np.arange(60) % 3)
+    out = T.RandomNodeSplit(split=split, num_train_per_class=5, num_val=0.2, num_test=10)(d)
+    train, val, test = (out[k].numpy() for k in ("train_mask", "val_mask", "test_mask"))
+    assert not (train & val).any() and not (train & test).any() and not (val & test).any()
+    assert val.sum() == 12
+    if split == "train_rest":
+        assert test.sum() == 10 and (train | val | test).all()
+    else:
+        assert np.bincount(d.y.numpy()[train]).tolist() == [5, 5, 5]
+        assert test.sum() == (60 - 15 - 12 if split == "test_rest" else 10)
+    two = T.RandomNodeSplit(num_splits=2, num_val=5, num_test=5)(d)
+    assert two.train_mask.shape == (60, 2)
+
+
+@pytest.mark.parametrize("undirected", [False, True])
+def test_random_link_split_is_a_valid_split(undirected):
+    fastnn.manual_seed(0)
+    d, _ = _pair(3, n=30, E=120)
+    d.edge_attr = None
+    d = T.ToUndirected()(d) if undirected else d
+    d.edge_index = fg.utils.coalesce(d.edge_index)  # a simple graph: no edge twice
+    train, val, test = T.RandomLinkSplit(num_val=0.1, num_test=0.2, is_undirected=undirected)(d)
+    edges = set(map(tuple, d.edge_index.numpy().T))
+
+    def pos_neg(split):
+        idx, label = split.edge_label_index.numpy(), split.edge_label.numpy()
+        return set(map(tuple, idx[:, label == 1].T)), set(map(tuple, idx[:, label == 0].T)), label
+    (trp, trn, trl), (vp, vn, vl), (tp, tn, tl) = pos_neg(train), pos_neg(val), pos_neg(test)
+    assert trp | vp | tp <= edges and not (trn | vn | tn) & edges  # positives are edges, negatives are not
+    assert not trp & vp and not trp & tp and not vp & tp
+    assert len(trn) == len(trp) and len(vn) == len(vp) and len(tn) == len(tp)
+    mp_train = set(map(tuple, train.edge_index.numpy().T))
+    assert mp_train == trp | ({(j, i) for i, j in trp} if undirected else set())
+    assert set(map(tuple, test.edge_index.numpy().T)) >= mp_train | vp
+    if undirected:
+        assert train.is_undirected() and test.is_undirected()
+    split = T.RandomLinkSplit(num_val=0.1, num_test=0.2, split_labels=True, add_negative_train_samples=False)(d)[0]
+    assert split.pos_edge_label_index.shape[1] > 0 and split.neg_edge_label_index is None
+
+
+def test_seed_everything_repeats_random_draws():
+    fg.seed_everything(7)
+    first = (fastnn.randn(3).numpy(), np.random.rand(), __import__("random").random())
+    fg.seed_everything(7)
+    second = (fastnn.randn(3).numpy(), np.random.rand(), __import__("random").random())
+    np.testing.assert_array_equal(first[0], second[0])
+    assert first[1:] == second[1:]
+
+
+def test_gin_graph_classification_from_a_tu_folder(tmp_path):
+    """PyG's GIN example shape: TUDataset -> DataLoader -> GIN + global_add_pool; the training loss falls."""
+    from fastnn.geometric.datasets import TUDataset
+    from fastnn.geometric.loader import DataLoader
+    from fastnn.geometric.nn import GIN, global_add_pool
+    rng = np.random.default_rng(5)
+    raw = tmp_path / "RING" / "raw"
+    raw.mkdir(parents=True)
+    rows = {"A": [], "graph_indicator": [], "graph_labels": [], "node_labels": []}
+    start = 1
+    for g in range(40):  # label 1: rings, label 0: paths; node labels carry no signal
+        n = int(rng.integers(4, 9))
+        pairs = [(i, (i + 1) % n) for i in range(n if g % 2 else n - 1)]
+        rows["A"] += [f"{start + i}, {start + j}\n{start + j}, {start + i}" for i, j in pairs]
+        rows["graph_indicator"] += [str(g + 1)] * n
+        rows["graph_labels"].append(str(g % 2))
+        rows["node_labels"] += ["0"] * n
+        start += n
+    for part, lines in rows.items():
+        (raw / f"RING_{part}.txt").write_text("\n".join(lines) + "\n")
+    dataset = TUDataset(tmp_path, "RING", transform=T.OneHotDegree(2))
+    fastnn.manual_seed(0)
+    model = GIN(dataset.num_features, 16, num_layers=2, out_channels=16)
+    head = fastnn.nn.Linear(16, 2)
+    opt = fastnn.optim.Adam([*model.parameters(), *head.parameters()], lr=0.01)
+    losses = []
+    for _ in range(15):
+        total = 0.0
+        for batch in DataLoader(dataset, batch_size=8, shuffle=True):
+            opt.zero_grad()
+            logits = head(global_add_pool(model(batch.x, batch.edge_index), batch.batch))
+            loss = fastnn.nn.functional.cross_entropy(logits, batch.y)
+            loss.backward()
+            opt.step()
+            total += loss.item()
+        losses.append(total)
+    assert losses[-1] < 0.5 * losses[0]
