@@ -134,3 +134,14 @@ def test_bad_arguments_raise():
         gnn.GCN(3, 4, 2, jk="cat")
     with pytest.raises(TypeError, match="nn"):
         gnn.GINConv(3)
+
+
+@pytest.mark.parametrize("aggr", ["add", "mean"])
+def test_nn_conv_matches_pyg(aggr):
+    rng, x, ei = _graph(6, F=3)
+    attr = rng.standard_normal((ei.shape[1], 2))
+    ours = gnn.NNConv(3, 4, fastnn.nn.Sequential(fastnn.nn.Linear(2, 12)), aggr=aggr).double()
+    theirs = pyg_nn.NNConv(3, 4, torch.nn.Sequential(torch.nn.Linear(2, 12)), aggr=aggr).double()
+    ours.bias.data = fastnn.tensor(rng.standard_normal(4))
+    _copy_weights(ours, theirs)
+    _compare(ours, theirs, *_inputs(x, ei, (attr,)))

@@ -159,3 +159,25 @@ def test_gin_graph_classification_from_a_tu_folder(tmp_path):
             total += loss.item()
         losses.append(total)
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_point_transforms_match_pyg():
+    import random
+    d, p = _pair(6)
+    _same(T.Cartesian()(d), PT.Cartesian()(p), rtol=1e-9)
+    _same(T.Cartesian(norm=False, cat=False)(d), PT.Cartesian(norm=False, cat=False)(p), rtol=1e-9)
+    for axis in (0, 1, 2):
+        random.seed(3)
+        ours = T.RandomRotate(40, axis=axis)(d)
+        random.seed(3)
+        _same(ours, PT.RandomRotate(40, axis=axis)(p), rtol=1e-6)  # PyG builds its matrix in float32
+    np.testing.assert_allclose(np.linalg.norm(ours.pos.numpy(), axis=1), np.linalg.norm(d.pos.numpy(), axis=1))
+
+
+def test_logging_log_prints_as_pyg(capsys):
+    from torch_geometric.logging import log as pyg_log
+    fg.logging.log(Epoch=3, Loss=0.123456, Name="x")
+    pyg_log(Epoch=3, Loss=0.123456, Name="x")
+    ours, theirs = capsys.readouterr().out.splitlines()
+    assert ours == theirs == "Epoch: 003, Loss: 0.1235, Name: x"
+    assert fg.logging.init_wandb("project") is None  # without --wandb on the command line: nothing

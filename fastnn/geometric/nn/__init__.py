@@ -2,11 +2,11 @@
 
 GCNConv, SAGEConv and GATConv are fastnn.nn's layers (importable from both places)."""
 from ...nn import GCNConv, SAGEConv, GATConv, Linear
-from .conv import GINConv, GINEConv, GraphConv
+from .conv import GINConv, GINEConv, GraphConv, NNConv
 from .pool import global_add_pool, global_mean_pool, global_max_pool
 from .mlp import MLP, BatchNorm
 from . import models
 from .models import GCN, GraphSAGE, GIN, GAT
 
-__all__ = ["GCNConv", "SAGEConv", "GATConv", "GINConv", "GINEConv", "GraphConv", "Linear", "MLP", "BatchNorm",
+__all__ = ["GCNConv", "SAGEConv", "GATConv", "GINConv", "GINEConv", "GraphConv", "NNConv", "Linear", "MLP", "BatchNorm",
            "global_add_pool", "global_mean_pool", "global_max_pool", "GCN", "GraphSAGE", "GIN", "GAT", "models"]

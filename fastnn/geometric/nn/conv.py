@@ -119,3 +119,43 @@ class GraphConv(Module):
 
     def extra_repr(self):
         return f"{self.in_channels}, {self.out_channels}"
+
+
+class NNConv(Module):
+    """NNConv(in_channels, out_channels, nn, aggr='add', root_weight=True, bias=True) (Gilmer et al.'s
+    edge-conditioned convolution): x'_i = lin(x_i) + aggregate over j -> i of x_j @ nn(e_ji) + bias, where
+    nn maps each edge's features to an (in_channels x out_channels) matrix (flattened)."""
+
+    def __init__(self, in_channels, out_channels, nn, aggr="add", root_weight=True, bias=True):
+        super().__init__()
+        if aggr not in ("add", "sum", "mean", "max"):
+            raise ValueError(f"aggr must be 'add', 'mean' or 'max', got {aggr!r}")
+        if not callable(nn):
+            raise TypeError(f"NNConv: nn must be a Module (or callable), got {type(nn).__name__}")
+        self.in_channels = positive_int(in_channels, "in_channels")
+        self.out_channels = positive_int(out_channels, "out_channels")
+        self.nn, self.aggr, self.root_weight = nn, aggr, bool(root_weight)
+        if root_weight:
+            self.lin = Linear(in_channels, out_channels, bias=False)
+        if bias:
+            self.bias = Parameter(np.zeros(out_channels, np.float32))
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, x, edge_index, edge_attr=None, size=None):
+        node_features(x, "NNConv")
+        if edge_attr is None:
+            raise ValueError("NNConv needs edge_attr")
+        a = edges(edge_index, x.shape[0])
+        weight = self.nn(edge_attr).view(-1, self.in_channels, self.out_channels)
+        if weight.shape[0] != a.shape[1]:
+            raise ValueError(f"NNConv: edge_attr has {weight.shape[0]} rows for {a.shape[1]} edges")
+        messages = (x.index_select(0, _wrap(a[0])).unsqueeze(1) @ weight).squeeze(1)
+        reduce = {"add": "sum", "sum": "sum", "mean": "mean", "max": "max"}[self.aggr]
+        out = scatter(messages, a[1], 0, x.shape[0], reduce)
+        if self.root_weight:
+            out = out + self.lin(x)
+        return out + self.bias if self.bias is not None else out
+
+    def extra_repr(self):
+        return f"{self.in_channels}, {self.out_channels}, aggr={self.aggr}, nn={self.nn}"

@@ -1,9 +1,10 @@
 """torch_geometric.transforms: callables on Data (compose them with Compose)."""
 from .base import BaseTransform, Compose
-from .features import NormalizeFeatures, Constant, OneHotDegree, Center, NormalizeScale, RandomJitter
+from .features import (NormalizeFeatures, Constant, OneHotDegree, Center, NormalizeScale, RandomJitter,
+                       LinearTransformation, RandomRotate, Cartesian)
 from .structure import ToUndirected, AddSelfLoops, GCNNorm, ToDevice, gcn_norm
 from .split import RandomNodeSplit, RandomLinkSplit
 
 __all__ = ["BaseTransform", "Compose", "NormalizeFeatures", "Constant", "OneHotDegree", "Center", "NormalizeScale",
-           "RandomJitter", "ToUndirected", "AddSelfLoops", "GCNNorm", "ToDevice", "RandomNodeSplit",
+           "RandomJitter", "LinearTransformation", "RandomRotate", "Cartesian", "ToUndirected", "AddSelfLoops", "GCNNorm", "ToDevice", "RandomNodeSplit",
            "RandomLinkSplit"]

@@ -106,3 +106,77 @@ class RandomJitter(BaseTransform):
         noise = np.stack([generator().uniform(-abs(v), abs(v), n) for v in t], axis=-1)
         data.pos = data.pos + _wrap(noise.astype(data.pos.dtype))
         return data
+
+
+class LinearTransformation(BaseTransform):
+    """LinearTransformation(matrix): pos <- pos @ matrix.T (each position multiplied by the matrix)."""
+
+    def __init__(self, matrix):
+        m = matrix._data if hasattr(matrix, "_data") else np.asarray(matrix, np.float64)
+        if m.ndim != 2 or m.shape[0] != m.shape[1]:
+            raise ValueError(f"LinearTransformation: matrix must be square, got shape {m.shape}")
+        self.matrix = m.T
+
+    def forward(self, data):
+        pos = data.pos.view(-1, 1) if data.pos.ndim == 1 else data.pos
+        if pos.shape[-1] != self.matrix.shape[0]:
+            raise ValueError(f"LinearTransformation: {pos.shape[-1]}-D positions and a {self.matrix.shape} matrix")
+        data.pos = pos @ _wrap(self.matrix.astype(pos.dtype))
+        return data
+
+
+class RandomRotate(BaseTransform):
+    """RandomRotate(degrees, axis=0): rotate the positions by an angle drawn uniformly from degrees
+    ((low, high), or a number d for (-d, d)) about `axis` (3-D) or in the plane (2-D). The angle is drawn
+    from Python's `random`, as PyG does, so seed_everything repeats it."""
+
+    def __init__(self, degrees, axis=0):
+        if isinstance(degrees, numbers.Number):
+            degrees = (-abs(degrees), abs(degrees))
+        if not isinstance(degrees, (tuple, list)) or len(degrees) != 2:
+            raise ValueError(f"RandomRotate: degrees must be a number or a (low, high) pair, got {degrees!r}")
+        if axis not in (0, 1, 2):
+            raise ValueError(f"RandomRotate: axis must be 0, 1 or 2, got {axis!r}")
+        self.degrees, self.axis = tuple(degrees), axis
+
+    def forward(self, data):
+        import math
+        import random
+        angle = math.pi * random.uniform(*self.degrees) / 180.0
+        s, c = math.sin(angle), math.cos(angle)
+        if data.pos.shape[-1] == 2:
+            matrix = [[c, s], [-s, c]]
+        elif self.axis == 0:
+            matrix = [[1, 0, 0], [0, c, s], [0, -s, c]]
+        elif self.axis == 1:
+            matrix = [[c, 0, -s], [0, 1, 0], [s, 0, c]]
+        else:
+            matrix = [[c, s, 0], [-s, c, 0], [0, 0, 1]]
+        return LinearTransformation(np.array(matrix))(data)
+
+
+class Cartesian(BaseTransform):
+    """Cartesian(norm=True, max_value=None, cat=True, interval=(0.0, 1.0)): edge_attr gets pos[src] - pos[dst],
+    scaled into `interval` when norm (by the largest absolute offset, or max_value), appended to an
+    existing edge_attr when cat."""
+
+    def __init__(self, norm=True, max_value=None, cat=True, interval=(0.0, 1.0)):
+        self.norm, self.max, self.cat, self.interval = bool(norm), max_value, bool(cat), tuple(interval)
+
+    def forward(self, data):
+        ei = data.edge_index
+        pos = data.pos
+        cart = pos.index_select(0, ei[0]) - pos.index_select(0, ei[1])
+        cart = cart.view(-1, 1) if cart.ndim == 1 else cart
+        if self.norm and cart.numel() > 0:
+            max_val = float(cart.abs().max().item()) if self.max is None else self.max
+            length = self.interval[1] - self.interval[0]
+            center = (self.interval[0] + self.interval[1]) / 2
+            cart = length * cart / (2 * max_val) + center
+        pseudo = data.edge_attr
+        if pseudo is not None and self.cat:
+            pseudo = pseudo.view(-1, 1) if pseudo.ndim == 1 else pseudo
+            data.edge_attr = cat([pseudo, cart.to(pseudo.dtype)], dim=-1)
+        else:
+            data.edge_attr = cart
+        return data
