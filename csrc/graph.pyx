@@ -150,6 +150,7 @@ cdef int _reduce_code(object reduce) except -1:
 
 
 include "graph_structure.pxi"
+include "graph_sampling.pxi"
 
 
 # ------------------------------------------------------------------ SpMM: sum and mean aggregation

@@ -29,6 +29,10 @@ def remaining_self_loops(src, dst, num_nodes):
     return K.remaining_self_loops(src, dst, num_nodes)
 
 
+def sample_neighbors(indptr, indices, nodes, num_neighbors, random_seed):
+    return K.sample_neighbors(indptr, indices, nodes, num_neighbors, random_seed)
+
+
 def add_remaining_self_loops(src, dst, num_nodes, weight=None, fill_value=1.0):
     return K.add_remaining_self_loops(src, dst, num_nodes, weight, fill_value)
 

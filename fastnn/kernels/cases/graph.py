@@ -195,3 +195,20 @@ CASES = [
          ("segment_softmax", "segment_softmax_backward", "spmm_csr", "spmm_csr_backward", "csr_transpose"),
          _attention_inputs, _attention_run),
 ]
+
+
+def _sampling_inputs(rng):
+    from ... import kernels
+    edges, n = _cora_edges()
+    indptr, indices, _ = kernels.edges_to_csr(edges[0].copy(), edges[1].copy(), n)
+    return indptr, indices, rng.integers(0, n, 512).astype(np.int64)
+
+
+def _sampling_run(k, inputs):
+    """One NeighborLoader hop: 512 seed nodes of Cora, up to 10 incoming edges each."""
+    indptr, indices, nodes = inputs
+    return k.sample_neighbors(indptr, indices, nodes, 10, 2708)
+
+
+CASES.append(Case("neighbour sampling Cora 512 seeds fan-out 10", "graph", ("sample_neighbors",), _sampling_inputs,
+                  _sampling_run))

@@ -177,3 +177,36 @@ def segment_softmax_backward(indptr, alpha, grad):
     dot = np.zeros((len(indptr) - 1, alpha.shape[1]), alpha.dtype)
     np.add.at(dot, rows, alpha * grad)
     return alpha * (grad - dot[rows])
+
+
+_MASK = (1 << 64) - 1
+
+
+def _splitmix64(state):
+    """(new state, draw): SplitMix64 on Python ints kept to 64 bits."""
+    state = (state + 0x9E3779B97F4A7C15) & _MASK
+    z = state
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return state, z ^ (z >> 31)
+
+
+def sample_neighbors(indptr, indices, nodes, num_neighbors, random_seed):
+    # node s keeps a reservoir of its first k edges; edge t then replaces slot r = u mod (t + 1) when r < k,
+    # with u from the SplitMix64 stream seeded by random_seed xor (s * 0xD1B54A32D192ED03)
+    _check_index(nodes, "nodes", len(indptr) - 1)
+    sources, positions, counts = [], [], []
+    for s, node in enumerate(nodes):
+        start, deg = int(indptr[node]), int(indptr[node + 1] - indptr[node])
+        k = deg if num_neighbors < 0 else min(deg, num_neighbors)
+        slots = list(range(start, start + k))
+        state = int(random_seed) ^ ((s * 0xD1B54A32D192ED03) & _MASK)
+        for t in range(k, deg):
+            state, u = _splitmix64(state)
+            r = u % (t + 1)
+            if r < k:
+                slots[r] = start + t
+        positions += slots
+        counts.append(k)
+    positions = np.array(positions, np.int64)
+    return indices[positions].astype(np.int64), positions, np.array(counts, np.int64)
