@@ -5,7 +5,7 @@ from .module import Module
 from .parameter import Parameter
 from .linear import Linear
 from . import functional as F
-from .graph_common import glorot_, positive_int, node_features, edges
+from .graph_common import glorot_, positive_int, node_features, edges, adjacency_edges
 from ..autograd.tensor import _wrap
 from ..autograd.native.graph import SpMMFn, SegmentSoftmaxFn
 from ..graph.csr import GraphCSR
@@ -55,6 +55,7 @@ class GATConv(Module):
     def forward(self, x, edge_index, return_attention_weights=None):
         node_features(x, "GATConv")
         n, H, C = x.shape[0], self.heads, self.out_channels
+        edge_index, _ = adjacency_edges(edge_index, n, "GATConv")
         a = edges(edge_index, n)
         src, dst = a[0], a[1]
         if self.add_self_loops:  # PyG: drop existing self loops, then one per node

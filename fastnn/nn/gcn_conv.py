@@ -4,7 +4,7 @@ import numpy as np
 from .module import Module
 from .parameter import Parameter
 from .linear import Linear
-from .graph_common import glorot_, positive_int, node_features, edges
+from .graph_common import glorot_, positive_int, node_features, edges, adjacency_edges
 from ..autograd.tensor import Tensor, _wrap
 from ..autograd.ops.shape import cat
 from ..autograd.native.graph import SpMMFn, GCNNormFn
@@ -14,7 +14,10 @@ from ..graph.utils import _edge_weight
 
 
 class GCNConv(Module):
-    """forward(x, edge_index, edge_weight=None): messages flow edge_index[0] -> edge_index[1].
+    """forward(x, edge_index, edge_weight=None): messages flow edge_index[0] -> edge_index[1]. edge_index may
+    also be a sparse adjacency adj_t (transforms.ToSparseTensor: row i lists node i's incoming edges),
+    whose values are the edge weights. Self loops are added as for an edge_index (one per node, an
+    existing loop keeping its weight); PyG adds a second loop to such nodes of a sparse adjacency.
 
     Parameters as PyG: `lin.weight` (out, in), glorot-initialised, and `bias` (out,), zeros.
     `improved=True` gives added self loops weight 2. `add_self_loops` defaults to `normalize`;
@@ -102,6 +105,11 @@ class GCNConv(Module):
 
     def forward(self, x, edge_index, edge_weight=None):
         node_features(x, "GCNConv")
+        edge_index, adj_values = adjacency_edges(edge_index, x.shape[0], "GCNConv", weighted=True)
+        if adj_values is not None:
+            if edge_weight is not None:
+                raise ValueError("GCNConv: pass edge weights as the values of the sparse adjacency, not edge_weight")
+            edge_weight = adj_values
         graph, values = self._graph(x, edge_index, edge_weight)
         out = SpMMFn.apply(values, self.lin(x), graph, "sum")
         return out + self.bias if self.bias is not None else out

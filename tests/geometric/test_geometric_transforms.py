@@ -181,3 +181,43 @@ def test_logging_log_prints_as_pyg(capsys):
     ours, theirs = capsys.readouterr().out.splitlines()
     assert ours == theirs == "Epoch: 003, Loss: 0.1235, Name: x"
     assert fg.logging.init_wandb("project") is None  # without --wandb on the command line: nothing
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_to_sparse_tensor_and_layers_on_adj_t_match_pyg(weighted):
+    rng = np.random.default_rng(7)
+    # weighted: a multigraph (repeated edges become one entry with summed weight); else a simple graph
+    # no self loops: PyG's GCN adds a loop to every node of a sparse adjacency (add_self_loops) but only to
+    # nodes without one for an edge_index (add_remaining_self_loops), and fastnn does the latter for both
+    ei = np.stack([rng.integers(0, 8, 20), rng.integers(0, 8, 20)])
+    ei[1] = np.where(ei[0] == ei[1], (ei[1] + 1) % 8, ei[1])
+    if not weighted:
+        ei = np.unique(ei[0] * 8 + ei[1])
+        ei = np.stack([ei // 8, ei % 8])
+    extra = dict(edge_weight=rng.random(ei.shape[1]) + 0.5) if weighted else {}
+    d, p = _pair(7, edge_index=ei, edge_attr=rng.standard_normal((ei.shape[1], 2)), **extra)
+    got, want = T.ToSparseTensor()(d), PT.ToSparseTensor()(p)
+    assert sorted(got.keys()) == sorted(want.keys()) and "edge_index" not in got.keys()
+    np.testing.assert_array_equal(got.adj_t.crow_indices().numpy(), want.adj_t.crow_indices().numpy())
+    np.testing.assert_array_equal(got.adj_t.col_indices().numpy(), want.adj_t.col_indices().numpy())
+    np.testing.assert_allclose(got.adj_t.values().numpy(), want.adj_t.values().numpy())
+    if not weighted:  # edge attributes follow the sort (PyG's order among repeated edges is arbitrary)
+        np.testing.assert_allclose(got.edge_attr.numpy(), want.edge_attr.numpy())
+    got.x, want.x, d.x = got.x.float(), want.x.float(), d.x.float()  # PyG's adjacency of ones is float32
+    if weighted:
+        got.adj_t, want.adj_t = T.ToSparseTensor()(_pair(7, edge_index=ei, edge_weight=np.float32(extra["edge_weight"]))[0]).adj_t, \
+            PT.ToSparseTensor()(_pair(7, edge_index=ei, edge_weight=np.float32(extra["edge_weight"]))[1]).adj_t
+        d.edge_weight = d.edge_weight.float()
+    layers = [(fastnn.nn.GCNConv(4, 3), pyg.nn.GCNConv(4, 3))]
+    if not weighted:
+        layers.append((fastnn.nn.SAGEConv(4, 3), pyg.nn.SAGEConv(4, 3)))
+    for ours, theirs in layers:
+        theirs.load_state_dict({k: torch.tensor(v.numpy()) for k, v in ours.state_dict().items()})
+        got_out = ours(got.x, got.adj_t)
+        tol = dict(rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got_out.detach().numpy(), theirs(want.x, want.adj_t).detach().numpy(), **tol)
+        direct = ours(d.x, d.edge_index, d.edge_weight) if isinstance(ours, fastnn.nn.GCNConv) else ours(d.x, d.edge_index)
+        np.testing.assert_allclose(got_out.detach().numpy(), direct.detach().numpy(), **tol)
+    if weighted:
+        with pytest.raises(ValueError, match="ones"):
+            fastnn.nn.SAGEConv(4, 3)(got.x, got.adj_t)

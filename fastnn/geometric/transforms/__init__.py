@@ -2,9 +2,9 @@
 from .base import BaseTransform, Compose
 from .features import (NormalizeFeatures, Constant, OneHotDegree, Center, NormalizeScale, RandomJitter,
                        LinearTransformation, RandomRotate, Cartesian)
-from .structure import ToUndirected, AddSelfLoops, GCNNorm, ToDevice, gcn_norm
+from .structure import ToUndirected, AddSelfLoops, GCNNorm, ToDevice, ToSparseTensor, gcn_norm
 from .split import RandomNodeSplit, RandomLinkSplit
 
 __all__ = ["BaseTransform", "Compose", "NormalizeFeatures", "Constant", "OneHotDegree", "Center", "NormalizeScale",
-           "RandomJitter", "LinearTransformation", "RandomRotate", "Cartesian", "ToUndirected", "AddSelfLoops", "GCNNorm", "ToDevice", "RandomNodeSplit",
-           "RandomLinkSplit"]
+           "RandomJitter", "LinearTransformation", "RandomRotate", "Cartesian", "ToUndirected", "AddSelfLoops",
+           "GCNNorm", "ToDevice", "ToSparseTensor", "RandomNodeSplit", "RandomLinkSplit"]

@@ -92,3 +92,46 @@ class ToDevice(BaseTransform):
         return data.to(self.device)
 
 
+
+
+class ToSparseTensor(BaseTransform):
+    """ToSparseTensor(attr='edge_weight', remove_edge_index=True, fill_cache=True, layout=None): data.adj_t,
+    a fastnn.sparse_csr_tensor whose row i lists node i's incoming edges (values: data[attr], else ones;
+    a repeated edge is one entry with the summed value), as PyG makes without torch_sparse. Edges (and
+    edge attributes) are first sorted by target, then source;
+    edge_index and attr are removed when remove_edge_index. The graph layers take adj_t for edge_index."""
+
+    def __init__(self, attr="edge_weight", remove_edge_index=True, fill_cache=True, layout=None):
+        if layout not in (None, "sparse_csr"):
+            raise ValueError(f"ToSparseTensor: layout must be None or the CSR layout, got {layout!r}")
+        self.attr, self.remove_edge_index = attr, bool(remove_edge_index)
+
+    def forward(self, data):
+        from ...sparse import sparse_csr_tensor
+        a = gu._ei(data.edge_index, data.num_nodes)
+        n = data.num_nodes
+        order = np.argsort(a[1] * max(n, 1) + a[0], kind="stable")
+        keys = [k for k, _ in data if k not in ("edge_index", "edge_label", "edge_label_index")
+                and data.is_edge_attr(k)]
+        for key in keys:
+            data[key] = data[key].index_select(0, _wrap(order))
+        src, dst = a[0][order], a[1][order]
+        weight = data[self.attr] if self.attr is not None else None  # an edge attribute: sorted above
+        if weight is not None and not data.is_edge_attr(self.attr):
+            raise ValueError(f"ToSparseTensor: data.{self.attr} must hold one value per edge")
+        values = weight if weight is not None else _wrap(np.ones(len(order), np.float32))
+        # as PyG's CSR adjacency: a repeated edge is one entry holding the sum of its values
+        first = np.ones(len(order), bool)
+        first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+        if not first.all():
+            values = scatter(values, np.cumsum(first) - 1, 0, int(first.sum()), "sum")
+            src, dst = src[first], dst[first]
+        crow = np.concatenate([[0], np.cumsum(np.bincount(dst, minlength=n))]).astype(np.int64)
+        data.adj_t = sparse_csr_tensor(crow, src, values, size=(n, n))
+        if self.remove_edge_index:
+            data.edge_index = None
+            if self.attr is not None:
+                data[self.attr] = None
+        else:
+            data.edge_index = _wrap(np.stack([src, dst]))
+        return data
