@@ -7,7 +7,7 @@ import random
 
 import numpy as np
 
-from . import data, loader, transforms, nn, utils, datasets, typing, logging  # noqa: A004 (PyG's module names)
+from . import data, loader, sampler, transforms, nn, utils, datasets, typing, logging  # noqa: A004
 
 
 def seed_everything(seed):

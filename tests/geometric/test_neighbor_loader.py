@@ -119,3 +119,29 @@ def test_graphsage_trains_on_neighbour_mini_batches():
     with fastnn.no_grad():
         pred = model(data.x, data.edge_index).argmax(dim=1).numpy()
     assert (pred == g.y.numpy()).mean() >= 0.85
+
+
+@pytest.mark.parametrize("ratio", [None, 2.0])
+def test_link_neighbor_loader_batches_are_valid(ratio):
+    from fastnn.geometric.loader import LinkNeighborLoader
+    data = _data(1)
+    ei = data.edge_index.numpy()
+    label = fastnn.tensor(np.arange(ei.shape[1], dtype=np.float32) + 5)
+    fastnn.manual_seed(0)
+    loader = LinkNeighborLoader(data, num_neighbors=[4, 2], edge_label=label, neg_sampling_ratio=ratio,
+                                batch_size=32, shuffle=True)
+    total = 0
+    for batch in loader:
+        n_id, ids = batch.n_id.numpy(), batch.input_id.numpy()
+        B = len(ids)
+        num_neg = 0 if ratio is None else int(np.ceil(B * ratio))
+        eli, lab = batch.edge_label_index.numpy(), batch.edge_label.numpy()
+        assert eli.shape == (2, B + num_neg) and lab.shape == (B + num_neg,)
+        np.testing.assert_array_equal(n_id[eli[:, :B]], ei[:, ids])  # positives: the batch's edges, relabelled
+        np.testing.assert_array_equal(lab[:B], label.numpy()[ids])
+        assert (lab[B:] == 0).all()
+        endpoints = np.unique(n_id[eli])
+        np.testing.assert_array_equal(n_id[:len(endpoints)], endpoints)  # the endpoints come first, sorted
+        np.testing.assert_array_equal(ei[:, batch.e_id.numpy()], n_id[batch.edge_index.numpy()])
+        total += B
+    assert total == ei.shape[1]

@@ -1,6 +1,6 @@
 """torch_geometric.loader: DataLoader (mini-batches of graphs merged into one disjoint union, Batch) and
-NeighborLoader (mini-batches of seed nodes with sampled neighbourhoods)."""
+NeighborLoader / LinkNeighborLoader (mini-batches of seed nodes or edges with sampled neighbourhoods)."""
 from .dataloader import DataLoader, Collater
-from .neighbor_loader import NeighborLoader, NeighborSampler
+from .neighbor_loader import NeighborLoader, NeighborSampler, LinkNeighborLoader, NegativeSampling
 
-__all__ = ["DataLoader", "Collater", "NeighborLoader", "NeighborSampler"]
+__all__ = ["DataLoader", "Collater", "NeighborLoader", "NeighborSampler", "LinkNeighborLoader", "NegativeSampling"]

@@ -138,3 +138,84 @@ class NeighborLoader(_BaseLoader):
         input_ids = np.asarray(input_ids, np.int64)
         batch = self.node_sampler.to_data(self.input_nodes[input_ids], input_ids)
         return batch if self.transform is None else self.transform(batch)
+
+
+class NegativeSampling:
+    """NegativeSampling(mode='binary', amount=1): random node pairs added as negatives (label 0),
+    `amount` of them per positive edge (PyG's binary mode; 'triplet' is not provided)."""
+
+    def __init__(self, mode="binary", amount=1, src_weight=None, dst_weight=None):
+        if mode != "binary":
+            raise NotImplementedError(f"NegativeSampling: only mode 'binary' is supported, got {mode!r}")
+        if src_weight is not None or dst_weight is not None:
+            raise NotImplementedError("NegativeSampling: weighted node choice is not supported")
+        if not amount > 0:
+            raise ValueError(f"NegativeSampling: amount must be positive, got {amount!r}")
+        self.mode, self.amount = mode, float(amount)
+
+
+class LinkNeighborLoader(_BaseLoader):
+    """LinkNeighborLoader(data, num_neighbors, edge_label_index=None, edge_label=None, neg_sampling=None,
+    neg_sampling_ratio=None, transform=None, **kwargs): batches of `batch_size` supervision edges
+    (edge_label_index, default data.edge_index) with the sampled neighbourhood of their endpoints. Each
+    batch is a Data whose first nodes are the endpoints (sorted, each once); edge_label_index holds the
+    batch's edges in those local ids and edge_label their labels. With binary negative sampling,
+    ceil(amount * batch) random node pairs follow the positives with label 0 (positives keep their
+    label, or 1)."""
+
+    def __init__(self, data, num_neighbors, edge_label_index=None, edge_label=None, edge_label_time=None,
+                 replace=False, subgraph_type="directional", disjoint=False, temporal_strategy="uniform",
+                 neg_sampling=None, neg_sampling_ratio=None, time_attr=None, weight_attr=None, transform=None,
+                 transform_sampler_output=None, is_sorted=False, filter_per_worker=None, neighbor_sampler=None,
+                 directed=True, **kwargs):
+        for name, value in dict(edge_label_time=edge_label_time, time_attr=time_attr, weight_attr=weight_attr,
+                                transform_sampler_output=transform_sampler_output,
+                                neighbor_sampler=neighbor_sampler).items():
+            if value is not None:
+                raise NotImplementedError(f"LinkNeighborLoader: {name} is not supported")
+        if replace or disjoint or subgraph_type != "directional" or not directed or temporal_strategy != "uniform":
+            raise NotImplementedError("LinkNeighborLoader: only directional, non-disjoint sampling without "
+                                      "replacement is supported")
+        if "collate_fn" in kwargs:
+            raise TypeError("LinkNeighborLoader: collate_fn is set by the loader")
+        if neg_sampling is not None and neg_sampling_ratio is not None:
+            raise ValueError("LinkNeighborLoader: pass neg_sampling or neg_sampling_ratio, not both")
+        if neg_sampling_ratio is not None:
+            neg_sampling = NegativeSampling("binary", neg_sampling_ratio)
+        elif isinstance(neg_sampling, str):
+            neg_sampling = NegativeSampling(neg_sampling)
+        elif isinstance(neg_sampling, dict):
+            neg_sampling = NegativeSampling(**neg_sampling)
+        self.neg_sampling, self.transform = neg_sampling, transform
+        self.data = data
+        self.node_sampler = NeighborSampler(data, num_neighbors)
+        n = self.node_sampler.num_nodes
+        label_index = data.edge_index if edge_label_index is None else edge_label_index
+        if isinstance(label_index, tuple):
+            raise NotImplementedError("LinkNeighborLoader: heterogeneous edge types are not supported")
+        self.edge_label_index = check_edge_index(label_index, n, "edge_label_index")
+        self.edge_label = edge_label
+        if edge_label is not None and edge_label.shape[0] != self.edge_label_index.shape[1]:
+            raise ValueError(f"edge_label must have one entry per edge of edge_label_index "
+                             f"({self.edge_label_index.shape[1]}), got {edge_label.shape[0]}")
+        super().__init__(np.arange(self.edge_label_index.shape[1]), collate_fn=self._collate, **kwargs)
+
+    def _collate(self, input_ids):
+        ids = np.asarray(input_ids, np.int64)
+        src, dst = self.edge_label_index[0, ids], self.edge_label_index[1, ids]
+        label = None if self.edge_label is None else self.edge_label.index_select(0, _wrap(ids))
+        if self.neg_sampling is not None:
+            n, num_neg = self.node_sampler.num_nodes, int(np.ceil(len(ids) * self.neg_sampling.amount))
+            rng = generator()
+            src = np.concatenate([src, rng.integers(0, n, num_neg)])
+            dst = np.concatenate([dst, rng.integers(0, n, num_neg)])
+            from ...autograd.ops.shape import cat
+            positive = label if label is not None else _wrap(np.ones(len(ids), np.float32))
+            label = cat([positive, _wrap(np.zeros((num_neg, *positive.shape[1:]), positive.dtype))])
+        seeds, inverse = np.unique(np.concatenate([src, dst]), return_inverse=True)
+        batch = self.node_sampler.to_data(seeds, ids)
+        del batch._store["batch_size"]
+        batch.edge_label_index = _wrap(inverse.reshape(2, -1).astype(np.int64))
+        if label is not None:
+            batch.edge_label = label
+        return batch if self.transform is None else self.transform(batch)
