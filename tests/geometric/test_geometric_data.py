@@ -131,3 +131,40 @@ def test_tu_dataset_reads_the_folder_as_pyg(tmp_path, use_node_attr, use_edge_at
             np.testing.assert_allclose(g[key].numpy(), w[key].numpy(), rtol=1e-6, err_msg=f"graph {i} {key}")
     with pytest.raises(FileNotFoundError, match="MISSING_A.txt"):
         TUDataset(tmp_path, "MISSING")
+
+
+def _write_planetoid(folder, rng, n=520, features=6, classes=3):
+    """Planetoid raw files for a small 'cora': 10 training nodes, 500 more in allx, 10 test nodes."""
+    import collections
+    import pickle
+    import scipy.sparse as sp
+    x_all = (rng.random((n, features)) < 0.4).astype(np.float32)
+    labels = np.eye(classes)[rng.integers(0, classes, n)]
+    test_index = np.arange(n - 10, n)[rng.permutation(10)]
+    graph = collections.defaultdict(list)
+    for _ in range(3 * n):
+        i, j = (int(v) for v in rng.integers(0, n, 2))
+        graph[i].append(j)
+        graph[j].append(i)
+    parts = dict(x=sp.csr_matrix(x_all[:10]), y=labels[:10], allx=sp.csr_matrix(x_all[:n - 10]),
+                 ally=labels[:n - 10], tx=sp.csr_matrix(x_all[test_index]), ty=labels[test_index], graph=graph)
+    for part, value in parts.items():
+        (folder / f"ind.cora.{part}").write_bytes(pickle.dumps(value, protocol=4))
+    (folder / "ind.cora.test.index").write_text("\n".join(str(i) for i in test_index) + "\n")
+    return x_all, labels.argmax(1), graph
+
+
+def test_planetoid_gives_pyg_data(tmp_path):
+    from fastnn.geometric.datasets import Planetoid
+    from fastnn.geometric.transforms import NormalizeFeatures
+    x, y, graph = _write_planetoid(tmp_path, np.random.default_rng(5))
+    ds = Planetoid(tmp_path, "Cora", transform=NormalizeFeatures())
+    data = ds[0]
+    assert isinstance(data, Data) and len(ds) == 1 and ds.num_classes == 3 and ds.num_features == 6
+    rows = x / np.maximum(x.sum(1, keepdims=True), 1)
+    np.testing.assert_allclose(data.x.numpy(), rows, rtol=1e-6)
+    np.testing.assert_array_equal(data.y.numpy(), y)
+    edges = {(s, t) for s, ts in graph.items() for t in ts if s != t}
+    assert set(map(tuple, data.edge_index.numpy().T)) == edges and data.is_undirected()
+    assert data.train_mask.numpy().sum() == 10 and data.val_mask.numpy().sum() == 500
+    assert data.test_mask.numpy()[-10:].all()
