@@ -37,7 +37,11 @@ def test_data_attributes_and_counts_match_pyg():
         (p.num_nodes, p.num_edges, p.num_node_features, p.num_edge_features)
     assert d.is_undirected() == p.is_undirected() and d.has_self_loops() == p.has_self_loops()
     assert d.has_isolated_nodes() == p.has_isolated_nodes()
-    assert d.pos is None and "x" in d and "pos" not in d
+    assert d.pos is None and "x" in d and "pos" not in d and d.get("foo") is None
+    with pytest.raises(AttributeError, match="foo"):
+        d.foo
+    with pytest.raises(KeyError):
+        d["foo"]
     assert d.__cat_dim__("edge_index", d.edge_index) == -1 and d.__inc__("edge_index", d.edge_index) == 6
     assert d.__cat_dim__("x", d.x) == 0 and d.__inc__("x", d.x) == 0
     d.num_nodes = 10

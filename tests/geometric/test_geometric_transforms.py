@@ -110,7 +110,7 @@ def test_random_link_split_is_a_valid_split(undirected):
     if undirected:
         assert train.is_undirected() and test.is_undirected()
     split = T.RandomLinkSplit(num_val=0.1, num_test=0.2, split_labels=True, add_negative_train_samples=False)(d)[0]
-    assert split.pos_edge_label_index.shape[1] > 0 and split.neg_edge_label_index is None
+    assert split.pos_edge_label_index.shape[1] > 0 and "neg_edge_label_index" not in split
 
 
 def test_seed_everything_repeats_random_draws():

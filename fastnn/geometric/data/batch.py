@@ -34,7 +34,7 @@ class Batch(Data):
         for key in first.keys():
             if key in exclude:
                 continue
-            values = [d[key] for d in data_list]
+            values = [d.get(key) for d in data_list]
             if any(v is None for v in values):
                 raise ValueError(f"attribute {key!r} is missing from some graphs of data_list")
             v0 = values[0]

@@ -12,6 +12,10 @@ import numpy as np
 from ...autograd.tensor import Tensor, _wrap
 
 
+# the attributes PyG's Data reads as None when unset; any other missing attribute is an AttributeError
+_STANDARD = frozenset(("x", "edge_index", "edge_attr", "edge_weight", "y", "pos", "batch", "face", "time"))
+
+
 def _is_tensor(v):
     return isinstance(v, Tensor)
 
@@ -43,15 +47,20 @@ class Data:
             raise AttributeError(key)
         if key in store:
             return store[key]
-        if key.startswith("__"):
-            raise AttributeError(key)
-        return None  # PyG: a missing attribute reads as None (data.edge_attr on a graph without one)
+        if key in _STANDARD:  # PyG: data.edge_attr on a graph without one reads as None
+            return None
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{key}'")
 
     def __delattr__(self, key):
         self._store.pop(key, None)
 
     def __getitem__(self, key):
-        return self._store[key] if key in self._store else None
+        if key not in self._store or key.startswith("_"):
+            raise KeyError(key)
+        return self._store[key]
+
+    def get(self, key, default=None):
+        return self._store.get(key, default) if not key.startswith("_") else default
 
     def __setitem__(self, key, value):
         setattr(self, key, value)

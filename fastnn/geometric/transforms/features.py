@@ -19,7 +19,7 @@ class NormalizeFeatures(BaseTransform):
 
     def forward(self, data):
         for key in self.attrs:
-            value = data[key]
+            value = data.get(key)
             if value is not None and value.numel() > 0:
                 value = value - value.min()
                 data[key] = value / value.sum(dim=-1, keepdim=True).clamp(min=1.0)

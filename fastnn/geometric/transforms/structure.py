@@ -57,7 +57,7 @@ class AddSelfLoops(BaseTransform):
         self.attr, self.fill_value = attr, fill_value
 
     def forward(self, data):
-        data.edge_index, value = gu.add_self_loops(data.edge_index, data[self.attr], self.fill_value, data.num_nodes)
+        data.edge_index, value = gu.add_self_loops(data.edge_index, data.get(self.attr), self.fill_value, data.num_nodes)
         if value is not None:
             data[self.attr] = value
         return data
@@ -116,7 +116,7 @@ class ToSparseTensor(BaseTransform):
         for key in keys:
             data[key] = data[key].index_select(0, _wrap(order))
         src, dst = a[0][order], a[1][order]
-        weight = data[self.attr] if self.attr is not None else None  # an edge attribute: sorted above
+        weight = data.get(self.attr) if self.attr is not None else None  # an edge attribute: sorted above
         if weight is not None and not data.is_edge_attr(self.attr):
             raise ValueError(f"ToSparseTensor: data.{self.attr} must hold one value per edge")
         values = weight if weight is not None else _wrap(np.ones(len(order), np.float32))
