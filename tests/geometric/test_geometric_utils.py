@@ -120,10 +120,10 @@ def test_subgraph_and_k_hop_subgraph_match_pyg():
     mask = np.zeros(n, bool)
     mask[subset] = True
     np.testing.assert_array_equal(U.subgraph(_f(mask), _f(ei))[0].numpy(), pyg_utils.subgraph(_t(mask), _t(ei))[0].numpy())
-    for hops, flow, relabel in ((1, "source_to_target", False), (2, "source_to_target", True),
-                                (2, "target_to_source", True)):
-        got = U.k_hop_subgraph([3, 4], hops, _f(ei), relabel_nodes=relabel, num_nodes=n, flow=flow)
-        want = pyg_utils.k_hop_subgraph([3, 4], hops, _t(ei), relabel_nodes=relabel, num_nodes=n, flow=flow)
+    for hops, flow, relabel, directed in ((1, "source_to_target", False, False), (2, "source_to_target", True, False),
+                                          (2, "target_to_source", True, False), (2, "source_to_target", False, True)):
+        got = U.k_hop_subgraph([3, 4], hops, _f(ei), relabel, n, flow, directed)
+        want = pyg_utils.k_hop_subgraph([3, 4], hops, _t(ei), relabel, n, flow, directed)
         for a, b in zip(got, want):
             np.testing.assert_array_equal(a.numpy(), b.numpy())
 
@@ -157,7 +157,11 @@ def test_negative_sampling_draws_distinct_non_edges():
     full = np.stack(np.nonzero(~np.eye(4, dtype=bool)))  # a complete graph has no non-edges
     assert U.negative_sampling(_f(full), 4).shape == (2, 0)
     undirected = U.negative_sampling(_f(ei), n, 10, force_undirected=True).numpy()
-    assert set(map(tuple, undirected.T)) == set(map(tuple, undirected[::-1].T))
+    assert set(map(tuple, undirected.T)) == set(map(tuple, undirected[::-1].T)) and undirected.shape == (2, 10)
+    assert not set(map(tuple, undirected.T)) & (existing | {(j, i) for i, j in existing})
+    one_way = np.stack(np.nonzero(np.triu(np.ones((5, 5), bool), 1)))  # every pair taken in one direction
+    assert U.negative_sampling(_f(one_way), 5, 4, force_undirected=True).shape == (2, 0)
+    assert U.negative_sampling(_f(one_way), 5, 100).shape == (2, 10)  # all ten reverse pairs, no more
 
 
 def test_bad_arguments_raise():

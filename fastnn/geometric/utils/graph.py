@@ -143,8 +143,10 @@ def subgraph(subset, edge_index, edge_attr=None, relabel_nodes=False, num_nodes=
         mask = np.zeros(n, bool)
         mask[: len(s)] = s
     else:
-        n = num_nodes_of(a, num_nodes) if num_nodes is not None or a.size else (int(s.max()) + 1 if s.size else 0)
-        n = max(n, int(s.max()) + 1 if s.size else 0)
+        if s.dtype.kind not in "iu" or (s.size and s.min() < 0):
+            raise IndexError("subset must be a bool mask or non-negative node indices")
+        n = int(num_nodes) if num_nodes is not None else \
+            max(int(a.max()) + 1 if a.size else 0, int(s.max()) + 1 if s.size else 0)
         mask = np.zeros(n, bool)
         mask[s.astype(np.int64)] = True
     if a.size and a.max() >= len(mask):
@@ -163,7 +165,8 @@ def subgraph(subset, edge_index, edge_attr=None, relabel_nodes=False, num_nodes=
 def k_hop_subgraph(node_idx, num_hops, edge_index, relabel_nodes=False, num_nodes=None,
                    flow="source_to_target", directed=False):
     """(subset, edge_index, mapping, edge_mask): the nodes within num_hops of node_idx (messages flowing
-    towards it), the edges among them, where node_idx sits in subset, and the kept-edge mask."""
+    towards it), the edges among them (directed: only the edges the hops walked), where node_idx sits in
+    subset, and the kept-edge mask."""
     if flow not in ("source_to_target", "target_to_source"):
         raise ValueError(f"flow must be 'source_to_target' or 'target_to_source', got {flow!r}")
     a = _ei(edge_index, num_nodes)
@@ -172,23 +175,20 @@ def k_hop_subgraph(node_idx, num_hops, edge_index, relabel_nodes=False, num_node
     seeds = np.asarray(node_idx._data if isinstance(node_idx, Tensor) else node_idx, np.int64).reshape(-1)
     if seeds.size and (seeds.min() < 0 or seeds.max() >= n):
         raise IndexError(f"node_idx holds nodes outside [0, {n})")
-    reached = np.zeros(n, bool)
-    reached[seeds] = True
-    frontier = seeds
-    subsets = [seeds]
+    frontier, subsets = seeds, [seeds]
+    walked = np.zeros(a.shape[1], bool)  # directed: the edges the hops went along
     for _ in range(int(num_hops)):
         hop = np.zeros(n, bool)
         hop[frontier] = True
-        frontier = col[hop[row]]
+        along = hop[row]
+        walked |= along
+        frontier = col[along]
         subsets.append(frontier)
-        reached[frontier] = True
     subset, inverse = np.unique(np.concatenate(subsets), return_inverse=True)
     mapping = inverse[: len(seeds)]
     node_mask = np.zeros(n, bool)
     node_mask[subset] = True
-    edge_mask = node_mask[a[0]] & node_mask[a[1]]
-    if directed:
-        edge_mask &= reached[row] & hop_mask_within(row, col, seeds, int(num_hops), n)
+    edge_mask = walked if directed else node_mask[a[0]] & node_mask[a[1]]
     out = a[:, edge_mask]
     if relabel_nodes:
         relabel = np.full(n, -1, np.int64)
@@ -196,20 +196,6 @@ def k_hop_subgraph(node_idx, num_hops, edge_index, relabel_nodes=False, num_node
         out = relabel[out]
     return _wrap(subset.astype(np.int64)), _wrap(np.ascontiguousarray(out)), _wrap(mapping.astype(np.int64)), \
         _wrap(edge_mask)
-
-
-def hop_mask_within(row, col, seeds, num_hops, n):
-    """For directed=True: edges whose row was reached within num_hops - 1 hops (PyG keeps only the
-    edges it walked)."""
-    reached = np.zeros(n, bool)
-    reached[seeds] = True
-    frontier = seeds
-    for _ in range(num_hops - 1):
-        hop = np.zeros(n, bool)
-        hop[frontier] = True
-        frontier = col[hop[row]]
-        reached[frontier] = True
-    return reached[row]
 
 
 def to_dense_adj(edge_index, batch=None, edge_attr=None, max_num_nodes=None, batch_size=None):
@@ -248,21 +234,29 @@ def negative_sampling(edge_index, num_nodes=None, num_neg_samples=None, method="
     want = a.shape[1] if num_neg_samples is None else int(num_neg_samples)
     if force_undirected:
         want //= 2
-    existing = np.unique(a[0] * n + a[1])
-    free = n * (n - 1) - np.count_nonzero(existing // max(n, 1) != existing % max(n, 1))  # non-loop non-edges
-    want = max(0, min(want, free // 2 if force_undirected else free))
+    if force_undirected:  # unordered pairs {i, j}, keyed min * n + max; a pair is taken if either direction is
+        lo, hi = np.minimum(a[0], a[1]), np.maximum(a[0], a[1])
+        existing = np.unique((lo * n + hi)[lo != hi])
+        free = n * (n - 1) // 2 - len(existing)
+    else:
+        existing = np.unique((a[0] * n + a[1])[a[0] != a[1]])
+        free = n * (n - 1) - len(existing)
+    want = max(0, min(want, free))
     rng = generator()
-    chosen = np.zeros(0, np.int64)
-    while len(chosen) < want:
-        draw = rng.integers(0, n * n, size=max(2 * (want - len(chosen)), 16))
-        draw = draw[(draw // n != draw % n)]
-        if force_undirected:
-            draw = np.minimum(draw // n, draw % n) * n + np.maximum(draw // n, draw % n)
-            draw = draw[~np.isin(draw % n * n + draw // n, existing)]
-        draw = draw[~np.isin(draw, existing)]
-        chosen = np.unique(np.concatenate([chosen, draw]))
-        if len(chosen) > want:
-            chosen = rng.choice(chosen, want, replace=False)
+    if 2 * want > free:  # most free pairs are wanted: list them all and choose
+        i, j = np.nonzero(np.triu(np.ones((n, n), bool), 1) if force_undirected else ~np.eye(n, dtype=bool))
+        candidates = np.setdiff1d(i * n + j, existing)
+        chosen = np.sort(rng.choice(candidates, want, replace=False))
+    else:
+        chosen = np.zeros(0, np.int64)
+        while len(chosen) < want:
+            draw = rng.integers(0, n * n, size=max(2 * (want - len(chosen)), 16))
+            draw = draw[draw // n != draw % n]
+            if force_undirected:
+                draw = np.minimum(draw // n, draw % n) * n + np.maximum(draw // n, draw % n)
+            chosen = np.unique(np.concatenate([chosen, draw[~np.isin(draw, existing)]]))
+            if len(chosen) > want:
+                chosen = np.sort(rng.choice(chosen, want, replace=False))
     out = np.stack([chosen // n, chosen % n]).astype(np.int64)
     if force_undirected:
         out = np.concatenate([out, out[::-1]], axis=1)
