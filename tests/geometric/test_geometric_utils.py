@@ -173,3 +173,12 @@ def test_bad_arguments_raise():
         U.scatter(fastnn.ones(3, 2), _f([0, 1]))
     with pytest.raises(ValueError, match="exactly one"):
         U.softmax(fastnn.ones(3))
+
+
+def test_scatter_of_integers_matches_pyg():
+    src, index = np.array([1, 2, 4, -3, 5]), np.array([0, 0, 1, 1, 2])
+    for reduce in ("sum", "mean", "max", "min"):
+        got = U.scatter(_f(src), _f(index), 0, 4, reduce).numpy()
+        want = pyg_utils.scatter(_t(src), _t(index), 0, 4, reduce=reduce).numpy()
+        np.testing.assert_allclose(got, want)
+        assert got.dtype.kind == want.dtype.kind, reduce

@@ -40,8 +40,6 @@ def _to_rows(src, dim):
     """src with `dim` moved first and flattened to (N, rest), and how to undo it."""
     if not isinstance(src, Tensor):
         raise TypeError(f"src must be a Tensor, got {type(src).__name__}")
-    if src.dtype.kind != "f":
-        src = src.float() if src.dtype.kind in "iub" else src
     d = dim % src.ndim if src.ndim else 0
     moved = src.transpose(0, d) if d else src
     shape = moved.shape
@@ -64,6 +62,11 @@ def scatter(src, index, dim=0, dim_size=None, reduce="sum"):
         raise ValueError(f"index must be 1-D with one entry per slice of src along dim {dim} "
                          f"({rows.shape[0]}), got shape {idx.shape}")
     graph = group_graph(idx, dim_size)
+    if rows.dtype.kind != "f":
+        if reduce == "mean":  # as PyG: the mean of integers is a float
+            rows = rows.float()
+        else:
+            return _from_rows(_integer_scatter(rows._data, idx, graph.num_rows, reduce), shape, d, graph.num_rows)
     if reduce in ("sum", "add", "mean"):
         out = SpMMFn.apply(None, rows, graph, "mean" if reduce == "mean" else "sum")
     elif reduce in ("max", "amax"):
@@ -71,6 +74,20 @@ def scatter(src, index, dim=0, dim_size=None, reduce="sum"):
     else:
         out = -SpMaxFn.apply(-rows, graph)
     return _from_rows(out, shape, d, graph.num_rows)
+
+
+def _integer_scatter(rows, idx, size, reduce):
+    """Integer (or bool) sums, maxima and minima by group with NumPy: no gradients to carry; empty groups 0."""
+    rows = rows.astype(np.int64) if rows.dtype == bool else rows
+    if reduce in ("sum", "add"):
+        out = np.zeros((size, rows.shape[1]), rows.dtype)
+        np.add.at(out, idx, rows)
+        return _wrap(out)
+    info = np.iinfo(rows.dtype)
+    out = np.full((size, rows.shape[1]), info.min if reduce in ("max", "amax") else info.max, rows.dtype)
+    (np.maximum if reduce in ("max", "amax") else np.minimum).at(out, idx, rows)
+    out[np.bincount(idx, minlength=size) == 0] = 0
+    return _wrap(out)
 
 
 def softmax(src, index=None, ptr=None, num_nodes=None, dim=0):
