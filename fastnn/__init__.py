@@ -59,5 +59,8 @@ def get_default_dtype():
 from .device import device  # noqa: E402
 from . import autograd, nn, optim, utils, data, cuda, backends, graph, sparse, distributed  # noqa: E402,F401
 from .sparse import sparse_csr_tensor  # noqa: E402
+from . import accelerator, amp, cpu, jit, onnx  # noqa: E402,F401
+from .amp import autocast  # noqa: E402,F401
+from ._compile import compile  # noqa: E402,F401,A001
 
 _idle_threads.restore_environment()
