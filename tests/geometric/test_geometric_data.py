@@ -172,3 +172,33 @@ def test_planetoid_gives_pyg_data(tmp_path):
     assert set(map(tuple, data.edge_index.numpy().T)) == edges and data.is_undirected()
     assert data.train_mask.numpy().sum() == 10 and data.val_mask.numpy().sum() == 500
     assert data.test_mask.numpy()[-10:].all()
+
+
+def test_reddit_and_flickr_read_their_raw_files_as_pyg(tmp_path):
+    import json
+    import scipy.sparse as sp
+    from torch_geometric.datasets import Reddit as PygReddit, Flickr as PygFlickr
+    from fastnn.geometric.datasets import Reddit, Flickr
+    rng = np.random.default_rng(6)
+    n = 40
+    for name in ("reddit", "flickr"):
+        (tmp_path / name / "raw").mkdir(parents=True)
+    raw = tmp_path / "reddit" / "raw"
+    np.savez(raw / "reddit_data.npz", feature=rng.standard_normal((n, 5)).astype(np.float32),
+             label=rng.integers(0, 4, n), node_types=rng.integers(1, 4, n))
+    sp.save_npz(raw / "reddit_graph.npz", sp.coo_matrix((np.ones(90), (rng.integers(0, n, 90), rng.integers(0, n, 90))),
+                                                       shape=(n, n)))
+    raw = tmp_path / "flickr" / "raw"
+    adj = sp.random(n, n, density=0.1, format="csr", random_state=3)
+    np.savez(raw / "adj_full.npz", data=adj.data, indices=adj.indices, indptr=adj.indptr, shape=np.array(adj.shape))
+    np.save(raw / "feats.npy", rng.standard_normal((n, 3)))
+    (raw / "class_map.json").write_text(json.dumps({str(i): int(rng.integers(0, 5)) for i in range(n)}))
+    perm = rng.permutation(n).tolist()
+    (raw / "role.json").write_text(json.dumps({"tr": perm[:20], "va": perm[20:30], "te": perm[30:]}))
+    for ours, theirs, folder in ((Reddit, PygReddit, "reddit"), (Flickr, PygFlickr, "flickr")):
+        got, want = ours(tmp_path / folder)[0], theirs(str(tmp_path / folder))[0]
+        assert sorted(got.keys()) == sorted(want.keys())
+        for key in want.keys():
+            np.testing.assert_allclose(got[key].numpy(), want[key].numpy(), rtol=1e-6, err_msg=f"{folder} {key}")
+    with pytest.raises(FileNotFoundError, match="reddit_data.npz"):
+        Reddit(tmp_path / "nowhere")
