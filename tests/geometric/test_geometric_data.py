@@ -202,3 +202,35 @@ def test_reddit_and_flickr_read_their_raw_files_as_pyg(tmp_path):
             np.testing.assert_allclose(got[key].numpy(), want[key].numpy(), rtol=1e-6, err_msg=f"{folder} {key}")
     with pytest.raises(FileNotFoundError, match="reddit_data.npz"):
         Reddit(tmp_path / "nowhere")
+
+
+def test_ppi_reads_node_link_json_as_pyg(tmp_path):
+    import json
+    from torch_geometric.datasets import PPI as PygPPI
+    from fastnn.geometric.datasets import PPI
+    rng = np.random.default_rng(7)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for split, graphs in (("train", 3), ("valid", 1), ("test", 2)):
+        sizes = rng.integers(4, 9, graphs)
+        n = int(sizes.sum())
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        links = []
+        for start, size in zip(starts, sizes):
+            for _ in range(2 * size):
+                u, v = (int(start + rng.integers(0, size)) for _ in range(2))
+                links.append({"source": u, "target": v})
+        nodes = [{"id": int(i)} for i in rng.permutation(n)]  # file order differs from id order
+        (raw / f"{split}_graph.json").write_text(json.dumps({"directed": False, "multigraph": False, "graph": {},
+                                                             "nodes": nodes, "links": links}))
+        np.save(raw / f"{split}_feats.npy", rng.standard_normal((n, 3)))
+        np.save(raw / f"{split}_labels.npy", rng.integers(0, 2, (n, 4)))
+        np.save(raw / f"{split}_graph_id.npy", np.repeat(np.arange(graphs) + 1, sizes))
+    for split in ("train", "val", "test"):
+        got, want = PPI(tmp_path, split), PygPPI(str(tmp_path), split)
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            for key in ("x", "y"):
+                np.testing.assert_allclose(g[key].numpy(), w[key].numpy(), rtol=1e-6, err_msg=f"{split} {key}")
+            # the same edges; PyG's order follows NetworkX's subgraph-view iteration, an implementation detail
+            assert sorted(map(tuple, g.edge_index.numpy().T)) == sorted(map(tuple, w.edge_index.numpy().T))
