@@ -145,3 +145,43 @@ def test_nn_conv_matches_pyg(aggr):
     ours.bias.data = fastnn.tensor(rng.standard_normal(4))
     _copy_weights(ours, theirs)
     _compare(ours, theirs, *_inputs(x, ei, (attr,)))
+
+
+def test_max_pool_and_max_pool_x_match_pyg():
+    from fastnn.geometric.data import Batch, Data
+    rng = np.random.default_rng(8)
+    graphs = []
+    for n in (5, 7):
+        graphs.append(dict(x=rng.standard_normal((n, 3)), pos=rng.standard_normal((n, 2)),
+                           edge_index=np.stack([rng.integers(0, n, 12), rng.integers(0, n, 12)]),
+                           edge_attr=rng.random((12, 1))))
+    ours = Batch.from_data_list([Data(**{k: fastnn.tensor(v) for k, v in g.items()}) for g in graphs])
+    import torch_geometric
+    theirs = torch_geometric.data.Batch.from_data_list(
+        [torch_geometric.data.Data(**{k: torch.tensor(v) for k, v in g.items()}) for g in graphs])
+    cluster = np.array([0, 0, 3, 3, 3, 9, 9, 6, 6, 6, 11, 9])  # clusters stay inside their graph
+    got, want = gnn.max_pool(fastnn.tensor(cluster), ours), pyg_nn.max_pool(torch.tensor(cluster), theirs)
+    for key in ("x", "pos", "edge_index", "edge_attr", "batch"):
+        np.testing.assert_allclose(got[key].numpy(), want[key].numpy(), rtol=1e-12, err_msg=key)
+    x, b = gnn.max_pool_x(fastnn.tensor(cluster), ours.x, ours.batch)
+    tx, tb = pyg_nn.max_pool_x(torch.tensor(cluster), theirs.x, theirs.batch)
+    np.testing.assert_allclose(x.numpy(), tx.numpy())
+    np.testing.assert_array_equal(b.numpy(), tb.numpy())
+
+
+def test_graclus_matches_each_node_at_most_once_along_an_edge():
+    fastnn.manual_seed(0)
+    _, _, ei = _graph(9, n=30, E=80)
+    ei = np.concatenate([ei, ei[::-1]], axis=1)
+    w = np.random.default_rng(1).random(ei.shape[1])
+    edges = set(map(tuple, ei.T))
+    for weight in (None, fastnn.tensor(w)):
+        cluster = gnn.graclus(fastnn.tensor(ei), weight, 30).numpy()
+        for c in np.unique(cluster):
+            members = np.flatnonzero(cluster == c)
+            assert c == members.min() and len(members) <= 2
+            if len(members) == 2:
+                assert tuple(members) in edges
+        # greedy: no two unmatched nodes are left joined by an edge
+        alone = {int(i) for i in np.unique(cluster) if (cluster == i).sum() == 1}
+        assert not any(u in alone and v in alone and u != v for u, v in edges)
