@@ -221,3 +221,48 @@ def test_to_sparse_tensor_and_layers_on_adj_t_match_pyg(weighted):
     if weighted:
         with pytest.raises(ValueError, match="ones"):
             fastnn.nn.SAGEConv(4, 3)(got.x, got.adj_t)
+
+
+def _write_off(path, rng, quads=False):
+    pos = rng.standard_normal((6, 3))
+    faces = ["3 0 1 2", "3 0 2 3", "3 3 4 5"] + (["4 0 1 4 5"] if quads else [])
+    header = "OFF\n6 %d 0" % len(faces) if not quads else "OFF6 %d 0" % len(faces)  # both header forms occur
+    path.write_text(header + "\n" + "\n".join(" ".join(f"{v:.5f}" for v in p) for p in pos) + "\n" +
+                    "\n".join(faces) + "\n")
+
+
+def test_modelnet_reads_off_meshes_as_pyg(tmp_path):
+    from torch_geometric.datasets import ModelNet as PygModelNet
+    from fastnn.geometric.datasets import ModelNet
+    rng = np.random.default_rng(9)
+    categories = ["bathtub", "bed", "chair", "desk", "dresser", "monitor", "night_stand", "sofa", "table", "toilet"]
+    for c in categories:
+        for split in ("train", "test"):
+            (tmp_path / "raw" / c / split).mkdir(parents=True)
+            for i in range(2):
+                _write_off(tmp_path / "raw" / c / split / f"{c}_{i:04d}.off", rng, quads=i == 1)
+    for train in (True, False):
+        got, want = ModelNet(tmp_path, "10", train), PygModelNet(str(tmp_path), "10", train)
+        assert len(got) == len(want) == 20
+
+        def key(d):
+            return (int(d.y.numpy()[0]), d.pos.numpy().round(4).tobytes())
+        ours = sorted(got, key=key)
+        theirs = sorted(want, key=key)  # PyG reads the files in the file system's order
+        for g, w in zip(ours, theirs):
+            for k in ("pos", "face", "y"):
+                np.testing.assert_allclose(g[k].numpy(), w[k].numpy(), rtol=1e-6, err_msg=k)
+
+
+def test_sample_points_lie_on_the_mesh():
+    fastnn.manual_seed(0)
+    pos = np.array([[0, 0, 0], [2, 0, 0], [0, 2, 0], [0, 0, 1]], np.float32)
+    face = np.array([[0, 1, 2], [0, 1, 3]]).T  # a big triangle (area 2) in z = 0, a small one (area 1) in y = 0
+    d = Data(pos=fastnn.tensor(pos), face=fastnn.tensor(face))
+    out = T.SamplePoints(3000, include_normals=True)(d)
+    p = out.pos.numpy()
+    assert p.shape == (3000, 3) and "face" not in out and out.normal.shape == (3000, 3)
+    on_big = np.isclose(p[:, 2], 0) & (p[:, 0] + p[:, 1] <= 2 + 1e-5) & (p >= -1e-6).all(1)
+    on_small = np.isclose(p[:, 1], 0) & (p[:, 0] / 2 + p[:, 2] <= 1 + 1e-5) & (p >= -1e-6).all(1)
+    assert (on_big | on_small).all()
+    assert abs(on_big.mean() - 2 / 3) < 0.04  # by area

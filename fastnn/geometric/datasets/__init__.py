@@ -1,8 +1,9 @@
-"""torch_geometric.datasets: Planetoid, TUDataset, Reddit, Flickr and PPI, read from local files (nothing is
+"""torch_geometric.datasets: Planetoid, TUDataset, Reddit, Flickr, PPI and ModelNet, read from local files (nothing is
 downloaded)."""
 from .planetoid import Planetoid
 from .tu import TUDataset
 from .social import Reddit, Flickr
 from .ppi import PPI
+from .modelnet import ModelNet
 
-__all__ = ["Planetoid", "TUDataset", "Reddit", "Flickr", "PPI"]
+__all__ = ["Planetoid", "TUDataset", "Reddit", "Flickr", "PPI", "ModelNet"]

@@ -180,3 +180,37 @@ class Cartesian(BaseTransform):
         else:
             data.edge_attr = cart
         return data
+
+
+class SamplePoints(BaseTransform):
+    """SamplePoints(num, remove_faces=True, include_normals=False): num points drawn uniformly on the mesh's
+    surface (a triangle chosen with probability proportional to its area, then a uniform point on it)."""
+
+    def __init__(self, num, remove_faces=True, include_normals=False):
+        if isinstance(num, bool) or not isinstance(num, (int, np.integer)) or num <= 0:
+            raise ValueError(f"SamplePoints: num must be a positive int, got {num!r}")
+        self.num, self.remove_faces, self.include_normals = int(num), bool(remove_faces), bool(include_normals)
+
+    def forward(self, data):
+        pos, face = data.pos.numpy().astype(np.float64), data.face.numpy()
+        if pos.shape[-1] != 3 or face.shape[0] != 3:
+            raise ValueError("SamplePoints needs 3-D pos and triangular faces (3, F)")
+        scale = np.abs(pos).max()
+        pos = pos / scale
+        vec1, vec2 = pos[face[1]] - pos[face[0]], pos[face[2]] - pos[face[0]]
+        area = np.linalg.norm(np.cross(vec1, vec2), axis=1) / 2
+        rng = generator()
+        pick = rng.choice(len(area), self.num, p=area / area.sum())
+        frac = rng.random((self.num, 2))
+        flip = frac.sum(axis=1) > 1
+        frac[flip] = 1 - frac[flip]  # reflect into the triangle: uniform over it
+        vec1, vec2 = vec1[pick], vec2[pick]
+        if self.include_normals:
+            normal = np.cross(vec1, vec2)
+            data.normal = _wrap((normal / np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-12))
+                                .astype(data.pos.dtype))
+        sampled = pos[face[0, pick]] + frac[:, :1] * vec1 + frac[:, 1:] * vec2
+        data.pos = _wrap((sampled * scale).astype(data.pos.dtype))
+        if self.remove_faces:
+            data.face = None
+        return data
