@@ -185,3 +185,27 @@ def test_graclus_matches_each_node_at_most_once_along_an_edge():
         # greedy: no two unmatched nodes are left joined by an edge
         alone = {int(i) for i in np.unique(cluster) if (cluster == i).sum() == 1}
         assert not any(u in alone and v in alone and u != v for u, v in edges)
+
+
+def test_knn_interpolate_matches_a_torch_computation():
+    rng = np.random.default_rng(10)
+    pos_x, pos_y = rng.standard_normal((30, 3)), rng.standard_normal((12, 3))
+    batch_x, batch_y = np.repeat([0, 1], [18, 12]), np.repeat([0, 1], [5, 7])
+    x = rng.standard_normal((30, 4))
+    a = fastnn.tensor(x, requires_grad=True)
+    out = gnn.knn_interpolate(a, fastnn.tensor(pos_x), fastnn.tensor(pos_y), fastnn.tensor(batch_x),
+                              fastnn.tensor(batch_y), k=3)
+    t = torch.tensor(x, requires_grad=True)
+    rows = []
+    for i in range(12):  # independently: torch's distances, top-k within the same graph, weighted mean
+        same = torch.tensor(np.flatnonzero(batch_x == batch_y[i]))
+        d = ((torch.tensor(pos_x)[same] - torch.tensor(pos_y[i])) ** 2).sum(-1)
+        dist, j = d.topk(3, largest=False)
+        w = 1 / dist.clamp(min=1e-16)
+        rows.append((t[same[j]] * w[:, None]).sum(0) / w.sum())
+    want = torch.stack(rows)
+    np.testing.assert_allclose(out.detach().numpy(), want.detach().numpy(), rtol=1e-10)
+    g = rng.standard_normal((12, 4))
+    out.backward(fastnn.tensor(g))
+    want.backward(torch.tensor(g))
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)

@@ -6,8 +6,9 @@ from .conv import GINConv, GINEConv, GraphConv, NNConv
 from .pool import global_add_pool, global_mean_pool, global_max_pool
 from .mlp import MLP, BatchNorm
 from .coarsen import graclus, max_pool, max_pool_x
+from .interpolate import knn, knn_interpolate
 from . import models
 from .models import GCN, GraphSAGE, GIN, GAT
 
 __all__ = ["GCNConv", "SAGEConv", "GATConv", "GINConv", "GINEConv", "GraphConv", "NNConv", "Linear", "MLP", "BatchNorm",
-           "global_add_pool", "global_mean_pool", "global_max_pool", "graclus", "max_pool", "max_pool_x", "GCN", "GraphSAGE", "GIN", "GAT", "models"]
+           "global_add_pool", "global_mean_pool", "global_max_pool", "graclus", "max_pool", "max_pool_x", "knn", "knn_interpolate", "GCN", "GraphSAGE", "GIN", "GAT", "models"]
