@@ -234,3 +234,33 @@ def test_ppi_reads_node_link_json_as_pyg(tmp_path):
                 np.testing.assert_allclose(g[key].numpy(), w[key].numpy(), rtol=1e-6, err_msg=f"{split} {key}")
             # the same edges; PyG's order follows NetworkX's subgraph-view iteration, an implementation detail
             assert sorted(map(tuple, g.edge_index.numpy().T)) == sorted(map(tuple, w.edge_index.numpy().T))
+
+
+def test_shapenet_reads_the_raw_folder_as_pyg(tmp_path):
+    import json
+    from torch_geometric.datasets import ShapeNet as PygShapeNet
+    from fastnn.geometric.datasets import ShapeNet
+    rng = np.random.default_rng(11)
+    raw = tmp_path / "raw"
+    lists = {"train": [], "val": [], "test": []}
+    for name, folder in ShapeNet.category_ids.items():
+        (raw / folder).mkdir(parents=True)
+        for i in range(2 if name in ("Airplane", "Mug") else 0):
+            parts = ShapeNet.seg_classes[name]
+            rows = np.column_stack([rng.standard_normal((10, 6)), rng.choice(parts, 10)])
+            np.savetxt(raw / folder / f"f{i}.txt", rows, fmt="%.5f")
+            lists[["train", "test"][i]].append(f"shape_data/{folder}/f{i}")
+    lists["val"].append(lists["train"][0])
+    (raw / "train_test_split").mkdir()
+    for split, names in lists.items():
+        (raw / "train_test_split" / f"shuffled_{split}_file_list.json").write_text(json.dumps(names))
+    assert list(ShapeNet.seg_classes.keys()) == list(PygShapeNet.seg_classes.keys())
+    assert ShapeNet.seg_classes == PygShapeNet.seg_classes and ShapeNet.category_ids == PygShapeNet.category_ids
+    for split in ("trainval", "test"):
+        got, want = ShapeNet(tmp_path, ["Airplane", "Mug"], split=split), PygShapeNet(str(tmp_path), ["Airplane", "Mug"],
+                                                                                        split=split)
+        assert len(got) == len(want) and got.num_classes == want.num_classes == 50
+        for g, w in zip(got, want):
+            for key in ("pos", "x", "y", "category"):
+                np.testing.assert_allclose(np.asarray(g[key].numpy() if hasattr(g[key], "numpy") else g[key]),
+                                           w[key].numpy(), rtol=1e-6, err_msg=key)
