@@ -24,6 +24,8 @@ cdef extern from "spmmrow.h" nogil:
 
 
 # How many edges ahead a gathered row is prefetched: a cache miss outlasts a few short rows' sums.
+# A guess: on the shared 2-core test machine the spread between runs of the SpMM cases (2.5x) was
+# larger than any difference between 6 and no prefetch, so the effect is not measured.
 cdef enum:
     PREFETCH_AHEAD = 6
 

@@ -72,7 +72,7 @@ class SpMMFn(Function):
         graph, need = ctx.graph, ctx.needs_input_grad
         t_indptr, t_indices, t_perm = graph.transposed()
         gx, gv = K.spmm_csr_backward(graph.indptr, graph.indices, values, x, kernel_array(g, x.dtype), t_indptr,
-                                     t_indices, t_perm, ctx.reduce, need[1], need[0])
+                                     t_indices, t_perm, ctx.reduce, need_x=need[1], need_values=need[0])
         return gv, gx, None, None
 
 
