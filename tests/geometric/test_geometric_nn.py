@@ -209,3 +209,47 @@ def test_knn_interpolate_matches_a_torch_computation():
     out.backward(fastnn.tensor(g))
     want.backward(torch.tensor(g))
     np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def _spline_reference(x, ei, u, weight, root, bias, kernel_size, is_open, aggr):
+    """SplineConv from its definition, edge by edge: linear B-spline weights of the 2^dim grid points
+    around each edge's scaled pseudo-coordinate."""
+    import itertools
+    out = np.zeros((x.shape[0], weight.shape[2]))
+    count = np.zeros(x.shape[0])
+    for e in range(ei.shape[1]):
+        w = np.zeros(weight.shape[1:])
+        v = [u[e, d] * (kernel_size[d] - (1 if is_open[d] else 0)) for d in range(len(kernel_size))]
+        for corner in itertools.product((0, 1), repeat=len(kernel_size)):
+            b, flat, stride = 1.0, 0, 1
+            for d, k in enumerate(corner):
+                frac = v[d] - np.floor(v[d])
+                b *= frac if k else 1 - frac
+                flat += int((np.floor(v[d]) + k) % kernel_size[d]) * stride
+                stride *= kernel_size[d]
+            w += b * weight[flat]
+        out[ei[1, e]] += x[ei[0, e]] @ w
+        count[ei[1, e]] += 1
+    if aggr == "mean":
+        out /= np.maximum(count, 1)[:, None]
+    return out + x @ root.T + bias
+
+
+@pytest.mark.parametrize("dim,kernel_size,is_open,aggr", [(2, 5, True, "mean"), (3, [3, 4, 2], [True, False, True], "add"),
+                                                          (1, 4, False, "mean")])
+def test_spline_conv_matches_its_definition(dim, kernel_size, is_open, aggr):
+    from fastnn.autograd import gradcheck
+    rng, x, ei = _graph(11, F=3)
+    u = rng.random((ei.shape[1], dim))
+    fastnn.manual_seed(0)
+    conv = gnn.SplineConv(3, 2, dim, kernel_size, is_open_spline=is_open, aggr=aggr).double()
+    conv.bias.data = fastnn.tensor(rng.standard_normal(2))
+    out = conv(fastnn.tensor(x), fastnn.tensor(ei), fastnn.tensor(u))
+    ks = [kernel_size] * dim if isinstance(kernel_size, int) else kernel_size
+    opens = [is_open] * dim if isinstance(is_open, bool) else is_open
+    want = _spline_reference(x, ei, u, conv.weight.detach().numpy(), conv.lin.weight.detach().numpy(),
+                             conv.bias.detach().numpy(), ks, opens, aggr)
+    np.testing.assert_allclose(out.detach().numpy(), want, rtol=1e-10, atol=1e-12)
+    xt = fastnn.tensor(x, requires_grad=True)
+    assert gradcheck(lambda xt, w: conv(xt, fastnn.tensor(ei), fastnn.tensor(u)), (xt, conv.weight))
+    assert sorted(conv.state_dict()) == ["bias", "is_open_spline", "kernel_size", "lin.weight", "weight"]
