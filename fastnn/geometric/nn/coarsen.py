@@ -8,7 +8,7 @@ import numpy as np
 from ...autograd.tensor import Tensor, _wrap
 from ...autograd.random import generator
 from ...graph.utils import check_edge_index, num_nodes_of
-from ..utils.scatter import scatter
+from ..utils._scatter import scatter
 from ..utils.graph import remove_self_loops, coalesce
 
 

@@ -14,7 +14,7 @@ from ...autograd.tensor import Tensor, _wrap
 from ...autograd.native.graph import SpMMFn, SpMaxFn
 from ...graph.csr import GraphCSR
 from ...graph.utils import _edge_weight
-from ..utils.scatter import scatter
+from ..utils._scatter import scatter
 
 
 def _aggregate(x, graph, aggr, values=None):

@@ -3,7 +3,7 @@ nearest known points (of the same graph of the batch), as PointNet++'s feature p
 import numpy as np
 
 from ...autograd.tensor import Tensor, _wrap
-from ..utils.scatter import scatter
+from ..utils._scatter import scatter
 
 
 def knn(pos_x, pos_y, k, batch_x=None, batch_y=None):

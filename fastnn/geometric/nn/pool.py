@@ -1,5 +1,5 @@
 """Global pooling: one vector per graph of a batch (sum, mean or max over its nodes), by segment kernels."""
-from ..utils.scatter import scatter
+from ..utils._scatter import scatter
 
 
 def _pool(x, batch, size, reduce):

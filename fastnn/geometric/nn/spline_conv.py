@@ -9,7 +9,7 @@ from ...nn.parameter import Parameter
 from ...nn.linear import Linear
 from ...nn.graph_common import positive_int, node_features, edges
 from ...autograd.tensor import Tensor, _wrap
-from ..utils.scatter import scatter
+from ..utils._scatter import scatter
 
 
 def spline_basis(pseudo, kernel_size, is_open_spline, degree=1):

@@ -4,7 +4,7 @@ import numpy as np
 from ...autograd.tensor import _wrap
 from ...autograd.ops.indexing import where
 from ..utils import graph as gu
-from ..utils.scatter import scatter
+from ..utils._scatter import scatter
 from .base import BaseTransform
 
 

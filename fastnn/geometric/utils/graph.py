@@ -8,7 +8,7 @@ import numpy as np
 from ...autograd.tensor import Tensor, _wrap
 from ...autograd.random import generator
 from ...graph.utils import check_edge_index, num_nodes_of
-from .scatter import scatter
+from ._scatter import scatter
 
 MISSING = "???"  # PyG's sentinel: an argument not passed at all, as opposed to None
 
