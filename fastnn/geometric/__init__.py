@@ -25,5 +25,5 @@ def is_xpu_available():
     return False
 
 
-__all__ = ["data", "loader", "transforms", "nn", "utils", "datasets", "typing", "logging", "seed_everything",
+__all__ = ["data", "loader", "sampler", "transforms", "nn", "utils", "datasets", "typing", "logging", "seed_everything",
            "is_xpu_available"]

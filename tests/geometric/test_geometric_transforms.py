@@ -99,8 +99,9 @@ def test_random_link_split_is_a_valid_split(undirected):
 
     def pos_neg(split):
         idx, label = split.edge_label_index.numpy(), split.edge_label.numpy()
-        return set(map(tuple, idx[:, label == 1].T)), set(map(tuple, idx[:, label == 0].T)), label
-    (trp, trn, trl), (vp, vn, vl), (tp, tn, tl) = pos_neg(train), pos_neg(val), pos_neg(test)
+        assert set(np.unique(label)) <= {0.0, 1.0}
+        return set(map(tuple, idx[:, label == 1].T)), set(map(tuple, idx[:, label == 0].T))
+    (trp, trn), (vp, vn), (tp, tn) = pos_neg(train), pos_neg(val), pos_neg(test)
     assert trp | vp | tp <= edges and not (trn | vn | tn) & edges  # positives are edges, negatives are not
     assert not trp & vp and not trp & tp and not vp & tp
     assert len(trn) == len(trp) and len(vn) == len(vp) and len(tn) == len(tp)

@@ -194,7 +194,7 @@ class Data:
         """The graph induced by `subset` (bool mask or node indices): node attributes indexed, edges
         between kept nodes kept and relabelled, edge attributes masked."""
         from ..utils.graph import subgraph
-        n, E = self.num_nodes, self.num_edges
+        n = self.num_nodes
         ei, _, edge_mask = subgraph(subset, self.edge_index, None, relabel_nodes=True, num_nodes=n,
                                     return_edge_mask=True)
         index = _node_index(subset, n)

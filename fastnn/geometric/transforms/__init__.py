@@ -7,4 +7,4 @@ from .split import RandomNodeSplit, RandomLinkSplit
 
 __all__ = ["BaseTransform", "Compose", "NormalizeFeatures", "Constant", "OneHotDegree", "Center", "NormalizeScale",
            "RandomJitter", "LinearTransformation", "RandomRotate", "Cartesian", "SamplePoints", "ToUndirected",
-           "AddSelfLoops", "GCNNorm", "ToDevice", "ToSparseTensor", "RandomNodeSplit", "RandomLinkSplit"]
+           "AddSelfLoops", "GCNNorm", "ToDevice", "ToSparseTensor", "RandomNodeSplit", "RandomLinkSplit", "gcn_norm"]

@@ -195,7 +195,7 @@ def sample_neighbors(indptr, indices, nodes, num_neighbors, random_seed):
     # node s keeps a reservoir of its first k edges; edge t then replaces slot r = u mod (t + 1) when r < k,
     # with u from the SplitMix64 stream seeded by random_seed xor (s * 0xD1B54A32D192ED03)
     _check_index(nodes, "nodes", len(indptr) - 1)
-    sources, positions, counts = [], [], []
+    positions, counts = [], []
     for s, node in enumerate(nodes):
         start, deg = int(indptr[node]), int(indptr[node + 1] - indptr[node])
         k = deg if num_neighbors < 0 else min(deg, num_neighbors)
