@@ -267,3 +267,43 @@ def test_sample_points_lie_on_the_mesh():
     on_small = np.isclose(p[:, 1], 0) & (p[:, 0] / 2 + p[:, 2] <= 1 + 1e-5) & (p >= -1e-6).all(1)
     assert (on_big | on_small).all()
     assert abs(on_big.mean() - 2 / 3) < 0.04  # by area
+
+
+def test_graph_autoencoder_link_prediction_on_a_block_model():
+    """PyG's link_pred.py shape: RandomLinkSplit, a GCN encoder, dot-product decoder, fresh negatives each
+    epoch; held-out edges of a 4-community graph are told from non-edges (AUC by ranks)."""
+    from fastnn.geometric.nn import GCNConv
+    from fastnn.geometric.utils import negative_sampling, to_undirected
+    rng = np.random.default_rng(12)
+    n, block = 120, np.repeat(np.arange(4), 30)
+    i, j = np.triu_indices(n, 1)
+    p = np.where(block[i] == block[j], 0.25, 0.01)
+    keep = rng.random(len(i)) < p
+    ei = to_undirected(fastnn.tensor(np.stack([i[keep], j[keep]])))
+    fastnn.manual_seed(0)
+    data = Data(x=fastnn.tensor(np.eye(n, dtype=np.float32)), edge_index=ei)
+    train, val, test = T.RandomLinkSplit(num_val=0.05, num_test=0.15, is_undirected=True,
+                                         add_negative_train_samples=False)(data)
+    conv1, conv2 = GCNConv(n, 32), GCNConv(32, 16)
+    opt = fastnn.optim.Adam([*conv1.parameters(), *conv2.parameters()], lr=0.01)
+
+    def encode(x, edge_index):
+        return conv2(conv1(x, edge_index).relu(), edge_index)
+
+    def decode(z, pairs):
+        return (z[pairs[0]] * z[pairs[1]]).sum(-1)
+    for _ in range(100):
+        opt.zero_grad()
+        z = encode(train.x, train.edge_index)
+        neg = negative_sampling(train.edge_index, n, train.edge_label_index.shape[1])
+        pairs = fastnn.cat([train.edge_label_index, neg], dim=1)
+        labels = fastnn.cat([train.edge_label, fastnn.zeros(neg.shape[1])])
+        fastnn.nn.functional.binary_cross_entropy_with_logits(decode(z, pairs), labels).backward()
+        opt.step()
+    with fastnn.no_grad():
+        scores = decode(encode(test.x, test.edge_index), test.edge_label_index).numpy()
+    labels = test.edge_label.numpy()
+    ranks = scores.argsort().argsort() + 1
+    pos = labels == 1
+    auc = (ranks[pos].sum() - pos.sum() * (pos.sum() + 1) / 2) / (pos.sum() * (~pos).sum())
+    assert auc > 0.85, auc
