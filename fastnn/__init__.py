@@ -62,5 +62,6 @@ from .sparse import sparse_csr_tensor  # noqa: E402
 from . import accelerator, amp, cpu, jit, onnx  # noqa: E402,F401
 from .amp import autocast  # noqa: E402,F401
 from ._compile import compile  # noqa: E402,F401,A001
+from . import distributions  # noqa: E402,F401  (torch.distributions: Categorical for policy gradients, ...)
 
 _idle_threads.restore_environment()

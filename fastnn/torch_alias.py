@@ -53,6 +53,26 @@ def install():
             sys.modules[alias] = importlib.import_module(real)
         except ModuleNotFoundError:
             pass
+    _alias_in_spawned_children()
+
+
+def _alias_in_spawned_children():
+    """Processes started with the spawn method run a fresh interpreter that re-imports the script: install the
+    alias there first, so `torch` in the child is fastnn too (fork children inherit it)."""
+    import multiprocessing.spawn as spawn
+    if getattr(spawn.get_command_line, "_fastnn_alias", False):
+        return
+    plain = spawn.get_command_line
+
+    def get_command_line(**kwds):
+        cmd = plain(**kwds)
+        if "-c" in cmd:
+            i = cmd.index("-c") + 1
+            cmd[i] = "import fastnn.torch_alias; fastnn.torch_alias.install(); " + cmd[i]
+        return cmd
+
+    get_command_line._fastnn_alias = True
+    spawn.get_command_line = get_command_line
 
 
 def run_script(path, args=()):

@@ -7,6 +7,11 @@ from pathlib import Path
 
 import pytest
 
+import fastnn
+
+# the folder holding the fastnn under test (the checkout, or site-packages for an installed wheel)
+FASTNN_HOME = str(Path(fastnn.__file__).resolve().parents[1])
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 BLOCKS = [(md.relative_to(DOCS).as_posix(), i, code)
@@ -20,7 +25,7 @@ def test_there_are_blocks_to_run():
 
 @pytest.mark.parametrize("page,index,code", BLOCKS, ids=[f"{p}#{i}" for p, i, _ in BLOCKS])
 def test_code_block_runs(page, index, code, tmp_path):
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=FASTNN_HOME + os.pathsep + os.environ.get("PYTHONPATH", ""))
     proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, f"{page} block {index} failed:\n{proc.stderr[-3000:]}"

@@ -19,6 +19,14 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
 
+    def __setstate__(self, state):
+        """Unpickling (fastnn.load of a whole model): fastnn's internals first, then the saved attributes.
+        A module PyTorch pickled names its non-persistent buffers `_non_persistent_buffers_set`."""
+        Module.__init__(self)
+        self.__dict__.update(state)
+        if "_non_persistent_buffers_set" in state and "_non_persistent" not in state:
+            self.__dict__["_non_persistent"] = set(state["_non_persistent_buffers_set"])
+
     # ------------------------------------------------------------ attributes
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__ and isinstance(value, (Parameter, Module)):
@@ -262,6 +270,11 @@ class Module:
         raise RuntimeError("fastnn runs on the CPU only")
 
     def share_memory(self):
+        """Move every parameter, gradient and buffer into shared memory (see Tensor.share_memory_)."""
+        for t in [*self.parameters(), *self.buffers()]:
+            t.share_memory_()
+            if t.grad is not None:
+                t.grad.share_memory_()
         return self
 
     # ------------------------------------------------------------ printing

@@ -1,19 +1,25 @@
-"""save/load with PyTorch's signatures. Nothing a file holds is ever run.
+"""save/load with PyTorch's signatures. With weights_only=True (the default, as in PyTorch >= 2.6)
+nothing a file holds is run: only allow-listed names are rebuilt.
 
-save writes safetensors (fastnn's format, see _safetensors), atomically when given a path.
+save writes state (tensors, numbers, strings, nested containers) as safetensors (fastnn's format,
+see _safetensors), and any other object (a whole nn.Module, or containers holding one) in
+torch.save's zip layout (see _torch_writer); atomically when given a path.
 load tells a file's format by what the whole file is, not by its first bytes:
   * safetensors: an 8-byte little-endian header length that fits the file, then a JSON object;
   * a PyTorch zip archive (torch.save): a zip end-of-central-directory record;
   * a legacy PyTorch pickle stream: a pickle protocol opcode, PyTorch's magic number, and no
     safetensors header.
-PyTorch's files are unpickled with an allow-list (tensors, storages, plain containers), as
-torch.load(weights_only=True) does; see _torch_pickle.
+PyTorch's files are unpickled with an allow-list (tensors, storages, plain containers, and the
+classes a user admits with safe_globals), as torch.load(weights_only=True) does; see _torch_pickle.
 """
 import io
 import os
 
+import numpy as np
+
 from ..device import device as _device
-from . import _safetensors, _torch_files
+from ..autograd.tensor import Tensor
+from . import _safetensors, _torch_files, _torch_pickle, _torch_writer
 from ._atomic import write_atomic
 from ._torch_pickle import (  # noqa: F401 (torch.serialization's names)
     Malformed as _Malformed, UnsafeCheckpointError, add_safe_globals, clear_safe_globals, get_safe_globals,
@@ -21,18 +27,35 @@ from ._torch_pickle import (  # noqa: F401 (torch.serialization's names)
 )
 
 __all__ = ["save", "load", "add_safe_globals", "safe_globals", "get_safe_globals", "clear_safe_globals",
-           "UnsafeCheckpointError"]
+           "get_unsafe_globals_in_checkpoint", "UnsafeCheckpointError"]
+
+
+def _plain(obj):
+    """True for state: tensors, arrays, numbers, strings and None, nested in dicts, lists and tuples."""
+    if obj is None or isinstance(obj, (Tensor, np.ndarray, np.generic, bool, int, float, str)):
+        return True
+    if isinstance(obj, (list, tuple)):
+        return all(_plain(v) for v in obj)
+    if isinstance(obj, dict):
+        return all(_plain(v) for v in obj.values())
+    return False
 
 
 def save(obj, f):
-    """Write obj (a state_dict, or nested dicts/lists/tuples of tensors and plain values) to f.
+    """Write obj to f, as torch.save does.
+
+    State (a state_dict, or nested dicts/lists/tuples of tensors and plain values) is written as
+    safetensors. Any other object, such as a whole nn.Module or a dict holding one, is pickled in
+    torch.save's zip layout (protocol 2, tensors as storage records); fastnn.load gives it back only
+    when every class it names is admitted with safe_globals/add_safe_globals (or with
+    weights_only=False), as torch.load does. Saving the state_dict stays the portable choice.
 
     f is a path (str or os.PathLike) or a binary file object (open file, io.BytesIO). A path is
     written atomically: the data goes to a temporary file in the same folder which then replaces
     f, so a crash mid-save leaves the old file intact; a symlink at f keeps pointing to its
     target, which gets the new data.
     """
-    payload = _safetensors.encode(obj)
+    payload = _safetensors.encode(obj) if _plain(obj) else _torch_writer.encode(obj)
     if isinstance(f, (str, os.PathLike)):
         write_atomic(os.fspath(f), payload)
     elif hasattr(f, "write"):
@@ -41,6 +64,26 @@ def save(obj, f):
             f.flush()
     else:
         raise TypeError(f"save: f must be a path or a binary file object, got {type(f).__name__}")
+
+
+def get_unsafe_globals_in_checkpoint(f):
+    """The "module.name" of every class/function a torch.save-style zip file names that load (with
+    weights_only=True) would refuse: not allow-listed by default nor admitted with safe_globals.
+    Read from the pickle's opcodes; nothing is unpickled. f is a path or a binary file object."""
+    if isinstance(f, (str, os.PathLike)):
+        with open(os.fspath(f), "rb") as src:
+            return get_unsafe_globals_in_checkpoint(io.BytesIO(src.read()))
+    if not hasattr(f, "read"):
+        raise TypeError(f"get_unsafe_globals_in_checkpoint: f must be a path or a binary file object, got "
+                        f"{type(f).__name__}")
+    src = io.BytesIO(f.read())
+    if not _torch_files.is_zip(src, src.seek(0, 2)):
+        raise ValueError("get_unsafe_globals_in_checkpoint: only torch.save's zip format is supported "
+                         "(as in PyTorch)")
+    try:
+        return _torch_pickle.unsafe_globals(_torch_files.zip_pickle(src))
+    except _Malformed as err:
+        raise ValueError(f"get_unsafe_globals_in_checkpoint: {err}") from None
 
 
 def _check_map_location(map_location):
@@ -70,10 +113,17 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
 
     f is a path or a binary file object (read from its current position). map_location may be
     None, 'cpu', a CPU device or a dict mapping to the CPU: every tensor loads onto the CPU, also
-    those PyTorch saved from a GPU. PyTorch files are always read as weights_only=True reads them;
-    weights_only=False cannot widen that (fastnn runs no code from a file). mmap=True (f must be a
-    path) maps the tensors' bytes copy-on-write instead of reading them. encoding= is passed to
-    the unpickler of PyTorch files (as for Python 2 pickles).
+    those PyTorch saved from a GPU. mmap=True (f must be a path) maps the tensors' bytes
+    copy-on-write instead of reading them. encoding= is passed to the unpickler of PyTorch files
+    (as for Python 2 pickles).
+
+    weights_only=None or True (PyTorch >= 2.6's default): pickled files rebuild only tensors,
+    storages, plain containers and the classes/functions admitted with safe_globals or
+    add_safe_globals; any other global is refused with an UnsafeCheckpointError naming it.
+    weights_only=False is accepted (scripts pass it) but admits no more than True: where PyTorch
+    would import and call whatever the file names, fastnn never runs code from a file, so a whole
+    model loads only with its classes admitted through safe_globals. safetensors files never hold
+    code at all.
     """
     _check_map_location(map_location)
     if pickle_module is not None:
@@ -88,7 +138,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     if isinstance(f, (str, os.PathLike)):
         name = os.fspath(f)
         with open(name, "rb") as src:
-            return _load(src, name, name if mmap else None, weights_only, encoding)
+            return _load(src, name, name if mmap else None, _weights_only(weights_only), encoding)
     if not hasattr(f, "read"):
         raise TypeError(f"load: f must be a path or a binary file object, got {type(f).__name__}")
     if mmap:
@@ -99,7 +149,12 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"load: {f!r} gave {type(data).__name__}, not bytes; open the file in binary mode ('rb')")
     return _load(io.BytesIO(data), str(getattr(f, "name", None) or f"<{type(f).__name__}>"), None,
-                 weights_only, encoding)
+                 _weights_only(weights_only), encoding)
+
+
+def _weights_only(weights_only):
+    """Every load is restricted: weights_only=False is accepted for PyTorch's scripts, not obeyed."""
+    return True
 
 
 def _load(src, name, mmap_path, weights_only, encoding):
@@ -118,11 +173,9 @@ def _load(src, name, mmap_path, weights_only, encoding):
                 src.readinto(head)
             return _safetensors.decode(head, parsed, name, mmap_path, size)
     try:
-        found = _read_torch(src, size, first, mmap_path, encoding)
+        found = _read_torch(src, size, first, mmap_path, encoding, weights_only)
     except UnsafeCheckpointError as err:
-        extra = (" (weights_only=False cannot widen this: fastnn never runs code from a file)"
-                 if weights_only is False else "")
-        raise UnsafeCheckpointError(_one_line(f"load: {name}: {err}{extra}")) from None
+        raise UnsafeCheckpointError(_one_line(f"load: {name}: {err}")) from None
     except _Malformed as err:
         raise ValueError(_one_line(f"load: {name}: {err}")) from None
     except MemoryError:
@@ -148,12 +201,12 @@ def _one_line(message):
     return " ".join(message.split("\n"))
 
 
-def _read_torch(src, size, first, mmap_path, encoding):
+def _read_torch(src, size, first, mmap_path, encoding, weights_only):
     if _torch_files.is_zip(src, size):
         src.seek(0)
-        return _torch_files.load_zip(src, mmap_path, encoding)
+        return _torch_files.load_zip(src, mmap_path, encoding, weights_only)
     src.seek(0)
     if first[:1] == b"\x80" and first[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05") \
             and _torch_files.is_torch_legacy(src, encoding):
-        return _torch_files.load_legacy(src, mmap_path, encoding)
+        return _torch_files.load_legacy(src, mmap_path, encoding, weights_only)
     return _NOT_TORCH

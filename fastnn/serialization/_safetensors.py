@@ -47,11 +47,6 @@ def _encode(obj, tensors, path):
             if not isinstance(k, (str, int)):
                 raise TypeError(f"save: dict keys must be str or int, got {type(k).__name__}")
         return {"__dict__": items}
-    if hasattr(obj, "state_dict") and callable(obj.state_dict):
-        raise TypeError(f"save: cannot store a whole {type(obj).__name__} at {path or 'top level'} (that needs "
-                        f"pickle, which can run code when loaded); save its state instead: "
-                        f"fastnn.save(obj.state_dict(), path), and restore it with "
-                        f"obj.load_state_dict(fastnn.load(path))")
     raise TypeError(f"save: cannot store an object of type {type(obj).__name__} at {path or 'top level'}")
 
 

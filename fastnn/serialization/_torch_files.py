@@ -69,7 +69,7 @@ def _check_sizes(info, archive_size):
         raise Malformed(f"record {info.filename} claims sizes its archive cannot hold")
 
 
-def load_zip(f, mmap_path=None, encoding="ASCII"):
+def load_zip(f, mmap_path=None, encoding="ASCII", weights_only=True):
     archive_size = f.seek(0, 2)
     f.seek(0)
     try:
@@ -118,7 +118,22 @@ def load_zip(f, mmap_path=None, encoding="ASCII"):
         storages = {}
         _check_sizes(z.NameToInfo[prefix + "data.pkl"], archive_size)
         with z.open(prefix + "data.pkl") as pkl:
-            return unpickle(io.BytesIO(pkl.read()), lambda pid: storage_from_pid(pid, storages, read), encoding)
+            return unpickle(io.BytesIO(pkl.read()), lambda pid: storage_from_pid(pid, storages, read), encoding,
+                            weights_only)
+
+
+def zip_pickle(f):
+    """The bytes of a torch.save archive's data.pkl (for listing the globals it names)."""
+    archive_size = f.seek(0, 2)
+    f.seek(0)
+    try:
+        z = zipfile.ZipFile(f)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
+        raise Malformed(f"damaged zip archive ({err})") from None
+    with z:
+        info = z.NameToInfo[_archive_prefix(z) + "data.pkl"]
+        _check_sizes(info, archive_size)
+        return z.read(info)
 
 
 # ------------------------------------------------------------------ legacy stream
@@ -135,7 +150,7 @@ def _no_persistent_ids(pid):
     raise Malformed("persistent id outside the object pickle")
 
 
-def load_legacy(f, mmap_path=None, encoding="ASCII"):
+def load_legacy(f, mmap_path=None, encoding="ASCII", weights_only=True):
     """Read a legacy checkpoint; f is positioned just after the magic number."""
     if mmap_path is not None:
         raise Malformed("mmap=True needs the zip format (torch.save's default since PyTorch 1.6); "
@@ -148,7 +163,7 @@ def load_legacy(f, mmap_path=None, encoding="ASCII"):
     start = f.tell()
     # first pass: learn each storage's type and size (the bytes come after the object's pickle)
     roots = {}
-    unpickle(f, lambda pid: _legacy_storage(pid, roots, {}), encoding)
+    unpickle(f, lambda pid: _legacy_storage(pid, roots, {}), encoding, "scan")
     keys = unpickle(f, _no_persistent_ids, encoding)
     if not (isinstance(keys, list) and set(keys) == set(roots)):
         raise Malformed("the list of storage keys does not match the storages the object uses")
@@ -167,7 +182,7 @@ def load_legacy(f, mmap_path=None, encoding="ASCII"):
     end = f.tell()
     f.seek(start)
     views = {}
-    obj = unpickle(f, lambda pid: _legacy_storage(pid, roots, views), encoding)
+    obj = unpickle(f, lambda pid: _legacy_storage(pid, roots, views), encoding, weights_only)
     f.seek(end)
     return obj
 
@@ -180,7 +195,11 @@ def _remaining(f):
 
 
 def _legacy_storage(pid, roots, views):
-    """('storage', type, root key, location, numel, view) ids; a view is (key, offset, numel) of its root."""
+    """('storage', type, root key, location, numel, view) ids; a view is (key, offset, numel) of its root.
+    ('module', class, source file, source) names a whole nn.Module's class (resolved, and so admitted,
+    by the unpickler already); the source PyTorch stored beside it is not used."""
+    if isinstance(pid, tuple) and len(pid) == 4 and pid[0] == "module":
+        return pid[1]
     if not (isinstance(pid, tuple) and len(pid) == 6):
         raise Malformed(f"unknown persistent id {pid!r:.80}")
     root = storage_from_pid(pid[:5], roots, lambda key, storage_type, numel: None)

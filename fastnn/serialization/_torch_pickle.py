@@ -2,15 +2,22 @@
 
 Only the names in the allow-list below (tensor and parameter rebuilds, typed storages, dtypes,
 torch.Size, torch.device, OrderedDict, sets) and those a user adds with add_safe_globals can be
-named by the pickle; anything else stops the load with the offending global named. Rebuilding a
-tensor checks its offset, sizes and strides against its storage before any view is made. Tensors
-come back as fastnn Tensors (nn.Parameter where the file held a Parameter), and views of one
-storage share memory as they do in PyTorch.
+named by the pickle; anything else stops the load with the offending global named. Objects are
+created without __init__ (NEWOBJ) and given their state (BUILD) only when their class is exactly
+one the user admitted: that is how a whole model saved with torch.save/fastnn.save comes back.
+weights_only=False admits no more than True: fastnn never runs code named by a file (DESIGN, safety rules).
+Rebuilding a tensor checks its offset, sizes and strides against its storage before any view is
+made. Tensors come back as fastnn Tensors (nn.Parameter where the file held a Parameter), and
+views of one storage share memory as they do in PyTorch.
 """
 import builtins
 import codecs
 import contextlib
+import importlib
+import io
 import pickle
+import pickletools
+import sys
 from collections import OrderedDict
 
 import numpy as np
@@ -222,14 +229,46 @@ def safe_globals(safe_globals):
         _user_globals.update(saved)
 
 
+def _user_classes():
+    return {v for v in _user_globals.values() if isinstance(v, type)}
+
+
+_BUILTIN_CLASSES = frozenset({set, frozenset, complex, OrderedDict, device})
+
+
+def _attribute(module, name):
+    obj = module
+    for part in name.split("."):
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def _user_global(module, name):
+    """What a user admitted under this name. A PyTorch file names torch.nn.modules.linear.Linear: that is
+    admitted when the user admitted the very object fastnn has under that path (fastnn.nn.modules.linear)."""
+    found = _user_globals.get(f"{module}.{name}")
+    if found is None and (module == "torch" or module.startswith("torch.")):
+        loaded = sys.modules.get("fastnn" + module[5:])
+        if loaded is None and module.startswith("torch.nn."):
+            try:  # fastnn's own layer packages; a file's name picks one, nothing from the file runs
+                loaded = importlib.import_module("fastnn" + module[5:])
+            except (ImportError, ValueError):
+                pass
+        target = None if loaded is None else _attribute(loaded, name)
+        if target is not None and any(target is v for v in _user_globals.values()):
+            found = target
+    return found
+
+
 # ------------------------------------------------------------------ the unpickler
 
 class RestrictedUnpickler(pickle._Unpickler):
-    """pickle's Python unpickler with globals and BUILD restricted.
+    """pickle's Python unpickler with globals, object creation and BUILD restricted.
 
-    The pure-Python unpickler is used because its opcode table can be changed: BUILD (which sets
-    an object's attributes) is admitted only on a fresh OrderedDict (PyTorch's state_dict carries
-    `_metadata` that way) and on instances of classes a user admitted.
+    The pure-Python unpickler is used because its opcode table can be changed: NEWOBJ/INST/OBJ
+    (an object made without __init__) only for admitted classes; BUILD (which sets an object's
+    attributes, through its __setstate__ or __dict__) only on a fresh OrderedDict (PyTorch's
+    state_dict carries `_metadata` that way) and on instances whose type a user admitted.
     """
     dispatch = dict(pickle._Unpickler.dispatch)
 
@@ -243,17 +282,42 @@ class RestrictedUnpickler(pickle._Unpickler):
     def find_class(self, module, name):
         found = _ALLOWED.get((module, name))
         if found is None:
-            found = _user_globals.get(f"{module}.{name}")
+            found = _user_global(module, name)
         if found is None:
             raise UnsafeCheckpointError(
                 f"refusing global {module}.{name}: not on the allow-list of tensors, storages and plain "
-                f"containers (admit it with fastnn.serialization.add_safe_globals only if you trust the file)")
+                f"containers; if you trust this file and that class or function, admit it with "
+                f"fastnn.serialization.add_safe_globals([{name}]) or inside "
+                f"`with fastnn.serialization.safe_globals([{name}]):` (weights_only=False does not widen this "
+                f"list in fastnn: loading never runs code a file names)")
         return found
+
+    def _allowed_class(self, cls, opcode):
+        """Creating an object without calling __init__ is for allow-listed classes only."""
+        if not (isinstance(cls, type) and (cls in _user_classes() or cls in _BUILTIN_CLASSES)):
+            raise UnsafeCheckpointError(f"refusing to create a {getattr(cls, '__qualname__', type(cls).__name__)} "
+                                        f"without calling __init__ ({opcode}): not an allow-listed class")
+
+    def _load_newobj(self):
+        self._allowed_class(self.stack[-2], "NEWOBJ")
+        pickle._Unpickler.load_newobj(self)
+
+    dispatch[pickle.NEWOBJ[0]] = _load_newobj
+
+    def _load_newobj_ex(self):
+        self._allowed_class(self.stack[-3], "NEWOBJ_EX")
+        pickle._Unpickler.load_newobj_ex(self)
+
+    dispatch[pickle.NEWOBJ_EX[0]] = _load_newobj_ex
+
+    def _instantiate(self, klass, args):  # the INST and OBJ opcodes of protocols 0 and 1
+        if isinstance(klass, type) and not args and not hasattr(klass, "__getinitargs__"):
+            self._allowed_class(klass, "INST/OBJ")
+        super()._instantiate(klass, args)
 
     def _load_build(self):
         inst = self.stack[-2]
         state = self.stack[-1]
-        user_classes = tuple(v for v in _user_globals.values() if isinstance(v, type))
         if type(inst) is OrderedDict:
             if not (isinstance(state, dict) and all(isinstance(k, str) and not k.startswith("__") for k in state)):
                 raise UnsafeCheckpointError("refusing to set OrderedDict state other than plain attributes")
@@ -261,8 +325,9 @@ class RestrictedUnpickler(pickle._Unpickler):
             for k, v in state.items():
                 setattr(inst, k, v)
             return
-        if isinstance(inst, type) or not (user_classes and isinstance(inst, user_classes)):
-            raise UnsafeCheckpointError(f"refusing to set the state of a {type(inst).__name__} (BUILD)")
+        if type(inst) not in _user_classes():  # exactly an admitted class, as PyTorch's BUILD checks
+            raise UnsafeCheckpointError(f"refusing to set the state of a {type(inst).__qualname__} (BUILD): only "
+                                        f"instances of classes admitted with safe_globals/add_safe_globals")
         pickle._Unpickler.load_build(self)
 
     dispatch[pickle.BUILD[0]] = _load_build
@@ -271,6 +336,26 @@ class RestrictedUnpickler(pickle._Unpickler):
         raise UnsafeCheckpointError("refusing BYTEARRAY8 (protocol 5 buffers, which PyTorch never writes)")
 
     dispatch[pickle.BYTEARRAY8[0]] = _load_bytearray8
+
+
+def unsafe_globals(data):
+    """The globals a pickle names that are neither allow-listed nor admitted, in order, read from its
+    opcodes without unpickling (STACK_GLOBAL's module and name are the two strings pushed before it)."""
+    found, strings = [], []
+    for op, arg, _ in pickletools.genops(data):
+        if op.name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE"):
+            strings = (strings + [arg])[-2:]
+        elif op.name in ("GLOBAL", "STACK_GLOBAL"):
+            if op.name == "GLOBAL":
+                module, name = arg.split(" ", 1)
+            elif len(strings) == 2:
+                module, name = strings
+            else:
+                raise Malformed("STACK_GLOBAL whose names come from the memo; cannot list its globals")
+            if (module, name) not in _ALLOWED and _user_global(module, name) is None \
+                    and f"{module}.{name}" not in found:
+                found.append(f"{module}.{name}")
+    return found
 
 
 class _Capped:
@@ -291,8 +376,46 @@ class _Capped:
         return self._f.readline()
 
 
-def unpickle(file, persistent_load, encoding="ASCII"):
-    return RestrictedUnpickler(_Capped(file), persistent_load, encoding).load()
+class _Stub:
+    """Stands in for every global while a legacy stream is scanned for its storages."""
+
+    def __new__(cls, *args, **kwargs):
+        return object.__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __setstate__(self, state):
+        pass
+
+    def __setitem__(self, key, value):  # SETITEM(S) on what stands in for a dict subclass
+        pass
+
+    def append(self, item):  # APPEND(S) on what stands in for a list subclass
+        pass
+
+    def extend(self, items):
+        pass
+
+
+class ScanUnpickler(RestrictedUnpickler):
+    """Reads a pickle only for its persistent ids (a legacy stream's storages, whose bytes follow it):
+    storage types resolve, every other admitted global is a _Stub, so nothing a file names is run
+    before the real pass."""
+    dispatch = dict(pickle._Unpickler.dispatch)
+    dispatch[pickle.BYTEARRAY8[0]] = RestrictedUnpickler._load_bytearray8
+    _instantiate = pickle._Unpickler._instantiate
+
+    def find_class(self, module, name):
+        found = RestrictedUnpickler.find_class(self, module, name)   # a refused global stops the scan already
+        return found if isinstance(found, StorageType) else _Stub
+
+
+def unpickle(file, persistent_load, encoding="ASCII", weights_only=True):
+    unpickler = ScanUnpickler if weights_only == "scan" else RestrictedUnpickler
+    if not isinstance(file, io.BytesIO):  # BytesIO never reads past its end; _Capped costs a call per opcode
+        file = _Capped(file)
+    return unpickler(file, persistent_load, encoding).load()
 
 
 def storage_from_pid(pid, storages, read):

@@ -8,6 +8,11 @@ from pathlib import Path
 
 import pytest
 
+import fastnn
+
+# the folder holding the fastnn under test (the checkout, or site-packages for an installed wheel)
+FASTNN_HOME = str(Path(fastnn.__file__).resolve().parents[1])
+
 SCRIPTS = Path(__file__).parent / "scripts"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,7 +22,7 @@ METRICS = {"accuracy": (True, 0.1), "loss_ratio": (False, 0.15), "steps_ratio": 
 
 
 def _run(cmd, cwd):
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+    env = dict(os.environ, PYTHONPATH=FASTNN_HOME + os.pathsep + os.environ.get("PYTHONPATH", ""),
                OMP_NUM_THREADS=os.environ.get("OMP_NUM_THREADS", "1"))
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}"

@@ -99,6 +99,17 @@ def main():
                 p.data.add_(p.grad, alpha=-lr)
         val_loss = evaluate(model, val, bptt, criterion)
         print(f"| end of epoch {epoch:3d} | valid loss {val_loss:5.2f} | valid ppl {math.exp(val_loss):8.2f}")
+    # as the example does: save the whole model, load it back with its classes allow-listed (PyTorch >= 2.6)
+    path = os.path.join(tempfile.mkdtemp(), "model.pt")
+    with open(path, "wb") as f:
+        torch.save(model, f)
+    with open(path, "rb") as f:
+        with torch.serialization.safe_globals([RNNModel, nn.Dropout, nn.Linear, getattr(nn, args.model),
+                                               nn.Embedding]):
+            model = torch.load(f)
+        model.rnn.flatten_parameters()
+    reloaded = evaluate(model, val, bptt, criterion)
+    assert abs(reloaded - val_loss) < 1e-6, (reloaded, val_loss)
     if args.onnx_export:
         model.eval()
         path = os.path.join(tempfile.mkdtemp(), "model.onnx")
