@@ -469,6 +469,27 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _reduce(loss, reduction)
 
 
-from .functional_conv import (conv2d, conv_transpose2d, max_pool2d, avg_pool2d, interpolate, pad)  # noqa: E402,F401
+from .functional_conv import (conv2d, conv_transpose2d, max_pool2d, avg_pool2d, pad)  # noqa: E402,F401
 from .functional_attention import (layer_norm, scaled_dot_product_attention,  # noqa: E402,F401
                                    multi_head_attention_forward)
+from .functional_act import (selu, celu, hardsigmoid, hardswish, mish, softsign, tanhshrink,  # noqa: E402,F401
+                             softshrink, hardshrink, threshold, logsigmoid, glu, prelu, rrelu, gumbel_softmax,
+                             relu_, elu_, selu_, celu_, leaky_relu_, hardtanh_, threshold_, rrelu_)
+from .functional_loss import (pairwise_distance, cosine_similarity, pdist, poisson_nll_loss,  # noqa: E402,F401
+                              gaussian_nll_loss, margin_ranking_loss, hinge_embedding_loss, soft_margin_loss,
+                              multilabel_soft_margin_loss, cosine_embedding_loss, multi_margin_loss,
+                              multilabel_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss)
+from .functional_unfold import unfold, fold  # noqa: E402,F401
+from .functional_convnd import conv1d, conv3d, conv_transpose1d, conv_transpose3d, conv_tbc  # noqa: E402,F401
+from .functional_pool import (max_pool1d, max_pool3d, max_pool1d_with_indices,  # noqa: E402,F401
+                              max_pool2d_with_indices, max_pool3d_with_indices, max_unpool1d, max_unpool2d,
+                              max_unpool3d, avg_pool1d, avg_pool3d, lp_pool1d, lp_pool2d, lp_pool3d,
+                              adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d,
+                              adaptive_max_pool2d, adaptive_max_pool3d, adaptive_max_pool1d_with_indices,
+                              adaptive_max_pool2d_with_indices, adaptive_max_pool3d_with_indices)
+from .functional_norm import group_norm, instance_norm, local_response_norm, rms_norm  # noqa: E402,F401
+from .functional_interp import (interpolate, upsample, upsample_nearest, upsample_bilinear,  # noqa: E402,F401
+                                affine_grid, grid_sample)
+from .functional_misc import (pixel_shuffle, pixel_unshuffle, channel_shuffle,  # noqa: E402,F401
+                              native_channel_shuffle, dropout1d, dropout2d, dropout3d, alpha_dropout,
+                              feature_alpha_dropout, embedding_bag)

@@ -7,6 +7,8 @@ from ..autograd.tensor import Tensor, _wrap
 from ..autograd.dtypes import canonical_dtype
 from ..device import device, check_cpu
 from .parameter import Parameter, Buffer
+from . import module_hooks as _hooks
+from ..autograd.grad_mode import state as _grad_state
 
 
 class Module:
@@ -18,6 +20,8 @@ class Module:
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
+        for name, table in _hooks.new_tables().items():
+            object.__setattr__(self, name, table)
 
     # ------------------------------------------------------------ attributes
     def __setattr__(self, name, value):
@@ -94,6 +98,20 @@ class Module:
 
     register_module = add_module
 
+    def get_parameter(self, target):
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if name not in mod._parameters:
+            raise AttributeError(f"{type(mod).__name__} has no parameter `{name}`")
+        return mod._parameters[name]
+
+    def get_buffer(self, target):
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if name not in mod._buffers:
+            raise AttributeError(f"{type(mod).__name__} has no buffer `{name}`")
+        return mod._buffers[name]
+
     def get_submodule(self, target):
         mod = self
         for part in target.split(".") if target else []:
@@ -107,7 +125,61 @@ class Module:
         raise NotImplementedError(f"Module [{type(self).__name__}] is missing the required \"forward\" function")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        d = self.__dict__
+        pre, post = d.get("_forward_pre_hooks"), d.get("_forward_hooks")
+        back, back_pre = d.get("_backward_hooks"), d.get("_backward_pre_hooks")
+        if not (pre or post or back or back_pre):
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    def _call_with_hooks(self, args, kwargs):
+        with_kwargs = self._hooks_with_kwargs
+        for key, hook in list(self._forward_pre_hooks.items()):
+            if key in with_kwargs:
+                res = hook(self, args, kwargs)
+                if res is not None:
+                    if not (isinstance(res, tuple) and len(res) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
+                                           f"but got {res}.")
+                    args, kwargs = res
+            else:
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
+        boundary = None
+        if (self._backward_hooks or self._backward_pre_hooks) and _grad_state.enabled:
+            args, boundary = _hooks.mark_inputs(self, args)
+        result = self.forward(*args, **kwargs)
+        for key, hook in list(self._forward_hooks.items()):
+            res = hook(self, args, kwargs, result) if key in with_kwargs else hook(self, args, result)
+            if res is not None:
+                result = res
+        if boundary is not None:
+            result = _hooks.mark_outputs(boundary, result)
+        return result
+
+    # ------------------------------------------------------------ hooks
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        handle = _hooks.add_hook(self._forward_pre_hooks, hook, prepend)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle.id)
+        return handle
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        handle = _hooks.add_hook(self._forward_hooks, hook, prepend)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle.id)
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        return _hooks.add_hook(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        return _hooks.add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook):
+        """PyTorch's deprecated form; fastnn gives it the full backward hook's (correct) gradients."""
+        return self.register_full_backward_hook(hook)
 
     # ------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
@@ -254,6 +326,19 @@ class Module:
 
     def double(self):
         return self._cast_floats(np.dtype(np.float64))
+
+    def half(self):
+        return self._cast_floats(canonical_dtype(np.float16))
+
+    def bfloat16(self):
+        return self._cast_floats(canonical_dtype("bfloat16"))
+
+    def type(self, dst_type):
+        return self._cast_floats(canonical_dtype(dst_type))
+
+    def compile(self, *args, **kwargs):
+        """Like torch.compile without a compiler backend: the module runs eagerly, unchanged."""
+        return None
 
     def cpu(self):
         return self
