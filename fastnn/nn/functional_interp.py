@@ -158,7 +158,7 @@ def affine_grid(theta, size, align_corners=None):
         return v if ac else v * (n - 1) / n
     axes = [lin(n) for n in size[2:]][::-1]  # x (width) first
     mesh = np.meshgrid(*axes[::-1], indexing="ij")[::-1]
-    base = np.stack(mesh + [np.ones_like(mesh[0])], axis=-1).astype(theta.dtype)  # (*spatial, nd + 1)
+    base = np.stack(list(mesh) + [np.ones_like(mesh[0])], axis=-1).astype(theta.dtype)  # (*spatial, nd + 1)
     flat = _wrap(base.reshape(1, -1, nd + 1))
     grid = ops.matmul(flat, theta.transpose(1, 2))
     return grid.reshape((size[0],) + size[2:] + (nd,))

@@ -36,6 +36,13 @@ def _const(x, like):
     return _wrap(arr.astype(like.dtype, copy=False))
 
 
+def _target(target, like):
+    """A float target stays in the graph (PyTorch differentiates these losses in it); others are constants."""
+    if isinstance(target, Tensor) and target.dtype.kind == "f":
+        return target
+    return _const(target, like)
+
+
 def _relu(x):
     return ops.relu(x)
 
@@ -123,7 +130,7 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
     if input1.ndim != input2.ndim or input1.ndim != target.ndim:
         raise ValueError(f"margin_ranking_loss: all input tensors should have the same number of dimensions, got "
                          f"{input1.ndim}, {input2.ndim} and {target.ndim}")
-    y = _const(target, input1)
+    y = _target(target, input1)
     return _reduce(_relu(-y * (input1 - input2) + margin), reduction, "margin_ranking_loss")
 
 
@@ -137,13 +144,13 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     _check_float(input, "input", "soft_margin_loss")
-    y = _const(target, input)
+    y = _const(target, input)  # PyTorch does not differentiate this one in the target
     return _reduce(-logsigmoid(y * input), reduction, "soft_margin_loss")
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     _check_float(input, "input", "multilabel_soft_margin_loss")
-    y = _const(target, input)
+    y = _target(target, input)
     loss = -(y * logsigmoid(input) + (1 - y) * logsigmoid(-input))
     if weight is not None:
         loss = loss * weight
