@@ -42,8 +42,6 @@ class _InstanceNorm(Module):
         if self.affine and x.shape[1] != self.num_features:
             raise ValueError(f"{type(self).__name__}: expected input's size at dim=1 to match num_features "
                              f"({self.num_features}), but got: {x.shape[1]}.")
-        if self.training and self.track_running_stats:
-            self.num_batches_tracked._data += 1
         out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                               self.training or not self.track_running_stats, self.momentum, self.eps)
         return out.squeeze(0) if unbatched else out

@@ -95,6 +95,11 @@ class KLDivLoss(_Loss):
 
 class NLLLoss2d(NLLLoss):
     """PyTorch's deprecated name for NLLLoss over (N, C, H, W) input."""
+    def __init__(self, *args, **kwargs):
+        import warnings
+        warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement.",
+                      FutureWarning, stacklevel=2)
+        super().__init__(*args, **kwargs)
 
 
 class PoissonNLLLoss(_Loss):

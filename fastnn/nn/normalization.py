@@ -4,6 +4,8 @@ import numpy as np
 from .module import Module
 from .parameter import Parameter
 from . import functional as F
+from ..autograd import ops
+from ..autograd.tensor import _wrap
 from ..autograd.dtypes import canonical_dtype, float32
 
 
@@ -67,11 +69,31 @@ class LocalResponseNorm(Module):
 
 
 class CrossMapLRN2d(LocalResponseNorm):
-    """LocalResponseNorm restricted to 4-D input (PyTorch's legacy Lua-Torch layer)."""
+    """PyTorch's legacy (Lua Torch) cross-channel LRN on 4-D input. Its running-window recurrence
+    keeps channel 0 in the window one step longer than LocalResponseNorm's centred window; the
+    window sums here are the matrix of that recurrence, so values match PyTorch's layer."""
     def forward(self, input):
         if input.ndim != 4:
             raise ValueError(f"CrossMapLRN2d: expected 4-D input, got shape {tuple(input.shape)}")
-        return super().forward(input)
+        C = input.shape[1]
+        windows = _cross_map_windows(C, self.size).astype(input.dtype)
+        sq = (input * input).transpose(1, 3)
+        scale = ops.matmul(sq, _wrap(np.ascontiguousarray(windows.T))).transpose(1, 3)
+        return input * (scale * (self.alpha / self.size) + self.k) ** (-self.beta)
+
+
+def _cross_map_windows(C, size):
+    """Row c: which channels' squares PyTorch's CrossMapLRN2d recurrence sums for channel c."""
+    pre_pad = int((size - 1) / 2 + 1)
+    rows = np.zeros((C, C))
+    rows[0, :min(pre_pad, C)] = 1
+    for c in range(1, C):
+        rows[c] = rows[c - 1]
+        if c < C - pre_pad + 1:
+            rows[c, c + pre_pad - 1] += 1
+        if c > pre_pad:
+            rows[c, c - pre_pad] -= 1
+    return rows
 
 
 class RMSNorm(Module):
