@@ -48,3 +48,4 @@ from .lazy import (LazyLinear, LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTrans
                    LazyConvTranspose3d, LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyInstanceNorm1d,
                    LazyInstanceNorm2d, LazyInstanceNorm3d)
 from . import functional, init, utils, parallel
+from . import modules  # noqa: E402,F401 (torch.nn.modules.* import paths)
