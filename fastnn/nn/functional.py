@@ -493,3 +493,6 @@ from .functional_interp import (interpolate, upsample, upsample_nearest, upsampl
 from .functional_misc import (pixel_shuffle, pixel_unshuffle, channel_shuffle,  # noqa: E402,F401
                               native_channel_shuffle, dropout1d, dropout2d, dropout3d, alpha_dropout,
                               feature_alpha_dropout, embedding_bag)
+from .functional_ctc import ctc_loss  # noqa: E402,F401
+from .functional_fractional import (fractional_max_pool2d, fractional_max_pool3d,  # noqa: E402,F401
+                                    fractional_max_pool2d_with_indices, fractional_max_pool3d_with_indices)

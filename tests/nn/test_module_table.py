@@ -105,7 +105,18 @@ ROWS = [
     ModRow("KLDivLoss_log_target", mod("KLDivLoss", reduction="batchmean", log_target=True),
            inputs(randn(3, 4), randn(3, 4))),
     ModRow("NLLLoss2d", mod("NLLLoss2d"), inputs(randn(2, 3, 2, 2), ints(2, 2, 2, high=3))),
+    ModRow("CTCLoss", mod("CTCLoss", blank=2), inputs(randn(5, 2, 4), const(np.array([[1, 3], [0, 0]]))),
+           call=lambda m, x, tg: m(x.log_softmax(2), tg, [5, 4], [2, 1])),
+    ModRow("AdaptiveLogSoftmaxWithLoss", mod("AdaptiveLogSoftmaxWithLoss", 8, 20, [4, 10, 15], div_value=2.0,
+                                             head_bias=True),
+           inputs(randn(7, 8), const(np.array([0, 5, 12, 19, 3, 16, 11]))), call=lambda m, x, t: tuple(m(x, t))),
+    ModRow("AdaptiveLogSoftmaxWithLoss_log_prob", mod("AdaptiveLogSoftmaxWithLoss", 6, 9, [3, 5]), inputs(randn(4, 6)),
+           call=lambda m, x: m.log_prob(x)),
+    ModRow("FractionalMaxPool2d", lambda t: t.nn.FractionalMaxPool2d(2, output_ratio=(0.5, 0.7), return_indices=True,
+                                                                     _random_samples=t.tensor(SAMPLES)), IMG),
 ]
+
+SAMPLES = np.random.default_rng(9).random((2, 3, 2))
 
 
 def _unpool(seq, x):
