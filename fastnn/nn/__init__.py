@@ -48,6 +48,6 @@ from .loss import (NLLLoss2d, PoissonNLLLoss, GaussianNLLLoss, MarginRankingLoss
 from .lazy import (LazyLinear, LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d,
                    LazyConvTranspose3d, LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyInstanceNorm1d,
                    LazyInstanceNorm2d, LazyInstanceNorm3d)
-from .adaptive import AdaptiveLogSoftmaxWithLoss, CTCLoss
+from .adaptive import AdaptiveLogSoftmaxWithLoss, CTCLoss, LinearCrossEntropyLoss
 from . import functional, init, utils, parallel
 from . import modules  # noqa: E402,F401 (torch.nn.modules.* import paths)

@@ -478,7 +478,8 @@ from .functional_act import (selu, celu, hardsigmoid, hardswish, mish, softsign,
 from .functional_loss import (pairwise_distance, cosine_similarity, pdist, poisson_nll_loss,  # noqa: E402,F401
                               gaussian_nll_loss, margin_ranking_loss, hinge_embedding_loss, soft_margin_loss,
                               multilabel_soft_margin_loss, cosine_embedding_loss, multi_margin_loss,
-                              multilabel_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss)
+                              multilabel_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
+                              linear_cross_entropy)
 from .functional_unfold import unfold, fold  # noqa: E402,F401
 from .functional_convnd import conv1d, conv3d, conv_transpose1d, conv_transpose3d, conv_tbc  # noqa: E402,F401
 from .functional_pool import (max_pool1d, max_pool3d, max_pool1d_with_indices,  # noqa: E402,F401

@@ -256,3 +256,23 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     if swap:
         d_an = ops.minimum(d_an, dist(positive, negative))
     return _reduce(_relu(margin + d_ap - d_an), reduction, "triplet_margin_with_distance_loss")
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None, reduction="mean",
+                         ignore_index=None, label_smoothing=0.0, options=None):
+    """cross_entropy(linear(input, linear_weight, linear_bias), target); linear_weight is
+    (C, *out_features, in_features) and the logits (N, C, *out_features)."""
+    from .functional import linear, cross_entropy
+    if options is not None:
+        raise NotImplementedError("linear_cross_entropy: options (chunked evaluation) are not supported")
+    _check_float(input, "input", "linear_cross_entropy")
+    C, out = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    w2 = linear_weight.reshape(-1, linear_weight.shape[-1])
+    b2 = None if linear_bias is None else linear_bias.reshape(-1)
+    logits = linear(input, w2, b2)
+    if out:
+        logits = logits.reshape(tuple(input.shape[:-1]) + (C,) + out)
+    # ignore_index=None ignores nothing: a value no class index can take
+    ii = np.iinfo(np.int64).min if ignore_index is None else ignore_index
+    return cross_entropy(logits, target, weight=weight, ignore_index=ii, reduction=reduction,
+                         label_smoothing=label_smoothing)

@@ -112,6 +112,10 @@ ROWS = [
            inputs(randn(7, 8), const(np.array([0, 5, 12, 19, 3, 16, 11]))), call=lambda m, x, t: tuple(m(x, t))),
     ModRow("AdaptiveLogSoftmaxWithLoss_log_prob", mod("AdaptiveLogSoftmaxWithLoss", 6, 9, [3, 5]), inputs(randn(4, 6)),
            call=lambda m, x: m.log_prob(x)),
+    ModRow("LinearCrossEntropyLoss", mod("LinearCrossEntropyLoss", 4, 5, bias=True, label_smoothing=0.1),
+           inputs(randn(6, 4), ints(6, high=5))),
+    ModRow("LinearCrossEntropyLoss_kdim", mod("LinearCrossEntropyLoss", 4, 3, out_features=(2,), reduction="sum"),
+           inputs(randn(5, 4), ints(5, 2, high=3))),
     ModRow("FractionalMaxPool2d", lambda t: t.nn.FractionalMaxPool2d(2, output_ratio=(0.5, 0.7), return_indices=True,
                                                                      _random_samples=t.tensor(SAMPLES)), IMG),
 ]
