@@ -21,17 +21,24 @@ def _source_index(n, before, after, mode):
 
 
 class GatherPadFn(Function):
+    """Gather along the last len(index) dims; the backward scatters one dim at a time as a product
+    with the (out, in) 0/1 matrix of that dim's index map (BLAS, instead of np.add.at)."""
     @staticmethod
-    def forward(ctx, x, key):
-        ctx.meta = (x.shape, key)
-        return x[key]
+    def forward(ctx, x, index):
+        ctx.meta = (x.shape, index)
+        lead = (slice(None),) * (x.ndim - len(index))
+        return x[lead + np.ix_(*index)]
 
     @staticmethod
     def backward(ctx, g):
-        shape, key = ctx.meta
-        out = np.zeros(shape, g.dtype)
-        np.add.at(out, key, g)
-        return out, None
+        shape, index = ctx.meta
+        nd = len(index)
+        for i, idx in enumerate(index):
+            axis = len(shape) - nd + i
+            scatter = np.zeros((idx.size, shape[axis]), g.dtype)
+            scatter[np.arange(idx.size), idx] = 1
+            g = np.moveaxis(np.moveaxis(g, axis, -1) @ scatter, -1, axis)
+        return np.ascontiguousarray(g), None
 
 
 def pad_mode(input, widths, mode):
@@ -55,5 +62,4 @@ def pad_mode(input, widths, mode):
         if min(before, after) < 0:
             raise ValueError(f"pad: negative widths are only supported in constant mode, got ({before}, {after})")
         idx.append(_source_index(n, before, after, mode))
-    lead = (slice(None),) * (input.ndim - nd)
-    return GatherPadFn.apply(input, lead + np.ix_(*idx))
+    return GatherPadFn.apply(input, tuple(idx))
