@@ -175,3 +175,61 @@ def test_torch_nn_modules_import_paths():
     from fastnn.nn.modules.utils import _pair, _triple, _single
     assert _pair(3) == (3, 3) and _triple((1, 2, 3)) == (1, 2, 3) and _single(4) == (4,)
     assert nn.modules.conv.Conv2d is nn.Conv2d and nn.modules.Module is nn.Module
+
+
+@pytest.mark.parametrize("layer", ["Conv2d", "ConvTranspose2d", "Linear"])
+def test_fuse_batch_norm_into_the_layer_matches_torch(layer):
+    rng = np.random.default_rng(4)
+    torch.manual_seed(0)
+    if layer == "Linear":
+        tl, fl, tb, fb = torch.nn.Linear(3, 4), nn.Linear(3, 4), torch.nn.BatchNorm1d(4), nn.BatchNorm1d(4)
+        shape = (5, 3)
+    else:
+        tl, fl = getattr(torch.nn, layer)(3, 4, 3), getattr(nn, layer)(3, 4, 3)
+        tb, fb = torch.nn.BatchNorm2d(4), nn.BatchNorm2d(4)
+        shape = (2, 3, 6, 6)
+    with torch.no_grad():
+        tb.running_mean.normal_()
+        tb.running_var.uniform_(0.5, 2)
+        tb.weight.normal_()
+        tb.bias.normal_()
+    for t, f in ((tl, fl), (tb, fb)):
+        t.eval()
+        f.eval()
+        f.load_state_dict({k: N(v) for k, v in t.state_dict().items()})
+    if layer == "Linear":
+        tf, ff = torch.nn.utils.fuse_linear_bn_eval(tl, tb), nn.utils.fuse_linear_bn_eval(fl, fb)
+    else:
+        tr = layer == "ConvTranspose2d"
+        tf, ff = torch.nn.utils.fuse_conv_bn_eval(tl, tb, tr), nn.utils.fuse_conv_bn_eval(fl, fb, tr)
+    x = rng.standard_normal(shape).astype(np.float32)
+    np.testing.assert_allclose(N(ff(fastnn.tensor(x))), N(tf(torch.tensor(x))), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(N(ff(fastnn.tensor(x))), N(fb(fl(fastnn.tensor(x)))), rtol=1e-5, atol=1e-5)
+
+
+def test_total_norm_clip_with_norm_and_functional_call_match_torch():
+    rng = np.random.default_rng(5)
+    grads = [rng.standard_normal((3, 4)), rng.standard_normal(5)]
+    fps, tps = [], []
+    for g in grads:
+        fp, tp = nn.Parameter(fastnn.zeros(*g.shape, dtype=fastnn.float64)), torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.float64))
+        fp.grad, tp.grad = fastnn.tensor(g.copy()), torch.tensor(g.copy())
+        fps.append(fp)
+        tps.append(tp)
+    for p in (2.0, 1.0, float("inf")):
+        assert np.isclose(nn.utils.get_total_norm([q.grad for q in fps], p).item(),
+                          torch.nn.utils.get_total_norm([q.grad for q in tps], p).item())
+    tn, ttn = nn.utils.get_total_norm([q.grad for q in fps]), torch.nn.utils.get_total_norm([q.grad for q in tps])
+    nn.utils.clip_grads_with_norm_(fps, 0.5, tn)
+    torch.nn.utils.clip_grads_with_norm_(tps, 0.5, ttn)
+    for f, t in zip(fps, tps):
+        np.testing.assert_allclose(f.grad.numpy(), t.grad.numpy())
+    torch.manual_seed(0)
+    tl, fl = torch.nn.Linear(3, 2), nn.Linear(3, 2)
+    fl.load_state_dict({k: N(v) for k, v in tl.state_dict().items()})
+    w = rng.standard_normal((2, 3)).astype(np.float32)
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    fo = nn.utils.stateless.functional_call(fl, {"weight": fastnn.tensor(w)}, (fastnn.tensor(x),))
+    to = torch.func.functional_call(tl, {"weight": torch.tensor(w)}, (torch.tensor(x),))
+    np.testing.assert_allclose(N(fo), N(to), rtol=1e-6)
+    np.testing.assert_allclose(N(fl.weight), N(tl.weight))  # restored afterwards
