@@ -212,7 +212,8 @@ def test_total_norm_clip_with_norm_and_functional_call_match_torch():
     grads = [rng.standard_normal((3, 4)), rng.standard_normal(5)]
     fps, tps = [], []
     for g in grads:
-        fp, tp = nn.Parameter(fastnn.zeros(*g.shape, dtype=fastnn.float64)), torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.float64))
+        fp = nn.Parameter(fastnn.zeros(*g.shape, dtype=fastnn.float64))
+        tp = torch.nn.Parameter(torch.zeros(g.shape, dtype=torch.float64))
         fp.grad, tp.grad = fastnn.tensor(g.copy()), torch.tensor(g.copy())
         fps.append(fp)
         tps.append(tp)

@@ -1,4 +1,5 @@
-"""nn.utils: gradient clipping and parameter/vector conversion."""
+"""nn.utils: gradient clipping, parameter/vector conversion, packed sequences, weight and spectral norm,
+parametrizations, batch-norm fusion and functional_call."""
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 from . import rnn  # noqa: E402
@@ -6,7 +7,8 @@ from .weight_norm import weight_norm, remove_weight_norm, spectral_norm, remove_
 from . import parametrize, parametrizations  # noqa: E402
 from .rnn import PackedSequence  # noqa: E402,F401
 from .clip_grad import get_total_norm, clip_grads_with_norm_, clip_grad_norm  # noqa: E402,F401
-from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights  # noqa: E402,F401
+from .fusion import (fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval,  # noqa: E402,F401
+                     fuse_linear_bn_weights)
 from . import fusion, stateless, clip_grad, convert_parameters  # noqa: E402,F401
 
 
