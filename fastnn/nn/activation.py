@@ -53,6 +53,9 @@ class GELU(Module):
     def forward(self, input):
         return F.gelu(input, self.approximate)
 
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
+
 
 class SiLU(Module):
     def __init__(self, inplace=False):
@@ -81,6 +84,9 @@ class Softplus(Module):
     def forward(self, input):
         return F.softplus(input, self.beta, self.threshold)
 
+    def extra_repr(self):
+        return f"beta={self.beta}, threshold={self.threshold}"
+
 
 class Hardtanh(Module):
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
@@ -90,6 +96,9 @@ class Hardtanh(Module):
 
     def forward(self, input):
         return F.hardtanh(input, self.min_val, self.max_val)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}"
 
 
 class Softmax(Module):

@@ -237,7 +237,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     idx = _check_indices(input, weight.shape[0], "input")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
-    return EmbeddingFn.apply(idx, weight, padding_idx)
+    from .functional_embedding import renorm_rows, ScaleGradByFreq
+    if max_norm is not None:
+        renorm_rows(weight, idx, max_norm, norm_type)
+    out = EmbeddingFn.apply(idx, weight, padding_idx)
+    return ScaleGradByFreq.apply(out, idx) if scale_grad_by_freq else out
 
 
 def one_hot(tensor, num_classes=-1):

@@ -151,10 +151,10 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     1-D input with `offsets` marking where each bag starts."""
     if mode not in ("sum", "mean", "max"):
         raise ValueError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
-    if max_norm is not None:
-        raise NotImplementedError("embedding_bag: max_norm is not supported")
     if not isinstance(input, Tensor) or input.dtype.kind not in "iu":
         raise TypeError("embedding_bag: input must be an int64 tensor of indices")
+    if scale_grad_by_freq:  # PyTorch's bag gradients under this flag follow no documented rule we could match
+        raise NotImplementedError("embedding_bag: scale_grad_by_freq is not supported")
     if per_sample_weights is not None and mode != "sum":
         raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. per_sample_weights is only "
                                   f"supported for mode='sum' (got mode='{mode}')")
@@ -187,6 +187,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     ends = np.append(starts[1:], idx.size)
     bag = np.repeat(np.arange(B), ends - starts)
     keep = np.ones(idx.size, bool) if padding_idx is None else idx != padding_idx
+    from .functional_embedding import renorm_rows
+    if max_norm is not None:
+        renorm_rows(weight, idx, max_norm, norm_type)
     rows = ops.getitem(weight, idx)
     if psw is not None:
         rows = rows * psw.unsqueeze(1)

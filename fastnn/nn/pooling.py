@@ -1,6 +1,7 @@
 """Pooling layers: max, average, LP, adaptive, and max-unpooling in 1, 2 and 3 dims."""
 from .module import Module
 from . import functional as F
+from .arguments import _ntuple
 
 
 class _MaxPoolNd(Module):
@@ -106,12 +107,14 @@ class LPPool3d(_LPPoolNd):
 
 class _MaxUnpoolNd(Module):
     _fn = None
+    _nd = 2
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
+        n = self._nd
+        self.kernel_size = _ntuple(n, kernel_size, "kernel_size")
+        self.stride = _ntuple(n, stride if stride is not None else kernel_size, "stride")
+        self.padding = _ntuple(n, padding, "padding")
 
     def forward(self, input, indices, output_size=None):
         return type(self)._fn(input, indices, self.kernel_size, self.stride, self.padding, output_size)
@@ -122,6 +125,7 @@ class _MaxUnpoolNd(Module):
 
 class MaxUnpool1d(_MaxUnpoolNd):
     _fn = staticmethod(F.max_unpool1d)
+    _nd = 1
 
 
 class MaxUnpool2d(_MaxUnpoolNd):
@@ -130,6 +134,7 @@ class MaxUnpool2d(_MaxUnpoolNd):
 
 class MaxUnpool3d(_MaxUnpoolNd):
     _fn = staticmethod(F.max_unpool3d)
+    _nd = 3
 
 
 class _AdaptiveAvgPoolNd(Module):
