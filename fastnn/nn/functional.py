@@ -10,6 +10,7 @@ from ..autograd.native.dropout import DropoutFn
 from ..autograd.native.linear import EmbeddingFn, LinearFn
 from ..autograd.ops.elementwise import softplus, elu  # noqa: F401 (re-exported)
 from ..autograd.ops.elementwise import hardtanh as _hardtanh
+from .functional_loss import legacy_reduction
 
 
 # ------------------------------------------------------------------ helpers
@@ -259,6 +260,7 @@ def one_hot(tensor, num_classes=-1):
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """Cross-entropy of logits `input` (N, C) / (N, C, d...) / (C,) with class indices or class probabilities."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input")
     _check_tensor(target, "target")
     _check_reduction(reduction)
@@ -338,6 +340,7 @@ class NLLFn(Function):
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input")
     _check_tensor(target, "target")
     _check_reduction(reduction)
@@ -361,6 +364,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input")
     _check_tensor(target, "target")
     _warn_if_broadcast(input, target)
@@ -369,12 +373,14 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input")
     _warn_if_broadcast(input, target)
     return _reduce(ops.abs(input - target), reduction)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input")
     _warn_if_broadcast(input, target)
     if beta < 0:
@@ -418,6 +424,7 @@ class BCEFn(Function):
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input")
     _check_float(target, "target")
     _same_shape(input, target, "binary_cross_entropy")
@@ -452,6 +459,7 @@ class BCEWithLogitsFn(Function):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input")
     _check_float(target, "target")
     _same_shape(input, target, "binary_cross_entropy_with_logits")
@@ -464,6 +472,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if log_target:
         loss = ops.exp(target) * (target - input)
     else:

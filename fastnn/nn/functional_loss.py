@@ -20,6 +20,18 @@ def _check_float(x, name, fname):
         raise TypeError(f"{fname}: {name} must be a floating point tensor, got {x.dtype}")
 
 
+def legacy_reduction(size_average, reduce, reduction):
+    """PyTorch's deprecated size_average / reduce flags, when given, decide the reduction."""
+    if size_average is None and reduce is None:
+        return reduction
+    import warnings
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction='...' instead.",
+                  UserWarning, stacklevel=3)
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    return "none" if not reduce else ("mean" if size_average else "sum")
+
+
 def _reduce(loss, reduction, fname):
     if reduction == "mean":
         return loss.mean()
@@ -86,6 +98,7 @@ def pdist(input, p=2):
 
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
                      reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input", "poisson_nll_loss")
     if log_input:
         loss = ops.exp(input) - target * input
@@ -126,6 +139,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 # ------------------------------------------------------------------ margin and ranking losses
 
 def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input1, "input1", "margin_ranking_loss")
     if input1.ndim != input2.ndim or input1.ndim != target.ndim:
         raise ValueError(f"margin_ranking_loss: all input tensors should have the same number of dimensions, got "
@@ -135,6 +149,7 @@ def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, r
 
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input", "hinge_embedding_loss")
     t = _const(target, input)._data
     zero = _wrap(np.zeros((), input.dtype))
@@ -143,12 +158,14 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input", "soft_margin_loss")
     y = _const(target, input)  # PyTorch does not differentiate this one in the target
     return _reduce(-logsigmoid(y * input), reduction, "soft_margin_loss")
 
 
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input", "multilabel_soft_margin_loss")
     y = _target(target, input)
     loss = -(y * logsigmoid(input) + (1 - y) * logsigmoid(-input))
@@ -159,6 +176,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 
 
 def cosine_embedding_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input1, "input1", "cosine_embedding_loss")
     if input1.ndim not in (1, 2) or input1.shape != input2.shape:
         raise ValueError(f"cosine_embedding_loss: expected 1-D or 2-D inputs of the same shape, got "
@@ -185,6 +203,7 @@ def _class_indices(target, n, C, fname):
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input", "multi_margin_loss")
     if p not in (1, 2):
         raise ValueError(f"multi_margin_loss: only p == 1 and p == 2 are supported, got {p}")
@@ -208,6 +227,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """Targets are class indices padded with -1 after the last one; each pair (target j,
     non-target i) adds max(0, 1 - (x[j] - x[i])) / C."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input", "multilabel_margin_loss")
     x = input if input.ndim == 2 else input.reshape(1, -1)
     N, C = x.shape
@@ -233,6 +253,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
                         reduce=None, reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     for name, t in (("anchor", anchor), ("positive", positive), ("negative", negative)):
         _check_float(t, name, "triplet_margin_loss")
     if not anchor.ndim == positive.ndim == negative.ndim:

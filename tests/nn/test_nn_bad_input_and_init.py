@@ -150,3 +150,19 @@ def test_generator_argument_reproduces_draws_and_old_names_exist():
         finit.dirac_(fastnn.empty(3, 3))
     with pytest.raises(ValueError):
         finit.calculate_gain("swish")
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("kw", [{"size_average": False}, {"reduce": False}, {"size_average": True, "reduce": True}])
+@pytest.mark.parametrize("name", ["mse_loss", "l1_loss", "soft_margin_loss", "margin_ranking_loss"])
+def test_legacy_size_average_and_reduce_decide_the_reduction(name, kw):
+    rng = np.random.default_rng(6)
+    a, b = rng.standard_normal(6), np.sign(rng.standard_normal(6))
+    args = (a, b) if name != "margin_ranking_loss" else (a, b[::-1].copy(), b)
+    ours = getattr(fastnn.nn.functional, name)(*(fastnn.tensor(v) for v in args), **kw)
+    theirs = getattr(torch.nn.functional, name)(*(torch.tensor(v) for v in args), **kw)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+    module = {"mse_loss": "MSELoss", "l1_loss": "L1Loss", "soft_margin_loss": "SoftMarginLoss",
+              "margin_ranking_loss": "MarginRankingLoss"}[name]
+    np.testing.assert_allclose(getattr(fastnn.nn, module)(**kw)(*(fastnn.tensor(v) for v in args)).numpy(),
+                               theirs.numpy())
