@@ -240,3 +240,16 @@ def test_inplace_flag_on_modules_and_functions():
     np.testing.assert_allclose(x.numpy(), [-1.0 * 2 / 6, 2.0 * 5 / 6])
     y = fastnn.tensor(np.ones((2, 3, 4)))
     assert F.dropout2d(y, 0.5, training=True, inplace=True) is y
+
+
+def test_convert_sync_batchnorm_keeps_tensors_and_structure_like_torch():
+    def build(lib):
+        net = lib.nn.Sequential(lib.nn.Conv2d(2, 3, 3), lib.nn.BatchNorm2d(3), lib.nn.Sequential(lib.nn.BatchNorm1d(4)))
+        net.eval()
+        out = lib.nn.SyncBatchNorm.convert_sync_batchnorm(net)
+        return out, [type(m).__name__ for m in out.modules()], sorted(out.state_dict()), out[1].training
+    (f, fnames, fkeys, ftrain), (t, tnames, tkeys, ttrain) = build(fastnn), build(torch)
+    assert (fnames, fkeys, ftrain) == (tnames, tkeys, ttrain)
+    src = nn.BatchNorm2d(3)
+    conv = nn.SyncBatchNorm.convert_sync_batchnorm(src)
+    assert conv.weight is src.weight and conv.running_mean is src.running_mean

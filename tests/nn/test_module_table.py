@@ -60,6 +60,8 @@ ROWS = [
     ModRow("InstanceNorm2d_eval_stats", mod("InstanceNorm2d", 3, affine=True, track_running_stats=True), IMG, train=False),
     ModRow("InstanceNorm3d_unbatched", mod("InstanceNorm3d", 2, affine=True), inputs(randn(2, 3, 4, 5))),
     ModRow("BatchNorm3d", mod("BatchNorm3d", 2), VOL), ModRow("BatchNorm3d_eval", mod("BatchNorm3d", 2), VOL, train=False),
+    ModRow("SyncBatchNorm", mod("SyncBatchNorm", 3), IMG), ModRow("SyncBatchNorm_1d", mod("SyncBatchNorm", 3), X),
+    ModRow("BatchNorm2d_nobias_cma", mod("BatchNorm2d", 3, momentum=None, bias=False), IMG),
     ModRow("LocalResponseNorm", mod("LocalResponseNorm", 3), IMG), ModRow("CrossMapLRN2d", mod("CrossMapLRN2d", 3), IMG,
                                                                             check_grad=False),
     ModRow("RMSNorm", mod("RMSNorm", [3, 5]), X), ModRow("LayerNorm_nobias", mod("LayerNorm", 5, bias=False), X),
