@@ -1,12 +1,49 @@
 """group_norm, instance_norm, local_response_norm and rms_norm.
 
-Group and instance norm reuse functional.NormFn (the normalisation with its closed-form
-backward) on a reshaped view and apply the per-channel affine by broadcasting.
+Group norm (and instance norm on batch statistics, as groups of one channel) is one Function with
+the closed-form backward; instance norm on running statistics reuses functional.NormFn.
 """
 import numpy as np
 
+from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..autograd import ops
+
+
+class GroupNormFn(Function):
+    """Normalise each (sample, group) block, then the per-channel affine, in one Function: the
+    statistics and the affine share the passes (group norm, and instance norm as groups of one)."""
+    @staticmethod
+    def forward(ctx, x, groups, weight, bias, eps):
+        N, C = x.shape[:2]
+        xg = x.reshape(N, groups, -1)
+        mean = xg.mean(axis=2, keepdims=True)
+        centred = xg - mean
+        inv = (1.0 / np.sqrt((centred * centred).mean(axis=2, keepdims=True) + eps)).astype(x.dtype)
+        xhat = (centred * inv).reshape(N, C, -1)
+        out = xhat if weight is None else xhat * weight[:, None]
+        if bias is not None:
+            out = out + bias[:, None]
+        ctx.save_for_backward(xhat, inv, weight)
+        ctx.meta = (x.shape, groups)
+        return out.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        xhat, inv, weight = ctx.saved_tensors
+        shape, groups = ctx.meta
+        N, C = shape[:2]
+        need = ctx.needs_input_grad
+        g3 = g.reshape(N, C, -1)
+        gw = (g3 * xhat).sum(axis=(0, 2)) if need[2] else None
+        gb = g3.sum(axis=(0, 2)) if need[3] else None
+        gx = None
+        if need[0]:
+            gxhat = (g3 if weight is None else g3 * weight[:, None]).reshape(N, groups, -1)
+            xh = xhat.reshape(N, groups, -1)
+            gx = inv * (gxhat - gxhat.mean(axis=2, keepdims=True) - xh * (gxhat * xh).mean(axis=2, keepdims=True))
+            gx = gx.reshape(shape).astype(g.dtype, copy=False)
+        return gx, None, gw, gb, None
 
 
 def _check(input, fname, min_ndim=2):
@@ -18,11 +55,15 @@ def _check(input, fname, min_ndim=2):
         raise ValueError(f"{fname}: expected at least {min_ndim}-D input, got shape {tuple(input.shape)}")
 
 
-def _affine(out, weight, bias, C, ndim, fname):
-    shape = (1, C) + (1,) * (ndim - 2)
+def _affine_shapes(weight, bias, C, fname):
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != (C,):
             raise ValueError(f"{fname}: {name} must have shape ({C},), got {tuple(t.shape)}")
+
+
+def _affine(out, weight, bias, C, ndim, fname):
+    shape = (1, C) + (1,) * (ndim - 2)
+    _affine_shapes(weight, bias, C, fname)
     if weight is not None:
         out = out * weight.reshape(shape)
     if bias is not None:
@@ -31,15 +72,13 @@ def _affine(out, weight, bias, C, ndim, fname):
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
-    from .functional import NormFn
     _check(input, "group_norm")
     N, C = input.shape[:2]
     if num_groups <= 0 or C % num_groups:
         raise ValueError(f"group_norm: expected number of channels in input ({C}) to be divisible by "
                          f"num_groups ({num_groups})")
-    x = input.reshape(N, num_groups, -1)
-    out = NormFn.apply(x, None, None, (2,), (1, 1, 1), eps, None, None).reshape(input.shape)
-    return _affine(out, weight, bias, C, input.ndim, "group_norm")
+    _affine_shapes(weight, bias, C, "group_norm")
+    return GroupNormFn.apply(input, num_groups, weight, bias, eps)
 
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
@@ -61,7 +100,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
             var = (x.var(axis=axes) * count / (count - 1)).mean(axis=0)
             running_mean._data[...] = (1 - m) * running_mean._data + m * mean
             running_var._data[...] = (1 - m) * running_var._data + m * var
-        out = NormFn.apply(input, None, None, axes, ones, eps, None, None)
+        _affine_shapes(weight, bias, C, "instance_norm")
+        return GroupNormFn.apply(input, C, weight, bias, eps)
     else:
         if running_mean is None or running_var is None:
             raise ValueError("instance_norm: running_mean and running_var are needed when use_input_stats=False")
