@@ -36,6 +36,20 @@ def _reduce(loss, reduction):
     raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
+def _weighted_reduce(loss, weight, reduction, input, by_weight_sum):
+    """PyTorch 2.13's elementwise `weight` of mse/l1/huber: same shape as input; 'mean' divides by the
+    weights' sum (mse, l1) or by the element count (huber)."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    _check_reduction(reduction)
+    loss = loss * weight
+    if reduction == "mean" and by_weight_sum:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
+
+
 def _check_reduction(reduction):
     if reduction not in ("mean", "sum", "none"):
         raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
@@ -113,19 +127,21 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     return _hardtanh(input, min_val, max_val)
 
 
-def softmax(input, dim=None, dtype=None):
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
     return ops.softmax(input, dim, dtype)
 
 
-def log_softmax(input, dim=None, dtype=None):
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     return ops.log_softmax(input, dim, dtype)
 
 
-def softmin(input, dim=None, dtype=None):
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
     return ops.softmax(-input, dim, dtype)
 
 
-def normalize(input, p=2.0, dim=1, eps=1e-12):
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    if out is not None:
+        raise NotImplementedError("normalize: out= is not supported; use the returned tensor")
     return input / ops.clamp(ops.norm(input, p, dim, keepdim=True), min=eps)
 
 
@@ -363,20 +379,20 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return loss.reshape(expected) if reduction == "none" else loss
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input")
     _check_tensor(target, "target")
     _warn_if_broadcast(input, target)
     diff = input - target
-    return _reduce(diff * diff, reduction)
+    return _weighted_reduce(diff * diff, weight, reduction, input, by_weight_sum=True)
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input")
     _warn_if_broadcast(input, target)
-    return _reduce(ops.abs(input - target), reduction)
+    return _weighted_reduce(ops.abs(input - target), weight, reduction, input, by_weight_sum=True)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
@@ -393,7 +409,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return _reduce(loss, reduction)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _check_float(input, "input")
     _warn_if_broadcast(input, target)
     if delta <= 0:
@@ -401,7 +417,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     d = input - target
     ad = ops.abs(d)
     loss = ops.where(ad <= delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
-    return _reduce(loss, reduction)
+    return _weighted_reduce(loss, weight, reduction, input, by_weight_sum=False)
 
 
 class BCEFn(Function):
@@ -485,7 +501,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 from .functional_conv import (conv2d, conv_transpose2d, max_pool2d, avg_pool2d, pad)  # noqa: E402,F401
 from .functional_attention import (layer_norm, scaled_dot_product_attention,  # noqa: E402,F401
                                    multi_head_attention_forward)
-from .functional_act import (selu, celu, hardsigmoid, hardswish, mish, softsign, tanhshrink,  # noqa: E402,F401
+from .functional_act import (elu, selu, celu, hardsigmoid, hardswish, mish, softsign, tanhshrink,  # noqa: E402,F401
                              softshrink, hardshrink, threshold, logsigmoid, glu, prelu, rrelu, gumbel_softmax,
                              relu_, elu_, selu_, celu_, leaky_relu_, hardtanh_, threshold_, rrelu_)
 from .functional_loss import (pairwise_distance, cosine_similarity, pdist, poisson_nll_loss,  # noqa: E402,F401

@@ -67,6 +67,10 @@ def _maybe_inplace(x, inplace, fn, fname):
 
 # ------------------------------------------------------------------ pointwise activations
 
+def elu(input, alpha=1.0, inplace=False):
+    return _maybe_inplace(input, inplace, lambda t: ops.elu(t, alpha), "elu")
+
+
 def selu(input, inplace=False):
     def f(x):
         return _SELU_SCALE * np.where(x > 0, x, _SELU_ALPHA * np.expm1(np.minimum(x, 0)))

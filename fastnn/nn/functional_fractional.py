@@ -107,10 +107,10 @@ def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=Non
 
 
 def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
-                                       return_indices=True, _random_samples=None):
+                                       return_indices=False, _random_samples=None):
     return fractional_max_pool2d(input, kernel_size, output_size, output_ratio, True, _random_samples)
 
 
 def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
-                                       return_indices=True, _random_samples=None):
+                                       return_indices=False, _random_samples=None):
     return fractional_max_pool3d(input, kernel_size, output_size, output_ratio, True, _random_samples)
