@@ -46,7 +46,8 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             for lin in seq:
                 lin.reset_parameters()
 
-    def forward(self, input, target):
+    def forward(self, input_, target_):
+        input, target = input_, target_
         unbatched = input.ndim == 1
         if unbatched:
             input, target = input.unsqueeze(0), target.unsqueeze(0)

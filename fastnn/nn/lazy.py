@@ -4,6 +4,8 @@ Until that first call the module has no parameters (PyTorch shows UninitializedP
 placeholders; build the optimizer after a dry run, as PyTorch's docs advise). The first call
 builds the parameters with the real class's initialisation and turns the module into that class.
 """
+import inspect
+
 from .module import Module
 from .linear import Linear
 from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
@@ -49,7 +51,16 @@ def _channels(nd):
 
 
 def _make(name, real, size):
-    return type(name, (LazyModuleMixin, real), {"cls_to_become": real, "_input_size": size,
+    # the real constructor's signature without its first size argument: bad arguments fail here, not later
+    sig = inspect.signature(real.__init__)
+    params = list(sig.parameters.values())
+    sig = sig.replace(parameters=[params[0]] + params[2:])
+
+    def __init__(self, *args, **kwargs):
+        sig.bind(self, *args, **kwargs)
+        LazyModuleMixin.__init__(self, *args, **kwargs)
+    __init__.__signature__ = sig
+    return type(name, (LazyModuleMixin, real), {"cls_to_become": real, "_input_size": size, "__init__": __init__,
                                                 "__module__": __name__,
                                                 "__doc__": f"{real.__name__} whose input size is read from the "
                                                            f"first input."})

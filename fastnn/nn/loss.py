@@ -97,11 +97,11 @@ class KLDivLoss(_Loss):
 
 class NLLLoss2d(NLLLoss):
     """PyTorch's deprecated name for NLLLoss over (N, C, H, W) input."""
-    def __init__(self, *args, **kwargs):
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
         import warnings
         warnings.warn("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in replacement.",
                       FutureWarning, stacklevel=2)
-        super().__init__(*args, **kwargs)
+        super().__init__(weight, size_average, ignore_index, reduce, reduction)
 
 
 class PoissonNLLLoss(_Loss):
