@@ -121,7 +121,7 @@ def _conv_transposend(x, weight, bias, stride, padding, output_padding, groups, 
         raise ValueError(f"conv_transpose{nd}d: the output size {outs} is not positive")
     K = int(np.prod(k))
     w = weight.reshape(groups, Cin // groups, (Cout // groups) * K).transpose(1, 2)
-    cols = ops.matmul(w, x.reshape(N, groups, Cin // groups, -1))
+    cols = ops.matmul(w, x.reshape(N, groups, Cin // groups, int(np.prod(S))))
     cols = cols.reshape((N, Cout) + k + S)
     # the output padded by `padding` on each side holds the S windows (output_padding only widens its far edge)
     pads = tuple((padding[i], padding[i]) for i in range(nd))

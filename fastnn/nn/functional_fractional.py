@@ -47,7 +47,7 @@ class FractionalMaxPoolFn(Function):
         c_idx = np.arange(C).reshape([1, C] + [1] * (2 * nd))
         windows = x[(n_idx, c_idx) + tuple(full)]
         flat_pos = np.ravel_multi_index(np.broadcast_arrays(*full), spatial)
-        w = windows.reshape(windows.shape[:2 + nd] + (-1,))
+        w = windows.reshape(windows.shape[:2 + nd] + (int(np.prod(kernel)),))
         am = np.argmax(w, axis=-1)
         values = np.take_along_axis(w, am[..., None], -1)[..., 0]
         pos = np.broadcast_to(flat_pos, windows.shape).reshape(w.shape)

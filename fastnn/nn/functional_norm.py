@@ -16,11 +16,12 @@ class GroupNormFn(Function):
     @staticmethod
     def forward(ctx, x, groups, weight, bias, eps):
         N, C = x.shape[:2]
-        xg = x.reshape(N, groups, -1)
+        M = int(np.prod(x.shape[2:]))  # explicit sizes: a batch of 0 must reshape too
+        xg = x.reshape(N, groups, (C // groups) * M)
         mean = xg.mean(axis=2, keepdims=True)
         centred = xg - mean
         inv = (1.0 / np.sqrt((centred * centred).mean(axis=2, keepdims=True) + eps)).astype(x.dtype)
-        xhat = (centred * inv).reshape(N, C, -1)
+        xhat = (centred * inv).reshape(N, C, M)
         out = xhat if weight is None else xhat * weight[:, None]
         if bias is not None:
             out = out + bias[:, None]
@@ -33,14 +34,15 @@ class GroupNormFn(Function):
         xhat, inv, weight = ctx.saved_tensors
         shape, groups = ctx.meta
         N, C = shape[:2]
+        M = int(np.prod(shape[2:]))
         need = ctx.needs_input_grad
-        g3 = g.reshape(N, C, -1)
+        g3 = g.reshape(N, C, M)
         gw = (g3 * xhat).sum(axis=(0, 2)) if need[2] else None
         gb = g3.sum(axis=(0, 2)) if need[3] else None
         gx = None
         if need[0]:
-            gxhat = (g3 if weight is None else g3 * weight[:, None]).reshape(N, groups, -1)
-            xh = xhat.reshape(N, groups, -1)
+            gxhat = (g3 if weight is None else g3 * weight[:, None]).reshape(N, groups, (C // groups) * M)
+            xh = xhat.reshape(N, groups, (C // groups) * M)
             gx = inv * (gxhat - gxhat.mean(axis=2, keepdims=True) - xh * (gxhat * xh).mean(axis=2, keepdims=True))
             gx = gx.reshape(shape).astype(g.dtype, copy=False)
         return gx, None, gw, gb, None

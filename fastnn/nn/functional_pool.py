@@ -59,7 +59,7 @@ class MaxPoolNd(Function):
     def forward(ctx, x, k, s, pads, d, outs):
         nd = len(k)
         cols = im2col(x, k, d, pads, s, value=-np.inf, outs=outs)
-        cols = cols.reshape(x.shape[:2] + (-1,) + outs)
+        cols = cols.reshape(x.shape[:2] + (int(np.prod(k)),) + outs)
         am = np.argmax(cols, axis=2)
         # NaN wins a window, as in PyTorch
         nan_any = np.isnan(cols).any(axis=2)
@@ -323,7 +323,7 @@ class AdaptiveMaxFn(Function):
         lead = (slice(None), slice(None))
         for out_pos in np.ndindex(*size):
             win = tuple(bins[i][out_pos[i]] for i in range(nd))
-            block = x[lead + tuple(slice(a, b) for a, b in win)].reshape(x.shape[:2] + (-1,))
+            block = x[lead + tuple(slice(a, b) for a, b in win)].reshape(x.shape[:2] + (int(np.prod([b - a for a, b in win])),))
             am = np.argmax(block, axis=2)
             values[lead + out_pos] = np.take_along_axis(block, am[:, :, None], axis=2)[:, :, 0]
             local = np.unravel_index(am, tuple(b - a for a, b in win))

@@ -100,7 +100,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     if any(out_size(x.shape[2 + i], k[i], d[i], p[i], p[i], s[i]) <= 0 for i in range(2)):
         raise ValueError(f"unfold: the windows do not fit in the (padded) input of shape {tuple(input.shape)}")
     cols = UnfoldNd.apply(x, k, d, tuple((v, v) for v in p), s)
-    out = cols.reshape(x.shape[0], x.shape[1] * k[0] * k[1], -1)
+    out = cols.reshape(x.shape[0], x.shape[1] * k[0] * k[1], int(np.prod(cols.shape[4:])))
     return out if input.ndim == 4 else out.squeeze(0)
 
 

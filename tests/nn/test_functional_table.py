@@ -172,6 +172,16 @@ ROWS = [
     Row("fractional_max_pool3d_ratio", lambda t, x, s: F(t).fractional_max_pool3d(x, 2, output_ratio=0.6,
                                                                                  _random_samples=s),
         inputs(randn(1, 2, 5, 6, 7), uniform(1, 2, 3)), nograd=[1]),
+    # empty batches keep their shapes through every path
+    *[Row(f"empty_batch_{name}", f, inputs(*makers), gradcheck=False) for name, f, makers in [
+        ("conv3d", fn("conv3d"), (randn(0, 2, 3, 3, 3), randn(3, 2, 2, 2, 2))),
+        ("conv_transpose3d", fn("conv_transpose3d", stride=2), (randn(0, 2, 2, 2, 2), randn(2, 3, 2, 2, 2))),
+        ("max_pool3d", fn("max_pool3d", kernel_size=2), (randn(0, 2, 4, 4, 4),)),
+        ("adaptive_max_pool2d", fn("adaptive_max_pool2d", output_size=2), (randn(0, 2, 5, 5),)),
+        ("group_norm", lambda t, x: F(t).group_norm(x, 2), (randn(0, 4, 3),)),
+        ("unfold", fn("unfold", kernel_size=2), (randn(0, 2, 4, 4),)),
+        ("interp_bicubic", fn("interpolate", scale_factor=2, mode="bicubic"), (randn(0, 2, 3, 3),)),
+        ("pad_circular", fn("pad", pad=(1, 1), mode="circular"), (randn(0, 2, 3),))]],
     # rearrangements, embeddings
     Row("pixel_shuffle", fn("pixel_shuffle", upscale_factor=2), inputs(randn(2, 8, 2, 3))),
     Row("pixel_unshuffle", fn("pixel_unshuffle", downscale_factor=2), inputs(randn(2, 4, 3, 4, 2))),
