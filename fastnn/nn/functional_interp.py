@@ -164,42 +164,73 @@ def affine_grid(theta, size, align_corners=None):
     return grid.reshape((size[0],) + size[2:] + (nd,))
 
 
+def _reflect(coord, size, align_corners):
+    """PyTorch's reflect_coordinates then clip: reflect about the borders (pixel centres with
+    align_corners, pixel edges without), piecewise linear so the gradient is +-1."""
+    lo, hi = (0.0, 2.0 * (size - 1)) if align_corners else (-1.0, 2.0 * size - 1)
+    if lo == hi:
+        return coord * 0.0
+    mn, span = lo / 2, (hi - lo) / 2
+    d = ops.abs(coord - mn)
+    flips = np.floor(d._data / span)
+    extra = d - _wrap((flips * span).astype(d.dtype))
+    out = ops.where(flips % 2 == 0, extra + mn, (span - extra) + mn)
+    return ops.clamp(out, 0, size - 1)
+
+
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
-    """2-d sampling of input (N, C, H, W) at grid (N, Ho, Wo, 2) in [-1, 1]; bilinear or nearest,
-    zeros or border padding. Gradients reach both input and grid."""
+    """Sample input (N, C, H, W) at grid (N, Ho, Wo, 2), or (N, C, D, H, W) at (N, Do, Ho, Wo, 3),
+    coordinates in [-1, 1] (x first); bilinear/trilinear or nearest, zeros, border or reflection
+    padding. Gradients reach both input and grid."""
     if not isinstance(input, Tensor) or not isinstance(grid, Tensor):
         raise TypeError("grid_sample: input and grid must be Tensors")
-    if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != input.shape[0]:
-        raise NotImplementedError(f"grid_sample: supports 4-D input (N, C, H, W) with grid (N, Ho, Wo, 2), got "
-                                  f"{tuple(input.shape)} and {tuple(grid.shape)}")
+    nd = input.ndim - 2
+    if nd not in (2, 3) or grid.ndim != input.ndim or grid.shape[-1] != nd or grid.shape[0] != input.shape[0]:
+        raise ValueError(f"grid_sample: expected 4-D input with grid (N, Ho, Wo, 2) or 5-D input with grid "
+                         f"(N, Do, Ho, Wo, 3), got {tuple(input.shape)} and {tuple(grid.shape)}")
     if mode not in ("bilinear", "nearest"):
         raise NotImplementedError(f"grid_sample: mode {mode!r} is not supported (bilinear, nearest)")
-    if padding_mode not in ("zeros", "border"):
-        raise NotImplementedError(f"grid_sample: padding_mode {padding_mode!r} is not supported (zeros, border)")
-    N, C, H, W = input.shape
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(f"grid_sample: padding_mode must be 'zeros', 'border' or 'reflection', got {padding_mode!r}")
+    N, C = input.shape[:2]
+    sizes = input.shape[2:]
     ac = bool(align_corners)
+    coords = []  # per spatial dim (outermost first), in pixel units
+    for d in range(nd):
+        n = sizes[d]
+        g = grid[..., nd - 1 - d]
+        c = (g + 1) / 2 * (n - 1) if ac else ((g + 1) * n - 1) / 2
+        if padding_mode == "border":
+            c = ops.clamp(c, 0, n - 1)
+        elif padding_mode == "reflection":
+            c = _reflect(c, n, ac)
+        coords.append(c)
+    out_spatial = tuple(grid.shape[1:-1])
+    n_idx = np.arange(N).reshape((N,) + (1,) * nd)
+    channels_last = input.permute(0, *range(2, 2 + nd), 1)
 
-    def unnormalise(coord, n):
-        return (coord + 1) / 2 * (n - 1) if ac else ((coord + 1) * n - 1) / 2
-    ix = unnormalise(grid[..., 0], W)
-    iy = unnormalise(grid[..., 1], H)
-    if padding_mode == "border":
-        ix = ops.clamp(ix, 0, W - 1)
-        iy = ops.clamp(iy, 0, H - 1)
-    n_idx = np.arange(N).reshape(N, 1, 1)
-
-    def tap(yy, xx):
-        """input at integer (yy, xx) (N, Ho, Wo) arrays, zero outside: (N, C, Ho, Wo)."""
-        inside = (yy >= 0) & (yy < H) & (xx >= 0) & (xx < W)
-        vals = input.permute(0, 2, 3, 1)[n_idx, np.clip(yy, 0, H - 1), np.clip(xx, 0, W - 1)]
-        return (vals * _wrap(inside[..., None].astype(input.dtype))).permute(0, 3, 1, 2)
+    def tap(idx):
+        """input at integer positions idx (one (N, *out) array per dim), zero outside: (N, C, *out)."""
+        inside = np.ones((N,) + out_spatial, bool)
+        clipped = []
+        for d, i in enumerate(idx):
+            inside &= (i >= 0) & (i < sizes[d])
+            clipped.append(np.clip(i, 0, sizes[d] - 1))
+        vals = channels_last[(n_idx,) + tuple(clipped)]
+        vals = vals * _wrap(inside[..., None].astype(input.dtype))
+        return vals.permute(0, nd + 1, *range(1, nd + 1))
     if mode == "nearest":
         # round half to even, as PyTorch's nearbyint
-        return tap(np.rint(iy._data).astype(np.int64), np.rint(ix._data).astype(np.int64))
-    x0 = np.floor(ix._data).astype(np.int64)
-    y0 = np.floor(iy._data).astype(np.int64)
-    wx1 = (ix - _wrap(x0.astype(ix.dtype))).unsqueeze(1)
-    wy1 = (iy - _wrap(y0.astype(iy.dtype))).unsqueeze(1)
-    wx0, wy0 = 1 - wx1, 1 - wy1
-    return (tap(y0, x0) * wy0 * wx0 + tap(y0, x0 + 1) * wy0 * wx1 +
-            tap(y0 + 1, x0) * wy1 * wx0 + tap(y0 + 1, x0 + 1) * wy1 * wx1)
+        return tap([np.rint(c._data).astype(np.int64) for c in coords])
+    lows = [np.floor(c._data).astype(np.int64) for c in coords]
+    fracs = [(c - _wrap(lo.astype(c.dtype))).unsqueeze(1) for c, lo in zip(coords, lows)]
+    out = None
+    for corner in range(2 ** nd):
+        bits = [(corner >> (nd - 1 - d)) & 1 for d in range(nd)]
+        weight = None
+        for d, b in enumerate(bits):
+            w = fracs[d] if b else 1 - fracs[d]
+            weight = w if weight is None else weight * w
+        term = tap([lo + b for lo, b in zip(lows, bits)]) * weight
+        out = term if out is None else out + term
+    return out
