@@ -178,18 +178,61 @@ def _reflect(coord, size, align_corners):
     return ops.clamp(out, 0, size - 1)
 
 
+def _tap_index(i, n, padding_mode, align_corners):
+    """An integer tap position under the padding mode (PyTorch's compute_coordinates on it)."""
+    if padding_mode == "border":
+        return np.clip(i, 0, n - 1)
+    if padding_mode == "reflection":
+        lo, hi = (0.0, 2.0 * (n - 1)) if align_corners else (-1.0, 2.0 * n - 1)
+        if lo == hi:
+            return np.zeros_like(i)
+        mn, span = lo / 2, (hi - lo) / 2
+        d = np.abs(i - mn)
+        flips = np.floor(d / span)
+        extra = d - flips * span
+        r = np.where(flips % 2 == 0, extra + mn, span - extra + mn)
+        return np.clip(r, 0, n - 1).astype(np.int64)
+    return i
+
+
+def _bicubic_taps(coords, sizes, padding_mode, align_corners, tap):
+    A = -0.75
+    weights, bases = [], []
+    for c in coords:
+        base = np.floor(c._data)
+        t = (c - _wrap(base.astype(c.dtype))).unsqueeze(1)
+
+        def near(x):
+            return ((A + 2) * x - (A + 3)) * x * x + 1
+
+        def far(x):
+            return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
+        weights.append((far(t + 1), near(t), near(1 - t), far(2 - t)))
+        bases.append(base.astype(np.int64))
+    out = None
+    for a in range(4):
+        for b in range(4):
+            idx = [_tap_index(bases[0] - 1 + a, sizes[0], padding_mode, align_corners),
+                   _tap_index(bases[1] - 1 + b, sizes[1], padding_mode, align_corners)]
+            term = tap(idx) * weights[0][a] * weights[1][b]
+            out = term if out is None else out + term
+    return out
+
+
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """Sample input (N, C, H, W) at grid (N, Ho, Wo, 2), or (N, C, D, H, W) at (N, Do, Ho, Wo, 3),
-    coordinates in [-1, 1] (x first); bilinear/trilinear or nearest, zeros, border or reflection
-    padding. Gradients reach both input and grid."""
+    coordinates in [-1, 1] (x first); bilinear/trilinear, nearest or (4-D) bicubic, with zeros,
+    border or reflection padding. Gradients reach both input and grid."""
     if not isinstance(input, Tensor) or not isinstance(grid, Tensor):
         raise TypeError("grid_sample: input and grid must be Tensors")
     nd = input.ndim - 2
     if nd not in (2, 3) or grid.ndim != input.ndim or grid.shape[-1] != nd or grid.shape[0] != input.shape[0]:
         raise ValueError(f"grid_sample: expected 4-D input with grid (N, Ho, Wo, 2) or 5-D input with grid "
                          f"(N, Do, Ho, Wo, 3), got {tuple(input.shape)} and {tuple(grid.shape)}")
-    if mode not in ("bilinear", "nearest"):
-        raise NotImplementedError(f"grid_sample: mode {mode!r} is not supported (bilinear, nearest)")
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"grid_sample: mode must be 'bilinear', 'nearest' or 'bicubic', got {mode!r}")
+    if mode == "bicubic" and nd != 2:
+        raise ValueError("grid_sample: bicubic interpolation only supports 4-D input")
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(f"grid_sample: padding_mode must be 'zeros', 'border' or 'reflection', got {padding_mode!r}")
     N, C = input.shape[:2]
@@ -200,9 +243,10 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         n = sizes[d]
         g = grid[..., nd - 1 - d]
         c = (g + 1) / 2 * (n - 1) if ac else ((g + 1) * n - 1) / 2
-        if padding_mode == "border":
+        # bicubic applies the padding to each tap's integer position instead (_bicubic_taps)
+        if padding_mode == "border" and mode != "bicubic":
             c = ops.clamp(c, 0, n - 1)
-        elif padding_mode == "reflection":
+        elif padding_mode == "reflection" and mode != "bicubic":
             c = _reflect(c, n, ac)
         coords.append(c)
     out_spatial = tuple(grid.shape[1:-1])
@@ -222,6 +266,8 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     if mode == "nearest":
         # round half to even, as PyTorch's nearbyint
         return tap([np.rint(c._data).astype(np.int64) for c in coords])
+    if mode == "bicubic":
+        return _bicubic_taps(coords, sizes, padding_mode, ac, tap)
     lows = [np.floor(c._data).astype(np.int64) for c in coords]
     fracs = [(c - _wrap(lo.astype(c.dtype))).unsqueeze(1) for c, lo in zip(coords, lows)]
     out = None

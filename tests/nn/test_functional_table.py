@@ -164,6 +164,9 @@ ROWS = [
                                                                            uniform(1, 2, 2, 3, 3, low=-1.1, high=1.1))),
     Row("grid_sample_3d_border_nearest", fn("grid_sample", mode="nearest", padding_mode="border", align_corners=True),
         inputs(randn(1, 2, 2, 3, 3), uniform(1, 2, 2, 2, 3, low=-1.3, high=1.3)), nograd=[1]),
+    *[Row(f"grid_sample_bicubic_{pm}_{ac}", fn("grid_sample", mode="bicubic", padding_mode=pm, align_corners=ac),
+          inputs(randn(1, 2, 4, 5), uniform(1, 3, 2, 2, low=-1.4, high=1.4)))
+      for pm in ("zeros", "border", "reflection") for ac in (False, True)],
     Row("grid_sample_nearest", fn("grid_sample", mode="nearest", align_corners=False),
         inputs(randn(1, 2, 4, 3), uniform(1, 2, 3, 2, low=-1, high=1)), nograd=[1]),
     Row("ctc_loss", lambda t, x, tg: F(t).ctc_loss(x.log_softmax(2), tg, [6, 4, 5], [3, 2, 1]),
