@@ -128,13 +128,19 @@ class Module:
         d = self.__dict__
         pre, post = d.get("_forward_pre_hooks"), d.get("_forward_hooks")
         back, back_pre = d.get("_backward_hooks"), d.get("_backward_pre_hooks")
-        if not (pre or post or back or back_pre):
+        if not (pre or post or back or back_pre or _hooks.ANY_GLOBAL[0]):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
 
+    def _hooks_of(self, kind):
+        """This module's hooks of a kind, after the global ones (PyTorch's order)."""
+        glob = _hooks.GLOBAL[kind]
+        own = self.__dict__.get(kind) or {}
+        return list(glob.items()) + list(own.items()) if glob else list(own.items())
+
     def _call_with_hooks(self, args, kwargs):
-        with_kwargs = self._hooks_with_kwargs
-        for key, hook in list(self._forward_pre_hooks.items()):
+        with_kwargs = self.__dict__.get("_hooks_with_kwargs", ())
+        for key, hook in self._hooks_of("_forward_pre_hooks"):
             if key in with_kwargs:
                 res = hook(self, args, kwargs)
                 if res is not None:
@@ -147,10 +153,10 @@ class Module:
                 if res is not None:
                     args = res if isinstance(res, tuple) else (res,)
         boundary = None
-        if (self._backward_hooks or self._backward_pre_hooks) and _grad_state.enabled:
+        if (self._hooks_of("_backward_hooks") or self._hooks_of("_backward_pre_hooks")) and _grad_state.enabled:
             args, boundary = _hooks.mark_inputs(self, args)
         result = self.forward(*args, **kwargs)
-        for key, hook in list(self._forward_hooks.items()):
+        for key, hook in self._hooks_of("_forward_hooks"):
             res = hook(self, args, kwargs, result) if key in with_kwargs else hook(self, args, result)
             if res is not None:
                 result = res

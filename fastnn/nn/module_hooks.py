@@ -32,6 +32,26 @@ class RemovableHandle:
         self.remove()
 
 
+# hooks registered for every module (torch.nn.modules.module.register_module_*_hook)
+GLOBAL = {"_forward_pre_hooks": OrderedDict(), "_forward_hooks": OrderedDict(), "_backward_hooks": OrderedDict(),
+          "_backward_pre_hooks": OrderedDict()}
+ANY_GLOBAL = [False]  # checked on every call: one list lookup when no global hook exists
+
+
+class _GlobalHandle(RemovableHandle):
+    def remove(self):
+        super().remove()
+        ANY_GLOBAL[0] = any(GLOBAL.values())
+
+
+def add_global_hook(kind, hook):
+    handle = _GlobalHandle(GLOBAL[kind])
+    GLOBAL[kind][handle.id] = hook
+    ANY_GLOBAL[0] = True
+    return handle
+
+
+
 def add_hook(table, hook, prepend=False, extra=None):
     handle = RemovableHandle(table, *([] if extra is None else [extra]))
     table[handle.id] = hook
@@ -67,7 +87,7 @@ def _wrapped(grads):
 
 
 def _call_backward_hooks(b, grad_input):
-    for hook in list(b.module._backward_hooks.values()):
+    for _, hook in b.module._hooks_of("_backward_hooks"):
         out = hook(b.module, _wrapped(grad_input), _wrapped(b.grad_output))
         grad_input = _as_arrays(grad_input, out, "full backward")
     return grad_input
@@ -82,7 +102,7 @@ class BoundaryOut(Function):
     @staticmethod
     def backward(ctx, *grads):
         b = ctx.boundary
-        for hook in list(b.module._backward_pre_hooks.values()):
+        for _, hook in b.module._hooks_of("_backward_pre_hooks"):
             grads = _as_arrays(grads, hook(b.module, _wrapped(grads)), "full backward pre")
         b.grad_output = grads
         if b.n_inputs == 0:  # nothing below needs a gradient: PyTorch calls the hooks with None inputs

@@ -253,3 +253,24 @@ def test_convert_sync_batchnorm_keeps_tensors_and_structure_like_torch():
     src = nn.BatchNorm2d(3)
     conv = nn.SyncBatchNorm.convert_sync_batchnorm(src)
     assert conv.weight is src.weight and conv.running_mean is src.running_mean
+
+
+def test_global_module_hooks_run_for_every_module_like_torch():
+    from fastnn.nn.modules import module as fmod
+    import torch.nn.modules.module as tmod
+    logs = {}
+    for key, lib, mod in (("f", fastnn, fmod), ("t", torch, tmod)):
+        log = logs[key] = []
+        torch.manual_seed(0)
+        net = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.ReLU())
+        h1 = mod.register_module_forward_pre_hook(lambda m, args, log=log: log.append(("pre", type(m).__name__)))
+        h2 = mod.register_module_forward_hook(lambda m, args, out, log=log: log.append(("post", type(m).__name__)))
+        h3 = mod.register_module_full_backward_hook(lambda m, gi, go, log=log: log.append(("back", type(m).__name__)))
+        try:
+            net(lib.ones(4, 2, requires_grad=True)).sum().backward()
+        finally:
+            for h in (h1, h2, h3):
+                h.remove()
+        net(lib.ones(1, 2))  # removed: nothing more is logged
+    assert logs["f"] == logs["t"]
+    assert fmod._addindent("a\nb", 2) == tmod._addindent("a\nb", 2)
