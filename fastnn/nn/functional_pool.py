@@ -295,6 +295,13 @@ def apply_separable(x, matrices):
 def _adaptive_avg(input, output_size, nd, fname):
     _check(input, fname, nd)
     size = _output_size(output_size, input.shape[-nd:], nd)
+    spatial = input.shape[-nd:]
+    if all(o > 0 and n % o == 0 for n, o in zip(spatial, size)):
+        # equal bins (a global pool, or halving): a reshape and one mean, no matrices
+        lead = tuple(input.shape[:-nd])
+        split = sum(((o, n // o) for n, o in zip(spatial, size)), ())
+        axes = tuple(len(lead) + 2 * i + 1 for i in range(nd))
+        return input.reshape(lead + split).mean(axes)
     mats = [None if size[i] == input.shape[-nd + i] else averaging_matrix(input.shape[-nd + i], size[i], input.dtype)
             for i in range(nd)]
     return apply_separable(input, mats)

@@ -115,6 +115,8 @@ ROWS = [
     Row("lp_pool3d", fn("lp_pool3d", norm_type=2.0, kernel_size=2, ceil_mode=True), inputs(randn(1, 2, 3, 5, 4))),
     Row("adaptive_avg_pool1d", fn("adaptive_avg_pool1d", output_size=4), inputs(randn(2, 3, 7))),
     Row("adaptive_avg_pool2d", fn("adaptive_avg_pool2d", output_size=(3, None)), inputs(randn(2, 3, 7, 5))),
+    Row("adaptive_avg_pool2d_equal_bins", fn("adaptive_avg_pool2d", output_size=(2, 3)), inputs(randn(2, 3, 4, 6))),
+    Row("adaptive_avg_pool3d_global", fn("adaptive_avg_pool3d", output_size=1), inputs(randn(2, 3, 2, 3, 2))),
     Row("adaptive_avg_pool2d_up", fn("adaptive_avg_pool2d", output_size=5), inputs(randn(1, 2, 3, 4))),
     Row("adaptive_avg_pool3d", fn("adaptive_avg_pool3d", output_size=(2, 3, 2)), inputs(randn(1, 2, 5, 4, 3))),
     Row("adaptive_max_pool1d", fn("adaptive_max_pool1d", output_size=3, return_indices=True), inputs(randn(2, 3, 7))),
