@@ -351,7 +351,12 @@ def _adaptive_max(input, output_size, return_indices, nd, fname):
     size = _output_size(output_size, input.shape[-nd:], nd)
 
     def run(x):
-        values, idx = AdaptiveMaxFn.apply(x, size)
+        spatial = x.shape[2:]
+        if all(o > 0 and n % o == 0 for n, o in zip(spatial, size)):  # equal bins: plain max pooling
+            k = tuple(n // o for n, o in zip(spatial, size))
+            values, idx = MaxPoolNd.apply(x, k, k, ((0, 0),) * nd, (1,) * nd, size)
+        else:
+            values, idx = AdaptiveMaxFn.apply(x, size)
         return (values, idx) if return_indices else values
     return _unbatched(input, nd, run)
 

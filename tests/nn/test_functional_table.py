@@ -122,6 +122,8 @@ ROWS = [
     Row("adaptive_max_pool1d", fn("adaptive_max_pool1d", output_size=3, return_indices=True), inputs(randn(2, 3, 7))),
     Row("adaptive_max_pool2d", fn("adaptive_max_pool2d", output_size=(3, 2), return_indices=True),
         inputs(randn(2, 3, 7, 5))),
+    Row("adaptive_max_pool2d_equal_bins", fn("adaptive_max_pool2d", output_size=(2, 3), return_indices=True),
+        inputs(randn(2, 3, 4, 6))),
     Row("adaptive_max_pool3d", fn("adaptive_max_pool3d", output_size=2), inputs(randn(2, 5, 4, 3))),
     # padding
     Row("pad_reflect1d", fn("pad", pad=(2, 1), mode="reflect"), inputs(randn(2, 3, 4))),
