@@ -219,7 +219,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     if lower > upper:
         raise ValueError(f"rrelu: lower bound {lower} must not exceed upper bound {upper}")
     if not training:
-        return leaky_relu_any(input, (lower + upper) / 2, inplace, "rrelu")
+        return _leaky_relu(input, (lower + upper) / 2, inplace, "rrelu")
 
     def run(t):
         slopes = generator().uniform(lower, upper, t.shape)
@@ -227,7 +227,7 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     return _maybe_inplace(input, inplace, run, "rrelu")
 
 
-def leaky_relu_any(input, slope, inplace, fname):
+def _leaky_relu(input, slope, inplace, fname):
     return _maybe_inplace(input, inplace, lambda t: ops.leaky_relu(t, slope), fname)
 
 
