@@ -152,6 +152,9 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout probability p must be in [0, 1], got {p}")
     if not training or p == 0.0:
         return input
+    if inplace:  # written into input outside the autograd graph; a new tensor inside it
+        from .functional_act import _maybe_inplace
+        return _maybe_inplace(input, True, lambda t: dropout(t, p, training), "dropout")
     if p == 1.0:
         return input * 0.0
     if input.dtype not in (np.float32, np.float64):

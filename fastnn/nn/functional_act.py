@@ -62,7 +62,12 @@ def _in_place(x, fn, fname):
 
 
 def _maybe_inplace(x, inplace, fn, fname):
-    return _in_place(x, fn, fname + "_") if inplace else fn(x)
+    """inplace=True writes into x when x is outside the autograd graph; inside it fastnn cannot
+    rewrite a recorded tensor, so the result is a new tensor (the same values; layers such as
+    nn.Hardswish(inplace=True) keep training). The explicit `_` functions raise there instead."""
+    if inplace and not (_grad_state.enabled and x.requires_grad):
+        return _in_place(x, fn, fname + "_")
+    return fn(x)
 
 
 # ------------------------------------------------------------------ pointwise activations

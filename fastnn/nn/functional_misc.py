@@ -80,8 +80,8 @@ def _channel_mask_shape(input, batched_ndim, fname):
 
 
 def _apply(input, fn, inplace):
-    from .functional_act import _in_place
-    return _in_place(input, fn, "dropout_") if inplace else fn(input)
+    from .functional_act import _maybe_inplace
+    return _maybe_inplace(input, inplace, fn, "dropout")
 
 
 def _feature_dropout(input, p, training, inplace, batched_ndim, fname):

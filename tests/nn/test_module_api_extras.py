@@ -240,6 +240,16 @@ def test_inplace_flag_on_modules_and_functions():
     np.testing.assert_allclose(x.numpy(), [-1.0 * 2 / 6, 2.0 * 5 / 6])
     y = fastnn.tensor(np.ones((2, 3, 4)))
     assert F.dropout2d(y, 0.5, training=True, inplace=True) is y
+    assert F.dropout(y, 0.5, training=True, inplace=True) is y
+    # inside the autograd graph the layers still train (a new tensor with the same values)
+    w = fastnn.tensor(np.array([-1.0, 2.0, -3.0]), requires_grad=True)
+    h = w * 1.0
+    out = nn.SELU(inplace=True)(h)
+    ref = F.selu(w * 1.0)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy())
+    out.sum().backward()
+    assert w.grad is not None
+    nn.Dropout(0.5, inplace=True)(w * 1.0).sum().backward()
 
 
 def test_convert_sync_batchnorm_keeps_tensors_and_structure_like_torch():
