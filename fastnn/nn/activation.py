@@ -1,4 +1,6 @@
-"""Activation layers (the `inplace` flags are accepted for compatibility; results are new tensors)."""
+"""Activation layers. inplace=True writes the result into the input when the input is outside the
+autograd graph; inside it the result is a new tensor with the same values (fastnn cannot rewrite a
+recorded tensor), so models written with inplace=True train unchanged."""
 from .module import Module
 from . import functional as F
 
@@ -9,27 +11,35 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.relu(input)
+        return F.relu(input, self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class ReLU6(Module):
     def __init__(self, inplace=False):
         super().__init__()
+        self.inplace = inplace
 
     def forward(self, input):
-        return F.relu6(input)
+        return F.relu6(input, self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
         self.negative_slope = negative_slope
+        self.inplace = inplace
 
     def forward(self, input):
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self):
-        return f"negative_slope={self.negative_slope}"
+        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
 
 
 class ELU(Module):
@@ -39,10 +49,10 @@ class ELU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.elu(input, self.alpha)
+        return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self):
-        return f"alpha={self.alpha}"
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
 class GELU(Module):
@@ -60,9 +70,13 @@ class GELU(Module):
 class SiLU(Module):
     def __init__(self, inplace=False):
         super().__init__()
+        self.inplace = inplace
 
     def forward(self, input):
-        return F.silu(input)
+        return F.silu(input, self.inplace)
+
+    def extra_repr(self):
+        return "inplace=True" if self.inplace else ""
 
 
 class Sigmoid(Module):
@@ -99,12 +113,13 @@ class Hardtanh(Module):
             max_val = max_val if max_value is None else max_value
         self.min_val = min_val
         self.max_val = max_val
+        self.inplace = inplace
 
     def forward(self, input):
-        return F.hardtanh(input, self.min_val, self.max_val)
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self):
-        return f"min_val={self.min_val}, max_val={self.max_val}"
+        return f"min_val={self.min_val}, max_val={self.max_val}" + (", inplace=True" if self.inplace else "")
 
 
 class Softmax(Module):
@@ -146,8 +161,7 @@ LogSigmoid = _simple("LogSigmoid", lambda x: F.logsigmoid(x), "log(sigmoid(x))")
 
 
 class _InplaceAct(Module):
-    """Activations with an `inplace` flag; inplace=True writes the result into the input as
-    PyTorch does, which fastnn allows only outside the autograd graph (else it raises)."""
+    """Activations with an `inplace` flag (see the module docstring for what it does)."""
     _fn = None
 
     def __init__(self, inplace=False):
@@ -168,9 +182,13 @@ class SELU(_InplaceAct):
 class Hardsigmoid(_InplaceAct):
     _fn = staticmethod(F.hardsigmoid)
 
+    def extra_repr(self):  # PyTorch prints no inplace flag for these two
+        return ""
+
 
 class Hardswish(_InplaceAct):
     _fn = staticmethod(F.hardswish)
+    extra_repr = Hardsigmoid.extra_repr
 
 
 class Mish(_InplaceAct):

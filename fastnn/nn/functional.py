@@ -95,16 +95,22 @@ def bilinear(input1, input2, weight, bias=None):
 
 # ------------------------------------------------------------------ activations
 
+def _inplace_or_new(input, inplace, fn, fname):
+    """inplace=True: into input outside the autograd graph, a new tensor inside it (functional_act)."""
+    from .functional_act import _maybe_inplace
+    return _maybe_inplace(input, inplace, fn, fname)
+
+
 def relu(input, inplace=False):
-    return ops.relu(input)
+    return _inplace_or_new(input, inplace, ops.relu, "relu")
 
 
 def relu6(input, inplace=False):
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return ops.leaky_relu(input, negative_slope)
+    return _inplace_or_new(input, inplace, lambda t: ops.leaky_relu(t, negative_slope), "leaky_relu")
 
 
 def gelu(input, approximate="none"):
@@ -112,7 +118,7 @@ def gelu(input, approximate="none"):
 
 
 def silu(input, inplace=False):
-    return ops.silu(input)
+    return _inplace_or_new(input, inplace, ops.silu, "silu")
 
 
 def sigmoid(input):
@@ -124,7 +130,7 @@ def tanh(input):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    return _hardtanh(input, min_val, max_val)
+    return _inplace_or_new(input, inplace, lambda t: _hardtanh(t, min_val, max_val), "hardtanh")
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):

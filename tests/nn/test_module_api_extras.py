@@ -136,6 +136,11 @@ def test_module_casts_and_requires_grad():
     lambda t: t.nn.Fold((3, 4), 2), lambda t: t.nn.ConstantPad1d(1, 2.0), lambda t: t.nn.Threshold(0.1, 2.0),
     lambda t: t.nn.LayerNorm(3, bias=False), lambda t: t.nn.BatchNorm1d(3, bias=False), lambda t: t.nn.ELU(0.5),
     lambda t: t.nn.GroupNorm(2, 4, bias=False), lambda t: t.nn.InstanceNorm1d(3, affine=True),
+    *[lambda t, c=c: eval(f"t.nn.{c}") for c in (
+        "ReLU(True)", "ReLU6(True)", "LeakyReLU(0.2, True)", "ELU(0.5, True)", "SiLU(True)", "Hardtanh(-2, 2, True)",
+        "CELU(0.5, True)", "SELU(True)", "Threshold(0.1, 2, True)", "RReLU(0.1, 0.3, True)", "Hardswish(True)",
+        "Mish(True)", "Hardsigmoid(True)", "Dropout(0.2, True)", "Embedding(10, 3, padding_idx=0)",
+        "Unflatten(1, (2, 3))", "GELU()", "Softplus(beta=2)", "MaxUnpool2d(2)", "MaxUnpool1d(2, 1)")],
 ])
 def test_repr_matches_torch(make):
     assert repr(make(fastnn)) == repr(make(torch))
@@ -284,3 +289,15 @@ def test_global_module_hooks_run_for_every_module_like_torch():
         net(lib.ones(1, 2))  # removed: nothing more is logged
     assert logs["f"] == logs["t"]
     assert fmod._addindent("a\nb", 2) == tmod._addindent("a\nb", 2)
+
+
+@pytest.mark.parametrize("name,kw", [("relu", {}), ("relu6", {}), ("leaky_relu", {"negative_slope": 0.2}),
+                                     ("silu", {}), ("hardtanh", {"min_val": -0.5}), ("elu", {"alpha": 0.3}),
+                                     ("selu", {}), ("celu", {}), ("hardswish", {}), ("mish", {}),
+                                     ("threshold", {"threshold": 0.1, "value": 2.0})])
+def test_inplace_keyword_writes_outside_the_graph_like_torch(name, kw):
+    a = np.random.default_rng(7).standard_normal((3, 4)) * 4
+    f, t = fastnn.tensor(a), torch.tensor(a)
+    assert getattr(F, name)(f, inplace=True, **kw) is f
+    getattr(torch.nn.functional, name)(t, inplace=True, **kw)
+    np.testing.assert_allclose(f.numpy(), t.numpy(), rtol=1e-12, atol=1e-12)
