@@ -3,8 +3,9 @@
 Each interpolation mode is separable: along each spatial dim the output is a fixed matrix
 (out, in) times the input, so one matmul per dim gives values and gradients. The matrices
 follow PyTorch's source-coordinate rules (align_corners, given scale factors, the cubic
-kernel with A = -0.75 and clamped taps). Integer-factor nearest upsampling of 4-D input keeps
-the native kernel.
+kernel with A = -0.75 and clamped taps; antialias=True stretches the filter by the downscale
+factor, as PyTorch and PIL do). Integer-factor nearest upsampling of 4-D input keeps the native
+kernel.
 """
 import math
 
@@ -66,6 +67,36 @@ def _cubic_matrix(n_in, n_out, align_corners, scale, dtype):
     return m.astype(dtype)
 
 
+def _aa_filter(mode):
+    if mode == "bilinear":
+        return 2, lambda x: np.maximum(1 - np.abs(x), 0)
+    a = -0.5  # the antialiasing cubic (PIL's), not interpolation's -0.75
+
+    def cubic(x):
+        x = np.abs(x)
+        return np.where(x < 1, ((a + 2) * x - (a + 3)) * x * x + 1,
+                        np.where(x < 2, (((x - 5) * x + 8) * x - 4) * a, 0.0))
+    return 4, cubic
+
+
+def _antialias_matrix(n_in, n_out, mode, align_corners, scale, dtype):
+    """PyTorch's antialiased resampling weights: the filter stretched by the downscale factor, each
+    output row normalised to sum 1 (upscaling leaves the plain filter)."""
+    size, filt = _aa_filter(mode)
+    s = _coordinate_scale(n_in, n_out, align_corners, scale)
+    support = size / 2 * s if s >= 1 else size / 2
+    inv = 1 / s if s >= 1 else 1.0
+    m = np.zeros((n_out, n_in))
+    for i in range(n_out):
+        centre = s * (i + 0.5)
+        lo = max(int(centre - support + 0.5), 0)
+        hi = min(int(centre + support + 0.5), n_in)
+        w = filt((np.arange(lo, hi) - centre + 0.5) * inv)
+        total = w.sum()
+        m[i, lo:hi] = w / total if total != 0 else w
+    return m.astype(dtype)
+
+
 def _sizes(input, size, scale_factor, nd):
     spatial = input.shape[2:]
     if (size is None) == (scale_factor is None):
@@ -99,8 +130,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if align_corners is not None and mode in ("nearest", "nearest-exact", "area"):
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported")
+    if antialias and mode not in ("bilinear", "bicubic"):
+        raise ValueError(f"interpolate: anti-alias option is restricted to bilinear and bicubic modes and "
+                         f"requires a 4-D tensor as input, got mode {mode!r}")
     out, scales = _sizes(input, size, scale_factor, nd)
     if any(v <= 0 for v in out):
         raise ValueError(f"interpolate: output size {out} must be positive")
@@ -118,6 +150,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             m = _nearest_matrix(n, o, s, mode == "nearest-exact", input.dtype)
         elif mode == "area":
             m = averaging_matrix(n, o, input.dtype)
+        elif antialias:
+            m = _antialias_matrix(n, o, mode, ac, s, input.dtype)
         elif mode == "bicubic":
             m = _cubic_matrix(n, o, ac, s, input.dtype)
         else:
