@@ -244,39 +244,88 @@ class Module:
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         if destination is None:
             destination = OrderedDict()
-        for name, p in self._parameters.items():
-            if p is not None:
-                destination[prefix + name] = p if keep_vars else p.detach()
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent:
-                destination[prefix + name] = b if keep_vars else b.detach()
-        for name, m in self._modules.items():
-            if m is not None:
-                m.state_dict(destination, prefix + name + ".", keep_vars)
+        for key, (m, kind, name) in self._state_targets(prefix).items():
+            if kind == "extra":
+                destination[key] = m.get_extra_state()
+            else:
+                t = getattr(m, kind)[name]
+                destination[key] = t if keep_vars else t.detach()
         return destination
 
+    def _state_targets(self, prefix=""):
+        """state_dict key -> (module, store, name) in PyTorch's order: each module's parameters,
+        persistent buffers and extra state, then its children's."""
+        out = OrderedDict()
+
+        def walk(m, p):
+            for n, t in m._parameters.items():
+                if t is not None:
+                    out[p + n] = (m, "_parameters", n)
+            for n, t in m._buffers.items():
+                if t is not None and n not in m._non_persistent:
+                    out[p + n] = (m, "_buffers", n)
+            if type(m).get_extra_state is not Module.get_extra_state:
+                out[p + "_extra_state"] = (m, "extra", None)
+            for n, c in m._modules.items():
+                if c is not None:
+                    walk(c, p + n + ".")
+        walk(self, prefix)
+        return out
+
+    def get_extra_state(self):
+        """Override (with set_extra_state) to put picklable non-tensor state in the state_dict."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called.")
+
+    def set_extra_state(self, state):
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called.")
+
     def load_state_dict(self, state_dict, strict=True, assign=False):
-        """Copy values (Tensors or NumPy arrays) into this module's parameters and buffers."""
-        own = self.state_dict(keep_vars=True)
+        """Copy values (Tensors or NumPy arrays) into this module's parameters and buffers; with
+        assign=True the module takes the given tensors' storage instead (PyTorch's assign)."""
+        own = self._state_targets()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
             raise KeyError(f"Error(s) in loading state_dict for {type(self).__name__}: "
                            f"missing keys {missing}, unexpected keys {unexpected}")
         errors = []
-        for key, target in own.items():
+        for key, (m, kind, name) in own.items():
             if key not in state_dict:
                 continue
             value = state_dict[key]
+            if kind == "extra":
+                m.set_extra_state(value)
+                continue
+            target = getattr(m, kind)[name]
             arr = value._data if isinstance(value, Tensor) else np.asarray(value)
             if arr.shape != target.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape {arr.shape}, "
                               f"the shape in current model is {target.shape}")
                 continue
-            target._data[...] = arr  # in place, as PyTorch's copy_: views of it stay valid
+            if assign and kind == "_parameters":
+                m._parameters[name] = Parameter(arr, requires_grad=target.requires_grad)
+            elif assign:
+                m._buffers[name] = value if isinstance(value, Tensor) else _wrap(arr)
+            else:
+                target._data[...] = arr  # in place, as PyTorch's copy_: views of it stay valid
         if errors:
             raise ValueError("Error(s) in loading state_dict:\n  " + "\n  ".join(errors))
         return _IncompatibleKeys(missing, unexpected)
+
+    def set_submodule(self, target, module, strict=False):
+        """Put `module` at the dotted path `target` (its parent must exist)."""
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and name not in parent._modules:
+            raise AttributeError(f"{type(parent).__name__} has no attribute `{name}`")
+        if not isinstance(module, Module):
+            raise TypeError(f"`module` is not an nn.Module, found {type(module)}")
+        parent.add_module(name, module)
+
+    def to_empty(self, *, device=None, recurse=True):
+        """Parameters here always have storage (no meta device): the module is returned as it is."""
+        check_cpu(device)
+        return self
 
     # ------------------------------------------------------------ modes and types
     def train(self, mode=True):

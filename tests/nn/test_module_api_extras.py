@@ -301,3 +301,28 @@ def test_inplace_keyword_writes_outside_the_graph_like_torch(name, kw):
     assert getattr(F, name)(f, inplace=True, **kw) is f
     getattr(torch.nn.functional, name)(t, inplace=True, **kw)
     np.testing.assert_allclose(f.numpy(), t.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_extra_state_assign_set_submodule_like_torch():
+    def build(lib):
+        class Counter(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lin = lib.nn.Linear(2, 3)
+                self.count = 0
+
+            def get_extra_state(self):
+                return {"count": self.count}
+
+            def set_extra_state(self, state):
+                self.count = state["count"]
+        a, b = Counter(), Counter()
+        a.count = 7
+        sd = a.state_dict()
+        b.load_state_dict(sd)
+        w = lib.ones(3, 2)
+        b.load_state_dict({"lin.weight": w, "lin.bias": lib.zeros(3), "_extra_state": {"count": 2}}, assign=True)
+        b.lin.weight.data[0, 0] = 5.0
+        b.set_submodule("lin", lib.nn.Linear(2, 4))
+        return list(sd), sd["_extra_state"], b.count, float(w[0, 0]), tuple(b.lin.weight.shape)
+    assert build(fastnn) == build(torch)
