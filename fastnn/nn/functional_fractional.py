@@ -77,9 +77,9 @@ def _fractional(input, kernel_size, output_size, output_ratio, return_indices, s
     else:
         out = ntuple(output_size, nd, "output_size")
     for d in range(nd):
-        if out[d] + k[d] - 1 > spatial[d]:
-            raise ValueError(f"{fname}: output size {out[d]} + kernel size {k[d]} - 1 is too large for input size "
-                             f"{spatial[d]} in dim {d}")
+        if out[d] + k[d] - 1 >= spatial[d]:  # PyTorch's (strict) bound
+            raise ValueError(f"{fname}: pool size {k[d]} too large relative to input size {spatial[d]} for output "
+                             f"size {out[d]} in dim {d}")
 
     def run(x):
         N, C = x.shape[:2]

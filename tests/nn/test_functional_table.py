@@ -223,6 +223,25 @@ ROWS = [
     Row("strided_pad_reflect", lambda t, x: F(t).pad(x.transpose(1, 2), (2, 1), mode="reflect"),
         inputs(randn(2, 4, 3))),
     Row("strided_adaptive_max", lambda t, x: F(t).adaptive_max_pool2d(x[:, :, ::2], 2), inputs(randn(1, 2, 6, 5))),
+    # aliases and older names
+    Row("max_pool1d_with_indices", fn("max_pool1d_with_indices", kernel_size=2), inputs(randn(2, 3, 6))),
+    Row("max_pool2d_with_indices", fn("max_pool2d_with_indices", kernel_size=2, stride=1), inputs(randn(2, 2, 3, 4))),
+    Row("max_pool3d_with_indices", fn("max_pool3d_with_indices", kernel_size=2), inputs(randn(1, 2, 2, 4, 4))),
+    Row("adaptive_max_pool1d_with_indices", fn("adaptive_max_pool1d_with_indices", output_size=3), inputs(randn(2, 2, 7))),
+    Row("adaptive_max_pool2d_with_indices", fn("adaptive_max_pool2d_with_indices", output_size=2),
+        inputs(randn(2, 2, 5, 3))),
+    Row("adaptive_max_pool3d_with_indices", fn("adaptive_max_pool3d_with_indices", output_size=(1, 2, 2)),
+        inputs(randn(1, 2, 3, 4, 5))),
+    Row("fractional_max_pool2d_with_indices", lambda t, x, s: F(t).fractional_max_pool2d_with_indices(
+        x, 2, output_size=3, _random_samples=s), inputs(randn(1, 2, 6, 5), uniform(1, 2, 2)), nograd=[1]),
+    Row("fractional_max_pool3d_with_indices", lambda t, x, s: F(t).fractional_max_pool3d_with_indices(
+        x, 2, output_size=2, _random_samples=s), inputs(randn(1, 2, 4, 4, 4), uniform(1, 2, 3)), nograd=[1]),
+    Row("avg_pool2d", fn("avg_pool2d", kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+        inputs(randn(2, 2, 5, 6))),
+    Row("upsample", fn("upsample", scale_factor=2, mode="bilinear", align_corners=False), inputs(randn(1, 2, 2, 3))),
+    Row("upsample_nearest", fn("upsample_nearest", size=(4, 5)), inputs(randn(1, 2, 2, 3))),
+    Row("native_channel_shuffle", fn("native_channel_shuffle", groups=2), inputs(randn(2, 4, 3)),
+        check_grad=False),  # PyTorch has no derivative for it
     # rearrangements, embeddings
     Row("pixel_shuffle", fn("pixel_shuffle", upscale_factor=2), inputs(randn(2, 8, 2, 3))),
     Row("pixel_unshuffle", fn("pixel_unshuffle", downscale_factor=2), inputs(randn(2, 4, 3, 4, 2))),

@@ -165,6 +165,17 @@ def test_lazy_modules_infer_sizes_and_match_torch():
 
 # ------------------------------------------------------------------ random layers
 
+def test_functional_channel_dropouts_match_their_modules():
+    for fname, cls, shape in (("dropout1d", "Dropout1d", (20, 30, 4)), ("dropout3d", "Dropout3d", (10, 30, 2, 2, 2))):
+        x = fastnn.randn(*shape)
+        fastnn.manual_seed(11)
+        a = getattr(F, fname)(x, 0.4, training=True).numpy()
+        fastnn.manual_seed(11)
+        b = getattr(nn, cls)(0.4)(x).numpy()
+        np.testing.assert_array_equal(a, b)
+        assert getattr(F, fname)(x, 0.4, training=False) is x
+
+
 @pytest.mark.parametrize("cls,shape", [("Dropout1d", (40, 30, 7)), ("Dropout2d", (40, 30, 3, 3)),
                                        ("Dropout3d", (20, 30, 2, 2, 2)), ("Dropout2d", (30, 3, 3))])
 def test_channel_dropout_zeroes_whole_channels(cls, shape):
@@ -228,7 +239,8 @@ def test_gumbel_softmax_hard_is_one_hot_with_soft_gradient():
 # ------------------------------------------------------------------ in-place functional forms
 
 @pytest.mark.parametrize("name,args", [("relu_", ()), ("elu_", (0.5,)), ("selu_", ()), ("celu_", (0.7,)),
-                                       ("leaky_relu_", (0.2,)), ("hardtanh_", (-0.5, 0.5)), ("threshold_", (0.1, 2.0))])
+                                       ("leaky_relu_", (0.2,)), ("hardtanh_", (-0.5, 0.5)), ("threshold_", (0.1, 2.0)),
+                                       ("rrelu_", (0.1, 0.3))])
 def test_inplace_functions_write_their_input_like_torch(name, args):
     a = np.random.default_rng(5).standard_normal((3, 4))
     f, t = fastnn.tensor(a), torch.tensor(a)
