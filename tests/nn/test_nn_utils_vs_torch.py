@@ -235,3 +235,23 @@ def test_total_norm_clip_with_norm_and_functional_call_match_torch():
     to = torch.func.functional_call(tl, {"weight": torch.tensor(w)}, (torch.tensor(x),))
     np.testing.assert_allclose(N(fo), N(to), rtol=1e-6)
     np.testing.assert_allclose(N(fl.weight), N(tl.weight))  # restored afterwards
+
+
+def test_parameters_to_vector_is_differentiable_and_vector_to_parameters_copies():
+    torch.manual_seed(0)
+    tl = torch.nn.Linear(3, 2)
+    fl = nn.Linear(3, 2)
+    fl.load_state_dict({k: N(v) for k, v in tl.state_dict().items()})
+    fv, tv = nn.utils.parameters_to_vector(fl.parameters()), torch.nn.utils.parameters_to_vector(tl.parameters())
+    np.testing.assert_allclose(N(fv), N(tv))
+    w = np.arange(8, dtype=np.float32)
+    (fv * fastnn.tensor(w)).sum().backward()
+    (tv * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(fl.weight.grad.numpy(), tl.weight.grad.numpy())
+    np.testing.assert_allclose(fl.bias.grad.numpy(), tl.bias.grad.numpy())
+    new = np.linspace(-1, 1, 8).astype(np.float32)
+    nn.utils.vector_to_parameters(fastnn.tensor(new), fl.parameters())
+    torch.nn.utils.vector_to_parameters(torch.tensor(new), tl.parameters())
+    np.testing.assert_allclose(N(fl.weight), N(tl.weight))
+    with pytest.raises(TypeError):
+        nn.utils.vector_to_parameters(new, fl.parameters())
