@@ -69,52 +69,75 @@ def _check_p(p, fname):
         raise ValueError(f"{fname}: dropout probability has to be between 0 and 1, but got {p}")
 
 
-def _channel_mask_shape(input, batched_ndim, fname):
-    """(N, C, 1, ...) for a batched input, (C, 1, ...) for an unbatched one."""
-    if input.ndim == batched_ndim:
-        return input.shape[:2] + (1,) * (input.ndim - 2)
-    if input.ndim == batched_ndim - 1:
-        return input.shape[:1] + (1,) * (input.ndim - 1)
-    raise ValueError(f"{fname}: expected {batched_ndim - 1}-D or {batched_ndim}-D input, got shape "
-                     f"{tuple(input.shape)}")
-
-
 def _apply(input, fn, inplace):
     from .functional_act import _maybe_inplace
     return _maybe_inplace(input, inplace, fn, "dropout")
 
 
-def _feature_dropout(input, p, training, inplace, batched_ndim, fname):
+def _feature_mask_shape(shape, unbatched):
+    """PyTorch's feature dropout mask: one draw per (sample, channel), i.e. shape[:2] + ones; an
+    unbatched input counts as a batch of one (its first dim is the channel)."""
+    s = ((1,) + tuple(shape)) if unbatched else tuple(shape)
+    if len(s) < 2:
+        raise ValueError(f"feature dropout needs at least 2-D input, got shape {tuple(shape)}")
+    mask = s[:2] + (1,) * (len(s) - 2)
+    return mask[1:] if unbatched else mask
+
+
+def _feature_dropout(input, p, training, inplace, mask_shape, fname):
     _check_p(p, fname)
-    shape = _channel_mask_shape(input, batched_ndim, fname)
     if not training or p == 0.0:
         return input
 
     def run(x):
         if p == 1.0:
             return x * 0.0
-        keep = (generator().random(shape) >= p).astype(x.dtype) / x.dtype.type(1 - p)
+        keep = (generator().random(mask_shape) >= p).astype(x.dtype) / x.dtype.type(1 - p)
         return x * _wrap(keep)
     return _apply(input, run, inplace)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
-    return _feature_dropout(input, p, training, inplace, 3, "dropout1d")
+    _check(input, "dropout1d", 0)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"dropout1d: Expected 2D or 3D input, but received a {input.ndim}D input. Note that "
+                           f"dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a "
+                           f"channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).")
+    return _feature_dropout(input, p, training, inplace, _feature_mask_shape(input.shape, input.ndim == 2),
+                            "dropout1d")
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
-    if isinstance(input, Tensor) and input.ndim == 3:
+    """As PyTorch: (N, C, H, W) drops channels; a 3-D input is read as (N, C, L) (with PyTorch's
+    warning); other ranks warn and drop per (dim 0, dim 1) entry, e.g. elementwise for 2-D input."""
+    _check(input, "dropout2d", 0)
+    _check_p(p, "dropout2d")
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will result "
+                      f"in an error in a future release. To retain the behavior and silence this warning, please use "
+                      f"dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 "
+                      f"spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D "
+                      f"inputs).", UserWarning, stacklevel=2)
+    if input.ndim == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
                       "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
                       "This behavior will change in a future release to interpret the input as one without a "
                       "batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, "
                       "please switch to using dropout1d instead.", UserWarning, stacklevel=2)
-        return _feature_dropout(input, p, training, inplace, 3, "dropout2d")
-    return _feature_dropout(input, p, training, inplace, 4, "dropout2d")
+    return _feature_dropout(input, p, training, inplace, _feature_mask_shape(input.shape, False), "dropout2d")
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
-    return _feature_dropout(input, p, training, inplace, 5, "dropout3d")
+    _check(input, "dropout3d", 0)
+    _check_p(p, "dropout3d")
+    if input.ndim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and will result "
+                      f"in an error in a future release. To retain the behavior and silence this warning, please use "
+                      f"dropout instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 "
+                      f"spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D "
+                      f"inputs).", UserWarning, stacklevel=2)
+    return _feature_dropout(input, p, training, inplace, _feature_mask_shape(input.shape, input.ndim != 5),
+                            "dropout3d")
 
 
 def _alpha(input, p, training, inplace, mask_shape, fname):

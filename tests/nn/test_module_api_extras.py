@@ -165,6 +165,21 @@ def test_lazy_modules_infer_sizes_and_match_torch():
 
 # ------------------------------------------------------------------ random layers
 
+def test_dropout2d_on_2d_input_drops_elements_as_torch_does():
+    # PyTorch's mnist_rnn example applies Dropout2d to (batch, features): PyTorch warns and drops per element
+    x = fastnn.ones(400, 50)
+    with pytest.warns(UserWarning, match="2-D input to dropout2d"):
+        y = nn.Dropout2d(0.25)(x).numpy()
+    assert set(np.unique(y)) == {0.0, np.float32(1 / 0.75)}
+    rows_all_zero = (y == 0).all(axis=1).mean()
+    assert abs((y == 0).mean() - 0.25) < 0.02 and rows_all_zero < 0.01  # elements, not whole rows
+    with pytest.warns(UserWarning):
+        torch_y = torch.nn.Dropout2d(0.25)(torch.ones(400, 50)).numpy()
+    assert abs((torch_y == 0).mean() - 0.25) < 0.02 and (torch_y == 0).all(axis=1).mean() < 0.01
+    with pytest.raises(RuntimeError):
+        F.dropout1d(fastnn.ones(2, 3, 4, 5))
+
+
 def test_functional_channel_dropouts_match_their_modules():
     for fname, cls, shape in (("dropout1d", "Dropout1d", (20, 30, 4)), ("dropout3d", "Dropout3d", (10, 30, 2, 2, 2))):
         x = fastnn.randn(*shape)
