@@ -139,7 +139,7 @@ class Module:
         return list(glob.items()) + list(own.items()) if glob else list(own.items())
 
     def _call_with_hooks(self, args, kwargs):
-        with_kwargs = self.__dict__.get("_hooks_with_kwargs", ())
+        with_kwargs = set(self.__dict__.get("_hooks_with_kwargs", ())) | _hooks.GLOBAL_WITH_KWARGS
         for key, hook in self._hooks_of("_forward_pre_hooks"):
             if key in with_kwargs:
                 res = hook(self, args, kwargs)
@@ -155,7 +155,14 @@ class Module:
         boundary = None
         if (self._hooks_of("_backward_hooks") or self._hooks_of("_backward_pre_hooks")) and _grad_state.enabled:
             args, boundary = _hooks.mark_inputs(self, args)
-        result = self.forward(*args, **kwargs)
+        try:
+            result = self.forward(*args, **kwargs)
+        except Exception:
+            always = set(self.__dict__.get("_hooks_always_called", ())) | _hooks.GLOBAL_ALWAYS_CALLED
+            for key, hook in self._hooks_of("_forward_hooks"):
+                if key in always:
+                    hook(self, args, kwargs, None) if key in with_kwargs else hook(self, args, None)
+            raise
         for key, hook in self._hooks_of("_forward_hooks"):
             res = hook(self, args, kwargs, result) if key in with_kwargs else hook(self, args, result)
             if res is not None:
@@ -175,6 +182,8 @@ class Module:
         handle = _hooks.add_hook(self._forward_hooks, hook, prepend)
         if with_kwargs:
             self._hooks_with_kwargs.add(handle.id)
+        if always_call:  # also runs (with output None) when forward raises
+            self._hooks_always_called.add(handle.id)
         return handle
 
     def register_full_backward_hook(self, hook, prepend=False):

@@ -36,6 +36,7 @@ class RemovableHandle:
 GLOBAL = {"_forward_pre_hooks": OrderedDict(), "_forward_hooks": OrderedDict(), "_backward_hooks": OrderedDict(),
           "_backward_pre_hooks": OrderedDict()}
 ANY_GLOBAL = [False]  # checked on every call: one list lookup when no global hook exists
+GLOBAL_WITH_KWARGS, GLOBAL_ALWAYS_CALLED = set(), set()
 
 
 class _GlobalHandle(RemovableHandle):
@@ -44,9 +45,13 @@ class _GlobalHandle(RemovableHandle):
         ANY_GLOBAL[0] = any(GLOBAL.values())
 
 
-def add_global_hook(kind, hook):
+def add_global_hook(kind, hook, with_kwargs=False, always_call=False):
     handle = _GlobalHandle(GLOBAL[kind])
     GLOBAL[kind][handle.id] = hook
+    if with_kwargs:
+        GLOBAL_WITH_KWARGS.add(handle.id)
+    if always_call:
+        GLOBAL_ALWAYS_CALLED.add(handle.id)
     ANY_GLOBAL[0] = True
     return handle
 
@@ -62,7 +67,8 @@ def add_hook(table, hook, prepend=False, extra=None):
 
 def new_tables():
     return {name: OrderedDict() for name in ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks",
-                                             "_backward_pre_hooks")} | {"_hooks_with_kwargs": set()}
+                                             "_backward_pre_hooks")} | {"_hooks_with_kwargs": set(),
+                                                                        "_hooks_always_called": set()}
 
 
 class _Boundary:

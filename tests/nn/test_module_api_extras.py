@@ -353,3 +353,16 @@ def test_extra_state_assign_set_submodule_like_torch():
         b.set_submodule("lin", lib.nn.Linear(2, 4))
         return list(sd), sd["_extra_state"], b.count, float(w[0, 0]), tuple(b.lin.weight.shape)
     assert build(fastnn) == build(torch)
+
+
+def test_always_call_forward_hook_runs_when_forward_raises_like_torch():
+    calls = {}
+    for key, lib in (("f", fastnn), ("t", torch)):
+        log = calls[key] = []
+        lin = lib.nn.Linear(3, 2)
+        lin.register_forward_hook(lambda m, a, out, log=log: log.append(out is None), always_call=True)
+        lin.register_forward_hook(lambda m, a, out, log=log: log.append("plain"))
+        with pytest.raises(Exception):
+            lin(lib.ones(2, 4))
+        lin(lib.ones(2, 3))
+    assert calls["f"] == calls["t"]

@@ -12,9 +12,7 @@ def register_module_forward_pre_hook(hook):
 
 
 def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
-    if with_kwargs:
-        raise NotImplementedError("register_module_forward_hook: with_kwargs=True is not supported")
-    return add_global_hook("_forward_hooks", hook)
+    return add_global_hook("_forward_hooks", hook, with_kwargs, always_call)
 
 
 def register_module_full_backward_hook(hook):
