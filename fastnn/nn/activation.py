@@ -2,6 +2,7 @@
 autograd graph; inside it the result is a new tensor with the same values (fastnn cannot rewrite a
 recorded tensor), so models written with inplace=True train unchanged."""
 from .module import Module
+from ..device import check_cpu
 from . import functional as F
 
 
@@ -257,6 +258,7 @@ class PReLU(Module):
         from .parameter import Parameter
         from ..autograd.dtypes import canonical_dtype, float32
         super().__init__()
+        check_cpu(device)
         self.num_parameters = num_parameters
         self.init = init
         self.weight = Parameter(np.full(num_parameters, init, float32 if dtype is None else canonical_dtype(dtype)))

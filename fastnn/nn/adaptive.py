@@ -4,6 +4,7 @@ from collections import namedtuple
 import numpy as np
 
 from .module import Module
+from ..device import check_cpu
 from .container import Sequential, ModuleList
 from .linear import Linear
 from .loss import _Loss
@@ -19,6 +20,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
     cluster has a low-rank projection (in_features / div_value^(i+1)) to its classes."""
     def __init__(self, in_features, n_classes, cutoffs, div_value=4.0, head_bias=False, device=None, dtype=None):
         super().__init__()
+        check_cpu(device)
         cutoffs = list(cutoffs)
         if len(cutoffs) == 0:
             raise ValueError("cutoffs should be a sequence of length larger than 0")
@@ -116,6 +118,7 @@ class LinearCrossEntropyLoss(_Loss):
     def __init__(self, in_features, num_classes, *, out_features=(), bias=False, device=None, dtype=None,
                  reduction="mean", weight=None, ignore_index=None, label_smoothing=0.0, options=None):
         super().__init__(reduction=reduction)
+        check_cpu(device)
         if options is not None:
             raise NotImplementedError("LinearCrossEntropyLoss: options (chunked evaluation) are not supported")
         self.num_classes, self.out_features = num_classes, tuple(out_features)

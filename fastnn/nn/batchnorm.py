@@ -2,6 +2,7 @@
 import numpy as np
 
 from .module import Module
+from ..device import check_cpu
 from .parameter import Parameter
 from . import functional as F
 from ..autograd.tensor import _wrap
@@ -14,6 +15,7 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  device=None, dtype=None, *, bias=True):
         super().__init__()
+        check_cpu(device)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum

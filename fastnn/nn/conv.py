@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from .module import Module
+from ..device import check_cpu
 from .parameter import Parameter
 from . import init
 from .functional_conv import conv2d, conv_transpose2d, pad as _pad
@@ -111,6 +112,7 @@ class _Conv(_ConvNd):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, padding_mode="zeros", device=None, dtype=None):
+        check_cpu(device)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, dtype)
 
@@ -143,6 +145,7 @@ class _ConvTranspose(_ConvNd):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1,
                  bias=True, dilation=1, padding_mode="zeros", device=None, dtype=None):
+        check_cpu(device)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                          padding_mode, dtype, output_padding)
 

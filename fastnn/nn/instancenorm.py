@@ -2,6 +2,7 @@
 import numpy as np
 
 from .module import Module
+from ..device import check_cpu
 from .parameter import Parameter
 from . import functional as F
 from ..autograd.tensor import _wrap
@@ -14,6 +15,7 @@ class _InstanceNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
                  device=None, dtype=None, *, bias=True):
         super().__init__()
+        check_cpu(device)
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         dt = float32 if dtype is None else canonical_dtype(dtype)

@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .module import Module
+from ..device import check_cpu
 from .parameter import Parameter
 from . import functional as F
 from . import init
@@ -21,6 +22,7 @@ class Identity(Module):
 class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        check_cpu(device)
         for name, v in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(v, (int, np.integer)) or v < 0:
                 raise ValueError(f"{name} must be a non-negative int, got {v!r}")
@@ -51,6 +53,7 @@ class Bilinear(Module):
     """y = x1^T A x2 + b for each output feature: weight (out, in1, in2)."""
     def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        check_cpu(device)
         self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
         dt = float32 if dtype is None else canonical_dtype(dtype)
         self.weight = Parameter(np.empty((out_features, in1_features, in2_features), dtype=dt))

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .module import Module
+from ..device import check_cpu
 from .parameter import Parameter
 from . import functional as F
 from ..autograd import ops
@@ -12,6 +13,7 @@ from ..autograd.dtypes import canonical_dtype, float32
 class LayerNorm(Module):
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None, dtype=None):
         super().__init__()
+        check_cpu(device)
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape = shape
         self.eps = eps
@@ -38,6 +40,7 @@ class GroupNorm(Module):
     """Normalise each group of num_channels // num_groups channels over it and the spatial dims."""
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *, bias=True):
         super().__init__()
+        check_cpu(device)
         if num_groups <= 0 or num_channels % num_groups:
             raise ValueError("num_channels must be divisible by num_groups")
         self.num_groups, self.num_channels = num_groups, num_channels
@@ -104,6 +107,7 @@ def _cross_map_windows(C, size):
 class RMSNorm(Module):
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None, dtype=None):
         super().__init__()
+        check_cpu(device)
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
         dt = float32 if dtype is None else canonical_dtype(dtype)

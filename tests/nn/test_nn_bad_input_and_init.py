@@ -166,3 +166,13 @@ def test_legacy_size_average_and_reduce_decide_the_reduction(name, kw):
               "margin_ranking_loss": "MarginRankingLoss"}[name]
     np.testing.assert_allclose(getattr(fastnn.nn, module)(**kw)(*(fastnn.tensor(v) for v in args)).numpy(),
                                theirs.numpy())
+
+
+@pytest.mark.parametrize("make", [
+    lambda: fastnn.nn.Conv3d(1, 2, 3, device="cuda"), lambda: fastnn.nn.GroupNorm(1, 2, device="cuda"),
+    lambda: fastnn.nn.BatchNorm3d(2, device="cuda"), lambda: fastnn.nn.Bilinear(2, 2, 2, device="cuda"),
+    lambda: fastnn.nn.EmbeddingBag(3, 2, device="mps"), lambda: fastnn.nn.PReLU(device="cuda")])
+def test_layers_refuse_devices_they_cannot_use(make):
+    with pytest.raises(ValueError, match="CPU only"):
+        make()
+    assert fastnn.nn.Conv1d(1, 2, 3, device="cpu").weight.shape == (2, 1, 3)
