@@ -1,15 +1,15 @@
 """1-d and 3-d convolutions and their transposes.
 
-1-d runs on the native 2-d kernels as an image of height 1. 3-d is NumPy: the input's
-windows (functional_unfold.UnfoldNd) times the weight as one batched GEMM, and the transpose
-as the weight's transpose times the input, summed back into the output by FoldNd.
+1-d runs on the native 2-d kernels as an image of height 1; 3-d as one native 2-d convolution
+per depth tap of the kernel (depth slices stacked into the batch), summed. The 3-d transpose is
+NumPy: the weight's transpose times the input, summed back into the output by FoldNd.
 """
 import numpy as np
 
 from ..autograd import ops
 from ..autograd.tensor import Tensor
-from .functional_conv import conv2d, conv_transpose2d
-from .functional_unfold import UnfoldNd, FoldNd, ntuple, out_size
+from .functional_conv import conv2d, conv_transpose2d, pad
+from .functional_unfold import FoldNd, ntuple, out_size
 
 
 def _check(input, weight, fname, nd):
@@ -69,38 +69,51 @@ def conv_tbc(input, weight, bias, pad=0):
     return out.permute(2, 0, 1)
 
 
-# ------------------------------------------------------------------ N-d as window GEMMs (used for 3-d)
+# ------------------------------------------------------------------ 3-d as a sum of native 2-d convolutions
 
-def _convnd(x, weight, bias, stride, padding, dilation, groups, nd):
+def _conv3d(x, weight, bias, stride, padding, dilation, groups):
+    """Each depth tap kd of the kernel is a 2-d convolution of the input's depth slices (stacked
+    into the batch) with weight[:, :, kd]; the taps' outputs add up. One native conv2d per tap."""
     N, C = x.shape[:2]
-    O = weight.shape[0]
-    k = tuple(weight.shape[2:])
+    O, kd = weight.shape[0], weight.shape[2]
     if C != weight.shape[1] * groups:
-        raise ValueError(f"conv{nd}d: input has {C} channels, weight expects {weight.shape[1] * groups} "
+        raise ValueError(f"conv3d: input has {C} channels, weight expects {weight.shape[1] * groups} "
                          f"({weight.shape[1]} per group x {groups} groups)")
     if O % groups:
-        raise ValueError(f"conv{nd}d: groups ({groups}) must divide out_channels ({O})")
+        raise ValueError(f"conv3d: groups ({groups}) must divide out_channels ({O})")
     if isinstance(padding, str):
         if padding == "valid":
-            pads = ((0, 0),) * nd
+            pads = ((0, 0),) * 3
         elif padding == "same":
             if any(v != 1 for v in stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
-            pads = _same_pads(weight, dilation, nd)
+            pads = _same_pads(weight, dilation, 3)
         else:
             raise ValueError(f"padding must be 'same', 'valid', an int or a tuple, got {padding!r}")
     else:
-        pads = tuple((v, v) for v in ntuple(padding, nd, "padding"))
-    outs = tuple(out_size(x.shape[2 + i], k[i], dilation[i], *pads[i], stride[i]) for i in range(nd))
-    if any(o <= 0 for o in outs):
-        raise ValueError(f"conv{nd}d: kernel size {k} (dilated) is larger than the padded input {tuple(x.shape[2:])}")
-    cols = UnfoldNd.apply(x, k, dilation, pads, stride)
-    K = int(np.prod(k))
-    L = int(np.prod(outs))
-    cols = cols.reshape(N, groups, (C // groups) * K, L)
-    w = weight.reshape(groups, O // groups, (C // groups) * K)
-    out = ops.matmul(w, cols).reshape((N, O) + outs)
-    return _bias(out, bias, nd)
+        pads = tuple((v, v) for v in ntuple(padding, 3, "padding"))
+    hw_pad = (pads[1][0], pads[2][0])
+    if any(a != b for a, b in pads[1:]):  # asymmetric ('same' with an even kernel): pad H and W here too
+        x = pad(x, (pads[2][0], pads[2][1], pads[1][0], pads[1][1], 0, 0))
+        hw_pad = (0, 0)
+    if pads[0] != (0, 0):
+        x = pad(x, (0, 0, 0, 0, pads[0][0], pads[0][1]))
+    D, H, W = x.shape[2:]
+    Do = out_size(D, kd, dilation[0], 0, 0, stride[0])
+    if Do <= 0 or any(out_size(n + 2 * p, k, d, 0, 0, s) <= 0 for n, p, k, d, s in
+                      zip((H, W), hw_pad, weight.shape[3:], dilation[1:], stride[1:])):
+        raise ValueError(f"conv3d: kernel size {tuple(weight.shape[2:])} (dilated) is larger than the padded input "
+                         f"{tuple(x.shape[2:])}")
+    out = None
+    for k in range(kd):
+        start = k * dilation[0]
+        taps = x[:, :, start:start + stride[0] * (Do - 1) + 1:stride[0]]
+        taps = taps.permute(0, 2, 1, 3, 4).reshape(N * Do, C, H, W)
+        y = conv2d(taps, weight[:, :, k], None, stride[1:], hw_pad, dilation[1:], groups)
+        out = y if out is None else out + y
+    Ho, Wo = out.shape[2:]
+    out = out.reshape(N, Do, O, Ho, Wo).permute(0, 2, 1, 3, 4)
+    return _bias(out, bias, 3)
 
 
 def _conv_transposend(x, weight, bias, stride, padding, output_padding, groups, dilation, nd):
@@ -131,7 +144,7 @@ def _conv_transposend(x, weight, bias, stride, padding, output_padding, groups, 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     _check(input, weight, "conv3d", 3)
     s, d = ntuple(stride, 3, "stride"), ntuple(dilation, 3, "dilation")
-    return _unbatched(input, 3, lambda x: _convnd(x, weight, bias, s, padding, d, groups, 3))
+    return _unbatched(input, 3, lambda x: _conv3d(x, weight, bias, s, padding, d, groups))
 
 
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
