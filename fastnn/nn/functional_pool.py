@@ -218,13 +218,13 @@ def _avg_pool_nd(input, kernel_size, stride, padding, ceil_mode, count_include_p
         total = cols.sum(tuple(range(2, 2 + nd)))
         if divisor_override is not None:
             return total / divisor_override
-        # windows count the left/right padding (count_include_pad) but never the ceil-mode overhang
-        mask = np.zeros((1, 1) + tuple(n + 2 * pi for n, pi in zip(x.shape[2:], p)), x.dtype)
-        inner = tuple(slice(0 if count_include_pad else pi, n + (2 * pi if count_include_pad else pi))
-                      for n, pi in zip(x.shape[2:], p))
-        mask[(slice(None), slice(None)) + inner] = 1
-        extra = tuple((0, b - pi) for (pi, b) in [(pi, pb[1]) for pi, pb in zip(p, pads)])
-        mask = np.pad(mask, [(0, 0), (0, 0)] + list(extra))
+        # the divisor counts window cells on the input, plus the `padding` cells when
+        # count_include_pad, but never the extra cells a ceil-mode window hangs over the edge
+        padded = tuple(n + before + after for n, (before, after) in zip(x.shape[2:], pads))
+        mask = np.zeros((1, 1) + padded, x.dtype)
+        counted = tuple(slice(0, n + 2 * pi) if count_include_pad else slice(pi, n + pi)
+                        for n, pi in zip(x.shape[2:], p))
+        mask[(slice(None), slice(None)) + counted] = 1
         count = im2col(mask, k, one, ((0, 0),) * nd, s, outs=outs).sum(axis=tuple(range(2, 2 + nd)))
         return total / _wrap(count.astype(x.dtype))
     return _unbatched(input, nd, run)
