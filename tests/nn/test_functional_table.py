@@ -72,6 +72,8 @@ ROWS = [
         inputs(randn(3, 4), uniform(3, 4, low=0.1)), nograd=[1]),
     Row("linear_cross_entropy", lambda t, x, w, y, b: F(t).linear_cross_entropy(x, w, y, linear_bias=b),
         inputs(randn(6, 4), randn(5, 4), ints(6, high=5), randn(5))),
+    Row("bilinear_batched_dims", fn("bilinear"), inputs(randn(2, 3, 4), randn(2, 3, 5), randn(6, 4, 5), randn(6))),
+    Row("bilinear_unbatched", fn("bilinear"), inputs(randn(4), randn(5), randn(3, 4, 5))),
     # convolutions and windows
     Row("conv1d", fn("conv1d", stride=2, padding=1, dilation=2, groups=2),
         inputs(randn(2, 4, 9), randn(6, 2, 3), randn(6))),
