@@ -31,7 +31,8 @@ class _ConvNd(Module):
             if not isinstance(v, (int, np.integer)) or v <= 0:
                 raise ValueError(f"{name} must be a positive int, got {v!r}")
         if in_channels % groups or out_channels % groups:
-            raise ValueError(f"groups ({groups}) must divide in_channels ({in_channels}) and out_channels ({out_channels})")
+            raise ValueError(f"groups ({groups}) must divide in_channels ({in_channels}) and out_channels "
+                             f"({out_channels})")
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, but got padding_mode='{padding_mode}'")
         if self._transposed and padding_mode != "zeros":

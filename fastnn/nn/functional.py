@@ -8,7 +8,7 @@ from ..autograd import ops
 from ..autograd.ops.softmax import cross_entropy_indices
 from ..autograd.native.dropout import DropoutFn
 from ..autograd.native.linear import EmbeddingFn, LinearFn
-from ..autograd.ops.elementwise import softplus, elu  # noqa: F401 (re-exported)
+from ..autograd.ops.elementwise import softplus  # noqa: F401 (re-exported)
 from ..autograd.ops.elementwise import hardtanh as _hardtanh
 from .functional_loss import legacy_reduction
 

@@ -330,7 +330,8 @@ class AdaptiveMaxFn(Function):
         lead = (slice(None), slice(None))
         for out_pos in np.ndindex(*size):
             win = tuple(bins[i][out_pos[i]] for i in range(nd))
-            block = x[lead + tuple(slice(a, b) for a, b in win)].reshape(x.shape[:2] + (int(np.prod([b - a for a, b in win])),))
+            cells = int(np.prod([b - a for a, b in win]))
+            block = x[lead + tuple(slice(a, b) for a, b in win)].reshape(x.shape[:2] + (cells,))
             am = np.argmax(block, axis=2)
             values[lead + out_pos] = np.take_along_axis(block, am[:, :, None], axis=2)[:, :, 0]
             local = np.unravel_index(am, tuple(b - a for a, b in win))

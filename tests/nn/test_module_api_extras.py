@@ -127,7 +127,8 @@ def test_module_casts_and_requires_grad():
 
 
 @pytest.mark.parametrize("make", [
-    lambda t: t.nn.Conv3d(2, 4, 3, stride=2, padding=1, bias=False), lambda t: t.nn.ConvTranspose1d(2, 3, 2, output_padding=1, stride=2),
+    lambda t: t.nn.Conv3d(2, 4, 3, stride=2, padding=1, bias=False),
+    lambda t: t.nn.ConvTranspose1d(2, 3, 2, output_padding=1, stride=2),
     lambda t: t.nn.MaxPool1d(3), lambda t: t.nn.AdaptiveAvgPool2d((2, 3)), lambda t: t.nn.GroupNorm(2, 4),
     lambda t: t.nn.InstanceNorm2d(3), lambda t: t.nn.Dropout2d(0.3), lambda t: t.nn.PixelShuffle(2),
     lambda t: t.nn.ReflectionPad2d(1), lambda t: t.nn.Bilinear(2, 3, 4), lambda t: t.nn.LocalResponseNorm(2),
@@ -150,7 +151,8 @@ def test_lazy_modules_infer_sizes_and_match_torch():
     rng = np.random.default_rng(2)
     for make, shape in [(lambda t: t.nn.LazyLinear(4), (3, 5)), (lambda t: t.nn.LazyConv2d(3, 2), (2, 4, 5, 5)),
                         (lambda t: t.nn.LazyConvTranspose1d(2, 3), (2, 3, 4)),
-                        (lambda t: t.nn.LazyBatchNorm1d(), (4, 3)), (lambda t: t.nn.LazyInstanceNorm1d(affine=True), (2, 3, 5))]:
+                        (lambda t: t.nn.LazyBatchNorm1d(), (4, 3)),
+                        (lambda t: t.nn.LazyInstanceNorm1d(affine=True), (2, 3, 5))]:
         torch.manual_seed(0)
         t, f = make(torch), make(fastnn)
         x = rng.standard_normal(shape).astype(np.float32)
@@ -290,7 +292,7 @@ def test_convert_sync_batchnorm_keeps_tensors_and_structure_like_torch():
         net.eval()
         out = lib.nn.SyncBatchNorm.convert_sync_batchnorm(net)
         return out, [type(m).__name__ for m in out.modules()], sorted(out.state_dict()), out[1].training
-    (f, fnames, fkeys, ftrain), (t, tnames, tkeys, ttrain) = build(fastnn), build(torch)
+    (_, fnames, fkeys, ftrain), (_, tnames, tkeys, ttrain) = build(fastnn), build(torch)
     assert (fnames, fkeys, ftrain) == (tnames, tkeys, ttrain)
     src = nn.BatchNorm2d(3)
     conv = nn.SyncBatchNorm.convert_sync_batchnorm(src)
