@@ -51,3 +51,4 @@ from .lazy import (LazyLinear, LazyConv1d, LazyConv2d, LazyConv3d, LazyConvTrans
 from .adaptive import AdaptiveLogSoftmaxWithLoss, CTCLoss, LinearCrossEntropyLoss
 from . import functional, init, utils, parallel
 from . import modules  # noqa: E402,F401 (torch.nn.modules.* import paths)
+from .parallel import DataParallel  # noqa: E402,F401

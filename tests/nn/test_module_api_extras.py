@@ -368,3 +368,16 @@ def test_always_call_forward_hook_runs_when_forward_raises_like_torch():
             lin(lib.ones(2, 4))
         lin(lib.ones(2, 3))
     assert calls["f"] == calls["t"]
+
+
+def test_data_parallel_runs_the_module_on_the_cpu():
+    torch = pytest.importorskip("torch")
+    lin = fastnn.nn.Linear(3, 2)
+    dp = fastnn.nn.DataParallel(lin)
+    x = fastnn.randn(4, 3)
+    np.testing.assert_array_equal(dp(x).detach().numpy(), lin(x).detach().numpy())
+    assert dp.module is lin and list(dp.state_dict()) == ["module.weight", "module.bias"]
+    ref = torch.nn.DataParallel(torch.nn.Linear(3, 2))   # PyTorch's keys without GPUs: the same
+    assert list(ref.state_dict()) == list(dp.state_dict())
+    with pytest.raises(ValueError, match="device_ids"):
+        fastnn.nn.DataParallel(lin, device_ids=[0, 1])
