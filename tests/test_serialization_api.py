@@ -151,3 +151,16 @@ def test_loaded_state_dict_fills_a_module():
     other = nn.Linear(3, 2)
     other.load_state_dict(fastnn.load(io.BytesIO(buf.getvalue())))
     np.testing.assert_array_equal(other.weight.detach().numpy(), model.weight.detach().numpy())
+
+
+def test_numpy_arrays_come_back_as_numpy_arrays(tmp_path):
+    # torch.save(ndarray) / torch.load give an ndarray back (time_sequence_prediction relies on it)
+    data = {"a": np.arange(6.0).reshape(2, 3), "t": fastnn.ones(2)}
+    fastnn.save(data, tmp_path / "d.pt")
+    back = fastnn.load(tmp_path / "d.pt")
+    assert type(back["a"]) is np.ndarray and isinstance(back["t"], fastnn.Tensor)
+    np.testing.assert_array_equal(back["a"], data["a"])
+    with open(tmp_path / "x.pt", "wb") as f:
+        fastnn.save(np.float64([1.5, 2.5]), f)
+    with open(tmp_path / "x.pt", "rb") as f:
+        assert type(fastnn.load(f)) is np.ndarray

@@ -21,6 +21,7 @@ _DTYPES = {"F64": "<f8", "F32": "<f4", "F16": "<f2", "BF16": "<u2", "I64": "<i8"
 
 
 def _encode(obj, tensors, path):
+    plain_array = isinstance(obj, np.ndarray)   # torch.save keeps a NumPy array a NumPy array; so do we
     if isinstance(obj, Tensor):
         obj = obj._data
     if isinstance(obj, np.ndarray):
@@ -33,7 +34,7 @@ def _encode(obj, tensors, path):
         while name in tensors:
             name += "_"
         tensors[name] = np.asarray(obj, order="C")  # not ascontiguousarray: it turns 0-d into 1-d
-        return {"__tensor__": name}
+        return {"__tensor__": name, "ndarray": True} if plain_array else {"__tensor__": name}
     if isinstance(obj, np.generic):
         return obj.item()
     if obj is None or isinstance(obj, (bool, int, float, str)):
@@ -136,7 +137,8 @@ def _decode(node, tensors):
         return [_decode(v, tensors) for v in node]
     if isinstance(node, dict):
         if "__tensor__" in node:
-            return tensors[node["__tensor__"]]
+            t = tensors[node["__tensor__"]]
+            return t.numpy() if node.get("ndarray") else t
         if "__tuple__" in node:
             return tuple(_decode(v, tensors) for v in node["__tuple__"])
         if "__dict__" in node:
