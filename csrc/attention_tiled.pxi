@@ -70,35 +70,48 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
                           Masks masks, double scale, bint causal, Py_ssize_t nr, floating[:, :, ::1] dq,
                           floating[:, :, ::1] dk, floating[:, :, ::1] dv):
     cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
-    cdef Py_ssize_t n, i, qb, kb, i0, k0, bq, bk, tq = min(BQ, Lq), tk = min(BK, Lk)
-    # per thread: K^T (D x Lk) and V^T (Dv x Lk) packed; a partial panel; the tiles P, dS and a
-    # transposed one; a summed mask row
-    cdef Py_ssize_t kt_size = _panels(Lk, nr) * D, edge_size = max(tq, tk) * nr
-    cdef Py_ssize_t vt_size = _panels(Lk, nr) * Dv, tile = tq * tk
+    cdef Py_ssize_t n, i, j, qb, kb, i0, k0, bq, bk, tq = min(BQ, Lq), tk = min(BK, Lk)
+    # per thread: K^T (D x Lk) and V^T (Dv x Lk) packed; dV^T and dK^T, accumulated over the query
+    # blocks (products by the transposed dO and Q blocks, the tiles P and dS read in place); those
+    # blocks; a partial panel; the tiles P and dS; a summed mask row
+    cdef Py_ssize_t kt_size = _panels(Lk, nr) * D, vt_size = _panels(Lk, nr) * Dv
+    cdef Py_ssize_t dvt_size = Dv * Lk, dkt_size = D * Lk, gt_size = Dv * tq, qt_size = D * tq
+    cdef Py_ssize_t edge_size = max(Lk, tq) * nr, tile = tq * tk
     cdef int nt = threads_for(N * Lq * Lk, MIN_WORK)
     cdef floating[:, ::1] work = np.empty(
-        (nt, kt_size + edge_size + vt_size + 3 * tile + tk), _float_type(&dq[0, 0, 0]))
+        (nt, kt_size + vt_size + dvt_size + dkt_size + gt_size + qt_size + edge_size + 2 * tile + tk),
+        _float_type(&dq[0, 0, 0]))
     cdef floating* kt
-    cdef floating* edge
     cdef floating* vt
+    cdef floating* dvt
+    cdef floating* dkt
+    cdef floating* gt
+    cdef floating* qt
+    cdef floating* edge
     cdef floating* s
     cdef floating* ds
-    cdef floating* pt
     cdef floating* tmp
     with nogil:
         for n in prange(N, num_threads=nt, schedule="dynamic"):
             kt = &work[threadid(), 0]
-            edge = kt + kt_size
-            vt = edge + edge_size
-            s = vt + vt_size
+            vt = kt + kt_size
+            dvt = vt + vt_size
+            dkt = dvt + dvt_size
+            gt = dkt + dkt_size
+            qt = gt + gt_size
+            edge = qt + qt_size
+            s = edge + edge_size
             ds = s + tile
-            pt = ds + tile
-            tmp = pt + tile
+            tmp = ds + tile
             _pack(&k[n, 0, 0], 1, D, D, Lk, nr, kt)
             _pack(&v[n, 0, 0], 1, Dv, Dv, Lk, nr, vt)
+            for j in range(dvt_size + dkt_size):
+                dvt[j] = 0
             for qb in range((Lq + BQ - 1) // BQ):
                 i0 = qb * BQ
                 bq = min(BQ, Lq - i0)
+                _transpose(&go[n, i0, 0], bq, Dv, Dv, gt)
+                _transpose(&q[n, i0, 0], bq, D, D, qt)
                 for kb in range((Lk + BK - 1) // BK):
                     k0 = kb * BK
                     if causal and k0 > i0 + bq - 1:
@@ -108,13 +121,13 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
                     for i in range(bq):
                         attention_probs_row(s + i * bk, bk, _active(bk, _causal_limit(causal, i0 + i) - k0), scale,
                                             _mask_row(&masks, tmp, n, i0 + i, k0, bk), lse[n, i0 + i])
-                    # dV_j += P^T dO_i ; dP = dO_i V_j^T
-                    _transpose(s, bq, bk, bk, pt)
-                    _product_rows(bk, Dv, bq, pt, bq, &go[n, i0, 0], Dv, nr, True, &dv[n, k0, 0], Dv, edge)
+                    # dV_j^T += dO_i^T P ; dP = dO_i V_j^T
+                    _product_rows(Dv, bk, bq, gt, bq, s, bk, nr, True, dvt + k0, Lk, edge)
                     _product(bq, bk, Dv, &go[n, i0, 0], Dv, vt + k0 // nr * Dv * nr, Dv * nr, nr, False, ds, bk)
                     for i in range(bq):
                         _softmax_grad_row(s + i * bk, ds + i * bk, bk, scale, delta[n, i0 + i])
-                    # dQ_i += dS K_j ; dK_j += dS^T Q_i
+                    # dQ_i += dS K_j ; dK_j^T += Q_i^T dS
                     _product_rows(bq, D, bk, ds, bk, &k[n, k0, 0], D, nr, True, &dq[n, i0, 0], D, edge)
-                    _transpose(ds, bq, bk, bk, pt)
-                    _product_rows(bk, D, bq, pt, bq, &q[n, i0, 0], D, nr, True, &dk[n, k0, 0], D, edge)
+                    _product_rows(D, bk, bq, qt, bq, ds, bk, nr, True, dkt + k0, Lk, edge)
+            _transpose(dvt, Dv, Lk, Lk, &dv[n, 0, 0])
+            _transpose(dkt, D, Lk, Lk, &dk[n, 0, 0])
