@@ -7,11 +7,20 @@ cdef object _float_type(floating* _):
     return np.float32 if floating is float else np.float64
 
 
+# Logits per row block of the full forward: a block's logits are written by one product, read
+# by the row pass and by the product with V, and should stay in L2 in between.
+cdef Py_ssize_t FULL_BLOCK = 32768
+
+
+cdef inline Py_ssize_t _block_rows(Py_ssize_t Lq, Py_ssize_t Lk) noexcept nogil:
+    return max(8, min(BQ, FULL_BLOCK // Lk))
+
+
 cdef void _full_forward(const floating[:, :, :] q, const floating[:, :, :] k, const floating[:, :, :] v,
                         Masks masks, double scale, bint causal, Py_ssize_t nr, floating[:, :, ::1] out,
                         floating[:, :, ::1] w, double[:, ::1] lse):
     cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
-    cdef Py_ssize_t n, i, qb, i0, bq, kc
+    cdef Py_ssize_t n, i, qb, i0, bq, kc, rows = _block_rows(Lq, Lk)
     # per thread: K^T packed (D x Lk), a partial panel of V, one summed mask row
     cdef Py_ssize_t kt_size = _panels(Lk, nr) * D, edge_size = Lk * nr
     cdef int nt = threads_for(N * Lq * Lk, MIN_WORK)
@@ -25,9 +34,9 @@ cdef void _full_forward(const floating[:, :, :] q, const floating[:, :, :] k, co
             edge = kt + kt_size
             tmp = edge + edge_size
             _pack(&k[n, 0, 0], 1, D, D, Lk, nr, kt)
-            for qb in range((Lq + BQ - 1) // BQ):
-                i0 = qb * BQ
-                bq = min(BQ, Lq - i0)
+            for qb in range((Lq + rows - 1) // rows):
+                i0 = qb * rows
+                bq = min(rows, Lq - i0)
                 kc = min(Lk, i0 + bq) if causal else Lk  # keys any row of the block sees; the rest stay 0
                 _product(bq, kc, D, &q[n, i0, 0], D, kt, D * nr, nr, False, &w[n, i0, 0], Lk)
                 for i in range(i0, i0 + bq):
