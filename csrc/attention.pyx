@@ -248,8 +248,8 @@ cdef object _check_problems(object x, str name, object ref=None):
         raise TypeError(f"{name} must have the dtype of query ({ref.dtype}), got {x.dtype}")
     if x.ndim != 3:
         raise ValueError(f"{name} must be 3-D, got shape {x.shape}")
-    if x.shape[2] > 1 and x.strides[2] != x.itemsize or \
-            x.shape[1] > 1 and x.shape[2] and x.strides[1] != x.shape[2] * x.itemsize:
+    if x.size and x.shape[2] > 1 and x.strides[2] != x.itemsize or \
+            x.size and x.shape[1] > 1 and x.strides[1] != x.shape[2] * x.itemsize:
         raise ValueError(f"{name} must have contiguous (L, D) blocks (C-contiguous after the first axis)")
     return x
 
@@ -292,8 +292,9 @@ def attention_forward(q, k, v, mask=None, scale=1.0, causal=False, key_mask=None
     N, Lq, Lk, D, Dv = _check_qkv(q, k, v)
     m = _prepare_mask(mask, q, N, Lq, Lk)
     km = _prepare_key_mask(key_mask, q, N, Lk)
-    out = np.zeros((N, Lq, Dv), q.dtype)
-    weights = np.zeros((N, Lq, Lk), q.dtype)
+    new = np.empty if N and Lq and Lk else np.zeros  # the kernel writes every value
+    out = new((N, Lq, Dv), q.dtype)
+    weights = new((N, Lq, Lk), q.dtype)
     lse = np.full((N, Lq), -np.inf)
     if N and Lq and Lk:
         masks = _masks(m, km, N)
@@ -319,7 +320,8 @@ def attention_backward(q, k, v, weights, grad_out, grad_weights=None, scale=1.0,
     _check_shaped(grad_out, "grad_out", q, (N, Lq, Dv))
     if grad_weights is not None:
         _check_shaped(grad_weights, "grad_weights", q, (N, Lq, Lk))
-    dq, dk, dv = np.zeros(q.shape, q.dtype), np.zeros(k.shape, q.dtype), np.zeros(v.shape, q.dtype)
+    new = np.empty if N and Lq and Lk else np.zeros  # the kernel writes every value
+    dq, dk, dv = new(q.shape, q.dtype), new(k.shape, q.dtype), new(v.shape, q.dtype)
     if N and Lq and Lk:
         has_gw = grad_weights is not None
         nr = _width(q.dtype)
@@ -366,7 +368,8 @@ def attention_tiled_backward(q, k, v, out, grad_out, lse, mask=None, scale=1.0, 
                          f"{getattr(lse, 'dtype', type(lse).__name__)} {getattr(lse, 'shape', '')}")
     m = _prepare_mask(mask, q, N, Lq, Lk)
     km = _prepare_key_mask(key_mask, q, N, Lk)
-    dq, dk, dv = np.zeros(q.shape, q.dtype), np.zeros(k.shape, q.dtype), np.zeros(v.shape, q.dtype)
+    new = np.empty if N and Lq and Lk else np.zeros  # dk and dv are written whole; dq accumulates
+    dq, dk, dv = np.zeros(q.shape, q.dtype), new(k.shape, q.dtype), new(v.shape, q.dtype)
     if N and Lq and Lk:
         delta = np.einsum("nld,nld->nl", grad_out, out, dtype=np.float64)
         lse = np.ascontiguousarray(lse)

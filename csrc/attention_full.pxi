@@ -20,7 +20,7 @@ cdef void _full_forward(const floating[:, :, :] q, const floating[:, :, :] k, co
                         Masks masks, double scale, bint causal, Py_ssize_t nr, floating[:, :, ::1] out,
                         floating[:, :, ::1] w, double[:, ::1] lse):
     cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
-    cdef Py_ssize_t n, i, qb, i0, bq, kc, rows = _block_rows(Lq, Lk)
+    cdef Py_ssize_t n, i, j, qb, i0, bq, kc, rows = _block_rows(Lq, Lk)
     # per thread: K^T packed (D x Lk), a partial panel of V, one summed mask row
     cdef Py_ssize_t kt_size = _panels(Lk, nr) * D, edge_size = Lk * nr
     cdef int nt = threads_for(N * Lq * Lk, MIN_WORK)
@@ -37,11 +37,13 @@ cdef void _full_forward(const floating[:, :, :] q, const floating[:, :, :] k, co
             for qb in range((Lq + rows - 1) // rows):
                 i0 = qb * rows
                 bq = min(rows, Lq - i0)
-                kc = min(Lk, i0 + bq) if causal else Lk  # keys any row of the block sees; the rest stay 0
+                kc = min(Lk, i0 + bq) if causal else Lk  # keys any row of the block sees; the rest are 0
                 _product(bq, kc, D, &q[n, i0, 0], D, kt, D * nr, nr, False, &w[n, i0, 0], Lk)
                 for i in range(i0, i0 + bq):
                     lse[n, i] = attention_row(&w[n, i, 0], kc, _active(kc, _causal_limit(causal, i)), scale,
                                               _mask_row(&masks, tmp, n, i, 0, kc))
+                    for j in range(kc, Lk):
+                        w[n, i, j] = 0
                 _product_rows(bq, Dv, kc, &w[n, i0, 0], Lk, &v[n, 0, 0], Dv, nr, False, &out[n, i0, 0], Dv, edge)
 
 

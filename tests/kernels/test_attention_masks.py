@@ -130,3 +130,29 @@ def test_bad_masks_raise_naming_them(kernel):
         fn(q, k, v, np.zeros((6, 3, 5, 1), bool))
     with pytest.raises(ValueError, match="query"):
         fn(np.zeros((6, 4, 3), np.float32).transpose(0, 2, 1), k, v)
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 4, 2, 2), (2, 0, 4, 2, 2), (2, 3, 0, 2, 2), (2, 3, 4, 0, 2), (2, 3, 4, 2, 0)])
+def test_empty_sizes(shape):
+    """Outputs are allocated uninitialised only when the kernels write them: empty problems give
+    zeros (no key: output 0, logsumexp -inf), gradients of the right shapes."""
+    N, Lq, Lk, D, Dv = shape
+    rng = np.random.default_rng(8)
+    q, k, v = (rng.standard_normal(s) for s in ((N, Lq, D), (N, Lk, D), (N, Lk, Dv)))
+    g = rng.standard_normal((N, Lq, Dv))
+    out, w, lse = K.attention_forward(q, k, v, None, 1.0, True)
+    t_out, t_lse = K.attention_tiled_forward(q, k, v, None, 1.0, True)
+    if Lk == 0:
+        assert not out.any() and not t_out.any() and np.isneginf(lse).all() and np.isneginf(t_lse).all()
+    elif N and Lq:
+        np.testing.assert_allclose(out, R.attention_forward(q, k, v, None, 1.0, True)[0], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(t_out, out, rtol=1e-12, atol=1e-14)
+    for grads in (K.attention_backward(q, k, v, w, g, None, 1.0, True),
+                  K.attention_tiled_backward(q, k, v, t_out, g, t_lse, None, 1.0, True)):
+        assert [a.shape for a in grads] == [q.shape, k.shape, v.shape]
+        if not (N and Lq and Lk):
+            assert not any(a.any() for a in grads)
+        else:
+            want = R.attention_backward(q, k, v, w, g, None, 1.0)
+            for a, b in zip(grads, want):
+                np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
