@@ -7,8 +7,10 @@
 # a BLAS call per small product would either wake the BLAS thread pool from inside the
 # OpenMP team (oversubscription) or need OpenBLAS's thread count switched per worker,
 # which in the OpenBLAS SciPy ships is process-wide (DESIGN.md section 5, rule 3).
-# The right-hand operand of every product is packed once per problem into column panels;
-# the transposed operands (P^T, dS^T, Q^T, dO^T) are transposed tiles.
+# K^T and V^T are packed into column panels once per problem; every other right-hand operand
+# (V, K, Q, the weights, dS) is read in place as panels, and the left-hand transposes the
+# backward needs (dO^T, Q^T) are made once per block of query rows, so that dV^T and dK^T
+# accumulate per problem and are transposed once at its end.
 #
 # The full path materialises the (Lq, Lk) weights (needed when a caller asks for
 # them). The tiled path keeps a running max and sum per query row (online
@@ -33,7 +35,7 @@ from panelgemm cimport panel_gemm, pack_panels, fastnn_panel_width_f, fastnn_pan
 include "checks.pxi"
 
 cdef Py_ssize_t MIN_WORK = 16384
-# Tile sizes (query rows, keys) of the tiled path and of the full path's row blocks.
+# Tile sizes (query rows, keys) of the tiled path; BQ is also the full backward's row block.
 # BK must be a multiple of every panel width (8 to 32 floats).
 cdef Py_ssize_t BQ = 128
 cdef Py_ssize_t BK = 256
@@ -229,6 +231,10 @@ cdef inline void _transpose(const floating* src, Py_ssize_t rows, Py_ssize_t col
             for r in range(r0, min(r0 + 16, rows)):
                 for c in range(c0, min(c0 + 16, cols)):
                     dst[c * rows + r] = src[r * ld + c]
+
+
+cdef object _float_type(floating* _):
+    return np.float32 if floating is float else np.float64
 
 
 cdef Py_ssize_t _width(object dtype):

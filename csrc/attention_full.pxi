@@ -1,10 +1,7 @@
 # The full attention path: the (Lq, Lk) weights are materialised. Included by attention.pyx
 # (shares its imports and helpers). Each thread takes whole problems and works through
-# blocks of BQ query rows, so a block's logits stay in cache between its product, its row
+# blocks of query rows, so a block's logits stay in cache between its product, its row
 # pass and the product with V.
-
-cdef object _float_type(floating* _):
-    return np.float32 if floating is float else np.float64
 
 
 # Logits per row block of the full forward: a block's logits are written by one product, read
