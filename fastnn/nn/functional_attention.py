@@ -1,4 +1,5 @@
 """Attention and layer norm in PyTorch's functional API, on the attention kernel family."""
+import functools
 import math
 
 import numpy as np
@@ -98,12 +99,21 @@ def _sdpa_mask(attn_mask, dtype):
     return m.astype(dtype, copy=False)
 
 
+@functools.lru_cache(maxsize=8)
+def _causal_additive(L, S, dtype):
+    """The (L, S) causal mask of dtype: 0 for key j <= query i, -inf after (read-only, shared)."""
+    m = np.where(np.tri(L, S, dtype=bool), dtype.type(0), dtype.type(-np.inf))
+    m.flags.writeable = False
+    return m
+
+
 def _is_causal_mask(m):
-    """Whether an additive (L, S) mask is exactly the causal one (0 for key j <= query i, -inf after)."""
-    if m.ndim != 2:
+    """Whether an additive (L, S) mask is exactly the causal one: a corner test first, so that
+    other masks cost nothing, then one comparison with a cached causal mask."""
+    if m.ndim != 2 or m.size == 0 or m.dtype not in (np.float32, np.float64) or m[-1, 0] != 0 or \
+            (m.shape[1] > 1 and m[0, -1] != -np.inf):
         return False
-    allowed = np.tri(m.shape[0], m.shape[1], dtype=bool)
-    return bool(np.all(m[allowed] == 0) and np.all(m[~allowed] == -np.inf))
+    return np.array_equal(m, _causal_additive(m.shape[0], m.shape[1], m.dtype))
 
 
 def attention_with_weights(query, key, value, attn_mask, scale):

@@ -9,6 +9,7 @@ from .linear import Linear
 from .dropout import Dropout
 from .normalization import LayerNorm
 from .attention import MultiheadAttention
+from .functional_attention import _is_causal_mask
 from .activation import ReLU, GELU
 from . import functional as F
 from . import init
@@ -44,10 +45,9 @@ def _detect_is_causal_mask(mask, is_causal, size):
     m = np.asarray(mask._data if isinstance(mask, Tensor) else mask)
     if m.shape != (size, size):
         return False
-    future = np.triu(np.ones((size, size), bool), k=1)
     if m.dtype == np.bool_:
-        return bool(np.array_equal(m, future))
-    return bool(np.all(m[future] == -np.inf) and np.all(m[~future] == 0))
+        return bool(np.array_equal(m, ~np.tri(size, size, dtype=bool)))
+    return _is_causal_mask(m)
 
 
 def _nested_eligible(layer):
