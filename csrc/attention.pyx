@@ -1,86 +1,154 @@
 # Scaled-dot-product attention (full and tiled) and layer norm, forward and backward.
 #
 # Attention runs over N = batch * heads independent problems q (Lq, D), k (Lk, D),
-# v (Lk, Dv). The logits GEMMs go to scipy's BLAS (threaded); scaling, masking,
-# causal cut-off and softmax are fused into one pass over each logits row under
-# OpenMP prange. Unlike conv.pyx's large GEMMs, attention's are small and many, so
-# each thread takes whole problems (OpenMP over batch * heads) and runs their GEMMs
-# and row passes itself. Alternating OpenMP row passes with BLAS-threaded GEMMs
-# per problem was 40x slower at (192, 128, 128, 32) on 2 busy cores (measured):
-# every small GEMM woke the BLAS pool.
+# v (Lk, Dv). Each OpenMP thread takes whole problems (prange over N) and runs their
+# products on the project's panel micro-kernel (panelgemm.h) with the scaling, masking,
+# causal cut-off and softmax fused into one pass over each logits row. No BLAS is called:
+# a BLAS call per small product would either wake the BLAS thread pool from inside the
+# OpenMP team (oversubscription) or need OpenBLAS's thread count switched per worker,
+# which in the OpenBLAS SciPy ships is process-wide (DESIGN.md section 5, rule 3).
+# K^T and V^T are packed into column panels once per problem; every other right-hand operand
+# (V, K, Q, the weights, dS) is read in place as panels, and the left-hand transposes the
+# backward needs (dO^T, Q^T) are made once per block of query rows, so that dV^T and dK^T
+# accumulate per problem and are transposed once at its end.
 #
 # The full path materialises the (Lq, Lk) weights (needed when a caller asks for
 # them). The tiled path keeps a running max and sum per query row (online
 # softmax) over key blocks, so only (BQ, BK) tiles exist; its backward recomputes
 # each tile from the saved row logsumexp.
 #
+# Inputs are read through const memoryviews, so read-only arrays (memmaps, broadcast
+# views) are used in place. q, k, v and the gradients need contiguous rows within a
+# problem; the leading (problem) axis may have any stride, 0 included. Masks may be
+# broadcast views along any axis but the key axis.
+#
 # Masked positions are -inf logits. A row whose every key is masked gets weights
 # 0, output 0, logsumexp -inf and gradient 0 (PyTorch's scaled_dot_product_attention).
 from cython.parallel cimport prange, threadid
 from cython cimport floating
-from libc.math cimport INFINITY, log, sqrt
+from libc.math cimport INFINITY, log
 import numpy as np
-from blas cimport gemm
 from parallel cimport threads_for
 from rowsoftmax cimport attention_row, attention_online_row, attention_probs_row
+from panelgemm cimport panel_gemm, pack_panels, fastnn_panel_width_f, fastnn_panel_width_d
 
 include "checks.pxi"
 
 cdef Py_ssize_t MIN_WORK = 16384
-# Tile sizes of the tiled path: a (BQ, BK) float tile and its gradient stay in L2.
+# Tile sizes (query rows, keys) of the tiled path; BQ is also the full backward's row block.
+# BK must be a multiple of every panel width (8 to 32 floats).
 cdef Py_ssize_t BQ = 128
 cdef Py_ssize_t BK = 256
 
 
-# ----------------------------------------------------------------------------- BLAS threads
+# ----------------------------------------------------------------------------- masks
 
-# OpenBLAS's per-thread thread count (openblas_set_num_threads_local, returns the old
-# value): each OpenMP worker runs its problems' GEMMs on one BLAS thread, and puts the
-# count back, since the main thread is also worker 0. NULL when the BLAS lacks it.
-ctypedef int (*local_threads_fn)(int) noexcept nogil
-cdef local_threads_fn _blas_local_threads = NULL
-
-
-def _bind_blas_local_threads():
-    global _blas_local_threads
-    import ctypes, glob, os
-    import scipy
-    import scipy.linalg.cython_blas  # noqa: F401  (the library is loaded by now)
-    libs = os.path.join(os.path.dirname(scipy.__file__), os.pardir, "scipy.libs", "*openblas*")
-    for path in glob.glob(libs):
-        try:
-            fn = ctypes.CDLL(path).openblas_set_num_threads_local
-        except (OSError, AttributeError):
-            continue
-        _blas_local_threads = <local_threads_fn><size_t>ctypes.cast(fn, ctypes.c_void_p).value
-        return True
-    return False
+# The additive masks of one call, as raw views: problem n reads the attention mask at
+# [n // g2, n % g2] (strides in elements, any of them 0 for a broadcast view; unit stride
+# along keys) and the key mask's row n // per.
+cdef struct Masks:
+    const void* attn
+    Py_ssize_t a0, a1, a2, g2
+    const void* key
+    Py_ssize_t k0, per
 
 
-_bind_blas_local_threads()
+cdef inline const floating* _mask_row(const Masks* m, floating* tmp, Py_ssize_t n, Py_ssize_t i, Py_ssize_t c0,
+                                      Py_ssize_t cols) noexcept nogil:
+    """Additive mask of query row i of problem n over keys c0 .. c0 + cols: the attention mask's
+    row, the key mask's, their sum (written to tmp), or NULL."""
+    cdef const floating* a = NULL
+    cdef const floating* b = NULL
+    cdef Py_ssize_t j
+    if m.attn != NULL:
+        a = <const floating*>m.attn + (n // m.g2) * m.a0 + (n % m.g2) * m.a1 + i * m.a2 + c0
+    if m.key != NULL:
+        b = <const floating*>m.key + (n // m.per) * m.k0 + c0
+    if a == NULL:
+        return b
+    if b == NULL:
+        return a
+    for j in range(cols):
+        tmp[j] = a[j] + b[j]
+    return tmp
 
 
-cdef inline int _single_blas_thread() noexcept nogil:
-    return _blas_local_threads(1) if _blas_local_threads != NULL else 0
+cdef object _compact_additive(object m, object dtype, str name):
+    """m (bool: True keeps, or dtype) as an additive array of dtype, converting only its distinct
+    values: a broadcast view is converted at its un-broadcast size and broadcast back."""
+    if not isinstance(m, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray or None, got {type(m).__name__}")
+    if m.dtype != np.bool_ and m.dtype != dtype:
+        raise TypeError(f"{name} must be bool or have the dtype of query ({dtype}), got {m.dtype}")
+    if m.size == 0:
+        return np.zeros(m.shape, dtype)
+    cdef Py_ssize_t last = m.ndim - 1, keys = m.shape[last]
+    base = m[tuple(slice(0, 1) if s == 0 else slice(None) for s in m.strides)]
+    if m.dtype == np.bool_:
+        base = np.where(base, dtype.type(0), dtype.type(-np.inf))
+    if base.shape[last] != keys or keys > 1 and base.strides[last] != base.itemsize:
+        # the kernels read a row of keys with unit stride
+        base = np.ascontiguousarray(np.broadcast_to(base, base.shape[:last] + (keys,)))
+    return np.broadcast_to(base, m.shape)
 
 
-cdef inline void _restore_blas_threads(int previous) noexcept nogil:
-    if _blas_local_threads != NULL:
-        _blas_local_threads(previous)
+cdef object _prepare_mask(object mask, object q, Py_ssize_t N, Py_ssize_t Lq, Py_ssize_t Lk):
+    """mask -> None or an additive (G1, G2, Lq, Lk) array of q's dtype, G1 * G2 = N."""
+    if mask is None:
+        return None
+    if not isinstance(mask, np.ndarray):
+        raise TypeError(f"mask must be a numpy.ndarray or None, got {type(mask).__name__}")
+    if mask.ndim == 3:
+        if mask.shape[1:] != (Lq, Lk) or mask.shape[0] not in (1, N):
+            raise ValueError(f"mask must have shape (1, {Lq}, {Lk}) or ({N}, {Lq}, {Lk}), got {mask.shape}")
+        mask = np.broadcast_to(mask, (N, Lq, Lk))[None]
+    elif mask.ndim != 4 or mask.shape[2:] != (Lq, Lk) or mask.shape[0] * mask.shape[1] != N:
+        raise ValueError(f"mask must have shape (1 or {N}, {Lq}, {Lk}) or (G1, G2, {Lq}, {Lk}) with "
+                         f"G1 * G2 = {N}, got {mask.shape}")
+    return _compact_additive(mask, q.dtype, "mask")
+
+
+cdef object _prepare_key_mask(object key_mask, object q, Py_ssize_t N, Py_ssize_t Lk):
+    """key_mask -> None or an additive (G, Lk) array of q's dtype, G dividing N."""
+    if key_mask is None:
+        return None
+    if not isinstance(key_mask, np.ndarray):
+        raise TypeError(f"key_mask must be a numpy.ndarray or None, got {type(key_mask).__name__}")
+    if key_mask.ndim != 2 or key_mask.shape[1] != Lk or \
+            (N and (key_mask.shape[0] == 0 or N % key_mask.shape[0])):
+        raise ValueError(f"key_mask must have shape (G, {Lk}) with G dividing {N}, got {key_mask.shape}")
+    return _compact_additive(key_mask, q.dtype, "key_mask")
+
+
+cdef Masks _masks(object mask, object key_mask, Py_ssize_t N):
+    cdef Masks m
+    cdef Py_ssize_t size
+    m.attn = NULL
+    m.key = NULL
+    m.a0 = m.a1 = m.a2 = m.k0 = 0
+    m.g2 = m.per = 1
+    if mask is not None and mask.size:
+        size = mask.itemsize
+        m.attn = <const void*><size_t>mask.ctypes.data
+        m.a0, m.a1, m.a2 = mask.strides[0] // size, mask.strides[1] // size, mask.strides[2] // size
+        m.g2 = mask.shape[1]
+    if key_mask is not None and key_mask.size:
+        m.key = <const void*><size_t>key_mask.ctypes.data
+        m.k0 = key_mask.strides[0] // key_mask.itemsize
+        m.per = N // key_mask.shape[0]
+    return m
 
 
 # ----------------------------------------------------------------------------- row passes
 
-cdef inline double _softmax_row(floating* s, Py_ssize_t C, double scale, const floating* mask,
-                                Py_ssize_t limit) noexcept nogil:
-    """In place: s = softmax(scale * s + mask) with the causal cut-off; returns the logsumexp.
-    The vectorised row from rowsoftmax.h, over the columns the cut-off leaves."""
-    return attention_row(s, C, _active(C, limit), scale, mask)
-
-
 cdef inline Py_ssize_t _active(Py_ssize_t C, Py_ssize_t limit) noexcept nogil:
     """Columns 0..limit of a row of C are visible (limit: the causal cut-off, relative to the row's tile)."""
     return C if limit >= C else limit + 1
+
+
+cdef inline Py_ssize_t _causal_limit(bint causal, Py_ssize_t row) noexcept nogil:
+    # Top-left alignment as in PyTorch: query i sees keys 0..i whatever Lq and Lk are.
+    return row if causal else (<Py_ssize_t>1 << 62)
 
 
 cdef inline void _online_row(floating* s, Py_ssize_t C, double scale, const floating* mask, Py_ssize_t limit,
@@ -94,39 +162,110 @@ cdef inline void _online_row(floating* s, Py_ssize_t C, double scale, const floa
             acc[j] = <floating>(acc[j] * alpha)
 
 
-cdef inline void _probs_from_lse(floating* s, Py_ssize_t C, double scale, const floating* mask,
-                                 Py_ssize_t limit, double lse) noexcept nogil:
-    """Recompute one row of weights from its logits and saved logsumexp."""
-    attention_probs_row(s, C, _active(C, limit), scale, mask, lse)
-
-
 cdef inline void _softmax_grad_row(const floating* p, floating* dp, Py_ssize_t C, double scale,
                                    double delta) noexcept nogil:
-    """In place: dp = scale * p * (dp - delta), delta = sum(p * dp) (or rowsum(dO * O))."""
+    """In place: dp = scale * p * (dp - delta), delta = sum(p * dp) (or rowsum(dO * O)); in the
+    row's own precision, so that float32 rows run four to a vector instead of two doubles."""
     cdef Py_ssize_t j
+    cdef floating s = <floating>scale, d = <floating>delta
     for j in range(C):
-        dp[j] = <floating>(scale * p[j] * (dp[j] - delta))
+        dp[j] = s * p[j] * (dp[j] - d)
 
 
 cdef inline double _dot(const floating* a, const floating* b, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t j
-    cdef double t = 0
-    for j in range(n):
-        t = t + a[j] * b[j]
-    return t
+    """sum(a * b) in double, over 8 independent partial sums (one chain of additions would take
+    the adder's latency per element)."""
+    cdef Py_ssize_t j, r, n8 = n - n % 8
+    cdef double part[8]
+    for r in range(8):
+        part[r] = 0
+    for j in range(0, n8, 8):
+        for r in range(8):
+            part[r] = part[r] + <double>a[j + r] * b[j + r]
+    for j in range(n8, n):
+        part[0] = part[0] + <double>a[j] * b[j]
+    return ((part[0] + part[1]) + (part[2] + part[3])) + ((part[4] + part[5]) + (part[6] + part[7]))
 
 
-cdef inline Py_ssize_t _causal_limit(bint causal, Py_ssize_t row) noexcept nogil:
-    # Top-left alignment as in PyTorch: query i sees keys 0..i whatever Lq and Lk are.
-    return row if causal else (<Py_ssize_t>1 << 62)
+# ----------------------------------------------------------------------------- products
+
+cdef inline Py_ssize_t _panels(Py_ssize_t cols, Py_ssize_t nr) noexcept nogil:
+    """Values of a packed matrix per row of K: its columns rounded up to whole panels."""
+    return (cols + nr - 1) // nr * nr
+
+
+cdef inline void _pack(const floating* b, Py_ssize_t k_stride, Py_ssize_t n_stride, Py_ssize_t K,
+                       Py_ssize_t cols, Py_ssize_t nr, floating* dst) noexcept nogil:
+    """B(k, j) = b[k * k_stride + j * n_stride] (K x cols) into panels of nr columns, K * nr values each."""
+    pack_panels(b, k_stride, n_stride, K, 1, cols, nr, dst)
+
+
+cdef inline void _product(Py_ssize_t M, Py_ssize_t cols, Py_ssize_t K, const floating* A, Py_ssize_t lda,
+                          const floating* panels, Py_ssize_t panel_stride, Py_ssize_t nr, bint accumulate,
+                          floating* C, Py_ssize_t ldc) noexcept nogil:
+    """C[:M, :cols] (+)= A[:M, :K] @ B, B packed in panels of nr columns: panel p at panels + p * panel_stride,
+    its K rows nr apart (an offset into a longer panel selects a row range)."""
+    cdef Py_ssize_t p
+    for p in range((cols + nr - 1) // nr):
+        panel_gemm(M, K, A, lda, panels + p * panel_stride, nr, accumulate, C + p * nr, ldc,
+                   min(nr, cols - p * nr))
+
+
+cdef inline void _product_rows(Py_ssize_t M, Py_ssize_t cols, Py_ssize_t K, const floating* A, Py_ssize_t lda,
+                               const floating* B, Py_ssize_t ldb, Py_ssize_t nr, bint accumulate, floating* C,
+                               Py_ssize_t ldc, floating* edge) noexcept nogil:
+    """C[:M, :cols] (+)= A[:M, :K] @ B[:K, :cols], B row-major (rows ldb apart) read in place as panels
+    of nr columns; a last partial panel is copied to edge (K * nr values) so no read passes a row's end."""
+    cdef Py_ssize_t p, full = cols // nr
+    for p in range(full):
+        panel_gemm(M, K, A, lda, B + p * nr, ldb, accumulate, C + p * nr, ldc, nr)
+    if cols > full * nr:
+        _pack(B + full * nr, ldb, 1, K, cols - full * nr, nr, edge)
+        panel_gemm(M, K, A, lda, edge, nr, accumulate, C + full * nr, ldc, cols - full * nr)
+
+
+cdef inline void _transpose(const floating* src, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t ld,
+                            floating* dst) noexcept nogil:
+    """dst (cols, rows) = src^T, src's rows ld apart; in 16 x 16 blocks so both sides stay in cache lines."""
+    cdef Py_ssize_t r0, c0, r, c
+    for r0 in range(0, rows, 16):
+        for c0 in range(0, cols, 16):
+            for r in range(r0, min(r0 + 16, rows)):
+                for c in range(c0, min(c0 + 16, cols)):
+                    dst[c * rows + r] = src[r * ld + c]
+
+
+cdef object _float_type(floating* _):
+    return np.float32 if floating is float else np.float64
+
+
+cdef Py_ssize_t _width(object dtype):
+    return fastnn_panel_width_f() if dtype == np.float32 else fastnn_panel_width_d()
 
 
 # ----------------------------------------------------------------------------- argument checks
 
+cdef object _check_problems(object x, str name, object ref=None):
+    """x: a float32/float64 (N, L, D) array, rows contiguous within a problem; read-only and a
+    strided (broadcast) problem axis are fine."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(x).__name__}")
+    if x.dtype != np.float32 and x.dtype != np.float64:
+        raise TypeError(f"{name} must be float32 or float64, got {x.dtype}")
+    if ref is not None and x.dtype != ref.dtype:
+        raise TypeError(f"{name} must have the dtype of query ({ref.dtype}), got {x.dtype}")
+    if x.ndim != 3:
+        raise ValueError(f"{name} must be 3-D, got shape {x.shape}")
+    if x.size and x.shape[2] > 1 and x.strides[2] != x.itemsize or \
+            x.size and x.shape[1] > 1 and x.strides[1] != x.shape[2] * x.itemsize:
+        raise ValueError(f"{name} must have contiguous (L, D) blocks (C-contiguous after the first axis)")
+    return x
+
+
 cdef tuple _check_qkv(q, k, v):
-    check_float(q, "query", 3)
-    check_same_dtype(k, "key", q, "query", 3)
-    check_same_dtype(v, "value", q, "query", 3)
+    _check_problems(q, "query")
+    _check_problems(k, "key", q)
+    _check_problems(v, "value", q)
     if k.shape[0] != q.shape[0] or v.shape[0] != q.shape[0]:
         raise ValueError(f"query, key and value must share the batch*heads dimension, got "
                          f"{q.shape[0]}, {k.shape[0]}, {v.shape[0]}")
@@ -137,285 +276,120 @@ cdef tuple _check_qkv(q, k, v):
     return q.shape[0], q.shape[1], k.shape[1], q.shape[2], v.shape[2]
 
 
-cdef object _prepare_mask(object mask, object q, Py_ssize_t N, Py_ssize_t Lq, Py_ssize_t Lk):
-    """mask -> None or a C-contiguous additive (M, Lq, Lk) array of q's dtype, M in {1, N}."""
-    if mask is None:
-        return None
-    if not isinstance(mask, np.ndarray):
-        raise TypeError(f"mask must be a numpy.ndarray or None, got {type(mask).__name__}")
-    if mask.ndim != 3 or mask.shape[1:] != (Lq, Lk) or mask.shape[0] not in (1, N):
-        raise ValueError(f"mask must have shape (1, {Lq}, {Lk}) or ({N}, {Lq}, {Lk}), got {mask.shape}")
-    if mask.dtype == np.bool_:
-        return np.where(mask, q.dtype.type(0), q.dtype.type(-np.inf))
-    if mask.dtype != q.dtype:
-        raise TypeError(f"mask must be bool or have the dtype of query ({q.dtype}), got {mask.dtype}")
-    return np.ascontiguousarray(mask)
+cdef object _check_shaped(object x, str name, object q, tuple shape):
+    _check_problems(x, name, q)
+    if x.shape != shape:
+        raise ValueError(f"{name} must have shape {shape}, got {x.shape}")
+    return x
 
 
-# ----------------------------------------------------------------------------- full path
+# ----------------------------------------------------------------------------- entry points
 
-def attention_forward(q, k, v, mask=None, scale=1.0, causal=False):
-    """softmax(scale * q k^T + mask) v per problem, materialising the weights.
+def attention_forward(q, k, v, mask=None, scale=1.0, causal=False, key_mask=None):
+    """softmax(scale * q k^T + mask + key_mask) v per problem, materialising the weights.
 
     q (N, Lq, D), k (N, Lk, D), v (N, Lk, Dv); mask None, bool (True keeps) or additive
-    float, shape (1 or N, Lq, Lk); causal masks key j > query i.
+    float, shape (1 or N, Lq, Lk) or (G1, G2, Lq, Lk) with G1 * G2 = N (problem n reads
+    [n // G2, n % G2]; broadcast views are read in place); key_mask None or (G, Lk) of the
+    same kinds, G dividing N, problem n reading row n // (N // G) (a per-batch key padding
+    mask with N = batch * heads); causal masks key j > query i.
     Returns (out (N, Lq, Dv), weights (N, Lq, Lk), logsumexp (N, Lq) float64).
     """
+    cdef Masks masks
+    cdef Py_ssize_t nr
     N, Lq, Lk, D, Dv = _check_qkv(q, k, v)
     m = _prepare_mask(mask, q, N, Lq, Lk)
-    out = np.zeros((N, Lq, Dv), q.dtype)
-    weights = np.zeros((N, Lq, Lk), q.dtype)
+    km = _prepare_key_mask(key_mask, q, N, Lk)
+    new = np.empty if N and Lq and Lk else np.zeros  # the kernel writes every value
+    out = new((N, Lq, Dv), q.dtype)
+    weights = new((N, Lq, Lk), q.dtype)
     lse = np.full((N, Lq), -np.inf)
     if N and Lq and Lk:
+        masks = _masks(m, km, N)
+        nr = _width(q.dtype)
         if q.dtype == np.float32:
-            _full_forward[float](q, k, v, m, float(scale), bool(causal), out, weights, lse)
+            _full_forward[float](q, k, v, masks, scale, causal, nr, out, weights, lse)
         else:
-            _full_forward[double](q, k, v, m, float(scale), bool(causal), out, weights, lse)
+            _full_forward[double](q, k, v, masks, scale, causal, nr, out, weights, lse)
     return out, weights, lse
 
 
-cdef void _full_forward(floating[:, :, ::1] q, floating[:, :, ::1] k, floating[:, :, ::1] v, object mask_arr,
-                        double scale, bint causal, floating[:, :, ::1] out, floating[:, :, ::1] w,
-                        double[:, ::1] lse):
-    cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
-    cdef Py_ssize_t n, i, M = 1
-    cdef floating[:, :, ::1] mask
-    cdef bint has_mask = mask_arr is not None
-    if has_mask:
-        mask = mask_arr
-        M = mask.shape[0]
-    cdef int nt = threads_for(N * Lq * Lk, MIN_WORK)
-    cdef int blas_threads
-    with nogil:
-        for n in prange(N, num_threads=nt, schedule="dynamic"):
-            blas_threads = _single_blas_thread()
-            gemm(False, True, <int>Lq, <int>Lk, <int>D, <floating>1, &q[n, 0, 0] if D else NULL, <int>D,
-                 &k[n, 0, 0] if D else NULL, <int>D, <floating>0, &w[n, 0, 0], <int>Lk)
-            for i in range(Lq):
-                lse[n, i] = _softmax_row(&w[n, i, 0], Lk, scale,
-                                         &mask[n % M, i, 0] if has_mask else NULL, _causal_limit(causal, i))
-            if Dv:
-                gemm(False, False, <int>Lq, <int>Dv, <int>Lk, <floating>1, &w[n, 0, 0], <int>Lk,
-                     &v[n, 0, 0], <int>Dv, <floating>0, &out[n, 0, 0], <int>Dv)
-            _restore_blas_threads(blas_threads)
-
-
-def attention_backward(q, k, v, weights, grad_out, grad_weights=None, scale=1.0):
+def attention_backward(q, k, v, weights, grad_out, grad_weights=None, scale=1.0, causal=False):
     """Gradients (dq, dk, dv) of attention_forward from its saved weights.
 
     grad_weights: None or the gradient reaching the weights output (N, Lq, Lk).
-    Masked positions have weight 0, so the mask is not needed here.
+    Masked positions have weight 0, so the masks are not needed here; causal (as given to
+    forward) only skips the blocks of keys past every query of a block (their weights are 0).
     """
+    cdef Py_ssize_t nr
+    cdef bint has_gw
     N, Lq, Lk, D, Dv = _check_qkv(q, k, v)
-    check_same_dtype(weights, "weights", q, "query", 3)
-    if weights.shape != (N, Lq, Lk):
-        raise ValueError(f"weights must have shape {(N, Lq, Lk)}, got {weights.shape}")
-    check_same_dtype(grad_out, "grad_out", q, "query", 3)
-    if grad_out.shape != (N, Lq, Dv):
-        raise ValueError(f"grad_out must have shape {(N, Lq, Dv)}, got {grad_out.shape}")
+    _check_shaped(weights, "weights", q, (N, Lq, Lk))
+    _check_shaped(grad_out, "grad_out", q, (N, Lq, Dv))
     if grad_weights is not None:
-        check_like(grad_weights, "grad_weights", weights, "weights")
-    dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
+        _check_shaped(grad_weights, "grad_weights", q, (N, Lq, Lk))
+    new = np.empty if N and Lq and Lk else np.zeros  # the kernel writes every value
+    dq, dk, dv = new(q.shape, q.dtype), new(k.shape, q.dtype), new(v.shape, q.dtype)
     if N and Lq and Lk:
-        ds = np.zeros((threads_for(N * Lq * Lk, MIN_WORK), Lq, Lk), q.dtype)
+        has_gw = grad_weights is not None
+        nr = _width(q.dtype)
+        gw = grad_weights if has_gw else weights  # not read without has_gw
         if q.dtype == np.float32:
-            _full_backward[float](q, k, v, weights, grad_out, grad_weights, float(scale), dq, dk, dv, ds)
+            _full_backward[float](q, k, v, weights, grad_out, has_gw, gw, scale, causal, nr, dq, dk, dv)
         else:
-            _full_backward[double](q, k, v, weights, grad_out, grad_weights, float(scale), dq, dk, dv, ds)
+            _full_backward[double](q, k, v, weights, grad_out, has_gw, gw, scale, causal, nr, dq, dk, dv)
     return dq, dk, dv
 
 
-cdef void _full_backward(floating[:, :, ::1] q, floating[:, :, ::1] k, floating[:, :, ::1] v,
-                         floating[:, :, ::1] w, floating[:, :, ::1] go, object gw_arr, double scale,
-                         floating[:, :, ::1] dq, floating[:, :, ::1] dk, floating[:, :, ::1] dv,
-                         floating[:, :, ::1] ds_all):
-    cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
-    cdef Py_ssize_t n, i, j
-    cdef floating* ds
-    cdef floating[:, :, ::1] gw
-    cdef bint has_gw = gw_arr is not None
-    if has_gw:
-        gw = gw_arr
-    cdef int nt = ds_all.shape[0]
-    cdef int blas_threads
-    with nogil:
-        for n in prange(N, num_threads=nt, schedule="dynamic"):
-            blas_threads = _single_blas_thread()
-            ds = &ds_all[threadid(), 0, 0]  # (Lq, Lk) scratch of this thread
-            for i in range(Lq * Lk):
-                ds[i] = gw[n, i // Lk, i % Lk] if has_gw else 0
-            if Dv:
-                gemm(False, True, <int>Lq, <int>Lk, <int>Dv, <floating>1, &go[n, 0, 0], <int>Dv,
-                     &v[n, 0, 0], <int>Dv, <floating>1, ds, <int>Lk)
-                gemm(True, False, <int>Lk, <int>Dv, <int>Lq, <floating>1, &w[n, 0, 0], <int>Lk,
-                     &go[n, 0, 0], <int>Dv, <floating>0, &dv[n, 0, 0], <int>Dv)
-            for i in range(Lq):
-                _softmax_grad_row(&w[n, i, 0], ds + i * Lk, Lk, scale, _dot(&w[n, i, 0], ds + i * Lk, Lk))
-            if D:
-                gemm(False, False, <int>Lq, <int>D, <int>Lk, <floating>1, ds, <int>Lk,
-                     &k[n, 0, 0], <int>D, <floating>0, &dq[n, 0, 0], <int>D)
-                gemm(True, False, <int>Lk, <int>D, <int>Lq, <floating>1, ds, <int>Lk,
-                     &q[n, 0, 0], <int>D, <floating>0, &dk[n, 0, 0], <int>D)
-            _restore_blas_threads(blas_threads)
-
-
-# ----------------------------------------------------------------------------- tiled path
-
-def attention_tiled_forward(q, k, v, mask=None, scale=1.0, causal=False):
+def attention_tiled_forward(q, k, v, mask=None, scale=1.0, causal=False, key_mask=None):
     """attention_forward without the weights: online softmax over (BQ, BK) tiles.
 
     Returns (out (N, Lq, Dv), logsumexp (N, Lq) float64).
     """
+    cdef Masks masks
+    cdef Py_ssize_t nr
     N, Lq, Lk, D, Dv = _check_qkv(q, k, v)
     m = _prepare_mask(mask, q, N, Lq, Lk)
+    km = _prepare_key_mask(key_mask, q, N, Lk)
     out = np.zeros((N, Lq, Dv), q.dtype)
     lse = np.full((N, Lq), -np.inf)
     if N and Lq and Lk:
-        nt = threads_for(N * Lq * Lk, MIN_WORK)
-        s = np.empty((nt, min(BQ, Lq), min(BK, Lk)), q.dtype)
+        masks = _masks(m, km, N)
+        nr = _width(q.dtype)
         if q.dtype == np.float32:
-            _tiled_forward[float](q, k, v, m, float(scale), bool(causal), out, lse, s)
+            _tiled_forward[float](q, k, v, masks, scale, causal, nr, out, lse)
         else:
-            _tiled_forward[double](q, k, v, m, float(scale), bool(causal), out, lse, s)
+            _tiled_forward[double](q, k, v, masks, scale, causal, nr, out, lse)
     return out, lse
 
 
-cdef void _tiled_forward(floating[:, :, ::1] q, floating[:, :, ::1] k, floating[:, :, ::1] v, object mask_arr,
-                         double scale, bint causal, floating[:, :, ::1] out, double[:, ::1] lse,
-                         floating[:, :, ::1] s_all):
-    cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
-    cdef Py_ssize_t n, i, qb, kb, i0, k0, bq, bk, M = 1, tq = s_all.shape[1]
-    cdef int nt = s_all.shape[0]
-    cdef double[:, ::1] m_all = np.empty((nt, tq)), l_all = np.empty((nt, tq))
-    cdef double* m_run
-    cdef double* l_run
-    cdef floating* s
-    cdef floating[:, :, ::1] mask
-    cdef bint has_mask = mask_arr is not None
-    if has_mask:
-        mask = mask_arr
-        M = mask.shape[0]
-    cdef int blas_threads
-    with nogil:
-        for n in prange(N, num_threads=nt, schedule="dynamic"):
-            blas_threads = _single_blas_thread()
-            s = &s_all[threadid(), 0, 0]
-            m_run = &m_all[threadid(), 0]
-            l_run = &l_all[threadid(), 0]
-            for qb in range((Lq + BQ - 1) // BQ):
-                i0 = qb * BQ
-                bq = min(BQ, Lq - i0)
-                for i in range(bq):
-                    m_run[i] = -INFINITY
-                    l_run[i] = 0
-                for kb in range((Lk + BK - 1) // BK):
-                    k0 = kb * BK
-                    if causal and k0 > i0 + bq - 1:
-                        break  # every later key is in the future of every query of the block
-                    bk = min(BK, Lk - k0)
-                    gemm(False, True, <int>bq, <int>bk, <int>D, <floating>1, &q[n, i0, 0] if D else NULL, <int>D,
-                         &k[n, k0, 0] if D else NULL, <int>D, <floating>0, s, <int>bk)
-                    for i in range(bq):
-                        _online_row(s + i * bk, bk, scale, &mask[n % M, i0 + i, k0] if has_mask else NULL,
-                                    _causal_limit(causal, i0 + i) - k0, &m_run[i], &l_run[i],
-                                    &out[n, i0 + i, 0] if Dv else NULL, Dv)
-                    if Dv:
-                        gemm(False, False, <int>bq, <int>Dv, <int>bk, <floating>1, s, <int>bk,
-                             &v[n, k0, 0], <int>Dv, <floating>1, &out[n, i0, 0], <int>Dv)
-                for i in range(bq):
-                    _finish_row(&out[n, i0 + i, 0] if Dv else NULL, Dv, m_run[i], l_run[i], &lse[n, i0 + i])
-            _restore_blas_threads(blas_threads)
-
-
-cdef inline void _finish_row(floating* o, Py_ssize_t Dv, double m, double l, double* lse) noexcept nogil:
-    cdef Py_ssize_t j
-    cdef double inv
-    if l == 0:
-        for j in range(Dv):
-            o[j] = 0
-        lse[0] = -INFINITY
-        return
-    inv = 1.0 / l
-    for j in range(Dv):
-        o[j] = <floating>(o[j] * inv)
-    lse[0] = m + log(l)
-
-
-def attention_tiled_backward(q, k, v, out, grad_out, lse, mask=None, scale=1.0, causal=False):
+def attention_tiled_backward(q, k, v, out, grad_out, lse, mask=None, scale=1.0, causal=False, key_mask=None):
     """Gradients (dq, dk, dv) of attention_tiled_forward (or attention_forward), recomputing
-    each (BQ, BK) tile of weights from the saved logsumexp (N, Lq)."""
+    each (BQ, BK) tile of weights from the saved logsumexp (N, Lq); the masks as given to forward."""
+    cdef Masks masks
+    cdef Py_ssize_t nr
     N, Lq, Lk, D, Dv = _check_qkv(q, k, v)
-    check_same_dtype(out, "out", q, "query", 3)
-    if out.shape != (N, Lq, Dv):
-        raise ValueError(f"out must have shape {(N, Lq, Dv)}, got {out.shape}")
-    check_like(grad_out, "grad_out", out, "out")
-    check_float(lse, "lse", 2)
-    if lse.dtype != np.float64 or lse.shape != (N, Lq):
-        raise ValueError(f"lse must be float64 of shape {(N, Lq)}, got {lse.dtype} {lse.shape}")
+    _check_shaped(out, "out", q, (N, Lq, Dv))
+    _check_shaped(grad_out, "grad_out", q, (N, Lq, Dv))
+    if not isinstance(lse, np.ndarray) or lse.dtype != np.float64 or lse.shape != (N, Lq):
+        raise ValueError(f"lse must be a float64 array of shape {(N, Lq)}, got "
+                         f"{getattr(lse, 'dtype', type(lse).__name__)} {getattr(lse, 'shape', '')}")
     m = _prepare_mask(mask, q, N, Lq, Lk)
-    dq, dk, dv = np.zeros_like(q), np.zeros_like(k), np.zeros_like(v)
+    km = _prepare_key_mask(key_mask, q, N, Lk)
+    new = np.empty if N and Lq and Lk else np.zeros  # dk and dv are written whole; dq accumulates
+    dq, dk, dv = np.zeros(q.shape, q.dtype), new(k.shape, q.dtype), new(v.shape, q.dtype)
     if N and Lq and Lk:
         delta = np.einsum("nld,nld->nl", grad_out, out, dtype=np.float64)
-        nt = threads_for(N * Lq * Lk, MIN_WORK)
-        s = np.empty((nt, min(BQ, Lq), min(BK, Lk)), q.dtype)
-        ds = np.empty_like(s)
+        lse = np.ascontiguousarray(lse)
+        masks = _masks(m, km, N)
+        nr = _width(q.dtype)
         if q.dtype == np.float32:
-            _tiled_backward[float](q, k, v, grad_out, lse, delta, m, float(scale), bool(causal), dq, dk, dv, s, ds)
+            _tiled_backward[float](q, k, v, grad_out, lse, delta, masks, scale, causal, nr, dq, dk, dv)
         else:
-            _tiled_backward[double](q, k, v, grad_out, lse, delta, m, float(scale), bool(causal), dq, dk, dv, s, ds)
+            _tiled_backward[double](q, k, v, grad_out, lse, delta, masks, scale, causal, nr, dq, dk, dv)
     return dq, dk, dv
 
 
-cdef void _tiled_backward(floating[:, :, ::1] q, floating[:, :, ::1] k, floating[:, :, ::1] v,
-                          floating[:, :, ::1] go, double[:, ::1] lse, double[:, ::1] delta, object mask_arr,
-                          double scale, bint causal, floating[:, :, ::1] dq, floating[:, :, ::1] dk,
-                          floating[:, :, ::1] dv, floating[:, :, ::1] s_all, floating[:, :, ::1] ds_all):
-    cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
-    cdef Py_ssize_t n, i, j, qb, kb, i0, k0, bq, bk, M = 1
-    cdef int nt = s_all.shape[0]
-    cdef floating* s
-    cdef floating* ds
-    cdef floating[:, :, ::1] mask
-    cdef bint has_mask = mask_arr is not None
-    if has_mask:
-        mask = mask_arr
-        M = mask.shape[0]
-    cdef int blas_threads
-    with nogil:
-        for n in prange(N, num_threads=nt, schedule="dynamic"):
-            blas_threads = _single_blas_thread()
-            s = &s_all[threadid(), 0, 0]
-            ds = &ds_all[threadid(), 0, 0]
-            for qb in range((Lq + BQ - 1) // BQ):
-                i0 = qb * BQ
-                bq = min(BQ, Lq - i0)
-                for kb in range((Lk + BK - 1) // BK):
-                    k0 = kb * BK
-                    if causal and k0 > i0 + bq - 1:
-                        break
-                    bk = min(BK, Lk - k0)
-                    gemm(False, True, <int>bq, <int>bk, <int>D, <floating>1, &q[n, i0, 0] if D else NULL, <int>D,
-                         &k[n, k0, 0] if D else NULL, <int>D, <floating>0, s, <int>bk)
-                    for i in range(bq):
-                        _probs_from_lse(s + i * bk, bk, scale, &mask[n % M, i0 + i, k0] if has_mask else NULL,
-                                        _causal_limit(causal, i0 + i) - k0, lse[n, i0 + i])
-                    if Dv:
-                        # dV_j += P^T dO_i ; dP = dO_i V_j^T
-                        gemm(True, False, <int>bk, <int>Dv, <int>bq, <floating>1, s, <int>bk,
-                             &go[n, i0, 0], <int>Dv, <floating>1, &dv[n, k0, 0], <int>Dv)
-                        gemm(False, True, <int>bq, <int>bk, <int>Dv, <floating>1, &go[n, i0, 0], <int>Dv,
-                             &v[n, k0, 0], <int>Dv, <floating>0, ds, <int>bk)
-                    else:
-                        for j in range(bq * bk):
-                            ds[j] = 0
-                    for i in range(bq):
-                        _softmax_grad_row(s + i * bk, ds + i * bk, bk, scale, delta[n, i0 + i])
-                    if D:
-                        gemm(False, False, <int>bq, <int>D, <int>bk, <floating>1, ds, <int>bk,
-                             &k[n, k0, 0], <int>D, <floating>1, &dq[n, i0, 0], <int>D)
-                        gemm(True, False, <int>bk, <int>D, <int>bq, <floating>1, ds, <int>bk,
-                             &q[n, i0, 0], <int>D, <floating>1, &dk[n, k0, 0], <int>D)
-            _restore_blas_threads(blas_threads)
-
-
+include "attention_full.pxi"
+include "attention_tiled.pxi"
 include "layernorm.pxi"

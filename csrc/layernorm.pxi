@@ -40,12 +40,12 @@ def layer_norm_forward(x, weight=None, bias=None, eps=1e-5):
     return y, mean, rstd
 
 
-cdef void _ln_forward(floating[:, ::1] x, object w_arr, object b_arr, double eps, floating[:, ::1] y,
+cdef void _ln_forward(const floating[:, ::1] x, object w_arr, object b_arr, double eps, floating[:, ::1] y,
                       double[::1] mean, double[::1] rstd):
     cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r
-    cdef floating[::1] w, b
-    cdef floating* wp = NULL
-    cdef floating* bp = NULL
+    cdef const floating[::1] w, b
+    cdef const floating* wp = NULL
+    cdef const floating* bp = NULL
     if w_arr is not None:
         w = w_arr
         wp = &w[0]
@@ -90,11 +90,12 @@ def layer_norm_backward(x, mean, rstd, grad_out, weight=None, need_weight=True, 
     return gx, (None if gw is None else gw.astype(x.dtype)), (None if gb is None else gb.astype(x.dtype))
 
 
-cdef void _ln_backward(floating[:, ::1] x, double[::1] mean, double[::1] rstd, floating[:, ::1] g,
+cdef void _ln_backward(const floating[:, ::1] x, const double[::1] mean, const double[::1] rstd,
+                       const floating[:, ::1] g,
                        object w_arr, floating[:, ::1] gx):
     cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r
-    cdef floating[::1] w
-    cdef floating* wp = NULL
+    cdef const floating[::1] w
+    cdef const floating* wp = NULL
     if w_arr is not None:
         w = w_arr
         wp = &w[0]
@@ -107,7 +108,8 @@ cdef void _ln_backward(floating[:, ::1] x, double[::1] mean, double[::1] rstd, f
                 fastnn_ln_row_backward_f64(&x[r, 0], &g[r, 0], wp, C, mean[r], rstd[r], &gx[r, 0])
 
 
-cdef void _ln_param_grads(floating[:, ::1] x, double[::1] mean, double[::1] rstd, floating[:, ::1] g,
+cdef void _ln_param_grads(const floating[:, ::1] x, const double[::1] mean, const double[::1] rstd,
+                          const floating[:, ::1] g,
                           object gw_arr, object gb_arr):
     """grad_weight = sum over rows of g * xhat, grad_bias = sum of g (column sums, in double): each
     thread sums a static share of the rows into its own row of partial sums, added up at the end."""

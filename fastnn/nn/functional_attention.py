@@ -1,4 +1,5 @@
 """Attention and layer norm in PyTorch's functional API, on the attention kernel family."""
+import functools
 import math
 
 import numpy as np
@@ -25,6 +26,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         if p is not None and p.dtype != input.dtype:
             raise TypeError(f"layer_norm: {name} dtype {p.dtype} does not match input dtype {input.dtype}")
     return LayerNormFn.apply(input, weight, bias, float(eps), int(np.prod(shape, dtype=np.int64)))
+
+
+class AttentionMaskError(ValueError, RuntimeError):
+    """A mask argument PyTorch refuses with RuntimeError; a ValueError too, as fastnn's argument errors are."""
 
 
 def _additive_mask(mask, dtype, name, keep_when_true):
@@ -62,24 +67,53 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if enable_gqa:
         raise NotImplementedError("scaled_dot_product_attention: enable_gqa is not supported")
     if is_causal and attn_mask is not None:
-        raise ValueError("scaled_dot_product_attention: pass either attn_mask or is_causal, not both")
+        raise AttentionMaskError("scaled_dot_product_attention: explicit attn_mask should not be set when "
+                                 "is_causal=True")
     Lq, Lk = query.shape[-2], key.shape[-2]
     mask = None
     if attn_mask is not None:
-        mask = _additive_mask(attn_mask, query.dtype, "attn_mask", keep_when_true=True)
+        mask = _sdpa_mask(attn_mask, query.dtype)
         try:
             np.broadcast_shapes(mask.shape, tuple(query.shape[:-2]) + (Lq, Lk))
         except ValueError:
             raise ValueError(f"scaled_dot_product_attention: attn_mask of shape {mask.shape} does not broadcast "
                              f"to {tuple(query.shape[:-2]) + (Lq, Lk)}") from None
-        if mask.ndim < 2:
-            mask = np.broadcast_to(mask, (Lq, Lk))
     s = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
     if dropout_p > 0.0:
         from .functional import dropout
         _, weights = ScaledDotProductAttentionFn.apply(query, key, value, mask, s, bool(is_causal), True)
         return ops.matmul(dropout(weights, dropout_p, True), value)
     return ScaledDotProductAttentionFn.apply(query, key, value, mask, s, bool(is_causal), False)
+
+
+def _sdpa_mask(attn_mask, dtype):
+    """SDPA's attn_mask as the kernels take it, without expanding it: bool as is (True keeps; the
+    kernels convert only its distinct values), float in query's dtype."""
+    m = _array(attn_mask)
+    if not isinstance(m, np.ndarray):
+        raise TypeError(f"attn_mask must be a Tensor, got {type(attn_mask).__name__}")
+    if m.dtype == np.bool_:
+        return m
+    if m.dtype not in (np.float32, np.float64):
+        raise TypeError(f"attn_mask must be bool or floating point, got {m.dtype}")
+    return m.astype(dtype, copy=False)
+
+
+@functools.lru_cache(maxsize=8)
+def _causal_additive(L, S, dtype):
+    """The (L, S) causal mask of dtype: 0 for key j <= query i, -inf after (read-only, shared)."""
+    m = np.where(np.tri(L, S, dtype=bool), dtype.type(0), dtype.type(-np.inf))
+    m.flags.writeable = False
+    return m
+
+
+def _is_causal_mask(m):
+    """Whether an additive (L, S) mask is exactly the causal one: a corner test first, so that
+    other masks cost nothing, then one comparison with a cached causal mask."""
+    if m.ndim != 2 or m.size == 0 or m.dtype not in (np.float32, np.float64) or m[-1, 0] != 0 or \
+            (m.shape[1] > 1 and m[0, -1] != -np.inf):
+        return False
+    return np.array_equal(m, _causal_additive(m.shape[0], m.shape[1], m.dtype))
 
 
 def attention_with_weights(query, key, value, attn_mask, scale):
@@ -98,10 +132,11 @@ def _mha_attn_mask(attn_mask, dtype, N, H, L, S):
 
 
 def _mha_padding_mask(key_padding_mask, dtype, N, S):
+    """(N, S) additive: the kernels read it per batch item (no (N * H, L, S) expansion)."""
     m = _additive_mask(key_padding_mask, dtype, "key_padding_mask", keep_when_true=False)
     if m.shape != (N, S):
         raise ValueError(f"key_padding_mask must have shape ({N}, {S}), got {m.shape}")
-    return m.reshape(N, 1, 1, S)
+    return m
 
 
 def _pad_last(mask):
@@ -116,14 +151,22 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                                  is_causal=False):
     """PyTorch's multi-head attention on sequence-first inputs (L, N, E) (or unbatched (L, E)).
 
-    is_causal is a hint that attn_mask is causal, as in PyTorch; attn_mask itself is applied.
+    is_causal is PyTorch's hint that attn_mask is the causal mask: it needs attn_mask, and without
+    key_padding_mask and need_weights the causal kernel runs in place of attn_mask (as PyTorch's
+    SDPA call does); otherwise attn_mask is applied. An attn_mask that is exactly causal takes the
+    causal kernel path either way (same numbers, the blocks above the diagonal skipped).
     Returns (output (L, N, E), weights (N, L, S) averaged over heads, or (N, H, L, S), or None).
     """
     from .functional import linear, dropout
     if static_k is not None or static_v is not None:
         raise NotImplementedError("multi_head_attention_forward: static_k/static_v are not supported")
     if is_causal and attn_mask is None:
-        raise ValueError("multi_head_attention_forward: is_causal needs attn_mask (it is only a hint)")
+        raise AttentionMaskError("multi_head_attention_forward: need attn_mask if specifying the is_causal "
+                                 "hint; Transformer.generate_square_subsequent_mask makes one")
+    if is_causal and key_padding_mask is None and not need_weights:
+        attn_mask = None  # the hint stands for the mask
+    else:
+        is_causal = False
     unbatched = query.ndim == 2
     if unbatched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
@@ -165,22 +208,23 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         k, v = ops.cat([k, zeros], 0), ops.cat([v, zeros], 0)
         mask, pad = _pad_last(mask), _pad_last(pad)
     S = k.shape[0]
+    if mask is not None and mask.shape[:2] == (1, 1) and _is_causal_mask(mask[0, 0]):
+        mask, is_causal = None, True
 
     def heads(t, length):  # (length, N, E) -> (N, H, length, hd)
         return t.reshape(length, N, H, hd).permute(1, 2, 0, 3)
 
     q, k, v = heads(q, L), heads(k, S), heads(v, S)
-    combined = mask if pad is None else (pad if mask is None else mask + pad)
     p = dropout_p if training else 0.0
     weights = None
     scale = 1.0 / math.sqrt(hd)
     if need_weights or p > 0.0:
-        out, weights = ScaledDotProductAttentionFn.apply(q, k, v, combined, scale, False, True)
+        out, weights = ScaledDotProductAttentionFn.apply(q, k, v, mask, scale, is_causal, True, pad)
         if p > 0.0:
             weights = dropout(weights, p, True)
             out = ops.matmul(weights, v)
     else:
-        out = ScaledDotProductAttentionFn.apply(q, k, v, combined, scale, False, False)
+        out = ScaledDotProductAttentionFn.apply(q, k, v, mask, scale, is_causal, False, pad)
     out = out.permute(2, 0, 1, 3).reshape(L, N, E)
     out = linear(out, out_proj_weight, out_proj_bias)
     if need_weights and average_attn_weights:

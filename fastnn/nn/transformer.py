@@ -9,9 +9,13 @@ from .linear import Linear
 from .dropout import Dropout
 from .normalization import LayerNorm
 from .attention import MultiheadAttention
+from .functional_attention import _is_causal_mask
+from .activation import ReLU, GELU
 from . import functional as F
 from . import init
 from ..autograd.tensor import Tensor
+from ..autograd.grad_mode import is_grad_enabled
+from ..autograd.ops import where
 from ..autograd.dtypes import canonical_dtype, float32
 
 
@@ -27,6 +31,33 @@ def _activation(activation):
 
 def _clones(module, n):
     return ModuleList([copy.deepcopy(module) for _ in range(n)])
+
+
+def _seq_len(x, batch_first):
+    return x.shape[0] if x.ndim == 2 else x.shape[1 if batch_first else 0]
+
+
+def _detect_is_causal_mask(mask, is_causal, size):
+    """PyTorch's rule: an is_causal given is kept; None means True exactly when mask is the
+    (size, size) causal mask (bool True above the diagonal, or float -inf there and 0 elsewhere)."""
+    if is_causal is not None or mask is None:
+        return bool(is_causal)
+    m = np.asarray(mask._data if isinstance(mask, Tensor) else mask)
+    if m.shape != (size, size):
+        return False
+    if m.dtype == np.bool_:
+        return bool(np.array_equal(m, ~np.tri(size, size, dtype=bool)))
+    return _is_causal_mask(m)
+
+
+def _nested_eligible(layer):
+    """PyTorch's conditions for an encoder stack to use its nested-tensor path."""
+    attn = getattr(layer, "self_attn", None)
+    return (isinstance(layer, TransformerEncoderLayer) and not layer.norm_first and attn.batch_first
+            and attn._qkv_same_embed_dim and attn.in_proj_bias is not None
+            and (layer.activation in (F.relu, F.gelu) or isinstance(layer.activation, (ReLU, GELU)))
+            and layer.norm1.eps == layer.norm2.eps
+            and attn.num_heads % 2 == 0)
 
 
 class TransformerEncoderLayer(Module):
@@ -46,17 +77,19 @@ class TransformerEncoderLayer(Module):
         self.activation = _activation(activation)
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
+        """is_causal: PyTorch's hint that src_mask is the causal mask (it needs src_mask)."""
         x = src
         if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask)
+            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
             x = x + self._ff_block(self.norm2(x))
         else:
-            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask))
+            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
             x = self.norm2(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False)[0]
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
+                           is_causal=is_causal)[0]
         return self.dropout1(x)
 
     def _ff_block(self, x):
@@ -85,24 +118,26 @@ class TransformerDecoderLayer(Module):
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
+        """tgt_is_causal / memory_is_causal: PyTorch's hints that tgt_mask / memory_mask are causal."""
         x = tgt
         if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask)
-            x = x + self._mha_block(self.norm2(x), memory, memory_mask, memory_key_padding_mask)
+            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
+            x = x + self._mha_block(self.norm2(x), memory, memory_mask, memory_key_padding_mask, memory_is_causal)
             x = x + self._ff_block(self.norm3(x))
         else:
-            x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask))
-            x = self.norm2(x + self._mha_block(x, memory, memory_mask, memory_key_padding_mask))
+            x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
+            x = self.norm2(x + self._mha_block(x, memory, memory_mask, memory_key_padding_mask, memory_is_causal))
             x = self.norm3(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False)[0]
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
+                           is_causal=is_causal)[0]
         return self.dropout1(x)
 
-    def _mha_block(self, x, mem, attn_mask, key_padding_mask):
+    def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal=False):
         x = self.multihead_attn(x, mem, mem, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                                need_weights=False)[0]
+                                need_weights=False, is_causal=is_causal)[0]
         return self.dropout2(x)
 
     def _ff_block(self, x):
@@ -110,17 +145,57 @@ class TransformerDecoderLayer(Module):
 
 
 class TransformerEncoder(Module):
+    """PyTorch's encoder stack, its nested-tensor fast path included in what it computes.
+
+    enable_nested_tensor: PyTorch runs an eligible stack (batch_first TransformerEncoderLayers,
+    post-norm, an even head count, ...; `use_nested_tensor` records whether it is) in eval mode
+    without gradients, given src_key_padding_mask and no mask, on nested tensors: the padded
+    positions are dropped inside the stack and come out as 0 before the final norm. There are no
+    nested tensors here; the stack runs padded with the key padding mask and then zeroes the
+    padded positions, which gives PyTorch's outputs (the speed-up is not reproduced).
+    mask_check: as in PyTorch, the fast path is only taken when every row of
+    src_key_padding_mask pads at its end; with mask_check=False PyTorch skips that check and keeps
+    the first (number of unpadded) positions of each row, and so does this stack.
+    """
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
         super().__init__()
         self.layers = _clones(encoder_layer, num_layers)
         self.num_layers = num_layers
         self.norm = norm
+        self.enable_nested_tensor = enable_nested_tensor
+        self.use_nested_tensor = bool(enable_nested_tensor) and _nested_eligible(encoder_layer)
+        self.mask_check = mask_check
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal=None):
+        """is_causal: None detects a causal mask (then the causal kernel path is taken); True is
+        PyTorch's hint that mask is causal (it needs mask)."""
+        first = self.layers[0]
+        is_causal = _detect_is_causal_mask(mask, is_causal, _seq_len(src, first.self_attn.batch_first))
+        lengths = self._nested_lengths(src, mask, src_key_padding_mask)
+        if lengths is not None:  # keep the first lengths[i] positions of row i, as the nested path does
+            src_key_padding_mask = Tensor(np.arange(src.shape[1])[None, :] >= lengths[:, None])
         x = src
         for layer in self.layers:
-            x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask)
+            x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=is_causal)
+        if lengths is not None:
+            kept = np.arange(src.shape[1])[None, :] < lengths[:, None]
+            x = where(Tensor(kept[:, :, None]), x, Tensor(np.zeros((), x.dtype)))
         return self.norm(x) if self.norm is not None else x
+
+    def _nested_lengths(self, src, mask, src_key_padding_mask):
+        """Unpadded lengths per row when PyTorch would take its nested-tensor path, else None."""
+        if not self.use_nested_tensor or self.layers[0].training or src.ndim != 3 or \
+                src_key_padding_mask is None or mask is not None:
+            return None
+        if is_grad_enabled() and (src.requires_grad or any(p.requires_grad for p in self.layers[0].parameters())):
+            return None
+        kpm = np.asarray(src_key_padding_mask._data if isinstance(src_key_padding_mask, Tensor)
+                         else src_key_padding_mask)
+        keep = ~kpm if kpm.dtype == np.bool_ else kpm == 0
+        lengths = keep.sum(axis=1)
+        if self.mask_check and not np.array_equal(keep, np.arange(keep.shape[1])[None, :] < lengths[:, None]):
+            return None
+        return lengths
 
 
 class TransformerDecoder(Module):
@@ -132,10 +207,14 @@ class TransformerDecoder(Module):
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=None, memory_is_causal=False):
+        """tgt_is_causal: None detects a causal tgt_mask; True is PyTorch's hint (it needs tgt_mask)."""
+        seq_len = _seq_len(tgt, self.layers[0].self_attn.batch_first)
+        tgt_is_causal = _detect_is_causal_mask(tgt_mask, tgt_is_causal, seq_len)
         x = tgt
         for layer in self.layers:
             x = layer(x, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
-                      tgt_key_padding_mask=tgt_key_padding_mask, memory_key_padding_mask=memory_key_padding_mask)
+                      tgt_key_padding_mask=tgt_key_padding_mask, memory_key_padding_mask=memory_key_padding_mask,
+                      tgt_is_causal=tgt_is_causal, memory_is_causal=memory_is_causal)
         return self.norm(x) if self.norm is not None else x
 
 
@@ -173,10 +252,11 @@ class Transformer(Module):
             raise ValueError(f"src and tgt batch sizes differ ({src.shape[batch_dim]} vs {tgt.shape[batch_dim]})")
         if src.shape[-1] != self.d_model or tgt.shape[-1] != self.d_model:
             raise ValueError(f"src and tgt feature sizes must equal d_model ({self.d_model})")
-        memory = self.encoder(src, mask=src_mask, src_key_padding_mask=src_key_padding_mask)
+        memory = self.encoder(src, mask=src_mask, src_key_padding_mask=src_key_padding_mask, is_causal=src_is_causal)
         return self.decoder(tgt, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
                             tgt_key_padding_mask=tgt_key_padding_mask,
-                            memory_key_padding_mask=memory_key_padding_mask)
+                            memory_key_padding_mask=memory_key_padding_mask, tgt_is_causal=tgt_is_causal,
+                            memory_is_causal=memory_is_causal)
 
     @staticmethod
     def generate_square_subsequent_mask(sz, device=None, dtype=None):

@@ -48,7 +48,7 @@ def test_full_attention_matches_reference(N, Lq, Lk, D, Dv, dtype, mask, causal,
     g = rng.standard_normal(out.shape).astype(dtype)
     gw = rng.standard_normal(w.shape).astype(dtype) if rng.random() < 0.5 else None
     wide = [None if a is None else a.astype(np.float64) for a in (q, k, v, w, g, gw)]  # see the tiled test
-    for got, want in zip(K.attention_backward(q, k, v, w, g, gw, scale), R.attention_backward(*wide, scale)):
+    for got, want in zip(K.attention_backward(q, k, v, w, g, gw, scale, causal), R.attention_backward(*wide, scale)):
         np.testing.assert_allclose(got, want, **GRAD_TOL[dtype])
 
 
@@ -66,7 +66,7 @@ def test_tiled_attention_matches_full(N, Lq, Lk, D, Dv, dtype, mask, causal, sca
     np.testing.assert_allclose(lse, r_lse, **TOL[dtype])
     g = rng.standard_normal(out.shape).astype(dtype)
     tiled = K.attention_tiled_backward(q, k, v, out, g, lse, m, scale, causal)
-    full = K.attention_backward(q, k, v, w, g, None, scale)
+    full = K.attention_backward(q, k, v, w, g, None, scale, causal)
     # the reference runs in float64: in float32 its own cancellation error (delta against dP) can
     # exceed the tolerance where the true gradient is ~0 (one key: softmax is constant)
     q64, k64, v64, g64 = (a.astype(np.float64) for a in (q, k, v, g))

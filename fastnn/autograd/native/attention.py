@@ -7,45 +7,62 @@ from ...kernels.backend import family
 
 K = family("attention")
 
-# Without weights requested, problems with at least this many logits per head run
-# on the tiled (online-softmax) kernels. The full path is 10-15% faster from L = 128
-# to 512 (the tiled backward recomputes q k^T; measured on 2 busy cores), so the
-# tiled one is kept for where the L x L buffers grow large.
-TILED_MIN_LOGITS = 1024 * 1024
+# Without weights requested, problems with at least this many logits in all (batch * heads *
+# Lq * Lk) run on the tiled (online-softmax) kernels, whose memory is a few tiles per thread.
+# Below it the full path, which keeps the weights for backward (at most 64 MB in float32).
+TILED_MIN_LOGITS = 16 * 1024 * 1024
 
 
-def _flat_mask(mask, batch_shape, Lq, Lk):
-    """Broadcast a mask over the leading dims to (1 or N, Lq, Lk), as the kernels take it."""
+def _problems(a):
+    """(..., L, D) -> (N, L, D) for the kernels, which read through const views with contiguous
+    (L, D) blocks: read-only arrays and a broadcast leading axis are used in place; a copy only
+    when the layout needs one."""
+    r = a.reshape((-1,) + a.shape[-2:])
+    L, D = r.shape[1:]
+    if (D <= 1 or r.strides[2] == r.itemsize) and (L <= 1 or D == 0 or r.strides[1] == D * r.itemsize):
+        return r
+    return np.ascontiguousarray(r)
+
+
+def _kernel_mask(mask, batch, Lq, Lk):
+    """A mask broadcastable to batch + (Lq, Lk) as the kernels' (G1, G2, Lq, Lk) view, G1 * G2 =
+    prod(batch): a broadcast view of the caller's array, copied only when more than two batch
+    dims cannot be merged without one."""
     if mask is None:
         return None
-    lead = mask.shape[:-2]
-    if all(d == 1 for d in lead):
-        return kernel_array(mask.reshape(1, Lq, Lk))
-    full = np.broadcast_to(mask, tuple(batch_shape) + (Lq, Lk))
-    return np.ascontiguousarray(full.reshape(-1, Lq, Lk))
+    full = np.broadcast_to(mask, tuple(batch) + (Lq, Lk))
+    if len(batch) <= 2:
+        return full.reshape((1,) * (2 - len(batch)) + full.shape)
+    return full.reshape((-1, batch[-1], Lq, Lk))
+
+
+def use_tiled(problems, Lq, Lk, need_weights):
+    """Whether attention over `problems` (batch * heads) pairs of (Lq, Lk) runs tiled."""
+    return not need_weights and problems * Lq * Lk >= TILED_MIN_LOGITS
 
 
 class ScaledDotProductAttentionFn(Function):
-    """softmax(scale * q k^T + mask) v over the last two dims; leading dims are batch.
+    """softmax(scale * q k^T + mask + key_mask) v over the last two dims; leading dims are batch.
 
-    Outputs the attention output, and the weights too when need_weights is set
-    (the weights' gradient then flows back as well)."""
+    mask: None, bool (True keeps) or additive, broadcastable to q's batch dims + (Lq, Lk) (a
+    broadcast view is used in place). key_mask: None or (G, Lk), problem n of the flattened batch
+    reading row n // (N // G) (multi-head attention's per-batch key padding mask, G = batch).
+    Outputs the attention output, and the weights too when need_weights is set (the weights'
+    gradient then flows back as well)."""
     @staticmethod
-    def forward(ctx, q, k, v, mask, scale, causal, need_weights):
+    def forward(ctx, q, k, v, mask, scale, causal, need_weights, key_mask=None):
         batch = q.shape[:-2]
         Lq, Lk = q.shape[-2], k.shape[-2]
-        q3 = kernel_array(q.reshape((-1,) + q.shape[-2:]))
-        k3 = kernel_array(k.reshape((-1,) + k.shape[-2:]))
-        v3 = kernel_array(v.reshape((-1,) + v.shape[-2:]))
-        m = _flat_mask(mask, batch, Lq, Lk)
-        tiled = not need_weights and Lq * Lk >= TILED_MIN_LOGITS
-        if tiled:
-            out, lse = K.attention_tiled_forward(q3, k3, v3, m, scale, causal)
-            ctx.save_for_backward(q3, k3, v3, out, lse, m)
+        q3, k3, v3 = _problems(q), _problems(k), _problems(v)
+        m = _kernel_mask(mask, batch, Lq, Lk)
+        ctx.tiled = use_tiled(q3.shape[0], Lq, Lk, need_weights)
+        ctx.scale, ctx.causal, ctx.shapes = scale, causal, (q.shape, k.shape, v.shape)
+        if ctx.tiled:
+            out, lse = K.attention_tiled_forward(q3, k3, v3, m, scale, causal, key_mask)
+            ctx.save_for_backward(q3, k3, v3, out, lse, m, key_mask)
         else:
-            out, weights, lse = K.attention_forward(q3, k3, v3, m, scale, causal)
+            out, weights, lse = K.attention_forward(q3, k3, v3, m, scale, causal, key_mask)
             ctx.save_for_backward(q3, k3, v3, weights)
-        ctx.meta = (tiled, scale, causal, q.shape, k.shape, v.shape)
         out = out.reshape(batch + (Lq, v.shape[-1]))
         if need_weights:
             return out, weights.reshape(batch + (Lq, Lk))
@@ -53,18 +70,18 @@ class ScaledDotProductAttentionFn(Function):
 
     @staticmethod
     def backward(ctx, grad_out, grad_weights=None):
-        tiled, scale, causal, qs, ks, vs = ctx.meta
-        g = kernel_array(grad_out.reshape((-1,) + grad_out.shape[-2:]), grad_out.dtype)
-        if tiled:
-            q3, k3, v3, out, lse, m = ctx.saved_tensors
-            dq, dk, dv = K.attention_tiled_backward(q3, k3, v3, out, g, lse, m, scale, causal)
+        qs, ks, vs = ctx.shapes
+        g = _problems(grad_out.astype(ctx.saved_tensors[0].dtype, copy=False))
+        if ctx.tiled:
+            q3, k3, v3, out, lse, m, key_mask = ctx.saved_tensors
+            dq, dk, dv = K.attention_tiled_backward(q3, k3, v3, out, g, lse, m, ctx.scale, ctx.causal, key_mask)
         else:
             q3, k3, v3, weights = ctx.saved_tensors
             gw = None
             if grad_weights is not None and grad_weights.any():
-                gw = kernel_array(grad_weights.reshape(weights.shape), weights.dtype)
-            dq, dk, dv = K.attention_backward(q3, k3, v3, weights, g, gw, scale)
-        return dq.reshape(qs), dk.reshape(ks), dv.reshape(vs), None, None, None, None
+                gw = _problems(grad_weights.astype(weights.dtype, copy=False))
+            dq, dk, dv = K.attention_backward(q3, k3, v3, weights, g, gw, ctx.scale, ctx.causal)
+        return dq.reshape(qs), dk.reshape(ks), dv.reshape(vs), None, None, None, None, None
 
 
 class LayerNormFn(Function):

@@ -29,7 +29,7 @@ def _forward_backward(causal, tiled):
             out, lse = k.attention_tiled_forward(q, kk, v, None, D ** -0.5, causal)
             return k.attention_tiled_backward(q, kk, v, out, g, lse, None, D ** -0.5, causal)
         out, w, _ = k.attention_forward(q, kk, v, None, D ** -0.5, causal)
-        return k.attention_backward(q, kk, v, w, g, None, D ** -0.5)
+        return k.attention_backward(q, kk, v, w, g, None, D ** -0.5, causal)
     return run
 
 
@@ -52,7 +52,7 @@ def _torch_attention(causal, backward):
 def _attention_cases():
     cases = []
     for L in (256, 1024):
-        tiled = L >= 1024  # what the autograd Function picks when the weights are not requested
+        tiled = B * H * L * L >= 16 * 1024 * 1024  # the autograd Function's choice without weights (TILED_MIN_LOGITS)
         path = "tiled" if tiled else "full"
         fwd = ("attention_tiled_forward",) if tiled else ("attention_forward",)
         bwd = ("attention_tiled_backward",) if tiled else ("attention_backward",)

@@ -12,14 +12,20 @@ def _additive_mask(mask, dtype):
         return None
     if mask.dtype == np.bool_:
         return np.where(mask, 0.0, -np.inf).astype(dtype)
-    return mask
+    return mask.astype(dtype)
 
 
-def _logits(q, k, mask, scale, causal):
+def _logits(q, k, mask, scale, causal, key_mask=None):
+    """Masked, scaled logits (N, Lq, Lk). mask: (1 or N, Lq, Lk) or (G1, G2, Lq, Lk) with
+    G1 * G2 = N; key_mask: (G, Lk), problem n reading row n // (N // G)."""
     z = scale * np.matmul(q.astype(np.float64), np.swapaxes(k, 1, 2).astype(np.float64))
+    N = z.shape[0]
     m = _additive_mask(mask, np.float64)
     if m is not None:
-        z = z + m
+        z = z + m.reshape(-1, *m.shape[-2:])
+    km = _additive_mask(key_mask, np.float64)
+    if km is not None:
+        z = z + np.repeat(km, N // km.shape[0], axis=0)[:, None, :]
     if causal:
         Lq, Lk = z.shape[1:]
         z = np.where(np.tril(np.ones((Lq, Lk), bool)), z, -np.inf)
@@ -39,13 +45,14 @@ def _softmax_lse(z):
     return p, lse
 
 
-def attention_forward(q, k, v, mask=None, scale=1.0, causal=False):
-    p, lse = _softmax_lse(_logits(q, k, mask, scale, causal))
+def attention_forward(q, k, v, mask=None, scale=1.0, causal=False, key_mask=None):
+    p, lse = _softmax_lse(_logits(q, k, mask, scale, causal, key_mask))
     out = np.matmul(p, v.astype(np.float64))
     return out.astype(q.dtype), p.astype(q.dtype), lse
 
 
-def attention_backward(q, k, v, weights, grad_out, grad_weights=None, scale=1.0):
+def attention_backward(q, k, v, weights, grad_out, grad_weights=None, scale=1.0, causal=False):
+    # causal: the weights above the diagonal are already 0
     p = weights.astype(np.float64)
     g = grad_out.astype(np.float64)
     dp = np.matmul(g, np.swapaxes(v, 1, 2).astype(np.float64))
@@ -58,13 +65,13 @@ def attention_backward(q, k, v, weights, grad_out, grad_weights=None, scale=1.0)
     return dq.astype(q.dtype), dk.astype(k.dtype), dv.astype(v.dtype)
 
 
-def attention_tiled_forward(q, k, v, mask=None, scale=1.0, causal=False):
-    out, _, lse = attention_forward(q, k, v, mask, scale, causal)
+def attention_tiled_forward(q, k, v, mask=None, scale=1.0, causal=False, key_mask=None):
+    out, _, lse = attention_forward(q, k, v, mask, scale, causal, key_mask)
     return out, lse
 
 
-def attention_tiled_backward(q, k, v, out, grad_out, lse, mask=None, scale=1.0, causal=False):
-    z = _logits(q, k, mask, scale, causal)
+def attention_tiled_backward(q, k, v, out, grad_out, lse, mask=None, scale=1.0, causal=False, key_mask=None):
+    z = _logits(q, k, mask, scale, causal, key_mask)
     finite = np.isfinite(lse)[..., None]
     p = np.where(finite, np.exp(z - np.where(finite, lse[..., None], 0.0)), 0.0)
     return attention_backward(q, k, v, p, grad_out, None, scale)

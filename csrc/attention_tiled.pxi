@@ -1,0 +1,133 @@
+# The tiled attention path: online softmax over (BQ, BK) tiles, the backward recomputing
+# each tile of weights from the saved log-sum-exp (FlashAttention's schedule, one problem
+# per thread). Included by attention.pyx (shares its imports and helpers). Key tiles start
+# at multiples of BK, a multiple of the panel width, so a tile's columns are whole panels
+# of the operands packed once per problem.
+
+
+cdef void _tiled_forward(const floating[:, :, :] q, const floating[:, :, :] k, const floating[:, :, :] v,
+                         Masks masks, double scale, bint causal, Py_ssize_t nr, floating[:, :, ::1] out,
+                         double[:, ::1] lse):
+    cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
+    cdef Py_ssize_t n, i, qb, kb, i0, k0, bq, bk, tq = min(BQ, Lq), tk = min(BK, Lk)
+    # per thread: K^T packed (D x Lk), a partial panel of V, a logits tile, a summed mask row
+    cdef Py_ssize_t kt_size = _panels(Lk, nr) * D, edge_size = tk * nr
+    cdef int nt = threads_for(N * Lq * Lk, MIN_WORK)
+    cdef floating[:, ::1] work = np.empty((nt, kt_size + edge_size + tq * tk + tk), _float_type(&out[0, 0, 0]))
+    cdef double[:, ::1] m_all = np.empty((nt, tq)), l_all = np.empty((nt, tq))
+    cdef double* m_run
+    cdef double* l_run
+    cdef floating* kt
+    cdef floating* edge
+    cdef floating* s
+    cdef floating* tmp
+    with nogil:
+        for n in prange(N, num_threads=nt, schedule="dynamic"):
+            kt = &work[threadid(), 0]
+            edge = kt + kt_size
+            s = edge + edge_size
+            tmp = s + tq * tk
+            m_run = &m_all[threadid(), 0]
+            l_run = &l_all[threadid(), 0]
+            _pack(&k[n, 0, 0], 1, D, D, Lk, nr, kt)
+            for qb in range((Lq + BQ - 1) // BQ):
+                i0 = qb * BQ
+                bq = min(BQ, Lq - i0)
+                for i in range(bq):
+                    m_run[i] = -INFINITY
+                    l_run[i] = 0
+                for kb in range((Lk + BK - 1) // BK):
+                    k0 = kb * BK
+                    if causal and k0 > i0 + bq - 1:
+                        break  # every later key is in the future of every query of the block
+                    bk = min(BK, Lk - k0)
+                    _product(bq, bk, D, &q[n, i0, 0], D, kt + k0 // nr * D * nr, D * nr, nr, False, s, bk)
+                    for i in range(bq):
+                        _online_row(s + i * bk, bk, scale, _mask_row(&masks, tmp, n, i0 + i, k0, bk),
+                                    _causal_limit(causal, i0 + i) - k0, &m_run[i], &l_run[i],
+                                    &out[n, i0 + i, 0], Dv)
+                    _product_rows(bq, Dv, bk, s, bk, &v[n, k0, 0], Dv, nr, True, &out[n, i0, 0], Dv, edge)
+                for i in range(bq):
+                    _finish_row(&out[n, i0 + i, 0], Dv, m_run[i], l_run[i], &lse[n, i0 + i])
+
+
+cdef inline void _finish_row(floating* o, Py_ssize_t Dv, double m, double l, double* lse) noexcept nogil:
+    cdef Py_ssize_t j
+    cdef double inv
+    if l == 0:
+        for j in range(Dv):
+            o[j] = 0
+        lse[0] = -INFINITY
+        return
+    inv = 1.0 / l
+    for j in range(Dv):
+        o[j] = <floating>(o[j] * inv)
+    lse[0] = m + log(l)
+
+
+cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, const floating[:, :, :] v,
+                          const floating[:, :, :] go, const double[:, ::1] lse, const double[:, ::1] delta,
+                          Masks masks, double scale, bint causal, Py_ssize_t nr, floating[:, :, ::1] dq,
+                          floating[:, :, ::1] dk, floating[:, :, ::1] dv):
+    cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
+    cdef Py_ssize_t n, i, j, qb, kb, i0, k0, bq, bk, tq = min(BQ, Lq), tk = min(BK, Lk)
+    # per thread: K^T (D x Lk) and V^T (Dv x Lk) packed; dV^T and dK^T, accumulated over the query
+    # blocks (products by the transposed dO and Q blocks, the tiles P and dS read in place); those
+    # blocks; a partial panel; the tiles P and dS; a summed mask row
+    cdef Py_ssize_t kt_size = _panels(Lk, nr) * D, vt_size = _panels(Lk, nr) * Dv
+    cdef Py_ssize_t dvt_size = Dv * Lk, dkt_size = D * Lk, gt_size = Dv * tq, qt_size = D * tq
+    cdef Py_ssize_t edge_size = max(Lk, tq) * nr, tile = tq * tk
+    cdef int nt = threads_for(N * Lq * Lk, MIN_WORK)
+    cdef floating[:, ::1] work = np.empty(
+        (nt, kt_size + vt_size + dvt_size + dkt_size + gt_size + qt_size + edge_size + 2 * tile + tk),
+        _float_type(&dq[0, 0, 0]))
+    cdef floating* kt
+    cdef floating* vt
+    cdef floating* dvt
+    cdef floating* dkt
+    cdef floating* gt
+    cdef floating* qt
+    cdef floating* edge
+    cdef floating* s
+    cdef floating* ds
+    cdef floating* tmp
+    with nogil:
+        for n in prange(N, num_threads=nt, schedule="dynamic"):
+            kt = &work[threadid(), 0]
+            vt = kt + kt_size
+            dvt = vt + vt_size
+            dkt = dvt + dvt_size
+            gt = dkt + dkt_size
+            qt = gt + gt_size
+            edge = qt + qt_size
+            s = edge + edge_size
+            ds = s + tile
+            tmp = ds + tile
+            _pack(&k[n, 0, 0], 1, D, D, Lk, nr, kt)
+            _pack(&v[n, 0, 0], 1, Dv, Dv, Lk, nr, vt)
+            for j in range(dvt_size + dkt_size):
+                dvt[j] = 0
+            for qb in range((Lq + BQ - 1) // BQ):
+                i0 = qb * BQ
+                bq = min(BQ, Lq - i0)
+                _transpose(&go[n, i0, 0], bq, Dv, Dv, gt)
+                _transpose(&q[n, i0, 0], bq, D, D, qt)
+                for kb in range((Lk + BK - 1) // BK):
+                    k0 = kb * BK
+                    if causal and k0 > i0 + bq - 1:
+                        break
+                    bk = min(BK, Lk - k0)
+                    _product(bq, bk, D, &q[n, i0, 0], D, kt + k0 // nr * D * nr, D * nr, nr, False, s, bk)
+                    for i in range(bq):
+                        attention_probs_row(s + i * bk, bk, _active(bk, _causal_limit(causal, i0 + i) - k0), scale,
+                                            _mask_row(&masks, tmp, n, i0 + i, k0, bk), lse[n, i0 + i])
+                    # dV_j^T += dO_i^T P ; dP = dO_i V_j^T
+                    _product_rows(Dv, bk, bq, gt, bq, s, bk, nr, True, dvt + k0, Lk, edge)
+                    _product(bq, bk, Dv, &go[n, i0, 0], Dv, vt + k0 // nr * Dv * nr, Dv * nr, nr, False, ds, bk)
+                    for i in range(bq):
+                        _softmax_grad_row(s + i * bk, ds + i * bk, bk, scale, delta[n, i0 + i])
+                    # dQ_i += dS K_j ; dK_j^T += Q_i^T dS
+                    _product_rows(bq, D, bk, ds, bk, &k[n, k0, 0], D, nr, True, &dq[n, i0, 0], D, edge)
+                    _product_rows(D, bk, bq, qt, bq, ds, bk, nr, True, dkt + k0, Lk, edge)
+            _transpose(dvt, Dv, Lk, Lk, &dv[n, 0, 0])
+            _transpose(dkt, D, Lk, Lk, &dk[n, 0, 0])
