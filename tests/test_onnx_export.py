@@ -143,3 +143,24 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="dynamic_axes"):
         fastnn.onnx.export(model, (fastnn.randn(1, 2),), io.BytesIO(), dynamic_axes={"nope": [0]})
     assert not fastnn.onnx.is_in_onnx_export()
+
+
+def test_attention_masks_export():
+    """Key padding, a float mask and a causal hint through MultiheadAttention and SDPA."""
+    fastnn.manual_seed(1)
+    mha = nn.MultiheadAttention(8, 2, batch_first=True).eval()
+
+    class Masked(nn.Module):
+        def forward(self, x, pad):
+            causal = nn.Transformer.generate_square_subsequent_mask(5)
+            out, w = mha(x, x, x, key_padding_mask=pad, attn_mask=causal)
+            return out + F.scaled_dot_product_attention(x, x, x, is_causal=True)
+    x = fastnn.randn(2, 5, 8)
+    pad = fastnn.tensor(np.array([[False] * 5, [False, False, False, True, True]]))
+    model = Masked()
+    expected = model(x, pad).detach().numpy()
+    buf = io.BytesIO()
+    fastnn.onnx.export(model, (x, pad), buf)
+    sess = ort.InferenceSession(buf.getvalue(), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {i.name: a for i, a in zip(sess.get_inputs(), (x.numpy(), pad.numpy()))})[0]
+    np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)

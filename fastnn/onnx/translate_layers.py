@@ -123,22 +123,38 @@ def _norm(g, args, outs):
     return [out]
 
 
+def _apply_mask(g, scores, mask, like):
+    """scores + mask (additive), or scores where mask is True else -inf (bool)."""
+    arr = mask._data if isinstance(mask, (Tensor, _Named)) else np.asarray(mask)
+    if arr.dtype == bool:
+        return g.node("Where", [g.name_of(mask), scores, g.name_of(-np.inf, like)])
+    return g.node("Add", [scores, g.name_of(mask, like)])
+
+
 @translates("ScaledDotProductAttentionFn")
 def _attention(g, args, outs):
-    q, k, v, mask, scale, causal, need_weights = args
-    Lq, Lk = q.shape[-2], k.shape[-2]
+    q, k, v, mask, scale, causal, need_weights = args[:7]
+    key_mask = args[7] if len(args) > 7 else None
+    batch, Lq, Lk = tuple(q.shape[:-2]), q.shape[-2], k.shape[-2]
     perm = list(range(k.ndim - 2)) + [k.ndim - 1, k.ndim - 2]
     scores = g.node("Mul", [g.node("MatMul", [g.name_of(q), g.node("Transpose", [g.name_of(k)], perm=perm)]),
                             g.name_of(float(scale), q)])
     if causal:   # top-left aligned, as PyTorch's is_causal
-        allowed = np.tril(np.ones((Lq, Lk), bool))
-        scores = g.node("Where", [g.constant(allowed), scores, g.name_of(-np.inf, q)])
+        scores = g.node("Where", [g.constant(np.tril(np.ones((Lq, Lk), bool))), scores, g.name_of(-np.inf, q)])
     if mask is not None:
-        m = mask if isinstance(mask, Tensor) else np.asarray(mask)
-        if np.asarray(m._data if isinstance(m, Tensor) else m).dtype == bool:
-            scores = g.node("Where", [g.name_of(m), scores, g.name_of(-np.inf, q)])
+        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        if m.ndim == 4 and len(batch) != 2:   # (G1, G2, Lq, Lk) over the flattened batch
+            flat = g.node("Reshape", [scores, g.ints(m.shape[:2] + (Lq, Lk))])
+            scores = g.node("Reshape", [_apply_mask(g, flat, mask, q), g.ints(batch + (Lq, Lk))])
         else:
-            scores = g.node("Add", [scores, g.name_of(m, q)])
+            scores = _apply_mask(g, scores, mask, q)
+    if key_mask is not None:   # (G, Lk): problem n of the flattened batch reads row n // (N // G)
+        G = key_mask.shape[0]
+        problems = int(np.prod(batch, dtype=np.int64))
+        grouped = g.node("Reshape", [scores, g.ints((G, problems // G, Lq, Lk))])
+        km = g.node("Reshape", [g.name_of(key_mask), g.ints((G, 1, 1, Lk))])
+        masked = _apply_mask(g, grouped, _Named(km, key_mask), q)
+        scores = g.node("Reshape", [masked, g.ints(batch + (Lq, Lk))])
     weights = g.node("Softmax", [scores], axis=-1)
     out = g.node("MatMul", [weights, g.name_of(v)])
     return [out, weights] if need_weights else [out]
@@ -208,9 +224,11 @@ def _cell(kind, n_states):
 
 
 class _Named:
-    """A value already in the graph, passed where a traced Tensor is expected."""
-    def __init__(self, name):
+    """A value already in the graph, passed where a traced Tensor is expected (with the array it stands
+    for, when its dtype matters)."""
+    def __init__(self, name, like=None):
         self.onnx_name = name
+        self._data = None if like is None else (like._data if isinstance(like, Tensor) else np.asarray(like))
 
 
 def _named_or_none(g, t):
