@@ -181,7 +181,14 @@ def test_one_descriptor_per_shared_tensor_released_with_it():
     import os
 
     def open_fds():
-        return len(os.listdir("/proc/self/fd"))
+        # only shared-memory descriptors: other tests' files may close meanwhile (a global count was flaky)
+        count = 0
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                count += os.readlink(f"/proc/self/fd/{fd}").startswith("/memfd:")
+            except OSError:
+                pass
+        return count
 
     before = open_fds()
     shared = [fastnn.ones(1000).share_memory_() for _ in range(20)]
