@@ -31,7 +31,7 @@ from cython.parallel cimport parallel, threadid
 cdef extern from "stepwork.h" nogil:
     ctypedef struct fastnn_steps:
         pass
-    int fastnn_steps_init(fastnn_steps *w, Py_ssize_t T, Py_ssize_t blocks, int owners)
+    int fastnn_steps_init(fastnn_steps *w, Py_ssize_t blocks, int owners)
     void fastnn_steps_free(fastnn_steps *w)
     Py_ssize_t fastnn_steps_claim(fastnn_steps *w, Py_ssize_t s, int tid, int *owner)
     void fastnn_steps_finish(fastnn_steps *w, Py_ssize_t s, int finished)
@@ -136,7 +136,7 @@ cdef class _Recurrence:
 
 cdef int _start_steps(fastnn_steps *w, Py_ssize_t T, Py_ssize_t H, Py_ssize_t nr, int nt) except -1:
     # The work of each step: the panel-wide blocks of hidden units, shared by nt threads (csrc/stepwork.h).
-    if fastnn_steps_init(w, T, (H + nr - 1) // nr, nt) != 0:
+    if fastnn_steps_init(w, (H + nr - 1) // nr, nt) != 0:
         raise MemoryError("no memory for the step counters of a recurrent kernel")
     return 0
 

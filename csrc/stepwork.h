@@ -16,8 +16,7 @@
  * Results do not depend on which thread takes a block: each block is computed by one call
  * with the same arguments, whoever makes it.
  *
- * Memory: one cache line per counter (a "done" count per step, a claim count per step and
- * owner), so T * (threads + 1) * 64 bytes. */
+ * Memory: one cache line per thread, whatever the number of steps. */
 #ifndef FASTNN_STEPWORK_H
 #define FASTNN_STEPWORK_H
 #include <stdlib.h>
@@ -31,32 +30,35 @@
 #include <unistd.h>
 #endif
 
-#define FASTNN_STEP_LINE 16             /* ints per counter: one 64-byte line */
+#define FASTNN_STEP_LINE 8              /* counters per 64-byte line */
 #define FASTNN_STEP_SPIN_NS 30000       /* about one block of an LSTM medium step */
 
+/* The counters only grow, over all steps, so nothing is reset between steps and the memory does
+ * not grow with T: owner r's count of blocks claimed lies in [s * n_r, (s + 1) * n_r) during step
+ * s (n_r its blocks per step), and step s is complete once (s + 1) * blocks are done. */
 typedef struct {
-    int *counts;        /* per step: done count, then a claim count per owner */
+    long long *claims;  /* per owner, one line each */
+    long long done;     /* blocks finished, all steps */
+    int steps_done;     /* steps completed: the futex word waiters sleep on */
+    int sleepers;       /* waiters inside futex_wait (or about to be) */
     ptrdiff_t blocks;   /* blocks per step */
     int owners;         /* threads the blocks are split between */
-    int sleepers;       /* waiters inside futex_wait (or about to be) */
 } fastnn_steps;
 
 /* 0, or -1 when out of memory. */
-static inline int fastnn_steps_init(fastnn_steps *w, ptrdiff_t T, ptrdiff_t blocks, int owners) {
+static inline int fastnn_steps_init(fastnn_steps *w, ptrdiff_t blocks, int owners) {
     w->blocks = blocks;
     w->owners = owners < 1 ? 1 : owners;
+    w->done = 0;
+    w->steps_done = 0;
     w->sleepers = 0;
-    w->counts = (int *)calloc((size_t)T * (size_t)(w->owners + 1) * FASTNN_STEP_LINE, sizeof(int));
-    return w->counts ? 0 : -1;
+    w->claims = (long long *)calloc((size_t)w->owners * FASTNN_STEP_LINE, sizeof(long long));
+    return w->claims ? 0 : -1;
 }
 
 static inline void fastnn_steps_free(fastnn_steps *w) {
-    free(w->counts);
-    w->counts = NULL;
-}
-
-static inline int *fastnn_steps_done(fastnn_steps *w, ptrdiff_t s) {
-    return w->counts + s * (w->owners + 1) * FASTNN_STEP_LINE;
+    free(w->claims);
+    w->claims = NULL;
 }
 
 static inline ptrdiff_t fastnn_steps_first(const fastnn_steps *w, int owner) {
@@ -64,18 +66,19 @@ static inline ptrdiff_t fastnn_steps_first(const fastnn_steps *w, int owner) {
 }
 
 /* The next block of step s for thread tid, or -1 when none is left. *owner starts at -1 for
- * each step (then tid's own blocks come first). */
+ * each step (then tid's own blocks come first). Call only once step s - 1 is complete. */
 static inline ptrdiff_t fastnn_steps_claim(fastnn_steps *w, ptrdiff_t s, int tid, int *owner) {
     int start = tid % w->owners;
     if (*owner < 0)
         *owner = start;
     for (;;) {
-        int *claim = fastnn_steps_done(w, s) + (*owner + 1) * FASTNN_STEP_LINE;
+        long long *claim = w->claims + (size_t)*owner * FASTNN_STEP_LINE;
         ptrdiff_t first = fastnn_steps_first(w, *owner), count = fastnn_steps_first(w, *owner + 1) - first;
-        if (__atomic_load_n(claim, __ATOMIC_RELAXED) < count) {
-            ptrdiff_t k = __atomic_fetch_add(claim, 1, __ATOMIC_RELAXED);
-            if (k < count)
-                return first + k;
+        long long end = (long long)(s + 1) * count;
+        long long k = __atomic_load_n(claim, __ATOMIC_RELAXED);
+        while (k < end) {   /* never past this step's range: the next step's claims start at end */
+            if (__atomic_compare_exchange_n(claim, &k, k + 1, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+                return first + (ptrdiff_t)(k - (long long)s * count);
         }
         *owner = (*owner + 1) % w->owners;
         if (*owner == start)
@@ -93,12 +96,13 @@ static inline void fastnn_futex(int *addr, int op, int value) {
 static inline void fastnn_steps_finish(fastnn_steps *w, ptrdiff_t s, int finished) {
     if (finished == 0)
         return;
-    int *done = fastnn_steps_done(w, s);
-    if (__atomic_add_fetch(done, finished, __ATOMIC_SEQ_CST) == w->blocks &&
-        __atomic_load_n(&w->sleepers, __ATOMIC_SEQ_CST) > 0) {
+    if (__atomic_add_fetch(&w->done, finished, __ATOMIC_SEQ_CST) == (long long)(s + 1) * w->blocks) {
+        __atomic_add_fetch(&w->steps_done, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&w->sleepers, __ATOMIC_SEQ_CST) > 0) {
 #ifdef __linux__
-        fastnn_futex(done, FUTEX_WAKE_PRIVATE, INT_MAX);
+            fastnn_futex(&w->steps_done, FUTEX_WAKE_PRIVATE, INT_MAX);
 #endif
+        }
     }
 }
 
@@ -110,12 +114,12 @@ static inline long long fastnn_steps_now_ns(void) {
 
 /* Return once every block of step s is finished; its writes are then visible. */
 static inline void fastnn_steps_wait(fastnn_steps *w, ptrdiff_t s) {
-    int *done = fastnn_steps_done(w, s);
-    if (__atomic_load_n(done, __ATOMIC_ACQUIRE) == w->blocks)
+    long long target = (long long)(s + 1) * w->blocks;
+    if (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) >= target)
         return;
     long long deadline = fastnn_steps_now_ns() + FASTNN_STEP_SPIN_NS;
     for (int spins = 1;; spins++) {
-        if (__atomic_load_n(done, __ATOMIC_ACQUIRE) == w->blocks)
+        if (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) >= target)
             return;
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
@@ -125,16 +129,16 @@ static inline void fastnn_steps_wait(fastnn_steps *w, ptrdiff_t s) {
     }
     for (;;) {
         __atomic_add_fetch(&w->sleepers, 1, __ATOMIC_SEQ_CST);
-        int seen = __atomic_load_n(done, __ATOMIC_SEQ_CST);
-        if (seen != w->blocks) {
+        int seen = __atomic_load_n(&w->steps_done, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&w->done, __ATOMIC_SEQ_CST) < target) {
 #ifdef __linux__
-            fastnn_futex(done, FUTEX_WAIT_PRIVATE, seen);   /* returns at once if done moved on */
+            fastnn_futex(&w->steps_done, FUTEX_WAIT_PRIVATE, seen);   /* returns at once if a step completed */
 #else
             sched_yield();
 #endif
         }
         __atomic_sub_fetch(&w->sleepers, 1, __ATOMIC_SEQ_CST);
-        if (__atomic_load_n(done, __ATOMIC_ACQUIRE) == w->blocks)
+        if (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) >= target)
             return;
     }
 }

@@ -47,7 +47,13 @@ def _with_threads(n, fn):
         fastnn.set_num_threads(before)
 
 
-@pytest.mark.parametrize("run", [_lstm, _gru], ids=["lstm", "gru"])
+def _long_lstm():
+    # many short steps: the step counters run on over 1500 steps (two threads: 8 x 4 x 64 x 64
+    # multiply-adds per step, twice the one-thread line)
+    return _lstm(seed=3, T=1500, B=8, I=8, H=64)
+
+
+@pytest.mark.parametrize("run", [_lstm, _gru, _long_lstm], ids=["lstm", "gru", "lstm-1500-steps"])
 def test_two_threads_under_load_give_the_one_thread_result(run):
     one = _with_threads(1, run)
     quiet_two = _with_threads(2, run)
