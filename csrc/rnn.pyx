@@ -101,9 +101,12 @@ cdef inline Py_ssize_t _prev(Py_ssize_t t, bint reverse) noexcept nogil:
     return t + 1 if reverse else t - 1
 
 
-# Multiply-adds of one step's product below which the loop over time stays on one thread: the
-# threads meet at a barrier after every step, a cost the smallest products would not repay
-# (the threshold was not tuned: the same as the dropout kernel's).
+# Multiply-adds of one step's product below which the loop over time stays on one thread: every
+# step waits for the previous one's blocks, a cost the smallest products would not repay (the
+# threshold was not tuned: the same as the dropout kernel's. Re-measured on a 2-core Xeon
+# under a load average of ~7-10, LSTM fwd+bwd T=50 with BLAS on one thread: two threads were
+# within 0.9-1.2x of one at 65k to 8M multiply-adds per step, no line to read off; a quiet
+# machine is needed to move it).
 cdef Py_ssize_t MIN_STEP_WORK = 65536
 
 
