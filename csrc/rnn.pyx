@@ -8,10 +8,12 @@
 # weight gradients are then a few large GEMMs over all steps, which run near BLAS peak.
 #
 # The per-step products reuse W_hh T times, so W_hh is packed once per call into column panels
-# (csrc/panelgemm.h) instead of being re-packed by a BLAS call at every step. Each thread owns
-# a range of hidden units, with all their gates: it computes their columns of the product and
-# then their gate arithmetic, so the threads meet once per step (csrc/stepbarrier.h), inside one
-# parallel region per call.
+# (csrc/panelgemm.h) instead of being re-packed by a BLAS call at every step. A step's work is
+# its blocks of hidden units (one panel wide, all their gates: their columns of the product,
+# then their gate arithmetic), shared out inside one parallel region per call: each thread
+# takes its own blocks first, then any another has not started, and a step begins once every
+# block of the previous one is done (csrc/stepwork.h), so a descheduled thread stalls no one
+# for longer than one block.
 #
 # Layouts are PyTorch's: x (T, B, I), states (B, H), w_ih (G*H, I), w_hh (G*H, H), biases
 # (G*H,); LSTM gates i, f, g, o; GRU gates r, z, n. `reverse` runs from t = T-1 down to 0
@@ -23,14 +25,17 @@ from flatarray cimport column_sums, data_or_null as _p, const_data_or_null as _c
 # (_c for arrays only read: inputs, weights and saved results may be read-only)
 from rnncell cimport lstm_step_fwd, lstm_step_bwd, gru_step_fwd, gru_step_bwd, rnn_step_fwd, rnn_step_bwd
 from panelgemm cimport panel_gemm, pack_panels, fastnn_panel_width_f, fastnn_panel_width_d
-from parallel cimport threads_for, fastnn_team_size
+from parallel cimport threads_for
 from cython.parallel cimport parallel, threadid
 
-cdef extern from "stepbarrier.h" nogil:
-    ctypedef struct fastnn_step_barrier:
+cdef extern from "stepwork.h" nogil:
+    ctypedef struct fastnn_steps:
         pass
-    void fastnn_step_barrier_init(fastnn_step_barrier *b)
-    void fastnn_step_barrier_wait(fastnn_step_barrier *b, int threads, int *sense)
+    int fastnn_steps_init(fastnn_steps *w, Py_ssize_t blocks, int owners)
+    void fastnn_steps_free(fastnn_steps *w)
+    Py_ssize_t fastnn_steps_claim(fastnn_steps *w, Py_ssize_t s, int tid, int *owner)
+    void fastnn_steps_finish(fastnn_steps *w, Py_ssize_t s, int finished)
+    void fastnn_steps_wait(fastnn_steps *w, Py_ssize_t s)
 
 include "checks.pxi"
 
@@ -96,9 +101,12 @@ cdef inline Py_ssize_t _prev(Py_ssize_t t, bint reverse) noexcept nogil:
     return t + 1 if reverse else t - 1
 
 
-# Multiply-adds of one step's product below which the loop over time stays on one thread: the
-# threads meet at a barrier after every step, a cost the smallest products would not repay
-# (the threshold was not tuned: the same as the dropout kernel's).
+# Multiply-adds of one step's product below which the loop over time stays on one thread: every
+# step waits for the previous one's blocks, a cost the smallest products would not repay (the
+# threshold was not tuned: the same as the dropout kernel's. Re-measured on a 2-core Xeon
+# under a load average of ~7-10, LSTM fwd+bwd T=50 with BLAS on one thread: two threads were
+# within 0.9-1.2x of one at 65k to 8M multiply-adds per step, no line to read off; a quiet
+# machine is needed to move it).
 cdef Py_ssize_t MIN_STEP_WORK = 65536
 
 
@@ -129,9 +137,11 @@ cdef class _Recurrence:
         _pack(w_hh.reshape(-1), k_stride, n_stride, K, gates, d.H, self.nr, self.packed)
 
 
-cdef inline Py_ssize_t _first_unit_block(Py_ssize_t tid, int nt, Py_ssize_t H, Py_ssize_t nr) noexcept nogil:
-    # Thread tid of nt owns the panel-wide blocks of hidden units [first(tid), first(tid + 1)).
-    return tid * ((H + nr - 1) // nr) // nt
+cdef int _start_steps(fastnn_steps *w, Py_ssize_t T, Py_ssize_t H, Py_ssize_t nr, int nt) except -1:
+    # The work of each step: the panel-wide blocks of hidden units, shared by nt threads (csrc/stepwork.h).
+    if fastnn_steps_init(w, (H + nr - 1) // nr, nt) != 0:
+        raise MemoryError("no memory for the step counters of a recurrent kernel")
+    return 0
 
 
 cdef inline void _times_panels(const floating *A, Py_ssize_t B, Py_ssize_t K, const floating *packed,
@@ -173,11 +183,11 @@ cdef void _input_grads(floating *d, int G, const floating *x, const floating *w_
 
 # ---------------------------------------------------------------------------------------- LSTM
 
-cdef void _lstm_fwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *packed, const floating *hp,
+cdef void _lstm_fwd_units(Py_ssize_t q, Py_ssize_t nr, const floating *packed, const floating *hp,
                           const floating *cp, const floating *bias, floating *a, floating *c, floating *h,
                           Py_ssize_t B, Py_ssize_t H) noexcept nogil:
-    # One step, the hidden units of thread tid: gate pre-activations, then the cell.
-    cdef Py_ssize_t q0 = _first_unit_block(tid, nt, H, nr), q1 = _first_unit_block(tid + 1, nt, H, nr)
+    # One step, the hidden units of block q: gate pre-activations, then the cell.
+    cdef Py_ssize_t q0 = q, q1 = q + 1
     _times_panels(hp, B, H, packed, nr, 4, H, q0, q1, True, a, 4 * H)
     lstm_step_fwd(B, H, q0 * nr, min(H, q1 * nr), a, bias, cp, c, h)
 
@@ -187,29 +197,39 @@ def _lstm_fwd(const floating[::1] x, const floating[::1] h0, const floating[::1]
               floating[::1] cells, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H,
               bint reverse, Py_ssize_t nr, int nt):
     cdef int G = <int>(4 * H)
-    cdef Py_ssize_t s, t, tp, tid
+    cdef Py_ssize_t s, t, tp, q
     cdef floating *a = _p(gates)
     cdef floating *o = _p(out)
     cdef floating *c = _p(cells)
     cdef const floating *hp
     cdef const floating *cp
-    cdef fastnn_step_barrier step_done
-    cdef int team, sense
-    fastnn_step_barrier_init(&step_done)
-    with nogil:
-        gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _c(x), <int>I, _c(w_ih), <int>I, <floating>0, a, G)
-        with parallel(num_threads=nt):
-            tid, team, sense = threadid(), fastnn_team_size(), 0
-            for s in range(T):
-                t = _step(s, T, reverse)
-                if s == 0:
-                    hp, cp = _c(h0), _c(c0)
-                else:
-                    tp = _prev(t, reverse)
-                    hp, cp = o + tp * B * H, c + tp * B * H
-                _lstm_fwd_units(tid, team, nr, _c(packed), hp, cp, _c(bias), a + t * B * G, c + t * B * H,
-                                o + t * B * H, B, H)
-                fastnn_step_barrier_wait(&step_done, team, &sense)
+    cdef fastnn_steps work
+    cdef int tid, owner, finished
+    _start_steps(&work, T, H, nr, nt)
+    try:
+        with nogil:
+            gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _c(x), <int>I, _c(w_ih), <int>I, <floating>0,
+                 a, G)
+            with parallel(num_threads=nt):
+                tid = threadid()
+                for s in range(T):
+                    t = _step(s, T, reverse)
+                    if s == 0:
+                        hp, cp = _c(h0), _c(c0)
+                    else:
+                        fastnn_steps_wait(&work, s - 1)
+                        tp = _prev(t, reverse)
+                        hp, cp = o + tp * B * H, c + tp * B * H
+                    owner, finished = -1, 0
+                    q = fastnn_steps_claim(&work, s, tid, &owner)
+                    while q >= 0:
+                        _lstm_fwd_units(q, nr, _c(packed), hp, cp, _c(bias), a + t * B * G, c + t * B * H,
+                                        o + t * B * H, B, H)
+                        finished = finished + 1
+                        q = fastnn_steps_claim(&work, s, tid, &owner)
+                    fastnn_steps_finish(&work, s, finished)
+    finally:
+        fastnn_steps_free(&work)
 
 
 def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
@@ -248,13 +268,13 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     return out, out[last].copy(), cells[last].copy(), gates, cells
 
 
-cdef void _lstm_bwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *packed, const floating *da_next,
+cdef void _lstm_bwd_units(Py_ssize_t q, Py_ssize_t nr, const floating *packed, const floating *da_next,
                           const floating *a, const floating *cp, const floating *c, floating *dh,
                           const floating *grad_out, floating *dc, floating *da, Py_ssize_t B,
                           Py_ssize_t H) noexcept nogil:
-    # One step, the hidden units of thread tid: the gradient reaching h_t through step t+1
+    # One step, the hidden units of block q: the gradient reaching h_t through step t+1
     # (da_next @ W_hh; none at the last step), then the cell's backward.
-    cdef Py_ssize_t q0 = _first_unit_block(tid, nt, H, nr), q1 = _first_unit_block(tid + 1, nt, H, nr)
+    cdef Py_ssize_t q0 = q, q1 = q + 1
     if da_next != NULL:
         _times_panels(da_next, B, 4 * H, packed, nr, 1, H, q0, q1, False, dh, H)
     lstm_step_bwd(B, H, q0 * nr, min(H, q1 * nr), a, cp, c, dh, grad_out, dc, da)
@@ -267,27 +287,38 @@ def _lstm_bwd(const floating[::1] x, const floating[::1] h0, const floating[::1]
               floating[::1] gb, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse,
               Py_ssize_t nr, int nt):
     cdef int G = <int>(4 * H)
-    cdef Py_ssize_t s, t, tp, tid
+    cdef Py_ssize_t s, t, tp, q
     cdef floating *da = _p(dgates)
     cdef floating *da_next
     cdef const floating *cp
-    cdef fastnn_step_barrier step_done
-    cdef int team, sense
-    fastnn_step_barrier_init(&step_done)
+    cdef fastnn_steps work
+    cdef int tid, owner, finished
+    _start_steps(&work, T, H, nr, nt)
+    try:
+        with nogil:
+            with parallel(num_threads=nt):
+                tid, da_next = threadid(), NULL
+                for s in range(T - 1, -1, -1):   # undo the forward order; work step T-1-s
+                    t = _step(s, T, reverse)
+                    if s == 0:
+                        cp = _c(c0)
+                    else:
+                        tp = _prev(t, reverse)
+                        cp = _c(cells) + tp * B * H
+                    if da_next != NULL:
+                        fastnn_steps_wait(&work, T - 2 - s)
+                    owner, finished = -1, 0
+                    q = fastnn_steps_claim(&work, T - 1 - s, tid, &owner)
+                    while q >= 0:
+                        _lstm_bwd_units(q, nr, _c(packed), da_next, _c(gates) + t * B * G, cp, _c(cells) + t * B * H,
+                                        _p(dh), _c(grad_out) + t * B * H, _p(dc), da + t * B * G, B, H)
+                        finished = finished + 1
+                        q = fastnn_steps_claim(&work, T - 1 - s, tid, &owner)
+                    fastnn_steps_finish(&work, T - 1 - s, finished)
+                    da_next = da + t * B * G
+    finally:
+        fastnn_steps_free(&work)
     with nogil:
-        with parallel(num_threads=nt):
-            tid, team, sense, da_next = threadid(), fastnn_team_size(), 0, NULL
-            for s in range(T - 1, -1, -1):   # undo the forward order
-                t = _step(s, T, reverse)
-                if s == 0:
-                    cp = _c(c0)
-                else:
-                    tp = _prev(t, reverse)
-                    cp = _c(cells) + tp * B * H
-                _lstm_bwd_units(tid, team, nr, _c(packed), da_next, _c(gates) + t * B * G, cp, _c(cells) + t * B * H,
-                                _p(dh), _c(grad_out) + t * B * H, _p(dc), da + t * B * G, B, H)
-                da_next = da + t * B * G
-                fastnn_step_barrier_wait(&step_done, team, &sense)
         gemm(False, False, <int>B, <int>H, G, <floating>1, da + _step(0, T, reverse) * B * G, G, _c(w_hh), <int>H,
              <floating>0, _p(dh), <int>H)
         _input_grads(da, G, _c(x), _c(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
@@ -337,11 +368,11 @@ def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad
 
 # ----------------------------------------------------------------------------------------- GRU
 
-cdef void _gru_fwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *packed, const floating *hp,
+cdef void _gru_fwd_units(Py_ssize_t q, Py_ssize_t nr, const floating *packed, const floating *hp,
                          const floating *xp, floating *hh, const floating *b_ih, const floating *b_hh,
                          floating *gates, floating *h, Py_ssize_t B, Py_ssize_t H) noexcept nogil:
-    # One step, the hidden units of thread tid: hidden-side pre-activations, then the cell.
-    cdef Py_ssize_t q0 = _first_unit_block(tid, nt, H, nr), q1 = _first_unit_block(tid + 1, nt, H, nr)
+    # One step, the hidden units of block q: hidden-side pre-activations, then the cell.
+    cdef Py_ssize_t q0 = q, q1 = q + 1
     _times_panels(hp, B, H, packed, nr, 3, H, q0, q1, False, hh, 3 * H)
     gru_step_fwd(B, H, q0 * nr, min(H, q1 * nr), xp, hh, b_ih, b_hh, hp, gates, h)
 
@@ -351,23 +382,33 @@ def _gru_fwd(const floating[::1] x, const floating[::1] h0, const floating[::1] 
              floating[::1] xp, floating[::1] hh, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I,
              Py_ssize_t H, bint reverse, Py_ssize_t nr, int nt):
     cdef int G = <int>(3 * H)
-    cdef Py_ssize_t s, t, tid
+    cdef Py_ssize_t s, t, q
     cdef floating *o = _p(out)
     cdef const floating *hp
-    cdef fastnn_step_barrier step_done
-    cdef int team, sense
-    fastnn_step_barrier_init(&step_done)
-    with nogil:
-        gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _c(x), <int>I, _c(w_ih), <int>I, <floating>0,
-             _p(xp), G)
-        with parallel(num_threads=nt):
-            tid, team, sense = threadid(), fastnn_team_size(), 0
-            for s in range(T):
-                t = _step(s, T, reverse)
-                hp = _c(h0) if s == 0 else o + _prev(t, reverse) * B * H
-                _gru_fwd_units(tid, team, nr, _c(packed), hp, _p(xp) + t * B * G, _p(hh), _c(b_ih), _c(b_hh),
-                               _p(gates) + t * B * 4 * H, o + t * B * H, B, H)
-                fastnn_step_barrier_wait(&step_done, team, &sense)
+    cdef fastnn_steps work
+    cdef int tid, owner, finished
+    _start_steps(&work, T, H, nr, nt)
+    try:
+        with nogil:
+            gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _c(x), <int>I, _c(w_ih), <int>I, <floating>0,
+                 _p(xp), G)
+            with parallel(num_threads=nt):
+                tid = threadid()
+                for s in range(T):
+                    t = _step(s, T, reverse)
+                    if s > 0:
+                        fastnn_steps_wait(&work, s - 1)
+                    hp = _c(h0) if s == 0 else o + _prev(t, reverse) * B * H
+                    owner, finished = -1, 0
+                    q = fastnn_steps_claim(&work, s, tid, &owner)
+                    while q >= 0:
+                        _gru_fwd_units(q, nr, _c(packed), hp, _p(xp) + t * B * G, _p(hh), _c(b_ih), _c(b_hh),
+                                       _p(gates) + t * B * 4 * H, o + t * B * H, B, H)
+                        finished = finished + 1
+                        q = fastnn_steps_claim(&work, s, tid, &owner)
+                    fastnn_steps_finish(&work, s, finished)
+    finally:
+        fastnn_steps_free(&work)
 
 
 def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
@@ -397,13 +438,13 @@ def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     return out, out[0 if reverse else d.T - 1].copy(), gates
 
 
-cdef void _gru_bwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *packed, const floating *dgh_next,
+cdef void _gru_bwd_units(Py_ssize_t q, Py_ssize_t nr, const floating *packed, const floating *dgh_next,
                          const floating *gates, const floating *hp, floating *dh, const floating *grad_out,
                          floating *dgi, floating *dgh, floating *dh_prev, Py_ssize_t B,
                          Py_ssize_t H) noexcept nogil:
-    # One step, the hidden units of thread tid: complete the gradient reaching h_t (dh holds
+    # One step, the hidden units of block q: complete the gradient reaching h_t (dh holds
     # step t+1's direct path z * dh; add dgh_next @ W_hh, none at the last step), then the cell.
-    cdef Py_ssize_t q0 = _first_unit_block(tid, nt, H, nr), q1 = _first_unit_block(tid + 1, nt, H, nr)
+    cdef Py_ssize_t q0 = q, q1 = q + 1
     if dgh_next != NULL:
         _times_panels(dgh_next, B, 3 * H, packed, nr, 1, H, q0, q1, True, dh, H)
     gru_step_bwd(B, H, q0 * nr, min(H, q1 * nr), gates, hp, dh, grad_out, dgi, dgh, dh_prev)
@@ -415,28 +456,39 @@ def _gru_bwd(const floating[::1] x, const floating[::1] h0, const floating[::1] 
              floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb_ih, floating[::1] gb_hh,
              Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse, Py_ssize_t nr, int nt):
     cdef int G = <int>(3 * H)
-    cdef Py_ssize_t s, t, tid
+    cdef Py_ssize_t s, t, q
     cdef floating *cur
     cdef floating *nxt
     cdef floating *tmp
     cdef const floating *hp
     cdef floating *dgh_next
-    cdef fastnn_step_barrier step_done
-    cdef int team, sense
-    fastnn_step_barrier_init(&step_done)
+    cdef fastnn_steps work
+    cdef int tid, owner, finished
+    _start_steps(&work, T, H, nr, nt)
+    try:
+        with nogil:
+            with parallel(num_threads=nt):
+                tid, dgh_next, cur, nxt = threadid(), NULL, _p(dh), _p(dh_prev)
+                for s in range(T - 1, -1, -1):   # work step T-1-s
+                    t = _step(s, T, reverse)
+                    hp = _c(h0) if s == 0 else _c(out) + _prev(t, reverse) * B * H
+                    if dgh_next != NULL:
+                        fastnn_steps_wait(&work, T - 2 - s)
+                    owner, finished = -1, 0
+                    q = fastnn_steps_claim(&work, T - 1 - s, tid, &owner)
+                    while q >= 0:
+                        _gru_bwd_units(q, nr, _c(packed), dgh_next, _c(gates) + t * B * 4 * H, hp, cur,
+                                       _c(grad_out) + t * B * H, _p(dgi) + t * B * G, _p(dgh) + t * B * G, nxt, B, H)
+                        finished = finished + 1
+                        q = fastnn_steps_claim(&work, T - 1 - s, tid, &owner)
+                    fastnn_steps_finish(&work, T - 1 - s, finished)
+                    dgh_next = _p(dgh) + t * B * G
+                    tmp = cur
+                    cur = nxt
+                    nxt = tmp
+    finally:
+        fastnn_steps_free(&work)
     with nogil:
-        with parallel(num_threads=nt):
-            tid, team, sense, dgh_next, cur, nxt = threadid(), fastnn_team_size(), 0, NULL, _p(dh), _p(dh_prev)
-            for s in range(T - 1, -1, -1):
-                t = _step(s, T, reverse)
-                hp = _c(h0) if s == 0 else _c(out) + _prev(t, reverse) * B * H
-                _gru_bwd_units(tid, team, nr, _c(packed), dgh_next, _c(gates) + t * B * 4 * H, hp, cur,
-                               _c(grad_out) + t * B * H, _p(dgi) + t * B * G, _p(dgh) + t * B * G, nxt, B, H)
-                dgh_next = _p(dgh) + t * B * G
-                tmp = cur
-                cur = nxt
-                nxt = tmp
-                fastnn_step_barrier_wait(&step_done, team, &sense)
         cur = _p(dh) if T % 2 == 0 else _p(dh_prev)   # where the last step left the gradient for h0
         gemm(False, False, <int>B, <int>H, G, <floating>1, _p(dgh) + _step(0, T, reverse) * B * G, G, _c(w_hh),
              <int>H, <floating>1, cur, <int>H)
@@ -496,11 +548,11 @@ cdef int _relu_flag(nonlinearity) except -1:
     raise ValueError(f"nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
 
 
-cdef void _rnn_fwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *packed, const floating *hp,
+cdef void _rnn_fwd_units(Py_ssize_t q, Py_ssize_t nr, const floating *packed, const floating *hp,
                          floating *a, const floating *bias, int relu, floating *h, Py_ssize_t B,
                          Py_ssize_t H) noexcept nogil:
-    # One step, the hidden units of thread tid: pre-activations, then the nonlinearity.
-    cdef Py_ssize_t q0 = _first_unit_block(tid, nt, H, nr), q1 = _first_unit_block(tid + 1, nt, H, nr)
+    # One step, the hidden units of block q: pre-activations, then the nonlinearity.
+    cdef Py_ssize_t q0 = q, q1 = q + 1
     _times_panels(hp, B, H, packed, nr, 1, H, q0, q1, True, a, H)
     rnn_step_fwd(B, H, q0 * nr, min(H, q1 * nr), a, bias, relu, h)
 
@@ -508,23 +560,33 @@ cdef void _rnn_fwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *
 def _rnn_fwd(const floating[::1] x, const floating[::1] h0, const floating[::1] w_ih, const floating[::1] packed,
              const floating[::1] bias, floating[::1] out, floating[::1] pre, Py_ssize_t T, Py_ssize_t B,
              Py_ssize_t I, Py_ssize_t H, int relu, bint reverse, Py_ssize_t nr, int nt):
-    cdef Py_ssize_t s, t, tid
+    cdef Py_ssize_t s, t, q
     cdef floating *o = _p(out)
     cdef floating *a = _p(pre)
     cdef const floating *hp
-    cdef fastnn_step_barrier step_done
-    cdef int team, sense
-    fastnn_step_barrier_init(&step_done)
-    with nogil:
-        gemm(False, True, <int>(T * B), <int>H, <int>I, <floating>1, _c(x), <int>I, _c(w_ih), <int>I, <floating>0,
-             a, <int>H)
-        with parallel(num_threads=nt):
-            tid, team, sense = threadid(), fastnn_team_size(), 0
-            for s in range(T):
-                t = _step(s, T, reverse)
-                hp = _c(h0) if s == 0 else o + _prev(t, reverse) * B * H
-                _rnn_fwd_units(tid, team, nr, _c(packed), hp, a + t * B * H, _c(bias), relu, o + t * B * H, B, H)
-                fastnn_step_barrier_wait(&step_done, team, &sense)
+    cdef fastnn_steps work
+    cdef int tid, owner, finished
+    _start_steps(&work, T, H, nr, nt)
+    try:
+        with nogil:
+            gemm(False, True, <int>(T * B), <int>H, <int>I, <floating>1, _c(x), <int>I, _c(w_ih), <int>I,
+                 <floating>0, a, <int>H)
+            with parallel(num_threads=nt):
+                tid = threadid()
+                for s in range(T):
+                    t = _step(s, T, reverse)
+                    if s > 0:
+                        fastnn_steps_wait(&work, s - 1)
+                    hp = _c(h0) if s == 0 else o + _prev(t, reverse) * B * H
+                    owner, finished = -1, 0
+                    q = fastnn_steps_claim(&work, s, tid, &owner)
+                    while q >= 0:
+                        _rnn_fwd_units(q, nr, _c(packed), hp, a + t * B * H, _c(bias), relu, o + t * B * H, B, H)
+                        finished = finished + 1
+                        q = fastnn_steps_claim(&work, s, tid, &owner)
+                    fastnn_steps_finish(&work, s, finished)
+    finally:
+        fastnn_steps_free(&work)
 
 
 def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh", reverse=False):
@@ -553,12 +615,12 @@ def rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity="tanh", reverse=Fals
     return out, out[0 if reverse else d.T - 1].copy()
 
 
-cdef void _rnn_bwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *packed, const floating *da_next,
+cdef void _rnn_bwd_units(Py_ssize_t q, Py_ssize_t nr, const floating *packed, const floating *da_next,
                          const floating *h, floating *dh, const floating *grad_out, int relu, floating *da,
                          Py_ssize_t B, Py_ssize_t H) noexcept nogil:
-    # One step, the hidden units of thread tid: the gradient reaching h_t through step t+1
+    # One step, the hidden units of block q: the gradient reaching h_t through step t+1
     # (da_next @ W_hh; none at the last step), then through the nonlinearity.
-    cdef Py_ssize_t q0 = _first_unit_block(tid, nt, H, nr), q1 = _first_unit_block(tid + 1, nt, H, nr)
+    cdef Py_ssize_t q0 = q, q1 = q + 1
     if da_next != NULL:
         _times_panels(da_next, B, H, packed, nr, 1, H, q0, q1, False, dh, H)
     rnn_step_bwd(B, H, q0 * nr, min(H, q1 * nr), h, dh, grad_out, relu, da)
@@ -568,21 +630,32 @@ def _rnn_bwd(const floating[::1] x, const floating[::1] h0, const floating[::1] 
              const floating[::1] out, const floating[::1] grad_out, floating[::1] dh, floating[::1] da,
              floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb,
              Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, int relu, bint reverse, Py_ssize_t nr, int nt):
-    cdef Py_ssize_t s, t, tid
+    cdef Py_ssize_t s, t, q
     cdef floating *d = _p(da)
     cdef floating *da_next
-    cdef fastnn_step_barrier step_done
-    cdef int team, sense
-    fastnn_step_barrier_init(&step_done)
+    cdef fastnn_steps work
+    cdef int tid, owner, finished
+    _start_steps(&work, T, H, nr, nt)
+    try:
+        with nogil:
+            with parallel(num_threads=nt):
+                tid, da_next = threadid(), NULL
+                for s in range(T - 1, -1, -1):   # work step T-1-s
+                    t = _step(s, T, reverse)
+                    if da_next != NULL:
+                        fastnn_steps_wait(&work, T - 2 - s)
+                    owner, finished = -1, 0
+                    q = fastnn_steps_claim(&work, T - 1 - s, tid, &owner)
+                    while q >= 0:
+                        _rnn_bwd_units(q, nr, _c(packed), da_next, _c(out) + t * B * H, _p(dh),
+                                       _c(grad_out) + t * B * H, relu, d + t * B * H, B, H)
+                        finished = finished + 1
+                        q = fastnn_steps_claim(&work, T - 1 - s, tid, &owner)
+                    fastnn_steps_finish(&work, T - 1 - s, finished)
+                    da_next = d + t * B * H
+    finally:
+        fastnn_steps_free(&work)
     with nogil:
-        with parallel(num_threads=nt):
-            tid, team, sense, da_next = threadid(), fastnn_team_size(), 0, NULL
-            for s in range(T - 1, -1, -1):
-                t = _step(s, T, reverse)
-                _rnn_bwd_units(tid, team, nr, _c(packed), da_next, _c(out) + t * B * H, _p(dh),
-                               _c(grad_out) + t * B * H, relu, d + t * B * H, B, H)
-                da_next = d + t * B * H
-                fastnn_step_barrier_wait(&step_done, team, &sense)
         gemm(False, False, <int>B, <int>H, <int>H, <floating>1, d + _step(0, T, reverse) * B * H, <int>H, _c(w_hh),
              <int>H, <floating>0, _p(dh), <int>H)
         _input_grads(d, <int>H, _c(x), _c(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)

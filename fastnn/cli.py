@@ -123,9 +123,15 @@ def _bench(args):
             check_folder(args.report, "--report")
         except ValueError as err:
             return _fail("bench", err)
+    if args.load < 0:
+        return _fail("bench", f"--load must be a non-negative number of processes, got {args.load}")
     from .bench.timing import run_benchmarks, format_markdown
-    rows = run_benchmarks(name_filter=args.filter, repeat=args.repeat, reference=not args.no_reference,
-                          torch=not args.no_torch, progress=True)
+    try:
+        rows = run_benchmarks(name_filter=args.filter, repeat=args.repeat, reference=not args.no_reference,
+                              torch=not args.no_torch, progress=True, load=args.load)
+    except KeyboardInterrupt:   # the busy processes of --load are gone already
+        print("interrupted", file=sys.stderr)
+        return 130
     table = format_markdown(rows)
     print(table)
     if args.report:
@@ -184,6 +190,9 @@ def build_parser():
     bench.add_argument("--no-reference", action="store_true", help="skip the NumPy reference")
     bench.add_argument("--no-torch", action="store_true", help="skip PyTorch even when it is installed")
     bench.add_argument("--report", metavar="DIR", help="write report.md (with a chart of the ratios) into DIR")
+    bench.add_argument("--load", type=int, default=0, metavar="N",
+                       help="run N busy-looping processes beside the whole run (killed at exit), so that fastnn "
+                            "and PyTorch are measured under the same interference")
     bench.set_defaults(func=_bench)
     return p
 

@@ -25,8 +25,8 @@ def _sample(fn, loops):
     return (time.perf_counter() - start) / loops
 
 
-def median_times(fns, repeat=7, warmup=1, min_time=0.05):
-    """Median seconds per call of each function.
+def sample_times(fns, repeat=7, warmup=1, min_time=0.05):
+    """Seconds per call of each function, one sample per round: a list per function.
 
     Each timed sample loops enough calls to last min_time. The functions take
     turns sample by sample, so load from other tenants of a shared machine
@@ -37,7 +37,22 @@ def median_times(fns, repeat=7, warmup=1, min_time=0.05):
     for _ in range(repeat):
         for fn, n, out in zip(fns, loops, samples):
             out.append(_sample(fn, n))
-    return [float(np.median(s)) for s in samples]
+    return samples
+
+
+def median_times(fns, repeat=7, warmup=1, min_time=0.05):
+    """Median seconds per call of each function (see sample_times)."""
+    return [float(np.median(s)) for s in sample_times(fns, repeat, warmup, min_time)]
+
+
+def _timed_row(row, fns, repeat):
+    """Time fns ({"fastnn_ms": f, "torch_ms": g?}) in turns into row: medians, and the median of
+    the per-round ratios torch / fastnn (robust to a round that load slowed for both)."""
+    samples = sample_times(list(fns.values()), repeat)
+    row.update({key: 1e3 * float(np.median(s)) for key, s in zip(fns, samples)})
+    if len(samples) > 1:
+        row["speedup_vs_torch"] = float(np.median(np.array(samples[1]) / np.array(samples[0])))
+    return samples[0]
 
 
 def median_time(fn, repeat=7, warmup=1, min_time=0.05):
@@ -46,12 +61,33 @@ def median_time(fn, repeat=7, warmup=1, min_time=0.05):
 
 
 def model_cases():
-    """Whole training steps, as (name, fastnn_step, torch_step_or_None) factories."""
+    """Whole training steps, as (name, make) with make(use_torch) -> (fastnn_step, torch_step_or_None)."""
     from .steps import STEPS
     return STEPS
 
 
-def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progress=False):
+def layer_cases():
+    """The kernel cases' shapes through the public layers, as model_cases."""
+    from .layers import LAYERS
+    return LAYERS
+
+
+def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progress=False, load=0):
+    """Rows of timings: every kernel case, then its public-layer twin, then whole training steps.
+    load: busy-looping processes running beside the whole run (fastnn.bench.load); each row
+    records it, with the 1-minute load average just before it started."""
+    from .load import background_load, load_average
+    before = load_average()   # other tenants' load, before ours starts
+    with background_load(load):
+        rows = _run_benchmarks(name_filter, repeat, reference, torch, progress)
+    for row in rows:
+        row["load"] = load
+        if before is not None:
+            row["load_average"] = before
+    return rows
+
+
+def _run_benchmarks(name_filter, repeat, reference, torch, progress):
     from .. import kernels
     from ..kernels import reference as ref
     use_torch = torch and registry.torch_available()
@@ -71,26 +107,27 @@ def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progr
         fns = {"fastnn_ms": lambda: case.run(kernels, inputs)}
         if use_torch and case.torch_setup is not None:
             fns["torch_ms"] = case.torch_setup(inputs)
-        times = median_times(list(fns.values()), repeat)
         row = {"case": case.name, "family": case.family, "kernels": list(case.kernels)}
-        row.update({key: 1e3 * t for key, t in zip(fns, times)})
+        _timed_row(row, fns, repeat)
         if case.flops:
-            row["gflops"] = case.flops / times[0] / 1e9
+            row["gflops"] = case.flops / (row["fastnn_ms"] / 1e3) / 1e9
         if reference and case.reference:
             # Timed apart: NumPy's BLAS threads keep spinning after a call and would slow the next sample.
             row["reference_ms"] = 1e3 * median_time(lambda: case.run(ref, inputs), max(3, repeat // 2), min_time=0)
         rows.append(row)
-    for name, make in model_cases():
-        if name_filter and name_filter not in name:
-            continue
-        if progress:
-            print(f"timing {name} ...", flush=True)
-        fast_step, torch_step = make(use_torch)
-        times = median_times([fast_step] + ([torch_step] if torch_step is not None else []), repeat)
-        row = {"case": name, "family": "model", "fastnn_ms": 1e3 * times[0]}
-        if len(times) > 1:
-            row["torch_ms"] = 1e3 * times[1]
-        rows.append(row)
+    for family, entries in (("layer", layer_cases()), ("model", model_cases())):
+        for name, make in entries:
+            if name_filter and name_filter not in name:
+                continue
+            if progress:
+                print(f"timing {name} ...", flush=True)
+            fast_step, torch_step = make(use_torch)
+            fns = {"fastnn_ms": fast_step}
+            if torch_step is not None:
+                fns["torch_ms"] = torch_step
+            row = {"case": name, "family": family}
+            _timed_row(row, fns, repeat)
+            rows.append(row)
     if gemm_bound:
         peak = max(peaks + [sgemm_peak_gflops()])
         for row in rows:
@@ -100,8 +137,6 @@ def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progr
     for row in rows:
         if "reference_ms" in row:
             row["speedup_vs_reference"] = row["reference_ms"] / row["fastnn_ms"]
-        if "torch_ms" in row:
-            row["speedup_vs_torch"] = row["torch_ms"] / row["fastnn_ms"]
     return rows
 
 
@@ -115,6 +150,11 @@ def format_markdown(rows):
             "|---|---:|---:|---:|---:|---:|---:|---:|")
     peak = next((r["sgemm_peak_gflops"] for r in rows if "sgemm_peak_gflops" in r), None)
     lines = []
+    if rows and "load" in rows[0]:
+        avg = rows[0].get("load_average")
+        lines.append(f"background load: {rows[0]['load']} busy-looping process(es) for the whole run"
+                     + (f"; 1-minute load average before it started {avg:.2f}" if avg is not None else ""))
+        lines.append("")
     if peak:
         lines.append(f"SGEMM peak (best of large GEMMs through the kernels' BLAS, {_threads()} threads, probed before "
                      f"and after the cases): {peak:.1f} GFLOP/s")

@@ -1,0 +1,96 @@
+"""Public-API twins of the kernel cases, timed by `fastnn bench`: the same shapes through the layers
+users call (nn.LSTM, nn.GRU, nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d, nn.Linear), forward then
+backward into the input and every parameter, fastnn against the same layer of PyTorch.
+
+Each entry is (name, make) with make(use_torch) -> (fastnn_step, torch_step or None), as in steps.py.
+"""
+import numpy as np
+
+
+def _layer_step(layer, x, grad, pick):
+    """forward, backward with grad; the input and every parameter get gradients (cleared each call)."""
+    params = list(layer.parameters())
+    x = x.detach().requires_grad_()
+
+    def step():
+        x.grad = None
+        for p in params:
+            p.grad = None
+        pick(layer(x)).backward(grad)
+        return x.grad
+    return step
+
+
+def _twin(build, x_shape, out_shape, pick=lambda y: y):
+    """make(use_torch) for a layer built by build(nn), with the same weights on both sides."""
+    def make(use_torch):
+        import fastnn
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal(x_shape).astype(np.float32)
+        g = rng.standard_normal(out_shape).astype(np.float32)
+        fastnn.manual_seed(0)
+        layer = build(fastnn.nn)
+        step = _layer_step(layer, fastnn.tensor(x), fastnn.tensor(g), pick)
+        torch_step = None
+        if use_torch:
+            import torch
+            tlayer = build(torch.nn)
+            tlayer.load_state_dict({k: torch.from_numpy(v.detach().numpy().copy())
+                                    for k, v in layer.state_dict().items()})
+            torch_step = _layer_step(tlayer, torch.from_numpy(x), torch.from_numpy(g), pick)
+        return step, torch_step
+    return make
+
+
+def _first(y):
+    return y[0]
+
+
+def _recurrent(kind, label, T, B, I, H, layers=1, bidirectional=False):
+    out = H * (2 if bidirectional else 1)
+    cases = []
+    for batch_first in (False, True):
+        x_shape, out_shape = ((B, T, I), (B, T, out)) if batch_first else ((T, B, I), (T, B, out))
+
+        def build(nn, batch_first=batch_first):
+            return getattr(nn, kind)(I, H, layers, bidirectional=bidirectional, batch_first=batch_first)
+        layout = "batch_first" if batch_first else "seq-first"
+        cases.append((f"nn.{kind} fwd+bwd {label}, {layout}", _twin(build, x_shape, out_shape, _first)))
+    return cases
+
+
+LAYERS = []
+for _kind in ("LSTM", "GRU"):
+    LAYERS += _recurrent(_kind, "latency (T=100, B=1, I=10, H=20)", 100, 1, 10, 20)
+    LAYERS += _recurrent(_kind, "medium (T=50, B=32, I=128, H=256)", 50, 32, 128, 256)
+LAYERS += _recurrent("LSTM", "2-layer bidirectional (T=50, B=32, I=128, H=128)", 50, 32, 128, 128, 2, True)
+
+
+def _conv(label, N, C, O, H, k, pad):
+    out = H + 2 * pad - k + 1
+    return (f"nn.Conv2d fwd+bwd {label} N={N}, {C}->{O}, {H}x{H}, k{k}" + (f", p{pad}" if pad else ""),
+            _twin(lambda nn: nn.Conv2d(C, O, k, padding=pad), (N, C, H, H), (N, O, out, out)))
+
+
+# the shapes of the conv kernel cases (fastnn/kernels/cases/conv.py)
+LAYERS += [_conv("LeNet-1", 64, 1, 20, 28, 5, 0), _conv("LeNet-2", 64, 20, 50, 12, 5, 0),
+           _conv("autoencoder", 128, 1, 16, 28, 3, 1), _conv("autoencoder", 128, 16, 8, 14, 3, 1),
+           _conv("autoencoder", 128, 8, 8, 7, 3, 1), _conv("autoencoder", 128, 8, 8, 4, 3, 1),
+           _conv("autoencoder", 128, 8, 8, 8, 3, 1), _conv("autoencoder", 128, 8, 16, 16, 3, 0),
+           _conv("autoencoder", 128, 16, 1, 28, 3, 1), _conv("ResNet", 16, 64, 64, 56, 3, 1)]
+LAYERS += [
+    ("nn.ConvTranspose2d fwd+bwd N=64, 8->16, 7x7, k3, s2, p1, op1",
+     _twin(lambda nn: nn.ConvTranspose2d(8, 16, 3, stride=2, padding=1, output_padding=1), (64, 8, 7, 7),
+           (64, 16, 14, 14))),
+    ("nn.MaxPool2d(2) fwd+bwd (64, 20, 24, 24)", _twin(lambda nn: nn.MaxPool2d(2), (64, 20, 24, 24), (64, 20, 12, 12))),
+    ("nn.MaxPool2d(2, ceil_mode=True) fwd+bwd (128, 8, 7, 7)",
+     _twin(lambda nn: nn.MaxPool2d(2, ceil_mode=True), (128, 8, 7, 7), (128, 8, 4, 4))),
+]
+
+
+def _linear(label, M, K, N):
+    return f"nn.Linear fwd+bwd {label}", _twin(lambda nn: nn.Linear(K, N), (M, K), (M, N))
+
+
+LAYERS += [_linear("LeNet fc1 (64, 800) -> 500", 64, 800, 500), _linear("(4096, 1024) -> 1024", 4096, 1024, 1024),
+           _linear("GCN layer 1 (2708, 1433) -> 16", 2708, 1433, 16)]
