@@ -39,8 +39,8 @@ cdef void _full_forward(const floating[:, :, :] q, const floating[:, :, :] k, co
                 for i in range(i0, i0 + bq):
                     lse[n, i] = attention_row(&w[n, i, 0], kc, _active(kc, _causal_limit(causal, i)), scale,
                                               _mask_row(&masks, tmp, n, i, 0, kc))
-                    for j in range(kc, Lk):
-                        w[n, i, j] = 0
+                    for j in range(kc, Lk):  # a NaN row is NaN throughout, as without the block skip
+                        w[n, i, j] = lse[n, i] if lse[n, i] != lse[n, i] else 0
                 _product_rows(bq, Dv, kc, &w[n, i0, 0], Lk, &v[n, 0, 0], Dv, nr, False, &out[n, i0, 0], Dv, edge)
 
 
@@ -79,6 +79,11 @@ cdef void _full_backward(const floating[:, :, :] q, const floating[:, :, :] k, c
                 i0 = qb * BQ
                 bq = min(BQ, Lq - i0)
                 kc = min(Lk, i0 + bq) if causal else Lk  # weights past it are 0: nothing flows there
+                if kc < Lk:
+                    for i in range(i0, i0 + bq):  # ... unless a NaN row filled them: then it flows everywhere
+                        if w[n, i, kc] != w[n, i, kc]:
+                            kc = Lk
+                            break
                 if has_gw:
                     for i in range(bq):
                         for j in range(kc):

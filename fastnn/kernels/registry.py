@@ -23,6 +23,7 @@ class Case:
     torch_setup: Optional[Callable[[Any], Callable[[], Any]]] = None  # inputs -> zero-arg PyTorch call
     reference: bool = True                      # False when the NumPy reference is too slow to time
     flops: Optional[float] = None               # arithmetic of one run (multiply-add = 2) for GEMM-bound cases
+    values: bool = True                         # False for structure-only cases (indices out): no NaN/Inf checks
 
 from .backend import FAMILIES
 

@@ -28,7 +28,7 @@ def _outputs(out):
     return [np.asarray(a) for a in (out if isinstance(out, tuple) else (out,))]
 
 
-CASES = [c for c in registry.all_cases() if c.reference]
+CASES = [c for c in registry.all_cases() if c.reference and c.values]
 
 
 # inf takes the same paths as NaN through the kernels; its run over the registry is kept for the slow suite
