@@ -52,12 +52,51 @@ def numel(t):
     return t.numel()
 
 
-def get_default_dtype():
-    return float32
-
-
 from .device import device  # noqa: E402
 from . import autograd, nn, optim, utils, data, cuda, backends, graph, sparse, distributed  # noqa: E402,F401
 from .sparse import sparse_csr_tensor  # noqa: E402
+
+# The op catalogue (fastnn/autograd/ops): every declared op's torch.x, with out= where PyTorch has it.
+from .autograd.ops import torch_functions as _torch_functions  # noqa: E402
+globals().update(_torch_functions())
+from .autograd.dtypes import (  # noqa: E402,F401
+    float16, bfloat16, int32, int16, int8, uint8, set_default_dtype, get_default_dtype, promote_types,
+    result_type as _result_type, can_cast, finfo, iinfo,
+)
+from .creation import (  # noqa: E402,F401
+    logspace, scalar_tensor, empty_strided, tril_indices, triu_indices, randint_like, bernoulli, poisson,
+    FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor, CharTensor, ByteTensor, BoolTensor,
+)
+from .sparse_coo import sparse_coo_tensor, spmm  # noqa: E402,F401
+from . import linalg  # noqa: E402,F401
+half = float16
+short = int16
+int = int32  # noqa: A001 (PyTorch's torch.int is int32)
+
+
+def result_type(tensor1, tensor2):
+    return _result_type(tensor1, tensor2)
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
+def is_nonzero(input):
+    if input.numel() != 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return bool(input.item())
+
+
+def is_storage(obj):
+    return False
+
+
+def typename(obj):
+    return obj.type() if isinstance(obj, Tensor) else type(obj).__name__
+
+
+def clone(input, *, memory_format=None):
+    return input.clone()
 
 _idle_threads.restore_environment()

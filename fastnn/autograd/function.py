@@ -50,6 +50,9 @@ class Function:
                 return tuple(_wrap(o) for o in out)
             return _wrap(out)
         ctx.parents = args
+        for a in args:  # an in-place op on these would now corrupt this node (see ops._declare)
+            if isinstance(a, Tensor):
+                a._used = True
         if type(out) is tuple:
             skip = getattr(ctx, "non_differentiable", ())
             ctx.outputs = tuple((o.shape, o.dtype) for o in out)

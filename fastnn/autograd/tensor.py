@@ -6,13 +6,16 @@ live in fastnn.autograd.ops; the methods here only forward to them.
 """
 import numpy as np
 
-from .dtypes import as_supported_array, canonical_dtype, float32, float64, int64, bool_
+from .dtypes import (as_supported_array, canonical_dtype, float32, float64, float16, int64, int32, int16, int8,
+                     uint8, bool_)
 from .grad_mode import state as _grad_state
 from ..device import CPU, device, check_cpu
 
 
 class Tensor:
-    __slots__ = ("_data", "requires_grad", "grad", "_ctx", "_idx", "__weakref__")
+    # _used (never initialised: read with getattr) marks a tensor an operation in the graph consumed,
+    # which an in-place op must then refuse (fastnn.autograd.ops._declare._inplace)
+    __slots__ = ("_data", "requires_grad", "grad", "_ctx", "_idx", "_used", "__weakref__")
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
     __hash__ = object.__hash__
 
@@ -133,6 +136,12 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
+    def __format__(self, spec):
+        # PyTorch: a 0-d tensor formats as its Python number; others only with an empty spec
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
     def __repr__(self):
         body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extras = []
@@ -226,7 +235,19 @@ class Tensor:
         return self.to(int64)
 
     def int(self):
-        return self.to(int64)
+        return self.to(int32)
+
+    def short(self):
+        return self.to(int16)
+
+    def char(self):
+        return self.to(int8)
+
+    def byte(self):
+        return self.to(uint8)
+
+    def half(self):
+        return self.to(float16)
 
     def bool(self):
         return self.to(bool_)
@@ -261,14 +282,11 @@ class Tensor:
             raise RuntimeError("in-place write of a tensor that requires grad is not differentiable in fastnn; "
                                "build the result out of place (fastnn.cat/stack/where) or wrap it in no_grad()")
 
-    def _inplace(self, fn, other, rebinds=False):
+    def _inplace(self, fn, other):
         in_graph = _grad_state.enabled and (
             (self.requires_grad and self._ctx is not None) or (isinstance(other, Tensor) and other.requires_grad))
         if in_graph and not (self.requires_grad and self._ctx is None):
-            if rebinds:
-                return fn(self, other)  # out of place in the graph: `x += y` rebinds x
-            raise RuntimeError(f"in-place {fn.__name__}_ on a tensor in the autograd graph would not change it; "
-                               f"write x = x.{fn.__name__}(y) (or x += y) instead")
+            return fn(self, other)  # out of place in the graph: `x += y` rebinds x
         self._check_inplace()
         o = other._data if isinstance(other, Tensor) else other
         res = fn(_wrap(self._data), _wrap(o) if isinstance(o, np.ndarray) else o)._data
@@ -276,33 +294,16 @@ class Tensor:
         return self
 
     def __iadd__(self, other):
-        return self._inplace(_ops.add, other, rebinds=True)
+        return self._inplace(_ops.add, other)
 
     def __isub__(self, other):
-        return self._inplace(_ops.sub, other, rebinds=True)
+        return self._inplace(_ops.sub, other)
 
     def __imul__(self, other):
-        return self._inplace(_ops.mul, other, rebinds=True)
-
-    def __itruediv__(self, other):
-        return self._inplace(_ops.div, other, rebinds=True)
-
-    def add_(self, other, alpha=1):
-        return self._inplace(_ops.add, other if alpha == 1 else other * alpha)
-
-    def sub_(self, other, alpha=1):
-        return self._inplace(_ops.sub, other if alpha == 1 else other * alpha)
-
-    def mul_(self, other):
         return self._inplace(_ops.mul, other)
 
-    def div_(self, other):
+    def __itruediv__(self, other):
         return self._inplace(_ops.div, other)
-
-    def clamp_(self, min=None, max=None):
-        self._check_inplace()
-        np.clip(self._data, min, max, out=self._data)
-        return self
 
     def fill_(self, value):
         self._check_inplace()
@@ -335,12 +336,6 @@ class Tensor:
         self._check_value(value)
         v = value._data if isinstance(value, Tensor) else value
         self._data[_ops.index_key(key)] = v
-
-    def masked_fill_(self, mask, value):
-        self._check_inplace()
-        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-        np.copyto(self._data, value.item() if isinstance(value, Tensor) else value, where=np.broadcast_to(m, self.shape))
-        return self
 
     # ------------------------------------------------------------ operators
     def __add__(self, other):

@@ -1,0 +1,245 @@
+"""Tensor methods that are not computations: new_* factories, pin_memory, resize_, to_sparse, ..."""
+import numpy as np
+
+from ..tensor import Tensor, _wrap
+from ..dtypes import canonical_dtype, as_supported_array
+from ..grad_mode import state as _grad_state
+from ...device import check_cpu
+from ._declare import declare
+
+
+def _size(size):
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    for s in size:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
+            raise TypeError(f"size must be a tuple of non-negative ints, got {size!r}")
+    return tuple(int(s) for s in size)
+
+
+def _new(self, array, dtype, device, requires_grad):
+    check_cpu(device)
+    t = _wrap(array.astype(self.dtype if dtype is None else canonical_dtype(dtype), copy=False))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+@declare(torch=False)
+def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    return _new(self, np.zeros(_size(size), self.dtype), dtype, device, requires_grad)
+
+
+@declare(torch=False)
+def new_ones(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    return _new(self, np.ones(_size(size), self.dtype), dtype, device, requires_grad)
+
+
+@declare(torch=False)
+def new_empty(self, *size, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    return _new(self, np.empty(_size(size), self.dtype), dtype, device, requires_grad)
+
+
+@declare(torch=False)
+def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    return _new(self, np.full(_size((size,)), fill_value, self.dtype if dtype is None else canonical_dtype(dtype)),
+                dtype, device, requires_grad)
+
+
+@declare(torch=False)
+def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False):
+    if isinstance(data, Tensor):
+        data = data._data
+    arr = as_supported_array(data, self.dtype if dtype is None else dtype, copy=True)
+    return _new(self, arr, None, device, requires_grad)
+
+
+@declare(torch=False)
+def pin_memory(self, device=None):
+    """A copy, as PyTorch makes one; there is no device memory to pin on the CPU."""
+    return _wrap(self._data.copy())
+
+
+@declare(torch=False)
+def is_pinned(self, device=None):
+    return False
+
+
+@declare(torch=False)
+def resize_(self, *sizes, memory_format=None):
+    """Resize in place: kept elements keep their (flattened) order; new ones are zero, not garbage."""
+    shape = _size(sizes)
+    if _grad_state.enabled and self.requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    n = int(np.prod(shape))
+    flat = np.ascontiguousarray(self._data).reshape(-1)
+    if n <= flat.size and self._data.flags.c_contiguous:
+        self._data = flat[:n].reshape(shape)
+    else:
+        new = np.zeros(n, self.dtype)
+        new[:min(n, flat.size)] = flat[:n]
+        self._data = new.reshape(shape)
+    return self
+
+
+@declare(torch=False)
+def resize_as_(self, other, memory_format=None):
+    return resize_(self, tuple(other.shape))
+
+
+@declare(torch=False)
+def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
+    from ...sparse import to_sparse_coo
+    return to_sparse_coo(self)
+
+
+@declare(torch=False)
+def to_sparse_csr(self, dense_dim=None):
+    from ...sparse import dense_to_csr
+    return dense_to_csr(self)
+
+
+@declare(torch=False)
+def to_dense(self, dtype=None, *, masked_grad=None):
+    return self if dtype is None else self.to(dtype)
+
+
+@declare(torch=False)
+def is_sparse(self):
+    return False
+
+
+@declare(torch=False)
+def share_memory_(self):
+    return self
+
+
+@declare(torch=False)
+def is_shared(self):
+    return False
+
+
+@declare(torch=False)
+def data_ptr(self):
+    return self._data.__array_interface__["data"][0]
+
+
+@declare(torch=False)
+def stride(self, dim=None):
+    st = tuple(s // self._data.itemsize for s in self._data.strides)
+    return st if dim is None else st[dim % max(self.ndim, 1)]
+
+
+@declare(torch=False)
+def storage_offset(self):
+    return 0
+
+
+@declare(torch=False)
+def get_device(self):
+    return -1
+
+
+@declare(torch=False)
+def apply_(self, callable):
+    if _grad_state.enabled and self.requires_grad:
+        raise RuntimeError("apply_ is only implemented on tensors that don't require grad")
+    flat = self._data.reshape(-1)
+    for i, v in enumerate(flat.tolist()):
+        flat[i] = callable(v)
+    return self
+
+
+@declare(torch=False)
+def map_(self, tensor, callable):
+    other = np.broadcast_to(tensor._data, self.shape)
+    for idx in np.ndindex(self.shape):
+        self._data[idx] = callable(self._data[idx].item(), other[idx].item())
+    return self
+
+
+@declare(torch=False)
+def index_put_(self, indices, values, accumulate=False):
+    from .indexing import index_key
+    key = index_key(tuple(indices))
+    if _grad_state.enabled and (self.requires_grad or (isinstance(values, Tensor) and values.requires_grad)):
+        raise RuntimeError("index_put_ on tensors in the autograd graph is not supported; use index_put")
+    v = values._data if isinstance(values, Tensor) else values
+    if accumulate:
+        np.add.at(self._data, key, v)
+    else:
+        self._data[key] = v
+    return self
+
+
+@declare(torch=True)
+def index_put(input, indices, values, accumulate=False):
+    from .indexing import index_key
+    key = index_key(tuple(indices))
+    if accumulate:
+        grid = np.zeros(input.shape, input.dtype)
+        np.add.at(grid, key, values._data if isinstance(values, Tensor) else values)
+        return input + _wrap(grid)
+    out = input._data.copy()
+    out[key] = values._data if isinstance(values, Tensor) else values
+    return _wrap(out)
+
+
+@declare(torch=False)
+def fill_diagonal_(self, fill_value, wrap=False):
+    if _grad_state.enabled and self.requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+    if self.ndim < 2:
+        raise RuntimeError("dimensions must larger than 1")
+    if self.ndim > 2 and len(set(self.shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    np.fill_diagonal(self._data, fill_value, wrap=wrap)
+    return self
+
+
+@declare(torch=False)
+def exponential_(self, lambd=1.0, *, generator=None):
+    from ..random import generator as gen
+    self._data[...] = gen(generator).exponential(1.0 / lambd, self.shape)
+    return self
+
+
+@declare(torch=False)
+def bernoulli_(self, p=0.5, *, generator=None):
+    from ..random import generator as gen
+    pr = p._data if isinstance(p, Tensor) else p
+    self._data[...] = gen(generator).random(self.shape) < pr
+    return self
+
+
+@declare(torch=False)
+def random_(self, from_=0, to=None, *, generator=None):
+    from ..random import generator as gen
+    lo, hi = (0, from_) if to is None and from_ else (from_, to)
+    if hi is None:
+        hi = 2 ** 24 + 1 if self.dtype.kind == "f" else np.iinfo(self.dtype).max
+    self._data[...] = gen(generator).integers(lo, hi, self.shape)
+    return self
+
+
+@declare(torch=False)
+def geometric_(self, p, *, generator=None):
+    from ..random import generator as gen
+    self._data[...] = gen(generator).geometric(p, self.shape)
+    return self
+
+
+@declare(torch=False)
+def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    from ..random import generator as gen
+    self._data[...] = gen(generator).lognormal(mean, std, self.shape)
+    return self
+
+
+@declare(torch=False)
+def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    from ..random import generator as gen
+    self._data[...] = median + sigma * gen(generator).standard_cauchy(self.shape)
+    return self
