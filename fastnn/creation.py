@@ -13,8 +13,11 @@ def _shape(size):
     if len(size) == 1 and isinstance(size[0], Tensor):  # a shape given as a 1-D tensor
         size = tuple(size[0].tolist())
     for s in size:
-        if not isinstance(s, (int, np.integer)) or s < 0:
-            raise ValueError(f"size must be non-negative integers, got {size}")
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"size must be a tuple of ints, got {size}")
+        if s < 0:
+            from .autograd.ops._declare import ArgumentError
+            raise ArgumentError(f"Dimension size must be non-negative, got {size}")
     return tuple(int(s) for s in size)
 
 
@@ -151,7 +154,8 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if end is None:
         start, end = 0, start
     if step == 0:
-        raise ValueError("arange: step must be non-zero")
+        from .autograd.ops._declare import ArgumentError
+        raise ArgumentError("arange: step must be nonzero")
     values = (start, end, step)
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in values)

@@ -390,16 +390,16 @@ class Tensor:
         return _ops.abs(self)
 
     def __invert__(self):
-        return _ops.logical_not(self)
+        return _ops.bitwise_not(self)
 
     def __and__(self, other):
-        return _ops.logical_and(self, other)
+        return _ops.bitwise_and(self, other)
 
     def __or__(self, other):
-        return _ops.logical_or(self, other)
+        return _ops.bitwise_or(self, other)
 
     def __xor__(self, other):
-        return _ops.logical_xor(self, other)
+        return _ops.bitwise_xor(self, other)
 
     def __eq__(self, other):
         return _ops.eq(self, other)

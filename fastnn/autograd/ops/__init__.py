@@ -19,27 +19,28 @@ from .shape import (reshape, view, view_as, reshape_as, flatten, unflatten, perm
 from .indexing import index_key, getitem, gather, index_select, where, masked_fill, nonzero
 from .softmax import softmax, log_softmax
 from . import math, stats, sorting, scatter, structure, linalg, tensor_methods  # noqa: F401 (they declare ops)
+from .math import bitwise_not, bitwise_and, bitwise_or, bitwise_xor
 
-# Ops from before the catalogue: name -> variants (T: fastnn.x, M: Tensor.x, I: Tensor.x_, O: out=).
+# Ops from before the catalogue: name -> variants (T: fastnn.x, M: Tensor.x, I: Tensor.x_, O: out=,
+# V: Tensor.x_ that re-views self, as t_ and squeeze_ do).
 _LEGACY = {
-    "add": "TMIO", "sub": "TMIO", "mul": "TMIO", "div": "TMIO", "pow": "TMIO", "matmul": "TMO", "mm": "TMO",
-    "bmm": "TMO", "maximum": "TMO", "minimum": "TMO", "floor_divide": "TMIO", "remainder": "TMIO",
-    "neg": "TMIO", "tanh": "TMIO", "sigmoid": "TMIO", "relu": "TMI", "clamp": "TMIO", "clip": "TMIO",
-    "round": "TMIO", "logical_not": "TMIO",
+    "matmul": "TMO", "mm": "TMO",
+    "bmm": "TMO", "clamp": "TMIO", "clip": "TMIO",
+    "logical_not": "TMIO",
     "equal": "TM", "allclose": "TM", "sum": "TMO", "mean": "TMO", "max": "TMO", "min": "TMO", "amax": "TMO",
     "amin": "TMO", "argmax": "TMO", "argmin": "TMO", "var": "TMO", "std": "TMO", "logsumexp": "TMO",
     "prod": "TMO", "norm": "TMO", "all": "TMO", "any": "TMO", "count_nonzero": "TM", "cumsum": "TMIO",
     "reshape": "TM", "view": "M", "view_as": "M", "reshape_as": "M", "flatten": "TM", "unflatten": "TM",
-    "permute": "TM", "transpose": "TM", "t": "TM", "squeeze": "TM", "unsqueeze": "TM", "expand": "M",
+    "permute": "TM", "transpose": "TMV", "t": "TMV", "squeeze": "TMV", "unsqueeze": "TMV", "expand": "M",
     "expand_as": "M", "broadcast_to": "TM", "repeat": "M", "cat": "TO", "concat": "TO", "concatenate": "TO",
     "stack": "TO", "chunk": "TM", "split": "TM", "unbind": "TM", "flip": "TM", "gather": "TMO",
     "index_select": "TMO", "where": "TMO", "masked_fill": "TMI", "nonzero": "TMO", "softmax": "TM",
     "log_softmax": "TM",
 }
-_ALIASES = {"multiply": "mul", "subtract": "sub", "divide": "div", "negative": "neg",
-            "swapaxes": "transpose", "swapdims": "transpose", "true_divide": "div"}
+_ALIASES = {"swapaxes": "transpose", "swapdims": "transpose"}
 for _name, _kinds in _LEGACY.items():
-    declare(globals()[_name], name=_name, torch="T" in _kinds, method="M" in _kinds, inplace="I" in _kinds,
+    declare(globals()[_name], name=_name, torch="T" in _kinds, method="M" in _kinds,
+            inplace="view" if "V" in _kinds else "I" in _kinds,
             out="O" in _kinds,
             aliases=tuple(a for a, n in _ALIASES.items() if n == _name))
 

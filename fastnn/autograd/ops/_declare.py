@@ -22,6 +22,18 @@ from ..dtypes import result_type, default_float
 from ._util import unbroadcast
 
 
+class ArgumentError(RuntimeError, ValueError):
+    """A bad argument value: PyTorch raises RuntimeError; fastnn's callers have caught ValueError."""
+
+
+class ShapeError(ArgumentError):
+    """Shapes that do not fit together."""
+
+
+class DtypeError(RuntimeError, TypeError):
+    """Dtypes an op does not take together: PyTorch's RuntimeError, and a TypeError."""
+
+
 class OpDecl:
     __slots__ = ("name", "fn", "torch", "method", "inplace", "out", "aliases")
 
@@ -56,12 +68,13 @@ def _float_input(a):
     return a if a.dtype.kind == "f" else a.to(default_float())
 
 
-def unary(name, forward, grad=None, *, kind="float", inplace=True, out=True, method=True, torch=True, aliases=()):
+def unary(name, forward, grad=None, *, kind="float", inplace=True, out=True, method=True, torch=True, aliases=(),
+          ints=True, register=True):
     """Declare an elementwise one-input op.
 
     forward(x) -> ndarray; grad(g, x, y) -> dx (None: not differentiable).
     kind: 'float' (int/bool inputs computed in the default float dtype), 'same' (keeps the dtype),
-    'bool' (a predicate: bool result, no gradient).
+    'bool' (a predicate: bool result, no gradient). ints=False: integer inputs raise, as in PyTorch.
     """
     fn_cls = None
     if grad is not None:
@@ -82,6 +95,8 @@ def unary(name, forward, grad=None, *, kind="float", inplace=True, out=True, met
     def op(input):
         if not isinstance(input, Tensor):
             raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
+        if not ints and input.dtype.kind != "f":
+            raise NotImplementedError(f'"{name}_cpu" not implemented for \'{input.dtype}\'')
         if kind == "float":
             input = _float_input(input)
         if fn_cls is not None and input.requires_grad:
@@ -95,7 +110,8 @@ def unary(name, forward, grad=None, *, kind="float", inplace=True, out=True, met
         return _wrap(y)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"torch.{name}(input): elementwise, as in PyTorch."
-    declare(op, inplace=inplace and kind != "bool", out=out, method=method, torch=torch, aliases=aliases)
+    if register:
+        declare(op, inplace=inplace and kind != "bool", out=out, method=method, torch=torch, aliases=aliases)
     return op
 
 
@@ -106,16 +122,22 @@ def _operand(x, name, argname):
         x = x.item()
     if isinstance(x, (bool, int, float)):
         return x
+    if isinstance(x, np.ndarray):
+        from ..dtypes import as_supported_array
+        return _wrap(as_supported_array(x))
     raise TypeError(f"{name}(): argument '{argname}' must be Tensor or Number, not {type(x).__name__}")
 
 
 def binary(name, forward, grad_a=None, grad_b=None, *, kind="promote", inplace=True, out=True, method=True,
-           torch=True, aliases=(), argnames=("input", "other")):
+           torch=True, aliases=(), argnames=("input", "other"), register=True, tensor_only=False, int_div=False,
+           bools=True):
     """Declare an elementwise two-input op with PyTorch's type promotion and broadcasting.
 
     forward(a, b) -> ndarray (both arrays already of the result dtype); grad_a/grad_b(g, a, b, y).
     kind: 'promote' (the promoted dtype), 'float' (promoted, then at least the default float),
-    'bool' (a comparison: bool result, no gradient).
+    'bool' (a comparison: bool result, no gradient), 'double' (always float64). register=False: build the
+    op without declaring it (a declared wrapper adds arguments such as alpha). tensor_only: `other` must be
+    a Tensor (PyTorch has no Number overload). int_div: integer division by zero raises, as in PyTorch.
     """
     differentiable = grad_a is not None or grad_b is not None
 
@@ -137,20 +159,47 @@ def binary(name, forward, grad_a=None, grad_b=None, *, kind="promote", inplace=T
     def op(input, other):
         a = _operand(input, name, argnames[0])
         b = _operand(other, name, argnames[1])
-        dt = result_type(a, b)
+        if tensor_only and not isinstance(b, Tensor):
+            raise TypeError(f"{name}(): argument '{argnames[1]}' (position 2) must be Tensor, not {type(other).__name__}")
+        if type(a) is type(b) and a.dtype == b.dtype:  # the common case: no promotion to work out
+            dt = a.dtype
+        else:
+            dt = result_type(a, b)
         if kind == "float" and dt.kind != "f":
             dt = default_float()
-        ta = a.to(dt) if isinstance(a, Tensor) else _wrap(np.asarray(a, dt))
-        tb = b.to(dt) if isinstance(b, Tensor) else _wrap(np.asarray(b, dt))
+        elif kind == "double":
+            dt = np.dtype(np.float64)
+        ta = _as(a, dt)
+        tb = _as(b, dt)
+        if ta._data.shape != tb._data.shape:
+            try:
+                np.broadcast_shapes(ta._data.shape, tb._data.shape)
+            except ValueError:
+                raise ShapeError(f"{name}: shapes {list(ta.shape)} and {list(tb.shape)} cannot broadcast: the size of "
+                                 f"tensor a must match the size of tensor b at non-singleton dimensions") from None
+        if int_div and dt.kind in "iu" and not tb._data.all():
+            raise ArgumentError("ZeroDivisionError")
+        if not bools and dt.kind == "b":
+            raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
         if kind != "bool" and differentiable and (ta.requires_grad or tb.requires_grad):
             return fn_cls.apply(ta, tb)
-        with np.errstate(all="ignore"):
-            y = np.asarray(forward(ta._data, tb._data))
+        try:
+            with np.errstate(all="ignore"):
+                y = np.asarray(forward(ta._data, tb._data))
+        except ValueError as err:  # e.g. integers to negative integer powers
+            raise ShapeError(f"{name}: {err}") from None
         return _wrap(y.astype(np.bool_, copy=False) if kind == "bool" else y.astype(dt, copy=False))
     op.__name__ = op.__qualname__ = name
     op.__doc__ = f"torch.{name}(input, other): elementwise with broadcasting and PyTorch's type promotion."
-    declare(op, inplace=inplace, out=out, method=method, torch=torch, aliases=aliases)
+    if register:
+        declare(op, inplace=inplace, out=out, method=method, torch=torch, aliases=aliases)
     return op
+
+
+def _as(x, dt):
+    if isinstance(x, Tensor):
+        return x if x._data.dtype == dt else x.to(dt)
+    return _wrap(np.asarray(x, dt))
 
 
 # ---------------------------------------------------------------- generated variants
@@ -176,7 +225,7 @@ def _in_graph(self, args, kwargs):
         any(isinstance(a, Tensor) and a.requires_grad for a in kwargs.values())
 
 
-def _inplace(fn, name):
+def _inplace(fn, name, view=False):
     """Tensor.x_: compute fn(self, ...) and make self that result.
 
     Outside the graph the result is written into self's memory (views and aliases see it).
@@ -185,6 +234,9 @@ def _inplace(fn, name):
     so that case raises (PyTorch raises too when such an operation saved self for its backward).
     """
     def method(self, *args, **kwargs):
+        if view and not _in_graph(self, args, kwargs):  # a new view of the same memory (t_, squeeze_, ...)
+            self._data = fn(self, *args, **kwargs)._data
+            return self
         if not _in_graph(self, args, kwargs):
             res = fn(self, *args, **kwargs)
             _check_result(self, res, name)
@@ -202,7 +254,8 @@ def _inplace(fn, name):
         old = _wrap(self._data, self._ctx, self._idx)
         old.requires_grad = self.requires_grad
         res = fn(old, *args, **kwargs)
-        _check_result(self, res, name)
+        if not view:
+            _check_result(self, res, name)
         if res.dtype != self.dtype:
             res = res.to(self.dtype)
         self._data, self._ctx, self._idx, self.requires_grad = res._data, res._ctx, res._idx, res.requires_grad
@@ -265,6 +318,7 @@ def install(cls):
             for a in d.aliases:
                 setattr(cls, a, d.fn)
         if d.inplace:
-            setattr(cls, d.name + "_", _inplace(d.fn, d.name + "_"))
+            view = d.inplace == "view"
+            setattr(cls, d.name + "_", _inplace(d.fn, d.name + "_", view))
             for a in d.aliases:
-                setattr(cls, a + "_", _inplace(d.fn, a + "_"))
+                setattr(cls, a + "_", _inplace(d.fn, a + "_", view))

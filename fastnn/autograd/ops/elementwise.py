@@ -5,7 +5,7 @@ from scipy.special import erf as _erf
 from ..function import Function
 from ..tensor import _wrap
 from ._util import arr
-from ._declare import unary, binary
+from ._declare import unary, binary, declare, ArgumentError
 
 # Simple elementwise ops, declared once (ops/_declare.py generates torch.x, Tensor.x, Tensor.x_ and out=).
 exp = unary("exp", np.exp, lambda g, x, y: g * y)
@@ -22,6 +22,16 @@ ceil = unary("ceil", np.ceil, lambda g, x, y: np.zeros_like(g), kind="same")
 isnan = unary("isnan", np.isnan, kind="bool", out=False)
 isinf = unary("isinf", np.isinf, kind="bool", out=False)
 isfinite = unary("isfinite", np.isfinite, kind="bool", out=False)
+tanh = unary("tanh", np.tanh, lambda g, x, y: g * (1 - y * y))
+relu = unary("relu", lambda x: np.maximum(x, 0), lambda g, x, y: g * (y > 0), kind="same", out=False)
+
+
+def _sigmoid(a):
+    e = np.exp(-np.abs(a))  # never overflows; pick the stable branch per element
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+
+sigmoid = unary("sigmoid", _sigmoid, lambda g, x, y: g * y * (1 - y))
 
 
 def _floating(a):
@@ -32,46 +42,6 @@ def _floating(a):
 def _require_float(a, name):
     if a.dtype.kind != "f":
         raise TypeError(f"{name} expects a floating point tensor, got {a.dtype}")
-
-
-class Tanh(Function):
-    @staticmethod
-    def forward(ctx, a):
-        out = np.tanh(a)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        y = ctx.saved_tensors[0]
-        return g * (1 - y * y)
-
-
-class Sigmoid(Function):
-    @staticmethod
-    def forward(ctx, a):
-        # exp(-|a|) never overflows; pick the stable branch per element
-        e = np.exp(-np.abs(a))
-        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        y = ctx.saved_tensors[0]
-        return g * y * (1 - y)
-
-
-class ReLU(Function):
-    @staticmethod
-    def forward(ctx, a):
-        out = np.maximum(a, 0)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * (ctx.saved_tensors[0] > 0)
 
 
 class LeakyReLU(Function):
@@ -201,17 +171,7 @@ class Clone(Function):
         return g
 
 
-def tanh(a):
-    return Tanh.apply(_floating(a))
 
-
-def sigmoid(a):
-    _require_float(a, "sigmoid")
-    return Sigmoid.apply(a)
-
-
-def relu(a):
-    return ReLU.apply(a)
 
 
 def leaky_relu(a, negative_slope=0.01):
@@ -238,7 +198,7 @@ def softplus(a, beta=1.0, threshold=20.0):
 
 def clamp(a, min=None, max=None):
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise ArgumentError("torch.clamp: At least one of 'min' or 'max' must not be None")
     return Clamp.apply(a, arr(min), arr(max), False)
 
 
@@ -259,8 +219,14 @@ def clone(a):
     return Clone.apply(a)
 
 
-def round(a, decimals=0):
-    return _wrap(np.round(a._data, decimals))
+_round = unary("round", np.round, lambda g, x, y: np.zeros_like(g), kind="same", register=False)
+
+
+@declare(inplace=True, out=True)
+def round(input, *, decimals=0):
+    if decimals == 0:
+        return _round(input)
+    return _wrap(np.round(input._data, decimals))
 
 
 # comparisons and logic: bool results outside the graph, compared in the promoted dtype (PyTorch's rule)
@@ -270,9 +236,9 @@ lt = binary("lt", np.less, kind="bool", aliases=("less",))
 le = binary("le", np.less_equal, kind="bool", aliases=("less_equal",))
 gt = binary("gt", np.greater, kind="bool", aliases=("greater",))
 ge = binary("ge", np.greater_equal, kind="bool", aliases=("greater_equal",))
-logical_and = binary("logical_and", np.logical_and, kind="bool")
-logical_or = binary("logical_or", np.logical_or, kind="bool")
-logical_xor = binary("logical_xor", np.logical_xor, kind="bool")
+logical_and = binary("logical_and", np.logical_and, kind="bool", tensor_only=True)
+logical_or = binary("logical_or", np.logical_or, kind="bool", tensor_only=True)
+logical_xor = binary("logical_xor", np.logical_xor, kind="bool", tensor_only=True)
 
 
 def logical_not(a):

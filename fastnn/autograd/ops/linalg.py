@@ -292,6 +292,10 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
 
 
 # ---------------------------------------------------------------- decompositions and solves
+class LinAlgError(RuntimeError):
+    """A matrix the routine cannot handle (singular, not positive-definite): torch.linalg.LinAlgError."""
+
+
 def _square(A, name):
     if not isinstance(A, Tensor):
         raise TypeError(f"{name}(): argument 'A' must be Tensor, not {type(A).__name__}")
@@ -314,7 +318,7 @@ class _Inv(Function):
         try:
             y = np.linalg.inv(a)
         except np.linalg.LinAlgError:
-            raise RuntimeError("linalg.inv: The diagonal element 1 is zero, the inversion could not be completed "
+            raise LinAlgError("linalg.inv: The diagonal element 1 is zero, the inversion could not be completed "
                                "because the input matrix is singular.") from None
         ctx.save_for_backward(y)
         return y
@@ -370,7 +374,7 @@ def solve(A, B, *, left=True):
     try:
         np.linalg.solve(A._data, b._data)
     except np.linalg.LinAlgError:
-        raise RuntimeError("linalg.solve: The solver failed because the input matrix is singular.") from None
+        raise LinAlgError("linalg.solve: The solver failed because the input matrix is singular.") from None
     r = matmul(inv(A), b)
     return r.squeeze(-1) if b is not B else r
 
@@ -381,7 +385,7 @@ def cholesky(A, *, upper=False):
     try:
         L = np.linalg.cholesky(A._data)
     except np.linalg.LinAlgError:
-        raise RuntimeError("linalg.cholesky: The factorization could not be completed because the input is not "
+        raise LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not "
                            "positive-definite.") from None
     return _wrap(np.swapaxes(L, -1, -2).copy() if upper else L)
 

@@ -35,7 +35,7 @@ deg2rad = unary("deg2rad", np.deg2rad, lambda g, x, y: g * (np.pi / 180))
 rad2deg = unary("rad2deg", np.rad2deg, lambda g, x, y: g * (180 / np.pi))
 square = unary("square", np.square, lambda g, x, y: 2 * g * x, kind="same")
 trunc = unary("trunc", np.trunc, _zero, kind="same", aliases=("fix",))
-frac = unary("frac", lambda x: x - np.trunc(x), lambda g, x, y: g, kind="same")
+frac = unary("frac", lambda x: x - np.trunc(x), lambda g, x, y: g, kind="same", ints=False)
 sgn = unary("sgn", np.sign, _zero, kind="same")
 signbit = unary("signbit", np.signbit, kind="bool")
 isneginf = unary("isneginf", np.isneginf, kind="bool", method=True)
@@ -69,27 +69,30 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 
 # ---------------------------------------------------------------- two inputs
 atan2 = binary("atan2", np.arctan2, lambda g, a, b, y: g * b / (a * a + b * b),
-               lambda g, a, b, y: -g * a / (a * a + b * b), kind="float", aliases=("arctan2",))
-hypot = binary("hypot", np.hypot, lambda g, a, b, y: g * a / y, lambda g, a, b, y: g * b / y)
-fmod = binary("fmod", np.fmod, lambda g, a, b, y: g, lambda g, a, b, y: -g * np.trunc(a / b))
+               lambda g, a, b, y: -g * a / (a * a + b * b), kind="float", aliases=("arctan2",), tensor_only=True)
+hypot = binary("hypot", np.hypot, lambda g, a, b, y: g * a / y, lambda g, a, b, y: g * b / y, tensor_only=True)
+fmod = binary("fmod", np.fmod, lambda g, a, b, y: g, lambda g, a, b, y: -g * np.trunc(a / b), int_div=True,
+              bools=False)
 logaddexp = binary("logaddexp", np.logaddexp, lambda g, a, b, y: g * np.exp(a - y),
-                   lambda g, a, b, y: g * np.exp(b - y))
+                   lambda g, a, b, y: g * np.exp(b - y), tensor_only=True)
 logaddexp2 = binary("logaddexp2", np.logaddexp2, lambda g, a, b, y: g * np.exp2(a - y),
-                    lambda g, a, b, y: g * np.exp2(b - y))
+                    lambda g, a, b, y: g * np.exp2(b - y), tensor_only=True)
 fmax = binary("fmax", np.fmax, lambda g, a, b, y: g * ((a >= b) | np.isnan(b)),
-              lambda g, a, b, y: g * ((b > a) | np.isnan(a)), inplace=False)
+              lambda g, a, b, y: g * ((b > a) | np.isnan(a)), inplace=False, tensor_only=True)
 fmin = binary("fmin", np.fmin, lambda g, a, b, y: g * ((a <= b) | np.isnan(b)),
-              lambda g, a, b, y: g * ((b < a) | np.isnan(a)), inplace=False)
+              lambda g, a, b, y: g * ((b < a) | np.isnan(a)), inplace=False, tensor_only=True)
 copysign = binary("copysign", np.copysign, lambda g, a, b, y: g * np.sign(a) * np.sign(y),
                   lambda g, a, b, y: np.zeros_like(g), kind="float")
-nextafter = binary("nextafter", np.nextafter)
-heaviside = binary("heaviside", lambda a, b: np.where(a == 0, b, (a > 0).astype(a.dtype)), argnames=("input", "values"))
+nextafter = binary("nextafter", np.nextafter, tensor_only=True)
+heaviside = binary("heaviside", lambda a, b: np.where(a == 0, b, (a > 0).astype(a.dtype)), argnames=("input", "values"), tensor_only=True)
 bitwise_and = binary("bitwise_and", np.bitwise_and)
 bitwise_or = binary("bitwise_or", np.bitwise_or)
 bitwise_xor = binary("bitwise_xor", np.bitwise_xor)
-gcd = binary("gcd", np.gcd)
-lcm = binary("lcm", np.lcm)
-float_power = binary("float_power", lambda a, b: np.power(a.astype(np.float64), b.astype(np.float64)))
+gcd = binary("gcd", np.gcd, tensor_only=True)
+lcm = binary("lcm", np.lcm, tensor_only=True)
+float_power = binary("float_power", np.power, lambda g, a, b, y: g * b * np.power(a, b - 1),
+                     lambda g, a, b, y: g * y * np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0), kind="double",
+                     inplace=False)
 
 
 def _xlogy(a, b):
@@ -124,3 +127,11 @@ def addcmul(input, tensor1, tensor2, value=1):
 @declare(inplace=True, out=True)
 def addcdiv(input, tensor1, tensor2, value=1):
     return input + value * tensor1 / tensor2
+
+
+@declare(torch=False, name="float_power_")
+def _float_power_inplace(input, exponent):
+    if input.dtype != np.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype {input.dtype} but the operation's result "
+                           f"requires dtype float64")
+    return input.pow_(exponent)

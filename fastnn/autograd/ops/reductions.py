@@ -164,14 +164,16 @@ class Prod(Function):
 
 def _float_input(a, name):
     if a.dtype.kind != "f":
-        raise TypeError(f"{name}() expects a floating point tensor, got {a.dtype}; use .float() first")
+        from ._declare import DtypeError
+        raise DtypeError(f"{name}(): could not infer output dtype. Input dtype must be either a floating point "
+                         f"or complex dtype. Got: {a.dtype}")
 
 
 def sum(a, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         a = a.to(dtype)
-    if a.dtype.kind == "b":
-        a = a.long()
+    if a.dtype.kind in "bu" or (a.dtype.kind == "i" and a.dtype != np.int64):
+        a = a.long()  # PyTorch sums integers and bools in int64
     return Sum.apply(a, norm_dims(dim, a.ndim), keepdim)
 
 
@@ -253,7 +255,11 @@ def logsumexp(a, dim, keepdim=False):
     return LogSumExp.apply(a, norm_dims(dim, a.ndim), keepdim)
 
 
-def prod(a, dim=None, keepdim=False):
+def prod(a, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        a = a.to(dtype)
+    elif a.dtype.kind in "bu" or (a.dtype.kind == "i" and a.dtype != np.int64):
+        a = a.long()
     d = None if dim is None else norm_dims(dim, a.ndim)[0]
     return Prod.apply(a, d, keepdim)
 
@@ -299,7 +305,11 @@ def count_nonzero(a, dim=None):
     return _wrap(np.asarray(np.count_nonzero(a._data, axis=dim), dtype=np.int64))
 
 
-def cumsum(a, dim):
+def cumsum(a, dim, *, dtype=None):
+    if dtype is not None:
+        a = a.to(dtype)
+    elif a.dtype.kind in "bu" or (a.dtype.kind == "i" and a.dtype != np.int64):
+        a = a.long()
     return CumSum.apply(a, norm_dims(dim, a.ndim)[0])
 
 

@@ -246,10 +246,10 @@ def take_along_dim(input, indices, dim=None):
     d = _one_dim(dim, input.ndim)
     if idx.ndim != input.ndim:
         raise RuntimeError("take_along_dim(): input and indices should have the same number of dimensions")
-    shape_i = [max(a, b) if i != d else a for i, (a, b) in enumerate(zip(input.shape, idx.shape))]
-    shape_x = [max(a, b) if i != d else b for i, (a, b) in enumerate(zip(input.shape, idx.shape))]
+    shape_i = [max(a, b) if i != d else b for i, (a, b) in enumerate(zip(input.shape, idx.shape))]
+    shape_x = [max(a, b) if i != d else a for i, (a, b) in enumerate(zip(input.shape, idx.shape))]
     x = input.expand(shape_x) if tuple(input.shape) != tuple(shape_x) else input
-    idx = np.broadcast_to(idx, [idx.shape[d] if i == d else s for i, s in enumerate(shape_i)])
+    idx = np.broadcast_to(idx, shape_i)
     return gather(x, d, _wrap(np.ascontiguousarray(idx)))
 
 

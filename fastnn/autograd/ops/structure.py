@@ -156,7 +156,8 @@ def narrow(input, dim, start, length):
     if start < 0:
         start += n
     if not 0 <= start <= n or length < 0 or start + length > n:
-        raise IndexError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({n}).")
+        from ._declare import ArgumentError
+        raise ArgumentError(f"narrow(): start ({start}) + length ({length}) exceeds dimension size ({n}).")
     key = [slice(None)] * input.ndim
     key[d] = slice(start, start + length)
     return getitem(input, tuple(key))
@@ -210,9 +211,8 @@ def meshgrid(*tensors, indexing=None):
         view = [1] * len(ts)
         view[i] = shape[i]
         out.append(expand(reshape(t, tuple(view)), shape))
-    if indexing == "xy" and len(ts) >= 2:
+    if indexing == "xy" and len(ts) >= 2:  # the grids of (y, x, ...), returned in the callers' order
         out[0], out[1] = out[1], out[0]
-        out = [transpose(o, 0, 1) for o in out]
     return tuple(out)
 
 

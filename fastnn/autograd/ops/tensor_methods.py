@@ -5,7 +5,9 @@ from ..tensor import Tensor, _wrap
 from ..dtypes import canonical_dtype, as_supported_array
 from ..grad_mode import state as _grad_state
 from ...device import check_cpu
+from ..function import Function
 from ._declare import declare
+from ._util import unbroadcast
 
 
 def _size(size):
@@ -174,17 +176,40 @@ def index_put_(self, indices, values, accumulate=False):
     return self
 
 
+class _IndexPut(Function):
+    @staticmethod
+    def forward(ctx, a, v, key, accumulate):
+        out = a.copy()
+        if accumulate:
+            np.add.at(out, key, v)
+        else:
+            out[key] = v
+        ctx.meta = (key, accumulate, np.shape(v))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        key, accumulate, vshape = ctx.meta
+        ga = gv = None
+        if ctx.needs_input_grad[0]:
+            ga = g if accumulate else g.copy()
+            if not accumulate:
+                ga[key] = 0
+        if ctx.needs_input_grad[1]:
+            gv = unbroadcast(np.asarray(g[key]), vshape)
+        return ga, gv, None, None
+
+
 @declare(torch=True)
 def index_put(input, indices, values, accumulate=False):
     from .indexing import index_key
     key = index_key(tuple(indices))
-    if accumulate:
-        grid = np.zeros(input.shape, input.dtype)
-        np.add.at(grid, key, values._data if isinstance(values, Tensor) else values)
-        return input + _wrap(grid)
-    out = input._data.copy()
-    out[key] = values._data if isinstance(values, Tensor) else values
-    return _wrap(out)
+    if not isinstance(values, Tensor):
+        values = _wrap(np.asarray(values, input.dtype))
+    if values.dtype != input.dtype:
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got {input.dtype} for the "
+                           f"destination and {values.dtype} for the source.")
+    return _IndexPut.apply(input, values, key, bool(accumulate))
 
 
 @declare(torch=False)
