@@ -248,7 +248,9 @@ def _inplace(fn, name, view=False):
             raise InplaceError(f"{name}: one of the variables needed for gradient computation would be modified by "
                                f"an inplace operation: this tensor was already used by an operation in the graph; "
                                f"write the out-of-place form (x = x.{name[:-1]}(...)) instead")
-        if self._data.base is not None and self.requires_grad:
+        if not view and self._data.base is not None and self.requires_grad:
+            # rebinding a view would leave its base unchanged, and writing into it could corrupt what
+            # an earlier operation saved: refuse rather than guess
             raise InplaceError(f"{name}: in-place operation on a view of a tensor in the graph is not supported; "
                                f"write the out-of-place form (x = x.{name[:-1]}(...)) instead")
         old = _wrap(self._data, self._ctx, self._idx)

@@ -93,13 +93,13 @@ def resize_as_(self, other, memory_format=None):
 
 @declare(torch=False)
 def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
-    from ...sparse import to_sparse_coo
+    from ...sparse_coo import to_sparse_coo
     return to_sparse_coo(self)
 
 
 @declare(torch=False)
 def to_sparse_csr(self, dense_dim=None):
-    from ...sparse import dense_to_csr
+    from ...sparse_coo import dense_to_csr
     return dense_to_csr(self)
 
 
