@@ -74,6 +74,61 @@ short = int16
 int = int32  # noqa: A001 (PyTorch's torch.int is int32)
 
 
+from .creation import asarray, frombuffer, range, empty_permuted  # noqa: E402,F401,A004
+from .global_state import (  # noqa: E402,F401
+    get_rng_state, set_rng_state, set_printoptions, use_deterministic_algorithms, are_deterministic_algorithms_enabled,
+    is_deterministic_algorithms_warn_only_enabled, set_deterministic_debug_mode, get_deterministic_debug_mode,
+    set_float32_matmul_precision, get_float32_matmul_precision, set_num_interop_threads, get_num_interop_threads,
+    set_anomaly_enabled, is_anomaly_enabled, is_anomaly_check_nan_enabled, set_warn_always, is_warn_always_enabled,
+    get_default_device, set_default_device,
+)
+from .autograd.ops.tensor_methods import layout, strided, sparse_coo, sparse_csr  # noqa: E402,F401
+
+# torch.x_(t, ...): PyTorch's function forms of these in-place methods
+_TORCH_INPLACE = """abs acos acosh addmv arccos arccosh arcsin arcsinh arctan arctanh asin asinh atan atanh ceil celu
+    clamp clamp_max clamp_min clip cos cosh deg2rad erf erfc exp exp2 expm1 fix floor frac gcd lcm ldexp log10 log1p
+    log2 log logit nan_to_num neg negative rad2deg reciprocal relu round rsqrt selu sigmoid sin sinc sinh sqrt square
+    tan tanh threshold trunc xlogy index_put resize_as fill zero detach""".split()
+
+
+def _function_form(name):
+    def f(input, *args, **kwargs):
+        return getattr(input, name)(*args, **kwargs)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"torch.{name}(input, ...): input.{name}(...)"
+    return f
+
+
+globals().update({n + "_": _function_form(n + "_") for n in _TORCH_INPLACE})
+
+
+def detach(input):
+    return input.detach()
+
+
+def fill(input, value):
+    return full_like(input, value.item() if isinstance(value, Tensor) else value)
+
+
+def rsub(input, other, alpha=1):
+    return sub(other, input, alpha=alpha)
+
+
+def chain_matmul(*matrices):
+    out = matrices[0]
+    for m in matrices[1:]:
+        out = mm(out, m)
+    return out
+
+
+def frobenius_norm(input, dim, keepdim=False):
+    return linalg.vector_norm(input, 2, dim, keepdim)
+
+
+def nuclear_norm(input, keepdim=False):
+    return linalg.matrix_norm(input, "nuc", keepdim=keepdim)
+
+
 def result_type(tensor1, tensor2):
     return _result_type(tensor1, tensor2)
 

@@ -29,7 +29,7 @@ def _dtype(dtype, default=None):
 
 def _factory_args(device, layout, pin_memory):
     check_cpu(device)
-    if layout not in (None, "strided") and str(layout) != "torch.strided":
+    if layout is not None and str(layout) != "torch.strided":
         raise ValueError(f"layout {layout!r} is not supported by this factory; use fastnn.sparse_coo_tensor")
     if pin_memory:
         raise RuntimeError("pin_memory=True needs an accelerator; there is none on the CPU")
@@ -364,3 +364,41 @@ ShortTensor = _legacy("ShortTensor", np.dtype(np.int16))
 CharTensor = _legacy("CharTensor", np.dtype(np.int8))
 ByteTensor = _legacy("ByteTensor", np.dtype(np.uint8))
 BoolTensor = _legacy("BoolTensor", np.dtype(np.bool_))
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """Like as_tensor: shares a NumPy array's memory unless a copy or another dtype is asked for."""
+    check_cpu(device)
+    if isinstance(obj, Tensor):
+        t = obj if dtype is None else obj.to(dtype)
+        t = t.clone() if copy else t
+    else:
+        t = _wrap(as_supported_array(obj, dtype, copy=bool(copy)))
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
+    arr = np.frombuffer(buffer, dtype=canonical_dtype(dtype), count=count, offset=offset)
+    return _make(arr, requires_grad)
+
+
+def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):  # noqa: A001
+    """The deprecated torch.range: includes end, default float dtype."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        from .autograd.ops._declare import ArgumentError
+        raise ArgumentError("step must be nonzero")
+    n = int(np.floor((end - start) / step)) + 1
+    return arange(start, start + n * step - step / 2 if n > 0 else start, step, out=out,
+                  dtype=_dtype(dtype), layout=layout, device=device, requires_grad=requires_grad)
+
+
+def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=None, requires_grad=False,
+                   pin_memory=False):
+    if sorted(physical_layout) != list(__import__("builtins").range(len(size))):
+        raise RuntimeError("physical_layout must be a permutation of the dimensions")
+    return empty(tuple(size), dtype=dtype, layout=layout, device=device, requires_grad=requires_grad,
+                 pin_memory=pin_memory)

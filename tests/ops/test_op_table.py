@@ -136,7 +136,12 @@ def _grads(lib, row, sample, dtype):
     loss = _loss(lib, out, weights, row.grad_outputs)
     if loss is None or not loss.requires_grad:
         return None
-    loss.backward()
+    try:
+        loss.backward()
+    except RuntimeError:
+        if lib is torch:  # PyTorch's own backward refuses (vander's in-place internals): finite differences decide
+            return "no reference"
+        raise
     return [x.grad for x in leaves]
 
 
@@ -170,6 +175,10 @@ def test_op_matches_pytorch(row):
                 _compare(got, want, rtol, atol, f"{where} {variant}")
             if row.grad and dtype in ("float32", "float64"):
                 gw = _grads(torch, row, sample, dtype)
+                if isinstance(gw, str):
+                    if dtype == "float64" and row.gradcheck and k < 3:
+                        _gradcheck(row, sample)
+                    continue
                 if gw is not None:
                     gg = _grads(fastnn, row, sample, dtype)
                     if gg is None:  # fine only where PyTorch's gradients are all zero (a constant result)

@@ -18,7 +18,7 @@ from .shape import (reshape, view, view_as, reshape_as, flatten, unflatten, perm
                     chunk, split, unbind, flip)
 from .indexing import index_key, getitem, gather, index_select, where, masked_fill, nonzero
 from .softmax import softmax, log_softmax
-from . import math, stats, sorting, scatter, structure, linalg, tensor_methods  # noqa: F401 (they declare ops)
+from . import math, stats, sorting, scatter, structure, linalg, tensor_methods, views, numeric  # noqa: F401
 from .math import bitwise_not, bitwise_and, bitwise_or, bitwise_xor
 
 # Ops from before the catalogue: name -> variants (T: fastnn.x, M: Tensor.x, I: Tensor.x_, O: out=,
@@ -47,3 +47,5 @@ for _name, _kinds in _LEGACY.items():
 
 def install_methods(cls):
     install(cls)
+    for name, prop in tensor_methods.PROPERTIES.items():
+        setattr(cls, name, prop)

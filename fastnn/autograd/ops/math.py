@@ -135,3 +135,80 @@ def _float_power_inplace(input, exponent):
         raise RuntimeError(f"the base given to float_power_ has dtype {input.dtype} but the operation's result "
                            f"requires dtype float64")
     return input.pow_(exponent)
+
+
+# ---------------------------------------------------------------- special functions and activations
+i0 = unary("i0", _sp.i0, lambda g, x, y: g * _sp.i1(x))
+igamma = binary("igamma", _sp.gammainc, None, lambda g, a, b, y: g * np.exp(-b + (a - 1) * np.log(b) - _sp.gammaln(a)),
+                kind="float", tensor_only=True)
+igammac = binary("igammac", _sp.gammaincc, None,
+                 lambda g, a, b, y: -g * np.exp(-b + (a - 1) * np.log(b) - _sp.gammaln(a)), kind="float",
+                 tensor_only=True)
+ldexp = binary("ldexp", lambda a, b: a * np.exp2(b), lambda g, a, b, y: g * np.exp2(b),
+               lambda g, a, b, y: g * y * np.log(2.0), kind="float", tensor_only=True)
+bitwise_left_shift = binary("bitwise_left_shift", np.left_shift)
+bitwise_right_shift = binary("bitwise_right_shift", np.right_shift)
+selu = unary("selu", lambda x: 1.0507009873554805 * np.where(x > 0, x, 1.6732632423543772 * np.expm1(np.minimum(x, 0))),
+             lambda g, x, y: g * 1.0507009873554805 * np.where(x > 0, 1, 1.6732632423543772 * np.exp(np.minimum(x, 0))),
+             method=False, out=False)
+
+
+@declare(inplace=True, out=True)
+def polygamma(n, input):
+    """torch.polygamma(n, input); the method is input.polygamma(n)."""
+    if isinstance(n, Tensor):  # called as a method: self is the input
+        n, input = input, n
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    op = unary("polygamma", lambda x: _sp.polygamma(n, x), lambda g, x, y: g * _sp.polygamma(n + 1, x),
+               register=False)
+    return op(input)
+
+
+@declare(inplace=True, out=True)
+def mvlgamma(input, p):
+    x = input if input.dtype.kind == "f" else input.to(default_float())
+    if (x._data <= (p - 1) / 2).any():
+        raise RuntimeError(f"All elements must be greater than (p-1)/2")
+    from .reductions import sum as _sum
+    from .shape import stack
+    terms = stack([lgamma(x - j / 2) for j in range(p)], -1)
+    return _sum(terms, -1) + p * (p - 1) / 4 * np.log(np.pi)
+
+
+@declare(out=True)
+def frexp(input):
+    if input.dtype.kind != "f":
+        raise RuntimeError("torch.frexp() only supports floating-point dtypes")
+    m, e = np.frexp(input._data)
+    return _wrap(m), _wrap(e.astype(np.int32))
+
+
+@declare(method=False, inplace=True, out=True)
+def celu(input, alpha=1.0):
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError")
+    from .elementwise import elu
+    return elu(input / alpha, 1.0) * alpha if alpha != 1 else elu(input, 1.0)
+
+
+@declare(method=False, inplace=True, out=False)
+def threshold(input, threshold, value):
+    from .indexing import where
+    return where(input > threshold, input, _wrap(np.asarray(value, input.dtype)))
+
+
+@declare()
+def hardshrink(input, lambd=0.5):
+    from .indexing import where
+    return where((input > lambd) | (input < -lambd), input, _wrap(np.zeros((), input.dtype)))
+
+
+@declare(inplace=True, out=True)
+def clamp_min(input, min):
+    return clamp(input, min=min)
+
+
+@declare(inplace=True, out=True)
+def clamp_max(input, max):
+    return clamp(input, max=max)

@@ -109,11 +109,6 @@ def to_dense(self, dtype=None, *, masked_grad=None):
 
 
 @declare(torch=False)
-def is_sparse(self):
-    return False
-
-
-@declare(torch=False)
 def share_memory_(self):
     return self
 
@@ -268,3 +263,110 @@ def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
     from ..random import generator as gen
     self._data[...] = median + sigma * gen(generator).standard_cauchy(self.shape)
     return self
+
+
+@declare(torch=False)
+def resize(self, *sizes):
+    """The deprecated out-of-place resize: a reshape to the same number of elements."""
+    return self.reshape(_size(sizes))
+
+
+@declare(torch=False)
+def ndimension(self):
+    return self.ndim
+
+
+@declare(torch=False)
+def is_same_size(self, other):
+    return tuple(self.shape) == tuple(other.shape)
+
+
+@declare(torch=True)
+def is_signed(self):
+    return self.dtype.kind in "if"
+
+
+@declare(torch=True)
+def is_inference(self):
+    return False
+
+
+@declare(torch=False)
+def retains_grad(self):
+    ctx = self._ctx
+    return ctx is not None and any(t is self for _, t in (getattr(ctx, "retained", None) or ()))
+
+
+@declare(torch=False)
+def multinomial(self, num_samples, replacement=False, *, generator=None):
+    from ...creation import multinomial as _multinomial
+    return _multinomial(self, num_samples, replacement, generator=generator)
+
+
+@declare(torch=False)
+def bernoulli(self, p=None, *, generator=None):
+    from ...creation import bernoulli as _bernoulli
+    return _bernoulli(self, p, generator=generator)
+
+
+@declare(torch=False)
+def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False, layout=None,
+                      pin_memory=False):
+    return new_empty(self, tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+
+
+@declare(torch=True, inplace="view")
+def as_strided(input, size, stride, storage_offset=None):
+    """A view with the given element strides over input's memory (no gradient)."""
+    if input.requires_grad and _grad_state.enabled:
+        raise NotImplementedError("as_strided: gradients are not supported in fastnn; use unfold or indexing")
+    base = input._data if input._data.flags.c_contiguous else np.ascontiguousarray(input._data)
+    off = 0 if storage_offset is None else int(storage_offset)
+    size, stride = tuple(size), tuple(stride)
+    last = off + sum((s - 1) * st for s, st in zip(size, stride) if s > 0)
+    if last >= base.size and all(s > 0 for s in size):
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)} and storage offset {off} "
+                           f"require more storage than the tensor has ({base.size} elements)")
+    flat = base.reshape(-1)[off:]
+    return _wrap(np.lib.stride_tricks.as_strided(flat, size, tuple(s * base.itemsize for s in stride)))
+
+
+def _is_nonzero(self):
+    if self.numel() != 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return bool(self.item())
+
+
+declare(_is_nonzero, name="is_nonzero", torch=False)
+
+class layout:
+    """torch.layout: how a tensor's elements are stored (strided here; sparse_coo/sparse_csr for the sparse types)."""
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+
+strided, sparse_coo, sparse_csr = layout("strided"), layout("sparse_coo"), layout("sparse_csr")
+
+# properties: what PyTorch exposes as attributes rather than calls
+PROPERTIES = {
+    "H": property(lambda self: self.t() if self.ndim <= 2 else _raise_h(self)),
+    "mH": property(lambda self: self.transpose(-2, -1)),
+    "itemsize": property(lambda self: self._data.itemsize),
+    "nbytes": property(lambda self: self._data.nbytes),
+    "layout": property(lambda self: strided),
+    "is_sparse": property(lambda self: False),
+    "is_cpu": property(lambda self: True),
+    "is_meta": property(lambda self: False),
+    "is_sparse_csr": property(lambda self: False),
+    "is_quantized": property(lambda self: False),
+    "output_nr": property(lambda self: self._idx),
+}
+
+
+def _raise_h(self):
+    raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor.")
