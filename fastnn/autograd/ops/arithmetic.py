@@ -21,9 +21,11 @@ def _tie_share(g, a, b, y):
     return g * ((a == y) * (0.5 + 0.5 * (a != b)))
 
 
-_add = binary("add", np.add, _ones, _ones, register=False)
-_sub = binary("sub", np.subtract, _ones, lambda g, a, b, y: -g, register=False)
-mul = binary("mul", np.multiply, lambda g, a, b, y: g * b, lambda g, a, b, y: g * a, aliases=("multiply",))
+# add/sub/mul skip np.errstate: float overflow to inf is rare and NumPy's warning then is harmless
+_add = binary("add", np.add, _ones, _ones, register=False, quiet=False)
+_sub = binary("sub", np.subtract, _ones, lambda g, a, b, y: -g, register=False, quiet=False)
+mul = binary("mul", np.multiply, lambda g, a, b, y: g * b, lambda g, a, b, y: g * a, aliases=("multiply",),
+             quiet=False)
 _div = binary("div", np.true_divide, lambda g, a, b, y: g / b, lambda g, a, b, y: -g * a / (b * b), kind="float",
               register=False)
 pow = binary("pow", np.power, lambda g, a, b, y: g * b * np.power(a, b - 1), _pow_grad_b,

@@ -13,7 +13,7 @@ log = unary("log", np.log, lambda g, x, y: g / x)
 log1p = unary("log1p", np.log1p, lambda g, x, y: g / (1 + x))
 sqrt = unary("sqrt", np.sqrt, lambda g, x, y: g / (2 * y))
 rsqrt = unary("rsqrt", lambda x: 1 / np.sqrt(x), lambda g, x, y: -0.5 * g * y * y * y)
-abs = unary("abs", np.abs, lambda g, x, y: g * np.sign(x), kind="same", aliases=("absolute",))
+abs = unary("abs", np.abs, lambda g, x, y: g * np.sign(x), kind="same", aliases=("absolute",), quiet=False)
 sin = unary("sin", np.sin, lambda g, x, y: g * np.cos(x))
 cos = unary("cos", np.cos, lambda g, x, y: -g * np.sin(x))
 sign = unary("sign", np.sign, lambda g, x, y: np.zeros_like(g), kind="same")
@@ -22,8 +22,8 @@ ceil = unary("ceil", np.ceil, lambda g, x, y: np.zeros_like(g), kind="same")
 isnan = unary("isnan", np.isnan, kind="bool", out=False)
 isinf = unary("isinf", np.isinf, kind="bool", out=False)
 isfinite = unary("isfinite", np.isfinite, kind="bool", out=False)
-tanh = unary("tanh", np.tanh, lambda g, x, y: g * (1 - y * y))
-relu = unary("relu", lambda x: np.maximum(x, 0), lambda g, x, y: g * (y > 0), kind="same", out=False)
+tanh = unary("tanh", np.tanh, lambda g, x, y: g * (1 - y * y), quiet=False)
+relu = unary("relu", lambda x: np.maximum(x, 0), lambda g, x, y: g * (y > 0), kind="same", out=False, quiet=False)
 
 
 def _sigmoid(a):
@@ -31,7 +31,7 @@ def _sigmoid(a):
     return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
 
 
-sigmoid = unary("sigmoid", _sigmoid, lambda g, x, y: g * y * (1 - y))
+sigmoid = unary("sigmoid", _sigmoid, lambda g, x, y: g * y * (1 - y), quiet=False)
 
 
 def _floating(a):
@@ -230,7 +230,7 @@ def round(input, *, decimals=0):
 
 
 # comparisons and logic: bool results outside the graph, compared in the promoted dtype (PyTorch's rule)
-eq = binary("eq", np.equal, kind="bool")
+eq = binary("eq", np.equal, kind="bool", quiet=False)
 ne = binary("ne", np.not_equal, kind="bool", aliases=("not_equal",))
 lt = binary("lt", np.less, kind="bool", aliases=("less",))
 le = binary("le", np.less_equal, kind="bool", aliases=("less_equal",))
