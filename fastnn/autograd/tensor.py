@@ -6,8 +6,8 @@ live in fastnn.autograd.ops; the methods here only forward to them.
 """
 import numpy as np
 
-from .dtypes import (as_supported_array, canonical_dtype, float32, float64, float16, int64, int32, int16, int8,
-                     uint8, bool_)
+from .dtypes import (as_supported_array, canonical_dtype, float32, float64, float16, bfloat16, int64, int32, int16,
+                     int8, uint8, bool_)
 from .grad_mode import state as _grad_state
 from ..device import CPU, device, check_cpu
 
@@ -155,7 +155,7 @@ class Tensor:
 
     # ------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and self._data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f" and self._data.dtype != bfloat16:
             raise RuntimeError(f"only floating point tensors can require gradients, got {self._data.dtype}")
         if self._ctx is not None and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf tensors")
@@ -249,6 +249,11 @@ class Tensor:
     def half(self):
         return self.to(float16)
 
+    def bfloat16(self):
+        if bfloat16 is None:
+            raise TypeError("bfloat16 tensors need the optional ml_dtypes package (pip install ml_dtypes)")
+        return self.to(bfloat16)
+
     def bool(self):
         return self.to(bool_)
 
@@ -259,7 +264,7 @@ class Tensor:
         raise RuntimeError("fastnn runs on the CPU only")
 
     def is_floating_point(self):
-        return self._data.dtype.kind == "f"
+        return self._data.dtype.kind == "f" or self._data.dtype == bfloat16
 
     def clone(self):
         return _ops.clone(self)

@@ -205,3 +205,14 @@ def test_to_sparse_round_trip():
     _same(f.to_dense(), t.to_dense())
     x = np.ones((3, 2))
     _same(fastnn.spmm(f, fastnn.tensor(x)), torch.spmm(t, torch.tensor(x)))
+
+
+def test_bfloat16_conversion_and_arithmetic():
+    pytest.importorskip("ml_dtypes")
+    f, t = _both(lambda lib: (lib.tensor([1.0, 2.5, -3.25]).bfloat16() * 2).float())
+    _same(f, t)
+    f, t = _both(lambda lib: lib.tensor([1.0, 2.5]).bfloat16() + lib.tensor([1.0, 1.0]))
+    assert str(f.dtype) == str(t.dtype).replace("torch.", "") == "float32"
+    _same(f, t)
+    assert fastnn.promote_types(fastnn.bfloat16, fastnn.float16) == fastnn.float32
+    assert fastnn.finfo(fastnn.bfloat16).eps == torch.finfo(torch.bfloat16).eps
