@@ -5,7 +5,8 @@ cholesky, qr, eigh, svd, svdvals and pinv compute values only and raise when ask
 """
 from .autograd.ops.linalg import (  # noqa: F401
     vector_norm, matrix_norm, linalg_norm as norm, inv, det, slogdet, solve, cholesky, qr, eigh, eigvalsh,
-    svd, svdvals, matrix_rank, pinv, matrix_power, cross, tensordot, LinAlgError,
+    svd, svdvals, matrix_rank, pinv, matrix_power, cross, tensordot, LinAlgError, solve_triangular, lstsq, lu,
+    matrix_exp, vander, cond, tensorinv, tensorsolve, solve_ex,
 )
 
 

@@ -99,3 +99,31 @@ ROWS = [
     OpRow("clone", lambda t: unary_shapes(t)),
     OpRow("detach", lambda t: [S(t((2, 3)))], grad=False),
 ]
+
+
+def _lin(fn):
+    return lambda lib, *a, **k: getattr(lib.linalg, fn)(*a, **k)
+
+
+def _tri(t, upper):
+    a = t((3, 3)) + 3 * np.eye(3, dtype=t.dtype)
+    return np.triu(a) if upper else np.tril(a)
+
+
+ROWS += [
+    OpRow("linalg.solve_triangular", lambda t: [S(_tri(t, True), t((3, 2)), upper=True),
+                                                S(_tri(t, False), t((3, 2)), upper=False, unitriangular=True),
+                                                S(_tri(t, True), t((2, 3)), upper=True, left=False)],
+          op=_lin("solve_triangular"), grad=False),
+    OpRow("linalg.lstsq", lambda t: [S(t((5, 3)), t((5, 2)))], op=lambda lib, a, b: lib.linalg.lstsq(a, b).solution,
+          grad=False, rtol=1e-3, atol=1e-4),
+    OpRow("linalg.lu", lambda t: [S(t((4, 4)))], op=_lin("lu"), grad=False, rtol=1e-3, atol=1e-5),
+    OpRow("linalg.matrix_exp", lambda t: [S(t((3, 3)) * 0.3)], op=_lin("matrix_exp"), grad=False),
+    OpRow("linalg.vander", lambda t: [S(t((4,))), S(t((3,)), N=5)], op=_lin("vander"), gradcheck=False),
+    OpRow("linalg.cond", lambda t: [S(_spd(t))], op=_lin("cond"), grad=False, rtol=1e-3),
+    OpRow("linalg.tensorinv", lambda t: [S(_spd(t, 4).reshape(4, 2, 2), ind=1)], op=_lin("tensorinv"), grad=False,
+          rtol=1e-3, atol=1e-5),
+    OpRow("linalg.tensorsolve", lambda t: [S(_spd(t, 4).reshape(2, 2, 4), t((2, 2)))], op=_lin("tensorsolve"),
+          grad=False, rtol=1e-3, atol=1e-5),
+    OpRow("linalg.solve_ex", lambda t: [S(_spd(t), t((3,)))], op=lambda lib, a, b: lib.linalg.solve_ex(a, b).result),
+]

@@ -469,3 +469,75 @@ def svd_(input, some=True, compute_uv=True):
 @declare(name="qr", out=False)
 def qr_(input, some=True):
     return qr(input, "reduced" if some else "complete")
+
+
+# ---------------------------------------------------------------- values-only routines (SciPy/NumPy LAPACK)
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+    from scipy.linalg import solve_triangular as _st
+    _no_grad_support("linalg.solve_triangular", A, B)
+    a, b = A._data, B._data
+    if not left:  # X A = B  <=>  A^T X^T = B^T
+        return solve_triangular(A.mT, B.mT, upper=not upper, unitriangular=unitriangular).mT
+    if a.ndim == 2 and b.ndim == 2:
+        return _wrap(_st(a, b, lower=not upper, unit_diagonal=unitriangular).astype(a.dtype))
+    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    a = np.broadcast_to(a, shape + a.shape[-2:]).reshape(-1, *a.shape[-2:])
+    b2 = np.broadcast_to(b, shape + b.shape[-2:]).reshape(-1, *b.shape[-2:])
+    out = np.stack([_st(x, y, lower=not upper, unit_diagonal=unitriangular) for x, y in zip(a, b2)])
+    return _wrap(out.reshape(shape + out.shape[-2:]).astype(A.dtype))
+
+
+Lstsq = namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    _no_grad_support("linalg.lstsq", A, B)
+    if A.ndim != 2:
+        raise NotImplementedError("linalg.lstsq: batched inputs are not supported yet")
+    sol, res, rank, sv = np.linalg.lstsq(A._data, B._data, rcond=rcond)
+    return Lstsq(_wrap(sol.astype(A.dtype)), _wrap(np.asarray(res, A.dtype)), _wrap(np.asarray(rank, np.int64)),
+                 _wrap(sv.astype(A.dtype)))
+
+
+LU = namedtuple("LU", ["P", "L", "U"])
+
+
+def lu(A, *, pivot=True):
+    from scipy.linalg import lu as _lu
+    _no_grad_support("linalg.lu", A)
+    if A.ndim != 2:
+        raise NotImplementedError("linalg.lu: batched inputs are not supported yet")
+    p, l_, u = _lu(A._data)
+    return LU(_wrap(p.astype(A.dtype)), _wrap(l_.astype(A.dtype)), _wrap(u.astype(A.dtype)))
+
+
+def matrix_exp(A):
+    from .numeric import matrix_exp as _expm
+    return _expm(A)
+
+
+def vander(x, *, N=None):
+    from .numeric import vander as _vander
+    return _vander(x, N, increasing=True)
+
+
+def cond(A, p=None):
+    _no_grad_support("linalg.cond", A)
+    return _wrap(np.asarray(np.linalg.cond(A._data, p), A.dtype))
+
+
+def tensorinv(A, ind=2):
+    _no_grad_support("linalg.tensorinv", A)
+    return _wrap(np.linalg.tensorinv(A._data, ind).astype(A.dtype))
+
+
+def tensorsolve(A, B, dims=None):
+    _no_grad_support("linalg.tensorsolve", A, B)
+    return _wrap(np.linalg.tensorsolve(A._data, B._data, dims).astype(A.dtype))
+
+
+SolveEx = namedtuple("solve_ex", ["result", "info"])
+
+
+def solve_ex(A, B, *, left=True, check_errors=False):
+    return SolveEx(solve(A, B, left=left), _wrap(np.zeros(A.shape[:-2], np.int32)))
