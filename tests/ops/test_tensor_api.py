@@ -216,3 +216,71 @@ def test_bfloat16_conversion_and_arithmetic():
     _same(f, t)
     assert fastnn.promote_types(fastnn.bfloat16, fastnn.float16) == fastnn.float32
     assert fastnn.finfo(fastnn.bfloat16).eps == torch.finfo(torch.bfloat16).eps
+
+
+# ---------------------------------------------------------------- small Tensor methods
+def test_memory_and_metadata_methods_match_pytorch():
+    a = np.arange(12, dtype=np.float32).reshape(3, 4)
+    f, t = fastnn.from_numpy(a), torch.from_numpy(a)
+    ft, tt = f.t(), t.t()
+    assert ft.stride() == tt.stride() and f.stride(1) == t.stride(1)
+    assert f.storage_offset() == t.storage_offset() == 0
+    assert f.get_device() == t.get_device() == -1
+    assert f.data_ptr() == a.__array_interface__["data"][0]
+    assert f.itemsize == t.itemsize and f.nbytes == t.nbytes and f.ndimension() == t.ndimension()
+    assert f.is_cpu and not f.is_meta and not f.is_sparse and str(f.layout) == str(t.layout)
+    assert f.is_shared() == t.is_shared() and f.share_memory_() is f
+    assert f.is_inference() == t.is_inference()
+    assert fastnn.tensor([2.0]).is_nonzero() == torch.tensor([2.0]).is_nonzero()
+    with pytest.raises(RuntimeError):
+        fastnn.ones(2).is_nonzero()
+    _same(f.H, t.H)
+    _same(f.to_dense(), t.to_dense())
+
+
+def test_retains_grad():
+    for lib in (fastnn, torch):
+        x = lib.ones(2, requires_grad=True)
+        h = x * 2
+        assert h.retains_grad is False
+        h.retain_grad()
+        assert h.retains_grad is True
+
+
+def test_index_put_fill_diagonal_apply_map():
+    def run(lib):
+        x = lib.zeros(3, 3)
+        x.index_put_((lib.tensor([0, 2]), lib.tensor([1, 1])), lib.tensor([5.0, 6.0]))
+        x.index_put_((lib.tensor([0, 0]), lib.tensor([0, 0])), lib.tensor([1.0, 1.0]), accumulate=True)
+        x.fill_diagonal_(-1.0)
+        x.apply_(lambda v: v * 2)
+        x.map_(lib.ones(3, 3), lambda a, b: a + b)
+        return x
+    f, t = _both(run)
+    _same(f, t)
+
+
+@pytest.mark.parametrize("method,args,check", [
+    ("exponential_", (2.0,), lambda x: (x >= 0).all() and abs(x.mean().item() - 0.5) < 0.05),
+    ("bernoulli_", (0.3,), lambda x: set(x.unique().tolist()) <= {0.0, 1.0} and abs(x.mean().item() - 0.3) < 0.05),
+    ("random_", (0, 5), lambda x: x.min().item() >= 0 and x.max().item() <= 4),
+    ("geometric_", (0.5,), lambda x: x.min().item() >= 1 and abs(x.mean().item() - 2.0) < 0.15),
+    ("log_normal_", (0.0, 0.5), lambda x: (x > 0).all() and abs(x.log().mean().item()) < 0.05),
+    ("cauchy_", (0.0, 1.0), lambda x: abs(x.median().item()) < 0.1),
+])
+def test_random_fill_methods(method, args, check):
+    fastnn.manual_seed(0)
+    x = fastnn.empty(5000)
+    assert getattr(x, method)(*args) is x
+    assert check(x), method
+    assert hasattr(torch.Tensor, method)
+
+
+def test_multinomial_and_bernoulli_methods():
+    fastnn.manual_seed(0)
+    p = fastnn.tensor([[0.0, 1.0, 0.0], [0.5, 0.0, 0.5]])
+    s = p.multinomial(4, replacement=True)
+    assert s.shape == (2, 4) and (s[0] == 1).all() and set(s[1].tolist()) <= {0, 2}
+    b = fastnn.full((1000,), 0.25).bernoulli()
+    assert abs(b.mean().item() - 0.25) < 0.05
+    assert fastnn.ones(2).new_empty_strided((2, 3), (3, 1)).shape == (2, 3)

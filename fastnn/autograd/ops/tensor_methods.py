@@ -292,12 +292,6 @@ def is_inference(self):
 
 
 @declare(torch=False)
-def retains_grad(self):
-    ctx = self._ctx
-    return ctx is not None and any(t is self for _, t in (getattr(ctx, "retained", None) or ()))
-
-
-@declare(torch=False)
 def multinomial(self, num_samples, replacement=False, *, generator=None):
     from ...creation import multinomial as _multinomial
     return _multinomial(self, num_samples, replacement, generator=generator)
@@ -365,6 +359,8 @@ PROPERTIES = {
     "is_sparse_csr": property(lambda self: False),
     "is_quantized": property(lambda self: False),
     "output_nr": property(lambda self: self._idx),
+    "retains_grad": property(lambda self: self._ctx is not None and any(
+        t is self for _, t in (getattr(self._ctx, "retained", None) or ()))),
 }
 
 
