@@ -184,6 +184,11 @@ class Tensor:
         from .hooks import register_post_accumulate_grad_hook
         return register_post_accumulate_grad_hook(self, hook)
 
+    def register_hook(self, hook):
+        """Call hook(grad) with this tensor's gradient during backward; a returned tensor replaces it."""
+        from .hooks import register_grad_hook
+        return register_grad_hook(self, hook)
+
     def retain_grad(self):
         """Keep .grad on this non-leaf tensor during backward."""
         if self._ctx is None:

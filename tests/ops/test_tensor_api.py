@@ -284,3 +284,27 @@ def test_multinomial_and_bernoulli_methods():
     b = fastnn.full((1000,), 0.25).bernoulli()
     assert abs(b.mean().item() - 0.25) < 0.05
     assert fastnn.ones(2).new_empty_strided((2, 3), (3, 1)).shape == (2, 3)
+
+
+def test_register_hook_on_leaf_and_intermediate_matches_pytorch():
+    w = np.array([1.0, -2.0, 3.0])
+
+    def run(lib):
+        seen = []
+        x = lib.tensor(w, requires_grad=True)
+        hx = x.register_hook(lambda g: g * 10)  # x is used twice: the hook sees the summed gradient
+        h = x * x
+        h.register_hook(lambda g: seen.append(g.clone()))
+        hh = h.register_hook(lambda g: g + 1)
+        (h.sum() + (x * 3).sum()).backward()
+        first = x.grad.clone()
+        hx.remove()
+        hh.remove()
+        x.grad = None
+        (x * x).sum().backward()
+        return first, x.grad, seen[0]
+    fo, to = _both(run)
+    for a, b in zip(fo, to):
+        _same(a, b)
+    with pytest.raises(RuntimeError):
+        fastnn.ones(2).register_hook(lambda g: g)
