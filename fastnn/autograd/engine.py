@@ -88,8 +88,8 @@ def _run_graph(root, grad, retain_graph):
         else:
             grads = tuple(got[i] if i in got else np.zeros(shape, dtype)
                           for i, (shape, dtype) in enumerate(node.outputs))
-        node_hooks = getattr(node, "grad_hooks", None)
-        if node_hooks:
+        if "grad_hooks" in node.__dict__:  # a membership test, not a call: this loop is the hot path
+            node_hooks = node.grad_hooks
             grads = list(grads)
             for i in range(len(grads)):
                 mine = [h for j, _, h in node_hooks if j == i]
