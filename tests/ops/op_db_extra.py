@@ -127,3 +127,24 @@ ROWS += [
           grad=False, rtol=1e-3, atol=1e-5),
     OpRow("linalg.solve_ex", lambda t: [S(_spd(t), t((3,)))], op=lambda lib, a, b: lib.linalg.solve_ex(a, b).result),
 ]
+
+# ------------------------------------------------------------ ops from before the catalogue without rows elsewhere
+ROWS += [
+    OpRow("softmax", lambda t: [S(t((3, 4)), 1), S(t((2, 3, 4)), 0), S(t((3, 4)), -1, dtype="dtype:float64")]),
+    OpRow("log_softmax", lambda t: [S(t((3, 4)), 1), S(t((2, 3, 4)), -1)]),
+    OpRow("view", lambda t: [S(t((2, 6)), 3, 4), S(t((2, 6)), (-1,))], variants=("method",)),
+    OpRow("view_as", lambda t: [S(t((2, 6)), t((4, 3)))], variants=("method",)),
+    OpRow("reshape_as", lambda t: [S(t((2, 6)), t((4, 3)))], variants=("method",)),
+    OpRow("expand", lambda t: [S(t((3, 1)), 3, 4), S(t((3, 1)), (2, 3, 4)), S(t((3, 1)), -1, 5)],
+          variants=("method",), errors=lambda t: [S(t((3, 2)), 3, 4)]),
+    OpRow("expand_as", lambda t: [S(t((3, 1)), t((2, 3, 4)))], variants=("method",)),
+    OpRow("repeat", lambda t: [S(t((2, 3)), 2, 1), S(t((3,)), (2, 2))], variants=("method",)),
+    OpRow("unflatten", lambda t: [S(t((2, 6)), 1, (2, 3)), S(t((6,)), 0, (3, -1))]),
+    OpRow("t", lambda t: [S(t((2, 3))), S(t((3,)))], errors=lambda t: [S(t((2, 3, 4)))]),
+    OpRow("logical_not", lambda t: [S(t((3, 4)))], dtypes=FLOATS + INTS + ("bool",), grad=False),
+    OpRow("equal", lambda t: [S(t((3,)), t((3,)))], grad=False),
+    OpRow("allclose", lambda t: [S(t((3,)), t((3,))), S(t((3,)), t((3,)), rtol=10.0)], grad=False),
+    OpRow("std", lambda t: [S(t((3, 4)), unbiased=False)], note="unbiased"),
+    OpRow("amax", lambda t: [S(t((2, 3, 4), distinct=True), (0, 2))], note="tuple dim"),
+    OpRow("max", lambda t: [S(t((3, 4)), t((4,)))], note="binary"),
+]

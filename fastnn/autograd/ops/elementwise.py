@@ -242,7 +242,7 @@ logical_xor = binary("logical_xor", np.logical_xor, kind="bool", tensor_only=Tru
 
 
 def logical_not(a):
-    return _wrap(np.logical_not(a._data) if a.dtype.kind == "b" else np.invert(a._data))
+    return _wrap(np.logical_not(a._data))
 
 
 def equal(a, b):

@@ -205,15 +205,39 @@ def min(a, dim=None, keepdim=False):
     return _extreme(a, dim, keepdim, False)
 
 
+class AmaxDims(Function):
+    """amax/amin over several dims; ties share the gradient evenly, as in PyTorch."""
+    @staticmethod
+    def forward(ctx, a, dims, keepdim, largest):
+        if builtins.any(a.shape[d] == 0 for d in dims):  # this module shadows any
+            raise IndexError("amax/amin: cannot reduce over an empty dimension")
+        m = (np.amax if largest else np.amin)(a, axis=dims, keepdims=True)
+        ctx.save_for_backward(a, m)
+        ctx.meta = (dims, keepdim)
+        return m if keepdim else np.squeeze(m, axis=dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, m = ctx.saved_tensors
+        dims, keepdim = ctx.meta
+        g = _expand_grad(g, a.shape, dims, keepdim)
+        hit = (a == m)
+        return g * hit / hit.sum(axis=dims, keepdims=True, dtype=g.dtype), None, None, None
+
+
 def amax(a, dim=None, keepdim=False):
     if dim is None:
         return MaxAll.apply(a, True)
+    if isinstance(dim, (tuple, list)):
+        return AmaxDims.apply(a, norm_dims(dim, a.ndim), keepdim, True)
     return _extreme(a, dim, keepdim, True).values
 
 
 def amin(a, dim=None, keepdim=False):
     if dim is None:
         return MaxAll.apply(a, False)
+    if isinstance(dim, (tuple, list)):
+        return AmaxDims.apply(a, norm_dims(dim, a.ndim), keepdim, False)
     return _extreme(a, dim, keepdim, False).values
 
 
