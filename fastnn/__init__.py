@@ -129,6 +129,14 @@ def nuclear_norm(input, keepdim=False):
     return linalg.matrix_norm(input, "nuc", keepdim=keepdim)
 
 
+# torch.x forms of nn.functional ops whose positional signature PyTorch keeps the same at both paths
+# (taken from fastnn.nn.functional when it has them)
+_FROM_FUNCTIONAL = """conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d max_pool1d max_pool2d max_pool3d
+    avg_pool1d pixel_shuffle pixel_unshuffle channel_shuffle cosine_similarity pairwise_distance prelu rrelu dropout
+    alpha_dropout feature_alpha_dropout bilinear layer_norm group_norm""".split()
+globals().update({_n: getattr(nn.functional, _n) for _n in _FROM_FUNCTIONAL if hasattr(nn.functional, _n)})
+
+
 def result_type(tensor1, tensor2):
     return _result_type(tensor1, tensor2)
 

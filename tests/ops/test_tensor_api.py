@@ -308,3 +308,19 @@ def test_register_hook_on_leaf_and_intermediate_matches_pytorch():
         _same(a, b)
     with pytest.raises(RuntimeError):
         fastnn.ones(2).register_hook(lambda g: g)
+
+
+def test_torch_level_forms_of_functional_ops():
+    import fastnn.nn.functional as F
+    present = [n for n in fastnn._FROM_FUNCTIONAL if hasattr(F, n)]
+    assert "conv2d" in present and "max_pool2d" in present
+    for n in present:
+        assert getattr(fastnn, n) is getattr(F, n)
+    rng = np.random.default_rng(0)
+    x, w, b = rng.standard_normal((2, 3, 8, 8)), rng.standard_normal((4, 3, 3, 3)), rng.standard_normal(4)
+    f, t = _both(lambda lib: lib.conv2d(lib.tensor(x), lib.tensor(w), lib.tensor(b), 1, 1))
+    _same(f, t, rtol=1e-5)
+    f, t = _both(lambda lib: lib.max_pool2d(lib.tensor(x), 2, 2))
+    _same(f, t)
+    f, t = _both(lambda lib: lib.layer_norm(lib.tensor(x), (8,), None, None, 1e-5))
+    _same(f, t, rtol=1e-5)
