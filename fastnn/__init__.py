@@ -88,7 +88,7 @@ from .autograd.ops.tensor_methods import layout, strided, sparse_coo, sparse_csr
 _TORCH_INPLACE = """abs acos acosh addmv arccos arccosh arcsin arcsinh arctan arctanh asin asinh atan atanh ceil celu
     clamp clamp_max clamp_min clip cos cosh deg2rad erf erfc exp exp2 expm1 fix floor frac gcd lcm ldexp log10 log1p
     log2 log logit nan_to_num neg negative rad2deg reciprocal relu round rsqrt selu sigmoid sin sinc sinh sqrt square
-    tan tanh threshold trunc xlogy index_put resize_as fill zero detach""".split()
+    tan tanh threshold trunc xlogy index_put resize_as fill zero detach i0 as_strided""".split()
 
 
 def _function_form(name):
@@ -100,6 +100,56 @@ def _function_form(name):
 
 
 globals().update({n + "_": _function_form(n + "_") for n in _TORCH_INPLACE})
+
+
+# torch.x_copy(...): x(...) as a new tensor that shares no memory with its input
+_COPY_FORMS = """alias as_strided detach diagonal expand permute select slice split split_with_sizes squeeze t transpose
+    unbind unfold unsqueeze view""".split()
+
+
+def _copy_form(name):
+    def f(input, *args, **kwargs):
+        if name == "alias":
+            return input.clone()
+        if name == "slice":  # slice_copy(input, dim=0, start=None, end=None, step=1)
+            dim, start, end, step = (list(args) + [0, None, None, 1][len(args):])[:4]
+            key = [slice(None)] * input.ndim
+            key[dim] = slice(start, end, step)
+            return input[tuple(key)].clone()
+        out = getattr(input, name)(*args, **kwargs)
+        return tuple(o.clone() for o in out) if isinstance(out, tuple) else out.clone()
+    f.__name__ = f.__qualname__ = name + "_copy"
+    return f
+
+
+globals().update({n + "_copy": _copy_form(n) for n in _COPY_FORMS})
+
+
+def is_same_size(input, other):
+    return input.is_same_size(other)
+
+
+def get_device(input):
+    return input.get_device()
+
+
+def set_default_tensor_type(t):
+    """Deprecated in PyTorch: FloatTensor/DoubleTensor (or their names) set the default float dtype."""
+    name = t if isinstance(t, str) else getattr(t, "__name__", "")
+    table = {"torch.FloatTensor": float32, "FloatTensor": float32, "torch.DoubleTensor": float64,
+             "DoubleTensor": float64}
+    if name not in table:
+        raise TypeError(f"set_default_tensor_type: only FloatTensor and DoubleTensor are supported, got {t!r}")
+    set_default_dtype(table[name])
+
+
+def set_flush_denormal(mode):
+    """False: NumPy exposes no flush-to-zero control, so the mode is not supported (as on CPUs without SSE3)."""
+    return False
+
+
+def init_num_threads():
+    """Nothing to initialise: fastnn's thread pools start with the process."""
 
 
 def detach(input):

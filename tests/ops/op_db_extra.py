@@ -148,3 +148,30 @@ ROWS += [
     OpRow("amax", lambda t: [S(t((2, 3, 4), distinct=True), (0, 2))], note="tuple dim"),
     OpRow("max", lambda t: [S(t((3, 4)), t((4,)))], note="binary"),
 ]
+
+
+def _copy(name):
+    return lambda lib, *a, **k: getattr(lib, name + "_copy")(*a, **k)
+
+
+ROWS += [
+    OpRow("diagflat", lambda t: [S(t((2, 2))), S(t((3,)), 1)]),
+    OpRow("resize_as", lambda t: [S(t((2, 6)), t((3, 4)))], variants=("method",), grad=False),
+    OpRow("is_set_to", lambda t: [S(t((2, 3)), t((2, 3)))], variants=("method",), grad=False),
+    OpRow("dim_order", lambda t: [S(t((2, 3, 4))), S(t((4, 3)).T)], variants=("method",), grad=False),
+    OpRow("new", lambda t: [S(t((2,)), 3, 2), S(t((2,)), [1.0, 2.0])], variants=("method",), grad=False,
+          op=lambda lib, x, *a: x.new(*a).shape if isinstance(a[0], int) else x.new(*a)),
+    OpRow("to_sparse_coo", lambda t: [S(t((3, 4)) * t.mask((3, 4)))], variants=("method",), grad=False,
+          op=lambda lib, x: x.to_sparse_coo().to_dense()),
+    OpRow("cholesky_inverse", lambda t: [S(np.linalg.cholesky(_spd(t))),
+                                         S(np.ascontiguousarray(np.linalg.cholesky(_spd(t)).T), True)]),
+    OpRow("cholesky_solve", lambda t: [S(t((3, 2)), np.linalg.cholesky(_spd(t)))]),
+    OpRow("triangular_solve", lambda t: [S(t((3, 2)), np.triu(_spd(t)))], grad=False),
+    OpRow("matrix_rank", lambda t: [S(_spd(t))], op=lambda lib, a: lib.linalg.matrix_rank(a), grad=False),
+    OpRow("is_same_size", lambda t: [S(t((2, 3)), t((2, 3)))], op=_fn("is_same_size"), grad=False, note="torch"),
+] + [OpRow(n + "_copy", (lambda args: lambda t: [S(t((3, 4)), *args)])(args), op=_copy(n), note="copy form",
+           grad=n not in ("detach", "as_strided"))
+     for n, args in [("t", ()), ("transpose", (0, 1)), ("unsqueeze", (1,)), ("squeeze", ()), ("permute", ((1, 0),)),
+                     ("select", (1, 2)), ("diagonal", ()), ("expand", ((2, 3, 4),)), ("view", ((4, 3),)),
+                     ("unfold", (1, 2, 1)), ("split", (2,)), ("unbind", ()), ("alias", ()), ("detach", ()),
+                     ("slice", (1, 1, 3)), ("slice", (0, 0, None, 2)), ("as_strided", ((2, 2), (1, 2)))]]

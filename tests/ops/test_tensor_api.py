@@ -324,3 +324,29 @@ def test_torch_level_forms_of_functional_ops():
     _same(f, t)
     f, t = _both(lambda lib: lib.layer_norm(lib.tensor(x), (8,), None, None, 1e-5))
     _same(f, t, rtol=1e-5)
+
+
+def test_process_wide_settings():
+    st = fastnn.get_rng_state()
+    a = fastnn.rand(3)
+    fastnn.set_rng_state(st)
+    assert fastnn.rand(3).tolist() == a.tolist()
+    try:
+        fastnn.set_default_tensor_type(fastnn.DoubleTensor)
+        assert fastnn.tensor([1.5]).dtype == fastnn.float64
+        fastnn.set_default_tensor_type("torch.FloatTensor")
+        assert fastnn.tensor([1.5]).dtype == fastnn.float32
+    finally:
+        fastnn.set_default_dtype(fastnn.float32)
+    with pytest.raises(TypeError):
+        fastnn.set_default_tensor_type(fastnn.LongTensor)
+    for lib in (fastnn, torch):
+        lib.use_deterministic_algorithms(True)
+        assert lib.are_deterministic_algorithms_enabled()
+        lib.use_deterministic_algorithms(False)
+        lib.set_float32_matmul_precision("high")
+        assert lib.get_float32_matmul_precision() == "high"
+        lib.set_float32_matmul_precision("highest")
+    assert fastnn.set_flush_denormal(True) is False and fastnn.init_num_threads() is None
+    assert fastnn.get_device(fastnn.ones(1)) == torch.get_device(torch.ones(1)) == -1
+    assert str(fastnn.get_default_device()) == str(torch.get_default_device())

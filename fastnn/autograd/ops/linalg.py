@@ -541,3 +541,31 @@ SolveEx = namedtuple("solve_ex", ["result", "info"])
 
 def solve_ex(A, B, *, left=True, check_errors=False):
     return SolveEx(solve(A, B, left=left), _wrap(np.zeros(A.shape[:-2], np.int32)))
+
+
+@declare()
+def cholesky_inverse(input, upper=False):
+    """The inverse of A from its Cholesky factor (A = L L^T, or U^T U with upper=True)."""
+    L = input.mT if upper else input
+    return inv(matmul(L, L.mT))
+
+
+@declare()
+def cholesky_solve(input, input2, upper=False):
+    """Solve A X = B given B (input) and the Cholesky factor of A (input2)."""
+    L = input2.mT if upper else input2
+    return matmul(cholesky_inverse(L), input)
+
+
+TriangularSolve = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
+
+
+@declare()
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
+    M = A.mT if transpose else A
+    return TriangularSolve(solve_triangular(M, b, upper=upper != transpose, unitriangular=unitriangular), A.clone())
+
+
+@declare(method=False)
+def matrix_rank(A, tol=None, symmetric=False):
+    return _wrap(np.asarray(np.linalg.matrix_rank(A._data, tol=tol, hermitian=symmetric), np.int64))

@@ -100,7 +100,7 @@ def trace(input):
     return _Diagonal.apply(input, 0, 0, 1).sum()
 
 
-@declare(method=False)
+@declare()
 def diagflat(input, offset=0):
     return diag(input.reshape(-1), offset)
 

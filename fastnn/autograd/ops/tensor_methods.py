@@ -104,6 +104,39 @@ def to_sparse_csr(self, dense_dim=None):
 
 
 @declare(torch=False)
+def to_sparse_coo(self):
+    return to_sparse(self)
+
+
+@declare(torch=False)
+def resize_as(self, other):
+    """The deprecated out-of-place resize_as: a reshape to other's shape (same number of elements)."""
+    return self.reshape(tuple(other.shape))
+
+
+@declare(torch=False)
+def is_set_to(self, tensor):
+    a, b = self._data, tensor._data
+    return (a.__array_interface__["data"][0] == b.__array_interface__["data"][0] and a.shape == b.shape
+            and a.strides == b.strides and a.dtype == b.dtype)
+
+
+@declare(torch=False)
+def dim_order(self, *, ambiguity_check=False):
+    """Dims from outermost to innermost in memory (largest stride first; ties keep dim order)."""
+    st = self._data.strides
+    return tuple(sorted(range(self.ndim), key=lambda d: -st[d]))
+
+
+@declare(torch=False)
+def new(self, *args, device=None):
+    """The legacy Tensor.new: new(sizes...) is an empty tensor of self's dtype, new(data) copies data."""
+    if len(args) == 1 and not isinstance(args[0], (int, np.integer)):
+        return new_tensor(self, args[0], device=device)
+    return new_empty(self, *args, device=device)
+
+
+@declare(torch=False)
 def to_dense(self, dtype=None, *, masked_grad=None):
     return self if dtype is None else self.to(dtype)
 
