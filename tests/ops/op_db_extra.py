@@ -175,3 +175,30 @@ ROWS += [
                      ("select", (1, 2)), ("diagonal", ()), ("expand", ((2, 3, 4),)), ("view", ((4, 3),)),
                      ("unfold", (1, 2, 1)), ("split", (2,)), ("unbind", ()), ("alias", ()), ("detach", ()),
                      ("slice", (1, 1, 3)), ("slice", (0, 0, None, 2)), ("as_strided", ((2, 2), (1, 2)))]]
+
+ROWS += [
+    OpRow("nextafter", lambda t: [S(t((3, 4)), t((3, 4)))], grad=False),
+    OpRow("moveaxis", lambda t: [S(t((2, 3, 4)), 0, -1)]),
+    OpRow("swapdims", lambda t: [S(t((2, 3, 4)), 0, 2)]),
+    OpRow("put", lambda t: [S(t((3, 4)), np.array([0, 5, 11]), t((3,))),
+                            S(t((3, 4)), np.array([1, 1]), t((2,)), accumulate=True)], gradcheck=False),
+    OpRow("nanquantile", lambda t: [S(t((3, 5), distinct=True), 0.4, dim=1)]),
+    OpRow("unique_consecutive", lambda t: [S(np.array([1, 1, 2, 2, 3, 1, 1, 2]), return_inverse=True,
+                                             return_counts=True)], grad=False, dtypes=("int64",)),
+    OpRow("unsafe_chunk", lambda t: [S(t((5, 3)), 2)]),
+    OpRow("unsafe_split", lambda t: [S(t((5, 3)), 2)]),
+    OpRow("pinverse", lambda t: [S(t((3, 4)))], grad=False, rtol=1e-3, atol=1e-4),
+    OpRow("linalg.pinv", lambda t: [S(t((4, 3)))], op=_lin("pinv"), grad=False, rtol=1e-3, atol=1e-4),
+    OpRow("linalg.multi_dot", lambda t: [S([t((2, 3)), t((3, 4)), t((4, 2))])], op=_lin("multi_dot"),
+          gradcheck=False),
+    OpRow("linalg.vecdot", lambda t: [S(t((3, 4)), t((3, 4))), S(t((3, 4)), t((4,)), dim=-1)], op=_lin("vecdot")),
+    OpRow("linalg.eigvalsh", lambda t: [S(_spd(t))], op=_lin("eigvalsh"), grad=False, rtol=1e-3),
+    OpRow("linalg.svd", lambda t: [S(t((4, 3)))], op=lambda lib, a: lib.linalg.svd(a).S, grad=False, rtol=1e-3),
+    OpRow("svd", lambda t: [S(t((4, 3)))], op=lambda lib, a: lib.svd(a).S, grad=False, rtol=1e-3),
+    OpRow("linalg.inv_ex", lambda t: [S(_spd(t))], op=lambda lib, a: lib.linalg.inv_ex(a).inverse if hasattr(
+        lib.linalg.inv_ex(a), "inverse") else lib.linalg.inv_ex(a)[0]),
+    OpRow("linalg.cholesky_ex", lambda t: [S(_spd(t))], op=lambda lib, a: lib.linalg.cholesky_ex(a)[0], grad=False),
+    OpRow("type_as", lambda t: [S(t((3,)), np.zeros(2, np.int32))], variants=("method",), grad=False),
+] + [OpRow(n, lambda t: [S(t((2, 3), low=0, high=5))], variants=("method",), grad=n in ("float", "double"),
+           note="conversion", dtypes=FLOATS + INTS)
+     for n in ("float", "double", "long", "int", "short", "char", "byte", "half", "bool")]

@@ -253,7 +253,7 @@ def take_along_dim(input, indices, dim=None):
     return gather(x, d, _wrap(np.ascontiguousarray(idx)))
 
 
-@declare(method=True, torch=False, inplace=True)
+@declare(inplace=True)
 def put(input, index, source, accumulate=False):
     idx = _index(index, "put")
     flat = input.reshape(-1)
