@@ -202,3 +202,10 @@ ROWS += [
 ] + [OpRow(n, lambda t: [S(t((2, 3), low=0, high=5))], variants=("method",), grad=n in ("float", "double"),
            note="conversion", dtypes=FLOATS + INTS)
      for n in ("float", "double", "long", "int", "short", "char", "byte", "half", "bool")]
+
+ROWS += [
+    OpRow("index_reduce", lambda t: [S(t((4, 3)), 0, np.array([0, 2, 0]), t((3, 3)), r, include_self=s)
+                                     for r in ("prod", "amax", "amin") for s in (True, False)], grad=False),
+    OpRow("index_reduce", lambda t: [S(t((4, 3)), 0, np.array([0, 2, 0]), t((3, 3)), "mean")], note="mean"),
+    OpRow("prelu", lambda t: [S(t((2, 3, 4)), t((3,))), S(t((2, 3)), t((1,)))]),
+]

@@ -212,3 +212,15 @@ def clamp_min(input, min):
 @declare(inplace=True, out=True)
 def clamp_max(input, max):
     return clamp(input, max=max)
+
+
+@declare(method=True)
+def prelu(input, weight):
+    """max(0, x) + weight * min(0, x), weight per channel (dim 1) or one shared value."""
+    from .indexing import where
+    if weight.numel() != 1:
+        if input.ndim < 2 or weight.numel() != input.shape[1]:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found parameter numbers = "
+                               f"{weight.numel()} and channel size = {input.shape[1] if input.ndim > 1 else 1}.")
+        weight = weight.reshape((1, -1) + (1,) * (input.ndim - 2))
+    return where(input > 0, input, weight * input)

@@ -261,3 +261,15 @@ def put(input, index, source, accumulate=False):
         return _IndexAdd.apply(flat, source.reshape(-1), 0, idx.reshape(-1), 1).reshape(input.shape)
     return index_copy(flat, 0, _wrap(idx.reshape(-1)), source.reshape(-1)).reshape(input.shape)
 
+
+
+@declare(inplace=True)
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """Reduce source's slices into input at the positions index names along dim (prod, mean, amax, amin)."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or amin but got {reduce}.")
+    d, idx = _index_args(input, dim, index, source, "index_reduce")
+    shape = [1] * source.ndim
+    shape[d] = len(idx)
+    full = np.broadcast_to(idx.reshape(shape), source.shape)
+    return scatter_reduce(input, d, _wrap(np.ascontiguousarray(full)), source, reduce, include_self=include_self)
