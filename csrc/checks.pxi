@@ -4,7 +4,7 @@
 
 
 cdef object check_float(object x, str name, int ndim=-1):
-    """Return x if it is a C-contiguous float32/float64 ndarray of the given rank."""
+    """Return x if it is a C-contiguous float32/float64 ndarray of the given rank (read-only is fine)."""
     if not isinstance(x, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(x).__name__}")
     if x.dtype != np.float32 and x.dtype != np.float64:
@@ -13,8 +13,14 @@ cdef object check_float(object x, str name, int ndim=-1):
         raise ValueError(f"{name} must be {ndim}-D, got shape {x.shape}")
     if not x.flags.c_contiguous:
         raise ValueError(f"{name} must be C-contiguous")
+    return x
+
+
+cdef object check_writeable(object x, str name):
+    """Arrays a kernel updates in place must be writeable (inputs may be read-only: the
+    kernels read them through const memoryviews)."""
     if not x.flags.writeable:
-        raise ValueError(f"{name} is read-only; the kernels need a writeable array (pass a copy)")
+        raise ValueError(f"{name} is read-only, but the kernel updates it in place")
     return x
 
 
@@ -45,8 +51,6 @@ cdef object check_index(object t, str name, Py_ssize_t n, Py_ssize_t upper, obje
         raise ValueError(f"{name} must have shape ({n},), got {t.shape}")
     if not t.flags.c_contiguous:
         raise ValueError(f"{name} must be C-contiguous")
-    if not t.flags.writeable:
-        raise ValueError(f"{name} is read-only; the kernels need a writeable array (pass a copy)")
     if n:
         valid = t if ignore is None else t[t != ignore]
         if valid.size and (valid.min() < 0 or valid.max() >= upper):

@@ -23,7 +23,7 @@ import threading
 import numpy as np
 from blas cimport gemm
 from parallel cimport threads_for
-from flatarray cimport data_or_null
+from flatarray cimport const_data_or_null
 from directconv cimport FNN_DC_PAD, FNN_DC_WLANES, direct_acc, direct_scatter, direct_wgrad
 from maxpool cimport maxpool_plane
 from winograd cimport wino_input, wino_grad, wino_output
@@ -226,9 +226,9 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups
 
     Parameters
     ----------
-    x : ndarray, (N, C, H, W), float32 or float64, C-contiguous, writeable
-    weight : ndarray, (Cout, C/groups, kh, kw), x's dtype, C-contiguous, writeable
-    bias : ndarray (Cout,) of x's dtype, C-contiguous, writeable; or None
+    x : ndarray, (N, C, H, W), float32 or float64, C-contiguous
+    weight : ndarray, (Cout, C/groups, kh, kw), x's dtype, C-contiguous
+    bias : ndarray (Cout,) of x's dtype, C-contiguous; or None
     stride, dilation : int or pair of ints, positive
     padding : int or pair of ints, non-negative (zeros)
     groups : int, positive; divides the input and output channels
@@ -254,7 +254,7 @@ def conv2d_backward(x, weight, grad_out, stride=1, padding=0, dilation=1, groups
     Parameters
     ----------
     x, weight, stride, padding, dilation, groups : as given to conv2d_forward
-    grad_out : ndarray, (N, Cout, Ho, Wo), x's dtype, C-contiguous, writeable
+    grad_out : ndarray, (N, Cout, Ho, Wo), x's dtype, C-contiguous
     need_input, need_weight, need_bias : bool
         Compute the input, weight or bias gradient; a gradient not needed is returned as None.
 
@@ -329,9 +329,9 @@ def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_p
 
     Parameters
     ----------
-    x : ndarray, (N, Cin, H, W), float32 or float64, C-contiguous, writeable
-    weight : ndarray, (Cin, Cout/groups, kh, kw), x's dtype, C-contiguous, writeable
-    bias : ndarray (Cout,) of x's dtype, C-contiguous, writeable; or None
+    x : ndarray, (N, Cin, H, W), float32 or float64, C-contiguous
+    weight : ndarray, (Cin, Cout/groups, kh, kw), x's dtype, C-contiguous
+    bias : ndarray (Cout,) of x's dtype, C-contiguous; or None
     stride, padding, dilation, groups : as for conv2d_forward
     output_padding : int or pair of ints, non-negative, smaller than stride or dilation
 
@@ -356,7 +356,7 @@ def conv_transpose2d_backward(x, weight, grad_out, stride=1, padding=0, output_p
     Parameters
     ----------
     x, weight, stride, padding, output_padding, dilation, groups : as given to conv_transpose2d_forward
-    grad_out : ndarray, (N, Cout, Ho, Wo), x's dtype, C-contiguous, writeable
+    grad_out : ndarray, (N, Cout, Ho, Wo), x's dtype, C-contiguous
     need_input, need_weight, need_bias : as for conv2d_backward
 
     Returns

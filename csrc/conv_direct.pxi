@@ -25,7 +25,7 @@ cdef class _DirectPlan:
         self.off = np.ascontiguousarray((i * dh * self.Wp + j * dw).ravel(), dtype=np.intp)
 
 
-cdef inline void _pad_planes(floating[:, :, :, ::1] x, Py_ssize_t n, Py_ssize_t c0, Py_ssize_t cg,
+cdef inline void _pad_planes(const floating[:, :, :, ::1] x, Py_ssize_t n, Py_ssize_t c0, Py_ssize_t cg,
                              Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t Wp, Py_ssize_t ps,
                              floating* xp, Py_ssize_t xlen) noexcept nogil:
     """xp[c*ps + (y+ph)*Wp + x+pw] = x[n, c0+c, y, x]; the first xlen values zeroed first
@@ -38,7 +38,7 @@ cdef inline void _pad_planes(floating[:, :, :, ::1] x, Py_ssize_t n, Py_ssize_t 
             memcpy(xp + c * ps + (y + ph) * Wp + pw, &x[n, c0 + c, y, 0], W * sizeof(floating))
 
 
-cdef inline void _grid_rows(floating[:, :, :, ::1] gout, Py_ssize_t n, Py_ssize_t co0, Py_ssize_t coutg,
+cdef inline void _grid_rows(const floating[:, :, :, ::1] gout, Py_ssize_t n, Py_ssize_t co0, Py_ssize_t coutg,
                             Py_ssize_t Wp, Py_ssize_t La, floating* gp) noexcept nogil:
     """gp[co*La + oy*Wp + ox] = gout[n, co0+co, oy, ox]; zero in the discarded columns (ox >= wo),
     so that they add nothing to sums over the grid."""
@@ -49,7 +49,7 @@ cdef inline void _grid_rows(floating[:, :, :, ::1] gout, Py_ssize_t n, Py_ssize_
             memcpy(gp + co * La + oy * Wp, &gout[n, co0 + co, oy, 0], wo * sizeof(floating))
 
 
-def _direct_forward(floating[:, :, :, ::1] x, floating[:, :, :, ::1] w, floating[::1] bias,
+def _direct_forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] w, const floating[::1] bias,
                     Py_ssize_t groups, Py_ssize_t ph, Py_ssize_t pw, _DirectPlan plan,
                     Py_ssize_t[::1] off, floating[:, :, :, ::1] out,
                     floating[:, ::1] xbuf, floating[:, ::1] abuf):
@@ -58,7 +58,7 @@ def _direct_forward(floating[:, :, :, ::1] x, floating[:, :, :, ::1] w, floating
     cdef Py_ssize_t ho = out.shape[2], wo = out.shape[3], Wp = plan.Wp, La = plan.La
     cdef Py_ssize_t tasks = x.shape[0] * groups, task, n, g, co, oy, ox, tid
     cdef floating b
-    cdef floating* bp = data_or_null(bias)
+    cdef const floating* bp = const_data_or_null(bias)
     cdef floating* acc
     cdef int nt = xbuf.shape[0]
     with nogil:
@@ -77,7 +77,7 @@ def _direct_forward(floating[:, :, :, ::1] x, floating[:, :, :, ::1] w, floating
                             out[n, g * coutg + co, oy, ox] = acc[co * La + oy * Wp + ox] + b
 
 
-def _direct_wgrad(floating[:, :, :, ::1] x, floating[:, :, :, ::1] gout, Py_ssize_t groups, Py_ssize_t cg,
+def _direct_wgrad(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] gout, Py_ssize_t groups, Py_ssize_t cg,
                   Py_ssize_t taps, Py_ssize_t ph, Py_ssize_t pw, _DirectPlan plan, Py_ssize_t[::1] off,
                   Py_ssize_t per_task, floating[:, ::1] gwt, floating[:, ::1] xbuf,
                   floating[:, ::1] gbuf):
@@ -104,7 +104,7 @@ def _direct_wgrad(floating[:, :, :, ::1] x, floating[:, :, :, ::1] gout, Py_ssiz
                              &gwt[tid, g * coutg * cg * taps * FNN_DC_WLANES], La)
 
 
-def _direct_scatter(floating[:, :, :, ::1] gout, floating[:, :, :, ::1] wt, Py_ssize_t groups,
+def _direct_scatter(const floating[:, :, :, ::1] gout, const floating[:, :, :, ::1] wt, Py_ssize_t groups,
                     Py_ssize_t ph, Py_ssize_t pw, _DirectPlan plan, Py_ssize_t[::1] off,
                     floating[:, :, :, ::1] gx, floating[:, ::1] abuf, floating[:, ::1] gbuf):
     """gx = input gradient, one (image, group) per task: grad_out rows on the padded grid are

@@ -39,11 +39,11 @@ cdef inline void _shifted_rows(Py_ssize_t H, Py_ssize_t W, Py_ssize_t ho, Py_ssi
         qb[0] = qa[0]
 
 
-cdef void _shifted_plane_copy(floating* plane, floating* dst, Py_ssize_t H, Py_ssize_t W, Py_ssize_t ho,
+cdef void _shifted_plane_copy(const floating* plane, floating* dst, Py_ssize_t H, Py_ssize_t W, Py_ssize_t ho,
                               Py_ssize_t dy, Py_ssize_t dx, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
     """dst[oy * W + ox] = plane[oy + dy, ox + dx] for oy < ho, ox < W (0 outside the plane)."""
     cdef Py_ssize_t oy0, oy1, qa, qb, q, oy, ox
-    cdef floating* src = plane + dy * W + dx
+    cdef const floating* src = plane + dy * W + dx
     _shifted_rows(H, W, ho, dy, dx, &oy0, &oy1, &qa, &qb)
     for q in range(oy0 * W):
         dst[q] = 0
@@ -76,7 +76,7 @@ cdef void _shifted_plane_add(floating* src, floating* plane, Py_ssize_t H, Py_ss
         dst[q] += src[q]
 
 
-cdef void _im2col(floating[:, :, :, ::1] x, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t c0, Py_ssize_t cg,
+cdef void _im2col(const floating[:, :, :, ::1] x, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t c0, Py_ssize_t cg,
                   Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
                   Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ho, Py_ssize_t wo, floating[:, ::1] col) noexcept nogil:
     """col[(c, i, j), b * P + oy * wo + ox] = x[n0 + b, c0 + c, oy*sh - ph + i*dh, ox*sw - pw + j*dw] (0 outside).
@@ -88,7 +88,7 @@ cdef void _im2col(floating[:, :, :, ::1] x, Py_ssize_t n0, Py_ssize_t nb, Py_ssi
     cdef Py_ssize_t tasks = cg * kh * kw * nb
     cdef int nt = threads_for(tasks * P, MIN_WORK)
     cdef floating* dst
-    cdef floating* src
+    cdef const floating* src
     for task in prange(tasks, num_threads=nt, schedule="static"):
         k = task // nb
         b = task % nb
@@ -161,7 +161,7 @@ cdef void _col2im(floating[:, ::1] col, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t
 
 
 cdef void _scatter_out(floating[:, ::1] tmp, floating[:, :, ::1] out, Py_ssize_t n0, Py_ssize_t nb,
-                       Py_ssize_t co0, floating* bias, bint accumulate) noexcept nogil:
+                       Py_ssize_t co0, const floating* bias, bint accumulate) noexcept nogil:
     """out[n0 + b, co0 + co, :] (+)= tmp[co, b * P : (b + 1) * P] (+ bias[co0 + co])."""
     cdef Py_ssize_t coutg = tmp.shape[0], P = out.shape[2], task, b, co, p
     cdef floating add
@@ -178,7 +178,7 @@ cdef void _scatter_out(floating[:, ::1] tmp, floating[:, :, ::1] out, Py_ssize_t
                 out[n0 + b, co0 + co, p] = tmp[co, b * P + p] + add
 
 
-cdef void _gather_out(floating[:, :, ::1] g, floating[:, ::1] tmp, Py_ssize_t n0, Py_ssize_t nb,
+cdef void _gather_out(const floating[:, :, ::1] g, floating[:, ::1] tmp, Py_ssize_t n0, Py_ssize_t nb,
                       Py_ssize_t co0) noexcept nogil:
     """tmp[co, b * P + p] = g[n0 + b, co0 + co, p] (inverse of _scatter_out)."""
     cdef Py_ssize_t coutg = tmp.shape[0], P = g.shape[2], task, b, co, p
@@ -190,13 +190,13 @@ cdef void _gather_out(floating[:, :, ::1] g, floating[:, ::1] tmp, Py_ssize_t n0
             tmp[co, b * P + p] = g[n0 + b, co0 + co, p]
 
 
-def _forward(floating[:, :, :, ::1] x, floating[:, ::1] w2, floating[::1] bias, _Geometry G,
+def _forward(const floating[:, :, :, ::1] x, const floating[:, ::1] w2, const floating[::1] bias, _Geometry G,
              floating[:, :, ::1] out, floating[:, ::1] col, floating[:, ::1] tmp):
     """out (N, cout, P) = conv(x) with weights w2 (cout, K). col and tmp are chunk-wide
     workspaces; the last chunk may use only part of each row, so leading dimensions
     come from the workspace widths."""
     cdef Py_ssize_t n0, nb, g, cols
-    cdef floating* b = data_or_null(bias)
+    cdef const floating* b = const_data_or_null(bias)
     for n0 in range(0, G.N, G.chunk):
         nb = min(G.chunk, G.N - n0)
         cols = nb * G.P
@@ -208,7 +208,7 @@ def _forward(floating[:, :, :, ::1] x, floating[:, ::1] w2, floating[::1] bias, 
                 _scatter_out(tmp, out, n0, nb, g * G.coutg, b, False)
 
 
-def _backward(floating[:, :, :, ::1] x, floating[:, ::1] w2, floating[:, :, ::1] gout, _Geometry G,
+def _backward(const floating[:, :, :, ::1] x, const floating[:, ::1] w2, const floating[:, :, ::1] gout, _Geometry G,
               floating[:, :, :, ::1] gx, floating[:, ::1] gw2, bint need_x, bint need_w,
               floating[:, ::1] col, floating[:, ::1] tmp):
     """gx (zeroed by the caller) += conv's input gradient; gw2 (cout, K) = its weight gradient."""

@@ -29,7 +29,7 @@ cdef tuple _check_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
     return ks, st, pd, dl, ho, wo
 
 
-def _max_pool(floating[:, :, ::1] x, floating[:, :, ::1] out, long long[:, :, ::1] idx,
+def _max_pool(const floating[:, :, ::1] x, floating[:, :, ::1] out, long long[:, :, ::1] idx,
               Py_ssize_t H, Py_ssize_t W, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw,
               Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ho, Py_ssize_t wo):
     cdef Py_ssize_t plane
@@ -45,7 +45,7 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_
 
     Parameters
     ----------
-    x : ndarray, (N, C, H, W), float32 or float64, C-contiguous, writeable
+    x : ndarray, (N, C, H, W), float32 or float64, C-contiguous
     kernel_size : int or pair of ints, positive
     stride : int or pair of ints, positive; None or () for kernel_size
     padding : int or pair of ints, non-negative, at most half of kernel_size (-inf padding)
@@ -68,7 +68,7 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_
     return out, idx
 
 
-def _max_unpool_add(floating[:, ::1] g, long long[:, ::1] idx, floating[:, ::1] gx):
+def _max_unpool_add(const floating[:, ::1] g, const long long[:, ::1] idx, floating[:, ::1] gx):
     cdef Py_ssize_t plane, p
     cdef int nt = threads_for(g.shape[0] * g.shape[1], MIN_WORK)
     with nogil:
@@ -93,7 +93,7 @@ def max_pool2d_backward(grad_out, indices, input_shape):
 
     Parameters
     ----------
-    grad_out : ndarray, (N, C, Ho, Wo), float32 or float64, C-contiguous, writeable
+    grad_out : ndarray, (N, C, Ho, Wo), float32 or float64, C-contiguous
     indices : ndarray, grad_out's shape, int64, C-contiguous; values in [0, H*W)
     input_shape : sequence of 4 ints (N, C, H, W)
 
@@ -119,7 +119,7 @@ def max_pool2d_backward(grad_out, indices, input_shape):
     return gx
 
 
-def _avg_pool(floating[:, :, ::1] x, floating[:, :, ::1] out, bint backward,
+def _avg_pool(const floating[:, :, ::1] x, floating[:, :, ::1] out, bint backward,
               Py_ssize_t H, Py_ssize_t W, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw,
               Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t ho, Py_ssize_t wo, bint count_include_pad):
     """Forward: out = window means of x. Backward (x is grad_out, out is grad_input, zeroed): spread each
@@ -162,7 +162,7 @@ def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, 
 
     Parameters
     ----------
-    x : ndarray, (N, C, H, W), float32 or float64, C-contiguous, writeable
+    x : ndarray, (N, C, H, W), float32 or float64, C-contiguous
     kernel_size, stride, padding, ceil_mode : as for max_pool2d_forward (zero padding)
     count_include_pad : bool
         Divide by the window clipped to the padded input (True) or to the input itself (False).
@@ -186,7 +186,7 @@ def avg_pool2d_backward(grad_out, input_shape, kernel_size, stride=None, padding
 
     Parameters
     ----------
-    grad_out : ndarray, (N, C, Ho, Wo), float32 or float64, C-contiguous, writeable
+    grad_out : ndarray, (N, C, Ho, Wo), float32 or float64, C-contiguous
     input_shape : sequence of 4 ints (N, C, H, W)
     kernel_size, stride, padding, ceil_mode, count_include_pad : as given to avg_pool2d_forward
 
@@ -211,7 +211,7 @@ def avg_pool2d_backward(grad_out, input_shape, kernel_size, stride=None, padding
 
 # ----------------------------------------------------------------------------- nearest upsampling
 
-def _upsample(floating[:, :, ::1] src, floating[:, :, ::1] dst, Py_ssize_t fh, Py_ssize_t fw,
+def _upsample(const floating[:, :, ::1] src, floating[:, :, ::1] dst, Py_ssize_t fh, Py_ssize_t fw,
               bint backward):
     """Forward: dst (planes, H*fh, W*fw) repeats src. Backward: dst (planes, H, W) sums src's blocks."""
     cdef Py_ssize_t plane, y, x, H, W
@@ -236,7 +236,7 @@ def upsample_nearest2d_forward(x, scale_h, scale_w):
 
     Parameters
     ----------
-    x : ndarray, (N, C, H, W), float32 or float64, C-contiguous, writeable
+    x : ndarray, (N, C, H, W), float32 or float64, C-contiguous
     scale_h, scale_w : int, positive
 
     Returns
@@ -257,7 +257,7 @@ def upsample_nearest2d_backward(grad_out, scale_h, scale_w):
 
     Parameters
     ----------
-    grad_out : ndarray, (N, C, H*scale_h, W*scale_w), float32 or float64, C-contiguous, writeable
+    grad_out : ndarray, (N, C, H*scale_h, W*scale_w), float32 or float64, C-contiguous
     scale_h, scale_w : int, positive
 
     Returns

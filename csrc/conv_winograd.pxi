@@ -14,7 +14,10 @@
 # kernel; the weight gradient is the adjoint of the forward: per xi, S[xi] (cout, cin) =
 # sum over tiles of (A dY A^T)[xi] (V[xi])^T, then dL/dg = G^T S G: S[xi]^T = V[xi] Z[xi]
 # with Z = A dY A^T stored tile-major (rows of cp >= cout values, a multiple of every panel
-# width), Z[xi] the micro-kernel's panel. Included by conv.pyx.
+# width), Z[xi] the micro-kernel's panel. Its per-thread buffers grow with C * cout (S) and with
+# T * (C + cout) (V, Z): above WINO_WGRAD_BYTES in all, the pass runs over blocks of input and
+# output channels, each block's S summed into its part of the result.
+# Included by conv.pyx.
 
 cdef Py_ssize_t WINO_TILES = 64     # tiles per forward block: V and M of 64 channels, 256 KB each, stay in L2
 cdef Py_ssize_t WINO_WTILES = 256   # per weight-gradient block: fewer updates of S per product
@@ -22,6 +25,20 @@ cdef Py_ssize_t WINO_WTILES = 256   # per weight-gradient block: fewer updates o
 # a power-of-two distance the 16 values of one tile fell in one L1 set (transforms ran at
 # twice the time of the channel products).
 cdef Py_ssize_t WINO_SKEW = 32
+# Cap on the weight gradient's workspace, all threads together (uncapped, 512 x 512 channels
+# on 16 threads took 536 MB in float32).
+cdef Py_ssize_t WINO_WGRAD_BYTES = 64 << 20
+
+
+def _set_winograd_workspace(Py_ssize_t nbytes):
+    """Set the weight gradient's workspace cap in bytes (tests use a small one to force
+    channel blocks); returns the previous cap."""
+    global WINO_WGRAD_BYTES
+    if nbytes < 1:
+        raise ValueError(f"nbytes must be positive, got {nbytes}")
+    old = WINO_WGRAD_BYTES
+    WINO_WGRAD_BYTES = nbytes
+    return old
 
 _WINO_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 
@@ -75,17 +92,17 @@ cdef void _patches(const floating* plane, Py_ssize_t image_stride, Py_ssize_t H,
             d[k * T + t] = 0
 
 
-cdef void _transform_inputs(floating[:, :, :, ::1] x, Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t tile0,
-                            Py_ssize_t ntiles, Py_ssize_t th, Py_ssize_t tw, Py_ssize_t T, floating* d,
-                            floating* v, Py_ssize_t vs) noexcept nogil:
-    """v[xi * vs + c * T + t] = V of channel c for tiles tile0 + t, t < T (zero past ntiles)."""
+cdef void _transform_inputs(const floating[:, :, :, ::1] x, Py_ssize_t c0, Py_ssize_t nc, Py_ssize_t ph,
+                            Py_ssize_t pw, Py_ssize_t tile0, Py_ssize_t ntiles, Py_ssize_t th, Py_ssize_t tw,
+                            Py_ssize_t T, floating* d, floating* v, Py_ssize_t vs) noexcept nogil:
+    """v[xi * vs + c * T + t] = V of channel c0 + c, c < nc, for tiles tile0 + t, t < T (zero past ntiles)."""
     cdef Py_ssize_t C = x.shape[1], H = x.shape[2], W = x.shape[3], c
-    for c in range(C):
-        _patches(&x[0, c, 0, 0], C * H * W, H, W, 4, ph, pw, tile0, ntiles, th, tw, T, d)
+    for c in range(nc):
+        _patches(&x[0, c0 + c, 0, 0], C * H * W, H, W, 4, ph, pw, tile0, ntiles, th, tw, T, d)
         wino_input(d, T, v + c * T, vs)
 
 
-cdef void _winograd_block(floating[:, :, :, ::1] x, floating* u, floating* bias, Py_ssize_t ph, Py_ssize_t pw,
+cdef void _winograd_block(const floating[:, :, :, ::1] x, const floating* u, const floating* bias, Py_ssize_t ph, Py_ssize_t pw,
                           floating[:, :, :, ::1] out, Py_ssize_t tile0, Py_ssize_t ntiles, Py_ssize_t th,
                           Py_ssize_t tw, Py_ssize_t T, Py_ssize_t nr, floating* d, floating* v,
                           floating* m) noexcept nogil:
@@ -94,7 +111,7 @@ cdef void _winograd_block(floating[:, :, :, ::1] x, floating* u, floating* bias,
     cdef Py_ssize_t xi, p, co, t, n, y0, x0, a, b, vs = C * T + WINO_SKEW, ms = cout * T + WINO_SKEW
     cdef floating add
     cdef floating* o
-    _transform_inputs(x, ph, pw, tile0, ntiles, th, tw, T, d, v, vs)
+    _transform_inputs(x, 0, C, ph, pw, tile0, ntiles, th, tw, T, d, v, vs)
     for xi in range(16):   # M[xi] (cout, T) = U[xi] (cout, C) @ V[xi] (C, T)
         for p in range(T // nr):
             panel_gemm(cout, C, u + xi * cout * C, C, v + xi * vs + p * nr, T, False, m + xi * ms + p * nr, T, nr)
@@ -112,13 +129,13 @@ cdef void _winograd_block(floating[:, :, :, ::1] x, floating* u, floating* bias,
             _next_tile(th, tw, &n, &y0, &x0)
 
 
-def _winograd_forward(floating[:, :, :, ::1] x, floating[:, :, ::1] u, floating[::1] bias,
+def _winograd_forward(const floating[:, :, :, ::1] x, const floating[:, :, ::1] u, const floating[::1] bias,
                       Py_ssize_t ph, Py_ssize_t pw, floating[:, :, :, ::1] out, Py_ssize_t nr,
                       floating[:, ::1] dbuf, floating[:, ::1] vbuf, floating[:, ::1] mbuf):
     """out = conv(x) + bias with U = u (16, cout, C); the *buf rows are per thread."""
     cdef Py_ssize_t T = WINO_TILES, th = (out.shape[2] + 1) // 2, tw = (out.shape[3] + 1) // 2
     cdef Py_ssize_t ntiles = x.shape[0] * th * tw, blk, tid
-    cdef floating* bp = data_or_null(bias)
+    cdef const floating* bp = const_data_or_null(bias)
     cdef int nt = vbuf.shape[0]
     with nogil, parallel(num_threads=nt):
         for blk in prange((ntiles + T - 1) // T, schedule="static"):
@@ -127,13 +144,16 @@ def _winograd_forward(floating[:, :, :, ::1] x, floating[:, :, ::1] u, floating[
                             &dbuf[tid, 0], &vbuf[tid, 0], &mbuf[tid, 0])
 
 
-def _winograd_wgrad(floating[:, :, :, ::1] x, floating[:, :, :, ::1] gout, Py_ssize_t ph, Py_ssize_t pw,
+def _winograd_wgrad(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] gout, Py_ssize_t c0,
+                    Py_ssize_t C, Py_ssize_t o0, Py_ssize_t cout, Py_ssize_t ph, Py_ssize_t pw,
                     Py_ssize_t nr, floating[:, :, :, ::1] sbuf, floating[:, ::1] dbuf,
                     floating[:, ::1] vbuf, floating[:, ::1] zbuf):
-    """sbuf[thread, xi] (C, cp) += S[xi]^T = V[xi] (C, T) @ Z[xi] (T, cp) over that thread's
+    """For the input channels [c0, c0 + C) and output channels [o0, o0 + cout):
+    sbuf[thread, xi] (C, cp) += S[xi]^T = V[xi] (C, T) @ Z[xi] (T, cp) over that thread's
     blocks of tiles; Z is stored tile-major, rows of cp = sbuf.shape[3] values (zero past cout)."""
-    cdef Py_ssize_t T = WINO_WTILES, C = x.shape[1], cout = gout.shape[1], cp = sbuf.shape[3]
+    cdef Py_ssize_t T = WINO_WTILES, cp = sbuf.shape[3]
     cdef Py_ssize_t ho = gout.shape[2], wo = gout.shape[3], th = (ho + 1) // 2, tw = (wo + 1) // 2
+    cdef Py_ssize_t gstride = gout.shape[1] * ho * wo
     cdef Py_ssize_t ntiles = x.shape[0] * th * tw, blk, tid, co, p, xi, tile0
     cdef Py_ssize_t vs = C * T + WINO_SKEW, zs = T * cp + WINO_SKEW
     cdef floating* z
@@ -147,9 +167,9 @@ def _winograd_wgrad(floating[:, :, :, ::1] x, floating[:, :, :, ::1] gout, Py_ss
             z = &zbuf[tid, 0]
             v = &vbuf[tid, 0]
             d = &dbuf[tid, 0]
-            _transform_inputs(x, ph, pw, tile0, ntiles, th, tw, T, d, v, vs)
+            _transform_inputs(x, c0, C, ph, pw, tile0, ntiles, th, tw, T, d, v, vs)
             for co in range(cout):
-                _patches(&gout[0, co, 0, 0], cout * ho * wo, ho, wo, 2, 0, 0, tile0, ntiles, th, tw, T, d)
+                _patches(&gout[0, o0 + co, 0, 0], gstride, ho, wo, 2, 0, 0, tile0, ntiles, th, tw, T, d)
                 wino_grad(d, T, z + co, zs, cp)
             for xi in range(16):
                 for p in range(cp // nr):
@@ -188,14 +208,45 @@ def _winograd_input_grad(weight, gout, Py_ssize_t ph, Py_ssize_t pw):
     return _winograd_conv(gout, wt, None, 2 - ph, 2 - pw)
 
 
+cdef Py_ssize_t _padded(Py_ssize_t n):
+    return (n + FNN_DC_PAD - 1) // FNN_DC_PAD * FNN_DC_PAD
+
+
+cpdef Py_ssize_t _wgrad_bytes(Py_ssize_t cb, Py_ssize_t ob, int nt, Py_ssize_t itemsize):
+    """The weight gradient's workspace for blocks of cb input and ob output channels."""
+    cdef Py_ssize_t T = WINO_WTILES, cp = _padded(ob)
+    return nt * itemsize * 16 * (T + (cb * T + WINO_SKEW) + (T * cp + WINO_SKEW) + cb * cp)
+
+
+cpdef tuple _wgrad_blocks(Py_ssize_t C, Py_ssize_t cout, int nt, Py_ssize_t itemsize):
+    """Channel blocks (input, output) whose workspace fits WINO_WGRAD_BYTES: halve the larger
+    until it fits (output blocks stay multiples of FNN_DC_PAD), or the smallest blocks."""
+    cdef Py_ssize_t cb = C, ob = cout
+    while _wgrad_bytes(cb, ob, nt, itemsize) > WINO_WGRAD_BYTES and (cb > 1 or ob > FNN_DC_PAD):
+        if cb >= _padded(ob) or ob <= FNN_DC_PAD:
+            cb = (cb + 1) // 2
+        else:
+            ob = _padded((ob + 1) // 2)
+    return cb, ob
+
+
 def _winograd_weight_grad(x, weight, gout, Py_ssize_t ph, Py_ssize_t pw):
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], cout = weight.shape[0], T = WINO_WTILES
-    cdef Py_ssize_t cp = (cout + FNN_DC_PAD - 1) // FNN_DC_PAD * FNN_DC_PAD
     ntiles = N * ((gout.shape[2] + 1) // 2) * ((gout.shape[3] + 1) // 2)
-    nt = _winograd_threads(-(-ntiles // T), ntiles * 16 * cp * C)
-    sbuf = np.zeros((nt, 16, C, cp), x.dtype)
-    _winograd_wgrad(x, gout, ph, pw, _panel_width(x.dtype), sbuf, np.empty((nt, 16 * T), x.dtype),
-                    np.empty((nt, 16 * (C * T + WINO_SKEW)), x.dtype),
-                    np.zeros((nt, 16 * (T * cp + WINO_SKEW)), x.dtype))   # zero: the columns past cout stay so
-    s = sbuf[..., :cout].sum(axis=0).reshape(4, 4, C, cout)
-    return np.einsum("ia,ijco,jb->ocab", _WINO_G, s, _WINO_G).astype(x.dtype)
+    nt = _winograd_threads(-(-ntiles // T), ntiles * 16 * _padded(cout) * C)
+    cb, ob = _wgrad_blocks(C, cout, nt, x.itemsize)
+    cp, nr = _padded(ob), _panel_width(x.dtype)
+    sbuf = np.empty((nt, 16, cb, cp), x.dtype)
+    dbuf = np.empty((nt, 16 * T), x.dtype)
+    vbuf = np.empty((nt, 16 * (cb * T + WINO_SKEW)), x.dtype)
+    zbuf = np.empty((nt, 16 * (T * cp + WINO_SKEW)), x.dtype)
+    s = np.empty((16, C, cout), x.dtype)
+    for c0 in range(0, C, cb):
+        c1 = min(C, c0 + cb)
+        for o0 in range(0, cout, ob):
+            o1 = min(cout, o0 + ob)
+            sbuf.fill(0)
+            zbuf.fill(0)   # the columns past this block's output channels must stay zero
+            _winograd_wgrad(x, gout, c0, c1 - c0, o0, o1 - o0, ph, pw, nr, sbuf, dbuf, vbuf, zbuf)
+            s[:, c0:c1, o0:o1] = sbuf[:, :, :c1 - c0, :o1 - o0].sum(axis=0)
+    return np.einsum("ia,ijco,jb->ocab", _WINO_G, s.reshape(4, 4, C, cout), _WINO_G).astype(x.dtype)

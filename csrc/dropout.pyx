@@ -31,7 +31,7 @@ def dropout_mask_apply(x, p, seed):
 
     Parameters
     ----------
-    x : ndarray, float32 or float64, C-contiguous, writeable (any shape)
+    x : ndarray, float32 or float64, C-contiguous (any shape)
     p : float in [0, 1)
     seed : int in [0, 2**64)
 
@@ -50,7 +50,7 @@ def dropout_mask_apply(x, p, seed):
     return out
 
 
-def _apply(floating[::1] x, floating[::1] out, double p, uint64_t seed):
+def _apply(const floating[::1] x, floating[::1] out, double p, uint64_t seed):
     cdef Py_ssize_t n = x.shape[0], chunk, lo, hi, c
     if n == 0:
         return

@@ -16,3 +16,8 @@ cdef inline void column_sums(const floating* a, Py_ssize_t rows, Py_ssize_t cols
     for r in range(rows):
         for c in range(cols):
             out[c] += a[r * cols + c]
+
+
+cdef inline const floating* const_data_or_null(const floating[::1] v) noexcept nogil:
+    """data_or_null for arrays only read (they may be read-only)."""
+    return &v[0] if v is not None and v.shape[0] else NULL

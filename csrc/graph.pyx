@@ -24,6 +24,8 @@ cdef extern from "spmmrow.h" nogil:
 
 
 # How many edges ahead a gathered row is prefetched: a cache miss outlasts a few short rows' sums.
+# A guess: on the shared 2-core test machine the spread between runs of the SpMM cases (2.5x) was
+# larger than any difference between 6 and no prefetch, so the effect is not measured.
 cdef enum:
     PREFETCH_AHEAD = 6
 
@@ -57,14 +59,14 @@ cdef Py_ssize_t MIN_WORK = 32768
 # ------------------------------------------------------------------ validation
 
 cdef object _index_vector(object a, str name, Py_ssize_t upper):
-    """a: a C-contiguous writeable int64 vector with values in [0, upper)."""
+    """a: a C-contiguous int64 vector with values in [0, upper) (read-only arrays welcome)."""
     if not isinstance(a, np.ndarray):
         raise TypeError(f"{name} must be a numpy.ndarray, got {type(a).__name__}")
     if a.dtype != np.int64:
         raise TypeError(f"{name} must be int64, got {a.dtype}")
     if a.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {a.shape}")
-    return check_index(a, name, a.shape[0], upper)
+    return check_index(a, name, a.shape[0], upper, None)
 
 
 cdef Py_ssize_t _nodes(object num_nodes, str name="num_nodes") except -1:
@@ -87,33 +89,52 @@ cdef object _segments(object indptr, Py_ssize_t rows, str what):
     """indptr: int64, rising from 0 to `rows` (the rows of the per-edge array `what`)."""
     if not isinstance(indptr, np.ndarray) or indptr.dtype != np.int64 or indptr.ndim != 1 or indptr.shape[0] < 1:
         raise TypeError("indptr must be a 1-D int64 numpy.ndarray with at least one entry")
-    check_index(indptr, "indptr", indptr.shape[0], rows + 1)
+    check_index(indptr, "indptr", indptr.shape[0], rows + 1, None)
     if indptr[0] != 0 or indptr[indptr.shape[0] - 1] != rows or (np.diff(indptr) < 0).any():
         raise ValueError(f"indptr must rise from 0 to the {rows} rows of {what}")
 
 
-cdef Py_ssize_t _check_csr(object indptr, object indices, Py_ssize_t num_cols) except -1:
+cdef Py_ssize_t _check_csr(object indptr, object indices, Py_ssize_t num_cols, str prefix="") except -1:
     """A well-formed CSR structure: indptr non-decreasing from 0 to len(indices), indices in [0, num_cols).
-    Returns the number of rows."""
+    Returns the number of rows. A structure frozen by freeze_csr (or built by edges_to_csr /
+    csr_transpose) is recognised in O(1). Errors name the arguments `prefix`indptr and `prefix`indices."""
+    if _is_frozen(indptr, indices, num_cols):
+        return indptr.shape[0] - 1
+    ip, ix = prefix + "indptr", prefix + "indices"
     if not isinstance(indptr, np.ndarray) or indptr.dtype != np.int64 or indptr.ndim != 1:
-        raise TypeError("indptr must be a 1-D int64 numpy.ndarray")
+        raise TypeError(f"{ip} must be a 1-D int64 numpy.ndarray")
     if indptr.shape[0] < 1:
-        raise ValueError("indptr must have at least one entry (rows + 1)")
-    check_index(indptr, "indptr", indptr.shape[0], np.iinfo(np.int64).max)
-    _index_vector(indices, "indices", num_cols)
+        raise ValueError(f"{ip} must have at least one entry (rows + 1)")
+    check_index(indptr, ip, indptr.shape[0], np.iinfo(np.int64).max, None)
+    _index_vector(indices, ix, num_cols)
     if indptr[0] != 0 or indptr[indptr.shape[0] - 1] != indices.shape[0]:
-        raise ValueError(f"indptr must run from 0 to len(indices) = {indices.shape[0]}, "
+        raise ValueError(f"{ip} must run from 0 to len({ix}) = {indices.shape[0]}, "
                          f"got {indptr[0]} .. {indptr[indptr.shape[0] - 1]}")
     if indptr.shape[0] > 1 and (np.diff(indptr) < 0).any():
-        raise ValueError("indptr must be non-decreasing")
+        raise ValueError(f"{ip} must be non-decreasing")
     return indptr.shape[0] - 1
+
+
+cdef object _check_transpose(object t_indptr, object t_indices, object t_perm, Py_ssize_t rows, Py_ssize_t cols,
+                             Py_ssize_t nnz):
+    """(t_indptr, t_indices, t_perm) must be the transpose of a (rows x cols) CSR with nnz entries:
+    cols + 1 row pointers, nnz indices in [0, rows) and a map into [0, nnz) of nnz entries."""
+    if _check_csr(t_indptr, t_indices, rows, "t_") != cols:
+        raise ValueError(f"t_indptr must have {cols + 1} entries (the transposed graph), got {t_indptr.shape[0]}")
+    if t_indices.shape[0] != nnz:
+        raise ValueError(f"t_indices must have shape ({nnz},) like indices (the transposed graph), "
+                         f"got {t_indices.shape}")
+    if not _is_frozen(t_indptr, t_indices, rows, t_perm):
+        _index_vector(t_perm, "t_perm", nnz)
+    if t_perm.shape[0] != nnz:
+        raise ValueError(f"t_perm must have shape ({nnz},), got {t_perm.shape}")
 
 
 cdef object _edge_values(object values, str name, Py_ssize_t num_edges, object x):
     """None, or a float (E,) or (E, H) array of x's dtype; returned as (E, H) with H >= 1 (H = 0: None)."""
     if values is None:
         return None
-    check_same_dtype(values, name, x, "x")
+    check_same_dtype(values, name, x, "x", -1)
     if values.ndim not in (1, 2) or values.shape[0] != num_edges:
         raise ValueError(f"{name} must have shape ({num_edges},) or ({num_edges}, heads), got {values.shape}")
     v2 = values.reshape(num_edges, 1) if values.ndim == 1 else values
@@ -130,163 +151,8 @@ cdef int _reduce_code(object reduce) except -1:
     raise ValueError(f"reduce must be 'sum' or 'mean', got {reduce!r}")
 
 
-# ------------------------------------------------------------------ structure
-
-cdef void _counting_sort(idx_t[::1] key, idx_t[::1] other, idx_t[::1] indptr, idx_t[::1] out_other,
-                         idx_t[::1] perm) noexcept nogil:
-    """Stable counting sort of entries by key: indptr (offsets per key), the entries' `other`
-    values and original positions in key order."""
-    cdef Py_ssize_t e, n = indptr.shape[0] - 1, E = key.shape[0]
-    cdef idx_t k, pos
-    for k in range(n + 1):
-        indptr[k] = 0
-    for e in range(E):
-        indptr[key[e] + 1] += 1
-    for k in range(n):
-        indptr[k + 1] += indptr[k]
-    # indptr[k] serves as key k's cursor while filling, then is shifted back to a start offset
-    for e in range(E):
-        pos = indptr[key[e]]
-        indptr[key[e]] = pos + 1
-        out_other[pos] = other[e]
-        perm[pos] = e
-    # the cursors now hold each key's end offset: shift back to start offsets
-    for k in range(n, 0, -1):
-        indptr[k] = indptr[k - 1]
-    indptr[0] = 0
-
-
-def edges_to_csr(src, dst, num_nodes):
-    """Group an edge list by target.
-
-    Parameters
-    ----------
-    src, dst : int64 (E,) C-contiguous, values in [0, num_nodes): edge e runs src[e] -> dst[e].
-    num_nodes : int, the number of nodes.
-
-    Returns
-    -------
-    indptr : int64 (num_nodes + 1,), row i (target i) spans indices[indptr[i]:indptr[i+1]].
-    indices : int64 (E,), the source of each entry.
-    perm : int64 (E,), the input position of each entry; entries of one row keep input order.
-    """
-    cdef Py_ssize_t n = _nodes(num_nodes)
-    _edge_list(src, dst, n)
-    indptr = np.empty(n + 1, np.int64)
-    indices = np.empty(src.shape[0], np.int64)
-    perm = np.empty(src.shape[0], np.int64)
-    cdef idx_t[::1] d = dst, s = src, ip = indptr, ix = indices, pm = perm
-    with nogil:
-        _counting_sort(d, s, ip, ix, pm)
-    return indptr, indices, perm
-
-
-def csr_transpose(indptr, indices, num_cols):
-    """CSR of the transposed matrix (rows become columns).
-
-    Parameters
-    ----------
-    indptr : int64 (R + 1,), indices : int64 (nnz,) in [0, num_cols).
-    num_cols : int, the number of columns (rows of the result).
-
-    Returns
-    -------
-    (t_indptr (num_cols + 1,), t_indices (nnz,), t_perm (nnz,)): t_indices holds the original row of
-    each entry, t_perm its position in the original indices/values; entries of one row stay in row order.
-    """
-    cdef Py_ssize_t c = _nodes(num_cols, "num_cols")
-    cdef Py_ssize_t R = _check_csr(indptr, indices, c)
-    rows = np.repeat(np.arange(R, dtype=np.int64), np.diff(indptr))
-    t_indptr = np.empty(c + 1, np.int64)
-    t_indices = np.empty(indices.shape[0], np.int64)
-    t_perm = np.empty(indices.shape[0], np.int64)
-    cdef idx_t[::1] key = indices, other = rows, ip = t_indptr, ix = t_indices, pm = t_perm
-    with nogil:
-        _counting_sort(key, other, ip, ix, pm)
-    return t_indptr, t_indices, t_perm
-
-
-def add_remaining_self_loops(src, dst, num_nodes, weight=None, fill_value=1.0):
-    """Give every node exactly one self loop (PyTorch Geometric's add_remaining_self_loops).
-
-    Existing self loops are removed and re-added at the end, one per node in node order,
-    keeping the weight of an existing loop (the last one, if a node has several) and
-    `fill_value` for nodes that had none.
-
-    Parameters
-    ----------
-    src, dst : int64 (E,) in [0, num_nodes). weight : None or float (E,). fill_value : float.
-
-    Returns
-    -------
-    (src, dst, weight) of the new edge list (weight None when None was given).
-    """
-    cdef Py_ssize_t n = _nodes(num_nodes)
-    _edge_list(src, dst, n)
-    if weight is not None:
-        check_float(weight, "weight", 1)
-        if weight.shape[0] != src.shape[0]:
-            raise ValueError(f"weight must have shape ({src.shape[0]},), got {weight.shape}")
-    keep = src != dst
-    nodes = np.arange(n, dtype=np.int64)
-    new_src = np.concatenate([src[keep], nodes])
-    new_dst = np.concatenate([dst[keep], nodes])
-    if weight is None:
-        return new_src, new_dst, None
-    loops = np.full(n, fill_value, weight.dtype)
-    loops[src[~keep]] = weight[~keep]  # fancy assignment: the last of repeated loops wins, as in PyG
-    return new_src, new_dst, np.concatenate([weight[keep], loops])
-
-
-def gcn_norm_csr(indptr, indices, values):
-    """Symmetric GCN normalisation of a graph stored by target: v[e] / sqrt(deg(i) deg(j)).
-
-    deg(i) is the weighted in-degree of node i (the sum of its row). Nodes of degree 0
-    contribute 0, as in PyTorch Geometric.
-
-    Parameters
-    ----------
-    indptr : int64 (N + 1,), indices : int64 (E,) sources in [0, N), values : float (E,).
-
-    Returns
-    -------
-    (normalised values (E,), deg (N,)).
-    """
-    cdef Py_ssize_t N = indptr.shape[0] - 1 if isinstance(indptr, np.ndarray) else 0
-    N = _check_csr(indptr, indices, N)
-    check_float(values, "values", 1)
-    if values.shape[0] != indices.shape[0]:
-        raise ValueError(f"values must have shape ({indices.shape[0]},), got {values.shape}")
-    out = np.empty_like(values)
-    deg = np.empty(N, values.dtype)
-    if N:
-        _gcn_norm(indptr, indices, values, out, deg)
-    return out, deg
-
-
-def _gcn_norm(idx_t[::1] indptr, idx_t[::1] indices, floating[::1] values, floating[::1] out, floating[::1] deg):
-    cdef Py_ssize_t i, e, N = indptr.shape[0] - 1
-    cdef floating acc
-    cdef int nt = threads_for(values.shape[0], MIN_WORK)
-    with nogil:
-        for i in prange(N, num_threads=nt, schedule="static"):
-            acc = 0
-            for e in range(indptr[i], indptr[i + 1]):
-                acc = acc + values[e]
-            deg[i] = acc
-        for i in prange(N, num_threads=nt, schedule="static"):
-            for e in range(indptr[i], indptr[i + 1]):
-                out[e] = _inv_sqrt(deg[indices[e]]) * values[e] * _inv_sqrt(deg[i])
-
-
-cdef inline floating _inv_sqrt(floating d) noexcept nogil:
-    # deg^-1/2 with 0 for isolated nodes (1/sqrt(0) = inf would turn their zero messages into NaN)
-    if d == 0:
-        return 0
-    if floating is float:
-        return 1 / sqrtf(d)
-    else:
-        return 1 / sqrt(d)
+include "graph_structure.pxi"
+include "graph_sampling.pxi"
 
 
 # ------------------------------------------------------------------ SpMM: sum and mean aggregation
@@ -316,7 +182,7 @@ def spmm_csr(indptr, indices, values, x, reduce="sum"):
     return out
 
 
-def _spmm(idx_t[::1] indptr, idx_t[::1] indices, floating[:, ::1] values, floating[:, ::1] x,
+def _spmm(const idx_t[::1] indptr, const idx_t[::1] indices, const floating[:, ::1] values, const floating[:, ::1] x,
           floating[:, ::1] out, bint weighted, int mode):
     cdef Py_ssize_t i, e, f, h, j, N = out.shape[0], F = x.shape[1], nnz = indices.shape[0]
     cdef Py_ssize_t H = values.shape[1], C = F // values.shape[1]
@@ -365,11 +231,7 @@ def spmm_csr_backward(indptr, indices, values, x, grad_out, t_indptr, t_indices,
     if grad_out.shape != (N, x.shape[1]):
         raise ValueError(f"grad_out must have shape {(N, x.shape[1])}, got {grad_out.shape}")
     if need_x:
-        if _check_csr(t_indptr, t_indices, N) != x.shape[0]:
-            raise ValueError(f"t_indptr must have {x.shape[0] + 1} entries (the transposed graph)")
-        _index_vector(t_perm, "t_perm", indices.shape[0])
-        if t_perm.shape[0] != indices.shape[0]:
-            raise ValueError(f"t_perm must have shape ({indices.shape[0]},), got {t_perm.shape}")
+        _check_transpose(t_indptr, t_indices, t_perm, N, x.shape[0], indices.shape[0])
     counts = np.diff(indptr).astype(x.dtype)
     gx = np.zeros_like(x) if need_x else None
     gv = np.zeros((indices.shape[0], v2.shape[1]), x.dtype) if (need_values and v2 is not None) else None
@@ -385,8 +247,9 @@ def spmm_csr_backward(indptr, indices, values, x, grad_out, t_indptr, t_indices,
     return gx, gv
 
 
-def _spmm_grad_x(idx_t[::1] t_indptr, idx_t[::1] t_indices, idx_t[::1] t_perm, floating[:, ::1] values,
-                 floating[:, ::1] g, floating[::1] counts, floating[:, ::1] gx, bint weighted, int mode):
+def _spmm_grad_x(const idx_t[::1] t_indptr, const idx_t[::1] t_indices, const idx_t[::1] t_perm,
+                 const floating[:, ::1] values, const floating[:, ::1] g, const floating[::1] counts,
+                 floating[:, ::1] gx, bint weighted, int mode):
     cdef Py_ssize_t j, k, e, i, f, h, N_in = gx.shape[0], F = gx.shape[1], nnz = t_indices.shape[0]
     cdef Py_ssize_t H = values.shape[1], C = F // values.shape[1]
     cdef floating w, scale
@@ -408,8 +271,8 @@ def _spmm_grad_x(idx_t[::1] t_indptr, idx_t[::1] t_indices, idx_t[::1] t_perm, f
                         row_axpy(&gx[j, h * C], &g[i, h * C], scale * values[e, h], C)
 
 
-def _spmm_grad_values(idx_t[::1] indptr, idx_t[::1] indices, floating[:, ::1] x, floating[:, ::1] g,
-                      floating[::1] counts, floating[:, ::1] gv, int mode):
+def _spmm_grad_values(const idx_t[::1] indptr, const idx_t[::1] indices, const floating[:, ::1] x,
+                      const floating[:, ::1] g, const floating[::1] counts, floating[:, ::1] gv, int mode):
     cdef Py_ssize_t i, e, j, f, h, N = indptr.shape[0] - 1, F = x.shape[1]
     cdef Py_ssize_t H = gv.shape[1], C = F // gv.shape[1]
     cdef floating acc, scale
@@ -449,7 +312,7 @@ def spmm_max_csr(indptr, indices, x):
     return out, arg
 
 
-def _spmm_max(idx_t[::1] indptr, idx_t[::1] indices, floating[:, ::1] x, floating[:, ::1] out,
+def _spmm_max(const idx_t[::1] indptr, const idx_t[::1] indices, const floating[:, ::1] x, floating[:, ::1] out,
               idx_t[:, ::1] arg):
     cdef Py_ssize_t i, e, j, f, N = out.shape[0], F = x.shape[1]
     cdef floating v
@@ -493,7 +356,7 @@ def spmm_max_backward(argmax, grad_out, num_nodes):
     return gx
 
 
-def _spmm_max_backward(idx_t[:, ::1] arg, floating[:, ::1] g, floating[:, ::1] gx):
+def _spmm_max_backward(const idx_t[:, ::1] arg, const floating[:, ::1] g, floating[:, ::1] gx):
     # parallel over feature columns: two rows may send to the same source, never to the same column twice
     cdef Py_ssize_t i, f, j, N = g.shape[0], F = g.shape[1]
     cdef int nt = threads_for(N * F, MIN_WORK)
@@ -529,7 +392,7 @@ def segment_softmax(indptr, scores):
     return out
 
 
-def _segment_softmax(idx_t[::1] indptr, floating[:, ::1] s, floating[:, ::1] out):
+def _segment_softmax(const idx_t[::1] indptr, const floating[:, ::1] s, floating[:, ::1] out):
     cdef Py_ssize_t i, e, h, N = indptr.shape[0] - 1, H = s.shape[1]
     cdef floating m, total
     cdef int nt = threads_for(s.shape[0] * H, MIN_WORK)
@@ -575,7 +438,8 @@ def segment_softmax_backward(indptr, alpha, grad):
     return out
 
 
-def _segment_softmax_backward(idx_t[::1] indptr, floating[:, ::1] a, floating[:, ::1] g, floating[:, ::1] out):
+def _segment_softmax_backward(const idx_t[::1] indptr, const floating[:, ::1] a, const floating[:, ::1] g,
+                              floating[:, ::1] out):
     cdef Py_ssize_t i, e, h, N = indptr.shape[0] - 1, H = a.shape[1]
     cdef floating dot
     cdef int nt = threads_for(a.shape[0] * H, MIN_WORK)

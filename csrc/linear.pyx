@@ -16,7 +16,7 @@ include "checks.pxi"
 cdef Py_ssize_t MIN_WORK = 65536
 
 
-cdef void _fill_rows(floating[:, ::1] out, floating[::1] bias) noexcept nogil:
+cdef void _fill_rows(floating[:, ::1] out, const floating[::1] bias) noexcept nogil:
     cdef Py_ssize_t r, c
     cdef int nt = threads_for(out.shape[0] * out.shape[1], MIN_WORK)
     for r in prange(out.shape[0], num_threads=nt, schedule="static"):
@@ -24,7 +24,7 @@ cdef void _fill_rows(floating[:, ::1] out, floating[::1] bias) noexcept nogil:
             out[r, c] = bias[c]
 
 
-def _forward(floating[:, ::1] x, floating[:, ::1] w, floating[::1] bias, floating[:, ::1] out):
+def _forward(const floating[:, ::1] x, const floating[:, ::1] w, const floating[::1] bias, floating[:, ::1] out):
     cdef Py_ssize_t M = x.shape[0], K = x.shape[1], N = w.shape[0]
     cdef floating beta = 0
     with nogil:
@@ -40,9 +40,9 @@ def linear_forward(x, weight, bias=None):
 
     Parameters
     ----------
-    x : ndarray, (M, K), float32 or float64, C-contiguous, writeable
-    weight : ndarray, (N, K), x's dtype, C-contiguous, writeable
-    bias : ndarray, (N,), x's dtype, C-contiguous, writeable; or None (no bias)
+    x : ndarray, (M, K), float32 or float64, C-contiguous
+    weight : ndarray, (N, K), x's dtype, C-contiguous
+    bias : ndarray, (N,), x's dtype, C-contiguous; or None (no bias)
 
     Returns
     -------
@@ -62,7 +62,7 @@ def linear_forward(x, weight, bias=None):
     return out
 
 
-def _backward(floating[:, ::1] x, floating[:, ::1] w, floating[:, ::1] g, floating[:, ::1] gx,
+def _backward(const floating[:, ::1] x, const floating[:, ::1] w, const floating[:, ::1] g, floating[:, ::1] gx,
               floating[:, ::1] gw, floating[::1] gb):
     """The gradients whose output array is given (the others are None)."""
     cdef int M = <int>x.shape[0], K = <int>x.shape[1], N = <int>w.shape[0]
@@ -81,7 +81,7 @@ def linear_backward(x, weight, grad_out, need_input=True, need_weight=True, need
     Parameters
     ----------
     x, weight : ndarray, as given to linear_forward
-    grad_out : ndarray, (M, N), x's dtype, C-contiguous, writeable
+    grad_out : ndarray, (M, N), x's dtype, C-contiguous
     need_input, need_weight, need_bias : bool
         Compute the input, weight or bias gradient; a gradient not needed is returned as None.
 
@@ -109,7 +109,7 @@ def linear_backward(x, weight, grad_out, need_input=True, need_weight=True, need
 
 # ------------------------------------------------------------------------------- embedding
 
-def _embedding_backward(long long[::1] idx, floating[:, ::1] g, floating[:, ::1] gw):
+def _embedding_backward(const long long[::1] idx, const floating[:, ::1] g, floating[:, ::1] gw):
     # Serial: rows of gw collide wherever indices repeat. One pass of adds, against NumPy's
     # np.add.at (measured: 7.6 ms for 6,400 x 64 floats, a CharLM step's embedding).
     cdef Py_ssize_t n, c, D = g.shape[1]
@@ -125,8 +125,8 @@ def embedding_backward(indices, grad_out, num_embeddings):
 
     Parameters
     ----------
-    indices : ndarray (N,), int64, C-contiguous, writeable, values in [0, num_embeddings)
-    grad_out : ndarray (N, D), float32 or float64, C-contiguous, writeable
+    indices : ndarray (N,), int64, C-contiguous, values in [0, num_embeddings)
+    grad_out : ndarray (N, D), float32 or float64, C-contiguous
     num_embeddings : int
 
     Returns

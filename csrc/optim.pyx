@@ -28,8 +28,11 @@ include "checks.pxi"
 cdef Py_ssize_t MIN_WORK = 32768
 
 
-cdef object _flat_state(object x, str name, object param):
-    return check_like(x, name, param, "param").reshape(-1)
+cdef object _flat_state(object x, str name, object param, bint updated=True):
+    check_like(x, name, param, "param")
+    if updated:
+        check_writeable(x, name)
+    return x.reshape(-1)
 
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
@@ -56,8 +59,8 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
     -------
     None
     """
-    check_float(param, "param")
-    flat = (param.reshape(-1), _flat_state(grad, "grad", param), _flat_state(exp_avg, "exp_avg", param),
+    check_writeable(check_float(param, "param"), "param")
+    flat = (param.reshape(-1), _flat_state(grad, "grad", param, False), _flat_state(exp_avg, "exp_avg", param),
             _flat_state(exp_avg_sq, "exp_avg_sq", param))
     vmax = None if max_exp_avg_sq is None else _flat_state(max_exp_avg_sq, "max_exp_avg_sq", param)
     cdef long t = int(step)
@@ -76,7 +79,7 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
                       float(weight_decay), 1.0 - b1 ** t, sqrt(1.0 - b2 ** t), bool(decoupled), bool(maximize))
 
 
-cdef void _adam(floating[::1] p, floating[::1] g, floating[::1] m, floating[::1] v, floating[::1] vmax,
+cdef void _adam(floating[::1] p, const floating[::1] g, floating[::1] m, floating[::1] v, floating[::1] vmax,
           bint amsgrad, double lr, double beta1, double beta2, double eps, double wd, double bias1,
           double bias2_sqrt, bint decoupled, bint maximize) noexcept:
     cdef Py_ssize_t n = p.shape[0], chunk, lo, c
@@ -119,8 +122,8 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weig
     -------
     None
     """
-    check_float(param, "param")
-    p, g = param.reshape(-1), _flat_state(grad, "grad", param)
+    check_writeable(check_float(param, "param"), "param")
+    p, g = param.reshape(-1), _flat_state(grad, "grad", param, False)
     cdef double mom = float(momentum)
     if mom != 0.0 and momentum_buffer is None:
         raise ValueError("momentum_buffer is needed when momentum is not 0")
@@ -133,7 +136,7 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weig
                      bool(nesterov), bool(maximize), bool(first_step))
 
 
-cdef void _sgd(floating[::1] p, floating[::1] g, floating[::1] buf, bint has_buf, double lr, double momentum,
+cdef void _sgd(floating[::1] p, const floating[::1] g, floating[::1] buf, bint has_buf, double lr, double momentum,
          double dampening, double wd, bint nesterov, bint maximize, bint first) noexcept:
     cdef Py_ssize_t n = p.shape[0], chunk, lo, c
     if n == 0:

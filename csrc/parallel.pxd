@@ -1,22 +1,49 @@
 # OpenMP shims that compile with or without OpenMP support.
 # Without OpenMP, Cython's prange runs serially and these report one thread.
+#
+# fastnn.set_num_threads is process-wide, as PyTorch's is: omp_set_num_threads would set the
+# calling thread's count only, so a kernel called from another Python thread would still use
+# every core. The count lives once, in fastnn._runtime (an int behind the capsule
+# fastnn._runtime._thread_setting); each extension module finds it on its first kernel call,
+# and every parallel region passes num_threads(threads_for(...)), which reads it.
 cdef extern from *:
     """
     #ifdef _OPENMP
     #include <omp.h>
-    static inline int fastnn_max_threads(void) { return omp_get_max_threads(); }
-    static inline void fastnn_set_threads(int n) { omp_set_num_threads(n); }
+    #endif
+    static int fastnn_thread_setting_unset = 0;
+    static int *fastnn_thread_setting_ptr = NULL;
+    /* fastnn.set_num_threads's count, or 0 before any call (then OpenMP's own default, which
+     * OMP_NUM_THREADS sets for every thread). The first call of a module looks the capsule up
+     * (under the GIL); a race only repeats the look-up. */
+    static int fastnn_thread_setting(void) {
+        int *p = fastnn_thread_setting_ptr;
+        if (p == NULL) {
+            PyGILState_STATE gil = PyGILState_Ensure();
+            p = (int *)PyCapsule_Import("fastnn._runtime._thread_setting", 0);
+            if (p == NULL) {
+                PyErr_Clear();
+                p = &fastnn_thread_setting_unset;
+            }
+            PyGILState_Release(gil);
+            fastnn_thread_setting_ptr = p;
+        }
+        return *(volatile int *)p;
+    }
+    #ifdef _OPENMP
+    static inline int fastnn_max_threads(void) {
+        int n = fastnn_thread_setting();
+        return n > 0 ? n : omp_get_max_threads();
+    }
     static inline int fastnn_has_openmp(void) { return 1; }
     static inline int fastnn_team_size(void) { return omp_get_num_threads(); }
     #else
     static inline int fastnn_max_threads(void) { return 1; }
-    static inline void fastnn_set_threads(int n) { (void)n; }
     static inline int fastnn_has_openmp(void) { return 0; }
     static inline int fastnn_team_size(void) { return 1; }
     #endif
     """
-    int fastnn_max_threads() nogil
-    void fastnn_set_threads(int n) nogil
+    int fastnn_max_threads() nogil   # threads a kernel's parallel region may use, in any thread
     int fastnn_has_openmp() nogil
     int fastnn_team_size() nogil   # threads of the enclosing parallel region (1 outside one)
 

@@ -19,7 +19,8 @@
 from cython cimport floating
 import numpy as np
 from blas cimport gemm
-from flatarray cimport column_sums, data_or_null as _p   # _p: the address of a flat view
+from flatarray cimport column_sums, data_or_null as _p, const_data_or_null as _c   # addresses of flat views
+# (_c for arrays only read: inputs, weights and saved results may be read-only)
 from rnncell cimport lstm_step_fwd, lstm_step_bwd, gru_step_fwd, gru_step_bwd, rnn_step_fwd, rnn_step_bwd
 from panelgemm cimport panel_gemm, pack_panels, fastnn_panel_width_f, fastnn_panel_width_d
 from parallel cimport threads_for, fastnn_team_size
@@ -101,7 +102,7 @@ cdef inline Py_ssize_t _prev(Py_ssize_t t, bint reverse) noexcept nogil:
 cdef Py_ssize_t MIN_STEP_WORK = 65536
 
 
-def _pack(floating[::1] w, Py_ssize_t k_stride, Py_ssize_t n_stride, Py_ssize_t K, Py_ssize_t gates,
+def _pack(const floating[::1] w, Py_ssize_t k_stride, Py_ssize_t n_stride, Py_ssize_t K, Py_ssize_t gates,
           Py_ssize_t H, Py_ssize_t nr, floating[::1] dst):
     with nogil:
         pack_panels(&w[0], k_stride, n_stride, K, gates, H, nr, &dst[0])
@@ -145,7 +146,7 @@ cdef inline void _times_panels(const floating *A, Py_ssize_t B, Py_ssize_t K, co
                        min(nr, H - q * nr))
 
 
-cdef void _weight_hh_grad(floating *d, int G, floating *h0, floating *out, floating *gw,
+cdef void _weight_hh_grad(floating *d, int G, const floating *h0, const floating *out, floating *gw,
                           Py_ssize_t T, Py_ssize_t B, Py_ssize_t H, bint reverse) noexcept nogil:
     """gw (G, H) = sum_t d[t]^T h_prev(t), d (T, B, G): two GEMMs, since h_prev is h0 for the
     first step processed and the outputs shifted by one step for all others."""
@@ -160,7 +161,7 @@ cdef void _weight_hh_grad(floating *d, int G, floating *h0, floating *out, float
                  <floating>1, gw, <int>H)
 
 
-cdef void _input_grads(floating *d, int G, floating *x, floating *w_ih, floating *gx, floating *gw_ih,
+cdef void _input_grads(floating *d, int G, const floating *x, const floating *w_ih, floating *gx, floating *gw_ih,
                        floating *gb, Py_ssize_t rows, Py_ssize_t I) noexcept nogil:
     # gx = d @ W_ih (skipped for gx NULL: the input needs no gradient), gW_ih = d^T x, gb = column
     # sums of d, with d the (T*B, G) pre-activation gradients.
@@ -181,8 +182,8 @@ cdef void _lstm_fwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating 
     lstm_step_fwd(B, H, q0 * nr, min(H, q1 * nr), a, bias, cp, c, h)
 
 
-def _lstm_fwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1] w_ih,
-              floating[::1] packed, floating[::1] bias, floating[::1] out, floating[::1] gates,
+def _lstm_fwd(const floating[::1] x, const floating[::1] h0, const floating[::1] c0, const floating[::1] w_ih,
+              const floating[::1] packed, const floating[::1] bias, floating[::1] out, floating[::1] gates,
               floating[::1] cells, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H,
               bint reverse, Py_ssize_t nr, int nt):
     cdef int G = <int>(4 * H)
@@ -190,23 +191,23 @@ def _lstm_fwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1]
     cdef floating *a = _p(gates)
     cdef floating *o = _p(out)
     cdef floating *c = _p(cells)
-    cdef floating *hp
-    cdef floating *cp
+    cdef const floating *hp
+    cdef const floating *cp
     cdef fastnn_step_barrier step_done
     cdef int team, sense
     fastnn_step_barrier_init(&step_done)
     with nogil:
-        gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _p(x), <int>I, _p(w_ih), <int>I, <floating>0, a, G)
+        gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _c(x), <int>I, _c(w_ih), <int>I, <floating>0, a, G)
         with parallel(num_threads=nt):
             tid, team, sense = threadid(), fastnn_team_size(), 0
             for s in range(T):
                 t = _step(s, T, reverse)
                 if s == 0:
-                    hp, cp = _p(h0), _p(c0)
+                    hp, cp = _c(h0), _c(c0)
                 else:
                     tp = _prev(t, reverse)
                     hp, cp = o + tp * B * H, c + tp * B * H
-                _lstm_fwd_units(tid, team, nr, _p(packed), hp, cp, _p(bias), a + t * B * G, c + t * B * H,
+                _lstm_fwd_units(tid, team, nr, _c(packed), hp, cp, _c(bias), a + t * B * G, c + t * B * H,
                                 o + t * B * H, B, H)
                 fastnn_step_barrier_wait(&step_done, team, &sense)
 
@@ -216,12 +217,12 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
 
     Parameters
     ----------
-    x : ndarray, (T, B, I), float32 or float64, C-contiguous, writeable; T >= 1
-    h0 : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
-    c0 : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
-    w_ih : ndarray, (G*H, I), x's dtype, C-contiguous, writeable
-    w_hh : ndarray, (G*H, H), x's dtype, C-contiguous, writeable
-    b_ih, b_hh : ndarray (G*H,) of x's dtype, C-contiguous, writeable; or None (no bias)
+    x : ndarray, (T, B, I), float32 or float64, C-contiguous; T >= 1
+    h0 : ndarray (B, H) of x's dtype, C-contiguous; or None (zeros)
+    c0 : ndarray (B, H) of x's dtype, C-contiguous; or None (zeros)
+    w_ih : ndarray, (G*H, I), x's dtype, C-contiguous
+    w_hh : ndarray, (G*H, H), x's dtype, C-contiguous
+    b_ih, b_hh : ndarray (G*H,) of x's dtype, C-contiguous; or None (no bias)
     reverse : bool
         Run from t = T-1 down to 0 (a bidirectional layer's backward direction); output[t] stays at t.
 
@@ -259,9 +260,9 @@ cdef void _lstm_bwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating 
     lstm_step_bwd(B, H, q0 * nr, min(H, q1 * nr), a, cp, c, dh, grad_out, dc, da)
 
 
-def _lstm_bwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1] w_ih,
-              floating[::1] w_hh, floating[::1] packed, floating[::1] out, floating[::1] gates,
-              floating[::1] cells, floating[::1] grad_out, floating[::1] dh, floating[::1] dc,
+def _lstm_bwd(const floating[::1] x, const floating[::1] h0, const floating[::1] c0, const floating[::1] w_ih,
+              const floating[::1] w_hh, const floating[::1] packed, const floating[::1] out, const floating[::1] gates,
+              const floating[::1] cells, const floating[::1] grad_out, floating[::1] dh, floating[::1] dc,
               floating[::1] dgates, floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh,
               floating[::1] gb, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse,
               Py_ssize_t nr, int nt):
@@ -269,7 +270,7 @@ def _lstm_bwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1]
     cdef Py_ssize_t s, t, tp, tid
     cdef floating *da = _p(dgates)
     cdef floating *da_next
-    cdef floating *cp
+    cdef const floating *cp
     cdef fastnn_step_barrier step_done
     cdef int team, sense
     fastnn_step_barrier_init(&step_done)
@@ -279,18 +280,18 @@ def _lstm_bwd(floating[::1] x, floating[::1] h0, floating[::1] c0, floating[::1]
             for s in range(T - 1, -1, -1):   # undo the forward order
                 t = _step(s, T, reverse)
                 if s == 0:
-                    cp = _p(c0)
+                    cp = _c(c0)
                 else:
                     tp = _prev(t, reverse)
-                    cp = _p(cells) + tp * B * H
-                _lstm_bwd_units(tid, team, nr, _p(packed), da_next, _p(gates) + t * B * G, cp, _p(cells) + t * B * H,
-                                _p(dh), _p(grad_out) + t * B * H, _p(dc), da + t * B * G, B, H)
+                    cp = _c(cells) + tp * B * H
+                _lstm_bwd_units(tid, team, nr, _c(packed), da_next, _c(gates) + t * B * G, cp, _c(cells) + t * B * H,
+                                _p(dh), _c(grad_out) + t * B * H, _p(dc), da + t * B * G, B, H)
                 da_next = da + t * B * G
                 fastnn_step_barrier_wait(&step_done, team, &sense)
-        gemm(False, False, <int>B, <int>H, G, <floating>1, da + _step(0, T, reverse) * B * G, G, _p(w_hh), <int>H,
+        gemm(False, False, <int>B, <int>H, G, <floating>1, da + _step(0, T, reverse) * B * G, G, _c(w_hh), <int>H,
              <floating>0, _p(dh), <int>H)
-        _input_grads(da, G, _p(x), _p(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
-        _weight_hh_grad(da, G, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
+        _input_grads(da, G, _c(x), _c(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
+        _weight_hh_grad(da, G, _c(h0), _c(out), _p(gw_hh), T, B, H, reverse)
 
 
 def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn, reverse=False,
@@ -300,9 +301,9 @@ def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad
     Parameters
     ----------
     x, h0, c0, w_ih, w_hh, reverse : as given to lstm_forward
-    output, gates, cells : ndarray, lstm_forward's results (x's dtype, C-contiguous, writeable)
-    grad_output : ndarray (T, B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
-    grad_hn, grad_cn : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+    output, gates, cells : ndarray, lstm_forward's results (x's dtype, C-contiguous)
+    grad_output : ndarray (T, B, H) of x's dtype, C-contiguous; or None (zeros)
+    grad_hn, grad_cn : ndarray (B, H) of x's dtype, C-contiguous; or None (zeros)
     need_input : bool
         False skips grad_x (returned as None), a GEMM as large as the input projection.
 
@@ -345,26 +346,26 @@ cdef void _gru_fwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *
     gru_step_fwd(B, H, q0 * nr, min(H, q1 * nr), xp, hh, b_ih, b_hh, hp, gates, h)
 
 
-def _gru_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] packed,
-             floating[::1] b_ih, floating[::1] b_hh, floating[::1] out, floating[::1] gates,
+def _gru_fwd(const floating[::1] x, const floating[::1] h0, const floating[::1] w_ih, const floating[::1] packed,
+             const floating[::1] b_ih, const floating[::1] b_hh, floating[::1] out, floating[::1] gates,
              floating[::1] xp, floating[::1] hh, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I,
              Py_ssize_t H, bint reverse, Py_ssize_t nr, int nt):
     cdef int G = <int>(3 * H)
     cdef Py_ssize_t s, t, tid
     cdef floating *o = _p(out)
-    cdef floating *hp
+    cdef const floating *hp
     cdef fastnn_step_barrier step_done
     cdef int team, sense
     fastnn_step_barrier_init(&step_done)
     with nogil:
-        gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _p(x), <int>I, _p(w_ih), <int>I, <floating>0,
+        gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _c(x), <int>I, _c(w_ih), <int>I, <floating>0,
              _p(xp), G)
         with parallel(num_threads=nt):
             tid, team, sense = threadid(), fastnn_team_size(), 0
             for s in range(T):
                 t = _step(s, T, reverse)
-                hp = _p(h0) if s == 0 else o + _prev(t, reverse) * B * H
-                _gru_fwd_units(tid, team, nr, _p(packed), hp, _p(xp) + t * B * G, _p(hh), _p(b_ih), _p(b_hh),
+                hp = _c(h0) if s == 0 else o + _prev(t, reverse) * B * H
+                _gru_fwd_units(tid, team, nr, _c(packed), hp, _p(xp) + t * B * G, _p(hh), _c(b_ih), _c(b_hh),
                                _p(gates) + t * B * 4 * H, o + t * B * H, B, H)
                 fastnn_step_barrier_wait(&step_done, team, &sense)
 
@@ -408,8 +409,8 @@ cdef void _gru_bwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *
     gru_step_bwd(B, H, q0 * nr, min(H, q1 * nr), gates, hp, dh, grad_out, dgi, dgh, dh_prev)
 
 
-def _gru_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh, floating[::1] packed,
-             floating[::1] out, floating[::1] gates, floating[::1] grad_out, floating[::1] dh,
+def _gru_bwd(const floating[::1] x, const floating[::1] h0, const floating[::1] w_ih, const floating[::1] w_hh, const floating[::1] packed,
+             const floating[::1] out, const floating[::1] gates, const floating[::1] grad_out, floating[::1] dh,
              floating[::1] dh_prev, floating[::1] dgi, floating[::1] dgh, floating[::1] gx,
              floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb_ih, floating[::1] gb_hh,
              Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse, Py_ssize_t nr, int nt):
@@ -418,7 +419,7 @@ def _gru_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1
     cdef floating *cur
     cdef floating *nxt
     cdef floating *tmp
-    cdef floating *hp
+    cdef const floating *hp
     cdef floating *dgh_next
     cdef fastnn_step_barrier step_done
     cdef int team, sense
@@ -428,22 +429,22 @@ def _gru_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1
             tid, team, sense, dgh_next, cur, nxt = threadid(), fastnn_team_size(), 0, NULL, _p(dh), _p(dh_prev)
             for s in range(T - 1, -1, -1):
                 t = _step(s, T, reverse)
-                hp = _p(h0) if s == 0 else _p(out) + _prev(t, reverse) * B * H
-                _gru_bwd_units(tid, team, nr, _p(packed), dgh_next, _p(gates) + t * B * 4 * H, hp, cur,
-                               _p(grad_out) + t * B * H, _p(dgi) + t * B * G, _p(dgh) + t * B * G, nxt, B, H)
+                hp = _c(h0) if s == 0 else _c(out) + _prev(t, reverse) * B * H
+                _gru_bwd_units(tid, team, nr, _c(packed), dgh_next, _c(gates) + t * B * 4 * H, hp, cur,
+                               _c(grad_out) + t * B * H, _p(dgi) + t * B * G, _p(dgh) + t * B * G, nxt, B, H)
                 dgh_next = _p(dgh) + t * B * G
                 tmp = cur
                 cur = nxt
                 nxt = tmp
                 fastnn_step_barrier_wait(&step_done, team, &sense)
         cur = _p(dh) if T % 2 == 0 else _p(dh_prev)   # where the last step left the gradient for h0
-        gemm(False, False, <int>B, <int>H, G, <floating>1, _p(dgh) + _step(0, T, reverse) * B * G, G, _p(w_hh),
+        gemm(False, False, <int>B, <int>H, G, <floating>1, _p(dgh) + _step(0, T, reverse) * B * G, G, _c(w_hh),
              <int>H, <floating>1, cur, <int>H)
         if cur != _p(dh):   # the gradient for h0 must end in dh
             for s in range(B * H):
                 _p(dh)[s] = cur[s]
-        _input_grads(_p(dgi), G, _p(x), _p(w_ih), _p(gx), _p(gw_ih), _p(gb_ih), T * B, I)
-        _weight_hh_grad(_p(dgh), G, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
+        _input_grads(_p(dgi), G, _c(x), _c(w_ih), _p(gx), _p(gw_ih), _p(gb_ih), T * B, I)
+        _weight_hh_grad(_p(dgh), G, _c(h0), _c(out), _p(gw_hh), T, B, H, reverse)
         column_sums(_p(dgh), T * B, G, _p(gb_hh))
 
 
@@ -453,9 +454,9 @@ def gru_backward(x, h0, w_ih, w_hh, output, gates, grad_output, grad_hn, reverse
     Parameters
     ----------
     x, h0, w_ih, w_hh, reverse : as given to gru_forward
-    output, gates : ndarray, gru_forward's results (x's dtype, C-contiguous, writeable)
-    grad_output : ndarray (T, B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
-    grad_hn : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+    output, gates : ndarray, gru_forward's results (x's dtype, C-contiguous)
+    grad_output : ndarray (T, B, H) of x's dtype, C-contiguous; or None (zeros)
+    grad_hn : ndarray (B, H) of x's dtype, C-contiguous; or None (zeros)
     need_input : bool
         False skips grad_x (returned as None)
 
@@ -504,25 +505,25 @@ cdef void _rnn_fwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *
     rnn_step_fwd(B, H, q0 * nr, min(H, q1 * nr), a, bias, relu, h)
 
 
-def _rnn_fwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] packed,
-             floating[::1] bias, floating[::1] out, floating[::1] pre, Py_ssize_t T, Py_ssize_t B,
+def _rnn_fwd(const floating[::1] x, const floating[::1] h0, const floating[::1] w_ih, const floating[::1] packed,
+             const floating[::1] bias, floating[::1] out, floating[::1] pre, Py_ssize_t T, Py_ssize_t B,
              Py_ssize_t I, Py_ssize_t H, int relu, bint reverse, Py_ssize_t nr, int nt):
     cdef Py_ssize_t s, t, tid
     cdef floating *o = _p(out)
     cdef floating *a = _p(pre)
-    cdef floating *hp
+    cdef const floating *hp
     cdef fastnn_step_barrier step_done
     cdef int team, sense
     fastnn_step_barrier_init(&step_done)
     with nogil:
-        gemm(False, True, <int>(T * B), <int>H, <int>I, <floating>1, _p(x), <int>I, _p(w_ih), <int>I, <floating>0,
+        gemm(False, True, <int>(T * B), <int>H, <int>I, <floating>1, _c(x), <int>I, _c(w_ih), <int>I, <floating>0,
              a, <int>H)
         with parallel(num_threads=nt):
             tid, team, sense = threadid(), fastnn_team_size(), 0
             for s in range(T):
                 t = _step(s, T, reverse)
-                hp = _p(h0) if s == 0 else o + _prev(t, reverse) * B * H
-                _rnn_fwd_units(tid, team, nr, _p(packed), hp, a + t * B * H, _p(bias), relu, o + t * B * H, B, H)
+                hp = _c(h0) if s == 0 else o + _prev(t, reverse) * B * H
+                _rnn_fwd_units(tid, team, nr, _c(packed), hp, a + t * B * H, _c(bias), relu, o + t * B * H, B, H)
                 fastnn_step_barrier_wait(&step_done, team, &sense)
 
 
@@ -563,8 +564,8 @@ cdef void _rnn_bwd_units(Py_ssize_t tid, int nt, Py_ssize_t nr, const floating *
     rnn_step_bwd(B, H, q0 * nr, min(H, q1 * nr), h, dh, grad_out, relu, da)
 
 
-def _rnn_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1] w_hh, floating[::1] packed,
-             floating[::1] out, floating[::1] grad_out, floating[::1] dh, floating[::1] da,
+def _rnn_bwd(const floating[::1] x, const floating[::1] h0, const floating[::1] w_ih, const floating[::1] w_hh, const floating[::1] packed,
+             const floating[::1] out, const floating[::1] grad_out, floating[::1] dh, floating[::1] da,
              floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb,
              Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, int relu, bint reverse, Py_ssize_t nr, int nt):
     cdef Py_ssize_t s, t, tid
@@ -578,14 +579,14 @@ def _rnn_bwd(floating[::1] x, floating[::1] h0, floating[::1] w_ih, floating[::1
             tid, team, sense, da_next = threadid(), fastnn_team_size(), 0, NULL
             for s in range(T - 1, -1, -1):
                 t = _step(s, T, reverse)
-                _rnn_bwd_units(tid, team, nr, _p(packed), da_next, _p(out) + t * B * H, _p(dh),
-                               _p(grad_out) + t * B * H, relu, d + t * B * H, B, H)
+                _rnn_bwd_units(tid, team, nr, _c(packed), da_next, _c(out) + t * B * H, _p(dh),
+                               _c(grad_out) + t * B * H, relu, d + t * B * H, B, H)
                 da_next = d + t * B * H
                 fastnn_step_barrier_wait(&step_done, team, &sense)
-        gemm(False, False, <int>B, <int>H, <int>H, <floating>1, d + _step(0, T, reverse) * B * H, <int>H, _p(w_hh),
+        gemm(False, False, <int>B, <int>H, <int>H, <floating>1, d + _step(0, T, reverse) * B * H, <int>H, _c(w_hh),
              <int>H, <floating>0, _p(dh), <int>H)
-        _input_grads(d, <int>H, _p(x), _p(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
-        _weight_hh_grad(d, <int>H, _p(h0), _p(out), _p(gw_hh), T, B, H, reverse)
+        _input_grads(d, <int>H, _c(x), _c(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
+        _weight_hh_grad(d, <int>H, _c(h0), _c(out), _p(gw_hh), T, B, H, reverse)
 
 
 def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="tanh", reverse=False, need_input=True):
@@ -594,9 +595,9 @@ def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="
     Parameters
     ----------
     x, h0, w_ih, w_hh, nonlinearity, reverse : as given to rnn_forward
-    output : ndarray, rnn_forward's output (x's dtype, C-contiguous, writeable)
-    grad_output : ndarray (T, B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
-    grad_hn : ndarray (B, H) of x's dtype, C-contiguous, writeable; or None (zeros)
+    output : ndarray, rnn_forward's output (x's dtype, C-contiguous)
+    grad_output : ndarray (T, B, H) of x's dtype, C-contiguous; or None (zeros)
+    grad_hn : ndarray (B, H) of x's dtype, C-contiguous; or None (zeros)
     need_input : bool
         False skips grad_x (returned as None)
 

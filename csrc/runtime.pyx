@@ -1,5 +1,22 @@
 # Process-wide OpenMP settings, for fastnn.set_num_threads and fastnn.show_config.
-from parallel cimport fastnn_max_threads, fastnn_set_threads, fastnn_has_openmp
+from cpython.pycapsule cimport PyCapsule_New
+from cython.parallel cimport parallel
+from parallel cimport fastnn_max_threads, fastnn_has_openmp, fastnn_team_size, threads_for
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #include <omp.h>
+    static void fastnn_set_calling_thread(int n) { omp_set_num_threads(n); }
+    #else
+    static void fastnn_set_calling_thread(int n) { (void)n; }
+    #endif
+    """
+    void fastnn_set_calling_thread(int n) nogil
+
+# The one thread count every kernel module reads (see parallel.pxd); 0: not set.
+cdef int _thread_setting_value = 0
+_thread_setting = PyCapsule_New(<void*>&_thread_setting_value, b"fastnn._runtime._thread_setting", NULL)
 
 
 def openmp_enabled():
@@ -8,14 +25,27 @@ def openmp_enabled():
 
 
 def openmp_threads():
-    """Threads an OpenMP parallel region started from this thread would use."""
+    """Threads a kernel's OpenMP parallel region uses at most, from whichever thread it is called."""
     return fastnn_max_threads()
 
 
 def set_openmp_threads(int n):
+    global _thread_setting_value
     if n < 1:
         raise ValueError(f"n must be a positive thread count, got {n}")
-    fastnn_set_threads(n)
+    _thread_setting_value = n
+    fastnn_set_calling_thread(n)   # other OpenMP code run from this thread agrees
+
+
+def _parallel_team_size():
+    """Threads a kernel's parallel region with ample work actually gets when started from the
+    calling thread (the way every kernel sizes its regions; for tests)."""
+    cdef int team = 0
+    cdef int* out = &team   # (a variable assigned in a parallel block would be thread-private)
+    cdef int nt = threads_for(1 << 30, 1)
+    with nogil, parallel(num_threads=nt):
+        out[0] = fastnn_team_size()   # every thread writes the same number
+    return team
 
 
 cdef extern from "cpulevel.h" nogil:

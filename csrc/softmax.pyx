@@ -21,7 +21,7 @@ def softmax_forward(x, scale=1.0, mask=None, log=False):
 
     Parameters
     ----------
-    x : ndarray, (R, C), float32 or float64, C-contiguous, writeable
+    x : ndarray, (R, C), float32 or float64, C-contiguous
     scale : float
     mask : None, ndarray (M, C) of x's dtype (added to the scaled logits), or bool ndarray (M, C)
         (True keeps a position, False masks it out). M must divide R; row r uses mask row r % M.
@@ -49,8 +49,8 @@ def softmax_backward(out, grad, scale=1.0, log=False):
 
     Parameters
     ----------
-    out : ndarray, (R, C), float32 or float64, C-contiguous, writeable: softmax_forward's output y
-    grad : ndarray, out's shape and dtype, C-contiguous, writeable: the output gradient g
+    out : ndarray, (R, C), float32 or float64, C-contiguous: softmax_forward's output y
+    grad : ndarray, out's shape and dtype, C-contiguous: the output gradient g
     scale : float
     log : bool
         out is a log-softmax.
@@ -76,9 +76,9 @@ def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, label_
 
     Parameters
     ----------
-    logits : ndarray, (R, C), float32 or float64, C-contiguous, writeable
-    target : ndarray, (R,), int64, C-contiguous, writeable; values in [0, C) or == ignore_index
-    weight : None or ndarray (C,), logits' dtype, C-contiguous, writeable: per-class weights w
+    logits : ndarray, (R, C), float32 or float64, C-contiguous
+    target : ndarray, (R,), int64, C-contiguous; values in [0, C) or == ignore_index
+    weight : None or ndarray (C,), logits' dtype, C-contiguous: per-class weights w
     ignore_index : int
     label_smoothing : float in [0, 1] (eps)
 
@@ -105,9 +105,9 @@ def cross_entropy_backward(log_probs, target, grad_loss, weight=None, ignore_ind
 
     Parameters
     ----------
-    log_probs : ndarray, (R, C), float32 or float64, C-contiguous, writeable: cross_entropy_forward's log_probs
-    target : ndarray, (R,), int64, C-contiguous, writeable; values in [0, C) or == ignore_index
-    grad_loss : ndarray, (R,), log_probs' dtype, C-contiguous, writeable: gradient of each row's loss
+    log_probs : ndarray, (R, C), float32 or float64, C-contiguous: cross_entropy_forward's log_probs
+    target : ndarray, (R,), int64, C-contiguous; values in [0, C) or == ignore_index
+    grad_loss : ndarray, (R,), log_probs' dtype, C-contiguous: gradient of each row's loss
     weight, ignore_index, label_smoothing : as given to cross_entropy_forward
 
     Returns
@@ -165,8 +165,8 @@ cdef double _check_smoothing(object label_smoothing) except -1:
 
 # ----------------------------------------------------------------------------- loops
 
-def _softmax_rows(floating[:, ::1] x, floating[:, ::1] out, double scale,
-                  floating[:, ::1] mask, bint log_output):
+def _softmax_rows(const floating[:, ::1] x, floating[:, ::1] out, double scale,
+                  const floating[:, ::1] mask, bint log_output):
     cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r
     cdef bint has_mask = mask is not None
     cdef Py_ssize_t M = mask.shape[0] if has_mask else 1
@@ -177,7 +177,7 @@ def _softmax_rows(floating[:, ::1] x, floating[:, ::1] out, double scale,
                         &mask[r % M, 0] if has_mask else NULL, log_output)
 
 
-def _softmax_backward_rows(floating[:, ::1] y, floating[:, ::1] g, floating[:, ::1] gx,
+def _softmax_backward_rows(const floating[:, ::1] y, const floating[:, ::1] g, floating[:, ::1] gx,
                            double scale, bint log_output):
     cdef Py_ssize_t R = y.shape[0], C = y.shape[1], r
     cdef int nt = threads_for(R * C, MIN_WORK)
@@ -186,7 +186,7 @@ def _softmax_backward_rows(floating[:, ::1] y, floating[:, ::1] g, floating[:, :
             softmax_row_backward(&y[r, 0], &g[r, 0], &gx[r, 0], C, scale, log_output)
 
 
-def _ce_forward(floating[:, ::1] x, long long[::1] t, floating[::1] w, long long ignore,
+def _ce_forward(const floating[:, ::1] x, const long long[::1] t, const floating[::1] w, long long ignore,
                 double eps, floating[:, ::1] logp, floating[::1] loss):
     cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r, c
     cdef double smooth, nll
@@ -206,7 +206,7 @@ def _ce_forward(floating[:, ::1] x, long long[::1] t, floating[::1] w, long long
             loss[r] = <floating>((1.0 - eps) * nll + eps * smooth)
 
 
-def _ce_backward(floating[:, ::1] logp, long long[::1] t, floating[::1] g, floating[::1] w,
+def _ce_backward(const floating[:, ::1] logp, const long long[::1] t, const floating[::1] g, const floating[::1] w,
                  long long ignore, double eps, floating[:, ::1] gx):
     cdef Py_ssize_t R = logp.shape[0], C = logp.shape[1], r, c
     cdef double wsum = 0, a, b, wt

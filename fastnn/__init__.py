@@ -55,6 +55,10 @@ def numel(t):
 from .device import device  # noqa: E402
 from . import autograd, nn, optim, utils, data, cuda, backends, graph, sparse, distributed  # noqa: E402,F401
 from .sparse import sparse_csr_tensor  # noqa: E402
+from . import accelerator, amp, cpu, jit, onnx  # noqa: E402,F401
+from .amp import autocast  # noqa: E402,F401
+from ._compile import compile  # noqa: E402,F401,A001
+from . import distributions  # noqa: E402,F401  (torch.distributions: Categorical for policy gradients, ...)
 
 # The op catalogue (fastnn/autograd/ops): every declared op's torch.x, with out= where PyTorch has it.
 from .autograd.ops import torch_functions as _torch_functions  # noqa: E402

@@ -1,9 +1,14 @@
-"""Idle-thread policy of the native thread pools fastnn loads, set before they load.
+"""Process-wide settings fastnn makes at import, and the one switch that turns them off.
 
-Both pools read their policy once, from the environment, when their library
-loads, so this module must be imported before anything that loads them; the
-variables are put back afterwards so that runtimes loaded later (PyTorch's,
-say) keep their own defaults. Variables the user set are left alone.
+FASTNN_NO_PROCESS_TUNING=1 in the environment before `import fastnn` leaves the process as
+it was: no environment variable is set (not even for a moment) and malloc is not touched
+(config.tune_malloc). README "Process-wide settings" has the measurements behind them.
+
+Idle-thread policy of the native thread pools fastnn loads, set before they load: both
+pools read their policy once, from the environment, when their library loads, so this module
+must be imported before anything that loads them; the variables are put back afterwards so
+that runtimes loaded later (PyTorch's, say) keep their own defaults. Variables the user set
+are left alone.
 
 * libgomp (our OpenMP loops): by default idle threads spin, and the spinning
   steals the cores from the BLAS threads that run the GEMMs between our
@@ -17,8 +22,17 @@ import os
 
 import numpy  # noqa: F401  (loads NumPy's own BLAS first, so its policy stays the user's)
 
+SWITCH = "FASTNN_NO_PROCESS_TUNING"
+
+
+def process_tuning_enabled():
+    """False when the user set FASTNN_NO_PROCESS_TUNING (to anything but '' or '0')."""
+    return os.environ.get(SWITCH, "") in ("", "0")
+
+
+TUNED = process_tuning_enabled()   # as it was at import, when the settings were made
 _POLICY = {"OMP_WAIT_POLICY": "PASSIVE", "OPENBLAS_THREAD_TIMEOUT": "18"}
-_set_here = [name for name in _POLICY if name not in os.environ]
+_set_here = [name for name in _POLICY if name not in os.environ] if TUNED else []
 for _name in _set_here:
     os.environ[_name] = _POLICY[_name]
 

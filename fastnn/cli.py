@@ -1,4 +1,4 @@
-"""The `fastnn` command: info, zoo, bench, run."""
+"""The `fastnn` command: info, zoo, bench, run, as-torch."""
 import argparse
 import json
 import os
@@ -171,6 +171,11 @@ def build_parser():
     add_arguments(run)
     run.set_defaults(func=_run)
 
+    as_torch = sub.add_parser("as-torch", help="run a PyTorch script unchanged, with `import torch` giving fastnn")
+    as_torch.add_argument("script")
+    as_torch.add_argument("script_args", nargs=argparse.REMAINDER)
+    as_torch.set_defaults(func=_as_torch)
+
     bench = sub.add_parser("bench", help="time every registered kernel: compiled vs NumPy reference (vs PyTorch)")
     bench.add_argument("--json", metavar="F", help="also write the rows as JSON")
     bench.add_argument("--markdown", metavar="F", help="also write the table as Markdown")
@@ -181,6 +186,15 @@ def build_parser():
     bench.add_argument("--report", metavar="DIR", help="write report.md (with a chart of the ratios) into DIR")
     bench.set_defaults(func=_bench)
     return p
+
+
+def _as_torch(args):
+    from .torch_alias import run_script
+    try:
+        run_script(args.script, args.script_args)
+    except FileNotFoundError as err:
+        return _fail("as-torch", str(err))
+    return 0
 
 
 def _run(args):

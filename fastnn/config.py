@@ -3,7 +3,7 @@ import os
 import sys
 
 from .kernels.backend import compiled_modules, family_backends, get_backend
-from . import _runtime
+from . import _idle_threads, _runtime
 
 _threads = {"n": None}
 
@@ -16,8 +16,8 @@ _MALLOC_TRIM_THRESHOLD = 512 << 20
 
 
 def tune_malloc():
-    """Keep freed large blocks for reuse (glibc only; FASTNN_KEEP_MALLOC=1 opts out). Returns True if applied."""
-    if os.environ.get("FASTNN_KEEP_MALLOC", "") not in ("", "0") or not sys.platform.startswith("linux"):
+    """Keep freed large blocks for reuse (glibc only; FASTNN_NO_PROCESS_TUNING=1 opts out). Returns True if applied."""
+    if not _idle_threads.process_tuning_enabled() or not sys.platform.startswith("linux"):
         return False
     try:
         import ctypes
@@ -41,7 +41,8 @@ def set_num_threads(n):
     """Use n threads in fastnn's OpenMP kernels and in BLAS (NumPy's and SciPy's).
 
     One number governs both so that a kernel's parallel loops and the GEMMs
-    around them never run more threads than the machine has cores.
+    around them never run more threads than the machine has cores. Process-wide,
+    as PyTorch's: kernels called from any Python thread use at most n threads.
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive int, got {n!r}")
@@ -85,6 +86,7 @@ def config():
         "cpu_count": os.cpu_count(),
         "blas": blas,
         "malloc_tuned": _malloc_tuned,
+        "process_tuning": _idle_threads.TUNED,
     }
 
 

@@ -18,6 +18,7 @@ class SparseCSRTensor:
     def __init__(self, crow_indices, col_indices, values, size):
         self._graph = GraphCSR(crow_indices, col_indices, np.arange(len(col_indices), dtype=np.int64), *size)
         self._values = values
+        self._edges = None
 
     @property
     def shape(self):
@@ -50,6 +51,14 @@ class SparseCSRTensor:
         dense = np.zeros(self.shape, self.dtype)
         np.add.at(dense, (self._graph.rows(), self._graph.indices), self._values._data)
         return _wrap(dense)
+
+    def _pyg_edges(self):
+        """(edge_index, values) of this matrix read as PyG's adj_t (row i lists node i's incoming edges):
+        edge_index (2, nnz) holds (column, row) = (source, target) per entry; built once, so a layer that
+        caches by graph identity sees the same edge_index object on every call."""
+        if self._edges is None:
+            self._edges = _wrap(np.stack([self._graph.indices, self._graph.rows()]))
+        return self._edges, self._values
 
     def __matmul__(self, other):
         return mm(self, other)

@@ -71,7 +71,7 @@ def test_bad_batch_size():
 
 def test_subset_and_random_split():
     ds = make_ds(10)
-    a, b = random_split(ds, [7, 3], generator_seed=0)
+    a, b = random_split(ds, [7, 3], generator=fastnn.Generator().manual_seed(0))
     got = sorted([int(a[i][1].item()) for i in range(len(a))] + [int(b[i][1].item()) for i in range(len(b))])
     assert got == list(range(10))
     assert len(Subset(ds, [1, 2])) == 2

@@ -71,9 +71,15 @@ def test_elementwise_losses_warn_when_the_target_broadcasts(loss):
         loss(x, torch.zeros(4, 1))
 
 
-def test_saving_a_whole_module_points_to_state_dict(tmp_path):
-    with pytest.raises(TypeError, match=r"state_dict\(\)"):
-        torch.save(nn.Linear(2, 2), tmp_path / "m.safetensors")
+def test_a_whole_module_saves_and_loads_with_safe_globals(tmp_path):
+    # PyTorch >= 2.6: torch.load is weights_only by default; a whole model needs its classes allow-listed
+    model = nn.Linear(2, 2)
+    torch.save(model, tmp_path / "m.pt")
+    with pytest.raises(torch.serialization.UnsafeCheckpointError, match="Linear.*safe_globals"):
+        torch.load(tmp_path / "m.pt")
+    with torch.serialization.safe_globals([nn.Linear]):
+        back = torch.load(tmp_path / "m.pt")
+    assert type(back) is nn.Linear and torch.equal(back.weight, model.weight) and torch.equal(back.bias, model.bias)
 
 
 def test_checkpoint_mode_follows_the_umask(tmp_path):

@@ -99,6 +99,16 @@ class Tensor:
             raise RuntimeError("Can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()")
         return self._data
 
+    def share_memory_(self):
+        """Move the data into shared memory (in place; views taken before keep the old memory), so that
+        processes this tensor is passed to through fastnn.multiprocessing write to the same array."""
+        from ..multiprocessing.reductions import share_tensor_
+        return share_tensor_(self)
+
+    def is_shared(self):
+        from ..multiprocessing.reductions import is_shared_array
+        return is_shared_array(self._data)
+
     def __array__(self, dtype=None, copy=None):
         return self._data if dtype is None else self._data.astype(dtype)
 

@@ -1,5 +1,3 @@
-"""torch.backends as scripts probe it: no cuDNN and no MPS on a CPU-only library."""
-import types
-
-cudnn = types.SimpleNamespace(is_available=lambda: False, enabled=False, deterministic=False, benchmark=False)
-mps = types.SimpleNamespace(is_available=lambda: False, is_built=lambda: False)
+"""torch.backends as scripts probe and set it: real modules (so `import torch.backends.cudnn as cudnn` works),
+with PyTorch's flags, on a CPU-only library: no cuDNN, CUDA or MPS to use, so their flags change nothing here."""
+from . import cpu, cuda, cudnn, mkl, mkldnn, mps, openmp  # noqa: F401

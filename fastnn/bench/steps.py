@@ -267,7 +267,7 @@ def gcn_epoch(use_torch):
     from fastnn.nn import functional as F
     x, edge_index, y, train = _cora_or_stand_in()
     fastnn.manual_seed(0)
-    model = GCN(x.shape[1], 16, 7)
+    model = GCN(x.shape[1], 16, 7, cached=True)  # as the PyG model below
     opt = fastnn.optim.Adam([dict(params=model.conv1.parameters(), weight_decay=5e-4),
                              dict(params=model.conv2.parameters(), weight_decay=0.0)], lr=0.01)
     xt, et, yt, mt = fastnn.tensor(x), fastnn.tensor(edge_index), fastnn.tensor(y), fastnn.tensor(train)

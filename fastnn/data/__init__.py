@@ -1,5 +1,8 @@
 """fastnn.data: real datasets that work offline, beside fastnn.utils.data's loaders."""
-from ..utils.data import Dataset, TensorDataset, DataLoader, Subset, ConcatDataset, random_split, default_collate
+from ..utils.data import (Dataset, TensorDataset, DataLoader, Subset, ConcatDataset, random_split, default_collate,
+                          default_convert, IterableDataset, ChainDataset, StackDataset, Sampler, SequentialSampler,
+                          RandomSampler, SubsetRandomSampler, WeightedRandomSampler, BatchSampler, DistributedSampler,
+                          get_worker_info)
 from .bundled import load_iris, load_digits
 from .split import stratified_split
 from .mnist import MNIST

@@ -54,9 +54,21 @@ class NormalizeFeatures:
 
 # ------------------------------------------------------------------ the restricted unpickler
 
+class _CsrRecord:
+    """Stands in for scipy's csr_matrix while unpickling: it only collects the pickled fields, which
+    _checked_csr validates before any matrix exists (scipy's unpickling checks nothing, so a crafted
+    file could make `.toarray()` write out of bounds)."""
+
+
+def _encode_latin1(text, encoding="latin1"):
+    """_codecs.encode as protocol-2 pickles written by Python 3 use it to spell bytes; only that use."""
+    if not isinstance(text, str) or encoding not in ("latin1", "latin-1"):
+        raise pickle.UnpicklingError(f"refusing _codecs.encode with encoding {encoding!r}")
+    return text.encode("latin1")
+
+
 def _allowed_classes():
     import collections
-    import scipy.sparse
     try:
         from numpy._core.multiarray import _reconstruct
     except ImportError:  # NumPy < 2
@@ -66,12 +78,48 @@ def _allowed_classes():
         ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
         ("numpy", "ndarray"): np.ndarray,
         ("numpy", "dtype"): np.dtype,
-        ("scipy.sparse.csr", "csr_matrix"): scipy.sparse.csr_matrix,
-        ("scipy.sparse._csr", "csr_matrix"): scipy.sparse.csr_matrix,
+        ("scipy.sparse.csr", "csr_matrix"): _CsrRecord,
+        ("scipy.sparse._csr", "csr_matrix"): _CsrRecord,
         ("collections", "defaultdict"): collections.defaultdict,
         ("__builtin__", "list"): list,
         ("builtins", "list"): list,
+        ("_codecs", "encode"): _encode_latin1,
     }
+
+
+_MAX_DENSE = 1 << 31  # elements of a feature matrix made dense (PubMed's is 19717 x 500)
+
+
+def _index_array(arr, what, path):
+    if not (isinstance(arr, np.ndarray) and arr.ndim == 1 and arr.dtype.kind in "iu"):
+        raise ValueError(f"{path}: sparse matrix {what} is not a 1-d integer array")
+    return arr.astype(np.int64)
+
+
+def _checked_csr(record, path):
+    """A scipy csr_matrix built from the pickled fields after a full format check."""
+    import scipy.sparse
+    fields = vars(record)
+    shape = fields.get("_shape", fields.get("shape"))
+    if fields.get("format", "csr") != "csr" or not (
+            isinstance(shape, tuple) and len(shape) == 2 and all(isinstance(v, int) and v >= 0 for v in shape)):
+        raise ValueError(f"{path}: sparse matrix has a bad format or shape {shape!r:.60}")
+    rows, cols = shape
+    if rows * cols > _MAX_DENSE:
+        raise ValueError(f"{path}: sparse matrix of shape {shape} is too large to use as features")
+    indptr = _index_array(fields.get("indptr"), "indptr", path)
+    indices = _index_array(fields.get("indices"), "indices", path)
+    data = fields.get("data")
+    if not (isinstance(data, np.ndarray) and data.ndim == 1 and data.dtype.kind in "biuf"):
+        raise ValueError(f"{path}: sparse matrix data is not a 1-d numeric array")
+    if len(indptr) != rows + 1 or indptr[0] != 0 or (np.diff(indptr) < 0).any():
+        raise ValueError(f"{path}: sparse matrix indptr must hold {rows + 1} non-decreasing offsets from 0")
+    if not indptr[-1] == len(indices) == len(data):
+        raise ValueError(f"{path}: sparse matrix has {indptr[-1]} entries by indptr, {len(indices)} indices "
+                         f"and {len(data)} values")
+    if len(indices) and (indices.min() < 0 or indices.max() >= cols):
+        raise ValueError(f"{path}: sparse matrix column index outside [0, {cols})")
+    return scipy.sparse.csr_matrix((data, indices, indptr), shape=shape)
 
 
 class _PlanetoidUnpickler(pickle.Unpickler):
@@ -84,17 +132,42 @@ class _PlanetoidUnpickler(pickle.Unpickler):
 
 
 def read_planetoid_pickle(path):
-    """Unpickle one Planetoid file, admitting only the classes such files hold."""
+    """Unpickle one Planetoid file, admitting only the classes such files hold; a sparse matrix is
+    checked in full before it is built."""
     with open(path, "rb") as f:
         data = f.read()
     try:
-        return _PlanetoidUnpickler(io.BytesIO(data), encoding="latin1").load()
+        obj = _PlanetoidUnpickler(io.BytesIO(data), encoding="latin1").load()
     except pickle.UnpicklingError as err:
         if "refusing" in str(err):
             raise ValueError(f"{path}: {err}") from None
         raise ValueError(f"{path} is not a readable Planetoid file ({err})") from None
     except Exception as err:  # truncated or garbage files raise many kinds of errors
         raise ValueError(f"{path} is not a readable Planetoid file ({type(err).__name__}: {err})") from None
+    return _checked_csr(obj, path) if isinstance(obj, _CsrRecord) else obj
+
+
+def _labels(arr, rows, path):
+    if not (isinstance(arr, np.ndarray) and arr.ndim == 2 and arr.dtype.kind in "biuf" and arr.shape[0] == rows):
+        raise ValueError(f"{path} should hold a 2-d numeric label array with {rows} rows")
+    return arr
+
+
+def _graph_pairs(graph, path):
+    """(source, target) pairs of the graph's dict of neighbour lists; node ids must be integers >= 0."""
+    if not isinstance(graph, dict):
+        raise ValueError(f"{path} should hold a dict of neighbour lists")
+    pairs = []
+    for s, targets in graph.items():
+        if not isinstance(targets, list):
+            raise ValueError(f"{path}: neighbours of node {s!r:.40} are not a list")
+        for t in (s, *targets):
+            if not isinstance(t, (int, np.integer)) or isinstance(t, bool):
+                raise ValueError(f"{path}: node id {t!r:.40} is not an integer")
+            if t < 0:
+                raise ValueError(f"{path}: negative node id {int(t)}")
+        pairs.extend((int(s), int(t)) for t in targets)
+    return pairs
 
 
 # ------------------------------------------------------------------ Planetoid
@@ -131,14 +204,19 @@ class Planetoid:
 
     @staticmethod
     def _read(folder, key):
-        part = {p: read_planetoid_pickle(os.path.join(folder, f"ind.{key}.{p}"))
-                for p in ("x", "y", "tx", "ty", "allx", "ally", "graph")}
+        path = {p: os.path.join(folder, f"ind.{key}.{p}") for p in ("x", "y", "tx", "ty", "allx", "ally", "graph")}
+        part = {p: read_planetoid_pickle(path[p]) for p in path}
         with open(os.path.join(folder, f"ind.{key}.test.index")) as f:
             test_index = np.array([int(line) for line in f if line.strip()], np.int64)
         for p in ("x", "tx", "allx"):
             if not hasattr(part[p], "toarray"):
                 raise ValueError(f"ind.{key}.{p} should hold a sparse feature matrix")
-        tx, ty = part["tx"].toarray(), np.asarray(part["ty"])
+        if part["tx"].shape[1] != part["allx"].shape[1]:
+            raise ValueError(f"ind.{key}.tx and ind.{key}.allx have different feature counts")
+        if len(test_index) == 0 or test_index.min() < 0 or len(test_index) != part["tx"].shape[0]:
+            raise ValueError(f"ind.{key}.test.index must hold one node id >= 0 per row of ind.{key}.tx")
+        tx, ty = part["tx"].toarray(), _labels(part["ty"], part["tx"].shape[0], path["ty"])
+        ally = _labels(part["ally"], part["allx"].shape[0], path["ally"])
         order = np.sort(test_index)
         if key == "citeseer":  # some test nodes are isolated and missing from tx: zero rows for them
             span = test_index.max() - test_index.min() + 1
@@ -148,17 +226,23 @@ class Planetoid:
             ty_full[order - test_index.min()] = ty
             tx, ty = tx_full, ty_full
         x = np.vstack([part["allx"].toarray(), tx]).astype(np.float32)
-        y = np.vstack([np.asarray(part["ally"]), ty]).argmax(axis=1).astype(np.int64)
-        x[test_index], y[test_index] = x[order], y[order]
+        y = np.vstack([ally, ty]).argmax(axis=1).astype(np.int64)
         n = len(y)
-        pairs = [(int(s), int(t)) for s, targets in part["graph"].items() for t in targets]
+        if test_index.max() >= n:
+            raise ValueError(f"ind.{key}.test.index names node {test_index.max()}, past the {n} nodes")
+        x[test_index], y[test_index] = x[order], y[order]
+        pairs = _graph_pairs(part["graph"], path["graph"])
         edges = np.array(pairs, np.int64).reshape(-1, 2).T
         edges = edges[:, (edges[0] != edges[1]) & (edges.max(axis=0) < n)]
         edges = np.unique(edges[0] * n + edges[1])  # coalesce: sorted, duplicates merged
         edge_index = np.stack([edges // n, edges % n]).astype(np.int64)
+        n_train = len(_labels(part["y"], part["x"].shape[0], path["y"]))
+        if n_train + 500 > n:
+            raise ValueError(f"ind.{key}.y holds {n_train} training nodes; with 500 for validation that is past "
+                             f"the {n} nodes")
         masks = {}
-        for mask_name, index in (("train_mask", np.arange(len(part["y"]))),
-                                 ("val_mask", np.arange(len(part["y"]), len(part["y"]) + 500)),
+        for mask_name, index in (("train_mask", np.arange(n_train)),
+                                 ("val_mask", np.arange(n_train, n_train + 500)),
                                  ("test_mask", test_index)):
             mask = np.zeros(n, bool)
             mask[index] = True

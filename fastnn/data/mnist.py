@@ -1,6 +1,7 @@
 """MNIST from the standard IDX files (gzipped or not) in a folder you point to."""
 import gzip
 import os
+import zlib
 
 import numpy as np
 
@@ -20,25 +21,55 @@ def _open(root, stem):
     raise FileNotFoundError(f"MNIST file {stem}(.gz) not found in {root}")
 
 
+_MAX_BYTES = 1 << 31  # far above any IDX dataset (EMNIST's largest is ~0.7 GB); a header may not ask for more
+
+
+def _gzip_isize(path):
+    """The uncompressed size (mod 2**32) a gzip file records in its last 4 bytes."""
+    with open(path, "rb") as raw:
+        raw.seek(max(os.path.getsize(path) - 4, 0))
+        return int.from_bytes(raw.read(4), "little")
+
+
 def read_idx(root, stem, magic, ndim):
-    """Read one IDX file: big-endian magic, ndim sizes, then uint8 data. Checks magic and length."""
+    """Read one IDX file: big-endian magic, ndim sizes, then uint8 data.
+
+    The sizes the header promises are checked against the file (for gzip, the size its trailer
+    records) and against a cap before anything is allocated, and no more than that is decompressed.
+    """
     path, f = _open(root, stem)
+    header = 4 + 4 * ndim
     with f:
         try:
-            data = f.read()
-        except (OSError, EOFError) as err:
+            head = f.read(header)
+            if len(head) < header:
+                raise ValueError(f"{path}: too short for an IDX header ({len(head)} bytes)")
+            got = int.from_bytes(head[:4], "big")
+            if got != magic:
+                raise ValueError(f"{path}: magic number {got}, expected {magic}; not an MNIST "
+                                 f"{'image' if ndim == 3 else 'label'} file")
+            dims = [int.from_bytes(head[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+            expected = 1
+            for d in dims:  # Python ints: no overflow, unlike np.prod
+                expected *= d
+            if expected > _MAX_BYTES:
+                raise ValueError(f"{path}: header promises {dims} = {expected} bytes, more than the "
+                                 f"{_MAX_BYTES} an IDX file may hold here")
+            if path.endswith(".gz"):
+                recorded = _gzip_isize(path)
+                if recorded != (header + expected) % (1 << 32):
+                    raise ValueError(f"{path}: header promises {dims} = {expected} bytes of data, but the gzip "
+                                     f"trailer records {recorded} bytes in all (truncated or damaged)")
+            elif os.path.getsize(path) - header != expected:
+                raise ValueError(f"{path}: header promises {dims} = {expected} bytes of data, file has "
+                                 f"{os.path.getsize(path) - header}")
+            data = f.read(expected + 1)  # one byte more shows trailing data without reading it all
+        except (OSError, EOFError, zlib.error) as err:
             raise ValueError(f"{path}: cannot read ({err}); the file may be truncated") from None
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise ValueError(f"{path}: too short for an IDX header ({len(data)} bytes)")
-    got = int.from_bytes(data[:4], "big")
-    if got != magic:
-        raise ValueError(f"{path}: magic number {got}, expected {magic}; not an MNIST {'image' if ndim == 3 else 'label'} file")
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    expected = int(np.prod(dims))
-    if len(data) - header != expected:
-        raise ValueError(f"{path}: header promises {dims} = {expected} bytes of data, file has {len(data) - header}")
-    return np.frombuffer(data, np.uint8, offset=header).reshape(dims)
+    if len(data) != expected:
+        raise ValueError(f"{path}: header promises {dims} = {expected} bytes of data, file has "
+                         f"{len(data) if len(data) <= expected else 'more'} (truncated or damaged)")
+    return np.frombuffer(data, np.uint8).reshape(dims)
 
 
 class MNIST(Dataset):

@@ -1,17 +1,20 @@
 """Collectives on tensors, in place, as in torch.distributed: all_reduce, broadcast, all_gather, barrier.
 
 Each starts a non-blocking MPI operation and, unless async_op=True, waits for it by polling
-with the group's deadline, so a rank whose peer died or never arrives raises DistError
-instead of hanging.
+with the group's deadline. A rank whose peer died or never arrives gives up at the deadline and
+aborts the whole job (MPI_Abort) with a message naming the collective: MPI cannot cancel a
+started collective, so carrying on would leave its request in flight and the ranks' later
+collectives mismatched (PyTorch's NCCL watchdog likewise tears the process down on a timeout).
 """
 import pickle
+import sys
 import time
 
 import numpy as np
 
 from ..autograd.tensor import Tensor
 from ._mpi import mpi
-from .process_group import DistError, comm, timeout_seconds
+from .process_group import comm, timeout_seconds
 
 
 class ReduceOp:
@@ -33,8 +36,15 @@ def _mpi_op(op, dtype):
             ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX}[op]
 
 
+def abort_job(message):
+    """Print message on stderr and end every rank of the job (MPI_Abort); does not return."""
+    sys.stderr.write(f"fastnn.distributed: {message}; aborting every rank\n")
+    sys.stderr.flush()
+    comm().Abort(1)
+
+
 def wait_requests(requests, what, seconds=None):
-    """Wait for MPI requests, giving up with DistError after seconds (default: the group's timeout)."""
+    """Wait for MPI requests; after seconds (default: the group's timeout) abort the job."""
     MPI = mpi()
     seconds = timeout_seconds() if seconds is None else seconds
     deadline = time.monotonic() + seconds
@@ -44,8 +54,8 @@ def wait_requests(requests, what, seconds=None):
         if polls < 200:  # a short spin catches the common fast completion without sleeping
             continue
         if time.monotonic() > deadline:
-            raise DistError(f"rank {comm().Get_rank()}: {what} did not complete within {seconds:g} s; another rank "
-                            f"has probably failed or is not calling it")
+            abort_job(f"rank {comm().Get_rank()}: {what} did not complete within {seconds:g} s; another rank "
+                      f"has probably failed or is not calling it")
         time.sleep(delay)
         # At most 0.1 ms late: a rank waiting on a slower one (DDP's end of backward) loses little.
         delay = min(delay * 2, 1e-4)

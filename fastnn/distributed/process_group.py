@@ -1,8 +1,8 @@
 """The default process group: one MPI communicator over every process mpiexec started.
 
 A rank that raises an uncaught exception calls MPI_Abort (through sys.excepthook), so mpiexec
-stops the other ranks instead of leaving them waiting in a collective; collectives also give
-up after the group's timeout (see collectives.wait).
+stops the other ranks instead of leaving them waiting in a collective; a collective that
+outlives the group's timeout aborts the job too (see collectives.wait_requests).
 """
 import datetime
 import os
@@ -19,7 +19,7 @@ _state = {"comm": None, "timeout": None, "hook": None}
 
 
 class DistError(RuntimeError):
-    """A collective failed: another rank stopped, or the group's timeout passed."""
+    """PyTorch's DistBackendError, for code that catches it (a timed-out collective aborts the job instead)."""
 
 
 def _abort_on_exception(exc_type, exc, tb):
@@ -37,7 +37,7 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size=
     """Join the processes mpiexec started into the default group (a single process is a group of one).
 
     world_size and rank, when given, must agree with mpiexec's; timeout (a timedelta) bounds
-    how long a collective waits for the other ranks before raising DistError.
+    how long a collective waits for the other ranks before the job is aborted.
     """
     if _state["comm"] is not None:
         raise ValueError("trying to initialize the default process group twice!")

@@ -4,9 +4,12 @@ from ..nn import functional as F
 
 
 class GCN(nn.Module):
-    """Two GCNConv layers with ReLU and dropout between them; returns log-probabilities per node."""
+    """Two GCNConv layers with ReLU and dropout between them; returns log-probabilities per node.
 
-    def __init__(self, in_channels, hidden_channels, out_channels, dropout=0.5, cached=True):
+    cached=True (PyG's default is False, and so is this one) keeps each layer's normalised graph
+    between calls on the same edge_index (see GCNConv)."""
+
+    def __init__(self, in_channels, hidden_channels, out_channels, dropout=0.5, cached=False):
         super().__init__()
         self.conv1 = nn.GCNConv(in_channels, hidden_channels, cached=cached)
         self.conv2 = nn.GCNConv(hidden_channels, out_channels, cached=cached)

@@ -8,8 +8,9 @@ from ..autograd import ops
 from ..autograd.ops.softmax import cross_entropy_indices
 from ..autograd.native.dropout import DropoutFn
 from ..autograd.native.linear import EmbeddingFn, LinearFn
-from ..autograd.ops.elementwise import softplus, elu  # noqa: F401 (re-exported)
+from ..autograd.ops.elementwise import softplus  # noqa: F401 (re-exported)
 from ..autograd.ops.elementwise import hardtanh as _hardtanh
+from .functional_loss import legacy_reduction
 
 
 # ------------------------------------------------------------------ helpers
@@ -33,6 +34,20 @@ def _reduce(loss, reduction):
     if reduction == "none":
         return loss
     raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _weighted_reduce(loss, weight, reduction, input, by_weight_sum):
+    """PyTorch 2.13's elementwise `weight` of mse/l1/huber: same shape as input; 'mean' divides by the
+    weights' sum (mse, l1) or by the element count (huber)."""
+    if weight is None:
+        return _reduce(loss, reduction)
+    if tuple(weight.shape) != tuple(input.shape):
+        raise ValueError("Weights and input must have the same size.")
+    _check_reduction(reduction)
+    loss = loss * weight
+    if reduction == "mean" and by_weight_sum:
+        return loss.sum() / weight.sum()
+    return _reduce(loss, reduction)
 
 
 def _check_reduction(reduction):
@@ -80,16 +95,22 @@ def bilinear(input1, input2, weight, bias=None):
 
 # ------------------------------------------------------------------ activations
 
+def _inplace_or_new(input, inplace, fn, fname):
+    """inplace=True: into input outside the autograd graph, a new tensor inside it (functional_act)."""
+    from .functional_act import _maybe_inplace
+    return _maybe_inplace(input, inplace, fn, fname)
+
+
 def relu(input, inplace=False):
-    return ops.relu(input)
+    return _inplace_or_new(input, inplace, ops.relu, "relu")
 
 
 def relu6(input, inplace=False):
-    return hardtanh(input, 0.0, 6.0)
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    return ops.leaky_relu(input, negative_slope)
+    return _inplace_or_new(input, inplace, lambda t: ops.leaky_relu(t, negative_slope), "leaky_relu")
 
 
 def gelu(input, approximate="none"):
@@ -97,7 +118,7 @@ def gelu(input, approximate="none"):
 
 
 def silu(input, inplace=False):
-    return ops.silu(input)
+    return _inplace_or_new(input, inplace, ops.silu, "silu")
 
 
 def sigmoid(input):
@@ -109,22 +130,24 @@ def tanh(input):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
-    return _hardtanh(input, min_val, max_val)
+    return _inplace_or_new(input, inplace, lambda t: _hardtanh(t, min_val, max_val), "hardtanh")
 
 
-def softmax(input, dim=None, dtype=None):
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
     return ops.softmax(input, dim, dtype)
 
 
-def log_softmax(input, dim=None, dtype=None):
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     return ops.log_softmax(input, dim, dtype)
 
 
-def softmin(input, dim=None, dtype=None):
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
     return ops.softmax(-input, dim, dtype)
 
 
-def normalize(input, p=2.0, dim=1, eps=1e-12):
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    if out is not None:
+        raise NotImplementedError("normalize: out= is not supported; use the returned tensor")
     return input / ops.clamp(ops.norm(input, p, dim, keepdim=True), min=eps)
 
 
@@ -135,6 +158,9 @@ def dropout(input, p=0.5, training=True, inplace=False):
         raise ValueError(f"dropout probability p must be in [0, 1], got {p}")
     if not training or p == 0.0:
         return input
+    if inplace:  # written into input outside the autograd graph; a new tensor inside it
+        from .functional_act import _maybe_inplace
+        return _maybe_inplace(input, True, lambda t: dropout(t, p, training), "dropout")
     if p == 1.0:
         return input * 0.0
     if input.dtype not in (np.float32, np.float64):
@@ -237,7 +263,11 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     idx = _check_indices(input, weight.shape[0], "input")
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
-    return EmbeddingFn.apply(idx, weight, padding_idx)
+    from .functional_embedding import renorm_rows, ScaleGradByFreq
+    if max_norm is not None:
+        renorm_rows(weight, idx, max_norm, norm_type)
+    out = EmbeddingFn.apply(idx, weight, padding_idx)
+    return ScaleGradByFreq.apply(out, idx) if scale_grad_by_freq else out
 
 
 def one_hot(tensor, num_classes=-1):
@@ -255,6 +285,7 @@ def one_hot(tensor, num_classes=-1):
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
                   reduction="mean", label_smoothing=0.0):
     """Cross-entropy of logits `input` (N, C) / (N, C, d...) / (C,) with class indices or class probabilities."""
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input")
     _check_tensor(target, "target")
     _check_reduction(reduction)
@@ -334,6 +365,7 @@ class NLLFn(Function):
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input")
     _check_tensor(target, "target")
     _check_reduction(reduction)
@@ -356,21 +388,24 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     return loss.reshape(expected) if reduction == "none" else loss
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input")
     _check_tensor(target, "target")
     _warn_if_broadcast(input, target)
     diff = input - target
-    return _reduce(diff * diff, reduction)
+    return _weighted_reduce(diff * diff, weight, reduction, input, by_weight_sum=True)
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input")
     _warn_if_broadcast(input, target)
-    return _reduce(ops.abs(input - target), reduction)
+    return _weighted_reduce(ops.abs(input - target), weight, reduction, input, by_weight_sum=True)
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input")
     _warn_if_broadcast(input, target)
     if beta < 0:
@@ -383,7 +418,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return _reduce(loss, reduction)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _check_float(input, "input")
     _warn_if_broadcast(input, target)
     if delta <= 0:
@@ -391,7 +426,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     d = input - target
     ad = ops.abs(d)
     loss = ops.where(ad <= delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
-    return _reduce(loss, reduction)
+    return _weighted_reduce(loss, weight, reduction, input, by_weight_sum=False)
 
 
 class BCEFn(Function):
@@ -414,6 +449,7 @@ class BCEFn(Function):
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input")
     _check_float(target, "target")
     _same_shape(input, target, "binary_cross_entropy")
@@ -448,6 +484,7 @@ class BCEWithLogitsFn(Function):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     _check_float(input, "input")
     _check_float(target, "target")
     _same_shape(input, target, "binary_cross_entropy_with_logits")
@@ -460,6 +497,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    reduction = legacy_reduction(size_average, reduce, reduction)
     if log_target:
         loss = ops.exp(target) * (target - input)
     else:
@@ -469,6 +507,31 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _reduce(loss, reduction)
 
 
-from .functional_conv import (conv2d, conv_transpose2d, max_pool2d, avg_pool2d, interpolate, pad)  # noqa: E402,F401
+from .functional_conv import (conv2d, conv_transpose2d, max_pool2d, avg_pool2d, pad)  # noqa: E402,F401
 from .functional_attention import (layer_norm, scaled_dot_product_attention,  # noqa: E402,F401
                                    multi_head_attention_forward)
+from .functional_act import (elu, selu, celu, hardsigmoid, hardswish, mish, softsign, tanhshrink,  # noqa: E402,F401
+                             softshrink, hardshrink, threshold, logsigmoid, glu, prelu, rrelu, gumbel_softmax,
+                             relu_, elu_, selu_, celu_, leaky_relu_, hardtanh_, threshold_, rrelu_)
+from .functional_loss import (pairwise_distance, cosine_similarity, pdist, poisson_nll_loss,  # noqa: E402,F401
+                              gaussian_nll_loss, margin_ranking_loss, hinge_embedding_loss, soft_margin_loss,
+                              multilabel_soft_margin_loss, cosine_embedding_loss, multi_margin_loss,
+                              multilabel_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
+                              linear_cross_entropy)
+from .functional_unfold import unfold, fold  # noqa: E402,F401
+from .functional_convnd import conv1d, conv3d, conv_transpose1d, conv_transpose3d, conv_tbc  # noqa: E402,F401
+from .functional_pool import (max_pool1d, max_pool3d, max_pool1d_with_indices,  # noqa: E402,F401
+                              max_pool2d_with_indices, max_pool3d_with_indices, max_unpool1d, max_unpool2d,
+                              max_unpool3d, avg_pool1d, avg_pool3d, lp_pool1d, lp_pool2d, lp_pool3d,
+                              adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_avg_pool3d, adaptive_max_pool1d,
+                              adaptive_max_pool2d, adaptive_max_pool3d, adaptive_max_pool1d_with_indices,
+                              adaptive_max_pool2d_with_indices, adaptive_max_pool3d_with_indices)
+from .functional_norm import group_norm, instance_norm, local_response_norm, rms_norm  # noqa: E402,F401
+from .functional_interp import (interpolate, upsample, upsample_nearest, upsample_bilinear,  # noqa: E402,F401
+                                affine_grid, grid_sample)
+from .functional_misc import (pixel_shuffle, pixel_unshuffle, channel_shuffle,  # noqa: E402,F401
+                              native_channel_shuffle, dropout1d, dropout2d, dropout3d, alpha_dropout,
+                              feature_alpha_dropout, embedding_bag)
+from .functional_ctc import ctc_loss  # noqa: E402,F401
+from .functional_fractional import (fractional_max_pool2d, fractional_max_pool3d,  # noqa: E402,F401
+                                    fractional_max_pool2d_with_indices, fractional_max_pool3d_with_indices)

@@ -1,10 +1,10 @@
-"""Functional convolution, pooling, padding and upsampling over the compiled conv kernels."""
+"""Functional 2-d convolution, pooling and padding over the compiled conv kernels."""
 import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..autograd.native.conv import Conv2dFn, ConvTranspose2dFn
-from ..autograd.native.pool import MaxPool2dFn, AvgPool2dFn, UpsampleNearestFn
+from ..autograd.native.pool import MaxPool2dFn, AvgPool2dFn
 from .arguments import _pair
 
 
@@ -81,33 +81,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     return _batched(input, "avg_pool2d", lambda x: AvgPool2dFn.apply(x, *args))
 
 
-# ------------------------------------------------------------------ upsampling and padding
-
-def _integer_factors(in_size, size, scale_factor):
-    if (size is None) == (scale_factor is None):
-        raise ValueError("interpolate: give exactly one of size and scale_factor")
-    if size is not None:
-        size = _pair(size, "size")
-        factors = []
-        for out, inp in zip(size, in_size):
-            if inp == 0 or out % inp:
-                raise ValueError(f"interpolate: nearest mode supports integer factors only; size {size} "
-                                 f"is not a multiple of the input size {tuple(in_size)}")
-            factors.append(out // inp)
-        return tuple(factors)
-    sf = scale_factor if isinstance(scale_factor, (tuple, list)) else (scale_factor, scale_factor)
-    factors = tuple(int(round(f)) for f in sf)
-    if any(abs(f - r) > 1e-9 or r < 1 for f, r in zip(sf, factors)):
-        raise ValueError(f"interpolate: nearest mode supports positive integer scale factors only, got {scale_factor}")
-    return factors
-
-
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
-    if mode != "nearest":
-        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported (only 'nearest')")
-    return _batched(input, "interpolate",
-                    lambda x: UpsampleNearestFn.apply(x, *_integer_factors(x.shape[2:], size, scale_factor)))
-
+# ------------------------------------------------------------------ padding
 
 class PadFn(Function):
     @staticmethod
@@ -120,15 +94,27 @@ class PadFn(Function):
         return g[ctx.crop], None, None
 
 
-def pad(input, pad, mode="constant", value=0.0):
-    """Pad the last len(pad)//2 dims: pad = (left, right, top, bottom, ...) as in PyTorch (constant mode)."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: mode {mode!r} is not supported (only 'constant')")
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last len(pad)//2 dims: pad = (left, right, top, bottom, ...) as in PyTorch."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"pad: input must be a Tensor, got {type(input).__name__}")
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise ValueError(f"pad: expected an even number of widths for at most {input.ndim} dims, got {pad}")
-    if any(int(p) < 0 for p in pad):
-        raise ValueError(f"pad: negative widths (cropping) are not supported, got {pad}")
-    widths = [(0, 0)] * input.ndim
-    for i in range(len(pad) // 2):
-        widths[input.ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    n = len(pad) // 2
+    pairs = [(int(pad[2 * i]), int(pad[2 * i + 1])) for i in range(n)][::-1]  # outermost dim first
+    if mode != "constant":
+        if value is not None and value != 0:
+            raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
+        if mode not in ("reflect", "replicate", "circular"):
+            raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
+        from .functional_pad import pad_mode
+        return pad_mode(input, pairs, mode)
+    value = 0.0 if value is None else value
+    lead = input.ndim - n
+    if any(a < 0 or b < 0 for a, b in pairs):  # negative widths crop, as in PyTorch
+        key = (slice(None),) * lead + tuple(slice(max(-a, 0), input.shape[lead + i] - max(-b, 0))
+                                            for i, (a, b) in enumerate(pairs))
+        input = input[key]
+        pairs = [(max(a, 0), max(b, 0)) for a, b in pairs]
+    widths = [(0, 0)] * lead + pairs
     return PadFn.apply(input, tuple(widths), value)

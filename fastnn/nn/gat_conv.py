@@ -5,14 +5,19 @@ from .module import Module
 from .parameter import Parameter
 from .linear import Linear
 from . import functional as F
-from .graph_common import glorot_, positive_int, node_features, edges
+from .graph_common import glorot_, positive_int, node_features, edges, adjacency_edges
 from ..autograd.tensor import _wrap
-from ..autograd.native.graph import SpMMFn, SegmentSoftmaxFn, add_remaining_self_loops
+from ..autograd.native.graph import SpMMFn, SegmentSoftmaxFn
 from ..graph.csr import GraphCSR
+from ..autograd.native import graph as native
 
 
 class GATConv(Module):
     """forward(x, edge_index, return_attention_weights=None).
+
+    With return_attention_weights=True, returns (out, (edge_index, alpha)) as PyG: the edges the layer
+    attended over (the given ones without self loops, then one loop per node, when add_self_loops)
+    and alpha (E, heads) in that order.
 
     e_ij = LeakyReLU(a_src . W x_j + a_dst . W x_i) for each edge j -> i, softmax over i's incoming
     edges per head, dropout on the coefficients, x'_i = sum_j alpha_ij W x_j; heads concatenated or
@@ -34,8 +39,9 @@ class GATConv(Module):
         self.att_src = Parameter(np.empty((1, heads, out_channels), np.float32))
         self.att_dst = Parameter(np.empty((1, heads, out_channels), np.float32))
         width = heads * out_channels if concat else out_channels
-        self.bias = Parameter(np.zeros(width, np.float32)) if bias else None
-        if not bias:
+        if bias:
+            self.bias = Parameter(np.zeros(width, np.float32))
+        else:
             self.register_parameter("bias", None)
         self.reset_parameters()
 
@@ -49,10 +55,11 @@ class GATConv(Module):
     def forward(self, x, edge_index, return_attention_weights=None):
         node_features(x, "GATConv")
         n, H, C = x.shape[0], self.heads, self.out_channels
+        edge_index, _ = adjacency_edges(edge_index, n, "GATConv")
         a = edges(edge_index, n)
         src, dst = a[0], a[1]
         if self.add_self_loops:  # PyG: drop existing self loops, then one per node
-            src, dst, _ = add_remaining_self_loops(src, dst, n)
+            src, dst, _ = native.remaining_self_loops(src, dst, n)
         graph = GraphCSR.from_edges(src, dst, n)
         h = self.lin(x).view(n, H, C)
         score_src = (h * self.att_src).sum(-1)           # (n, H)
@@ -64,8 +71,8 @@ class GATConv(Module):
         out = out if self.concat else out.view(n, H, C).mean(1)
         if self.bias is not None:
             out = out + self.bias
-        if return_attention_weights:
-            return out, (_wrap(graph.edge_index()), alpha)
+        if return_attention_weights:  # as PyG: in the order of the edges used (self loops appended), not CSR order
+            return out, (_wrap(np.stack([src, dst])), alpha[_wrap(graph.inverse_perm())])
         return out
 
     def extra_repr(self):

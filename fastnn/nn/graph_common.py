@@ -33,3 +33,19 @@ def node_features(x, layer):
 def edges(edge_index, num_nodes):
     """The validated (2, E) int64 array; node ids must index the rows of x."""
     return check_edge_index(edge_index, num_nodes)
+
+
+def adjacency_edges(edge_index, num_nodes, layer, weighted=False):
+    """edge_index itself, or the (edge_index, values) of a sparse adjacency adj_t (fastnn.sparse_csr_tensor,
+    rows = targets, as transforms.ToSparseTensor makes it), checked against num_nodes. A layer that does
+    not weight its messages refuses an adjacency whose values are not all ones (rather than ignore them)."""
+    from ..sparse import SparseCSRTensor
+    if not isinstance(edge_index, SparseCSRTensor):
+        return edge_index, None
+    if edge_index.shape != (num_nodes, num_nodes):
+        raise ValueError(f"{layer}: the sparse adjacency must be ({num_nodes}, {num_nodes}) for {num_nodes} nodes, "
+                         f"got {edge_index.shape}")
+    ei, values = edge_index._pyg_edges()
+    if not weighted and (values.requires_grad or not (values._data == 1).all()):
+        raise ValueError(f"{layer} does not weight messages: its sparse adjacency must hold ones")
+    return ei, values

@@ -7,6 +7,8 @@ from ..autograd.tensor import Tensor, _wrap
 from ..autograd.dtypes import canonical_dtype
 from ..device import device, check_cpu
 from .parameter import Parameter, Buffer
+from . import module_hooks as _hooks
+from ..autograd.grad_mode import state as _grad_state
 
 
 class Module:
@@ -18,6 +20,16 @@ class Module:
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
+        for name, table in _hooks.new_tables().items():
+            object.__setattr__(self, name, table)
+
+    def __setstate__(self, state):
+        """Unpickling (fastnn.load of a whole model): fastnn's internals first, then the saved attributes.
+        A module PyTorch pickled names its non-persistent buffers `_non_persistent_buffers_set`."""
+        Module.__init__(self)
+        self.__dict__.update(state)
+        if "_non_persistent_buffers_set" in state and "_non_persistent" not in state:
+            self.__dict__["_non_persistent"] = set(state["_non_persistent_buffers_set"])
 
     # ------------------------------------------------------------ attributes
     def __setattr__(self, name, value):
@@ -94,6 +106,20 @@ class Module:
 
     register_module = add_module
 
+    def get_parameter(self, target):
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if name not in mod._parameters:
+            raise AttributeError(f"{type(mod).__name__} has no parameter `{name}`")
+        return mod._parameters[name]
+
+    def get_buffer(self, target):
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path)
+        if name not in mod._buffers:
+            raise AttributeError(f"{type(mod).__name__} has no buffer `{name}`")
+        return mod._buffers[name]
+
     def get_submodule(self, target):
         mod = self
         for part in target.split(".") if target else []:
@@ -107,7 +133,76 @@ class Module:
         raise NotImplementedError(f"Module [{type(self).__name__}] is missing the required \"forward\" function")
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        d = self.__dict__
+        pre, post = d.get("_forward_pre_hooks"), d.get("_forward_hooks")
+        back, back_pre = d.get("_backward_hooks"), d.get("_backward_pre_hooks")
+        if not (pre or post or back or back_pre or _hooks.ANY_GLOBAL[0]):
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    def _hooks_of(self, kind):
+        """This module's hooks of a kind, after the global ones (PyTorch's order)."""
+        glob = _hooks.GLOBAL[kind]
+        own = self.__dict__.get(kind) or {}
+        return list(glob.items()) + list(own.items()) if glob else list(own.items())
+
+    def _call_with_hooks(self, args, kwargs):
+        with_kwargs = set(self.__dict__.get("_hooks_with_kwargs", ())) | _hooks.GLOBAL_WITH_KWARGS
+        for key, hook in self._hooks_of("_forward_pre_hooks"):
+            if key in with_kwargs:
+                res = hook(self, args, kwargs)
+                if res is not None:
+                    if not (isinstance(res, tuple) and len(res) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of (new_args, new_kwargs), "
+                                           f"but got {res}.")
+                    args, kwargs = res
+            else:
+                res = hook(self, args)
+                if res is not None:
+                    args = res if isinstance(res, tuple) else (res,)
+        boundary = None
+        if (self._hooks_of("_backward_hooks") or self._hooks_of("_backward_pre_hooks")) and _grad_state.enabled:
+            args, boundary = _hooks.mark_inputs(self, args)
+        try:
+            result = self.forward(*args, **kwargs)
+        except Exception:
+            always = set(self.__dict__.get("_hooks_always_called", ())) | _hooks.GLOBAL_ALWAYS_CALLED
+            for key, hook in self._hooks_of("_forward_hooks"):
+                if key in always:
+                    hook(self, args, kwargs, None) if key in with_kwargs else hook(self, args, None)
+            raise
+        for key, hook in self._hooks_of("_forward_hooks"):
+            res = hook(self, args, kwargs, result) if key in with_kwargs else hook(self, args, result)
+            if res is not None:
+                result = res
+        if boundary is not None:
+            result = _hooks.mark_outputs(boundary, result)
+        return result
+
+    # ------------------------------------------------------------ hooks
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        handle = _hooks.add_hook(self._forward_pre_hooks, hook, prepend)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle.id)
+        return handle
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        handle = _hooks.add_hook(self._forward_hooks, hook, prepend)
+        if with_kwargs:
+            self._hooks_with_kwargs.add(handle.id)
+        if always_call:  # also runs (with output None) when forward raises
+            self._hooks_always_called.add(handle.id)
+        return handle
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        return _hooks.add_hook(self._backward_hooks, hook, prepend)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        return _hooks.add_hook(self._backward_pre_hooks, hook, prepend)
+
+    def register_backward_hook(self, hook):
+        """PyTorch's deprecated form; fastnn gives it the full backward hook's (correct) gradients."""
+        return self.register_full_backward_hook(hook)
 
     # ------------------------------------------------------------ traversal
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):
@@ -166,39 +261,88 @@ class Module:
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         if destination is None:
             destination = OrderedDict()
-        for name, p in self._parameters.items():
-            if p is not None:
-                destination[prefix + name] = p if keep_vars else p.detach()
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent:
-                destination[prefix + name] = b if keep_vars else b.detach()
-        for name, m in self._modules.items():
-            if m is not None:
-                m.state_dict(destination, prefix + name + ".", keep_vars)
+        for key, (m, kind, name) in self._state_targets(prefix).items():
+            if kind == "extra":
+                destination[key] = m.get_extra_state()
+            else:
+                t = getattr(m, kind)[name]
+                destination[key] = t if keep_vars else t.detach()
         return destination
 
+    def _state_targets(self, prefix=""):
+        """state_dict key -> (module, store, name) in PyTorch's order: each module's parameters,
+        persistent buffers and extra state, then its children's."""
+        out = OrderedDict()
+
+        def walk(m, p):
+            for n, t in m._parameters.items():
+                if t is not None:
+                    out[p + n] = (m, "_parameters", n)
+            for n, t in m._buffers.items():
+                if t is not None and n not in m._non_persistent:
+                    out[p + n] = (m, "_buffers", n)
+            if type(m).get_extra_state is not Module.get_extra_state:
+                out[p + "_extra_state"] = (m, "extra", None)
+            for n, c in m._modules.items():
+                if c is not None:
+                    walk(c, p + n + ".")
+        walk(self, prefix)
+        return out
+
+    def get_extra_state(self):
+        """Override (with set_extra_state) to put picklable non-tensor state in the state_dict."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called.")
+
+    def set_extra_state(self, state):
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called.")
+
     def load_state_dict(self, state_dict, strict=True, assign=False):
-        """Copy values (Tensors or NumPy arrays) into this module's parameters and buffers."""
-        own = self.state_dict(keep_vars=True)
+        """Copy values (Tensors or NumPy arrays) into this module's parameters and buffers; with
+        assign=True the module takes the given tensors' storage instead (PyTorch's assign)."""
+        own = self._state_targets()
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
             raise KeyError(f"Error(s) in loading state_dict for {type(self).__name__}: "
                            f"missing keys {missing}, unexpected keys {unexpected}")
         errors = []
-        for key, target in own.items():
+        for key, (m, kind, name) in own.items():
             if key not in state_dict:
                 continue
             value = state_dict[key]
+            if kind == "extra":
+                m.set_extra_state(value)
+                continue
+            target = getattr(m, kind)[name]
             arr = value._data if isinstance(value, Tensor) else np.asarray(value)
             if arr.shape != target.shape:
                 errors.append(f"size mismatch for {key}: copying a param with shape {arr.shape}, "
                               f"the shape in current model is {target.shape}")
                 continue
-            target._data[...] = arr  # in place, as PyTorch's copy_: views of it stay valid
+            if assign and kind == "_parameters":
+                m._parameters[name] = Parameter(arr, requires_grad=target.requires_grad)
+            elif assign:
+                m._buffers[name] = value if isinstance(value, Tensor) else _wrap(arr)
+            else:
+                target._data[...] = arr  # in place, as PyTorch's copy_: views of it stay valid
         if errors:
             raise ValueError("Error(s) in loading state_dict:\n  " + "\n  ".join(errors))
         return _IncompatibleKeys(missing, unexpected)
+
+    def set_submodule(self, target, module, strict=False):
+        """Put `module` at the dotted path `target` (its parent must exist)."""
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path)
+        if strict and name not in parent._modules:
+            raise AttributeError(f"{type(parent).__name__} has no attribute `{name}`")
+        if not isinstance(module, Module):
+            raise TypeError(f"`module` is not an nn.Module, found {type(module)}")
+        parent.add_module(name, module)
+
+    def to_empty(self, *, device=None, recurse=True):
+        """Parameters here always have storage (no meta device): the module is returned as it is."""
+        check_cpu(device)
+        return self
 
     # ------------------------------------------------------------ modes and types
     def train(self, mode=True):
@@ -255,6 +399,19 @@ class Module:
     def double(self):
         return self._cast_floats(np.dtype(np.float64))
 
+    def half(self):
+        return self._cast_floats(canonical_dtype(np.float16))
+
+    def bfloat16(self):
+        return self._cast_floats(canonical_dtype("bfloat16"))
+
+    def type(self, dst_type):
+        return self._cast_floats(canonical_dtype(dst_type))
+
+    def compile(self, *args, **kwargs):
+        """Like torch.compile without a compiler backend: the module runs eagerly, unchanged."""
+        return None
+
     def cpu(self):
         return self
 
@@ -262,6 +419,11 @@ class Module:
         raise RuntimeError("fastnn runs on the CPU only")
 
     def share_memory(self):
+        """Move every parameter, gradient and buffer into shared memory (see Tensor.share_memory_)."""
+        for t in [*self.parameters(), *self.buffers()]:
+            t.share_memory_()
+            if t.grad is not None:
+                t.grad.share_memory_()
         return self
 
     # ------------------------------------------------------------ printing

@@ -17,6 +17,12 @@ from ..autograd.native.rnn import (LSTMDirectionFn, GRUDirectionFn, RNNDirection
 from ..autograd import Tensor
 from ..autograd.dtypes import canonical_dtype, float32
 from ..autograd.ops import cat, stack
+from ..autograd.tensor import _wrap
+from .utils.rnn import PackedSequence, pad_packed_sequence, packed_lengths, _pack_rows, _order
+
+
+def _zeros_like_rows(t, n):
+    return _wrap(np.zeros((n,) + tuple(t.shape[1:]), t.dtype))
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -114,6 +120,8 @@ class RNNBase(Module):
                             f"{self.weight_ih_l0.dtype}")
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         self._check_input(input)
         batched = input.ndim == 3
         x = input if not batched else (input.transpose(0, 1) if self.batch_first else input)
@@ -161,6 +169,39 @@ class RNNBase(Module):
         elif self.batch_first:
             output = output.transpose(0, 1)
         return (output, (h_n, c_n)) if lstm else (output, h_n)
+
+    def _forward_packed(self, packed, hx):
+        """Run each group of equal-length sequences unpadded, then pack the outputs like the input.
+        States (hx and h_n) are in the original batch order, as in PyTorch."""
+        padded, _ = pad_packed_sequence(packed)
+        lens = packed_lengths(packed)
+        T, B = padded.shape[:2]
+        lstm = self.mode == "LSTM"
+        if hx is not None:
+            if lstm and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+                raise TypeError("LSTM: hx must be a tuple (h_0, c_0)")
+            for h, name in zip(hx if lstm else (hx,), ("h_0", "c_0") if lstm else ("hx",)):
+                self._check_state(h, name, B, True)
+        outs, hs, cs, perm = [], [], [], []
+        for L in sorted(set(lens.tolist()), reverse=True):
+            items = np.nonzero(lens == L)[0]
+            x = padded[:L, items]
+            h = None if hx is None else (tuple(s[:, items] for s in hx) if lstm else hx[:, items])
+            out, state = self.forward(x.transpose(0, 1) if self.batch_first else x, h)
+            out = out.transpose(0, 1) if self.batch_first else out
+            if L < T:
+                out = cat([out, _zeros_like_rows(out, T - L)], 0)
+            outs.append(out)
+            hs.append(state[0] if lstm else state)
+            if lstm:
+                cs.append(state[1])
+            perm.append(items)
+        inverse = np.argsort(np.concatenate(perm))
+        full = cat(outs, 1)[:, inverse]
+        data = _pack_rows(full, packed.batch_sizes._data.astype(np.int64), _order(packed))
+        output = PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
+        h_n = cat(hs, 1)[:, inverse]
+        return (output, (h_n, cat(cs, 1)[:, inverse])) if lstm else (output, h_n)
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"

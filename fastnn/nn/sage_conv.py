@@ -1,13 +1,14 @@
 """SAGEConv (GraphSAGE): x'_i = lin_l(aggregate over j -> i of x_j) + lin_r(x_i), with PyG's API."""
 from .module import Module
 from .linear import Linear
-from .graph_common import positive_int, node_features, edges
+from .graph_common import positive_int, node_features, edges, adjacency_edges
 from ..autograd.native.graph import SpMMFn, SpMaxFn
 from ..graph.csr import GraphCSR
 
 
 class SAGEConv(Module):
-    """forward(x, edge_index); `aggr` is "mean" (PyG's default), "sum" or "max".
+    """forward(x, edge_index); `aggr` is "mean" (PyG's default), "sum" or "max". edge_index may also be a
+    sparse adjacency adj_t of ones (transforms.ToSparseTensor).
 
     Parameters as PyG: `lin_l` (with bias) on the aggregated neighbours and `lin_r` (no bias) on
     the node itself when `root_weight`; `normalize=True` L2-normalises the output rows.
@@ -27,6 +28,7 @@ class SAGEConv(Module):
 
     def forward(self, x, edge_index):
         node_features(x, "SAGEConv")
+        edge_index, _ = adjacency_edges(edge_index, x.shape[0], "SAGEConv")
         a = edges(edge_index, x.shape[0])
         graph = GraphCSR.from_edges(a[0], a[1], x.shape[0])
         agg = SpMaxFn.apply(x, graph) if self.aggr == "max" else SpMMFn.apply(None, x, graph, self.aggr)

@@ -19,13 +19,26 @@ class Optimizer:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
+        self._flag_check(self.defaults)
         for g in groups:
             self.add_param_group(g)
+
+    @staticmethod
+    def _flag_check(options):
+        """PyTorch's implementation switches: foreach/fused/capturable pick how an update is computed, not
+        what it computes, so every value is honoured by the one fused update here; differentiable=True
+        (autograd through the step) is not supported and says so."""
+        if options.get("differentiable"):
+            raise ValueError("differentiable=True is not supported: fastnn's optimizer steps are not recorded by autograd")
 
     def add_param_group(self, group):
         group = dict(group)
         params = group["params"]
         group["params"] = [params] if isinstance(params, Tensor) else list(params)
+        # PyTorch 2.13 also takes named parameters: (name, tensor) pairs
+        if group["params"] and all(isinstance(p, tuple) and len(p) == 2 for p in group["params"]):
+            group["param_names"] = [n for n, _ in group["params"]]
+            group["params"] = [p for _, p in group["params"]]
         for p in group["params"]:
             if not isinstance(p, Tensor):
                 raise TypeError(f"optimizer can only optimize Tensors, got {type(p).__name__}")
@@ -120,3 +133,9 @@ class Optimizer:
 def check_positive(name, value, allow_zero=True):
     if value < 0 or (not allow_zero and value == 0):
         raise ValueError(f"Invalid {name}: {value}")
+
+
+def check_betas(betas):
+    for i, b in enumerate(betas):
+        if not 0.0 <= b < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {b}")

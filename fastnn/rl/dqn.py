@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import nn, optim, tensor, no_grad, manual_seed, save as _save, load as _load
 from ..models import MLP
-from ._checks import positive_int, check_index
+from ._checks import positive_int, check_index, step_cap
 from .replay import ReplayBuffer
 
 
@@ -39,14 +39,17 @@ class DQN:
         self.eps_start, self.eps_end, self.eps_decay = eps_start, eps_end, eps_decay
         if seed is not None:
             manual_seed(seed)
-        self.rng = np.random.default_rng(seed)
+        # Exploration and replay sampling draw from independent streams spawned from one seed
+        # (the same seed for both would make them draw identical numbers).
+        explore_seed, replay_seed = np.random.SeedSequence(seed).spawn(2)
+        self.rng = np.random.default_rng(explore_seed)
         self.policy_net = MLP(self.obs_dim, hidden, self.n_actions)
         self.target_net = MLP(self.obs_dim, hidden, self.n_actions)
         self.sync_target()
         opt_class = optim.AdamW if optimizer == "adamw" else optim.Adam
         self.optimizer = opt_class(self.policy_net.parameters(), lr=lr, amsgrad=True)
         self.loss_fn = nn.SmoothL1Loss()
-        self.memory = ReplayBuffer(buffer_capacity, (self.obs_dim,), seed=seed)
+        self.memory = ReplayBuffer(buffer_capacity, (self.obs_dim,), seed=replay_seed)
         self.steps_done = 0  # actions chosen while exploring: drives the epsilon schedule
         self.learn_steps = 0
 
@@ -116,11 +119,17 @@ class DQN:
             self.sync_target()
         return loss.item()
 
-    def run_episode(self, env, seed=None, learn=True):
-        """One episode; with learn, explores, stores transitions and learns after every step. Returns the return."""
+    def run_episode(self, env, seed=None, learn=True, max_steps=None):
+        """One episode; with learn, explores, stores transitions and learns after every step. Returns the return.
+
+        Without learn (greedy evaluation) the episode stops after max_steps steps (default: the env's
+        time limit, else 1000), so a policy that cycles cannot run forever.
+        """
         obs, _ = env.reset(seed=seed)
         total, done = 0.0, False
-        while not done:
+        steps, cap = 0, step_cap(env, max_steps) if not learn or max_steps is not None else None
+        while not done and (cap is None or steps < cap):
+            steps += 1
             action = self.act(obs, greedy=not learn)
             next_obs, reward, terminated, truncated, _ = env.step(action)
             if learn:
@@ -130,9 +139,9 @@ class DQN:
             obs, done = next_obs, terminated or truncated
         return total
 
-    def evaluate(self, env, episodes=100, seed=None):
-        """Mean return of the greedy policy over `episodes` episodes."""
-        returns = [self.run_episode(env, seed=seed if i == 0 else None, learn=False)
+    def evaluate(self, env, episodes=100, seed=None, max_steps=None):
+        """Mean return of the greedy policy over `episodes` episodes of at most max_steps steps each."""
+        returns = [self.run_episode(env, seed=seed if i == 0 else None, learn=False, max_steps=max_steps)
                    for i in range(positive_int(episodes, "episodes"))]
         return float(np.mean(returns))
 

@@ -3,7 +3,7 @@
 `FrozenLake`, `CliffWalking` and `CartPole` follow the dynamics, rewards and time limits of
 Gymnasium's FrozenLake-v1 (4x4), CliffWalking-v1 and CartPole-v1: `reset(seed=None)` returns
 (observation, info) and `step(action)` returns (observation, reward, terminated, truncated, info).
-`make(name)` gives Gymnasium's environment when Gymnasium is installed, these otherwise.
+`make(name)` gives Gymnasium's environment when Gymnasium is installed and knows the id, these otherwise.
 """
 import math
 
@@ -140,13 +140,17 @@ BUILTIN = {"FrozenLake-v1": FrozenLake, "CliffWalking-v1": CliffWalking, "CartPo
 
 
 def make(name, prefer_gymnasium=True, **kwargs):
-    """Gymnasium's environment `name` when Gymnasium is installed (and preferred), else the built-in one."""
+    """Gymnasium's environment `name` when Gymnasium is installed (and preferred), else the built-in one.
+
+    The built-in one is also used when the installed Gymnasium does not register `name` (older
+    releases have CliffWalking-v0 but not -v1, for example).
+    """
     if prefer_gymnasium:
         try:
             import gymnasium
         except ImportError:
             gymnasium = None
-        if gymnasium is not None:
+        if gymnasium is not None and (name in gymnasium.registry or name not in BUILTIN):
             return gymnasium.make(name, **kwargs)
     if name not in BUILTIN:
         raise ValueError(f"no built-in environment {name!r}; choose from {sorted(BUILTIN)} or install gymnasium")

@@ -11,7 +11,8 @@ Batch = namedtuple("Batch", ["obs", "action", "reward", "next_obs", "terminated"
 class ReplayBuffer:
     """Stores (obs, action, reward, next_obs, terminated); once full, the oldest are overwritten.
 
-    `sample(batch_size)` draws uniformly with replacement, seeded by `seed`, and returns a Batch
+    `sample(batch_size)` draws uniformly with replacement, seeded by `seed` (an int, a
+    np.random.SeedSequence or None), and returns a Batch
     of arrays: obs/next_obs (batch, *obs_shape) in obs_dtype, action int64, reward float32,
     terminated float32 (1.0 where the next state is terminal, so its value is not bootstrapped).
     """

@@ -1,7 +1,7 @@
 """Tabular Q-learning and SARSA (Sutton & Barto, ch. 6) with epsilon-greedy exploration."""
 import numpy as np
 
-from ._checks import check_index, positive_int
+from ._checks import check_index, positive_int, step_cap
 
 
 def _probability(value, name):
@@ -58,16 +58,21 @@ class TabularAgent:
             returns.append(self._run_episode(env, obs))
         return returns
 
-    def evaluate(self, env, episodes=100, seed=None):
-        """Mean return of the greedy policy over `episodes` episodes (no learning)."""
+    def evaluate(self, env, episodes=100, seed=None, max_steps=None):
+        """Mean return of the greedy policy over `episodes` episodes (no learning).
+
+        An episode stops after max_steps steps (default: the env's time limit, else 1000), so a
+        greedy policy that cycles (into a wall, say) cannot run forever.
+        """
         total = 0.0
+        cap = step_cap(env, max_steps)
         for episode in range(positive_int(episodes, "episodes")):
             obs, _ = env.reset(seed=None if seed is None or episode else seed)
-            done = False
-            while not done:
+            for _ in range(cap):
                 obs, reward, terminated, truncated, _ = env.step(self.greedy_action(obs))
                 total += reward
-                done = terminated or truncated
+                if terminated or truncated:
+                    break
         return total / episodes
 
 

@@ -57,7 +57,7 @@ def test_clip_grad_value_and_vector_round_trip():
     assert all(np.abs(p.grad.numpy()).max() <= 0.5 for p in ps)
     vec = parameters_to_vector(ps)
     assert vec.shape == (11,)
-    np.testing.assert_array_equal(vec.numpy()[:6], ps[0].detach().numpy().ravel())
+    np.testing.assert_array_equal(vec.detach().numpy()[:6], ps[0].detach().numpy().ravel())
     with fastnn.no_grad():
         vector_to_parameters(vec * 0 + 2, ps)
     assert all(np.all(p.detach().numpy() == 2) for p in ps)

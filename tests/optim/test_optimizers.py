@@ -296,6 +296,7 @@ def test_scheduler_state_dict_round_trip():
     opt2 = make_opt()
     sched2 = lr_scheduler.StepLR(opt2, step_size=2)
     sched2.load_state_dict(sd)
+    opt2.load_state_dict(opt.state_dict())   # the schedule steps the optimizer's lr (PyTorch's recursive rule)
     sched2.step()
     sched.step()
     assert sched2.last_epoch == sched.last_epoch == 4

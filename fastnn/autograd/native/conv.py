@@ -1,10 +1,10 @@
 """Autograd Functions over the convolution kernels (csrc/conv.pyx): conv2d and conv_transpose2d."""
 from ..function import Function
-from ...kernels.arrays import kernel_array
+from ...kernels.arrays import kernel_input
 from ...kernels.backend import family
 
 K = family("conv")
-_c = kernel_array
+_c = kernel_input
 
 
 class Conv2dFn(Function):

@@ -1,6 +1,6 @@
 """Autograd Function over the dropout kernel (csrc/dropout.pyx): one pass forward, the same mask backward."""
 from ..function import Function
-from ...kernels.arrays import kernel_array
+from ...kernels.arrays import kernel_input
 from ...kernels.backend import family
 
 K = family("dropout")
@@ -12,10 +12,10 @@ class DropoutFn(Function):
     @staticmethod
     def forward(ctx, x, p, rng):
         ctx.p, ctx.seed = p, int(rng.bit_generator.random_raw())
-        return K.dropout_mask_apply(kernel_array(x), p, ctx.seed)
+        return K.dropout_mask_apply(kernel_input(x), p, ctx.seed)
 
     @staticmethod
     def backward(ctx, g):
         if not ctx.needs_input_grad[0]:
             return None, None, None
-        return K.dropout_mask_apply(kernel_array(g), ctx.p, ctx.seed), None, None
+        return K.dropout_mask_apply(kernel_input(g), ctx.p, ctx.seed), None, None

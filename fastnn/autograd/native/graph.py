@@ -1,7 +1,8 @@
-"""Autograd Functions over the graph kernels (csrc/graph.pyx), and the structural calls that build graphs.
+"""Autograd Functions over the graph kernels (csrc/graph.pyx).
 
-Graphs reach these as `fastnn.graph.GraphCSR` objects (rows = targets), which keep their transposed
-structure for the feature gradient once it has been built.
+Graphs reach these as `fastnn.graph.GraphCSR` objects (rows = targets), checked once when built and
+read-only, which keep their transposed structure for the feature gradient once it has been built.
+The structural calls that build graphs (no gradients) pass straight through to the kernels.
 """
 from ..function import Function
 from ...kernels.arrays import kernel_array
@@ -13,23 +14,48 @@ K = family("graph")
 # ------------------------------------------------------------------ structure (no gradients)
 
 def edges_to_csr(src, dst, num_nodes):
-    return K.edges_to_csr(kernel_array(src), kernel_array(dst), num_nodes)
+    return K.edges_to_csr(src, dst, num_nodes)
 
 
 def csr_transpose(indptr, indices, num_cols):
     return K.csr_transpose(indptr, indices, num_cols)
 
 
+def freeze_csr(indptr, indices, num_cols, perm=None):
+    return K.freeze_csr(indptr, indices, num_cols, perm)
+
+
+def remaining_self_loops(src, dst, num_nodes):
+    return K.remaining_self_loops(src, dst, num_nodes)
+
+
+def sample_neighbors(indptr, indices, nodes, num_neighbors, random_seed):
+    return K.sample_neighbors(indptr, indices, nodes, num_neighbors, random_seed)
+
+
 def add_remaining_self_loops(src, dst, num_nodes, weight=None, fill_value=1.0):
-    return K.add_remaining_self_loops(kernel_array(src), kernel_array(dst), num_nodes, kernel_array(weight),
-                                      fill_value)
-
-
-def gcn_norm_csr(indptr, indices, values):
-    return K.gcn_norm_csr(indptr, indices, kernel_array(values))
+    return K.add_remaining_self_loops(src, dst, num_nodes, weight, fill_value)
 
 
 # ------------------------------------------------------------------ differentiable aggregation
+
+class GCNNormFn(Function):
+    """Edge values (E,) in CSR order -> v[e] / sqrt(deg(i) deg(j)), deg the weighted in-degree (row sums);
+    the gradient flows through both the value and the degrees it enters."""
+    @staticmethod
+    def forward(ctx, values, graph):
+        values = kernel_array(values)
+        out, deg = K.gcn_norm_csr(graph.indptr, graph.indices, values)
+        ctx.save_for_backward(values, deg)
+        ctx.graph = graph
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        values, deg = ctx.saved_tensors
+        graph = ctx.graph
+        return K.gcn_norm_csr_backward(graph.indptr, graph.indices, values, deg, kernel_array(g, values.dtype)), None
+
 
 class SpMMFn(Function):
     """out[i] = reduce over edges (j -> i) of values[e] * x[j]; gradients for x and the edge values."""
@@ -46,7 +72,7 @@ class SpMMFn(Function):
         graph, need = ctx.graph, ctx.needs_input_grad
         t_indptr, t_indices, t_perm = graph.transposed()
         gx, gv = K.spmm_csr_backward(graph.indptr, graph.indices, values, x, kernel_array(g, x.dtype), t_indptr,
-                                     t_indices, t_perm, ctx.reduce, need[1], need[0])
+                                     t_indices, t_perm, ctx.reduce, need_x=need[1], need_values=need[0])
         return gv, gx, None, None
 
 

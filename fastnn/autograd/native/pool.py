@@ -1,10 +1,10 @@
 """Autograd Functions over the pooling and upsampling kernels of the conv family (csrc/conv.pyx)."""
 from ..function import Function
-from ...kernels.arrays import kernel_array
+from ...kernels.arrays import kernel_input
 from ...kernels.backend import family
 
 K = family("conv")
-_c = kernel_array
+_c = kernel_input
 
 
 class MaxPool2dFn(Function):

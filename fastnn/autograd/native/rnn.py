@@ -4,13 +4,13 @@ Each Function makes one native call per pass: the whole sequence loop, the gate
 arithmetic and the GEMMs run inside the rnn kernels (csrc/rnn.pyx).
 """
 from ..function import Function
-from ...kernels.arrays import kernel_array
+from ...kernels.arrays import kernel_input
 from ...kernels.backend import family
 
 K = family("rnn")
 
 
-_c = kernel_array
+_c = kernel_input
 
 
 def _bias_grads(gb_ih, gb_hh, b_ih, b_hh):

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..function import Function
-from ...kernels.arrays import kernel_array
+from ...kernels.arrays import kernel_input
 from ...kernels.backend import family
 
 K = family("softmax")
@@ -11,9 +11,9 @@ K = family("softmax")
 def _rows(a, dim):
     """View `a` as C-contiguous (rows, size of dim) with dim last; and how to undo it."""
     if dim == a.ndim - 1:
-        return kernel_array(a).reshape(-1, a.shape[-1] if a.ndim else 1), None
+        return kernel_input(a).reshape(-1, a.shape[-1] if a.ndim else 1), None
     moved = np.moveaxis(a, dim, -1)
-    return kernel_array(moved).reshape(-1, a.shape[dim]), moved.shape
+    return kernel_input(moved).reshape(-1, a.shape[dim]), moved.shape
 
 
 def _unrows(rows, shape, moved_shape, dim):
@@ -44,9 +44,9 @@ class CrossEntropy(Function):
     """Mean/sum/none cross-entropy of class-index targets, one fused kernel each way."""
     @staticmethod
     def forward(ctx, logits, target, weight, ignore_index, smoothing, reduction):
-        target = kernel_array(target)
-        weight = kernel_array(weight, logits.dtype)
-        loss, logp = K.cross_entropy_forward(kernel_array(logits), target, weight, ignore_index, smoothing)
+        target = kernel_input(target)
+        weight = kernel_input(weight, logits.dtype)
+        loss, logp = K.cross_entropy_forward(kernel_input(logits), target, weight, ignore_index, smoothing)
         ctx.save_for_backward(logp, target, weight)
         ctx.meta = (ignore_index, smoothing, reduction)
         if reduction == "none":
@@ -65,7 +65,7 @@ class CrossEntropy(Function):
         logp, target, weight = ctx.saved_tensors
         ignore_index, smoothing, reduction = ctx.meta
         if reduction == "none":
-            grow = kernel_array(g, logp.dtype)
+            grow = kernel_input(g, logp.dtype)
         else:
             scale = g if reduction == "sum" else g / ctx.denom
             grow = np.full(logp.shape[0], scale, dtype=logp.dtype)

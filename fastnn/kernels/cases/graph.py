@@ -104,6 +104,32 @@ def _structure_run(k, inputs):
     return indptr, indices, values, k.csr_transpose(indptr, indices, n)[1]
 
 
+def _checked_structure_run(k, inputs):
+    """What a user-built graph costs once (sparse_csr_tensor): self loops with their origins, the full
+    check and freeze of a CSR that is not known to be valid."""
+    edges, n, _ = inputs
+    src, dst, origin = k.remaining_self_loops(edges[0], edges[1], n)
+    indptr, indices, _ = k.edges_to_csr(src, dst, n)
+    frozen_indptr, frozen_indices, _ = k.freeze_csr(np.array(indptr), np.array(indices), n)
+    return frozen_indptr, frozen_indices, origin
+
+
+def _norm_inputs(rng):
+    from ... import kernels
+    edges, n = _cora_edges()
+    src, dst, _ = kernels.add_remaining_self_loops(edges[0].copy(), edges[1].copy(), n)
+    indptr, indices, _ = kernels.edges_to_csr(src, dst, n)
+    return indptr, indices, rng.random(len(indices)).astype(np.float32) + 0.5, \
+        rng.standard_normal(len(indices)).astype(np.float32)
+
+
+def _norm_run(k, inputs):
+    """GCN normalisation of learnable edge weights, forward and backward."""
+    indptr, indices, w, g = inputs
+    out, deg = k.gcn_norm_csr(indptr, indices, w)
+    return out, k.gcn_norm_csr_backward(indptr, indices, w, deg, g)
+
+
 def _max_inputs(rng):
     from ... import kernels
     edges, n = _cora_edges()
@@ -159,9 +185,30 @@ CASES = [
     Case("graph build: self loops, CSR, GCN norm, transpose (100k nodes, 1M edges)", "graph",
          ("add_remaining_self_loops", "edges_to_csr", "gcn_norm_csr", "csr_transpose"), _structure_inputs,
          _structure_run),
+    Case("graph check: self loops with origins, CSR, full check and freeze (100k nodes, 1M edges)", "graph",
+         ("remaining_self_loops", "edges_to_csr", "freeze_csr"), _structure_inputs, _checked_structure_run),
+    Case("GCN normalisation of edge weights fwd+bwd Cora", "graph", ("gcn_norm_csr", "gcn_norm_csr_backward"),
+         _norm_inputs, _norm_run),
     Case("max aggregation fwd+bwd Cora F=64", "graph", ("spmm_max_csr", "spmm_max_backward"), _max_inputs,
          _max_run),
     Case("GAT aggregation fwd+bwd Cora 8 heads x 8", "graph",
          ("segment_softmax", "segment_softmax_backward", "spmm_csr", "spmm_csr_backward", "csr_transpose"),
          _attention_inputs, _attention_run),
 ]
+
+
+def _sampling_inputs(rng):
+    from ... import kernels
+    edges, n = _cora_edges()
+    indptr, indices, _ = kernels.edges_to_csr(edges[0].copy(), edges[1].copy(), n)
+    return indptr, indices, rng.integers(0, n, 512).astype(np.int64)
+
+
+def _sampling_run(k, inputs):
+    """One NeighborLoader hop: 512 seed nodes of Cora, up to 10 incoming edges each."""
+    indptr, indices, nodes = inputs
+    return k.sample_neighbors(indptr, indices, nodes, 10, 2708)
+
+
+CASES.append(Case("neighbour sampling Cora 512 seeds fan-out 10", "graph", ("sample_neighbors",), _sampling_inputs,
+                  _sampling_run))

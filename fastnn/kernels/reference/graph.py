@@ -17,12 +17,32 @@ def _check_index(a, name, upper):
         raise IndexError(f"{name} holds values outside [0, {upper})")
 
 
+def _readonly(*arrays):
+    for a in arrays:
+        a.flags.writeable = False
+    return arrays
+
+
+def freeze_csr(indptr, indices, num_cols, perm=None):
+    if not isinstance(indptr, np.ndarray) or indptr.dtype != np.int64 or indptr.ndim != 1 or len(indptr) < 1:
+        raise TypeError("indptr must be a 1-D int64 numpy.ndarray with at least one entry")
+    _check_index(indices, "indices", num_cols)
+    if indptr[0] != 0 or indptr[-1] != len(indices) or (np.diff(indptr) < 0).any():
+        raise ValueError("indptr must be non-decreasing from 0 to len(indices)")
+    if perm is not None:
+        _check_index(perm, "perm", len(indices))
+        if len(perm) != len(indices):
+            raise ValueError(f"perm must have shape ({len(indices)},), got {perm.shape}")
+        perm, = _readonly(np.array(perm))
+    return (*_readonly(np.array(indptr), np.array(indices)), perm)
+
+
 def edges_to_csr(src, dst, num_nodes):
     _check_index(src, "src", num_nodes)
     _check_index(dst, "dst", num_nodes)
     perm = np.argsort(dst, kind="stable")
     indptr = np.concatenate([[0], np.cumsum(np.bincount(dst, minlength=num_nodes))]).astype(np.int64)
-    return indptr, src[perm].astype(np.int64), perm.astype(np.int64)
+    return _readonly(indptr, src[perm].astype(np.int64), perm.astype(np.int64))
 
 
 def csr_transpose(indptr, indices, num_cols):
@@ -30,30 +50,52 @@ def csr_transpose(indptr, indices, num_cols):
     rows = _rows(indptr)
     perm = np.argsort(indices, kind="stable")
     t_indptr = np.concatenate([[0], np.cumsum(np.bincount(indices, minlength=num_cols))]).astype(np.int64)
-    return t_indptr, rows[perm].astype(np.int64), perm.astype(np.int64)
+    return _readonly(t_indptr, rows[perm].astype(np.int64), perm.astype(np.int64))
 
 
-def add_remaining_self_loops(src, dst, num_nodes, weight=None, fill_value=1.0):
+def remaining_self_loops(src, dst, num_nodes):
     _check_index(src, "src", num_nodes)
     _check_index(dst, "dst", num_nodes)
     loop = src == dst
     nodes = np.arange(num_nodes, dtype=np.int64)
-    new_src, new_dst = np.concatenate([src[~loop], nodes]), np.concatenate([dst[~loop], nodes])
+    last = np.full(num_nodes, -1, np.int64)
+    for e in np.flatnonzero(loop):  # in edge order, so a node's last self loop decides its weight
+        last[src[e]] = e
+    return (np.concatenate([src[~loop], nodes]), np.concatenate([dst[~loop], nodes]),
+            np.concatenate([np.flatnonzero(~loop), last]))
+
+
+def add_remaining_self_loops(src, dst, num_nodes, weight=None, fill_value=1.0):
+    new_src, new_dst, origin = remaining_self_loops(src, dst, num_nodes)
     if weight is None:
         return new_src, new_dst, None
-    loop_weight = np.full(num_nodes, fill_value, weight.dtype)
-    for e in np.flatnonzero(loop):  # in edge order, so a node's last self loop decides its weight
-        loop_weight[src[e]] = weight[e]
-    return new_src, new_dst, np.concatenate([weight[~loop], loop_weight])
+    picked = weight[np.maximum(origin, 0)] if len(weight) else np.zeros(len(origin), weight.dtype)
+    return new_src, new_dst, np.where(origin >= 0, picked, fill_value).astype(weight.dtype)
+
+
+def _inv_sqrt(deg):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(deg == 0, 0, 1 / np.sqrt(deg)).astype(deg.dtype)  # NaN degrees stay NaN
 
 
 def gcn_norm_csr(indptr, indices, values):
     rows = _rows(indptr)
     deg = np.zeros(len(indptr) - 1, values.dtype)
     np.add.at(deg, rows, values)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inv = np.where(deg == 0, 0, 1 / np.sqrt(deg)).astype(values.dtype)  # NaN degrees stay NaN
+    inv = _inv_sqrt(deg)
     return (inv[indices] * values * inv[rows]).astype(values.dtype), deg
+
+
+def gcn_norm_csr_backward(indptr, indices, values, deg, grad):
+    # out = a[src] v a[dst], a = deg^-1/2, deg = row sums of v: the product rule, then the chain
+    # through a (da/ddeg = -a^3 / 2) back to every value of the row that deg sums
+    rows = _rows(indptr)
+    a = _inv_sqrt(deg)
+    grad_a = np.zeros_like(a)
+    np.add.at(grad_a, indices, grad * values * a[rows])
+    np.add.at(grad_a, rows, grad * values * a[indices])
+    grad_deg = -0.5 * a ** 3 * grad_a
+    return (grad * a[indices] * a[rows] + grad_deg[rows]).astype(values.dtype)
 
 
 def _heads(values):
@@ -135,3 +177,36 @@ def segment_softmax_backward(indptr, alpha, grad):
     dot = np.zeros((len(indptr) - 1, alpha.shape[1]), alpha.dtype)
     np.add.at(dot, rows, alpha * grad)
     return alpha * (grad - dot[rows])
+
+
+_MASK = (1 << 64) - 1
+
+
+def _splitmix64(state):
+    """(new state, draw): SplitMix64 on Python ints kept to 64 bits."""
+    state = (state + 0x9E3779B97F4A7C15) & _MASK
+    z = state
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return state, z ^ (z >> 31)
+
+
+def sample_neighbors(indptr, indices, nodes, num_neighbors, random_seed):
+    # node s keeps a reservoir of its first k edges; edge t then replaces slot r = u mod (t + 1) when r < k,
+    # with u from the SplitMix64 stream seeded by random_seed xor (s * 0xD1B54A32D192ED03)
+    _check_index(nodes, "nodes", len(indptr) - 1)
+    positions, counts = [], []
+    for s, node in enumerate(nodes):
+        start, deg = int(indptr[node]), int(indptr[node + 1] - indptr[node])
+        k = deg if num_neighbors < 0 else min(deg, num_neighbors)
+        slots = list(range(start, start + k))
+        state = int(random_seed) ^ ((s * 0xD1B54A32D192ED03) & _MASK)
+        for t in range(k, deg):
+            state, u = _splitmix64(state)
+            r = u % (t + 1)
+            if r < k:
+                slots[r] = start + t
+        positions += slots
+        counts.append(k)
+    positions = np.array(positions, np.int64)
+    return indices[positions].astype(np.int64), positions, np.array(counts, np.int64)

@@ -45,9 +45,14 @@ class DistributedDataParallel(Module):
     are all-reduced in buckets of about bucket_cap_mb MB, each started as soon as its gradients
     are ready. overlap=False (fastnn's addition, for measuring) starts them all after backward.
     `allreduce_seconds` sums the time backward spent starting and waiting for the all-reduces.
-    A parameter that got no gradient on a rank contributes zeros (PyTorch needs
-    find_unused_parameters=True for that). device_ids, output_device, dim, check_reduction,
-    gradient_as_bucket_view and static_graph are accepted so PyTorch code runs, and change nothing.
+    A parameter that gets no gradient in a synced backward is an error unless
+    find_unused_parameters=True; with it, such a parameter contributes zeros on that rank, and one
+    that no rank used keeps its .grad (None stays None), as in PyTorch. Unlike PyTorch, a second
+    backward through the same forward after its gradients were averaged (retain_graph=True) raises
+    instead of leaving that pass's gradients unsynced, and the unused-parameter error is raised at
+    the end of that backward rather than at the next forward. device_ids, output_device, dim,
+    check_reduction, gradient_as_bucket_view and static_graph are accepted so PyTorch code runs,
+    and change nothing.
     """
 
     def __init__(self, module, device_ids=None, output_device=None, dim=0, broadcast_buffers=True,
@@ -73,7 +78,10 @@ class DistributedDataParallel(Module):
         if not params:
             raise RuntimeError("DistributedDataParallel is not needed when a module has no parameter that "
                                "requires a gradient")
-        self.reducer = Reducer(params, int(bucket_cap_mb * 1024 * 1024), world, overlap)
+        self.find_unused_parameters = bool(find_unused_parameters)
+        names = {id(p): n for n, p in module.named_parameters()}
+        self.reducer = Reducer(params, int(bucket_cap_mb * 1024 * 1024), world, overlap,
+                               self.find_unused_parameters, names)
 
     @property
     def allreduce_seconds(self):
@@ -82,6 +90,7 @@ class DistributedDataParallel(Module):
     def forward(self, *inputs, **kwargs):
         if self.reducer.expect_backward:
             self.reducer.reset()  # the previous forward had no backward, or its backward raised
+        self.reducer.synced = False
         buffers = list(self.module.buffers())
         if self.broadcast_buffers and buffers and _pg.get_world_size() > 1:
             _broadcast_from_rank0(buffers, "DistributedDataParallel's broadcast of rank 0's buffers")

@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 
+from .sampler import Sampler
+
 
 def _check_int(name, value, low):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
@@ -10,7 +12,7 @@ def _check_int(name, value, low):
     return int(value)
 
 
-class DistributedSampler:
+class DistributedSampler(Sampler):
     """Indices rank, rank + num_replicas, ... of a (seeded, per-epoch) permutation of the dataset.
 
     Without drop_last the permutation is padded by repeating its first indices until every

@@ -22,3 +22,18 @@ def synchronize(device=None):
 
 def empty_cache():
     """No device memory to release."""
+
+
+def current_device():
+    raise RuntimeError("Torch not compiled with CUDA enabled (fastnn runs on the CPU only)")
+
+
+def get_device_name(device=None):
+    raise RuntimeError("Torch not compiled with CUDA enabled (fastnn runs on the CPU only)")
+
+
+def is_bf16_supported(including_emulation=True):
+    return False
+
+
+from . import amp  # noqa: E402,F401

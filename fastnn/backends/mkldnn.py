@@ -1,0 +1,6 @@
+"""torch.backends.mkldnn (oneDNN): not used by fastnn."""
+enabled = False
+
+
+def is_available():
+    return False

@@ -1,0 +1,10 @@
+"""torch_geometric.datasets: Planetoid, TUDataset, Reddit, Flickr, PPI, ModelNet and ShapeNet, read from local files (nothing is
+downloaded)."""
+from .planetoid import Planetoid
+from .tu import TUDataset
+from .social import Reddit, Flickr
+from .ppi import PPI
+from .modelnet import ModelNet
+from .shapenet import ShapeNet
+
+__all__ = ["Planetoid", "TUDataset", "Reddit", "Flickr", "PPI", "ModelNet", "ShapeNet"]

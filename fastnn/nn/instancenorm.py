@@ -1,0 +1,68 @@
+"""InstanceNorm1d/2d/3d: per-sample, per-channel statistics over the spatial dims."""
+import numpy as np
+
+from .module import Module
+from ..device import check_cpu
+from .parameter import Parameter
+from . import functional as F
+from ..autograd.tensor import _wrap
+from ..autograd.dtypes import canonical_dtype, float32
+
+
+class _InstanceNorm(Module):
+    _nd = 1
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
+                 device=None, dtype=None, *, bias=True):
+        super().__init__()
+        check_cpu(device)
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dt = float32 if dtype is None else canonical_dtype(dtype)
+        if affine:
+            self.weight = Parameter(np.ones(num_features, dt))
+            if bias:
+                self.bias = Parameter(np.zeros(num_features, dt))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", _wrap(np.zeros(num_features, dt)))
+            self.register_buffer("running_var", _wrap(np.ones(num_features, dt)))
+            self.register_buffer("num_batches_tracked", _wrap(np.zeros((), np.int64)))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def forward(self, input):
+        nd = self._nd
+        if input.ndim not in (nd + 1, nd + 2):
+            raise ValueError(f"{type(self).__name__}: expected {nd + 1}-D (unbatched) or {nd + 2}-D input, got "
+                             f"shape {tuple(input.shape)}")
+        unbatched = input.ndim == nd + 1
+        x = input.unsqueeze(0) if unbatched else input
+        if self.affine and x.shape[1] != self.num_features:
+            raise ValueError(f"{type(self).__name__}: expected input's size at dim=1 to match num_features "
+                             f"({self.num_features}), but got: {x.shape[1]}.")
+        out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                              self.training or not self.track_running_stats, self.momentum, self.eps)
+        return out.squeeze(0) if unbatched else out
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    _nd = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    _nd = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    _nd = 3
