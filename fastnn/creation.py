@@ -3,7 +3,7 @@ import numpy as np
 
 from .device import check_cpu
 from .autograd.tensor import Tensor, _wrap
-from .autograd.dtypes import canonical_dtype, as_supported_array, default_float, int64, bool_, SUPPORTED
+from .autograd.dtypes import canonical_dtype, as_supported_array, default_float, int64, SUPPORTED
 from .autograd.random import generator as _generator
 
 
@@ -315,7 +315,7 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=Fals
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """An uninitialised tensor of `size` (strides are NumPy's own: the values are not observable)."""
     if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape")
+        raise RuntimeError("mismatch in length of strides and shape")
     return empty(tuple(size), dtype=dtype, layout=layout, device=device, requires_grad=requires_grad,
                  pin_memory=pin_memory)
 

@@ -209,3 +209,6 @@ ROWS += [
     OpRow("index_reduce", lambda t: [S(t((4, 3)), 0, np.array([0, 2, 0]), t((3, 3)), "mean")], note="mean"),
     OpRow("prelu", lambda t: [S(t((2, 3, 4)), t((3,))), S(t((2, 3)), t((1,)))]),
 ]
+
+ROWS += [OpRow("linalg.matrix_rank", lambda t: [S(np.diag(np.array([1.0, 2.0, 0.0], t.dtype))), S(_spd(t))],
+               op=_lin("matrix_rank"), grad=False)]

@@ -1,7 +1,7 @@
 """Op table rows: structure, shape, indexing and scatter, products, linear algebra, factories."""
 import numpy as np
 
-from .opinfo import OpRow, S, FLOATS
+from .opinfo import OpRow, S
 
 
 def _spd(t, n=3):

@@ -350,3 +350,8 @@ def test_process_wide_settings():
     assert fastnn.set_flush_denormal(True) is False and fastnn.init_num_threads() is None
     assert fastnn.get_device(fastnn.ones(1)) == torch.get_device(torch.ones(1)) == -1
     assert str(fastnn.get_default_device()) == str(torch.get_default_device())
+
+
+def test_catalogue_does_not_shadow_hand_written_tensor_methods():
+    from fastnn.autograd.ops import _declare
+    assert _declare.SHADOWED == [], f"declared in the catalogue and in tensor.py: {_declare.SHADOWED}"

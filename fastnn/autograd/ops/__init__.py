@@ -4,6 +4,7 @@ Each module below declares its ops with `_declare.declare` (or the `unary` / `bi
 elementwise ops); REGISTRY then generates fastnn.x (with out=), Tensor.x and Tensor.x_. The ops
 written before the catalogue existed are registered here by name, with the variants PyTorch gives them.
 """
+from . import _declare
 from ._declare import REGISTRY, declare, torch_functions, install
 from .arithmetic import (add, sub, rsub, mul, div, rdiv, neg, pow, rpow, matmul, mm, bmm,
                          maximum, minimum, floor_divide, remainder)
@@ -46,6 +47,7 @@ for _name, _kinds in _LEGACY.items():
 
 
 def install_methods(cls):
+    own = set(cls.__dict__)
     install(cls)
     for name, prop in tensor_methods.PROPERTIES.items():
-        setattr(cls, name, prop)
+        _declare._put(cls, name, prop, own)

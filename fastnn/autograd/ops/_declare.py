@@ -340,15 +340,26 @@ def torch_functions():
     return ns
 
 
+SHADOWED = []  # catalogue names the Tensor class defines itself (kept); tests require this to stay empty
+
+
+def _put(cls, name, value, own):
+    if name in own:  # a method written in tensor.py wins over a generated one
+        SHADOWED.append(name)
+        return
+    setattr(cls, name, value)
+
+
 def install(cls):
     """Put every declared method and in-place twin on cls (Tensor)."""
+    own = set(cls.__dict__)
     for d in REGISTRY.values():
         if d.method:
-            setattr(cls, d.name, d.fn)
+            _put(cls, d.name, d.fn, own)
             for a in d.aliases:
-                setattr(cls, a, d.fn)
+                _put(cls, a, d.fn, own)
         if d.inplace:
             view = d.inplace == "view"
-            setattr(cls, d.name + "_", _inplace(d.fn, d.name + "_", view))
+            _put(cls, d.name + "_", _inplace(d.fn, d.name + "_", view), own)
             for a in d.aliases:
-                setattr(cls, a + "_", _inplace(d.fn, a + "_", view))
+                _put(cls, a + "_", _inplace(d.fn, a + "_", view), own)

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..function import Function
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor
 from ._util import unbroadcast
 from ._declare import binary, declare, ShapeError, DtypeError, ArgumentError
 

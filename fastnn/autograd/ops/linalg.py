@@ -220,7 +220,7 @@ def cross(input, other, dim=None):
     if dim is None:
         dims = [i for i, s in enumerate(input.shape) if s == 3]
         if not dims:
-            raise RuntimeError(f"no dimension of size 3 in input")
+            raise RuntimeError("no dimension of size 3 in input")
         d = dims[0]
     else:
         d = _one_dim(dim, input.ndim)
@@ -265,7 +265,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if dtype is not None:
         A = A.to(dtype)
     if A.ndim < 2:
-        raise RuntimeError(f"linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 dimensions.")
     d = tuple(_one_dim(x, A.ndim) for x in dim)
     if ord == "fro":
         return vector_norm(A, 2, d, keepdim)
@@ -566,6 +566,7 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
     return TriangularSolve(solve_triangular(M, b, upper=upper != transpose, unitriangular=unitriangular), A.clone())
 
 
-@declare(method=False)
-def matrix_rank(A, tol=None, symmetric=False):
+@declare(method=False, name="matrix_rank")
+def _matrix_rank_legacy(A, tol=None, symmetric=False):
+    """torch.matrix_rank (the older signature; torch.linalg.matrix_rank is matrix_rank above)."""
     return _wrap(np.asarray(np.linalg.matrix_rank(A._data, tol=tol, hermitian=symmetric), np.int64))

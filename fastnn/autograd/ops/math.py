@@ -169,7 +169,7 @@ def polygamma(n, input):
 def mvlgamma(input, p):
     x = input if input.dtype.kind == "f" else input.to(default_float())
     if (x._data <= (p - 1) / 2).any():
-        raise RuntimeError(f"All elements must be greater than (p-1)/2")
+        raise RuntimeError("All elements must be greater than (p-1)/2")
     from .reductions import sum as _sum
     from .shape import stack
     terms = stack([lgamma(x - j / 2) for j in range(p)], -1)

@@ -142,16 +142,6 @@ def to_dense(self, dtype=None, *, masked_grad=None):
 
 
 @declare(torch=False)
-def share_memory_(self):
-    return self
-
-
-@declare(torch=False)
-def is_shared(self):
-    return False
-
-
-@declare(torch=False)
 def data_ptr(self):
     return self._data.__array_interface__["data"][0]
 
