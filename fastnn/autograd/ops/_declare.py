@@ -60,8 +60,12 @@ def declare(fn=None, *, name=None, torch=True, method=True, inplace=False, out=F
 
 
 # ---------------------------------------------------------------- elementwise factories
+# Function class names are what tools that walk the graph key on (fastnn.onnx translates "Tanh", "Add", ...)
+_FUNCTION_NAMES = {"relu": "ReLU"}
+
+
 def _camel(name):
-    return "".join(p.capitalize() for p in name.split("_")) + "Backward0"
+    return _FUNCTION_NAMES.get(name) or "".join(p.capitalize() for p in name.split("_"))
 
 
 def _float_input(a):
