@@ -105,6 +105,9 @@ def sparse_csr_tensor(crow_indices, col_indices, values, size=None, dtype=None, 
 
 def mm(mat1, mat2):
     """mat1 (sparse CSR, n x m) @ mat2 (dense, m x k): a dense (n x k) tensor; gradients to mat2 and mat1's values."""
+    from .sparse_coo import SparseCOOTensor
+    if isinstance(mat1, SparseCOOTensor):
+        mat1 = mat1.to_sparse_csr()
     if not isinstance(mat1, SparseCSRTensor):
         from .autograd.ops import mm as dense_mm
         return dense_mm(mat1, mat2)

@@ -40,7 +40,7 @@ def _accumulate_leaf(t, g):
 
 
 # What a node keeps after backward frees it: the graph's shape, not the buffers forward saved.
-_STRUCTURE = frozenset(("parents", "needs_input_grad", "outputs", "retained"))
+_STRUCTURE = frozenset(("parents", "needs_input_grad", "outputs", "retained", "grad_hooks"))
 
 _SECOND_PASS = ("Trying to backward through the graph a second time (or directly access saved tensors after they "
                 "have already been freed). Saved intermediate values of the graph are freed when you call "
@@ -59,6 +59,8 @@ def run_backward(root, grad, retain_graph=False):
     try:
         if root._ctx is None:
             if root.requires_grad:
+                if id(root) in hooks._grad_hooks:
+                    grad = hooks.run_grad_hooks(list(hooks._grad_hooks[id(root)].values()), grad)
                 _accumulate_leaf(root, grad)
                 hooks.fire(root)
         else:
@@ -72,6 +74,7 @@ def _run_graph(root, grad, retain_graph):
     pending = {root._ctx: {root._idx: grad}}
     order = _topological_order(root._ctx)
     leaves = hooks.PendingLeaves(order) if hooks.PendingLeaves.active() else None
+    hooked_leaves = {} if hooks._grad_hooks else None
     for node in order:
         got = pending.pop(node, None)
         if got is None:
@@ -85,6 +88,16 @@ def _run_graph(root, grad, retain_graph):
         else:
             grads = tuple(got[i] if i in got else np.zeros(shape, dtype)
                           for i, (shape, dtype) in enumerate(node.outputs))
+        if "grad_hooks" in node.__dict__:  # a membership test, not a call: this loop is the hot path
+            node_hooks = node.grad_hooks
+            grads = list(grads)
+            for i in range(len(grads)):
+                mine = [h for j, _, h in node_hooks if j == i]
+                if mine:
+                    grads[i] = hooks.run_grad_hooks(mine, grads[i])
+                    if i in got:
+                        got[i] = grads[i]
+            grads = tuple(grads)
         if getattr(node, "retained", None):
             for i, t in node.retained:
                 if i in got:
@@ -99,6 +112,11 @@ def _run_graph(root, grad, retain_graph):
                 continue
             ctx = p._ctx
             if ctx is None:
+                if hooked_leaves is not None and id(p) in hooks._grad_hooks:
+                    # a leaf's hooks see its whole gradient: gather it, hook and accumulate after the pass
+                    prev = hooked_leaves.get(id(p))
+                    hooked_leaves[id(p)] = (p, g if prev is None else prev[1] + g)
+                    continue
                 _accumulate_leaf(p, g)
                 if leaves is not None:
                     leaves.feed(p)
@@ -112,3 +130,7 @@ def _run_graph(root, grad, retain_graph):
                 slot[p._idx] = g
         if leaves is not None:
             leaves.node_done(node)
+    if hooked_leaves:
+        for p, g in hooked_leaves.values():
+            _accumulate_leaf(p, hooks.run_grad_hooks(list(hooks._grad_hooks[id(p)].values()), g))
+            hooks.fire(p)

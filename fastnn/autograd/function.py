@@ -33,8 +33,11 @@ class Function:
         arrays = []
         needs = []
         track = False
+        enabled = _grad_state.enabled
         for a in args:
             if isinstance(a, Tensor):
+                if enabled:  # an in-place op on a would now corrupt this node (see ops._declare._inplace)
+                    a._used = True
                 arrays.append(a._data)
                 rg = a.requires_grad
                 needs.append(rg)
@@ -42,7 +45,7 @@ class Function:
             else:
                 arrays.append(a)
                 needs.append(False)
-        track = track and _grad_state.enabled
+        track = track and enabled
         ctx.needs_input_grad = tuple(needs) if track else (False,) * len(needs)
         out = cls.forward(ctx, *arrays)
         if not track:

@@ -47,6 +47,51 @@ def register_post_accumulate_grad_hook(tensor, hook):
     return RemovableHandle(tensor, key)
 
 
+# Gradient hooks (Tensor.register_hook): on leaves keyed by id(leaf) -> {handle id: hook}; on non-leaf
+# tensors they live on their creator node (ctx.grad_hooks: [(output index, handle id, hook)]).
+_grad_hooks = {}
+
+
+class GradHookHandle:
+    def __init__(self, table_owner, key, remove):
+        self.id = key
+        self._remove = remove
+
+    def remove(self):
+        self._remove(self.id)
+
+
+def register_grad_hook(tensor, hook):
+    """hook(grad) -> Tensor or None, called with the tensor's gradient before it is used (PyTorch's register_hook)."""
+    if not callable(hook):
+        raise TypeError(f"hook must be callable, got {type(hook).__name__}")
+    if not tensor.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    key = next(_ids)
+    ctx = tensor._ctx
+    if ctx is None:
+        if id(tensor) not in _grad_hooks:
+            _grad_hooks[id(tensor)] = {}
+            weakref.finalize(tensor, _grad_hooks.pop, id(tensor), None)
+        _grad_hooks[id(tensor)][key] = hook
+        table = _grad_hooks[id(tensor)]
+        return GradHookHandle(tensor, key, lambda k: table.pop(k, None))
+    hooks = ctx.__dict__.setdefault("grad_hooks", [])
+    hooks.append((tensor._idx, key, hook))
+    return GradHookHandle(ctx, key, lambda k: hooks.__setitem__(slice(None), [h for h in hooks if h[1] != k]))
+
+
+def run_grad_hooks(hooks, grad):
+    from .tensor import _wrap
+    for hook in hooks:
+        out = hook(_wrap(grad))
+        if out is not None:
+            if tuple(out.shape) != grad.shape:
+                raise RuntimeError(f"hook returned a gradient of shape {tuple(out.shape)}, expected {grad.shape}")
+            grad = out._data
+    return grad
+
+
 def queue_callback(fn):
     """Run fn() once the current backward pass has finished (PyTorch's engine.queue_callback)."""
     _callbacks.append(fn)

@@ -6,13 +6,16 @@ live in fastnn.autograd.ops; the methods here only forward to them.
 """
 import numpy as np
 
-from .dtypes import as_supported_array, canonical_dtype, float32, float64, int64, bool_
+from .dtypes import (as_supported_array, canonical_dtype, float32, float64, float16, bfloat16, int64, int32, int16,
+                     int8, uint8, bool_)
 from .grad_mode import state as _grad_state
 from ..device import CPU, device, check_cpu
 
 
 class Tensor:
-    __slots__ = ("_data", "requires_grad", "grad", "_ctx", "_idx", "__weakref__")
+    # _used (never initialised: read with getattr) marks a tensor an operation in the graph consumed,
+    # which an in-place op must then refuse (fastnn.autograd.ops._declare._inplace)
+    __slots__ = ("_data", "requires_grad", "grad", "_ctx", "_idx", "_used", "__weakref__")
     __array_ufunc__ = None  # ndarray (op) Tensor defers to Tensor's reflected operator
     __hash__ = object.__hash__
 
@@ -143,6 +146,12 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self.item())
 
+    def __format__(self, spec):
+        # PyTorch: a 0-d tensor formats as its Python number; others only with an empty spec
+        if self._data.ndim == 0:
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
     def __repr__(self):
         body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extras = []
@@ -156,7 +165,7 @@ class Tensor:
 
     # ------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and self._data.dtype.kind != "f":
+        if requires_grad and self._data.dtype.kind != "f" and self._data.dtype != bfloat16:
             raise RuntimeError(f"only floating point tensors can require gradients, got {self._data.dtype}")
         if self._ctx is not None and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf tensors")
@@ -184,6 +193,11 @@ class Tensor:
         """Call hook(self) after backward has accumulated this leaf's .grad (once per pass)."""
         from .hooks import register_post_accumulate_grad_hook
         return register_post_accumulate_grad_hook(self, hook)
+
+    def register_hook(self, hook):
+        """Call hook(grad) with this tensor's gradient during backward; a returned tensor replaces it."""
+        from .hooks import register_grad_hook
+        return register_grad_hook(self, hook)
 
     def retain_grad(self):
         """Keep .grad on this non-leaf tensor during backward."""
@@ -236,7 +250,24 @@ class Tensor:
         return self.to(int64)
 
     def int(self):
-        return self.to(int64)
+        return self.to(int32)
+
+    def short(self):
+        return self.to(int16)
+
+    def char(self):
+        return self.to(int8)
+
+    def byte(self):
+        return self.to(uint8)
+
+    def half(self):
+        return self.to(float16)
+
+    def bfloat16(self):
+        if bfloat16 is None:
+            raise TypeError("bfloat16 tensors need the optional ml_dtypes package (pip install ml_dtypes)")
+        return self.to(bfloat16)
 
     def bool(self):
         return self.to(bool_)
@@ -248,7 +279,7 @@ class Tensor:
         raise RuntimeError("fastnn runs on the CPU only")
 
     def is_floating_point(self):
-        return self._data.dtype.kind == "f"
+        return self._data.dtype.kind == "f" or self._data.dtype == bfloat16
 
     def clone(self):
         return _ops.clone(self)
@@ -271,14 +302,11 @@ class Tensor:
             raise RuntimeError("in-place write of a tensor that requires grad is not differentiable in fastnn; "
                                "build the result out of place (fastnn.cat/stack/where) or wrap it in no_grad()")
 
-    def _inplace(self, fn, other, rebinds=False):
+    def _inplace(self, fn, other):
         in_graph = _grad_state.enabled and (
             (self.requires_grad and self._ctx is not None) or (isinstance(other, Tensor) and other.requires_grad))
         if in_graph and not (self.requires_grad and self._ctx is None):
-            if rebinds:
-                return fn(self, other)  # out of place in the graph: `x += y` rebinds x
-            raise RuntimeError(f"in-place {fn.__name__}_ on a tensor in the autograd graph would not change it; "
-                               f"write x = x.{fn.__name__}(y) (or x += y) instead")
+            return fn(self, other)  # out of place in the graph: `x += y` rebinds x
         self._check_inplace()
         o = other._data if isinstance(other, Tensor) else other
         res = fn(_wrap(self._data), _wrap(o) if isinstance(o, np.ndarray) else o)._data
@@ -286,33 +314,16 @@ class Tensor:
         return self
 
     def __iadd__(self, other):
-        return self._inplace(_ops.add, other, rebinds=True)
+        return self._inplace(_ops.add, other)
 
     def __isub__(self, other):
-        return self._inplace(_ops.sub, other, rebinds=True)
+        return self._inplace(_ops.sub, other)
 
     def __imul__(self, other):
-        return self._inplace(_ops.mul, other, rebinds=True)
-
-    def __itruediv__(self, other):
-        return self._inplace(_ops.div, other, rebinds=True)
-
-    def add_(self, other, alpha=1):
-        return self._inplace(_ops.add, other if alpha == 1 else other * alpha)
-
-    def sub_(self, other, alpha=1):
-        return self._inplace(_ops.sub, other if alpha == 1 else other * alpha)
-
-    def mul_(self, other):
         return self._inplace(_ops.mul, other)
 
-    def div_(self, other):
+    def __itruediv__(self, other):
         return self._inplace(_ops.div, other)
-
-    def clamp_(self, min=None, max=None):
-        self._check_inplace()
-        np.clip(self._data, min, max, out=self._data)
-        return self
 
     def fill_(self, value):
         self._check_inplace()
@@ -345,12 +356,6 @@ class Tensor:
         self._check_value(value)
         v = value._data if isinstance(value, Tensor) else value
         self._data[_ops.index_key(key)] = v
-
-    def masked_fill_(self, mask, value):
-        self._check_inplace()
-        m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
-        np.copyto(self._data, value.item() if isinstance(value, Tensor) else value, where=np.broadcast_to(m, self.shape))
-        return self
 
     # ------------------------------------------------------------ operators
     def __add__(self, other):
@@ -405,16 +410,16 @@ class Tensor:
         return _ops.abs(self)
 
     def __invert__(self):
-        return _ops.logical_not(self)
+        return _ops.bitwise_not(self)
 
     def __and__(self, other):
-        return _ops.logical_and(self, other)
+        return _ops.bitwise_and(self, other)
 
     def __or__(self, other):
-        return _ops.logical_or(self, other)
+        return _ops.bitwise_or(self, other)
 
     def __xor__(self, other):
-        return _ops.logical_xor(self, other)
+        return _ops.bitwise_xor(self, other)
 
     def __eq__(self, other):
         return _ops.eq(self, other)

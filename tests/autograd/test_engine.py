@@ -223,13 +223,24 @@ def test_numpy_scalar_keeps_gradients_float32():
     assert seen == [np.float32]
 
 
-def test_inplace_method_on_graph_tensor_is_loud_not_silent():
+def test_inplace_method_on_graph_tensor_joins_the_graph_as_pytorch():
     x = fastnn.ones(2, requires_grad=True)
     h = x * 2
+    h.add_(1).relu_()  # PyTorch rebases h's history onto the in-place ops
+    assert h.tolist() == [3.0, 3.0]
+    (h * 3).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [6.0, 6.0])
+
+
+def test_inplace_on_graph_tensor_already_used_raises():
+    x = fastnn.ones(2, requires_grad=True)
+    h = x * 2
+    y = h * h  # saved h for its backward: changing h now would corrupt y's gradient
     with pytest.raises(RuntimeError, match="x = x.add"):
-        h.add_(1)  # would otherwise leave h unchanged without a word
-    y = h.mul(3)
-    assert y.tolist() == [6.0, 6.0]
+        h.add_(1)
+    assert y.tolist() == [4.0, 4.0]
+    with pytest.raises(RuntimeError, match="leaf Variable"):
+        x.mul_(2)
 
 
 def test_augmented_assignment_with_grad_operand_joins_the_graph():
@@ -249,8 +260,10 @@ def test_writing_grad_tensor_into_plain_tensor_raises():
         out[0] = w
     with pytest.raises(RuntimeError, match="not differentiable"):
         out[1].copy_(w)
-    with pytest.raises(RuntimeError, match="in the autograd graph"):
-        out.add_(w)
+    joined = fastnn.zeros(2, 3)
+    joined.add_(w)  # as in PyTorch, a plain tensor updated in place by a grad tensor joins the graph
+    joined.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [2.0, 2.0, 2.0])
     with fastnn.no_grad():
         out[0] = w
         out[1].copy_(w * 2)

@@ -13,7 +13,7 @@ OPS = {
     "mean": lambda a: a.mean(), "var": lambda a: a.var(1), "std": lambda a: a.std(), "prod": lambda a: a.prod(1),
     "logsumexp": lambda a: a.logsumexp(1), "norm": lambda a: a.norm(), "pow": lambda a: a ** 2,
     "pow_float": lambda a: a.abs() ** 0.5, "rpow": lambda a: 2 ** a, "rdiv": lambda a: 1 / a,
-    "maximum": lambda a: fastnn.maximum(a, a.detach() * 0 + 0.1), "minimum": lambda a: fastnn.minimum(a, 0.2),
+    "maximum": lambda a: fastnn.maximum(a, a.detach() * 0 + 0.1), "minimum": lambda a: fastnn.minimum(a, a.detach() * 0 + 0.2),  # PyTorch: other is a Tensor
     "gelu": F.gelu, "gelu_tanh": lambda a: F.gelu(a, approximate="tanh"), "softplus": F.softplus, "elu": F.elu,
     "silu": F.silu, "leaky_relu": F.leaky_relu, "clamp": lambda a: a.clamp(0.1, 0.5), "sigmoid": lambda a: a.sigmoid(),
     "layer_norm": lambda a: F.layer_norm(a, (4,)), "batch_norm": lambda a: F.batch_norm(a, None, None, training=True),

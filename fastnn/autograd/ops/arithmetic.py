@@ -1,64 +1,43 @@
-"""Differentiable arithmetic with broadcasting: + - * / ** @, maximum, minimum."""
+"""Differentiable arithmetic with broadcasting and PyTorch's type promotion: + - * / ** @, maximum, minimum."""
 import numpy as np
 
 from ..function import Function
-from ..tensor import Tensor, _wrap
-from ._util import unbroadcast, float_result, arr
+from ..tensor import Tensor
+from ._util import unbroadcast
+from ._declare import binary, declare, ShapeError, DtypeError, ArgumentError
 
 
-class Add(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.shapes = (np.shape(a), np.shape(b))
-        return float_result(np.add(a, b), a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        sa, sb = ctx.shapes
-        return (unbroadcast(g, sa) if ctx.needs_input_grad[0] else None,
-                unbroadcast(g, sb) if ctx.needs_input_grad[1] else None)
+def _ones(g, a, b, y):
+    return g
 
 
-class Sub(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.shapes = (np.shape(a), np.shape(b))
-        return float_result(np.subtract(a, b), a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        sa, sb = ctx.shapes
-        return (unbroadcast(g, sa) if ctx.needs_input_grad[0] else None,
-                unbroadcast(-g, sb) if ctx.needs_input_grad[1] else None)
+def _pow_grad_b(g, a, b, y):
+    logs = np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0)
+    return g * y * logs
 
 
-class Mul(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return float_result(np.multiply(a, b), a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        return (unbroadcast(g * b, np.shape(a)) if ctx.needs_input_grad[0] else None,
-                unbroadcast(g * a, np.shape(b)) if ctx.needs_input_grad[1] else None)
+def _tie_share(g, a, b, y):
+    """maximum/minimum: the selected input gets the gradient; ties split it evenly (PyTorch)."""
+    return g * ((a == y) * (0.5 + 0.5 * (a != b)))
 
 
-class Div(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return float_result(np.true_divide(a, b), a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ga = unbroadcast(g / b, np.shape(a)) if ctx.needs_input_grad[0] else None
-            gb = unbroadcast(-g * a / (b * b), np.shape(b)) if ctx.needs_input_grad[1] else None
-        return ga, gb
+# add/sub/mul skip np.errstate: float overflow to inf is rare and NumPy's warning then is harmless
+_add = binary("add", np.add, _ones, _ones, register=False, quiet=False)
+_sub = binary("sub", np.subtract, _ones, lambda g, a, b, y: -g, register=False, quiet=False)
+mul = binary("mul", np.multiply, lambda g, a, b, y: g * b, lambda g, a, b, y: g * a, aliases=("multiply",),
+             quiet=False)
+_div = binary("div", np.true_divide, lambda g, a, b, y: g / b, lambda g, a, b, y: -g * a / (b * b), kind="float",
+              register=False)
+pow = binary("pow", np.power, lambda g, a, b, y: g * b * np.power(a, b - 1), _pow_grad_b,
+             argnames=("input", "exponent"))
+maximum = binary("maximum", np.maximum, _tie_share, lambda g, a, b, y: _tie_share(g, b, a, y), inplace=False,
+                 tensor_only=True)
+minimum = binary("minimum", np.minimum, _tie_share, lambda g, a, b, y: _tie_share(g, b, a, y), inplace=False,
+                 tensor_only=True)
+floor_divide = binary("floor_divide", np.floor_divide, lambda g, a, b, y: np.zeros_like(g),
+                      lambda g, a, b, y: np.zeros_like(g), int_div=True, bools=False)
+remainder = binary("remainder", np.remainder, _ones, lambda g, a, b, y: -g * np.floor(a / b), int_div=True,
+                   bools=False)
 
 
 class Neg(Function):
@@ -71,25 +50,60 @@ class Neg(Function):
         return -g
 
 
-class Pow(Function):
-    @staticmethod
-    def forward(ctx, a, b):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = float_result(np.power(a, b), a, b)
-        ctx.save_for_backward(a, b, out)
-        return out
+@declare(inplace=True, out=True, aliases=("negative",))
+def neg(input):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"neg(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if input.dtype.kind == "b":
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return Neg.apply(input)
 
-    @staticmethod
-    def backward(ctx, g):
-        a, b, out = ctx.saved_tensors
-        ga = gb = None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if ctx.needs_input_grad[0]:
-                ga = unbroadcast(g * b * np.power(a, b - 1), np.shape(a))
-            if ctx.needs_input_grad[1]:
-                logs = np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0).astype(out.dtype, copy=False)
-                gb = unbroadcast(g * out * logs, np.shape(b))
-        return ga, gb
+
+@declare(inplace=True, out=True)
+def add(input, other, *, alpha=1):
+    return _add(input, other if alpha == 1 else other * alpha)
+
+
+@declare(inplace=True, out=True, aliases=("subtract",))
+def sub(input, other, *, alpha=1):
+    if (isinstance(input, Tensor) and input.dtype.kind == "b") or (isinstance(other, Tensor) and other.dtype.kind == "b"):
+        raise ArgumentError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying "
+                            "to invert a mask, use the `~` or `logical_not()` operator instead.")
+    return _sub(input, other if alpha == 1 else other * alpha)
+
+
+def rsub(a, b):
+    return _sub(b, a)
+
+
+@declare(inplace=True, out=True, aliases=("divide", "true_divide"))
+def div(input, other, *, rounding_mode=None):
+    if rounding_mode is None:
+        return _div(input, other)
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        if isinstance(input, Tensor) and input.dtype.kind in "iub" and not np.all(other._data if isinstance(
+                other, Tensor) else other):
+            raise ArgumentError("ZeroDivisionError")
+        q = _div(input, other)
+        from .math import trunc
+        r = trunc(q)
+        if isinstance(input, Tensor) and input.dtype.kind in "iu" and (not isinstance(other, Tensor) or
+                                                                        other.dtype.kind in "iu"):
+            from ..dtypes import result_type
+            return r.to(result_type(input, other))
+        return r
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+
+
+def rdiv(a, b):
+    return _div(b, a)
+
+
+def rpow(a, b):
+    return pow(b, a)
 
 
 class MatMul(Function):
@@ -115,108 +129,31 @@ class MatMul(Function):
         return ga, gb
 
 
-class Maximum(Function):
-    """Elementwise max; ties split the gradient evenly, as PyTorch does."""
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return float_result(np.maximum(a, b), a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        wa = ((a > b) + 0.5 * (a == b)).astype(g.dtype, copy=False)  # bool arithmetic gives float64
-        return (unbroadcast(g * wa, np.shape(a)) if ctx.needs_input_grad[0] else None,
-                unbroadcast(g * (1 - wa), np.shape(b)) if ctx.needs_input_grad[1] else None)
-
-
-def _check_operand(x):
-    if isinstance(x, np.generic):
-        return x.item()  # a NumPy scalar acts as a Python number (keeps float32 math and gradients float32)
-    if isinstance(x, Tensor) or isinstance(x, (int, float, bool, np.ndarray, np.generic)):
-        return x
-    raise TypeError(f"unsupported operand type {type(x).__name__}")
-
-
-def add(a, b, alpha=1):
-    return Add.apply(a, _check_operand(b) if alpha == 1 else b * alpha)
-
-
-def sub(a, b, alpha=1):
-    return Sub.apply(a, _check_operand(b) if alpha == 1 else b * alpha)
-
-
-def rsub(a, b):
-    return Sub.apply(_check_operand(b), a)
-
-
-def mul(a, b):
-    return Mul.apply(a, _check_operand(b))
-
-
-def div(a, b, rounding_mode=None):
-    if rounding_mode == "floor":
-        return floor_divide(a, b)
-    if rounding_mode == "trunc":
-        return _wrap(np.trunc(np.true_divide(arr(a), arr(b))).astype(np.result_type(arr(a), arr(b))))
-    return Div.apply(a, _check_operand(b))
-
-
-def rdiv(a, b):
-    return Div.apply(_check_operand(b), a)
-
-
-def neg(a):
-    return Neg.apply(a)
-
-
-def pow(a, b):
-    return Pow.apply(a, _check_operand(b))
-
-
-def rpow(a, b):
-    return Pow.apply(_check_operand(b), a)
-
-
 def matmul(a, b):
     if not isinstance(b, Tensor):
         raise TypeError(f"matmul expects Tensors, got {type(b).__name__}")
     if a.ndim == 0 or b.ndim == 0:
-        raise ValueError("matmul: both arguments need at least 1 dimension")
+        raise ShapeError(f"both arguments to matmul need at least 1 dimension, but they are {a.ndim}D and {b.ndim}D")
     ka = a.shape[-1]
     kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if ka != kb:
-        raise ValueError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied ({ka} != {kb})")
+        raise ShapeError(f"matmul: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied ({ka} != {kb})")
     if a.dtype != b.dtype:
-        raise TypeError(f"matmul: expected both arguments to have the same dtype, got {a.dtype} and {b.dtype}")
+        raise DtypeError(f"expected m1 and m2 to have the same dtype, but got: {a.dtype} != {b.dtype}")
     return MatMul.apply(a, b)
 
 
 def mm(a, b):
     if a.ndim != 2 or b.ndim != 2:
-        raise ValueError(f"mm expects 2-D tensors, got {a.ndim}-D and {b.ndim}-D")
+        raise ShapeError(f"mm: expected 2-D tensors, got {a.ndim}-D and {b.ndim}-D")
     return matmul(a, b)
 
 
 def bmm(a, b):
     if a.ndim != 3 or b.ndim != 3:
-        raise ValueError(f"bmm expects 3-D tensors, got {a.ndim}-D and {b.ndim}-D")
+        raise ShapeError(f"bmm: batch1 and batch2 must be 3D tensors, got {a.ndim}-D and {b.ndim}-D")
     if a.shape[0] != b.shape[0]:
-        raise ValueError(f"bmm: batch sizes differ ({a.shape[0]} and {b.shape[0]})")
+        raise ShapeError(f"bmm: batch sizes differ ({a.shape[0]} and {b.shape[0]})")
     return matmul(a, b)
 
 
-def maximum(a, b):
-    return Maximum.apply(a, _check_operand(b))
-
-
-def minimum(a, b):
-    return neg(Maximum.apply(neg(a), neg(b) if isinstance(b, Tensor) else -np.asarray(b)))
-
-
-def floor_divide(a, b):
-    return _wrap(np.floor_divide(arr(a), arr(b)))
-
-
-def remainder(a, b):
-    return _wrap(np.remainder(arr(a), arr(b)))

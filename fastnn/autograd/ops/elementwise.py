@@ -5,6 +5,33 @@ from scipy.special import erf as _erf
 from ..function import Function
 from ..tensor import _wrap
 from ._util import arr
+from ._declare import unary, binary, declare, ArgumentError
+
+# Simple elementwise ops, declared once (ops/_declare.py generates torch.x, Tensor.x, Tensor.x_ and out=).
+exp = unary("exp", np.exp, lambda g, x, y: g * y)
+log = unary("log", np.log, lambda g, x, y: g / x)
+log1p = unary("log1p", np.log1p, lambda g, x, y: g / (1 + x))
+sqrt = unary("sqrt", np.sqrt, lambda g, x, y: g / (2 * y))
+rsqrt = unary("rsqrt", lambda x: 1 / np.sqrt(x), lambda g, x, y: -0.5 * g * y * y * y)
+abs = unary("abs", np.abs, lambda g, x, y: g * np.sign(x), kind="same", aliases=("absolute",), quiet=False)
+sin = unary("sin", np.sin, lambda g, x, y: g * np.cos(x))
+cos = unary("cos", np.cos, lambda g, x, y: -g * np.sin(x))
+sign = unary("sign", np.sign, lambda g, x, y: np.zeros_like(g), kind="same")
+floor = unary("floor", np.floor, lambda g, x, y: np.zeros_like(g), kind="same")
+ceil = unary("ceil", np.ceil, lambda g, x, y: np.zeros_like(g), kind="same")
+isnan = unary("isnan", np.isnan, kind="bool", out=False)
+isinf = unary("isinf", np.isinf, kind="bool", out=False)
+isfinite = unary("isfinite", np.isfinite, kind="bool", out=False)
+tanh = unary("tanh", np.tanh, lambda g, x, y: g * (1 - y * y), quiet=False)
+relu = unary("relu", lambda x: np.maximum(x, 0), lambda g, x, y: g * (y > 0), kind="same", out=False, quiet=False)
+
+
+def _sigmoid(a):
+    e = np.exp(-np.abs(a))  # never overflows; pick the stable branch per element
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
+
+
+sigmoid = unary("sigmoid", _sigmoid, lambda g, x, y: g * y * (1 - y), quiet=False)
 
 
 def _floating(a):
@@ -15,130 +42,6 @@ def _floating(a):
 def _require_float(a, name):
     if a.dtype.kind != "f":
         raise TypeError(f"{name} expects a floating point tensor, got {a.dtype}")
-
-
-class Exp(Function):
-    @staticmethod
-    def forward(ctx, a):
-        out = np.exp(a)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * ctx.saved_tensors[0]
-
-
-class Log(Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g / ctx.saved_tensors[0]
-
-
-class Log1p(Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.log1p(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g / (1 + ctx.saved_tensors[0])
-
-
-class Sqrt(Function):
-    @staticmethod
-    def forward(ctx, a):
-        with np.errstate(invalid="ignore"):
-            out = np.sqrt(a)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return g / (2 * ctx.saved_tensors[0])
-
-
-class Abs(Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.abs(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * np.sign(ctx.saved_tensors[0])
-
-
-class Sin(Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.sin(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * np.cos(ctx.saved_tensors[0])
-
-
-class Cos(Function):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return np.cos(a)
-
-    @staticmethod
-    def backward(ctx, g):
-        return -g * np.sin(ctx.saved_tensors[0])
-
-
-class Tanh(Function):
-    @staticmethod
-    def forward(ctx, a):
-        out = np.tanh(a)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        y = ctx.saved_tensors[0]
-        return g * (1 - y * y)
-
-
-class Sigmoid(Function):
-    @staticmethod
-    def forward(ctx, a):
-        # exp(-|a|) never overflows; pick the stable branch per element
-        e = np.exp(-np.abs(a))
-        out = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        y = ctx.saved_tensors[0]
-        return g * y * (1 - y)
-
-
-class ReLU(Function):
-    @staticmethod
-    def forward(ctx, a):
-        out = np.maximum(a, 0)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        return g * (ctx.saved_tensors[0] > 0)
 
 
 class LeakyReLU(Function):
@@ -268,49 +171,7 @@ class Clone(Function):
         return g
 
 
-def exp(a):
-    return Exp.apply(_floating(a))
 
-
-def log(a):
-    return Log.apply(_floating(a))
-
-
-def log1p(a):
-    return Log1p.apply(_floating(a))
-
-
-def sqrt(a):
-    return Sqrt.apply(_floating(a))
-
-
-def rsqrt(a):
-    return Sqrt.apply(_floating(a)) ** -1
-
-
-def abs(a):
-    return Abs.apply(a)
-
-
-def sin(a):
-    return Sin.apply(_floating(a))
-
-
-def cos(a):
-    return Cos.apply(_floating(a))
-
-
-def tanh(a):
-    return Tanh.apply(_floating(a))
-
-
-def sigmoid(a):
-    _require_float(a, "sigmoid")
-    return Sigmoid.apply(a)
-
-
-def relu(a):
-    return ReLU.apply(a)
 
 
 def leaky_relu(a, negative_slope=0.01):
@@ -337,7 +198,7 @@ def softplus(a, beta=1.0, threshold=20.0):
 
 def clamp(a, min=None, max=None):
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise ArgumentError("torch.clamp: At least one of 'min' or 'max' must not be None")
     return Clamp.apply(a, arr(min), arr(max), False)
 
 
@@ -358,55 +219,30 @@ def clone(a):
     return Clone.apply(a)
 
 
-def sign(a):
-    return _wrap(np.sign(a._data))
+_round = unary("round", np.round, lambda g, x, y: np.zeros_like(g), kind="same", register=False)
 
 
-def floor(a):
-    return _wrap(np.floor(a._data))
+@declare(inplace=True, out=True)
+def round(input, *, decimals=0):
+    if decimals == 0:
+        return _round(input)
+    return _wrap(np.round(input._data, decimals))
 
 
-def ceil(a):
-    return _wrap(np.ceil(a._data))
-
-
-def round(a, decimals=0):
-    return _wrap(np.round(a._data, decimals))
-
-
-def isnan(a):
-    return _wrap(np.isnan(a._data))
-
-
-def isinf(a):
-    return _wrap(np.isinf(a._data))
-
-
-def isfinite(a):
-    return _wrap(np.isfinite(a._data))
-
-
-# comparisons and logic: results are bool tensors outside the graph
-def _cmp(fn):
-    def op(a, b):
-        return _wrap(np.asarray(fn(arr(a), arr(b))))
-    op.__name__ = fn.__name__
-    return op
-
-
-eq = _cmp(np.equal)
-ne = _cmp(np.not_equal)
-lt = _cmp(np.less)
-le = _cmp(np.less_equal)
-gt = _cmp(np.greater)
-ge = _cmp(np.greater_equal)
-logical_and = _cmp(np.logical_and)
-logical_or = _cmp(np.logical_or)
-logical_xor = _cmp(np.logical_xor)
+# comparisons and logic: bool results outside the graph, compared in the promoted dtype (PyTorch's rule)
+eq = binary("eq", np.equal, kind="bool", quiet=False)
+ne = binary("ne", np.not_equal, kind="bool", aliases=("not_equal",))
+lt = binary("lt", np.less, kind="bool", aliases=("less",))
+le = binary("le", np.less_equal, kind="bool", aliases=("less_equal",))
+gt = binary("gt", np.greater, kind="bool", aliases=("greater",))
+ge = binary("ge", np.greater_equal, kind="bool", aliases=("greater_equal",))
+logical_and = binary("logical_and", np.logical_and, kind="bool", tensor_only=True)
+logical_or = binary("logical_or", np.logical_or, kind="bool", tensor_only=True)
+logical_xor = binary("logical_xor", np.logical_xor, kind="bool", tensor_only=True)
 
 
 def logical_not(a):
-    return _wrap(np.logical_not(a._data) if a.dtype.kind == "b" else np.invert(a._data))
+    return _wrap(np.logical_not(a._data))
 
 
 def equal(a, b):

@@ -164,14 +164,16 @@ class Prod(Function):
 
 def _float_input(a, name):
     if a.dtype.kind != "f":
-        raise TypeError(f"{name}() expects a floating point tensor, got {a.dtype}; use .float() first")
+        from ._declare import DtypeError
+        raise DtypeError(f"{name}(): could not infer output dtype. Input dtype must be either a floating point "
+                         f"or complex dtype. Got: {a.dtype}")
 
 
 def sum(a, dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         a = a.to(dtype)
-    if a.dtype.kind == "b":
-        a = a.long()
+    if a.dtype.kind in "bu" or (a.dtype.kind == "i" and a.dtype != np.int64):
+        a = a.long()  # PyTorch sums integers and bools in int64
     return Sum.apply(a, norm_dims(dim, a.ndim), keepdim)
 
 
@@ -203,15 +205,39 @@ def min(a, dim=None, keepdim=False):
     return _extreme(a, dim, keepdim, False)
 
 
+class AmaxDims(Function):
+    """amax/amin over several dims; ties share the gradient evenly, as in PyTorch."""
+    @staticmethod
+    def forward(ctx, a, dims, keepdim, largest):
+        if builtins.any(a.shape[d] == 0 for d in dims):  # this module shadows any
+            raise IndexError("amax/amin: cannot reduce over an empty dimension")
+        m = (np.amax if largest else np.amin)(a, axis=dims, keepdims=True)
+        ctx.save_for_backward(a, m)
+        ctx.meta = (dims, keepdim)
+        return m if keepdim else np.squeeze(m, axis=dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, m = ctx.saved_tensors
+        dims, keepdim = ctx.meta
+        g = _expand_grad(g, a.shape, dims, keepdim)
+        hit = (a == m)
+        return g * hit / hit.sum(axis=dims, keepdims=True, dtype=g.dtype), None, None, None
+
+
 def amax(a, dim=None, keepdim=False):
     if dim is None:
         return MaxAll.apply(a, True)
+    if isinstance(dim, (tuple, list)):
+        return AmaxDims.apply(a, norm_dims(dim, a.ndim), keepdim, True)
     return _extreme(a, dim, keepdim, True).values
 
 
 def amin(a, dim=None, keepdim=False):
     if dim is None:
         return MaxAll.apply(a, False)
+    if isinstance(dim, (tuple, list)):
+        return AmaxDims.apply(a, norm_dims(dim, a.ndim), keepdim, False)
     return _extreme(a, dim, keepdim, False).values
 
 
@@ -253,7 +279,11 @@ def logsumexp(a, dim, keepdim=False):
     return LogSumExp.apply(a, norm_dims(dim, a.ndim), keepdim)
 
 
-def prod(a, dim=None, keepdim=False):
+def prod(a, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None:
+        a = a.to(dtype)
+    elif a.dtype.kind in "bu" or (a.dtype.kind == "i" and a.dtype != np.int64):
+        a = a.long()
     d = None if dim is None else norm_dims(dim, a.ndim)[0]
     return Prod.apply(a, d, keepdim)
 
@@ -299,7 +329,11 @@ def count_nonzero(a, dim=None):
     return _wrap(np.asarray(np.count_nonzero(a._data, axis=dim), dtype=np.int64))
 
 
-def cumsum(a, dim):
+def cumsum(a, dim, *, dtype=None):
+    if dtype is not None:
+        a = a.to(dtype)
+    elif a.dtype.kind in "bu" or (a.dtype.kind == "i" and a.dtype != np.int64):
+        a = a.long()
     return CumSum.apply(a, norm_dims(dim, a.ndim)[0])
 
 

@@ -4,6 +4,7 @@ import numpy as np
 from ..function import Function
 from ..tensor import Tensor
 from ._util import norm_dims, _one_dim
+from ._declare import ShapeError
 
 
 def _sizes(args):
@@ -93,9 +94,9 @@ def _target_shape(shape):
         if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
             raise TypeError(f"shape must be a sequence of ints, got {d!r} at index {i} of {list(shape)}")
         if d < -1:
-            raise ValueError(f"invalid shape dimension {d} at index {i} of shape {list(shape)}")
+            raise ShapeError(f"invalid shape dimension {d} at index {i} of shape {list(shape)}")
     if sum(1 for d in shape if d == -1) > 1:
-        raise ValueError(f"only one dimension can be inferred, got shape {list(shape)}")
+        raise ShapeError(f"only one dimension can be inferred, got shape {list(shape)}")
     return tuple(int(d) for d in shape)
 
 
@@ -104,7 +105,7 @@ def reshape(a, *shape):
     try:
         return Reshape.apply(a, shape)
     except ValueError:
-        raise ValueError(f"shape {list(shape)} is invalid for input of size {a.numel()}") from None
+        raise ShapeError(f"shape '{list(shape)}' is invalid for input of size {a.numel()}") from None
 
 
 def view(a, *shape):
@@ -125,7 +126,7 @@ def flatten(a, start_dim=0, end_dim=-1):
     s = _one_dim(start_dim, a.ndim)
     e = _one_dim(end_dim, a.ndim)
     if s > e:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        raise ShapeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
     shape = a.shape[:s] + (-1 if a.numel() else int(np.prod(a.shape[s:e + 1])),) + a.shape[e + 1:]
     return reshape(a, shape)
 
@@ -138,7 +139,7 @@ def unflatten(a, dim, sizes):
 def permute(a, *dims):
     dims = _sizes(dims)
     if len(dims) != a.ndim:
-        raise ValueError(f"permute: dims {dims} must name each of the {a.ndim} dimensions once")
+        raise ShapeError(f"permute: dims {dims} must name each of the {a.ndim} dimensions once")
     dims = norm_dims(dims, a.ndim)
     return Permute.apply(a, dims)
 
@@ -154,7 +155,7 @@ def transpose(a, dim0, dim1):
 
 def t(a):
     if a.ndim > 2:
-        raise ValueError(f"t() expects a tensor with <= 2 dimensions, got {a.ndim}")
+        raise ShapeError(f"t() expects a tensor with <= 2 dimensions, got {a.ndim}")
     return a if a.ndim < 2 else transpose(a, 0, 1)
 
 
@@ -173,12 +174,12 @@ def unsqueeze(a, dim):
 def expand(a, *sizes):
     sizes = _sizes(sizes)
     if len(sizes) < a.ndim:
-        raise ValueError(f"expand: the number of sizes ({len(sizes)}) is smaller than the number of dimensions ({a.ndim})")
+        raise ShapeError(f"expand: the number of sizes ({len(sizes)}) is smaller than the number of dimensions ({a.ndim})")
     lead = len(sizes) - a.ndim
     shape = tuple(a.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
     for i in range(a.ndim):
         if a.shape[i] != 1 and a.shape[i] != shape[lead + i]:
-            raise ValueError(f"expand: size {a.shape[i]} at dim {i} cannot expand to {shape[lead + i]}")
+            raise ShapeError(f"expand: size {a.shape[i]} at dim {i} cannot expand to {shape[lead + i]}")
     return Expand.apply(a, shape)
 
 
@@ -193,14 +194,14 @@ def broadcast_to(a, shape):
 def repeat(a, *reps):
     reps = _sizes(reps)
     if len(reps) < a.ndim:
-        raise ValueError("repeat: number of repeats must be at least the number of dimensions")
+        raise ShapeError("repeat: number of repeats must be at least the number of dimensions")
     return Repeat.apply(a, reps)
 
 
 def _check_tensors(tensors, fname):
     tensors = list(tensors)
     if not tensors:
-        raise ValueError(f"{fname} expects a non-empty sequence of tensors")
+        raise ShapeError(f"{fname} expects a non-empty sequence of tensors")
     for i, x in enumerate(tensors):
         if not isinstance(x, Tensor):
             raise TypeError(f"{fname}: element {i} of tensors is {type(x).__name__}, not a Tensor")
@@ -215,7 +216,7 @@ def cat(tensors, dim=0):
     d = _one_dim(dim, ref.ndim)
     for i, x in enumerate(tensors):
         if x.ndim != ref.ndim or x.shape[:d] + x.shape[d + 1:] != ref.shape[:d] + ref.shape[d + 1:]:
-            raise ValueError(f"cat: tensor {i} has shape {tuple(x.shape)}, which does not match {tuple(ref.shape)} outside dim {d}")
+            raise ShapeError(f"cat: tensor {i} has shape {tuple(x.shape)}, which does not match {tuple(ref.shape)} outside dim {d}")
     return Cat.apply(d, *tensors)
 
 
@@ -228,7 +229,7 @@ def stack(tensors, dim=0):
     ref = tensors[0]
     for i, x in enumerate(tensors):
         if x.shape != ref.shape:
-            raise ValueError(f"stack expects each tensor to be equal size, but got {tuple(ref.shape)} at entry 0 and {tuple(x.shape)} at entry {i}")
+            raise ShapeError(f"stack expects each tensor to be equal size, but got {tuple(ref.shape)} at entry 0 and {tuple(x.shape)} at entry {i}")
     d = _one_dim(dim, ref.ndim + 1)
     return Stack.apply(d, *tensors)
 
@@ -238,7 +239,7 @@ def chunk(a, chunks, dim=0):
     n = a.shape[d]
     size = -(-n // chunks) if chunks > 0 else 0
     if chunks <= 0:
-        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
+        raise ShapeError(f"chunk: chunks must be positive, got {chunks}")
     return split(a, size, d) if size else (a,)
 
 
@@ -248,12 +249,12 @@ def split(a, split_size_or_sections, dim=0):
     if isinstance(split_size_or_sections, int):
         size = split_size_or_sections
         if size <= 0:
-            raise ValueError(f"split: split_size must be positive, got {size}")
+            raise ShapeError(f"split: split_size must be positive, got {size}")
         sections = [min(size, n - s) for s in range(0, n, size)]
     else:
         sections = list(split_size_or_sections)
         if sum(sections) != n:
-            raise ValueError(f"split: sections {sections} do not add up to {n}")
+            raise ShapeError(f"split: sections {sections} do not add up to {n}")
     out = []
     start = 0
     index = [slice(None)] * a.ndim
