@@ -379,6 +379,11 @@ PROPERTIES = {
     "is_sparse": property(lambda self: False),
     "is_cpu": property(lambda self: True),
     "is_meta": property(lambda self: False),
+    "is_xpu": property(lambda self: False),   # other accelerators' flags, as scripts test them beside is_cuda
+    "is_mps": property(lambda self: False),
+    "is_ipu": property(lambda self: False),
+    "is_xla": property(lambda self: False),
+    "is_mkldnn": property(lambda self: False),
     "is_sparse_csr": property(lambda self: False),
     "is_quantized": property(lambda self: False),
     "output_nr": property(lambda self: self._idx),
