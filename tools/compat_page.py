@@ -27,6 +27,10 @@ NOT_APPLICABLE = [
     (r"complex|conj|^real$|^imag$|^angle$|polar|view_as_real|view_as_complex|is_neg$|resolve_neg|_conj",
      "complex numbers (no complex dtypes)"),
     (r"^align_|refine_names|rename|^names$|has_names|^unflatten_named", "named tensors (prototype)"),
+    (r"DataPipe|DataChunk|datapipe|^argument_validation$|^runtime_validation|^non_deterministic$",
+     "DataPipes (deprecated in PyTorch; torchdata removed them)"),
+    (r"^(grouped_mm|scaled_mm|scaled_grouped_mm|ScalingType|SwizzleType)$", "float8 / grouped GEMMs for GPUs"),
+    (r"torch_function|^boolean_dispatch$|^assert_int_or_pair$", "PyTorch-internal dispatch helpers"),
     (r"^storage|untyped_storage|^_storage|^set_$|^share_memory_$|^is_shared$|data_ptr|^pin_memory$|^is_pinned$",
      "storage and device memory (kept where harmless)"),
 ]
