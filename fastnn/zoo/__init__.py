@@ -74,7 +74,7 @@ def run(names=None, budget="default", data_dir=None, plot_dir=None, seed=0, time
     return results
 
 
-COLUMNS = (("model", 30), ("data", 30), ("metric", 30), ("value", 8), ("target (reference)", 40), ("result", 6),
+COLUMNS = (("model", 30), ("data", 32), ("metric", 32), ("value", 8), ("target (reference)", 40), ("result", 6),
            ("seconds", 8))
 
 
