@@ -121,7 +121,8 @@ class GAN(nn.Module):
 
     For kind "mlp": g_hidden / d_hidden set the widths, d_dropout the discriminator's dropout,
     minibatch_std and spectral_norm switch on those anti-collapse measures in the discriminator.
-    After train_gan(..., ema_decay=d), `ema` holds the averaged generator and `sample` uses it.
+    After train_gan(..., ema_decay=d), `ema` holds the averaged generator and `sample` uses it
+    (its weights then appear in state_dict() as ema.*).
     """
 
     def __init__(self, image_shape=(1, 28, 28), latent_dim=100, kind="mlp", g_hidden=(256, 512, 1024),
