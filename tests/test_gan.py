@@ -245,3 +245,13 @@ def test_judge_counts_a_class_only_with_its_minimum_share(monkeypatch):
     monkeypatch.setattr(judge, "probabilities", lambda images: p)
     assert judge.judge(np.zeros((100, 1, 8, 8), np.float32))["classes"] == 2
     assert judge.judge(np.zeros((100, 1, 8, 8), np.float32), min_share=0.05)["classes"] == 1
+
+
+def test_zoo_recipes_carry_the_anti_collapse_measures():
+    from fastnn.zoo.gan import recipe
+    for mnist in (False, True):
+        model, training = recipe(mnist, "mlp")
+        assert model["minibatch_std"] and training["real_target"] < 1.0 and 0.9 <= training["ema_decay"] < 1.0
+    model, training = recipe(False, "mlp")
+    assert training["lr_d"] > training["lr_g"] and max(model["g_hidden"]) < 1024  # TTUR and small nets on 8x8
+    assert recipe(False, "dcgan") == ({}, {})
