@@ -21,6 +21,13 @@ stream) the EMA generator's confidence after epochs 40 / 50 / 60 was 0.84 / 0.86
 5% of the labels as well changed nothing measurable (0.870, 0.857, 0.877 at epoch 60), so the
 recipe leaves it out. The classic 1,024-wide nets with the same measures still sat on one class
 after 10 epochs (seed 0) and took six times as long per epoch.
+
+Measured on MNIST, seed 0 only (same machine, one thread, 90-170 s per epoch): the EMA generator's
+confidence / classes after epochs 1-8 were 0.27/3, 0.75/8, 0.87/6, 0.86/7, 0.85/8, 0.85/10,
+0.85/10, 0.88/10 (an EMA decay of 0.999: 0.86/10, 0.87/10, 0.89/10 at epochs 6-8), so the full
+recipe trains 8 epochs. With TTUR as on the digits it stayed on 4 classes through epoch 3 at
+confidence 0.92; without the minibatch feature epochs 6-8 gave 0.86/10, 0.88/10, 0.88/10, so on
+MNIST that feature made no measurable difference. Seeds 1 and 2 are not measured yet.
 """
 import os
 import time
@@ -45,7 +52,7 @@ def _epochs(mnist, quick, kind, full):
     if not full:  # the default zoo run: a useful result in about a minute on the digits
         return 1 if mnist else 60
     if mnist:
-        return 6 if kind == "mlp" else 10
+        return 8 if kind == "mlp" else 10
     return 120 if kind == "mlp" else 100
 
 
