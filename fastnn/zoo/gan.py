@@ -28,7 +28,9 @@ confidence / classes after epochs 1-8 were 0.27/3, 0.75/8, 0.87/6, 0.86/7, 0.85/
 0.85/10, 0.88/10 (an EMA decay of 0.999: 0.86/10, 0.87/10, 0.89/10 at epochs 6-8), so the full
 recipe trains 8 epochs. With TTUR as on the digits it stayed on 4 classes through epoch 3 at
 confidence 0.92; without the minibatch feature epochs 6-8 gave 0.86/10, 0.88/10, 0.88/10, so on
-MNIST that feature made no measurable difference. Seeds 1 and 2 are not measured yet.
+MNIST that feature made no measurable difference. Seeds 1 and 2, epochs 5-8: 0.87/10, 0.88/10,
+0.88/10, 0.88/10 and 0.81/9, 0.84/10, 0.87/9, 0.88/10 (these runs draw one noise batch fewer than
+the zoo entry, so its numbers differ slightly; `fastnn zoo gan --full` itself was not run).
 """
 import os
 import time
