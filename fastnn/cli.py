@@ -68,6 +68,7 @@ def _zoo(args):
     data_dir = args.data or os.environ.get("FASTNN_DATA")
     budget = "quick" if args.quick else "full" if args.full else "default"
     plot_dir = args.plot or (os.path.join(args.report, "plots") if args.report else None)
+    pictures_note = None
     try:
         if args.quick and args.full:
             raise ValueError("choose one of --quick and --full")
@@ -76,6 +77,15 @@ def _zoo(args):
         if args.report:
             from .report import check_folder
             check_folder(args.report, "--report")
+        if plot_dir:
+            # checked before training: a missing matplotlib must not cost a whole run
+            from .zoo.plots import matplotlib_available
+            if not matplotlib_available():
+                if args.plot:
+                    raise ValueError("--plot needs matplotlib: pip install 'fastnn[plot]'")
+                plot_dir = None
+                pictures_note = "none: matplotlib is not installed (pip install 'fastnn[plot]' for them)"
+                print(f"fastnn zoo: the report will have no pictures: matplotlib is not installed", file=sys.stderr)
         unknown = [n for n in args.models if n not in zoo.ENTRIES]
         if unknown:
             raise ValueError(f"unknown zoo model(s) {unknown}; choose from {sorted(zoo.ENTRIES)}")
@@ -112,6 +122,8 @@ def _zoo(args):
         from .report import write_zoo_report
         settings = {"budget": budget, "seed": args.seed, "time budget (s)": args.time_budget,
                     "data": data_dir or "bundled"}
+        if pictures_note:
+            settings["pictures"] = pictures_note
         print(f"report written to {write_zoo_report(args.report, results, plot_dir, settings)}")
     return status
 

@@ -52,6 +52,8 @@ def write_zoo_report(folder, results, plot_dir, settings):
     pictures = _images(plot_dir, folder)
     if pictures:
         lines += ["## Pictures", ""] + [p + "\n" for p in pictures]
+    elif settings.get("pictures"):
+        lines += ["## Pictures", "", settings["pictures"], ""]
     path = os.path.join(folder, "report.md")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")

@@ -123,14 +123,144 @@ def test_bad_input_names_the_argument():
 
 def test_zoo_gan_quick_on_digits(tmp_path):
     from fastnn.zoo.gan import train
+    pytest.importorskip("matplotlib")
     result = train(quick=True, plot_dir=str(tmp_path))
-    assert result["model"] == "GAN (mlp)" and 0.0 < result["value"] <= 1.0 and 1 <= result["classes"] <= 10
-    assert (tmp_path / "gan_mlp_epoch001.png").exists() and (tmp_path / "gan_mlp_loss.png").exists()
+    assert result["model"] == "GAN (mlp)" and 0.0 < result["value"] <= 1.0 and 0 <= result["classes"] <= 10
+    assert result["target"]["classes"] == 8 and result["target"]["value"] == 0.8
+    for name in ("gan_mlp_epoch001.png", "gan_mlp_loss.png", "gan_mlp_samples.png"):
+        assert (tmp_path / name).exists()
 
 
 @pytest.mark.slow
 def test_gan_on_mnist_meets_the_judge_targets():
     from conftest import shared_data
     from fastnn.zoo.gan import train
-    result = train(data_dir=str(shared_data("mnist")))
+    result = train(data_dir=str(shared_data("mnist")), full=True)
     assert result["value"] >= 0.8 and result["classes"] >= 9
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_default_digits_gan_meets_its_target_on_every_seed(seed):
+    from fastnn.zoo import meets
+    from fastnn.zoo.gan import train
+    result = train(seed=seed)
+    assert result["value"] >= 0.8 and result["classes"] >= 8 and meets(result)
+
+
+def test_minibatch_stddev_feature_against_numpy_and_gradcheck():
+    from fastnn.models.gan import MinibatchStdDev
+    from fastnn.autograd import gradcheck
+    rng = np.random.default_rng(0)
+    for shape in [(6, 5), (4, 3, 2, 2)]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        out = MinibatchStdDev()(fastnn.tensor(x)).numpy()
+        spread = np.sqrt(x.var(0) + 1e-8).mean()  # population std over the batch, averaged over features
+        assert out.shape == (shape[0], shape[1] + 1, *shape[2:])
+        np.testing.assert_allclose(out[:, :shape[1]], x)
+        np.testing.assert_allclose(out[:, shape[1]:], np.full_like(out[:, shape[1]:], spread), rtol=1e-5)
+    x64 = fastnn.tensor(rng.standard_normal((5, 3)), requires_grad=True)
+    assert gradcheck(lambda t: MinibatchStdDev()(t), (x64,))
+
+
+def test_label_smoothing_and_flipped_labels_by_hand():
+    fastnn.manual_seed(1)
+    gan = GAN((1, 8, 8), minibatch_std=True)
+    gan.eval()
+    real = fastnn.tensor(digits()[0][:8] * 2 - 1)
+    fastnn.manual_seed(3)
+    swap = (fastnn.rand(8, 1).numpy() < 0.4).astype(np.float64)  # gan_step draws the swaps, then the noise
+    fake = gan.generator(gan.noise(8)).detach()
+    p_real, p_fake = gan.discriminator(real).detach().numpy(), gan.discriminator(fake).detach().numpy()
+    t_real, t_fake = 0.9 * (1 - swap), 0.9 * swap
+    bce = lambda p, t: -(t * np.log(p) + (1 - t) * np.log(1 - p)).mean()
+    opt_d, opt_g = optim.SGD(gan.discriminator.parameters(), lr=0.0), optim.SGD(gan.generator.parameters(), lr=0.0)
+    fastnn.manual_seed(3)
+    loss_d, loss_g = gan_step(gan, real, opt_d, opt_g, nn.BCELoss(), real_target=0.9, flip=0.4)
+    assert swap.any() and not swap.all()
+    assert loss_d == pytest.approx(bce(p_real, t_real) + bce(p_fake, t_fake), rel=1e-4)
+    assert loss_g == pytest.approx(-np.log(p_fake).mean(), rel=1e-4)  # the generator still aims at 1
+
+
+def test_anti_collapse_pieces_are_wired_and_the_ema_generator_samples():
+    fastnn.manual_seed(0)
+    x, _ = digits()
+    gan = GAN((1, 8, 8), g_hidden=(32,), d_hidden=(32,), minibatch_std=True)
+    assert any(isinstance(m, nn.Module) and type(m).__name__ == "MinibatchStdDev" for m in gan.discriminator.modules())
+    history = train_gan(gan, x[:256], epochs=2, lr_d=4e-4, lr_g=1e-4, real_target=0.9, flip=0.05, ema_decay=0.9)
+    assert all(np.isfinite(history[-1]))
+    assert gan.ema.n_averaged.item() == 2 * 256 // 64  # one update per generator step
+    ema = [p.detach().numpy() for p in gan.ema.module.parameters()]
+    raw = [p.detach().numpy() for p in gan.generator.parameters()]
+    assert all(not np.allclose(a, b) for a, b in zip(ema, raw))
+    z = gan.noise(6)
+    got = gan.sample(6, noise=z)
+    with fastnn.no_grad():
+        np.testing.assert_allclose(got, (gan.ema.module(z).numpy() + 1) / 2, rtol=1e-6)
+        assert not np.allclose(got, (gan.generator(z).numpy() + 1) / 2)
+    assert gan.sampler() is gan.ema.module
+
+
+def test_ema_follows_the_decay_recursion():
+    fastnn.manual_seed(0)
+    x, _ = digits()
+    gan = GAN((1, 8, 8), g_hidden=(16,), d_hidden=(16,))
+    seen = []
+    from fastnn.optim.swa_utils import AveragedModel
+    update = AveragedModel.update_parameters
+
+    def recording(self, model):  # record the generator's weights each time the EMA takes them
+        seen.append([p.detach().numpy().copy() for p in model.parameters()])
+        update(self, model)
+    AveragedModel.update_parameters = recording
+    try:
+        train_gan(gan, x[:192], epochs=1, ema_decay=0.8)
+    finally:
+        AveragedModel.update_parameters = update
+    expected = seen[0]
+    for weights in seen[1:]:
+        expected = [0.8 * e + 0.2 * w for e, w in zip(expected, weights)]
+    for e, p in zip(expected, gan.ema.module.parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), e, rtol=1e-5, atol=1e-6)
+
+
+def test_spectral_norm_option_uses_the_library_or_says_it_is_missing():
+    from fastnn.nn import utils
+    if hasattr(utils, "spectral_norm"):
+        gan = GAN((1, 8, 8), spectral_norm=True)
+        assert any(hasattr(m, "weight_orig") or hasattr(m, "parametrizations") for m in gan.discriminator.modules())
+    else:
+        with pytest.raises(RuntimeError, match="spectral_norm"):
+            GAN((1, 8, 8), spectral_norm=True)
+
+
+def test_anti_collapse_bad_input_names_the_argument():
+    x = digits()[0][:64]
+    for kwargs, name in [(dict(real_target=0.0), "real_target"), (dict(flip=0.5), "flip"),
+                         (dict(ema_decay=1.0), "ema_decay")]:
+        with pytest.raises(ValueError, match=name):
+            train_gan(GAN((1, 8, 8)), x, epochs=1, **kwargs)
+    with pytest.raises(ValueError, match="minibatch_std"):
+        GAN((1, 8, 8), kind="dcgan", minibatch_std=True)
+    with pytest.raises(ValueError, match="min_share"):
+        DigitJudge(8).judge(x, min_share=1.0)
+
+
+def test_judge_counts_a_class_only_with_its_minimum_share(monkeypatch):
+    judge = DigitJudge(input_size=8)
+    p = np.full((100, 10), 0.01)
+    p[:97, 3] = 0.91
+    p[97:, 5] = 0.91
+    monkeypatch.setattr(judge, "probabilities", lambda images: p)
+    assert judge.judge(np.zeros((100, 1, 8, 8), np.float32))["classes"] == 2
+    assert judge.judge(np.zeros((100, 1, 8, 8), np.float32), min_share=0.05)["classes"] == 1
+
+
+def test_zoo_recipes_carry_the_anti_collapse_measures():
+    from fastnn.zoo.gan import recipe
+    for mnist in (False, True):
+        model, training = recipe(mnist, "mlp")
+        assert model["minibatch_std"] and training["real_target"] < 1.0 and 0.9 <= training["ema_decay"] < 1.0
+    model, training = recipe(False, "mlp")
+    assert training["lr_d"] > training["lr_g"] and max(model["g_hidden"]) < 1024  # TTUR and small nets on 8x8
+    assert recipe(False, "dcgan") == ({}, {})

@@ -139,3 +139,53 @@ def test_bad_input_is_one_line_and_status_2(args, message, capsys):
 def test_a_data_folder_without_any_dataset_is_refused(tmp_path, capsys):
     assert main(["zoo", "mlp", "--data", str(tmp_path)]) == 2
     assert "holds neither MNIST" in capsys.readouterr().err
+
+
+def _row(value, target=None, **more):
+    return {"model": "M", "data": "D", "metric": "acc", "value": value, "seconds": 1.0, "target": target, **more}
+
+
+def test_rows_show_the_target_its_reference_and_pass_or_miss():
+    passed = zoo.result_row(_row(0.981, zoo.target(">=", 0.97, "small CNN 97-98%")))
+    assert "0.9810" in passed and "≥ 0.97 (small CNN 97-98%)" in passed and re.search(r"\bpass\b", passed)
+    missed = zoo.result_row(_row(0.95, zoo.target(">=", 0.97, "small CNN 97-98%")))
+    assert re.search(r"\bMISS\b", missed) and "pass" not in missed
+    lower = zoo.result_row(_row(1.80, zoo.target("<=", 1.67, "5-gram model 1.67")))
+    assert "≤ 1.67 (5-gram model 1.67)" in lower and "MISS" in lower
+    assert "MISS" not in zoo.result_row(_row(1.60, zoo.target("<=", 1.67, "5-gram")))
+    bare = zoo.result_row(_row(0.5))
+    assert "no reference" in bare and "MISS" not in bare and "pass" not in bare
+    header = zoo.table_header().splitlines()[0]
+    assert "target (reference)" in header and "result" in header
+
+
+def test_a_gan_row_misses_when_too_few_classes_even_if_confident():
+    goal = zoo.target(">=", 0.8, "judge confidence", classes=8)
+    assert "≥ 0.8, ≥ 8/10 classes" in zoo.describe(goal)
+    assert zoo.verdict(_row(0.95, goal, classes=1)) == "MISS"
+    assert zoo.verdict(_row(0.75, goal, classes=10)) == "MISS"
+    assert zoo.verdict(_row(0.85, goal, classes=8)) == "pass"
+    with pytest.raises(ValueError, match="op"):
+        zoo.target(">", 1.0, "x")
+
+
+def test_every_default_entry_states_a_target(monkeypatch):
+    rows = zoo.run(["perceptron", "mlp", "rnn"], budget="quick")
+    assert all(r["target"]["reference"] and zoo.verdict(r) in ("pass", "MISS") for r in rows)
+
+
+def test_report_without_matplotlib_is_written_without_pictures(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` now raises ImportError
+    report = tmp_path / "report"
+    assert main(["zoo", "perceptron", "--quick", "--report", str(report)]) == 0
+    text = (report / "report.md").read_text()
+    assert "Perceptron" in text and "matplotlib is not installed" in text and "![" not in text
+    assert "no pictures" in capsys.readouterr().err
+    assert not (report / "plots").exists() and (report / "results.json").is_file()
+
+
+def test_plot_without_matplotlib_fails_before_training(tmp_path, monkeypatch, capsys):
+    calls = _fake_entry(monkeypatch)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main(["zoo", "fake", "--plot", str(tmp_path / "plots")]) == 2
+    assert "--plot needs matplotlib" in capsys.readouterr().err and calls == []

@@ -44,8 +44,12 @@ class DigitJudge:
     def accuracy(self, images, labels):
         return float((self.probabilities(images).argmax(1) == np.asarray(labels)).mean())
 
-    def judge(self, images):
-        """{"confidence": mean top-class probability, "classes": distinct predicted classes, "counts": per class}."""
+    def judge(self, images, min_share=0.0):
+        """{"confidence": mean top-class probability, "classes": predicted classes that get more than
+        `min_share` of the images (0: any at all), "counts": images per predicted class}."""
+        if not 0.0 <= min_share < 1.0:
+            raise ValueError(f"min_share must be in [0, 1), got {min_share}")
         p = self.probabilities(images)
         counts = np.bincount(p.argmax(1), minlength=p.shape[1])
-        return {"confidence": float(p.max(1).mean()), "classes": int((counts > 0).sum()), "counts": counts.tolist()}
+        covered = counts >= max(1, min_share * len(p))
+        return {"confidence": float(p.max(1).mean()), "classes": int(covered.sum()), "counts": counts.tolist()}

@@ -9,6 +9,7 @@ import inspect
 import time
 
 from .progress import heartbeat, line_printed, progress, set_deadline, out_of_time  # noqa: F401  (used by the entries)
+from .targets import target, meets, describe, verdict  # noqa: F401  (used by the entries)
 
 ENTRIES = {
     "perceptron": "fastnn.zoo.perceptron",
@@ -73,7 +74,8 @@ def run(names=None, budget="default", data_dir=None, plot_dir=None, seed=0, time
     return results
 
 
-COLUMNS = (("model", 30), ("data", 36), ("metric", 22), ("value", 8), ("seconds", 8))
+COLUMNS = (("model", 30), ("data", 32), ("metric", 32), ("value", 8), ("target (reference)", 40), ("result", 6),
+           ("seconds", 8))
 
 
 def format_row(values):
@@ -85,7 +87,9 @@ def table_header():
 
 
 def result_row(r):
-    return format_row((r["model"], r["data"], r["metric"], f"{r['value']:.4f}", f"{r['seconds']:.1f}"))
+    """One table line: the value beside its target and reference, then pass or MISS."""
+    return format_row((r["model"], r["data"], r["metric"], f"{r['value']:.4f}", describe(r.get("target")),
+                       verdict(r), f"{r['seconds']:.1f}"))
 
 
 def format_table(results):

@@ -13,7 +13,7 @@ import os
 import time
 
 from ..rl import DQN, make
-from . import progress, plot_curves
+from . import progress, plot_curves, target
 
 
 def train(quick=False, data_dir=None, plot_dir=None, seed=0, episodes=None, double=False, full=False):
@@ -30,4 +30,5 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, episodes=None, doub
                     "DQN on CartPole-v1", xlabel="episode", ylabel="return")
     return {"model": "DQN" + (" (double)" if double else ""), "data": "CartPole-v1",
             "metric": f"greedy return, {10 if quick else 100} episodes", "value": score,
-            "seconds": time.perf_counter() - start, "episodes": len(returns)}
+            "seconds": time.perf_counter() - start, "episodes": len(returns),
+            "target": target(">=", 475, "solved at 475")}

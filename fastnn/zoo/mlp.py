@@ -10,7 +10,7 @@ import time
 from .. import nn, optim, tensor, manual_seed, no_grad
 from ..data import load_iris, stratified_split, TensorDataset, DataLoader
 from ..models import MLP
-from . import plot_curves, progress
+from . import plot_curves, progress, target
 
 
 def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None):
@@ -42,4 +42,5 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None):
         os.makedirs(plot_dir, exist_ok=True)
         plot_curves(os.path.join(plot_dir, "mlp_loss.png"), {"train loss": losses}, "MLP on iris")
     return {"model": "MLP 4-16-3 (tanh)", "data": "iris (80/20)", "metric": "test accuracy", "value": acc,
-            "seconds": time.perf_counter() - start}
+            "seconds": time.perf_counter() - start,
+            "target": target(">=", 0.96, "MLP 97.3%, 10-fold CV")}

@@ -1,6 +1,15 @@
 """PNG pictures for `fastnn zoo --plot` (matplotlib, an optional extra)."""
 
 
+def matplotlib_available():
+    """Whether pictures can be drawn; checked before a run so it never trains for nothing."""
+    try:
+        _pyplot()
+    except RuntimeError:
+        return False
+    return True
+
+
 def _pyplot():
     try:
         import matplotlib

@@ -11,7 +11,7 @@ import os
 import time
 
 from ..rl import QLearning, SARSA, make
-from . import progress, plot_curves
+from . import progress, plot_curves, target
 
 AGENTS = {"qlearning": QLearning, "sarsa": SARSA}
 # (episodes, quick episodes, alpha, gamma, epsilon start -> end, evaluation episodes)
@@ -19,6 +19,11 @@ SETTINGS = {
     "CliffWalking-v1": dict(episodes=500, quick=200, alpha=0.5, gamma=1.0, eps=(0.1, 0.0), evaluate=1),
     "FrozenLake-v1": dict(episodes=20000, quick=1500, alpha=0.05, gamma=0.99, eps=(1.0, 0.01), evaluate=1000),
 }
+# Q-learning finds the optimal cliff-edge path (-13); SARSA, learning on-policy with exploration, the safer -17.
+TARGETS = {("qlearning", "CliffWalking-v1"): target(">=", -13, "optimum -13"),
+           ("sarsa", "CliffWalking-v1"): target(">=", -17, "safe path -17; optimum -13"),
+           ("qlearning", "FrozenLake-v1"): target(">=", 0.70, "optimum about 0.74"),
+           ("sarsa", "FrozenLake-v1"): target(">=", 0.70, "optimum about 0.74")}
 
 
 def _moving_average(values, width):
@@ -48,7 +53,8 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, agents=("qlearning"
             _, returns, score = run_one(agent_name, env_name, quick, seed)
             metric = "greedy return (optimum -13)" if env_name.startswith("Cliff") else "greedy success rate"
             rows.append({"model": AGENTS[agent_name].__name__, "data": env_name, "metric": metric, "value": score,
-                         "seconds": time.perf_counter() - start, "episodes": len(returns)})
+                         "seconds": time.perf_counter() - start, "episodes": len(returns),
+                         "target": TARGETS[agent_name, env_name]})
             curves.setdefault(env_name, {})[AGENTS[agent_name].__name__] = returns
     if plot_dir:
         os.makedirs(plot_dir, exist_ok=True)

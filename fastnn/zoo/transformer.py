@@ -19,7 +19,7 @@ from ..nn import functional as F
 from ..nn.utils import clip_grad_norm_
 from ..data import load_text, CharVocab
 from ..models import TransformerLM
-from . import progress, plot_curves
+from . import progress, plot_curves, target
 
 CONTEXT, BATCH = 128, 32
 
@@ -151,4 +151,5 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, steps=None, d_model
     return {"model": f"TransformerLM d{d_model} x{num_layers} ({n_params / 1e6:.2f} M params)",
             "data": "Shakespeare (last 10% held out)" + (" (subset)" if quick else ""),
             "metric": "held-out nats/char", "value": nats, "seconds": time.perf_counter() - start,
-            "train_seconds": train_seconds, "steps": len(losses), "sample": sample}
+            "train_seconds": train_seconds, "steps": len(losses), "sample": sample,
+            "target": target("<=", 1.67, "5-gram model 1.67")}

@@ -1,0 +1,44 @@
+"""The reference each zoo row is measured against, and whether the row meets it.
+
+A row carries `target`: {"op": ">=" or "<=", "value": threshold, "reference": where the number comes
+from, and optionally "classes": the fewest generated digit classes a GAN must cover}. References are
+the published or measured results listed in the project's data README (../shared/data/README.md).
+"""
+
+SYMBOL = {">=": "≥", "<=": "≤"}
+
+
+def target(op, value, reference, classes=None):
+    if op not in SYMBOL:
+        raise ValueError(f"op must be '>=' or '<=', got {op!r}")
+    out = {"op": op, "value": float(value), "reference": reference}
+    if classes is not None:
+        out["classes"] = int(classes)
+    return out
+
+
+def meets(row):
+    """True or False when the row has a target, None when it has none."""
+    t = row.get("target")
+    if not t:
+        return None
+    v = row["value"]
+    ok = v >= t["value"] if t["op"] == ">=" else v <= t["value"]
+    if "classes" in t:
+        ok = ok and row.get("classes", 0) >= t["classes"]
+    return bool(ok)
+
+
+def describe(t):
+    """'≥ 0.97 (small CNN 97-98%)': the threshold, then the reference it comes from."""
+    if not t:
+        return "no reference"
+    text = f"{SYMBOL[t['op']]} {t['value']:g}"
+    if "classes" in t:
+        text += f", ≥ {t['classes']}/10 classes"
+    return f"{text} ({t['reference']})" if t.get("reference") else text
+
+
+def verdict(row):
+    ok = meets(row)
+    return "" if ok is None else "pass" if ok else "MISS"
