@@ -21,7 +21,7 @@ FLOORS = {
     "torch.optim optimizers": 16,
     "torch.optim.lr_scheduler": 16,
     "torch.nn.init": 26,
-    "torch.utils.data": 19,
+    "torch.utils.data": 29,
     "torch.linalg": 33,
 }
 

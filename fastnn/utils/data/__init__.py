@@ -7,9 +7,14 @@ from ._utils.collate import default_collate, default_convert
 from ._utils.worker import get_worker_info
 from .dataloader import DataLoader, _DatasetKind
 from .distributed import DistributedSampler
-from . import dataloader, dataset, distributed, sampler  # noqa: F401  (import paths PyTorch code uses)
+from .datapipes import (DFIterDataPipe, DataChunk, IterDataPipe, MapDataPipe, argument_validation,
+                        functional_datapipe, guaranteed_datapipes_determinism, non_deterministic, runtime_validation,
+                        runtime_validation_disabled)
+from . import dataloader, dataset, datapipes, distributed, sampler  # noqa: F401  (import paths PyTorch code uses)
 
 __all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "DistributedSampler",
            "IterableDataset", "RandomSampler", "Sampler", "SequentialSampler", "StackDataset", "Subset",
            "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "default_collate", "default_convert",
-           "get_worker_info", "random_split"]
+           "get_worker_info", "random_split", "DFIterDataPipe", "DataChunk", "IterDataPipe", "MapDataPipe",
+           "argument_validation", "functional_datapipe", "guaranteed_datapipes_determinism", "non_deterministic",
+           "runtime_validation", "runtime_validation_disabled"]
