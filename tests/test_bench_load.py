@@ -8,6 +8,8 @@ import time
 import numpy as np
 import pytest
 
+import fastnn
+
 from fastnn.bench import load
 from fastnn.bench.layers import LAYERS
 from fastnn.cli import main
@@ -71,7 +73,8 @@ def test_load_processes_are_busy_then_killed_also_on_interrupt():
 def test_busy_process_leaves_when_its_parent_dies():
     code = "from fastnn.bench.load import start_load; import os; print(start_load(1)[0].pid, flush=True); os._exit(0)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)))
+                         env=dict(os.environ, PYTHONPATH=os.pathsep.join(
+                             [os.path.dirname(os.path.dirname(os.path.abspath(fastnn.__file__))), *sys.path])))
     pid = int(out.stdout.split()[-1])
     deadline = time.time() + 10
     while _alive(pid) and time.time() < deadline:

@@ -228,7 +228,9 @@ SCRIPT = textwrap.dedent("""
 def test_no_orphans_after_ctrl_c_or_a_killed_parent(tmp_path, how):
     script = tmp_path / "loop.py"
     script.write_text(SCRIPT.format(here=HERE))
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.dirname(HERE.rstrip("/")) + "/..", *sys.path]))
+    # the fastnn under test first (the checkout when built in place, site-packages for an installed wheel)
+    home = os.path.dirname(os.path.dirname(os.path.abspath(fastnn.__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([home, *sys.path]))
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                             text=True)
     try:
