@@ -70,9 +70,9 @@ def test_load_processes_are_busy_then_killed_also_on_interrupt():
 
 
 @linux_only
-def test_busy_process_leaves_when_its_parent_dies():
+def test_busy_process_leaves_when_its_parent_dies(tmp_path):
     code = "from fastnn.bench.load import start_load; import os; print(start_load(1)[0].pid, flush=True); os._exit(0)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path,
                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(
                              [os.path.dirname(os.path.dirname(os.path.abspath(fastnn.__file__))), *sys.path])))
     pid = int(out.stdout.split()[-1])
