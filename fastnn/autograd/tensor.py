@@ -110,7 +110,8 @@ class Tensor:
         return is_shared_array(self._data)
 
     def __array__(self, dtype=None, copy=None):
-        return self._data if dtype is None else self._data.astype(dtype)
+        data = np.asarray(self._data)   # an element taken by indexing may be held as a NumPy scalar
+        return data if dtype is None else data.astype(dtype)
 
     def item(self):
         if self._data.size != 1:

@@ -355,3 +355,25 @@ def test_process_wide_settings():
 def test_catalogue_does_not_shadow_hand_written_tensor_methods():
     from fastnn.autograd.ops import _declare
     assert _declare.SHADOWED == [], f"declared in the catalogue and in tensor.py: {_declare.SHADOWED}"
+
+
+def test_diag_of_a_long_vector_is_quadratic_not_cubic_in_memory():
+    torch = pytest.importorskip("torch")
+    v = np.arange(3000, dtype=np.float32)
+    d = fastnn.diag(fastnn.tensor(v, requires_grad=True))     # an (n, n, n) intermediate would be 108 GB
+    np.testing.assert_array_equal(d.detach().numpy(), torch.diag(torch.tensor(v)).numpy())
+    x = fastnn.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    e = fastnn.diag_embed(x, offset=1, dim1=0, dim2=2)
+    t = torch.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    te = torch.diag_embed(t, offset=1, dim1=0, dim2=2)
+    np.testing.assert_array_equal(e.detach().numpy(), te.detach().numpy())
+    w = np.random.default_rng(0).standard_normal(te.shape)
+    (e * fastnn.tensor(w)).sum().backward()
+    (te * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy())
+
+
+def test_tensor_of_a_list_of_zero_d_elements():
+    r = fastnn.tensor([1.5, 2.5])
+    t = fastnn.tensor([r[0]])            # actor_critic: torch.tensor([R]) with R an element of a tensor
+    assert t.shape == (1,) and t.item() == 1.5
