@@ -377,3 +377,15 @@ def test_tensor_of_a_list_of_zero_d_elements():
     r = fastnn.tensor([1.5, 2.5])
     t = fastnn.tensor([r[0]])            # actor_critic: torch.tensor([R]) with R an element of a tensor
     assert t.shape == (1,) and t.item() == 1.5
+
+
+def test_dense_and_sparse_coo_operands_give_dense_results_as_in_pytorch():
+    torch = pytest.importorskip("torch")
+    idx, val = np.array([[0, 1, 2], [1, 0, 2]]), np.array([1.0, 2.0, 3.0], np.float32)
+    mine = fastnn.sparse_coo_tensor(fastnn.tensor(idx), fastnn.tensor(val), (3, 3))
+    theirs = torch.sparse_coo_tensor(torch.tensor(idx), torch.tensor(val), (3, 3))
+    d = np.arange(9.0, dtype=np.float32).reshape(3, 3)
+    np.testing.assert_array_equal((fastnn.tensor(d) + mine).numpy(), (torch.tensor(d) + theirs).numpy())
+    np.testing.assert_allclose((fastnn.tensor(d) @ mine).numpy(), (torch.tensor(d) @ theirs).numpy())
+    np.testing.assert_allclose(fastnn.mm(mine, fastnn.tensor(d)).detach().numpy(),
+                               torch.mm(theirs, torch.tensor(d)).numpy())

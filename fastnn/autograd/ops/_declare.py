@@ -156,6 +156,8 @@ def _operand(x, name, argname):
     if isinstance(x, np.ndarray):
         from ..dtypes import as_supported_array
         return _wrap(as_supported_array(x))
+    if type(x).__name__ == "SparseCOOTensor":   # dense op sparse gives a dense result, as in PyTorch
+        return x.to_dense()
     raise TypeError(f"{name}(): argument '{argname}' must be Tensor or Number, not {type(x).__name__}")
 
 

@@ -130,6 +130,10 @@ class MatMul(Function):
 
 
 def matmul(a, b):
+    if type(a).__name__ == "SparseCOOTensor":   # sparse @ dense runs on the sparse kernels
+        return a @ b
+    if type(b).__name__ == "SparseCOOTensor":   # dense @ sparse: a dense product, as in PyTorch
+        b = b.to_dense()
     if not isinstance(b, Tensor):
         raise TypeError(f"matmul expects Tensors, got {type(b).__name__}")
     if a.ndim == 0 or b.ndim == 0:
