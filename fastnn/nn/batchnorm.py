@@ -9,11 +9,11 @@ from ..autograd.tensor import _wrap
 from ..autograd.dtypes import canonical_dtype, float32
 
 
-class _BatchNorm(Module):
-    _ranks = ()
+class _NormBase(Module):
+    """Parameters and running statistics shared by batch and instance norm (PyTorch's _NormBase)."""
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 device=None, dtype=None, *, bias=True):
+    def __init__(self, num_features, eps, momentum, affine, track_running_stats, device=None, dtype=None, *,
+                 bias=True):
         super().__init__()
         check_cpu(device)
         self.num_features = num_features
@@ -45,6 +45,14 @@ class _BatchNorm(Module):
             self.running_mean._data[...] = 0
             self.running_var._data[...] = 1
             self.num_batches_tracked._data[...] = 0
+
+
+class _BatchNorm(_NormBase):
+    _ranks = ()
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, input):
         if input.ndim not in self._ranks:

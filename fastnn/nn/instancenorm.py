@@ -1,41 +1,14 @@
 """InstanceNorm1d/2d/3d: per-sample, per-channel statistics over the spatial dims."""
-import numpy as np
-
-from .module import Module
-from ..device import check_cpu
-from .parameter import Parameter
 from . import functional as F
-from ..autograd.tensor import _wrap
-from ..autograd.dtypes import canonical_dtype, float32
+from .batchnorm import _NormBase
 
 
-class _InstanceNorm(Module):
+class _InstanceNorm(_NormBase):
     _nd = 1
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
                  device=None, dtype=None, *, bias=True):
-        super().__init__()
-        check_cpu(device)
-        self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats = affine, track_running_stats
-        dt = float32 if dtype is None else canonical_dtype(dtype)
-        if affine:
-            self.weight = Parameter(np.ones(num_features, dt))
-            if bias:
-                self.bias = Parameter(np.zeros(num_features, dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", _wrap(np.zeros(num_features, dt)))
-            self.register_buffer("running_var", _wrap(np.ones(num_features, dt)))
-            self.register_buffer("num_batches_tracked", _wrap(np.zeros((), np.int64)))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def forward(self, input):
         nd = self._nd
