@@ -32,5 +32,7 @@ def test_fault_stops_every_rank(mode, message, tmp_path):
     if mode == "hang":  # rank 1 is alive but sleeps 60 s: rank 0 gives up after the timeout, not before
         assert seconds >= FAULT_TIMEOUT_S
     if mode == "die":
-        assert code == 3  # the dead rank's own exit status
+        # hydra reports the first abnormal status it collects: the dead rank's own 3, or, when its clean-up
+        # reaches rank 0 first (seen on a loaded CI machine), rank 0's SIGKILL as 9
+        assert code in (3, 9), (code, out, err)
 
