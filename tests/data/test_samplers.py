@@ -71,7 +71,7 @@ def test_endless_sampler_is_drawn_lazily():
     first = list(itertools.islice(s, 100))
     loader = DataLoader(ds, sampler=s, batch_size=4)
     batch = next(iter(loader))
-    assert time.perf_counter() - t < 2
+    assert time.perf_counter() - t < 20  # an eager list of 1e10 indices never finishes; slack for a loaded machine
     assert len(first) == 100 and all(0 <= i < 10 for i in first)
     assert batch[0].shape == (4,)
     assert len(loader) == len(tud.DataLoader(range(10), batch_size=4, sampler=tud.RandomSampler(

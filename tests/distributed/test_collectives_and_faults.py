@@ -28,7 +28,7 @@ def test_fault_stops_every_rank(mode, message, tmp_path):
                                       env={"DDP_TEST_TIMEOUT": str(FAULT_TIMEOUT_S)})
     assert code != 0
     assert message in err + out
-    assert seconds < FAULT_TIMEOUT_S + 10  # stopped within the timeout (plus start-up), not hung
+    assert seconds < FAULT_TIMEOUT_S + 20  # stopped within the timeout (plus start-up on a loaded machine), not hung
     if mode == "hang":  # rank 1 is alive but sleeps 60 s: rank 0 gives up after the timeout, not before
         assert seconds >= FAULT_TIMEOUT_S
     if mode == "die":

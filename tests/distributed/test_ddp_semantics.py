@@ -19,4 +19,4 @@ def test_timed_out_collective_aborts_the_job_even_when_caught():
     assert code != 0
     assert "rank 0: all_reduce did not complete within 3 s" in err and "aborting every rank" in err, err
     assert "carried on" not in out and "timeout OK" not in out, out
-    assert timeout <= seconds < timeout + 10
+    assert timeout <= seconds < timeout + 20  # start-up of two processes on a loaded machine
