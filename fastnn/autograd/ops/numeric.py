@@ -1,5 +1,5 @@
 """Numerics built from differentiable primitives: distances (cdist, pdist, dist), cov/corrcoef,
-trapezoid rules, vander, histogram, renorm, logdet, matrix_exp; and the window functions."""
+trapezoid rules, vander, histogram, renorm, logdet; and the window functions (matrix_exp: linalg_solve.py)."""
 import numpy as np
 
 from ..tensor import Tensor, _wrap
@@ -130,17 +130,6 @@ def renorm(input, p, dim, maxnorm):
 def logdet(input):
     from .linalg import det
     return det(input).log()
-
-
-@declare()
-def matrix_exp(input):
-    from .linalg import _square, _no_grad_support
-    from scipy.linalg import expm
-    _square(input, "linalg.matrix_exp")
-    _no_grad_support("linalg.matrix_exp", input)
-    a = input._data
-    out = np.stack([expm(m) for m in a.reshape(-1, *a.shape[-2:])]).reshape(a.shape) if a.ndim > 2 else expm(a)
-    return _wrap(out.astype(a.dtype))
 
 
 # ---------------------------------------------------------------- window functions
