@@ -13,6 +13,9 @@ from .autograd.ops.linalg_solve import (  # noqa: F401
     solve, solve_ex, solve_triangular, lstsq, pinv, matrix_exp, cond, tensorinv, tensorsolve,
 )
 from .autograd.ops.linalg_lu import lu, lu_factor, lu_factor_ex, lu_solve  # noqa: F401
+from .autograd.ops.linalg_householder import (  # noqa: F401
+    householder_product, ldl_factor, ldl_factor_ex, ldl_solve,
+)
 
 
 def vecdot(x, y, *, dim=-1):

@@ -174,3 +174,35 @@ ROWS = [
                                            S(_spd_np(t, 4).reshape(4, 2, 2), t((2, 2)), dims=(0,))],
           op=_lin("tensorsolve"), rtol=1e-3, atol=1e-5),
 ]
+
+
+def _reflectors(t, m=4, n=3):
+    """geqrf's output of a random matrix: reflectors below the diagonal, their scales in tau."""
+    import scipy.linalg.lapack as lapack
+    qr, tau, _, _ = lapack.get_lapack_funcs(("geqrf",), (t((m, n)),))[0](t((m, n)))
+    return np.ascontiguousarray(qr, t.dtype), np.asarray(tau, t.dtype)
+
+
+def _ldl_solve_op(lib, a, b):
+    LD, piv = lib.linalg.ldl_factor(_sym(lib, a))
+    return lib.linalg.ldl_solve(LD, piv, b)
+
+
+ROWS += [
+    # ------------------------------------------------------------ Householder reflectors and LDL^T
+    OpRow("geqrf", lambda t: [S(t((4, 3))), S(t((3, 5))), S(t((2, 3, 3)))], grad=False, rtol=1e-3),
+    OpRow("linalg.householder_product", lambda t: [S(*_reflectors(t)), S(*_reflectors(t, 3, 3)),
+                                                   S(_reflectors(t)[0], _reflectors(t)[1][:2])],
+          op=_lin("householder_product"), rtol=1e-3,
+          errors=lambda t: [S(t((3, 4)), t((2,))), S(t((4, 3)), t((4,)))]),
+    OpRow("orgqr", lambda t: [S(*_reflectors(t))], rtol=1e-3),
+    OpRow("ormqr", lambda t: [S(*_reflectors(t), t((4, 2))), S(*_reflectors(t), t((4, 2)), True, True),
+                              S(*_reflectors(t), t((2, 4)), False), S(*_reflectors(t), t((2, 4)), False, True)],
+          rtol=1e-3),
+    OpRow("linalg.ldl_factor", lambda t: [S(t((3, 3))), S(t((2, 4, 4)))], grad=False, rtol=1e-3,
+          op=lambda lib, a, **k: lib.linalg.ldl_factor(_sym(lib, a), **k)),
+    OpRow("linalg.ldl_factor_ex", lambda t: [S(t((3, 3))), S(np.zeros((3, 3), t.dtype))], grad=False, rtol=1e-3,
+          op=lambda lib, a: lib.linalg.ldl_factor_ex(_sym(lib, a))),
+    OpRow("linalg.ldl_solve", lambda t: [S(t((3, 3)), t((3, 2))), S(t((2, 3, 3)), t((2, 3, 1)))], grad=False,
+          rtol=1e-3, op=_ldl_solve_op),
+]

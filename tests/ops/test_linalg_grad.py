@@ -77,3 +77,13 @@ def test_svd_gradient_through_a_gauge_dependent_loss_is_still_a_gradient_of_the_
     U, S, Vh = fastnn.linalg.svd(x, full_matrices=False)
     ((U * S.unsqueeze(-2)) @ Vh * fastnn.from_numpy(w)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), w, rtol=1e-9, atol=1e-10)
+
+
+@pytest.mark.parametrize("call", [lambda L, a: L.geqrf(a).a,
+                                  lambda L, a: L.linalg.ldl_factor(a + a.mT).LD])
+def test_lapack_outputs_without_a_derivative_refuse_backward_as_pytorch_does(call):
+    a = np.random.default_rng(4).standard_normal((3, 3))
+    with pytest.raises(RuntimeError):
+        call(torch, torch.from_numpy(a).requires_grad_()).sum().backward()
+    with pytest.raises(NotImplementedError, match="derivative"):  # PyTorch's NotImplementedError is a RuntimeError
+        call(fastnn, fastnn.from_numpy(a).requires_grad_()).sum().backward()

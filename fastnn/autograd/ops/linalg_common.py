@@ -43,6 +43,11 @@ def per_matrix(fn, *arrays):
     if not batch:
         return fn(*arrays)
     flat = [np.broadcast_to(a, batch + a.shape[-2:]).reshape((-1,) + a.shape[-2:]) for a in arrays]
+    if flat[0].shape[0] == 0:  # an empty batch: the output shapes come from one identity-like matrix
+        one = fn(*(np.eye(*a.shape[-2:], dtype=a.dtype) for a in arrays))
+        if isinstance(one, tuple):
+            return tuple(np.empty(batch + o.shape, o.dtype) for o in one)
+        return np.empty(batch + one.shape, one.dtype)
     outs = [fn(*xs) for xs in zip(*flat)]
     if isinstance(outs[0], tuple):
         return tuple(np.stack(o).reshape(batch + o[0].shape) for o in zip(*outs))

@@ -136,6 +136,8 @@ def lu(A, *, pivot=True, out=None):
 def _info(lu):
     """LAPACK's info: the 1-based index of the first zero on U's diagonal, 0 when there is none."""
     d = np.diagonal(lu, 0, -2, -1) == 0
+    if d.shape[-1] == 0:
+        return np.zeros(d.shape[:-1], np.int32)
     return np.where(d.any(-1), d.argmax(-1) + 1, 0).astype(np.int32)
 
 
