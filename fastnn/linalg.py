@@ -10,7 +10,7 @@ from .autograd.ops.linalg import (  # noqa: F401
 )
 from .autograd.ops.linalg_decomp import cholesky, cholesky_ex, qr, eigh, eigvalsh, svd, svdvals  # noqa: F401
 from .autograd.ops.linalg_solve import (  # noqa: F401
-    solve, solve_ex, solve_triangular, lstsq, pinv, matrix_exp, cond, tensorinv, tensorsolve,
+    solve, solve_ex, inv_ex, solve_triangular, lstsq, pinv, matrix_exp, cond, tensorinv, tensorsolve,
 )
 from .autograd.ops.linalg_lu import lu, lu_factor, lu_factor_ex, lu_solve  # noqa: F401
 from .autograd.ops.linalg_householder import (  # noqa: F401
@@ -27,12 +27,6 @@ def multi_dot(tensors):
     for t in tensors[1:]:
         out = out @ t
     return out
-
-
-def inv_ex(A, *, check_errors=False):
-    from .autograd.tensor import _wrap
-    import numpy as np
-    return inv(A), _wrap(np.zeros(A.shape[:-2], np.int32))
 
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):

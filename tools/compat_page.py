@@ -26,6 +26,7 @@ NOT_APPLICABLE = [
      "block/semi-structured sparse layouts"),
     (r"complex|conj|^real$|^imag$|^angle$|polar|view_as_real|view_as_complex|is_neg$|resolve_neg|_conj",
      "complex numbers (no complex dtypes)"),
+    (r"^eig$|^eigvals$", "complex results: a general matrix's eigenvalues are complex (no complex dtypes)"),
     (r"^align_|refine_names|rename|^names$|has_names|^unflatten_named", "named tensors (prototype)"),
     (r"DataPipe|DataChunk|datapipe|^argument_validation$|^runtime_validation|^non_deterministic$",
      "DataPipes (deprecated in PyTorch; torchdata removed them)"),

@@ -70,6 +70,22 @@ def solve_ex(A, B, *, left=True, check_errors=False):
     return SolveEx(_wrap(np.full(shape, np.nan, A._data.dtype)), _wrap(_info(_factor(A._data)[0])))
 
 
+InvEx = namedtuple("linalg_inv_ex", ["inverse", "info"])
+
+
+def inv_ex(A, *, check_errors=False):
+    """(A^-1, info): info is 0, or the 1-based index of the zero pivot where A is singular."""
+    from .linalg import inv
+    _square(A, "linalg.inv_ex")
+    try:
+        return InvEx(inv(A), _wrap(np.zeros(A.shape[:-2], np.int32)))
+    except LinAlgError:
+        if check_errors:
+            raise
+    from .linalg_lu import _factor, _info
+    return InvEx(_wrap(np.full(A.shape, np.nan, A._data.dtype)), _wrap(_info(_factor(A._data)[0])))
+
+
 # ---------------------------------------------------------------- triangular solves
 class _SolveTriangular(Function):
     @staticmethod

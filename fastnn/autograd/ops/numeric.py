@@ -128,8 +128,12 @@ def renorm(input, p, dim, maxnorm):
 
 @declare()
 def logdet(input):
-    from .linalg import det
-    return det(input).log()
+    """log det A through slogdet (no overflow of det itself): nan where det < 0, -inf where det = 0."""
+    from .linalg import slogdet
+    sign, logabs = slogdet(input)
+    neg = sign._data < 0  # PyTorch's value there is nan and its gradient zero
+    dt = logabs._data.dtype
+    return logabs * _wrap((~neg).astype(dt)) + _wrap(np.where(neg, np.nan, 0).astype(dt))
 
 
 # ---------------------------------------------------------------- window functions
