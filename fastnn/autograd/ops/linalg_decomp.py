@@ -53,19 +53,19 @@ def cholesky_ex(A, *, upper=False, check_errors=False):
     _square(A, "linalg.cholesky_ex")
     a = A._data
     info = np.zeros(a.shape[:-2], np.int32)
+    try:
+        return CholeskyEx(cholesky(A, upper=upper), _wrap(info))
+    except LinAlgError:
+        pass
     ok = np.ones(a.shape[:-2], bool)
-    for idx in np.ndindex(a.shape[:-2]):
-        try:
-            np.linalg.cholesky(a[idx])
-        except np.linalg.LinAlgError:
+    for idx in np.ndindex(a.shape[:-2]):  # only on failure: find which matrices, and their first bad minor
+        if not _pd(a[idx]):
             ok[idx] = False
             info[idx] = next(k for k in range(1, a.shape[-1] + 1) if not _pd(a[idx][:k, :k]))
-    if check_errors and not ok.all():
+    if check_errors:
         raise LinAlgError(f"linalg.cholesky_ex: The factorization could not be completed because the input is not "
                           f"positive-definite (the leading minor of order {info[~ok].flat[0]} is not "
                           f"positive-definite).")
-    if ok.all():
-        return CholeskyEx(cholesky(A, upper=upper), _wrap(info))
     L = np.zeros_like(a)  # where the factorisation fails PyTorch leaves a partial factor; fastnn leaves zeros
     good = np.linalg.cholesky(np.where(ok[..., None, None], a, np.eye(a.shape[-1], dtype=a.dtype)))
     L[ok] = good[ok]
