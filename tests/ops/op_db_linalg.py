@@ -114,7 +114,7 @@ ROWS = [
     OpRow("qr", lambda t: [S(t((4, 3))), S(t((3, 3)), False)], op=lambda lib, *a: lib.qr(*a), rtol=1e-3),
     # ------------------------------------------------------------ LU
     OpRow("linalg.lu", lambda t: [S(t((3, 3))), S(t((4, 3))), S(t((3, 5))), S(t((2, 3, 3)))], op=_lin("lu"),
-          rtol=1e-3, errors=lambda t: [S(t((3, 3)), pivot=False)]),
+          rtol=1e-3, errors=lambda t: [S(t((3, 3)), pivot=False), S(np.ones((3, 3), np.int64))]),
     OpRow("linalg.lu_factor", lambda t: [S(t((3, 3))), S(t((4, 3))), S(t((3, 5))), S(t((2, 3, 3)))],
           op=_lin("lu_factor"), rtol=1e-3, errors=lambda t: [S(np.zeros((3, 3), t.dtype))]),
     OpRow("linalg.lu_factor_ex", lambda t: [S(t((3, 3)))], op=_lin("lu_factor_ex"), rtol=1e-3),
@@ -129,7 +129,7 @@ ROWS = [
     OpRow("linalg.lu_solve", lambda t: [S(t((3, 3)), t((3, 2))), S(t((3, 3)), t((3, 2)), adjoint=True),
                                         S(t((3, 3)), t((2, 3)), left=False),
                                         S(t((2, 3, 3)), t((2, 3, 1)), left=False, adjoint=True)],
-          op=_lu_solve_op, rtol=1e-3),
+          op=_lu_solve_op, rtol=1e-3, errors=lambda t: [S(t((3, 3)), t((3, 2)).astype(np.float64))]),
     OpRow("lu_solve", lambda t: [S(t((3, 3)), t((3, 2)))],
           op=lambda lib, a, b: lib.lu_solve(b, *lib.linalg.lu_factor(a)), rtol=1e-3),
     # ------------------------------------------------------------ solves
@@ -148,6 +148,8 @@ ROWS = [
                                                 S(_tri(t, False, (2, 3, 3)), t((3, 2)), upper=False,
                                                   note="broadcast B")],
           op=_lin("solve_triangular"), errors=lambda t: [S(_tri(t, True), t((4, 2)), upper=True)]),
+    OpRow("linalg.solve_triangular", lambda t: [S(_tri(t, True), t((3, 2)).astype(np.float64), upper=True)],
+          op=_lin("solve_triangular"), dtypes=("float32",), grad=False, note="B cast to A's dtype"),
     OpRow("triangular_solve", lambda t: [S(t((3, 2)), _tri(t, True)), S(t((3, 2)), _tri(t, False), False, True),
                                          S(t((3, 2)), _tri(t, True), True, False, True)]),
     OpRow("linalg.lstsq", lambda t: [S(t((5, 3)), t((5, 2))), S(t((2, 5, 3)), t((2, 5, 2))), S(t((3, 5)), t((3, 2)))],

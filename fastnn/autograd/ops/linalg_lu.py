@@ -149,7 +149,13 @@ LUFactorEx = namedtuple("linalg_lu_factor_ex", ["LU", "pivots", "info"])
 LUUnpack = namedtuple("lu_unpack", ["P", "L", "U"])
 
 
+def _floating(A, name):
+    if isinstance(A, Tensor) and A.dtype.kind != "f":
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'{A.dtype}\'')
+
+
 def lu(A, *, pivot=True, out=None):
+    _floating(A, "lu")
     _matrix(A, "linalg.lu")
     _check_pivot(pivot, "linalg.lu")
     r = LU(*_LU.apply(A))
@@ -165,6 +171,7 @@ def _info(lu):
 
 
 def lu_factor_ex(A, *, pivot=True, check_errors=False):
+    _floating(A, "linalg_lu_factor_ex")
     _matrix(A, "linalg.lu_factor_ex")
     _check_pivot(pivot, "linalg.lu_factor_ex")
     lu_, piv = _LUFactor.apply(A)
@@ -177,6 +184,7 @@ def lu_factor_ex(A, *, pivot=True, check_errors=False):
 
 
 def lu_factor(A, *, pivot=True, out=None):
+    _floating(A, "linalg_lu_factor_ex")
     _matrix(A, "linalg.lu_factor")
     _check_pivot(pivot, "linalg.lu_factor")
     lu_, piv = _LUFactor.apply(A)
@@ -206,6 +214,9 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False, out=None):
     _matrix(B, "linalg.lu_solve", "B")
     if LU.shape[-1] != LU.shape[-2]:
         raise RuntimeError("linalg.lu_solve: A must be batches of square matrices")
+    if LU.dtype != B.dtype:
+        raise RuntimeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type "
+                           f"{LU.dtype} and B of type {B.dtype} instead")
     if not left:  # X A = B  <=>  A^T X^T = B^T
         r = lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT
         return r if out is None else write_out(out, r, "linalg.lu_solve")

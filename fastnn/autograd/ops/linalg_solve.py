@@ -114,9 +114,8 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
     _matrix(B, "linalg.solve_triangular", "B")
     if A.shape[-1] != A.shape[-2]:
         raise RuntimeError("linalg.solve_triangular: A must be batches of square matrices")
-    if A.dtype != B.dtype:
-        raise RuntimeError(f"linalg.solve_triangular: Expected A and B to have the same dtype, but found A of type "
-                           f"{A.dtype} and B of type {B.dtype} instead")
+    if A.dtype != B.dtype:  # PyTorch computes in A's dtype
+        B = B.to(A.dtype)
     if not left:  # X A = B  <=>  A^T X^T = B^T
         r = solve_triangular(A.mT, B.mT, upper=not upper, unitriangular=unitriangular).mT
     else:
