@@ -1,12 +1,20 @@
-"""torch.linalg: norms, inverses, determinants, solves and decompositions (NumPy's LAPACK underneath).
+"""torch.linalg: norms, inverses, determinants, solves and decompositions (NumPy's and SciPy's LAPACK underneath).
 
-Gradients: norm, vector_norm, matrix_norm (Frobenius, 1, inf), inv, det, slogdet, solve, matrix_power.
-cholesky, qr, eigh, svd, svdvals and pinv compute values only and raise when asked for a gradient.
+Every function here is differentiable except the integer-valued (matrix_rank) and the index outputs (pivots,
+info). The gradients of svd, eigh and qr are defined up to their factors' gauge, as in PyTorch: a loss that
+depends on the sign of a singular vector or eigenvector has no well-defined gradient.
 """
 from .autograd.ops.linalg import (  # noqa: F401
-    vector_norm, matrix_norm, linalg_norm as norm, inv, det, slogdet, solve, cholesky, qr, eigh, eigvalsh,
-    svd, svdvals, matrix_rank, pinv, matrix_power, cross, tensordot, LinAlgError, solve_triangular, lstsq, lu,
-    matrix_exp, vander, cond, tensorinv, tensorsolve, solve_ex,
+    vector_norm, matrix_norm, linalg_norm as norm, inv, det, slogdet, matrix_rank, matrix_power, cross,
+    tensordot, LinAlgError, vander,
+)
+from .autograd.ops.linalg_decomp import cholesky, cholesky_ex, qr, eigh, eigvalsh, svd, svdvals  # noqa: F401
+from .autograd.ops.linalg_solve import (  # noqa: F401
+    solve, solve_ex, inv_ex, solve_triangular, lstsq, pinv, matrix_exp, cond, tensorinv, tensorsolve,
+)
+from .autograd.ops.linalg_lu import lu, lu_factor, lu_factor_ex, lu_solve  # noqa: F401
+from .autograd.ops.linalg_householder import (  # noqa: F401
+    householder_product, ldl_factor, ldl_factor_ex, ldl_solve,
 )
 
 
@@ -19,18 +27,6 @@ def multi_dot(tensors):
     for t in tensors[1:]:
         out = out @ t
     return out
-
-
-def inv_ex(A, *, check_errors=False):
-    from .autograd.tensor import _wrap
-    import numpy as np
-    return inv(A), _wrap(np.zeros(A.shape[:-2], np.int32))
-
-
-def cholesky_ex(A, *, upper=False, check_errors=False):
-    from .autograd.tensor import _wrap
-    import numpy as np
-    return cholesky(A, upper=upper), _wrap(np.zeros(A.shape[:-2], np.int32))
 
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):

@@ -22,7 +22,7 @@ FLOORS = {
     "torch.optim.lr_scheduler": 16,
     "torch.nn.init": 26,
     "torch.utils.data": 29,
-    "torch.linalg": 33,
+    "torch.linalg": 40,
 }
 
 

@@ -124,10 +124,6 @@ ROWS = [
                                            S(t((3, 4)), 3, dim=(0, 1), keepdim=True)], op=_lin("vector_norm")),
     OpRow("linalg.matrix_norm", lambda t: [S(t((3, 4))), S(t((3, 4)), 1), S(t((2, 3, 4)), float("inf"))],
           op=_lin("matrix_norm")),
-    OpRow("linalg.cholesky", lambda t: [S(_spd(t))], op=_lin("cholesky"), grad=False),
-    OpRow("linalg.eigh", lambda t: [S(_spd(t))], op=lambda lib, a: lib.linalg.eigh(a).eigenvalues, grad=False),
-    OpRow("linalg.svdvals", lambda t: [S(t((3, 4)))], op=_lin("svdvals"), grad=False),
-    OpRow("linalg.qr", lambda t: [S(_spd(t))], op=lambda lib, a: lib.linalg.qr(a).R.abs(), grad=False),
     OpRow("linalg.matrix_power", lambda t: [S(_spd(t), 3), S(_spd(t), 0)], op=_lin("matrix_power")),
 ]
 

@@ -1,5 +1,6 @@
 """Products and linear algebra: einsum, outer, dot, cross, addmm, baddbmm, tensordot, kron, and the
-torch.linalg basics (norms, inv, det, slogdet, solve, cholesky, qr, eigh, svd)."""
+torch.linalg basics (norms, inv, det, slogdet, matrix_rank, matrix_power). Decompositions live in
+linalg_decomp.py, solves and matrix functions in linalg_solve.py, LU in linalg_lu.py."""
 import builtins
 import string
 from collections import namedtuple
@@ -8,11 +9,12 @@ import numpy as np
 
 from ..function import Function
 from ..tensor import Tensor, _wrap
-from ..grad_mode import state as _grad_state
 from ._declare import declare
 from ._util import _one_dim, norm_dims
 from .arithmetic import matmul, mul
 from .reductions import sum as _sum, amax, amin
+from .linalg_common import LinAlgError, _square  # noqa: F401  (LinAlgError is re-exported)
+from .linalg_decomp import svdvals
 
 # ---------------------------------------------------------------- einsum
 _LETTERS = string.ascii_letters
@@ -291,27 +293,8 @@ def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
     return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
 
 
-# ---------------------------------------------------------------- decompositions and solves
-class LinAlgError(RuntimeError):
-    """A matrix the routine cannot handle (singular, not positive-definite): torch.linalg.LinAlgError."""
-
-
-def _square(A, name):
-    if not isinstance(A, Tensor):
-        raise TypeError(f"{name}(): argument 'A' must be Tensor, not {type(A).__name__}")
-    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
-        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are {A.shape[-2] if A.ndim > 1 else ''} "
-                           f"by {A.shape[-1] if A.ndim else ''} matrices")
-    if A.dtype.kind != "f":
-        raise RuntimeError(f"{name}: Expected a floating point tensor as input. Got {A.dtype}")
-
-
-def _no_grad_support(name, *ts):
-    if _grad_state.enabled and builtins.any(isinstance(t, Tensor) and t.requires_grad for t in ts):
-        raise NotImplementedError(f"{name}: gradients are not supported in fastnn yet; call it under no_grad() "
-                                  f"or on detached tensors")
-
-
+# ---------------------------------------------------------------- inverses and determinants
+# (decompositions: linalg_decomp.py; solves, pinv, lstsq, matrix_exp: linalg_solve.py; LU: linalg_lu.py)
 class _Inv(Function):
     @staticmethod
     def forward(ctx, a):
@@ -341,14 +324,19 @@ class _Det(Function):
     @staticmethod
     def forward(ctx, a):
         d = np.asarray(np.linalg.det(a))
-        ctx.save_for_backward(a, d)
+        ctx.save_for_backward(a)
         return d
 
     @staticmethod
     def backward(ctx, g):
-        a, d = ctx.saved_tensors
-        # d det / dA = adj(A)^T = det * A^-T (pseudo-inverse where singular would need the adjugate)
-        return (g * d)[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
+        # d det / dA is the cofactor matrix adj(A)^T. With A = U S Vh it is det(U) det(Vh) U diag(p) Vh,
+        # p_i the product of the other singular values: finite for singular A too (PyTorch's gradient there)
+        a, = ctx.saved_tensors
+        u, s, vh = np.linalg.svd(a)
+        n = s.shape[-1]
+        others = np.prod(np.where(np.eye(n, dtype=bool), 1, s[..., None, :]), -1)
+        sign = np.linalg.det(u) * np.linalg.det(vh)
+        return (g * sign)[..., None, None] * (u @ (others[..., :, None] * vh))
 
 
 @declare(method=True, name="det")
@@ -357,82 +345,38 @@ def det(A):
     return _Det.apply(A)
 
 
-SlogDet = namedtuple("SlogDet", ["sign", "logabsdet"])
+SlogDet = namedtuple("slogdet", ["sign", "logabsdet"])
+
+
+class _Slogdet(Function):
+    @staticmethod
+    def forward(ctx, a):
+        sign, logabs = np.linalg.slogdet(a)
+        sign = np.asarray(sign, a.dtype)
+        ctx.save_for_backward(a)
+        ctx.mark_non_differentiable(sign)
+        return sign, np.asarray(logabs, a.dtype)
+
+    @staticmethod
+    def backward(ctx, gsign, glog):
+        # d log|det A| = tr(A^-1 dA)
+        a, = ctx.saved_tensors
+        return glog[..., None, None] * np.swapaxes(np.linalg.inv(a), -1, -2)
 
 
 def slogdet(A):
     _square(A, "linalg.slogdet")
-    sign = _wrap(np.linalg.slogdet(A._data)[0].astype(A.dtype))
-    return SlogDet(sign, _Det.apply(A).abs().log())
-
-
-def solve(A, B, *, left=True):
-    _square(A, "linalg.solve")
-    if not left:
-        return solve(A.mT, B.mT).mT
-    b = B.unsqueeze(-1) if B.ndim == A.ndim - 1 else B
-    try:
-        np.linalg.solve(A._data, b._data)
-    except np.linalg.LinAlgError:
-        raise LinAlgError("linalg.solve: The solver failed because the input matrix is singular.") from None
-    r = matmul(inv(A), b)
-    return r.squeeze(-1) if b is not B else r
-
-
-def cholesky(A, *, upper=False):
-    _square(A, "linalg.cholesky")
-    _no_grad_support("linalg.cholesky", A)
-    try:
-        L = np.linalg.cholesky(A._data)
-    except np.linalg.LinAlgError:
-        raise LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not "
-                           "positive-definite.") from None
-    return _wrap(np.swapaxes(L, -1, -2).copy() if upper else L)
-
-
-QR = namedtuple("QR", ["Q", "R"])
-Eigh = namedtuple("Eigh", ["eigenvalues", "eigenvectors"])
-SVD = namedtuple("SVD", ["U", "S", "Vh"])
-SVDOld = namedtuple("SVD", ["U", "S", "V"])  # torch.svd (the older API) returns V
-
-
-def qr(A, mode="reduced"):
-    if mode not in ("reduced", "complete", "r"):
-        raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', or 'complete'")
-    _no_grad_support("linalg.qr", A)
-    q, r = np.linalg.qr(A._data, mode="complete" if mode == "complete" else "reduced")
-    return QR(_wrap(np.empty((0,), A.dtype)) if mode == "r" else _wrap(q), _wrap(r))
-
-
-def eigh(A, UPLO="L"):
-    _square(A, "linalg.eigh")
-    _no_grad_support("linalg.eigh", A)
-    w, v = np.linalg.eigh(A._data, UPLO=UPLO)
-    return Eigh(_wrap(w), _wrap(v))
-
-
-def eigvalsh(A, UPLO="L"):
-    return eigh(A, UPLO).eigenvalues
-
-
-def svd(A, full_matrices=True):
-    _no_grad_support("linalg.svd", A)
-    u, s, vh = np.linalg.svd(A._data, full_matrices=full_matrices)
-    return SVD(_wrap(u), _wrap(s), _wrap(vh))
-
-
-def svdvals(A):
-    _no_grad_support("linalg.svdvals", A)
-    return _wrap(np.linalg.svd(A._data, compute_uv=False))
+    return SlogDet(*_Slogdet.apply(A))
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False):
-    return _wrap(np.asarray(np.linalg.matrix_rank(A._data, hermitian=hermitian), np.int64))
-
-
-def pinv(A, *, atol=None, rtol=None, hermitian=False):
-    _no_grad_support("linalg.pinv", A)
-    return _wrap(np.linalg.pinv(A._data, hermitian=hermitian).astype(A.dtype))
+    """The number of singular values above max(atol, rtol * largest), PyTorch's default tolerances."""
+    from .linalg_solve import _tolerances
+    a = A._data
+    s = np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False)
+    atol_, rtol_ = _tolerances(atol, rtol, a.shape[-2], a.shape[-1], a.dtype)
+    smax = s.max(-1) if s.shape[-1] else np.zeros(s.shape[:-1], s.dtype)
+    return _wrap(np.asarray((s > np.maximum(atol_, rtol_ * smax)[..., None]).sum(-1), np.int64))
 
 
 def matrix_power(A, n):
@@ -447,123 +391,12 @@ def matrix_power(A, n):
 
 declare(inv, name="inverse", torch=True, method=True)
 declare(slogdet, name="slogdet", torch=True, method=True)
-declare(cholesky, name="cholesky", torch=True, method=True)
 declare(matrix_power, name="matrix_power", torch=True, method=True)
-
-
-@declare(name="pinverse")
-def pinverse(input, rcond=1e-15):
-    _no_grad_support("pinverse", input)
-    return _wrap(np.linalg.pinv(input._data, rcond=rcond).astype(input.dtype))
-
-
-@declare(name="svd", out=False)
-def svd_(input, some=True, compute_uv=True):
-    """torch.svd: (U, S, V) with V, not V^H (the older API)."""
-    u, s, vh = svd(input, full_matrices=not some)
-    if not compute_uv:
-        return SVDOld(_wrap(np.zeros_like(u._data)), s, _wrap(np.zeros_like(vh._data)))
-    return SVDOld(u, s, vh.mT)
-
-
-@declare(name="qr", out=False)
-def qr_(input, some=True):
-    return qr(input, "reduced" if some else "complete")
-
-
-# ---------------------------------------------------------------- values-only routines (SciPy/NumPy LAPACK)
-def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
-    from scipy.linalg import solve_triangular as _st
-    _no_grad_support("linalg.solve_triangular", A, B)
-    a, b = A._data, B._data
-    if not left:  # X A = B  <=>  A^T X^T = B^T
-        return solve_triangular(A.mT, B.mT, upper=not upper, unitriangular=unitriangular).mT
-    if a.ndim == 2 and b.ndim == 2:
-        return _wrap(_st(a, b, lower=not upper, unit_diagonal=unitriangular).astype(a.dtype))
-    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    a = np.broadcast_to(a, shape + a.shape[-2:]).reshape(-1, *a.shape[-2:])
-    b2 = np.broadcast_to(b, shape + b.shape[-2:]).reshape(-1, *b.shape[-2:])
-    out = np.stack([_st(x, y, lower=not upper, unit_diagonal=unitriangular) for x, y in zip(a, b2)])
-    return _wrap(out.reshape(shape + out.shape[-2:]).astype(A.dtype))
-
-
-Lstsq = namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
-
-
-def lstsq(A, B, rcond=None, *, driver=None):
-    _no_grad_support("linalg.lstsq", A, B)
-    if A.ndim != 2:
-        raise NotImplementedError("linalg.lstsq: batched inputs are not supported yet")
-    sol, res, rank, sv = np.linalg.lstsq(A._data, B._data, rcond=rcond)
-    return Lstsq(_wrap(sol.astype(A.dtype)), _wrap(np.asarray(res, A.dtype)), _wrap(np.asarray(rank, np.int64)),
-                 _wrap(sv.astype(A.dtype)))
-
-
-LU = namedtuple("LU", ["P", "L", "U"])
-
-
-def lu(A, *, pivot=True):
-    from scipy.linalg import lu as _lu
-    _no_grad_support("linalg.lu", A)
-    if A.ndim != 2:
-        raise NotImplementedError("linalg.lu: batched inputs are not supported yet")
-    p, l_, u = _lu(A._data)
-    return LU(_wrap(p.astype(A.dtype)), _wrap(l_.astype(A.dtype)), _wrap(u.astype(A.dtype)))
-
-
-def matrix_exp(A):
-    from .numeric import matrix_exp as _expm
-    return _expm(A)
 
 
 def vander(x, *, N=None):
     from .numeric import vander as _vander
     return _vander(x, N, increasing=True)
-
-
-def cond(A, p=None):
-    _no_grad_support("linalg.cond", A)
-    return _wrap(np.asarray(np.linalg.cond(A._data, p), A.dtype))
-
-
-def tensorinv(A, ind=2):
-    _no_grad_support("linalg.tensorinv", A)
-    return _wrap(np.linalg.tensorinv(A._data, ind).astype(A.dtype))
-
-
-def tensorsolve(A, B, dims=None):
-    _no_grad_support("linalg.tensorsolve", A, B)
-    return _wrap(np.linalg.tensorsolve(A._data, B._data, dims).astype(A.dtype))
-
-
-SolveEx = namedtuple("solve_ex", ["result", "info"])
-
-
-def solve_ex(A, B, *, left=True, check_errors=False):
-    return SolveEx(solve(A, B, left=left), _wrap(np.zeros(A.shape[:-2], np.int32)))
-
-
-@declare()
-def cholesky_inverse(input, upper=False):
-    """The inverse of A from its Cholesky factor (A = L L^T, or U^T U with upper=True)."""
-    L = input.mT if upper else input
-    return inv(matmul(L, L.mT))
-
-
-@declare()
-def cholesky_solve(input, input2, upper=False):
-    """Solve A X = B given B (input) and the Cholesky factor of A (input2)."""
-    L = input2.mT if upper else input2
-    return matmul(cholesky_inverse(L), input)
-
-
-TriangularSolve = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
-
-
-@declare()
-def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
-    M = A.mT if transpose else A
-    return TriangularSolve(solve_triangular(M, b, upper=upper != transpose, unitriangular=unitriangular), A.clone())
 
 
 @declare(method=False, name="matrix_rank")

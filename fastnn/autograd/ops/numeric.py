@@ -1,5 +1,5 @@
 """Numerics built from differentiable primitives: distances (cdist, pdist, dist), cov/corrcoef,
-trapezoid rules, vander, histogram, renorm, logdet, matrix_exp; and the window functions."""
+trapezoid rules, vander, histogram, renorm, logdet; and the window functions (matrix_exp: linalg_solve.py)."""
 import numpy as np
 
 from ..tensor import Tensor, _wrap
@@ -128,19 +128,12 @@ def renorm(input, p, dim, maxnorm):
 
 @declare()
 def logdet(input):
-    from .linalg import det
-    return det(input).log()
-
-
-@declare()
-def matrix_exp(input):
-    from .linalg import _square, _no_grad_support
-    from scipy.linalg import expm
-    _square(input, "linalg.matrix_exp")
-    _no_grad_support("linalg.matrix_exp", input)
-    a = input._data
-    out = np.stack([expm(m) for m in a.reshape(-1, *a.shape[-2:])]).reshape(a.shape) if a.ndim > 2 else expm(a)
-    return _wrap(out.astype(a.dtype))
+    """log det A through slogdet (no overflow of det itself): nan where det < 0, -inf where det = 0."""
+    from .linalg import slogdet
+    sign, logabs = slogdet(input)
+    neg = sign._data < 0  # PyTorch's value there is nan and its gradient zero
+    dt = logabs._data.dtype
+    return logabs * _wrap((~neg).astype(dt)) + _wrap(np.where(neg, np.nan, 0).astype(dt))
 
 
 # ---------------------------------------------------------------- window functions

@@ -307,6 +307,9 @@ class Norm2(Function):
 
 
 def norm(a, p=2, dim=None, keepdim=False):
+    if p == "nuc":  # the sum of singular values, over the last two dims or the two given
+        from .linalg import matrix_norm
+        return matrix_norm(a, "nuc", (-2, -1) if dim is None else dim, keepdim)
     if p == 2 or p == "fro":
         _float_input(a, "norm")
         return Norm2.apply(a, norm_dims(dim, a.ndim), keepdim)
