@@ -3,7 +3,7 @@ import numpy as np
 
 from ..autograd.tensor import Tensor, _wrap
 from .csr import GraphCSR
-from ..autograd.native import graph as native
+from . import structure
 
 
 def _array(a):
@@ -69,7 +69,7 @@ def add_remaining_self_loops(edge_index, edge_attr=None, fill_value=1.0, num_nod
     a = check_edge_index(edge_index, num_nodes)
     n = num_nodes_of(a, num_nodes)
     w = _edge_weight(edge_attr, a.shape[1], "edge_attr")
-    src, dst, w = native.add_remaining_self_loops(a[0], a[1], n, None if w is None else np.ascontiguousarray(w),
+    src, dst, w = structure.add_remaining_self_loops(a[0], a[1], n, None if w is None else np.ascontiguousarray(w),
                                                     fill_value)
     return _wrap(np.stack([src, dst])), (None if w is None else _wrap(w))
 

@@ -9,7 +9,7 @@ from ..autograd.tensor import Tensor, _wrap
 from ..autograd.ops.shape import cat
 from ..autograd.native.graph import SpMMFn, GCNNormFn
 from ..graph.csr import GraphCSR
-from ..autograd.native import graph as native
+from ..graph import structure
 from ..graph.utils import _edge_weight
 
 
@@ -62,7 +62,7 @@ class GCNConv(Module):
         if not (self.normalize and self.add_self_loops):
             graph = GraphCSR.from_edges(a[0], a[1], n)
             return graph, graph.perm
-        src, dst, origin = native.remaining_self_loops(a[0], a[1], n)
+        src, dst, origin = structure.remaining_self_loops(a[0], a[1], n)
         graph = GraphCSR.from_edges(src, dst, n)
         source = origin[graph.perm]
         source[source < 0] = a.shape[1]

@@ -2,39 +2,13 @@
 
 Graphs reach these as `fastnn.graph.GraphCSR` objects (rows = targets), checked once when built and
 read-only, which keep their transposed structure for the feature gradient once it has been built.
-The structural calls that build graphs (no gradients) pass straight through to the kernels.
+The structural calls that build graphs (no gradients) are in fastnn.graph.structure.
 """
 from ..function import Function
 from ...kernels.arrays import kernel_array
 from ...kernels.backend import family
 
 K = family("graph")
-
-
-# ------------------------------------------------------------------ structure (no gradients)
-
-def edges_to_csr(src, dst, num_nodes):
-    return K.edges_to_csr(src, dst, num_nodes)
-
-
-def csr_transpose(indptr, indices, num_cols):
-    return K.csr_transpose(indptr, indices, num_cols)
-
-
-def freeze_csr(indptr, indices, num_cols, perm=None):
-    return K.freeze_csr(indptr, indices, num_cols, perm)
-
-
-def remaining_self_loops(src, dst, num_nodes):
-    return K.remaining_self_loops(src, dst, num_nodes)
-
-
-def sample_neighbors(indptr, indices, nodes, num_neighbors, random_seed):
-    return K.sample_neighbors(indptr, indices, nodes, num_neighbors, random_seed)
-
-
-def add_remaining_self_loops(src, dst, num_nodes, weight=None, fill_value=1.0):
-    return K.add_remaining_self_loops(src, dst, num_nodes, weight, fill_value)
 
 
 # ------------------------------------------------------------------ differentiable aggregation
