@@ -71,7 +71,7 @@ def cpu_model():
 def config():
     """Build and runtime facts as a dict (what `fastnn info` prints)."""
     from threadpoolctl import threadpool_info
-    from . import __version__
+    from ._version import __version__
     blas = [f"{i.get('internal_api')} {i.get('version')} ({i.get('num_threads')} threads, {os.path.basename(i.get('filepath', ''))})"
             for i in threadpool_info() if i.get("user_api") == "blas"]
     return {
