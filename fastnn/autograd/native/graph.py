@@ -8,7 +8,7 @@ from ..function import Function
 from ...kernels.arrays import kernel_array
 from ...kernels.backend import family
 
-K = family("graph")
+graph_kernels = family("graph")
 
 
 # ------------------------------------------------------------------ differentiable aggregation
@@ -19,7 +19,7 @@ class GCNNormFn(Function):
     @staticmethod
     def forward(ctx, values, graph):
         values = kernel_array(values)
-        out, deg = K.gcn_norm_csr(graph.indptr, graph.indices, values)
+        out, deg = graph_kernels.gcn_norm_csr(graph.indptr, graph.indices, values)
         ctx.save_for_backward(values, deg)
         ctx.graph = graph
         return out
@@ -28,7 +28,7 @@ class GCNNormFn(Function):
     def backward(ctx, g):
         values, deg = ctx.saved_tensors
         graph = ctx.graph
-        return K.gcn_norm_csr_backward(graph.indptr, graph.indices, values, deg, kernel_array(g, values.dtype)), None
+        return graph_kernels.gcn_norm_csr_backward(graph.indptr, graph.indices, values, deg, kernel_array(g, values.dtype)), None
 
 
 class SpMMFn(Function):
@@ -38,14 +38,14 @@ class SpMMFn(Function):
         x, values = kernel_array(x), kernel_array(values, x.dtype)
         ctx.save_for_backward(values, x)
         ctx.graph, ctx.reduce = graph, reduce
-        return K.spmm_csr(graph.indptr, graph.indices, values, x, reduce)
+        return graph_kernels.spmm_csr(graph.indptr, graph.indices, values, x, reduce)
 
     @staticmethod
     def backward(ctx, g):
         values, x = ctx.saved_tensors
         graph, need = ctx.graph, ctx.needs_input_grad
         t_indptr, t_indices, t_perm = graph.transposed()
-        gx, gv = K.spmm_csr_backward(graph.indptr, graph.indices, values, x, kernel_array(g, x.dtype), t_indptr,
+        gx, gv = graph_kernels.spmm_csr_backward(graph.indptr, graph.indices, values, x, kernel_array(g, x.dtype), t_indptr,
                                      t_indices, t_perm, ctx.reduce, need_x=need[1], need_values=need[0])
         return gv, gx, None, None
 
@@ -54,20 +54,20 @@ class SpMaxFn(Function):
     """out[i] = elementwise max over edges (j -> i) of x[j] (0 for nodes without edges)."""
     @staticmethod
     def forward(ctx, x, graph):
-        out, argmax = K.spmm_max_csr(graph.indptr, graph.indices, kernel_array(x))
+        out, argmax = graph_kernels.spmm_max_csr(graph.indptr, graph.indices, kernel_array(x))
         ctx.argmax, ctx.num_nodes = argmax, x.shape[0]
         return out
 
     @staticmethod
     def backward(ctx, g):
-        return K.spmm_max_backward(ctx.argmax, kernel_array(g), ctx.num_nodes), None
+        return graph_kernels.spmm_max_backward(ctx.argmax, kernel_array(g), ctx.num_nodes), None
 
 
 class SegmentSoftmaxFn(Function):
     """Softmax of edge scores (E, H), in the graph's CSR order, over each target's incoming edges."""
     @staticmethod
     def forward(ctx, scores, graph):
-        alpha = K.segment_softmax(graph.indptr, kernel_array(scores))
+        alpha = graph_kernels.segment_softmax(graph.indptr, kernel_array(scores))
         ctx.save_for_backward(alpha)
         ctx.indptr = graph.indptr
         return alpha
@@ -75,4 +75,4 @@ class SegmentSoftmaxFn(Function):
     @staticmethod
     def backward(ctx, g):
         alpha, = ctx.saved_tensors
-        return K.segment_softmax_backward(ctx.indptr, alpha, kernel_array(g, alpha.dtype)), None
+        return graph_kernels.segment_softmax_backward(ctx.indptr, alpha, kernel_array(g, alpha.dtype)), None
