@@ -4,6 +4,7 @@ import sys
 
 from .kernels.backend import compiled_modules, family_backends, get_backend
 from . import _idle_threads, _runtime
+from ._checks import positive_int
 
 _threads = {"n": None}
 
@@ -44,8 +45,7 @@ def set_num_threads(n):
     around them never run more threads than the machine has cores. Process-wide,
     as PyTorch's: kernels called from any Python thread use at most n threads.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
+    n = positive_int(n, "n")
     _runtime.set_openmp_threads(n)
     _blas_limits(n)
     _threads["n"] = n

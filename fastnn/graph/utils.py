@@ -1,13 +1,10 @@
 """edge_index helpers with PyTorch Geometric's names and semantics: messages flow edge_index[0] -> edge_index[1]."""
 import numpy as np
 
-from ..autograd.tensor import Tensor, _wrap
+from ..autograd.tensor import _wrap
+from ..autograd.ops._util import arr as _array
 from .csr import GraphCSR
 from . import structure
-
-
-def _array(a):
-    return a._data if isinstance(a, Tensor) else a
 
 
 def check_edge_index(edge_index, num_nodes=None, name="edge_index"):

@@ -7,12 +7,9 @@ import numpy as np
 from ..autograd.tensor import Tensor
 from ..autograd.native.attention import ScaledDotProductAttentionFn, LayerNormFn
 from ..autograd import ops
+from ..autograd.ops._util import arr as _array
 from .functional_dropout import dropout
 from .functional_linear import linear
-
-
-def _array(x):
-    return x._data if isinstance(x, Tensor) else x
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):

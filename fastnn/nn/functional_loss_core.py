@@ -3,7 +3,7 @@ regression losses (MSE, L1, smooth L1, Huber) and KL divergence. The rest are in
 import numpy as np
 
 from ..autograd.function import Function
-from ..autograd.tensor import Tensor, _wrap
+from ..autograd.tensor import Tensor
 from ..autograd import ops
 from ..autograd.ops.softmax import cross_entropy_indices
 from .functional_checks import (_check_float, _check_reduction, _check_tensor, _reduce, _same_shape,

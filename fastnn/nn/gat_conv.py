@@ -5,7 +5,8 @@ from .module import Module
 from .parameter import Parameter
 from .linear import Linear
 from . import functional as F
-from .graph_common import glorot_, positive_int, node_features, edges, adjacency_edges
+from .._checks import positive_int
+from .graph_common import glorot_, node_features, edges, adjacency_edges
 from ..autograd.tensor import _wrap
 from ..autograd.native.graph import SpMMFn, SegmentSoftmaxFn
 from ..graph.csr import GraphCSR

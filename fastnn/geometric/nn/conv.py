@@ -9,7 +9,8 @@ from ...nn.module import Module
 from ...nn.parameter import Parameter
 from ...nn.linear import Linear
 from ...nn import functional as F
-from ...nn.graph_common import positive_int, node_features, edges
+from ..._checks import positive_int
+from ...nn.graph_common import node_features, edges
 from ...autograd.tensor import Tensor, _wrap
 from ...autograd.native.graph import SpMMFn, SpMaxFn
 from ...graph.csr import GraphCSR
