@@ -152,7 +152,38 @@ class ModuleList(Module):
         return self.extend(modules)
 
 
-class ModuleDict(Module):
+class _KeyedStore:
+    """The dict reading side of ModuleDict and ParameterDict, over the Module store `_store` names."""
+    _store = None
+
+    def _entries(self):
+        return getattr(self, self._store)
+
+    def __delitem__(self, key):
+        del self._entries()[key]
+
+    def __len__(self):
+        return len(self._entries())
+
+    def __iter__(self):
+        return iter(self._entries())
+
+    def __contains__(self, key):
+        return key in self._entries()
+
+    def keys(self):
+        return self._entries().keys()
+
+    def values(self):
+        return self._entries().values()
+
+    def items(self):
+        return self._entries().items()
+
+
+class ModuleDict(_KeyedStore, Module):
+    _store = "_modules"
+
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
@@ -163,27 +194,6 @@ class ModuleDict(Module):
 
     def __setitem__(self, key, module):
         self.add_module(key, module)
-
-    def __delitem__(self, key):
-        del self._modules[key]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
-
-    def keys(self):
-        return self._modules.keys()
-
-    def values(self):
-        return self._modules.values()
-
-    def items(self):
-        return self._modules.items()
 
     def update(self, modules):
         items = modules.items() if hasattr(modules, "items") else modules
@@ -197,6 +207,11 @@ class ModuleDict(Module):
 
     def clear(self):
         self._modules.clear()
+
+
+def _describe_parameters(parameters):
+    return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
+                     for k, p in parameters.items())
 
 
 class ParameterList(Module):
@@ -233,12 +248,13 @@ class ParameterList(Module):
         return self.extend(values)
 
     def extra_repr(self):
-        return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
-                         for k, p in self._parameters.items())
+        return _describe_parameters(self._parameters)
 
 
-class ParameterDict(Module):
+class ParameterDict(_KeyedStore, Module):
     """A dict of parameters registered under their keys (values that are not Parameters are wrapped)."""
+    _store = "_parameters"
+
     def __init__(self, parameters=None):
         super().__init__()
         if parameters is not None:
@@ -249,27 +265,6 @@ class ParameterDict(Module):
 
     def __setitem__(self, key, value):
         self.register_parameter(key, value if isinstance(value, Parameter) or value is None else Parameter(value))
-
-    def __delitem__(self, key):
-        del self._parameters[key]
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def values(self):
-        return self._parameters.values()
-
-    def items(self):
-        return self._parameters.items()
 
     def get(self, key, default=None):
         return self._parameters.get(key, default)
@@ -308,5 +303,4 @@ class ParameterDict(Module):
         return out
 
     def extra_repr(self):
-        return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
-                         for k, p in self._parameters.items())
+        return _describe_parameters(self._parameters)
