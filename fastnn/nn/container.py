@@ -153,11 +153,15 @@ class ModuleList(Module):
 
 
 class _KeyedStore:
-    """The dict reading side of ModuleDict and ParameterDict, over the Module store `_store` names."""
+    """The dict side ModuleDict and ParameterDict share (what is stored aside), over the Module store
+    that `_store` names."""
     _store = None
 
     def _entries(self):
         return getattr(self, self._store)
+
+    def __getitem__(self, key):
+        return self._entries()[key]
 
     def __delitem__(self, key):
         del self._entries()[key]
@@ -180,6 +184,14 @@ class _KeyedStore:
     def items(self):
         return self._entries().items()
 
+    def pop(self, key):
+        value = self[key]
+        del self[key]
+        return value
+
+    def clear(self):
+        self._entries().clear()
+
 
 class ModuleDict(_KeyedStore, Module):
     _store = "_modules"
@@ -189,9 +201,6 @@ class ModuleDict(_KeyedStore, Module):
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key):
-        return self._modules[key]
-
     def __setitem__(self, key, module):
         self.add_module(key, module)
 
@@ -200,13 +209,6 @@ class ModuleDict(_KeyedStore, Module):
         for k, m in items:
             self.add_module(k, m)
 
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
-
-    def clear(self):
-        self._modules.clear()
 
 
 def _describe_parameters(parameters):
@@ -260,19 +262,11 @@ class ParameterDict(_KeyedStore, Module):
         if parameters is not None:
             self.update(parameters)
 
-    def __getitem__(self, key):
-        return self._parameters[key]
-
     def __setitem__(self, key, value):
         self.register_parameter(key, value if isinstance(value, Parameter) or value is None else Parameter(value))
 
     def get(self, key, default=None):
         return self._parameters.get(key, default)
-
-    def pop(self, key):
-        v = self._parameters[key]
-        del self._parameters[key]
-        return v
 
     def popitem(self):
         k = list(self._parameters)[-1]
@@ -282,9 +276,6 @@ class ParameterDict(_KeyedStore, Module):
         if key not in self._parameters:
             self[key] = default
         return self._parameters[key]
-
-    def clear(self):
-        self._parameters.clear()
 
     def copy(self):
         return ParameterDict(OrderedDict(self._parameters.items()))
