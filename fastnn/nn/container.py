@@ -5,7 +5,21 @@ from .module import Module
 from .parameter import Parameter
 
 
-class Sequential(Module):
+class _ModuleSequence:
+    """What Sequential and ModuleList share: their modules in order, numbered from 0 as appended."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_ModuleSequence, Module):
     def __init__(self, *args):
         super().__init__()
         if len(args) == 1 and isinstance(args[0], OrderedDict):
@@ -25,16 +39,6 @@ class Sequential(Module):
         if isinstance(idx, slice):
             return Sequential(OrderedDict(list(self._modules.items())[idx]))
         return mods[idx]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def _renumber(self, mods):
         self._modules.clear()
@@ -93,7 +97,7 @@ class Container(Module):
             self.add_module(key, value)
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence, Module):
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
@@ -108,16 +112,6 @@ class ModuleList(Module):
     def __setitem__(self, idx, module):
         key = list(self._modules)[idx]
         self.add_module(key, module)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules):
         for m in modules:
