@@ -43,10 +43,12 @@ class SpMMFn(Function):
     @staticmethod
     def backward(ctx, g):
         values, x = ctx.saved_tensors
-        graph, need = ctx.graph, ctx.needs_input_grad
+        graph = ctx.graph
+        need_values, need_x = ctx.needs_input_grad[:2]
         t_indptr, t_indices, t_perm = graph.transposed()
-        gx, gv = graph_kernels.spmm_csr_backward(graph.indptr, graph.indices, values, x, kernel_array(g, x.dtype), t_indptr,
-                                     t_indices, t_perm, ctx.reduce, need_x=need[1], need_values=need[0])
+        gx, gv = graph_kernels.spmm_csr_backward(graph.indptr, graph.indices, values, x, kernel_array(g, x.dtype),
+                                                 t_indptr, t_indices, t_perm, ctx.reduce, need_x=need_x,
+                                                 need_values=need_values)
         return gv, gx, None, None
 
 
