@@ -4,7 +4,7 @@
     import fastnn.nn as nn
     import fastnn.nn.functional as F
 """
-__version__ = "0.1.0"
+from ._version import __version__  # noqa: F401
 
 from . import _idle_threads  # first: sets the thread pools' idle policy before they load
 

@@ -18,11 +18,11 @@ def _fail(command, message):
 
 def _check_data_folder(data_dir, given):
     from .data.mnist import find_mnist
-    from .zoo.gcn import _find_planetoid
+    from ._planetoid_files import find_planetoid
     source = "--data" if given else "$FASTNN_DATA"
     if not os.path.isdir(data_dir):
         raise ValueError(f"{source} folder {data_dir} does not exist")
-    if not (find_mnist(data_dir) or _find_planetoid(data_dir)):
+    if not (find_mnist(data_dir) or find_planetoid(data_dir)):
         raise ValueError(f"{source} folder {data_dir} holds neither MNIST's IDX files nor the Planetoid files "
                          f"(directly or in mnist/, planetoid/)")
 

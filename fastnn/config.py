@@ -4,6 +4,7 @@ import sys
 
 from .kernels.backend import compiled_modules, family_backends, get_backend
 from . import _idle_threads, _runtime
+from ._checks import positive_int
 
 _threads = {"n": None}
 
@@ -44,8 +45,7 @@ def set_num_threads(n):
     around them never run more threads than the machine has cores. Process-wide,
     as PyTorch's: kernels called from any Python thread use at most n threads.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
+    n = positive_int(n, "n")
     _runtime.set_openmp_threads(n)
     _blas_limits(n)
     _threads["n"] = n
@@ -71,7 +71,7 @@ def cpu_model():
 def config():
     """Build and runtime facts as a dict (what `fastnn info` prints)."""
     from threadpoolctl import threadpool_info
-    from . import __version__
+    from ._version import __version__
     blas = [f"{i.get('internal_api')} {i.get('version')} ({i.get('num_threads')} threads, {os.path.basename(i.get('filepath', ''))})"
             for i in threadpool_info() if i.get("user_api") == "blas"]
     return {

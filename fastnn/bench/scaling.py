@@ -13,6 +13,8 @@ import time
 
 import numpy as np
 
+from .timing import median_time
+
 BANDWIDTHS_GBIT = (10, 100)
 MACHINES = (2, 4, 8, 16)
 
@@ -62,16 +64,6 @@ MODELS = (("LeNet (MNIST, batch 64)", _lenet), ("CharLM LSTM-512 (batch 64 x 100
           ("ResNet conv 64->64 3x3 (batch 16, 56x56)", _resnet_layer))
 
 
-def _median_seconds(fn, repeat):
-    fn()  # warm-up: workspaces, first-touch pages
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
-
-
 def ring_seconds(nbytes, machines, gbit_per_s):
     """Bandwidth term of a ring all-reduce of nbytes over machines (latency left out)."""
     return 2 * (machines - 1) / machines * nbytes / (gbit_per_s * 1e9 / 8)
@@ -84,7 +76,7 @@ def model_table(repeat=3):
     for name, build in MODELS:
         model, step = build()
         nbytes = sum(p._data.nbytes for p in model.parameters())
-        t1 = _median_seconds(step, repeat)
+        t1 = median_time(step, repeat, min_time=0)  # one call per sample: a step lasts long enough
         for b in BANDWIDTHS_GBIT:
             cells = [name, f"{nbytes:,}", f"{t1 * 1e3:.1f} ms", f"{b} Gbit/s"]
             for n in MACHINES:

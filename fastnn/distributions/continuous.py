@@ -21,15 +21,8 @@ def uniform01(shape, dtype):
     return _wrap(generator().random(shape, dtype=np.float32 if dtype == np.float32 else np.float64))
 
 
-class Normal(Distribution):
-    """Normal(loc, scale): the Gaussian with mean loc and standard deviation scale."""
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(("loc", loc), ("scale", scale))
-        super().__init__(self.loc.shape, validate_args=validate_args)
+class CentredAtLoc(Distribution):
+    """A distribution whose mean and mode are its parameter `loc` (subclasses override what differs)."""
 
     @property
     def mean(self):
@@ -39,6 +32,20 @@ class Normal(Distribution):
     def mode(self):
         return self.loc
 
+
+class LocScale(CentredAtLoc):
+    """A location/scale family on the reals: loc and scale (> 0) broadcast together into the batch shape."""
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc, scale, validate_args=None):
+        self.loc, self.scale = broadcast_all(("loc", loc), ("scale", scale))
+        super().__init__(self.loc.shape, validate_args=validate_args)
+
+
+class Normal(LocScale):
+    """Normal(loc, scale): the Gaussian with mean loc and standard deviation scale."""
     @property
     def stddev(self):
         return self.scale
@@ -68,24 +75,8 @@ class Normal(Distribution):
         return 0.5 + _HALF_LOG_2PI + self.scale.log()
 
 
-class Laplace(Distribution):
+class Laplace(LocScale):
     """Laplace(loc, scale): density exp(-|x - loc| / scale) / (2 scale)."""
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(("loc", loc), ("scale", scale))
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
-
     @property
     def variance(self):
         return 2 * self.scale.pow(2)

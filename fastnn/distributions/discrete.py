@@ -116,11 +116,11 @@ class Categorical(Distribution):
         return _wrap(np.ascontiguousarray(values))
 
 
-class OneHotCategorical(Distribution):
-    """A Categorical whose samples are one-hot vectors of length K (event_shape (K,))."""
+class OverCategorical(Distribution):
+    """A distribution over K-vectors (event_shape (K,)) built on a Categorical over K categories: its
+    probs, logits and expand. `_kept_by_expand` names the subclass's own fields that expand copies."""
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
-    support = constraints.one_hot
-    has_enumerate_support = True
+    _kept_by_expand = ()
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         self._categorical = Categorical(probs, logits, validate_args=validate_args)
@@ -129,13 +129,12 @@ class OneHotCategorical(Distribution):
 
     def expand(self, batch_shape, _instance=None):
         new = type(self).__new__(type(self))
+        for name in self._kept_by_expand:
+            setattr(new, name, getattr(self, name))
         new._categorical = self._categorical.expand(batch_shape)
         Distribution.__init__(new, new._categorical.batch_shape, self._event_shape, validate_args=False)
         new._validate_args = self._validate_args
         return new
-
-    def __repr__(self):
-        return f"OneHotCategorical(probs: {tuple(self.probs.shape)})"
 
     @property
     def probs(self):
@@ -144,6 +143,15 @@ class OneHotCategorical(Distribution):
     @property
     def logits(self):
         return self._categorical.logits
+
+
+class OneHotCategorical(OverCategorical):
+    """A Categorical whose samples are one-hot vectors of length K (event_shape (K,))."""
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __repr__(self):
+        return f"OneHotCategorical(probs: {tuple(self.probs.shape)})"
 
     @property
     def mean(self):
@@ -178,11 +186,10 @@ class OneHotCategorical(Distribution):
         return _wrap(np.ascontiguousarray(values))
 
 
-class Bernoulli(Distribution):
-    """1 with probability probs (or sigmoid(logits)), else 0."""
+class OneTrial(Distribution):
+    """Parameterised by one trial's success probability `probs` or its log-odds `logits` (exactly one
+    given); each gives the other on first use."""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
-    support = constraints.boolean
-    has_enumerate_support = True
 
     def __init__(self, probs=None, logits=None, validate_args=None):
         _one_of(probs, logits)
@@ -202,6 +209,12 @@ class Bernoulli(Distribution):
     @lazy_property
     def probs(self):
         return self.logits.sigmoid()
+
+
+class Bernoulli(OneTrial):
+    """1 with probability probs (or sigmoid(logits)), else 0."""
+    support = constraints.boolean
+    has_enumerate_support = True
 
     @property
     def mean(self):

@@ -10,9 +10,9 @@ from ..autograd.random import generator
 from ..autograd.tensor import _wrap
 from . import constraints
 from ._special import _unary, as_array, digamma, lgamma, standard_gamma
-from .continuous import Normal, standard_normal, uniform01
-from .discrete import _clamp_probs, _one_of
-from .distribution import Distribution, broadcast_all, lazy_property
+from .continuous import LocScale, Normal, standard_normal
+from .discrete import OneTrial
+from .distribution import Distribution, broadcast_all
 from .gamma import Gamma
 
 atan = _unary("Atan", np.arctan, lambda x, out: 1 / (1 + x * x))
@@ -23,23 +23,11 @@ def _full(shape, value, dtype):
     return _wrap(np.full(shape, value, dtype))
 
 
-class Cauchy(Distribution):
+class Cauchy(LocScale):
     """Cauchy(loc, scale): density 1 / (pi scale (1 + ((x - loc) / scale)^2)); no mean or variance."""
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(("loc", loc), ("scale", scale))
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
     @property
     def mean(self):
         return _full(self._extended_shape(), np.nan, self.loc.dtype)
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):
@@ -180,32 +168,15 @@ def _mask(x, condition, value):
     return where(_wrap(np.ascontiguousarray(condition)), _full(x.shape, value, x.dtype), x)
 
 
-class Geometric(Distribution):
+class Geometric(OneTrial):
     """Failures before the first success in trials of probability probs (or sigmoid(logits))."""
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.nonnegative_integer
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        _one_of(probs, logits)
-        if probs is not None:
-            (self.probs,) = broadcast_all(("probs", probs))
-            shape = self.probs.shape
-        else:
-            (self.logits,) = broadcast_all(("logits", logits))
-            shape = self.logits.shape
-        super().__init__(shape, validate_args=validate_args)
+        super().__init__(probs, logits, validate_args)
         if self._validate_args and "probs" in self.__dict__ and np.any(self.probs._data == 0):
             raise ValueError(f"Expected parameter probs (Tensor of shape {tuple(self.probs.shape)}) of "
                              f"distribution {self!r} to be greater than 0, but found 0")
-
-    @lazy_property
-    def logits(self):
-        p = _clamp_probs(self.probs)
-        return p.log() - (-p).log1p()
-
-    @lazy_property
-    def probs(self):
-        return self.logits.sigmoid()
 
     @property
     def mean(self):

@@ -7,8 +7,7 @@ from ..autograd.random import generator
 from ..autograd.tensor import _wrap
 from . import constraints
 from ._special import lgamma
-from .discrete import Binomial, Categorical
-from .distribution import Distribution
+from .discrete import Binomial, OverCategorical
 
 
 class _CountsSupport:
@@ -18,38 +17,20 @@ class _CountsSupport:
         return constraints.multinomial(instance.total_count)
 
 
-class Multinomial(Distribution):
+class Multinomial(OverCategorical):
     """Counts over K categories of total_count independent draws (event_shape (K,))."""
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
     support = _CountsSupport()
+    _kept_by_expand = ("total_count",)
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
         if isinstance(total_count, bool) or not isinstance(total_count, numbers.Integral) or total_count < 0:
             raise NotImplementedError("inhomogeneous total_count is not supported: total_count must be one "
                                       f"non-negative int, got {total_count!r}")
         self.total_count = int(total_count)
-        self._categorical = Categorical(probs=probs, logits=logits, validate_args=validate_args)
-        super().__init__(self._categorical.batch_shape, self._categorical.param_shape[-1:],
-                         validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = type(self).__new__(type(self))
-        new.total_count = self.total_count
-        new._categorical = self._categorical.expand(batch_shape)
-        Distribution.__init__(new, new._categorical.batch_shape, self._event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        super().__init__(probs, logits, validate_args)
 
     def __repr__(self):
         return f"Multinomial(total_count: {self.total_count}, probs: {tuple(self.probs.shape)})"
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
 
     @property
     def mean(self):

@@ -6,8 +6,8 @@ import numpy as np
 from ..autograd.ops.shape import expand as _expand
 from . import constraints
 from ._special import cholesky, diagonal, inverse, solve_triangular
-from .continuous import standard_normal
-from .distribution import Distribution, as_param, lazy_property
+from .continuous import CentredAtLoc, standard_normal
+from .distribution import as_param, lazy_property
 
 
 def batch_mahalanobis(L, x):
@@ -23,7 +23,7 @@ def half_log_det(L):
     return diagonal(L).log().sum(-1)
 
 
-class MultivariateNormal(Distribution):
+class MultivariateNormal(CentredAtLoc):
     """The Gaussian over vectors with mean loc and covariance given by exactly one of
     covariance_matrix, precision_matrix or scale_tril (its lower Cholesky factor)."""
     arg_constraints = {"loc": constraints.real_vector, "covariance_matrix": constraints.positive_definite,
@@ -68,14 +68,6 @@ class MultivariateNormal(Distribution):
     @lazy_property
     def precision_matrix(self):
         return inverse(self.covariance_matrix)
-
-    @property
-    def mean(self):
-        return self.loc
-
-    @property
-    def mode(self):
-        return self.loc
 
     @property
     def variance(self):

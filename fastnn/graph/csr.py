@@ -6,7 +6,7 @@ every index on every call (see freeze_csr in csrc/graph_structure.pxi).
 """
 import numpy as np
 
-from ..autograd.native import graph as native  # structure only: nothing here is differentiable
+from . import structure
 
 
 class GraphCSR:
@@ -26,7 +26,7 @@ class GraphCSR:
             raise ValueError(f"indptr must have num_rows + 1 = {num_rows + 1} entries, got shape {indptr.shape}")
         if perm.shape != indices.shape or (len(perm) and not np.array_equal(np.sort(perm), np.arange(len(perm)))):
             raise ValueError("perm must be a permutation of the entries' positions")
-        self._indptr, self._indices, _ = native.freeze_csr(indptr, indices, num_cols)
+        self._indptr, self._indices, _ = structure.freeze_csr(indptr, indices, num_cols)
         perm.flags.writeable = False
         self._perm = perm
         self._num_rows, self._num_cols = int(num_rows), int(num_cols)
@@ -37,7 +37,7 @@ class GraphCSR:
         """From validated int64 source and target arrays of a graph on num_nodes nodes."""
         self = cls.__new__(cls)
         # edges_to_csr's output is valid by construction, read-only and already frozen
-        self._indptr, self._indices, self._perm = native.edges_to_csr(src, dst, num_nodes)
+        self._indptr, self._indices, self._perm = structure.edges_to_csr(src, dst, num_nodes)
         self._num_rows = self._num_cols = int(num_nodes)
         self._transposed = self._rows = self._inverse = None
         return self
@@ -72,7 +72,7 @@ class GraphCSR:
     def transposed(self):
         """(t_indptr, t_indices, t_perm): the CSR of the reversed graph, built once (read-only)."""
         if self._transposed is None:
-            self._transposed = native.csr_transpose(self._indptr, self._indices, self._num_cols)
+            self._transposed = structure.csr_transpose(self._indptr, self._indices, self._num_cols)
         return self._transposed
 
     def edge_index(self):

@@ -1,13 +1,10 @@
 """edge_index helpers with PyTorch Geometric's names and semantics: messages flow edge_index[0] -> edge_index[1]."""
 import numpy as np
 
-from ..autograd.tensor import Tensor, _wrap
+from ..autograd.tensor import _wrap
+from ..autograd.ops._util import arr as _array
 from .csr import GraphCSR
-from ..autograd.native import graph as native
-
-
-def _array(a):
-    return a._data if isinstance(a, Tensor) else a
+from . import structure
 
 
 def check_edge_index(edge_index, num_nodes=None, name="edge_index"):
@@ -69,7 +66,7 @@ def add_remaining_self_loops(edge_index, edge_attr=None, fill_value=1.0, num_nod
     a = check_edge_index(edge_index, num_nodes)
     n = num_nodes_of(a, num_nodes)
     w = _edge_weight(edge_attr, a.shape[1], "edge_attr")
-    src, dst, w = native.add_remaining_self_loops(a[0], a[1], n, None if w is None else np.ascontiguousarray(w),
+    src, dst, w = structure.add_remaining_self_loops(a[0], a[1], n, None if w is None else np.ascontiguousarray(w),
                                                     fill_value)
     return _wrap(np.stack([src, dst])), (None if w is None else _wrap(w))
 

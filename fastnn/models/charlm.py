@@ -1,8 +1,8 @@
 """Character-level language model: embedding, LSTM or GRU, linear head over the vocabulary."""
 import numpy as np
 
-from .. import nn, tensor, no_grad
-from ..autograd import Tensor
+from .. import nn, tensor
+from ._sampling import sample_ids
 
 
 class CharLM(nn.Module):
@@ -24,22 +24,10 @@ class CharLM(nn.Module):
 
     def sample(self, prompt, length, temperature=1.0, seed=None):
         """Continue the 1-D int sequence `prompt` by `length` ids drawn from softmax(logits / temperature)."""
-        if not temperature > 0:
-            raise ValueError(f"temperature must be positive, got {temperature!r}")
-        prompt = np.asarray(prompt.numpy() if isinstance(prompt, Tensor) else prompt, dtype=np.int64).ravel()
-        if prompt.size == 0:
-            raise ValueError("prompt must hold at least one id")
-        rng = np.random.default_rng(seed)
-        was_training = self.training
-        self.eval()
-        out = []
-        with no_grad():
-            logits, state = self(tensor(prompt[None]))
-            for _ in range(length):
-                z = logits.numpy()[0, -1].astype(np.float64) / temperature
-                p = np.exp(z - z.max())
-                nxt = int(rng.choice(len(p), p=p / p.sum()))
-                out.append(nxt)
-                logits, state = self(tensor(np.array([[nxt]], np.int64)), state)
-        self.train(was_training)
-        return np.array(out, np.int64)
+        state = None
+
+        def next_logits(new_ids):
+            nonlocal state
+            logits, state = self(tensor(np.array(new_ids, np.int64)[None]), state)
+            return logits.numpy()[0, -1]
+        return sample_ids(self, prompt, length, temperature, seed, next_logits)

@@ -3,7 +3,8 @@ import math
 
 import numpy as np
 
-from .. import nn, no_grad, tensor
+from .. import nn, tensor
+from ._sampling import sample_ids
 from ..autograd.tensor import Tensor
 
 
@@ -66,25 +67,12 @@ class TransformerLM(nn.Module):
     def sample(self, prompt, length, temperature=1.0, seed=None):
         """Continue the 1-D int sequence `prompt` by `length` ids drawn from softmax(logits / temperature),
         seeing at most max_len previous ids."""
-        if not temperature > 0:
-            raise ValueError(f"temperature must be positive, got {temperature!r}")
-        ids = list(np.asarray(prompt.numpy() if isinstance(prompt, Tensor) else prompt, dtype=np.int64).ravel())
-        if not ids:
-            raise ValueError("prompt must hold at least one id")
-        rng = np.random.default_rng(seed)
-        was_training = self.training
-        self.eval()
-        out = []
-        with no_grad():
-            for _ in range(length):
-                window = np.array(ids[-self.body.max_len:], np.int64)[None]
-                z = self(tensor(window)).numpy()[0, -1].astype(np.float64) / temperature
-                p = np.exp(z - z.max())
-                nxt = int(rng.choice(len(p), p=p / p.sum()))
-                out.append(nxt)
-                ids.append(nxt)
-        self.train(was_training)
-        return np.array(out, np.int64)
+        ids = []
+
+        def next_logits(new_ids):
+            ids.extend(new_ids)
+            return self(tensor(np.array(ids[-self.body.max_len:], np.int64)[None])).numpy()[0, -1]
+        return sample_ids(self, prompt, length, temperature, seed, next_logits)
 
 
 class TransformerClassifier(nn.Module):

@@ -10,6 +10,8 @@ import tempfile
 import time
 import traceback
 
+from .._checks import positive_int
+
 
 class ProcessException(Exception):
     __slots__ = ("error_index", "error_pid")
@@ -115,8 +117,7 @@ class ProcessContext:
 
 def start_processes(fn, args=(), nprocs=1, join=True, daemon=False, start_method="spawn"):
     """Start nprocs processes running fn(i, *args) for i in range(nprocs) with the given start method."""
-    if isinstance(nprocs, bool) or not isinstance(nprocs, int) or nprocs < 1:
-        raise ValueError(f"nprocs must be a positive int, got {nprocs!r}")
+    nprocs = positive_int(nprocs, "nprocs")
     ctx = multiprocessing.get_context(start_method)
     processes, error_files = [], []
     for i in range(nprocs):

@@ -5,7 +5,21 @@ from .module import Module
 from .parameter import Parameter
 
 
-class Sequential(Module):
+class _ModuleSequence:
+    """What Sequential and ModuleList share: their modules in order, numbered from 0 as appended."""
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+
+class Sequential(_ModuleSequence, Module):
     def __init__(self, *args):
         super().__init__()
         if len(args) == 1 and isinstance(args[0], OrderedDict):
@@ -25,16 +39,6 @@ class Sequential(Module):
         if isinstance(idx, slice):
             return Sequential(OrderedDict(list(self._modules.items())[idx]))
         return mods[idx]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def _renumber(self, mods):
         self._modules.clear()
@@ -93,7 +97,7 @@ class Container(Module):
             self.add_module(key, value)
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence, Module):
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
@@ -108,16 +112,6 @@ class ModuleList(Module):
     def __setitem__(self, idx, module):
         key = list(self._modules)[idx]
         self.add_module(key, module)
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, modules):
         for m in modules:
@@ -152,51 +146,68 @@ class ModuleList(Module):
         return self.extend(modules)
 
 
-class ModuleDict(Module):
+class _KeyedStore:
+    """The dict side ModuleDict and ParameterDict share (what is stored aside), over the Module store
+    that `_store` names."""
+    _store = None
+
+    def _entries(self):
+        return getattr(self, self._store)
+
+    def __getitem__(self, key):
+        return self._entries()[key]
+
+    def __delitem__(self, key):
+        del self._entries()[key]
+
+    def __len__(self):
+        return len(self._entries())
+
+    def __iter__(self):
+        return iter(self._entries())
+
+    def __contains__(self, key):
+        return key in self._entries()
+
+    def keys(self):
+        return self._entries().keys()
+
+    def values(self):
+        return self._entries().values()
+
+    def items(self):
+        return self._entries().items()
+
+    def pop(self, key):
+        value = self[key]
+        del self[key]
+        return value
+
+    def clear(self):
+        self._entries().clear()
+
+
+class ModuleDict(_KeyedStore, Module):
+    _store = "_modules"
+
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key):
-        return self._modules[key]
-
     def __setitem__(self, key, module):
         self.add_module(key, module)
-
-    def __delitem__(self, key):
-        del self._modules[key]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
-
-    def keys(self):
-        return self._modules.keys()
-
-    def values(self):
-        return self._modules.values()
-
-    def items(self):
-        return self._modules.items()
 
     def update(self, modules):
         items = modules.items() if hasattr(modules, "items") else modules
         for k, m in items:
             self.add_module(k, m)
 
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
 
-    def clear(self):
-        self._modules.clear()
+
+def _describe_parameters(parameters):
+    return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
+                     for k, p in parameters.items())
 
 
 class ParameterList(Module):
@@ -233,51 +244,23 @@ class ParameterList(Module):
         return self.extend(values)
 
     def extra_repr(self):
-        return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
-                         for k, p in self._parameters.items())
+        return _describe_parameters(self._parameters)
 
 
-class ParameterDict(Module):
+class ParameterDict(_KeyedStore, Module):
     """A dict of parameters registered under their keys (values that are not Parameters are wrapped)."""
+    _store = "_parameters"
+
     def __init__(self, parameters=None):
         super().__init__()
         if parameters is not None:
             self.update(parameters)
 
-    def __getitem__(self, key):
-        return self._parameters[key]
-
     def __setitem__(self, key, value):
         self.register_parameter(key, value if isinstance(value, Parameter) or value is None else Parameter(value))
 
-    def __delitem__(self, key):
-        del self._parameters[key]
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def values(self):
-        return self._parameters.values()
-
-    def items(self):
-        return self._parameters.items()
-
     def get(self, key, default=None):
         return self._parameters.get(key, default)
-
-    def pop(self, key):
-        v = self._parameters[key]
-        del self._parameters[key]
-        return v
 
     def popitem(self):
         k = list(self._parameters)[-1]
@@ -287,9 +270,6 @@ class ParameterDict(Module):
         if key not in self._parameters:
             self[key] = default
         return self._parameters[key]
-
-    def clear(self):
-        self._parameters.clear()
 
     def copy(self):
         return ParameterDict(OrderedDict(self._parameters.items()))
@@ -308,5 +288,4 @@ class ParameterDict(Module):
         return out
 
     def extra_repr(self):
-        return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size {'x'.join(map(str, p.shape))}]"
-                         for k, p in self._parameters.items())
+        return _describe_parameters(self._parameters)

@@ -1,4 +1,4 @@
-"""The activations of torch.nn.functional beyond the core ones, and their in-place `_` forms.
+"""The activations of torch.nn.functional and their in-place `_` forms.
 
 Most are one pointwise Function: a NumPy forward y = f(x) and its derivative dy/dx, both
 written from the formulas in PyTorch's documentation (subgradient choices at the kinks
@@ -11,16 +11,12 @@ from ..autograd.tensor import Tensor, _wrap
 from ..autograd.grad_mode import no_grad, state as _grad_state
 from ..autograd.random import generator
 from ..autograd import ops
+from ..autograd.ops.elementwise import hardtanh as _hardtanh
+from ..autograd.ops.elementwise import softplus  # noqa: F401 (re-exported)
+from .functional_checks import _check_float
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
-
-
-def _check(x, fname):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{fname}: input must be a Tensor, got {type(x).__name__}")
-    if x.dtype.kind != "f":
-        raise TypeError(f"{fname}: input must be a floating point tensor, got {x.dtype}")
 
 
 class _Pointwise(Function):
@@ -41,7 +37,7 @@ class _Pointwise(Function):
 
 
 def _pointwise(x, fname, f, df):
-    _check(x, fname)
+    _check_float(x, "input", fname)
     return _Pointwise.apply(x, f, df)
 
 
@@ -68,6 +64,58 @@ def _maybe_inplace(x, inplace, fn, fname):
     if inplace and not (_grad_state.enabled and x.requires_grad):
         return _in_place(x, fn, fname + "_")
     return fn(x)
+
+
+# ------------------------------------------------------------------ the core activations
+
+def relu(input, inplace=False):
+    return _maybe_inplace(input, inplace, ops.relu, "relu")
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return _maybe_inplace(input, inplace, lambda t: ops.leaky_relu(t, negative_slope), "leaky_relu")
+
+
+def gelu(input, approximate="none"):
+    return ops.gelu(input, approximate)
+
+
+def silu(input, inplace=False):
+    return _maybe_inplace(input, inplace, ops.silu, "silu")
+
+
+def sigmoid(input):
+    return ops.sigmoid(input)
+
+
+def tanh(input):
+    return ops.tanh(input)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    return _maybe_inplace(input, inplace, lambda t: _hardtanh(t, min_val, max_val), "hardtanh")
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return ops.softmax(input, dim, dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    return ops.log_softmax(input, dim, dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    return ops.softmax(-input, dim, dtype)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    if out is not None:
+        raise NotImplementedError("normalize: out= is not supported; use the returned tensor")
+    return input / ops.clamp(ops.norm(input, p, dim, keepdim=True), min=eps)
 
 
 # ------------------------------------------------------------------ pointwise activations
@@ -160,7 +208,7 @@ def logsigmoid(input):
 
 
 def glu(input, dim=-1):
-    _check(input, "glu")
+    _check_float(input, "input", "glu")
     if input.ndim == 0:
         raise ValueError("glu does not support scalars because halving size must be even")
     if input.shape[dim] % 2:
@@ -190,7 +238,7 @@ class _PReLU(Function):
 
 
 def prelu(input, weight):
-    _check(input, "prelu")
+    _check_float(input, "input", "prelu")
     if not isinstance(weight, Tensor):
         raise TypeError(f"prelu: weight must be a Tensor, got {type(weight).__name__}")
     n = weight.numel()
@@ -220,7 +268,7 @@ class _RReLUTrain(Function):
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
-    _check(input, "rrelu")
+    _check_float(input, "input", "rrelu")
     if lower > upper:
         raise ValueError(f"rrelu: lower bound {lower} must not exceed upper bound {upper}")
     if not training:
@@ -239,7 +287,7 @@ def _leaky_relu(input, slope, inplace, fname):
 def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
     """Samples from the Gumbel-softmax distribution; hard=True returns one-hot vectors whose
     gradient is the soft sample's (the straight-through estimator)."""
-    _check(logits, "gumbel_softmax")
+    _check_float(logits, "input", "gumbel_softmax")
     gumbels = -np.log(generator().exponential(1.0, logits.shape)).astype(logits.dtype)
     y_soft = ops.softmax((logits + _wrap(gumbels)) / tau, dim)
     if not hard:
@@ -274,8 +322,7 @@ def leaky_relu_(input, negative_slope=0.01):
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
-    from ..autograd.ops.elementwise import hardtanh
-    return _in_place(input, lambda t: hardtanh(t, min_val, max_val), "hardtanh_")
+    return _in_place(input, lambda t: _hardtanh(t, min_val, max_val), "hardtanh_")
 
 
 def threshold_(input, threshold_value, value):

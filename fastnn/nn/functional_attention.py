@@ -7,10 +7,9 @@ import numpy as np
 from ..autograd.tensor import Tensor
 from ..autograd.native.attention import ScaledDotProductAttentionFn, LayerNormFn
 from ..autograd import ops
-
-
-def _array(x):
-    return x._data if isinstance(x, Tensor) else x
+from ..autograd.ops._util import arr as _array
+from .functional_dropout import dropout
+from .functional_linear import linear
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -80,7 +79,6 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                              f"to {tuple(query.shape[:-2]) + (Lq, Lk)}") from None
     s = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
     if dropout_p > 0.0:
-        from .functional import dropout
         _, weights = ScaledDotProductAttentionFn.apply(query, key, value, mask, s, bool(is_causal), True)
         return ops.matmul(dropout(weights, dropout_p, True), value)
     return ScaledDotProductAttentionFn.apply(query, key, value, mask, s, bool(is_causal), False)
@@ -157,7 +155,6 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     causal kernel path either way (same numbers, the blocks above the diagonal skipped).
     Returns (output (L, N, E), weights (N, L, S) averaged over heads, or (N, H, L, S), or None).
     """
-    from .functional import linear, dropout
     if static_k is not None or static_v is not None:
         raise NotImplementedError("multi_head_attention_forward: static_k/static_v are not supported")
     if is_causal and attn_mask is None:

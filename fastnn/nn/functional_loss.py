@@ -11,35 +11,9 @@ import numpy as np
 from ..autograd.tensor import Tensor, _wrap
 from ..autograd import ops
 from .functional_act import logsigmoid
-
-
-def _check_float(x, name, fname):
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{fname}: {name} must be a Tensor, got {type(x).__name__}")
-    if x.dtype.kind != "f":
-        raise TypeError(f"{fname}: {name} must be a floating point tensor, got {x.dtype}")
-
-
-def legacy_reduction(size_average, reduce, reduction):
-    """PyTorch's deprecated size_average / reduce flags, when given, decide the reduction."""
-    if size_average is None and reduce is None:
-        return reduction
-    import warnings
-    warnings.warn("size_average and reduce args will be deprecated, please use reduction='...' instead.",
-                  UserWarning, stacklevel=3)
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    return "none" if not reduce else ("mean" if size_average else "sum")
-
-
-def _reduce(loss, reduction, fname):
-    if reduction == "mean":
-        return loss.mean()
-    if reduction == "sum":
-        return loss.sum()
-    if reduction == "none":
-        return loss
-    raise ValueError(f"{fname}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+from .functional_checks import _check_float, _reduce, legacy_reduction
+from .functional_linear import linear
+from .functional_loss_core import cross_entropy
 
 
 def _const(x, like):
@@ -283,7 +257,6 @@ def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weig
                          ignore_index=None, label_smoothing=0.0, options=None):
     """cross_entropy(linear(input, linear_weight, linear_bias), target); linear_weight is
     (C, *out_features, in_features) and the logits (N, C, *out_features)."""
-    from .functional import linear, cross_entropy
     if options is not None:
         raise NotImplementedError("linear_cross_entropy: options (chunked evaluation) are not supported")
     _check_float(input, "input", "linear_cross_entropy")

@@ -84,7 +84,9 @@ def _feature_mask_shape(shape, unbatched):
     return mask[1:] if unbatched else mask
 
 
-def _feature_dropout(input, p, training, inplace, mask_shape, fname):
+def _masked_dropout(input, p, training, inplace, mask_shape, fname, combine):
+    """The identity when not training or p == 0, zeros at p == 1, else combine(x, keep) with keep a
+    mask_shape array of 1 (kept, probability 1 - p) and 0 in x's dtype."""
     _check_p(p, fname)
     if not training or p == 0.0:
         return input
@@ -92,9 +94,13 @@ def _feature_dropout(input, p, training, inplace, mask_shape, fname):
     def run(x):
         if p == 1.0:
             return x * 0.0
-        keep = (generator().random(mask_shape) >= p).astype(x.dtype) / x.dtype.type(1 - p)
-        return x * _wrap(keep)
+        return combine(x, (generator().random(mask_shape) >= p).astype(x.dtype))
     return _apply(input, run, inplace)
+
+
+def _feature_dropout(input, p, training, inplace, mask_shape, fname):
+    return _masked_dropout(input, p, training, inplace, mask_shape, fname,
+                           lambda x, keep: x * _wrap(keep / x.dtype.type(1 - p)))
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -141,18 +147,11 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
 
 
 def _alpha(input, p, training, inplace, mask_shape, fname):
-    _check_p(p, fname)
-    if not training or p == 0.0:
-        return input
-
-    def run(x):
-        if p == 1.0:
-            return x * 0.0
-        keep = (generator().random(mask_shape) >= p).astype(x.dtype)
+    def combine(x, keep):
         a = 1.0 / np.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
         shift = (keep - 1) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p
         return x * _wrap((keep * a).astype(x.dtype)) + _wrap(np.asarray(shift, x.dtype))
-    return _apply(input, run, inplace)
+    return _masked_dropout(input, p, training, inplace, mask_shape, fname, combine)
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):

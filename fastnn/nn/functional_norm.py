@@ -1,13 +1,86 @@
-"""group_norm, instance_norm, local_response_norm and rms_norm.
+"""batch_norm, group_norm, instance_norm, local_response_norm and rms_norm.
 
 Group norm (and instance norm on batch statistics, as groups of one channel) is one Function with
-the closed-form backward; instance norm on running statistics reuses functional.NormFn.
+the closed-form backward; batch norm, and instance norm on running statistics, use NormFn.
 """
 import numpy as np
 
 from ..autograd.function import Function
-from ..autograd.tensor import Tensor
 from ..autograd import ops
+from .functional_checks import _check_float
+
+
+class NormFn(Function):
+    """(x - mean) / sqrt(var + eps) * weight + bias, statistics over `axes`.
+
+    Layer norm reduces the trailing dims, batch norm all but the channel dim; the
+    affine weight/bias have the shape `param_shape` broadcast against x.
+    """
+    @staticmethod
+    def forward(ctx, x, weight, bias, axes, param_shape, eps, mean, var):
+        batch_stats = mean is None  # supplied (running) statistics are constants for backward
+        if batch_stats:
+            mean = x.mean(axis=axes, keepdims=True)
+            var = x.var(axis=axes, keepdims=True)
+        inv = 1.0 / np.sqrt(var + eps)
+        xhat = ((x - mean) * inv).astype(x.dtype, copy=False)
+        out = xhat
+        if weight is not None:
+            out = out * weight.reshape(param_shape)
+        if bias is not None:
+            out = out + bias.reshape(param_shape)
+        ctx.save_for_backward(xhat, inv, weight)
+        affine = weight if weight is not None else bias
+        ctx.meta = (axes, param_shape, batch_stats, None if affine is None else affine.shape)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        xhat, inv, weight = ctx.saved_tensors
+        axes, param_shape, batch_stats, affine_shape = ctx.meta
+        need = ctx.needs_input_grad
+        param_axes = tuple(i for i in range(g.ndim) if param_shape[i] == 1)
+        gw = (g * xhat).sum(axis=param_axes).reshape(affine_shape) if need[1] else None
+        gb = g.sum(axis=param_axes).reshape(affine_shape) if need[2] else None
+        gx = None
+        if need[0]:
+            gxhat = g * weight.reshape(param_shape) if weight is not None else g
+            if batch_stats:
+                gx = inv * (gxhat - gxhat.mean(axis=axes, keepdims=True)
+                            - xhat * (gxhat * xhat).mean(axis=axes, keepdims=True))
+            else:  # running statistics are constants
+                gx = gxhat * inv
+            gx = gx.astype(g.dtype, copy=False)
+        return gx, gw, gb, None, None, None, None, None
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    _check_float(input, "input")
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm expects input with at least 2 dims (N, C, ...), got shape {tuple(input.shape)}")
+    C = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and t.shape != (C,):
+            raise ValueError(f"batch_norm: {name} must have shape ({C},), got {tuple(t.shape)}")
+    axes = (0,) + tuple(range(2, input.ndim))
+    param_shape = (1, C) + (1,) * (input.ndim - 2)
+    x = input._data
+    if training:
+        count = x.size // C
+        if count <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input shape {tuple(input.shape)}")
+        if running_mean is not None:
+            mean = x.mean(axis=axes)
+            var = x.var(axis=axes)
+            m = 0.1 if momentum is None else momentum
+            running_mean._data[...] = (1 - m) * running_mean._data + m * mean
+            running_var._data[...] = (1 - m) * running_var._data + m * var * count / (count - 1)
+        return NormFn.apply(input, weight, bias, axes, param_shape, eps, None, None)
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_norm: running_mean and running_var are needed when not training")
+    mean = running_mean._data.reshape(param_shape)
+    var = running_var._data.reshape(param_shape)
+    return NormFn.apply(input, weight, bias, axes, param_shape, eps, mean, var)
 
 
 class GroupNormFn(Function):
@@ -49,10 +122,7 @@ class GroupNormFn(Function):
 
 
 def _check(input, fname, min_ndim=2):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{fname}: input must be a Tensor, got {type(input).__name__}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{fname}: input must be a floating point tensor, got {input.dtype}")
+    _check_float(input, "input", fname)
     if input.ndim < min_ndim:
         raise ValueError(f"{fname}: expected at least {min_ndim}-D input, got shape {tuple(input.shape)}")
 
@@ -85,7 +155,6 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True,
                   momentum=0.1, eps=1e-5):
-    from .functional import NormFn
     _check(input, "instance_norm", 3)
     N, C = input.shape[:2]
     axes = tuple(range(2, input.ndim))

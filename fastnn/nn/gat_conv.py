@@ -5,11 +5,12 @@ from .module import Module
 from .parameter import Parameter
 from .linear import Linear
 from . import functional as F
-from .graph_common import glorot_, positive_int, node_features, edges, adjacency_edges
+from .._checks import positive_int
+from .graph_common import glorot_, node_features, edges, adjacency_edges
 from ..autograd.tensor import _wrap
 from ..autograd.native.graph import SpMMFn, SegmentSoftmaxFn
 from ..graph.csr import GraphCSR
-from ..autograd.native import graph as native
+from ..graph import structure
 
 
 class GATConv(Module):
@@ -59,7 +60,7 @@ class GATConv(Module):
         a = edges(edge_index, n)
         src, dst = a[0], a[1]
         if self.add_self_loops:  # PyG: drop existing self loops, then one per node
-            src, dst, _ = native.remaining_self_loops(src, dst, n)
+            src, dst, _ = structure.remaining_self_loops(src, dst, n)
         graph = GraphCSR.from_edges(src, dst, n)
         h = self.lin(x).view(n, H, C)
         score_src = (h * self.att_src).sum(-1)           # (n, H)

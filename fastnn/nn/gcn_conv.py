@@ -4,12 +4,14 @@ import numpy as np
 from .module import Module
 from .parameter import Parameter
 from .linear import Linear
-from .graph_common import glorot_, positive_int, node_features, edges, adjacency_edges
+from .._checks import positive_int
+from .graph_common import glorot_, node_features, edges, adjacency_edges
 from ..autograd.tensor import Tensor, _wrap
+from ..autograd.ops._util import arr
 from ..autograd.ops.shape import cat
 from ..autograd.native.graph import SpMMFn, GCNNormFn
 from ..graph.csr import GraphCSR
-from ..autograd.native import graph as native
+from ..graph import structure
 from ..graph.utils import _edge_weight
 
 
@@ -62,7 +64,7 @@ class GCNConv(Module):
         if not (self.normalize and self.add_self_loops):
             graph = GraphCSR.from_edges(a[0], a[1], n)
             return graph, graph.perm
-        src, dst, origin = native.remaining_self_loops(a[0], a[1], n)
+        src, dst, origin = structure.remaining_self_loops(a[0], a[1], n)
         graph = GraphCSR.from_edges(src, dst, n)
         source = origin[graph.perm]
         source[source < 0] = a.shape[1]
@@ -88,7 +90,7 @@ class GCNConv(Module):
 
     def _graph(self, x, edge_index, edge_weight):
         n, dtype = x.shape[0], x.dtype
-        key = (_array_of(edge_index), _array_of(edge_weight), n, dtype)
+        key = (arr(edge_index), arr(edge_weight), n, dtype)
         cache = self._cache if self.cached else None
         if cache is not None and _same_key(cache[0], key):
             graph, source, values = cache[1]
@@ -116,10 +118,6 @@ class GCNConv(Module):
 
     def extra_repr(self):
         return f"{self.in_channels}, {self.out_channels}"
-
-
-def _array_of(t):
-    return t._data if isinstance(t, Tensor) else t
 
 
 def _same_key(a, b):

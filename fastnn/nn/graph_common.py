@@ -1,8 +1,6 @@
 """What the graph layers share: PyTorch Geometric's glorot initialiser and argument checks."""
 import math
 
-import numpy as np
-
 from ..autograd.tensor import Tensor
 from ..autograd.random import generator
 from ..graph.utils import check_edge_index
@@ -13,12 +11,6 @@ def glorot_(param):
     a = math.sqrt(6.0 / (param.shape[-2] + param.shape[-1]))
     param._data[...] = generator().uniform(-a, a, param.shape)
     return param
-
-
-def positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def node_features(x, layer):

@@ -1,12 +1,12 @@
 """Loss modules; each calls its nn.functional form with the stored options."""
 from .module import Module
 from . import functional as F
+from .functional_checks import legacy_reduction
 
 
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
-        from .functional_loss import legacy_reduction
         reduction = legacy_reduction(size_average, reduce, reduction)
         if reduction not in ("mean", "sum", "none", "batchmean"):
             raise ValueError(f"reduction must be 'mean', 'sum' or 'none', got {reduction!r}")

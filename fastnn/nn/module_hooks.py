@@ -99,12 +99,15 @@ def _call_backward_hooks(b, grad_input):
     return grad_input
 
 
-class BoundaryOut(Function):
+class _IdentityAtBoundary(Function):
+    """Identity on the arrays it is given; its backward is where a hooked module's gradient hooks run."""
     @staticmethod
     def forward(ctx, boundary, *arrays):
         ctx.boundary = boundary
         return arrays if len(arrays) > 1 else arrays[0]
 
+
+class BoundaryOut(_IdentityAtBoundary):
     @staticmethod
     def backward(ctx, *grads):
         b = ctx.boundary
@@ -116,12 +119,7 @@ class BoundaryOut(Function):
         return (None,) + tuple(grads)
 
 
-class BoundaryIn(Function):
-    @staticmethod
-    def forward(ctx, boundary, *arrays):
-        ctx.boundary = boundary
-        return arrays if len(arrays) > 1 else arrays[0]
-
+class BoundaryIn(_IdentityAtBoundary):
     @staticmethod
     def backward(ctx, *grads):
         return (None,) + tuple(_call_backward_hooks(ctx.boundary, grads))

@@ -14,6 +14,7 @@ from . import init
 from . import functional as F
 from ..autograd.native.rnn import (LSTMDirectionFn, GRUDirectionFn, RNNDirectionFn, LSTMCellFn, GRUCellFn,
                                    RNNCellFn)
+from .._checks import positive_int
 from ..autograd import Tensor
 from ..autograd.dtypes import canonical_dtype, float32
 from ..autograd.ops import cat, stack
@@ -25,12 +26,6 @@ def _zeros_like_rows(t, n):
     return _wrap(np.zeros((n,) + tuple(t.shape[1:]), t.dtype))
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
-
-
-def _positive_int(value, name):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
 
 
 def _check_float_tensor(t, name):
@@ -49,9 +44,9 @@ class RNNBase(Module):
         if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout <= 1:
             raise ValueError(f"dropout must be a number in [0, 1], got {dropout!r}")
         self.mode = mode
-        self.input_size = _positive_int(input_size, "input_size")
-        self.hidden_size = _positive_int(hidden_size, "hidden_size")
-        self.num_layers = _positive_int(num_layers, "num_layers")
+        self.input_size = positive_int(input_size, "input_size")
+        self.hidden_size = positive_int(hidden_size, "hidden_size")
+        self.num_layers = positive_int(num_layers, "num_layers")
         self.bias, self.batch_first, self.bidirectional = bool(bias), bool(batch_first), bool(bidirectional)
         self.dropout = float(dropout)
         self.proj_size = 0
@@ -245,8 +240,8 @@ class GRU(RNNBase):
 class RNNCellBase(Module):
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
-        self.input_size = _positive_int(input_size, "input_size")
-        self.hidden_size = _positive_int(hidden_size, "hidden_size")
+        self.input_size = positive_int(input_size, "input_size")
+        self.hidden_size = positive_int(hidden_size, "hidden_size")
         self.bias = bool(bias)
         dt = float32 if dtype is None else canonical_dtype(dtype)
         G = num_chunks * self.hidden_size

@@ -1,7 +1,8 @@
 """SAGEConv (GraphSAGE): x'_i = lin_l(aggregate over j -> i of x_j) + lin_r(x_i), with PyG's API."""
 from .module import Module
 from .linear import Linear
-from .graph_common import positive_int, node_features, edges, adjacency_edges
+from .._checks import positive_int
+from .graph_common import node_features, edges, adjacency_edges
 from ..autograd.native.graph import SpMMFn, SpMaxFn
 from ..graph.csr import GraphCSR
 

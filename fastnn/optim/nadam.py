@@ -28,11 +28,7 @@ class NAdam(Optimizer):
                 st["exp_avg"] = np.zeros_like(p)
                 st["exp_avg_sq"] = np.zeros_like(p)
             t = st["step"] = st["step"] + 1
-            if wd:
-                if group["decoupled_weight_decay"]:
-                    p *= 1 - lr * wd
-                else:
-                    g = g + wd * p
+            g = self._weight_decay(p, g, lr, wd, group["decoupled_weight_decay"])
             mu = b1 * (1 - 0.5 * 0.96 ** (t * psi))
             mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
             st["mu_product"] = float(np.float32(st["mu_product"] * mu))   # a float32 scalar in PyTorch

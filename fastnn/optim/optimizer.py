@@ -73,6 +73,16 @@ class Optimizer:
                 st = self.state[p] = {}
             yield p._data, g, st
 
+    @staticmethod
+    def _weight_decay(p, g, lr, wd, decoupled):
+        """The gradient with weight decay wd: its L2 term added to g, or, decoupled (AdamW's way), p
+        shrunk by lr * wd in place and g as it was."""
+        if wd and decoupled:
+            p *= 1 - lr * wd
+        elif wd:
+            g = g + wd * p
+        return g
+
     def step(self, closure=None):
         loss = None
         if closure is not None:

@@ -26,11 +26,7 @@ class RAdam(Optimizer):
                 st["exp_avg"] = np.zeros_like(p)
                 st["exp_avg_sq"] = np.zeros_like(p)
             t = st["step"] = st["step"] + 1
-            if wd:
-                if group["decoupled_weight_decay"]:
-                    p *= 1 - lr * wd
-                else:
-                    g = g + wd * p
+            g = self._weight_decay(p, g, lr, wd, group["decoupled_weight_decay"])
             m, v = st["exp_avg"], st["exp_avg_sq"]
             m *= b1
             m += (1 - b1) * g

@@ -1,11 +1,7 @@
 """Argument checks shared by the agents: errors name the argument and what was expected."""
 import numpy as np
 
-
-def positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+from .._checks import positive_int
 
 
 def check_index(value, n, name):

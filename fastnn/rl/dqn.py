@@ -5,7 +5,8 @@ import numpy as np
 
 from .. import nn, optim, tensor, no_grad, manual_seed, save as _save, load as _load
 from ..models import MLP
-from ._checks import positive_int, check_index, step_cap
+from .._checks import positive_int
+from ._checks import check_index, step_cap
 from .replay import ReplayBuffer
 
 

@@ -3,7 +3,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ._checks import positive_int
+from .._checks import positive_int
 
 Batch = namedtuple("Batch", ["obs", "action", "reward", "next_obs", "terminated"])
 

@@ -1,7 +1,8 @@
 """Tabular Q-learning and SARSA (Sutton & Barto, ch. 6) with epsilon-greedy exploration."""
 import numpy as np
 
-from ._checks import check_index, positive_int, step_cap
+from .._checks import positive_int
+from ._checks import check_index, step_cap
 
 
 def _probability(value, name):

@@ -69,13 +69,18 @@ def _check_sizes(info, archive_size):
         raise Malformed(f"record {info.filename} claims sizes its archive cannot hold")
 
 
-def load_zip(f, mmap_path=None, encoding="ASCII", weights_only=True):
+def _open_zip(f):
+    """(the archive, its size in bytes); a damaged one raises Malformed."""
     archive_size = f.seek(0, 2)
     f.seek(0)
     try:
-        z = zipfile.ZipFile(f)
+        return zipfile.ZipFile(f), archive_size
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
         raise Malformed(f"damaged zip archive ({err})") from None
+
+
+def load_zip(f, mmap_path=None, encoding="ASCII", weights_only=True):
+    z, archive_size = _open_zip(f)
     with z:
         prefix = _archive_prefix(z)
         byteorder = z.read(prefix + "byteorder").decode("ascii", "replace").strip() \
@@ -124,12 +129,7 @@ def load_zip(f, mmap_path=None, encoding="ASCII", weights_only=True):
 
 def zip_pickle(f):
     """The bytes of a torch.save archive's data.pkl (for listing the globals it names)."""
-    archive_size = f.seek(0, 2)
-    f.seek(0)
-    try:
-        z = zipfile.ZipFile(f)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
-        raise Malformed(f"damaged zip archive ({err})") from None
+    z, archive_size = _open_zip(f)
     with z:
         info = z.NameToInfo[_archive_prefix(z) + "data.pkl"]
         _check_sizes(info, archive_size)

@@ -11,12 +11,12 @@ import time
 
 import numpy as np
 
-from .. import optim, tensor, manual_seed, no_grad
+from .. import optim, tensor, manual_seed
 from ..nn import functional as F
 from ..nn.utils import clip_grad_norm_
-from ..data import load_text, CharVocab
 from ..models import CharLM
 from . import progress, plot_curves, target
+from .text import mean_nll, shakespeare_split
 
 SEQ_LEN, BATCH = 100, 64
 
@@ -26,27 +26,19 @@ def heldout_nats_per_char(model, ids, streams=64, window=250):
     n = (len(ids) - 1) // streams
     x = ids[:n * streams].reshape(streams, n)
     y = ids[1:n * streams + 1].reshape(streams, n)
-    total, state = 0.0, None
-    model.eval()
-    with no_grad():
+
+    def predictions():
+        state = None
         for i in range(0, n, window):
             logits, state = model(tensor(x[:, i:i + window]), state)
-            total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tensor(y[:, i:i + window].reshape(-1)),
-                                     reduction="sum").item()
-    model.train()
-    return total / (n * streams)
+            yield logits, y[:, i:i + window]
+    return mean_nll(model, predictions())
 
 
 def train(quick=False, data_dir=None, plot_dir=None, seed=0, cell="lstm", steps=None, hidden_size=None, full=False):
     start = time.perf_counter()
     manual_seed(seed)
-    text = load_text()
-    vocab = CharVocab(text)
-    ids = vocab.encode(text)
-    split = int(0.9 * len(ids))
-    train_ids, test_ids = ids[:split], ids[split:]
-    if quick:
-        train_ids, test_ids = train_ids[:200_000], test_ids[:20_000]
+    vocab, train_ids, test_ids = shakespeare_split(quick, 20_000)
     # quick: a smoke test that beats the unigram model; default: a minute or so; full: the best numbers
     hidden = hidden_size or (96 if quick else 512 if full else 128)
     steps = steps or (150 if quick else 2000 if full else 300)

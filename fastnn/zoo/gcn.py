@@ -13,18 +13,10 @@ import numpy as np
 
 from .. import optim, manual_seed, no_grad, tensor
 from ..nn import functional as F
+from .._planetoid_files import find_planetoid
 from ..data import Planetoid, NormalizeFeatures, karate_club
 from ..models import GCN
 from . import progress, plot_curves, target
-
-
-def _find_planetoid(data_dir):
-    if not data_dir:
-        return None
-    for root in (data_dir, os.path.join(data_dir, "planetoid")):
-        if os.path.exists(os.path.join(root, "ind.cora.x")):
-            return root
-    return None
 
 
 def _karate():
@@ -38,7 +30,7 @@ def _karate():
 def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None):
     start = time.perf_counter()
     manual_seed(seed)
-    root = _find_planetoid(data_dir)
+    root = find_planetoid(data_dir)
     if root:
         ds = Planetoid(root, "Cora", transform=NormalizeFeatures())
         data, classes, name = ds[0], ds.num_classes, "Cora (public split)"

@@ -17,9 +17,9 @@ import numpy as np
 from .. import optim, tensor, manual_seed, no_grad
 from ..nn import functional as F
 from ..nn.utils import clip_grad_norm_
-from ..data import load_text, CharVocab
 from ..models import TransformerLM
 from . import progress, plot_curves, target
+from .text import mean_nll, shakespeare_split
 
 CONTEXT, BATCH = 128, 32
 
@@ -29,18 +29,12 @@ def heldout_nats_per_char(model, ids, context=CONTEXT, batch=64):
     stride = context // 2
     starts = np.arange(0, len(ids) - context - 1, stride)
     offsets = np.arange(context + 1)
-    total, count = 0.0, 0
-    model.eval()
-    with no_grad():
+
+    def predictions():
         for i in range(0, len(starts), batch):
             window = ids[starts[i:i + batch, None] + offsets]
-            logits = model(tensor(window[:, :-1]))[:, stride:]
-            target = window[:, 1 + stride:]
-            total += F.cross_entropy(logits.reshape(-1, logits.shape[-1]), tensor(target.reshape(-1)),
-                                     reduction="sum").item()
-            count += target.size
-    model.train()
-    return total / count
+            yield model(tensor(window[:, :-1]))[:, stride:], window[:, 1 + stride:]
+    return mean_nll(model, predictions())
 
 
 def learning_rate(done, peak, warmup):
@@ -95,13 +89,7 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, steps=None, d_model
     if not quick and not full and time_budget is None:
         time_budget = 60.0
     manual_seed(seed)
-    text = load_text()
-    vocab = CharVocab(text)
-    ids = vocab.encode(text)
-    split = int(0.9 * len(ids))
-    train_ids, test_ids = ids[:split], ids[split:]
-    if quick:
-        train_ids, test_ids = train_ids[:200_000], test_ids[:10_000]
+    vocab, train_ids, test_ids = shakespeare_split(quick, 10_000)
     d_model = d_model or (32 if quick else 128)
     num_layers = num_layers or (1 if quick else 4)
     steps = steps or (60 if quick else 2500)

@@ -31,12 +31,12 @@ def kernel_calls(monkeypatch):
     """Records (kernel name, causal, mask, key_mask) of every attention kernel call."""
     calls = []
     for name in ("attention_forward", "attention_tiled_forward"):
-        original = getattr(native.K, name)
+        original = getattr(native.attention_kernels, name)
 
         def spy(q, k, v, mask=None, scale=1.0, causal=False, key_mask=None, _name=name, _fn=original):
             calls.append((_name, causal, mask, key_mask))
             return _fn(q, k, v, mask, scale, causal, key_mask)
-        monkeypatch.setattr(native.K, name, spy)
+        monkeypatch.setattr(native.attention_kernels, name, spy)
     return calls
 
 

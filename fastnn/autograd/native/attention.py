@@ -5,7 +5,7 @@ from ..function import Function
 from ...kernels.arrays import kernel_array
 from ...kernels.backend import family
 
-K = family("attention")
+attention_kernels = family("attention")
 
 # Without weights requested, problems with at least this many logits in all (batch * heads *
 # Lq * Lk) run on the tiled (online-softmax) kernels, whose memory is a few tiles per thread.
@@ -58,10 +58,10 @@ class ScaledDotProductAttentionFn(Function):
         ctx.tiled = use_tiled(q3.shape[0], Lq, Lk, need_weights)
         ctx.scale, ctx.causal, ctx.shapes = scale, causal, (q.shape, k.shape, v.shape)
         if ctx.tiled:
-            out, lse = K.attention_tiled_forward(q3, k3, v3, m, scale, causal, key_mask)
+            out, lse = attention_kernels.attention_tiled_forward(q3, k3, v3, m, scale, causal, key_mask)
             ctx.save_for_backward(q3, k3, v3, out, lse, m, key_mask)
         else:
-            out, weights, lse = K.attention_forward(q3, k3, v3, m, scale, causal, key_mask)
+            out, weights, lse = attention_kernels.attention_forward(q3, k3, v3, m, scale, causal, key_mask)
             ctx.save_for_backward(q3, k3, v3, weights)
         out = out.reshape(batch + (Lq, v.shape[-1]))
         if need_weights:
@@ -74,13 +74,13 @@ class ScaledDotProductAttentionFn(Function):
         g = _problems(grad_out.astype(ctx.saved_tensors[0].dtype, copy=False))
         if ctx.tiled:
             q3, k3, v3, out, lse, m, key_mask = ctx.saved_tensors
-            dq, dk, dv = K.attention_tiled_backward(q3, k3, v3, out, g, lse, m, ctx.scale, ctx.causal, key_mask)
+            dq, dk, dv = attention_kernels.attention_tiled_backward(q3, k3, v3, out, g, lse, m, ctx.scale, ctx.causal, key_mask)
         else:
             q3, k3, v3, weights = ctx.saved_tensors
             gw = None
             if grad_weights is not None and grad_weights.any():
                 gw = _problems(grad_weights.astype(weights.dtype, copy=False))
-            dq, dk, dv = K.attention_backward(q3, k3, v3, weights, g, gw, ctx.scale, ctx.causal)
+            dq, dk, dv = attention_kernels.attention_backward(q3, k3, v3, weights, g, gw, ctx.scale, ctx.causal)
         return dq.reshape(qs), dk.reshape(ks), dv.reshape(vs), None, None, None, None, None
 
 
@@ -91,7 +91,7 @@ class LayerNormFn(Function):
         x2 = kernel_array(x.reshape(-1, size))
         w = kernel_array(weight.reshape(-1)) if weight is not None else None
         b = kernel_array(bias.reshape(-1)) if bias is not None else None
-        y, mean, rstd = K.layer_norm_forward(x2, w, b, eps)
+        y, mean, rstd = attention_kernels.layer_norm_forward(x2, w, b, eps)
         ctx.save_for_backward(x2, mean, rstd, w)
         ctx.shapes = (x.shape, None if weight is None else weight.shape, None if bias is None else bias.shape)
         return y.reshape(x.shape)
@@ -102,7 +102,7 @@ class LayerNormFn(Function):
         xshape, wshape, bshape = ctx.shapes
         need = ctx.needs_input_grad
         g2 = kernel_array(g.reshape(x2.shape), x2.dtype)
-        gx, gw, gb = K.layer_norm_backward(x2, mean, rstd, g2, w, need[1], need[2])
+        gx, gw, gb = attention_kernels.layer_norm_backward(x2, mean, rstd, g2, w, need[1], need[2])
         return (gx.reshape(xshape) if need[0] else None,
                 gw.reshape(wshape) if gw is not None else None,
                 gb.reshape(bshape) if gb is not None else None, None, None)

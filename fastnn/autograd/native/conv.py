@@ -3,39 +3,38 @@ from ..function import Function
 from ...kernels.arrays import kernel_input
 from ...kernels.backend import family
 
-K = family("conv")
-_c = kernel_input
+conv_kernels = family("conv")
 
 
 class Conv2dFn(Function):
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, dilation, groups):
-        x, w = _c(x), _c(w)
+        x, w = kernel_input(x), kernel_input(w)
         ctx.save_for_backward(x, w)
         ctx.args = (stride, padding, dilation, groups)
         ctx.has_bias = b is not None
-        return K.conv2d_forward(x, w, None if b is None else _c(b), stride, padding, dilation, groups)
+        return conv_kernels.conv2d_forward(x, w, None if b is None else kernel_input(b), stride, padding, dilation, groups)
 
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        gx, gw, gb = K.conv2d_backward(x, w, _c(g), *ctx.args, need[0], need[1], need[2] and ctx.has_bias)
+        gx, gw, gb = conv_kernels.conv2d_backward(x, w, kernel_input(g), *ctx.args, need[0], need[1], need[2] and ctx.has_bias)
         return gx, gw, gb, None, None, None, None
 
 
 class ConvTranspose2dFn(Function):
     @staticmethod
     def forward(ctx, x, w, b, stride, padding, output_padding, dilation, groups):
-        x, w = _c(x), _c(w)
+        x, w = kernel_input(x), kernel_input(w)
         ctx.save_for_backward(x, w)
         ctx.args = (stride, padding, output_padding, dilation, groups)
         ctx.has_bias = b is not None
-        return K.conv_transpose2d_forward(x, w, None if b is None else _c(b), *ctx.args)
+        return conv_kernels.conv_transpose2d_forward(x, w, None if b is None else kernel_input(b), *ctx.args)
 
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
-        gx, gw, gb = K.conv_transpose2d_backward(x, w, _c(g), *ctx.args, need[0], need[1], need[2] and ctx.has_bias)
+        gx, gw, gb = conv_kernels.conv_transpose2d_backward(x, w, kernel_input(g), *ctx.args, need[0], need[1], need[2] and ctx.has_bias)
         return gx, gw, gb, None, None, None, None, None

@@ -3,7 +3,7 @@ from ..function import Function
 from ...kernels.arrays import kernel_input
 from ...kernels.backend import family
 
-K = family("dropout")
+dropout_kernels = family("dropout")
 
 
 class DropoutFn(Function):
@@ -12,10 +12,10 @@ class DropoutFn(Function):
     @staticmethod
     def forward(ctx, x, p, rng):
         ctx.p, ctx.seed = p, int(rng.bit_generator.random_raw())
-        return K.dropout_mask_apply(kernel_input(x), p, ctx.seed)
+        return dropout_kernels.dropout_mask_apply(kernel_input(x), p, ctx.seed)
 
     @staticmethod
     def backward(ctx, g):
         if not ctx.needs_input_grad[0]:
             return None, None, None
-        return K.dropout_mask_apply(kernel_input(g), ctx.p, ctx.seed), None, None
+        return dropout_kernels.dropout_mask_apply(kernel_input(g), ctx.p, ctx.seed), None, None

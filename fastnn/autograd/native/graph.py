@@ -2,39 +2,13 @@
 
 Graphs reach these as `fastnn.graph.GraphCSR` objects (rows = targets), checked once when built and
 read-only, which keep their transposed structure for the feature gradient once it has been built.
-The structural calls that build graphs (no gradients) pass straight through to the kernels.
+The structural calls that build graphs (no gradients) are in fastnn.graph.structure.
 """
 from ..function import Function
 from ...kernels.arrays import kernel_array
 from ...kernels.backend import family
 
-K = family("graph")
-
-
-# ------------------------------------------------------------------ structure (no gradients)
-
-def edges_to_csr(src, dst, num_nodes):
-    return K.edges_to_csr(src, dst, num_nodes)
-
-
-def csr_transpose(indptr, indices, num_cols):
-    return K.csr_transpose(indptr, indices, num_cols)
-
-
-def freeze_csr(indptr, indices, num_cols, perm=None):
-    return K.freeze_csr(indptr, indices, num_cols, perm)
-
-
-def remaining_self_loops(src, dst, num_nodes):
-    return K.remaining_self_loops(src, dst, num_nodes)
-
-
-def sample_neighbors(indptr, indices, nodes, num_neighbors, random_seed):
-    return K.sample_neighbors(indptr, indices, nodes, num_neighbors, random_seed)
-
-
-def add_remaining_self_loops(src, dst, num_nodes, weight=None, fill_value=1.0):
-    return K.add_remaining_self_loops(src, dst, num_nodes, weight, fill_value)
+graph_kernels = family("graph")
 
 
 # ------------------------------------------------------------------ differentiable aggregation
@@ -45,7 +19,7 @@ class GCNNormFn(Function):
     @staticmethod
     def forward(ctx, values, graph):
         values = kernel_array(values)
-        out, deg = K.gcn_norm_csr(graph.indptr, graph.indices, values)
+        out, deg = graph_kernels.gcn_norm_csr(graph.indptr, graph.indices, values)
         ctx.save_for_backward(values, deg)
         ctx.graph = graph
         return out
@@ -54,7 +28,7 @@ class GCNNormFn(Function):
     def backward(ctx, g):
         values, deg = ctx.saved_tensors
         graph = ctx.graph
-        return K.gcn_norm_csr_backward(graph.indptr, graph.indices, values, deg, kernel_array(g, values.dtype)), None
+        return graph_kernels.gcn_norm_csr_backward(graph.indptr, graph.indices, values, deg, kernel_array(g, values.dtype)), None
 
 
 class SpMMFn(Function):
@@ -64,15 +38,17 @@ class SpMMFn(Function):
         x, values = kernel_array(x), kernel_array(values, x.dtype)
         ctx.save_for_backward(values, x)
         ctx.graph, ctx.reduce = graph, reduce
-        return K.spmm_csr(graph.indptr, graph.indices, values, x, reduce)
+        return graph_kernels.spmm_csr(graph.indptr, graph.indices, values, x, reduce)
 
     @staticmethod
     def backward(ctx, g):
         values, x = ctx.saved_tensors
-        graph, need = ctx.graph, ctx.needs_input_grad
+        graph = ctx.graph
+        need_values, need_x = ctx.needs_input_grad[:2]
         t_indptr, t_indices, t_perm = graph.transposed()
-        gx, gv = K.spmm_csr_backward(graph.indptr, graph.indices, values, x, kernel_array(g, x.dtype), t_indptr,
-                                     t_indices, t_perm, ctx.reduce, need_x=need[1], need_values=need[0])
+        gx, gv = graph_kernels.spmm_csr_backward(graph.indptr, graph.indices, values, x, kernel_array(g, x.dtype),
+                                                 t_indptr, t_indices, t_perm, ctx.reduce, need_x=need_x,
+                                                 need_values=need_values)
         return gv, gx, None, None
 
 
@@ -80,20 +56,20 @@ class SpMaxFn(Function):
     """out[i] = elementwise max over edges (j -> i) of x[j] (0 for nodes without edges)."""
     @staticmethod
     def forward(ctx, x, graph):
-        out, argmax = K.spmm_max_csr(graph.indptr, graph.indices, kernel_array(x))
+        out, argmax = graph_kernels.spmm_max_csr(graph.indptr, graph.indices, kernel_array(x))
         ctx.argmax, ctx.num_nodes = argmax, x.shape[0]
         return out
 
     @staticmethod
     def backward(ctx, g):
-        return K.spmm_max_backward(ctx.argmax, kernel_array(g), ctx.num_nodes), None
+        return graph_kernels.spmm_max_backward(ctx.argmax, kernel_array(g), ctx.num_nodes), None
 
 
 class SegmentSoftmaxFn(Function):
     """Softmax of edge scores (E, H), in the graph's CSR order, over each target's incoming edges."""
     @staticmethod
     def forward(ctx, scores, graph):
-        alpha = K.segment_softmax(graph.indptr, kernel_array(scores))
+        alpha = graph_kernels.segment_softmax(graph.indptr, kernel_array(scores))
         ctx.save_for_backward(alpha)
         ctx.indptr = graph.indptr
         return alpha
@@ -101,4 +77,4 @@ class SegmentSoftmaxFn(Function):
     @staticmethod
     def backward(ctx, g):
         alpha, = ctx.saved_tensors
-        return K.segment_softmax_backward(ctx.indptr, alpha, kernel_array(g, alpha.dtype)), None
+        return graph_kernels.segment_softmax_backward(ctx.indptr, alpha, kernel_array(g, alpha.dtype)), None

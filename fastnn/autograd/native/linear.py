@@ -6,7 +6,7 @@ from ..function import Function
 from ...kernels.arrays import kernel_input
 from ...kernels.backend import family
 
-K = family("linear")
+linear_kernels = family("linear")
 
 
 class LinearFn(Function):
@@ -15,7 +15,7 @@ class LinearFn(Function):
     def forward(ctx, x, w, b):
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
         x2, w, b = kernel_input(x2), kernel_input(w), kernel_input(b)
-        out = K.linear_forward(x2, w, b)
+        out = linear_kernels.linear_forward(x2, w, b)
         ctx.save_for_backward(x2, w)
         ctx.xshape = x.shape
         return out if x.ndim == 2 else out.reshape(x.shape[:-1] + (w.shape[0],))
@@ -26,7 +26,7 @@ class LinearFn(Function):
         g2 = g.reshape(-1, w.shape[0]) if g.ndim != 2 else g
         g2 = kernel_input(g2, x2.dtype)
         need = ctx.needs_input_grad
-        gx, gw, gb = K.linear_backward(x2, w, g2, need[0], need[1], need[2])
+        gx, gw, gb = linear_kernels.linear_backward(x2, w, g2, need[0], need[1], need[2])
         return (gx.reshape(ctx.xshape) if gx is not None else None), gw, gb
 
 
@@ -41,7 +41,7 @@ class EmbeddingFn(Function):
     def backward(ctx, g):
         idx, num_embeddings, padding_idx = ctx.meta
         flat = np.ascontiguousarray(idx.reshape(-1), dtype=np.int64)
-        gw = K.embedding_backward(kernel_input(flat), kernel_input(g.reshape(flat.shape[0], -1)), num_embeddings)
+        gw = linear_kernels.embedding_backward(kernel_input(flat), kernel_input(g.reshape(flat.shape[0], -1)), num_embeddings)
         if padding_idx is not None:
             gw[padding_idx] = 0
         return None, gw, None

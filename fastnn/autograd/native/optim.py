@@ -12,7 +12,7 @@ import numpy as np
 from ...kernels.backend import family
 from ...kernels.reference import optim as numpy_optim
 
-K = family("optim")
+optim_kernels = family("optim")
 
 
 SMALL_PLAIN_SGD = 16384  # elements below which plain SGD is cheaper in NumPy
@@ -26,7 +26,7 @@ def _kernel_ready(param, *others):
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps, weight_decay,
               decoupled, maximize):
-    kernels = K if _kernel_ready(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq) else numpy_optim
+    kernels = optim_kernels if _kernel_ready(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq) else numpy_optim
     kernels.adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
                       weight_decay, decoupled, maximize)
 
@@ -34,6 +34,6 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
 def sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize, first_step):
     plain = not (momentum or weight_decay or maximize)
     small_plain = plain and param.size < SMALL_PLAIN_SGD
-    kernels = K if _kernel_ready(param, grad, momentum_buffer) and not small_plain else numpy_optim
+    kernels = optim_kernels if _kernel_ready(param, grad, momentum_buffer) and not small_plain else numpy_optim
     kernels.sgd_step(param, grad, momentum_buffer, lr, momentum, dampening, weight_decay, nesterov, maximize,
                      first_step)

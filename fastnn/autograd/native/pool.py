@@ -3,42 +3,40 @@ from ..function import Function
 from ...kernels.arrays import kernel_input
 from ...kernels.backend import family
 
-K = family("conv")
-_c = kernel_input
+conv_kernels = family("conv")
 
 
 class MaxPool2dFn(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode):
-        out, idx = K.max_pool2d_forward(_c(x), kernel, stride, padding, dilation, ceil_mode)
-        ctx.meta = (idx, x.shape)
+        out, idx = conv_kernels.max_pool2d_forward(kernel_input(x), kernel, stride, padding, dilation, ceil_mode)
+        ctx.argmax, ctx.input_shape = idx, x.shape
         ctx.mark_non_differentiable(idx)
         return out, idx
 
     @staticmethod
     def backward(ctx, g, _):
-        idx, shape = ctx.meta
-        return K.max_pool2d_backward(_c(g), idx, shape), None, None, None, None, None
+        gx = conv_kernels.max_pool2d_backward(kernel_input(g), ctx.argmax, ctx.input_shape)
+        return gx, None, None, None, None, None
 
 
 class AvgPool2dFn(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad):
-        ctx.meta = (x.shape, kernel, stride, padding, ceil_mode, count_include_pad)
-        return K.avg_pool2d_forward(_c(x), kernel, stride, padding, ceil_mode, count_include_pad)
+        ctx.input_shape, ctx.window = x.shape, (kernel, stride, padding, ceil_mode, count_include_pad)
+        return conv_kernels.avg_pool2d_forward(kernel_input(x), kernel, stride, padding, ceil_mode, count_include_pad)
 
     @staticmethod
     def backward(ctx, g):
-        shape, *args = ctx.meta
-        return (K.avg_pool2d_backward(_c(g), shape, *args),) + (None,) * 5
+        return (conv_kernels.avg_pool2d_backward(kernel_input(g), ctx.input_shape, *ctx.window),) + (None,) * 5
 
 
 class UpsampleNearestFn(Function):
     @staticmethod
     def forward(ctx, x, fh, fw):
         ctx.factors = (fh, fw)
-        return K.upsample_nearest2d_forward(_c(x), fh, fw)
+        return conv_kernels.upsample_nearest2d_forward(kernel_input(x), fh, fw)
 
     @staticmethod
     def backward(ctx, g):
-        return K.upsample_nearest2d_backward(_c(g), *ctx.factors), None, None
+        return conv_kernels.upsample_nearest2d_backward(kernel_input(g), *ctx.factors), None, None

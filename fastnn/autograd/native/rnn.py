@@ -7,10 +7,9 @@ from ..function import Function
 from ...kernels.arrays import kernel_input
 from ...kernels.backend import family
 
-K = family("rnn")
+rnn_kernels = family("rnn")
 
 
-_c = kernel_input
 
 
 def _bias_grads(gb_ih, gb_hh, b_ih, b_hh):
@@ -21,8 +20,8 @@ class LSTMDirectionFn(Function):
     """One LSTM layer in one direction over (T, B, I) -> (output (T,B,H), h_n, c_n)."""
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
-        x, h0, c0 = _c(x), _c(h0), _c(c0)
-        out, hn, cn, gates, cells = K.lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
+        x, h0, c0 = kernel_input(x), kernel_input(h0), kernel_input(c0)
+        out, hn, cn, gates, cells = rnn_kernels.lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
         ctx.save_for_backward(x, h0, c0, w_ih, w_hh, out, gates, cells)
         ctx.reverse, ctx.has_bias = reverse, (b_ih, b_hh)
         return out, hn, cn
@@ -30,8 +29,8 @@ class LSTMDirectionFn(Function):
     @staticmethod
     def backward(ctx, g_out, g_hn, g_cn):
         x, h0, c0, w_ih, w_hh, out, gates, cells = ctx.saved_tensors
-        gx, gh0, gc0, gwi, gwh, gbi, gbh = K.lstm_backward(x, h0, c0, w_ih, w_hh, out, gates, cells, _c(g_out),
-                                                           _c(g_hn), _c(g_cn), ctx.reverse,
+        gx, gh0, gc0, gwi, gwh, gbi, gbh = rnn_kernels.lstm_backward(x, h0, c0, w_ih, w_hh, out, gates, cells, kernel_input(g_out),
+                                                           kernel_input(g_hn), kernel_input(g_cn), ctx.reverse,
                                                            ctx.needs_input_grad[0])
         return (gx, gh0, gc0, gwi, gwh) + _bias_grads(gbi, gbh, *ctx.has_bias) + (None,)
 
@@ -40,8 +39,8 @@ class GRUDirectionFn(Function):
     """One GRU layer in one direction -> (output, h_n)."""
     @staticmethod
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, reverse):
-        x, h0 = _c(x), _c(h0)
-        out, hn, gates = K.gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse)
+        x, h0 = kernel_input(x), kernel_input(h0)
+        out, hn, gates = rnn_kernels.gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse)
         ctx.save_for_backward(x, h0, w_ih, w_hh, out, gates)
         ctx.reverse, ctx.has_bias = reverse, (b_ih, b_hh)
         return out, hn
@@ -49,7 +48,7 @@ class GRUDirectionFn(Function):
     @staticmethod
     def backward(ctx, g_out, g_hn):
         x, h0, w_ih, w_hh, out, gates = ctx.saved_tensors
-        gx, gh0, gwi, gwh, gbi, gbh = K.gru_backward(x, h0, w_ih, w_hh, out, gates, _c(g_out), _c(g_hn),
+        gx, gh0, gwi, gwh, gbi, gbh = rnn_kernels.gru_backward(x, h0, w_ih, w_hh, out, gates, kernel_input(g_out), kernel_input(g_hn),
                                                      ctx.reverse, ctx.needs_input_grad[0])
         return (gx, gh0, gwi, gwh) + _bias_grads(gbi, gbh, *ctx.has_bias) + (None,)
 
@@ -58,8 +57,8 @@ class RNNDirectionFn(Function):
     """One Elman RNN layer (tanh or relu) in one direction -> (output, h_n)."""
     @staticmethod
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, reverse):
-        x, h0 = _c(x), _c(h0)
-        out, hn = K.rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, reverse)
+        x, h0 = kernel_input(x), kernel_input(h0)
+        out, hn = rnn_kernels.rnn_forward(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity, reverse)
         ctx.save_for_backward(x, h0, w_ih, w_hh, out)
         ctx.nonlinearity, ctx.reverse, ctx.has_bias = nonlinearity, reverse, (b_ih, b_hh)
         return out, hn
@@ -67,7 +66,7 @@ class RNNDirectionFn(Function):
     @staticmethod
     def backward(ctx, g_out, g_hn):
         x, h0, w_ih, w_hh, out = ctx.saved_tensors
-        gx, gh0, gwi, gwh, gbi, gbh = K.rnn_backward(x, h0, w_ih, w_hh, out, _c(g_out), _c(g_hn), ctx.nonlinearity,
+        gx, gh0, gwi, gwh, gbi, gbh = rnn_kernels.rnn_backward(x, h0, w_ih, w_hh, out, kernel_input(g_out), kernel_input(g_hn), ctx.nonlinearity,
                                                      ctx.reverse, ctx.needs_input_grad[0])
         return (gx, gh0, gwi, gwh) + _bias_grads(gbi, gbh, *ctx.has_bias) + (None, None)
 
@@ -75,43 +74,43 @@ class RNNDirectionFn(Function):
 class LSTMCellFn(Function):
     @staticmethod
     def forward(ctx, x, h, c, w_ih, w_hh, b_ih, b_hh):
-        x, h, c = _c(x), _c(h), _c(c)
-        h1, c1, gates = K.lstm_cell_forward(x, h, c, w_ih, w_hh, b_ih, b_hh)
+        x, h, c = kernel_input(x), kernel_input(h), kernel_input(c)
+        h1, c1, gates = rnn_kernels.lstm_cell_forward(x, h, c, w_ih, w_hh, b_ih, b_hh)
         ctx.save_for_backward(x, h, c, w_ih, w_hh, h1, gates, c1)
         ctx.has_bias = (b_ih, b_hh)
         return h1, c1
 
     @staticmethod
     def backward(ctx, g_h, g_c):
-        gx, gh, gc, gwi, gwh, gbi, gbh = K.lstm_cell_backward(*ctx.saved_tensors, _c(g_h), _c(g_c))
+        gx, gh, gc, gwi, gwh, gbi, gbh = rnn_kernels.lstm_cell_backward(*ctx.saved_tensors, kernel_input(g_h), kernel_input(g_c))
         return (gx, gh, gc, gwi, gwh) + _bias_grads(gbi, gbh, *ctx.has_bias)
 
 
 class GRUCellFn(Function):
     @staticmethod
     def forward(ctx, x, h, w_ih, w_hh, b_ih, b_hh):
-        x, h = _c(x), _c(h)
-        h1, gates = K.gru_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh)
+        x, h = kernel_input(x), kernel_input(h)
+        h1, gates = rnn_kernels.gru_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh)
         ctx.save_for_backward(x, h, w_ih, w_hh, h1, gates)
         ctx.has_bias = (b_ih, b_hh)
         return h1
 
     @staticmethod
     def backward(ctx, g_h):
-        gx, gh, gwi, gwh, gbi, gbh = K.gru_cell_backward(*ctx.saved_tensors, _c(g_h))
+        gx, gh, gwi, gwh, gbi, gbh = rnn_kernels.gru_cell_backward(*ctx.saved_tensors, kernel_input(g_h))
         return (gx, gh, gwi, gwh) + _bias_grads(gbi, gbh, *ctx.has_bias)
 
 
 class RNNCellFn(Function):
     @staticmethod
     def forward(ctx, x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity):
-        x, h = _c(x), _c(h)
-        h1 = K.rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity)
+        x, h = kernel_input(x), kernel_input(h)
+        h1 = rnn_kernels.rnn_cell_forward(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity)
         ctx.save_for_backward(x, h, w_ih, w_hh, h1)
         ctx.nonlinearity, ctx.has_bias = nonlinearity, (b_ih, b_hh)
         return h1
 
     @staticmethod
     def backward(ctx, g_h):
-        gx, gh, gwi, gwh, gbi, gbh = K.rnn_cell_backward(*ctx.saved_tensors, _c(g_h), ctx.nonlinearity)
+        gx, gh, gwi, gwh, gbi, gbh = rnn_kernels.rnn_cell_backward(*ctx.saved_tensors, kernel_input(g_h), ctx.nonlinearity)
         return (gx, gh, gwi, gwh) + _bias_grads(gbi, gbh, *ctx.has_bias) + (None,)

@@ -5,7 +5,7 @@ from ..function import Function
 from ...kernels.arrays import kernel_input
 from ...kernels.backend import family
 
-K = family("softmax")
+softmax_kernels = family("softmax")
 
 
 def _rows(a, dim):
@@ -26,7 +26,7 @@ class Softmax(Function):
     @staticmethod
     def forward(ctx, a, dim, log):
         rows, moved = _rows(a, dim)
-        y = K.softmax_forward(rows, 1.0, None, log)
+        y = softmax_kernels.softmax_forward(rows, 1.0, None, log)
         ctx.save_for_backward(y)
         ctx.meta = (a.shape, moved, dim, log)
         return _unrows(y, a.shape, moved, dim)
@@ -36,7 +36,7 @@ class Softmax(Function):
         y, = ctx.saved_tensors
         shape, moved, dim, log = ctx.meta
         g_rows, _ = _rows(g, dim)
-        gx = K.softmax_backward(y, g_rows.astype(y.dtype, copy=False), 1.0, log)
+        gx = softmax_kernels.softmax_backward(y, g_rows.astype(y.dtype, copy=False), 1.0, log)
         return _unrows(gx, shape, moved, dim), None, None
 
 
@@ -46,7 +46,7 @@ class CrossEntropy(Function):
     def forward(ctx, logits, target, weight, ignore_index, smoothing, reduction):
         target = kernel_input(target)
         weight = kernel_input(weight, logits.dtype)
-        loss, logp = K.cross_entropy_forward(kernel_input(logits), target, weight, ignore_index, smoothing)
+        loss, logp = softmax_kernels.cross_entropy_forward(kernel_input(logits), target, weight, ignore_index, smoothing)
         ctx.save_for_backward(logp, target, weight)
         ctx.meta = (ignore_index, smoothing, reduction)
         if reduction == "none":
@@ -69,5 +69,5 @@ class CrossEntropy(Function):
         else:
             scale = g if reduction == "sum" else g / ctx.denom
             grow = np.full(logp.shape[0], scale, dtype=logp.dtype)
-        gx = K.cross_entropy_backward(logp, target, grow, weight, ignore_index, smoothing)
+        gx = softmax_kernels.cross_entropy_backward(logp, target, grow, weight, ignore_index, smoothing)
         return gx, None, None, None, None, None

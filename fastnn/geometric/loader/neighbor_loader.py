@@ -13,7 +13,7 @@ import numpy as np
 
 from ...autograd.tensor import Tensor, _wrap
 from ...autograd.random import generator
-from ...autograd.native import graph as native
+from ...graph import structure
 from ...graph.csr import GraphCSR
 from ...graph.utils import check_edge_index
 from ...utils.data import DataLoader as _BaseLoader
@@ -62,7 +62,7 @@ class NeighborSampler:
         try:
             for hop_size in self.num_neighbors:
                 draw = int(generator().integers(0, 2 ** 63))
-                sources, positions, counts = native.sample_neighbors(self.graph.indptr, self.graph.indices,
+                sources, positions, counts = structure.sample_neighbors(self.graph.indptr, self.graph.indices,
                                                                      frontier, hop_size, draw)
                 fresh = sources[local[sources] < 0]
                 _, first = np.unique(fresh, return_index=True)

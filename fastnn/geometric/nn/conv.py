@@ -9,7 +9,8 @@ from ...nn.module import Module
 from ...nn.parameter import Parameter
 from ...nn.linear import Linear
 from ...nn import functional as F
-from ...nn.graph_common import positive_int, node_features, edges
+from ..._checks import positive_int
+from ...nn.graph_common import node_features, edges
 from ...autograd.tensor import Tensor, _wrap
 from ...autograd.native.graph import SpMMFn, SpMaxFn
 from ...graph.csr import GraphCSR
@@ -25,13 +26,11 @@ def _aggregate(x, graph, aggr, values=None):
     return SpMMFn.apply(values, x, graph, "mean" if aggr == "mean" else "sum")
 
 
-class GINConv(Module):
-    """GINConv(nn, eps=0.0, train_eps=False): x'_i = nn((1 + eps) x_i + sum over j -> i of x_j) (Xu et al.)."""
+class _GINBase(Module):
+    """What GIN and GINE share: the network `nn` and eps, a Parameter when train_eps else a buffer."""
 
-    def __init__(self, nn, eps=0.0, train_eps=False):
+    def __init__(self, nn, eps, train_eps):
         super().__init__()
-        if not callable(nn):
-            raise TypeError(f"GINConv: nn must be a Module (or callable), got {type(nn).__name__}")
         self.nn = nn
         self.initial_eps = float(eps)
         if train_eps:
@@ -42,7 +41,21 @@ class GINConv(Module):
     def reset_parameters(self):
         if hasattr(self.nn, "reset_parameters"):
             self.nn.reset_parameters()
+        if getattr(self, "lin", None) is not None:
+            self.lin.reset_parameters()
         self.eps._data[...] = self.initial_eps
+
+    def extra_repr(self):
+        return f"nn={self.nn}"
+
+
+class GINConv(_GINBase):
+    """GINConv(nn, eps=0.0, train_eps=False): x'_i = nn((1 + eps) x_i + sum over j -> i of x_j) (Xu et al.)."""
+
+    def __init__(self, nn, eps=0.0, train_eps=False):
+        if not callable(nn):
+            raise TypeError(f"GINConv: nn must be a Module (or callable), got {type(nn).__name__}")
+        super().__init__(nn, eps, train_eps)
 
     def forward(self, x, edge_index, size=None):
         node_features(x, "GINConv")
@@ -51,23 +64,14 @@ class GINConv(Module):
         out = SpMMFn.apply(None, x, graph, "sum") + (1 + self.eps.to(x.dtype)) * x
         return self.nn(out)
 
-    def extra_repr(self):
-        return f"nn={self.nn}"
 
-
-class GINEConv(Module):
+class GINEConv(_GINBase):
     """GINEConv(nn, eps=0.0, train_eps=False, edge_dim=None): GIN with edge features,
     x'_i = nn((1 + eps) x_i + sum over j -> i of ReLU(x_j + e_ji)); `edge_dim` maps e to x's width
     with a Linear `lin` first (Hu et al.)."""
 
     def __init__(self, nn, eps=0.0, train_eps=False, edge_dim=None):
-        super().__init__()
-        self.nn = nn
-        self.initial_eps = float(eps)
-        if train_eps:
-            self.eps = Parameter(np.array([eps], np.float32))
-        else:
-            self.register_buffer("eps", Tensor(np.array([eps], np.float32)))
+        super().__init__(nn, eps, train_eps)
         if edge_dim is not None:
             first = getattr(nn, "in_features", None) or getattr(nn, "in_channels", None)
             if first is None and hasattr(nn, "__getitem__"):

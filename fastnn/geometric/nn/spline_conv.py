@@ -7,7 +7,8 @@ import numpy as np
 from ...nn.module import Module
 from ...nn.parameter import Parameter
 from ...nn.linear import Linear
-from ...nn.graph_common import positive_int, node_features, edges
+from ..._checks import positive_int
+from ...nn.graph_common import node_features, edges
 from ...autograd.tensor import Tensor, _wrap
 from ..utils._scatter import scatter
 

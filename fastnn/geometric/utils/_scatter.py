@@ -8,7 +8,7 @@ import numpy as np
 
 from ...autograd.tensor import Tensor, _wrap
 from ...autograd.native.graph import SpMMFn, SpMaxFn, SegmentSoftmaxFn
-from ...autograd.native import graph as native
+from ...graph import structure
 from ...graph.csr import GraphCSR
 
 REDUCTIONS = ("sum", "add", "mean", "min", "max", "amin", "amax")
@@ -32,7 +32,7 @@ def group_graph(index, dim_size=None):
     size = (int(idx.max()) + 1 if n else 0) if dim_size is None else int(dim_size)
     if n and idx.max() >= size:
         raise IndexError(f"index holds group {idx.max()}, but dim_size is {size}")
-    indptr, indices, perm = native.edges_to_csr(np.arange(n, dtype=np.int64), idx, max(n, size))
+    indptr, indices, perm = structure.edges_to_csr(np.arange(n, dtype=np.int64), idx, max(n, size))
     return GraphCSR(indptr[:size + 1], indices, perm, size, n)
 
 

@@ -108,10 +108,10 @@ def add_remaining_self_loops(edge_index, edge_attr=None, fill_value=None, num_no
     """One self loop per node: existing loops are removed and re-added after the other edges, keeping
     the attribute of a node's last loop; nodes without one get fill_value (as add_self_loops)."""
     from ...autograd.ops.shape import cat
-    from ...autograd.native import graph as native
+    from ...graph import structure
     a = _ei(edge_index, num_nodes)
     n = num_nodes_of(a, num_nodes)
-    src, dst, origin = native.remaining_self_loops(a[0], a[1], n)
+    src, dst, origin = structure.remaining_self_loops(a[0], a[1], n)
     out = _wrap(np.stack([src, dst]))
     if edge_attr is None:
         return out, None

@@ -11,15 +11,16 @@ import os
 import numpy as np
 
 from ..registry import Case, torch_input_grad_step
+from ..._planetoid_files import find_planetoid, planetoid_edge_index
 
 
 def _cora_edges():
-    from ...data.graphs import Planetoid
     for root in (os.environ.get("FASTNN_DATA"), os.path.join("..", "shared", "data")):
-        if not root:
+        folder = find_planetoid(root, "cora")
+        if folder is None:
             continue
         try:
-            return Planetoid(root, "Cora")[0].edge_index.numpy(), 2708
+            return planetoid_edge_index(folder, "cora", 2708), 2708
         except (FileNotFoundError, ValueError):
             continue
     rng = np.random.default_rng(2708)  # stand-in: Cora's size, heavy-tailed degrees

@@ -16,7 +16,7 @@ import queue
 import weakref
 
 from ... import multiprocessing as _fastnn_mp  # noqa: F401  (registers how tensors cross processes)
-from .dataloader import _BaseDataLoaderIter
+from ._iterators import _BaseDataLoaderIter
 from ._utils import MP_STATUS_CHECK_INTERVAL
 from ._utils.worker import ExceptionWrapper, _IterableDatasetStopIteration, _ResumeIteration, _worker_loop
 

@@ -3,13 +3,8 @@ import math
 
 import numpy as np
 
+from ..._checks import int_at_least
 from .sampler import Sampler
-
-
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
-    return int(value)
 
 
 class DistributedSampler(Sampler):
@@ -29,7 +24,7 @@ class DistributedSampler(Sampler):
                                    "group (fastnn.distributed.init_process_group)")
             num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
             rank = dist.get_rank() if rank is None else rank
-        num_replicas = _check_int("num_replicas", num_replicas, 1)
+        num_replicas = int_at_least(num_replicas, "num_replicas", 1)
         if isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or not 0 <= rank < num_replicas:
             raise ValueError(f"Invalid rank {rank!r}, rank should be in the interval [0, {num_replicas - 1}]")
         self.dataset = dataset
@@ -37,7 +32,7 @@ class DistributedSampler(Sampler):
         self.rank = int(rank)
         self.epoch = 0
         self.shuffle = shuffle
-        self.seed = _check_int("seed", seed, 0)
+        self.seed = int_at_least(seed, "seed", 0)
         self.drop_last = drop_last
         n = len(dataset)
         if drop_last and n % num_replicas:
@@ -64,4 +59,4 @@ class DistributedSampler(Sampler):
 
     def set_epoch(self, epoch):
         """Shuffle differently in each epoch (call before creating the epoch's iterator)."""
-        self.epoch = _check_int("epoch", epoch, 0)
+        self.epoch = int_at_least(epoch, "epoch", 0)

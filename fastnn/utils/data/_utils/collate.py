@@ -12,6 +12,7 @@ import numpy as np
 from ....autograd.tensor import Tensor, _wrap
 from ....autograd.dtypes import as_supported_array
 from ....multiprocessing.reductions import SUPPORTED as _SHARED_MEMORY, shared_empty
+from .worker_info import get_worker_info
 
 # Batches at least this big cross from a DataLoader worker to the main process through shared memory
 # (a descriptor and a mapping, no copy); smaller ones are pickled through the pipe. Measured (fork, 2-core
@@ -38,7 +39,6 @@ def _stack(arrays):
     first = arrays[0]
     if _SHARED_MEMORY and first.nbytes * len(arrays) >= SHARED_TRANSFER_BYTES and all(
             a.shape == first.shape and a.dtype == first.dtype for a in arrays):
-        from .worker import get_worker_info
         if get_worker_info() is not None:
             out = shared_empty((len(arrays),) + first.shape, first.dtype)
             return np.stack(arrays, out=out)

@@ -8,36 +8,16 @@ import traceback
 
 import numpy as np
 
+from ....autograd.random import manual_seed
 from ....autograd.tensor import Tensor, _wrap
+from ....config import set_num_threads
 from ....multiprocessing.reductions import SUPPORTED as _SHARED_MEMORY, is_shared_array, shared_copy
-from . import MP_STATUS_CHECK_INTERVAL
+from .worker_info import WorkerInfo, get_worker_info, _set_worker_info  # noqa: F401 (get_worker_info: PyTorch's path)
 from .collate import SHARED_TRANSFER_BYTES
 from .fetch import create_fetcher
 
-
-class WorkerInfo:
-    """What a worker knows about itself: id, num_workers, seed, dataset (its own copy). Read-only."""
-
-    __slots__ = ("id", "num_workers", "seed", "dataset")
-
-    def __init__(self, **kwargs):
-        for k, v in kwargs.items():
-            object.__setattr__(self, k, v)
-
-    def __setattr__(self, key, value):
-        raise RuntimeError(f"Cannot assign attributes to {type(self).__name__} objects")
-
-    def __repr__(self):
-        return (f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed}, "
-                f"dataset={self.dataset!r})")
-
-
-_worker_info = None
-
-
-def get_worker_info():
-    """In a DataLoader worker process, its WorkerInfo; None in the main process."""
-    return _worker_info
+# How often (seconds) waiting workers and the waiting main process check that the other side lives.
+MP_STATUS_CHECK_INTERVAL = 1.0
 
 
 class _KeyErrorMessage(str):
@@ -100,7 +80,6 @@ def _share_large(data):
 
 
 def _seed_worker(seed, base_seed, worker_id):
-    from .... import manual_seed, set_num_threads
     random.seed(seed)
     manual_seed(seed)
     np.random.seed(np.random.SeedSequence([worker_id, base_seed]).generate_state(4))
@@ -110,13 +89,12 @@ def _seed_worker(seed, base_seed, worker_id):
 
 def _worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_collation, collate_fn, drop_last,
                  base_seed, init_fn, worker_id, num_workers, parent_pid):
-    global _worker_info
     # Ctrl-C reaches the whole process group; the main process decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         seed = base_seed + worker_id
         _seed_worker(seed, base_seed, worker_id)
-        _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
+        _set_worker_info(WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset))
         init_error, fetcher = None, None
         try:
             if init_fn is not None:
