@@ -189,6 +189,8 @@ _FROM_FUNCTIONAL = """conv1d conv2d conv3d conv_transpose1d conv_transpose2d con
     avg_pool1d pixel_shuffle pixel_unshuffle channel_shuffle cosine_similarity pairwise_distance prelu rrelu dropout
     alpha_dropout feature_alpha_dropout bilinear layer_norm group_norm""".split()
 globals().update({_n: getattr(nn.functional, _n) for _n in _FROM_FUNCTIONAL if hasattr(nn.functional, _n)})
+from .torch_functional_forms import (  # noqa: E402,F401  (torch.x keywords differ from F.x's)
+    dropout, alpha_dropout, feature_alpha_dropout, layer_norm, group_norm)
 
 
 def result_type(tensor1, tensor2):

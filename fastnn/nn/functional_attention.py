@@ -7,6 +7,7 @@ import numpy as np
 from ..autograd.tensor import Tensor
 from ..autograd.native.attention import ScaledDotProductAttentionFn, LayerNormFn
 from ..autograd import ops
+from ..autograd.ops._declare import ArgumentError
 
 
 def _array(x):
@@ -19,10 +20,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
-        raise ValueError(f"layer_norm: input shape {tuple(input.shape)} does not end with normalized_shape {shape}")
+        raise ArgumentError(f"layer_norm: input shape {tuple(input.shape)} does not end with normalized_shape {shape}")
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and tuple(p.shape) != shape:
-            raise ValueError(f"layer_norm: {name} must have shape {shape}, got {tuple(p.shape)}")
+            raise ArgumentError(f"layer_norm: {name} must have shape {shape}, got {tuple(p.shape)}")
         if p is not None and p.dtype != input.dtype:
             raise TypeError(f"layer_norm: {name} dtype {p.dtype} does not match input dtype {input.dtype}")
     return LayerNormFn.apply(input, weight, bias, float(eps), int(np.prod(shape, dtype=np.int64)))

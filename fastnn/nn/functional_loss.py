@@ -11,6 +11,7 @@ import numpy as np
 from ..autograd.tensor import Tensor, _wrap
 from ..autograd import ops
 from .functional_act import logsigmoid
+from ..autograd.ops.views import broadcast_tensors
 
 
 def _check_float(x, name, fname):
@@ -76,6 +77,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     _check_float(x1, "x1", "cosine_similarity")
     _check_float(x2, "x2", "cosine_similarity")
+    x1, x2 = broadcast_tensors(x1, x2)  # PyTorch broadcasts before reducing over dim
     dot = (x1 * x2).sum(dim)
     # each norm clamped at eps (PyTorch's ATen does the same; its docs write max(|x1| |x2|, eps))
     n1 = ops.clamp(ops.norm(x1, 2, dim), min=eps)

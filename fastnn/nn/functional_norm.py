@@ -8,6 +8,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..autograd import ops
+from ..autograd.ops._declare import ArgumentError
 
 
 class GroupNormFn(Function):
@@ -54,13 +55,13 @@ def _check(input, fname, min_ndim=2):
     if input.dtype.kind != "f":
         raise TypeError(f"{fname}: input must be a floating point tensor, got {input.dtype}")
     if input.ndim < min_ndim:
-        raise ValueError(f"{fname}: expected at least {min_ndim}-D input, got shape {tuple(input.shape)}")
+        raise ArgumentError(f"{fname}: expected at least {min_ndim}-D input, got shape {tuple(input.shape)}")
 
 
 def _affine_shapes(weight, bias, C, fname):
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != (C,):
-            raise ValueError(f"{fname}: {name} must have shape ({C},), got {tuple(t.shape)}")
+            raise ArgumentError(f"{fname}: {name} must have shape ({C},), got {tuple(t.shape)}")
 
 
 def _affine(out, weight, bias, C, ndim, fname):
@@ -77,7 +78,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     _check(input, "group_norm")
     N, C = input.shape[:2]
     if num_groups <= 0 or C % num_groups:
-        raise ValueError(f"group_norm: expected number of channels in input ({C}) to be divisible by "
+        raise ArgumentError(f"group_norm: expected number of channels in input ({C}) to be divisible by "
                          f"num_groups ({num_groups})")
     _affine_shapes(weight, bias, C, "group_norm")
     return GroupNormFn.apply(input, num_groups, weight, bias, eps)

@@ -5,3 +5,6 @@ from .op_db_misc import ROWS as _MISC
 from .op_db_extra import ROWS as _EXTRA
 
 ROWS = _ELEMENTWISE + _REDUCE + _MISC + _EXTRA
+from .op_db_nn_ops import ROWS as _NN_OPS
+
+ROWS += _NN_OPS

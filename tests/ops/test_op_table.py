@@ -110,7 +110,7 @@ def _loss(lib, out, weights, which):
     total = None
     for i in idx:
         o = outs[i]
-        if o.dtype not in (torch.float32, torch.float64, fastnn.float32, fastnn.float64) or o.numel() == 0:
+        if not hasattr(o, "dtype") or o.dtype not in (torch.float32, torch.float64, fastnn.float32, fastnn.float64) or o.numel() == 0:
             continue
         w = weights[i]
         term = (o * (torch.from_numpy(w) if lib is torch else fastnn.from_numpy(w))).sum()
@@ -131,7 +131,7 @@ def _grads(lib, row, sample, dtype):
             return None
         raise
     rng = np.random.default_rng(1)
-    weights = [rng.standard_normal(tuple(o.shape)).astype(dtype) if hasattr(o, "shape") else None
+    weights = [rng.standard_normal(tuple(o.shape)).astype(dtype) if hasattr(o, "dtype") else None
                for o in _flat(out)]
     loss = _loss(lib, out, weights, row.grad_outputs)
     if loss is None or not loss.requires_grad:

@@ -2,6 +2,7 @@
 from ..function import Function
 from ...kernels.arrays import kernel_input
 from ...kernels.backend import family
+from ..ops._declare import ArgumentError
 
 K = family("conv")
 _c = kernel_input
@@ -10,7 +11,10 @@ _c = kernel_input
 class MaxPool2dFn(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode):
-        out, idx = K.max_pool2d_forward(_c(x), kernel, stride, padding, dilation, ceil_mode)
+        try:
+            out, idx = K.max_pool2d_forward(_c(x), kernel, stride, padding, dilation, ceil_mode)
+        except ValueError as e:  # the kernel's argument checks: PyTorch raises RuntimeError
+            raise ArgumentError(str(e)) from None
         ctx.meta = (idx, x.shape)
         ctx.mark_non_differentiable(idx)
         return out, idx
@@ -25,7 +29,10 @@ class AvgPool2dFn(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad):
         ctx.meta = (x.shape, kernel, stride, padding, ceil_mode, count_include_pad)
-        return K.avg_pool2d_forward(_c(x), kernel, stride, padding, ceil_mode, count_include_pad)
+        try:
+            return K.avg_pool2d_forward(_c(x), kernel, stride, padding, ceil_mode, count_include_pad)
+        except ValueError as e:  # the kernel's argument checks: PyTorch raises RuntimeError
+            raise ArgumentError(str(e)) from None
 
     @staticmethod
     def backward(ctx, g):

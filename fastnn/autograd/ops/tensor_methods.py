@@ -94,12 +94,24 @@ def resize_as_(self, other, memory_format=None):
 @declare(torch=False)
 def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
     from ...sparse_coo import to_sparse_coo
+    # every dim sparse (no hybrid tensors) and COO or CSR: say so rather than ignore the request
+    if sparse_dim not in (None, self.ndim) or dense_dim not in (None, 0) or blocksize is not None:
+        raise NotImplementedError(f"to_sparse: only all dims sparse ({self.ndim}) without blocks, got "
+                                  f"sparse_dim={sparse_dim}, dense_dim={dense_dim}, blocksize={blocksize}")
+    if layout is not None and layout.name == "sparse_csr":
+        return to_sparse_csr(self)
+    if layout is not None and layout.name == "strided":  # PyTorch gives the dense tensor back
+        return self
+    if layout is not None and layout.name != "sparse_coo":
+        raise NotImplementedError(f"to_sparse: layout {layout} is not supported")
     return to_sparse_coo(self)
 
 
 @declare(torch=False)
 def to_sparse_csr(self, dense_dim=None):
     from ...sparse_coo import dense_to_csr
+    if dense_dim not in (None, 0):
+        raise NotImplementedError(f"to_sparse_csr: hybrid tensors (dense_dim={dense_dim}) are not supported")
     return dense_to_csr(self)
 
 
