@@ -313,11 +313,17 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=Fals
 
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    """An uninitialised tensor of `size` (strides are NumPy's own: the values are not observable)."""
+    """An uninitialised tensor of `size` laid out with the given element strides (as PyTorch's)."""
     if len(size) != len(stride):
         raise RuntimeError("mismatch in length of strides and shape")
-    return empty(tuple(size), dtype=dtype, layout=layout, device=device, requires_grad=requires_grad,
-                 pin_memory=pin_memory)
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"empty_strided: strides must be non-negative, got {tuple(stride)}")
+    t = empty(tuple(size), dtype=dtype, layout=layout, device=device, requires_grad=requires_grad,
+              pin_memory=pin_memory)
+    extent = 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
+    buf = np.zeros(extent, t.dtype)
+    t._data = np.lib.stride_tricks.as_strided(buf, tuple(size), tuple(s * buf.itemsize for s in stride))
+    return t
 
 
 def _tri_indices(fn, row, col, offset, dtype, device, layout):

@@ -8,3 +8,6 @@ ROWS = _ELEMENTWISE + _REDUCE + _MISC + _EXTRA
 from .op_db_nn_ops import ROWS as _NN_OPS
 
 ROWS += _NN_OPS
+from .op_db_tensor_api import ROWS as _TENSOR_API
+
+ROWS += _TENSOR_API

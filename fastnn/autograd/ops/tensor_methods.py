@@ -166,7 +166,12 @@ def stride(self, dim=None):
 
 @declare(torch=False)
 def storage_offset(self):
-    return 0
+    # elements from the start of the array that owns the memory (a view's offset, as PyTorch's)
+    root = self._data
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    start = self._data.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return start // self._data.itemsize if self._data.size else 0
 
 
 @declare(torch=False)
@@ -341,7 +346,9 @@ def bernoulli(self, p=None, *, generator=None):
 @declare(torch=False)
 def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False, layout=None,
                       pin_memory=False):
-    return new_empty(self, tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+    from ...creation import empty_strided
+    return empty_strided(size, stride, dtype=self.dtype if dtype is None else dtype, device=device,
+                         requires_grad=requires_grad)
 
 
 @declare(torch=True, inplace="view")
@@ -384,7 +391,7 @@ strided, sparse_coo, sparse_csr = layout("strided"), layout("sparse_coo"), layou
 # properties: what PyTorch exposes as attributes rather than calls
 PROPERTIES = {
     "H": property(lambda self: self.t() if self.ndim <= 2 else _raise_h(self)),
-    "mH": property(lambda self: self.transpose(-2, -1)),
+    "mH": property(lambda self: self.mT),
     "itemsize": property(lambda self: self._data.itemsize),
     "nbytes": property(lambda self: self._data.nbytes),
     "layout": property(lambda self: strided),
