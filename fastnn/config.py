@@ -45,7 +45,8 @@ def set_num_threads(n):
     as PyTorch's: kernels called from any Python thread use at most n threads.
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive int, got {n!r}")
+        from .autograd.ops._declare import ArgumentError  # PyTorch: RuntimeError
+        raise ArgumentError(f"n must be a positive int, got {n!r}")
     _runtime.set_openmp_threads(n)
     _blas_limits(n)
     _threads["n"] = n

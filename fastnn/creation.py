@@ -256,6 +256,9 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False):
     _factory_args(device, layout, pin_memory)
+    if n < 0:
+        from .autograd.ops._declare import ArgumentError
+        raise ArgumentError(f"randperm: n must be non-negative, got {n}")
     res = _make(_generator(generator).permutation(n).astype(_dtype(dtype, int64)), requires_grad)
     return res if out is None else _write_out(out, res)
 
@@ -297,11 +300,15 @@ def multinomial(probs, num_samples, replacement=False, *, generator=None, out=No
     """Sample indices from each row of non-negative weights."""
     p = np.asarray(probs._data, dtype=np.float64)
     rows = p.reshape(-1, p.shape[-1])
+    from .autograd.ops._declare import ArgumentError  # PyTorch raises RuntimeError for these
+    if num_samples <= 0 or (not replacement and num_samples > rows.shape[1]):
+        raise ArgumentError(f"multinomial: cannot sample {num_samples} of {rows.shape[1]} categories "
+                            f"{'with' if replacement else 'without'} replacement")
     draws = np.empty((rows.shape[0], num_samples), dtype=np.int64)
     for i, r in enumerate(rows):
         total = r.sum()
         if not np.isfinite(total) or total <= 0 or (r < 0).any():
-            raise ValueError("multinomial: probs must be non-negative, finite and not all zero")
+            raise ArgumentError("multinomial: probs must be non-negative, finite and not all zero")
         draws[i] = _generator(generator).choice(len(r), num_samples, replace=replacement, p=r / total)
     res = _wrap(draws.reshape(p.shape[:-1] + (num_samples,)))
     return res if out is None else _write_out(out, res)

@@ -11,3 +11,9 @@ ROWS += _NN_OPS
 from .op_db_tensor_api import ROWS as _TENSOR_API
 
 ROWS += _TENSOR_API
+from .op_db_random import ROWS as _RANDOM
+
+ROWS += _RANDOM
+from .op_db_state import ROWS as _STATE
+
+ROWS += _STATE
