@@ -204,7 +204,7 @@ def is_floating_point(input):
 def is_nonzero(input):
     if input.numel() != 1:
         raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-    return bool(input.item())
+    return input.item() != 0  # (`bool` here is the dtype)
 
 
 def is_storage(obj):

@@ -413,5 +413,8 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
                    pin_memory=False):
     if sorted(physical_layout) != list(__import__("builtins").range(len(size))):
         raise RuntimeError("physical_layout must be a permutation of the dimensions")
-    return empty(tuple(size), dtype=dtype, layout=layout, device=device, requires_grad=requires_grad,
-                 pin_memory=pin_memory)
+    # allocated in the physical order, seen in the logical one: strides as PyTorch's
+    t = empty(tuple(size[i] for i in physical_layout), dtype=dtype, layout=layout, device=device,
+              requires_grad=requires_grad, pin_memory=pin_memory)
+    t._data = t._data.transpose(np.argsort(physical_layout))
+    return t

@@ -17,3 +17,6 @@ ROWS += _RANDOM
 from .op_db_state import ROWS as _STATE
 
 ROWS += _STATE
+from .op_db_factories import ROWS as _FACTORIES
+
+ROWS += _FACTORIES

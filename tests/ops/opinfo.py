@@ -53,6 +53,7 @@ class Maker:
             a = (self.rng.permutation(n).reshape(big) / max(n, 1) * (high - low) + low).astype(dt)
         else:
             a = self.rng.uniform(low, high, big).astype(dt)
+        a = np.asarray(a)  # a 0-d draw of bool or int dtype comes back as a NumPy scalar: keep it an array
         if strided and shape:
             a = a[..., ::2]
             assert not a.flags.c_contiguous or a.size <= 1
