@@ -186,8 +186,8 @@ def nuclear_norm(input, keepdim=False):
 # torch.x forms of nn.functional ops whose positional signature PyTorch keeps the same at both paths
 # (taken from fastnn.nn.functional when it has them)
 _FROM_FUNCTIONAL = """conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d max_pool1d max_pool2d max_pool3d
-    avg_pool1d pixel_shuffle pixel_unshuffle channel_shuffle cosine_similarity pairwise_distance prelu rrelu dropout
-    alpha_dropout feature_alpha_dropout bilinear layer_norm group_norm""".split()
+    avg_pool1d pixel_shuffle pixel_unshuffle channel_shuffle cosine_similarity pairwise_distance prelu rrelu
+    bilinear""".split()
 globals().update({_n: getattr(nn.functional, _n) for _n in _FROM_FUNCTIONAL if hasattr(nn.functional, _n)})
 from .torch_functional_forms import (  # noqa: E402,F401  (torch.x keywords differ from F.x's)
     dropout, alpha_dropout, feature_alpha_dropout, layer_norm, group_norm)

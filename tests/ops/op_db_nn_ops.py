@@ -6,11 +6,12 @@ from .opinfo import OpRow, S
 
 
 def _conv_samples(nd):
-    """Inputs (N, C, *spatial) for an nd convolution: plain, bias, stride/padding/dilation, groups, 'same'."""
-    sp, k = (6, 5, 4)[:nd], (3, 2, 2)[:nd]
+    """Inputs (N, C, *spatial) for an nd convolution: plain, bias, stride/padding/dilation, groups, 'same'
+    (3-d ones small: its finite differences run the NumPy path once per input element)."""
+    sp, k = ((6, 5, 4)[:nd], (3, 2, 2)[:nd]) if nd < 3 else ((4, 3, 3), (2, 2, 2))
 
     def make(t):
-        x, w = t((2, 4) + sp), t((3, 4) + k)
+        x, w = t((2 if nd < 3 else 1, 4) + sp), t((3, 4) + k)
         return [S(x, w), S(x, w, t((3,))), S(x, w, t((3,)), 2, 1), S(x, w, None, 1, 1, 2),
                 S(x, t((6, 2) + k), t((6,)), groups=2), S(x, w, padding="same"),
                 S(t((2, 4) + sp, strided=True), w, note="strided")]
@@ -33,7 +34,7 @@ def _convt_samples(nd):
 
 
 def _pool_samples(nd):
-    sp = (8, 6, 4)[:nd]
+    sp = (8, 6, 4)[:nd] if nd < 3 else (5, 4, 4)
     return lambda t: [S(t((2, 3) + sp, distinct=True), 2), S(t((2, 3) + sp, distinct=True), 3, 2, 1),
                       S(t((2, 3) + sp, distinct=True), 2, 1, 0, 2), S(t((2, 3) + sp, distinct=True), 3, 2, 0, 1, True),
                       S(t((3,) + sp, distinct=True), 2, note="unbatched")]
