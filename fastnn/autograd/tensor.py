@@ -328,23 +328,7 @@ class Tensor:
     def __itruediv__(self, other):
         return self._inplace(_ops.div, other)
 
-    def fill_(self, value):
-        self._check_inplace()
-        self._data.fill(value.item() if isinstance(value, Tensor) else value)
-        return self
-
-    def zero_(self):
-        return self.fill_(0)
-
-    def copy_(self, src):
-        self._check_inplace()
-        self._check_value(src)
-        try:
-            np.copyto(self._data, src._data if isinstance(src, Tensor) else np.asarray(src), casting="unsafe")
-        except ValueError as e:  # shapes that do not broadcast: PyTorch raises RuntimeError
-            from .ops._declare import ArgumentError
-            raise ArgumentError(f"copy_: {e}") from None
-        return self
+    # fill_, zero_ and copy_ are declared in ops/fills.py (in-place ops with autograd)
 
     def uniform_(self, a=0.0, b=1.0):
         from .random import generator

@@ -106,9 +106,6 @@ def _set_through_numpy(lib, y):
 
 
 # ------------------------------------------------------------ conversions and in-place fills
-# (copy_, zero_ and fill_diagonal_ write outside the graph: on a tensor that requires grad, or with a
-# source that does, fastnn raises where PyTorch records the write, a documented difference)
-_NOGRAD = "values; in the graph fastnn raises (documented)"
 ROWS += [
     OpRow("to", lambda t: [S(t((2, 3)), "dtype:float64"), S(t((2, 3)), "cpu"), S(t((2, 3)), np.zeros(2, np.int64)),
                            S(t((2, 3)), "cpu", "dtype:int32"), S(t((2, 3)), dtype="dtype:float64", copy=True),
@@ -124,15 +121,17 @@ ROWS += [
           grad=False, atol=0.02, rtol=0.01),
     OpRow("copy_", lambda t: [S(t((3, 4)), t((3, 4))), S(t((3, 4)), t((4,)), note="broadcast"),
                               S(t((3, 4)), t((3, 4), strided=True)), S(t((3, 4)), t((3, 4), dtype="int64"))],
-          op=lambda lib, dst, src: dst.clone().copy_(src), errors=lambda t: [S(t((3, 4)), t((3,)))], grad=False,
-          note=_NOGRAD),
+          op=lambda lib, dst, src: dst.clone().copy_(src), errors=lambda t: [S(t((3, 4)), t((3,)))]),
+    OpRow("copy_", lambda t: [S(t((3, 4)), t((4,)))], note="into a fresh tensor",
+          op=lambda lib, dst, src: lib.zeros(3, 4, dtype=dst.dtype).copy_(src) * dst),
+    OpRow("fill_", lambda t: [S(t((3, 4)), t(()))], op=lambda lib, x, v: (x.clone().fill_(v), x.clone().fill_(1.5)),
+          errors=lambda t: [S(t((3, 4)), t((2,)))]),
     OpRow("zero_", lambda t: [S(t((3, 4))), S(t((3, 4), strided=True))], op=lambda lib, x: x.clone().zero_(),
-          dtypes=ALL, grad=False, note=_NOGRAD),
+          dtypes=ALL),
     OpRow("zero_", lambda t: [S(t((3, 4)))], op=lambda lib, x: lib.zero_(x.clone()), grad=False, note="torch.zero_"),
     OpRow("fill_diagonal_", lambda t: [S(t((3, 4)), 2.0), S(t((7, 3)), -1.0), S(t((7, 3)), 0.5, True),
                                        S(t((3, 3, 3)), 4.0)],
-          op=lambda lib, x, *a: x.clone().fill_diagonal_(*a), errors=lambda t: [S(t((3, 4, 5)), 1.0)], grad=False,
-          note=_NOGRAD),
+          op=lambda lib, x, *a: x.clone().fill_diagonal_(*a), errors=lambda t: [S(t((3, 4, 5)), 1.0)]),
     OpRow("apply_", lambda t: [S(t((3, 4))), S(t((3, 4), strided=True))], dtypes=FLOATS + INTS, grad=False,
           op=lambda lib, x: (lambda y: (y.apply_(lambda v: v * 2 + 1) is y, y))(x.clone())),
     OpRow("map_", lambda t: [S(t((3, 4)), t((3, 4))), S(t((3, 4)), t((4,)))], grad=False,

@@ -247,16 +247,7 @@ def index_put(input, indices, values, accumulate=False):
     return _IndexPut.apply(input, values, key, bool(accumulate))
 
 
-@declare(torch=False)
-def fill_diagonal_(self, fill_value, wrap=False):
-    if _grad_state.enabled and self.requires_grad:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    if self.ndim < 2:
-        raise RuntimeError("dimensions must larger than 1")
-    if self.ndim > 2 and len(set(self.shape)) != 1:
-        raise RuntimeError("all dimensions of input must be of equal length")
-    np.fill_diagonal(self._data, fill_value, wrap=wrap)
-    return self
+# fill_diagonal_ is declared in fills.py (an in-place op with autograd)
 
 
 @declare(torch=False)
