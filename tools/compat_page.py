@@ -48,8 +48,8 @@ DIFFERS = {
     "eigh": "values only: no gradient", "svdvals": "values only: no gradient", "lstsq": "values only",
     "lu": "values only", "solve_triangular": "values only", "matrix_exp": "values only", "as_strided": "no gradient",
     "in-place ops (x_)": "on a view of a tensor in the autograd graph, or on a tensor an earlier operation in the "
-                        "graph already used, they raise instead of rebasing the view's history; `x += y` in the "
-                        "graph rebinds x to a new tensor",
+                        "graph already used, they raise instead of rebasing the view's history; so does writing a "
+                        "value that requires grad into a view; `x += y` in the graph rebinds x to a new tensor",
     "int": "`Tensor.int()` is int32 and `torch.int` is int32, as in PyTorch",
 }
 

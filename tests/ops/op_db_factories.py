@@ -37,7 +37,8 @@ def _as_tensor(lib, x):
     t = lib.as_tensor(a)  # same dtype: no copy
     a.flat[0] = 5
     c = lib.as_tensor(a, dtype=lib.float64)  # another dtype: a copy
-    return t, c, lib.as_tensor(t) is t, lib.as_tensor([1, 2.5]), lib.as_tensor(3), lib.as_tensor([[1, 2]], dtype=lib.int32)
+    return (t, c, lib.as_tensor(t) is t, lib.as_tensor([1, 2.5]), lib.as_tensor(3),
+            lib.as_tensor([[1, 2]], dtype=lib.int32))
 
 
 def _frombuffer(lib):
@@ -46,7 +47,8 @@ def _frombuffer(lib):
     part = lib.frombuffer(buf, dtype=lib.float32, count=2, offset=8)
     buf[0:4] = np.float32(9).tobytes()  # shares memory with the buffer
     return (t, part, lib.frombuffer(bytes([1, 0, 2, 0]), dtype=lib.int16),
-            _exc(lambda: lib.frombuffer(bytearray(6), dtype=lib.float32)), _exc(lambda: lib.frombuffer(buf, dtype=lib.float32, offset=40)))
+            _exc(lambda: lib.frombuffer(bytearray(6), dtype=lib.float32)),
+            _exc(lambda: lib.frombuffer(buf, dtype=lib.float32, offset=40)))
 
 
 def _tensor(lib, x):
@@ -56,7 +58,8 @@ def _tensor(lib, x):
 
 
 def _scalar_tensor(lib):
-    return (lib.scalar_tensor(2.5), lib.scalar_tensor(3), lib.scalar_tensor(True), lib.scalar_tensor(1, dtype=lib.int64))
+    return (lib.scalar_tensor(2.5), lib.scalar_tensor(3), lib.scalar_tensor(True),
+            lib.scalar_tensor(1, dtype=lib.int64))
 
 
 def _empty(lib):
@@ -129,15 +132,16 @@ ROWS = [
           op=_result_type, dtypes=ALL, grad=False),
     OpRow("typename", lambda t: [S(t((2,)))], op=lambda lib, x: (lib.typename(x), lib.typename(3)), dtypes=ALL,
           grad=False),
-    OpRow("is_tensor", lambda t: [S(t((2,)))], op=lambda lib, x: (lib.is_tensor(x), lib.is_tensor(x.numpy()),
-                                                                  lib.is_tensor(3), lib.is_tensor(lib.nn.Parameter(x.double()))),
-          grad=False),
+    OpRow("is_tensor", lambda t: [S(t((2,)))], grad=False,
+          op=lambda lib, x: (lib.is_tensor(x), lib.is_tensor(x.numpy()), lib.is_tensor(3),
+                             lib.is_tensor(lib.nn.Parameter(x.double())))),
     OpRow("is_storage", lambda t: [S(t((2,)))], op=lambda lib, x: (lib.is_storage(x), lib.is_storage([1])), grad=False),
     OpRow("is_floating_point", lambda t: [S(t((2,)))], op=_fn("is_floating_point"), dtypes=ALL, grad=False),
     OpRow("is_nonzero", lambda t: [S(t((1,))), S(np.zeros((), t.dtype))], op=_fn("is_nonzero"), dtypes=ALL,
           grad=False, errors=lambda t: [S(t((3,)))]),
     OpRow("is_inference", lambda t: [S(t((2,)))], op=_fn("is_inference"), grad=False),
-    OpRow("numel", lambda t: [S(t((2, 3))), S(np.zeros((), t.dtype)), S(t((0, 4)))], op=_fn("numel"), dtypes=ALL, grad=False),
+    OpRow("numel", lambda t: [S(t((2, 3))), S(np.zeros((), t.dtype)), S(t((0, 4)))], op=_fn("numel"), dtypes=ALL,
+          grad=False),
     OpRow("get_device", lambda t: [S(t((2,)))], op=_fn("get_device"), grad=False),
     OpRow("atleast_1d", lambda t: [S(t(())), S(t((3,))), S(t((2, 3))), S(t(()), t((2,)))]),
     OpRow("atleast_3d", lambda t: [S(t(())), S(t((3,))), S(t((2, 3))), S(t((2, 3, 4)))]),

@@ -60,7 +60,8 @@ ROWS += [
     OpRow("bilinear", lambda t: [S(t((3, 4)), t((3, 5)), t((2, 4, 5))), S(t((3, 4)), t((3, 5)), t((2, 4, 5)), t((2,))),
                                  S(t((2, 3, 4)), t((2, 3, 5)), t((2, 4, 5)), t((2,)))],
           errors=lambda t: [S(t((3, 4)), t((3, 5)), t((2, 5, 4)))]),
-    OpRow("cosine_similarity", lambda t: [S(t((3, 4)), t((3, 4))), S(t((3, 4)), t((4,)), 0), S(t((2, 3, 4)), t((3, 4)), -1),
+    OpRow("cosine_similarity", lambda t: [S(t((3, 4)), t((3, 4))), S(t((3, 4)), t((4,)), 0),
+                                          S(t((2, 3, 4)), t((3, 4)), -1),
                                           S(t((3, 4)), t((3, 4)), dim=1, eps=1e-3)]),
     OpRow("pairwise_distance", lambda t: [S(t((3, 4)), t((3, 4))), S(t((3, 4)), t((4,)), 1.0),
                                           S(t((3, 4)), t((3, 4)), 3.0, 1e-6, True)]),
@@ -92,7 +93,8 @@ def _csr(t):
 
 
 ROWS += [
-    OpRow("sparse_coo_tensor", lambda t: [S(*_coo(t), (3, 4)), S(*_coo(t)), S(np.array([[0, 0], [1, 1]]), t((2,)), (2, 2))],
+    OpRow("sparse_coo_tensor", lambda t: [S(*_coo(t), (3, 4)), S(*_coo(t)),
+                                          S(np.array([[0, 0], [1, 1]]), t((2,)), (2, 2))],
           op=lambda lib, i, v, *size: lib.sparse_coo_tensor(i, v, *size).to_dense(), note="to_dense",
           errors=lambda t: [S(np.array([[0, 1, 2]]), t((2,)), (3,))]),
     OpRow("sparse_csr_tensor", lambda t: [S(*_csr(t), (3, 4)), S(*_csr(t))], grad=False,

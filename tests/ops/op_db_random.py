@@ -114,6 +114,7 @@ def _multinomial(lib):
     no_rep = lib.multinomial(probs, 4)
     rows = lib.multinomial(lib.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]), 2, True)
     return (d, sorted(no_rep.tolist()) == [0, 1, 2, 3], _meta(no_rep), rows.tolist() == [[1, 1], [0, 0]],
+            _meta(probs.multinomial(3, True)), sorted(probs.multinomial(4).tolist()) == [0, 1, 2, 3],
             _exc(lambda: lib.multinomial(probs, 5)), _exc(lambda: lib.multinomial(-probs, 2)))
 
 

@@ -61,11 +61,13 @@ ROWS = [
           op=lambda lib, x: (type(x.data_ptr()), x[1:].data_ptr() - x.data_ptr(), x.view(-1).data_ptr() == x.data_ptr(),
                              x.clone().data_ptr() != x.data_ptr())),
     OpRow("contiguous", lambda t: [S(t((3, 4))), S(t(())), S(t((2, 3))), S(t((3, 4), strided=True)), S(t((4, 3)).T)],
-          op=lambda lib, x: (x.contiguous(), x.contiguous().is_contiguous(), (x.contiguous() is x) == x.is_contiguous())),
+          op=lambda lib, x: (x.contiguous(), x.contiguous().is_contiguous(),
+                             (x.contiguous() is x) == x.is_contiguous())),
     OpRow("is_contiguous", lambda t: [S(t((3, 4))), S(t((3, 4), strided=True)), S(t((4, 3)).T), S(t((1, 3)).T)],
           op=_get("is_contiguous"), grad=False),
     OpRow("new_empty_strided", lambda t: [S(t((2,)), (2, 3), (3, 1)), S(t((2,)), (2, 3), (1, 2), dtype="dtype:int64")],
-          op=lambda lib, x, *a, **k: (lambda y: (tuple(y.shape), y.stride(), _dt(y.dtype)))(x.new_empty_strided(*a, **k)),
+          op=lambda lib, x, *a, **k: (lambda y: (tuple(y.shape), y.stride(), _dt(y.dtype)))(
+              x.new_empty_strided(*a, **k)),
           grad=False),
     # ------------------------------------------------------------ device, dtype and layout queries
     OpRow("dtype", lambda t: [S(t((2,)))], op=lambda lib, x: _dt(x.dtype), grad=False, dtypes=ALL),
@@ -84,9 +86,8 @@ ROWS = [
      for n in ("is_cpu", "is_cuda", "is_floating_point", "is_inference", "is_ipu", "is_meta", "is_mkldnn", "is_mps",
                "is_pinned", "is_quantized", "is_shared", "is_xla", "is_xpu", "is_leaf", "requires_grad", "grad",
                "grad_fn", "output_nr", "retains_grad", "is_sparse", "is_sparse_csr")] + [
-    OpRow("is_sparse", lambda t: [S(t((2, 3)))], op=lambda lib, x: (x.to_sparse().is_sparse, x.to_sparse_csr().is_sparse,
-                                                                    x.to_sparse_csr().is_sparse_csr), grad=False,
-          note="sparse"),
+    OpRow("is_sparse", lambda t: [S(t((2, 3)))], grad=False, note="sparse",
+          op=lambda lib, x: (x.to_sparse().is_sparse, x.to_sparse_csr().is_sparse, x.to_sparse_csr().is_sparse_csr)),
     OpRow("is_nonzero", lambda t: [S(t((1,))), S(np.zeros((1, 1), t.dtype)), S(t(()))], op=_get("is_nonzero"),
           grad=False, dtypes=ALL, errors=lambda t: [S(t((2,))), S(t((0,)))]),
     OpRow("item", lambda t: [S(t(())), S(t((1,))), S(t((1, 1)))], op=_get("item"), grad=False, dtypes=ALL,

@@ -110,7 +110,9 @@ def _loss(lib, out, weights, which):
     total = None
     for i in idx:
         o = outs[i]
-        if not hasattr(o, "dtype") or o.dtype not in (torch.float32, torch.float64, fastnn.float32, fastnn.float64) or o.numel() == 0:
+        if not hasattr(o, "dtype"):  # a Python value beside the tensors (a flag, a shape)
+            continue
+        if o.dtype not in (torch.float32, torch.float64, fastnn.float32, fastnn.float64) or o.numel() == 0:
             continue
         w = weights[i]
         term = (o * (torch.from_numpy(w) if lib is torch else fastnn.from_numpy(w))).sum()
