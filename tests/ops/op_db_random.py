@@ -84,13 +84,15 @@ def _normal(lib, mean, std):
     big = lambda v: lib.full((N,), v, dtype=mean.dtype)  # noqa: E731
     d = lib.normal(big(1.5), big(2.0))
     return (d, _meta(lib.normal(mean, std)), _meta(lib.normal(mean, 2.0)), _meta(lib.normal(0.5, std)),
-            _meta(lib.normal(0.0, 1.0, size=(2, 3))), (lib.normal(2.0, 0.5, (N,)).mean().item() - 2.0) < 0.01)
+            _meta(lib.normal(0.0, 1.0, size=(2, 3))), (lib.normal(2.0, 0.5, (N,)).mean().item() - 2.0) < 0.01,
+            _repro(lib, lambda: lib.normal(mean, std)))
 
 
 def _poisson(lib):
     _seeded(lib)
     d = lib.poisson(lib.full((N,), 3.5))
-    return d, _all(d == d.round()), _all(d >= 0), _meta(lib.poisson(lib.ones(2, 3, dtype=lib.float64)))
+    return (d, _all(d == d.round()), _all(d >= 0), _meta(lib.poisson(lib.ones(2, 3, dtype=lib.float64))),
+            _repro(lib, lambda: lib.poisson(lib.full((20,), 2.0))))
 
 
 def _bernoulli(lib):
@@ -115,6 +117,7 @@ def _multinomial(lib):
     rows = lib.multinomial(lib.tensor([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]), 2, True)
     return (d, sorted(no_rep.tolist()) == [0, 1, 2, 3], _meta(no_rep), rows.tolist() == [[1, 1], [0, 0]],
             _meta(probs.multinomial(3, True)), sorted(probs.multinomial(4).tolist()) == [0, 1, 2, 3],
+            _repro(lib, lambda: lib.multinomial(probs, 20, True)),
             _exc(lambda: lib.multinomial(probs, 5)), _exc(lambda: lib.multinomial(-probs, 2)))
 
 
@@ -126,7 +129,8 @@ def _inplace(method, *args, transform=None, support=None):
         x = lib.zeros(N, dtype=lib.float64)
         r = getattr(x, method)(*args)
         d = transform(lib, x) if transform else x
-        return (d, r is x) + ((_all(support(x)),) if support else ())
+        again = _repro(lib, lambda: getattr(lib.zeros(50, dtype=lib.float64), method)(*args))
+        return (d, r is x, again) + ((_all(support(x)),) if support else ())
     return op
 
 
