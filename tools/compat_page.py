@@ -37,7 +37,8 @@ NOT_APPLICABLE = [
 DIFFERS = {
     "Tensor": "`Tensor(2, 3)` gives zeros, not uninitialised memory",
     "svd": "values only: no gradient", "qr": "values only: no gradient", "cholesky": "values only: no gradient",
-    "pinverse": "values only: no gradient", "to_sparse": "returns a COO tensor backed by the CSR kernels",
+    "pinverse": "values only: no gradient", "to_sparse": "returns a COO tensor backed by the CSR kernels; every dim sparse (hybrid sparse_dim/dense_dim "
+                 "and blocksize raise NotImplementedError)",
     "resize_": "new elements are zeros",
     "float16": "NumPy's half: stored, converted and computed in NumPy (no fused half kernels)",
     "set_default_dtype": "float32 and float64 only",
