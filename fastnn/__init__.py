@@ -186,9 +186,11 @@ def nuclear_norm(input, keepdim=False):
 # torch.x forms of nn.functional ops whose positional signature PyTorch keeps the same at both paths
 # (taken from fastnn.nn.functional when it has them)
 _FROM_FUNCTIONAL = """conv1d conv2d conv3d conv_transpose1d conv_transpose2d conv_transpose3d max_pool1d max_pool2d max_pool3d
-    avg_pool1d pixel_shuffle pixel_unshuffle channel_shuffle cosine_similarity pairwise_distance prelu rrelu dropout
-    alpha_dropout feature_alpha_dropout bilinear layer_norm group_norm""".split()
+    avg_pool1d pixel_shuffle pixel_unshuffle channel_shuffle cosine_similarity pairwise_distance prelu rrelu
+    bilinear""".split()
 globals().update({_n: getattr(nn.functional, _n) for _n in _FROM_FUNCTIONAL if hasattr(nn.functional, _n)})
+from .torch_functional_forms import (  # noqa: E402,F401  (torch.x keywords differ from F.x's)
+    dropout, alpha_dropout, feature_alpha_dropout, layer_norm, group_norm)
 
 
 def result_type(tensor1, tensor2):
@@ -202,7 +204,7 @@ def is_floating_point(input):
 def is_nonzero(input):
     if input.numel() != 1:
         raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-    return bool(input.item())
+    return input.item() != 0  # (`bool` here is the dtype)
 
 
 def is_storage(obj):

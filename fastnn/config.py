@@ -45,7 +45,11 @@ def set_num_threads(n):
     around them never run more threads than the machine has cores. Process-wide,
     as PyTorch's: kernels called from any Python thread use at most n threads.
     """
-    n = positive_int(n, "n")
+    try:
+        n = positive_int(n, "n")
+    except ValueError as e:
+        from .autograd.ops._declare import ArgumentError  # PyTorch: RuntimeError
+        raise ArgumentError(str(e)) from None
     _runtime.set_openmp_threads(n)
     _blas_limits(n)
     _threads["n"] = n

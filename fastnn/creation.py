@@ -256,6 +256,9 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
              pin_memory=False):
     _factory_args(device, layout, pin_memory)
+    if n < 0:
+        from .autograd.ops._declare import ArgumentError
+        raise ArgumentError(f"randperm: n must be non-negative, got {n}")
     res = _make(_generator(generator).permutation(n).astype(_dtype(dtype, int64)), requires_grad)
     return res if out is None else _write_out(out, res)
 
@@ -297,11 +300,15 @@ def multinomial(probs, num_samples, replacement=False, *, generator=None, out=No
     """Sample indices from each row of non-negative weights."""
     p = np.asarray(probs._data, dtype=np.float64)
     rows = p.reshape(-1, p.shape[-1])
+    from .autograd.ops._declare import ArgumentError  # PyTorch raises RuntimeError for these
+    if num_samples <= 0 or (not replacement and num_samples > rows.shape[1]):
+        raise ArgumentError(f"multinomial: cannot sample {num_samples} of {rows.shape[1]} categories "
+                            f"{'with' if replacement else 'without'} replacement")
     draws = np.empty((rows.shape[0], num_samples), dtype=np.int64)
     for i, r in enumerate(rows):
         total = r.sum()
         if not np.isfinite(total) or total <= 0 or (r < 0).any():
-            raise ValueError("multinomial: probs must be non-negative, finite and not all zero")
+            raise ArgumentError("multinomial: probs must be non-negative, finite and not all zero")
         draws[i] = _generator(generator).choice(len(r), num_samples, replace=replacement, p=r / total)
     res = _wrap(draws.reshape(p.shape[:-1] + (num_samples,)))
     return res if out is None else _write_out(out, res)
@@ -313,11 +320,17 @@ def scalar_tensor(s, *, dtype=None, layout=None, device=None, requires_grad=Fals
 
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
-    """An uninitialised tensor of `size` (strides are NumPy's own: the values are not observable)."""
+    """An uninitialised tensor of `size` laid out with the given element strides (as PyTorch's)."""
     if len(size) != len(stride):
         raise RuntimeError("mismatch in length of strides and shape")
-    return empty(tuple(size), dtype=dtype, layout=layout, device=device, requires_grad=requires_grad,
-                 pin_memory=pin_memory)
+    if any(s < 0 for s in stride):
+        raise RuntimeError(f"empty_strided: strides must be non-negative, got {tuple(stride)}")
+    t = empty(tuple(size), dtype=dtype, layout=layout, device=device, requires_grad=requires_grad,
+              pin_memory=pin_memory)
+    extent = 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
+    buf = np.zeros(extent, t.dtype)
+    t._data = np.lib.stride_tricks.as_strided(buf, tuple(size), tuple(s * buf.itemsize for s in stride))
+    return t
 
 
 def _tri_indices(fn, row, col, offset, dtype, device, layout):
@@ -400,5 +413,8 @@ def empty_permuted(size, physical_layout, *, dtype=None, layout=None, device=Non
                    pin_memory=False):
     if sorted(physical_layout) != list(__import__("builtins").range(len(size))):
         raise RuntimeError("physical_layout must be a permutation of the dimensions")
-    return empty(tuple(size), dtype=dtype, layout=layout, device=device, requires_grad=requires_grad,
-                 pin_memory=pin_memory)
+    # allocated in the physical order, seen in the logical one: strides as PyTorch's
+    t = empty(tuple(size[i] for i in physical_layout), dtype=dtype, layout=layout, device=device,
+              requires_grad=requires_grad, pin_memory=pin_memory)
+    t._data = t._data.transpose(np.argsort(physical_layout))
+    return t

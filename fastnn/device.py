@@ -8,6 +8,12 @@ raises an error that names the device.
 _TYPES = ("cpu", "cuda", "mps", "xpu", "meta")
 
 
+class DeviceUnavailableError(AssertionError, RuntimeError, ValueError):
+    """A tensor or module sent to a device this CPU-only library lacks. PyTorch built without CUDA
+    raises AssertionError ("Torch not compiled with CUDA enabled"); fastnn's callers have caught
+    RuntimeError and ValueError, so it is all three."""
+
+
 class device:
     __slots__ = ("type", "index")
 
@@ -59,4 +65,4 @@ def check_cpu(value, name="device"):
     except (TypeError, RuntimeError) as err:
         raise ValueError(f"{name}: {err}") from None
     if d.type != "cpu":
-        raise ValueError(f"fastnn runs on the CPU only, got {name} {str(d)!r}")
+        raise DeviceUnavailableError(f"fastnn runs on the CPU only, got {name} {str(d)!r}")

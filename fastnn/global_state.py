@@ -7,7 +7,7 @@ from .autograd.tensor import Tensor, _wrap
 from .device import check_cpu, CPU
 
 _state = {"deterministic": False, "warn_only": False, "matmul_precision": "highest", "interop_threads": 1,
-          "anomaly": False, "warn_always": False}
+          "anomaly": False, "anomaly_check_nan": True, "warn_always": False}
 
 
 def get_rng_state():
@@ -36,8 +36,11 @@ def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=N
             v if v is not None else p for v, p in zip((precision, threshold, edgeitems, linewidth), presets[profile]))
     opts = {k: v for k, v in dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
                                   linewidth=linewidth).items() if v is not None}
-    if sci_mode is not None:
-        opts["suppress"] = not sci_mode
+    # as PyTorch, each call sets sci_mode: True forces scientific notation, False fixed point, None automatic
+    digits = opts.get("precision", np.get_printoptions()["precision"])
+    opts["suppress"] = sci_mode is False
+    opts["formatter"] = {"float_kind": lambda v: np.format_float_scientific(v, precision=digits, unique=False,
+                                                                            exp_digits=2)} if sci_mode else None
     np.set_printoptions(**opts)
 
 
@@ -87,6 +90,7 @@ def get_num_interop_threads():
 
 def set_anomaly_enabled(enabled, check_nan=True):
     _state["anomaly"] = bool(enabled)
+    _state["anomaly_check_nan"] = bool(check_nan)
 
 
 def is_anomaly_enabled():
@@ -94,7 +98,7 @@ def is_anomaly_enabled():
 
 
 def is_anomaly_check_nan_enabled():
-    return _state["anomaly"]
+    return _state["anomaly_check_nan"]
 
 
 def set_warn_always(b):

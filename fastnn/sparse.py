@@ -14,6 +14,7 @@ from .graph.csr import GraphCSR
 
 class SparseCSRTensor:
     layout = "sparse_csr"
+    is_sparse, is_sparse_csr = False, True  # as PyTorch: is_sparse means the COO layout
 
     def __init__(self, crow_indices, col_indices, values, size):
         self._graph = GraphCSR(crow_indices, col_indices, np.arange(len(col_indices), dtype=np.int64), *size)

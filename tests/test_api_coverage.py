@@ -59,3 +59,15 @@ def test_compatibility_page_lists_every_name(tmp_path):
         assert f"## `{title}`" in text
         for name in r["missing"][:5] + r["supported"][:5]:
             assert f"`{name}`" in text
+
+
+def test_every_supported_op_has_an_op_table_row():
+    """Issue 25: every supported torch.*, Tensor and torch.linalg name has a row in tests/ops/op_db*.py, so
+    the one op-table test compares it with PyTorch. A name added to fastnn without a row fails here."""
+    tool = _tool()
+    counts = tool.count(torch)
+    tested = tool.op_table_names(_ROOT)
+    assert tested, "the op table (tests/ops/op_db.py) did not import"
+    rowless = {title: tool.untested(counts[title]["supported"], tested) for title in tool.ROW_NAMESPACES}
+    rowless = {title: names for title, names in rowless.items() if names}
+    assert not rowless, f"supported names without an op-table row (add rows in tests/ops/op_db_*.py): {rowless}"

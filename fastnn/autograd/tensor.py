@@ -115,7 +115,8 @@ class Tensor:
 
     def item(self):
         if self._data.size != 1:
-            raise ValueError(f"only one-element tensors can be converted to Python scalars, got shape {self.shape}")
+            from .ops._declare import ArgumentError  # PyTorch: RuntimeError
+            raise ArgumentError(f"only one-element tensors can be converted to Python scalars, got shape {self.shape}")
         return self._data.reshape(()).item()
 
     def tolist(self):
@@ -187,7 +188,8 @@ class Tensor:
         else:
             g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=self._data.dtype)
             if g.shape != self._data.shape:
-                raise ValueError(f"gradient must have shape {self.shape}, got {g.shape}")
+                from .ops._declare import ArgumentError  # PyTorch: RuntimeError
+                raise ArgumentError(f"gradient must have shape {self.shape}, got {g.shape}")
         run_backward(self, g, bool(retain_graph))
 
     def register_post_accumulate_grad_hook(self, hook):
@@ -229,14 +231,13 @@ class Tensor:
                 check_cpu(a)
             else:
                 dtype = a
-        if dtype is None:
-            return self
+        if dtype is None or canonical_dtype(dtype) == self.dtype:
+            return self.clone() if kwargs.get("copy") else self
         return _ops.cast(self, canonical_dtype(dtype))
 
-    def type(self, dtype=None):
-        if dtype is None:
-            return f"fastnn.{self.dtype}"
-        return self.to(dtype)
+    def type(self, dtype=None, non_blocking=False, **kwargs):
+        from .tensor_type import tensor_type
+        return tensor_type(self, dtype)
 
     def type_as(self, other):
         return self.to(other.dtype)
@@ -277,7 +278,8 @@ class Tensor:
         return self
 
     def cuda(self, *args, **kwargs):
-        raise RuntimeError("fastnn runs on the CPU only")
+        from ..device import DeviceUnavailableError
+        raise DeviceUnavailableError("Torch not compiled with CUDA enabled (fastnn runs on the CPU only)")
 
     def is_floating_point(self):
         return self._data.dtype.kind == "f" or self._data.dtype == bfloat16
@@ -326,19 +328,7 @@ class Tensor:
     def __itruediv__(self, other):
         return self._inplace(_ops.div, other)
 
-    def fill_(self, value):
-        self._check_inplace()
-        self._data.fill(value.item() if isinstance(value, Tensor) else value)
-        return self
-
-    def zero_(self):
-        return self.fill_(0)
-
-    def copy_(self, src):
-        self._check_inplace()
-        self._check_value(src)
-        np.copyto(self._data, src._data if isinstance(src, Tensor) else np.asarray(src), casting="unsafe")
-        return self
+    # fill_, zero_ and copy_ are declared in ops/fills.py (in-place ops with autograd)
 
     def uniform_(self, a=0.0, b=1.0):
         from .random import generator
@@ -449,6 +439,8 @@ class Tensor:
 
     @property
     def mT(self):
+        if self._data.ndim < 2:
+            raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices, got {self.ndim}-D")
         return _ops.transpose(self, -2, -1)
 
 

@@ -1,4 +1,5 @@
 """torch.cuda as a CPU-only library answers it: no GPU, and the seeding calls scripts make are harmless."""
+from ..device import DeviceUnavailableError
 
 
 def is_available():
@@ -25,11 +26,11 @@ def empty_cache():
 
 
 def current_device():
-    raise RuntimeError("Torch not compiled with CUDA enabled (fastnn runs on the CPU only)")
+    raise DeviceUnavailableError("Torch not compiled with CUDA enabled (fastnn runs on the CPU only)")
 
 
 def get_device_name(device=None):
-    raise RuntimeError("Torch not compiled with CUDA enabled (fastnn runs on the CPU only)")
+    raise DeviceUnavailableError("Torch not compiled with CUDA enabled (fastnn runs on the CPU only)")
 
 
 def is_bf16_supported(including_emulation=True):

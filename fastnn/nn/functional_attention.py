@@ -10,6 +10,7 @@ from ..autograd import ops
 from ..autograd.ops._util import arr as _array
 from .functional_dropout import dropout
 from .functional_linear import linear
+from ..autograd.ops._declare import ArgumentError
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
@@ -18,10 +19,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     if input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
-        raise ValueError(f"layer_norm: input shape {tuple(input.shape)} does not end with normalized_shape {shape}")
+        raise ArgumentError(f"layer_norm: input shape {tuple(input.shape)} does not end with normalized_shape {shape}")
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and tuple(p.shape) != shape:
-            raise ValueError(f"layer_norm: {name} must have shape {shape}, got {tuple(p.shape)}")
+            raise ArgumentError(f"layer_norm: {name} must have shape {shape}, got {tuple(p.shape)}")
         if p is not None and p.dtype != input.dtype:
             raise TypeError(f"layer_norm: {name} dtype {p.dtype} does not match input dtype {input.dtype}")
     return LayerNormFn.apply(input, weight, bias, float(eps), int(np.prod(shape, dtype=np.int64)))

@@ -6,6 +6,7 @@ from ..autograd.tensor import Tensor
 from ..autograd.native.conv import Conv2dFn, ConvTranspose2dFn
 from ..autograd.native.pool import MaxPool2dFn, AvgPool2dFn
 from .arguments import _pair
+from ..autograd.ops._declare import ArgumentError
 
 
 def _batched(input, name, fn):
@@ -17,7 +18,7 @@ def _batched(input, name, fn):
     if input.ndim == 3:
         return fn(input.unsqueeze(0)).squeeze(0)
     if input.ndim != 4:
-        raise ValueError(f"{name}: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(input.shape)}")
+        raise ArgumentError(f"{name}: expected 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape {tuple(input.shape)}")
     return fn(input)
 
 
@@ -39,7 +40,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                 pd = (0, 0)
             elif padding == "same":
                 if st != (1, 1):
-                    raise ValueError("padding='same' is not supported for strided convolutions")
+                    raise ArgumentError("padding='same' is not supported for strided convolutions")
                 sides = _same_padding(weight.shape[2:], dl)
                 if any(a != b for a, b in sides):
                     x = pad(x, (sides[1][0], sides[1][1], sides[0][0], sides[0][1]))
@@ -47,7 +48,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                 else:
                     pd = (sides[0][0], sides[1][0])
             else:
-                raise ValueError(f"padding must be 'same', 'valid', an int or a pair, got {padding!r}")
+                raise ArgumentError(f"padding must be 'same', 'valid', an int or a pair, got {padding!r}")
         return Conv2dFn.apply(x, weight, bias, st, _pair(pd, "padding"), dl, groups)
     return _batched(input, "conv2d", run)
 

@@ -10,6 +10,7 @@ from ..autograd import ops
 from ..autograd.tensor import Tensor
 from .functional_conv import conv2d, conv_transpose2d, pad
 from .functional_unfold import FoldNd, ntuple, out_size
+from ..autograd.ops._declare import ArgumentError
 
 
 def _check(input, weight, fname, nd):
@@ -19,10 +20,10 @@ def _check(input, weight, fname, nd):
         if t.dtype.kind != "f":
             raise TypeError(f"{fname}: {name} must be a floating point tensor, got {t.dtype}")
     if input.ndim not in (nd + 1, nd + 2):
-        raise ValueError(f"{fname}: expected {nd + 1}-D (unbatched) or {nd + 2}-D input, got shape "
+        raise ArgumentError(f"{fname}: expected {nd + 1}-D (unbatched) or {nd + 2}-D input, got shape "
                          f"{tuple(input.shape)}")
     if weight.ndim != nd + 2:
-        raise ValueError(f"{fname}: expected a {nd + 2}-D weight, got shape {tuple(weight.shape)}")
+        raise ArgumentError(f"{fname}: expected a {nd + 2}-D weight, got shape {tuple(weight.shape)}")
     if input.dtype != weight.dtype:
         raise TypeError(f"{fname}: input dtype {input.dtype} does not match weight dtype {weight.dtype}")
 
@@ -77,19 +78,19 @@ def _conv3d(x, weight, bias, stride, padding, dilation, groups):
     N, C = x.shape[:2]
     O, kd = weight.shape[0], weight.shape[2]
     if C != weight.shape[1] * groups:
-        raise ValueError(f"conv3d: input has {C} channels, weight expects {weight.shape[1] * groups} "
+        raise ArgumentError(f"conv3d: input has {C} channels, weight expects {weight.shape[1] * groups} "
                          f"({weight.shape[1]} per group x {groups} groups)")
     if O % groups:
-        raise ValueError(f"conv3d: groups ({groups}) must divide out_channels ({O})")
+        raise ArgumentError(f"conv3d: groups ({groups}) must divide out_channels ({O})")
     if isinstance(padding, str):
         if padding == "valid":
             pads = ((0, 0),) * 3
         elif padding == "same":
             if any(v != 1 for v in stride):
-                raise ValueError("padding='same' is not supported for strided convolutions")
+                raise ArgumentError("padding='same' is not supported for strided convolutions")
             pads = _same_pads(weight, dilation, 3)
         else:
-            raise ValueError(f"padding must be 'same', 'valid', an int or a tuple, got {padding!r}")
+            raise ArgumentError(f"padding must be 'same', 'valid', an int or a tuple, got {padding!r}")
     else:
         pads = tuple((v, v) for v in ntuple(padding, 3, "padding"))
     hw_pad = (pads[1][0], pads[2][0])
@@ -102,7 +103,7 @@ def _conv3d(x, weight, bias, stride, padding, dilation, groups):
     Do = out_size(D, kd, dilation[0], 0, 0, stride[0])
     if Do <= 0 or any(out_size(n + 2 * p, k, d, 0, 0, s) <= 0 for n, p, k, d, s in
                       zip((H, W), hw_pad, weight.shape[3:], dilation[1:], stride[1:])):
-        raise ValueError(f"conv3d: kernel size {tuple(weight.shape[2:])} (dilated) is larger than the padded input "
+        raise ArgumentError(f"conv3d: kernel size {tuple(weight.shape[2:])} (dilated) is larger than the padded input "
                          f"{tuple(x.shape[2:])}")
     out = None
     for k in range(kd):
@@ -120,18 +121,18 @@ def _conv_transposend(x, weight, bias, stride, padding, output_padding, groups, 
     N, Cin = x.shape[:2]
     k = tuple(weight.shape[2:])
     if Cin != weight.shape[0]:
-        raise ValueError(f"conv_transpose{nd}d: input has {Cin} channels, weight expects {weight.shape[0]}")
+        raise ArgumentError(f"conv_transpose{nd}d: input has {Cin} channels, weight expects {weight.shape[0]}")
     if Cin % groups:
-        raise ValueError(f"conv_transpose{nd}d: groups ({groups}) must divide in_channels ({Cin})")
+        raise ArgumentError(f"conv_transpose{nd}d: groups ({groups}) must divide in_channels ({Cin})")
     for i in range(nd):
         if output_padding[i] >= max(stride[i], dilation[i]):
-            raise ValueError(f"conv_transpose{nd}d: output_padding must be smaller than stride or dilation")
+            raise ArgumentError(f"conv_transpose{nd}d: output_padding must be smaller than stride or dilation")
     Cout = weight.shape[1] * groups
     S = tuple(x.shape[2:])
     outs = tuple((S[i] - 1) * stride[i] - 2 * padding[i] + dilation[i] * (k[i] - 1) + output_padding[i] + 1
                  for i in range(nd))
     if any(o <= 0 for o in outs):
-        raise ValueError(f"conv_transpose{nd}d: the output size {outs} is not positive")
+        raise ArgumentError(f"conv_transpose{nd}d: the output size {outs} is not positive")
     K = int(np.prod(k))
     w = weight.reshape(groups, Cin // groups, (Cout // groups) * K).transpose(1, 2)
     cols = ops.matmul(w, x.reshape(N, groups, Cin // groups, int(np.prod(S))))
@@ -144,6 +145,8 @@ def _conv_transposend(x, weight, bias, stride, padding, output_padding, groups, 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     _check(input, weight, "conv3d", 3)
     s, d = ntuple(stride, 3, "stride"), ntuple(dilation, 3, "dilation")
+    if min(s) <= 0 or min(d) <= 0:
+        raise ArgumentError(f"conv3d: stride and dilation must be positive, got stride={s}, dilation={d}")
     return _unbatched(input, 3, lambda x: _conv3d(x, weight, bias, s, padding, d, groups))
 
 

@@ -14,6 +14,7 @@ from .functional_act import logsigmoid
 from .functional_checks import _check_float, _reduce, legacy_reduction
 from .functional_linear import linear
 from .functional_loss_core import cross_entropy
+from ..autograd.ops.views import broadcast_tensors
 
 
 def _const(x, like):
@@ -50,6 +51,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     _check_float(x1, "x1", "cosine_similarity")
     _check_float(x2, "x2", "cosine_similarity")
+    x1, x2 = broadcast_tensors(x1, x2)  # PyTorch broadcasts before reducing over dim
     dot = (x1 * x2).sum(dim)
     # each norm clamped at eps (PyTorch's ATen does the same; its docs write max(|x1| |x2|, eps))
     n1 = ops.clamp(ops.norm(x1, 2, dim), min=eps)

@@ -10,6 +10,7 @@ import numpy as np
 from ..autograd.tensor import Tensor, _wrap
 from ..autograd.random import generator
 from ..autograd import ops
+from ..autograd.ops._declare import ArgumentError
 
 _ALPHA_PRIME = 1.7580993408473766  # SELU's scale * alpha: the value dropped units take (negated)
 
@@ -28,7 +29,7 @@ def pixel_shuffle(input, upscale_factor):
     r = int(upscale_factor)
     *lead, C, H, W = input.shape
     if r <= 0 or C % (r * r):
-        raise ValueError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+        raise ArgumentError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
                          f"upscale_factor, but input.size(-3)={C} is not divisible by {r * r}")
     n = len(lead)
     x = input.reshape(*lead, C // (r * r), r, r, H, W)
@@ -41,7 +42,7 @@ def pixel_unshuffle(input, downscale_factor):
     r = int(downscale_factor)
     *lead, C, H, W = input.shape
     if r <= 0 or H % r or W % r:
-        raise ValueError(f"pixel_unshuffle expects height ({H}) and width ({W}) to be divisible by "
+        raise ArgumentError(f"pixel_unshuffle expects height ({H}) and width ({W}) to be divisible by "
                          f"downscale_factor ({r})")
     n = len(lead)
     x = input.reshape(*lead, C, H // r, r, W // r, r)

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd import ops
+from ..autograd.ops._declare import ArgumentError
 from .functional_checks import _check_float
 
 
@@ -124,13 +125,13 @@ class GroupNormFn(Function):
 def _check(input, fname, min_ndim=2):
     _check_float(input, "input", fname)
     if input.ndim < min_ndim:
-        raise ValueError(f"{fname}: expected at least {min_ndim}-D input, got shape {tuple(input.shape)}")
+        raise ArgumentError(f"{fname}: expected at least {min_ndim}-D input, got shape {tuple(input.shape)}")
 
 
 def _affine_shapes(weight, bias, C, fname):
     for name, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != (C,):
-            raise ValueError(f"{fname}: {name} must have shape ({C},), got {tuple(t.shape)}")
+            raise ArgumentError(f"{fname}: {name} must have shape ({C},), got {tuple(t.shape)}")
 
 
 def _affine(out, weight, bias, C, ndim, fname):
@@ -147,7 +148,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     _check(input, "group_norm")
     N, C = input.shape[:2]
     if num_groups <= 0 or C % num_groups:
-        raise ValueError(f"group_norm: expected number of channels in input ({C}) to be divisible by "
+        raise ArgumentError(f"group_norm: expected number of channels in input ({C}) to be divisible by "
                          f"num_groups ({num_groups})")
     _affine_shapes(weight, bias, C, "group_norm")
     return GroupNormFn.apply(input, num_groups, weight, bias, eps)

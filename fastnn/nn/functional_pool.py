@@ -12,6 +12,7 @@ from ..autograd.tensor import Tensor, _wrap
 from ..autograd import ops
 from .functional_conv import max_pool2d, avg_pool2d
 from .functional_unfold import UnfoldNd, im2col, ntuple
+from ..autograd.ops._declare import ArgumentError
 
 
 def _check(input, fname, nd):
@@ -20,7 +21,7 @@ def _check(input, fname, nd):
     if input.dtype.kind != "f":
         raise TypeError(f"{fname}: input must be a floating point tensor, got {input.dtype}")
     if input.ndim not in (nd + 1, nd + 2):
-        raise ValueError(f"{fname}: expected {nd + 1}-D (unbatched) or {nd + 2}-D input, got shape "
+        raise ArgumentError(f"{fname}: expected {nd + 1}-D (unbatched) or {nd + 2}-D input, got shape "
                          f"{tuple(input.shape)}")
 
 
@@ -38,14 +39,14 @@ def _pool_geometry(spatial, k, s, p, d, ceil_mode, fname):
     outs, pads = [], []
     for n, ki, si, pi, di in zip(spatial, k, s, p, d):
         if pi > ki // 2:
-            raise ValueError(f"{fname}: pad should be at most half of effective kernel size, but got pad={pi}, "
+            raise ArgumentError(f"{fname}: pad should be at most half of effective kernel size, but got pad={pi}, "
                              f"kernel_size={ki}")
         span = n + 2 * pi - di * (ki - 1) - 1
         o = (-(-span // si) if ceil_mode else span // si) + 1
         if ceil_mode and (o - 1) * si >= n + pi:  # the last window must start inside the input or left pad
             o -= 1
         if o <= 0:
-            raise ValueError(f"{fname}: output size is too small for input size {tuple(spatial)}")
+            raise ArgumentError(f"{fname}: output size is too small for input size {tuple(spatial)}")
         outs.append(o)
         pads.append((pi, max(pi, (o - 1) * si + di * (ki - 1) + 1 - n - pi)))
     return tuple(outs), tuple(pads)

@@ -416,7 +416,8 @@ class Module:
         return self
 
     def cuda(self, *args, **kwargs):
-        raise RuntimeError("fastnn runs on the CPU only")
+        from ..device import DeviceUnavailableError
+        raise DeviceUnavailableError("Torch not compiled with CUDA enabled (fastnn runs on the CPU only)")
 
     def share_memory(self):
         """Move every parameter, gradient and buffer into shared memory (see Tensor.share_memory_)."""

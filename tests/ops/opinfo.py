@@ -53,6 +53,7 @@ class Maker:
             a = (self.rng.permutation(n).reshape(big) / max(n, 1) * (high - low) + low).astype(dt)
         else:
             a = self.rng.uniform(low, high, big).astype(dt)
+        a = np.asarray(a)  # a 0-d draw of bool or int dtype comes back as a NumPy scalar: keep it an array
         if strided and shape:
             a = a[..., ::2]
             assert not a.flags.c_contiguous or a.size <= 1
@@ -78,6 +79,7 @@ class OpRow:
     atol: float = None
     rtol: float = None
     grad_outputs: tuple = None           # which outputs to differentiate (indices into a tuple output)
+    compare: object = None               # (got, want, where) -> None asserts agreement, when not value equality
     note: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -106,3 +108,32 @@ def unary_shapes(t, **kw):
     return [S(t((3, 4), **kw)), S(t((), **kw), note="0-d"), S(t((0, 2), **kw), note="empty"),
             S(t((2, 3), strided=True, **kw), note="strided"),
             S(t((4, 3), **kw).T, note="transposed")]
+
+
+def same_law(sigmas=6.0, atol=0.01):
+    """A `compare` for random draws: the op returns (draw, *summaries). The draws must have the same
+    shape and dtype, and their means and variances agree within `sigmas` standard errors (of the
+    difference of two independent estimates; a few hundred thousand draws make a wrong law fail).
+    The summaries (flags, shapes, fractions) must be equal, floats within atol."""
+    def check(got, want, where):
+        got, want = (got if isinstance(got, tuple) else (got,)), (want if isinstance(want, tuple) else (want,))
+        assert len(got) == len(want), f"{where}: {len(got)} outputs, PyTorch gives {len(want)}"
+        g, w = got[0], want[0]
+        assert tuple(g.shape) == tuple(w.shape), f"{where}: shape {tuple(g.shape)} != PyTorch {tuple(w.shape)}"
+        assert str(g.dtype) == str(w.dtype).replace("torch.", ""), f"{where}: dtype {g.dtype} != PyTorch {w.dtype}"
+        a, b = np.asarray(g.numpy(), np.float64).ravel(), w.double().numpy().ravel()
+        n = a.size
+        if n > 1:
+            va, vb = a.var(), b.var()
+            se_mean = np.sqrt((va + vb) / n)
+            assert abs(a.mean() - b.mean()) <= sigmas * se_mean + 1e-12, \
+                f"{where}: mean {a.mean():.5g} vs PyTorch {b.mean():.5g} (standard error {se_mean:.2g})"
+            se_var = np.sqrt(((((a - a.mean()) ** 4).mean() - va ** 2) + (((b - b.mean()) ** 4).mean() - vb ** 2)) / n)
+            assert abs(va - vb) <= sigmas * se_var + 1e-12, \
+                f"{where}: variance {va:.5g} vs PyTorch {vb:.5g} (standard error {se_var:.2g})"
+        for i, (x, y) in enumerate(zip(got[1:], want[1:]), 1):
+            if isinstance(y, float):
+                assert abs(x - y) <= atol, f"{where} summary {i}: {x!r} vs PyTorch {y!r}"
+            else:
+                assert x == y, f"{where} summary {i}: {x!r} != PyTorch {y!r}"
+    return check

@@ -2,6 +2,7 @@
 from ..function import Function
 from ...kernels.arrays import kernel_input
 from ...kernels.backend import family
+from ..ops._declare import ArgumentError
 
 conv_kernels = family("conv")
 
@@ -13,7 +14,10 @@ class Conv2dFn(Function):
         ctx.save_for_backward(x, w)
         ctx.args = (stride, padding, dilation, groups)
         ctx.has_bias = b is not None
-        return conv_kernels.conv2d_forward(x, w, None if b is None else kernel_input(b), stride, padding, dilation, groups)
+        try:
+            return conv_kernels.conv2d_forward(x, w, None if b is None else kernel_input(b), stride, padding, dilation, groups)
+        except ValueError as e:  # the kernel's argument checks: PyTorch raises RuntimeError
+            raise ArgumentError(str(e)) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -30,7 +34,10 @@ class ConvTranspose2dFn(Function):
         ctx.save_for_backward(x, w)
         ctx.args = (stride, padding, output_padding, dilation, groups)
         ctx.has_bias = b is not None
-        return conv_kernels.conv_transpose2d_forward(x, w, None if b is None else kernel_input(b), *ctx.args)
+        try:
+            return conv_kernels.conv_transpose2d_forward(x, w, None if b is None else kernel_input(b), *ctx.args)
+        except ValueError as e:  # the kernel's argument checks: PyTorch raises RuntimeError
+            raise ArgumentError(str(e)) from None
 
     @staticmethod
     def backward(ctx, g):

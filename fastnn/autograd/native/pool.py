@@ -2,6 +2,7 @@
 from ..function import Function
 from ...kernels.arrays import kernel_input
 from ...kernels.backend import family
+from ..ops._declare import ArgumentError
 
 conv_kernels = family("conv")
 
@@ -9,7 +10,10 @@ conv_kernels = family("conv")
 class MaxPool2dFn(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode):
-        out, idx = conv_kernels.max_pool2d_forward(kernel_input(x), kernel, stride, padding, dilation, ceil_mode)
+        try:
+            out, idx = conv_kernels.max_pool2d_forward(kernel_input(x), kernel, stride, padding, dilation, ceil_mode)
+        except ValueError as e:  # the kernel's argument checks: PyTorch raises RuntimeError
+            raise ArgumentError(str(e)) from None
         ctx.argmax, ctx.input_shape = idx, x.shape
         ctx.mark_non_differentiable(idx)
         return out, idx
@@ -24,7 +28,10 @@ class AvgPool2dFn(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad):
         ctx.input_shape, ctx.window = x.shape, (kernel, stride, padding, ceil_mode, count_include_pad)
-        return conv_kernels.avg_pool2d_forward(kernel_input(x), kernel, stride, padding, ceil_mode, count_include_pad)
+        try:
+            return conv_kernels.avg_pool2d_forward(kernel_input(x), kernel, stride, padding, ceil_mode, count_include_pad)
+        except ValueError as e:  # the kernel's argument checks: PyTorch raises RuntimeError
+            raise ArgumentError(str(e)) from None
 
     @staticmethod
     def backward(ctx, g):

@@ -21,6 +21,7 @@ from .indexing import index_key, getitem, gather, index_select, where, masked_fi
 from .softmax import softmax, log_softmax
 from . import math, stats, sorting, scatter, structure, linalg, tensor_methods, views, numeric  # noqa: F401
 from . import linalg_decomp, linalg_solve, linalg_lu, linalg_householder  # noqa: F401
+from . import fills  # noqa: F401
 from .math import bitwise_not, bitwise_and, bitwise_or, bitwise_xor
 
 # Ops from before the catalogue: name -> variants (T: fastnn.x, M: Tensor.x, I: Tensor.x_, O: out=,

@@ -282,6 +282,12 @@ def _inplace(fn, name, view=False):
             raise InplaceError(f"{name}: one of the variables needed for gradient computation would be modified by "
                                f"an inplace operation: this tensor was already used by an operation in the graph; "
                                f"write the out-of-place form (x = x.{name[:-1]}(...)) instead")
+        if not view and self._data.base is not None and not self.requires_grad:
+            # a view written with a value that requires grad: rebinding would leave the viewed tensor
+            # unchanged (a silently wrong result), so refuse
+            raise InplaceError(f"{name}: writing a value that requires grad into a view is not differentiable in "
+                               f"fastnn (the viewed tensor would not see it); build "
+                               f"the result out of place (fastnn.cat/stack/where) or write under no_grad()")
         if not view and self._data.base is not None and self.requires_grad:
             # rebinding a view would leave its base unchanged, and writing into it could corrupt what
             # an earlier operation saved: refuse rather than guess

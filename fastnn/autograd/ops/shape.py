@@ -221,7 +221,11 @@ def cat(tensors, dim=0):
 
 
 concat = cat
-concatenate = cat
+
+
+def concatenate(tensors, axis=0, *, dim=None):
+    """NumPy's spelling of cat: PyTorch documents axis= (and takes dim= too)."""
+    return cat(tensors, axis if dim is None else dim)
 
 
 def stack(tensors, dim=0):

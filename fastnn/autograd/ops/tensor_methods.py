@@ -94,12 +94,24 @@ def resize_as_(self, other, memory_format=None):
 @declare(torch=False)
 def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
     from ...sparse_coo import to_sparse_coo
+    # every dim sparse (no hybrid tensors) and COO or CSR: say so rather than ignore the request
+    if sparse_dim not in (None, self.ndim) or dense_dim not in (None, 0) or blocksize is not None:
+        raise NotImplementedError(f"to_sparse: only all dims sparse ({self.ndim}) without blocks, got "
+                                  f"sparse_dim={sparse_dim}, dense_dim={dense_dim}, blocksize={blocksize}")
+    if layout is not None and layout.name == "sparse_csr":
+        return to_sparse_csr(self)
+    if layout is not None and layout.name == "strided":  # PyTorch gives the dense tensor back
+        return self
+    if layout is not None and layout.name != "sparse_coo":
+        raise NotImplementedError(f"to_sparse: layout {layout} is not supported")
     return to_sparse_coo(self)
 
 
 @declare(torch=False)
 def to_sparse_csr(self, dense_dim=None):
     from ...sparse_coo import dense_to_csr
+    if dense_dim not in (None, 0):
+        raise NotImplementedError(f"to_sparse_csr: hybrid tensors (dense_dim={dense_dim}) are not supported")
     return dense_to_csr(self)
 
 
@@ -154,7 +166,12 @@ def stride(self, dim=None):
 
 @declare(torch=False)
 def storage_offset(self):
-    return 0
+    # elements from the start of the array that owns the memory (a view's offset, as PyTorch's)
+    root = self._data
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    start = self._data.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+    return start // self._data.itemsize if self._data.size else 0
 
 
 @declare(torch=False)
@@ -230,16 +247,7 @@ def index_put(input, indices, values, accumulate=False):
     return _IndexPut.apply(input, values, key, bool(accumulate))
 
 
-@declare(torch=False)
-def fill_diagonal_(self, fill_value, wrap=False):
-    if _grad_state.enabled and self.requires_grad:
-        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-    if self.ndim < 2:
-        raise RuntimeError("dimensions must larger than 1")
-    if self.ndim > 2 and len(set(self.shape)) != 1:
-        raise RuntimeError("all dimensions of input must be of equal length")
-    np.fill_diagonal(self._data, fill_value, wrap=wrap)
-    return self
+# fill_diagonal_ is declared in fills.py (an in-place op with autograd)
 
 
 @declare(torch=False)
@@ -329,7 +337,9 @@ def bernoulli(self, p=None, *, generator=None):
 @declare(torch=False)
 def new_empty_strided(self, size, stride, *, dtype=None, device=None, requires_grad=False, layout=None,
                       pin_memory=False):
-    return new_empty(self, tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
+    from ...creation import empty_strided
+    return empty_strided(size, stride, dtype=self.dtype if dtype is None else dtype, device=device,
+                         requires_grad=requires_grad)
 
 
 @declare(torch=True, inplace="view")
@@ -372,7 +382,7 @@ strided, sparse_coo, sparse_csr = layout("strided"), layout("sparse_coo"), layou
 # properties: what PyTorch exposes as attributes rather than calls
 PROPERTIES = {
     "H": property(lambda self: self.t() if self.ndim <= 2 else _raise_h(self)),
-    "mH": property(lambda self: self.transpose(-2, -1)),
+    "mH": property(lambda self: self.mT),
     "itemsize": property(lambda self: self._data.itemsize),
     "nbytes": property(lambda self: self._data.nbytes),
     "layout": property(lambda self: strided),
