@@ -2,6 +2,7 @@
 
 A facade: every name is defined in a functional_* module, and none of those imports this one.
 """
+from ..autograd.tensor import Tensor  # noqa: F401  (torch.nn.functional.Tensor, which scripts import from here)
 from .functional_linear import linear, bilinear  # noqa: F401
 from .functional_dropout import dropout  # noqa: F401
 from .functional_act import (relu, relu6, leaky_relu, gelu, silu, sigmoid, tanh, hardtanh, softmax,  # noqa: F401
