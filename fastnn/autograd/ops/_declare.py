@@ -13,6 +13,7 @@ generation happens once at import, and the generated methods are the op function
 """
 import contextlib
 import functools
+import inspect
 
 import numpy as np
 
@@ -54,9 +55,34 @@ def declare(fn=None, *, name=None, torch=True, method=True, inplace=False, out=F
     """Register fn as an op (usable as a decorator, with or without arguments)."""
     def register(f):
         n = name or f.__name__
-        REGISTRY[n] = OpDecl(n, f, torch, method, inplace, out, aliases)
+        REGISTRY[n] = OpDecl(n, _numpy_keywords(f), torch, method, inplace, out, aliases)
         return f
     return register(fn) if fn is not None else register
+
+
+_NUMPY_KEYWORDS = {"axis": "dim", "keepdims": "keepdim"}
+
+
+def _numpy_keywords(fn):
+    """fn also taking NumPy's axis= and keepdims= for dim= and keepdim=, as every PyTorch op does."""
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return fn
+    renames = {a: d for a, d in _NUMPY_KEYWORDS.items() if d in params and a not in params}
+    if not renames:
+        return fn
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        if kwargs and not renames.keys().isdisjoint(kwargs):
+            for alias, dim in renames.items():
+                if alias in kwargs:
+                    if dim in kwargs:
+                        raise TypeError(f"{fn.__name__}() got both {dim!r} and its alias {alias!r}")
+                    kwargs[dim] = kwargs.pop(alias)
+        return fn(*args, **kwargs)
+    return op
 
 
 # ---------------------------------------------------------------- elementwise factories
