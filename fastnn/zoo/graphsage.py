@@ -7,7 +7,10 @@ network (mean aggregation, hidden 64, dropout 0.5 on the input features and the 
 lr 0.01 with weight decay 5e-4, cross-entropy on each batch's seed nodes, 100 epochs; full-graph
 inference after each epoch, reporting the test accuracy at the epoch of best validation accuracy.
 Cora's public split (140 / 500 / 1000 nodes); reference: GCN 81.5% (Kipf & Welling 2017).
-MEASURED_TBD
+Measured on Cora, seeds 0-4 (Intel Xeon AVX-512, 2 shared cores, 1 thread, 26-32 s each): 81.2, 81.1,
+81.1, 80.9, 80.9% test accuracy, mean 81.04%. Without the input dropout (PyG's GraphSAGE model) seeds
+0-2 gave 80.2, 79.9, 81.0%. On the karate club, seeds 0-9: 87.5-96.9%, mean 92.2% (the mean
+aggregation sees less of a graph with two labels than GCN's normalised sum: target 28 of 32).
 """
 import os
 import time

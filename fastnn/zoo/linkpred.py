@@ -5,7 +5,10 @@ RandomLinkSplit (5% validation and 10% test edges of the undirected graph, negat
 two), a 2-layer GCN encoder (hidden 128, embedding 64), a dot-product decoder, a fresh
 negative_sampling of as many non-edges as training edges every epoch, BCEWithLogitsLoss, Adam lr 0.01,
 100 epochs; the test ROC AUC at the epoch of best validation AUC. Kipf & Welling's GAE reached 0.91 AUC
-on Cora. MEASURED_TBD
+on Cora. Measured on Cora, seeds 0-4 (Intel Xeon AVX-512, 2 shared cores, 1 thread, 23-56 s each):
+0.9086, 0.8980, 0.9140, 0.9224, 0.8879, mean 0.9062; the same recipe on PyG 2.8.1 + PyTorch 2.13 (its
+own splits and initialisation): 0.8944, 0.9003, 0.9154, 0.9162, 0.9024, mean 0.9057.
+The karate club (78 friendships, so 8 test edges) has no published link-prediction AUC: no target there.
 """
 import os
 import time

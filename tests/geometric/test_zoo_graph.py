@@ -41,10 +41,11 @@ def test_quick_rows_without_data_run_on_the_karate_club():
     assert rows[1]["target"]["value"] == 0.875 and rows[1]["value"] >= 0.75
 
 
-def test_link_prediction_on_cora_learns_within_30_epochs():
-    row = linkpred.train(data_dir=str(shared_data("planetoid")), seed=0, epochs=30)
+def test_link_prediction_on_cora_learns_within_60_epochs():
+    # the untrained encoder already ranks 0.75-0.77 (the graph convolution alone); the full 100 epochs 0.89-0.92
+    row = linkpred.train(data_dir=str(shared_data("planetoid")), seed=0, epochs=60)
     assert row["data"].startswith("Cora") and row["target"]["value"] == 0.90
-    assert row["value"] >= 0.85, row
+    assert row["value"] >= 0.87, row
 
 
 def test_graphsage_with_neighbor_loader_on_cora_within_15_epochs():
