@@ -1,5 +1,5 @@
-"""torch_geometric.datasets: Planetoid, TUDataset, Reddit, Flickr, PPI, ModelNet, ShapeNet and
-MNISTSuperpixels, read from local files (nothing is downloaded)."""
+"""torch_geometric.datasets: Planetoid, TUDataset, Reddit, Flickr, PPI, ModelNet, ShapeNet,
+MNISTSuperpixels and ZINC, read from local files (nothing is downloaded)."""
 from .planetoid import Planetoid
 from .tu import TUDataset
 from .social import Reddit, Flickr
@@ -7,5 +7,6 @@ from .ppi import PPI
 from .modelnet import ModelNet
 from .shapenet import ShapeNet
 from .mnist_superpixels import MNISTSuperpixels
+from .zinc import ZINC
 
-__all__ = ["Planetoid", "TUDataset", "Reddit", "Flickr", "PPI", "ModelNet", "ShapeNet", "MNISTSuperpixels"]
+__all__ = ["Planetoid", "TUDataset", "Reddit", "Flickr", "PPI", "ModelNet", "ShapeNet", "MNISTSuperpixels", "ZINC"]
