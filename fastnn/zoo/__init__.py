@@ -20,6 +20,8 @@ ENTRIES = {
     "lstm": ("fastnn.zoo.charlm", {"cell": "lstm"}),
     "gru": ("fastnn.zoo.charlm", {"cell": "gru"}),
     "gcn": "fastnn.zoo.gcn",
+    "linkpred": "fastnn.zoo.linkpred",
+    "graphsage": "fastnn.zoo.graphsage",
     "gan": "fastnn.zoo.gan",
     "qlearning": "fastnn.zoo.tabular",
     "dqn": "fastnn.zoo.dqn",

@@ -264,3 +264,20 @@ def test_shapenet_reads_the_raw_folder_as_pyg(tmp_path):
             for key in ("pos", "x", "y", "category"):
                 np.testing.assert_allclose(np.asarray(g[key].numpy() if hasattr(g[key], "numpy") else g[key]),
                                            w[key].numpy(), rtol=1e-6, err_msg=key)
+
+
+def test_update_from_a_dict_or_data_matches_pyg():
+    rng = np.random.default_rng(11)
+    (ours, theirs), (other, other_pyg) = _graph(rng, 5, 7), _graph(rng, 6, 4, graph_label=1)
+    other.num_nodes, other_pyg.num_nodes = 6, 6
+    extra = rng.standard_normal((5, 2))
+    assert ours.update({"z": fastnn.tensor(extra)}) is ours
+    theirs.update({"z": torch.tensor(extra)})
+    _same(ours, theirs)
+    ours.update(other)
+    theirs.update(other_pyg)
+    assert ours.num_nodes == theirs.num_nodes == 6
+    del theirs.num_nodes  # PyG lists a set num_nodes among the keys; fastnn keeps it apart
+    _same(ours, theirs)
+    with pytest.raises(TypeError, match="a Data or a dict"):
+        ours.update([("x", 1)])

@@ -17,6 +17,7 @@ nn.max_pool nn.max_pool_x utils.degree datasets.ShapeNet.seg_classes.keys transf
 datasets.ShapeNet.seg_classes transforms.RandomRotate nn.SplineConv typing.WITH_SPLINE logging.log
 transforms.OneHotDegree transforms.Constant nn.GINEConv nn.graclus utils.normalized_cut nn.NNConv nn.models.GAT
 nn.knn_interpolate logging.init_wandb typing.WITH_TORCH_SPARSE datasets.Flickr utils.k_hop_subgraph nn.GCN
+datasets.MNISTSuperpixels datasets.ZINC datasets.QM9
 """.split()
 
 

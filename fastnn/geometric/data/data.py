@@ -83,6 +83,20 @@ class Data:
     def to_dict(self):
         return {k: v for k, v in self}
 
+    def update(self, data):
+        """Set every attribute of `data` (a Data or a dict) on this one, replacing those of the same name."""
+        if isinstance(data, Data):
+            items = list(data)
+            if data._store.get("_num_nodes") is not None:
+                items.append(("num_nodes", data._store["_num_nodes"]))
+        elif hasattr(data, "items"):
+            items = list(data.items())
+        else:
+            raise TypeError(f"Data.update takes a Data or a dict, got {type(data).__name__}")
+        for key, value in items:
+            self[key] = value
+        return self
+
     def __len__(self):
         return len(self.keys())
 
