@@ -25,7 +25,7 @@ from ..geometric.datasets import Planetoid
 from ..geometric.loader import NeighborLoader
 from ..geometric.nn import SAGEConv
 from . import progress, plot_curves, target
-from .gcn import _find_planetoid
+from .._planetoid_files import find_planetoid
 
 
 class SAGE(nn.Module):
@@ -43,7 +43,7 @@ class SAGE(nn.Module):
 
 
 def _graph(data_dir):
-    root = _find_planetoid(data_dir)
+    root = find_planetoid(data_dir)
     if root:
         data = Planetoid(root, "Cora", transform=T.NormalizeFeatures())[0]
         return data, 7, "Cora (public split)", target(">=", 0.80, "GCN 81.5%, Kipf & Welling 2017")

@@ -23,7 +23,7 @@ from ..geometric.datasets import Planetoid
 from ..geometric.nn import GCNConv
 from ..geometric.utils import negative_sampling
 from . import progress, plot_curves, target
-from .gcn import _find_planetoid
+from .._planetoid_files import find_planetoid
 
 
 def roc_auc(labels, scores):
@@ -56,7 +56,7 @@ class GraphAutoencoder(nn.Module):
 
 
 def _graph(data_dir):
-    root = _find_planetoid(data_dir)
+    root = find_planetoid(data_dir)
     if root:
         return Planetoid(root, "Cora")[0], "Cora (10% test edges)", \
             target(">=", 0.90, "GAE 0.91 AUC, Kipf & Welling 2016")
