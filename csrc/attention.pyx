@@ -1,4 +1,4 @@
-# Scaled-dot-product attention (full and tiled) and layer norm, forward and backward.
+# Scaled-dot-product attention (full and tiled), forward and backward (layer norm: norm.pyx).
 #
 # Attention runs over N = batch * heads independent problems q (Lq, D), k (Lk, D),
 # v (Lk, Dv). Each OpenMP thread takes whole problems (prange over N) and runs their
@@ -392,4 +392,3 @@ def attention_tiled_backward(q, k, v, out, grad_out, lse, mask=None, scale=1.0, 
 
 include "attention_full.pxi"
 include "attention_tiled.pxi"
-include "layernorm.pxi"

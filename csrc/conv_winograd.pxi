@@ -13,7 +13,7 @@
 # The input gradient is the same pass over grad_out with the flipped, channel-swapped
 # kernel; the weight gradient is the adjoint of the forward: per xi, S[xi] (cout, cin) =
 # sum over tiles of (A dY A^T)[xi] (V[xi])^T, then dL/dg = G^T S G: S[xi]^T = V[xi] Z[xi]
-# with Z = A dY A^T stored tile-major (rows of cp >= cout values, a multiple of every panel
+# with Z = A dY A^T stored tile-major (rows of cout_padded >= cout values, a multiple of every panel
 # width), Z[xi] the micro-kernel's panel. Its per-thread buffers grow with C * cout (S) and with
 # T * (C + cout) (V, Z): above WINO_WGRAD_BYTES in all, the pass runs over blocks of input and
 # output channels, each block's S summed into its part of the result.
@@ -25,6 +25,9 @@ cdef Py_ssize_t WINO_WTILES = 256   # per weight-gradient block: fewer updates o
 # a power-of-two distance the 16 values of one tile fell in one L1 set (transforms ran at
 # twice the time of the channel products).
 cdef Py_ssize_t WINO_SKEW = 32
+# Z's rows (and S's) hold the output channels rounded up to a multiple of this: a multiple of every
+# build's panel width (2 vectors: 8 to 32 values), so the products run on whole panels.
+cdef Py_ssize_t WINO_COUT_ROUND = 32
 # Cap on the weight gradient's workspace, all threads together (uncapped, 512 x 512 channels
 # on 16 threads took 536 MB in float32).
 cdef Py_ssize_t WINO_WGRAD_BYTES = 64 << 20
@@ -94,29 +97,31 @@ cdef void _patches(const floating* plane, Py_ssize_t image_stride, Py_ssize_t H,
 
 cdef void _transform_inputs(const floating[:, :, :, ::1] x, Py_ssize_t c0, Py_ssize_t nc, Py_ssize_t ph,
                             Py_ssize_t pw, Py_ssize_t tile0, Py_ssize_t ntiles, Py_ssize_t th, Py_ssize_t tw,
-                            Py_ssize_t T, floating* d, floating* v, Py_ssize_t vs) noexcept nogil:
-    """v[xi * vs + c * T + t] = V of channel c0 + c, c < nc, for tiles tile0 + t, t < T (zero past ntiles)."""
+                            Py_ssize_t T, floating* d, floating* v, Py_ssize_t v_stride) noexcept nogil:
+    """v[xi * v_stride + c * T + t] = V of channel c0 + c, c < nc, for tiles tile0 + t, t < T
+    (zero past ntiles)."""
     cdef Py_ssize_t C = x.shape[1], H = x.shape[2], W = x.shape[3], c
     for c in range(nc):
         _patches(&x[0, c0 + c, 0, 0], C * H * W, H, W, 4, ph, pw, tile0, ntiles, th, tw, T, d)
-        wino_input(d, T, v + c * T, vs)
+        wino_input(d, T, v + c * T, v_stride)
 
 
 cdef void _winograd_block(const floating[:, :, :, ::1] x, const floating* u, const floating* bias, Py_ssize_t ph, Py_ssize_t pw,
                           floating[:, :, :, ::1] out, Py_ssize_t tile0, Py_ssize_t ntiles, Py_ssize_t th,
-                          Py_ssize_t tw, Py_ssize_t T, Py_ssize_t nr, floating* d, floating* v,
+                          Py_ssize_t tw, Py_ssize_t T, Py_ssize_t panel_width, floating* d, floating* v,
                           floating* m) noexcept nogil:
     """out's tiles tile0 .. tile0+T-1: transform, 16 channel products, inverse transform."""
     cdef Py_ssize_t C = x.shape[1], cout = out.shape[1], ho = out.shape[2], wo = out.shape[3]
-    cdef Py_ssize_t xi, p, co, t, n, y0, x0, a, b, vs = C * T + WINO_SKEW, ms = cout * T + WINO_SKEW
+    cdef Py_ssize_t xi, p, co, t, n, y0, x0, a, b, v_stride = C * T + WINO_SKEW, m_stride = cout * T + WINO_SKEW
     cdef floating add
     cdef floating* o
-    _transform_inputs(x, 0, C, ph, pw, tile0, ntiles, th, tw, T, d, v, vs)
+    _transform_inputs(x, 0, C, ph, pw, tile0, ntiles, th, tw, T, d, v, v_stride)
     for xi in range(16):   # M[xi] (cout, T) = U[xi] (cout, C) @ V[xi] (C, T)
-        for p in range(T // nr):
-            panel_gemm(cout, C, u + xi * cout * C, C, v + xi * vs + p * nr, T, False, m + xi * ms + p * nr, T, nr)
+        for p in range(T // panel_width):
+            panel_gemm(cout, C, u + xi * cout * C, C, v + xi * v_stride + p * panel_width, T, False,
+                       m + xi * m_stride + p * panel_width, T, panel_width)
     for co in range(cout):
-        wino_output(m + co * T, ms, T, d)
+        wino_output(m + co * T, m_stride, T, d)
         add = bias[co] if bias != NULL else 0
         _tile_origin(tile0, th, tw, &n, &y0, &x0)
         for t in range(min(T, ntiles - tile0)):
@@ -130,51 +135,52 @@ cdef void _winograd_block(const floating[:, :, :, ::1] x, const floating* u, con
 
 
 def _winograd_forward(const floating[:, :, :, ::1] x, const floating[:, :, ::1] u, const floating[::1] bias,
-                      Py_ssize_t ph, Py_ssize_t pw, floating[:, :, :, ::1] out, Py_ssize_t nr,
-                      floating[:, ::1] dbuf, floating[:, ::1] vbuf, floating[:, ::1] mbuf):
+                      Py_ssize_t ph, Py_ssize_t pw, floating[:, :, :, ::1] out, Py_ssize_t panel_width,
+                      floating[:, ::1] patches, floating[:, ::1] v_transformed, floating[:, ::1] m_products):
     """out = conv(x) + bias with U = u (16, cout, C); the *buf rows are per thread."""
     cdef Py_ssize_t T = WINO_TILES, th = (out.shape[2] + 1) // 2, tw = (out.shape[3] + 1) // 2
     cdef Py_ssize_t ntiles = x.shape[0] * th * tw, blk, tid
     cdef const floating* bp = const_data_or_null(bias)
-    cdef int nt = vbuf.shape[0]
+    cdef int nt = v_transformed.shape[0]
     with nogil, parallel(num_threads=nt):
         for blk in prange((ntiles + T - 1) // T, schedule="static"):
             tid = threadid()
-            _winograd_block(x, &u[0, 0, 0], bp, ph, pw, out, blk * T, ntiles, th, tw, T, nr,
-                            &dbuf[tid, 0], &vbuf[tid, 0], &mbuf[tid, 0])
+            _winograd_block(x, &u[0, 0, 0], bp, ph, pw, out, blk * T, ntiles, th, tw, T, panel_width,
+                            &patches[tid, 0], &v_transformed[tid, 0], &m_products[tid, 0])
 
 
 def _winograd_wgrad(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] gout, Py_ssize_t c0,
                     Py_ssize_t C, Py_ssize_t o0, Py_ssize_t cout, Py_ssize_t ph, Py_ssize_t pw,
-                    Py_ssize_t nr, floating[:, :, :, ::1] sbuf, floating[:, ::1] dbuf,
-                    floating[:, ::1] vbuf, floating[:, ::1] zbuf):
+                    Py_ssize_t panel_width, floating[:, :, :, ::1] s_partial, floating[:, ::1] patches,
+                    floating[:, ::1] v_transformed, floating[:, ::1] z_transformed):
     """For the input channels [c0, c0 + C) and output channels [o0, o0 + cout):
-    sbuf[thread, xi] (C, cp) += S[xi]^T = V[xi] (C, T) @ Z[xi] (T, cp) over that thread's
-    blocks of tiles; Z is stored tile-major, rows of cp = sbuf.shape[3] values (zero past cout)."""
-    cdef Py_ssize_t T = WINO_WTILES, cp = sbuf.shape[3]
+    s_partial[thread, xi] (C, cout_padded) += S[xi]^T = V[xi] (C, T) @ Z[xi] (T, cout_padded) over
+    that thread's blocks of tiles; Z is stored tile-major, rows of cout_padded = s_partial.shape[3]
+    values (zero past cout)."""
+    cdef Py_ssize_t T = WINO_WTILES, cout_padded = s_partial.shape[3]
     cdef Py_ssize_t ho = gout.shape[2], wo = gout.shape[3], th = (ho + 1) // 2, tw = (wo + 1) // 2
     cdef Py_ssize_t gstride = gout.shape[1] * ho * wo
     cdef Py_ssize_t ntiles = x.shape[0] * th * tw, blk, tid, co, p, xi, tile0
-    cdef Py_ssize_t vs = C * T + WINO_SKEW, zs = T * cp + WINO_SKEW
+    cdef Py_ssize_t v_stride = C * T + WINO_SKEW, z_stride = T * cout_padded + WINO_SKEW
     cdef floating* z
     cdef floating* v
     cdef floating* d
-    cdef int nt = vbuf.shape[0]
+    cdef int nt = v_transformed.shape[0]
     with nogil, parallel(num_threads=nt):
         for blk in prange((ntiles + T - 1) // T, schedule="static"):
             tid = threadid()
             tile0 = blk * T
-            z = &zbuf[tid, 0]
-            v = &vbuf[tid, 0]
-            d = &dbuf[tid, 0]
-            _transform_inputs(x, c0, C, ph, pw, tile0, ntiles, th, tw, T, d, v, vs)
+            z = &z_transformed[tid, 0]
+            v = &v_transformed[tid, 0]
+            d = &patches[tid, 0]
+            _transform_inputs(x, c0, C, ph, pw, tile0, ntiles, th, tw, T, d, v, v_stride)
             for co in range(cout):
                 _patches(&gout[0, o0 + co, 0, 0], gstride, ho, wo, 2, 0, 0, tile0, ntiles, th, tw, T, d)
-                wino_grad(d, T, z + co, zs, cp)
+                wino_grad(d, T, z + co, z_stride, cout_padded)
             for xi in range(16):
-                for p in range(cp // nr):
-                    panel_gemm(C, T, v + xi * vs, T, z + xi * zs + p * nr, cp, True, &sbuf[tid, xi, 0, p * nr], cp,
-                               nr)
+                for p in range(cout_padded // panel_width):
+                    panel_gemm(C, T, v + xi * v_stride, T, z + xi * z_stride + p * panel_width, cout_padded, True,
+                               &s_partial[tid, xi, 0, p * panel_width], cout_padded, panel_width)
 
 
 cdef Py_ssize_t _panel_width(dtype):
@@ -208,45 +214,46 @@ def _winograd_input_grad(weight, gout, Py_ssize_t ph, Py_ssize_t pw):
     return _winograd_conv(gout, wt, None, 2 - ph, 2 - pw)
 
 
-cdef Py_ssize_t _padded(Py_ssize_t n):
-    return (n + FNN_DC_PAD - 1) // FNN_DC_PAD * FNN_DC_PAD
+cdef Py_ssize_t _cout_rounded(Py_ssize_t n):
+    return (n + WINO_COUT_ROUND - 1) // WINO_COUT_ROUND * WINO_COUT_ROUND
 
 
 cpdef Py_ssize_t _wgrad_bytes(Py_ssize_t cb, Py_ssize_t ob, int nt, Py_ssize_t itemsize):
     """The weight gradient's workspace for blocks of cb input and ob output channels."""
-    cdef Py_ssize_t T = WINO_WTILES, cp = _padded(ob)
-    return nt * itemsize * 16 * (T + (cb * T + WINO_SKEW) + (T * cp + WINO_SKEW) + cb * cp)
+    cdef Py_ssize_t T = WINO_WTILES, cout_padded = _cout_rounded(ob)
+    return nt * itemsize * 16 * (T + (cb * T + WINO_SKEW) + (T * cout_padded + WINO_SKEW) + cb * cout_padded)
 
 
 cpdef tuple _wgrad_blocks(Py_ssize_t C, Py_ssize_t cout, int nt, Py_ssize_t itemsize):
     """Channel blocks (input, output) whose workspace fits WINO_WGRAD_BYTES: halve the larger
-    until it fits (output blocks stay multiples of FNN_DC_PAD), or the smallest blocks."""
+    until it fits (output blocks stay multiples of WINO_COUT_ROUND), or the smallest blocks."""
     cdef Py_ssize_t cb = C, ob = cout
-    while _wgrad_bytes(cb, ob, nt, itemsize) > WINO_WGRAD_BYTES and (cb > 1 or ob > FNN_DC_PAD):
-        if cb >= _padded(ob) or ob <= FNN_DC_PAD:
+    while _wgrad_bytes(cb, ob, nt, itemsize) > WINO_WGRAD_BYTES and (cb > 1 or ob > WINO_COUT_ROUND):
+        if cb >= _cout_rounded(ob) or ob <= WINO_COUT_ROUND:
             cb = (cb + 1) // 2
         else:
-            ob = _padded((ob + 1) // 2)
+            ob = _cout_rounded((ob + 1) // 2)
     return cb, ob
 
 
 def _winograd_weight_grad(x, weight, gout, Py_ssize_t ph, Py_ssize_t pw):
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], cout = weight.shape[0], T = WINO_WTILES
     ntiles = N * ((gout.shape[2] + 1) // 2) * ((gout.shape[3] + 1) // 2)
-    nt = _winograd_threads(-(-ntiles // T), ntiles * 16 * _padded(cout) * C)
+    nt = _winograd_threads(-(-ntiles // T), ntiles * 16 * _cout_rounded(cout) * C)
     cb, ob = _wgrad_blocks(C, cout, nt, x.itemsize)
-    cp, nr = _padded(ob), _panel_width(x.dtype)
-    sbuf = np.empty((nt, 16, cb, cp), x.dtype)
-    dbuf = np.empty((nt, 16 * T), x.dtype)
-    vbuf = np.empty((nt, 16 * (cb * T + WINO_SKEW)), x.dtype)
-    zbuf = np.empty((nt, 16 * (T * cp + WINO_SKEW)), x.dtype)
+    cout_padded, panel_width = _cout_rounded(ob), _panel_width(x.dtype)
+    s_partial = np.empty((nt, 16, cb, cout_padded), x.dtype)
+    patches = np.empty((nt, 16 * T), x.dtype)
+    v_transformed = np.empty((nt, 16 * (cb * T + WINO_SKEW)), x.dtype)
+    z_transformed = np.empty((nt, 16 * (T * cout_padded + WINO_SKEW)), x.dtype)
     s = np.empty((16, C, cout), x.dtype)
     for c0 in range(0, C, cb):
         c1 = min(C, c0 + cb)
         for o0 in range(0, cout, ob):
             o1 = min(cout, o0 + ob)
-            sbuf.fill(0)
-            zbuf.fill(0)   # the columns past this block's output channels must stay zero
-            _winograd_wgrad(x, gout, c0, c1 - c0, o0, o1 - o0, ph, pw, nr, sbuf, dbuf, vbuf, zbuf)
-            s[:, c0:c1, o0:o1] = sbuf[:, :, :c1 - c0, :o1 - o0].sum(axis=0)
+            s_partial.fill(0)
+            z_transformed.fill(0)   # the columns past this block's output channels must stay zero
+            _winograd_wgrad(x, gout, c0, c1 - c0, o0, o1 - o0, ph, pw, panel_width, s_partial, patches,
+                            v_transformed, z_transformed)
+            s[:, c0:c1, o0:o1] = s_partial[:, :, :c1 - c0, :o1 - o0].sum(axis=0)
     return np.einsum("ia,ijco,jb->ocab", _WINO_G, s.reshape(4, 4, C, cout), _WINO_G).astype(x.dtype)

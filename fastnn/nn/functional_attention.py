@@ -1,11 +1,12 @@
-"""Attention and layer norm in PyTorch's functional API, on the attention kernel family."""
+"""Attention and layer norm in PyTorch's functional API, on the attention and norm kernel families."""
 import functools
 import math
 
 import numpy as np
 
 from ..autograd.tensor import Tensor
-from ..autograd.native.attention import ScaledDotProductAttentionFn, LayerNormFn
+from ..autograd.native.attention import ScaledDotProductAttentionFn
+from ..autograd.native.norm import LayerNormFn
 from ..autograd import ops
 from ..autograd.ops._util import arr as _array
 from .functional_dropout import dropout

@@ -1,4 +1,4 @@
-"""Autograd Functions over the attention family: scaled-dot-product attention and layer norm."""
+"""Autograd Functions over the attention family: scaled-dot-product attention (layer norm: native/norm.py)."""
 import numpy as np
 
 from ..function import Function
@@ -82,27 +82,3 @@ class ScaledDotProductAttentionFn(Function):
                 gw = _problems(grad_weights.astype(weights.dtype, copy=False))
             dq, dk, dv = attention_kernels.attention_backward(q3, k3, v3, weights, g, gw, ctx.scale, ctx.causal)
         return dq.reshape(qs), dk.reshape(ks), dv.reshape(vs), None, None, None, None, None
-
-
-class LayerNormFn(Function):
-    """Layer norm over the trailing `size` elements of x (fused kernel); weight/bias may be None."""
-    @staticmethod
-    def forward(ctx, x, weight, bias, eps, size):
-        x2 = kernel_array(x.reshape(-1, size))
-        w = kernel_array(weight.reshape(-1)) if weight is not None else None
-        b = kernel_array(bias.reshape(-1)) if bias is not None else None
-        y, mean, rstd = attention_kernels.layer_norm_forward(x2, w, b, eps)
-        ctx.save_for_backward(x2, mean, rstd, w)
-        ctx.shapes = (x.shape, None if weight is None else weight.shape, None if bias is None else bias.shape)
-        return y.reshape(x.shape)
-
-    @staticmethod
-    def backward(ctx, g):
-        x2, mean, rstd, w = ctx.saved_tensors
-        xshape, wshape, bshape = ctx.shapes
-        need = ctx.needs_input_grad
-        g2 = kernel_array(g.reshape(x2.shape), x2.dtype)
-        gx, gw, gb = attention_kernels.layer_norm_backward(x2, mean, rstd, g2, w, need[1], need[2])
-        return (gx.reshape(xshape) if need[0] else None,
-                gw.reshape(wshape) if gw is not None else None,
-                gb.reshape(bshape) if gb is not None else None, None, None)

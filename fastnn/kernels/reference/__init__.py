@@ -14,7 +14,7 @@ from .rnn import (rnn_forward, rnn_backward, lstm_forward, lstm_backward, gru_fo
 from .graph import (edges_to_csr, csr_transpose, add_remaining_self_loops, gcn_norm_csr, spmm_csr,
                     spmm_csr_backward, spmm_max_csr, spmm_max_backward, segment_softmax, segment_softmax_backward,
                     freeze_csr, remaining_self_loops, gcn_norm_csr_backward, sample_neighbors)
-from .attention import (attention_forward, attention_backward, attention_tiled_forward, attention_tiled_backward,
-                        layer_norm_forward, layer_norm_backward)
+from .attention import attention_forward, attention_backward, attention_tiled_forward, attention_tiled_backward
+from .norm import layer_norm_forward, layer_norm_backward
 from .optim import adam_step, sgd_step
 from .dropout import dropout_mask_apply

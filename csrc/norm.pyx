@@ -1,6 +1,18 @@
-# Layer norm over the last axis of an (R, C) array: fused mean, variance and affine.
-# Included by attention.pyx (shares its imports and checks). Statistics in double; the
-# row loops are C (layernormrow.h).
+# Normalisations, forward and backward: one extension module, fastnn.kernels._norm.
+#
+# Layer norm over the last axis of an (R, C) array: fused mean, variance and affine, one row
+# per call of the C row loops (layernormrow.h), rows shared out by OpenMP. Statistics in double.
+# Each wrapper checks dtypes, ranks and shapes before entering nogil code.
+from cython.parallel cimport prange, threadid
+from cython cimport floating
+import numpy as np
+from parallel cimport threads_for
+
+include "checks.pxi"
+
+# Elements of a call below which it stays on one thread (attention's threshold; not tuned for layer norm).
+cdef Py_ssize_t MIN_WORK = 16384
+
 
 cdef extern from "layernormrow.h" nogil:
     void fastnn_ln_row_forward_f32(const float *x, const float *w, const float *b, Py_ssize_t C, double eps,

@@ -1,0 +1,76 @@
+# The one loop over time of every recurrent kernel (included by rnn.pyx).
+#
+# A sweep runs the T steps of one layer and direction, forward or backward through time, in one
+# parallel region of nt threads. A step's work is its blocks of hidden units (one panel of W_hh
+# wide); each block is one call of the cell's block function. Threads take their own blocks
+# first, then any another has not started, and a step begins once every block of the previous
+# one is done (csrc/stepwork.h), so a descheduled thread stalls no one for longer than one block.
+# A block's result does not depend on which thread computes it.
+
+cdef extern from "stepwork.h" nogil:
+    ctypedef struct fastnn_steps:
+        pass
+    int fastnn_steps_init(fastnn_steps *w, Py_ssize_t blocks, int owners)
+    void fastnn_steps_free(fastnn_steps *w)
+    Py_ssize_t fastnn_steps_claim(fastnn_steps *w, Py_ssize_t s, int tid, int *owner)
+    void fastnn_steps_finish(fastnn_steps *w, Py_ssize_t s, int finished)
+    void fastnn_steps_wait(fastnn_steps *w, Py_ssize_t s)
+
+
+cdef struct _Sweep:
+    # What every block of a sweep needs besides its cell's arrays.
+    Py_ssize_t T        # steps
+    Py_ssize_t B        # batch
+    Py_ssize_t H        # hidden units
+    Py_ssize_t nr       # hidden units per block (the panel width of the packed W_hh)
+    bint reverse        # the layer runs from t = T-1 down to 0 (a bidirectional layer's backward direction)
+
+
+cdef inline Py_ssize_t _step(Py_ssize_t s, Py_ssize_t T, bint reverse) noexcept nogil:
+    # Time index of the s-th step of the layer's forward order.
+    return T - 1 - s if reverse else s
+
+
+cdef inline Py_ssize_t _before(const _Sweep *sw, Py_ssize_t t) noexcept nogil:
+    # The time index whose output is the state entering step t, or -1 for the first step of the
+    # forward order (its state is the initial one).
+    t = t + 1 if sw.reverse else t - 1
+    return t if 0 <= t < sw.T else -1
+
+
+cdef inline Py_ssize_t _after(const _Sweep *sw, Py_ssize_t t) noexcept nogil:
+    # The time index of the step that follows step t in the forward order (backward through
+    # time, the step whose gradient reaches h_t), or -1 for the last step.
+    t = t - 1 if sw.reverse else t + 1
+    return t if 0 <= t < sw.T else -1
+
+
+cdef int _sweep(void (*block)(const _Sweep *sw, const floating *packed, const void *cell, Py_ssize_t t,
+                              Py_ssize_t w, Py_ssize_t q) noexcept nogil,
+                const _Sweep *sw, const floating *packed, const void *cell, bint backward, int nt) except -1:
+    """Call block(sw, packed, cell, t, w, q) for every block q of every step: step w (0 .. T-1, in
+    the order run) is time index t, the layer's forward order, or its reverse for backward through
+    time. `packed` is W_hh as _Recurrence packed it; `cell` the cell's own arrays."""
+    cdef fastnn_steps work
+    cdef Py_ssize_t w, t, q
+    cdef int tid, owner, finished
+    if fastnn_steps_init(&work, (sw.H + sw.nr - 1) // sw.nr, nt) != 0:
+        raise MemoryError("no memory for the step counters of a recurrent kernel")
+    try:
+        with nogil:
+            with parallel(num_threads=nt):
+                tid = threadid()
+                for w in range(sw.T):
+                    t = _step(sw.T - 1 - w if backward else w, sw.T, sw.reverse)
+                    if w > 0:
+                        fastnn_steps_wait(&work, w - 1)
+                    owner, finished = -1, 0
+                    q = fastnn_steps_claim(&work, w, tid, &owner)
+                    while q >= 0:
+                        block(sw, packed, cell, t, w, q)
+                        finished = finished + 1
+                        q = fastnn_steps_claim(&work, w, tid, &owner)
+                    fastnn_steps_finish(&work, w, finished)
+    finally:
+        fastnn_steps_free(&work)
+    return 0

@@ -1,0 +1,34 @@
+"""Benchmark cases for the normalisation family: layer norm."""
+import numpy as np
+
+from ..registry import Case
+
+
+def _layer_norm_inputs(rng):
+    x = rng.standard_normal((32 * 64, 512)).astype(np.float32)
+    w, b = rng.standard_normal(512).astype(np.float32), rng.standard_normal(512).astype(np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    return x, w, b, g
+
+
+def _layer_norm_run(k, inputs):
+    x, w, b, g = inputs
+    _, mean, rstd = k.layer_norm_forward(x, w, b, 1e-5)
+    return k.layer_norm_backward(x, mean, rstd, g, w, True, True)
+
+
+def _layer_norm_torch(inputs):
+    import torch
+    x, w, b, g = (torch.from_numpy(a) for a in inputs)
+
+    def step():
+        xs, ws, bs = (t.detach().requires_grad_() for t in (x, w, b))
+        torch.nn.functional.layer_norm(xs, (512,), ws, bs).backward(g)
+        return xs.grad
+    return step
+
+
+CASES = [
+    Case("layer_norm fwd+bwd (2048, 512)", "norm", ("layer_norm_forward", "layer_norm_backward"),
+         _layer_norm_inputs, _layer_norm_run, _layer_norm_torch),
+]
