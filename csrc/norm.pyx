@@ -73,9 +73,9 @@ cdef void _ln_forward(const floating[:, ::1] x, object w_arr, object b_arr, doub
                 fastnn_ln_row_forward_f64(&x[r, 0], wp, bp, C, eps, &y[r, 0], &mean[r], &rstd[r])
 
 
-def layer_norm_backward(x, mean, rstd, grad_out, weight=None, need_weight=True, need_bias=True):
-    """(grad_input, grad_weight, grad_bias) of layer_norm_forward; the last two None when not
-    needed or when the layer has no weight/bias (grad_weight needs weight given)."""
+def layer_norm_backward(x, mean, rstd, grad_out, weight=None, need_weight=True, need_bias=True, need_input=True):
+    """(grad_input, grad_weight, grad_bias) of layer_norm_forward; each None when not needed (the
+    input's when need_input is false), grad_weight/grad_bias also when the layer has no weight/bias."""
     check_float(x, "input", 2)
     check_like(grad_out, "grad_out", x, "input")
     cdef Py_ssize_t R = x.shape[0], C = x.shape[1]
@@ -87,13 +87,13 @@ def layer_norm_backward(x, mean, rstd, grad_out, weight=None, need_weight=True, 
         check_same_dtype(weight, "weight", x, "input", 1)
         if weight.shape[0] != C:
             raise ValueError(f"weight must have shape ({C},), got {weight.shape}")
-    gx = np.empty_like(x)
+    gx = np.empty_like(x) if need_input else None
     gw = np.zeros(C) if need_weight and weight is not None else None
     gb = np.zeros(C) if need_bias else None
     if R and C:
-        if x.dtype == np.float32:
+        if gx is not None and x.dtype == np.float32:
             _ln_backward[float](x, mean, rstd, grad_out, weight, gx)
-        else:
+        elif gx is not None:
             _ln_backward[double](x, mean, rstd, grad_out, weight, gx)
         if x.dtype == np.float32:
             _ln_param_grads[float](x, mean, rstd, grad_out, gw, gb)

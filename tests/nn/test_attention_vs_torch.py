@@ -145,3 +145,19 @@ def test_layer_norm_and_gelu_match_torch():
     _close(x.grad, tx.grad)
     _close(ours.weight.grad, theirs.weight.grad)
     _close(F.gelu(x, approximate="tanh"), torch.nn.functional.gelu(tx, approximate="tanh"))
+
+
+def test_layer_norm_parameter_grads_when_the_input_needs_none():
+    # the kernel then skips the input gradient (need_input): the parameters' must not change
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((5, 8)).astype(np.float32)
+    theirs = torch.nn.LayerNorm(8)
+    with torch.no_grad():
+        theirs.weight.normal_()
+    ours = _load(nn.LayerNorm(8), theirs)
+    xs = fastnn.tensor(x)
+    (ours(xs) ** 2).sum().backward()
+    (theirs(torch.tensor(x)) ** 2).sum().backward()
+    assert xs.grad is None
+    _close(ours.weight.grad, theirs.weight.grad)
+    _close(ours.bias.grad, theirs.bias.grad)

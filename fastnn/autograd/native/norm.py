@@ -24,7 +24,7 @@ class LayerNormFn(Function):
         xshape, wshape, bshape = ctx.shapes
         need = ctx.needs_input_grad
         g2 = kernel_array(g.reshape(x2.shape), x2.dtype)
-        gx, gw, gb = norm_kernels.layer_norm_backward(x2, mean, rstd, g2, w, need[1], need[2])
-        return (gx.reshape(xshape) if need[0] else None,
+        gx, gw, gb = norm_kernels.layer_norm_backward(x2, mean, rstd, g2, w, need[1], need[2], need[0])
+        return (gx.reshape(xshape) if gx is not None else None,
                 gw.reshape(wshape) if gw is not None else None,
                 gb.reshape(bshape) if gb is not None else None, None, None)
