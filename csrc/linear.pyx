@@ -8,6 +8,7 @@ from cython.parallel cimport prange
 from cython cimport floating
 import numpy as np
 from blas cimport gemm
+from gemmsplit cimport gemm_serial, gemm_split, split_parts
 from flatarray cimport column_sums
 from parallel cimport threads_for
 
@@ -105,6 +106,32 @@ def linear_backward(x, weight, grad_out, need_input=True, need_weight=True, need
     elif need_bias and M:
         gb[...] = grad_out.sum(axis=0)
     return gx, gw, gb
+
+
+# --------------------------------------------------------- the split GEMM (csrc/gemmsplit.pxd), for tests
+
+def _gemm_in_parts(const floating[:, ::1] a, const floating[:, ::1] b, bint trans_a, bint trans_b, int parts,
+                   int threads):
+    """op(a) @ op(b) cut into about `parts` slices on `threads` threads (parts 1: one BLAS call)."""
+    cdef int m = <int>(a.shape[1] if trans_a else a.shape[0]), k = <int>(a.shape[0] if trans_a else a.shape[1])
+    cdef int n = <int>(b.shape[0] if trans_b else b.shape[1])
+    if (b.shape[1] if trans_b else b.shape[0]) != k or m == 0 or n == 0 or k == 0 or parts < 1 or threads < 1:
+        raise ValueError("_gemm_in_parts: shapes do not match, or an empty product")
+    out = np.empty((m, n), np.float32 if floating is float else np.float64)
+    cdef floating[:, ::1] c = out
+    with nogil:
+        if parts == 1:
+            gemm_serial(trans_a, trans_b, m, n, k, <floating>1, &a[0, 0], <int>a.shape[1], &b[0, 0], <int>b.shape[1],
+                        <floating>0, &c[0, 0], n)
+        else:
+            gemm_split(trans_a, trans_b, m, n, k, <floating>1, &a[0, 0], <int>a.shape[1], &b[0, 0], <int>b.shape[1],
+                       <floating>0, &c[0, 0], n, parts, threads)
+    return out
+
+
+def _split_parts(int m, int n, int k, int threads):
+    """The slices the GEMM rule gives a product of C (m, n) over k on `threads` threads."""
+    return split_parts(m, n, k, threads)
 
 
 # ------------------------------------------------------------------------------- embedding
