@@ -31,11 +31,14 @@ cdef extern from "gemmpool.h" nogil:
     int FASTNN_HAVE_POOL
     void fastnn_pool_run(int parts, int threads, fastnn_part_fn fn, void *ctx)
 
-# A slice must be worth a wake-up: 2 MFLOP is ~20 us of one AVX2 core (a 64x64x256 product),
-# several times the cost of waking a helper and of each slice's BLAS packing. Counted in flops,
-# not time, so a slower CPU (the baseline build) only splits later than it could.
+# A slice must be worth a hand-off: 8 MFLOP is ~80 us of one AVX-512 core, ~150 us of an AVX2
+# one. Waiting for a slice costs up to ~30 us of spinning on each side, and on a busy machine
+# a helper preempted inside its slice holds the caller for a time slice of the scheduler; below
+# this the split cost more CPU than it saved (DQN's 128-wide layers, batch 128: 1.78 against
+# 1.37 CPU ms a step, Xeon AVX-512, 2 cores). Counted in flops, not time, so a slower CPU (the
+# baseline build) only splits later than it could.
 cdef enum:
-    SPLIT_MIN_PART_FLOPS = 2000000
+    SPLIT_MIN_PART_FLOPS = 8000000
 # Slices per thread: a thread descheduled mid-product delays one slice, not its share.
 cdef enum:
     SPLIT_PARTS_PER_THREAD = 4

@@ -54,6 +54,7 @@ def test_split_is_bitwise_the_same_on_any_thread_count(dtype):
 def test_split_rule():
     rule = _linear._split_parts
     assert rule(4, 16, 3, 2) == 1                      # a few flops: one BLAS call
+    assert rule(128, 128, 128, 2) == 1                 # 4 MFLOP: not worth a hand-off
     assert rule(4096, 1024, 1024, 1) == 1              # one thread: never split
     assert rule(64, 500, 800, 2) == 2                  # one slice per thread ...
     assert 2 < rule(4096, 1024, 1024, 2) <= 8          # ... up to four, while slices stay long
