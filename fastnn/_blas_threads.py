@@ -2,7 +2,7 @@
 
 fastnn splits large products over its own OpenMP threads itself (csrc/gemmsplit.pxd), each part a
 single-threaded BLAS call; BLAS threads inside those would oversubscribe the cores, and OpenBLAS's
-own thread hand-offs stall on a busy machine (README "Threads"). NumPy's BLAS, when it is a
+own thread hand-offs stall on a busy machine (README, "Large matrix products"). NumPy's BLAS, when it is a
 different library (the PyPI wheels), keeps fastnn.set_num_threads's count.
 """
 import ctypes

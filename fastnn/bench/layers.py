@@ -98,7 +98,8 @@ LAYERS += [_linear("LeNet fc1 (64, 800) -> 500", 64, 800, 500), _linear("(4096, 
 
 def _fn_twin(fn_name, shapes, backward=True, seed=0):
     """make(use_torch) for a function of the public API (fastnn.<fn_name> against torch.<fn_name>): forward,
-    or forward then backward of the output's sum. shapes(rng) -> (arrays, call), call(lib, arrays, wrap) the
+    or forward then backward of the output's sum; a step returns the output, or the first input's gradient.
+    shapes(rng) -> (arrays, call), call(lib, arrays, wrap) the
     arguments, wrap(array, requires_grad) a tensor of lib."""
     def make(use_torch):
         import fastnn
@@ -118,6 +119,7 @@ def _fn_twin(fn_name, shapes, backward=True, seed=0):
                 out = fn(*args)
                 if backward:
                     out.sum().backward()
+                    return inputs[0].grad
                 return out
             return step
         torch_step = None
