@@ -111,6 +111,54 @@ def linear_backward(x, weight, grad_out, need_input=True, need_weight=True, need
     return gx, gw, gb
 
 
+# ------------------------------------------------------------------------ matrix product
+
+cdef tuple _gemm_operand(object x):
+    """(transposed, C-contiguous array) with x == array.T if transposed: a transposed view goes in as
+    BLAS's transpose flag instead of a copy."""
+    if x.flags.c_contiguous:
+        return False, x
+    if x.flags.f_contiguous:
+        return True, x.T
+    return False, np.ascontiguousarray(x)
+
+
+def _matmul(const floating[:, ::1] a, const floating[:, ::1] b, bint trans_a, bint trans_b, int m, int n, int k,
+            floating[:, ::1] out):
+    with nogil:
+        gemm(trans_a, trans_b, m, n, k, <floating>1, &a[0, 0], <int>a.shape[1], &b[0, 0], <int>b.shape[1],
+             <floating>0, &out[0, 0], n)
+
+
+def matmul(a, b):
+    """Matrix product ``a @ b`` of two 2-D arrays on the kernels' GEMM (split over fastnn's threads when
+    large, csrc/gemmsplit.pxd).
+
+    Parameters
+    ----------
+    a : ndarray, (M, K), float32 or float64; any strides (a transposed view is not copied)
+    b : ndarray, (K, N), a's dtype
+
+    Returns
+    -------
+    out : ndarray, (M, N), a's dtype, C-contiguous
+    """
+    if not isinstance(a, np.ndarray) or a.dtype not in (np.float32, np.float64) or a.ndim != 2:
+        raise TypeError("a must be a 2-D float32 or float64 numpy.ndarray")
+    if not isinstance(b, np.ndarray) or b.dtype != a.dtype or b.ndim != 2:
+        raise TypeError(f"b must be a 2-D numpy.ndarray of a's dtype ({a.dtype})")
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"a {a.shape} and b {b.shape} cannot be multiplied")
+    m, k, n = a.shape[0], a.shape[1], b.shape[1]
+    if m * k * n == 0:
+        return np.zeros((m, n), a.dtype)
+    trans_a, a2 = _gemm_operand(a)
+    trans_b, b2 = _gemm_operand(b)
+    out = np.empty((m, n), a.dtype)
+    _matmul(a2, b2, trans_a, trans_b, m, n, k, out)
+    return out
+
+
 # --------------------------------------------------------- the split GEMM (csrc/gemmsplit.pxd), for tests
 
 def _gemm_in_parts(const floating[:, ::1] a, const floating[:, ::1] b, bint trans_a, bint trans_b, int parts,

@@ -132,3 +132,53 @@ def test_split_in_a_forked_child():
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("layout", ["c", "a_transposed", "b_transposed", "strided"])
+def test_matmul_kernel_matches_numpy(dtype, layout):
+    from fastnn.kernels.reference import linear as reference
+    rng = np.random.default_rng(5)
+    m, k, n = 700, 300, 90
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal((k, n)).astype(dtype)
+    if layout == "a_transposed":
+        a = np.ascontiguousarray(a.T).T
+    elif layout == "b_transposed":
+        b = np.ascontiguousarray(b.T).T
+    elif layout == "strided":
+        a = rng.standard_normal((m, 2 * k)).astype(dtype)[:, ::2]
+    want = a.astype(np.float64) @ b.astype(np.float64)
+    for impl in (_linear, reference):
+        got = impl.matmul(a, b)
+        assert got.dtype == dtype and got.shape == (m, n) and got.flags.c_contiguous
+        np.testing.assert_allclose(got, want, rtol=0, atol=TOL[dtype] * np.abs(want).max() * 10)
+
+
+def test_matmul_kernel_edges_and_bad_input():
+    assert np.array_equal(_linear.matmul(np.ones((3, 0), np.float32), np.ones((0, 4), np.float32)), np.zeros((3, 4)))
+    with pytest.raises(TypeError, match="a must be"):
+        _linear.matmul(np.ones((2, 2), np.int64), np.ones((2, 2)))
+    with pytest.raises(TypeError, match="b must be"):
+        _linear.matmul(np.ones((2, 2), np.float32), np.ones((2, 2)))
+    with pytest.raises(ValueError, match="cannot be multiplied"):
+        _linear.matmul(np.ones((2, 3)), np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_tensor_matmul_on_the_kernel_matches_pytorch(dtype):
+    """fastnn.matmul of 2-D and (..., K) @ (K, N) operands now runs on the kernel: values and gradients."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    for a_shape, b_shape in (((300, 200), (200, 120)), ((4, 50, 200), (200, 120))):
+        a, b = rng.standard_normal(a_shape).astype(dtype), rng.standard_normal(b_shape).astype(dtype)
+        g = rng.standard_normal(a_shape[:-1] + b_shape[-1:]).astype(dtype)
+        fa, fb = fastnn.tensor(a, requires_grad=True), fastnn.tensor(b, requires_grad=True)
+        ta, tb = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+        fy, ty = fastnn.matmul(fa, fb), torch.matmul(ta, tb)
+        fy.backward(fastnn.tensor(g))
+        ty.backward(torch.tensor(g))
+        tol = dict(rtol=1e-4, atol=1e-4) if dtype == "float32" else dict(rtol=1e-10, atol=1e-10)
+        for mine, theirs in ((fy, ty), (fa.grad, ta.grad), (fb.grad, tb.grad)):
+            assert str(mine.dtype).endswith(dtype)
+            np.testing.assert_allclose(mine.detach().numpy(), theirs.detach().numpy(), **tol)
