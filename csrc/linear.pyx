@@ -8,6 +8,7 @@ from cython.parallel cimport prange
 from cython cimport floating
 import numpy as np
 from blas cimport gemm
+from gemmsplit cimport gemm_serial, gemm_split, split_parts
 from flatarray cimport column_sums
 from parallel cimport threads_for
 
@@ -97,14 +98,91 @@ def linear_backward(x, weight, grad_out, need_input=True, need_weight=True, need
     M, K, N = x.shape[0], x.shape[1], weight.shape[0]
     if weight.shape[1] != K or grad_out.shape != (M, N):
         raise ValueError(f"shapes do not match: input {x.shape}, weight {weight.shape}, grad_out {grad_out.shape}")
-    gx = np.zeros((M, K), x.dtype) if need_input else None
-    gw = np.zeros((N, K), x.dtype) if need_weight else None
+    # the GEMMs overwrite (beta 0): zero-filling first would cost a pass over gx (15 MB for Cora's
+    # first GCN layer, 1.2 ms) for nothing; an empty product (N = 0) leaves the zeros
+    alloc = np.empty if M and N and K else np.zeros
+    gx = alloc((M, K), x.dtype) if need_input else None
+    gw = alloc((N, K), x.dtype) if need_weight else None
     gb = np.zeros(N, x.dtype) if need_bias else None
     if M and N and K:
         _backward(x, weight, grad_out, gx, gw, gb)
     elif need_bias and M:
         gb[...] = grad_out.sum(axis=0)
     return gx, gw, gb
+
+
+# ------------------------------------------------------------------------ matrix product
+
+cdef tuple _gemm_operand(object x):
+    """(transposed, C-contiguous array) with x == array.T if transposed: a transposed view goes in as
+    BLAS's transpose flag instead of a copy."""
+    if x.flags.c_contiguous:
+        return False, x
+    if x.flags.f_contiguous:
+        return True, x.T
+    return False, np.ascontiguousarray(x)
+
+
+def _matmul(const floating[:, ::1] a, const floating[:, ::1] b, bint trans_a, bint trans_b, int m, int n, int k,
+            floating[:, ::1] out):
+    with nogil:
+        gemm(trans_a, trans_b, m, n, k, <floating>1, &a[0, 0], <int>a.shape[1], &b[0, 0], <int>b.shape[1],
+             <floating>0, &out[0, 0], n)
+
+
+def matmul(a, b):
+    """Matrix product ``a @ b`` of two 2-D arrays on the kernels' GEMM (split over fastnn's threads when
+    large, csrc/gemmsplit.pxd).
+
+    Parameters
+    ----------
+    a : ndarray, (M, K), float32 or float64; any strides (a transposed view is not copied)
+    b : ndarray, (K, N), a's dtype
+
+    Returns
+    -------
+    out : ndarray, (M, N), a's dtype, C-contiguous
+    """
+    if not isinstance(a, np.ndarray) or a.dtype not in (np.float32, np.float64) or a.ndim != 2:
+        raise TypeError("a must be a 2-D float32 or float64 numpy.ndarray")
+    if not isinstance(b, np.ndarray) or b.dtype != a.dtype or b.ndim != 2:
+        raise TypeError(f"b must be a 2-D numpy.ndarray of a's dtype ({a.dtype})")
+    if a.shape[1] != b.shape[0]:
+        raise ValueError(f"a {a.shape} and b {b.shape} cannot be multiplied")
+    m, k, n = a.shape[0], a.shape[1], b.shape[1]
+    if m * k * n == 0:
+        return np.zeros((m, n), a.dtype)
+    trans_a, a2 = _gemm_operand(a)
+    trans_b, b2 = _gemm_operand(b)
+    out = np.empty((m, n), a.dtype)
+    _matmul(a2, b2, trans_a, trans_b, m, n, k, out)
+    return out
+
+
+# --------------------------------------------------------- the split GEMM (csrc/gemmsplit.pxd), for tests
+
+def _gemm_in_parts(const floating[:, ::1] a, const floating[:, ::1] b, bint trans_a, bint trans_b, int parts,
+                   int threads):
+    """op(a) @ op(b) cut into about `parts` slices on `threads` threads (parts 1: one BLAS call)."""
+    cdef int m = <int>(a.shape[1] if trans_a else a.shape[0]), k = <int>(a.shape[0] if trans_a else a.shape[1])
+    cdef int n = <int>(b.shape[0] if trans_b else b.shape[1])
+    if (b.shape[1] if trans_b else b.shape[0]) != k or m == 0 or n == 0 or k == 0 or parts < 1 or threads < 1:
+        raise ValueError("_gemm_in_parts: shapes do not match, or an empty product")
+    out = np.empty((m, n), np.float32 if floating is float else np.float64)
+    cdef floating[:, ::1] c = out
+    with nogil:
+        if parts == 1:
+            gemm_serial(trans_a, trans_b, m, n, k, <floating>1, &a[0, 0], <int>a.shape[1], &b[0, 0], <int>b.shape[1],
+                        <floating>0, &c[0, 0], n)
+        else:
+            gemm_split(trans_a, trans_b, m, n, k, <floating>1, &a[0, 0], <int>a.shape[1], &b[0, 0], <int>b.shape[1],
+                       <floating>0, &c[0, 0], n, parts, threads)
+    return out
+
+
+def _split_parts(int m, int n, int k, int threads):
+    """The slices the GEMM rule gives a product of C (m, n) over k on `threads` threads."""
+    return split_parts(m, n, k, threads)
 
 
 # ------------------------------------------------------------------------------- embedding

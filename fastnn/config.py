@@ -33,16 +33,26 @@ def tune_malloc():
 _malloc_tuned = tune_malloc()
 
 
+def _hold_kernel_blas():
+    from ._blas_threads import set_blas_threads
+    set_blas_threads()
+
+
+_hold_kernel_blas()   # the kernels split their GEMMs over fastnn's threads (csrc/gemmsplit.pxd)
+
+
 def _blas_limits(n):
-    from threadpoolctl import threadpool_limits
-    threadpool_limits(limits=n, user_api="blas")
+    from ._blas_threads import set_blas_threads
+    set_blas_threads(n)
 
 
 def set_num_threads(n):
     """Use n threads in fastnn's OpenMP kernels and in BLAS (NumPy's and SciPy's).
 
     One number governs both so that a kernel's parallel loops and the GEMMs
-    around them never run more threads than the machine has cores. Process-wide,
+    around them never run more threads than the machine has cores. The kernels'
+    own GEMMs are split over these threads by fastnn, each part on a single BLAS
+    thread, so SciPy's BLAS (the one the kernels call) is held at one thread. Process-wide,
     as PyTorch's: kernels called from any Python thread use at most n threads.
     """
     try:

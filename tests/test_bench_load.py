@@ -103,7 +103,9 @@ CHEAP = ["nn.LSTM fwd+bwd latency (T=100, B=1, I=10, H=20), batch_first",
          "nn.Conv2d fwd+bwd autoencoder N=128, 8->8, 4x4, k3, p1",
          "nn.ConvTranspose2d fwd+bwd N=64, 8->16, 7x7, k3, s2, p1, op1",
          "nn.MaxPool2d(2, ceil_mode=True) fwd+bwd (128, 8, 7, 7)",
-         "nn.Linear fwd+bwd LeNet fc1 (64, 800) -> 500"]
+         "nn.Linear fwd+bwd LeNet fc1 (64, 800) -> 500",
+         "sparse.mm fwd Cora-sized graph x 16", "sparse.mm fwd+bwd Cora-sized graph x 16",
+         "F.softmax fwd+bwd (8, 8, 256, 256), dim -1"]
 
 
 @pytest.mark.parametrize("name", CHEAP)

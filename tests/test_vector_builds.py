@@ -15,7 +15,7 @@ KERNEL_TESTS = Path(__file__).parent / "kernels"
 # files whose code paths do not depend on the vector build (argument checks, the registry sweep, thread and
 # read-only plumbing): the native run covers them, and leaving them out halves this test's time
 NOT_VECTOR_DEPENDENT = ("test_registry.py", "test_blas_threads.py", "test_readonly_inputs.py", "test_error_paths.py",
-                        "test_conv_arguments.py")
+                        "test_conv_arguments.py", "test_gemm_split.py")
 
 
 @pytest.mark.parametrize("level", [0, 1])

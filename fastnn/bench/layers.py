@@ -94,3 +94,73 @@ def _linear(label, M, K, N):
 
 LAYERS += [_linear("LeNet fc1 (64, 800) -> 500", 64, 800, 500), _linear("(4096, 1024) -> 1024", 4096, 1024, 1024),
            _linear("GCN layer 1 (2708, 1433) -> 16", 2708, 1433, 16)]
+
+
+def _fn_twin(fn_name, shapes, backward=True, seed=0):
+    """make(use_torch) for a function of the public API (fastnn.<fn_name> against torch.<fn_name>): forward,
+    or forward then backward of the output's sum; a step returns the output, or the first input's gradient.
+    shapes(rng) -> (arrays, call), call(lib, arrays, wrap) the
+    arguments, wrap(array, requires_grad) a tensor of lib."""
+    def make(use_torch):
+        import fastnn
+        rng = np.random.default_rng(seed)
+        arrays, call = shapes(rng)
+
+        def side(lib, wrap):
+            args = call(lib, arrays, lambda a, grad: wrap(a, grad and backward))
+            inputs = [a for a in args if getattr(a, "requires_grad", False)]
+            fn = lib
+            for part in fn_name.split("."):
+                fn = getattr(fn, part)
+
+            def step():
+                for a in inputs:
+                    a.grad = None
+                out = fn(*args)
+                if backward:
+                    out.sum().backward()
+                    return inputs[0].grad
+                return out
+            return step
+        torch_step = None
+        if use_torch:
+            import torch
+            torch_step = side(torch, lambda a, grad: torch.from_numpy(a).requires_grad_(grad))
+        return side(fastnn, lambda a, grad: fastnn.tensor(a).requires_grad_(grad)), torch_step
+    return make
+
+
+def _softmax_args(rng):
+    x = rng.standard_normal((8, 8, 256, 256)).astype(np.float32)
+    return [x], lambda lib, arrays, wrap: (wrap(arrays[0], True), -1)
+
+
+def _cora_adjacency(rng):
+    """A graph of Cora's size (2708 nodes, 10556 directed edges), as CSR (indptr, indices, values)."""
+    src, dst = rng.integers(0, 2708, (2, 5278))
+    rows, cols = np.concatenate([dst, src]), np.concatenate([src, dst])
+    order = np.lexsort((cols, rows))
+    rows, cols = rows[order], cols[order]
+    indptr = np.zeros(2709, np.int64)
+    np.add.at(indptr, rows + 1, 1)
+    return np.cumsum(indptr), cols.astype(np.int64), np.full(len(cols), 0.25, np.float32)
+
+
+def _spmm_args(features):
+    def shapes(rng):
+        indptr, indices, values = _cora_adjacency(rng)
+        x = rng.standard_normal((2708, features)).astype(np.float32)
+
+        def call(lib, arrays, wrap):
+            adj = lib.sparse_csr_tensor(lib.from_numpy(indptr), lib.from_numpy(indices), lib.from_numpy(values),
+                                        (2708, 2708))
+            return adj, wrap(x, True)
+        return [x], call
+    return shapes
+
+
+LAYERS += [("F.softmax fwd+bwd (8, 8, 256, 256), dim -1", _fn_twin("nn.functional.softmax", _softmax_args)),
+           ("F.softmax fwd (8, 8, 256, 256), dim -1", _fn_twin("nn.functional.softmax", _softmax_args, False))]
+for _f in (16, 1433):
+    LAYERS += [(f"sparse.mm fwd Cora-sized graph x {_f}", _fn_twin("sparse.mm", _spmm_args(_f), False)),
+               (f"sparse.mm fwd+bwd Cora-sized graph x {_f}", _fn_twin("sparse.mm", _spmm_args(_f)))]

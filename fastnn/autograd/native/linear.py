@@ -30,6 +30,21 @@ class LinearFn(Function):
         return (gx.reshape(ctx.xshape) if gx is not None else None), gw, gb
 
 
+_GEMM_DTYPES = (np.float32, np.float64)
+
+
+def matmul(a, b):
+    """np.matmul(a, b), on the kernels' GEMM (split over fastnn's threads, not NumPy's BLAS threads, which
+    stall on a busy machine) when b is a 2-D matrix of a's float dtype and a is 2-D, or C-contiguous
+    (..., K) rows; NumPy's matmul otherwise."""
+    if b.ndim == 2 and a.ndim >= 2 and a.dtype == b.dtype and a.dtype in _GEMM_DTYPES:
+        if a.ndim == 2:
+            return K.matmul(a, b)
+        if a.flags.c_contiguous:
+            return K.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[1],))
+    return np.matmul(a, b)
+
+
 class EmbeddingFn(Function):
     """weight[idx]; the gradient rows of padding_idx stay zero."""
     @staticmethod

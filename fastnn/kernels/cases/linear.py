@@ -48,6 +48,21 @@ def _embedding_torch(inputs):
     return step
 
 
+def _matmul_inputs(rng):
+    # a transposed second operand (x @ W.T in user code) goes in as BLAS's flag, not a copy
+    return rng.standard_normal((2048, 512)).astype(np.float32), rng.standard_normal((512, 512)).astype(np.float32).T
+
+
+def _matmul_run(k, inputs):
+    return (k.matmul(*inputs),)
+
+
+def _matmul_torch(inputs):
+    import torch
+    a, b = (torch.from_numpy(x) for x in inputs)
+    return lambda: torch.matmul(a, b)
+
+
 CASES = [
     Case("linear LeNet fc1 (64, 800) -> 500", "linear", ("linear_forward", "linear_backward"),
          _inputs(64, 800, 500), _run, _torch),
@@ -55,4 +70,6 @@ CASES = [
          _inputs(4096, 1024, 1024), _run, _torch, flops=3 * 2 * 4096 * 1024 * 1024),  # y, dx, dW
     Case("embedding backward, 6400 lookups of 71 x 64", "linear", ("embedding_backward",),
          _embedding_inputs, _embedding_run, _embedding_torch),
+    Case("matmul (2048, 512) @ (512, 512).T", "linear", ("matmul",), _matmul_inputs, _matmul_run, _matmul_torch,
+         flops=2 * 2048 * 512 * 512),
 ]

@@ -7,7 +7,7 @@ from .softmax import softmax_forward, softmax_backward, cross_entropy_forward, c
 from .conv import (conv2d_forward, conv2d_backward, conv_transpose2d_forward, conv_transpose2d_backward,
                    max_pool2d_forward, max_pool2d_backward, avg_pool2d_forward, avg_pool2d_backward,
                    upsample_nearest2d_forward, upsample_nearest2d_backward)
-from .linear import linear_forward, linear_backward, embedding_backward
+from .linear import linear_forward, linear_backward, embedding_backward, matmul
 from .rnn import (rnn_forward, rnn_backward, lstm_forward, lstm_backward, gru_forward, gru_backward,
                   rnn_cell_forward, rnn_cell_backward, lstm_cell_forward, lstm_cell_backward,
                   gru_cell_forward, gru_cell_backward)

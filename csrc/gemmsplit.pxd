@@ -1,0 +1,145 @@
+# GEMM split over fastnn's own threads, each part one single-threaded BLAS call (blas.pxd's gemm).
+#
+# Why: OpenBLAS's own threads meet at a join after every call, and its waiting threads spin and
+# yield; on a busy machine (more runnable threads than cores) each call then waits for a
+# descheduled worker: Linear LeNet fc1 forward+backward ran 15x slower on OpenBLAS's 2 threads
+# than on 1. Here SciPy's OpenBLAS stays at one thread (fastnn/_blas_threads.py) and a large
+# product is cut into slices of C's rows (or columns) that the caller and the helpers of
+# gemmpool.h claim one at a time: a late thread delays only the slice it holds, and the caller
+# never waits for a thread that has not started.
+#
+# Every slice is the same BLAS call on part of C: each element of C is the same k-long sum, in
+# the same order, whoever computes it, so the split result does not depend on the thread count.
+from cython cimport floating
+from cython.parallel cimport prange
+from scipy.linalg.cython_blas cimport sgemm, dgemm
+from parallel cimport fastnn_max_threads
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    #include <omp.h>
+    static inline int fastnn_in_parallel(void) { return omp_in_parallel(); }
+    #else
+    static inline int fastnn_in_parallel(void) { return 0; }
+    #endif
+    """
+    int fastnn_in_parallel() nogil   # inside a parallel region: the caller already uses the threads
+
+cdef extern from "gemmpool.h" nogil:
+    ctypedef void (*fastnn_part_fn)(void *ctx, int part) noexcept nogil
+    int FASTNN_HAVE_POOL
+    void fastnn_pool_run(int parts, int threads, fastnn_part_fn fn, void *ctx)
+
+# A slice must be worth a hand-off: 8 MFLOP is ~80 us of one AVX-512 core, ~150 us of an AVX2
+# one. Waiting for a slice costs up to ~30 us of spinning on each side, and on a busy machine
+# a helper preempted inside its slice holds the caller for a time slice of the scheduler; below
+# this the split cost more CPU than it saved (DQN's 128-wide layers, batch 128: 1.78 against
+# 1.37 CPU ms a step, Xeon AVX-512, 2 cores). Counted in flops, not time, so a slower CPU (the
+# baseline build) only splits later than it could.
+cdef enum:
+    SPLIT_MIN_PART_FLOPS = 8000000
+# Slices per thread: a thread descheduled mid-product delays one slice, not its share.
+cdef enum:
+    SPLIT_PARTS_PER_THREAD = 4
+# Each slice packs the whole other operand again (slicing C's rows re-reads all of op(B)), so
+# beyond one slice per thread, slices stay at least this many rows (or columns) long: the
+# repacking then costs a few percent of the slice's arithmetic.
+cdef enum:
+    SPLIT_MIN_EXTENT = 256
+# Slices are cut at multiples of this (rows or columns), a multiple of every BLAS register tile,
+# so a slice ends in a partial tile only where the whole product does.
+cdef enum:
+    SPLIT_ALIGN = 16
+
+
+ctypedef struct gemm_job:
+    bint trans_a, trans_b, by_rows, single
+    int m, n, k, lda, ldb, ldc, step, extent
+    double alpha, beta
+    const void *a
+    const void *b
+    void *c
+
+
+cdef inline void gemm_serial(bint trans_a, bint trans_b, int m, int n, int k,
+                             floating alpha, const floating* a, int lda,
+                             const floating* b, int ldb,
+                             floating beta, floating* c, int ldc) noexcept nogil:
+    """One BLAS call (row-major C = alpha op(A) op(B) + beta C), m, n, k > 0."""
+    cdef char ta = b'T' if trans_a else b'N'
+    cdef char tb = b'T' if trans_b else b'N'
+    # BLAS is column-major: row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
+    if floating is float:
+        sgemm(&tb, &ta, &n, &m, &k, &alpha, <float*>b, &ldb, <float*>a, &lda, &beta, c, &ldc)
+    else:
+        dgemm(&tb, &ta, &n, &m, &k, &alpha, <double*>b, &ldb, <double*>a, &lda, &beta, c, &ldc)
+
+
+cdef inline void _gemm_slice(floating alpha, const floating* a, const floating* b, floating beta, floating* c,
+                             const gemm_job* j, int p) noexcept nogil:
+    cdef int lo = p * j.step
+    cdef int cnt = min(j.step, j.extent - lo)
+    if j.by_rows:
+        gemm_serial(j.trans_a, j.trans_b, cnt, j.n, j.k, alpha, a + (lo if j.trans_a else <Py_ssize_t>lo * j.lda),
+                    j.lda, b, j.ldb, beta, c + <Py_ssize_t>lo * j.ldc, j.ldc)
+    else:
+        gemm_serial(j.trans_a, j.trans_b, j.m, cnt, j.k, alpha, a, j.lda,
+                    b + (<Py_ssize_t>lo * j.ldb if j.trans_b else lo), j.ldb, beta, c + lo, j.ldc)
+
+
+cdef inline void gemm_part(void *ctx, int p) noexcept nogil:
+    """Slice p of the product described by ctx (a gemm_job)."""
+    cdef const gemm_job* j = <const gemm_job*>ctx
+    if j.single:
+        _gemm_slice(<float>j.alpha, <const float*>j.a, <const float*>j.b, <float>j.beta, <float*>j.c, j, p)
+    else:
+        _gemm_slice(j.alpha, <const double*>j.a, <const double*>j.b, j.beta, <double*>j.c, j, p)
+
+
+cdef inline int split_parts(int m, int n, int k, int threads) noexcept nogil:
+    """How many slices a product of C (m, n) over k gets with `threads` threads (1: unsplit):
+    one per thread when the work allows, up to SPLIT_PARTS_PER_THREAD per thread when the
+    slices stay SPLIT_MIN_EXTENT long."""
+    cdef long long by_work = 2 * <long long>m * n * k // SPLIT_MIN_PART_FLOPS
+    cdef long long extent = max(m, n)
+    cdef long long parts = min(<long long>threads * SPLIT_PARTS_PER_THREAD, extent // SPLIT_MIN_EXTENT)
+    if threads <= 1:
+        return 1
+    parts = max(parts, threads)
+    parts = min(parts, min(by_work, (extent + SPLIT_ALIGN - 1) // SPLIT_ALIGN))
+    return <int>max(parts, 1)
+
+
+cdef inline void gemm_split(bint trans_a, bint trans_b, int m, int n, int k,
+                            floating alpha, const floating* a, int lda,
+                            const floating* b, int ldb,
+                            floating beta, floating* c, int ldc, int parts, int threads) noexcept nogil:
+    """The product in about `parts` slices of C's longer side, run on up to `threads` threads."""
+    cdef gemm_job j
+    cdef int p
+    j.trans_a, j.trans_b, j.by_rows, j.single = trans_a, trans_b, m >= n, floating is float
+    j.m, j.n, j.k, j.lda, j.ldb, j.ldc = m, n, k, lda, ldb, ldc
+    j.alpha, j.beta, j.a, j.b, j.c = alpha, beta, a, b, c
+    j.extent = m if j.by_rows else n
+    j.step = (j.extent + parts - 1) // parts
+    j.step = (j.step + SPLIT_ALIGN - 1) // SPLIT_ALIGN * SPLIT_ALIGN
+    parts = (j.extent + j.step - 1) // j.step
+    if FASTNN_HAVE_POOL:
+        fastnn_pool_run(parts, threads, gemm_part, &j)
+    else:   # no futex: an OpenMP region, slices claimed dynamically
+        for p in prange(parts, num_threads=min(threads, parts), schedule="dynamic", chunksize=1):
+            gemm_part(&j, p)
+
+
+cdef inline void gemm_dispatch(bint trans_a, bint trans_b, int m, int n, int k,
+                               floating alpha, const floating* a, int lda,
+                               const floating* b, int ldb,
+                               floating beta, floating* c, int ldc) noexcept nogil:
+    """Split when the product is large and no parallel region encloses the call; else one call."""
+    cdef int threads = 1 if fastnn_in_parallel() else fastnn_max_threads()
+    cdef int parts = split_parts(m, n, k, threads)
+    if parts > 1:
+        gemm_split(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parts, threads)
+    else:
+        gemm_serial(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
