@@ -39,9 +39,9 @@ def matmul(a, b):
     (..., K) rows; NumPy's matmul otherwise."""
     if b.ndim == 2 and a.ndim >= 2 and a.dtype == b.dtype and a.dtype in _GEMM_DTYPES:
         if a.ndim == 2:
-            return K.matmul(a, b)
+            return linear_kernels.matmul(a, b)
         if a.flags.c_contiguous:
-            return K.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[1],))
+            return linear_kernels.matmul(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + (b.shape[1],))
     return np.matmul(a, b)
 
 
