@@ -39,3 +39,10 @@ from .functional_misc import (pixel_shuffle, pixel_unshuffle, channel_shuffle,  
 from .functional_ctc import ctc_loss  # noqa: F401
 from .functional_fractional import (fractional_max_pool2d, fractional_max_pool3d,  # noqa: F401
                                     fractional_max_pool2d_with_indices, fractional_max_pool3d_with_indices)
+
+# Pickles (whole saved modules) name a function by its __module__: give the public path, not the private
+# functional_* file it lives in, so checkpoints survive moving code between those files (as torch.nn.functional).
+for _fn in list(globals().values()):
+    if callable(_fn) and getattr(_fn, "__module__", "").startswith(__name__ + "_"):
+        _fn.__module__ = __name__
+del _fn
