@@ -169,11 +169,17 @@ def _float_input(a, name):
                          f"or complex dtype. Got: {a.dtype}")
 
 
-def sum(a, dim=None, keepdim=False, dtype=None):
+def _accumulating(a, dtype):
+    """The input of sum/prod/cumsum: cast to dtype if given; else bools and integers accumulate in int64, as in PyTorch."""
     if dtype is not None:
-        a = a.to(dtype)
+        return a.to(dtype)
     if a.dtype.kind in "bu" or (a.dtype.kind == "i" and a.dtype != np.int64):
-        a = a.long()  # PyTorch sums integers and bools in int64
+        return a.long()
+    return a
+
+
+def sum(a, dim=None, keepdim=False, dtype=None):
+    a = _accumulating(a, dtype)
     return Sum.apply(a, norm_dims(dim, a.ndim), keepdim)
 
 
@@ -225,36 +231,36 @@ class AmaxDims(Function):
         return g * hit / hit.sum(axis=dims, keepdims=True, dtype=g.dtype), None, None, None
 
 
-def amax(a, dim=None, keepdim=False):
+def _amax(a, dim, keepdim, largest):
     if dim is None:
-        return MaxAll.apply(a, True)
+        return MaxAll.apply(a, largest)
     if isinstance(dim, (tuple, list)):
-        return AmaxDims.apply(a, norm_dims(dim, a.ndim), keepdim, True)
-    return _extreme(a, dim, keepdim, True).values
+        return AmaxDims.apply(a, norm_dims(dim, a.ndim), keepdim, largest)
+    return _extreme(a, dim, keepdim, largest).values
+
+
+def amax(a, dim=None, keepdim=False):
+    return _amax(a, dim, keepdim, True)
 
 
 def amin(a, dim=None, keepdim=False):
+    return _amax(a, dim, keepdim, False)
+
+
+def _arg_extreme(a, dim, keepdim, np_arg):
     if dim is None:
-        return MaxAll.apply(a, False)
-    if isinstance(dim, (tuple, list)):
-        return AmaxDims.apply(a, norm_dims(dim, a.ndim), keepdim, False)
-    return _extreme(a, dim, keepdim, False).values
+        return _wrap(np.asarray(np_arg(a._data), dtype=np.int64))
+    d = norm_dims(dim, a.ndim)[0]
+    idx = np_arg(a._data, axis=d)
+    return _wrap((np.expand_dims(idx, d) if keepdim else idx).astype(np.int64))
 
 
 def argmax(a, dim=None, keepdim=False):
-    if dim is None:
-        return _wrap(np.asarray(np.argmax(a._data), dtype=np.int64))
-    d = norm_dims(dim, a.ndim)[0]
-    idx = np.argmax(a._data, axis=d)
-    return _wrap((np.expand_dims(idx, d) if keepdim else idx).astype(np.int64))
+    return _arg_extreme(a, dim, keepdim, np.argmax)
 
 
 def argmin(a, dim=None, keepdim=False):
-    if dim is None:
-        return _wrap(np.asarray(np.argmin(a._data), dtype=np.int64))
-    d = norm_dims(dim, a.ndim)[0]
-    idx = np.argmin(a._data, axis=d)
-    return _wrap((np.expand_dims(idx, d) if keepdim else idx).astype(np.int64))
+    return _arg_extreme(a, dim, keepdim, np.argmin)
 
 
 def _correction(unbiased, correction):
@@ -280,10 +286,7 @@ def logsumexp(a, dim, keepdim=False):
 
 
 def prod(a, dim=None, keepdim=False, *, dtype=None):
-    if dtype is not None:
-        a = a.to(dtype)
-    elif a.dtype.kind in "bu" or (a.dtype.kind == "i" and a.dtype != np.int64):
-        a = a.long()
+    a = _accumulating(a, dtype)
     d = None if dim is None else norm_dims(dim, a.ndim)[0]
     return Prod.apply(a, d, keepdim)
 
@@ -333,10 +336,7 @@ def count_nonzero(a, dim=None):
 
 
 def cumsum(a, dim, *, dtype=None):
-    if dtype is not None:
-        a = a.to(dtype)
-    elif a.dtype.kind in "bu" or (a.dtype.kind == "i" and a.dtype != np.int64):
-        a = a.long()
+    a = _accumulating(a, dtype)
     return CumSum.apply(a, norm_dims(dim, a.ndim)[0])
 
 
