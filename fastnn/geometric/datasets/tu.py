@@ -59,11 +59,7 @@ class TUDataset(InMemoryDataset):
                                     f"the folder itself); fastnn does not download")
         graphs, self.num_node_attributes, self.num_edge_attributes, self.num_node_labels, self.num_edge_labels = \
             self._process(folder, name, use_node_attr, use_edge_attr)
-        if pre_filter is not None:
-            graphs = [g for g in graphs if pre_filter(g)]
-        if pre_transform is not None:
-            graphs = [pre_transform(g) for g in graphs]
-        self._data_list = graphs
+        self._keep(graphs)
 
     @staticmethod
     def _process(folder, name, use_node_attr, use_edge_attr):
