@@ -106,19 +106,19 @@ class Module:
 
     register_module = add_module
 
-    def get_parameter(self, target):
+    def _get_entry(self, target, table, kind):
         mod_path, _, name = target.rpartition(".")
         mod = self.get_submodule(mod_path)
-        if name not in mod._parameters:
-            raise AttributeError(f"{type(mod).__name__} has no parameter `{name}`")
-        return mod._parameters[name]
+        entries = getattr(mod, table)
+        if name not in entries:
+            raise AttributeError(f"{type(mod).__name__} has no {kind} `{name}`")
+        return entries[name]
+
+    def get_parameter(self, target):
+        return self._get_entry(target, "_parameters", "parameter")
 
     def get_buffer(self, target):
-        mod_path, _, name = target.rpartition(".")
-        mod = self.get_submodule(mod_path)
-        if name not in mod._buffers:
-            raise AttributeError(f"{type(mod).__name__} has no buffer `{name}`")
-        return mod._buffers[name]
+        return self._get_entry(target, "_buffers", "buffer")
 
     def get_submodule(self, target):
         mod = self
