@@ -11,15 +11,13 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor, _wrap
 from ..autograd import ops
 from .functional_conv import max_pool2d, avg_pool2d
+from .functional_checks import _check_float
 from .functional_unfold import UnfoldNd, im2col, ntuple
 from ..autograd.ops._declare import ArgumentError
 
 
 def _check(input, fname, nd):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{fname}: input must be a Tensor, got {type(input).__name__}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{fname}: input must be a floating point tensor, got {input.dtype}")
+    _check_float(input, "input", fname)
     if input.ndim not in (nd + 1, nd + 2):
         raise ArgumentError(f"{fname}: expected {nd + 1}-D (unbatched) or {nd + 2}-D input, got shape "
                          f"{tuple(input.shape)}")
