@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 import fastnn
-from fastnn import nn
 from fastnn.kernels import backend
 from fastnn.models import LeNet, CharLM, MLP
+
+from conftest import cross_entropy_step
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "fastnn"
@@ -99,13 +100,7 @@ def _train(make_model, make_batch, steps, backend_name):
         losses = []
         for step in range(steps):
             x, y = make_batch(step)
-            opt.zero_grad()
-            out = model(x)
-            logits = out[0] if isinstance(out, tuple) else out
-            loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
+            losses.append(cross_entropy_step(model, opt, x, y).item())
         return losses, [p.detach().numpy().copy() for p in model.parameters()]
     finally:
         fastnn.set_backend("compiled")

@@ -76,6 +76,15 @@ CASES = {
 }
 
 
+def _arrays(obj):
+    """The tensors of a (nested) tuple or list, as arrays in order: ONNX's flat inputs and outputs."""
+    if isinstance(obj, fastnn.Tensor):
+        return [obj.numpy()]
+    if isinstance(obj, (tuple, list)):
+        return [a for x in obj for a in _arrays(x)]
+    return []
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_exported_model_runs_in_onnxruntime(name):
     fastnn.manual_seed(0)
@@ -83,29 +92,11 @@ def test_exported_model_runs_in_onnxruntime(name):
     model.eval()
     with fastnn.no_grad():
         expected = model(*args)
-    flat = []
-
-    def collect(o):
-        if isinstance(o, fastnn.Tensor):
-            flat.append(o.numpy())
-        elif isinstance(o, (tuple, list)):
-            for x in o:
-                collect(x)
-    collect(expected)
+    flat = _arrays(expected)
     buf = io.BytesIO()
     fastnn.onnx.export(model, args, buf)
     session = ort.InferenceSession(buf.getvalue(), providers=["CPUExecutionProvider"])
-    feeds = []
-    collect_in = []
-
-    def gather(a):
-        if isinstance(a, fastnn.Tensor):
-            collect_in.append(a.numpy())
-        elif isinstance(a, (tuple, list)):
-            for x in a:
-                gather(x)
-    gather(args)
-    feeds = {i.name: v for i, v in zip(session.get_inputs(), collect_in)}
+    feeds = {i.name: v for i, v in zip(session.get_inputs(), _arrays(args))}
     got = session.run(None, feeds)
     assert len(got) == len(flat)
     for g, e in zip(got, flat):

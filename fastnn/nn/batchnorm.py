@@ -3,10 +3,9 @@ import numpy as np
 
 from .module import Module
 from ..device import check_cpu
-from .parameter import Parameter
+from .norm_affine import affine_parameters
 from . import functional as F
 from ..autograd.tensor import _wrap
-from ..autograd.dtypes import canonical_dtype, float32
 
 
 class _NormBase(Module):
@@ -21,16 +20,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        dt = float32 if dtype is None else canonical_dtype(dtype)
-        if affine:
-            self.weight = Parameter(np.ones(num_features, dt))
-            if bias:
-                self.bias = Parameter(np.zeros(num_features, dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        dt = affine_parameters(self, affine, bias, num_features, dtype)
         if track_running_stats:
             self.register_buffer("running_mean", _wrap(np.zeros(num_features, dt)))
             self.register_buffer("running_var", _wrap(np.ones(num_features, dt)))

@@ -6,15 +6,13 @@ from ..autograd.tensor import Tensor
 from ..autograd.native.conv import Conv2dFn, ConvTranspose2dFn
 from ..autograd.native.pool import MaxPool2dFn, AvgPool2dFn
 from .arguments import _pair
+from .functional_checks import _check_float
 from ..autograd.ops._declare import ArgumentError
 
 
 def _batched(input, name, fn):
     """Run fn on a 4-D input; a 3-D (C, H, W) input is treated as a batch of one, as in PyTorch."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{name}: input must be a floating point tensor, got {input.dtype}")
+    _check_float(input, "input", name)
     if input.ndim == 3:
         return fn(input.unsqueeze(0)).squeeze(0)
     if input.ndim != 4:

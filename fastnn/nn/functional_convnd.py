@@ -7,18 +7,15 @@ NumPy: the weight's transpose times the input, summed back into the output by Fo
 import numpy as np
 
 from ..autograd import ops
-from ..autograd.tensor import Tensor
 from .functional_conv import conv2d, conv_transpose2d, pad
+from .functional_checks import _check_float
 from .functional_unfold import FoldNd, ntuple, out_size
 from ..autograd.ops._declare import ArgumentError
 
 
 def _check(input, weight, fname, nd):
-    for name, t in (("input", input), ("weight", weight)):
-        if not isinstance(t, Tensor):
-            raise TypeError(f"{fname}: {name} must be a Tensor, got {type(t).__name__}")
-        if t.dtype.kind != "f":
-            raise TypeError(f"{fname}: {name} must be a floating point tensor, got {t.dtype}")
+    _check_float(input, "input", fname)
+    _check_float(weight, "weight", fname)
     if input.ndim not in (nd + 1, nd + 2):
         raise ArgumentError(f"{fname}: expected {nd + 1}-D (unbatched) or {nd + 2}-D input, got shape "
                          f"{tuple(input.shape)}")

@@ -6,10 +6,9 @@ flush with the input's end. `_random_samples` (N, C, dims) fixes the draw, as in
 """
 import numpy as np
 
-from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..autograd.random import generator
-from .functional_pool import _scatter_planes, _unbatched
+from .functional_pool import PlaneMaxFn, _unbatched
 from .functional_unfold import ntuple
 
 
@@ -24,7 +23,7 @@ def _starts(u, n_in, n_out, k, dtype):
     return seq
 
 
-class FractionalMaxPoolFn(Function):
+class FractionalMaxPoolFn(PlaneMaxFn):
     @staticmethod
     def forward(ctx, x, kernel, out, samples):
         N, C = x.shape[:2]
@@ -52,14 +51,7 @@ class FractionalMaxPoolFn(Function):
         values = np.take_along_axis(w, am[..., None], -1)[..., 0]
         pos = np.broadcast_to(flat_pos, windows.shape).reshape(w.shape)
         indices = np.take_along_axis(pos, am[..., None], -1)[..., 0].astype(np.int64)
-        ctx.meta = (x.shape, indices)
-        ctx.mark_non_differentiable(indices)
-        return values, indices
-
-    @staticmethod
-    def backward(ctx, g, _gi):
-        shape, idx = ctx.meta
-        return _scatter_planes(g, idx, shape), None, None, None
+        return ctx.with_indices(x.shape, values, indices)
 
 
 def _fractional(input, kernel_size, output_size, output_ratio, return_indices, samples, nd, fname):

@@ -114,17 +114,22 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
                             "dropout1d")
 
 
+def _warn_rank(input, nd):
+    """PyTorch's deprecation warning when dropout{nd}d gets neither nd + 1 nor nd + 2 dims."""
+    if input.ndim not in (nd + 1, nd + 2):
+        warnings.warn(f"dropout{nd}d: Received a {input.ndim}-D input to dropout{nd}d, which is deprecated and will "
+                      f"result in an error in a future release. To retain the behavior and silence this warning, "
+                      f"please use dropout instead. Note that dropout{nd}d exists to provide channel-wise dropout on "
+                      f"inputs with {nd} spatial dimensions, a channel dimension, and an optional batch dimension "
+                      f"(i.e. {nd + 1}D or {nd + 2}D inputs).", UserWarning, stacklevel=3)
+
+
 def dropout2d(input, p=0.5, training=True, inplace=False):
     """As PyTorch: (N, C, H, W) drops channels; a 3-D input is read as (N, C, L) (with PyTorch's
     warning); other ranks warn and drop per (dim 0, dim 1) entry, e.g. elementwise for 2-D input."""
     _check(input, "dropout2d", 0)
     _check_p(p, "dropout2d")
-    if input.ndim not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is deprecated and will result "
-                      f"in an error in a future release. To retain the behavior and silence this warning, please use "
-                      f"dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 "
-                      f"spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D "
-                      f"inputs).", UserWarning, stacklevel=2)
+    _warn_rank(input, 2)
     if input.ndim == 3:
         warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
                       "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel dim. "
@@ -137,12 +142,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 def dropout3d(input, p=0.5, training=True, inplace=False):
     _check(input, "dropout3d", 0)
     _check_p(p, "dropout3d")
-    if input.ndim not in (4, 5):
-        warnings.warn(f"dropout3d: Received a {input.ndim}-D input to dropout3d, which is deprecated and will result "
-                      f"in an error in a future release. To retain the behavior and silence this warning, please use "
-                      f"dropout instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 "
-                      f"spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D "
-                      f"inputs).", UserWarning, stacklevel=2)
+    _warn_rank(input, 3)
     return _feature_dropout(input, p, training, inplace, _feature_mask_shape(input.shape, input.ndim != 5),
                             "dropout3d")
 

@@ -11,15 +11,13 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor, _wrap
 from ..autograd import ops
 from .functional_conv import max_pool2d, avg_pool2d
+from .functional_checks import _check_float
 from .functional_unfold import UnfoldNd, im2col, ntuple
 from ..autograd.ops._declare import ArgumentError
 
 
 def _check(input, fname, nd):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{fname}: input must be a Tensor, got {type(input).__name__}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{fname}: input must be a floating point tensor, got {input.dtype}")
+    _check_float(input, "input", fname)
     if input.ndim not in (nd + 1, nd + 2):
         raise ArgumentError(f"{fname}: expected {nd + 1}-D (unbatched) or {nd + 2}-D input, got shape "
                          f"{tuple(input.shape)}")
@@ -54,7 +52,22 @@ def _pool_geometry(spatial, k, s, p, d, ceil_mode, fname):
 
 # ------------------------------------------------------------------ max pooling (N-d) and unpooling
 
-class MaxPoolNd(Function):
+class PlaneMaxFn(Function):
+    """Base of the max-pooling Functions whose forward returns (values, flat indices into each (n, c) plane
+    of the input), as PyTorch's indices: the gradient goes back to the chosen positions, none to the other
+    arguments."""
+    def with_indices(self, shape, values, idx):
+        self.meta = (shape, idx)
+        self.mark_non_differentiable(idx)
+        return values, idx
+
+    @staticmethod
+    def backward(ctx, g, _gi):
+        shape, idx = ctx.meta
+        return (_scatter_planes(g, idx, shape),) + (None,) * (len(ctx.needs_input_grad) - 1)
+
+
+class MaxPoolNd(PlaneMaxFn):
     """Returns (values, flat indices into each (n, c) plane of the input), as PyTorch's indices."""
     @staticmethod
     def forward(ctx, x, k, s, pads, d, outs):
@@ -71,14 +84,7 @@ class MaxPoolNd(Function):
         grids = np.meshgrid(*(np.arange(o) for o in outs), indexing="ij")
         coords = [grids[i] * s[i] + offs[i] * d[i] - pads[i][0] for i in range(nd)]
         idx = np.ravel_multi_index(coords, x.shape[2:]).astype(np.int64)
-        ctx.meta = (x.shape, idx)
-        ctx.mark_non_differentiable(idx)
-        return values, idx
-
-    @staticmethod
-    def backward(ctx, g, _gi):
-        shape, idx = ctx.meta
-        return _scatter_planes(g, idx, shape), None, None, None, None, None
+        return ctx.with_indices(x.shape, values, idx)
 
 
 def _scatter_planes(g, idx, shape):
@@ -320,7 +326,7 @@ def adaptive_avg_pool3d(input, output_size):
     return _adaptive_avg(input, output_size, 3, "adaptive_avg_pool3d")
 
 
-class AdaptiveMaxFn(Function):
+class AdaptiveMaxFn(PlaneMaxFn):
     @staticmethod
     def forward(ctx, x, size):
         nd = len(size)
@@ -338,14 +344,7 @@ class AdaptiveMaxFn(Function):
             local = np.unravel_index(am, tuple(b - a for a, b in win))
             coords = [local[i] + win[i][0] for i in range(nd)]
             idx[lead + out_pos] = np.ravel_multi_index(coords, spatial)
-        ctx.meta = (x.shape, idx)
-        ctx.mark_non_differentiable(idx)
-        return values, idx
-
-    @staticmethod
-    def backward(ctx, g, _gi):
-        shape, idx = ctx.meta
-        return _scatter_planes(g, idx, shape), None
+        return ctx.with_indices(x.shape, values, idx)
 
 
 def _adaptive_max(input, output_size, return_indices, nd, fname):

@@ -10,7 +10,7 @@ import itertools
 import numpy as np
 
 from ..autograd.function import Function
-from ..autograd.tensor import Tensor
+from .functional_checks import _check_float
 
 
 def out_size(size, k, d, pad_before, pad_after, s):
@@ -79,10 +79,7 @@ def ntuple(value, n, name):
 
 
 def _check_input(input, fname, ranks):
-    if not isinstance(input, Tensor):
-        raise TypeError(f"{fname}: input must be a Tensor, got {type(input).__name__}")
-    if input.dtype.kind != "f":
-        raise TypeError(f"{fname}: input must be a floating point tensor, got {input.dtype}")
+    _check_float(input, "input", fname)
     if input.ndim not in ranks:
         raise ValueError(f"{fname}: expected {' or '.join(f'{r}-D' for r in ranks)} input, got shape "
                          f"{tuple(input.shape)}")

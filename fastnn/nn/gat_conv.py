@@ -6,7 +6,7 @@ from .parameter import Parameter
 from .linear import Linear
 from . import functional as F
 from .._checks import positive_int
-from .graph_common import glorot_, node_features, edges, adjacency_edges
+from .graph_common import glorot_, node_features, edges, adjacency_edges, optional_bias
 from ..autograd.tensor import _wrap
 from ..autograd.native.graph import SpMMFn, SegmentSoftmaxFn
 from ..graph.csr import GraphCSR
@@ -40,10 +40,7 @@ class GATConv(Module):
         self.att_src = Parameter(np.empty((1, heads, out_channels), np.float32))
         self.att_dst = Parameter(np.empty((1, heads, out_channels), np.float32))
         width = heads * out_channels if concat else out_channels
-        if bias:
-            self.bias = Parameter(np.zeros(width, np.float32))
-        else:
-            self.register_parameter("bias", None)
+        optional_bias(self, bias, width)
         self.reset_parameters()
 
     def reset_parameters(self):

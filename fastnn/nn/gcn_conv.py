@@ -2,10 +2,9 @@
 import numpy as np
 
 from .module import Module
-from .parameter import Parameter
 from .linear import Linear
 from .._checks import positive_int
-from .graph_common import glorot_, node_features, edges, adjacency_edges
+from .graph_common import glorot_, node_features, edges, adjacency_edges, optional_bias
 from ..autograd.tensor import Tensor, _wrap
 from ..autograd.ops._util import arr
 from ..autograd.ops.shape import cat
@@ -45,10 +44,7 @@ class GCNConv(Module):
             raise ValueError("GCNConv: add_self_loops=True needs normalize=True (self loops are added by the "
                              "on-the-fly normalisation, as in PyG)")
         self.lin = Linear(in_channels, out_channels, bias=False)
-        if bias:
-            self.bias = Parameter(np.zeros(out_channels, np.float32))
-        else:
-            self.register_parameter("bias", None)
+        optional_bias(self, bias, out_channels)
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -1,7 +1,10 @@
-"""What the graph layers share: PyTorch Geometric's glorot initialiser and argument checks."""
+"""What the graph layers share: PyTorch Geometric's glorot initialiser, bias and argument checks."""
 import math
 
+import numpy as np
+
 from ..autograd.tensor import Tensor
+from .parameter import Parameter
 from ..autograd.random import generator
 from ..graph.utils import check_edge_index
 
@@ -11,6 +14,14 @@ def glorot_(param):
     a = math.sqrt(6.0 / (param.shape[-2] + param.shape[-1]))
     param._data[...] = generator().uniform(-a, a, param.shape)
     return param
+
+
+def optional_bias(module, bias, width):
+    """PyG's bias: a zero-initialised float32 parameter of `width`, or a registered None."""
+    if bias:
+        module.bias = Parameter(np.zeros(width, np.float32))
+    else:
+        module.register_parameter("bias", None)
 
 
 def node_features(x, layer):

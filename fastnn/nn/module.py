@@ -11,6 +11,12 @@ from . import module_hooks as _hooks
 from ..autograd.grad_mode import state as _grad_state
 
 
+def _check_name(name, kind):
+    """A parameter's or buffer's name: a non-empty string without '.', as PyTorch requires."""
+    if not isinstance(name, str) or not name or "." in name:
+        raise KeyError(f"{kind} name must be a non-empty string without '.', got {name!r}")
+
+
 class Module:
     training = True
 
@@ -79,16 +85,14 @@ class Module:
         return list(super().__dir__()) + list(self._parameters) + list(self._buffers) + list(self._modules)
 
     def register_parameter(self, name, param):
-        if not isinstance(name, str) or not name or "." in name:
-            raise KeyError(f"parameter name must be a non-empty string without '.', got {name!r}")
+        _check_name(name, "parameter")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign {type(param).__name__} as parameter '{name}' (Parameter or None expected)")
         self.__dict__.pop(name, None)
         self._parameters[name] = param
 
     def register_buffer(self, name, tensor, persistent=True):
-        if not isinstance(name, str) or not name or "." in name:
-            raise KeyError(f"buffer name must be a non-empty string without '.', got {name!r}")
+        _check_name(name, "buffer")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign {type(tensor).__name__} as buffer '{name}' (Tensor or None expected)")
         self.__dict__.pop(name, None)
@@ -106,19 +110,19 @@ class Module:
 
     register_module = add_module
 
-    def get_parameter(self, target):
+    def _get_entry(self, target, table, kind):
         mod_path, _, name = target.rpartition(".")
         mod = self.get_submodule(mod_path)
-        if name not in mod._parameters:
-            raise AttributeError(f"{type(mod).__name__} has no parameter `{name}`")
-        return mod._parameters[name]
+        entries = getattr(mod, table)
+        if name not in entries:
+            raise AttributeError(f"{type(mod).__name__} has no {kind} `{name}`")
+        return entries[name]
+
+    def get_parameter(self, target):
+        return self._get_entry(target, "_parameters", "parameter")
 
     def get_buffer(self, target):
-        mod_path, _, name = target.rpartition(".")
-        mod = self.get_submodule(mod_path)
-        if name not in mod._buffers:
-            raise AttributeError(f"{type(mod).__name__} has no buffer `{name}`")
-        return mod._buffers[name]
+        return self._get_entry(target, "_buffers", "buffer")
 
     def get_submodule(self, target):
         mod = self

@@ -4,6 +4,7 @@ import numpy as np
 from .module import Module
 from ..device import check_cpu
 from .parameter import Parameter
+from .norm_affine import affine_parameters
 from . import functional as F
 from ..autograd import ops
 from ..autograd.tensor import _wrap
@@ -18,15 +19,7 @@ class LayerNorm(Module):
         self.normalized_shape = shape
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dt = float32 if dtype is None else canonical_dtype(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(shape, dt))
-            self.bias = Parameter(np.zeros(shape, dt)) if bias else None
-            if not bias:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        affine_parameters(self, elementwise_affine, bias, shape, dtype)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -45,16 +38,7 @@ class GroupNorm(Module):
             raise ValueError("num_channels must be divisible by num_groups")
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
-        dt = float32 if dtype is None else canonical_dtype(dtype)
-        if affine:
-            self.weight = Parameter(np.ones(num_channels, dt))
-            if bias:
-                self.bias = Parameter(np.zeros(num_channels, dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        affine_parameters(self, affine, bias, num_channels, dtype)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

@@ -18,13 +18,8 @@ class Adadelta(Optimizer):
     def _update_group(self, group):
         lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
         for p, g, st in self._params_with_grads(group):
-            if not st:
-                st["step"] = 0
-                st["square_avg"] = np.zeros_like(p)
-                st["acc_delta"] = np.zeros_like(p)
-            st["step"] += 1
-            if wd:
-                g = g + wd * p
+            self._count_step(st, p, "square_avg", "acc_delta")
+            g = self._weight_decay(p, g, lr, wd, False)
             sq, acc = st["square_avg"], st["acc_delta"]
             sq *= rho
             sq += (1 - rho) * g * g

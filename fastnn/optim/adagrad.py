@@ -23,8 +23,7 @@ class Adagrad(Optimizer):
                 st["step"] = 0
                 st["sum"] = np.full_like(p, group["initial_accumulator_value"])
             st["step"] += 1
-            if wd:
-                g = g + wd * p
+            g = self._weight_decay(p, g, lr, wd, False)
             clr = lr / (1 + (st["step"] - 1) * decay)
             st["sum"] += g * g
             p -= clr * (g / (np.sqrt(st["sum"]) + eps))

@@ -1,6 +1,4 @@
 """Adam (with AMSGrad) and AdamW (decoupled weight decay), PyTorch's update, one fused kernel call per parameter."""
-import numpy as np
-
 from ..autograd.native import optim as native_optim
 from .optimizer import Optimizer, check_positive
 
@@ -26,13 +24,7 @@ class Adam(Optimizer):
         lr, (b1, b2), eps, wd, ams = group["lr"], group["betas"], group["eps"], group["weight_decay"], group["amsgrad"]
         maximize = bool(group.get("maximize"))
         for p, g, st in self._params_with_grads(group, negate=False):
-            if not st:
-                st["step"] = 0
-                st["exp_avg"] = np.zeros_like(p)
-                st["exp_avg_sq"] = np.zeros_like(p)
-                if ams:
-                    st["max_exp_avg_sq"] = np.zeros_like(p)
-            st["step"] += 1
+            self._count_step(st, p, "exp_avg", "exp_avg_sq", *(["max_exp_avg_sq"] if ams else []))
             native_optim.adam_step(p, g, st["exp_avg"], st["exp_avg_sq"], st.get("max_exp_avg_sq") if ams else None,
                                    st["step"], lr, b1, b2, eps, wd, bool(group.get("decoupled_weight_decay", self._decoupled)), maximize)
 

@@ -17,13 +17,8 @@ class Adamax(Optimizer):
     def _update_group(self, group):
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         for p, g, st in self._params_with_grads(group):
-            if not st:
-                st["step"] = 0
-                st["exp_avg"] = np.zeros_like(p)
-                st["exp_inf"] = np.zeros_like(p)
-            st["step"] += 1
-            if wd:
-                g = g + wd * p
+            self._count_step(st, p, "exp_avg", "exp_inf")
+            g = self._weight_decay(p, g, lr, wd, False)
             m, u = st["exp_avg"], st["exp_inf"]
             m *= b1
             m += (1 - b1) * g

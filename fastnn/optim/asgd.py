@@ -28,8 +28,7 @@ class ASGD(Optimizer):
                 st["mu"] = 1.0
                 st["ax"] = np.zeros_like(p)
             st["step"] += 1
-            if wd:
-                g = g + wd * p
+            g = self._weight_decay(p, g, lr, wd, False)
             eta = st["eta"]
             p *= 1 - lambd * eta
             p -= eta * g

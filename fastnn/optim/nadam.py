@@ -22,12 +22,7 @@ class NAdam(Optimizer):
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         psi = group["momentum_decay"]
         for p, g, st in self._params_with_grads(group):
-            if not st:
-                st["step"] = 0
-                st["mu_product"] = 1.0
-                st["exp_avg"] = np.zeros_like(p)
-                st["exp_avg_sq"] = np.zeros_like(p)
-            t = st["step"] = st["step"] + 1
+            t = self._count_step(st, p, "exp_avg", "exp_avg_sq", mu_product=1.0)
             g = self._weight_decay(p, g, lr, wd, group["decoupled_weight_decay"])
             mu = b1 * (1 - 0.5 * 0.96 ** (t * psi))
             mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))

@@ -74,6 +74,18 @@ class Optimizer:
             yield p._data, g, st
 
     @staticmethod
+    def _count_step(st, p, *buffers, **scalars):
+        """Advance a parameter's step count and return it; on its first step create the state: `step`,
+        the scalar entries, then a zero buffer shaped like p for each name (PyTorch's keys, in its order)."""
+        if not st:
+            st["step"] = 0
+            st.update(scalars)
+            for name in buffers:
+                st[name] = np.zeros_like(p)
+        st["step"] += 1
+        return st["step"]
+
+    @staticmethod
     def _weight_decay(p, g, lr, wd, decoupled):
         """The gradient with weight decay wd: its L2 term added to g, or, decoupled (AdamW's way), p
         shrunk by lr * wd in place and g as it was."""

@@ -21,11 +21,7 @@ class RAdam(Optimizer):
         lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
         rho_inf = 2 / (1 - b2) - 1
         for p, g, st in self._params_with_grads(group):
-            if not st:
-                st["step"] = 0
-                st["exp_avg"] = np.zeros_like(p)
-                st["exp_avg_sq"] = np.zeros_like(p)
-            t = st["step"] = st["step"] + 1
+            t = self._count_step(st, p, "exp_avg", "exp_avg_sq")
             g = self._weight_decay(p, g, lr, wd, group["decoupled_weight_decay"])
             m, v = st["exp_avg"], st["exp_avg_sq"]
             m *= b1

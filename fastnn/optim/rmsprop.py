@@ -20,16 +20,9 @@ class RMSprop(Optimizer):
         lr, alpha, eps, wd = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
         mom, centered = group["momentum"], group["centered"]
         for p, g, st in self._params_with_grads(group):
-            if not st:
-                st["step"] = 0
-                st["square_avg"] = np.zeros_like(p)
-                if mom > 0:
-                    st["momentum_buffer"] = np.zeros_like(p)
-                if centered:
-                    st["grad_avg"] = np.zeros_like(p)
-            st["step"] += 1
-            if wd:
-                g = g + wd * p
+            self._count_step(st, p, "square_avg", *(["momentum_buffer"] if mom > 0 else []),
+                             *(["grad_avg"] if centered else []))
+            g = self._weight_decay(p, g, lr, wd, False)
             sq = st["square_avg"]
             sq *= alpha
             sq += (1 - alpha) * (g * g)

@@ -18,11 +18,7 @@ class SparseAdam(Optimizer):
     def _update_group(self, group):
         lr, (b1, b2), eps = group["lr"], group["betas"], group["eps"]
         for p, g, st in self._params_with_grads(group):
-            if not st:
-                st["step"] = 0
-                st["exp_avg"] = np.zeros_like(p)
-                st["exp_avg_sq"] = np.zeros_like(p)
-            t = st["step"] = st["step"] + 1
+            t = self._count_step(st, p, "exp_avg", "exp_avg_sq")
             rows = np.flatnonzero(np.any(g.reshape(g.shape[0], -1) != 0, axis=1)) if g.ndim else slice(None)
             gr = g[rows]
             m, v = st["exp_avg"], st["exp_avg_sq"]

@@ -1,12 +1,12 @@
 """Compiled convolution, pooling and upsampling kernels against the NumPy reference."""
-from contextlib import contextmanager
-
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
 from fastnn import kernels as K
 from fastnn.kernels import _conv, reference as R
+
+from conv_paths import PATHS, conv_path  # every conv2d check runs under each implementation
 
 TOL = {np.float32: dict(rtol=2e-4, atol=2e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
 DTYPES = [np.float32, np.float64]
@@ -36,21 +36,6 @@ def conv_configs(draw, transposed=False):
 
 def _close(a, b, dtype):
     np.testing.assert_allclose(a, b, **TOL[dtype])
-
-
-# conv2d has three implementations per pass (im2col + GEMM; direct for stride 1, whose input
-# gradient has two forms, "flipped" and "scatter"; Winograd for 3x3 stride 1); "auto" picks
-# one per pass. Every conv2d check runs under each choice.
-PATHS = ("im2col", "direct", "scatter", "winograd", "auto")
-
-
-@contextmanager
-def conv_path(path):
-    old = _conv._set_conv_path(path)
-    try:
-        yield
-    finally:
-        _conv._set_conv_path(old)
 
 
 def _check_conv2d(x, w, b, args, dt):

@@ -1,13 +1,14 @@
 """Every kernel entry point of the conv, rnn, linear, softmax, dropout and optim families reads its
 inputs through const memoryviews: read-only arrays (a flag cleared, a full-shape np.broadcast_to
 view, a read-only np.memmap) are taken as they are and give the NumPy reference's answer."""
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 
 from fastnn import kernels as K
-from fastnn.kernels import _conv, reference as R
+from fastnn.kernels import reference as R
+
+from conv_paths import conv_path
 
 F64 = np.float64
 FREEZES = ["flag", "broadcast", "memmap"]
@@ -56,15 +57,6 @@ def _check(name, args, how, tmp_path, **kwargs):
 
 def _r(rng, *shape):
     return rng.standard_normal(shape)
-
-
-@contextmanager
-def conv_path(path):
-    old = _conv._set_conv_path(path)
-    try:
-        yield
-    finally:
-        _conv._set_conv_path(old)
 
 
 # ------------------------------------------------------------------------------------ conv family

@@ -101,15 +101,23 @@ def backward_both(torch, outs, touts, rng):
     return total is not None
 
 
-def run_functional(torch, row, dtype):
-    rng = np.random.default_rng(zlib.crc32(row.id.encode()))
-    arrays = row.make(rng)
+def _outputs_match(torch, row, arrays, dtype, run, trun):
+    """Both sides run on the same inputs (run on fastnn's, trun on torch's); every output must agree.
+    Returns (inputs, torch inputs, outputs, torch outputs) for the gradient checks."""
     xs = _to(fastnn, arrays, dtype, row.nograd, torch)
     txs = _to(torch, arrays, dtype, row.nograd, torch)
-    outs, touts = _flat(row.fn(fastnn, *xs)), _flat(row.fn(torch, *txs))
+    outs, touts = _flat(run(*xs)), _flat(trun(*txs))
     assert len(outs) == len(touts)
     for i, (o, to) in enumerate(zip(outs, touts)):
         assert_close(o, to, dtype, row, f"output {i}")
+    return xs, txs, outs, touts
+
+
+def run_functional(torch, row, dtype):
+    rng = np.random.default_rng(zlib.crc32(row.id.encode()))
+    arrays = row.make(rng)
+    xs, txs, outs, touts = _outputs_match(torch, row, arrays, dtype, lambda *x: row.fn(fastnn, *x),
+                                          lambda *x: row.fn(torch, *x))
     if row.check_grad and backward_both(torch, outs, touts, rng):
         for i, (x, tx) in enumerate(zip(xs, txs)):
             if tx.requires_grad:
@@ -143,12 +151,8 @@ def run_module(torch, row, dtype):
     tm.train(row.train)
     fm.train(row.train)
     arrays = row.make(rng)
-    xs = _to(fastnn, arrays, dtype, row.nograd, torch)
-    txs = _to(torch, arrays, dtype, row.nograd, torch)
-    outs, touts = _flat(row.call(fm, *xs)), _flat(row.call(tm, *txs))
-    assert len(outs) == len(touts)
-    for i, (o, to) in enumerate(zip(outs, touts)):
-        assert_close(o, to, dtype, row, f"output {i}")
+    xs, txs, outs, touts = _outputs_match(torch, row, arrays, dtype, lambda *x: row.call(fm, *x),
+                                          lambda *x: row.call(tm, *x))
     tstate = tm.state_dict()
     for k, v in fm.state_dict().items():
         assert_close(v, tstate[k], v.numpy().dtype if v.numpy().dtype.kind != "f" else dtype, row,

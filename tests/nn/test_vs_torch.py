@@ -31,16 +31,21 @@ def close(ours, theirs, rtol=1e-6, atol=1e-8):
 RNG = np.random.default_rng(7)
 
 
+def backward_both(torch, y, ty):
+    """The outputs agree; then both sides run backward from the same random weighting of them."""
+    close(y, ty)
+    w = RNG.standard_normal(ty.shape)
+    (y * fastnn.tensor(w)).sum().backward()
+    (ty * torch.tensor(w)).sum().backward()
+
+
 def test_linear(torch):
     tl = torch.nn.Linear(5, 3).double()
     fl = nn.Linear(5, 3).double()
     copy_weights(torch, tl, fl)
     x, tx = pair(torch, RNG.standard_normal((4, 2, 5)))
     y, ty = fl(x), tl(tx)
-    close(y, ty)
-    w = RNG.standard_normal(y.shape)
-    (y * fastnn.tensor(w)).sum().backward()
-    (ty * torch.tensor(w)).sum().backward()
+    backward_both(torch, y, ty)
     close(x.grad, tx.grad)
     close(fl.weight.grad, tl.weight.grad)
     close(fl.bias.grad, tl.bias.grad)
@@ -59,10 +64,7 @@ def test_activations(torch, name, kw):
     x, tx = pair(torch, a)
     y = getattr(nn, name)(**kw)(x)
     ty = getattr(torch.nn, name)(**kw)(tx)
-    close(y, ty)
-    w = RNG.standard_normal(a.shape)
-    (y * fastnn.tensor(w)).sum().backward()
-    (ty * torch.tensor(w)).sum().backward()
+    backward_both(torch, y, ty)
     close(x.grad, tx.grad)
 
 
@@ -81,10 +83,7 @@ def test_layer_norm(torch):
     copy_weights(torch, tn, fn)
     x, tx = pair(torch, RNG.standard_normal((2, 3, 4)))
     y, ty = fn(x), tn(tx)
-    close(y, ty)
-    w = RNG.standard_normal(y.shape)
-    (y * fastnn.tensor(w)).sum().backward()
-    (ty * torch.tensor(w)).sum().backward()
+    backward_both(torch, y, ty)
     for a, b in ((x.grad, tx.grad), (fn.weight.grad, tn.weight.grad), (fn.bias.grad, tn.bias.grad)):
         close(a, b)
 
@@ -101,10 +100,7 @@ def test_batch_norm_train_then_eval(torch, shape):
         a = RNG.standard_normal(shape) * 2 + step
         x, tx = pair(torch, a)
         y, ty = fb(x), tb(tx)
-        close(y, ty)
-        w = RNG.standard_normal(shape)
-        (y * fastnn.tensor(w)).sum().backward()
-        (ty * torch.tensor(w)).sum().backward()
+        backward_both(torch, y, ty)
         close(x.grad, tx.grad)
         close(fb.weight.grad, tb.weight.grad)
         close(fb.bias.grad, tb.bias.grad)
@@ -135,10 +131,7 @@ def test_embedding(torch):
     copy_weights(torch, te, fe)
     idx = np.array([[0, 1, 5], [5, 5, 2]])
     y, ty = fe(fastnn.tensor(idx)), te(torch.tensor(idx))
-    close(y, ty)
-    w = RNG.standard_normal(y.shape)
-    (y * fastnn.tensor(w)).sum().backward()
-    (ty * torch.tensor(w)).sum().backward()
+    backward_both(torch, y, ty)
     close(fe.weight.grad, te.weight.grad)
 
 
@@ -171,10 +164,7 @@ def test_losses(torch, name, kw, kind, reduction):
     x, tx = pair(torch, a)
     y = getattr(nn, name)(reduction=reduction, **kw)(x, fastnn.tensor(t))
     ty = getattr(torch.nn, name)(reduction=reduction, **kw)(tx, torch.tensor(t))
-    close(y, ty)
-    w = RNG.standard_normal(ty.shape)
-    (y * fastnn.tensor(w)).sum().backward()
-    (ty * torch.tensor(w)).sum().backward()
+    backward_both(torch, y, ty)
     close(x.grad, tx.grad)
 
 
@@ -189,10 +179,7 @@ def test_cross_entropy_weighted_spatial(torch, reduction, smoothing):
     y = F.cross_entropy(x, fastnn.tensor(t), weight=fastnn.tensor(wt), reduction=reduction, label_smoothing=smoothing)
     ty = torch.nn.functional.cross_entropy(tx, torch.tensor(t), weight=torch.tensor(wt), reduction=reduction,
                                            label_smoothing=smoothing)
-    close(y, ty)
-    w = RNG.standard_normal(ty.shape)
-    (y * fastnn.tensor(w)).sum().backward()
-    (ty * torch.tensor(w)).sum().backward()
+    backward_both(torch, y, ty)
     close(x.grad, tx.grad)
 
 

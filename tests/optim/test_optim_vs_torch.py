@@ -25,32 +25,28 @@ def _params(dtype):
     return [rng.standard_normal(s).astype(dtype) for s in SHAPES]
 
 
-def _run_fastnn(cls, kwargs, dtype, shapes_2d_only=False):
+def _run(lib, cls, kwargs, dtype, shapes_2d_only=False):
+    """STEPS updates by `lib`'s (fastnn or torch) optimizer cls; the final parameters and the optimizer."""
     arrays = _params(dtype)
     if shapes_2d_only:
         arrays = [a for a in arrays if a.ndim == 2]
-    ps = [fastnn.nn.Parameter(fastnn.tensor(a.copy())) for a in arrays]
+    ps = [lib.nn.Parameter(lib.tensor(a.copy())) for a in arrays]
     opt = cls(ps, **kwargs)
     for step in range(STEPS):
         for p in ps:
-            p.grad = fastnn.tensor(_grads(step, tuple(p.shape)).astype(dtype))
+            p.grad = lib.tensor(_grads(step, tuple(p.shape)).astype(dtype))
+            if lib is torch and cls is torch.optim.SparseAdam:
+                p.grad = p.grad.to_sparse(1)   # row-sparse, as nn.Embedding(sparse=True) gives
         opt.step()
     return [p.detach().numpy() for p in ps], opt
 
 
+def _run_fastnn(cls, kwargs, dtype, shapes_2d_only=False):
+    return _run(fastnn, cls, kwargs, dtype, shapes_2d_only)
+
+
 def _run_torch(cls, kwargs, dtype, shapes_2d_only=False):
-    arrays = _params(dtype)
-    if shapes_2d_only:
-        arrays = [a for a in arrays if a.ndim == 2]
-    ps = [torch.nn.Parameter(torch.tensor(a.copy())) for a in arrays]
-    opt = cls(ps, **kwargs)
-    for step in range(STEPS):
-        for p in ps:
-            p.grad = torch.tensor(_grads(step, tuple(p.shape)).astype(dtype))
-            if cls is torch.optim.SparseAdam:
-                p.grad = p.grad.to_sparse(1)   # row-sparse, as nn.Embedding(sparse=True) gives
-        opt.step()
-    return [p.detach().numpy() for p in ps]
+    return _run(torch, cls, kwargs, dtype, shapes_2d_only)[0]
 
 
 CASES = [

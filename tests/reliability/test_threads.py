@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 import fastnn
-from fastnn import kernels, nn
+from fastnn import kernels
 from fastnn.kernels import registry
 from fastnn.models import LeNet, CharLM, MLP
+
+from conftest import cross_entropy_step
 
 # Kernels whose every output element is computed by one thread in a fixed order, whatever the thread count;
 # the others sum through BLAS, whose split of a reduction across threads changes the rounding.
@@ -57,12 +59,7 @@ def _train(model, x, y):
     opt = fastnn.optim.SGD(model.parameters(), lr=0.05)
     losses = []
     for _ in range(3):
-        opt.zero_grad()
-        out = model(x)
-        out = out[0] if isinstance(out, tuple) else out
-        loss = nn.functional.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-        loss.backward()
-        opt.step()
+        loss = cross_entropy_step(model, opt, x, y)
         with fastnn.no_grad():  # one thread's no_grad must not switch off another thread's graph
             model(x)
         losses.append(loss.item())

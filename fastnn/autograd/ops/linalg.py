@@ -144,18 +144,23 @@ def mv(input, vec):
     return matmul(input, vec)
 
 
+def _scaled_sum(input, p, beta, alpha):
+    """beta * input + alpha * p for the add*mm family, skipping the multiplications by 1 as PyTorch does."""
+    return (input if beta == 1 else input * beta) + (p if alpha == 1 else p * alpha)
+
+
 @declare(inplace=True, out=True)
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     if mat1.ndim != 2 or mat2.ndim != 2:
         raise RuntimeError(f"addmm: mat1 and mat2 must be matrices, got {mat1.ndim}D and {mat2.ndim}D")
     p = matmul(mat1, mat2)
-    return (input if beta == 1 else input * beta) + (p if alpha == 1 else p * alpha)
+    return _scaled_sum(input, p, beta, alpha)
 
 
 @declare(inplace=True, out=True)
 def addmv(input, mat, vec, *, beta=1, alpha=1):
     p = mv(mat, vec)
-    return (input if beta == 1 else input * beta) + (p if alpha == 1 else p * alpha)
+    return _scaled_sum(input, p, beta, alpha)
 
 
 @declare(inplace=True, out=True)
@@ -163,19 +168,19 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     if batch1.ndim != 3 or batch2.ndim != 3:
         raise RuntimeError(f"baddbmm: batch1 and batch2 must be 3D tensors, got {batch1.ndim}D and {batch2.ndim}D")
     p = matmul(batch1, batch2)
-    return (input if beta == 1 else input * beta) + (p if alpha == 1 else p * alpha)
+    return _scaled_sum(input, p, beta, alpha)
 
 
 @declare(inplace=True, out=True)
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     p = _sum(matmul(batch1, batch2), 0)
-    return (input if beta == 1 else input * beta) + (p if alpha == 1 else p * alpha)
+    return _scaled_sum(input, p, beta, alpha)
 
 
 @declare(inplace=True, out=True)
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
     p = outer(vec1, vec2)
-    return (input if beta == 1 else input * beta) + (p if alpha == 1 else p * alpha)
+    return _scaled_sum(input, p, beta, alpha)
 
 
 @declare(method=False, out=True)

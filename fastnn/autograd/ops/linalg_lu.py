@@ -170,30 +170,30 @@ def _info(lu):
     return np.where(d.any(-1), d.argmax(-1) + 1, 0).astype(np.int32)
 
 
-def lu_factor_ex(A, *, pivot=True, check_errors=False):
+def _factor_checked(A, pivot, fname, check_errors, advice=""):
+    """lu_factor's work: the packed LU, its pivots and LAPACK's info; with check_errors a zero on U's
+    diagonal raises (advice ends the message)."""
     _floating(A, "linalg_lu_factor_ex")
-    _matrix(A, "linalg.lu_factor_ex")
-    _check_pivot(pivot, "linalg.lu_factor_ex")
+    _matrix(A, fname)
+    _check_pivot(pivot, fname)
     lu_, piv = _LUFactor.apply(A)
     info = _info(lu_._data)
     if check_errors and info.any():
         i = int(info[info != 0].flat[0])
-        raise LinAlgError(f"linalg.lu_factor_ex: U[{i},{i}] is zero and using it on lu_solve would result in a "
-                          f"division by zero.")
+        raise LinAlgError(f"{fname}: U[{i},{i}] is zero and using it on lu_solve would result in a "
+                          f"division by zero.{advice}")
+    return lu_, piv, info
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False):
+    lu_, piv, info = _factor_checked(A, pivot, "linalg.lu_factor_ex", check_errors)
     return LUFactorEx(lu_, piv, _wrap(info))
 
 
 def lu_factor(A, *, pivot=True, out=None):
-    _floating(A, "linalg_lu_factor_ex")
-    _matrix(A, "linalg.lu_factor")
-    _check_pivot(pivot, "linalg.lu_factor")
-    lu_, piv = _LUFactor.apply(A)
-    info = _info(lu_._data)
-    if info.any():
-        i = int(info[info != 0].flat[0])
-        raise LinAlgError(f"linalg.lu_factor: U[{i},{i}] is zero and using it on lu_solve would result in a "
-                          f"division by zero. If you still want to perform the factorization, consider calling "
-                          f"linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+    lu_, piv, _ = _factor_checked(A, pivot, "linalg.lu_factor", True,
+                                  " If you still want to perform the factorization, consider calling "
+                                  "linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
     r = LUFactor(lu_, piv)
     return r if out is None else LUFactor(*(write_out(o, x, "linalg.lu_factor") for o, x in zip(out, r)))
 

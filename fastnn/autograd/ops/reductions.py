@@ -19,6 +19,21 @@ def _expand_grad(g, shape, dims, keepdim):
     return g
 
 
+class _KeptDimsFn(Function):
+    """A reduction over `dims` computed with keepdims=True, whose backward needs the input and the result
+    (logsumexp, amax/amin over several dims, the 2-norm)."""
+    def reduced(self, a, r, dims, keepdim):
+        self.save_for_backward(a, r)
+        self.meta = (dims, keepdim)
+        return r if keepdim else np.squeeze(r, axis=dims)
+
+    def saved(self, g):
+        """(input, kept-dims result, dims, g given back its reduced axes)."""
+        a, r = self.saved_tensors
+        dims, keepdim = self.meta
+        return a, r, dims, _expand_grad(g, a.shape, dims, keepdim)
+
+
 class Sum(Function):
     @staticmethod
     def forward(ctx, a, dims, keepdim):
@@ -117,21 +132,16 @@ class Var(Function):
             return 2 * g * diff / denom, None, None, None
 
 
-class LogSumExp(Function):
+class LogSumExp(_KeptDimsFn):
     @staticmethod
     def forward(ctx, a, dims, keepdim):
         m = np.max(a, axis=dims, keepdims=True)
         m = np.where(np.isfinite(m), m, 0)
-        s = np.log(np.sum(np.exp(a - m), axis=dims, keepdims=True)) + m
-        ctx.save_for_backward(a, s)
-        ctx.meta = (dims, keepdim)
-        return s if keepdim else np.squeeze(s, axis=dims)
+        return ctx.reduced(a, np.log(np.sum(np.exp(a - m), axis=dims, keepdims=True)) + m, dims, keepdim)
 
     @staticmethod
     def backward(ctx, g):
-        a, s = ctx.saved_tensors
-        dims, keepdim = ctx.meta
-        g = _expand_grad(g, a.shape, dims, keepdim)
+        a, s, _, g = ctx.saved(g)
         return g * np.exp(a - s), None, None
 
 
@@ -169,11 +179,17 @@ def _float_input(a, name):
                          f"or complex dtype. Got: {a.dtype}")
 
 
-def sum(a, dim=None, keepdim=False, dtype=None):
+def _accumulating(a, dtype):
+    """The input of sum/prod/cumsum: cast to dtype if given; else bools and integers accumulate in int64, as in PyTorch."""
     if dtype is not None:
-        a = a.to(dtype)
+        return a.to(dtype)
     if a.dtype.kind in "bu" or (a.dtype.kind == "i" and a.dtype != np.int64):
-        a = a.long()  # PyTorch sums integers and bools in int64
+        return a.long()
+    return a
+
+
+def sum(a, dim=None, keepdim=False, dtype=None):
+    a = _accumulating(a, dtype)
     return Sum.apply(a, norm_dims(dim, a.ndim), keepdim)
 
 
@@ -205,56 +221,51 @@ def min(a, dim=None, keepdim=False):
     return _extreme(a, dim, keepdim, False)
 
 
-class AmaxDims(Function):
+class AmaxDims(_KeptDimsFn):
     """amax/amin over several dims; ties share the gradient evenly, as in PyTorch."""
     @staticmethod
     def forward(ctx, a, dims, keepdim, largest):
         if builtins.any(a.shape[d] == 0 for d in dims):  # this module shadows any
             raise IndexError("amax/amin: cannot reduce over an empty dimension")
-        m = (np.amax if largest else np.amin)(a, axis=dims, keepdims=True)
-        ctx.save_for_backward(a, m)
-        ctx.meta = (dims, keepdim)
-        return m if keepdim else np.squeeze(m, axis=dims)
+        return ctx.reduced(a, (np.amax if largest else np.amin)(a, axis=dims, keepdims=True), dims, keepdim)
 
     @staticmethod
     def backward(ctx, g):
-        a, m = ctx.saved_tensors
-        dims, keepdim = ctx.meta
-        g = _expand_grad(g, a.shape, dims, keepdim)
+        a, m, dims, g = ctx.saved(g)
         hit = (a == m)
         return g * hit / hit.sum(axis=dims, keepdims=True, dtype=g.dtype), None, None, None
 
 
-def amax(a, dim=None, keepdim=False):
+def _amax(a, dim, keepdim, largest):
     if dim is None:
-        return MaxAll.apply(a, True)
+        return MaxAll.apply(a, largest)
     if isinstance(dim, (tuple, list)):
-        return AmaxDims.apply(a, norm_dims(dim, a.ndim), keepdim, True)
-    return _extreme(a, dim, keepdim, True).values
+        return AmaxDims.apply(a, norm_dims(dim, a.ndim), keepdim, largest)
+    return _extreme(a, dim, keepdim, largest).values
+
+
+def amax(a, dim=None, keepdim=False):
+    return _amax(a, dim, keepdim, True)
 
 
 def amin(a, dim=None, keepdim=False):
+    return _amax(a, dim, keepdim, False)
+
+
+def _arg_extreme(a, dim, keepdim, np_arg):
     if dim is None:
-        return MaxAll.apply(a, False)
-    if isinstance(dim, (tuple, list)):
-        return AmaxDims.apply(a, norm_dims(dim, a.ndim), keepdim, False)
-    return _extreme(a, dim, keepdim, False).values
+        return _wrap(np.asarray(np_arg(a._data), dtype=np.int64))
+    d = norm_dims(dim, a.ndim)[0]
+    idx = np_arg(a._data, axis=d)
+    return _wrap((np.expand_dims(idx, d) if keepdim else idx).astype(np.int64))
 
 
 def argmax(a, dim=None, keepdim=False):
-    if dim is None:
-        return _wrap(np.asarray(np.argmax(a._data), dtype=np.int64))
-    d = norm_dims(dim, a.ndim)[0]
-    idx = np.argmax(a._data, axis=d)
-    return _wrap((np.expand_dims(idx, d) if keepdim else idx).astype(np.int64))
+    return _arg_extreme(a, dim, keepdim, np.argmax)
 
 
 def argmin(a, dim=None, keepdim=False):
-    if dim is None:
-        return _wrap(np.asarray(np.argmin(a._data), dtype=np.int64))
-    d = norm_dims(dim, a.ndim)[0]
-    idx = np.argmin(a._data, axis=d)
-    return _wrap((np.expand_dims(idx, d) if keepdim else idx).astype(np.int64))
+    return _arg_extreme(a, dim, keepdim, np.argmin)
 
 
 def _correction(unbiased, correction):
@@ -280,28 +291,20 @@ def logsumexp(a, dim, keepdim=False):
 
 
 def prod(a, dim=None, keepdim=False, *, dtype=None):
-    if dtype is not None:
-        a = a.to(dtype)
-    elif a.dtype.kind in "bu" or (a.dtype.kind == "i" and a.dtype != np.int64):
-        a = a.long()
+    a = _accumulating(a, dtype)
     d = None if dim is None else norm_dims(dim, a.ndim)[0]
     return Prod.apply(a, d, keepdim)
 
 
-class Norm2(Function):
+class Norm2(_KeptDimsFn):
     """Euclidean norm; its gradient at a zero vector is 0 (PyTorch's subgradient), not NaN."""
     @staticmethod
     def forward(ctx, a, dims, keepdim):
-        out = np.sqrt(np.sum(a * a, axis=dims, keepdims=True))
-        ctx.save_for_backward(a, out)
-        ctx.meta = (dims, keepdim)
-        return out if keepdim else np.squeeze(out, axis=dims)
+        return ctx.reduced(a, np.sqrt(np.sum(a * a, axis=dims, keepdims=True)), dims, keepdim)
 
     @staticmethod
     def backward(ctx, g):
-        a, out = ctx.saved_tensors
-        dims, keepdim = ctx.meta
-        g = _expand_grad(g, a.shape, dims, keepdim)
+        a, out, _, g = ctx.saved(g)
         safe = np.where(out == 0, np.ones((), out.dtype), out)
         return np.where(out == 0, np.zeros((), a.dtype), g * a / safe), None, None
 
@@ -333,10 +336,7 @@ def count_nonzero(a, dim=None):
 
 
 def cumsum(a, dim, *, dtype=None):
-    if dtype is not None:
-        a = a.to(dtype)
-    elif a.dtype.kind in "bu" or (a.dtype.kind == "i" and a.dtype != np.int64):
-        a = a.long()
+    a = _accumulating(a, dtype)
     return CumSum.apply(a, norm_dims(dim, a.ndim)[0])
 
 

@@ -143,12 +143,16 @@ class Data:
         attr = self._store.get("edge_attr")
         return int(attr.shape[0]) if _is_tensor(attr) else 0
 
+    def _columns(self, key):
+        """The feature count of attribute key: its last dim (1 for a 1-D tensor), 0 when absent."""
+        t = self._store.get(key)
+        if not _is_tensor(t):
+            return 0
+        return 1 if t.ndim == 1 else int(t.shape[-1])
+
     @property
     def num_node_features(self):
-        x = self._store.get("x")
-        if not _is_tensor(x):
-            return 0
-        return 1 if x.ndim == 1 else int(x.shape[-1])
+        return self._columns("x")
 
     @property
     def num_features(self):
@@ -156,10 +160,7 @@ class Data:
 
     @property
     def num_edge_features(self):
-        attr = self._store.get("edge_attr")
-        if not _is_tensor(attr):
-            return 0
-        return 1 if attr.ndim == 1 else int(attr.shape[-1])
+        return self._columns("edge_attr")
 
     def _attr_kind(self, key, value):
         """'node', 'edge' or None: which items a tensor attribute has one entry per (along its cat dim)."""

@@ -104,6 +104,14 @@ class InMemoryDataset(Dataset):
     def get(self, idx):
         return self._data_list[idx]
 
+    def _keep(self, graphs):
+        """Hold the graphs that pass pre_filter, each after pre_transform (PyG's processing order)."""
+        if self.pre_filter is not None:
+            graphs = [g for g in graphs if self.pre_filter(g)]
+        if self.pre_transform is not None:
+            graphs = [self.pre_transform(g) for g in graphs]
+        self._data_list = graphs
+
 
 def _copy(dataset):
     out = type(dataset).__new__(type(dataset))

@@ -3,7 +3,8 @@ PyG's download unpacks, MNISTSuperpixels.pt: a PyTorch-saved pair (training grap
 list of dicts of tensors (x, edge_index, pos, y, ...), one Data per dict."""
 import os
 
-from ..data import Data, InMemoryDataset
+from ..data import InMemoryDataset
+from ._local import graphs_from_dicts, raw_folder
 
 
 class MNISTSuperpixels(InMemoryDataset):
@@ -15,25 +16,13 @@ class MNISTSuperpixels(InMemoryDataset):
     def __init__(self, root, train=True, transform=None, pre_transform=None, pre_filter=None, force_reload=False):
         from ...serialization import load
         super().__init__(root, transform, pre_transform, pre_filter)
-        root = os.fspath(root)
-        candidates = [os.path.join(root, "raw", "MNISTSuperpixels.pt"), os.path.join(root, "MNISTSuperpixels.pt")]
-        path = next((p for p in candidates if os.path.isfile(p)), None)
-        if path is None:
-            raise FileNotFoundError(f"MNISTSuperpixels: no MNISTSuperpixels.pt in {root} or {root}/raw (from "
-                                    "PyG's MNISTSuperpixels.zip); fastnn does not download")
+        path = os.path.join(raw_folder(root, ["MNISTSuperpixels.pt"], "MNISTSuperpixels",
+                                       "from PyG's MNISTSuperpixels.zip"), "MNISTSuperpixels.pt")
         splits = load(path, weights_only=True)
         if not isinstance(splits, (list, tuple)) or len(splits) != 2:
             raise ValueError(f"MNISTSuperpixels: {path} must hold a pair (training graphs, test graphs)")
-        graphs = []
-        for i, fields in enumerate(splits[0 if train else 1]):
-            if not isinstance(fields, dict):
-                raise ValueError(f"MNISTSuperpixels: graph {i} of {path} is a {type(fields).__name__}, not a dict")
-            graphs.append(Data(**fields))
-        if pre_filter is not None:
-            graphs = [g for g in graphs if pre_filter(g)]
-        if pre_transform is not None:
-            graphs = [pre_transform(g) for g in graphs]
-        self._data_list = graphs
+        graphs = graphs_from_dicts(splits[0 if train else 1], path, "MNISTSuperpixels")
+        self._keep(graphs)
 
     def __repr__(self):
         return f"MNISTSuperpixels({len(self)})"

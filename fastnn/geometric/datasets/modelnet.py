@@ -58,11 +58,7 @@ class ModelNet(InMemoryDataset):
                 data = read_off(path)
                 data.y = _wrap(np.array([target], np.int64))
                 graphs.append(data)
-        if pre_filter is not None:
-            graphs = [g for g in graphs if pre_filter(g)]
-        if pre_transform is not None:
-            graphs = [pre_transform(g) for g in graphs]
-        self._data_list = graphs
+        self._keep(graphs)
 
     def __repr__(self):
         return f"ModelNet{self.name}({len(self)})"

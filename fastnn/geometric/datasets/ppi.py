@@ -15,6 +15,7 @@ import numpy as np
 
 from ...autograd.tensor import _wrap
 from ..data import Data, InMemoryDataset
+from ._local import raw_folder
 
 _SPLITS = {"train": "train", "val": "valid", "test": "test"}
 
@@ -54,13 +55,7 @@ class PPI(InMemoryDataset):
             raise ValueError(f"PPI: split must be 'train', 'val' or 'test', got {split!r}")
         name = _SPLITS[split]
         files = [f"{name}_graph.json", f"{name}_feats.npy", f"{name}_labels.npy", f"{name}_graph_id.npy"]
-        root = os.fspath(root)
-        for folder in (os.path.join(root, "raw"), root):
-            if all(os.path.exists(os.path.join(folder, f)) for f in files):
-                break
-        else:
-            raise FileNotFoundError(f"PPI: {', '.join(files)} not found under {root} (or {root}/raw); "
-                                    f"fastnn does not download")
+        folder = raw_folder(root, files, "PPI")
         graph_path, x_path, y_path, id_path = (os.path.join(folder, f) for f in files)
         with open(graph_path) as f:
             order, succ = _node_link_edges(json.load(f), graph_path)

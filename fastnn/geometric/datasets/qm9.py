@@ -5,7 +5,8 @@ import os
 
 import numpy as np
 
-from ..data import Data, InMemoryDataset
+from ..data import InMemoryDataset
+from ._local import graphs_from_dicts, raw_folder
 
 
 class QM9(InMemoryDataset):
@@ -16,25 +17,13 @@ class QM9(InMemoryDataset):
     def __init__(self, root, transform=None, pre_transform=None, pre_filter=None, force_reload=False):
         from ...serialization import load
         super().__init__(root, transform, pre_transform, pre_filter)
-        root = os.fspath(root)
-        candidates = [os.path.join(root, "raw", "qm9_v3.pt"), os.path.join(root, "qm9_v3.pt")]
-        path = next((p for p in candidates if os.path.isfile(p)), None)
-        if path is None:
-            raise FileNotFoundError(f"QM9: no qm9_v3.pt in {root} or {root}/raw (PyG's pre-processed qm9_v3.zip; "
-                                    "the gdb9.sdf route needs RDKit and is not provided); fastnn does not download")
+        path = os.path.join(raw_folder(root, ["qm9_v3.pt"], "QM9", "PyG's pre-processed qm9_v3.zip; the gdb9.sdf "
+                                       "route needs RDKit and is not provided"), "qm9_v3.pt")
         molecules = load(path, weights_only=True)
         if not isinstance(molecules, (list, tuple)):
             raise ValueError(f"QM9: {path} must hold a list of molecule dicts, got a {type(molecules).__name__}")
-        graphs = []
-        for i, fields in enumerate(molecules):
-            if not isinstance(fields, dict):
-                raise ValueError(f"QM9: molecule {i} of {path} is a {type(fields).__name__}, not a dict")
-            graphs.append(Data(**fields))
-        if pre_filter is not None:
-            graphs = [g for g in graphs if pre_filter(g)]
-        if pre_transform is not None:
-            graphs = [pre_transform(g) for g in graphs]
-        self._data_list = graphs
+        graphs = graphs_from_dicts(molecules, path, "QM9", "molecule")
+        self._keep(graphs)
 
     def _targets(self, target):
         y = np.concatenate([self.get(i).y.numpy().reshape(1, -1) for i in range(len(self))])

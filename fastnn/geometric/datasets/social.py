@@ -9,15 +9,8 @@ import numpy as np
 
 from ...autograd.tensor import _wrap
 from ..data import Data, InMemoryDataset
+from ._local import raw_folder
 from ..utils.graph import coalesce
-
-
-def _folder(root, files, name):
-    root = os.fspath(root)
-    for folder in (os.path.join(root, "raw"), root):
-        if all(os.path.exists(os.path.join(folder, f)) for f in files):
-            return folder
-    raise FileNotFoundError(f"{name}: {', '.join(files)} not found under {root} (or {root}/raw); fastnn does not download")
 
 
 def _npz(path):
@@ -51,7 +44,7 @@ class Reddit(InMemoryDataset):
 
     def __init__(self, root, transform=None, pre_transform=None, force_reload=False):
         super().__init__(root, transform, pre_transform)
-        folder = _folder(root, ["reddit_data.npz", "reddit_graph.npz"], "Reddit")
+        folder = raw_folder(root, ["reddit_data.npz", "reddit_graph.npz"], "Reddit")
         data_path, graph_path = os.path.join(folder, "reddit_data.npz"), os.path.join(folder, "reddit_graph.npz")
         arrays = _npz(data_path)
         x, y, split = (np.asarray(arrays[k]) for k in ("feature", "label", "node_types"))
@@ -75,7 +68,7 @@ class Flickr(InMemoryDataset):
     def __init__(self, root, transform=None, pre_transform=None, force_reload=False):
         super().__init__(root, transform, pre_transform)
         files = ["adj_full.npz", "feats.npy", "class_map.json", "role.json"]
-        folder = _folder(root, files, "Flickr")
+        folder = raw_folder(root, files, "Flickr")
         adj_path, x_path, class_path, role_path = (os.path.join(folder, f) for f in files)
         x = np.asarray(_npz(x_path))
         n = len(x)

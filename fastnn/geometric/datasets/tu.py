@@ -40,6 +40,20 @@ def _one_hot_columns(labels):
     return np.concatenate(blocks, axis=1)
 
 
+def _features(folder, name, kind, use_attr):
+    """The node or edge feature columns as PyG builds them: the <kind>_attributes (kept with use_attr), then
+    the one-hot <kind>_labels; with the numbers of attribute and label columns."""
+    attr = _read(folder, name, f"{kind}_attributes", np.float32)
+    labels = _read(folder, name, f"{kind}_labels", np.int64)
+    parts = [attr] if attr is not None and use_attr else []
+    n_labels = 0
+    if labels is not None:
+        onehot = _one_hot_columns(labels)
+        n_labels = onehot.shape[1]
+        parts.append(onehot)
+    return (np.concatenate(parts, axis=1) if parts else None), (0 if attr is None else attr.shape[1]), n_labels
+
+
 class TUDataset(InMemoryDataset):
     """TUDataset(root, name, transform=None, pre_transform=None, pre_filter=None, use_node_attr=False,
     use_edge_attr=False, cleaned=False): the files are looked for in root/name/raw, root/name and root."""
@@ -59,11 +73,7 @@ class TUDataset(InMemoryDataset):
                                     f"the folder itself); fastnn does not download")
         graphs, self.num_node_attributes, self.num_edge_attributes, self.num_node_labels, self.num_edge_labels = \
             self._process(folder, name, use_node_attr, use_edge_attr)
-        if pre_filter is not None:
-            graphs = [g for g in graphs if pre_filter(g)]
-        if pre_transform is not None:
-            graphs = [pre_transform(g) for g in graphs]
-        self._data_list = graphs
+        self._keep(graphs)
 
     @staticmethod
     def _process(folder, name, use_node_attr, use_edge_attr):
@@ -74,33 +84,11 @@ class TUDataset(InMemoryDataset):
             raise ValueError(f"TUDataset: {name}_graph_indicator.txt must list each graph's nodes together, in order")
         if edges.shape[1] != 2 or (edges.size and (edges.min() < 0 or edges.max() >= n)):
             raise ValueError(f"TUDataset: {name}_A.txt must list 1-based node pairs within the {n} nodes")
-        node_attr = _read(folder, name, "node_attributes", np.float32)
-        node_labels = _read(folder, name, "node_labels", np.int64)
-        edge_attr = _read(folder, name, "edge_attributes", np.float32)
-        edge_labels = _read(folder, name, "edge_labels", np.int64)
+        x, n_attr, n_labels = _features(folder, name, "node", use_node_attr)
+        ea, e_attr, e_labels = _features(folder, name, "edge", use_edge_attr)
         y = _read(folder, name, "graph_labels", np.int64)
         if y is None:
             y = _read(folder, name, "graph_attributes", np.float32)
-        x_parts = []
-        n_attr = node_attr.shape[1] if node_attr is not None else 0
-        if node_attr is not None and use_node_attr:
-            x_parts.append(node_attr)
-        n_labels = 0
-        if node_labels is not None:
-            onehot = _one_hot_columns(node_labels)
-            n_labels = onehot.shape[1]
-            x_parts.append(onehot)
-        e_parts = []
-        e_attr = edge_attr.shape[1] if edge_attr is not None else 0
-        if edge_attr is not None and use_edge_attr:
-            e_parts.append(edge_attr)
-        e_labels = 0
-        if edge_labels is not None:
-            onehot = _one_hot_columns(edge_labels)
-            e_labels = onehot.shape[1]
-            e_parts.append(onehot)
-        x = np.concatenate(x_parts, axis=1) if x_parts else None
-        ea = np.concatenate(e_parts, axis=1) if e_parts else None
         if ea is not None and len(ea) != len(edges):
             raise ValueError(f"TUDataset: {len(ea)} edge attribute rows for {len(edges)} edges")
         keep = edges[:, 0] != edges[:, 1]  # PyG removes self loops, then coalesces

@@ -10,7 +10,7 @@ from ...nn.parameter import Parameter
 from ...nn.linear import Linear
 from ...nn import functional as F
 from ..._checks import positive_int
-from ...nn.graph_common import node_features, edges
+from ...nn.graph_common import node_features, edges, optional_bias
 from ...autograd.tensor import Tensor, _wrap
 from ...autograd.native.graph import SpMMFn, SpMaxFn
 from ...graph.csr import GraphCSR
@@ -125,6 +125,15 @@ class GraphConv(Module):
         return f"{self.in_channels}, {self.out_channels}"
 
 
+def aggregate_with_root(layer, messages, targets, x):
+    """The end of an edge-conditioned layer (NNConv, SplineConv): the messages aggregated at their targets
+    by layer.aggr, plus lin(x) with root_weight, plus the bias."""
+    out = scatter(messages, targets, 0, x.shape[0], "sum" if layer.aggr in ("add", "sum") else layer.aggr)
+    if layer.root_weight:
+        out = out + layer.lin(x)
+    return out + layer.bias if layer.bias is not None else out
+
+
 class NNConv(Module):
     """NNConv(in_channels, out_channels, nn, aggr='add', root_weight=True, bias=True) (Gilmer et al.'s
     edge-conditioned convolution): x'_i = lin(x_i) + aggregate over j -> i of x_j @ nn(e_ji) + bias, where
@@ -141,10 +150,7 @@ class NNConv(Module):
         self.nn, self.aggr, self.root_weight = nn, aggr, bool(root_weight)
         if root_weight:
             self.lin = Linear(in_channels, out_channels, bias=False)
-        if bias:
-            self.bias = Parameter(np.zeros(out_channels, np.float32))
-        else:
-            self.register_parameter("bias", None)
+        optional_bias(self, bias, out_channels)
 
     def forward(self, x, edge_index, edge_attr=None, size=None):
         node_features(x, "NNConv")
@@ -155,11 +161,7 @@ class NNConv(Module):
         if weight.shape[0] != a.shape[1]:
             raise ValueError(f"NNConv: edge_attr has {weight.shape[0]} rows for {a.shape[1]} edges")
         messages = (x.index_select(0, _wrap(a[0])).unsqueeze(1) @ weight).squeeze(1)
-        reduce = {"add": "sum", "sum": "sum", "mean": "mean", "max": "max"}[self.aggr]
-        out = scatter(messages, a[1], 0, x.shape[0], reduce)
-        if self.root_weight:
-            out = out + self.lin(x)
-        return out + self.bias if self.bias is not None else out
+        return aggregate_with_root(self, messages, a[1], x)
 
     def extra_repr(self):
         return f"{self.in_channels}, {self.out_channels}, aggr={self.aggr}, nn={self.nn}"

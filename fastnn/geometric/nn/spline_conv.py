@@ -8,9 +8,9 @@ from ...nn.module import Module
 from ...nn.parameter import Parameter
 from ...nn.linear import Linear
 from ..._checks import positive_int
-from ...nn.graph_common import node_features, edges
+from ...nn.graph_common import node_features, edges, optional_bias
+from .conv import aggregate_with_root
 from ...autograd.tensor import Tensor, _wrap
-from ..utils._scatter import scatter
 
 
 def spline_basis(pseudo, kernel_size, is_open_spline, degree=1):
@@ -60,10 +60,7 @@ class SplineConv(Module):
         self.weight = Parameter(np.empty((self.K, in_channels, out_channels), np.float32))
         if root_weight:
             self.lin = Linear(in_channels, out_channels, bias=False)
-        if bias:
-            self.bias = Parameter(np.zeros(out_channels, np.float32))
-        else:
-            self.register_parameter("bias", None)
+        optional_bias(self, bias, out_channels)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -92,11 +89,7 @@ class SplineConv(Module):
         picks = xw.reshape(E * self.K, self.out_channels).index_select(
             0, _wrap((np.arange(E)[:, None] * self.K + index).reshape(-1)))
         messages = (picks.reshape(E, S, self.out_channels) * _wrap(basis.astype(x.dtype)).unsqueeze(-1)).sum(1)
-        reduce = "sum" if self.aggr in ("add", "sum") else self.aggr
-        out = scatter(messages, a[1], 0, x.shape[0], reduce)
-        if self.root_weight:
-            out = out + self.lin(x)
-        return out + self.bias if self.bias is not None else out
+        return aggregate_with_root(self, messages, a[1], x)
 
     def extra_repr(self):
         return f"{self.in_channels}, {self.out_channels}, dim={self.dim}"

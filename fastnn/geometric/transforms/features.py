@@ -10,6 +10,15 @@ from ...autograd.random import generator
 from .base import BaseTransform
 
 
+def _with_columns(old, new, append):
+    """PyG's cat option: `new`'s columns after `old`'s (a 1-D `old` is one column, `new` takes its dtype)
+    when append is set and `old` exists, else `new` alone."""
+    if old is None or not append:
+        return new
+    old = old.view(-1, 1) if old.ndim == 1 else old
+    return cat([old, new.to(old.dtype)], dim=-1)
+
+
 class NormalizeFeatures(BaseTransform):
     """NormalizeFeatures(attrs=['x']): shift each attribute so its minimum is 0, then scale every row
     to sum to 1 (rows summing to less than 1 are divided by 1), as PyG 2.x."""
@@ -36,12 +45,7 @@ class Constant(BaseTransform):
 
     def forward(self, data):
         c = _wrap(np.full((data.num_nodes, 1), self.value, np.float32))
-        x = data.x
-        if x is not None and self.cat:
-            x = x.view(-1, 1) if x.ndim == 1 else x
-            data.x = cat([x, c.to(x.dtype)], dim=-1)
-        else:
-            data.x = c
+        data.x = _with_columns(data.x, c, self.cat)
         return data
 
 
@@ -59,12 +63,7 @@ class OneHotDegree(BaseTransform):
             raise ValueError(f"OneHotDegree: a node has degree {deg.max()} > max_degree {self.max_degree}")
         onehot = np.zeros((data.num_nodes, self.max_degree + 1), np.float32)
         onehot[np.arange(data.num_nodes), deg] = 1
-        x = data.x
-        if x is not None and self.cat:
-            x = x.view(-1, 1) if x.ndim == 1 else x
-            data.x = cat([x, _wrap(onehot.astype(x.dtype))], dim=-1)
-        else:
-            data.x = _wrap(onehot)
+        data.x = _with_columns(data.x, _wrap(onehot), self.cat)
         return data
 
     def __repr__(self):
@@ -173,12 +172,7 @@ class Cartesian(BaseTransform):
             length = self.interval[1] - self.interval[0]
             center = (self.interval[0] + self.interval[1]) / 2
             cart = length * cart / (2 * max_val) + center
-        pseudo = data.edge_attr
-        if pseudo is not None and self.cat:
-            pseudo = pseudo.view(-1, 1) if pseudo.ndim == 1 else pseudo
-            data.edge_attr = cat([pseudo, cart.to(pseudo.dtype)], dim=-1)
-        else:
-            data.edge_attr = cart
+        data.edge_attr = _with_columns(data.edge_attr, cart, self.cat)
         return data
 
 

@@ -6,7 +6,7 @@ from ...autograd import ops
 from ...autograd.random import generator
 from ..module import Module
 from .parametrize import register_parametrization
-from .weight_norm import norm_except_dim, _normalize
+from .weight_norm import as_matrix, norm_except_dim, _normalize
 
 
 class _WeightNorm(Module):
@@ -34,17 +34,11 @@ class _SpectralNorm(Module):
         self.dim = dim if dim >= 0 else dim + weight.ndim
         self.eps, self.n_power_iterations = eps, n_power_iterations
         if weight.ndim > 1:
-            m = self._matrix(weight)._data
+            m = as_matrix(weight, self.dim)._data
             rng = generator()
             self.register_buffer("_u", _wrap(_normalize(rng.standard_normal(m.shape[0]), eps).astype(m.dtype)))
             self.register_buffer("_v", _wrap(_normalize(rng.standard_normal(m.shape[1]), eps).astype(m.dtype)))
             self._power_method(m, 15)
-
-    def _matrix(self, weight):
-        w = weight
-        if self.dim != 0:
-            w = w.permute(self.dim, *[d for d in range(w.ndim) if d != self.dim])
-        return w.reshape(w.shape[0], -1)
 
     def _power_method(self, m, n):
         for _ in range(n):
@@ -54,7 +48,7 @@ class _SpectralNorm(Module):
     def forward(self, weight):
         if weight.ndim == 1:
             return weight / ops.clamp(ops.norm(weight), min=self.eps)
-        mat = self._matrix(weight)
+        mat = as_matrix(weight, self.dim)
         if self.training:
             with no_grad():
                 self._power_method(mat._data, self.n_power_iterations)

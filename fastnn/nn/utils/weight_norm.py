@@ -21,6 +21,8 @@ def norm_except_dim(v, pow=2, dim=0):
 
 
 class _WeightNorm:
+    label = "weight_norm"
+
     def __init__(self, name, dim):
         self.name, self.dim = name, dim
 
@@ -50,32 +52,45 @@ def weight_norm(module, name="weight", dim=0):
     return module
 
 
-def remove_weight_norm(module, name="weight"):
+def _remove_hook(module, name, kind, compute, parameters, buffers):
+    """Take off the `kind` hook of `name`: its current weight becomes a plain parameter again and the
+    hook's parameters and buffers (suffixes of name) go."""
     for key, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, _WeightNorm) and hook.name == name:
-            weight = hook.compute(module)
+        if isinstance(hook, kind) and hook.name == name:
+            weight = compute(hook)
             del module._forward_pre_hooks[key]
-            del module._parameters[name + "_g"]
-            del module._parameters[name + "_v"]
+            for suffix in parameters:
+                del module._parameters[name + suffix]
+            for suffix in buffers:
+                del module._buffers[name + suffix]
             module.__dict__.pop(name, None)
             module.register_parameter(name, Parameter(weight._data.copy()))
             return module
-    raise ValueError(f"weight_norm of '{name}' not found in {module}")
+    raise ValueError(f"{kind.label} of '{name}' not found in {module}")
+
+
+def remove_weight_norm(module, name="weight"):
+    return _remove_hook(module, name, _WeightNorm, lambda hook: hook.compute(module), ("_g", "_v"), ())
 
 
 def _normalize(x, eps):
     return x / max(float(np.linalg.norm(x)), eps)
 
 
+def as_matrix(weight, dim):
+    """The weight as spectral norm sees it: dim moved to the front, the rest flattened."""
+    if dim != 0:
+        weight = weight.permute(dim, *[d for d in range(weight.ndim) if d != dim])
+    return weight.reshape(weight.shape[0], -1)
+
+
 class _SpectralNorm:
+    label = "spectral_norm"
     def __init__(self, name, n_power_iterations, dim, eps):
         self.name, self.n_power_iterations, self.dim, self.eps = name, n_power_iterations, dim, eps
 
     def matrix(self, weight):
-        w = weight
-        if self.dim != 0:
-            w = w.permute(self.dim, *[d for d in range(w.ndim) if d != self.dim])
-        return w.reshape(w.shape[0], -1)
+        return as_matrix(weight, self.dim)
 
     def compute(self, module, power_iteration):
         weight = getattr(module, self.name + "_orig")
@@ -120,14 +135,5 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
 
 
 def remove_spectral_norm(module, name="weight"):
-    for key, hook in list(module._forward_pre_hooks.items()):
-        if isinstance(hook, _SpectralNorm) and hook.name == name:
-            weight = hook.compute(module, False)
-            del module._forward_pre_hooks[key]
-            del module._parameters[name + "_orig"]
-            del module._buffers[name + "_u"]
-            del module._buffers[name + "_v"]
-            module.__dict__.pop(name, None)
-            module.register_parameter(name, Parameter(weight._data.copy()))
-            return module
-    raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    return _remove_hook(module, name, _SpectralNorm, lambda hook: hook.compute(module, False), ("_orig",),
+                        ("_u", "_v"))
