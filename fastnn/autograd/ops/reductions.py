@@ -38,7 +38,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, a, dims, keepdim):
         ctx.meta = (a.shape, dims, keepdim)
-        return np.asarray(np.sum(a, axis=dims, keepdims=keepdim))
+        return np.asarray(np.sum(a, axis=dims, keepdims=keepdim, dtype=a.dtype))  # NumPy would widen int32
 
     @staticmethod
     def backward(ctx, g):
@@ -148,7 +148,7 @@ class LogSumExp(_KeptDimsFn):
 class Prod(Function):
     @staticmethod
     def forward(ctx, a, dim, keepdim):
-        out = np.prod(a, axis=dim, keepdims=keepdim)
+        out = np.prod(a, axis=dim, keepdims=keepdim, dtype=a.dtype)
         ctx.save_for_backward(a)
         ctx.meta = (dim, keepdim)
         return np.asarray(out)
@@ -344,7 +344,7 @@ class CumSum(Function):
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim
-        return np.cumsum(a, axis=dim)
+        return np.cumsum(a, axis=dim, dtype=a.dtype)
 
     @staticmethod
     def backward(ctx, g):

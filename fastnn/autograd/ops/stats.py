@@ -171,7 +171,7 @@ def aminmax(input, *, dim=None, keepdim=False):
 class CumProd(Function):
     @staticmethod
     def forward(ctx, a, dim):
-        y = np.cumprod(a, axis=dim)
+        y = np.cumprod(a, axis=dim, dtype=a.dtype)
         ctx.save_for_backward(a, y)
         ctx.dim = dim
         return y
