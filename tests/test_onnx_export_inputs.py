@@ -69,3 +69,26 @@ def test_word_lm_traced_on_zero_tokens():
     tokens = fastnn.tensor(np.random.default_rng(2).integers(0, 30, (35, 1)))
     _run(model, (dummy, hidden), (tokens, (fastnn.randn(2, 1, 12), fastnn.randn(2, 1, 12))))
 
+
+
+class CausalLM(fastnn.nn.Module):
+    """word_language_model's TransformerModel shape: the causal mask is built inside forward from constants."""
+
+    def __init__(self, ntoken=20, d=8):
+        super().__init__()
+        self.emb = fastnn.nn.Embedding(ntoken, d)
+        layer = fastnn.nn.TransformerEncoderLayer(d, 2, 16, dropout=0.1)
+        self.encoder = fastnn.nn.TransformerEncoder(layer, 2)
+        self.decoder = fastnn.nn.Linear(d, ntoken)
+
+    def forward(self, src):
+        mask = fastnn.log(fastnn.tril(fastnn.ones(len(src), len(src))))
+        out = self.encoder(self.emb(src) * 2.0, mask=mask)
+        return fastnn.nn.functional.log_softmax(self.decoder(out), dim=-1)
+
+
+def test_operations_on_constants_are_folded():
+    fastnn.manual_seed(0)
+    model = CausalLM().eval()
+    rng = np.random.default_rng(3)
+    _run(model, (fastnn.zeros(6, 1, dtype=fastnn.long),), (fastnn.tensor(rng.integers(0, 20, (6, 1))),))

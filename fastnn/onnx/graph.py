@@ -30,6 +30,14 @@ class GraphBuilder:
     def is_traced(self, tensor):
         return id(tensor) in self._traced
 
+    def depends(self, value):
+        """True when value (a Tensor, an array, or a list/tuple of them) holds a traced value."""
+        if isinstance(value, (list, tuple)):
+            return any(self.depends(v) for v in value)
+        if isinstance(value, np.ndarray):
+            return id(value) in self._array_names
+        return isinstance(value, Tensor) and id(value) in self._traced
+
     def name_of(self, value, like=None):
         """The graph value for a traced Tensor, or an initializer for a parameter, buffer or constant."""
         if hasattr(value, "onnx_name"):
