@@ -89,6 +89,8 @@ def export(model, args, f, export_params=True, verbose=False, training=None, inp
     for t, n in zip(inputs, in_names):
         g.bind(t, n)
     for cls, call_args, outs in rec.calls:
+        if not g.depends(call_args):
+            continue  # computed from constants and parameters only: its outputs become initializers where used
         translate = TRANSLATIONS.get(cls.__name__)
         if translate is None:
             raise UnsupportedOperatorError(f"ONNX export: no translation for the operation {cls.__name__}")

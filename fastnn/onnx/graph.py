@@ -11,6 +11,9 @@ class GraphBuilder:
         self.nodes, self.initializers = [], []
         self._names = {}            # id(Tensor) -> value name
         self._traced = set()        # ids of Tensors computed by the graph (inputs and node outputs)
+        # Some Functions take a traced Tensor's array rather than the Tensor (Embedding's indices, for one): the
+        # arrays of traced Tensors map to their value names too, and are kept alive so their ids stay unique.
+        self._array_names, self._arrays = {}, []
         self._param_names = param_names
         self._count = 0
 
@@ -21,9 +24,19 @@ class GraphBuilder:
     def bind(self, tensor, name):
         self._names[id(tensor)] = name
         self._traced.add(id(tensor))
+        self._array_names[id(tensor._data)] = name
+        self._arrays.append(tensor._data)
 
     def is_traced(self, tensor):
         return id(tensor) in self._traced
+
+    def depends(self, value):
+        """True when value (a Tensor, an array, or a list/tuple of them) holds a traced value."""
+        if isinstance(value, (list, tuple)):
+            return any(self.depends(v) for v in value)
+        if isinstance(value, np.ndarray):
+            return id(value) in self._array_names
+        return isinstance(value, Tensor) and id(value) in self._traced
 
     def name_of(self, value, like=None):
         """The graph value for a traced Tensor, or an initializer for a parameter, buffer or constant."""
@@ -36,6 +49,8 @@ class GraphBuilder:
                 self.constant(value._data, name)
                 self._names[id(value)] = name
             return name
+        if isinstance(value, np.ndarray) and id(value) in self._array_names:
+            return self._array_names[id(value)]
         arr = np.asarray(value, dtype=like.dtype if like is not None and not isinstance(value, np.ndarray) else None)
         return self.constant(arr)
 
