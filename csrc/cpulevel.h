@@ -3,7 +3,9 @@
  * where FASTNN_HAVE_AVX2_BUILD is defined; wheels stay runnable on any x86-64 CPU.
  * FASTNN_CPU_LEVEL=0 or 1 in the environment caps the level, so the tests can run the
  * lower builds on a machine that has AVX-512.
- * Decided once (a benign race: every thread computes the same answer). */
+ * Decided once per module. Threads that find it unset each compute the same answer and store it
+ * with a relaxed atomic store, so concurrent first calls are not a data race (which a plain int
+ * would be: undefined behaviour in C11, however "benign"). */
 #ifndef FASTNN_CPULEVEL_H
 #define FASTNN_CPULEVEL_H
 #include <stdlib.h>
@@ -15,18 +17,19 @@
 static inline int fastnn_cpu_level(void) {
 #ifdef FASTNN_HAVE_AVX2_BUILD
     static int cached = -1;
-    if (cached < 0) {
+    int level = __atomic_load_n(&cached, __ATOMIC_RELAXED);
+    if (level < 0) {
         __builtin_cpu_init();
         int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
         int avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
-        int level = avx512 ? 2 : avx2;
+        level = avx512 ? 2 : avx2;
         const char *cap = getenv("FASTNN_CPU_LEVEL");
         if (cap && cap[0] >= '0' && cap[0] <= '2' && cap[1] == '\0' && cap[0] - '0' < level)
             level = cap[0] - '0';
-        cached = level;
+        __atomic_store_n(&cached, level, __ATOMIC_RELAXED);
     }
-    return cached;
+    return level;
 #else
     return 0;
 #endif

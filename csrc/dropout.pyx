@@ -3,10 +3,9 @@
 # The mask comes from a counter-based generator (dropoutmask.h) keyed by a seed the caller draws
 # from its Generator, so backward applies the same mask by calling the same kernel on the gradient,
 # and the result is the same on any number of threads.
-from cython.parallel cimport prange
 from cython cimport floating
 import numpy as np
-from parallel cimport threads_for
+from threadchunks cimport for_thread_chunks
 from libc.stdint cimport uint64_t, uint32_t
 
 cdef extern from "dropoutmask.h" nogil:
@@ -17,7 +16,8 @@ cdef extern from "dropoutmask.h" nogil:
 
 include "checks.pxi"
 
-# Below this many elements the mask stays on one thread (parallel start-up costs more).
+# Below this many elements the mask stays on one thread: a guess (a parallel region costs a few
+# microseconds to start), not a measured crossover.
 cdef Py_ssize_t MIN_WORK = 65536
 # The uniforms have 24 bits: keep an element when its draw is at least p * 2^24.
 cdef double LEVELS = 16777216.0
@@ -50,20 +50,31 @@ def dropout_mask_apply(x, p, seed):
     return out
 
 
+cdef struct DropoutArgs:
+    const void *x
+    void *out
+    uint64_t seed
+    uint32_t threshold
+    double scale
+
+
+cdef void _chunk_f32(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    cdef DropoutArgs *a = <DropoutArgs *>args
+    fastnn_dropout_f32(<const float *>a.x, <float *>a.out, lo, hi, a.seed, a.threshold, <float>a.scale)
+
+
+cdef void _chunk_f64(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    cdef DropoutArgs *a = <DropoutArgs *>args
+    fastnn_dropout_f64(<const double *>a.x, <double *>a.out, lo, hi, a.seed, a.threshold, a.scale)
+
+
 def _apply(const floating[::1] x, floating[::1] out, double p, uint64_t seed):
-    cdef Py_ssize_t n = x.shape[0], chunk, lo, hi, c
+    cdef Py_ssize_t n = x.shape[0]
     if n == 0:
         return
-    cdef uint32_t threshold = <uint32_t>(p * LEVELS + 0.5)
-    cdef floating scale = <floating>(1.0 / (1.0 - p))
-    cdef int nt = threads_for(n, MIN_WORK)
-    chunk = ((n + nt - 1) // nt + 1) // 2 * 2  # even, so no element pair is split between threads
-    with nogil:
-        for c in prange(nt, num_threads=nt, schedule="static"):
-            lo = c * chunk
-            hi = min(lo + chunk, n)
-            if lo < hi:
-                if floating is float:
-                    fastnn_dropout_f32(&x[0], &out[0], lo, hi, seed, threshold, scale)
-                else:
-                    fastnn_dropout_f64(&x[0], &out[0], lo, hi, seed, threshold, scale)
+    cdef DropoutArgs args
+    args.x, args.out, args.seed = &x[0], &out[0], seed
+    args.threshold = <uint32_t>(p * LEVELS + 0.5)
+    args.scale = <floating>(1.0 / (1.0 - p))
+    with nogil:  # even chunks, so no element pair of the generator is split between threads
+        for_thread_chunks(n, MIN_WORK, 2, _chunk_f32 if floating is float else _chunk_f64, &args)

@@ -8,7 +8,8 @@
 # edge whose value it carries.
 from cython.parallel cimport prange
 from cython cimport floating
-from libc.math cimport exp, expf, sqrt, sqrtf
+from libc.math cimport sqrt, sqrtf
+from fastexp cimport exp_inplace
 import numpy as np
 from parallel cimport threads_for
 
@@ -393,29 +394,28 @@ def segment_softmax(indptr, scores):
 
 
 def _segment_softmax(const idx_t[::1] indptr, const floating[:, ::1] s, floating[:, ::1] out):
-    cdef Py_ssize_t i, e, h, N = indptr.shape[0] - 1, H = s.shape[1]
+    cdef Py_ssize_t i, e, h, lo, hi, N = indptr.shape[0] - 1, H = s.shape[1]
     cdef floating m, total
     cdef int nt = threads_for(s.shape[0] * H, MIN_WORK)
     with nogil:
         for i in prange(N, num_threads=nt, schedule="guided"):
-            for h in range(H if indptr[i] < indptr[i + 1] else 0):
-                m = s[indptr[i], h]
-                for e in range(indptr[i] + 1, indptr[i + 1]):
-                    if s[e, h] > m or s[e, h] != s[e, h]:
-                        m = s[e, h]
-                total = 0
-                for e in range(indptr[i], indptr[i + 1]):
-                    out[e, h] = _exp(s[e, h] - m)
-                    total = total + out[e, h]
-                for e in range(indptr[i], indptr[i + 1]):
-                    out[e, h] = out[e, h] / total
-
-
-cdef inline floating _exp(floating v) noexcept nogil:
-    if floating is float:
-        return expf(v)
-    else:
-        return exp(v)
+            lo, hi = indptr[i], indptr[i + 1]
+            if lo < hi:
+                for h in range(H):
+                    m = s[lo, h]
+                    for e in range(lo + 1, hi):
+                        if s[e, h] > m or s[e, h] != s[e, h]:
+                            m = s[e, h]
+                    for e in range(lo, hi):
+                        out[e, h] = s[e, h] - m
+                # the row's (degree, H) block is contiguous: one vectorised exp over it
+                exp_inplace(&out[lo, 0], (hi - lo) * H)
+                for h in range(H):
+                    total = 0
+                    for e in range(lo, hi):
+                        total = total + out[e, h]
+                    for e in range(lo, hi):
+                        out[e, h] = out[e, h] / total
 
 
 def segment_softmax_backward(indptr, alpha, grad):

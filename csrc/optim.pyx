@@ -4,11 +4,10 @@
 # here each element is read and written once, with OpenMP over chunks of the elements.
 # The element loops are C (optimstep.h) so GCC vectorises them. Arithmetic runs in the
 # parameter's own precision, as PyTorch's does.
-from cython.parallel cimport prange
 from cython cimport floating
 from libc.math cimport sqrt
 import numpy as np
-from parallel cimport threads_for
+from threadchunks cimport for_thread_chunks
 
 cdef extern from "optimstep.h" nogil:
     void fastnn_adam_f32(float *p, const float *g, float *m, float *v, float *vmax, Py_ssize_t n, float sign,
@@ -24,7 +23,8 @@ cdef extern from "optimstep.h" nogil:
 
 include "checks.pxi"
 
-# Below this many elements an update stays on one thread (parallel start-up costs more).
+# Below this many elements an update stays on one thread: a guess (a parallel region costs a few
+# microseconds to start), not a measured crossover.
 cdef Py_ssize_t MIN_WORK = 32768
 
 
@@ -79,29 +79,47 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
                       float(weight_decay), 1.0 - b1 ** t, sqrt(1.0 - b2 ** t), bool(decoupled), bool(maximize))
 
 
+# Each update's arguments for its chunk bodies: arrays as void pointers, scalars in double
+# (converted to the parameter's precision at the call, as a direct call would).
+cdef struct AdamArgs:
+    void *p
+    const void *g
+    void *m
+    void *v
+    void *vmax
+    double sign, decay, l2, b1, b2, one_b1, one_b2, step_size, bc2, eps
+    int amsgrad, use_l2, use_decay
+
+
+cdef void _adam_chunk_f32(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    cdef AdamArgs *a = <AdamArgs *>args
+    fastnn_adam_f32(<float *>a.p + lo, <const float *>a.g + lo, <float *>a.m + lo, <float *>a.v + lo,
+                    <float *>a.vmax + lo if a.amsgrad else NULL, hi - lo, <float>a.sign, <float>a.decay,
+                    <float>a.l2, <float>a.b1, <float>a.b2, <float>a.one_b1, <float>a.one_b2, <float>a.step_size,
+                    <float>a.bc2, <float>a.eps, a.amsgrad, a.use_l2, a.use_decay)
+
+
+cdef void _adam_chunk_f64(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    cdef AdamArgs *a = <AdamArgs *>args
+    fastnn_adam_f64(<double *>a.p + lo, <const double *>a.g + lo, <double *>a.m + lo, <double *>a.v + lo,
+                    <double *>a.vmax + lo if a.amsgrad else NULL, hi - lo, a.sign, a.decay, a.l2, a.b1, a.b2,
+                    a.one_b1, a.one_b2, a.step_size, a.bc2, a.eps, a.amsgrad, a.use_l2, a.use_decay)
+
+
 cdef void _adam(floating[::1] p, const floating[::1] g, floating[::1] m, floating[::1] v, floating[::1] vmax,
           bint amsgrad, double lr, double beta1, double beta2, double eps, double wd, double bias1,
           double bias2_sqrt, bint decoupled, bint maximize) noexcept:
-    cdef Py_ssize_t n = p.shape[0], chunk, lo, c
+    cdef Py_ssize_t n = p.shape[0]
     if n == 0:
         return
-    cdef floating *vmax_ptr = &vmax[0] if amsgrad else NULL
-    cdef floating sign = -1 if maximize else 1
-    cdef int nt = threads_for(n, MIN_WORK)
-    chunk = (n + nt - 1) // nt
+    cdef AdamArgs a
+    a.p, a.g, a.m, a.v, a.vmax = &p[0], &g[0], &m[0], &v[0], (&vmax[0] if amsgrad else NULL)
+    a.sign = -1.0 if maximize else 1.0
+    a.decay, a.l2, a.b1, a.b2, a.one_b1, a.one_b2 = 1.0 - lr * wd, wd, beta1, beta2, 1.0 - beta1, 1.0 - beta2
+    a.step_size, a.bc2, a.eps = lr / bias1, bias2_sqrt, eps
+    a.amsgrad, a.use_l2, a.use_decay = amsgrad, wd != 0.0 and not decoupled, wd != 0.0 and decoupled
     with nogil:
-        for c in prange(nt, num_threads=nt, schedule="static"):
-            lo = c * chunk
-            if floating is float:
-                fastnn_adam_f32(&p[lo], &g[lo], &m[lo], &v[lo], vmax_ptr + lo if amsgrad else NULL,
-                                min(chunk, n - lo), sign, 1.0 - lr * wd, wd, beta1, beta2, 1.0 - beta1, 1.0 - beta2,
-                                lr / bias1, bias2_sqrt, eps, amsgrad, wd != 0.0 and not decoupled,
-                                wd != 0.0 and decoupled)
-            else:
-                fastnn_adam_f64(&p[lo], &g[lo], &m[lo], &v[lo], vmax_ptr + lo if amsgrad else NULL,
-                                min(chunk, n - lo), sign, 1.0 - lr * wd, wd, beta1, beta2, 1.0 - beta1, 1.0 - beta2,
-                                lr / bias1, bias2_sqrt, eps, amsgrad, wd != 0.0 and not decoupled,
-                                wd != 0.0 and decoupled)
+        for_thread_chunks(n, MIN_WORK, 1, _adam_chunk_f32 if floating is float else _adam_chunk_f64, &a)
 
 
 def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
@@ -136,21 +154,35 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weig
                      bool(nesterov), bool(maximize), bool(first_step))
 
 
+cdef struct SGDArgs:
+    void *p
+    const void *g
+    void *buf
+    double sign, lr, l2, mom, keep
+    int use_l2, has_buf, first, nesterov
+
+
+cdef void _sgd_chunk_f32(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    cdef SGDArgs *a = <SGDArgs *>args
+    fastnn_sgd_f32(<float *>a.p + lo, <const float *>a.g + lo, <float *>a.buf + lo if a.has_buf else NULL,
+                   hi - lo, <float>a.sign, <float>a.lr, <float>a.l2, <float>a.mom, <float>a.keep, a.use_l2,
+                   a.has_buf, a.first, a.nesterov)
+
+
+cdef void _sgd_chunk_f64(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    cdef SGDArgs *a = <SGDArgs *>args
+    fastnn_sgd_f64(<double *>a.p + lo, <const double *>a.g + lo, <double *>a.buf + lo if a.has_buf else NULL,
+                   hi - lo, a.sign, a.lr, a.l2, a.mom, a.keep, a.use_l2, a.has_buf, a.first, a.nesterov)
+
+
 cdef void _sgd(floating[::1] p, const floating[::1] g, floating[::1] buf, bint has_buf, double lr, double momentum,
          double dampening, double wd, bint nesterov, bint maximize, bint first) noexcept:
-    cdef Py_ssize_t n = p.shape[0], chunk, lo, c
+    cdef Py_ssize_t n = p.shape[0]
     if n == 0:
         return
-    cdef floating *buf_ptr = &buf[0] if has_buf else NULL
-    cdef floating sign = -1 if maximize else 1
-    cdef int nt = threads_for(n, MIN_WORK)
-    chunk = (n + nt - 1) // nt
+    cdef SGDArgs a
+    a.p, a.g, a.buf = &p[0], &g[0], (&buf[0] if has_buf else NULL)
+    a.sign, a.lr, a.l2, a.mom, a.keep = (-1.0 if maximize else 1.0), lr, wd, momentum, 1.0 - dampening
+    a.use_l2, a.has_buf, a.first, a.nesterov = wd != 0.0, has_buf, first, nesterov
     with nogil:
-        for c in prange(nt, num_threads=nt, schedule="static"):
-            lo = c * chunk
-            if floating is float:
-                fastnn_sgd_f32(&p[lo], &g[lo], buf_ptr + lo if has_buf else NULL, min(chunk, n - lo), sign, lr, wd,
-                               momentum, 1.0 - dampening, wd != 0.0, has_buf, first, nesterov)
-            else:
-                fastnn_sgd_f64(&p[lo], &g[lo], buf_ptr + lo if has_buf else NULL, min(chunk, n - lo), sign, lr, wd,
-                               momentum, 1.0 - dampening, wd != 0.0, has_buf, first, nesterov)
+        for_thread_chunks(n, MIN_WORK, 1, _sgd_chunk_f32 if floating is float else _sgd_chunk_f64, &a)

@@ -13,11 +13,20 @@ cdef extern from *:
     #endif
     static int fastnn_thread_setting_unset = 0;
     static int *fastnn_thread_setting_ptr = NULL;
+    /* The pointer is read and written with relaxed atomics (GCC/Clang builtins), so first calls
+     * from two threads each repeat the look-up instead of racing on a plain pointer. */
+    #if defined(__GNUC__)
+    #define FASTNN_LOAD_PTR(v) __atomic_load_n(&(v), __ATOMIC_RELAXED)
+    #define FASTNN_STORE_PTR(v, x) __atomic_store_n(&(v), (x), __ATOMIC_RELAXED)
+    #else
+    #define FASTNN_LOAD_PTR(v) (*(int *volatile *)&(v))
+    #define FASTNN_STORE_PTR(v, x) (*(int *volatile *)&(v) = (x))
+    #endif
     /* fastnn.set_num_threads's count, or 0 before any call (then OpenMP's own default, which
      * OMP_NUM_THREADS sets for every thread). The first call of a module looks the capsule up
-     * (under the GIL); a race only repeats the look-up. */
+     * (under the GIL). */
     static int fastnn_thread_setting(void) {
-        int *p = fastnn_thread_setting_ptr;
+        int *p = FASTNN_LOAD_PTR(fastnn_thread_setting_ptr);
         if (p == NULL) {
             PyGILState_STATE gil = PyGILState_Ensure();
             p = (int *)PyCapsule_Import("fastnn._runtime._thread_setting", 0);
@@ -26,7 +35,7 @@ cdef extern from *:
                 p = &fastnn_thread_setting_unset;
             }
             PyGILState_Release(gil);
-            fastnn_thread_setting_ptr = p;
+            FASTNN_STORE_PTR(fastnn_thread_setting_ptr, p);
         }
         return *(volatile int *)p;
     }

@@ -1,9 +1,7 @@
-# Row softmax kernels (C, vectorisable) and exp, dispatched over float/double.
+# Row softmax kernels (C, vectorisable), dispatched over float/double.
 from cython cimport floating
 
 cdef extern from "rowsoftmax.h" nogil:
-    float fastnn_expf(float x)
-    double fastnn_exp(double x)
     void fastnn_softmax_row_f32(const float* x, float* out, Py_ssize_t C, float scale, const float* mask, int log_output)
     void fastnn_softmax_row_f64(const double* x, double* out, Py_ssize_t C, double scale, const double* mask, int log_output)
     float fastnn_attention_row_f32(float* s, Py_ssize_t C, Py_ssize_t active, float scale, const float* mask)
@@ -20,13 +18,6 @@ cdef extern from "rowsoftmax.h" nogil:
     void fastnn_softmax_row_backward_f64(const double* y, const double* g, double* gx, Py_ssize_t C, double scale, int log_output)
     void fastnn_ce_row_backward_f32(const float* logp, const float* w, float* gx, Py_ssize_t C, float a, float b)
     void fastnn_ce_row_backward_f64(const double* logp, const double* w, double* gx, Py_ssize_t C, double a, double b)
-
-
-cdef inline floating fexp(floating v) noexcept nogil:
-    if floating is float:
-        return fastnn_expf(v)
-    else:
-        return fastnn_exp(v)
 
 
 cdef inline void softmax_row(const floating* x, floating* out, Py_ssize_t C, double scale,
