@@ -12,9 +12,8 @@ seed 0 reached an evaluation of 500 after 250 episodes (47,149 steps), seed 1 af
 (24,248 steps); the kept policies scored 500.0 and 500.0 over 100 fresh greedy episodes (a script
 on this code path); `fastnn zoo dqn --full --seed 2` scored 500.0 (1,069 s wall at load 10-12).
 The default 100 episodes: 278.5, 170.0, 278.2 on seeds 0, 1, 2 (seed 1's evaluations stay under
-180 until episode 180); 200 episodes would give 400.8, 500.0, 278.2 for 2.5-4 times the
-learning steps. With
-the tutorial's own settings (single DQN, lr 3e-4, epsilon decay 2,500) 100 episodes gave 271.8 on
+180 through episode 170); 200 episodes would give 400.8, 500.0, 278.2 for 2.5-4 times the
+learning steps. With the tutorial's own settings (single DQN, lr 3e-4, epsilon decay 2,500) 100 episodes gave 271.8 on
 seed 0; 10-episode evaluations move between 100 and 400 for 100-150 episodes before the first 500,
 so the kept policy, not the last one, is what the row reports.
 """
