@@ -42,8 +42,11 @@ def test_perceptron_rejects_bad_input():
 
 
 def test_mlp_mean_test_accuracy_over_five_seeds_reaches_96_percent():
-    accs = [zoo_mlp.train(seed=s)["value"] for s in range(5)]
-    assert np.mean(accs) >= 0.96, accs
+    row = zoo_mlp.train(seed=0)  # the zoo row: the mean over the splits drawn with seeds 0-4
+    accs = row["split_accuracies"]
+    assert len(accs) == 5 and row["value"] == pytest.approx(np.mean(accs))
+    assert row["value"] >= 0.96, accs
+    assert min(accs) < 0.96 <= max(accs)  # why the row averages: one split alone can miss or pass
 
 
 def test_mlp_shapes_and_activation_choice():

@@ -49,6 +49,17 @@ def test_time_budget_stops_the_loops_and_plans_the_full_recipe(monkeypatch):
     assert 3 <= result["value"] < 50 and result["seconds"] < 1.5
 
 
+@pytest.mark.parametrize("name,optimizer", [("lenet", "SGD"), ("autoencoder", "Adam")])
+def test_time_budget_stops_inside_an_epoch(monkeypatch, name, optimizer):
+    # An MNIST epoch can outlast the whole budget on a busy machine, so the batch loop checks it too.
+    from fastnn import optim
+    steps = []
+    original = getattr(optim, optimizer).step
+    monkeypatch.setattr(getattr(optim, optimizer), "step", lambda self, *a: steps.append(1) or original(self, *a))
+    row = zoo.run([name], time_budget=1e-3)[0]  # spent before the first batch (loading the data takes longer)
+    assert row["epochs"] == 1 and steps == []  # a whole digits epoch would be 90 steps
+
+
 def test_rows_are_reported_the_moment_each_model_finishes(monkeypatch):
     _fake_entry(monkeypatch)
     seen = []

@@ -10,7 +10,7 @@ from .. import optim, tensor, manual_seed, no_grad
 from ..nn import functional as F
 from ..data import TensorDataset, DataLoader
 from ..models import ConvAutoencoder
-from . import progress, plot_curves, plot_image_rows, target
+from . import out_of_time, progress, plot_curves, plot_image_rows, target
 from .images import load_images
 
 
@@ -37,6 +37,8 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None, full=F
     for epoch in bar:
         total = 0.0
         for (xb,) in loader:
+            if out_of_time():  # a time budget ends the run inside an epoch, not only between epochs
+                break
             opt.zero_grad()
             loss = F.binary_cross_entropy(model(xb), xb)
             loss.backward()

@@ -16,7 +16,7 @@ from .. import optim, tensor, manual_seed, no_grad
 from ..nn import functional as F
 from ..data import TensorDataset, DataLoader
 from ..models import LeNet
-from . import progress, plot_curves, plot_image_rows, target
+from . import out_of_time, progress, plot_curves, plot_image_rows, target
 from .images import load_images
 
 MNIST_MEAN, MNIST_STD = np.float32(0.1307), np.float32(0.3081)
@@ -58,6 +58,8 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None, full=F
             run.start_epoch(epoch)
         total = 0.0
         for xb, yb in loader:
+            if out_of_time():  # a time budget ends the run inside an epoch, not only between epochs
+                break
             opt.zero_grad()
             loss = F.nll_loss(model(xb), yb)
             loss.backward()

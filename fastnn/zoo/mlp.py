@@ -2,6 +2,8 @@
 
 A 4-16-3 tanh network with AdamW (weight decay 0.1) for 100 epochs of batches of 16;
 chosen from a small grid. Mean test accuracy over split seeds 0-4: 96.7% (0-9: 96.0%).
+One split's 30 test flowers move the accuracy in steps of 3.3% (seed 0 alone: 90.0%), so the
+row reports the mean over SPLITS splits (seeds seed, seed + 1, ...), as the 10-fold reference does.
 """
 import os
 import time
@@ -13,8 +15,22 @@ from ..models import MLP
 from . import plot_curves, progress, target
 
 
+SPLITS = 5
+
+
 def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None):
     start = time.perf_counter()
+    splits = 1 if quick else SPLITS
+    runs = [_train_split(seed + i, epochs or (40 if quick else 100), plot_dir if i == 0 else None)
+            for i in range(splits)]
+    return {"model": "MLP 4-16-3 (tanh)", "data": "iris (80/20)",
+            "metric": "test accuracy" + (f", mean of {splits} splits" if splits > 1 else ""),
+            "value": sum(runs) / splits, "split_accuracies": runs, "seconds": time.perf_counter() - start,
+            "target": target(">=", 0.96, "MLP 97.3%, 10-fold CV")}
+
+
+def _train_split(seed, epochs, plot_dir):
+    """Test accuracy of one network trained on the stratified split drawn with `seed`."""
     manual_seed(seed)
     X, y, _ = load_iris()
     tr, te = stratified_split(y, 0.2, seed)
@@ -25,7 +41,6 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None):
     opt = optim.AdamW(model.parameters(), lr=0.01, weight_decay=0.1)
     loss_fn = nn.CrossEntropyLoss()
     loader = DataLoader(TensorDataset(Xtr, ytr), batch_size=16, shuffle=True)
-    epochs = epochs or (40 if quick else 100)
     losses = []
     for _ in progress(range(epochs), desc="mlp"):
         total = 0.0
@@ -41,6 +56,4 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, epochs=None):
     if plot_dir:
         os.makedirs(plot_dir, exist_ok=True)
         plot_curves(os.path.join(plot_dir, "mlp_loss.png"), {"train loss": losses}, "MLP on iris")
-    return {"model": "MLP 4-16-3 (tanh)", "data": "iris (80/20)", "metric": "test accuracy", "value": acc,
-            "seconds": time.perf_counter() - start,
-            "target": target(">=", 0.96, "MLP 97.3%, 10-fold CV")}
+    return acc

@@ -4,7 +4,6 @@ import math
 import numpy as np
 import pytest
 
-import fastnn
 from fastnn.rl import DQN, CartPole, epsilon_by_step
 from fastnn.rl.spaces import Box, Discrete
 
@@ -170,7 +169,15 @@ def test_cartpole_with_gymnasium_runs_an_episode():
 
 @pytest.mark.slow
 def test_dqn_solves_cartpole():
-    fastnn.manual_seed(0)
+    """The zoo's full recipe (`fastnn zoo dqn --full`): CartPole-v1's solved line over 100 fresh greedy episodes."""
     from fastnn.zoo.dqn import train
-    result = train(seed=0)
+    result = train(seed=0, full=True)
     assert result["value"] >= 475
+    assert result["target"]["value"] == 475
+
+
+def test_zoo_dqn_rows_state_their_reference():
+    from fastnn.zoo.dqn import train
+    row = train(quick=True, episodes=2)
+    assert row["model"] == "DQN (double)" and row["episodes"] == 2
+    assert row["target"]["value"] == 195  # the default budget's line; --full is measured against 475

@@ -8,7 +8,7 @@ def test_zoo_rl_quick(tmp_path):
     rows = run(["qlearning", "dqn"], budget="quick", plot_dir=str(tmp_path))
     assert [(r["model"], r["data"]) for r in rows] == [
         ("QLearning", "CliffWalking-v1"), ("QLearning", "FrozenLake-v1"),
-        ("SARSA", "CliffWalking-v1"), ("SARSA", "FrozenLake-v1"), ("DQN", "CartPole-v1")]
+        ("SARSA", "CliffWalking-v1"), ("SARSA", "FrozenLake-v1"), ("DQN (double)", "CartPole-v1")]
     assert rows[0]["value"] == -13.0  # Q-learning finds the optimal path even in the quick run
     assert all(math.isfinite(r["value"]) for r in rows) and rows[-1]["value"] >= 8  # CartPole gives >= 8 steps
     assert [r["name"] for r in rows] == ["qlearning"] * 4 + ["dqn"]
