@@ -18,7 +18,7 @@ from .. import optim, tensor, manual_seed, no_grad
 from ..nn import functional as F
 from ..nn.utils import clip_grad_norm_
 from ..models import TransformerLM
-from . import progress, plot_curves, target
+from . import progress, plot_curves, shakespeare_target
 from .text import mean_nll, shakespeare_split
 
 CONTEXT, BATCH = 128, 32
@@ -140,4 +140,4 @@ def train(quick=False, data_dir=None, plot_dir=None, seed=0, steps=None, d_model
             "data": "Shakespeare (last 10% held out)" + (" (subset)" if quick else ""),
             "metric": "held-out nats/char", "value": nats, "seconds": time.perf_counter() - start,
             "train_seconds": train_seconds, "steps": len(losses), "sample": sample,
-            "target": target("<=", 1.67, "5-gram model 1.67")}
+            "target": shakespeare_target(quick, full)}
