@@ -92,3 +92,39 @@ def test_operations_on_constants_are_folded():
     model = CausalLM().eval()
     rng = np.random.default_rng(3)
     _run(model, (fastnn.zeros(6, 1, dtype=fastnn.long),), (fastnn.tensor(rng.integers(0, 20, (6, 1))),))
+
+
+class ShiftedTokens(fastnn.nn.Module):
+    """Integer arithmetic on the token input before the embedding (reversal, offset, modulo)."""
+    def __init__(self):
+        super().__init__()
+        self.emb = fastnn.nn.Embedding(16, 3)
+
+    def forward(self, idx):
+        return self.emb((idx.flip(0) + 3) % 16)
+
+
+def test_integer_arithmetic_on_an_input_is_exported_not_baked_in():
+    model = ShiftedTokens()
+    buf = io.BytesIO()
+    fastnn.onnx.export(model, (fastnn.zeros(6, dtype=fastnn.int64),), buf)
+    session = ort.InferenceSession(buf.getvalue())
+    for seed in range(3):
+        idx = np.random.default_rng(seed).integers(0, 16, 6)
+        got = session.run(None, {"input_0": idx})[0]
+        np.testing.assert_allclose(got, model(fastnn.tensor(idx)).detach().numpy(), rtol=1e-6)
+
+
+def test_mixed_dtype_arithmetic_follows_pytorch_promotion():
+    # int / int is a float division in PyTorch (ONNX's Div of int64 would truncate); remainder takes the
+    # divisor's sign for integers and floats
+    def fn(idx, x):
+        return idx / 4 + (idx - 5) % 3 + x % 0.7 - (-x) % 0.3
+
+    buf = io.BytesIO()
+    fastnn.onnx.export(fn, (fastnn.zeros(5, dtype=fastnn.int64), fastnn.zeros(5)), buf)
+    session = ort.InferenceSession(buf.getvalue())
+    rng = np.random.default_rng(0)
+    idx, x = rng.integers(0, 20, 5), rng.standard_normal(5).astype(np.float32) * 3
+    got = session.run(None, {"input_0": idx, "input_1": x})[0]
+    np.testing.assert_allclose(got, fn(fastnn.tensor(idx), fastnn.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)

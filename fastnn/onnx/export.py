@@ -34,11 +34,16 @@ def _flatten(obj, out):
 
 
 def _detached_copies(obj):
-    """Fresh leaf copies of the inputs; float ones require grad so every operation on them is recorded."""
+    """Fresh leaf copies of the inputs, marked as requiring grad so that every operation on them goes through
+    Function.apply and is recorded: integer ones too (the flag is set directly, past requires_grad_'s float
+    check), or integer arithmetic on an input (`emb(idx + 1)`) would be baked into the file as a constant.
+    No backward runs on these copies."""
     if isinstance(obj, Tensor):
         t = Tensor(obj._data.copy())
         if t.dtype.kind == "f":
             t.requires_grad_(True)
+        elif t.dtype.kind in "iub":
+            t.requires_grad = True
         return t
     if isinstance(obj, (tuple, list)):
         return type(obj)(_detached_copies(o) for o in obj)

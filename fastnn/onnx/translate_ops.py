@@ -25,17 +25,36 @@ for _fn, _op in {"Exp": "Exp", "Log": "Log", "Sqrt": "Sqrt", "Abs": "Abs", "Sin"
     TRANSLATIONS[_fn] = _unary(_op)
 
 
+def _operands(g, args, outs):
+    """Both operands in the result's dtype: ONNX does not promote (an int64 Div would divide as integers where
+    PyTorch's gives floats), so an operand of another dtype is cast first."""
+    out = outs[0]
+    names = []
+    for x in args[:2]:
+        if isinstance(x, Tensor) and x.dtype != out.dtype:
+            names.append(g.node("Cast", [g.name_of(x)], to=onnx_dtype(out.dtype)))
+        else:
+            names.append(g.name_of(x, out))
+    return names
+
+
 def _binary(op):
-    def tr(g, args, outs):
-        a, b = args[0], args[1]
-        like = a if isinstance(a, Tensor) else b
-        return [g.node(op, [g.name_of(a, like), g.name_of(b, like)])]
-    return tr
+    return lambda g, args, outs: [g.node(op, _operands(g, args, outs))]
 
 
 for _fn, _op in {"Add": "Add", "Sub": "Sub", "Mul": "Mul", "Div": "Div", "Pow": "Pow", "MatMul": "MatMul",
                  "Maximum": "Max"}.items():
     TRANSLATIONS[_fn] = _binary(_op)
+
+
+@translates("Remainder")
+def _remainder(g, args, outs):
+    """PyTorch's remainder takes the divisor's sign: ONNX Mod (fmod=0) for integers, a - floor(a / b) * b for
+    floats."""
+    a, b = _operands(g, args, outs)
+    if outs[0].dtype.kind in "iu":
+        return [g.node("Mod", [a, b], fmod=0)]
+    return [g.node("Sub", [a, g.node("Mul", [g.node("Floor", [g.node("Div", [a, b])]), b])])]
 
 
 @translates("Log1p")
