@@ -31,3 +31,10 @@ def cross_entropy_step(model, opt, x, y):
     loss.backward()
     opt.step()
     return loss
+
+
+def interruptible_child():
+    """preexec_fn for a child a test sends SIGINT, as Ctrl-C at a terminal would: a shell starts background
+    jobs with SIGINT ignored and exec keeps that, so a suite run in the background would see no interrupt."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

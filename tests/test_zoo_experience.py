@@ -12,6 +12,8 @@ import types
 import pytest
 
 from fastnn import zoo
+
+from conftest import interruptible_child
 from fastnn.cli import main
 
 
@@ -69,7 +71,8 @@ def test_rows_are_reported_the_moment_each_model_finishes(monkeypatch):
 
 def _zoo_process(args, tmp_path, **env):
     return subprocess.Popen([sys.executable, "-m", "fastnn", "zoo", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=tmp_path, env={**os.environ, **env})
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path, env={**os.environ, **env},
+                            preexec_fn=interruptible_child)
 
 
 def test_progress_lines_off_a_terminal(tmp_path):

@@ -12,6 +12,8 @@ import time
 import numpy as np
 import pytest
 
+from conftest import interruptible_child
+
 import fastnn
 from fastnn.utils.data import DataLoader, TensorDataset
 
@@ -232,7 +234,7 @@ def test_no_orphans_after_ctrl_c_or_a_killed_parent(tmp_path, how):
     home = os.path.dirname(os.path.dirname(os.path.abspath(fastnn.__file__)))
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([home, *sys.path]))
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            text=True)
+                            text=True, preexec_fn=interruptible_child)
     try:
         pids = [int(p) for p in proc.stdout.readline().split()]
         assert len(pids) == 2, proc.stderr.read()
