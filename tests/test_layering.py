@@ -35,8 +35,9 @@ def module_name(path, root):
 def package_modules(root, package="fastnn"):
     """name -> path of every Python module of the package, and the names of its compiled extensions."""
     modules = {module_name(p, root): p for p in (root / package).rglob("*.py")}
-    extensions = {module_name(p.with_name(p.name.split(".")[0] + ".py"), root)
-                  for p in (root / package).rglob("*.so")}
+    # the compiled extensions, named as setup.py names csrc/<family>.pyx (the checkout CI tests is unbuilt)
+    extensions = {f"{package}._runtime" if p.stem == "runtime" else f"{package}.kernels._{p.stem}"
+                  for p in (root / "csrc").glob("*.pyx")}
     return modules, extensions
 
 
