@@ -18,9 +18,11 @@ cdef extern from *:
     #if defined(__GNUC__)
     #define FASTNN_LOAD_PTR(v) __atomic_load_n(&(v), __ATOMIC_RELAXED)
     #define FASTNN_STORE_PTR(v, x) __atomic_store_n(&(v), (x), __ATOMIC_RELAXED)
+    #define FASTNN_LOAD_INT(p) __atomic_load_n((p), __ATOMIC_RELAXED)
     #else
     #define FASTNN_LOAD_PTR(v) (*(int *volatile *)&(v))
     #define FASTNN_STORE_PTR(v, x) (*(int *volatile *)&(v) = (x))
+    #define FASTNN_LOAD_INT(p) (*(volatile int *)(p))
     #endif
     /* fastnn.set_num_threads's count, or 0 before any call (then OpenMP's own default, which
      * OMP_NUM_THREADS sets for every thread). The first call of a module looks the capsule up
@@ -37,7 +39,7 @@ cdef extern from *:
             PyGILState_Release(gil);
             FASTNN_STORE_PTR(fastnn_thread_setting_ptr, p);
         }
-        return *(volatile int *)p;
+        return FASTNN_LOAD_INT(p);  /* set_num_threads stores it atomically (runtime.pyx) */
     }
     #ifdef _OPENMP
     static inline int fastnn_max_threads(void) {

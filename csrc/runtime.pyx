@@ -11,8 +11,15 @@ cdef extern from *:
     #else
     static void fastnn_set_calling_thread(int n) { (void)n; }
     #endif
+    /* kernels read the setting without the GIL (parallel.pxd): store it atomically, not as a plain write */
+    #if defined(__GNUC__)
+    static void fastnn_store_setting(int *p, int n) { __atomic_store_n(p, n, __ATOMIC_RELAXED); }
+    #else
+    static void fastnn_store_setting(int *p, int n) { *(volatile int *)p = n; }
+    #endif
     """
     void fastnn_set_calling_thread(int n) nogil
+    void fastnn_store_setting(int *p, int n) nogil
 
 # The one thread count every kernel module reads (see parallel.pxd); 0: not set.
 cdef int _thread_setting_value = 0
@@ -30,10 +37,9 @@ def openmp_threads():
 
 
 def set_openmp_threads(int n):
-    global _thread_setting_value
     if n < 1:
         raise ValueError(f"n must be a positive thread count, got {n}")
-    _thread_setting_value = n
+    fastnn_store_setting(&_thread_setting_value, n)
     fastnn_set_calling_thread(n)   # other OpenMP code run from this thread agrees
 
 
