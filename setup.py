@@ -118,7 +118,13 @@ class BuildExt(build_ext):
         if os.path.exists(target) and _unchanged(ext.name + ".so", digest):
             print(f"fastnn: {ext.name} unchanged since the last build; reusing it")
             return
-        super().build_extension(ext)
+        # The digest changed, so compile even where setuptools' timestamps call the .so up to date:
+        # they do not see headers (an edit of csrc/*.h only was skipped, then stamped as built).
+        force, self.force = self.force, True
+        try:
+            super().build_extension(ext)
+        finally:
+            self.force = force
         _record(ext.name + ".so", digest)
 
 
