@@ -145,3 +145,26 @@ def test_link_neighbor_loader_batches_are_valid(ratio):
         np.testing.assert_array_equal(ei[:, batch.e_id.numpy()], n_id[batch.edge_index.numpy()])
         total += B
     assert total == ei.shape[1]
+
+
+def test_loader_includes_each_in_edge_with_probability_fanout_over_degree():
+    # Uniform sampling without replacement over a node's in-edges (parallel edges are separate
+    # edges, as in PyG): each of the d in-edges of a seed is in its 1-hop sample with probability
+    # k / d. torch-sparse's sampler, one of PyG's two back ends, draws Floyd's algorithm's index
+    # from [0, j) instead of [0, j] and gives 0.6 / 0.4 here instead of 0.5 (rusty1s/pytorch_sparse
+    # issue 385); the bound below (5 standard errors, 0.056) tells the two apart.
+    src = np.array([5, 6, 7, 8, 8, 9, 1, 2])  # node 0's in-edges: six, two of them parallel (8 -> 0)
+    dst = np.array([0, 0, 0, 0, 0, 0, 3, 4])
+    data = Data(x=fastnn.tensor(np.eye(10)), edge_index=fastnn.tensor(np.stack([src, dst])))
+    draws, k = 2000, 3
+    fastnn.manual_seed(0)
+    loader = NeighborLoader(data, num_neighbors=[k], input_nodes=fastnn.tensor(np.zeros(draws, np.int64)),
+                            batch_size=1)
+    counts = np.zeros(len(src))
+    for batch in loader:
+        e_id = batch.e_id.numpy()
+        assert len(e_id) == k and len(set(e_id.tolist())) == k
+        counts[e_id] += 1
+    assert counts[6:].sum() == 0  # edges into other nodes are never drawn for seed 0
+    p = k / 6
+    assert np.abs(counts[:6] / draws - p).max() < 5 * np.sqrt(p * (1 - p) / draws), counts[:6] / draws
