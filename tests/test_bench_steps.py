@@ -9,7 +9,8 @@ from fastnn.bench.steps import STEPS
 # the steps that return their loss
 LOSS_STEPS = ["conv autoencoder training step, batch 128",
               "LSTM medium training step (T=50, B=32, I=128, H=256)",
-              "LSTM 2-layer bidirectional training step (T=50, B=32, I=128, H=128)"]
+              "LSTM 2-layer bidirectional training step (T=50, B=32, I=128, H=128)",
+              "zoo TransformerLM training step, d128 x4 h4, 32 x 128 chars"]
 
 
 @pytest.mark.parametrize("name", LOSS_STEPS)

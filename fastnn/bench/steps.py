@@ -385,3 +385,67 @@ STEPS += [("conv autoencoder training step, batch 128", conv_autoencoder_step),
           ("LSTM medium training step (T=50, B=32, I=128, H=256)", lstm_step),
           ("LSTM 2-layer bidirectional training step (T=50, B=32, I=128, H=128)",
            lambda use_torch: lstm_step(use_torch, hidden=128, layers=2, bidirectional=True))]
+
+
+def transformer_lm_step(use_torch):
+    """The zoo's character Transformer (fastnn.models.TransformerLM as `fastnn zoo transformer` builds it:
+    d 128, 4 heads, 4 pre-norm layers, ff 512, ReLU, learned positions, causal mask, vocabulary 65) on
+    a batch of 32 windows of 128 characters: forward, cross-entropy, backward, AdamW. Its tokens per
+    second are 32 * 128 / the step's time."""
+    import fastnn
+    from fastnn.models import TransformerLM
+    from fastnn.nn import functional as F
+    vocab, batch, context = 65, 32, 128
+    rng = np.random.default_rng(0)
+    window = rng.integers(0, vocab, (batch, context + 1))
+    fastnn.manual_seed(0)
+    model = TransformerLM(vocab, d_model=128, nhead=4, num_layers=4, max_len=context, dropout=0.0,
+                          activation="relu")
+    opt = fastnn.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.98), weight_decay=0.1)
+    ids, targets = fastnn.tensor(window[:, :-1]), fastnn.tensor(window[:, 1:].reshape(-1))
+    step = _training_step(model, lambda logits, t: F.cross_entropy(logits.reshape(-1, vocab), t), opt, ids, targets)
+
+    torch_step = None
+    if use_torch:
+        import torch
+        tmodel = _torch_transformer_lm(vocab, context)
+        _copy_into_torch(model, tmodel)
+        topt = torch.optim.AdamW(tmodel.parameters(), lr=1e-3, betas=(0.9, 0.98), weight_decay=0.1)
+        torch_step = _training_step(
+            tmodel, lambda logits, t: torch.nn.functional.cross_entropy(logits.reshape(-1, vocab), t), topt,
+            torch.from_numpy(window[:, :-1]), torch.from_numpy(window[:, 1:].reshape(-1)))
+    return step, torch_step
+
+
+def _torch_transformer_lm(vocab, context):
+    """TransformerLM's layers in PyTorch, under the same state-dict names."""
+    import torch
+    from torch import nn
+
+    class Body(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(vocab, 128)
+            self.position = nn.Embedding(context, 128)
+            self.dropout = nn.Dropout(0.0)
+            layer = nn.TransformerEncoderLayer(128, 4, 512, 0.0, activation="relu", batch_first=True,
+                                               norm_first=True)
+            self.encoder = nn.TransformerEncoder(layer, 4, norm=nn.LayerNorm(128), enable_nested_tensor=False)
+
+        def forward(self, ids, mask):
+            x = self.dropout(self.embedding(ids) + self.position(torch.arange(ids.shape[1])))
+            return self.encoder(x, mask=mask)
+
+    class LM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = Body()
+            self.head = nn.Linear(128, vocab)
+
+        def forward(self, ids):
+            mask = nn.Transformer.generate_square_subsequent_mask(ids.shape[1])
+            return self.head(self.body(ids, mask))
+    return LM()
+
+
+STEPS += [("zoo TransformerLM training step, d128 x4 h4, 32 x 128 chars", transformer_lm_step)]
