@@ -51,7 +51,9 @@ def softmax_backward(out, grad, scale=1.0, log=False):
     Parameters
     ----------
     out : ndarray, (R, C), float32 or float64, C-contiguous: softmax_forward's output y
-    grad : ndarray, out's shape and dtype, C-contiguous: the output gradient g
+    grad : ndarray, (M, C) of out's dtype, C-contiguous, M dividing R (M == R: one row per row of y):
+        the output gradient g; row r of y uses grad row r % M, so a gradient broadcast over the
+        leading axes (that of a sum or a mean) is passed as its distinct rows, not materialised
     scale : float
     log : bool
         out is a log-softmax.
@@ -61,7 +63,11 @@ def softmax_backward(out, grad, scale=1.0, log=False):
     grad_x : ndarray, (R, C), out's dtype
     """
     check_float(out, "out", 2)
-    check_like(grad, "grad", out, "out")
+    check_same_dtype(grad, "grad", out, "out", 2)
+    cdef Py_ssize_t R = out.shape[0], C = out.shape[1], M = grad.shape[0]
+    if grad.shape[1] != C or (M != R and (M == 0 or R % M != 0)):
+        raise ValueError(f"grad must have the shape of out {out.shape}, or (M, {C}) with M dividing {R}, "
+                         f"got {grad.shape}")
     cdef double s = float(scale)
     gx = np.empty_like(out)
     if out.shape[0] == 0 or out.shape[1] == 0:
@@ -180,11 +186,11 @@ def _softmax_rows(const floating[:, ::1] x, floating[:, ::1] out, double scale,
 
 def _softmax_backward_rows(const floating[:, ::1] y, const floating[:, ::1] g, floating[:, ::1] gx,
                            double scale, bint log_output):
-    cdef Py_ssize_t R = y.shape[0], C = y.shape[1], r
+    cdef Py_ssize_t R = y.shape[0], C = y.shape[1], M = g.shape[0], r
     cdef int nt = threads_for(R * C, MIN_WORK)
     with nogil:
         for r in prange(R, num_threads=nt, schedule="static"):
-            softmax_row_backward(&y[r, 0], &g[r, 0], &gx[r, 0], C, scale, log_output)
+            softmax_row_backward(&y[r, 0], &g[r % M, 0], &gx[r, 0], C, scale, log_output)
 
 
 def _ce_forward(const floating[:, ::1] x, const long long[::1] t, const floating[::1] w, long long ignore,

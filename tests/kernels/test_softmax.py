@@ -48,6 +48,22 @@ def _assert_backward_close(y, g, scale, log):
 
 @settings(max_examples=30, deadline=None)
 @given(rows=st.integers(1, 6), reps=st.integers(1, 5), cols=st.integers(1, 70), dtype=st.sampled_from(DTYPES),
+       log=st.booleans(), scale=st.sampled_from([1.0, 0.5]), seed=st.integers(0, 2**31))
+def test_backward_with_grad_rows_repeating(rows, reps, cols, dtype, log, scale, seed):
+    """grad (M, C) with M dividing R stands for its rows repeated down y (a broadcast gradient):
+    the same numbers as the materialised gradient, bit for bit, and as the reference."""
+    rng = np.random.default_rng(seed)
+    y = K.softmax_forward(_data(rng, (rows * reps, cols), dtype), 1.0, None, log)
+    g = _data(rng, (rows, cols), dtype, 1.0)
+    full = np.tile(g, (reps, 1))
+    got = K.softmax_backward(y, g, scale, log)
+    np.testing.assert_array_equal(got, K.softmax_backward(y, full, scale, log))
+    np.testing.assert_array_equal(R.softmax_backward(y, g, scale, log), R.softmax_backward(y, full, scale, log))
+    _assert_backward_close(y, full, scale, log)
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=st.integers(1, 6), reps=st.integers(1, 5), cols=st.integers(1, 70), dtype=st.sampled_from(DTYPES),
        log=st.booleans(), boolean=st.booleans(), seed=st.integers(0, 2**31))
 def test_masked_softmax_matches_reference(rows, reps, cols, dtype, log, boolean, seed):
     rng = np.random.default_rng(seed)
@@ -152,6 +168,13 @@ class TestValidation:
     def test_grad_shape(self):
         with pytest.raises(ValueError, match="grad must have the shape of out"):
             K.softmax_backward(np.zeros((2, 4), np.float32), np.zeros((2, 3), np.float32))
+        for rows in (4, 0):  # rows must divide out's 6 rows
+            with pytest.raises(ValueError, match=r"or \(M, 4\) with M dividing 6"):
+                K.softmax_backward(np.zeros((6, 4), np.float32), np.zeros((rows, 4), np.float32))
+        with pytest.raises(ValueError, match="grad must be 2-D"):
+            K.softmax_backward(np.zeros((6, 4), np.float32), np.zeros(4, np.float32))
+        with pytest.raises(TypeError, match="grad must have the dtype of out"):
+            K.softmax_backward(np.zeros((6, 4), np.float32), np.zeros((3, 4), np.float64))
 
     def test_target_out_of_range(self):
         with pytest.raises(IndexError, match="target holds 5"):
