@@ -99,6 +99,28 @@ def test_one_element_and_large_rows(dtype, rng):
     np.testing.assert_allclose(K.softmax_forward(x), R.softmax_forward(x), **TOL[dtype])
 
 
+@pytest.mark.parametrize("cols", [1, 15, 16, 17, 33, 256, 1000])
+@pytest.mark.parametrize("log", [False, True])
+def test_float32_exponentials_over_the_whole_range(cols, log):
+    """The float32 rows take their exponentials VLANES at a time (and the tail one by one): over
+    logits from the max down past exp's underflow bound (-87.3), against float64 math. Rows of
+    every length hit the vector body, the tail, or both."""
+    x = np.stack([np.linspace(-100, 0, cols), np.linspace(0, -100, cols)[::-1] + 5,
+                  np.where(np.arange(cols) % 3 == 0, -np.inf, np.linspace(-90, 1, cols))]).astype(np.float32)
+    x[2, -1] = 1.0  # the -inf row keeps one finite max
+    z = x.astype(np.float64) - x.astype(np.float64).max(axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        want = z - np.log(np.exp(z).sum(axis=1, keepdims=True)) if log else np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    got = K.softmax_forward(x, log=log)
+    if log:
+        finite = np.isfinite(want)
+        np.testing.assert_allclose(got[finite], want[finite], rtol=2e-6, atol=2e-6)
+        assert np.all(got[~finite] == -np.inf)
+    else:
+        np.testing.assert_allclose(got, want, rtol=4e-6, atol=1e-37)
+        assert np.all(got[x == -np.inf] == 0)
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("log", [False, True])
 def test_non_finite_rows_propagate_like_numpy(dtype, log):
