@@ -57,8 +57,8 @@ def adoptable(g, dtype, shape):
     if flags.owndata:
         return True
     base = g.base
-    # a reshape of a fresh kernel output: g must span all of a base that only g references
-    spans = (type(base) is np.ndarray and base.flags.owndata and base.nbytes == g.nbytes
-             and base.ctypes.data == g.ctypes.data)
+    # a reshape of a fresh kernel output: g must span all of a base that only g references. A
+    # contiguous view as long as its base's buffer can only start where the buffer starts.
+    spans = type(base) is np.ndarray and base.flags.owndata and base.nbytes == g.nbytes
     del base  # counted below: only g may hold it
     return spans and _base_refs(g) <= _BASE_REFS
