@@ -29,12 +29,19 @@ def _base_refs(a):
 def _calibrate():
     a = np.empty(2)
     own = _refs(a)
+    held = [a]
+    counts_owners = _refs(a) > own  # the count must see a second owner, or nothing is adopted
+    del held
     v = a[:]
     del a
-    return own, _base_refs(v)
+    return own, _base_refs(v), counts_owners
 
 
-_OWN_REFS, _BASE_REFS = _calibrate()
+_OWN_REFS, _BASE_REFS, _COUNTS_OWNERS = _calibrate()
+# Reference counts mean ownership only on CPython with the GIL (a free-threaded build defers and
+# splits them); elsewhere every first gradient is copied.
+_ENABLED = (sys.implementation.name == "cpython" and getattr(sys, "_is_gil_enabled", lambda: True)()
+            and _COUNTS_OWNERS)
 
 
 def unshared(g):
@@ -43,7 +50,7 @@ def unshared(g):
     Call it as ``unshared(name)`` with ``name`` a local variable of the caller, and hold no
     other reference to the array in the caller (no tuple, list or iterator still holding it).
     """
-    return sys.getrefcount(g) <= _OWN_REFS  # the same call depth as _refs in _calibrate
+    return _ENABLED and sys.getrefcount(g) <= _OWN_REFS  # the same call depth as _refs in _calibrate
 
 
 def adoptable(g, dtype, shape):
