@@ -38,6 +38,21 @@ def test_broadcast_output_gradient_matches_pytorch(axes, dim, log):
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("axes", ["all", "lead", "lead2"])
+def test_reference_backend_takes_the_distinct_rows_too(axes):
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal(SHAPE).astype(np.float32)
+    red = REDUCTIONS[axes]
+    w = rng.standard_normal(np.sum(a, axis=red).shape if red else ()).astype(np.float32)
+    fastnn.set_backend("reference")
+    try:
+        got = _run(fastnn, fastnn.tensor(a).requires_grad_(True), red, -1, False, fastnn.tensor(w))
+    finally:
+        fastnn.set_backend("compiled")
+    want = _run(torch, torch.tensor(a, requires_grad=True), red, -1, False, torch.tensor(w))
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5, atol=1e-6)
+
+
 @pytest.mark.parametrize("axes", ["all", "lead", "middle", "lead_last"])
 @pytest.mark.parametrize("dim", [-1, 1])
 @pytest.mark.parametrize("log", [False, True])
