@@ -99,3 +99,17 @@ def test_float64_gradient_of_float32_softmax_output_is_cast():
     torch.softmax(tx, -1).sum(0).mul(torch.arange(6.0)).sum().backward()
     assert x.grad.dtype == fastnn.float32
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape, dim", [((0, 5), -1), ((3, 0), -1), ((0, 5), 0), ((2, 0, 4), -1), ((2, 0, 4), 1),
+                                        ((3, 0), 0), ((1, 0), -1)])
+@pytest.mark.parametrize("log", [False, True])
+def test_empty_inputs_as_pytorch(shape, dim, log):
+    # a zero-length softmax axis once made reshape(-1, 0) ambiguous; a zero-size broadcast gradient
+    # has no first row to take
+    name = "log_softmax" if log else "softmax"
+    x, tx = fastnn.zeros(shape, requires_grad=True), torch.zeros(shape, requires_grad=True)
+    y, ty = getattr(fastnn, name)(x, dim), getattr(torch, name)(tx, dim)
+    y.sum().backward()
+    ty.sum().backward()
+    assert y.shape == tuple(ty.shape) and x.grad.shape == tuple(tx.grad.shape)
