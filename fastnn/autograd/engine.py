@@ -42,8 +42,20 @@ def _accumulate_leaf(t, g, sole=False):
             t.grad = _wrap(g)
         else:
             t.grad = _wrap(np.array(g, copy=True))
+    elif t._ctx is None and _accumulates_in_place(t.grad._data, g):
+        # PyTorch adds into a leaf's existing .grad (the same tensor object stays .grad); a
+        # retained non-leaf gradient gets a new tensor, below, as there
+        np.add(t.grad._data, g, out=t.grad._data)
     else:
         t.grad = _wrap(t.grad._data + g)
+
+
+def _accumulates_in_place(cur, g):
+    """cur (a .grad someone may have assigned) can take += g: writeable, g's shape and dtype, and
+    contiguous, so no two of its elements share an address; otherwise a new array is made."""
+    flags = cur.flags
+    return (type(cur) is np.ndarray and flags.writeable and (flags.c_contiguous or flags.f_contiguous)
+            and cur.shape == g.shape and cur.dtype == g.dtype and not np.may_share_memory(cur, g))
 
 
 # What a node keeps after backward frees it: the graph's shape, not the buffers forward saved.
