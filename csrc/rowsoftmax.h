@@ -13,6 +13,7 @@
 #include "vectypes.h"
 
 #define T float
+#define FASTNN_ROW_VEXP 1
 #define VEC fastnn_v4f
 #define IVEC fastnn_v4i
 #define VLANES 4
@@ -53,6 +54,7 @@
 #endif
 #undef T
 #undef EXP
+#undef FASTNN_ROW_VEXP
 
 #define T double
 #define VEC fastnn_v2d
@@ -67,6 +69,16 @@
 #undef VLANES
 #undef SUFFIX
 #undef EXP
+
+/* Asks for `bytes` from p into cache, line by line: the next row, while this one's exponentials run. */
+static inline void fastnn_prefetch_bytes(const void* p, ptrdiff_t bytes) {
+    for (ptrdiff_t b = 0; b < bytes; b += 64) __builtin_prefetch((const char*)p + b);
+}
+
+/* The same for a row about to be written (its lines fetched for ownership early). */
+static inline void fastnn_prefetch_bytes_w(void* p, ptrdiff_t bytes) {
+    for (ptrdiff_t b = 0; b < bytes; b += 64) __builtin_prefetch((char*)p + b, 1);
+}
 
 static inline void fastnn_softmax_row_f32(const float* x, float* out, ptrdiff_t C, float scale,
                                           const float* mask, int log_output) {

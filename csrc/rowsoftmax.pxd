@@ -2,6 +2,8 @@
 from cython cimport floating
 
 cdef extern from "rowsoftmax.h" nogil:
+    void fastnn_prefetch_bytes(const void* p, Py_ssize_t nbytes)
+    void fastnn_prefetch_bytes_w(void* p, Py_ssize_t nbytes)
     void fastnn_softmax_row_f32(const float* x, float* out, Py_ssize_t C, float scale, const float* mask, int log_output)
     void fastnn_softmax_row_f64(const double* x, double* out, Py_ssize_t C, double scale, const double* mask, int log_output)
     float fastnn_attention_row_f32(float* s, Py_ssize_t C, Py_ssize_t active, float scale, const float* mask)

@@ -1,9 +1,7 @@
 /* One row of softmax / log-softmax, forward and backward, for element type T.
  * Included by rowsoftmax.h once per type. Every loop is a plain elementwise loop
- * or a reduction into LANES partial results, shapes that compilers vectorise
+ * or a reduction into VEC-wide partial results, shapes that compilers vectorise
  * without -ffast-math. */
-
-#define LANES 8
 
 /* Maximum of a row. GCC vector extensions (lowered to whatever SIMD the target has)
  * with a compare-and-select, because compilers do not vectorise a scalar max reduction
@@ -25,32 +23,142 @@ static inline T SUFFIX(fastnn_row_max)(const T* restrict v, ptrdiff_t C) {
     return m;
 }
 
+/* Sums over VEC-wide partial results, two accumulators deep (the adds' latency, not their
+ * throughput, bounds one). A plain `part[8]` loop left GCC shuffling lanes in the 16-wide
+ * AVX-512 build. */
 static inline T SUFFIX(fastnn_row_sum)(const T* restrict v, ptrdiff_t C) {
-    T part[LANES] = {0};
+    VEC a0 = {0}, a1 = {0};
     ptrdiff_t c = 0;
     int j;
-    for (; c + LANES <= C; c += LANES)
-        for (j = 0; j < LANES; j++) part[j] += v[c + j];
-    for (; c < C; c++) part[0] += v[c];
+    for (; c + 2 * VLANES <= C; c += 2 * VLANES) {
+        VEC x0, x1;
+        memcpy(&x0, v + c, sizeof x0);
+        memcpy(&x1, v + c + VLANES, sizeof x1);
+        a0 += x0;
+        a1 += x1;
+    }
+    if (c + VLANES <= C) {
+        VEC x0;
+        memcpy(&x0, v + c, sizeof x0);
+        a0 += x0;
+        c += VLANES;
+    }
+    a0 += a1;
     T s = 0;
-    for (j = 0; j < LANES; j++) s += part[j];
+    for (j = 0; j < VLANES; j++) s += a0[j];
+    for (; c < C; c++) s += v[c];
     return s;
 }
 
 static inline T SUFFIX(fastnn_row_dot)(const T* restrict a, const T* restrict b, ptrdiff_t C) {
-    T part[LANES] = {0};
+    VEC a0 = {0}, a1 = {0};
     ptrdiff_t c = 0;
     int j;
-    for (; c + LANES <= C; c += LANES)
-        for (j = 0; j < LANES; j++) part[j] += a[c + j] * b[c + j];
-    for (; c < C; c++) part[0] += a[c] * b[c];
+    for (; c + 2 * VLANES <= C; c += 2 * VLANES) {
+        VEC x0, x1, y0, y1;
+        memcpy(&x0, a + c, sizeof x0);
+        memcpy(&x1, a + c + VLANES, sizeof x1);
+        memcpy(&y0, b + c, sizeof y0);
+        memcpy(&y1, b + c + VLANES, sizeof y1);
+        a0 += x0 * y0;
+        a1 += x1 * y1;
+    }
+    if (c + VLANES <= C) {
+        VEC x0, y0;
+        memcpy(&x0, a + c, sizeof x0);
+        memcpy(&y0, b + c, sizeof y0);
+        a0 += x0 * y0;
+        c += VLANES;
+    }
+    a0 += a1;
     T s = 0;
-    for (j = 0; j < LANES; j++) s += part[j];
+    for (j = 0; j < VLANES; j++) s += a0[j];
+    for (; c < C; c++) s += a[c] * b[c];
     return s;
 }
 
+#ifdef FASTNN_ROW_VEXP
+/* fastnn_expf (fastexp.h) on VLANES floats at once, for x <= 0 or NaN (a row's logits minus their
+ * max): the same arithmetic on vectors, without the overflow branch no such x can take, and
+ * without clamping x from below: lanes below the underflow bound (-inf included, whose lanes
+ * compute NaN) are set to 0 at the end, as fastnn_expf returns. Written on vectors so a row's
+ * exponentials and their sum are one pass. */
+static inline VEC SUFFIX(fastnn_vexp_nonpos)(VEC x) {
+    const float lo = -87.3365447504f, magic = 12582912.0f;
+    IVEC under = x < lo;
+    VEC t = x * 1.44269504088896341f + magic;
+    VEC n = t - magic;
+    VEC r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    VEC p = r * 1.9875691500e-4f + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    IVEC bits = (__builtin_convertvector(n, IVEC) + 127) << 23;
+    VEC y = p * (VEC)bits;
+    return (VEC)((IVEC)y & ~under);  /* exp of anything below lo is 0, as in fastnn_expf */
+}
+
+/* out = exp(z - m) (out may be z), returns the sum; m is the row's max. */
+static inline T SUFFIX(fastnn_row_exp_sum_store)(const T* z, T* out, ptrdiff_t C, T m) {
+    VEC acc = {0};
+    ptrdiff_t c = 0;
+    int j;
+    for (; c + VLANES <= C; c += VLANES) {
+        VEC v;
+        memcpy(&v, z + c, sizeof v);
+        v = SUFFIX(fastnn_vexp_nonpos)(v - m);
+        memcpy(out + c, &v, sizeof v);
+        acc += v;
+    }
+    T s = 0;
+    for (j = 0; j < VLANES; j++) s += acc[j];
+    for (; c < C; c++) {
+        out[c] = EXP(z[c] - m);
+        s += out[c];
+    }
+    return s;
+}
+
+/* sum of exp(z - m), nothing stored. */
+static inline T SUFFIX(fastnn_row_exp_sum)(const T* restrict z, ptrdiff_t C, T m) {
+    VEC acc = {0};
+    ptrdiff_t c = 0;
+    int j;
+    for (; c + VLANES <= C; c += VLANES) {
+        VEC v;
+        memcpy(&v, z + c, sizeof v);
+        acc += SUFFIX(fastnn_vexp_nonpos)(v - m);
+    }
+    T s = 0;
+    for (j = 0; j < VLANES; j++) s += acc[j];
+    for (; c < C; c++) s += EXP(z[c] - m);
+    return s;
+}
+#else
+static inline T SUFFIX(fastnn_row_exp_sum_store)(const T* z, T* out, ptrdiff_t C, T m) {
+    ptrdiff_t c;
+    for (c = 0; c < C; c++) out[c] = EXP(z[c] - m);
+    return SUFFIX(fastnn_row_sum)(out, C);
+}
+
+static inline T SUFFIX(fastnn_row_exp_sum)(const T* restrict z, ptrdiff_t C, T m) {
+    /* exponentials go through a small stack buffer */
+    T buf[256], total = 0;
+    ptrdiff_t c, i;
+    for (c = 0; c < C; c += 256) {
+        ptrdiff_t n = C - c < 256 ? C - c : 256;
+        for (i = 0; i < n; i++) buf[i] = EXP(z[c + i] - m);
+        total += SUFFIX(fastnn_row_sum)(buf, n);
+    }
+    return total;
+}
+#endif
+
 /* out = softmax(scale * x + mask) or its log; mask may be NULL. NaN or +inf in the
  * row make the whole row NaN, and a fully masked row (all -inf) is NaN, as in NumPy.
+ * Three passes over the row: its max, the exponentials with their sum, the normalisation.
  */
 static inline void SUFFIX(fastnn_softmax_row)(const T* restrict x, T* restrict out, ptrdiff_t C, T scale,
                                        const T* restrict mask, int log_output) {
@@ -66,19 +174,10 @@ static inline void SUFFIX(fastnn_softmax_row)(const T* restrict x, T* restrict o
     }
     T m = SUFFIX(fastnn_row_max)(z, C);  /* NaN and +inf rows turn NaN below: z - m */
     if (log_output) {
-        for (c = 0; c < C; c++) out[c] = z[c] - m;
-        /* exponentials go through a small stack buffer: out must keep z - m */
-        T buf[256], total = 0;
-        for (c = 0; c < C; c += 256) {
-            ptrdiff_t n = C - c < 256 ? C - c : 256, i;
-            for (i = 0; i < n; i++) buf[i] = EXP(out[c + i]);
-            total += SUFFIX(fastnn_row_sum)(buf, n);
-        }
-        T shift = (T)log((double)total);
-        for (c = 0; c < C; c++) out[c] = out[c] - shift;
+        T shift = (T)log((double)SUFFIX(fastnn_row_exp_sum)(z, C, m));
+        for (c = 0; c < C; c++) out[c] = (z[c] - m) - shift;
     } else {
-        for (c = 0; c < C; c++) out[c] = EXP(z[c] - m);
-        T inv = (T)1 / SUFFIX(fastnn_row_sum)(out, C);
+        T inv = (T)1 / SUFFIX(fastnn_row_exp_sum_store)(z, out, C, m);
         for (c = 0; c < C; c++) out[c] = out[c] * inv;
     }
 }
@@ -177,4 +276,3 @@ static inline void SUFFIX(fastnn_ce_row_backward)(const T* restrict logp, const 
     for (c = 0; c < C; c++) gx[c] = a * EXP(logp[c]) - b * w[c];
 }
 
-#undef LANES

@@ -8,13 +8,18 @@ from cython cimport floating
 import numpy as np
 from parallel cimport threads_for
 
-from rowsoftmax cimport softmax_row, softmax_row_backward, ce_row_backward
+from rowsoftmax cimport softmax_row, softmax_row_backward, ce_row_backward, fastnn_prefetch_bytes, fastnn_prefetch_bytes_w
 
 include "checks.pxi"
 
 # Below this many elements a loop stays on one thread: a guess (a parallel region costs a few
 # microseconds to start), not a measured crossover.
 cdef Py_ssize_t MIN_WORK = 16384
+# Short rows are asked into cache this many rows ahead, while the current row computes: without
+# it the first pass over each row (its max, or its dot product) waited on memory. Long rows are one
+# long stream the hardware prefetcher follows on its own.
+cdef Py_ssize_t PREFETCH_ROWS = 2
+cdef Py_ssize_t PREFETCH_MAX_ROW = 4096
 
 
 def softmax_forward(x, scale=1.0, mask=None, log=False):
@@ -51,7 +56,9 @@ def softmax_backward(out, grad, scale=1.0, log=False):
     Parameters
     ----------
     out : ndarray, (R, C), float32 or float64, C-contiguous: softmax_forward's output y
-    grad : ndarray, out's shape and dtype, C-contiguous: the output gradient g
+    grad : ndarray, (M, C) of out's dtype, C-contiguous, M dividing R (M == R: one row per row of y):
+        the output gradient g; row r of y uses grad row r % M, so a gradient broadcast over the
+        leading axes (that of a sum or a mean) is passed as its distinct rows, not materialised
     scale : float
     log : bool
         out is a log-softmax.
@@ -61,7 +68,11 @@ def softmax_backward(out, grad, scale=1.0, log=False):
     grad_x : ndarray, (R, C), out's dtype
     """
     check_float(out, "out", 2)
-    check_like(grad, "grad", out, "out")
+    check_same_dtype(grad, "grad", out, "out", 2)
+    cdef Py_ssize_t R = out.shape[0], C = out.shape[1], M = grad.shape[0]
+    if grad.shape[1] != C or (M != R and (M == 0 or R % M != 0)):
+        raise ValueError(f"grad must have the shape of out {out.shape}, or (M, {C}) with M dividing {R}, "
+                         f"got {grad.shape}")
     cdef double s = float(scale)
     gx = np.empty_like(out)
     if out.shape[0] == 0 or out.shape[1] == 0:
@@ -172,19 +183,29 @@ def _softmax_rows(const floating[:, ::1] x, floating[:, ::1] out, double scale,
     cdef bint has_mask = mask is not None
     cdef Py_ssize_t M = mask.shape[0] if has_mask else 1
     cdef int nt = threads_for(R * C, MIN_WORK)
+    cdef Py_ssize_t ahead = PREFETCH_ROWS if C * sizeof(floating) <= PREFETCH_MAX_ROW else R
     with nogil:
         for r in prange(R, num_threads=nt, schedule="static"):
+            if r + ahead < R:
+                fastnn_prefetch_bytes(&x[r + ahead, 0], C * sizeof(floating))
+                fastnn_prefetch_bytes_w(&out[r + ahead, 0], C * sizeof(floating))
             softmax_row(&x[r, 0], &out[r, 0], C, scale,
                         &mask[r % M, 0] if has_mask else NULL, log_output)
 
 
 def _softmax_backward_rows(const floating[:, ::1] y, const floating[:, ::1] g, floating[:, ::1] gx,
                            double scale, bint log_output):
-    cdef Py_ssize_t R = y.shape[0], C = y.shape[1], r
+    cdef Py_ssize_t R = y.shape[0], C = y.shape[1], M = g.shape[0], r
     cdef int nt = threads_for(R * C, MIN_WORK)
+    cdef Py_ssize_t ahead = PREFETCH_ROWS if C * sizeof(floating) <= PREFETCH_MAX_ROW else R
     with nogil:
         for r in prange(R, num_threads=nt, schedule="static"):
-            softmax_row_backward(&y[r, 0], &g[r, 0], &gx[r, 0], C, scale, log_output)
+            if r + ahead < R:
+                fastnn_prefetch_bytes(&y[r + ahead, 0], C * sizeof(floating))
+                fastnn_prefetch_bytes_w(&gx[r + ahead, 0], C * sizeof(floating))
+                if M == R:
+                    fastnn_prefetch_bytes(&g[r + ahead, 0], C * sizeof(floating))
+            softmax_row_backward(&y[r, 0], &g[r % M, 0], &gx[r, 0], C, scale, log_output)
 
 
 def _ce_forward(const floating[:, ::1] x, const long long[::1] t, const floating[::1] w, long long ignore,

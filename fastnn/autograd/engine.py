@@ -2,6 +2,7 @@
 import numpy as np
 
 from . import hooks
+from .grad_buffer import adoptable, unshared
 
 
 def _topological_order(root_ctx):
@@ -26,17 +27,35 @@ def _topological_order(root_ctx):
     return order
 
 
-def _accumulate_leaf(t, g):
+def _accumulate_leaf(t, g, sole=False):
+    """sole: the caller vouches (grad_buffer.unshared) that g is referenced by nothing else."""
     from .tensor import _wrap
     if g.dtype != t._data.dtype:
         g = g.astype(t._data.dtype)
+        sole = True
     if g.shape != t._data.shape:
         g = np.broadcast_to(g, t._data.shape)
     if t.grad is None:
-        # Own the array: optimizers and clip_grad_norm_ update .grad in place.
-        t.grad = _wrap(np.array(g, copy=True))
+        # Own the array: optimizers and clip_grad_norm_ update .grad in place. An array no
+        # one else can reach is adopted as it is (PyTorch steals such a buffer too).
+        if sole and adoptable(g, t._data.dtype, t._data.shape):
+            t.grad = _wrap(g)
+        else:
+            t.grad = _wrap(np.array(g, copy=True))
+    elif t._ctx is None and _accumulates_in_place(t.grad._data, g):
+        # PyTorch adds into a leaf's existing .grad (the same tensor object stays .grad); a
+        # retained non-leaf gradient gets a new tensor, below, as there
+        np.add(t.grad._data, g, out=t.grad._data)
     else:
         t.grad = _wrap(t.grad._data + g)
+
+
+def _accumulates_in_place(cur, g):
+    """cur (a .grad someone may have assigned) can take += g: writeable, g's shape and dtype, and
+    contiguous, so no two of its elements share an address; otherwise a new array is made."""
+    flags = cur.flags
+    return (type(cur) is np.ndarray and flags.writeable and (flags.c_contiguous or flags.f_contiguous)
+            and cur.shape == g.shape and cur.dtype == g.dtype and not np.may_share_memory(cur, g))
 
 
 # What a node keeps after backward frees it: the graph's shape, not the buffers forward saved.
@@ -105,9 +124,13 @@ def _run_graph(root, grad, retain_graph):
         in_grads = node.backward(node, *grads)
         if not retain_graph:
             _free(node)
-        if type(in_grads) is not tuple:
-            in_grads = (in_grads,)
-        for p, need, g in zip(node.parents, node.needs_input_grad, in_grads):
+        # a list emptied as it is read: the gradient in hand then has no other reference from here
+        in_grads = list(in_grads) if type(in_grads) is tuple else [in_grads]
+        for i, (p, need) in enumerate(zip(node.parents, node.needs_input_grad)):
+            if i == len(in_grads):
+                break
+            g = in_grads[i]
+            in_grads[i] = None
             if not need or g is None:
                 continue
             ctx = p._ctx
@@ -117,7 +140,8 @@ def _run_graph(root, grad, retain_graph):
                     prev = hooked_leaves.get(id(p))
                     hooked_leaves[id(p)] = (p, g if prev is None else prev[1] + g)
                     continue
-                _accumulate_leaf(p, g)
+                sole = unshared(g)  # not inside the call below: its pushed arguments would count
+                _accumulate_leaf(p, g, sole)
                 if leaves is not None:
                     leaves.feed(p)
                 continue

@@ -48,6 +48,22 @@ def _assert_backward_close(y, g, scale, log):
 
 @settings(max_examples=30, deadline=None)
 @given(rows=st.integers(1, 6), reps=st.integers(1, 5), cols=st.integers(1, 70), dtype=st.sampled_from(DTYPES),
+       log=st.booleans(), scale=st.sampled_from([1.0, 0.5]), seed=st.integers(0, 2**31))
+def test_backward_with_grad_rows_repeating(rows, reps, cols, dtype, log, scale, seed):
+    """grad (M, C) with M dividing R stands for its rows repeated down y (a broadcast gradient):
+    the same numbers as the materialised gradient, bit for bit, and as the reference."""
+    rng = np.random.default_rng(seed)
+    y = K.softmax_forward(_data(rng, (rows * reps, cols), dtype), 1.0, None, log)
+    g = _data(rng, (rows, cols), dtype, 1.0)
+    full = np.tile(g, (reps, 1))
+    got = K.softmax_backward(y, g, scale, log)
+    np.testing.assert_array_equal(got, K.softmax_backward(y, full, scale, log))
+    np.testing.assert_array_equal(R.softmax_backward(y, g, scale, log), R.softmax_backward(y, full, scale, log))
+    _assert_backward_close(y, full, scale, log)
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=st.integers(1, 6), reps=st.integers(1, 5), cols=st.integers(1, 70), dtype=st.sampled_from(DTYPES),
        log=st.booleans(), boolean=st.booleans(), seed=st.integers(0, 2**31))
 def test_masked_softmax_matches_reference(rows, reps, cols, dtype, log, boolean, seed):
     rng = np.random.default_rng(seed)
@@ -81,6 +97,28 @@ def test_one_element_and_large_rows(dtype, rng):
     np.testing.assert_array_equal(K.softmax_forward(np.array([[3.0]], dtype), log=True), [[0.0]])
     x = _data(rng, (3, 5000), dtype, 30)
     np.testing.assert_allclose(K.softmax_forward(x), R.softmax_forward(x), **TOL[dtype])
+
+
+@pytest.mark.parametrize("cols", [1, 15, 16, 17, 33, 256, 1000])
+@pytest.mark.parametrize("log", [False, True])
+def test_float32_exponentials_over_the_whole_range(cols, log):
+    """The float32 rows take their exponentials VLANES at a time (and the tail one by one): over
+    logits from the max down past exp's underflow bound (-87.3), against float64 math. Rows of
+    every length hit the vector body, the tail, or both."""
+    x = np.stack([np.linspace(-100, 0, cols), np.linspace(0, -100, cols)[::-1] + 5,
+                  np.where(np.arange(cols) % 3 == 0, -np.inf, np.linspace(-90, 1, cols))]).astype(np.float32)
+    x[2, -1] = 1.0  # the -inf row keeps one finite max
+    z = x.astype(np.float64) - x.astype(np.float64).max(axis=1, keepdims=True)
+    with np.errstate(divide="ignore"):
+        want = z - np.log(np.exp(z).sum(axis=1, keepdims=True)) if log else np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+    got = K.softmax_forward(x, log=log)
+    if log:
+        finite = np.isfinite(want)
+        np.testing.assert_allclose(got[finite], want[finite], rtol=2e-6, atol=2e-6)
+        assert np.all(got[~finite] == -np.inf)
+    else:
+        np.testing.assert_allclose(got, want, rtol=4e-6, atol=1e-37)
+        assert np.all(got[x == -np.inf] == 0)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -152,6 +190,13 @@ class TestValidation:
     def test_grad_shape(self):
         with pytest.raises(ValueError, match="grad must have the shape of out"):
             K.softmax_backward(np.zeros((2, 4), np.float32), np.zeros((2, 3), np.float32))
+        for rows in (4, 0):  # rows must divide out's 6 rows
+            with pytest.raises(ValueError, match=r"or \(M, 4\) with M dividing 6"):
+                K.softmax_backward(np.zeros((6, 4), np.float32), np.zeros((rows, 4), np.float32))
+        with pytest.raises(ValueError, match="grad must be 2-D"):
+            K.softmax_backward(np.zeros((6, 4), np.float32), np.zeros(4, np.float32))
+        with pytest.raises(TypeError, match="grad must have the dtype of out"):
+            K.softmax_backward(np.zeros((6, 4), np.float32), np.zeros((3, 4), np.float64))
 
     def test_target_out_of_range(self):
         with pytest.raises(IndexError, match="target holds 5"):

@@ -1,4 +1,6 @@
 """Autograd Functions over the softmax kernels (csrc/softmax.pyx): softmax, log-softmax, cross-entropy."""
+import math
+
 import numpy as np
 
 from ..function import Function
@@ -8,12 +10,33 @@ from ...kernels.backend import family
 softmax_kernels = family("softmax")
 
 
+def _as_rows(a):
+    """C-contiguous a as (rows, last axis); a 0-d array is one row of one. Shapes are spelled out,
+    not -1, so that a zero-length last axis still says how many rows there are."""
+    if a.ndim == 0:
+        return a.reshape(1, 1)
+    return a.reshape(math.prod(a.shape[:-1]), a.shape[-1])
+
+
 def _rows(a, dim):
     """View `a` as C-contiguous (rows, size of dim) with dim last; and how to undo it."""
-    if dim == a.ndim - 1:
-        return kernel_input(a).reshape(-1, a.shape[-1] if a.ndim else 1), None
+    if dim >= a.ndim - 1:  # the last axis, or a 0-d tensor
+        return _as_rows(kernel_input(a)), None
     moved = np.moveaxis(a, dim, -1)
-    return kernel_input(moved).reshape(-1, a.shape[dim]), moved.shape
+    return _as_rows(kernel_input(moved)), moved.shape
+
+
+def _grad_rows(g, dim, dtype):
+    """The output gradient as the (M, C) rows softmax_backward takes, dim last. A gradient
+    broadcast over leading axes (that of a sum or a mean arrives as a stride-0 view) gives only
+    its M distinct rows, which repeat down the R rows of y, instead of a materialised copy."""
+    m = np.moveaxis(g, dim, -1) if dim < g.ndim - 1 else g
+    lead = 0
+    while m.size and lead < m.ndim - 1 and (m.strides[lead] == 0 or m.shape[lead] == 1):
+        lead += 1
+    if lead:
+        m = m[(0,) * lead]
+    return _as_rows(kernel_input(m, dtype))
 
 
 def _unrows(rows, shape, moved_shape, dim):
@@ -35,8 +58,7 @@ class Softmax(Function):
     def backward(ctx, g):
         y, = ctx.saved_tensors
         shape, moved, dim, log = ctx.meta
-        g_rows, _ = _rows(g, dim)
-        gx = softmax_kernels.softmax_backward(y, g_rows.astype(y.dtype, copy=False), 1.0, log)
+        gx = softmax_kernels.softmax_backward(y, _grad_rows(g, dim, y.dtype), 1.0, log)
         return _unrows(gx, shape, moved, dim), None, None
 
 

@@ -24,6 +24,8 @@ def softmax_forward(x, scale=1.0, mask=None, log=False):
 
 def softmax_backward(out, grad, scale=1.0, log=False):
     s = out.dtype.type(scale)
+    if grad.shape[0] != out.shape[0]:  # (M, C) rows repeating down the R rows of out
+        grad = np.tile(grad, (out.shape[0] // grad.shape[0], 1))
     if log:
         return (s * (grad - np.exp(out) * grad.sum(axis=1, keepdims=True))).astype(out.dtype)
     return (s * out * (grad - (grad * out).sum(axis=1, keepdims=True))).astype(out.dtype)
