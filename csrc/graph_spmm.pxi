@@ -81,6 +81,17 @@ cdef int _reduce_code(object reduce) except -1:
     raise ValueError(f"reduce must be 'sum' or 'mean', got {reduce!r}")
 
 
+cdef inline int _row_parts(int threads, Py_ssize_t rows) noexcept nogil:
+    """How many row ranges a parallel loop deals out: several per thread, so that on a shared machine a thread
+    that starts late (or is preempted) leaves its ranges to the others instead of being waited for."""
+    cdef Py_ssize_t parts = 1 if threads <= 1 else 8 * threads
+    if parts > rows:
+        parts = rows
+    if parts > MAX_PARTS:
+        parts = MAX_PARTS
+    return <int>parts
+
+
 cdef inline int64_t _spmm_rows(const int64_t *indptr, const int64_t *indices, int64_t nnz, const floating *w,
                                Py_ssize_t wstride, int mean, const floating *x, Py_ssize_t ldx, int64_t nx,
                                floating *out, Py_ssize_t ldo, Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t c0,
@@ -112,15 +123,12 @@ cdef int64_t _spmm_product(const idx_t[::1] indptr, const idx_t[::1] indices, co
         return 0
     cdef const int64_t *ip = <const int64_t *>&indptr[0]
     cdef const int64_t *ix = <const int64_t *>&indices[0]
-    # each thread takes rows of about equal work (its row range, all columns, tile by tile)
+    # ranges of rows of about equal work (each range all columns, tile by tile), taken by the threads in turn
     cdef int nt = threads_for(nnz * F + N * F, MIN_WORK)
-    if nt > N:
-        nt = <int>N
-    if nt > MAX_PARTS:
-        nt = MAX_PARTS
+    cdef int parts = _row_parts(nt, N)
     with nogil:
-        fastnn_spmm_split(ip, N, nt, bounds)
-        for t in prange(nt, num_threads=nt, schedule="static", chunksize=1):
+        fastnn_spmm_split(ip, N, parts, bounds)
+        for t in prange(parts, num_threads=nt, schedule="dynamic", chunksize=1):
             part = 0
             for h in range(H):
                 wh = wp
@@ -266,13 +274,10 @@ cdef int64_t _edge_dots(const idx_t[::1] indptr, const idx_t[::1] indices, const
     if N == 0:
         return 0
     cdef int nt = threads_for(nnz * x.shape[1], MIN_WORK)
-    if nt > N:
-        nt = <int>N
-    if nt > MAX_PARTS:
-        nt = MAX_PARTS
+    cdef int parts = _row_parts(nt, N)
     with nogil:
-        fastnn_spmm_split(ip, N, nt, bounds)
-        for t in prange(nt, num_threads=nt, schedule="static", chunksize=1):
+        fastnn_spmm_split(ip, N, parts, bounds)
+        for t in prange(parts, num_threads=nt, schedule="dynamic", chunksize=1):
             if floating is float:
                 part = fastnn_spmm_edge_dots_f32(ip, ix, nnz, &g[0, 0], ldg, xp, ldx, x.shape[0], H, C, mean,
                                                  &gv[0, 0], bounds[t], bounds[t + 1])
