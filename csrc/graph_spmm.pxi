@@ -6,12 +6,11 @@ from libc.stdint cimport int64_t
 
 cdef extern from "spmmcsr.h" nogil:
     int64_t fastnn_spmm_rows_f32(const int64_t *indptr, const int64_t *indices, int64_t nnz, const float *w,
-                                 Py_ssize_t wstride, int mean, const float *x, Py_ssize_t ldx, int64_t nx, float *out,
-                                 Py_ssize_t ldo, Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t c0, Py_ssize_t c1)
+                                 Py_ssize_t H, int mean, const float *x, Py_ssize_t ldx, int64_t nx, float *out,
+                                 Py_ssize_t ldo, Py_ssize_t F, Py_ssize_t r0, Py_ssize_t r1)
     int64_t fastnn_spmm_rows_f64(const int64_t *indptr, const int64_t *indices, int64_t nnz, const double *w,
-                                 Py_ssize_t wstride, int mean, const double *x, Py_ssize_t ldx, int64_t nx,
-                                 double *out, Py_ssize_t ldo, Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t c0,
-                                 Py_ssize_t c1)
+                                 Py_ssize_t H, int mean, const double *x, Py_ssize_t ldx, int64_t nx, double *out,
+                                 Py_ssize_t ldo, Py_ssize_t F, Py_ssize_t r0, Py_ssize_t r1)
     int64_t fastnn_spmm_edge_dots_f32(const int64_t *indptr, const int64_t *indices, int64_t nnz, const float *g,
                                       Py_ssize_t ldg, const float *x, Py_ssize_t ldx, int64_t nx, Py_ssize_t H,
                                       Py_ssize_t C, int mean, float *gv, Py_ssize_t r0, Py_ssize_t r1)
@@ -93,13 +92,12 @@ cdef inline int _row_parts(int threads, Py_ssize_t rows) noexcept nogil:
 
 
 cdef inline int64_t _spmm_rows(const int64_t *indptr, const int64_t *indices, int64_t nnz, const floating *w,
-                               Py_ssize_t wstride, int mean, const floating *x, Py_ssize_t ldx, int64_t nx,
-                               floating *out, Py_ssize_t ldo, Py_ssize_t r0, Py_ssize_t r1, Py_ssize_t c0,
-                               Py_ssize_t c1) noexcept nogil:
+                               Py_ssize_t H, int mean, const floating *x, Py_ssize_t ldx, int64_t nx, floating *out,
+                               Py_ssize_t F, Py_ssize_t r0, Py_ssize_t r1) noexcept nogil:
     if floating is float:
-        return fastnn_spmm_rows_f32(indptr, indices, nnz, w, wstride, mean, x, ldx, nx, out, ldo, r0, r1, c0, c1)
+        return fastnn_spmm_rows_f32(indptr, indices, nnz, w, H, mean, x, ldx, nx, out, F, F, r0, r1)
     else:
-        return fastnn_spmm_rows_f64(indptr, indices, nnz, w, wstride, mean, x, ldx, nx, out, ldo, r0, r1, c0, c1)
+        return fastnn_spmm_rows_f64(indptr, indices, nnz, w, H, mean, x, ldx, nx, out, F, F, r0, r1)
 
 
 cdef int64_t _spmm_product(const idx_t[::1] indptr, const idx_t[::1] indices, const floating[:, ::1] w, bint mean,
@@ -108,12 +106,11 @@ cdef int64_t _spmm_product(const idx_t[::1] indptr, const idx_t[::1] indices, co
     weights 1); heads of w (its columns) weigh their own column blocks. Returns the number of entries
     found out of range."""
     cdef Py_ssize_t N = out.shape[0], F = out.shape[1], H = 1 if w is None else w.shape[1]
-    cdef Py_ssize_t C = F // H, h, t, ldx = x.strides[0] // <Py_ssize_t>sizeof(floating)
+    cdef Py_ssize_t t, ldx = x.strides[0] // <Py_ssize_t>sizeof(floating)
     cdef int64_t nnz = indices.shape[0], bad = 0, part
     cdef Py_ssize_t bounds[MAX_PARTS + 1]
     # (if statements, not conditional expressions: Cython types those temporaries without const)
     cdef const floating *wp = NULL
-    cdef const floating *wh = NULL
     cdef const floating *xp = NULL
     if w is not None:
         wp = &w[0, 0]
@@ -129,13 +126,7 @@ cdef int64_t _spmm_product(const idx_t[::1] indptr, const idx_t[::1] indices, co
     with nogil:
         fastnn_spmm_split(ip, N, parts, bounds)
         for t in prange(parts, num_threads=nt, schedule="dynamic", chunksize=1):
-            part = 0
-            for h in range(H):
-                wh = wp
-                if wp != NULL:
-                    wh = wp + h
-                part = part + _spmm_rows(ip, ix, nnz, wh, H, mean, xp, ldx, x.shape[0], &out[0, 0], F, bounds[t],
-                                         bounds[t + 1], h * C, (h + 1) * C)
+            part = _spmm_rows(ip, ix, nnz, wp, H, mean, xp, ldx, x.shape[0], &out[0, 0], F, bounds[t], bounds[t + 1])
             bad += part
     return bad
 

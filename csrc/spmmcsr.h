@@ -3,6 +3,9 @@
  * product (the feature gradient) is the same call on the transposed structure, with the weights put
  * in its entry order first (fastnn_spmm_transposed_weights, which also folds the mean's 1/degree in).
  *
+ * Per-head weights (graph attention) weigh their own column blocks; heads narrower than a vector are summed
+ * in one pass over the edges into the output row (fastnn_spmm_heads).
+ *
  * Shaped for speed where users measure it (issue 24): the sums of a column tile of up to 8 vectors
  * stay in registers and each output element is written once (no zero fill, no read-modify-write);
  * the columns are walked tile by tile so that a tile of x stays in L2 while the gathers revisit it
@@ -93,11 +96,10 @@
 
 #define FASTNN_SPMM_DISPATCH(T, SUFFIX)                                                                    \
 static inline int64_t fastnn_spmm_rows_##SUFFIX(                                                          \
-        const int64_t *indptr, const int64_t *indices, int64_t nnz, const T *w, ptrdiff_t wstride, int mean,  \
-        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t c0, \
-        ptrdiff_t c1) {                                                                                    \
-    return FASTNN_DISPATCH(fastnn_spmm_rows_##SUFFIX, (indptr, indices, nnz, w, wstride, mean, x, ldx, nx, out, \
-                           ldo, r0, r1, c0, c1));                                                          \
+        const int64_t *indptr, const int64_t *indices, int64_t nnz, const T *w, ptrdiff_t H, int mean,        \
+        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t F, ptrdiff_t r0, ptrdiff_t r1) { \
+    return FASTNN_DISPATCH(fastnn_spmm_rows_##SUFFIX, (indptr, indices, nnz, w, H, mean, x, ldx, nx, out, ldo, F, \
+                           r0, r1));                                                                       \
 }                                                                                                          \
 static inline int64_t fastnn_spmm_edge_dots_##SUFFIX(                                                     \
         const int64_t *indptr, const int64_t *indices, int64_t nnz, const T *g, ptrdiff_t ldg, const T *x,    \

@@ -56,44 +56,49 @@ static inline __attribute__((always_inline)) void SUFFIX(fastnn_spmm_tile)(
     }
 }
 
-/* Column ranges narrower than one vector (a few features per head): scalar sums. */
-static void SUFFIX(fastnn_spmm_narrow)(
+/* Heads narrower than one vector (graph attention: 8 heads x 8 features), or rows narrower than one:
+ * one pass over the edges for all H heads of C columns, each head scaled by its own weight (w NULL: 1),
+ * summed into the output row, which stays in L1. */
+static void SUFFIX(fastnn_spmm_heads)(
         const int64_t *restrict indptr, const int64_t *restrict indices, int64_t nnz, const T *restrict w,
-        ptrdiff_t wstride, int mean, const T *restrict x, ptrdiff_t ldx, int64_t nx, T *restrict out,
-        ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t c0, ptrdiff_t width, int64_t *bad) {
+        ptrdiff_t H, ptrdiff_t C, int mean, const T *restrict x, ptrdiff_t ldx, int64_t nx, T *restrict out,
+        ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, int64_t *bad) {
+    const uintptr_t row_bytes = (uintptr_t)ldx * sizeof(T);
     for (ptrdiff_t i = r0; i < r1; i++) {
         int64_t lo = indptr[i], hi = indptr[i + 1];
-        T acc[VLANES] = {0};
+        T *restrict o = out + i * ldo;
+        for (ptrdiff_t f = 0; f < H * C; f++) o[f] = 0;
         if (lo < 0 || hi < lo || hi > nnz) {
             (*bad)++;
-            lo = hi = 0;
+            continue;
         }
         for (int64_t e = lo; e < hi; e++) {
+            int64_t ahead = e + FASTNN_SPMM_AHEAD < nnz ? e + FASTNN_SPMM_AHEAD : nnz - 1;
+            __builtin_prefetch((const void *)((uintptr_t)x + (uintptr_t)indices[ahead] * row_bytes));
             int64_t j = indices[e];
             if ((uint64_t)j >= (uint64_t)nx) {
                 (*bad)++;
                 continue;
             }
-            T we = w ? w[e * wstride] : (T)1;
-            const T *xr = x + j * ldx + c0;
-            for (ptrdiff_t f = 0; f < width; f++) acc[f] += we * xr[f];
+            const T *restrict xr = x + j * ldx;
+            for (ptrdiff_t h = 0; h < H; h++) {
+                T we = w ? w[e * H + h] : (T)1;
+                for (ptrdiff_t c = 0; c < C; c++) o[h * C + c] += we * xr[h * C + c];
+            }
         }
-        T *o = out + i * ldo + c0;
-        for (ptrdiff_t f = 0; f < width; f++) o[f] = (mean && hi > lo) ? acc[f] / (T)(hi - lo) : acc[f];
+        if (mean && hi > lo)
+            for (ptrdiff_t f = 0; f < H * C; f++) o[f] = o[f] / (T)(hi - lo);
     }
 }
 
 #define FASTNN_SPMM_ARGS indptr, indices, nnz, w, wstride, mean, x, ldx, nx, out, ldo, r0, r1
 
-static int64_t SUFFIX(fastnn_spmm_rows)(
+/* Columns c0..c1 (at least one vector wide) of rows r0..r1, one weight per entry (w[e * wstride]). */
+static int64_t SUFFIX(fastnn_spmm_cols)(
         const int64_t *indptr, const int64_t *indices, int64_t nnz, const T *w, ptrdiff_t wstride, int mean,
         const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t c0,
         ptrdiff_t c1) {
     int64_t bad = 0;
-    if (c1 - c0 < VLANES) {
-        if (c1 > c0) SUFFIX(fastnn_spmm_narrow)(FASTNN_SPMM_ARGS, c0, c1 - c0, &bad);
-        return bad;
-    }
     /* Tile by tile over the columns, every row per tile: a tile of x's columns (rows x 512 bytes
      * with AVX-512) stays in L2 while the gathers revisit it. */
     for (ptrdiff_t c = c0; c < c1; c += FASTNN_SPMM_TILE_VECS * VLANES) {
@@ -116,6 +121,23 @@ static int64_t SUFFIX(fastnn_spmm_rows)(
 }
 
 #undef FASTNN_SPMM_ARGS
+
+/* Rows r0..r1 of out (F columns, every element written): w NULL (weights 1) or (nnz, H), head h weighing
+ * columns h * F / H .. (h + 1) * F / H. Returns the number of entries found out of range. */
+static int64_t SUFFIX(fastnn_spmm_rows)(
+        const int64_t *indptr, const int64_t *indices, int64_t nnz, const T *w, ptrdiff_t H, int mean,
+        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t F, ptrdiff_t r0, ptrdiff_t r1) {
+    int64_t bad = 0;
+    ptrdiff_t C = F / H;
+    if (C < VLANES) {
+        SUFFIX(fastnn_spmm_heads)(indptr, indices, nnz, w, H, C, mean, x, ldx, nx, out, ldo, r0, r1, &bad);
+        return bad;
+    }
+    for (ptrdiff_t h = 0; h < H; h++)
+        bad += SUFFIX(fastnn_spmm_cols)(indptr, indices, nnz, w ? w + h : NULL, H, mean, x, ldx, nx, out, ldo, r0,
+                                        r1, h * C, (h + 1) * C);
+    return bad;
+}
 
 /* gv[e * H + h] = scale_i * <g[i, head h], x[j, head h]> for the edges e = (j -> i) of rows r0..r1,
  * heads of C columns; scale_i = 1 / degree(i) for the mean. */
@@ -141,20 +163,22 @@ static int64_t SUFFIX(fastnn_spmm_edge_dots)(
             const T *xr = x + j * ldx;
             for (ptrdiff_t h = 0; h < H; h++) {
                 const T *a = gr + h * C, *b = xr + h * C;
-                VEC s0 = {0}, s1 = {0};
-                ptrdiff_t c = 0;
-                for (; c + 2 * VLANES <= C; c += 2 * VLANES) {
-                    VEC a0, a1, b0, b1;
-                    memcpy(&a0, a + c, sizeof a0);
-                    memcpy(&a1, a + c + VLANES, sizeof a1);
-                    memcpy(&b0, b + c, sizeof b0);
-                    memcpy(&b1, b + c + VLANES, sizeof b1);
-                    s0 += a0 * b0;
-                    s1 += a1 * b1;
-                }
-                s0 += s1;
                 T dot = 0;
-                for (int l = 0; l < VLANES; l++) dot += s0[l];
+                ptrdiff_t c = 0;
+                if (C >= 2 * VLANES) {  /* two vector sums, added across lanes once */
+                    VEC s0 = {0}, s1 = {0};
+                    for (; c + 2 * VLANES <= C; c += 2 * VLANES) {
+                        VEC a0, a1, b0, b1;
+                        memcpy(&a0, a + c, sizeof a0);
+                        memcpy(&a1, a + c + VLANES, sizeof a1);
+                        memcpy(&b0, b + c, sizeof b0);
+                        memcpy(&b1, b + c + VLANES, sizeof b1);
+                        s0 += a0 * b0;
+                        s1 += a1 * b1;
+                    }
+                    s0 += s1;
+                    for (int l = 0; l < VLANES; l++) dot += s0[l];
+                }
                 for (; c < C; c++) dot += a[c] * b[c];
                 gv[e * H + h] = scale * dot;
             }
