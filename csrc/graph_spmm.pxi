@@ -25,7 +25,7 @@ cdef extern from "spmmcsr.h" nogil:
                                                int64_t nrows, int64_t nnz, double *tw)
     void fastnn_spmm_split(const int64_t *indptr, Py_ssize_t rows, int parts, Py_ssize_t *bounds)
 
-# the parallel loops split rows into at most this many ranges (one per thread)
+# the parallel loops deal out at most this many row ranges to their threads
 cdef enum:
     MAX_PARTS = 256
 
