@@ -105,17 +105,21 @@ def sparse_csr_tensor(crow_indices, col_indices, values, size=None, dtype=None, 
 
 
 def mm(mat1, mat2):
-    """mat1 (sparse CSR, n x m) @ mat2 (dense, m x k): a dense (n x k) tensor; gradients to mat2 and mat1's values."""
-    from .sparse_coo import SparseCOOTensor
-    if isinstance(mat1, SparseCOOTensor):
-        mat1 = mat1.to_sparse_csr()
+    """mat1 (sparse CSR, n x m) @ mat2 (dense, m x k): a dense (n x k) tensor; gradients to mat2 and mat1's values.
+
+    The matrix's structure was checked when it was built (it is immutable), so a call checks only mat2."""
     if not isinstance(mat1, SparseCSRTensor):
-        from .autograd.ops import mm as dense_mm
-        return dense_mm(mat1, mat2)
-    if not isinstance(mat2, Tensor) or mat2.ndim != 2:
+        from .sparse_coo import SparseCOOTensor
+        if not isinstance(mat1, SparseCOOTensor):
+            from .autograd.ops import mm as dense_mm
+            return dense_mm(mat1, mat2)
+        mat1 = mat1.to_sparse_csr()
+    data = mat2._data if isinstance(mat2, Tensor) else None
+    if data is None or data.ndim != 2:
         raise TypeError("mat2 must be a 2-D dense Tensor")
-    if mat2.shape[0] != mat1.shape[1]:
-        raise ValueError(f"mat1 {mat1.shape} and mat2 {tuple(mat2.shape)} cannot be multiplied")
-    if mat2.dtype != mat1.dtype:
-        raise TypeError(f"mat1 ({mat1.dtype}) and mat2 ({mat2.dtype}) must have the same dtype")
-    return SpMMFn.apply(mat1.values(), mat2, mat1._graph, "sum")
+    graph, values = mat1._graph, mat1._values
+    if data.shape[0] != graph.num_cols:
+        raise ValueError(f"mat1 {mat1.shape} and mat2 {tuple(data.shape)} cannot be multiplied")
+    if data.dtype != values._data.dtype:
+        raise TypeError(f"mat1 ({values.dtype}) and mat2 ({mat2.dtype}) must have the same dtype")
+    return SpMMFn.apply(values, mat2, graph, "sum")

@@ -146,14 +146,21 @@ def _cora_adjacency(rng):
     return np.cumsum(indptr), cols.astype(np.int64), np.full(len(cols), 0.25, np.float32)
 
 
-def _spmm_args(features):
+def _random_adjacency(rng, n=100_000, degree=10):
+    """A random graph of n nodes, each with `degree` incoming edges from uniform sources, as CSR."""
+    indices = rng.integers(0, n, n * degree)
+    indices = np.sort(indices.reshape(n, degree), axis=1).reshape(-1).astype(np.int64)
+    return np.arange(0, n * degree + 1, degree, dtype=np.int64), indices, np.full(n * degree, 0.1, np.float32)
+
+
+def _spmm_args(features, adjacency=_cora_adjacency, n=2708):
     def shapes(rng):
-        indptr, indices, values = _cora_adjacency(rng)
-        x = rng.standard_normal((2708, features)).astype(np.float32)
+        indptr, indices, values = adjacency(rng)
+        x = rng.standard_normal((n, features)).astype(np.float32)
 
         def call(lib, arrays, wrap):
             adj = lib.sparse_csr_tensor(lib.from_numpy(indptr), lib.from_numpy(indices), lib.from_numpy(values),
-                                        (2708, 2708))
+                                        (n, n))
             return adj, wrap(x, True)
         return [x], call
     return shapes
@@ -164,3 +171,7 @@ LAYERS += [("F.softmax fwd+bwd (8, 8, 256, 256), dim -1", _fn_twin("nn.functiona
 for _f in (16, 1433):
     LAYERS += [(f"sparse.mm fwd Cora-sized graph x {_f}", _fn_twin("sparse.mm", _spmm_args(_f), False)),
                (f"sparse.mm fwd+bwd Cora-sized graph x {_f}", _fn_twin("sparse.mm", _spmm_args(_f)))]
+LAYERS += [("sparse.mm fwd random 100k-node graph (degree 10) x 64",
+            _fn_twin("sparse.mm", _spmm_args(64, _random_adjacency, 100_000), False)),
+           ("sparse.mm fwd+bwd random 100k-node graph (degree 10) x 64",
+            _fn_twin("sparse.mm", _spmm_args(64, _random_adjacency, 100_000)))]

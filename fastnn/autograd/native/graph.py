@@ -4,8 +4,10 @@ Graphs reach these as `fastnn.graph.GraphCSR` objects (rows = targets), checked 
 read-only, which keep their transposed structure for the feature gradient once it has been built.
 The structural calls that build graphs (no gradients) are in fastnn.graph.structure.
 """
+import numpy as np
+
 from ..function import Function
-from ...kernels.arrays import kernel_array
+from ...kernels.arrays import kernel_array, kernel_input
 from ...kernels.backend import family
 
 graph_kernels = family("graph")
@@ -31,11 +33,25 @@ class GCNNormFn(Function):
         return graph_kernels.gcn_norm_csr_backward(graph.indptr, graph.indices, values, deg, kernel_array(g, values.dtype)), None
 
 
+def _feature_rows(a, dtype):
+    """a itself when the SpMM kernels read it as it is (rows contiguous at any row stride, 0 for a broadcast
+    row, read-only welcome) and of dtype; else a C-contiguous copy in dtype."""
+    strides = a.strides
+    if len(strides) == 2 and strides[1] == a.itemsize and strides[0] >= 0 and a.dtype == dtype:
+        return a
+    if a.ndim == 2 and strides[0] == 0:  # one row repeated (a scalar's gradient broadcast): copy the row only
+        return np.broadcast_to(np.ascontiguousarray(a[:1], dtype), a.shape)
+    return np.ascontiguousarray(a, dtype)
+
+
 class SpMMFn(Function):
-    """out[i] = reduce over edges (j -> i) of values[e] * x[j]; gradients for x and the edge values."""
+    """out[i] = reduce over edges (j -> i) of values[e] * x[j]; gradients for x and the edge values (each only
+    when asked for). The graph's structure was checked when it was built, and its transpose for the
+    gradient of x is built once and kept with it (GraphCSR.transposed)."""
     @staticmethod
     def forward(ctx, values, x, graph, reduce):
-        x, values = kernel_array(x), kernel_array(values, x.dtype)
+        x = _feature_rows(x, x.dtype)
+        values = kernel_input(values, x.dtype)
         ctx.save_for_backward(values, x)
         ctx.graph, ctx.reduce = graph, reduce
         return graph_kernels.spmm_csr(graph.indptr, graph.indices, values, x, reduce)
@@ -45,8 +61,8 @@ class SpMMFn(Function):
         values, x = ctx.saved_tensors
         graph = ctx.graph
         need_values, need_x = ctx.needs_input_grad[:2]
-        t_indptr, t_indices, t_perm = graph.transposed()
-        gx, gv = graph_kernels.spmm_csr_backward(graph.indptr, graph.indices, values, x, kernel_array(g, x.dtype),
+        t_indptr, t_indices, t_perm = graph.transposed() if need_x else (None, None, None)
+        gx, gv = graph_kernels.spmm_csr_backward(graph.indptr, graph.indices, values, x, _feature_rows(g, x.dtype),
                                                  t_indptr, t_indices, t_perm, ctx.reduce, need_x=need_x,
                                                  need_values=need_values)
         return gv, gx, None, None

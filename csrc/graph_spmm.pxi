@@ -1,0 +1,279 @@
+# SpMM with sum and mean aggregation (included by graph.pyx). The entry points check their arguments
+# (a frozen structure in O(1), see graph_structure.pxi) and run the C row kernels of spmmcsr.h, the
+# rows split over the threads by work. The kernels check every index they read as well, so even a
+# structure changed behind its freeze cannot make them read out of bounds: they raise IndexError.
+from libc.stdint cimport int64_t
+
+cdef extern from "spmmcsr.h" nogil:
+    int64_t fastnn_spmm_rows_f32(const int64_t *indptr, const int64_t *indices, int64_t nnz, const float *w,
+                                 Py_ssize_t H, int mean, const float *x, Py_ssize_t ldx, int64_t nx, float *out,
+                                 Py_ssize_t ldo, Py_ssize_t F, Py_ssize_t r0, Py_ssize_t r1)
+    int64_t fastnn_spmm_rows_f64(const int64_t *indptr, const int64_t *indices, int64_t nnz, const double *w,
+                                 Py_ssize_t H, int mean, const double *x, Py_ssize_t ldx, int64_t nx, double *out,
+                                 Py_ssize_t ldo, Py_ssize_t F, Py_ssize_t r0, Py_ssize_t r1)
+    int64_t fastnn_spmm_edge_dots_f32(const int64_t *indptr, const int64_t *indices, int64_t nnz, const float *g,
+                                      Py_ssize_t ldg, const float *x, Py_ssize_t ldx, int64_t nx, Py_ssize_t H,
+                                      Py_ssize_t C, int mean, float *gv, Py_ssize_t r0, Py_ssize_t r1)
+    int64_t fastnn_spmm_edge_dots_f64(const int64_t *indptr, const int64_t *indices, int64_t nnz, const double *g,
+                                      Py_ssize_t ldg, const double *x, Py_ssize_t ldx, int64_t nx, Py_ssize_t H,
+                                      Py_ssize_t C, int mean, double *gv, Py_ssize_t r0, Py_ssize_t r1)
+    int64_t fastnn_spmm_transposed_weights_f32(const float *values, Py_ssize_t H, const int64_t *perm, int64_t nvalues,
+                                               const float *rowscale, const int64_t *rows, int64_t nrows, int64_t nnz,
+                                               float *tw)
+    int64_t fastnn_spmm_transposed_weights_f64(const double *values, Py_ssize_t H, const int64_t *perm,
+                                               int64_t nvalues, const double *rowscale, const int64_t *rows,
+                                               int64_t nrows, int64_t nnz, double *tw)
+    void fastnn_spmm_split(const int64_t *indptr, Py_ssize_t rows, int parts, Py_ssize_t *bounds)
+
+# the parallel loops deal out at most this many row ranges to their threads
+cdef enum:
+    MAX_PARTS = 256
+
+
+cdef object _F32 = np.dtype(np.float32)
+cdef object _F64 = np.dtype(np.float64)
+
+
+cdef object _feature_rows(object a, str name):
+    """A float32/float64 2-D array whose rows are contiguous: C-contiguous, a slice of rows, or a row
+    broadcast down the first axis (row stride 0, as the gradient of a sum arrives)."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"{name} must be a numpy.ndarray, got {type(a).__name__}")
+    dt = a.dtype
+    if dt is not _F32 and dt is not _F64 and dt != _F32 and dt != _F64:
+        raise TypeError(f"{name} must be float32 or float64, got {dt}")
+    if a.ndim != 2:
+        raise ValueError(f"{name} must be 2-D, got shape {a.shape}")
+    cdef Py_ssize_t size = dt.itemsize
+    strides = a.strides
+    if (a.shape[1] > 1 and strides[1] != size) or strides[0] < 0 or strides[0] % size:
+        raise ValueError(f"{name} must have C-contiguous rows (a C-contiguous array, or a row repeated by a "
+                         f"zero stride)")
+    return a
+
+
+cdef object _edge_values(object values, str name, Py_ssize_t num_edges, object x):
+    """None, or a float (E,) or (E, H) array of x's dtype; returned as (E, H) with H >= 1 (H = 0: None)."""
+    if values is None:
+        return None
+    if not isinstance(values, np.ndarray) or values.dtype != x.dtype:
+        check_same_dtype(values, name, x, "x", -1)  # raises, naming what is wrong
+    if values.ndim == 1:
+        if values.shape[0] != num_edges:
+            raise ValueError(f"{name} must have shape ({num_edges},) or ({num_edges}, heads), got {values.shape}")
+        if values.strides[0] != values.itemsize and num_edges > 1:
+            raise ValueError(f"{name} must be C-contiguous")
+        return values.reshape(num_edges, 1)
+    check_float(values, name, -1)
+    if values.ndim != 2 or values.shape[0] != num_edges:
+        raise ValueError(f"{name} must have shape ({num_edges},) or ({num_edges}, heads), got {values.shape}")
+    if values.shape[1] == 0 or x.shape[1] % values.shape[1]:
+        raise ValueError(f"{name} has {values.shape[1]} heads, which must divide the {x.shape[1]} features of x")
+    return values
+
+
+cdef int _reduce_code(object reduce) except -1:
+    if reduce == "sum":
+        return 0
+    if reduce == "mean":
+        return 1
+    raise ValueError(f"reduce must be 'sum' or 'mean', got {reduce!r}")
+
+
+cdef inline int _row_parts(int threads, Py_ssize_t rows) noexcept nogil:
+    """How many row ranges a parallel loop deals out: several per thread, so that on a shared machine a thread
+    that starts late (or is preempted) leaves its ranges to the others instead of being waited for."""
+    cdef Py_ssize_t parts = 1 if threads <= 1 else 8 * threads
+    if parts > rows:
+        parts = rows
+    if parts > MAX_PARTS:
+        parts = MAX_PARTS
+    return <int>parts
+
+
+cdef inline int64_t _spmm_rows(const int64_t *indptr, const int64_t *indices, int64_t nnz, const floating *w,
+                               Py_ssize_t H, int mean, const floating *x, Py_ssize_t ldx, int64_t nx, floating *out,
+                               Py_ssize_t F, Py_ssize_t r0, Py_ssize_t r1) noexcept nogil:
+    if floating is float:
+        return fastnn_spmm_rows_f32(indptr, indices, nnz, w, H, mean, x, ldx, nx, out, F, F, r0, r1)
+    else:
+        return fastnn_spmm_rows_f64(indptr, indices, nnz, w, H, mean, x, ldx, nx, out, F, F, r0, r1)
+
+
+cdef int64_t _spmm_product(const idx_t[::1] indptr, const idx_t[::1] indices, const floating[:, ::1] w, bint mean,
+                           const floating[:, :] x, floating[:, ::1] out):
+    """out[i] = sum (mean) over row i's entries e of w[e] x[indices[e]] (every element of out written; w None:
+    weights 1); heads of w (its columns) weigh their own column blocks. Returns the number of entries
+    found out of range."""
+    cdef Py_ssize_t N = out.shape[0], F = out.shape[1], H = 1 if w is None else w.shape[1]
+    cdef Py_ssize_t t, ldx = x.strides[0] // <Py_ssize_t>sizeof(floating)
+    cdef int64_t nnz = indices.shape[0], bad = 0, part
+    cdef Py_ssize_t bounds[MAX_PARTS + 1]
+    # (if statements, not conditional expressions: Cython types those temporaries without const)
+    cdef const floating *wp = NULL
+    cdef const floating *xp = NULL
+    if w is not None:
+        wp = &w[0, 0]
+    if x.shape[0]:
+        xp = &x[0, 0]
+    if N == 0:
+        return 0
+    cdef const int64_t *ip = <const int64_t *>&indptr[0]
+    cdef const int64_t *ix = <const int64_t *>&indices[0]
+    # ranges of rows of about equal work (each range all columns, tile by tile), taken by the threads in turn
+    cdef int nt = threads_for(nnz * F + N * F, MIN_WORK)
+    cdef int parts = _row_parts(nt, N)
+    with nogil:
+        fastnn_spmm_split(ip, N, parts, bounds)
+        for t in prange(parts, num_threads=nt, schedule="dynamic", chunksize=1):
+            part = _spmm_rows(ip, ix, nnz, wp, H, mean, xp, ldx, x.shape[0], &out[0, 0], F, bounds[t], bounds[t + 1])
+            bad += part
+    return bad
+
+
+cdef _raise_bad(int64_t bad, str what):
+    if bad:
+        raise IndexError(f"{bad} entries of {what} point outside their arrays: the structure was changed after "
+                         f"it was checked (its arrays were made writeable again)")
+
+
+def spmm_csr(indptr, indices, values, x, reduce="sum"):
+    """Aggregate source features into targets: out[i] = reduce over edges e = (j -> i) of v[e] * x[j].
+
+    Parameters
+    ----------
+    indptr : int64 (N_out + 1,). indices : int64 (E,) sources in [0, N_in).
+    values : None (every edge weighs 1), float (E,), or float (E, H): per-head weights, head h
+        scaling feature block h of x (F must be a multiple of H).
+    x : float32/float64 (N_in, F) with C-contiguous rows (any row stride, 0 included).
+    reduce : "sum" or "mean" (mean over the row's edges; empty rows give 0).
+
+    Returns
+    -------
+    out : (N_out, F) of x's dtype.
+    """
+    _feature_rows(x, "x")
+    cdef Py_ssize_t N = _check_csr(indptr, indices, x.shape[0])
+    cdef int mode = _reduce_code(reduce)
+    w = _edge_values(values, "values", indices.shape[0], x)
+    if not N or not x.shape[1] or not indices.shape[0]:
+        return np.zeros((N, x.shape[1]), x.dtype)
+    out = np.empty((N, x.shape[1]), x.dtype)
+    if x.dtype.itemsize == 4:
+        bad = _spmm_product[float](indptr, indices, w, mode, x, out)
+    else:
+        bad = _spmm_product[double](indptr, indices, w, mode, x, out)
+    _raise_bad(bad, "indptr/indices")
+    return out
+
+
+def spmm_csr_backward(indptr, indices, values, x, grad_out, t_indptr, t_indices, t_perm, reduce="sum",
+                      need_x=True, need_values=True):
+    """Gradients of spmm_csr.
+
+    Parameters
+    ----------
+    indptr, indices, values, x, reduce : as given to spmm_csr.
+    grad_out : float (N_out, F) of x's dtype, with C-contiguous rows (any row stride, 0 included).
+    t_indptr, t_indices, t_perm : csr_transpose(indptr, indices, N_in), kept with the graph.
+    need_x : compute grad_x = A^T grad_out (one parallel pass over the transposed rows, no atomics).
+    need_values : compute grad_values[e, h] = <grad_out[i] block h, x[j] block h> (None when values is None).
+
+    Returns
+    -------
+    (grad_x (N_in, F) or None, grad_values shaped as values or None).
+    """
+    _feature_rows(x, "x")
+    cdef Py_ssize_t N = _check_csr(indptr, indices, x.shape[0])
+    cdef int mode = _reduce_code(reduce)
+    w = _edge_values(values, "values", indices.shape[0], x)
+    _feature_rows(grad_out, "grad_out")
+    if grad_out.dtype != x.dtype:
+        raise TypeError(f"grad_out must have the dtype of x ({x.dtype}), got {grad_out.dtype}")
+    if grad_out.shape[0] != N or grad_out.shape[1] != x.shape[1]:
+        raise ValueError(f"grad_out must have shape {(N, x.shape[1])}, got {grad_out.shape}")
+    if need_x:
+        _check_transpose(t_indptr, t_indices, t_perm, N, x.shape[0], indices.shape[0])
+    need_values = bool(need_values) and w is not None
+    gx = gv = None
+    empty = not x.shape[1] or not indices.shape[0]
+    if need_x:
+        gx = np.zeros(x.shape, x.dtype) if empty else np.empty(x.shape, x.dtype)
+    if need_values:
+        gv = np.zeros(w.shape, x.dtype) if empty else np.empty(w.shape, x.dtype)
+    single = x.dtype.itemsize == 4
+    if gx is not None and not empty:
+        # A^T grad_out: the weights in the transposed entries' order, times 1/degree of the row they came
+        # from for the mean (the forward divided that row)
+        tw = None
+        if w is not None or mode == 1:
+            scale = (1 / np.maximum(np.diff(indptr), 1)).astype(x.dtype) if mode == 1 else None
+            tw = np.empty((indices.shape[0], 1 if w is None else w.shape[1]), x.dtype)
+            if single:
+                bad = _transposed_weights[float](w, t_perm, scale, t_indices, tw)
+            else:
+                bad = _transposed_weights[double](w, t_perm, scale, t_indices, tw)
+            _raise_bad(bad, "t_perm/t_indices")
+        if single:
+            bad = _spmm_product[float](t_indptr, t_indices, tw, False, grad_out, gx)
+        else:
+            bad = _spmm_product[double](t_indptr, t_indices, tw, False, grad_out, gx)
+        _raise_bad(bad, "t_indptr/t_indices")
+    if gv is not None and not empty:
+        if single:
+            bad = _edge_dots[float](indptr, indices, grad_out, x, mode, gv)
+        else:
+            bad = _edge_dots[double](indptr, indices, grad_out, x, mode, gv)
+        _raise_bad(bad, "indptr/indices")
+    if gv is not None and values.ndim == 1:
+        gv = gv.reshape(-1)
+    return gx, gv
+
+
+cdef int64_t _transposed_weights(const floating[:, ::1] w, const idx_t[::1] perm, const floating[::1] scale,
+                                 const idx_t[::1] rows, floating[:, ::1] tw):
+    cdef const floating *wp = NULL
+    cdef const floating *sp = NULL
+    cdef Py_ssize_t H = tw.shape[1]
+    cdef int64_t nvalues = 0, nrows = 0
+    if w is not None:
+        wp = &w[0, 0]
+        nvalues = w.shape[0]
+    if scale is not None:
+        sp = &scale[0]
+        nrows = scale.shape[0]
+    with nogil:
+        if floating is float:
+            return fastnn_spmm_transposed_weights_f32(wp, H, <const int64_t *>&perm[0], nvalues, sp,
+                                                      <const int64_t *>&rows[0], nrows, tw.shape[0], &tw[0, 0])
+        else:
+            return fastnn_spmm_transposed_weights_f64(wp, H, <const int64_t *>&perm[0], nvalues, sp,
+                                                      <const int64_t *>&rows[0], nrows, tw.shape[0], &tw[0, 0])
+
+
+cdef int64_t _edge_dots(const idx_t[::1] indptr, const idx_t[::1] indices, const floating[:, :] g,
+                        const floating[:, :] x, bint mean, floating[:, ::1] gv):
+    cdef Py_ssize_t N = indptr.shape[0] - 1, H = gv.shape[1], C = x.shape[1] // gv.shape[1], t
+    cdef Py_ssize_t ldg = g.strides[0] // <Py_ssize_t>sizeof(floating), ldx = x.strides[0] // <Py_ssize_t>sizeof(floating)
+    cdef int64_t nnz = indices.shape[0], bad = 0, part
+    cdef Py_ssize_t bounds[MAX_PARTS + 1]
+    cdef const int64_t *ip = <const int64_t *>&indptr[0]
+    cdef const int64_t *ix = <const int64_t *>&indices[0]
+    cdef const floating *xp = NULL
+    if x.shape[0]:
+        xp = &x[0, 0]
+    if N == 0:
+        return 0
+    cdef int nt = threads_for(nnz * x.shape[1], MIN_WORK)
+    cdef int parts = _row_parts(nt, N)
+    with nogil:
+        fastnn_spmm_split(ip, N, parts, bounds)
+        for t in prange(parts, num_threads=nt, schedule="dynamic", chunksize=1):
+            if floating is float:
+                part = fastnn_spmm_edge_dots_f32(ip, ix, nnz, &g[0, 0], ldg, xp, ldx, x.shape[0], H, C, mean,
+                                                 &gv[0, 0], bounds[t], bounds[t + 1])
+            else:
+                part = fastnn_spmm_edge_dots_f64(ip, ix, nnz, &g[0, 0], ldg, xp, ldx, x.shape[0], H, C, mean,
+                                                 &gv[0, 0], bounds[t], bounds[t + 1])
+            bad += part
+    return bad
