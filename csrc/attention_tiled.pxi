@@ -3,13 +3,53 @@
 # per thread). Included by attention.pyx (shares its imports and helpers). Key tiles start
 # at multiples of BK, a multiple of the panel width, so a tile's columns are whole panels
 # of the operands packed once per problem.
+#
+# Causal tiles that cross the diagonal are cut finer: their query rows go in groups of CG, and a
+# group computes only the key panels its last row sees (FlashAttention skips whole tiles; at
+# 128 x 256 tiles that left the diagonal tiles' masked halves, a quarter of a causal L = 256
+# problem's work). The products that reduce over query rows (dV, dK) start each key panel at
+# the first group that sees it.
+
+
+# Query rows per group on a causal diagonal tile: a multiple of every micro-tile height (6, 8).
+cdef Py_ssize_t CG = 48
+
+
+cdef inline Py_ssize_t _group_cols(bint tri, Py_ssize_t reach, Py_ssize_t bk, Py_ssize_t nr) noexcept nogil:
+    """Key columns of a tile that a row group computes: all bk, or on a diagonal tile (tri) the
+    `reach` keys its last row sees, rounded up to whole panels (0: the group sees none)."""
+    if not tri:
+        return bk
+    if reach <= 0:
+        return 0
+    return min(bk, (reach + nr - 1) // nr * nr)
+
+
+cdef inline void _product_rows_tri(Py_ssize_t M, Py_ssize_t cols, Py_ssize_t K, const floating* A, Py_ssize_t lda,
+                                   const floating* B, Py_ssize_t ldb, Py_ssize_t nr, floating* C, Py_ssize_t ldc,
+                                   floating* edge, bint tri, Py_ssize_t offset, Py_ssize_t G) noexcept nogil:
+    """C[:M, :cols] += A[:M, ks:K] @ B[ks:K, :cols], one panel of nr columns at a time, B read in place;
+    ks = 0, or on a diagonal tile (tri) the first row of the first group of G rows that sees the
+    panel (offset = k0 - i0: rows before it see none of the panel's keys, their B rows are zero)."""
+    cdef Py_ssize_t p, ks, nc
+    for p in range((cols + nr - 1) // nr):
+        ks = min(max(0, p * nr + offset) // G, (K - 1) // G) * G if tri else 0  # the last group may be short
+        if ks >= K:
+            break  # later panels start later still
+        nc = min(nr, cols - p * nr)
+        if nc == nr:
+            panel_gemm(M, K - ks, A + ks, lda, B + ks * ldb + p * nr, ldb, True, C + p * nr, ldc, nr)
+        else:  # a partial last panel is copied, so no read passes a row's end
+            _pack(B + ks * ldb + p * nr, ldb, 1, K - ks, nc, nr, edge)
+            panel_gemm(M, K - ks, A + ks, lda, edge, nr, True, C + p * nr, ldc, nc)
 
 
 cdef void _tiled_forward(const floating[:, :, :] q, const floating[:, :, :] k, const floating[:, :, :] v,
                          Masks masks, double scale, bint causal, Py_ssize_t nr, floating[:, :, ::1] out,
                          double[:, ::1] lse):
     cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
-    cdef Py_ssize_t n, i, qb, kb, i0, k0, bq, bk, tq = min(BQ, Lq), tk = min(BK, Lk)
+    cdef Py_ssize_t n, i, qb, kb, i0, k0, bq, bk, g, gi, r0, gr, cols, tq = min(BQ, Lq), tk = min(BK, Lk)
+    cdef bint tri
     # per thread: K^T packed (D x Lk), a partial panel of V, a logits tile, a summed mask row
     cdef Py_ssize_t kt_size = _panels(Lk, nr) * D, edge_size = tk * nr
     cdef int nt = threads_for(N * Lq * Lk, MIN_WORK)
@@ -41,12 +81,22 @@ cdef void _tiled_forward(const floating[:, :, :] q, const floating[:, :, :] k, c
                     if causal and k0 > i0 + bq - 1:
                         break  # every later key is in the future of every query of the block
                     bk = min(BK, Lk - k0)
-                    _product(bq, bk, D, &q[n, i0, 0], D, kt + k0 // nr * D * nr, D * nr, nr, False, s, bk)
-                    for i in range(bq):
-                        _online_row(s + i * bk, bk, scale, _mask_row(&masks, tmp, n, i0 + i, k0, bk),
-                                    _causal_limit(causal, i0 + i) - k0, &m_run[i], &l_run[i],
-                                    &out[n, i0 + i, 0], Dv)
-                    _product_rows(bq, Dv, bk, s, bk, &v[n, k0, 0], Dv, nr, True, &out[n, i0, 0], Dv, edge)
+                    tri = causal and k0 + bk - 1 > i0
+                    g = CG if tri else bq
+                    for gi in range((bq + g - 1) // g):
+                        r0 = gi * g
+                        gr = min(g, bq - r0)
+                        cols = _group_cols(tri, i0 + r0 + gr - k0, bk, nr)
+                        if cols == 0:
+                            continue
+                        _product(gr, cols, D, &q[n, i0 + r0, 0], D, kt + k0 // nr * D * nr, D * nr, nr, False,
+                                 s + r0 * bk, bk)
+                        for i in range(r0, r0 + gr):
+                            _online_row(s + i * bk, cols, scale, _mask_row(&masks, tmp, n, i0 + i, k0, cols),
+                                        _causal_limit(causal, i0 + i) - k0, &m_run[i], &l_run[i],
+                                        &out[n, i0 + i, 0], Dv)
+                        _product_rows(gr, Dv, cols, s + r0 * bk, bk, &v[n, k0, 0], Dv, nr, True,
+                                      &out[n, i0 + r0, 0], Dv, edge)
                 for i in range(bq):
                     _finish_row(&out[n, i0 + i, 0], Dv, m_run[i], l_run[i], &lse[n, i0 + i])
 
@@ -70,7 +120,8 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
                           Masks masks, double scale, bint causal, Py_ssize_t nr, floating[:, :, ::1] dq,
                           floating[:, :, ::1] dk, floating[:, :, ::1] dv):
     cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
-    cdef Py_ssize_t n, i, j, qb, kb, i0, k0, bq, bk, tq = min(BQ, Lq), tk = min(BK, Lk)
+    cdef Py_ssize_t n, i, j, qb, kb, i0, k0, bq, bk, g, gi, r0, gr, cols, tq = min(BQ, Lq), tk = min(BK, Lk)
+    cdef bint tri
     # per thread: K^T (D x Lk) and V^T (Dv x Lk) packed; dV^T and dK^T, accumulated over the query
     # blocks (products by the transposed dO and Q blocks, the tiles P and dS read in place); those
     # blocks; a partial panel; the tiles P and dS; a summed mask row
@@ -117,17 +168,30 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
                     if causal and k0 > i0 + bq - 1:
                         break
                     bk = min(BK, Lk - k0)
-                    _product(bq, bk, D, &q[n, i0, 0], D, kt + k0 // nr * D * nr, D * nr, nr, False, s, bk)
-                    for i in range(bq):
-                        attention_probs_row(s + i * bk, bk, _active(bk, _causal_limit(causal, i0 + i) - k0), scale,
-                                            _mask_row(&masks, tmp, n, i0 + i, k0, bk), lse[n, i0 + i])
-                    # dV_j^T += dO_i^T P ; dP = dO_i V_j^T
-                    _product_rows(Dv, bk, bq, gt, bq, s, bk, nr, True, dvt + k0, Lk, edge)
-                    _product(bq, bk, Dv, &go[n, i0, 0], Dv, vt + k0 // nr * Dv * nr, Dv * nr, nr, False, ds, bk)
-                    for i in range(bq):
-                        _softmax_grad_row(s + i * bk, ds + i * bk, bk, scale, delta[n, i0 + i])
-                    # dQ_i += dS K_j ; dK_j^T += Q_i^T dS
-                    _product_rows(bq, D, bk, ds, bk, &k[n, k0, 0], D, nr, True, &dq[n, i0, 0], D, edge)
-                    _product_rows(D, bk, bq, qt, bq, ds, bk, nr, True, dkt + k0, Lk, edge)
+                    tri = causal and k0 + bk - 1 > i0
+                    g = CG if tri else bq
+                    for gi in range((bq + g - 1) // g):
+                        r0 = gi * g
+                        gr = min(g, bq - r0)
+                        cols = _group_cols(tri, i0 + r0 + gr - k0, bk, nr)
+                        if cols == 0:
+                            continue
+                        # P (recomputed) and dP = dO_i V_j^T, then dS in place of dP
+                        _product(gr, cols, D, &q[n, i0 + r0, 0], D, kt + k0 // nr * D * nr, D * nr, nr, False,
+                                 s + r0 * bk, bk)
+                        for i in range(r0, r0 + gr):
+                            attention_probs_row(s + i * bk, cols, _active(cols, _causal_limit(causal, i0 + i) - k0),
+                                                scale, _mask_row(&masks, tmp, n, i0 + i, k0, cols), lse[n, i0 + i])
+                        _product(gr, cols, Dv, &go[n, i0 + r0, 0], Dv, vt + k0 // nr * Dv * nr, Dv * nr, nr, False,
+                                 ds + r0 * bk, bk)
+                        for i in range(r0, r0 + gr):
+                            _softmax_grad_row(s + i * bk, ds + i * bk, cols, scale, delta[n, i0 + i])
+                        # dQ_i += dS K_j
+                        _product_rows(gr, D, cols, ds + r0 * bk, bk, &k[n, k0, 0], D, nr, True, &dq[n, i0 + r0, 0],
+                                      D, edge)
+                    # dV_j^T += dO_i^T P ; dK_j^T += Q_i^T dS
+                    cols = _group_cols(tri, i0 + bq - k0, bk, nr)  # the last group's: the most any computed
+                    _product_rows_tri(Dv, cols, bq, gt, bq, s, bk, nr, dvt + k0, Lk, edge, tri, k0 - i0, g)
+                    _product_rows_tri(D, cols, bq, qt, bq, ds, bk, nr, dkt + k0, Lk, edge, tri, k0 - i0, g)
             _transpose(dvt, Dv, Lk, Lk, &dv[n, 0, 0])
             _transpose(dkt, D, Lk, Lk, &dk[n, 0, 0])

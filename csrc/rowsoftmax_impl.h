@@ -129,6 +129,22 @@ static inline T SUFFIX(fastnn_attention_online_row)(T* restrict s, ptrdiff_t C, 
     ptrdiff_t c;
     if (active > C) active = C;
     if (active < 0) active = 0;
+    if (!mask && scale > 0 && active > 0) {
+        /* Unmasked, positive scale: the scaled row's max is scale times the raw max, and the
+         * scale folds into the exponent (one FMA), so the row is read three times (max, exp,
+         * sum) and written once, not scaled and stored first. Rows whose max is not finite
+         * (NaN, +inf) take the general path below. */
+        T m = SUFFIX(fastnn_row_max)(s, active) * scale;
+        if (m > -INFINITY && m < INFINITY) {
+            double m_new = m > *m_run ? (double)m : *m_run;
+            T alpha = *m_run == -INFINITY ? (T)0 : EXP((T)(*m_run - m_new)), shift = (T)m_new;
+            for (c = 0; c < active; c++) s[c] = EXP(s[c] * scale - shift);
+            for (c = active; c < C; c++) s[c] = 0;
+            *l_run = *l_run * alpha + SUFFIX(fastnn_row_sum)(s, active);
+            *m_run = m_new;
+            return alpha;
+        }
+    }
     T m = SUFFIX(fastnn_attention_logits)(s, C, active, scale, mask);
     if (m == -INFINITY) {  /* nothing to attend to in this tile */
         for (c = 0; c < active; c++) s[c] = 0;
@@ -148,6 +164,12 @@ static inline void SUFFIX(fastnn_attention_probs_row)(T* restrict s, ptrdiff_t C
     ptrdiff_t c;
     if (active > C) active = C;
     if (active < 0) active = 0;
+    if (!mask && lse > -INFINITY) {  /* one pass: the scale folds into the exponent, no max is needed */
+        T shift = (T)lse;
+        for (c = 0; c < active; c++) s[c] = EXP(s[c] * scale - shift);
+        for (c = active; c < C; c++) s[c] = 0;
+        return;
+    }
     SUFFIX(fastnn_attention_logits)(s, C, active, scale, mask);
     if (lse == -INFINITY) {
         for (c = 0; c < C; c++) s[c] = 0;
