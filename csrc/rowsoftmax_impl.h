@@ -101,6 +101,29 @@ static inline T SUFFIX(fastnn_attention_logits)(T* restrict s, ptrdiff_t C, ptrd
     return m;
 }
 
+/* s = exp(a * s - b) over n values; returns their sum when `sum` is set (else 0). Whole vectors go
+ * through VEXP where the build has one (AVX-512), the rest through EXP. */
+static inline T SUFFIX(fastnn_exp_affine)(T* restrict s, ptrdiff_t n, T a, T b, int sum) {
+    ptrdiff_t c = 0;
+    T total = 0;
+#ifdef VEXP
+    VEC va = a - (VEC){0}, vb = b - (VEC){0}, acc = {0};
+    for (; c + VLANES <= n; c += VLANES) {
+        VEC x;
+        memcpy(&x, s + c, sizeof x);
+        x = VEXP(x * va - vb);
+        memcpy(s + c, &x, sizeof x);
+        acc += x;
+    }
+    for (int j = 0; j < VLANES; j++) total += acc[j];
+    for (ptrdiff_t t = c; t < n; t++) s[t] = EXP(s[t] * a - b);
+#else
+    for (ptrdiff_t t = 0; t < n; t++) s[t] = EXP(s[t] * a - b);
+#endif
+    if (sum) total += SUFFIX(fastnn_row_sum)(s + c, n - c);
+    return total;
+}
+
 /* Attention's row, in place: over the first `active` columns (the causal cut-off),
  * s = softmax(scale * s + mask); columns from `active` on become 0. Returns the row's
  * log-sum-exp. A row with nothing to attend to (every logit -inf) becomes zeros and
@@ -138,9 +161,9 @@ static inline T SUFFIX(fastnn_attention_online_row)(T* restrict s, ptrdiff_t C, 
         if (m > -INFINITY && m < INFINITY) {
             double m_new = m > *m_run ? (double)m : *m_run;
             T alpha = *m_run == -INFINITY ? (T)0 : EXP((T)(*m_run - m_new)), shift = (T)m_new;
-            for (c = 0; c < active; c++) s[c] = EXP(s[c] * scale - shift);
+            T total = SUFFIX(fastnn_exp_affine)(s, active, scale, shift, 1);
             for (c = active; c < C; c++) s[c] = 0;
-            *l_run = *l_run * alpha + SUFFIX(fastnn_row_sum)(s, active);
+            *l_run = *l_run * alpha + total;
             *m_run = m_new;
             return alpha;
         }
@@ -165,8 +188,7 @@ static inline void SUFFIX(fastnn_attention_probs_row)(T* restrict s, ptrdiff_t C
     if (active > C) active = C;
     if (active < 0) active = 0;
     if (!mask && lse > -INFINITY) {  /* one pass: the scale folds into the exponent, no max is needed */
-        T shift = (T)lse;
-        for (c = 0; c < active; c++) s[c] = EXP(s[c] * scale - shift);
+        SUFFIX(fastnn_exp_affine)(s, active, scale, (T)lse, 0);
         for (c = active; c < C; c++) s[c] = 0;
         return;
     }
