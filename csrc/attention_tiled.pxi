@@ -58,26 +58,28 @@ cdef void _tiled_forward(const floating[:, :, :] q, const floating[:, :, :] k, c
     cdef Py_ssize_t n, i, qb, kb, i0, k0, bq, bk, g, gi, r0, gr, cols, tq = min(BQ, Lq), tk = min(BK, Lk)
     cdef Py_ssize_t ls = _tile_stride(tk)
     cdef bint tri
-    # per thread: K^T packed (D x Lk), a partial panel of V, a logits tile, a summed mask row
-    cdef Py_ssize_t kt_size = _panels(Lk, nr) * D, edge_size = tk * nr
+    # per thread: K^T (D x Lk) and V (Lk x Dv) packed, a logits tile, a summed mask row. V is packed
+    # too: read in place, a panel's rows (one per key, Dv values apart) fell into a fraction of L1's sets
+    cdef Py_ssize_t kt_size = _panels(Lk, nr) * D, vp_size = _panels(Dv, nr) * Lk
     cdef int nt = threads_for(N * Lq * Lk, MIN_WORK)
-    cdef floating[:, ::1] work = np.empty((nt, kt_size + edge_size + tq * ls + tk), _float_type(&out[0, 0, 0]))
+    cdef floating[:, ::1] work = np.empty((nt, kt_size + vp_size + tq * ls + tk), _float_type(&out[0, 0, 0]))
     cdef double[:, ::1] m_all = np.empty((nt, tq)), l_all = np.empty((nt, tq))
     cdef double* m_run
     cdef double* l_run
     cdef floating* kt
-    cdef floating* edge
+    cdef floating* vp
     cdef floating* s
     cdef floating* tmp
     with nogil:
         for n in prange(N, num_threads=nt, schedule="dynamic"):
             kt = &work[threadid(), 0]
-            edge = kt + kt_size
-            s = edge + edge_size
+            vp = kt + kt_size
+            s = vp + vp_size
             tmp = s + tq * ls
             m_run = &m_all[threadid(), 0]
             l_run = &l_all[threadid(), 0]
             _pack(&k[n, 0, 0], 1, D, D, Lk, nr, kt)
+            _pack(&v[n, 0, 0], Dv, 1, Lk, Dv, nr, vp)
             for qb in range((Lq + BQ - 1) // BQ):
                 i0 = qb * BQ
                 bq = min(BQ, Lq - i0)
@@ -103,8 +105,8 @@ cdef void _tiled_forward(const floating[:, :, :] q, const floating[:, :, :] k, c
                             _online_row(s + i * ls, cols, scale, _mask_row(&masks, tmp, n, i0 + i, k0, cols),
                                         _causal_limit(causal, i0 + i) - k0, &m_run[i], &l_run[i],
                                         &out[n, i0 + i, 0], Dv)
-                        _product_rows(gr, Dv, cols, s + r0 * ls, ls, &v[n, k0, 0], Dv, nr, True,
-                                      &out[n, i0 + r0, 0], Dv, edge)
+                        _product(gr, Dv, cols, s + r0 * ls, ls, vp + k0 * nr, Lk * nr, nr, True,
+                                 &out[n, i0 + r0, 0], Dv)
                 for i in range(bq):
                     _finish_row(&out[n, i0 + i, 0], Dv, m_run[i], l_run[i], &lse[n, i0 + i])
 
@@ -131,18 +133,19 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
     cdef Py_ssize_t n, i, j, qb, kb, i0, k0, bq, bk, g, gi, r0, gr, cols, tq = min(BQ, Lq), tk = min(BK, Lk)
     cdef Py_ssize_t ls = _tile_stride(tk)
     cdef bint tri
-    # per thread: K^T (D x Lk) and V^T (Dv x Lk) packed; dV^T and dK^T, accumulated over the query
+    # per thread: K^T (D x Lk), V^T (Dv x Lk) and K (Lk x D, for dQ) packed; dV^T and dK^T, accumulated over the query
     # blocks (products by the transposed dO and Q blocks, the tiles P and dS read in place); those
     # blocks; a partial panel; the tiles P and dS; a summed mask row
-    cdef Py_ssize_t kt_size = _panels(Lk, nr) * D, vt_size = _panels(Lk, nr) * Dv
+    cdef Py_ssize_t kt_size = _panels(Lk, nr) * D, vt_size = _panels(Lk, nr) * Dv, kp_size = _panels(D, nr) * Lk
     cdef Py_ssize_t dvt_size = Dv * Lk, dkt_size = D * Lk, gt_size = Dv * tq, qt_size = D * tq
-    cdef Py_ssize_t edge_size = max(Lk, tq) * nr, tile = tq * ls
+    cdef Py_ssize_t edge_size = tq * nr, tile = tq * ls
     cdef int nt = threads_for(N * Lq * Lk, MIN_WORK)
     cdef floating[:, ::1] work = np.empty(
-        (nt, kt_size + vt_size + dvt_size + dkt_size + gt_size + qt_size + edge_size + 2 * tile + tk),
+        (nt, kt_size + vt_size + kp_size + dvt_size + dkt_size + gt_size + qt_size + edge_size + 2 * tile + tk),
         _float_type(&dq[0, 0, 0]))
     cdef floating* kt
     cdef floating* vt
+    cdef floating* kp
     cdef floating* dvt
     cdef floating* dkt
     cdef floating* gt
@@ -155,7 +158,8 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
         for n in prange(N, num_threads=nt, schedule="dynamic"):
             kt = &work[threadid(), 0]
             vt = kt + kt_size
-            dvt = vt + vt_size
+            kp = vt + vt_size
+            dvt = kp + kp_size
             dkt = dvt + dvt_size
             gt = dkt + dkt_size
             qt = gt + gt_size
@@ -165,6 +169,7 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
             tmp = ds + tile
             _pack(&k[n, 0, 0], 1, D, D, Lk, nr, kt)
             _pack(&v[n, 0, 0], 1, Dv, Dv, Lk, nr, vt)
+            _pack(&k[n, 0, 0], D, 1, Lk, D, nr, kp)
             for j in range(dvt_size + dkt_size):
                 dvt[j] = 0
             for qb in range((Lq + BQ - 1) // BQ):
@@ -196,8 +201,7 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
                         for i in range(r0, r0 + gr):
                             _softmax_grad_row(s + i * ls, ds + i * ls, cols, scale, delta[n, i0 + i])
                         # dQ_i += dS K_j
-                        _product_rows(gr, D, cols, ds + r0 * ls, ls, &k[n, k0, 0], D, nr, True, &dq[n, i0 + r0, 0],
-                                      D, edge)
+                        _product(gr, D, cols, ds + r0 * ls, ls, kp + k0 * nr, Lk * nr, nr, True, &dq[n, i0 + r0, 0], D)
                     # dV_j^T += dO_i^T P ; dK_j^T += Q_i^T dS
                     cols = _group_cols(tri, i0 + bq - k0, bk, nr)  # the last group's: the most any computed
                     _product_rows_tri(Dv, cols, bq, gt, bq, s, ls, nr, dvt + k0, Lk, edge, tri, k0 - i0, g)
