@@ -19,8 +19,13 @@ static inline T SUFFIX(fastnn_row_max)(const T* restrict v, ptrdiff_t C) {
         IVEC gt = x > acc;
         acc = (VEC)(((IVEC)x & gt) | ((IVEC)acc & ~gt));
     }
-    T m = acc[0];
-    for (j = 1; j < VLANES; j++) m = acc[j] > m ? acc[j] : m;
+    /* lanes folded in halves: log2(VLANES) dependent steps, not VLANES - 1 (attention calls this per
+     * 256-value row, where the chain was a fifth of the row's time) */
+    T lane[VLANES];
+    memcpy(lane, &acc, sizeof acc);
+    for (int w = VLANES / 2; w >= 1; w /= 2)
+        for (j = 0; j < w; j++) lane[j] = lane[j + w] > lane[j] ? lane[j + w] : lane[j];
+    T m = lane[0];
     for (; c < C; c++) m = v[c] > m ? v[c] : m;
     return m;
 }
@@ -115,7 +120,11 @@ static inline T SUFFIX(fastnn_exp_affine)(T* restrict s, ptrdiff_t n, T a, T b, 
         memcpy(s + c, &x, sizeof x);
         acc += x;
     }
-    for (int j = 0; j < VLANES; j++) total += acc[j];
+    T lane[VLANES];  /* folded in halves, as in fastnn_row_max */
+    memcpy(lane, &acc, sizeof acc);
+    for (int w = VLANES / 2; w >= 1; w /= 2)
+        for (int j = 0; j < w; j++) lane[j] += lane[j + w];
+    total = lane[0];
     for (ptrdiff_t t = c; t < n; t++) s[t] = EXP(s[t] * a - b);
 #else
     for (ptrdiff_t t = 0; t < n; t++) s[t] = EXP(s[t] * a - b);
