@@ -379,14 +379,13 @@ def attention_tiled_backward(q, k, v, out, grad_out, lse, mask=None, scale=1.0, 
     new = np.empty if N and Lq and Lk else np.zeros  # dk and dv are written whole; dq accumulates
     dq, dk, dv = np.zeros(q.shape, q.dtype), new(k.shape, q.dtype), new(v.shape, q.dtype)
     if N and Lq and Lk:
-        delta = np.einsum("nld,nld->nl", grad_out, out, dtype=np.float64)
         lse = np.ascontiguousarray(lse)
         masks = _masks(m, km, N)
         nr = _width(q.dtype)
         if q.dtype == np.float32:
-            _tiled_backward[float](q, k, v, grad_out, lse, delta, masks, scale, causal, nr, dq, dk, dv)
+            _tiled_backward[float](q, k, v, grad_out, out, lse, masks, scale, causal, nr, dq, dk, dv)
         else:
-            _tiled_backward[double](q, k, v, grad_out, lse, delta, masks, scale, causal, nr, dq, dk, dv)
+            _tiled_backward[double](q, k, v, grad_out, out, lse, masks, scale, causal, nr, dq, dk, dv)
     return dq, dk, dv
 
 

@@ -126,7 +126,7 @@ cdef inline void _finish_row(floating* o, Py_ssize_t Dv, double m, double l, dou
 
 
 cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, const floating[:, :, :] v,
-                          const floating[:, :, :] go, const double[:, ::1] lse, const double[:, ::1] delta,
+                          const floating[:, :, :] go, const floating[:, :, :] o, const double[:, ::1] lse,
                           Masks masks, double scale, bint causal, Py_ssize_t nr, floating[:, :, ::1] dq,
                           floating[:, :, ::1] dk, floating[:, :, ::1] dv):
     cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
@@ -143,6 +143,8 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
     cdef floating[:, ::1] work = np.empty(
         (nt, kt_size + vt_size + kp_size + dvt_size + dkt_size + gt_size + qt_size + edge_size + 2 * tile + tk),
         _float_type(&dq[0, 0, 0]))
+    cdef double[:, ::1] delta_all = np.empty((nt, tq))  # per query row of a block: rowsum(dO * O)
+    cdef double* delta
     cdef floating* kt
     cdef floating* vt
     cdef floating* kp
@@ -176,6 +178,9 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
                 i0 = qb * BQ
                 bq = min(BQ, Lq - i0)
                 _transpose(&go[n, i0, 0], bq, Dv, Dv, gt)
+                delta = &delta_all[threadid(), 0]
+                for i in range(bq):
+                    delta[i] = _dot(&go[n, i0 + i, 0], &o[n, i0 + i, 0], Dv)
                 _transpose(&q[n, i0, 0], bq, D, D, qt)
                 for kb in range((Lk + BK - 1) // BK):
                     k0 = kb * BK
@@ -199,7 +204,7 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
                         _product(gr, cols, Dv, &go[n, i0 + r0, 0], Dv, vt + k0 // nr * Dv * nr, Dv * nr, nr, False,
                                  ds + r0 * ls, ls)
                         for i in range(r0, r0 + gr):
-                            _softmax_grad_row(s + i * ls, ds + i * ls, cols, scale, delta[n, i0 + i])
+                            _softmax_grad_row(s + i * ls, ds + i * ls, cols, scale, delta[i])
                         # dQ_i += dS K_j
                         _product(gr, D, cols, ds + r0 * ls, ls, kp + k0 * nr, Lk * nr, nr, True, &dq[n, i0 + r0, 0], D)
                     # dV_j^T += dO_i^T P ; dK_j^T += Q_i^T dS
