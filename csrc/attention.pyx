@@ -29,7 +29,7 @@ from cython cimport floating
 from libc.math cimport INFINITY, log
 import numpy as np
 from parallel cimport threads_for
-from rowsoftmax cimport attention_row, attention_online_row, attention_probs_row
+from rowsoftmax cimport attention_row, attention_online_row, attention_probs_row, attention_grad_row, scale_row
 from panelgemm cimport panel_gemm, pack_panels, fastnn_panel_width_f, fastnn_panel_width_d
 
 include "checks.pxi"
@@ -155,21 +155,16 @@ cdef inline void _online_row(floating* s, Py_ssize_t C, double scale, const floa
                              double* m_run, double* l_run, floating* acc, Py_ssize_t Dv) noexcept nogil:
     """One key tile of the online softmax for one query row: s becomes exp(z - new max),
     the running sum and the output accumulator are rescaled to the new max."""
-    cdef Py_ssize_t j
     cdef double alpha = attention_online_row(s, C, _active(C, limit), scale, mask, m_run, l_run)
     if alpha != 1.0:
-        for j in range(Dv):
-            acc[j] = <floating>(acc[j] * alpha)
+        scale_row(acc, Dv, alpha)
 
 
 cdef inline void _softmax_grad_row(const floating* p, floating* dp, Py_ssize_t C, double scale,
                                    double delta) noexcept nogil:
     """In place: dp = scale * p * (dp - delta), delta = sum(p * dp) (or rowsum(dO * O)); in the
-    row's own precision, so that float32 rows run four to a vector instead of two doubles."""
-    cdef Py_ssize_t j
-    cdef floating s = <floating>scale, d = <floating>delta
-    for j in range(C):
-        dp[j] = s * p[j] * (dp[j] - d)
+    row's own precision, so that float32 rows run a whole vector of floats, in the CPU's vector build."""
+    attention_grad_row(p, dp, C, scale, delta)
 
 
 cdef inline double _dot(const floating* a, const floating* b, Py_ssize_t n) noexcept nogil:

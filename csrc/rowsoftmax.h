@@ -112,6 +112,16 @@ static inline void fastnn_attention_probs_row_f32(float* s, ptrdiff_t C, ptrdiff
     FASTNN_DISPATCH(fastnn_attention_probs_row_f32, (s, C, active, scale, mask, lse));
 }
 
+/* Attention's elementwise rows, in the build this CPU runs (the Cython loops they replace ran
+ * the baseline's 4-wide SSE2). */
+static inline void fastnn_attention_grad_row_f32(const float* p, float* dp, ptrdiff_t C, float scale, float delta) {
+    FASTNN_DISPATCH(fastnn_attention_grad_row_f32, (p, dp, C, scale, delta));
+}
+
+static inline void fastnn_scale_row_f32(float* x, ptrdiff_t n, float a) {
+    FASTNN_DISPATCH(fastnn_scale_row_f32, (x, n, a));
+}
+
 static inline void fastnn_softmax_row_backward_f32(const float* y, const float* g, float* gx, ptrdiff_t C,
                                                    float scale, int log_output) {
 #ifdef FASTNN_HAVE_AVX2_BUILD

@@ -209,6 +209,17 @@ static inline void SUFFIX(fastnn_attention_probs_row)(T* restrict s, ptrdiff_t C
     for (c = 0; c < active; c++) s[c] = EXP(s[c] - (T)lse);
 }
 
+/* Attention backward's row, in place: dp = scale * p * (dp - delta). */
+static inline void SUFFIX(fastnn_attention_grad_row)(const T* restrict p, T* restrict dp, ptrdiff_t C, T scale,
+                                                     T delta) {
+    for (ptrdiff_t c = 0; c < C; c++) dp[c] = scale * p[c] * (dp[c] - delta);
+}
+
+/* x *= a over n values (the online softmax's running output, rescaled to a new row max). */
+static inline void SUFFIX(fastnn_scale_row)(T* restrict x, ptrdiff_t n, T a) {
+    for (ptrdiff_t c = 0; c < n; c++) x[c] = x[c] * a;
+}
+
 /* softmax:     gx = scale * y * (g - sum(g * y))
  * log-softmax: gx = scale * (g - exp(y) * sum(g)) */
 static inline void SUFFIX(fastnn_softmax_row_backward)(const T* restrict y, const T* restrict g, T* restrict gx,
