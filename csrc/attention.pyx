@@ -7,10 +7,10 @@
 # a BLAS call per small product would either wake the BLAS thread pool from inside the
 # OpenMP team (oversubscription) or need OpenBLAS's thread count switched per worker,
 # which in the OpenBLAS SciPy ships is process-wide (DESIGN.md section 5, rule 3).
-# K^T and V^T are packed into column panels once per problem; every other right-hand operand
-# (V, K, Q, the weights, dS) is read in place as panels, and the left-hand transposes the
-# backward needs (dO^T, Q^T) are made once per block of query rows, so that dV^T and dK^T
-# accumulate per problem and are transposed once at its end.
+# K^T and V^T are packed into column panels once per problem (the tiled path packs V and K as
+# well); the other right-hand operands (the weights, P, dS) are read in place as panels, and the
+# left-hand transposes the backward needs (dO^T, Q^T) are made once per block of query rows, so
+# that dV^T and dK^T accumulate per problem and are transposed once at its end.
 #
 # The full path materialises the (Lq, Lk) weights (needed when a caller asks for
 # them). The tiled path keeps a running max and sum per query row (online
