@@ -7,10 +7,10 @@
 # a BLAS call per small product would either wake the BLAS thread pool from inside the
 # OpenMP team (oversubscription) or need OpenBLAS's thread count switched per worker,
 # which in the OpenBLAS SciPy ships is process-wide (DESIGN.md section 5, rule 3).
-# K^T and V^T are packed into column panels once per problem; every other right-hand operand
-# (V, K, Q, the weights, dS) is read in place as panels, and the left-hand transposes the
-# backward needs (dO^T, Q^T) are made once per block of query rows, so that dV^T and dK^T
-# accumulate per problem and are transposed once at its end.
+# K^T and V^T are packed into column panels once per problem (the tiled path packs V and K as
+# well); the other right-hand operands (the weights, P, dS) are read in place as panels, and the
+# left-hand transposes the backward needs (dO^T, Q^T) are made once per block of query rows, so
+# that dV^T and dK^T accumulate per problem and are transposed once at its end.
 #
 # The full path materialises the (Lq, Lk) weights (needed when a caller asks for
 # them). The tiled path keeps a running max and sum per query row (online
@@ -29,7 +29,7 @@ from cython cimport floating
 from libc.math cimport INFINITY, log
 import numpy as np
 from parallel cimport threads_for
-from rowsoftmax cimport attention_row, attention_online_row, attention_probs_row
+from rowsoftmax cimport attention_row, attention_online_row, attention_probs_row, attention_grad_row, scale_row
 from panelgemm cimport panel_gemm, pack_panels, fastnn_panel_width_f, fastnn_panel_width_d
 
 include "checks.pxi"
@@ -155,21 +155,16 @@ cdef inline void _online_row(floating* s, Py_ssize_t C, double scale, const floa
                              double* m_run, double* l_run, floating* acc, Py_ssize_t Dv) noexcept nogil:
     """One key tile of the online softmax for one query row: s becomes exp(z - new max),
     the running sum and the output accumulator are rescaled to the new max."""
-    cdef Py_ssize_t j
     cdef double alpha = attention_online_row(s, C, _active(C, limit), scale, mask, m_run, l_run)
     if alpha != 1.0:
-        for j in range(Dv):
-            acc[j] = <floating>(acc[j] * alpha)
+        scale_row(acc, Dv, alpha)
 
 
 cdef inline void _softmax_grad_row(const floating* p, floating* dp, Py_ssize_t C, double scale,
                                    double delta) noexcept nogil:
     """In place: dp = scale * p * (dp - delta), delta = sum(p * dp) (or rowsum(dO * O)); in the
-    row's own precision, so that float32 rows run four to a vector instead of two doubles."""
-    cdef Py_ssize_t j
-    cdef floating s = <floating>scale, d = <floating>delta
-    for j in range(C):
-        dp[j] = s * p[j] * (dp[j] - d)
+    row's own precision, so that float32 rows run a whole vector of floats, in the CPU's vector build."""
+    attention_grad_row(p, dp, C, scale, delta)
 
 
 cdef inline double _dot(const floating* a, const floating* b, Py_ssize_t n) noexcept nogil:
@@ -379,14 +374,13 @@ def attention_tiled_backward(q, k, v, out, grad_out, lse, mask=None, scale=1.0, 
     new = np.empty if N and Lq and Lk else np.zeros  # dk and dv are written whole; dq accumulates
     dq, dk, dv = np.zeros(q.shape, q.dtype), new(k.shape, q.dtype), new(v.shape, q.dtype)
     if N and Lq and Lk:
-        delta = np.einsum("nld,nld->nl", grad_out, out, dtype=np.float64)
         lse = np.ascontiguousarray(lse)
         masks = _masks(m, km, N)
         nr = _width(q.dtype)
         if q.dtype == np.float32:
-            _tiled_backward[float](q, k, v, grad_out, lse, delta, masks, scale, causal, nr, dq, dk, dv)
+            _tiled_backward[float](q, k, v, grad_out, out, lse, masks, scale, causal, nr, dq, dk, dv)
         else:
-            _tiled_backward[double](q, k, v, grad_out, lse, delta, masks, scale, causal, nr, dq, dk, dv)
+            _tiled_backward[double](q, k, v, grad_out, out, lse, masks, scale, causal, nr, dq, dk, dv)
     return dq, dk, dv
 
 

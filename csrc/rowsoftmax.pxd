@@ -18,6 +18,10 @@ cdef extern from "rowsoftmax.h" nogil:
                                         const double* mask, double lse)
     void fastnn_softmax_row_backward_f32(const float* y, const float* g, float* gx, Py_ssize_t C, float scale, int log_output)
     void fastnn_softmax_row_backward_f64(const double* y, const double* g, double* gx, Py_ssize_t C, double scale, int log_output)
+    void fastnn_attention_grad_row_f32(const float* p, float* dp, Py_ssize_t C, float scale, float delta)
+    void fastnn_attention_grad_row_f64(const double* p, double* dp, Py_ssize_t C, double scale, double delta)
+    void fastnn_scale_row_f32(float* x, Py_ssize_t n, float a)
+    void fastnn_scale_row_f64(double* x, Py_ssize_t n, double a)
     void fastnn_ce_row_backward_f32(const float* logp, const float* w, float* gx, Py_ssize_t C, float a, float b)
     void fastnn_ce_row_backward_f64(const double* logp, const double* w, double* gx, Py_ssize_t C, double a, double b)
 
@@ -72,3 +76,20 @@ cdef inline void ce_row_backward(const floating* logp, const floating* w, floati
         fastnn_ce_row_backward_f32(logp, w, gx, C, <float>a, <float>b)
     else:
         fastnn_ce_row_backward_f64(logp, w, gx, C, a, b)
+
+
+cdef inline void attention_grad_row(const floating* p, floating* dp, Py_ssize_t C, double scale,
+                                    double delta) noexcept nogil:
+    """In place: dp = scale * p * (dp - delta), in the row's own precision."""
+    if floating is float:
+        fastnn_attention_grad_row_f32(p, dp, C, <float>scale, <float>delta)
+    else:
+        fastnn_attention_grad_row_f64(p, dp, C, scale, delta)
+
+
+cdef inline void scale_row(floating* x, Py_ssize_t n, double a) noexcept nogil:
+    """x *= a over n values."""
+    if floating is float:
+        fastnn_scale_row_f32(x, n, <float>a)
+    else:
+        fastnn_scale_row_f64(x, n, a)

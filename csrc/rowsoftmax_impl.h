@@ -17,8 +17,13 @@ static inline T SUFFIX(fastnn_row_max)(const T* restrict v, ptrdiff_t C) {
         IVEC gt = x > acc;
         acc = (VEC)(((IVEC)x & gt) | ((IVEC)acc & ~gt));
     }
-    T m = acc[0];
-    for (j = 1; j < VLANES; j++) m = acc[j] > m ? acc[j] : m;
+    /* lanes folded in halves: log2(VLANES) dependent steps, not VLANES - 1 (attention calls this per
+     * 256-value row, where the chain was a fifth of the row's time) */
+    T lane[VLANES];
+    memcpy(lane, &acc, sizeof acc);
+    for (int w = VLANES / 2; w >= 1; w /= 2)
+        for (j = 0; j < w; j++) lane[j] = lane[j + w] > lane[j] ? lane[j + w] : lane[j];
+    T m = lane[0];
     for (; c < C; c++) m = v[c] > m ? v[c] : m;
     return m;
 }
@@ -200,6 +205,33 @@ static inline T SUFFIX(fastnn_attention_logits)(T* restrict s, ptrdiff_t C, ptrd
     return m;
 }
 
+/* s = exp(a * s - b) over n values; returns their sum when `sum` is set (else 0). Whole vectors go
+ * through VEXP where the build has one (AVX-512), the rest through EXP. */
+static inline T SUFFIX(fastnn_exp_affine)(T* restrict s, ptrdiff_t n, T a, T b, int sum) {
+    ptrdiff_t c = 0;
+    T total = 0;
+#ifdef VEXP
+    VEC va = a - (VEC){0}, vb = b - (VEC){0}, acc = {0};
+    for (; c + VLANES <= n; c += VLANES) {
+        VEC x;
+        memcpy(&x, s + c, sizeof x);
+        x = VEXP(x * va - vb);
+        memcpy(s + c, &x, sizeof x);
+        acc += x;
+    }
+    T lane[VLANES];  /* folded in halves, as in fastnn_row_max */
+    memcpy(lane, &acc, sizeof acc);
+    for (int w = VLANES / 2; w >= 1; w /= 2)
+        for (int j = 0; j < w; j++) lane[j] += lane[j + w];
+    total = lane[0];
+    for (ptrdiff_t t = c; t < n; t++) s[t] = EXP(s[t] * a - b);
+#else
+    for (ptrdiff_t t = 0; t < n; t++) s[t] = EXP(s[t] * a - b);
+#endif
+    if (sum) total += SUFFIX(fastnn_row_sum)(s + c, n - c);
+    return total;
+}
+
 /* Attention's row, in place: over the first `active` columns (the causal cut-off),
  * s = softmax(scale * s + mask); columns from `active` on become 0. Returns the row's
  * log-sum-exp. A row with nothing to attend to (every logit -inf) becomes zeros and
@@ -228,6 +260,22 @@ static inline T SUFFIX(fastnn_attention_online_row)(T* restrict s, ptrdiff_t C, 
     ptrdiff_t c;
     if (active > C) active = C;
     if (active < 0) active = 0;
+    if (!mask && scale > 0 && active > 0) {
+        /* Unmasked, positive scale: the scaled row's max is scale times the raw max, and the
+         * scale folds into the exponent (one FMA), so the row is read three times (max, exp,
+         * sum) and written once, not scaled and stored first. Rows whose max is not finite
+         * (NaN, +inf) take the general path below. */
+        T m = SUFFIX(fastnn_row_max)(s, active) * scale;
+        if (m > -INFINITY && m < INFINITY) {
+            double m_new = m > *m_run ? (double)m : *m_run;
+            T alpha = *m_run == -INFINITY ? (T)0 : EXP((T)(*m_run - m_new)), shift = (T)m_new;
+            T total = SUFFIX(fastnn_exp_affine)(s, active, scale, shift, 1);
+            for (c = active; c < C; c++) s[c] = 0;
+            *l_run = *l_run * alpha + total;
+            *m_run = m_new;
+            return alpha;
+        }
+    }
     T m = SUFFIX(fastnn_attention_logits)(s, C, active, scale, mask);
     if (m == -INFINITY) {  /* nothing to attend to in this tile */
         for (c = 0; c < active; c++) s[c] = 0;
@@ -247,12 +295,28 @@ static inline void SUFFIX(fastnn_attention_probs_row)(T* restrict s, ptrdiff_t C
     ptrdiff_t c;
     if (active > C) active = C;
     if (active < 0) active = 0;
+    if (!mask && lse > -INFINITY) {  /* one pass: the scale folds into the exponent, no max is needed */
+        SUFFIX(fastnn_exp_affine)(s, active, scale, (T)lse, 0);
+        for (c = active; c < C; c++) s[c] = 0;
+        return;
+    }
     SUFFIX(fastnn_attention_logits)(s, C, active, scale, mask);
     if (lse == -INFINITY) {
         for (c = 0; c < C; c++) s[c] = 0;
         return;
     }
     for (c = 0; c < active; c++) s[c] = EXP(s[c] - (T)lse);
+}
+
+/* Attention backward's row, in place: dp = scale * p * (dp - delta). */
+static inline void SUFFIX(fastnn_attention_grad_row)(const T* restrict p, T* restrict dp, ptrdiff_t C, T scale,
+                                                     T delta) {
+    for (ptrdiff_t c = 0; c < C; c++) dp[c] = scale * p[c] * (dp[c] - delta);
+}
+
+/* x *= a over n values (the online softmax's running output, rescaled to a new row max). */
+static inline void SUFFIX(fastnn_scale_row)(T* restrict x, ptrdiff_t n, T a) {
+    for (ptrdiff_t c = 0; c < n; c++) x[c] = x[c] * a;
 }
 
 /* softmax:     gx = scale * y * (g - sum(g * y))
