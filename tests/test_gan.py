@@ -264,3 +264,18 @@ def test_zoo_recipes_carry_the_anti_collapse_measures():
     model, training = recipe(False, "mlp")
     assert training["lr_d"] > training["lr_g"] and max(model["g_hidden"]) < 1024  # TTUR and small nets on 8x8
     assert recipe(False, "dcgan") == ({}, {})
+
+
+def test_short_runs_train_on_the_digits_even_when_mnist_is_given(tmp_path, monkeypatch):
+    # one MNIST epoch collapsed (2/10 classes, confidence 0.43 in a default zoo run): only --full uses MNIST
+    import fastnn.zoo.gan as zoo_gan
+    seen = []
+
+    def fake_load_images(data_dir, quick, seed):
+        seen.append(data_dir)
+        raise RuntimeError("stop after loading")
+    monkeypatch.setattr(zoo_gan, "load_images", fake_load_images)
+    for full in (False, True):
+        with pytest.raises(RuntimeError, match="stop after loading"):
+            zoo_gan.train(data_dir=str(tmp_path), full=full)
+    assert seen == [None, str(tmp_path)]
