@@ -83,16 +83,16 @@ def plot_attention(path, model, vocab, line):
 def train(quick=False, data_dir=None, plot_dir=None, seed=0, steps=None, d_model=None, num_layers=None,
           peak_lr=None, time_budget=None, full=False):
     """time_budget (seconds): end training early when it runs out, the schedule following
-    whichever of steps and time is further along. The default zoo run gives the full recipe
-    60 s (a first look); full=True trains all its steps."""
+    whichever of steps and time is further along. The default zoo run trains the full recipe's
+    model for 300 steps (its schedule compressed to them; 2.27 nats/char on seed 0 against the
+    bigram model's 2.48): a fixed step count, because 60 s of wall time, the earlier default,
+    gave 2.4803 on a busy machine, on the bar. full=True trains all 2,500 steps."""
     start = time.perf_counter()
-    if not quick and not full and time_budget is None:
-        time_budget = 60.0
     manual_seed(seed)
     vocab, train_ids, test_ids = shakespeare_split(quick, 10_000)
     d_model = d_model or (32 if quick else 128)
     num_layers = num_layers or (1 if quick else 4)
-    steps = steps or (60 if quick else 2500)
+    steps = steps or (60 if quick else 2500 if full else 300)
     peak_lr = peak_lr or 3e-3
     # ReLU, not GELU: NumPy's erf made GELU a third of a training step.
     model = TransformerLM(len(vocab), d_model=d_model, nhead=4, num_layers=num_layers, max_len=CONTEXT,
