@@ -171,13 +171,10 @@ def test_key_padding_mask_reaches_the_kernels_per_batch(need_weights, kpm_kind, 
 
 
 def test_tiled_choice_counts_the_whole_problem(monkeypatch, kernel_calls):
-    """B=256, H=8, L=S=128 is tiled (the full path would keep 128 MB of weights) although one head's
-    L * S is below any per-head rule; one such head alone stays on the full path. From one whole
-    key tile (TILED_MIN_KEYS) on, even one head is tiled."""
-    assert native.use_tiled(256 * 8, 128, 128, need_weights=False)
-    assert not native.use_tiled(1, 128, 128, need_weights=False)
-    assert native.use_tiled(1, 1000, native.TILED_MIN_KEYS, need_weights=False)
-    assert not native.use_tiled(1, 1000, native.TILED_MIN_KEYS - 1, need_weights=False)
+    """B=32, H=8, L=S=1000 is tiled (the full path would keep 1 GB of weights) although one head's
+    L * S is below any per-head rule; one such head alone stays on the full path."""
+    assert native.use_tiled(32 * 8, 1000, 1000, need_weights=False)
+    assert not native.use_tiled(1, 1000, 1000, need_weights=False)
     assert not native.use_tiled(32 * 8, 1000, 1000, need_weights=True)
     monkeypatch.setattr(native, "TILED_MIN_LOGITS", 64 * 16 * 16)
     layer = nn.MultiheadAttention(32, 8, batch_first=True)

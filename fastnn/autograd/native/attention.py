@@ -8,14 +8,9 @@ from ...kernels.backend import family
 attention_kernels = family("attention")
 
 # Without weights requested, problems with at least this many logits in all (batch * heads *
-# Lq * Lk), or at least TILED_MIN_KEYS keys (one whole key tile), run on the tiled
-# (online-softmax) kernels, whose memory is a few tiles per thread. Below both the full path,
-# which keeps the weights for backward (at most 64 MB in float32). Measured on the project's
-# Xeon (AVX-512, 1 thread, 64 problems, d 64): at 256 keys the tiled path took 0.81-0.97 of the
-# full path's time (forward, forward+backward, full and causal); at 64 and 128 keys the full
-# path was level or faster (its backward reads the saved weights instead of recomputing them).
+# Lq * Lk) run on the tiled (online-softmax) kernels, whose memory is a few tiles per thread.
+# Below it the full path, which keeps the weights for backward (at most 64 MB in float32).
 TILED_MIN_LOGITS = 16 * 1024 * 1024
-TILED_MIN_KEYS = 256
 
 
 def _problems(a):
@@ -43,7 +38,7 @@ def _kernel_mask(mask, batch, Lq, Lk):
 
 def use_tiled(problems, Lq, Lk, need_weights):
     """Whether attention over `problems` (batch * heads) pairs of (Lq, Lk) runs tiled."""
-    return not need_weights and (problems * Lq * Lk >= TILED_MIN_LOGITS or Lk >= TILED_MIN_KEYS)
+    return not need_weights and problems * Lq * Lk >= TILED_MIN_LOGITS
 
 
 class ScaledDotProductAttentionFn(Function):

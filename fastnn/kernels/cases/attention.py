@@ -52,8 +52,7 @@ def _torch_attention(causal, backward):
 def _attention_cases():
     cases = []
     for L in (256, 1024):
-        # the autograd Function's choice without weights (use_tiled: TILED_MIN_LOGITS or TILED_MIN_KEYS)
-        tiled = B * H * L * L >= 16 * 1024 * 1024 or L >= 256
+        tiled = B * H * L * L >= 16 * 1024 * 1024  # the autograd Function's choice without weights (TILED_MIN_LOGITS)
         path = "tiled" if tiled else "full"
         fwd = ("attention_tiled_forward",) if tiled else ("attention_forward",)
         bwd = ("attention_tiled_backward",) if tiled else ("attention_backward",)
