@@ -72,6 +72,8 @@ def attention_tiled_forward(q, k, v, mask=None, scale=1.0, causal=False, key_mas
 
 def attention_tiled_backward(q, k, v, out, grad_out, lse, mask=None, scale=1.0, causal=False, key_mask=None):
     z = _logits(q, k, mask, scale, causal, key_mask)
-    finite = np.isfinite(lse)[..., None]
-    p = np.where(finite, np.exp(z - np.where(finite, lse[..., None], 0.0)), 0.0)
+    # Only a fully masked row (log-sum-exp -inf) has zero probabilities; a NaN row stays NaN and
+    # spreads through backward as on the full path (it was read as masked, and dK/dV came out finite).
+    masked = np.isneginf(lse)[..., None]
+    p = np.where(masked, 0.0, np.exp(z - np.where(masked, 0.0, lse[..., None])))
     return attention_backward(q, k, v, p, grad_out, None, scale)

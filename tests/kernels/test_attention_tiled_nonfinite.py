@@ -1,0 +1,42 @@
+"""A NaN input reaches the same outputs on the tiled attention kernels as on their NumPy twin and as on the
+full kernels (the registry's non-finite test cannot reach the tiled cases: their reference is too slow at
+the sizes that select the tiled path). PyTorch's rule: a NaN query row makes that output row NaN, and in
+backward the row's NaN probabilities reach every row of dK and dV.
+
+Not covered, because it does not hold yet: a NaN query row under a causal mask. PyTorch's softmax makes
+that row NaN at its masked positions too, so dV and dK rows past the diagonal turn NaN (the full kernels and
+the reference do that); the tiled kernels skip the masked tiles and leave those rows finite."""
+import numpy as np
+import pytest
+
+from fastnn.autograd.native.attention import attention_kernels as kernels
+from fastnn.kernels import reference
+
+
+def _inputs(dtype, L=40, D=8, P=3):
+    rng = np.random.default_rng(0)
+    return [rng.standard_normal((P, L, D)).astype(dtype) for _ in range(4)]
+
+
+CASES = [(False, 0), (False, 1), (False, 2), (False, 3), (True, 1), (True, 2), (True, 3)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("causal, poisoned", CASES, ids=["q", "k", "v", "grad", "causal-k", "causal-v", "causal-grad"])
+def test_nan_reaches_the_same_outputs_on_tiled_full_and_reference(dtype, causal, poisoned):
+    q, k, v, g = _inputs(dtype)
+    [q, k, v, g][poisoned][1, 17, 3] = np.nan
+    scale = 8 ** -0.5
+    out_t, lse = kernels.attention_tiled_forward(q, k, v, None, scale, causal)
+    grads_t = kernels.attention_tiled_backward(q, k, v, out_t, g, lse, None, scale, causal)
+    with np.errstate(all="ignore"):
+        out_r, lse_r = reference.attention_tiled_forward(q, k, v, None, scale, causal)
+        grads_r = reference.attention_tiled_backward(q, k, v, out_r, g, lse_r, None, scale, causal)
+    out_f, w, _ = kernels.attention_forward(q, k, v, None, scale, causal)
+    grads_f = kernels.attention_backward(q, k, v, w, g, None, scale, causal)
+    for got, want, full in zip((out_t,) + tuple(grads_t), (out_r,) + tuple(grads_r), (out_f,) + tuple(grads_f)):
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(full))
+    if poisoned == 0:  # a NaN query row: its output row is NaN, and dK, dV are NaN throughout problem 1
+        assert np.isnan(out_t[1, 17]).all() and not np.isnan(np.delete(out_t, 1, axis=0)).any()
+        assert np.isnan(grads_t[1][1]).all() and np.isnan(grads_t[2][1]).all()
