@@ -3,9 +3,10 @@ full kernels (the registry's non-finite test cannot reach the tiled cases: their
 the sizes that select the tiled path). PyTorch's rule: a NaN query row makes that output row NaN, and in
 backward the row's NaN probabilities reach every row of dK and dV.
 
-Not covered, because it does not hold yet: a NaN query row under a causal mask. PyTorch's softmax makes
+A NaN query row under a causal mask is the one difference at the kernel level: PyTorch's softmax makes
 that row NaN at its masked positions too, so dV and dK rows past the diagonal turn NaN (the full kernels and
-the reference do that); the tiled kernels skip the masked tiles and leave those rows finite."""
+the reference do that), while the tiled kernels skip the masked tiles and leave those rows finite. The
+autograd Function completes it (last test), so users see PyTorch's NaN positions on either path."""
 import numpy as np
 import pytest
 
@@ -40,3 +41,30 @@ def test_nan_reaches_the_same_outputs_on_tiled_full_and_reference(dtype, causal,
     if poisoned == 0:  # a NaN query row: its output row is NaN, and dK, dV are NaN throughout problem 1
         assert np.isnan(out_t[1, 17]).all() and not np.isnan(np.delete(out_t, 1, axis=0)).any()
         assert np.isnan(grads_t[1][1]).all() and np.isnan(grads_t[2][1]).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_causal_nan_query_row_spreads_through_sdpa_on_either_path(monkeypatch, dtype):
+    # Through the public function: the autograd Function makes dK and dV of a problem with a NaN row NaN
+    # throughout on the tiled path too (the kernels alone leave rows past the diagonal finite, above).
+    import fastnn
+    from fastnn.autograd.native import attention as native
+    q, k, v, g = _inputs(dtype)
+    q[1, 17, 3] = np.nan
+
+    def grads(tiled_min_logits):
+        monkeypatch.setattr(native, "TILED_MIN_LOGITS", tiled_min_logits)
+        qs, ks, vs = (fastnn.tensor(a, requires_grad=True) for a in (q, k, v))
+        out = fastnn.nn.functional.scaled_dot_product_attention(qs, ks, vs, is_causal=True)
+        out.backward(fastnn.tensor(g))
+        return [out.detach().numpy()] + [t.grad.numpy() for t in (qs, ks, vs)]
+    tiled, full = grads(1), grads(2 ** 62)
+    for a, b in zip(tiled, full):
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+    assert np.isnan(tiled[2][1]).all() and np.isnan(tiled[3][1]).all()
+    assert not np.isnan(np.delete(tiled[2], 1, axis=0)).any()
+    torch = pytest.importorskip("torch")
+    tq, tk, tv = (torch.tensor(a, requires_grad=True) for a in (q, k, v))
+    torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, is_causal=True).backward(torch.tensor(g))
+    for a, t in zip(tiled[1:], (tq, tk, tv)):
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(t.grad.numpy()))
