@@ -229,3 +229,7 @@ def main(argv=None):
     args.argv = argv  # `zoo --distributed` starts the same command again in each rank
     return args.func(args)
 
+
+
+if __name__ == "__main__":  # `python -m fastnn.cli ...` as well as `python -m fastnn ...`
+    raise SystemExit(main())

@@ -14,6 +14,20 @@ def test_info(capsys):
     assert "softmax" in out
 
 
+def test_both_module_forms_run_the_command_line(tmp_path):
+    # `python -m fastnn.cli info` printed nothing and exited 0 (no main guard); both forms now run it
+    import os
+    import subprocess
+    import sys
+    import fastnn
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(os.path.abspath(fastnn.__file__))))
+    for module in ("fastnn", "fastnn.cli"):
+        done = subprocess.run([sys.executable, "-m", module, "info"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "kernels" in done.stdout and "threads" in done.stdout, (module, done.stdout)
+
+
 def test_zoo_quick_prints_a_results_table(capsys):
     assert main(["zoo", "perceptron", "mlp", "--quick"]) == 0
     out = capsys.readouterr().out
