@@ -55,7 +55,6 @@ def main():
     lib, Data, NeighborLoader, GraphSAGE = fastnn_parts() if args.library == "fastnn" else pyg_parts()
     edge_index, x, y = power_law_graph(args.nodes, args.edges)
     data = Data(x=lib.from_numpy(x), edge_index=lib.from_numpy(edge_index), y=lib.from_numpy(y))
-    del edge_index, x, y  # the Data shares them; the names only kept the arrays alive twice over
     lib.manual_seed(0)
     t0 = time.perf_counter()
     loader = NeighborLoader(data, num_neighbors=[10, 10], batch_size=1024, shuffle=True)
