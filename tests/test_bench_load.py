@@ -105,7 +105,9 @@ CHEAP = ["nn.LSTM fwd+bwd latency (T=100, B=1, I=10, H=20), batch_first",
          "nn.MaxPool2d(2, ceil_mode=True) fwd+bwd (128, 8, 7, 7)",
          "nn.Linear fwd+bwd LeNet fc1 (64, 800) -> 500",
          "sparse.mm fwd Cora-sized graph x 16", "sparse.mm fwd+bwd Cora-sized graph x 16",
-         "F.softmax fwd+bwd (8, 8, 256, 256), dim -1"]
+         "F.softmax fwd+bwd (8, 8, 256, 256), dim -1",
+         "F.scaled_dot_product_attention full fwd (8, 8, 256, 64)",
+         "F.scaled_dot_product_attention causal fwd+bwd (8, 8, 256, 64)"]
 
 
 @pytest.mark.parametrize("name", CHEAP)

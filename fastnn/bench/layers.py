@@ -175,3 +175,42 @@ LAYERS += [("sparse.mm fwd random 100k-node graph (degree 10) x 64",
             _fn_twin("sparse.mm", _spmm_args(64, _random_adjacency, 100_000), False)),
            ("sparse.mm fwd+bwd random 100k-node graph (degree 10) x 64",
             _fn_twin("sparse.mm", _spmm_args(64, _random_adjacency, 100_000)))]
+
+
+def _sdpa_twin(L, causal, backward, B=8, H=8, D=64):
+    """F.scaled_dot_product_attention on (B, H, L, D) float32 queries, keys and values (the attention kernel
+    cases' shapes): forward without autograd, or forward then backward of a random output gradient into q,
+    k and v."""
+    def make(use_torch):
+        import fastnn
+        rng = np.random.default_rng(0)
+        q, k, v, g = (rng.standard_normal((B, H, L, D)).astype(np.float32) for _ in range(4))
+
+        def side(lib, wrap):
+            qs, ks, vs = (wrap(a).requires_grad_(backward) for a in (q, k, v))
+            grad = wrap(g)
+            sdpa = lib.nn.functional.scaled_dot_product_attention
+
+            def step():
+                if not backward:
+                    with lib.no_grad():
+                        return sdpa(qs, ks, vs, is_causal=causal)
+                for t in (qs, ks, vs):
+                    t.grad = None
+                sdpa(qs, ks, vs, is_causal=causal).backward(grad)
+                return qs.grad
+            return step
+        torch_step = None
+        if use_torch:
+            import torch
+            torch_step = side(torch, torch.from_numpy)
+        return side(fastnn, fastnn.tensor), torch_step
+    return make
+
+
+for _L in (256, 1024):
+    for _causal in (False, True):
+        for _backward in (False, True):
+            LAYERS.append((f"F.scaled_dot_product_attention {'causal' if _causal else 'full'} "
+                           f"{'fwd+bwd' if _backward else 'fwd'} (8, 8, {_L}, 64)",
+                           _sdpa_twin(_L, _causal, _backward)))
