@@ -33,6 +33,9 @@ cdef Py_ssize_t WINO_COUT_ROUND = 32
 # Cap on the weight gradient's workspace, all threads together (uncapped, 512 x 512 channels
 # on 16 threads took 536 MB in float32).
 cdef Py_ssize_t WINO_WGRAD_BYTES = 64 << 20
+# Output channels whose Z the weight gradient transforms before moving them into Z's rows: 16
+# values are one cache line of a float row of Z.
+cdef Py_ssize_t WINO_ZGROUP = 16
 
 
 def _set_winograd_workspace(Py_ssize_t nbytes):
@@ -48,92 +51,53 @@ def _set_winograd_workspace(Py_ssize_t nbytes):
 _WINO_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 
 
-cdef inline void _tile_origin(Py_ssize_t tile, Py_ssize_t th, Py_ssize_t tw,
-                              Py_ssize_t* n, Py_ssize_t* y0, Py_ssize_t* x0) noexcept nogil:
-    """Image and top-left output pixel of tile number `tile` (tiles run row-major per image)."""
+cdef inline Py_ssize_t _segment(Py_ssize_t tile, Py_ssize_t left, Py_ssize_t th, Py_ssize_t tw,
+                                Py_ssize_t* n, Py_ssize_t* y0, Py_ssize_t* x0) noexcept nogil:
+    """Image and top-left output pixel of tile number `tile` (tiles run row-major per image),
+    and how many tiles from it on (at most `left`) lie in its tile row."""
     n[0] = tile // (th * tw)
     y0[0] = (tile // tw) % th * 2
     x0[0] = tile % tw * 2
-
-
-cdef inline void _next_tile(Py_ssize_t th, Py_ssize_t tw, Py_ssize_t* n, Py_ssize_t* y0, Py_ssize_t* x0) noexcept nogil:
-    """Step _tile_origin's answer to the next tile, without its divisions."""
-    x0[0] += 2
-    if x0[0] >= 2 * tw:
-        x0[0] = 0
-        y0[0] += 2
-        if y0[0] >= 2 * th:
-            y0[0] = 0
-            n[0] += 1
-
-
-cdef inline void _patch(const floating* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t y, Py_ssize_t x,
-                        Py_ssize_t size, floating* d, Py_ssize_t T) noexcept nogil:
-    """d[(r * size + c) * T] = plane[y + r, x + c], zero outside the plane."""
-    cdef Py_ssize_t r, c
-    if 0 <= y and y + size <= H and 0 <= x and x + size <= W:
-        for r in range(size):
-            for c in range(size):
-                d[(r * size + c) * T] = plane[(y + r) * W + x + c]
-    else:
-        for r in range(size):
-            for c in range(size):
-                d[(r * size + c) * T] = plane[(y + r) * W + x + c] if 0 <= y + r < H and 0 <= x + c < W else 0
-
-
-cdef void _patches(const floating* plane, Py_ssize_t image_stride, Py_ssize_t H, Py_ssize_t W,
-                   Py_ssize_t size, Py_ssize_t sy, Py_ssize_t sx, Py_ssize_t tile0, Py_ssize_t ntiles,
-                   Py_ssize_t th, Py_ssize_t tw, Py_ssize_t T, floating* d) noexcept nogil:
-    """d[k * T + t] = value k of the size x size patch of tile tile0 + t, starting sy rows above
-    and sx columns left of the tile, in the plane of image n at plane + n * image_stride
-    (zero past ntiles)."""
-    cdef Py_ssize_t t, k, n, y0, x0, nin = min(T, ntiles - tile0)
-    _tile_origin(tile0, th, tw, &n, &y0, &x0)
-    for t in range(nin):
-        _patch(plane + n * image_stride, H, W, y0 - sy, x0 - sx, size, d + t, T)
-        _next_tile(th, tw, &n, &y0, &x0)
-    for k in range(size * size):
-        for t in range(nin, T):
-            d[k * T + t] = 0
+    return min(left, tw - tile % tw)
 
 
 cdef void _transform_inputs(const floating[:, :, :, ::1] x, Py_ssize_t c0, Py_ssize_t nc, Py_ssize_t ph,
                             Py_ssize_t pw, Py_ssize_t tile0, Py_ssize_t ntiles, Py_ssize_t th, Py_ssize_t tw,
-                            Py_ssize_t T, floating* d, floating* v, Py_ssize_t v_stride) noexcept nogil:
+                            Py_ssize_t T, floating* buf, floating* v, Py_ssize_t v_stride) noexcept nogil:
     """v[xi * v_stride + c * T + t] = V of channel c0 + c, c < nc, for tiles tile0 + t, t < T
     (zero past ntiles)."""
-    cdef Py_ssize_t C = x.shape[1], H = x.shape[2], W = x.shape[3], c
+    cdef Py_ssize_t H = x.shape[2], W = x.shape[3], nin = min(T, ntiles - tile0), c, pos, seg, n, y0, x0, xi
     for c in range(nc):
-        _patches(&x[0, c0 + c, 0, 0], C * H * W, H, W, 4, ph, pw, tile0, ntiles, th, tw, T, d)
-        wino_input(d, T, v + c * T, v_stride)
+        pos = 0
+        while pos < nin:
+            seg = _segment(tile0 + pos, nin - pos, th, tw, &n, &y0, &x0)
+            wino_input(&x[n, c0 + c, 0, 0], H, W, y0 - ph, x0 - pw, seg, v + c * T + pos, v_stride, buf)
+            pos += seg
+        if nin < T:
+            for xi in range(16):
+                memset(v + xi * v_stride + c * T + nin, 0, (T - nin) * sizeof(floating))
 
 
 cdef void _winograd_block(const floating[:, :, :, ::1] x, const floating* u, const floating* bias, Py_ssize_t ph, Py_ssize_t pw,
                           floating[:, :, :, ::1] out, Py_ssize_t tile0, Py_ssize_t ntiles, Py_ssize_t th,
-                          Py_ssize_t tw, Py_ssize_t T, Py_ssize_t panel_width, floating* d, floating* v,
+                          Py_ssize_t tw, Py_ssize_t T, Py_ssize_t panel_width, floating* buf, floating* v,
                           floating* m) noexcept nogil:
     """out's tiles tile0 .. tile0+T-1: transform, 16 channel products, inverse transform."""
     cdef Py_ssize_t C = x.shape[1], cout = out.shape[1], ho = out.shape[2], wo = out.shape[3]
-    cdef Py_ssize_t xi, p, co, t, n, y0, x0, a, b, v_stride = C * T + WINO_SKEW, m_stride = cout * T + WINO_SKEW
-    cdef floating add
-    cdef floating* o
-    _transform_inputs(x, 0, C, ph, pw, tile0, ntiles, th, tw, T, d, v, v_stride)
+    cdef Py_ssize_t xi, p, co, n, y0, x0, pos, seg, nin = min(T, ntiles - tile0)
+    cdef Py_ssize_t v_stride = C * T + WINO_SKEW, m_stride = cout * T + WINO_SKEW
+    _transform_inputs(x, 0, C, ph, pw, tile0, ntiles, th, tw, T, buf, v, v_stride)
     for xi in range(16):   # M[xi] (cout, T) = U[xi] (cout, C) @ V[xi] (C, T)
         for p in range(T // panel_width):
             panel_gemm(cout, C, u + xi * cout * C, C, v + xi * v_stride + p * panel_width, T, False,
                        m + xi * m_stride + p * panel_width, T, panel_width)
     for co in range(cout):
-        wino_output(m + co * T, m_stride, T, d)
-        add = bias[co] if bias != NULL else 0
-        _tile_origin(tile0, th, tw, &n, &y0, &x0)
-        for t in range(min(T, ntiles - tile0)):
-            o = &out[n, co, 0, 0]
-            for a in range(2):
-                if y0 + a < ho:
-                    for b in range(2):
-                        if x0 + b < wo:
-                            o[(y0 + a) * wo + x0 + b] = d[(a * 2 + b) * T + t] + add
-            _next_tile(th, tw, &n, &y0, &x0)
+        pos = 0
+        while pos < nin:
+            seg = _segment(tile0 + pos, nin - pos, th, tw, &n, &y0, &x0)
+            wino_output(m + co * T + pos, m_stride, seg, bias[co] if bias != NULL else 0, &out[n, co, 0, 0],
+                        ho, wo, y0, x0, buf)
+            pos += seg
 
 
 def _winograd_forward(const floating[:, :, :, ::1] x, const floating[:, :, ::1] u, const floating[::1] bias,
@@ -151,34 +115,57 @@ def _winograd_forward(const floating[:, :, :, ::1] x, const floating[:, :, ::1] 
                             &patches[tid, 0], &v_transformed[tid, 0], &m_products[tid, 0])
 
 
+cdef void _z_transform(const floating[:, :, :, ::1] gout, Py_ssize_t o0, Py_ssize_t cout, Py_ssize_t tile0,
+                       Py_ssize_t ntiles, Py_ssize_t th, Py_ssize_t tw, Py_ssize_t T, Py_ssize_t cout_padded,
+                       floating* buf, floating* zg, floating* z, Py_ssize_t z_stride) noexcept nogil:
+    """z[xi * z_stride + t * cout_padded + co] = Z of output channel o0 + co, co < cout, for tiles
+    tile0 + t, t < T (zero past ntiles). The transform writes WINO_ZGROUP channels channel-major
+    into zg, which are then moved into Z's rows: written straight there, each value was a store
+    to another cache line."""
+    cdef Py_ssize_t ho = gout.shape[2], wo = gout.shape[3], nin = min(T, ntiles - tile0)
+    cdef Py_ssize_t g0 = 0, ng, j, t, xi, pos, seg, n, y0, x0
+    cdef floating* zrow
+    while g0 < cout:
+        ng = min(WINO_ZGROUP, cout - g0)
+        for j in range(ng):
+            if nin < T:
+                memset(zg + j * 16 * T, 0, 16 * T * sizeof(floating))
+            pos = 0
+            while pos < nin:
+                seg = _segment(tile0 + pos, nin - pos, th, tw, &n, &y0, &x0)
+                wino_grad(&gout[n, o0 + g0 + j, 0, 0], ho, wo, y0, x0, seg, zg + j * 16 * T + pos, T, buf)
+                pos += seg
+        for xi in range(16):
+            for t in range(T):
+                zrow = z + xi * z_stride + t * cout_padded + g0
+                for j in range(ng):
+                    zrow[j] = zg[(j * 16 + xi) * T + t]
+        g0 += ng
+
+
 def _winograd_wgrad(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] gout, Py_ssize_t c0,
                     Py_ssize_t C, Py_ssize_t o0, Py_ssize_t cout, Py_ssize_t ph, Py_ssize_t pw,
                     Py_ssize_t panel_width, floating[:, :, :, ::1] s_partial, floating[:, ::1] patches,
-                    floating[:, ::1] v_transformed, floating[:, ::1] z_transformed):
+                    floating[:, ::1] v_transformed, floating[:, ::1] z_group, floating[:, ::1] z_transformed):
     """For the input channels [c0, c0 + C) and output channels [o0, o0 + cout):
     s_partial[thread, xi] (C, cout_padded) += S[xi]^T = V[xi] (C, T) @ Z[xi] (T, cout_padded) over
     that thread's blocks of tiles; Z is stored tile-major, rows of cout_padded = s_partial.shape[3]
     values (zero past cout)."""
     cdef Py_ssize_t T = WINO_WTILES, cout_padded = s_partial.shape[3]
-    cdef Py_ssize_t ho = gout.shape[2], wo = gout.shape[3], th = (ho + 1) // 2, tw = (wo + 1) // 2
-    cdef Py_ssize_t gstride = gout.shape[1] * ho * wo
-    cdef Py_ssize_t ntiles = x.shape[0] * th * tw, blk, tid, co, p, xi, tile0
+    cdef Py_ssize_t th = (gout.shape[2] + 1) // 2, tw = (gout.shape[3] + 1) // 2
+    cdef Py_ssize_t ntiles = x.shape[0] * th * tw, blk, tid, p, xi
     cdef Py_ssize_t v_stride = C * T + WINO_SKEW, z_stride = T * cout_padded + WINO_SKEW
     cdef floating* z
     cdef floating* v
-    cdef floating* d
     cdef int nt = v_transformed.shape[0]
     with nogil, parallel(num_threads=nt):
         for blk in prange((ntiles + T - 1) // T, schedule="static"):
             tid = threadid()
-            tile0 = blk * T
             z = &z_transformed[tid, 0]
             v = &v_transformed[tid, 0]
-            d = &patches[tid, 0]
-            _transform_inputs(x, c0, C, ph, pw, tile0, ntiles, th, tw, T, d, v, v_stride)
-            for co in range(cout):
-                _patches(&gout[0, o0 + co, 0, 0], gstride, ho, wo, 2, 0, 0, tile0, ntiles, th, tw, T, d)
-                wino_grad(d, T, z + co, z_stride, cout_padded)
+            _transform_inputs(x, c0, C, ph, pw, blk * T, ntiles, th, tw, T, &patches[tid, 0], v, v_stride)
+            _z_transform(gout, o0, cout, blk * T, ntiles, th, tw, T, cout_padded, &patches[tid, 0],
+                         &z_group[tid, 0], z, z_stride)
             for xi in range(16):
                 for p in range(cout_padded // panel_width):
                     panel_gemm(C, T, v + xi * v_stride, T, z + xi * z_stride + p * panel_width, cout_padded, True,
@@ -223,7 +210,8 @@ cdef Py_ssize_t _cout_rounded(Py_ssize_t n):
 cpdef Py_ssize_t _wgrad_bytes(Py_ssize_t cb, Py_ssize_t ob, int nt, Py_ssize_t itemsize):
     """The weight gradient's workspace for blocks of cb input and ob output channels."""
     cdef Py_ssize_t T = WINO_WTILES, cout_padded = _cout_rounded(ob)
-    return nt * itemsize * 16 * (T + (cb * T + WINO_SKEW) + (T * cout_padded + WINO_SKEW) + cb * cout_padded)
+    return nt * itemsize * 16 * (T + (cb * T + WINO_SKEW) + (T * cout_padded + WINO_SKEW) + cb * cout_padded
+                                 + WINO_ZGROUP * T)
 
 
 cpdef tuple _wgrad_blocks(Py_ssize_t C, Py_ssize_t cout, int nt, Py_ssize_t itemsize):
@@ -247,6 +235,7 @@ def _winograd_weight_grad(x, weight, gout, Py_ssize_t ph, Py_ssize_t pw):
     s_partial = np.empty((nt, 16, cb, cout_padded), x.dtype)
     patches = np.empty((nt, 16 * T), x.dtype)
     v_transformed = np.empty((nt, 16 * (cb * T + WINO_SKEW)), x.dtype)
+    z_group = np.empty((nt, WINO_ZGROUP * 16 * T), x.dtype)
     z_transformed = np.empty((nt, 16 * (T * cout_padded + WINO_SKEW)), x.dtype)
     s = np.empty((16, C, cout), x.dtype)
     for c0 in range(0, C, cb):
@@ -256,6 +245,6 @@ def _winograd_weight_grad(x, weight, gout, Py_ssize_t ph, Py_ssize_t pw):
             s_partial.fill(0)
             z_transformed.fill(0)   # the columns past this block's output channels must stay zero
             _winograd_wgrad(x, gout, c0, c1 - c0, o0, o1 - o0, ph, pw, panel_width, s_partial, patches,
-                            v_transformed, z_transformed)
+                            v_transformed, z_group, z_transformed)
             s[:, c0:c1, o0:o1] = s_partial[:, :, :c1 - c0, :o1 - o0].sum(axis=0)
     return np.einsum("ia,ijco,jb->ocab", _WINO_G, s.reshape(4, 4, C, cout), _WINO_G).astype(x.dtype)

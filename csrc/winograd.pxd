@@ -1,31 +1,41 @@
-# Fused-type front of csrc/winograd.h (Winograd F(2x2, 3x3) tile transforms).
+# Fused-type front of csrc/winograd.h (Winograd F(2x2, 3x3) tile transforms over a segment of
+# one tile row).
 from cython cimport floating
 
 cdef extern from "winograd.h" nogil:
-    void wino_input_f(const float* d, Py_ssize_t T, float* v, Py_ssize_t vs)
-    void wino_input_d(const double* d, Py_ssize_t T, double* v, Py_ssize_t vs)
-    void wino_grad_f(const float* g, Py_ssize_t T, float* z, Py_ssize_t zs, Py_ssize_t ts)
-    void wino_grad_d(const double* g, Py_ssize_t T, double* z, Py_ssize_t zs, Py_ssize_t ts)
-    void wino_output_f(const float* m, Py_ssize_t ms, Py_ssize_t T, float* y)
-    void wino_output_d(const double* m, Py_ssize_t ms, Py_ssize_t T, double* y)
+    void wino_input_f(const float* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t y, Py_ssize_t x,
+                      Py_ssize_t nt, float* v, Py_ssize_t vs, float* buf)
+    void wino_input_d(const double* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t y, Py_ssize_t x,
+                      Py_ssize_t nt, double* v, Py_ssize_t vs, double* buf)
+    void wino_grad_f(const float* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t y, Py_ssize_t x,
+                     Py_ssize_t nt, float* z, Py_ssize_t zs, float* buf)
+    void wino_grad_d(const double* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t y, Py_ssize_t x,
+                     Py_ssize_t nt, double* z, Py_ssize_t zs, double* buf)
+    void wino_output_f(const float* m, Py_ssize_t ms, Py_ssize_t nt, float bias, float* plane,
+                       Py_ssize_t H, Py_ssize_t W, Py_ssize_t y, Py_ssize_t x, float* buf)
+    void wino_output_d(const double* m, Py_ssize_t ms, Py_ssize_t nt, double bias, double* plane,
+                       Py_ssize_t H, Py_ssize_t W, Py_ssize_t y, Py_ssize_t x, double* buf)
 
 
-cdef inline void wino_input(const floating* d, Py_ssize_t T, floating* v, Py_ssize_t vs) noexcept nogil:
+cdef inline void wino_input(const floating* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t y, Py_ssize_t x,
+                            Py_ssize_t nt, floating* v, Py_ssize_t vs, floating* buf) noexcept nogil:
     if floating is float:
-        wino_input_f(d, T, v, vs)
+        wino_input_f(plane, H, W, y, x, nt, v, vs, buf)
     else:
-        wino_input_d(d, T, v, vs)
+        wino_input_d(plane, H, W, y, x, nt, v, vs, buf)
 
 
-cdef inline void wino_grad(const floating* g, Py_ssize_t T, floating* z, Py_ssize_t zs, Py_ssize_t ts) noexcept nogil:
+cdef inline void wino_grad(const floating* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t y, Py_ssize_t x,
+                           Py_ssize_t nt, floating* z, Py_ssize_t zs, floating* buf) noexcept nogil:
     if floating is float:
-        wino_grad_f(g, T, z, zs, ts)
+        wino_grad_f(plane, H, W, y, x, nt, z, zs, buf)
     else:
-        wino_grad_d(g, T, z, zs, ts)
+        wino_grad_d(plane, H, W, y, x, nt, z, zs, buf)
 
 
-cdef inline void wino_output(const floating* m, Py_ssize_t ms, Py_ssize_t T, floating* y) noexcept nogil:
+cdef inline void wino_output(const floating* m, Py_ssize_t ms, Py_ssize_t nt, floating bias, floating* plane,
+                             Py_ssize_t H, Py_ssize_t W, Py_ssize_t y, Py_ssize_t x, floating* buf) noexcept nogil:
     if floating is float:
-        wino_output_f(m, ms, T, y)
+        wino_output_f(m, ms, nt, bias, plane, H, W, y, x, buf)
     else:
-        wino_output_d(m, ms, T, y)
+        wino_output_d(m, ms, nt, bias, plane, H, W, y, x, buf)
