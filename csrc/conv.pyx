@@ -28,6 +28,7 @@ from directconv cimport FNN_DC_PAD, FNN_DC_WLANES, direct_acc, direct_scatter, d
 from maxpool cimport maxpool_plane
 from winograd cimport wino_input, wino_grad, wino_output
 from panelgemm cimport panel_gemm, fastnn_panel_width_f, fastnn_panel_width_d
+from gemmsplit cimport fastnn_pool_run, FASTNN_HAVE_POOL, fastnn_part_fn
 
 include "checks.pxi"
 

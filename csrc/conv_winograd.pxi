@@ -6,9 +6,10 @@
 # U[xi] (cout, cin) by V[xi] (cin, tiles): 16 multiplies per 4 outputs against 36 direct.
 # The GEMMs run on the register-blocked micro-kernel of panelgemm.h, reading V[xi] in place
 # as its panel (rows of T tiles, a multiple of every panel width), and each thread runs whole
-# blocks of tiles under one OpenMP loop: no BLAS threads to synchronise (OpenBLAS's
-# spin-waits were most of the im2col path's time on a busy 2-core machine). The transforms
-# are in winograd.h.
+# blocks of tiles, claimed one at a time (gemmpool.h's threads): no BLAS threads to synchronise
+# (OpenBLAS's spin-waits were most of the im2col path's time on a busy 2-core machine), and no
+# thread's share fixed in advance for a descheduled thread to hold up. The transforms are in
+# winograd.h.
 #
 # The input gradient is the same pass over grad_out with the flipped, channel-swapped
 # kernel; the weight gradient is the adjoint of the forward: per xi, S[xi] (cout, cin) =
@@ -51,6 +52,46 @@ def _set_winograd_workspace(Py_ssize_t nbytes):
 _WINO_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 
 
+cdef extern from *:
+    """
+    /* The next block of a Winograd pass, claimed by whichever thread asks first. */
+    #if defined(_MSC_VER)
+    #include <intrin.h>
+    static inline Py_ssize_t fnn_wino_claim(Py_ssize_t *next) {
+        return (Py_ssize_t)_InterlockedExchangeAdd64((volatile __int64 *)next, 1);
+    }
+    #else
+    static inline Py_ssize_t fnn_wino_claim(Py_ssize_t *next) {
+        return __atomic_fetch_add(next, 1, __ATOMIC_RELAXED);
+    }
+    #endif
+    """
+    Py_ssize_t fnn_wino_claim(Py_ssize_t* next) nogil
+
+
+ctypedef struct _WinoJob:
+    # One pass over blocks of T tiles, for float (single) or double arrays. Forward: x (N, C, H, W),
+    # u (16, cout, C), bias or NULL, out (N, cout, ho, wo); work holds M. Weight gradient: x's
+    # channels [c0, c0 + C) of xC, gout's [o0, o0 + cout) of its oC, s_partial (parts, 16, C,
+    # cout_padded); work holds Z, and zg its channel groups. Each part's workspace is at
+    # part * its *_len. Blocks are claimed through `next`.
+    bint single
+    const void* x
+    const void* u
+    const void* bias
+    void* out
+    const void* gout
+    void* s_partial
+    void* buf
+    void* v
+    void* work
+    void* zg
+    Py_ssize_t buf_len, v_len, work_len, zg_len
+    Py_ssize_t N, C, H, W, cout, ho, wo, ph, pw, th, tw, ntiles, T, panel_width
+    Py_ssize_t xC, c0, oC, o0, cout_padded
+    Py_ssize_t blocks, next
+
+
 cdef inline Py_ssize_t _segment(Py_ssize_t tile, Py_ssize_t left, Py_ssize_t th, Py_ssize_t tw,
                                 Py_ssize_t* n, Py_ssize_t* y0, Py_ssize_t* x0) noexcept nogil:
     """Image and top-left output pixel of tile number `tile` (tiles run row-major per image),
@@ -61,86 +102,151 @@ cdef inline Py_ssize_t _segment(Py_ssize_t tile, Py_ssize_t left, Py_ssize_t th,
     return min(left, tw - tile % tw)
 
 
-cdef void _transform_inputs(const floating[:, :, :, ::1] x, Py_ssize_t c0, Py_ssize_t nc, Py_ssize_t ph,
-                            Py_ssize_t pw, Py_ssize_t tile0, Py_ssize_t ntiles, Py_ssize_t th, Py_ssize_t tw,
-                            Py_ssize_t T, floating* buf, floating* v, Py_ssize_t v_stride) noexcept nogil:
-    """v[xi * v_stride + c * T + t] = V of channel c0 + c, c < nc, for tiles tile0 + t, t < T
-    (zero past ntiles)."""
-    cdef Py_ssize_t H = x.shape[2], W = x.shape[3], nin = min(T, ntiles - tile0), c, pos, seg, n, y0, x0, xi
+cdef void _transform_inputs(const floating* x, Py_ssize_t xC, Py_ssize_t H, Py_ssize_t W, Py_ssize_t c0,
+                            Py_ssize_t nc, Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t tile0, Py_ssize_t ntiles,
+                            Py_ssize_t th, Py_ssize_t tw, Py_ssize_t T, floating* buf, floating* v,
+                            Py_ssize_t v_stride) noexcept nogil:
+    """v[xi * v_stride + c * T + t] = V of channel c0 + c, c < nc, of x (N, xC, H, W) for tiles
+    tile0 + t, t < T (zero past ntiles)."""
+    cdef Py_ssize_t nin = min(T, ntiles - tile0), c, pos, seg, n, y0, x0, xi
     for c in range(nc):
         pos = 0
         while pos < nin:
             seg = _segment(tile0 + pos, nin - pos, th, tw, &n, &y0, &x0)
-            wino_input(&x[n, c0 + c, 0, 0], H, W, y0 - ph, x0 - pw, seg, v + c * T + pos, v_stride, buf)
+            wino_input(x + (n * xC + c0 + c) * H * W, H, W, y0 - ph, x0 - pw, seg, v + c * T + pos, v_stride, buf)
             pos += seg
         if nin < T:
             for xi in range(16):
                 memset(v + xi * v_stride + c * T + nin, 0, (T - nin) * sizeof(floating))
 
 
-cdef void _winograd_block(const floating[:, :, :, ::1] x, const floating* u, const floating* bias, Py_ssize_t ph, Py_ssize_t pw,
-                          floating[:, :, :, ::1] out, Py_ssize_t tile0, Py_ssize_t ntiles, Py_ssize_t th,
-                          Py_ssize_t tw, Py_ssize_t T, Py_ssize_t panel_width, floating* buf, floating* v,
-                          floating* m) noexcept nogil:
-    """out's tiles tile0 .. tile0+T-1: transform, 16 channel products, inverse transform."""
-    cdef Py_ssize_t C = x.shape[1], cout = out.shape[1], ho = out.shape[2], wo = out.shape[3]
-    cdef Py_ssize_t xi, p, co, n, y0, x0, pos, seg, nin = min(T, ntiles - tile0)
+cdef void _forward_blocks(_WinoJob* j, int part, floating* kind) noexcept nogil:
+    """Claim blocks of out's tiles until none is left; each: transform, 16 channel products,
+    inverse transform. (kind only selects the type.)"""
+    cdef Py_ssize_t T = j.T, C = j.C, cout = j.cout, pw_ = j.panel_width, blk, tile0, nin, xi, p, co, n, y0, x0, pos, seg
     cdef Py_ssize_t v_stride = C * T + WINO_SKEW, m_stride = cout * T + WINO_SKEW
-    _transform_inputs(x, 0, C, ph, pw, tile0, ntiles, th, tw, T, buf, v, v_stride)
-    for xi in range(16):   # M[xi] (cout, T) = U[xi] (cout, C) @ V[xi] (C, T)
-        for p in range(T // panel_width):
-            panel_gemm(cout, C, u + xi * cout * C, C, v + xi * v_stride + p * panel_width, T, False,
-                       m + xi * m_stride + p * panel_width, T, panel_width)
-    for co in range(cout):
-        pos = 0
-        while pos < nin:
-            seg = _segment(tile0 + pos, nin - pos, th, tw, &n, &y0, &x0)
-            wino_output(m + co * T + pos, m_stride, seg, bias[co] if bias != NULL else 0, &out[n, co, 0, 0],
-                        ho, wo, y0, x0, buf)
-            pos += seg
+    cdef const floating* u = <const floating*>j.u
+    cdef const floating* bias = <const floating*>j.bias
+    cdef floating* out = <floating*>j.out
+    cdef floating* buf = <floating*>j.buf + part * j.buf_len
+    cdef floating* v = <floating*>j.v + part * j.v_len
+    cdef floating* m = <floating*>j.work + part * j.work_len
+    while True:
+        blk = fnn_wino_claim(&j.next)
+        if blk >= j.blocks:
+            return
+        tile0 = blk * T
+        nin = min(T, j.ntiles - tile0)
+        _transform_inputs(<const floating*>j.x, C, j.H, j.W, 0, C, j.ph, j.pw, tile0, j.ntiles, j.th, j.tw, T,
+                          buf, v, v_stride)
+        for xi in range(16):   # M[xi] (cout, T) = U[xi] (cout, C) @ V[xi] (C, T)
+            for p in range(T // pw_):
+                panel_gemm(cout, C, u + xi * cout * C, C, v + xi * v_stride + p * pw_, T, False,
+                           m + xi * m_stride + p * pw_, T, pw_)
+        for co in range(cout):
+            pos = 0
+            while pos < nin:
+                seg = _segment(tile0 + pos, nin - pos, j.th, j.tw, &n, &y0, &x0)
+                wino_output(m + co * T + pos, m_stride, seg, bias[co] if bias != NULL else 0,
+                            out + (n * cout + co) * j.ho * j.wo, j.ho, j.wo, y0, x0, buf)
+                pos += seg
+
+
+cdef void _z_transform(const floating* gout, Py_ssize_t oC, Py_ssize_t ho, Py_ssize_t wo, Py_ssize_t o0,
+                       Py_ssize_t cout, Py_ssize_t tile0, Py_ssize_t ntiles, Py_ssize_t th, Py_ssize_t tw,
+                       Py_ssize_t T, Py_ssize_t cout_padded, floating* buf, floating* zg, floating* z,
+                       Py_ssize_t z_stride) noexcept nogil:
+    """z[xi * z_stride + t * cout_padded + co] = Z of output channel o0 + co, co < cout, of gout
+    (N, oC, ho, wo) for tiles tile0 + t, t < T (zero past ntiles). The transform writes
+    WINO_ZGROUP channels channel-major into zg, which are then moved into Z's rows: written
+    straight there, each value was a store to another cache line."""
+    cdef Py_ssize_t nin = min(T, ntiles - tile0), g0 = 0, ng, k, t, xi, pos, seg, n, y0, x0
+    cdef floating* zrow
+    while g0 < cout:
+        ng = min(WINO_ZGROUP, cout - g0)
+        for k in range(ng):
+            if nin < T:
+                memset(zg + k * 16 * T, 0, 16 * T * sizeof(floating))
+            pos = 0
+            while pos < nin:
+                seg = _segment(tile0 + pos, nin - pos, th, tw, &n, &y0, &x0)
+                wino_grad(gout + (n * oC + o0 + g0 + k) * ho * wo, ho, wo, y0, x0, seg, zg + k * 16 * T + pos, T, buf)
+                pos += seg
+        for xi in range(16):
+            for t in range(T):
+                zrow = z + xi * z_stride + t * cout_padded + g0
+                for k in range(ng):
+                    zrow[k] = zg[(k * 16 + xi) * T + t]
+        g0 += ng
+
+
+cdef void _wgrad_blocks_run(_WinoJob* j, int part, floating* kind) noexcept nogil:
+    """Claim blocks of tiles until none is left; each adds V[xi] (C, T) @ Z[xi] (T, cout_padded)
+    into this part's S (s_partial[part, xi])."""
+    cdef Py_ssize_t T = j.T, C = j.C, cp = j.cout_padded, pw_ = j.panel_width, blk, xi, p
+    cdef Py_ssize_t v_stride = C * T + WINO_SKEW, z_stride = T * cp + WINO_SKEW
+    cdef floating* buf = <floating*>j.buf + part * j.buf_len
+    cdef floating* v = <floating*>j.v + part * j.v_len
+    cdef floating* z = <floating*>j.work + part * j.work_len
+    cdef floating* zg = <floating*>j.zg + part * j.zg_len
+    cdef floating* s = <floating*>j.s_partial + part * 16 * C * cp
+    while True:
+        blk = fnn_wino_claim(&j.next)
+        if blk >= j.blocks:
+            return
+        _transform_inputs(<const floating*>j.x, j.xC, j.H, j.W, j.c0, C, j.ph, j.pw, blk * T, j.ntiles, j.th, j.tw,
+                          T, buf, v, v_stride)
+        _z_transform(<const floating*>j.gout, j.oC, j.ho, j.wo, j.o0, j.cout, blk * T, j.ntiles, j.th, j.tw, T, cp,
+                     buf, zg, z, z_stride)
+        for xi in range(16):
+            for p in range(cp // pw_):
+                panel_gemm(C, T, v + xi * v_stride, T, z + xi * z_stride + p * pw_, cp, True,
+                           s + xi * C * cp + p * pw_, cp, pw_)
+
+
+cdef void _forward_part(void* ctx, int part) noexcept nogil:
+    if (<_WinoJob*>ctx).single:
+        _forward_blocks(<_WinoJob*>ctx, part, <float*>NULL)
+    else:
+        _forward_blocks(<_WinoJob*>ctx, part, <double*>NULL)
+
+
+cdef void _wgrad_part(void* ctx, int part) noexcept nogil:
+    if (<_WinoJob*>ctx).single:
+        _wgrad_blocks_run(<_WinoJob*>ctx, part, <float*>NULL)
+    else:
+        _wgrad_blocks_run(<_WinoJob*>ctx, part, <double*>NULL)
+
+
+cdef void _run_parts(_WinoJob* j, int parts, fastnn_part_fn fn) noexcept nogil:
+    """fn(j, part) for part < parts, each on its own workspace, the blocks claimed dynamically:
+    on the pool of gemmpool.h, where the caller never waits for a thread that has not started
+    (a descheduled thread costs at most the block it holds), else one OpenMP thread per part."""
+    cdef int tid
+    j.next = 0
+    if FASTNN_HAVE_POOL or parts == 1:
+        fastnn_pool_run(parts, parts, fn, j)
+    else:
+        with parallel(num_threads=parts):
+            tid = threadid()
+            fn(j, tid)
 
 
 def _winograd_forward(const floating[:, :, :, ::1] x, const floating[:, :, ::1] u, const floating[::1] bias,
                       Py_ssize_t ph, Py_ssize_t pw, floating[:, :, :, ::1] out, Py_ssize_t panel_width,
                       floating[:, ::1] patches, floating[:, ::1] v_transformed, floating[:, ::1] m_products):
-    """out = conv(x) + bias with U = u (16, cout, C); the *buf rows are per thread."""
-    cdef Py_ssize_t T = WINO_TILES, th = (out.shape[2] + 1) // 2, tw = (out.shape[3] + 1) // 2
-    cdef Py_ssize_t ntiles = x.shape[0] * th * tw, blk, tid
-    cdef const floating* bp = const_data_or_null(bias)
-    cdef int nt = v_transformed.shape[0]
-    with nogil, parallel(num_threads=nt):
-        for blk in prange((ntiles + T - 1) // T, schedule="static"):
-            tid = threadid()
-            _winograd_block(x, &u[0, 0, 0], bp, ph, pw, out, blk * T, ntiles, th, tw, T, panel_width,
-                            &patches[tid, 0], &v_transformed[tid, 0], &m_products[tid, 0])
-
-
-cdef void _z_transform(const floating[:, :, :, ::1] gout, Py_ssize_t o0, Py_ssize_t cout, Py_ssize_t tile0,
-                       Py_ssize_t ntiles, Py_ssize_t th, Py_ssize_t tw, Py_ssize_t T, Py_ssize_t cout_padded,
-                       floating* buf, floating* zg, floating* z, Py_ssize_t z_stride) noexcept nogil:
-    """z[xi * z_stride + t * cout_padded + co] = Z of output channel o0 + co, co < cout, for tiles
-    tile0 + t, t < T (zero past ntiles). The transform writes WINO_ZGROUP channels channel-major
-    into zg, which are then moved into Z's rows: written straight there, each value was a store
-    to another cache line."""
-    cdef Py_ssize_t ho = gout.shape[2], wo = gout.shape[3], nin = min(T, ntiles - tile0)
-    cdef Py_ssize_t g0 = 0, ng, j, t, xi, pos, seg, n, y0, x0
-    cdef floating* zrow
-    while g0 < cout:
-        ng = min(WINO_ZGROUP, cout - g0)
-        for j in range(ng):
-            if nin < T:
-                memset(zg + j * 16 * T, 0, 16 * T * sizeof(floating))
-            pos = 0
-            while pos < nin:
-                seg = _segment(tile0 + pos, nin - pos, th, tw, &n, &y0, &x0)
-                wino_grad(&gout[n, o0 + g0 + j, 0, 0], ho, wo, y0, x0, seg, zg + j * 16 * T + pos, T, buf)
-                pos += seg
-        for xi in range(16):
-            for t in range(T):
-                zrow = z + xi * z_stride + t * cout_padded + g0
-                for j in range(ng):
-                    zrow[j] = zg[(j * 16 + xi) * T + t]
-        g0 += ng
+    """out = conv(x) + bias with U = u (16, cout, C); the workspace rows are per part."""
+    cdef _WinoJob j
+    j.single = floating is float
+    j.x, j.u, j.bias, j.out = &x[0, 0, 0, 0], &u[0, 0, 0], const_data_or_null(bias), &out[0, 0, 0, 0]
+    j.buf, j.v, j.work = &patches[0, 0], &v_transformed[0, 0], &m_products[0, 0]
+    j.buf_len, j.v_len, j.work_len = patches.shape[1], v_transformed.shape[1], m_products.shape[1]
+    j.N, j.C, j.H, j.W, j.cout, j.ho, j.wo = x.shape[0], x.shape[1], x.shape[2], x.shape[3], out.shape[1], out.shape[2], out.shape[3]
+    j.ph, j.pw, j.th, j.tw, j.T, j.panel_width = ph, pw, (j.ho + 1) // 2, (j.wo + 1) // 2, WINO_TILES, panel_width
+    j.ntiles = j.N * j.th * j.tw
+    j.blocks = (j.ntiles + j.T - 1) // j.T
+    with nogil:
+        _run_parts(&j, <int>v_transformed.shape[0], _forward_part)
 
 
 def _winograd_wgrad(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] gout, Py_ssize_t c0,
@@ -148,28 +254,22 @@ def _winograd_wgrad(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1]
                     Py_ssize_t panel_width, floating[:, :, :, ::1] s_partial, floating[:, ::1] patches,
                     floating[:, ::1] v_transformed, floating[:, ::1] z_group, floating[:, ::1] z_transformed):
     """For the input channels [c0, c0 + C) and output channels [o0, o0 + cout):
-    s_partial[thread, xi] (C, cout_padded) += S[xi]^T = V[xi] (C, T) @ Z[xi] (T, cout_padded) over
-    that thread's blocks of tiles; Z is stored tile-major, rows of cout_padded = s_partial.shape[3]
+    s_partial[part, xi] (C, cout_padded) += S[xi]^T = V[xi] (C, T) @ Z[xi] (T, cout_padded) over
+    that part's blocks of tiles; Z is stored tile-major, rows of cout_padded = s_partial.shape[3]
     values (zero past cout)."""
-    cdef Py_ssize_t T = WINO_WTILES, cout_padded = s_partial.shape[3]
-    cdef Py_ssize_t th = (gout.shape[2] + 1) // 2, tw = (gout.shape[3] + 1) // 2
-    cdef Py_ssize_t ntiles = x.shape[0] * th * tw, blk, tid, p, xi
-    cdef Py_ssize_t v_stride = C * T + WINO_SKEW, z_stride = T * cout_padded + WINO_SKEW
-    cdef floating* z
-    cdef floating* v
-    cdef int nt = v_transformed.shape[0]
-    with nogil, parallel(num_threads=nt):
-        for blk in prange((ntiles + T - 1) // T, schedule="static"):
-            tid = threadid()
-            z = &z_transformed[tid, 0]
-            v = &v_transformed[tid, 0]
-            _transform_inputs(x, c0, C, ph, pw, blk * T, ntiles, th, tw, T, &patches[tid, 0], v, v_stride)
-            _z_transform(gout, o0, cout, blk * T, ntiles, th, tw, T, cout_padded, &patches[tid, 0],
-                         &z_group[tid, 0], z, z_stride)
-            for xi in range(16):
-                for p in range(cout_padded // panel_width):
-                    panel_gemm(C, T, v + xi * v_stride, T, z + xi * z_stride + p * panel_width, cout_padded, True,
-                               &s_partial[tid, xi, 0, p * panel_width], cout_padded, panel_width)
+    cdef _WinoJob j
+    j.single = floating is float
+    j.x, j.gout, j.s_partial = &x[0, 0, 0, 0], &gout[0, 0, 0, 0], &s_partial[0, 0, 0, 0]
+    j.buf, j.v, j.work, j.zg = &patches[0, 0], &v_transformed[0, 0], &z_transformed[0, 0], &z_group[0, 0]
+    j.buf_len, j.v_len, j.work_len, j.zg_len = (patches.shape[1], v_transformed.shape[1], z_transformed.shape[1],
+                                                 z_group.shape[1])
+    j.N, j.xC, j.H, j.W, j.c0, j.C = x.shape[0], x.shape[1], x.shape[2], x.shape[3], c0, C
+    j.oC, j.ho, j.wo, j.o0, j.cout, j.cout_padded = gout.shape[1], gout.shape[2], gout.shape[3], o0, cout, s_partial.shape[3]
+    j.ph, j.pw, j.th, j.tw, j.T, j.panel_width = ph, pw, (j.ho + 1) // 2, (j.wo + 1) // 2, WINO_WTILES, panel_width
+    j.ntiles = j.N * j.th * j.tw
+    j.blocks = (j.ntiles + j.T - 1) // j.T
+    with nogil:
+        _run_parts(&j, <int>v_transformed.shape[0], _wgrad_part)
 
 
 cdef Py_ssize_t _panel_width(dtype):
