@@ -157,12 +157,6 @@ cdef bint _winograd_pays(_Geometry G):
     return CONV_PATH == "winograd" or min(G.C, G.cout) >= WINO_MIN_CHANNELS
 
 
-cdef bint _finite(a):
-    # Winograd's transforms subtract neighbouring values, turning one inf into NaN across its
-    # tile; such inputs take the other paths. (A float sum is inf or NaN when any term is.)
-    return np.isfinite(a.sum(dtype=a.dtype))
-
-
 cdef Py_ssize_t _rounded_grid(Py_ssize_t rows, Py_ssize_t row_len):
     return (rows * row_len + FNN_DC_PAD - 1) // FNN_DC_PAD * FNN_DC_PAD
 
@@ -240,8 +234,10 @@ def conv2d_forward(x, weight, bias=None, stride=1, padding=0, dilation=1, groups
     """
     st, pd, dl = _check_conv(x, weight, bias, stride, padding, dilation, groups, False)
     G = _geometry(x.shape, weight.shape, st, pd, dl, groups, weight.shape[0], x.itemsize)
-    if _winograd_pays(G) and _finite(x) and _finite(weight):
-        return _winograd_conv(x, weight, bias, G.ph, G.pw)
+    if _winograd_pays(G):
+        out = _winograd_conv(x, weight, bias, G.ph, G.pw)   # None: not finite, left to the other paths
+        if out is not None:
+            return out
     if G.N > 0 and G.cout > 0 and _direct_forward_pays(G):
         return _direct_conv(x, weight, bias, groups, pd, dl, G.ho, G.wo)
     w2 = weight.reshape(weight.shape[0], math.prod(weight.shape[1:]))  # -1 fails when shape[0] == 0
@@ -271,12 +267,12 @@ def conv2d_backward(x, weight, grad_out, stride=1, padding=0, dilation=1, groups
     if grad_out.shape != (G.N, G.cout, G.ho, G.wo):
         raise ValueError(f"grad_out must have shape {(G.N, G.cout, G.ho, G.wo)}, got {grad_out.shape}")
     gb = grad_out.sum(axis=(0, 2, 3)) if need_bias else None
-    # each pass takes whichever path pays for it (see _winograd_pays and _direct_pays)
-    wino = _winograd_pays(G) and (need_input or need_weight) and _finite(grad_out)
-    wino_x = wino and need_input and _finite(weight)
-    wino_w = wino and need_weight and _finite(x)
-    need_input, need_weight = need_input and not wino_x, need_weight and not wino_w   # left to the other paths
-    # (likewise an inf or NaN weight: the direct input gradients multiply it by padding zeros)
+    # each pass takes whichever path pays for it (see _winograd_pays and _direct_pays); a
+    # Winograd result that is not finite (None) is left to the other paths
+    wino_gx = _winograd_input_grad(weight, grad_out, G.ph, G.pw) if need_input and _winograd_pays(G) else None
+    wino_gw = _winograd_weight_grad(x, weight, grad_out, G.ph, G.pw) if need_weight and _winograd_pays(G) else None
+    need_input, need_weight = need_input and wino_gx is None, need_weight and wino_gw is None
+    # An inf or NaN weight takes im2col: the direct input gradients multiply it by padding zeros.
     direct_x_ok = need_input and G.N > 0 and G.cout > 0 and np.isfinite(weight.sum(dtype=weight.dtype))
     x_path = _input_grad_path(G) if direct_x_ok else "im2col"
     direct_x = x_path != "im2col"
@@ -295,10 +291,10 @@ def conv2d_backward(x, weight, grad_out, stride=1, padding=0, dilation=1, groups
         gx = _direct_input_grad_scatter(x.shape, weight, grad_out, groups, pd, dl)
     if direct_w:
         gw = _direct_weight_grad(x, weight, grad_out, groups, pd, dl)
-    if wino_x:
-        gx = _winograd_input_grad(weight, grad_out, G.ph, G.pw)
-    if wino_w:
-        gw = _winograd_weight_grad(x, weight, grad_out, G.ph, G.pw)
+    if wino_gx is not None:
+        gx = wino_gx
+    if wino_gw is not None:
+        gw = wino_gw
     return gx, gw, gb
 
 

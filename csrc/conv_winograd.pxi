@@ -65,8 +65,15 @@ cdef extern from *:
         return __atomic_fetch_add(next, 1, __ATOMIC_RELAXED);
     }
     #endif
+    /* Flag a job's result as not finite (any part may, at once). */
+    #if defined(_MSC_VER)
+    static inline void fnn_wino_flag(Py_ssize_t *flag) { _InterlockedExchange64((volatile __int64 *)flag, 1); }
+    #else
+    static inline void fnn_wino_flag(Py_ssize_t *flag) { __atomic_store_n(flag, 1, __ATOMIC_RELAXED); }
+    #endif
     """
     Py_ssize_t fnn_wino_claim(Py_ssize_t* next) nogil
+    void fnn_wino_flag(Py_ssize_t* flag) nogil
 
 
 ctypedef struct _WinoJob:
@@ -90,6 +97,7 @@ ctypedef struct _WinoJob:
     Py_ssize_t N, C, H, W, cout, ho, wo, ph, pw, th, tw, ntiles, T, panel_width
     Py_ssize_t xC, c0, oC, o0, cout_padded
     Py_ssize_t blocks, next
+    Py_ssize_t not_finite   # forward: set when an output is inf or NaN
 
 
 cdef inline Py_ssize_t _segment(Py_ssize_t tile, Py_ssize_t left, Py_ssize_t th, Py_ssize_t tw,
@@ -131,9 +139,12 @@ cdef void _forward_blocks(_WinoJob* j, int part, floating* kind) noexcept nogil:
     cdef floating* buf = <floating*>j.buf + part * j.buf_len
     cdef floating* v = <floating*>j.v + part * j.v_len
     cdef floating* m = <floating*>j.work + part * j.work_len
+    cdef int bad = 0
     while True:
         blk = fnn_wino_claim(&j.next)
         if blk >= j.blocks:
+            if bad:
+                fnn_wino_flag(&j.not_finite)
             return
         tile0 = blk * T
         nin = min(T, j.ntiles - tile0)
@@ -147,8 +158,8 @@ cdef void _forward_blocks(_WinoJob* j, int part, floating* kind) noexcept nogil:
             pos = 0
             while pos < nin:
                 seg = _segment(tile0 + pos, nin - pos, j.th, j.tw, &n, &y0, &x0)
-                wino_output(m + co * T + pos, m_stride, seg, bias[co] if bias != NULL else 0,
-                            out + (n * cout + co) * j.ho * j.wo, j.ho, j.wo, y0, x0, buf)
+                bad |= wino_output(m + co * T + pos, m_stride, seg, bias[co] if bias != NULL else 0,
+                                   out + (n * cout + co) * j.ho * j.wo, j.ho, j.wo, y0, x0, buf)
                 pos += seg
 
 
@@ -235,7 +246,8 @@ cdef void _run_parts(_WinoJob* j, int parts, fastnn_part_fn fn) noexcept nogil:
 def _winograd_forward(const floating[:, :, :, ::1] x, const floating[:, :, ::1] u, const floating[::1] bias,
                       Py_ssize_t ph, Py_ssize_t pw, floating[:, :, :, ::1] out, Py_ssize_t panel_width,
                       floating[:, ::1] patches, floating[:, ::1] v_transformed, floating[:, ::1] m_products):
-    """out = conv(x) + bias with U = u (16, cout, C); the workspace rows are per part."""
+    """out = conv(x) + bias with U = u (16, cout, C); the workspace rows are per part. Returns
+    False if an output is inf or NaN."""
     cdef _WinoJob j
     j.single = floating is float
     j.x, j.u, j.bias, j.out = &x[0, 0, 0, 0], &u[0, 0, 0], const_data_or_null(bias), &out[0, 0, 0, 0]
@@ -245,8 +257,10 @@ def _winograd_forward(const floating[:, :, :, ::1] x, const floating[:, :, ::1] 
     j.ph, j.pw, j.th, j.tw, j.T, j.panel_width = ph, pw, (j.ho + 1) // 2, (j.wo + 1) // 2, WINO_TILES, panel_width
     j.ntiles = j.N * j.th * j.tw
     j.blocks = (j.ntiles + j.T - 1) // j.T
+    j.not_finite = 0
     with nogil:
         _run_parts(&j, <int>v_transformed.shape[0], _forward_part)
+    return not j.not_finite
 
 
 def _winograd_wgrad(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] gout, Py_ssize_t c0,
@@ -282,7 +296,11 @@ cdef int _winograd_threads(Py_ssize_t blocks, Py_ssize_t work):
 
 
 def _winograd_conv(x, weight, bias, Py_ssize_t ph, Py_ssize_t pw):
-    """conv2d of x (N, C, H, W) with the 3x3 weight (cout, C, 3, 3), stride 1, padding (ph, pw)."""
+    """conv2d of x (N, C, H, W) with the 3x3 weight (cout, C, 3, 3), stride 1, padding (ph, pw);
+    None if an output is inf or NaN. Winograd's transforms subtract neighbouring values, turning
+    one inf into NaN across its tile, so such results are left to the other paths; an inf or NaN
+    input always gives one (they never become finite through sums and products), and checking the
+    outputs as they are written costs no pass over the inputs."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], cout = weight.shape[0], T = WINO_TILES
     ho, wo = x.shape[2] + 2 * ph - 2, x.shape[3] + 2 * pw - 2
     ntiles = N * ((ho + 1) // 2) * ((wo + 1) // 2)
@@ -290,15 +308,16 @@ def _winograd_conv(x, weight, bias, Py_ssize_t ph, Py_ssize_t pw):
     u = np.ascontiguousarray(np.einsum("ia,ocab,jb->ijoc", _WINO_G, weight, _WINO_G).reshape(16, cout, C),
                              dtype=x.dtype)
     out = np.empty((N, cout, ho, wo), x.dtype)
-    _winograd_forward(x, u, bias, ph, pw, out, _panel_width(x.dtype), np.empty((nt, 16 * T), x.dtype),
-                      np.empty((nt, 16 * (C * T + WINO_SKEW)), x.dtype),
-                      np.empty((nt, 16 * (cout * T + WINO_SKEW)), x.dtype))
+    if not _winograd_forward(x, u, bias, ph, pw, out, _panel_width(x.dtype), np.empty((nt, 16 * T), x.dtype),
+                             np.empty((nt, 16 * (C * T + WINO_SKEW)), x.dtype),
+                             np.empty((nt, 16 * (cout * T + WINO_SKEW)), x.dtype)):
+        return None
     return out
 
 
 def _winograd_input_grad(weight, gout, Py_ssize_t ph, Py_ssize_t pw):
     """The input gradient: grad_out convolved with the flipped kernel, channel axes swapped,
-    padded so that the output has the input's size."""
+    padded so that the output has the input's size (None if not finite, as _winograd_conv)."""
     wt = np.ascontiguousarray(weight.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1])
     return _winograd_conv(gout, wt, None, 2 - ph, 2 - pw)
 
@@ -327,6 +346,7 @@ cpdef tuple _wgrad_blocks(Py_ssize_t C, Py_ssize_t cout, int nt, Py_ssize_t item
 
 
 def _winograd_weight_grad(x, weight, gout, Py_ssize_t ph, Py_ssize_t pw):
+    """The weight gradient (None if not finite, as _winograd_conv)."""
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], cout = weight.shape[0], T = WINO_WTILES
     ntiles = N * ((gout.shape[2] + 1) // 2) * ((gout.shape[3] + 1) // 2)
     nt = _winograd_threads(-(-ntiles // T), ntiles * 16 * _cout_rounded(cout) * C)
@@ -347,4 +367,5 @@ def _winograd_weight_grad(x, weight, gout, Py_ssize_t ph, Py_ssize_t pw):
             _winograd_wgrad(x, gout, c0, c1 - c0, o0, o1 - o0, ph, pw, panel_width, s_partial, patches,
                             v_transformed, z_group, z_transformed)
             s[:, c0:c1, o0:o1] = s_partial[:, :, :c1 - c0, :o1 - o0].sum(axis=0)
-    return np.einsum("ia,ijco,jb->ocab", _WINO_G, s.reshape(4, 4, C, cout), _WINO_G).astype(x.dtype)
+    gw = np.einsum("ia,ijco,jb->ocab", _WINO_G, s.reshape(4, 4, C, cout), _WINO_G).astype(x.dtype)
+    return gw if np.isfinite(gw.sum(dtype=gw.dtype)) else None   # as _winograd_conv: inf or NaN inputs give one

@@ -10,7 +10,8 @@
  * grad:   z[xi*zs + t] = (A g_t A^T)[xi], g_t the 2x2 block at rows y.., columns x + 2t..
  *         of the H x W plane (zero outside)
  * output: rows y, y + 1 (those < H) of the H x W plane, columns x + 2t, x + 2t + 1 (those < W)
- *         = (A^T m_t A) + bias, m_t = m[xi*ms + t]
+ *         = (A^T m_t A) + bias, m_t = m[xi*ms + t]; returns 1 if a value of the segment's tiles
+ *         is inf or NaN (the caller's check that its inputs were finite, at no extra pass)
  * with B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1] and A^T = [1 1 1 0; 0 1 -1 -1]. The
  * transforms are separable: rows are combined first (whole rows at once), then columns. */
 #ifndef FASTNN_WINOGRAD_H
@@ -103,9 +104,9 @@ static void wino_grad_##S(const T_ *restrict plane, ptrdiff_t H, ptrdiff_t W, pt
         }                                                                                        \
     }                                                                                            \
 }                                                                                               \
-static void wino_output_##S(const T_ *restrict m, ptrdiff_t ms, ptrdiff_t nt, T_ bias,            \
-                            T_ *restrict plane, ptrdiff_t H, ptrdiff_t W, ptrdiff_t y,           \
-                            ptrdiff_t x, T_ *restrict buf) {                                     \
+static int wino_output_##S(const T_ *restrict m, ptrdiff_t ms, ptrdiff_t nt, T_ bias,             \
+                           T_ *restrict plane, ptrdiff_t H, ptrdiff_t W, ptrdiff_t y,            \
+                           ptrdiff_t x, T_ *restrict buf) {                                      \
     T_ *restrict r0 = buf, *restrict r1 = buf + 2 * nt;                                          \
     for (ptrdiff_t t = 0; t < nt; t++) {                                                         \
         T_ s[8];                                                                                 \
@@ -119,9 +120,13 @@ static void wino_output_##S(const T_ *restrict m, ptrdiff_t ms, ptrdiff_t nt, T_
         r1[2 * t + 1] = s[5] - s[6] - s[7] + bias;                                               \
     }                                                                                            \
     ptrdiff_t cols = W - x < 2 * nt ? W - x : 2 * nt;                                            \
+    int bad = 0;  /* v - v is 0 for a finite v, NaN for inf or NaN */                            \
+    for (ptrdiff_t i = 0; i < 4 * nt; i++)                                                       \
+        bad |= buf[i] - buf[i] != 0;                                                             \
     memcpy(plane + y * W + x, r0, cols * sizeof(T_));                                            \
     if (y + 1 < H)                                                                               \
         memcpy(plane + (y + 1) * W + x, r1, cols * sizeof(T_));                                  \
+    return bad;                                                                                  \
 }
 
 FNN_WINOGRAD(float, f_base)
@@ -148,9 +153,9 @@ static inline void wino_grad_##S(const T_ *plane, ptrdiff_t H, ptrdiff_t W, ptrd
                                  ptrdiff_t nt, T_ *z, ptrdiff_t zs, T_ *buf) {                      \
     FASTNN_DISPATCH(wino_grad_##S, (plane, H, W, y, x, nt, z, zs, buf));                           \
 }                                                                                                 \
-static inline void wino_output_##S(const T_ *m, ptrdiff_t ms, ptrdiff_t nt, T_ bias, T_ *plane,    \
-                                   ptrdiff_t H, ptrdiff_t W, ptrdiff_t y, ptrdiff_t x, T_ *buf) {  \
-    FASTNN_DISPATCH(wino_output_##S, (m, ms, nt, bias, plane, H, W, y, x, buf));                   \
+static inline int wino_output_##S(const T_ *m, ptrdiff_t ms, ptrdiff_t nt, T_ bias, T_ *plane,     \
+                                  ptrdiff_t H, ptrdiff_t W, ptrdiff_t y, ptrdiff_t x, T_ *buf) {   \
+    return FASTNN_DISPATCH(wino_output_##S, (m, ms, nt, bias, plane, H, W, y, x, buf));            \
 }
 FNN_WINOGRAD_FRONT(float, f)
 FNN_WINOGRAD_FRONT(double, d)

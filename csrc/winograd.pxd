@@ -11,9 +11,9 @@ cdef extern from "winograd.h" nogil:
                      Py_ssize_t nt, float* z, Py_ssize_t zs, float* buf)
     void wino_grad_d(const double* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t y, Py_ssize_t x,
                      Py_ssize_t nt, double* z, Py_ssize_t zs, double* buf)
-    void wino_output_f(const float* m, Py_ssize_t ms, Py_ssize_t nt, float bias, float* plane,
+    int wino_output_f(const float* m, Py_ssize_t ms, Py_ssize_t nt, float bias, float* plane,
                        Py_ssize_t H, Py_ssize_t W, Py_ssize_t y, Py_ssize_t x, float* buf)
-    void wino_output_d(const double* m, Py_ssize_t ms, Py_ssize_t nt, double bias, double* plane,
+    int wino_output_d(const double* m, Py_ssize_t ms, Py_ssize_t nt, double bias, double* plane,
                        Py_ssize_t H, Py_ssize_t W, Py_ssize_t y, Py_ssize_t x, double* buf)
 
 
@@ -33,9 +33,10 @@ cdef inline void wino_grad(const floating* plane, Py_ssize_t H, Py_ssize_t W, Py
         wino_grad_d(plane, H, W, y, x, nt, z, zs, buf)
 
 
-cdef inline void wino_output(const floating* m, Py_ssize_t ms, Py_ssize_t nt, floating bias, floating* plane,
-                             Py_ssize_t H, Py_ssize_t W, Py_ssize_t y, Py_ssize_t x, floating* buf) noexcept nogil:
+cdef inline int wino_output(const floating* m, Py_ssize_t ms, Py_ssize_t nt, floating bias, floating* plane,
+                            Py_ssize_t H, Py_ssize_t W, Py_ssize_t y, Py_ssize_t x, floating* buf) noexcept nogil:
+    """Returns 1 if an output of these tiles is inf or NaN."""
     if floating is float:
-        wino_output_f(m, ms, nt, bias, plane, H, W, y, x, buf)
+        return wino_output_f(m, ms, nt, bias, plane, H, W, y, x, buf)
     else:
-        wino_output_d(m, ms, nt, bias, plane, H, W, y, x, buf)
+        return wino_output_d(m, ms, nt, bias, plane, H, W, y, x, buf)
