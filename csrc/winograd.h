@@ -3,7 +3,7 @@
  * reads (or writes) the plane's rows directly and splits them into even and odd columns, so
  * that every loop runs over t with unit stride and vectorises (a per-tile gather of 4x4 patches
  * with bounds tests was 30% of a ResNet layer's forward). `restrict` tells the compiler the
- * streams do not overlap. `buf` is scratch of 10 * (nt + 1) values.
+ * streams do not overlap. `buf` is scratch of 8 * (nt + 1) values.
  *
  * input:  v[xi*vs + t] = (B^T d_t B)[xi], d_t the 4x4 patch at rows y.., columns x + 2t..
  *         of the H x W plane (zero outside)
@@ -22,29 +22,32 @@
 
 #define FNN_WINOGRAD(T_, S)                                                                     \
 /* ev[r*n + j] = plane[y + r, x + 2j], od[r*n + j] = plane[y + r, x + 2j + 1], j < n, r < rows    \
- * (zero outside the plane); a row that crosses the plane's edge is first copied into `line`,     \
- * 2n values zero-padded, so the split itself never tests bounds. */                              \
+ * (zero outside the plane): pairs [jlo, jhi) lie inside the row, the few others are tested      \
+ * one by one (copying edge rows into a zero-padded line first stalled the loads after it). */   \
 static void wino_split_##S(const T_ *restrict plane, ptrdiff_t H, ptrdiff_t W, ptrdiff_t y,       \
                            ptrdiff_t x, ptrdiff_t rows, ptrdiff_t n, T_ *restrict ev,             \
-                           T_ *restrict od, T_ *restrict line) {                                 \
-    ptrdiff_t lo = x < 0 ? -x : 0, hi = W - x < 2 * n ? W - x : 2 * n;                           \
+                           T_ *restrict od) {                                                    \
+    ptrdiff_t jlo = x >= 0 ? 0 : (1 - x) / 2;                                                    \
+    ptrdiff_t jhi = W - 2 - x >= 0 ? (W - 2 - x) / 2 + 1 : 0;                                    \
+    if (jhi > n) jhi = n;                                                                        \
+    if (jlo > jhi) jlo = jhi;                                                                    \
     for (ptrdiff_t r = 0; r < rows; r++) {                                                       \
         T_ *e = ev + r * n, *o = od + r * n;                                                     \
-        if (y + r < 0 || y + r >= H || hi <= lo) {                                               \
+        if (y + r < 0 || y + r >= H) {                                                           \
             for (ptrdiff_t j = 0; j < n; j++) e[j] = o[j] = 0;                                   \
             continue;                                                                            \
         }                                                                                        \
-        const T_ *row = plane + (y + r) * W, *src = line;                                        \
-        if (lo > 0 || hi < 2 * n) {                                                              \
-            memset(line, 0, lo * sizeof(T_));                                                    \
-            memcpy(line + lo, row + x + lo, (hi - lo) * sizeof(T_));                             \
-            memset(line + hi, 0, (2 * n - hi) * sizeof(T_));                                     \
-        } else {                                                                                 \
-            src = row + x;                                                                       \
+        const T_ *row = plane + (y + r) * W;                                                     \
+        for (ptrdiff_t j = jlo; j < jhi; j++) {                                                  \
+            e[j] = row[x + 2 * j];                                                               \
+            o[j] = row[x + 2 * j + 1];                                                           \
         }                                                                                        \
         for (ptrdiff_t j = 0; j < n; j++) {                                                      \
-            e[j] = src[2 * j];                                                                   \
-            o[j] = src[2 * j + 1];                                                               \
+            if (j == jlo) j = jhi;  /* past the pairs inside */                                  \
+            if (j >= n) break;                                                                   \
+            ptrdiff_t c = x + 2 * j;                                                             \
+            e[j] = c >= 0 && c < W ? row[c] : 0;                                                 \
+            o[j] = c + 1 >= 0 && c + 1 < W ? row[c + 1] : 0;                                     \
         }                                                                                        \
     }                                                                                            \
 }                                                                                               \
@@ -53,7 +56,7 @@ static void wino_input_##S(const T_ *restrict plane, ptrdiff_t H, ptrdiff_t W, p
                            T_ *restrict buf) {                                                   \
     ptrdiff_t n = nt + 1;                                                                        \
     T_ *restrict ev = buf, *restrict od = buf + 4 * n;                                           \
-    wino_split_##S(plane, H, W, y, x, 4, n, ev, od, buf + 8 * n);                         \
+    wino_split_##S(plane, H, W, y, x, 4, n, ev, od);                         \
     for (int half = 0; half < 2; half++) {  /* rows: B^T d, on the even and the odd columns */  \
         T_ *restrict p = half ? od : ev;                                                         \
         for (ptrdiff_t j = 0; j < n; j++) {                                                      \
@@ -80,7 +83,7 @@ static void wino_grad_##S(const T_ *restrict plane, ptrdiff_t H, ptrdiff_t W, pt
                           ptrdiff_t x, ptrdiff_t nt, T_ *restrict z, ptrdiff_t zs,                \
                           T_ *restrict buf) {                                                    \
     T_ *restrict ev = buf, *restrict od = buf + 4 * nt;                                          \
-    wino_split_##S(plane, H, W, y, x, 2, nt, ev, od, buf + 8 * nt);                       \
+    wino_split_##S(plane, H, W, y, x, 2, nt, ev, od);                       \
     for (ptrdiff_t j = 0; j < nt; j++) {  /* rows: A g, into rows 0..3 of ev and od */             \
         T_ a = ev[j], b = ev[nt + j], c = od[j], d = od[nt + j];                                 \
         ev[j] = a;                                                                               \
@@ -107,24 +110,30 @@ static void wino_grad_##S(const T_ *restrict plane, ptrdiff_t H, ptrdiff_t W, pt
 static int wino_output_##S(const T_ *restrict m, ptrdiff_t ms, ptrdiff_t nt, T_ bias,             \
                            T_ *restrict plane, ptrdiff_t H, ptrdiff_t W, ptrdiff_t y,            \
                            ptrdiff_t x, T_ *restrict buf) {                                      \
-    T_ *restrict r0 = buf, *restrict r1 = buf + 2 * nt;                                          \
+    /* rows that fit the plane are written in place; the others go through buf (copying a row  \
+     * written as pairs of values stalled on every load of the copy) */                          \
+    ptrdiff_t cols = W - x < 2 * nt ? W - x : 2 * nt;                                            \
+    int whole = cols == 2 * nt;                                                                  \
+    T_ *restrict r0 = whole ? plane + y * W + x : buf;                                           \
+    T_ *restrict r1 = whole && y + 1 < H ? plane + (y + 1) * W + x : buf + 2 * nt;               \
+    int bad = 0;                                                                                 \
     for (ptrdiff_t t = 0; t < nt; t++) {                                                         \
         T_ s[8];                                                                                 \
         for (int c = 0; c < 4; c++) {  /* rows: A^T m */                                         \
             s[c] = m[c * ms + t] + m[(4 + c) * ms + t] + m[(8 + c) * ms + t];                    \
             s[4 + c] = m[(4 + c) * ms + t] - m[(8 + c) * ms + t] - m[(12 + c) * ms + t];         \
         }                                                                                        \
-        r0[2 * t] = s[0] + s[1] + s[2] + bias;  /* columns: (.) A */                             \
-        r0[2 * t + 1] = s[1] - s[2] - s[3] + bias;                                               \
-        r1[2 * t] = s[4] + s[5] + s[6] + bias;                                                   \
-        r1[2 * t + 1] = s[5] - s[6] - s[7] + bias;                                               \
+        T_ a = s[0] + s[1] + s[2] + bias, b = s[1] - s[2] - s[3] + bias;  /* columns: (.) A */   \
+        T_ c = s[4] + s[5] + s[6] + bias, d = s[5] - s[6] - s[7] + bias;                         \
+        bad |= (a - a) + (b - b) + (c - c) + (d - d) != 0;  /* 0 unless one is inf or NaN */     \
+        r0[2 * t] = a;                                                                           \
+        r0[2 * t + 1] = b;                                                                       \
+        r1[2 * t] = c;                                                                           \
+        r1[2 * t + 1] = d;                                                                       \
     }                                                                                            \
-    ptrdiff_t cols = W - x < 2 * nt ? W - x : 2 * nt;                                            \
-    int bad = 0;  /* v - v is 0 for a finite v, NaN for inf or NaN */                            \
-    for (ptrdiff_t i = 0; i < 4 * nt; i++)                                                       \
-        bad |= buf[i] - buf[i] != 0;                                                             \
-    memcpy(plane + y * W + x, r0, cols * sizeof(T_));                                            \
-    if (y + 1 < H)                                                                               \
+    if (!whole)                                                                                  \
+        memcpy(plane + y * W + x, r0, cols * sizeof(T_));                                        \
+    if (y + 1 < H && r1 == buf + 2 * nt)                                                         \
         memcpy(plane + (y + 1) * W + x, r1, cols * sizeof(T_));                                  \
     return bad;                                                                                  \
 }
