@@ -20,6 +20,14 @@
 #include <string.h>
 #include "cpulevel.h"
 
+/* The same rows two planes on (the caller's next channels but one): one plane's rows are read
+ * in less time than memory takes to deliver them. A prefetch past the array is harmless. */
+#if defined(__GNUC__)
+#define FNN_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define FNN_PREFETCH(p) ((void)0)
+#endif
+
 #define FNN_WINOGRAD(T_, S)                                                                     \
 /* ev[r*n + j] = plane[y + r, x + 2j], od[r*n + j] = plane[y + r, x + 2j + 1], j < n, r < rows    \
  * (zero outside the plane): pairs [jlo, jhi) lie inside the row, the few others are tested      \
@@ -38,6 +46,8 @@ static void wino_split_##S(const T_ *restrict plane, ptrdiff_t H, ptrdiff_t W, p
             continue;                                                                            \
         }                                                                                        \
         const T_ *row = plane + (y + r) * W;                                                     \
+        for (ptrdiff_t q = 0; q < 2 * n; q += 64 / sizeof(T_))                                   \
+            FNN_PREFETCH(row + 2 * H * W + x + q);                                               \
         for (ptrdiff_t j = jlo; j < jhi; j++) {                                                  \
             e[j] = row[x + 2 * j];                                                               \
             o[j] = row[x + 2 * j + 1];                                                           \
