@@ -369,15 +369,12 @@ def conv_transpose2d_backward(x, weight, grad_out, stride=1, padding=0, output_p
     if grad_out.shape != (G.N, G.C, Ho, Wo):
         raise ValueError(f"grad_out must have shape {(G.N, G.C, Ho, Wo)}, got {grad_out.shape}")
     w2 = weight.reshape(weight.shape[0], math.prod(weight.shape[1:]))  # -1 fails when shape[0] == 0
-    gx = gw = gb = None
-    if need_input:
-        gx = _run_forward(grad_out, w2, None, G).reshape(x.shape)
-    if need_weight:
-        # weight gradient of the conv (grad_out -> x): input grad_out, output gradient x
-        _, gw2 = _run_backward(grad_out, w2, x.reshape(G.N, G.cout, G.P), G, False, True)
-        gw = gw2.reshape(weight.shape)
-    if need_bias:
-        gb = grad_out.sum(axis=(0, 2, 3))
+    # the conv (grad_out -> x)'s forward is the input gradient, and its weight gradient with x
+    # as the output gradient is the weight gradient: one im2col of grad_out serves both
+    gx, gw2 = _run_forward_and_weight_grad(grad_out, w2, x.reshape(G.N, G.cout, G.P), G, need_input, need_weight)
+    gx = gx.reshape(x.shape) if need_input else None
+    gw = gw2.reshape(weight.shape) if need_weight else None
+    gb = grad_out.sum(axis=(0, 2, 3)) if need_bias else None
     return gx, gw, gb
 
 

@@ -229,6 +229,30 @@ def _backward(const floating[:, :, :, ::1] x, const floating[:, ::1] w2, const f
                     _col2im(col, n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw, G.ho, G.wo, gx)
 
 
+def _forward_and_weight_grad(const floating[:, :, :, ::1] x, const floating[:, ::1] w2,
+                             const floating[:, :, ::1] gout, _Geometry G, floating[:, :, ::1] out,
+                             floating[:, ::1] gw2, bint need_out, bint need_w, floating[:, ::1] col,
+                             floating[:, ::1] tmp):
+    """out (N, cout, P) = conv(x) with weights w2 (cout, K), and gw2 (cout, K) = its weight
+    gradient for the output gradient gout, from one im2col of each chunk (conv_transpose2d's
+    backward: both of its gradients are passes of this conv over grad_out)."""
+    cdef Py_ssize_t n0, nb, g, cols
+    for n0 in range(0, G.N, G.chunk):
+        nb = min(G.chunk, G.N - n0)
+        cols = nb * G.P
+        for g in range(G.groups):
+            with nogil:
+                _im2col(x, n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw, G.ho, G.wo, col)
+                if need_out:
+                    gemm(False, False, <int>G.coutg, <int>cols, <int>G.K, <floating>1, &w2[g * G.coutg, 0], <int>G.K,
+                         &col[0, 0], <int>col.shape[1], <floating>0, &tmp[0, 0], <int>tmp.shape[1])
+                    _scatter_out(tmp, out, n0, nb, g * G.coutg, NULL, False)
+                if need_w:
+                    _gather_out(gout, tmp, n0, nb, g * G.coutg)
+                    gemm(False, True, <int>G.coutg, <int>G.K, <int>cols, <floating>1, &tmp[0, 0], <int>tmp.shape[1],
+                         &col[0, 0], <int>col.shape[1], <floating>(0 if n0 == 0 else 1), &gw2[g * G.coutg, 0], <int>G.K)
+
+
 def _run_forward(x, w2, bias, _Geometry G):
     out = np.empty((G.N, G.cout, G.P), x.dtype)
     if out.size == 0:
@@ -246,3 +270,13 @@ def _run_backward(x, w2, gout, _Geometry G, bint need_x, bint need_w):
     col, tmp = _workspaces(G, x.dtype)
     _backward(x, w2, gout, G, gx, gw2, need_x, need_w, col, tmp)
     return (gx if need_x else None), (gw2 if need_w else None)
+
+
+def _run_forward_and_weight_grad(x, w2, gout, _Geometry G, bint need_out, bint need_w):
+    """(out (N, cout, P) or None, gw2 (cout, K) or None): see _forward_and_weight_grad."""
+    out = np.empty((G.N, G.cout, G.P), x.dtype) if need_out else np.empty((1, 1, 1), x.dtype)
+    gw2 = np.zeros(w2.shape, x.dtype)
+    if G.N > 0 and G.P > 0 and G.cout > 0 and (need_out or need_w):
+        col, tmp = _workspaces(G, x.dtype)
+        _forward_and_weight_grad(x, w2, gout, G, out, gw2, need_out, need_w, col, tmp)
+    return (out if need_out else None), (gw2 if need_w else None)
