@@ -5,6 +5,7 @@
 #                       choice: each pass of conv2d takes whichever of im2col + GEMM and the
 #                       stride-1 direct kernels its measured rules say is faster (_direct_pays)
 #   conv_im2col.pxi     im2col / col2im and the GEMM passes over chunks of images
+#   conv_parts.pxi      a kernel's tasks claimed one at a time on gemmpool.h's threads
 #   conv_workspace.pxi  the per-thread im2col workspace kept between calls
 #   conv_direct.pxi     the direct-kernel drivers (kernels in directconv.h)
 #   conv_winograd.pxi   Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions
@@ -208,6 +209,7 @@ cdef str _input_grad_path(_Geometry G):
 
 
 
+include "conv_parts.pxi"
 include "conv_workspace.pxi"
 include "conv_im2col.pxi"
 include "conv_direct.pxi"

@@ -25,110 +25,202 @@ cdef class _DirectPlan:
         self.off = np.ascontiguousarray((i * dh * self.Wp + j * dw).ravel(), dtype=np.intp)
 
 
-cdef inline void _pad_planes(const floating[:, :, :, ::1] x, Py_ssize_t n, Py_ssize_t c0, Py_ssize_t cg,
+ctypedef struct _DirectJob:
+    # One direct pass over tasks (an image, or a run of images, and a group), for float (single)
+    # or double arrays: src planes (N, src_c, H, W) padded into buf_a, the taps' weights w, and
+    # gout (N, gout_c, ho, wo) (forward: out) on the padded grid in buf_b; each part's buffers
+    # at part * a_len / b_len. Tasks are claimed through `next`.
+    bint single
+    const void* src
+    const void* w
+    const void* bias
+    void* gout
+    void* dst
+    void* buf_a
+    void* buf_b
+    const Py_ssize_t* off
+    Py_ssize_t a_len, b_len
+    Py_ssize_t N, src_c, H, W, gout_c, ho, wo, groups, cg, coutg, taps, ph, pw, Wp, ps, La, xlen, per_task
+    Py_ssize_t tasks, next
+
+
+cdef inline void _pad_planes(const floating* x, Py_ssize_t H, Py_ssize_t W, Py_ssize_t cg,
                              Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t Wp, Py_ssize_t ps,
                              floating* xp, Py_ssize_t xlen) noexcept nogil:
-    """xp[c*ps + (y+ph)*Wp + x+pw] = x[n, c0+c, y, x]; the first xlen values zeroed first
-    (0 when the caller zeroed the buffer already)."""
-    cdef Py_ssize_t c, y, H = x.shape[2], W = x.shape[3]
+    """xp[c*ps + (y+ph)*Wp + x+pw] = the planes x[c, y, x], c < cg (each H x W, one after
+    another); the first xlen values zeroed first (0 when the caller zeroed the buffer already)."""
+    cdef Py_ssize_t c, y
     if xlen:
         memset(xp, 0, xlen * sizeof(floating))
     for c in range(cg):
         for y in range(H):
-            memcpy(xp + c * ps + (y + ph) * Wp + pw, &x[n, c0 + c, y, 0], W * sizeof(floating))
+            memcpy(xp + c * ps + (y + ph) * Wp + pw, x + (c * H + y) * W, W * sizeof(floating))
 
 
-cdef inline void _grid_rows(const floating[:, :, :, ::1] gout, Py_ssize_t n, Py_ssize_t co0, Py_ssize_t coutg,
+cdef inline void _grid_rows(const floating* g, Py_ssize_t ho, Py_ssize_t wo, Py_ssize_t coutg,
                             Py_ssize_t Wp, Py_ssize_t La, floating* gp) noexcept nogil:
-    """gp[co*La + oy*Wp + ox] = gout[n, co0+co, oy, ox]; zero in the discarded columns (ox >= wo),
-    so that they add nothing to sums over the grid."""
-    cdef Py_ssize_t co, oy, ho = gout.shape[2], wo = gout.shape[3]
+    """gp[co*La + oy*Wp + ox] = the planes g[co, oy, ox], co < coutg; zero in the discarded
+    columns (ox >= wo), so that they add nothing to sums over the grid."""
+    cdef Py_ssize_t co, oy
     memset(gp, 0, coutg * La * sizeof(floating))
     for co in range(coutg):
         for oy in range(ho):
-            memcpy(gp + co * La + oy * Wp, &gout[n, co0 + co, oy, 0], wo * sizeof(floating))
+            memcpy(gp + co * La + oy * Wp, g + (co * ho + oy) * wo, wo * sizeof(floating))
+
+
+cdef void _forward_tasks(_DirectJob* j, int part, floating* kind) noexcept nogil:
+    """out = conv(x, w) + bias, one (image, group) per task. (kind only selects the type.)"""
+    cdef Py_ssize_t task, n, g, co, oy, ox, coutg = j.coutg, cout = j.gout_c, ho = j.ho, wo = j.wo
+    cdef Py_ssize_t Wp = j.Wp, La = j.La
+    cdef const floating* bp = <const floating*>j.bias
+    cdef floating* xb = <floating*>j.buf_a + part * j.a_len
+    cdef floating* acc = <floating*>j.buf_b + part * j.b_len
+    cdef floating* o
+    cdef floating b
+    while True:
+        task = fnn_claim(&j.next)
+        if task >= j.tasks:
+            return
+        n = task // j.groups
+        g = task % j.groups
+        _pad_planes(<const floating*>j.src + (n * j.src_c + g * j.cg) * j.H * j.W, j.H, j.W, j.cg, j.ph, j.pw,
+                    Wp, j.ps, xb, j.xlen)
+        direct_acc(xb, j.cg, j.ps, <const floating*>j.w + g * coutg * j.cg * j.taps, coutg, j.off, j.taps, acc, La)
+        for co in range(coutg):
+            b = bp[g * coutg + co] if bp != NULL else 0
+            o = <floating*>j.dst + (n * cout + g * coutg + co) * ho * wo
+            for oy in range(ho):
+                for ox in range(wo):
+                    o[oy * wo + ox] = acc[co * La + oy * Wp + ox] + b
+
+
+cdef void _wgrad_tasks(_DirectJob* j, int part, floating* kind) noexcept nogil:
+    """dst[part] += weight gradient (as lane partial sums) of the tasks this part ran; a task is
+    up to per_task images of one group, laid out one after another in the part's buffers."""
+    cdef Py_ssize_t task, n0, nimg, m, g, coutg = j.coutg, cg = j.cg
+    cdef Py_ssize_t xs = cg * j.ps, gs = coutg * j.La
+    cdef floating* xb = <floating*>j.buf_a + part * j.a_len
+    cdef floating* gp = <floating*>j.buf_b + part * j.b_len
+    cdef floating* gwt = <floating*>j.dst + part * j.groups * coutg * cg * j.taps * FNN_DC_WLANES
+    while True:
+        task = fnn_claim(&j.next)
+        if task >= j.tasks:
+            return
+        g = task % j.groups
+        n0 = (task // j.groups) * j.per_task
+        nimg = min(j.per_task, j.N - n0)
+        memset(xb, 0, j.a_len * sizeof(floating))  # padding and the tail rounded rows read
+        for m in range(nimg):
+            _pad_planes(<const floating*>j.src + ((n0 + m) * j.src_c + g * cg) * j.H * j.W, j.H, j.W, cg, j.ph,
+                        j.pw, j.Wp, j.ps, xb + m * xs, 0)
+            _grid_rows(<const floating*>j.gout + ((n0 + m) * j.gout_c + g * coutg) * j.ho * j.wo, j.ho, j.wo,
+                       coutg, j.Wp, j.La, gp + m * gs)
+        direct_wgrad(xb, cg, j.ps, xs, gp, coutg, gs, nimg, j.off, j.taps,
+                     gwt + g * coutg * cg * j.taps * FNN_DC_WLANES, j.La)
+
+
+cdef void _scatter_tasks(_DirectJob* j, int part, floating* kind) noexcept nogil:
+    """gx = input gradient, one (image, group) per task: grad_out rows on the padded grid are
+    scattered through the taps into padded input planes, whose interior is gx."""
+    cdef Py_ssize_t task, n, g, c, y, cg = j.cg, coutg = j.coutg, H = j.H, W = j.W
+    cdef floating* acc = <floating*>j.buf_a + part * j.a_len
+    cdef floating* gp = <floating*>j.buf_b + part * j.b_len
+    while True:
+        task = fnn_claim(&j.next)
+        if task >= j.tasks:
+            return
+        n = task // j.groups
+        g = task % j.groups
+        _grid_rows(<const floating*>j.gout + (n * j.gout_c + g * coutg) * j.ho * j.wo, j.ho, j.wo, coutg, j.Wp,
+                   j.La, gp)
+        memset(acc, 0, j.a_len * sizeof(floating))
+        direct_scatter(gp, coutg, <const floating*>j.w + g * j.taps * coutg * cg, cg, j.off, j.taps, acc, j.ps, j.La)
+        for c in range(cg):
+            for y in range(H):
+                memcpy(<floating*>j.dst + ((n * j.src_c + g * cg + c) * H + y) * W, acc + c * j.ps + (y + j.ph) * j.Wp + j.pw,
+                       W * sizeof(floating))
+
+
+cdef void _forward_part_d(void* ctx, int part) noexcept nogil:
+    if (<_DirectJob*>ctx).single:
+        _forward_tasks(<_DirectJob*>ctx, part, <float*>NULL)
+    else:
+        _forward_tasks(<_DirectJob*>ctx, part, <double*>NULL)
+
+
+cdef void _wgrad_part_d(void* ctx, int part) noexcept nogil:
+    if (<_DirectJob*>ctx).single:
+        _wgrad_tasks(<_DirectJob*>ctx, part, <float*>NULL)
+    else:
+        _wgrad_tasks(<_DirectJob*>ctx, part, <double*>NULL)
+
+
+cdef void _scatter_part_d(void* ctx, int part) noexcept nogil:
+    if (<_DirectJob*>ctx).single:
+        _scatter_tasks(<_DirectJob*>ctx, part, <float*>NULL)
+    else:
+        _scatter_tasks(<_DirectJob*>ctx, part, <double*>NULL)
+
+
+cdef void _plan_job(_DirectJob* j, _DirectPlan plan, Py_ssize_t[::1] off, Py_ssize_t groups, Py_ssize_t ph,
+                    Py_ssize_t pw, Py_ssize_t taps):
+    j.off = &off[0]
+    j.groups, j.ph, j.pw, j.taps = groups, ph, pw, taps
+    j.Wp, j.ps, j.La, j.xlen = plan.Wp, plan.ps, plan.La, plan.xlen
 
 
 def _direct_forward(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] w, const floating[::1] bias,
                     Py_ssize_t groups, Py_ssize_t ph, Py_ssize_t pw, _DirectPlan plan,
                     Py_ssize_t[::1] off, floating[:, :, :, ::1] out,
                     floating[:, ::1] xbuf, floating[:, ::1] abuf):
-    """out = conv(x, w) + bias, one (image, group) per task; xbuf/abuf rows are per thread."""
-    cdef Py_ssize_t cg = w.shape[1], coutg = w.shape[0] // groups, taps = w.shape[2] * w.shape[3]
-    cdef Py_ssize_t ho = out.shape[2], wo = out.shape[3], Wp = plan.Wp, La = plan.La
-    cdef Py_ssize_t tasks = x.shape[0] * groups, task, n, g, co, oy, ox, tid
-    cdef floating b
-    cdef const floating* bp = const_data_or_null(bias)
-    cdef floating* acc
-    cdef int nt = xbuf.shape[0]
+    """out = conv(x, w) + bias, one (image, group) per task; xbuf/abuf rows are per part."""
+    cdef _DirectJob j
+    _plan_job(&j, plan, off, groups, ph, pw, w.shape[2] * w.shape[3])
+    j.single = floating is float
+    j.src, j.w, j.bias, j.dst = &x[0, 0, 0, 0], &w[0, 0, 0, 0], const_data_or_null(bias), &out[0, 0, 0, 0]
+    j.buf_a, j.buf_b, j.a_len, j.b_len = &xbuf[0, 0], &abuf[0, 0], xbuf.shape[1], abuf.shape[1]
+    j.N, j.src_c, j.H, j.W = x.shape[0], x.shape[1], x.shape[2], x.shape[3]
+    j.gout_c, j.ho, j.wo = out.shape[1], out.shape[2], out.shape[3]
+    j.cg, j.coutg = w.shape[1], w.shape[0] // groups
+    j.tasks = j.N * groups
     with nogil:
-        with parallel(num_threads=nt):
-            for task in prange(tasks, schedule="static"):
-                tid = threadid()
-                n = task // groups
-                g = task % groups
-                _pad_planes(x, n, g * cg, cg, ph, pw, Wp, plan.ps, &xbuf[tid, 0], plan.xlen)
-                acc = &abuf[tid, 0]
-                direct_acc(&xbuf[tid, 0], cg, plan.ps, &w[g * coutg, 0, 0, 0], coutg, &off[0], taps, acc, La)
-                for co in range(coutg):
-                    b = bp[g * coutg + co] if bp != NULL else 0
-                    for oy in range(ho):
-                        for ox in range(wo):
-                            out[n, g * coutg + co, oy, ox] = acc[co * La + oy * Wp + ox] + b
+        _run_parts(&j.next, <int>xbuf.shape[0], _forward_part_d, &j)
 
 
 def _direct_wgrad(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] gout, Py_ssize_t groups, Py_ssize_t cg,
                   Py_ssize_t taps, Py_ssize_t ph, Py_ssize_t pw, _DirectPlan plan, Py_ssize_t[::1] off,
                   Py_ssize_t per_task, floating[:, ::1] gwt, floating[:, ::1] xbuf,
                   floating[:, ::1] gbuf):
-    """gwt[thread] += weight gradient (as lane partial sums) of the tasks that thread ran; a task
-    is up to per_task images of one group, laid out one after another in the thread's buffers."""
-    cdef Py_ssize_t N = x.shape[0], coutg = gout.shape[1] // groups
-    cdef Py_ssize_t Wp = plan.Wp, La = plan.La, xs = cg * plan.ps, gs = coutg * La
-    cdef Py_ssize_t chunks = (N + per_task - 1) // per_task, task, n0, nimg, m, g, tid
-    cdef floating* gp
-    cdef int nt = xbuf.shape[0]
+    """gwt[part] += weight gradient (as lane partial sums) of the tasks that part ran; a task is
+    up to per_task images of one group, laid out one after another in the part's buffers."""
+    cdef _DirectJob j
+    _plan_job(&j, plan, off, groups, ph, pw, taps)
+    j.single = floating is float
+    j.src, j.gout, j.dst = &x[0, 0, 0, 0], &gout[0, 0, 0, 0], &gwt[0, 0]
+    j.buf_a, j.buf_b, j.a_len, j.b_len = &xbuf[0, 0], &gbuf[0, 0], xbuf.shape[1], gbuf.shape[1]
+    j.N, j.src_c, j.H, j.W = x.shape[0], x.shape[1], x.shape[2], x.shape[3]
+    j.gout_c, j.ho, j.wo = gout.shape[1], gout.shape[2], gout.shape[3]
+    j.cg, j.coutg, j.per_task = cg, gout.shape[1] // groups, per_task
+    j.tasks = (j.N + per_task - 1) // per_task * groups
     with nogil:
-        with parallel(num_threads=nt):
-            for task in prange(chunks * groups, schedule="static"):
-                tid = threadid()
-                g = task % groups
-                n0 = (task // groups) * per_task
-                nimg = min(per_task, N - n0)
-                gp = &gbuf[tid, 0]
-                memset(&xbuf[tid, 0], 0, xbuf.shape[1] * sizeof(floating))  # padding and the tail rounded rows read
-                for m in range(nimg):
-                    _pad_planes(x, n0 + m, g * cg, cg, ph, pw, Wp, plan.ps, &xbuf[tid, m * xs], 0)
-                    _grid_rows(gout, n0 + m, g * coutg, coutg, Wp, La, gp + m * gs)
-                direct_wgrad(&xbuf[tid, 0], cg, plan.ps, xs, gp, coutg, gs, nimg, &off[0], taps,
-                             &gwt[tid, g * coutg * cg * taps * FNN_DC_WLANES], La)
+        _run_parts(&j.next, <int>xbuf.shape[0], _wgrad_part_d, &j)
 
 
 def _direct_scatter(const floating[:, :, :, ::1] gout, const floating[:, :, :, ::1] wt, Py_ssize_t groups,
                     Py_ssize_t ph, Py_ssize_t pw, _DirectPlan plan, Py_ssize_t[::1] off,
                     floating[:, :, :, ::1] gx, floating[:, ::1] abuf, floating[:, ::1] gbuf):
-    """gx = input gradient, one (image, group) per task: grad_out rows on the padded grid are
-    scattered through the taps into padded input planes, whose interior is gx."""
-    cdef Py_ssize_t cg = gx.shape[1] // groups, coutg = gout.shape[1] // groups, taps = wt.shape[1]
-    cdef Py_ssize_t H = gx.shape[2], W = gx.shape[3], Wp = plan.Wp, La = plan.La, ps = plan.ps
-    cdef Py_ssize_t tasks = gout.shape[0] * groups, task, n, g, c, y, tid
-    cdef floating* acc
-    cdef floating* gp
-    cdef int nt = abuf.shape[0]
+    """gx = input gradient, one (image, group) per task; abuf/gbuf rows are per part."""
+    cdef _DirectJob j
+    _plan_job(&j, plan, off, groups, ph, pw, wt.shape[1])
+    j.single = floating is float
+    j.gout, j.w, j.dst = &gout[0, 0, 0, 0], &wt[0, 0, 0, 0], &gx[0, 0, 0, 0]
+    j.buf_a, j.buf_b, j.a_len, j.b_len = &abuf[0, 0], &gbuf[0, 0], abuf.shape[1], gbuf.shape[1]
+    j.N, j.src_c, j.H, j.W = gx.shape[0], gx.shape[1], gx.shape[2], gx.shape[3]
+    j.gout_c, j.ho, j.wo = gout.shape[1], gout.shape[2], gout.shape[3]
+    j.cg, j.coutg = gx.shape[1] // groups, gout.shape[1] // groups
+    j.tasks = j.N * groups
     with nogil:
-        with parallel(num_threads=nt):
-            for task in prange(tasks, schedule="static"):
-                tid = threadid()
-                n = task // groups
-                g = task % groups
-                gp = &gbuf[tid, 0]
-                acc = &abuf[tid, 0]
-                _grid_rows(gout, n, g * coutg, coutg, Wp, La, gp)
-                memset(acc, 0, abuf.shape[1] * sizeof(floating))
-                direct_scatter(gp, coutg, &wt[g, 0, 0, 0], cg, &off[0], taps, acc, ps, La)
-                for c in range(cg):
-                    for y in range(H):
-                        memcpy(&gx[n, g * cg + c, y, 0], acc + c * ps + (y + ph) * Wp + pw, W * sizeof(floating))
+        _run_parts(&j.next, <int>abuf.shape[0], _scatter_part_d, &j)
 
 
 def _direct_input_grad_scatter(x_shape, weight, gout, Py_ssize_t groups, pd, dl):

@@ -52,30 +52,6 @@ def _set_winograd_workspace(Py_ssize_t nbytes):
 _WINO_G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 
 
-cdef extern from *:
-    """
-    /* The next block of a Winograd pass, claimed by whichever thread asks first. */
-    #if defined(_MSC_VER)
-    #include <intrin.h>
-    static inline Py_ssize_t fnn_wino_claim(Py_ssize_t *next) {
-        return (Py_ssize_t)_InterlockedExchangeAdd64((volatile __int64 *)next, 1);
-    }
-    #else
-    static inline Py_ssize_t fnn_wino_claim(Py_ssize_t *next) {
-        return __atomic_fetch_add(next, 1, __ATOMIC_RELAXED);
-    }
-    #endif
-    /* Flag a job's result as not finite (any part may, at once). */
-    #if defined(_MSC_VER)
-    static inline void fnn_wino_flag(Py_ssize_t *flag) { _InterlockedExchange64((volatile __int64 *)flag, 1); }
-    #else
-    static inline void fnn_wino_flag(Py_ssize_t *flag) { __atomic_store_n(flag, 1, __ATOMIC_RELAXED); }
-    #endif
-    """
-    Py_ssize_t fnn_wino_claim(Py_ssize_t* next) nogil
-    void fnn_wino_flag(Py_ssize_t* flag) nogil
-
-
 ctypedef struct _WinoJob:
     # One pass over blocks of T tiles, for float (single) or double arrays. Forward: x (N, C, H, W),
     # u (16, cout, C), bias or NULL, out (N, cout, ho, wo); work holds M. Weight gradient: x's
@@ -141,10 +117,10 @@ cdef void _forward_blocks(_WinoJob* j, int part, floating* kind) noexcept nogil:
     cdef floating* m = <floating*>j.work + part * j.work_len
     cdef int bad = 0
     while True:
-        blk = fnn_wino_claim(&j.next)
+        blk = fnn_claim(&j.next)
         if blk >= j.blocks:
             if bad:
-                fnn_wino_flag(&j.not_finite)
+                fnn_flag(&j.not_finite)
             return
         tile0 = blk * T
         nin = min(T, j.ntiles - tile0)
@@ -202,7 +178,7 @@ cdef void _wgrad_blocks_run(_WinoJob* j, int part, floating* kind) noexcept nogi
     cdef floating* zg = <floating*>j.zg + part * j.zg_len
     cdef floating* s = <floating*>j.s_partial + part * 16 * C * cp
     while True:
-        blk = fnn_wino_claim(&j.next)
+        blk = fnn_claim(&j.next)
         if blk >= j.blocks:
             return
         _transform_inputs(<const floating*>j.x, j.xC, j.H, j.W, j.c0, C, j.ph, j.pw, blk * T, j.ntiles, j.th, j.tw,
@@ -229,20 +205,6 @@ cdef void _wgrad_part(void* ctx, int part) noexcept nogil:
         _wgrad_blocks_run(<_WinoJob*>ctx, part, <double*>NULL)
 
 
-cdef void _run_parts(_WinoJob* j, int parts, fastnn_part_fn fn) noexcept nogil:
-    """fn(j, part) for part < parts, each on its own workspace, the blocks claimed dynamically:
-    on the pool of gemmpool.h, where the caller never waits for a thread that has not started
-    (a descheduled thread costs at most the block it holds), else one OpenMP thread per part."""
-    cdef int tid
-    j.next = 0
-    if FASTNN_HAVE_POOL or parts == 1:
-        fastnn_pool_run(parts, parts, fn, j)
-    else:
-        with parallel(num_threads=parts):
-            tid = threadid()
-            fn(j, tid)
-
-
 def _winograd_forward(const floating[:, :, :, ::1] x, const floating[:, :, ::1] u, const floating[::1] bias,
                       Py_ssize_t ph, Py_ssize_t pw, floating[:, :, :, ::1] out, Py_ssize_t panel_width,
                       floating[:, ::1] patches, floating[:, ::1] v_transformed, floating[:, ::1] m_products):
@@ -259,7 +221,7 @@ def _winograd_forward(const floating[:, :, :, ::1] x, const floating[:, :, ::1] 
     j.blocks = (j.ntiles + j.T - 1) // j.T
     j.not_finite = 0
     with nogil:
-        _run_parts(&j, <int>v_transformed.shape[0], _forward_part)
+        _run_parts(&j.next, <int>v_transformed.shape[0], _forward_part, &j)
     return not j.not_finite
 
 
@@ -283,7 +245,7 @@ def _winograd_wgrad(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1]
     j.ntiles = j.N * j.th * j.tw
     j.blocks = (j.ntiles + j.T - 1) // j.T
     with nogil:
-        _run_parts(&j, <int>v_transformed.shape[0], _wgrad_part)
+        _run_parts(&j.next, <int>v_transformed.shape[0], _wgrad_part, &j)
 
 
 cdef Py_ssize_t _panel_width(dtype):
