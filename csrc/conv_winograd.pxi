@@ -23,7 +23,11 @@
 # Tiles per forward block: V and M of 64 channels are 256 KB each, chosen by size to stay in L2
 # (2 MB per core on the project's Xeon); not measured against other block sizes.
 cdef Py_ssize_t WINO_TILES = 64
-cdef Py_ssize_t WINO_WTILES = 256   # per weight-gradient block: fewer updates of S per product
+# Tiles per weight-gradient block: more tiles mean fewer updates of S per product, but at 256 a
+# block's V, Z and S (2.3 MB a thread for 64 x 64 channels) outgrew L2: CPU time of the ResNet
+# layer's weight gradient 27.2-28.7 ms at 256, 24.5-25.3 at 128 and 24.9-26.4 at 64 (Xeon
+# AVX-512, float32, load 4).
+cdef Py_ssize_t WINO_WTILES = 128
 # The 16 transformed matrices of a block sit SKEW values further apart than their size: at
 # a power-of-two distance the 16 values of one tile fell in one L1 set (transforms ran at
 # twice the time of the channel products).
@@ -146,24 +150,26 @@ cdef void _z_transform(const floating* gout, Py_ssize_t oC, Py_ssize_t ho, Py_ss
     """z[xi * z_stride + t * cout_padded + co] = Z of output channel o0 + co, co < cout, of gout
     (N, oC, ho, wo) for tiles tile0 + t, t < T (zero past ntiles). The transform writes
     WINO_ZGROUP channels channel-major into zg, which are then moved into Z's rows: written
-    straight there, each value was a store to another cache line."""
+    straight there, each value was a store to another cache line. The channels sit zs = 16 T +
+    WINO_SKEW values apart: at 16 T, the 16 values moved into one row of Z fell in one L1 set."""
     cdef Py_ssize_t nin = min(T, ntiles - tile0), g0 = 0, ng, k, t, xi, pos, seg, n, y0, x0
+    cdef Py_ssize_t zs = 16 * T + WINO_SKEW
     cdef floating* zrow
     while g0 < cout:
         ng = min(WINO_ZGROUP, cout - g0)
         for k in range(ng):
             if nin < T:
-                memset(zg + k * 16 * T, 0, 16 * T * sizeof(floating))
+                memset(zg + k * zs, 0, 16 * T * sizeof(floating))
             pos = 0
             while pos < nin:
                 seg = _segment(tile0 + pos, nin - pos, th, tw, &n, &y0, &x0)
-                wino_grad(gout + (n * oC + o0 + g0 + k) * ho * wo, ho, wo, y0, x0, seg, zg + k * 16 * T + pos, T, buf)
+                wino_grad(gout + (n * oC + o0 + g0 + k) * ho * wo, ho, wo, y0, x0, seg, zg + k * zs + pos, T, buf)
                 pos += seg
         for xi in range(16):
             for t in range(T):
                 zrow = z + xi * z_stride + t * cout_padded + g0
                 for k in range(ng):
-                    zrow[k] = zg[(k * 16 + xi) * T + t]
+                    zrow[k] = zg[k * zs + xi * T + t]
         g0 += ng
 
 
@@ -292,7 +298,7 @@ cpdef Py_ssize_t _wgrad_bytes(Py_ssize_t cb, Py_ssize_t ob, int nt, Py_ssize_t i
     """The weight gradient's workspace for blocks of cb input and ob output channels."""
     cdef Py_ssize_t T = WINO_WTILES, cout_padded = _cout_rounded(ob)
     return nt * itemsize * 16 * (T + (cb * T + WINO_SKEW) + (T * cout_padded + WINO_SKEW) + cb * cout_padded
-                                 + WINO_ZGROUP * T)
+                                 + WINO_ZGROUP * (T + WINO_SKEW))
 
 
 cpdef tuple _wgrad_blocks(Py_ssize_t C, Py_ssize_t cout, int nt, Py_ssize_t itemsize):
@@ -317,7 +323,7 @@ def _winograd_weight_grad(x, weight, gout, Py_ssize_t ph, Py_ssize_t pw):
     s_partial = np.empty((nt, 16, cb, cout_padded), x.dtype)
     patches = np.empty((nt, 16 * T), x.dtype)
     v_transformed = np.empty((nt, 16 * (cb * T + WINO_SKEW)), x.dtype)
-    z_group = np.empty((nt, WINO_ZGROUP * 16 * T), x.dtype)
+    z_group = np.empty((nt, WINO_ZGROUP * (16 * T + WINO_SKEW)), x.dtype)
     z_transformed = np.empty((nt, 16 * (T * cout_padded + WINO_SKEW)), x.dtype)
     s = np.empty((16, C, cout), x.dtype)
     for c0 in range(0, C, cb):
@@ -331,3 +337,4 @@ def _winograd_weight_grad(x, weight, gout, Py_ssize_t ph, Py_ssize_t pw):
             s[:, c0:c1, o0:o1] = s_partial[:, :, :c1 - c0, :o1 - o0].sum(axis=0)
     gw = np.einsum("ia,ijco,jb->ocab", _WINO_G, s.reshape(4, 4, C, cout), _WINO_G).astype(x.dtype)
     return gw if np.isfinite(gw.sum(dtype=gw.dtype)) else None   # as _winograd_conv: inf or NaN inputs give one
+

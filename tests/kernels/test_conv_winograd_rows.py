@@ -21,7 +21,7 @@ TOL = {np.float32: dict(rtol=2e-4, atol=2e-4), np.float64: dict(rtol=1e-10, atol
        dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 2**31))
 def test_winograd_rows_match_reference(n, cin, cout, h, w, ph, pw, dtype, seed):
     """Widths up to 300 (150 tiles a row: a row spans several forward blocks of 64 tiles and
-    weight-gradient blocks of 256), output channels past one group of 16 and not a multiple of it."""
+    weight-gradient blocks of 128), output channels past one group of 16 and not a multiple of it."""
     h, w = max(h, 3 - 2 * ph), max(w, 3 - 2 * pw)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, cin, h, w)).astype(dtype)
