@@ -84,43 +84,48 @@ cdef void _im2col(const floating[:, :, :, ::1] x, Py_ssize_t n0, Py_ssize_t nb, 
     Rows are filled as zero margins around one gather of the in-bounds run (a straight copy
     for stride 1), so the inner loop has no bounds tests and vectorises."""
     cdef Py_ssize_t H = x.shape[2], W = x.shape[3], P = ho * wo
-    cdef Py_ssize_t task, k, b, c, i, j, oy, ox, iy, off, lo, hi
+    cdef Py_ssize_t task, k, b
     cdef Py_ssize_t tasks = cg * kh * kw * nb
     cdef int nt = threads_for(tasks * P, MIN_WORK)
-    cdef floating* dst
-    cdef const floating* src
     for task in prange(tasks, num_threads=nt, schedule="static"):
         k = task // nb
         b = task % nb
-        c = k // (kh * kw)
-        i = (k // kw) % kh
-        j = k % kw
-        off = j * dw - pw
-        lo = _run_start(sw, off, wo)
-        hi = _run_end(sw, off, W, wo)
-        if hi < lo:
-            hi = lo
-        if sh == 1 and sw == 1 and wo == W:
-            _shifted_plane_copy(&x[n0 + b, c0 + c, 0, 0], &col[k, b * P], H, W, ho, i * dh - ph, off, lo, hi)
+        _im2col_row(&x[n0 + b, c0 + k // (kh * kw), 0, 0], H, W, (k // kw) % kh, k % kw, sh, sw, ph, pw, dh, dw,
+                    ho, wo, &col[k, b * P])
+
+
+cdef inline void _im2col_row(const floating* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t i, Py_ssize_t j,
+                             Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh,
+                             Py_ssize_t dw, Py_ssize_t ho, Py_ssize_t wo, floating* dst) noexcept nogil:
+    """dst[oy * wo + ox] = plane[oy*sh - ph + i*dh, ox*sw - pw + j*dw] (0 outside the H x W plane):
+    one row of im2col, tap (i, j) of one input channel of one image."""
+    cdef Py_ssize_t oy, ox, iy, off = j * dw - pw
+    cdef Py_ssize_t lo = _run_start(sw, off, wo), hi = _run_end(sw, off, W, wo)
+    cdef floating* d
+    cdef const floating* src
+    if hi < lo:
+        hi = lo
+    if sh == 1 and sw == 1 and wo == W:
+        _shifted_plane_copy(plane, dst, H, W, ho, i * dh - ph, off, lo, hi)
+        return
+    for oy in range(ho):
+        d = dst + oy * wo
+        iy = oy * sh - ph + i * dh
+        if iy < 0 or iy >= H:
+            for ox in range(wo):
+                d[ox] = 0
             continue
-        for oy in range(ho):
-            dst = &col[k, b * P + oy * wo]
-            iy = oy * sh - ph + i * dh
-            if iy < 0 or iy >= H:
-                for ox in range(wo):
-                    dst[ox] = 0
-                continue
-            src = &x[n0 + b, c0 + c, iy, 0] + off
-            for ox in range(lo):
-                dst[ox] = 0
-            if sw == 1:
-                for ox in range(lo, hi):
-                    dst[ox] = src[ox]
-            else:
-                for ox in range(lo, hi):
-                    dst[ox] = src[ox * sw]
-            for ox in range(hi, wo):
-                dst[ox] = 0
+        src = plane + iy * W + off
+        for ox in range(lo):
+            d[ox] = 0
+        if sw == 1:
+            for ox in range(lo, hi):
+                d[ox] = src[ox]
+        else:
+            for ox in range(lo, hi):
+                d[ox] = src[ox * sw]
+        for ox in range(hi, wo):
+            d[ox] = 0
 
 
 cdef void _col2im(floating[:, ::1] col, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t c0, Py_ssize_t cg,
