@@ -197,9 +197,9 @@ cdef bint _panel_wgrad_pays(_Geometry G):
     block (in float64, so the rule does not depend on the dtype), with K >= 64 rows and at least
     16 output channels (the panels hold them rounded up to 32). Measured, CPU ms of the pass on one
     thread, float32, Xeon AVX-512 (AVX2 build against OpenBLAS's Haswell kernels in brackets),
-    panel / BLAS: LeNet-2 (K 500, 50 out) 3.0 / 3.3 (3.4 / 3.8); 8 -> 16 on 16x16 (K 72) 1.39 /
-    1.53 (1.7 / 1.8); but LeNet-1 (K 25, 20 out) 1.5 / 1.1 and 16 -> 8 on 14x14 (8 out) 2.4 / 2.4
-    (3.2 / 2.9)."""
+    panel / BLAS: LeNet-2 (K 500, 50 out) 1.93 / 2.43 (2.86 / 3.20); 8 -> 16 on 16x16 (K 72) 1.22
+    / 1.44 (1.61 / 1.72); but LeNet-1 (K 25, 20 out) 1.5 / 1.1 and 16 -> 8 on 14x14 (8 out) 2.4 /
+    2.4 (3.2 / 2.9), before rows inside the plane were copied without tests (load 5-6)."""
     return (G.groups == 1 and G.N > 0 and G.P > 0 and G.K >= 64 and G.cout >= 16
             and G.K * G.P * 8 <= WGRAD_BLOCK_BYTES)
 

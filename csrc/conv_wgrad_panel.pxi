@@ -88,3 +88,4 @@ def _run_panel_wgrad(x, gout, _Geometry G):
     _panel_wgrad(x, gout, G, images, _panel_width(x.dtype), gwt, col, gt)
     return np.ascontiguousarray(gwt.sum(axis=0)[:, :G.cout].T)
 
+
