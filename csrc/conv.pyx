@@ -28,7 +28,7 @@ from parallel cimport threads_for
 from flatarray cimport const_data_or_null
 from directconv cimport FNN_DC_PAD, FNN_DC_WLANES, direct_acc, direct_scatter, direct_wgrad
 from maxpool cimport maxpool_plane
-from winograd cimport wino_input, wino_grad, wino_output
+from winograd cimport wino_input, wino_grad, wino_output, wino_regroup
 from panelgemm cimport panel_gemm, fastnn_panel_width_f, fastnn_panel_width_d
 from gemmsplit cimport fastnn_pool_run, FASTNN_HAVE_POOL, fastnn_part_fn
 

@@ -152,9 +152,8 @@ cdef void _z_transform(const floating* gout, Py_ssize_t oC, Py_ssize_t ho, Py_ss
     WINO_ZGROUP channels channel-major into zg, which are then moved into Z's rows: written
     straight there, each value was a store to another cache line. The channels sit zs = 16 T +
     WINO_SKEW values apart: at 16 T, the 16 values moved into one row of Z fell in one L1 set."""
-    cdef Py_ssize_t nin = min(T, ntiles - tile0), g0 = 0, ng, k, t, xi, pos, seg, n, y0, x0
+    cdef Py_ssize_t nin = min(T, ntiles - tile0), g0 = 0, ng, k, pos, seg, n, y0, x0
     cdef Py_ssize_t zs = 16 * T + WINO_SKEW
-    cdef floating* zrow
     while g0 < cout:
         ng = min(WINO_ZGROUP, cout - g0)
         for k in range(ng):
@@ -165,11 +164,7 @@ cdef void _z_transform(const floating* gout, Py_ssize_t oC, Py_ssize_t ho, Py_ss
                 seg = _segment(tile0 + pos, nin - pos, th, tw, &n, &y0, &x0)
                 wino_grad(gout + (n * oC + o0 + g0 + k) * ho * wo, ho, wo, y0, x0, seg, zg + k * zs + pos, T, buf)
                 pos += seg
-        for xi in range(16):
-            for t in range(T):
-                zrow = z + xi * z_stride + t * cout_padded + g0
-                for k in range(ng):
-                    zrow[k] = zg[k * zs + xi * T + t]
+        wino_regroup(zg, zs, T, ng, z + g0, z_stride, cout_padded)
         g0 += ng
 
 

@@ -148,18 +148,81 @@ static int wino_output_##S(const T_ *restrict m, ptrdiff_t ms, ptrdiff_t nt, T_ 
     return bad;                                                                                  \
 }
 
+/* regroup: z[xi*z_stride + t*cp + k] = zg[k*zs + xi*T + t] for xi < 16, t < T, k < ng (the weight
+ * gradient's grad_out transforms, written channel-major, moved into the tile-major rows its
+ * products read). Scalar, it was 15% of the ResNet layer's weight gradient; the AVX-512 build
+ * transposes blocks of one vector of channels by one of tiles in registers (VBYTES > 0): four
+ * (float) or three (double) rounds of interleaving row j with row j + L/2 transpose L x L. */
+#define FNN_REGROUP(T_, S, VBYTES)                                                               \
+static void wino_regroup_##S(const T_ *restrict zg, ptrdiff_t zs, ptrdiff_t T, ptrdiff_t ng,       \
+                             T_ *restrict z, ptrdiff_t z_stride, ptrdiff_t cp) {                  \
+    enum { L = VBYTES ? VBYTES / sizeof(T_) : 1 };                                               \
+    for (int xi = 0; xi < 16; xi++) {                                                            \
+        const T_ *src = zg + xi * T;                                                             \
+        T_ *dst = z + xi * z_stride;                                                             \
+        ptrdiff_t k0 = 0;                                                                        \
+        if (VBYTES && T % L == 0)                                                                \
+            for (; k0 + L <= ng; k0 += L)                                                        \
+                for (ptrdiff_t t0 = 0; t0 < T; t0 += L)                                          \
+                    FNN_TRANSPOSE_##S(src + k0 * zs + t0, zs, dst + t0 * cp + k0, cp);           \
+        for (ptrdiff_t t = 0; t < T; t++)                                                        \
+            for (ptrdiff_t k = k0; k < ng; k++)                                                  \
+                dst[t * cp + k] = src[k * zs + t];                                               \
+    }                                                                                            \
+}
+
+#define FNN_NO_TRANSPOSE(src, ss, dst, ds) ((void)0)
+#define FNN_TRANSPOSE_f_base FNN_NO_TRANSPOSE
+#define FNN_TRANSPOSE_d_base FNN_NO_TRANSPOSE
+#define FNN_TRANSPOSE_f_avx2 FNN_NO_TRANSPOSE
+#define FNN_TRANSPOSE_d_avx2 FNN_NO_TRANSPOSE
+#define FNN_TRANSPOSE_f_avx512 fnn_transpose_f_avx512
+#define FNN_TRANSPOSE_d_avx512 fnn_transpose_d_avx512
+
 FNN_WINOGRAD(float, f_base)
 FNN_WINOGRAD(double, d_base)
+FNN_REGROUP(float, f_base, 0)
+FNN_REGROUP(double, d_base, 0)
 #ifdef FASTNN_HAVE_AVX2_BUILD
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 FNN_WINOGRAD(float, f_avx2)
 FNN_WINOGRAD(double, d_avx2)
+FNN_REGROUP(float, f_avx2, 0)
+FNN_REGROUP(double, d_avx2, 0)
 #pragma GCC pop_options
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw,fma,prefer-vector-width=512")
+/* dst rows i = src columns: an L x L block, rows ss (src) and ds (dst) values apart */
+#define FNN_DEFINE_TRANSPOSE(T_, S, IT)                                                          \
+typedef T_ fnn_tv_##S __attribute__((vector_size(64)));                                         \
+typedef IT fnn_ti_##S __attribute__((vector_size(64)));                                         \
+static inline void fnn_transpose_##S(const T_ *src, ptrdiff_t ss, T_ *dst, ptrdiff_t ds) {       \
+    enum { L = 64 / sizeof(T_) };                                                                \
+    fnn_tv_##S r[L], o[L];                                                                       \
+    fnn_ti_##S lo, hi;                                                                           \
+    for (int i = 0; i < L / 2; i++) {                                                            \
+        lo[2 * i] = i;                                                                           \
+        lo[2 * i + 1] = L + i;                                                                   \
+        hi[2 * i] = L / 2 + i;                                                                   \
+        hi[2 * i + 1] = L + L / 2 + i;                                                           \
+    }                                                                                            \
+    for (int i = 0; i < L; i++) memcpy(&r[i], src + i * ss, sizeof r[i]);                        \
+    for (int round = 1; round < L; round *= 2) {                                                 \
+        for (int j = 0; j < L / 2; j++) {                                                        \
+            o[2 * j] = __builtin_shuffle(r[j], r[j + L / 2], lo);                                \
+            o[2 * j + 1] = __builtin_shuffle(r[j], r[j + L / 2], hi);                            \
+        }                                                                                        \
+        memcpy(r, o, sizeof r);                                                                  \
+    }                                                                                            \
+    for (int i = 0; i < L; i++) memcpy(dst + i * ds, &r[i], sizeof r[i]);                        \
+}
+FNN_DEFINE_TRANSPOSE(float, f_avx512, int)
+FNN_DEFINE_TRANSPOSE(double, d_avx512, long long)
 FNN_WINOGRAD(float, f_avx512)
 FNN_WINOGRAD(double, d_avx512)
+FNN_REGROUP(float, f_avx512, 64)
+FNN_REGROUP(double, d_avx512, 64)
 #pragma GCC pop_options
 #endif
 
@@ -177,6 +240,14 @@ static inline int wino_output_##S(const T_ *m, ptrdiff_t ms, ptrdiff_t nt, T_ bi
     return FASTNN_DISPATCH(wino_output_##S, (m, ms, nt, bias, plane, H, W, y, x, buf));            \
 }
 FNN_WINOGRAD_FRONT(float, f)
+static inline void wino_regroup_f(const float *zg, ptrdiff_t zs, ptrdiff_t T, ptrdiff_t ng, float *z,
+                                  ptrdiff_t z_stride, ptrdiff_t cp) {
+    FASTNN_DISPATCH(wino_regroup_f, (zg, zs, T, ng, z, z_stride, cp));
+}
+static inline void wino_regroup_d(const double *zg, ptrdiff_t zs, ptrdiff_t T, ptrdiff_t ng, double *z,
+                                  ptrdiff_t z_stride, ptrdiff_t cp) {
+    FASTNN_DISPATCH(wino_regroup_d, (zg, zs, T, ng, z, z_stride, cp));
+}
 FNN_WINOGRAD_FRONT(double, d)
 #undef FNN_WINOGRAD_FRONT
 
