@@ -108,12 +108,18 @@ cdef inline void _im2col_row(const floating* plane, Py_ssize_t H, Py_ssize_t W, 
     if sh == 1 and sw == 1 and wo == W:
         _shifted_plane_copy(plane, dst, H, W, ho, i * dh - ph, off, lo, hi)
         return
-    if sh == 1 and sw == 1 and lo == 0 and hi == wo and i * dh >= ph and ho + i * dh - ph <= H:
-        # a window inside the plane (LeNet's valid convolutions): straight rows, no tests
+    if lo == 0 and hi == wo and i * dh >= ph and (ho - 1) * sh + i * dh - ph < H:
+        # a window inside the plane (LeNet's valid convolutions, the inner taps of padded
+        # ones): rows without tests
         src = plane + (i * dh - ph) * W + off
-        for oy in range(ho):
-            for ox in range(wo):
-                dst[oy * wo + ox] = src[oy * W + ox]
+        if sw == 1:
+            for oy in range(ho):
+                for ox in range(wo):
+                    dst[oy * wo + ox] = src[oy * sh * W + ox]
+        else:
+            for oy in range(ho):
+                for ox in range(wo):
+                    dst[oy * wo + ox] = src[oy * sh * W + ox * sw]
         return
     for oy in range(ho):
         d = dst + oy * wo
