@@ -3,6 +3,13 @@
 # col2im, scatter, gather) run under OpenMP prange, never nesting the two thread pools.
 # Included by conv.pyx.
 
+# Values a thread must copy before the copying loops (im2col, col2im, scatter, gather) take a
+# second thread: each is its own OpenMP region, and around serial BLAS calls the second thread
+# cost more than it saved. conv_transpose2d N=64 8->16 7x7 s2 forward+backward through the layer
+# (two 450k-value im2col/col2im passes): 1.87 ms on two threads at 32768, 1.48 on one (Xeon
+# AVX-512, load 1.7).
+cdef Py_ssize_t COPY_MIN_WORK = 1 << 20
+
 
 cdef inline Py_ssize_t _run_start(Py_ssize_t sw, Py_ssize_t off, Py_ssize_t wo) noexcept nogil:
     """First output column ox whose input column ox*sw + off is >= 0 (at most wo)."""
@@ -86,7 +93,7 @@ cdef void _im2col(const floating[:, :, :, ::1] x, Py_ssize_t n0, Py_ssize_t nb, 
     cdef Py_ssize_t H = x.shape[2], W = x.shape[3], P = ho * wo
     cdef Py_ssize_t task, k, b
     cdef Py_ssize_t tasks = cg * kh * kw * nb
-    cdef int nt = threads_for(tasks * P, MIN_WORK)
+    cdef int nt = threads_for(tasks * P, COPY_MIN_WORK)
     for task in prange(tasks, num_threads=nt, schedule="static"):
         k = task // nb
         b = task % nb
@@ -147,7 +154,7 @@ cdef void _col2im(floating[:, ::1] col, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t
     """Adjoint of _im2col: gx[n0 + b, c0 + c] += every col entry that was read from it."""
     cdef Py_ssize_t H = gx.shape[2], W = gx.shape[3], P = ho * wo
     cdef Py_ssize_t plane, b, c, i, j, k, oy, ox, iy, off, lo, hi
-    cdef int nt = threads_for(nb * cg * kh * kw * P, MIN_WORK)
+    cdef int nt = threads_for(nb * cg * kh * kw * P, COPY_MIN_WORK)
     cdef floating* dst
     cdef floating* src
     for plane in prange(nb * cg, num_threads=nt, schedule="static"):  # one thread per output plane
@@ -163,6 +170,14 @@ cdef void _col2im(floating[:, ::1] col, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t
                     hi = lo
                 if sh == 1 and sw == 1 and wo == W:
                     _shifted_plane_add(&col[k, b * P], &gx[n0 + b, c0 + c, 0, 0], H, W, ho, i * dh - ph, off, lo, hi)
+                    continue
+                if lo == 0 and hi == wo and i * dh >= ph and (ho - 1) * sh + i * dh - ph < H:
+                    # a window inside the plane, as in _im2col_row: rows without tests
+                    src = &col[k, b * P]
+                    dst = &gx[n0 + b, c0 + c, i * dh - ph, 0] + off
+                    for oy in range(ho):
+                        for ox in range(wo):
+                            dst[oy * sh * W + ox * sw] += src[oy * wo + ox]
                     continue
                 for oy in range(ho):
                     iy = oy * sh - ph + i * dh
@@ -183,7 +198,7 @@ cdef void _scatter_out(floating[:, ::1] tmp, floating[:, :, ::1] out, Py_ssize_t
     """out[n0 + b, co0 + co, :] (+)= tmp[co, b * P : (b + 1) * P] (+ bias[co0 + co])."""
     cdef Py_ssize_t coutg = tmp.shape[0], P = out.shape[2], task, b, co, p
     cdef floating add
-    cdef int nt = threads_for(coutg * nb * P, MIN_WORK)
+    cdef int nt = threads_for(coutg * nb * P, COPY_MIN_WORK)
     for task in prange(nb * coutg, num_threads=nt, schedule="static"):
         b = task // coutg
         co = task % coutg
@@ -200,7 +215,7 @@ cdef void _gather_out(const floating[:, :, ::1] g, floating[:, ::1] tmp, Py_ssiz
                       Py_ssize_t co0) noexcept nogil:
     """tmp[co, b * P + p] = g[n0 + b, co0 + co, p] (inverse of _scatter_out)."""
     cdef Py_ssize_t coutg = tmp.shape[0], P = g.shape[2], task, b, co, p
-    cdef int nt = threads_for(coutg * nb * P, MIN_WORK)
+    cdef int nt = threads_for(coutg * nb * P, COPY_MIN_WORK)
     for task in prange(nb * coutg, num_threads=nt, schedule="static"):
         b = task // coutg
         co = task % coutg
