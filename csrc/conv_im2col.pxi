@@ -34,16 +34,14 @@ cdef inline Py_ssize_t _run_end(Py_ssize_t sw, Py_ssize_t off, Py_ssize_t W, Py_
 cdef inline void _shifted_rows(Py_ssize_t H, Py_ssize_t W, Py_ssize_t ho, Py_ssize_t dy, Py_ssize_t dx,
                                Py_ssize_t* oy0, Py_ssize_t* oy1, Py_ssize_t* qa, Py_ssize_t* qb) noexcept nogil:
     """Output rows [oy0, oy1) read input rows oy + dy inside the plane; flat positions [qa, qb)
-    of those rows keep the source index q + dy*W + dx inside the plane."""
+    of those rows keep the source index q + dy*W + dx inside the plane. All lie in [0, ho*W]: a
+    shift past the plane (padding wider than the image) made them point past the output plane,
+    and the copy then zeroed values of the next image's columns."""
     cdef Py_ssize_t shift = dy * W + dx
-    oy0[0] = 0 if dy >= 0 else -dy
-    oy1[0] = ho if H - dy > ho else H - dy
-    if oy1[0] < oy0[0]:
-        oy1[0] = oy0[0]
-    qa[0] = oy0[0] * W if oy0[0] * W + shift >= 0 else -shift
-    qb[0] = oy1[0] * W if oy1[0] * W + shift <= H * W else H * W - shift
-    if qb[0] < qa[0]:
-        qb[0] = qa[0]
+    oy0[0] = min(ho, max(0, -dy))
+    oy1[0] = max(oy0[0], min(ho, H - dy))
+    qa[0] = min(max(oy0[0] * W, -shift), oy1[0] * W)
+    qb[0] = max(qa[0], min(oy1[0] * W, H * W - shift))
 
 
 cdef void _shifted_plane_copy(const floating* plane, floating* dst, Py_ssize_t H, Py_ssize_t W, Py_ssize_t ho,

@@ -43,3 +43,20 @@ def test_lenet2_weight_grad_matches_reference(rng):
     g = rng.standard_normal((13, 50, 8, 8)).astype(np.float32)
     np.testing.assert_allclose(K.conv2d_backward(x, w, g, 1, 0, 1, 1, False, True, False)[1],
                                R.conv2d_backward(x, w, g, 1, 0)[1], **TOL[np.float32])
+
+
+def test_padding_wider_than_the_image(rng):
+    """A 1x1 image under padding 2 and dilation 2: every tap but the centre is shifted past the
+    plane. Its im2col rows once zeroed the next image's column (the panel path writes image after
+    image into one block, so that value was never written again)."""
+    for dtype in (np.float32, np.float64):
+        x = rng.standard_normal((3, 8, 1, 1)).astype(dtype)
+        w = rng.standard_normal((16, 8, 3, 3)).astype(dtype)
+        g = rng.standard_normal((3, 16, 1, 1)).astype(dtype)
+        want = R.conv2d_backward(x, w, g, 1, 2, 2)
+        for path in ("im2col", "auto"):
+            with conv_path(path):
+                np.testing.assert_allclose(K.conv2d_forward(x, w, None, 1, 2, 2), R.conv2d_forward(x, w, None, 1, 2, 2),
+                                           **TOL[dtype])
+                for got, ref in zip(K.conv2d_backward(x, w, g, 1, 2, 2), want):
+                    np.testing.assert_allclose(got, ref, **TOL[dtype])
