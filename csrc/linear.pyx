@@ -10,11 +10,29 @@ import numpy as np
 from blas cimport gemm
 from gemmsplit cimport gemm_serial, gemm_split, split_parts
 from flatarray cimport column_sums
-from parallel cimport threads_for
+from parallel cimport threads_for, fastnn_max_threads
+from gemmsplit cimport fastnn_in_parallel
+from skinnygemm cimport skinny_forward, skinny_grad_input, skinny_grad_weight
 
 include "checks.pxi"
 
 cdef Py_ssize_t MIN_WORK = 65536
+
+# Layers with at most this many outputs run on csrc/skinnygemm.h's products, which read x once,
+# instead of BLAS (RULE_NOTE below has the measurements behind the line).
+SKINNY_MAX_OUT = 32
+_path = None   # tests: "skinny" or "blas" forces a path; None applies the rule
+
+
+def _skinny(Py_ssize_t N):
+    """Whether a layer of N outputs runs on the skinny products."""
+    if _path is not None:
+        return _path == "skinny"
+    return N <= SKINNY_MAX_OUT
+
+
+cdef inline int _threads() noexcept nogil:
+    return 1 if fastnn_in_parallel() else fastnn_max_threads()
 
 
 cdef void _fill_rows(floating[:, ::1] out, const floating[::1] bias) noexcept nogil:
@@ -25,9 +43,18 @@ cdef void _fill_rows(floating[:, ::1] out, const floating[::1] bias) noexcept no
             out[r, c] = bias[c]
 
 
-def _forward(const floating[:, ::1] x, const floating[:, ::1] w, const floating[::1] bias, floating[:, ::1] out):
+def _forward(const floating[:, ::1] x, const floating[:, ::1] w, const floating[::1] bias, floating[:, ::1] out,
+             bint skinny):
     cdef Py_ssize_t M = x.shape[0], K = x.shape[1], N = w.shape[0]
     cdef floating beta = 0
+    cdef int err = 0
+    if skinny and K:
+        with nogil:
+            err = skinny_forward(M, K, N, &x[0, 0], &w[0, 0], &bias[0] if bias is not None else NULL, &out[0, 0],
+                                 _threads())
+        if err:
+            raise MemoryError("linear_forward: out of memory for the packed weight")
+        return
     with nogil:
         if bias is not None:
             _fill_rows(out, bias)
@@ -59,21 +86,31 @@ def linear_forward(x, weight, bias=None):
             raise ValueError(f"bias must have shape ({weight.shape[0]},), got {bias.shape}")
     out = np.empty((x.shape[0], weight.shape[0]), x.dtype)
     if out.size:
-        _forward(x, weight, bias, out)
+        _forward(x, weight, bias, out, _skinny(weight.shape[0]))
     return out
 
 
 def _backward(const floating[:, ::1] x, const floating[:, ::1] w, const floating[:, ::1] g, floating[:, ::1] gx,
-              floating[:, ::1] gw, floating[::1] gb):
+              floating[:, ::1] gw, floating[::1] gb, bint skinny):
     """The gradients whose output array is given (the others are None)."""
     cdef int M = <int>x.shape[0], K = <int>x.shape[1], N = <int>w.shape[0]
+    cdef int err = 0
     with nogil:
-        if gx is not None:
-            gemm(False, False, M, K, N, <floating>1, &g[0, 0], N, &w[0, 0], K, <floating>0, &gx[0, 0], K)
+        # gW first: it reads x, which the forward has just read (still in cache when it fits)
         if gw is not None:
-            gemm(True, False, N, K, M, <floating>1, &g[0, 0], N, &x[0, 0], K, <floating>0, &gw[0, 0], K)
+            if skinny:
+                err = skinny_grad_weight(M, K, N, &x[0, 0], &g[0, 0], &gw[0, 0], _threads())
+            else:
+                gemm(True, False, N, K, M, <floating>1, &g[0, 0], N, &x[0, 0], K, <floating>0, &gw[0, 0], K)
+        if gx is not None and not err:
+            if skinny:
+                err = skinny_grad_input(M, K, N, &g[0, 0], &w[0, 0], &gx[0, 0], _threads())
+            else:
+                gemm(False, False, M, K, N, <floating>1, &g[0, 0], N, &w[0, 0], K, <floating>0, &gx[0, 0], K)
         if gb is not None:
             column_sums(&g[0, 0], M, N, &gb[0])
+    if err:
+        raise MemoryError("linear_backward: out of memory for a workspace")
 
 
 def linear_backward(x, weight, grad_out, need_input=True, need_weight=True, need_bias=True):
@@ -105,7 +142,7 @@ def linear_backward(x, weight, grad_out, need_input=True, need_weight=True, need
     gw = alloc((N, K), x.dtype) if need_weight else None
     gb = np.zeros(N, x.dtype) if need_bias else None
     if M and N and K:
-        _backward(x, weight, grad_out, gx, gw, gb)
+        _backward(x, weight, grad_out, gx, gw, gb, _skinny(N))
     elif need_bias and M:
         gb[...] = grad_out.sum(axis=0)
     return gx, gw, gb
