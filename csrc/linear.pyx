@@ -18,17 +18,30 @@ include "checks.pxi"
 
 cdef Py_ssize_t MIN_WORK = 65536
 
-# Layers with at most this many outputs run on csrc/skinnygemm.h's products, which read x once,
-# instead of BLAS (RULE_NOTE below has the measurements behind the line).
-SKINNY_MAX_OUT = 32
+cdef extern from "cpulevel.h" nogil:
+    int fastnn_cpu_level()
+from panelgemm cimport fastnn_panel_width_f, fastnn_panel_width_d
+
+# The path rule: a layer runs on csrc/skinnygemm.h's products, which read x once, when
+# - it has at most one panel of outputs (2 vectors: 32 float32 on AVX-512, 16 on AVX2), and
+# - x holds at least SKINNY_MIN_INPUT values (below, x stays in cache, the products are
+#   compute-bound, and OpenBLAS's kernels are as fast or faster: (64, 800) -> 32 ran 1.3x
+#   slower on the skinny forward), and
+# - the AVX2 or AVX-512 build runs (the baseline build's 4-lane kernels lose to any BLAS).
+# Measured fwd + backward on a Xeon AVX-512 (2 cores) against OpenBLAS 0.3.31 (SkylakeX kernels):
+# (2708, 1433) -> 16: 0.43-0.66x the time; -> 32: 0.64-0.71x; -> 48 (two panels): 0.87x but
+# 1.25x on AVX2; (256, 256) -> 16: 0.74x; (128, 256) -> 16: 1.1x. Wider layers stay on BLAS.
+SKINNY_MIN_INPUT = 65536
 _path = None   # tests: "skinny" or "blas" forces a path; None applies the rule
 
 
-def _skinny(Py_ssize_t N):
-    """Whether a layer of N outputs runs on the skinny products."""
+def _skinny(Py_ssize_t M, Py_ssize_t K, Py_ssize_t N, dtype):
+    """Whether an (M, K) -> N layer of this dtype runs on the skinny products."""
     if _path is not None:
         return _path == "skinny"
-    return N <= SKINNY_MAX_OUT
+    if fastnn_cpu_level() < 1 or M * K < SKINNY_MIN_INPUT:
+        return False
+    return N <= (fastnn_panel_width_f() if dtype == np.float32 else fastnn_panel_width_d())
 
 
 cdef inline int _threads() noexcept nogil:
@@ -86,7 +99,7 @@ def linear_forward(x, weight, bias=None):
             raise ValueError(f"bias must have shape ({weight.shape[0]},), got {bias.shape}")
     out = np.empty((x.shape[0], weight.shape[0]), x.dtype)
     if out.size:
-        _forward(x, weight, bias, out, _skinny(weight.shape[0]))
+        _forward(x, weight, bias, out, _skinny(x.shape[0], x.shape[1], weight.shape[0], x.dtype))
     return out
 
 
@@ -142,7 +155,7 @@ def linear_backward(x, weight, grad_out, need_input=True, need_weight=True, need
     gw = alloc((N, K), x.dtype) if need_weight else None
     gb = np.zeros(N, x.dtype) if need_bias else None
     if M and N and K:
-        _backward(x, weight, grad_out, gx, gw, gb, _skinny(N))
+        _backward(x, weight, grad_out, gx, gw, gb, _skinny(M, K, N, x.dtype))
     elif need_bias and M:
         gb[...] = grad_out.sum(axis=0)
     return gx, gw, gb

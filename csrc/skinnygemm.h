@@ -26,13 +26,14 @@
 #define FASTNN_SKINNY_RANK 8     /* rows of x (and of g, in registers) per gW update */
 #define FASTNN_SKINNY_BLOCK_BYTES 16384   /* a gW part's sums: within L1 beside the rows of x */
 #define FASTNN_SKINNY_STAGE 8    /* rows of gx computed before they are streamed out */
+#define FASTNN_SKINNY_STREAM_BYTES (4 << 20)   /* gx from this size on is streamed: past the caches' share a core has */
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define FASTNN_STREAMS 1
 #endif
 
 typedef struct {
-    ptrdiff_t M, K, N, pw, step, kp;
+    ptrdiff_t M, K, N, pw, step, kp, stream;
     const void *x, *g, *bias, *packed;
     void *out, *work;
 } fastnn_skinny_job;
@@ -89,6 +90,14 @@ typedef struct {
 #define FASTNN_SKINNY_PICK(stem, S) (stem##_##S##_base)
 #endif
 
+/* The threads a product of 2 M N K flops is worth: a part hands off in microseconds (more on a
+ * busy machine), so a part should hold some tens of microseconds of work. */
+#define FASTNN_SKINNY_PART_FLOPS 4000000
+static inline int fastnn_skinny_threads(ptrdiff_t M, ptrdiff_t K, ptrdiff_t N, int threads) {
+    double worth = 2.0 * (double)M * (double)K * (double)N / FASTNN_SKINNY_PART_FLOPS;
+    return worth < threads ? (worth < 1 ? 1 : (int)worth) : threads;
+}
+
 /* Rows per part of the forward and gx: about 4 parts a thread (a late thread holds up one), at
  * least 48 rows (a part's hand-off costs some microseconds). */
 static inline ptrdiff_t fastnn_skinny_row_step(ptrdiff_t M, int threads) {
@@ -114,11 +123,12 @@ static inline void fastnn_skinny_run(ptrdiff_t extent, ptrdiff_t step, int threa
 static inline int fastnn_skinny_forward_##S(ptrdiff_t M, ptrdiff_t K, ptrdiff_t N, const TYPE *x,       \
                                             const TYPE *w, const TYPE *bias, TYPE *out, int threads) {  \
     ptrdiff_t lanes = fastnn_panel_width_##S() / 2, pw = N <= lanes ? lanes : 2 * lanes;             \
+    threads = fastnn_skinny_threads(M, K, N, threads);                                               \
     ptrdiff_t panels = (N + pw - 1) / pw;                                                            \
     TYPE *packed = (TYPE *)malloc((size_t)(panels * K * pw) * sizeof(TYPE));                        \
     if (packed == NULL) return -1;                                                                   \
     fastnn_pack_panels_##S(w, 1, K, K, 1, N, pw, packed);                                           \
-    fastnn_skinny_job j = {M, K, N, pw, 0, 0, x, NULL, bias, packed, out, NULL};                     \
+    fastnn_skinny_job j = {M, K, N, pw, 0, 0, 0, x, NULL, bias, packed, out, NULL};                     \
     fastnn_skinny_run(M, fastnn_skinny_row_step(M, threads), threads,                                \
                       FASTNN_SKINNY_PICK(fastnn_skinny_forward_part, BITS), &j);                     \
     free(packed);                                                                                    \
@@ -127,6 +137,7 @@ static inline int fastnn_skinny_forward_##S(ptrdiff_t M, ptrdiff_t K, ptrdiff_t 
 static inline int fastnn_skinny_grad_input_##S(ptrdiff_t M, ptrdiff_t K, ptrdiff_t N, const TYPE *g,   \
                                                const TYPE *w, TYPE *gx, int threads) {              \
     ptrdiff_t pw = fastnn_panel_width_##S(), kp = (K + pw - 1) / pw * pw;                            \
+    threads = fastnn_skinny_threads(M, K, N, threads);                                               \
     ptrdiff_t step = fastnn_skinny_row_step(M, threads), parts = (M + step - 1) / step;              \
     TYPE *padded = (TYPE *)malloc((size_t)(N * kp + parts * FASTNN_SKINNY_STAGE * kp) * sizeof(TYPE)); \
     if (padded == NULL) return -1;                                                                   \
@@ -134,7 +145,8 @@ static inline int fastnn_skinny_grad_input_##S(ptrdiff_t M, ptrdiff_t K, ptrdiff
         memcpy(padded + n * kp, w + n * K, (size_t)K * sizeof(TYPE));                               \
         memset(padded + n * kp + K, 0, (size_t)(kp - K) * sizeof(TYPE));                            \
     }                                                                                                \
-    fastnn_skinny_job j = {M, K, N, pw, 0, kp, NULL, g, NULL, padded, gx, padded + N * kp};          \
+    fastnn_skinny_job j = {M, K, N, pw, 0, kp, M * K * (ptrdiff_t)sizeof(TYPE) >= FASTNN_SKINNY_STREAM_BYTES,    \
+                           NULL, g, NULL, padded, gx, padded + N * kp};          \
     fastnn_skinny_run(M, step, threads, FASTNN_SKINNY_PICK(fastnn_skinny_grad_input_part, BITS), &j); \
     free(padded);                                                                                    \
     return 0;                                                                                        \
@@ -142,6 +154,7 @@ static inline int fastnn_skinny_grad_input_##S(ptrdiff_t M, ptrdiff_t K, ptrdiff
 static inline int fastnn_skinny_grad_weight_##S(ptrdiff_t M, ptrdiff_t K, ptrdiff_t N, const TYPE *x,  \
                                                 const TYPE *g, TYPE *gw, int threads) {             \
     ptrdiff_t lanes = fastnn_panel_width_##S() / 2, pw = (N + lanes - 1) / lanes * lanes;            \
+    threads = fastnn_skinny_threads(M, K, N, threads);                                               \
     ptrdiff_t step = FASTNN_SKINNY_BLOCK_BYTES / (pw * (ptrdiff_t)sizeof(TYPE)) / 16 * 16;           \
     ptrdiff_t share = (K + threads - 1) / threads;                                                   \
     if (share < step) step = (share + 15) / 16 * 16;   /* every thread gets a part */               \
@@ -153,7 +166,7 @@ static inline int fastnn_skinny_grad_weight_##S(ptrdiff_t M, ptrdiff_t K, ptrdif
         memcpy(padded + m * pw, g + m * N, (size_t)N * sizeof(TYPE));                               \
         memset(padded + m * pw + N, 0, (size_t)(pw - N) * sizeof(TYPE));                            \
     }                                                                                                \
-    fastnn_skinny_job j = {M, K, N, pw, 0, 0, x, NULL, NULL, padded, gw, padded + M * pw};           \
+    fastnn_skinny_job j = {M, K, N, pw, 0, 0, 0, x, NULL, NULL, padded, gw, padded + M * pw};           \
     fastnn_skinny_run(K, step, threads, FASTNN_SKINNY_PICK(fastnn_skinny_grad_weight_part, BITS), &j); \
     free(padded);                                                                                    \
     return 0;                                                                                        \

@@ -135,7 +135,7 @@ static inline void SUFFIX(fastnn_stream_row)(T *dst, const T *src, ptrdiff_t n) 
 /* gx[rows] = g[rows] @ W, W's rows read in place as panels of pw columns (a copy with rows kp
  * long, zero past K, so that the last panel's full-width reads stay inside it). Rows are
  * computed FASTNN_SKINNY_STAGE at a time into this part's staging block (kp wide), then
- * streamed out. */
+ * streamed out, when gx is too large to stay in cache (j->stream). */
 static void SUFFIX(fastnn_skinny_grad_input_part)(void *ctx, int p) {
     const fastnn_skinny_job *j = ctx;
     const T *packed = j->packed, *g = j->g;
@@ -143,13 +143,20 @@ static void SUFFIX(fastnn_skinny_grad_input_part)(void *ctx, int p) {
     ptrdiff_t m0 = p * j->step, m1 = j->M - m0 < j->step ? j->M : m0 + j->step;
     for (ptrdiff_t m = m0; m < m1; m += FASTNN_SKINNY_STAGE) {
         ptrdiff_t rows = m1 - m < FASTNN_SKINNY_STAGE ? m1 - m : FASTNN_SKINNY_STAGE;
+        if (!j->stream) {   /* small enough to stay in cache for its next use */
+            for (ptrdiff_t c0 = 0; c0 < j->K; c0 += j->pw)
+                SUFFIX(fastnn_panel_gemm)(rows, j->N, g + m * j->N, j->N, packed + c0, j->kp, 0, out + m * j->K + c0,
+                                          j->K, j->K - c0 < j->pw ? j->K - c0 : j->pw);
+            continue;
+        }
         for (ptrdiff_t c0 = 0; c0 < j->K; c0 += j->pw)
             SUFFIX(fastnn_panel_gemm)(rows, j->N, g + m * j->N, j->N, packed + c0, j->kp, 0, stage + c0, j->kp, j->pw);
         for (ptrdiff_t i = 0; i < rows; i++)
             SUFFIX(fastnn_stream_row)(out + (m + i) * j->K, stage + i * j->kp, j->K);
     }
 #ifdef STREAM_STORE
-    _mm_sfence();   /* the streamed stores are visible before the part counts as done */
+    if (j->stream)
+        _mm_sfence();   /* the streamed stores are visible before the part counts as done */
 #endif
 }
 
