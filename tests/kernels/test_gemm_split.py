@@ -59,6 +59,8 @@ def test_split_rule():
     assert rule(64, 500, 800, 2) == 2                  # one slice per thread ...
     assert 2 < rule(4096, 1024, 1024, 2) <= 8          # ... up to four, while slices stay long
     assert rule(4096, 1024, 1024, 8) <= 4096 // 16
+    assert rule(64, 800, 500, 2) == 2                  # three slices would leave one thread idle a third of the time
+    assert rule(4096, 1024, 1024, 5) % 5 == 0          # whole slices per thread
     for m, n, k in SHAPES:
         assert 1 <= rule(m, n, k, 2) <= 8
 
