@@ -13,6 +13,7 @@ from flatarray cimport column_sums
 from parallel cimport threads_for, fastnn_max_threads
 from gemmsplit cimport fastnn_in_parallel
 from skinnygemm cimport skinny_forward, skinny_grad_input, skinny_grad_weight
+cimport skinnygemm
 
 include "checks.pxi"
 
@@ -42,6 +43,14 @@ def _skinny(Py_ssize_t M, Py_ssize_t K, Py_ssize_t N, dtype):
     if fastnn_cpu_level() < 1 or M * K < SKINNY_MIN_INPUT:
         return False
     return N <= (fastnn_panel_width_f() if dtype == np.float32 else fastnn_panel_width_d())
+
+
+def _stream_from_bytes(Py_ssize_t n):
+    """Set the size from which the skinny input gradient is written with streaming stores; returns the
+    previous one (for tests and measurements)."""
+    old = skinnygemm.fastnn_skinny_stream_bytes
+    skinnygemm.fastnn_skinny_stream_bytes = n
+    return old
 
 
 cdef inline int _threads() noexcept nogil:

@@ -26,7 +26,8 @@
 #define FASTNN_SKINNY_RANK 8     /* rows of x (and of g, in registers) per gW update */
 #define FASTNN_SKINNY_BLOCK_BYTES 16384   /* a gW part's sums: within L1 beside the rows of x */
 #define FASTNN_SKINNY_STAGE 8    /* rows of gx computed before they are streamed out */
-#define FASTNN_SKINNY_STREAM_BYTES (4 << 20)   /* gx from this size on is streamed: past the caches' share a core has */
+/* gx from this size on is streamed: past the caches' share a core has (a variable: tests move it) */
+static ptrdiff_t fastnn_skinny_stream_bytes = 4 << 20;
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define FASTNN_STREAMS 1
@@ -145,7 +146,7 @@ static inline int fastnn_skinny_grad_input_##S(ptrdiff_t M, ptrdiff_t K, ptrdiff
         memcpy(padded + n * kp, w + n * K, (size_t)K * sizeof(TYPE));                               \
         memset(padded + n * kp + K, 0, (size_t)(kp - K) * sizeof(TYPE));                            \
     }                                                                                                \
-    fastnn_skinny_job j = {M, K, N, pw, 0, kp, M * K * (ptrdiff_t)sizeof(TYPE) >= FASTNN_SKINNY_STREAM_BYTES,    \
+    fastnn_skinny_job j = {M, K, N, pw, 0, kp, M * K * (ptrdiff_t)sizeof(TYPE) >= fastnn_skinny_stream_bytes,    \
                            NULL, g, NULL, padded, gx, padded + N * kp};          \
     fastnn_skinny_run(M, step, threads, FASTNN_SKINNY_PICK(fastnn_skinny_grad_input_part, BITS), &j); \
     free(padded);                                                                                    \

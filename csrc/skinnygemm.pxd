@@ -3,6 +3,7 @@
 from cython cimport floating
 
 cdef extern from "skinnygemm.h" nogil:
+    Py_ssize_t fastnn_skinny_stream_bytes
     int fastnn_skinny_forward_f(Py_ssize_t M, Py_ssize_t K, Py_ssize_t N, const float *x, const float *w,
                                 const float *bias, float *out, int threads)
     int fastnn_skinny_forward_d(Py_ssize_t M, Py_ssize_t K, Py_ssize_t N, const double *x, const double *w,
