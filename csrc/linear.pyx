@@ -8,7 +8,7 @@ from cython.parallel cimport prange
 from cython cimport floating
 import numpy as np
 from blas cimport gemm
-from gemmsplit cimport gemm_serial, gemm_split, split_parts
+from gemmsplit cimport gemm_serial, gemm_split, split_parts, ksplit_chunks
 from flatarray cimport column_sums
 from parallel cimport threads_for, fastnn_max_threads
 from gemmsplit cimport fastnn_in_parallel
@@ -242,6 +242,11 @@ def _gemm_in_parts(const floating[:, ::1] a, const floating[:, ::1] b, bint tran
 def _split_parts(int m, int n, int k, int threads):
     """The slices the GEMM rule gives a product of C (m, n) over k on `threads` threads."""
     return split_parts(m, n, k, threads)
+
+
+def _ksplit_chunks(int m, int n, int k):
+    """The k-chunks the GEMM rule cuts the sum of a product of C (m, n) over k into (1: none)."""
+    return ksplit_chunks(m, n, k)
 
 
 # ------------------------------------------------------------------------------- embedding
