@@ -40,9 +40,13 @@ cdef extern from "gemmpool.h" nogil:
 # baseline build) only splits later than it could.
 cdef enum:
     SPLIT_MIN_PART_FLOPS = 8000000
-# Slices per thread: a thread descheduled mid-product delays one slice, not its share.
+# Slices per thread: a thread descheduled mid-product delays one slice, not its share. Two, not more:
+# each slice repacks the other operand, and (4096, 1024) x 1024 products in 8 slices took 1.05-1.24x
+# the CPU time of one call, in 2 slices 1.01-1.05x; under heavy load (load average 4.7 on 2 cores)
+# 2 slices also had the lowest median wall time of 2, 4 and 8 (a caller waiting for a slice sleeps,
+# which gives its core to the thread holding it).
 cdef enum:
-    SPLIT_PARTS_PER_THREAD = 4
+    SPLIT_PARTS_PER_THREAD = 2
 # Each slice packs the whole other operand again (slicing C's rows re-reads all of op(B)), so
 # beyond one slice per thread, slices stay at least this many rows (or columns) long: the
 # repacking then costs a few percent of the slice's arithmetic.

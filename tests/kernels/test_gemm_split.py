@@ -57,7 +57,7 @@ def test_split_rule():
     assert rule(128, 128, 128, 2) == 1                 # 4 MFLOP: not worth a hand-off
     assert rule(4096, 1024, 1024, 1) == 1              # one thread: never split
     assert rule(64, 500, 800, 2) == 2                  # one slice per thread ...
-    assert 2 < rule(4096, 1024, 1024, 2) <= 8          # ... up to four, while slices stay long
+    assert 2 < rule(4096, 1024, 1024, 2) <= 4          # ... up to two, while slices stay long
     assert rule(4096, 1024, 1024, 8) <= 4096 // 16
     assert rule(64, 800, 500, 2) == 2                  # three slices would leave one thread idle a third of the time
     assert rule(4096, 1024, 1024, 5) % 5 == 0          # whole slices per thread
