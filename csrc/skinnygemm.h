@@ -9,7 +9,8 @@
  *   lanes) or two; tiles of rows of x against it (panelgemm.h's micro-kernel, and a one-vector
  *   tile of up to FASTNN_SKINNY_MR rows here);
  * - gx = g W: W's rows read as panels in place (a zero-padded copy of W, N x K), g's rows
- *   broadcast;
+ *   broadcast; a gx of fastnn_skinny_stream_bytes or more goes out through non-temporal stores
+ *   (no read for ownership of 15.5 MB, and x stays in cache);
  * - gW^T = x^T g: a block of columns of x per part, its (columns x N) sums kept in L1 and
  *   updated FASTNN_SKINNY_RANK rows of x at a time, with those rows of g held in registers.
  * Parts are rows (forward, gx) or column blocks (gW) that the caller and gemmpool.h's helpers
