@@ -25,7 +25,9 @@
 
 #define FASTNN_SKINNY_MR 12      /* rows of the one-vector forward tile: 12 accumulators fit 16 registers */
 #define FASTNN_SKINNY_RANK 8     /* rows of x (and of g, in registers) per gW update */
-#define FASTNN_SKINNY_BLOCK_BYTES 16384   /* a gW part's sums: within L1 beside the rows of x */
+/* a gW part's sums, near L1's size: measured on the GCN shape, one thread, 8 KB blocks 1.42 ms,
+ * 16 KB 1.20, 32 KB 1.10, 64 KB 1.09, 128 KB 1.07 (wider blocks read longer runs of each row of x) */
+#define FASTNN_SKINNY_BLOCK_BYTES 32768
 #define FASTNN_SKINNY_STAGE 8    /* rows of gx computed before they are streamed out */
 /* gx from this size on is streamed: past the caches' share a core has (a variable: tests move it) */
 static ptrdiff_t fastnn_skinny_stream_bytes = 4 << 20;
@@ -158,10 +160,11 @@ static inline int fastnn_skinny_grad_weight_##S(ptrdiff_t M, ptrdiff_t K, ptrdif
     ptrdiff_t lanes = fastnn_panel_width_##S() / 2, pw = (N + lanes - 1) / lanes * lanes;            \
     threads = fastnn_skinny_threads(M, K, N, threads);                                               \
     ptrdiff_t step = FASTNN_SKINNY_BLOCK_BYTES / (pw * (ptrdiff_t)sizeof(TYPE)) / 16 * 16;           \
-    ptrdiff_t share = (K + threads - 1) / threads;                                                   \
-    if (share < step) step = (share + 15) / 16 * 16;   /* every thread gets a part */               \
     if (step < 16) step = 16;                                                                        \
     ptrdiff_t parts = (K + step - 1) / step;                                                         \
+    parts = (parts + threads - 1) / threads * threads;   /* the same number of parts per thread */  \
+    step = ((K + parts - 1) / parts + 15) / 16 * 16;                                                 \
+    parts = (K + step - 1) / step;                                                                   \
     TYPE *padded = (TYPE *)malloc((size_t)(M * pw + parts * step * pw) * sizeof(TYPE));             \
     if (padded == NULL) return -1;                                                                   \
     for (ptrdiff_t m = 0; m < M; m++) {                                                              \
