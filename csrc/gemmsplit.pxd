@@ -12,6 +12,7 @@
 # the same order, whoever computes it, so the split result does not depend on the thread count.
 from cython cimport floating
 from cython.parallel cimport prange
+from libc.stdlib cimport malloc, free
 from scipy.linalg.cython_blas cimport sgemm, dgemm
 from parallel cimport fastnn_max_threads
 
@@ -39,9 +40,13 @@ cdef extern from "gemmpool.h" nogil:
 # baseline build) only splits later than it could.
 cdef enum:
     SPLIT_MIN_PART_FLOPS = 8000000
-# Slices per thread: a thread descheduled mid-product delays one slice, not its share.
+# Slices per thread: a thread descheduled mid-product delays one slice, not its share. Two, not more:
+# each slice repacks the other operand, and (4096, 1024) x 1024 products in 8 slices took 1.05-1.24x
+# the CPU time of one call, in 2 slices 1.01-1.05x; under heavy load (load average 4.7 on 2 cores)
+# 2 slices also had the lowest median wall time of 2, 4 and 8 (a caller waiting for a slice sleeps,
+# which gives its core to the thread holding it).
 cdef enum:
-    SPLIT_PARTS_PER_THREAD = 4
+    SPLIT_PARTS_PER_THREAD = 2
 # Each slice packs the whole other operand again (slicing C's rows re-reads all of op(B)), so
 # beyond one slice per thread, slices stay at least this many rows (or columns) long: the
 # repacking then costs a few percent of the slice's arithmetic.
@@ -100,7 +105,8 @@ cdef inline void gemm_part(void *ctx, int p) noexcept nogil:
 cdef inline int split_parts(int m, int n, int k, int threads) noexcept nogil:
     """How many slices a product of C (m, n) over k gets with `threads` threads (1: unsplit):
     one per thread when the work allows, up to SPLIT_PARTS_PER_THREAD per thread when the
-    slices stay SPLIT_MIN_EXTENT long."""
+    slices stay SPLIT_MIN_EXTENT long; a multiple of the threads once there are more slices than
+    threads."""
     cdef long long by_work = 2 * <long long>m * n * k // SPLIT_MIN_PART_FLOPS
     cdef long long extent = max(m, n)
     cdef long long parts = min(<long long>threads * SPLIT_PARTS_PER_THREAD, extent // SPLIT_MIN_EXTENT)
@@ -108,6 +114,10 @@ cdef inline int split_parts(int m, int n, int k, int threads) noexcept nogil:
         return 1
     parts = max(parts, threads)
     parts = min(parts, min(by_work, (extent + SPLIT_ALIGN - 1) // SPLIT_ALIGN))
+    # a whole number of slices per thread: 3 slices on 2 threads take 2/3 of the serial time on a
+    # quiet machine, 2 slices 1/2 (LeNet fc1's gradient products, (64, 500) x 800)
+    if parts > threads:
+        parts -= parts % threads
     return <int>max(parts, 1)
 
 
@@ -132,12 +142,120 @@ cdef inline void gemm_split(bint trans_a, bint trans_b, int m, int n, int k,
             gemm_part(&j, p)
 
 
+# A sum much longer than C's sides (a Linear layer's weight gradient over a large batch: C (1024, 1024)
+# summed over k = 4096) is cut along k instead: slicing C's rows makes every slice pack the whole
+# k-long other operand again (measured, serially on one core: 4 row slices of that product cost
+# 1.26-1.41x the CPU time of one call, 8 slices 1.37-1.94x; 4 k-chunks plus their sum 1.01x).
+# Each chunk is one BLAS call into C (the first) or a buffer of C's size, and the buffers are added
+# to C in chunk order afterwards. The chunks follow from the shape alone, never the thread count,
+# so the result is the same on any number of threads.
+cdef enum:
+    KSPLIT_MIN_K = 512      # each chunk's sum at least this long (and at least C's longer side)
+    KSPLIT_MAX_CHUNKS = 8   # buffers: at most 7 times C
+
+
+ctypedef struct ksplit_job:
+    gemm_job g
+    int chunks, rows_step
+    void *bufs
+
+
+cdef inline int ksplit_chunks(int m, int n, int k) noexcept nogil:
+    """How many chunks of its k sum a product of C (m, n) is cut into (1: none)."""
+    cdef long long flops = 2 * <long long>m * n * k
+    cdef long long side = max(max(m, n), KSPLIT_MIN_K)
+    if k < 2 * side or flops < 2 * <long long>SPLIT_MIN_PART_FLOPS:
+        return 1
+    return <int>max(1, min(min(<long long>k // side, <long long>KSPLIT_MAX_CHUNKS), flops // SPLIT_MIN_PART_FLOPS))
+
+
+cdef inline void _ksplit_chunk(floating alpha, const floating* a, const floating* b, floating beta, floating* c,
+                               floating* bufs, const gemm_job* j, int p) noexcept nogil:
+    cdef int k0 = p * j.step
+    cdef int cnt = min(j.step, j.k - k0)
+    a = a + (<Py_ssize_t>k0 * j.lda if j.trans_a else k0)
+    b = b + (k0 if j.trans_b else <Py_ssize_t>k0 * j.ldb)
+    if p == 0:
+        gemm_serial(j.trans_a, j.trans_b, j.m, j.n, cnt, alpha, a, j.lda, b, j.ldb, beta, c, j.ldc)
+    else:
+        gemm_serial(j.trans_a, j.trans_b, j.m, j.n, cnt, alpha, a, j.lda, b, j.ldb, 0,
+                    bufs + <Py_ssize_t>(p - 1) * j.m * j.n, j.n)
+
+
+cdef inline void ksplit_chunk_part(void *ctx, int p) noexcept nogil:
+    cdef const ksplit_job* kj = <const ksplit_job*>ctx
+    cdef const gemm_job* j = &kj.g
+    if j.single:
+        _ksplit_chunk(<float>j.alpha, <const float*>j.a, <const float*>j.b, <float>j.beta, <float*>j.c,
+                      <float*>kj.bufs, j, p)
+    else:
+        _ksplit_chunk(j.alpha, <const double*>j.a, <const double*>j.b, j.beta, <double*>j.c, <double*>kj.bufs, j, p)
+
+
+cdef inline void _ksplit_add(floating* c, const floating* bufs, const ksplit_job* kj, int p) noexcept nogil:
+    """Rows [p * rows_step, ...) of C += the buffers, in chunk order."""
+    cdef const gemm_job* j = &kj.g
+    cdef Py_ssize_t mn = <Py_ssize_t>j.m * j.n, i, col, q
+    cdef Py_ssize_t lo = <Py_ssize_t>p * kj.rows_step, hi = min(lo + kj.rows_step, <Py_ssize_t>j.m)
+    cdef floating v
+    for i in range(lo, hi):
+        for col in range(j.n):
+            v = c[i * j.ldc + col]
+            for q in range(kj.chunks - 1):
+                v = v + bufs[q * mn + i * j.n + col]
+            c[i * j.ldc + col] = v
+
+
+cdef inline void ksplit_add_part(void *ctx, int p) noexcept nogil:
+    cdef const ksplit_job* kj = <const ksplit_job*>ctx
+    if kj.g.single:
+        _ksplit_add(<float*>kj.g.c, <const float*>kj.bufs, kj, p)
+    else:
+        _ksplit_add(<double*>kj.g.c, <const double*>kj.bufs, kj, p)
+
+
+cdef inline bint gemm_ksplit(bint trans_a, bint trans_b, int m, int n, int k,
+                             floating alpha, const floating* a, int lda,
+                             const floating* b, int ldb,
+                             floating beta, floating* c, int ldc, int chunks, int threads) noexcept nogil:
+    """The product as `chunks` k-chunks on up to `threads` threads; False (nothing done) when the
+    buffers cannot be allocated."""
+    cdef ksplit_job kj
+    cdef int p, adds
+    kj.bufs = malloc(<size_t>(chunks - 1) * m * n * sizeof(floating))
+    if kj.bufs == NULL:
+        return False
+    kj.g.trans_a, kj.g.trans_b, kj.g.by_rows, kj.g.single = trans_a, trans_b, True, floating is float
+    kj.g.m, kj.g.n, kj.g.k, kj.g.lda, kj.g.ldb, kj.g.ldc = m, n, k, lda, ldb, ldc
+    kj.g.alpha, kj.g.beta, kj.g.a, kj.g.b, kj.g.c = alpha, beta, a, b, c
+    kj.g.step = (k + chunks - 1) // chunks
+    kj.g.extent = k
+    kj.chunks = (k + kj.g.step - 1) // kj.g.step
+    adds = min(m, 2 * threads)
+    kj.rows_step = (m + adds - 1) // adds
+    adds = (m + kj.rows_step - 1) // kj.rows_step
+    if FASTNN_HAVE_POOL and threads > 1:
+        fastnn_pool_run(kj.chunks, threads, ksplit_chunk_part, &kj)
+        fastnn_pool_run(adds, threads, ksplit_add_part, &kj)
+    else:
+        for p in range(kj.chunks):
+            ksplit_chunk_part(&kj, p)
+        for p in range(adds):
+            ksplit_add_part(&kj, p)
+    free(kj.bufs)
+    return True
+
+
 cdef inline void gemm_dispatch(bint trans_a, bint trans_b, int m, int n, int k,
                                floating alpha, const floating* a, int lda,
                                const floating* b, int ldb,
                                floating beta, floating* c, int ldc) noexcept nogil:
-    """Split when the product is large and no parallel region encloses the call; else one call."""
+    """Cut a long sum into k-chunks; else split C when the product is large and no parallel region
+    encloses the call; else one call."""
     cdef int threads = 1 if fastnn_in_parallel() else fastnn_max_threads()
+    cdef int chunks = ksplit_chunks(m, n, k)
+    if chunks > 1 and gemm_ksplit(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, chunks, threads):
+        return
     cdef int parts = split_parts(m, n, k, threads)
     if parts > 1:
         gemm_split(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parts, threads)

@@ -57,8 +57,10 @@ def test_split_rule():
     assert rule(128, 128, 128, 2) == 1                 # 4 MFLOP: not worth a hand-off
     assert rule(4096, 1024, 1024, 1) == 1              # one thread: never split
     assert rule(64, 500, 800, 2) == 2                  # one slice per thread ...
-    assert 2 < rule(4096, 1024, 1024, 2) <= 8          # ... up to four, while slices stay long
+    assert 2 < rule(4096, 1024, 1024, 2) <= 4          # ... up to two, while slices stay long
     assert rule(4096, 1024, 1024, 8) <= 4096 // 16
+    assert rule(64, 800, 500, 2) == 2                  # three slices would leave one thread idle a third of the time
+    assert rule(4096, 1024, 1024, 5) % 5 == 0          # whole slices per thread
     for m, n, k in SHAPES:
         assert 1 <= rule(m, n, k, 2) <= 8
 
@@ -182,3 +184,45 @@ def test_tensor_matmul_on_the_kernel_matches_pytorch(dtype):
         for mine, theirs in ((fy, ty), (fa.grad, ta.grad), (fb.grad, tb.grad)):
             assert str(mine.dtype).endswith(dtype)
             np.testing.assert_allclose(mine.detach().numpy(), theirs.detach().numpy(), **tol)
+
+
+def test_long_sums_are_cut_along_k_by_the_shape_alone():
+    rule = _linear._ksplit_chunks
+    assert rule(1024, 1024, 4096) == 4                 # a Linear weight gradient over a batch of 4096
+    assert rule(4096, 1024, 1024) == 1                 # the forward of that layer: C is as long as the sum
+    assert rule(64, 64, 600) == 1                      # 4.9 MFLOP: one call
+    assert rule(64, 576, 50176) == 8                   # at most 8 chunks
+    assert rule(300, 33, 5000) == 8 and rule(70, 130, 3001) == 5
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m,n,k", [(1024, 1024, 4096), (70, 130, 3001), (300, 33, 5000)])
+def test_k_chunked_products_match_numpy_on_any_thread_count(dtype, m, n, k):
+    assert _linear._ksplit_chunks(m, n, k) > 1
+    rng = np.random.default_rng(m + n + k)
+    g = rng.standard_normal((k, m)).astype(dtype)
+    x = rng.standard_normal((k, n)).astype(dtype)
+    want = g.astype(np.float64).T @ x.astype(np.float64)
+    before = fastnn.get_num_threads()
+    try:
+        outs = []
+        for threads in (1, 2, 3):
+            fastnn.set_num_threads(threads)
+            outs.append(_linear.matmul(g.T, x))    # a transposed view: BLAS's flag, through the dispatch
+    finally:
+        fastnn.set_num_threads(before)
+    tol = dict(rtol=1e-4, atol=2e-3) if dtype == np.float32 else dict(rtol=1e-11, atol=1e-10)
+    np.testing.assert_allclose(outs[0], want, **tol)
+    for other in outs[1:]:
+        np.testing.assert_array_equal(other, outs[0])
+
+
+def test_linear_weight_gradient_over_a_long_batch_matches_numpy():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3001, 130)).astype(np.float32)
+    g = rng.standard_normal((3001, 70)).astype(np.float32)
+    w = rng.standard_normal((70, 130)).astype(np.float32)
+    gx, gw, gb = _linear.linear_backward(x, w, g)
+    xd, gd = x.astype(np.float64), g.astype(np.float64)
+    np.testing.assert_allclose(gw, gd.T @ xd, rtol=1e-4, atol=2e-3)
+    np.testing.assert_allclose(gx, gd @ w.astype(np.float64), rtol=1e-4, atol=1e-3)
