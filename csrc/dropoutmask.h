@@ -32,6 +32,42 @@ static void fastnn_dropout_##SUFFIX(const T *restrict x, T *restrict out, ptrdif
         if (i + 1 < hi)                                                                               \
             out[i + 1] = x[i + 1] * ((T)fastnn_keep((uint32_t)(h >> 8) & 0xffffff, threshold) * scale); \
     }                                                                                                 \
+}                                                                                                     \
+/* A Transformer feed-forward block's hidden units, in place over [lo, hi) (lo even): forward        \
+ * a = relu(a) * (kept ? scale : 0) (masked 0: the ReLU alone; NaN stays NaN as in torch.relu);     \
+ * backward g = h > 0 ? g * (kept ? scale : 0) : 0 with h the forward's output (a zero, not 0 * g,  \
+ * where the unit is off: torch's threshold_backward). The same draws as fastnn_dropout's. */      \
+static void fastnn_relu_dropout_##SUFFIX(T *restrict a, ptrdiff_t lo, ptrdiff_t hi, uint64_t seed,  \
+                                         uint32_t threshold, T scale, int masked) {                  \
+    if (!masked) {                                                                                    \
+        for (ptrdiff_t i = lo; i < hi; i++) a[i] = a[i] < 0 ? 0 : a[i];                              \
+        return;                                                                                       \
+    }                                                                                                 \
+    for (ptrdiff_t i = lo; i < hi; i += 2) {                                                          \
+        uint64_t h = fastnn_mix64(seed + ((uint64_t)(i / 2) + 1) * 0x9e3779b97f4a7c15ULL);            \
+        T v = a[i] < 0 ? 0 : a[i];                                                                    \
+        a[i] = v * ((T)fastnn_keep((uint32_t)(h >> 40), threshold) * scale);                          \
+        if (i + 1 < hi) {                                                                             \
+            v = a[i + 1] < 0 ? 0 : a[i + 1];                                                          \
+            a[i + 1] = v * ((T)fastnn_keep((uint32_t)(h >> 8) & 0xffffff, threshold) * scale);        \
+        }                                                                                             \
+    }                                                                                                 \
+}                                                                                                     \
+static void fastnn_relu_dropout_backward_##SUFFIX(T *restrict g, const T *restrict out, ptrdiff_t lo, \
+        ptrdiff_t hi, uint64_t seed, uint32_t threshold, T scale, int masked) {                       \
+    if (!masked) {                                                                                    \
+        for (ptrdiff_t i = lo; i < hi; i++) g[i] = out[i] > 0 ? g[i] : 0;                            \
+        return;                                                                                       \
+    }                                                                                                 \
+    for (ptrdiff_t i = lo; i < hi; i += 2) {                                                          \
+        uint64_t h = fastnn_mix64(seed + ((uint64_t)(i / 2) + 1) * 0x9e3779b97f4a7c15ULL);            \
+        T v = g[i] * ((T)fastnn_keep((uint32_t)(h >> 40), threshold) * scale);                        \
+        g[i] = out[i] > 0 ? v : 0;                                                                    \
+        if (i + 1 < hi) {                                                                             \
+            v = g[i + 1] * ((T)fastnn_keep((uint32_t)(h >> 8) & 0xffffff, threshold) * scale);       \
+            g[i + 1] = out[i + 1] > 0 ? v : 0;                                                        \
+        }                                                                                             \
+    }                                                                                                 \
 }
 
 FASTNN_DEFINE_DROPOUT(float, f32)

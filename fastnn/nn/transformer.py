@@ -10,6 +10,7 @@ from .dropout import Dropout
 from .normalization import LayerNorm
 from .attention import MultiheadAttention
 from .functional_attention import _is_causal_mask
+from .transformer_fused import add_norm, relu_feed_forward
 from .activation import ReLU, GELU
 from . import functional as F
 from . import init
@@ -79,12 +80,14 @@ class TransformerEncoderLayer(Module):
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         """is_causal: PyTorch's hint that src_mask is the causal mask (it needs src_mask)."""
         x = src
+        # each residual add and the layer norm after it in one fused op (add_norm)
         if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
-            x = x + self._ff_block(self.norm2(x))
+            y, x = add_norm(x, self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal), self.norm2,
+                            return_sum=True)
+            x = x + self._ff_block(y)
         else:
-            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
-            x = self.norm2(x + self._ff_block(x))
+            x = add_norm(x, self._sa_block(x, src_mask, src_key_padding_mask, is_causal), self.norm1)
+            x = add_norm(x, self._ff_block(x), self.norm2)
         return x
 
     def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
@@ -93,7 +96,10 @@ class TransformerEncoderLayer(Module):
         return self.dropout1(x)
 
     def _ff_block(self, x):
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        h = relu_feed_forward(self, x)
+        if h is None:
+            h = self.linear2(self.dropout(self.activation(self.linear1(x))))
+        return self.dropout2(h)
 
 
 class TransformerDecoderLayer(Module):
@@ -121,13 +127,16 @@ class TransformerDecoderLayer(Module):
         """tgt_is_causal / memory_is_causal: PyTorch's hints that tgt_mask / memory_mask are causal."""
         x = tgt
         if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
-            x = x + self._mha_block(self.norm2(x), memory, memory_mask, memory_key_padding_mask, memory_is_causal)
-            x = x + self._ff_block(self.norm3(x))
+            y, x = add_norm(x, self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal),
+                            self.norm2, return_sum=True)
+            y, x = add_norm(x, self._mha_block(y, memory, memory_mask, memory_key_padding_mask, memory_is_causal),
+                            self.norm3, return_sum=True)
+            x = x + self._ff_block(y)
         else:
-            x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
-            x = self.norm2(x + self._mha_block(x, memory, memory_mask, memory_key_padding_mask, memory_is_causal))
-            x = self.norm3(x + self._ff_block(x))
+            x = add_norm(x, self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal), self.norm1)
+            x = add_norm(x, self._mha_block(x, memory, memory_mask, memory_key_padding_mask, memory_is_causal),
+                         self.norm2)
+            x = add_norm(x, self._ff_block(x), self.norm3)
         return x
 
     def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
@@ -141,7 +150,10 @@ class TransformerDecoderLayer(Module):
         return self.dropout2(x)
 
     def _ff_block(self, x):
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        h = relu_feed_forward(self, x)
+        if h is None:
+            h = self.linear2(self.dropout(self.activation(self.linear1(x))))
+        return self.dropout3(h)
 
 
 class TransformerEncoder(Module):

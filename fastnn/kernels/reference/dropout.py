@@ -22,3 +22,15 @@ def dropout_mask_apply(x, p, seed):
     uniforms = np.stack([h >> np.uint64(40), (h >> np.uint64(8)) & np.uint64(0xFFFFFF)], axis=1).reshape(-1)[:n]
     keep = uniforms.reshape(x.shape) >= np.uint64(int(p * 16777216.0 + 0.5))
     return x * (keep * x.dtype.type(1.0 / (1.0 - p)))  # multiplied, so a dropped NaN stays NaN, as in PyTorch
+
+
+def relu_dropout_forward(a, p, seed):
+    """In place: a = dropout_mask_apply(relu(a), p, seed) (p 0: relu alone); NaN stays NaN."""
+    np.copyto(a, dropout_mask_apply(np.where(a < 0, a.dtype.type(0), a), p, seed))
+    return a
+
+
+def relu_dropout_backward(grad, out, p, seed):
+    """In place: grad = where(out > 0, dropout_mask_apply(grad, p, seed), 0)."""
+    np.copyto(grad, np.where(out > 0, dropout_mask_apply(grad, p, seed), grad.dtype.type(0)))
+    return grad
