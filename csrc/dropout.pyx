@@ -6,6 +6,8 @@
 from cython cimport floating
 import numpy as np
 from threadchunks cimport for_thread_chunks
+from cython.parallel cimport prange, threadid
+from parallel cimport threads_for
 from libc.stdint cimport uint64_t, uint32_t
 
 cdef extern from "dropoutmask.h" nogil:
@@ -13,14 +15,16 @@ cdef extern from "dropoutmask.h" nogil:
                             uint32_t threshold, float scale)
     void fastnn_dropout_f64(const double *x, double *out, Py_ssize_t lo, Py_ssize_t hi, uint64_t seed,
                             uint32_t threshold, double scale)
-    void fastnn_relu_dropout_f32(float *a, Py_ssize_t lo, Py_ssize_t hi, uint64_t seed, uint32_t threshold,
-                                 float scale, int masked)
-    void fastnn_relu_dropout_f64(double *a, Py_ssize_t lo, Py_ssize_t hi, uint64_t seed, uint32_t threshold,
-                                 double scale, int masked)
-    void fastnn_relu_dropout_backward_f32(float *g, const float *out, Py_ssize_t lo, Py_ssize_t hi, uint64_t seed,
-                                          uint32_t threshold, float scale, int masked)
-    void fastnn_relu_dropout_backward_f64(double *g, const double *out, Py_ssize_t lo, Py_ssize_t hi,
-                                          uint64_t seed, uint32_t threshold, double scale, int masked)
+    void fastnn_relu_dropout_rows_f32(float *a, const float *bias, Py_ssize_t C, Py_ssize_t r0, Py_ssize_t r1,
+                                      uint64_t seed, uint32_t threshold, float scale, int masked)
+    void fastnn_relu_dropout_rows_f64(double *a, const double *bias, Py_ssize_t C, Py_ssize_t r0, Py_ssize_t r1,
+                                      uint64_t seed, uint32_t threshold, double scale, int masked)
+    void fastnn_relu_dropout_backward_rows_f32(float *g, const float *out, Py_ssize_t C, Py_ssize_t r0,
+                                               Py_ssize_t r1, uint64_t seed, uint32_t threshold, float scale,
+                                               int masked, double *gb)
+    void fastnn_relu_dropout_backward_rows_f64(double *g, const double *out, Py_ssize_t C, Py_ssize_t r0,
+                                               Py_ssize_t r1, uint64_t seed, uint32_t threshold, double scale,
+                                               int masked, double *gb)
 
 include "checks.pxi"
 
@@ -88,38 +92,7 @@ def _apply(const floating[::1] x, floating[::1] out, double p, uint64_t seed):
         for_thread_chunks(n, MIN_WORK, 2, _chunk_f32 if floating is float else _chunk_f64, &args)
 
 
-# ------------------------------------------------- ReLU then dropout (a Transformer's hidden units)
-
-cdef struct ReluDropoutArgs:
-    void *a
-    const void *out
-    uint64_t seed
-    uint32_t threshold
-    double scale
-    int masked
-
-
-cdef void _relu_chunk_f32(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
-    cdef ReluDropoutArgs *r = <ReluDropoutArgs *>args
-    fastnn_relu_dropout_f32(<float *>r.a, lo, hi, r.seed, r.threshold, <float>r.scale, r.masked)
-
-
-cdef void _relu_chunk_f64(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
-    cdef ReluDropoutArgs *r = <ReluDropoutArgs *>args
-    fastnn_relu_dropout_f64(<double *>r.a, lo, hi, r.seed, r.threshold, r.scale, r.masked)
-
-
-cdef void _relu_back_chunk_f32(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
-    cdef ReluDropoutArgs *r = <ReluDropoutArgs *>args
-    fastnn_relu_dropout_backward_f32(<float *>r.a, <const float *>r.out, lo, hi, r.seed, r.threshold,
-                                     <float>r.scale, r.masked)
-
-
-cdef void _relu_back_chunk_f64(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
-    cdef ReluDropoutArgs *r = <ReluDropoutArgs *>args
-    fastnn_relu_dropout_backward_f64(<double *>r.a, <const double *>r.out, lo, hi, r.seed, r.threshold, r.scale,
-                                     r.masked)
-
+# ------------------------------------- bias, ReLU and dropout (a Transformer's feed-forward hidden units)
 
 cdef object _check_p_seed(p, seed):
     cdef double prob = float(p)
@@ -130,42 +103,86 @@ cdef object _check_p_seed(p, seed):
     return prob
 
 
-def _relu_run(floating[::1] a, const floating[::1] out, double p, uint64_t seed, bint backward):
-    cdef Py_ssize_t n = a.shape[0]
-    if n == 0:
-        return
-    cdef ReluDropoutArgs args
-    args.a, args.out, args.seed, args.masked = &a[0], &out[0] if backward else NULL, seed, p > 0.0
-    args.threshold = <uint32_t>(p * LEVELS + 0.5)
-    args.scale = <floating>(1.0 / (1.0 - p))
-    with nogil:  # even chunks: the generator's element pairs stay whole, as in dropout_mask_apply
-        if backward:
-            for_thread_chunks(n, MIN_WORK, 2, _relu_back_chunk_f32 if floating is float else _relu_back_chunk_f64,
-                              &args)
-        else:
-            for_thread_chunks(n, MIN_WORK, 2, _relu_chunk_f32 if floating is float else _relu_chunk_f64, &args)
+cdef Py_ssize_t _rows_per_block(Py_ssize_t C):
+    return max(1, 16384 // max(C, 1))
 
 
-def relu_dropout_forward(a, p, seed):
-    """In place: ``a = dropout_mask_apply(relu(a), p, seed)`` (p 0: the ReLU alone); returns ``a``.
+def _relu_rows(floating[:, ::1] a, object bias_arr, double p, uint64_t seed):
+    cdef Py_ssize_t R = a.shape[0], C = a.shape[1], i, r0
+    cdef Py_ssize_t rb = _rows_per_block(C), blocks = (R + rb - 1) // rb
+    cdef const floating[::1] bias
+    cdef const floating* bp = NULL
+    if bias_arr is not None:
+        bias = bias_arr
+        bp = &bias[0]
+    cdef uint32_t threshold = <uint32_t>(p * LEVELS + 0.5)
+    cdef floating scale = <floating>(1.0 / (1.0 - p))
+    cdef int masked = p > 0.0, nt = threads_for(R * C, MIN_WORK)
+    with nogil:
+        for i in prange(blocks, num_threads=nt, schedule="dynamic"):
+            r0 = i * rb
+            if floating is float:
+                fastnn_relu_dropout_rows_f32(&a[0, 0], bp, C, r0, min(r0 + rb, R), seed, threshold, scale, masked)
+            else:
+                fastnn_relu_dropout_rows_f64(&a[0, 0], bp, C, r0, min(r0 + rb, R), seed, threshold, scale, masked)
+
+
+def _relu_back_rows(floating[:, ::1] g, const floating[:, ::1] out, double p, uint64_t seed, object parts_arr):
+    cdef Py_ssize_t R = g.shape[0], C = g.shape[1], i, r0
+    cdef Py_ssize_t rb = _rows_per_block(C), blocks = (R + rb - 1) // rb
+    cdef double[:, ::1] parts
+    cdef double* pp = NULL
+    if parts_arr is not None:
+        parts = parts_arr
+        pp = &parts[0, 0]
+    cdef uint32_t threshold = <uint32_t>(p * LEVELS + 0.5)
+    cdef floating scale = <floating>(1.0 / (1.0 - p))
+    cdef int masked = p > 0.0, nt = threads_for(R * C, MIN_WORK)
+    with nogil:
+        for i in prange(blocks, num_threads=nt, schedule="dynamic"):
+            r0 = i * rb
+            if floating is float:
+                fastnn_relu_dropout_backward_rows_f32(&g[0, 0], &out[0, 0], C, r0, min(r0 + rb, R), seed, threshold,
+                                                      scale, masked, pp + threadid() * C if pp != NULL else NULL)
+            else:
+                fastnn_relu_dropout_backward_rows_f64(&g[0, 0], &out[0, 0], C, r0, min(r0 + rb, R), seed, threshold,
+                                                      scale, masked, pp + threadid() * C if pp != NULL else NULL)
+
+
+cdef object _rows(x):
+    """x as (rows, last axis); the module compiles with wraparound off, so no [-1] indexing here."""
+    last = x.shape[x.ndim - 1] if x.ndim else 1
+    return x.reshape(-1, last) if last else x.reshape(-1, 1)
+
+
+def relu_dropout_forward(a, p, seed, bias=None):
+    """In place: ``a = dropout_mask_apply(relu(a + bias), p, seed)`` (p 0: no dropout; bias None: none),
+    one pass; returns ``a``. The hidden layer of a feed-forward block after its GEMM.
 
     Parameters
     ----------
-    a : ndarray, float32 or float64, C-contiguous, writeable (any shape)
+    a : ndarray, float32 or float64, C-contiguous, writeable (any shape; bias runs along the last axis)
     p : float in [0, 1)
     seed : int in [0, 2**64)
+    bias : ndarray (a.shape[-1],) of a's dtype, or None
     """
     check_float(a, "a")
     check_writeable(a, "a")
     prob = _check_p_seed(p, seed)
-    flat = a.reshape(-1)
-    _relu_run(flat, flat, prob, int(seed), False)
+    if bias is not None:
+        check_same_dtype(bias, "bias", a, "a", 1)
+        if a.ndim == 0 or bias.shape[0] != a.shape[a.ndim - 1]:
+            raise ValueError(f"bias must have shape ({a.shape[a.ndim - 1] if a.ndim else 1},), got {bias.shape}")
+    if a.size:
+        _relu_rows(_rows(a), bias, prob, int(seed))
     return a
 
 
-def relu_dropout_backward(grad, out, p, seed):
-    """In place: the gradient of relu_dropout_forward given its output ``out``:
-    ``grad = where(out > 0, dropout_mask_apply(grad, p, seed), 0)``; returns ``grad``.
+def relu_dropout_backward(grad, out, p, seed, need_bias=False):
+    """In place: the gradient of relu_dropout_forward given its result ``out``:
+    ``grad = where(out > 0, dropout_mask_apply(grad, p, seed), 0)``, one pass. Returns
+    ``(grad, grad_bias)``: grad_bias the sums of the new grad over every axis but the last (the bias
+    gradient, summed in double in the same pass) when need_bias, else None.
 
     A unit that dropout zeroed has out 0, so its gradient is 0 (PyTorch's unfused dropout(relu)
     gives NaN there for a non-finite incoming gradient at a unit whose ReLU was on).
@@ -174,5 +191,8 @@ def relu_dropout_backward(grad, out, p, seed):
     check_writeable(grad, "grad")
     check_like(out, "out", grad, "grad")
     prob = _check_p_seed(p, seed)
-    _relu_run(grad.reshape(-1), out.reshape(-1), prob, int(seed), True)
-    return grad
+    cdef int nt = threads_for(grad.size, MIN_WORK)
+    parts = np.zeros((nt, grad.shape[grad.ndim - 1] if grad.ndim else 1)) if need_bias else None
+    if grad.size:
+        _relu_back_rows(_rows(grad), _rows(out), prob, int(seed), parts)
+    return grad, (parts.sum(axis=0).astype(grad.dtype) if need_bias else None)

@@ -32,45 +32,58 @@ static void fastnn_dropout_##SUFFIX(const T *restrict x, T *restrict out, ptrdif
         if (i + 1 < hi)                                                                               \
             out[i + 1] = x[i + 1] * ((T)fastnn_keep((uint32_t)(h >> 8) & 0xffffff, threshold) * scale); \
     }                                                                                                 \
+}
+
+/* Element i's keep flag, the draw fastnn_dropout gives it: one half of pair i / 2's hash. */
+static inline uint32_t fastnn_keep_at(uint64_t seed, ptrdiff_t i, uint32_t threshold) {
+    uint64_t h = fastnn_mix64(seed + ((uint64_t)(i / 2) + 1) * 0x9e3779b97f4a7c15ULL);
+    return fastnn_keep((i & 1) ? (uint32_t)(h >> 8) & 0xffffff : (uint32_t)(h >> 40), threshold);
+}
+
+/* A Transformer feed-forward block's hidden units, rows [r0, r1) of an (R, C) array in place.
+ * Forward: a = relu(a + bias) * (kept ? scale : 0), bias may be NULL, masked 0 for no dropout (NaN
+ * stays NaN, as in torch.relu): the GEMM's bias, the activation and the dropout in one pass.
+ * Backward: g = out > 0 ? g * (kept ? scale : 0) : 0 with out the forward's result (a zero, not
+ * 0 * g, where the unit is off: torch's threshold_backward), and gb (C doubles, may be NULL) gains
+ * the column sums of the new g, the bias gradient, in the same pass. */
+#define FASTNN_DEFINE_RELU_DROPOUT(T, SUFFIX)                                                        \
+static void fastnn_relu_dropout_rows_##SUFFIX(T *restrict a, const T *restrict bias, ptrdiff_t C,     \
+        ptrdiff_t r0, ptrdiff_t r1, uint64_t seed, uint32_t threshold, T scale, int masked) {        \
+    for (ptrdiff_t r = r0; r < r1; r++) {                                                             \
+        T *row = a + r * C;                                                                           \
+        if (!masked && bias)                                                                          \
+            for (ptrdiff_t c = 0; c < C; c++) { T v = row[c] + bias[c]; row[c] = v < 0 ? 0 : v; }    \
+        else if (!masked)                                                                             \
+            for (ptrdiff_t c = 0; c < C; c++) row[c] = row[c] < 0 ? 0 : row[c];                      \
+        else                                                                                          \
+            for (ptrdiff_t c = 0; c < C; c++) {                                                       \
+                T v = bias ? row[c] + bias[c] : row[c];                                               \
+                v = v < 0 ? 0 : v;                                                                    \
+                row[c] = v * ((T)fastnn_keep_at(seed, r * C + c, threshold) * scale);                 \
+            }                                                                                         \
+    }                                                                                                 \
 }                                                                                                     \
-/* A Transformer feed-forward block's hidden units, in place over [lo, hi) (lo even): forward        \
- * a = relu(a) * (kept ? scale : 0) (masked 0: the ReLU alone; NaN stays NaN as in torch.relu);     \
- * backward g = h > 0 ? g * (kept ? scale : 0) : 0 with h the forward's output (a zero, not 0 * g,  \
- * where the unit is off: torch's threshold_backward). The same draws as fastnn_dropout's. */      \
-static void fastnn_relu_dropout_##SUFFIX(T *restrict a, ptrdiff_t lo, ptrdiff_t hi, uint64_t seed,  \
-                                         uint32_t threshold, T scale, int masked) {                  \
-    if (!masked) {                                                                                    \
-        for (ptrdiff_t i = lo; i < hi; i++) a[i] = a[i] < 0 ? 0 : a[i];                              \
-        return;                                                                                       \
-    }                                                                                                 \
-    for (ptrdiff_t i = lo; i < hi; i += 2) {                                                          \
-        uint64_t h = fastnn_mix64(seed + ((uint64_t)(i / 2) + 1) * 0x9e3779b97f4a7c15ULL);            \
-        T v = a[i] < 0 ? 0 : a[i];                                                                    \
-        a[i] = v * ((T)fastnn_keep((uint32_t)(h >> 40), threshold) * scale);                          \
-        if (i + 1 < hi) {                                                                             \
-            v = a[i + 1] < 0 ? 0 : a[i + 1];                                                          \
-            a[i + 1] = v * ((T)fastnn_keep((uint32_t)(h >> 8) & 0xffffff, threshold) * scale);        \
-        }                                                                                             \
-    }                                                                                                 \
-}                                                                                                     \
-static void fastnn_relu_dropout_backward_##SUFFIX(T *restrict g, const T *restrict out, ptrdiff_t lo, \
-        ptrdiff_t hi, uint64_t seed, uint32_t threshold, T scale, int masked) {                       \
-    if (!masked) {                                                                                    \
-        for (ptrdiff_t i = lo; i < hi; i++) g[i] = out[i] > 0 ? g[i] : 0;                            \
-        return;                                                                                       \
-    }                                                                                                 \
-    for (ptrdiff_t i = lo; i < hi; i += 2) {                                                          \
-        uint64_t h = fastnn_mix64(seed + ((uint64_t)(i / 2) + 1) * 0x9e3779b97f4a7c15ULL);            \
-        T v = g[i] * ((T)fastnn_keep((uint32_t)(h >> 40), threshold) * scale);                        \
-        g[i] = out[i] > 0 ? v : 0;                                                                    \
-        if (i + 1 < hi) {                                                                             \
-            v = g[i + 1] * ((T)fastnn_keep((uint32_t)(h >> 8) & 0xffffff, threshold) * scale);       \
-            g[i + 1] = out[i + 1] > 0 ? v : 0;                                                        \
-        }                                                                                             \
+static void fastnn_relu_dropout_backward_rows_##SUFFIX(T *restrict g, const T *restrict out,          \
+        ptrdiff_t C, ptrdiff_t r0, ptrdiff_t r1, uint64_t seed, uint32_t threshold, T scale, int masked, \
+        double *restrict gb) {                                                                        \
+    for (ptrdiff_t r = r0; r < r1; r++) {                                                             \
+        T *row = g + r * C;                                                                           \
+        const T *o = out + r * C;                                                                     \
+        if (masked)                                                                                   \
+            for (ptrdiff_t c = 0; c < C; c++) {                                                       \
+                T v = row[c] * ((T)fastnn_keep_at(seed, r * C + c, threshold) * scale);              \
+                row[c] = o[c] > 0 ? v : 0;                                                            \
+            }                                                                                         \
+        else                                                                                          \
+            for (ptrdiff_t c = 0; c < C; c++) row[c] = o[c] > 0 ? row[c] : 0;                        \
+        if (gb)                                                                                       \
+            for (ptrdiff_t c = 0; c < C; c++) gb[c] += row[c];                                        \
     }                                                                                                 \
 }
 
 FASTNN_DEFINE_DROPOUT(float, f32)
 FASTNN_DEFINE_DROPOUT(double, f64)
+FASTNN_DEFINE_RELU_DROPOUT(float, f32)
+FASTNN_DEFINE_RELU_DROPOUT(double, f64)
 
 #endif

@@ -87,28 +87,34 @@ def test_functional_dropout_follows_manual_seed():
 
 
 @settings(max_examples=40, deadline=None)
-@given(shape=st.sampled_from([(0,), (1,), (3,), (5, 7), (131073,)]), dtype=st.sampled_from(DTYPES),
-       p=st.sampled_from([0.0, 0.1, 0.5]), seed=st.integers(0, 2**64 - 1))
-def test_relu_dropout_kernels_match_reference_exactly(shape, dtype, p, seed):
-    """The feed-forward block's in-place ReLU + dropout and its backward: the reference's values, NaN
-    kept by the ReLU, the dropout draws of dropout_mask_apply, an exact zero where the unit is off."""
+@given(shape=st.sampled_from([(0,), (1,), (3,), (5, 7), (131073,), (700, 33)]), dtype=st.sampled_from(DTYPES),
+       p=st.sampled_from([0.0, 0.1, 0.5]), seed=st.integers(0, 2**64 - 1), with_bias=st.booleans())
+def test_relu_dropout_kernels_match_reference_exactly(shape, dtype, p, seed, with_bias):
+    """The feed-forward block's in-place bias + ReLU + dropout and its backward: the reference's values,
+    NaN kept by the ReLU, the dropout draws of dropout_mask_apply, an exact zero where the unit is off,
+    the bias gradient summed in the same pass."""
     rng = np.random.default_rng(2)
     a = rng.standard_normal(shape).astype(dtype)
     if a.size > 3:
         a.reshape(-1)[:3] = [np.nan, -0.0, np.inf]
-    want = R.relu_dropout_forward(a.copy(), p, seed)
+    bias = rng.standard_normal(shape[-1]).astype(dtype) if with_bias else None
+    want = R.relu_dropout_forward(a.copy(), p, seed, bias)
     got = a.copy()
-    assert K.relu_dropout_forward(got, p, seed) is got
+    assert K.relu_dropout_forward(got, p, seed, bias) is got
     np.testing.assert_array_equal(got, want)
-    np.testing.assert_array_equal(got, K.dropout_mask_apply(np.where(a < 0, 0, a).astype(dtype), p, seed))
+    v = a if bias is None else a + bias
+    np.testing.assert_array_equal(got, K.dropout_mask_apply(np.where(v < 0, 0, v).astype(dtype), p, seed))
     g = rng.standard_normal(shape).astype(dtype)
     if g.size > 4:
         g.reshape(-1)[3:5] = np.inf  # inf at an off unit still gives 0
-    want_g = R.relu_dropout_backward(g.copy(), want, p, seed)
+    want_g, want_gb = R.relu_dropout_backward(g.copy(), want, p, seed, True)
     got_g = g.copy()
-    assert K.relu_dropout_backward(got_g, got, p, seed) is got_g
+    back, gb = K.relu_dropout_backward(got_g, got, p, seed, True)
+    assert back is got_g
     np.testing.assert_array_equal(got_g, want_g)
     np.testing.assert_array_equal(got_g[~(want > 0)], 0)
+    np.testing.assert_allclose(gb, want_gb, rtol=1e-5 if dtype == np.float32 else 1e-12)
+    assert K.relu_dropout_backward(g.copy(), got, p, seed)[1] is None
 
 
 def test_relu_dropout_bad_arguments():
@@ -117,5 +123,9 @@ def test_relu_dropout_bad_arguments():
         K.relu_dropout_forward(a, 1.0, 0)
     with pytest.raises(ValueError, match="read-only"):
         K.relu_dropout_forward(np.frombuffer(bytes(16), np.float32), 0.0, 0)
+    with pytest.raises(ValueError, match="bias"):
+        K.relu_dropout_forward(a, 0.0, 0, np.zeros(3, np.float32))
+    with pytest.raises(TypeError, match="bias"):
+        K.relu_dropout_forward(a, 0.0, 0, np.zeros(4))
     with pytest.raises(ValueError, match="out"):
         K.relu_dropout_backward(a, np.zeros(5, np.float32), 0.0, 0)

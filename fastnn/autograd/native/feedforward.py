@@ -1,7 +1,8 @@
 """The Transformer layers' feed-forward block, linear2(dropout(relu(linear1(x)))), as one autograd
 Function over the linear and dropout families' kernels (csrc/linear.pyx, csrc/dropout.pyx).
 
-The ReLU and the dropout run in one pass in place on the first GEMM's output, and the block keeps
+The first bias, the ReLU and the dropout run in one pass in place on the first GEMM's output (the
+backward's mask pass sums the first bias's gradient as it goes), and the block keeps
 one hidden array, the (dropped-out) activation h, which is both linear2's saved input and the ReLU's
 mask: where dropout zeroed a unit its gradient is zero whatever the mask says, and elsewhere h > 0
 exactly where the pre-activation was. The backward masks the hidden gradient in place, in one pass.
@@ -21,7 +22,9 @@ class ReLUFeedForwardFn(Function):
     def forward(ctx, x, w1, b1, w2, b2, p, seed):
         x2 = kernel_input(x.reshape(-1, x.shape[-1]))
         w1, b1, w2, b2 = kernel_input(w1), kernel_input(b1), kernel_input(w2), kernel_input(b2)
-        h = dropout_kernels.relu_dropout_forward(linear_kernels.linear_forward(x2, w1, b1), p, seed)
+        # the bias joins the activation's pass rather than the GEMM's (which would fill the output with it
+        # first and then read it back)
+        h = dropout_kernels.relu_dropout_forward(linear_kernels.linear_forward(x2, w1, None), p, seed, b1)
         ctx.save_for_backward(x2, w1, h, w2)
         ctx.xshape, ctx.p, ctx.seed = x.shape, p, seed
         return linear_kernels.linear_forward(h, w2, b2).reshape(x.shape[:-1] + (w2.shape[0],))
@@ -35,8 +38,8 @@ class ReLUFeedForwardFn(Function):
         gh, gw2, gb2 = linear_kernels.linear_backward(h, w2, g2, first, need[3], need[4])
         gx = gw1 = gb1 = None
         if first:
-            dropout_kernels.relu_dropout_backward(gh, h, ctx.p, ctx.seed)
-            gx, gw1, gb1 = linear_kernels.linear_backward(x2, w1, gh, need[0], need[1], need[2])
+            gh, gb1 = dropout_kernels.relu_dropout_backward(gh, h, ctx.p, ctx.seed, need[2])
+            gx, gw1, _ = linear_kernels.linear_backward(x2, w1, gh, need[0], need[1], False)
             if gx is not None:
                 gx = gx.reshape(ctx.xshape)
         return gx, gw1, gb1, gw2, gb2, None, None

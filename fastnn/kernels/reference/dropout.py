@@ -24,13 +24,16 @@ def dropout_mask_apply(x, p, seed):
     return x * (keep * x.dtype.type(1.0 / (1.0 - p)))  # multiplied, so a dropped NaN stays NaN, as in PyTorch
 
 
-def relu_dropout_forward(a, p, seed):
-    """In place: a = dropout_mask_apply(relu(a), p, seed) (p 0: relu alone); NaN stays NaN."""
-    np.copyto(a, dropout_mask_apply(np.where(a < 0, a.dtype.type(0), a), p, seed))
+def relu_dropout_forward(a, p, seed, bias=None):
+    """In place: a = dropout_mask_apply(relu(a + bias), p, seed) (p 0: no dropout); NaN stays NaN."""
+    v = a if bias is None else a + bias
+    np.copyto(a, dropout_mask_apply(np.where(v < 0, a.dtype.type(0), v), p, seed))
     return a
 
 
-def relu_dropout_backward(grad, out, p, seed):
-    """In place: grad = where(out > 0, dropout_mask_apply(grad, p, seed), 0)."""
+def relu_dropout_backward(grad, out, p, seed, need_bias=False):
+    """In place: grad = where(out > 0, dropout_mask_apply(grad, p, seed), 0); with the bias gradient."""
     np.copyto(grad, np.where(out > 0, dropout_mask_apply(grad, p, seed), grad.dtype.type(0)))
-    return grad
+    last = grad.shape[-1] if grad.ndim else 1
+    gb = (grad.reshape(-1, last).sum(axis=0, dtype=np.float64) if grad.size else np.zeros(last)).astype(grad.dtype)
+    return grad, (gb if need_bias else None)
