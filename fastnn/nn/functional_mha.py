@@ -1,60 +1,17 @@
 """Self-attention's direct path: query, key and value one tensor, packed in_proj weights, no attention
 weights returned. The q, k and v projections are one GEMM over the tokens in the caller's layout
 (batch-first or sequence-first, no transposed copy of the input), one copy lays them out as the
-(batch, heads, length, head_dim) blocks the attention kernels read, and one copy brings the heads
-back to the tokens' layout for the output projection; the backward makes the same two copies the
-other way. Same values as the general path (multi_head_attention_forward), which takes every other
+(batch, heads, length, head_dim) blocks the attention kernels read, adding the projection's bias as
+it goes, and one copy brings the heads back to the tokens' layout for the output projection; the
+backward makes the same two copies the other way (csrc/heads.pyx), the first summing the bias's
+gradient. Same values as the general path (multi_head_attention_forward), which takes every other
 case."""
 import math
 
-import numpy as np
-
-from ..autograd.function import Function
 from ..autograd.native.attention import ScaledDotProductAttentionFn
+from ..autograd.native.heads import SplitHeadsFn, MergeHeadsFn
 from .functional_linear import linear
 from .functional_attention import AttentionMaskError, _mha_attn_mask, _mha_padding_mask, _is_causal_mask
-
-
-def _token_axes(batch_first):
-    """The axes of a (3, N, H, L, hd) block in a (tokens..., 3, H, hd) array, for either token order."""
-    return (2, 0, 3, 1, 4) if batch_first else (2, 1, 3, 0, 4)
-
-
-class SplitHeadsFn(Function):
-    """(N * L, 3E) projections, tokens in (N, L) or (L, N) order -> q, k, v, each (N, H, L, hd), one copy."""
-    @staticmethod
-    def forward(ctx, qkv, N, L, H, batch_first):
-        hd = qkv.shape[1] // (3 * H)
-        tokens = (N, L) if batch_first else (L, N)
-        ctx.meta = (tokens, H, hd, batch_first)
-        heads = np.empty((3, N, H, L, hd), qkv.dtype)
-        np.copyto(heads, qkv.reshape(tokens + (3, H, hd)).transpose(_token_axes(batch_first)))
-        return heads[0], heads[1], heads[2]
-
-    @staticmethod
-    def backward(ctx, gq, gk, gv):
-        tokens, H, hd, batch_first = ctx.meta
-        out = np.empty(tokens + (3, H, hd), gq.dtype)
-        blocks = out.transpose(_token_axes(batch_first))
-        for i, g in enumerate((gq, gk, gv)):
-            np.copyto(blocks[i], g)
-        return out.reshape(-1, 3 * H * hd), None, None, None, None
-
-
-class MergeHeadsFn(Function):
-    """(N, H, L, hd) -> (N * L, H * hd), tokens in (N, L) or (L, N) order, one copy."""
-    @staticmethod
-    def forward(ctx, o, batch_first):
-        N, H, L, hd = o.shape
-        ctx.meta = (N, H, L, hd, batch_first)
-        return np.ascontiguousarray(o.transpose((0, 2, 1, 3) if batch_first else (2, 0, 1, 3))).reshape(-1, H * hd)
-
-    @staticmethod
-    def backward(ctx, g):
-        N, H, L, hd, batch_first = ctx.meta
-        if batch_first:
-            return np.ascontiguousarray(g.reshape(N, L, H, hd).transpose(0, 2, 1, 3)), None
-        return np.ascontiguousarray(g.reshape(L, N, H, hd).transpose(1, 2, 0, 3)), None
 
 
 def direct_self_attention(mha, x, key_padding_mask, need_weights, attn_mask, is_causal):
@@ -72,12 +29,12 @@ def direct_self_attention(mha, x, key_padding_mask, need_weights, attn_mask, is_
     batch_first = mha.batch_first
     N, L, E = x.shape if batch_first else (x.shape[1], x.shape[0], x.shape[2])
     H = mha.num_heads
-    qkv = linear(x.reshape(N * L, E), mha.in_proj_weight, mha.in_proj_bias)
+    qkv = linear(x.reshape(N * L, E), mha.in_proj_weight)  # its bias joins the head split's pass
     mask = None if attn_mask is None else _mha_attn_mask(attn_mask, qkv.dtype, N, H, L, L)
     pad = None if key_padding_mask is None else _mha_padding_mask(key_padding_mask, qkv.dtype, N, L)
     if mask is not None and mask.shape[:2] == (1, 1) and _is_causal_mask(mask[0, 0]):
         mask, is_causal = None, True
-    q, k, v = SplitHeadsFn.apply(qkv, N, L, H, batch_first)
+    q, k, v = SplitHeadsFn.apply(qkv, mha.in_proj_bias, N, L, H, batch_first)
     o = ScaledDotProductAttentionFn.apply(q, k, v, mask, 1.0 / math.sqrt(E // H), is_causal, False, pad)
     out = linear(MergeHeadsFn.apply(o, batch_first), mha.out_proj.weight, mha.out_proj.bias)
     return out.reshape(x.shape)

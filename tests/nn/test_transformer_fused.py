@@ -9,7 +9,7 @@ from fastnn import nn
 from fastnn.autograd.gradcheck import gradcheck
 from fastnn.autograd.native.norm import AddLayerNormFn
 from fastnn.autograd.native.feedforward import ReLUFeedForwardFn
-from fastnn.nn import functional_mha
+from fastnn.autograd.native import heads as native_heads
 from fastnn.nn.transformer_fused import add_norm
 
 torch = pytest.importorskip("torch")
@@ -21,7 +21,7 @@ TOL = dict(rtol=1e-4, atol=1e-5)
 def calls(monkeypatch):
     """How often each fused Function's forward ran."""
     seen = {}
-    for cls in (functional_mha.SplitHeadsFn, AddLayerNormFn, ReLUFeedForwardFn):
+    for cls in (native_heads.SplitHeadsFn, AddLayerNormFn, ReLUFeedForwardFn):
         fwd = cls.forward
 
         def spy(*args, _fwd=fwd, _name=cls.__name__):

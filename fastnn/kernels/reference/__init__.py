@@ -18,3 +18,4 @@ from .attention import attention_forward, attention_backward, attention_tiled_fo
 from .norm import layer_norm_forward, layer_norm_backward, add_layer_norm_forward
 from .optim import adam_step, sgd_step
 from .dropout import dropout_mask_apply, relu_dropout_forward, relu_dropout_backward
+from .heads import split_heads, split_heads_backward, merge_heads, merge_heads_backward
