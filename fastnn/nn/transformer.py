@@ -10,7 +10,7 @@ from .dropout import Dropout
 from .normalization import LayerNorm
 from .attention import MultiheadAttention
 from .functional_attention import _is_causal_mask
-from .transformer_fused import add_norm, relu_feed_forward
+from .transformer_fused import add_norm, relu_feed_forward, plain_module
 from .activation import ReLU, GELU
 from . import functional as F
 from . import init
@@ -89,6 +89,19 @@ class TransformerEncoderLayer(Module):
             x = add_norm(x, self._sa_block(x, src_mask, src_key_padding_mask, is_causal), self.norm1)
             x = add_norm(x, self._ff_block(x), self.norm2)
         return x
+
+    def _pre_norm_step(self, x, y, following, src_mask, src_key_padding_mask, is_causal):
+        """forward() of a pre-norm layer given y = norm1(x) (None: computed here), returning (output,
+        following(output)) with the closing residual add fused into the `following` norm (or
+        (output, None) without one)."""
+        if y is None:
+            y = self.norm1(x)
+        y, x = add_norm(x, self._sa_block(y, src_mask, src_key_padding_mask, is_causal), self.norm2,
+                        return_sum=True)
+        if following is None:
+            return x + self._ff_block(y), None
+        y_next, x = add_norm(x, self._ff_block(y), following, return_sum=True)
+        return x, y_next
 
     def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
         x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
@@ -187,12 +200,24 @@ class TransformerEncoder(Module):
         if lengths is not None:  # keep the first lengths[i] positions of row i, as the nested path does
             src_key_padding_mask = Tensor(np.arange(src.shape[1])[None, :] >= lengths[:, None])
         x = src
+        if lengths is None and all(plain_module(layer, TransformerEncoderLayer) and layer.norm_first
+                                   for layer in self.layers):
+            return self._pre_norm_chain(x, mask, src_key_padding_mask, is_causal)
         for layer in self.layers:
             x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=is_causal)
         if lengths is not None:
             kept = np.arange(src.shape[1])[None, :] < lengths[:, None]
             x = where(Tensor(kept[:, :, None]), x, Tensor(np.zeros((), x.dtype)))
         return self.norm(x) if self.norm is not None else x
+
+    def _pre_norm_chain(self, x, mask, key_padding_mask, is_causal):
+        """A stack of pre-norm layers (plain, unhooked) with each layer's closing residual add fused into
+        the next layer's first norm, and the last one's into the stack's norm: the same ops, fewer passes."""
+        y = None
+        for i, layer in enumerate(self.layers):
+            following = self.layers[i + 1].norm1 if i + 1 < len(self.layers) else self.norm
+            x, y = layer._pre_norm_step(x, y, following, mask, key_padding_mask, is_causal)
+        return x if self.norm is None else y
 
     def _nested_lengths(self, src, mask, src_key_padding_mask):
         """Unpadded lengths per row when PyTorch would take its nested-tensor path, else None."""

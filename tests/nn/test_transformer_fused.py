@@ -226,3 +226,31 @@ def test_hooked_or_subclassed_modules_keep_their_calls(calls):
     layer(fastnn.randn(3, 2, 8))
     assert seen == ["norm1", "linear2"]
     assert calls["AddLayerNormFn"] == 1 and "ReLUFeedForwardFn" not in calls
+
+
+@pytest.mark.parametrize("final_norm", [True, False])
+def test_pre_norm_stack_chains_residual_adds_into_the_next_norm(final_norm, calls):
+    """A pre-norm encoder stack fuses each layer's closing residual add into the next layer's first norm
+    (the last one's into the stack's norm): PyTorch's values and gradients, 2 fused adds per layer."""
+    torch.manual_seed(0)
+    kw = dict(dim_feedforward=24, dropout=0.0, norm_first=True, batch_first=True)
+    t_stack = torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(16, 4, **kw), 3,
+                                          norm=torch.nn.LayerNorm(16) if final_norm else None,
+                                          enable_nested_tensor=False)
+    stack = _load(nn.TransformerEncoder(nn.TransformerEncoderLayer(16, 4, **kw), 3,
+                                        norm=nn.LayerNorm(16) if final_norm else None), t_stack)
+    rng = np.random.default_rng(9)
+    x, tx = _pair(rng.standard_normal((2, 6, 16)).astype(np.float32))
+    mask = nn.Transformer.generate_square_subsequent_mask(6)
+    out = stack(x, mask=mask)
+    tout = t_stack(tx, mask=torch.nn.Transformer.generate_square_subsequent_mask(6))
+    assert calls["AddLayerNormFn"] == (6 if final_norm else 5)
+    _close(out, tout)
+    g = rng.standard_normal(out.shape).astype(np.float32)
+    out.backward(fastnn.tensor(g))
+    tout.backward(torch.tensor(g))
+    _compare_grads(stack, t_stack, [(x, tx)])
+    seen = []
+    stack.layers[1].register_forward_hook(lambda m, i, o: seen.append(1))
+    np.testing.assert_allclose(stack(x, mask=mask).detach().numpy(), out.detach().numpy(), rtol=1e-5, atol=1e-6)
+    assert seen == [1]  # a hooked layer: the layers are called as modules
