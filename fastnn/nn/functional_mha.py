@@ -10,14 +10,16 @@ import math
 
 from ..autograd.native.attention import ScaledDotProductAttentionFn
 from ..autograd.native.heads import SplitHeadsFn, MergeHeadsFn
+from ..autograd import ops
 from .functional_linear import linear
+from .functional_dropout import dropout
 from .functional_attention import AttentionMaskError, _mha_attn_mask, _mha_padding_mask, _is_causal_mask
 
 
 def direct_self_attention(mha, x, key_padding_mask, need_weights, attn_mask, is_causal):
     """mha(x, x, x, ...)'s output on the direct path, or None when the call needs the general one."""
     if need_weights or x.ndim != 3 or not mha._qkv_same_embed_dim or mha.bias_k is not None or \
-            mha.add_zero_attn or (mha.dropout > 0.0 and mha.training) or x.shape[-1] != mha.embed_dim:
+            mha.add_zero_attn or x.shape[-1] != mha.embed_dim:
         return None
     if is_causal and attn_mask is None:
         raise AttentionMaskError("multi_head_attention_forward: need attn_mask if specifying the is_causal "
@@ -35,6 +37,11 @@ def direct_self_attention(mha, x, key_padding_mask, need_weights, attn_mask, is_
     if mask is not None and mask.shape[:2] == (1, 1) and _is_causal_mask(mask[0, 0]):
         mask, is_causal = None, True
     q, k, v = SplitHeadsFn.apply(qkv, mha.in_proj_bias, N, L, H, batch_first)
-    o = ScaledDotProductAttentionFn.apply(q, k, v, mask, 1.0 / math.sqrt(E // H), is_causal, False, pad)
+    scale, p = 1.0 / math.sqrt(E // H), mha.dropout if mha.training else 0.0
+    if p > 0.0:  # dropout on the weights, as the general path applies it (the same draw)
+        weights = ScaledDotProductAttentionFn.apply(q, k, v, mask, scale, is_causal, True, pad)[1]
+        o = ops.matmul(dropout(weights, p, True), v)
+    else:
+        o = ScaledDotProductAttentionFn.apply(q, k, v, mask, scale, is_causal, False, pad)
     out = linear(MergeHeadsFn.apply(o, batch_first), mha.out_proj.weight, mha.out_proj.bias)
     return out.reshape(x.shape)

@@ -94,7 +94,6 @@ def test_self_attention_takes_the_general_path_when_it_must(calls):
     x = fastnn.randn(2, 3, 8)
     mha(x, x, x)  # weights asked for
     mha(x, x.clone(), x, need_weights=False)  # not one tensor
-    nn.MultiheadAttention(8, 2, dropout=0.5, batch_first=True)(x, x, x, need_weights=False)  # training dropout
     assert "SplitHeadsFn" not in calls
     mha.eval()
     mha(x, x, x, need_weights=False)
@@ -254,3 +253,26 @@ def test_pre_norm_stack_chains_residual_adds_into_the_next_norm(final_norm, call
     stack.layers[1].register_forward_hook(lambda m, i, o: seen.append(1))
     np.testing.assert_allclose(stack(x, mask=mask).detach().numpy(), out.detach().numpy(), rtol=1e-5, atol=1e-6)
     assert seen == [1]  # a hooked layer: the layers are called as modules
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_self_attention_dropout_gives_the_general_path_numbers(batch_first, calls):
+    """In training with attention dropout the direct path draws the weights' dropout as the general path
+    does (forced here by passing key as a different tensor of the same values)."""
+    fastnn.manual_seed(0)
+    mha = nn.MultiheadAttention(12, 3, dropout=0.4, batch_first=batch_first)
+    x = fastnn.randn(3, 5, 12, requires_grad=True)  # (N, L, E) or (L, N, E)
+    pad = np.zeros((3, 5) if batch_first else (5, 3), bool)
+    pad[1, -2:] = True
+    kpm = fastnn.tensor(pad)
+    results = []
+    for direct in (True, False):
+        fastnn.manual_seed(11)
+        out = mha(x, x, x, key_padding_mask=kpm, need_weights=False)[0] if direct else \
+            mha(x, x.detach().clone().requires_grad_(), x, key_padding_mask=kpm, need_weights=False)[0]
+        out.backward(fastnn.ones_like(out))
+        results.append((out.detach().numpy().copy(), mha.in_proj_weight.grad.numpy().copy()))
+        mha.zero_grad()
+    assert calls["SplitHeadsFn"] == 1
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
