@@ -10,7 +10,7 @@ from .dropout import Dropout
 from .normalization import LayerNorm
 from .attention import MultiheadAttention
 from .functional_attention import _is_causal_mask
-from .transformer_fused import add_norm, relu_feed_forward, plain_module
+from .transformer_fused import add_norm, feed_forward, plain_module
 from .activation import ReLU, GELU
 from . import functional as F
 from . import init
@@ -109,7 +109,7 @@ class TransformerEncoderLayer(Module):
         return self.dropout1(x)
 
     def _ff_block(self, x):
-        h = relu_feed_forward(self, x)
+        h = feed_forward(self, x)
         if h is None:
             h = self.linear2(self.dropout(self.activation(self.linear1(x))))
         return self.dropout2(h)
@@ -163,7 +163,7 @@ class TransformerDecoderLayer(Module):
         return self.dropout2(x)
 
     def _ff_block(self, x):
-        h = relu_feed_forward(self, x)
+        h = feed_forward(self, x)
         if h is None:
             h = self.linear2(self.dropout(self.activation(self.linear1(x))))
         return self.dropout3(h)

@@ -3,13 +3,14 @@ class, no hooks) so that hooks and subclasses see the module calls they would ot
 
 * add_norm: a residual add and the LayerNorm after it, one kernel sweep each way (the sum formed in
   the normalisation's pass, its gradient added in the backward's);
-* relu_feed_forward: linear2(dropout(relu(linear1(x)))) as one Function (native/feedforward.py).
+* feed_forward: linear2(dropout(act(linear1(x)))), act ReLU or exact GELU, as one Function
+  (native/feedforward.py).
 """
 import numpy as np
 
 from ..autograd.tensor import Tensor
 from ..autograd.native.norm import AddLayerNormFn
-from ..autograd.native.feedforward import ReLUFeedForwardFn
+from ..autograd.native.feedforward import FeedForwardFn
 from ..autograd.random import generator
 from .normalization import LayerNorm
 from .linear import Linear
@@ -46,12 +47,15 @@ def add_norm(x, residual, norm, return_sum=False):
     return (norm(s), s) if return_sum else norm(s)
 
 
-def relu_feed_forward(layer, x):
-    """layer.linear2(layer.dropout(relu(layer.linear1(x)))) fused, or None when the layer's modules,
+_ACTIVATIONS = {F.relu: "relu", F.gelu: "gelu"}  # the functions _activation("relu" / "gelu") gives
+
+
+def feed_forward(layer, x):
+    """layer.linear2(layer.dropout(act(layer.linear1(x)))) fused, or None when the layer's modules,
     activation or arguments need the module calls."""
     l1, l2, drop = layer.linear1, layer.linear2, layer.dropout
-    if layer.activation is not F.relu or not (plain_module(l1, Linear) and plain_module(l2, Linear)
-                                              and plain_module(drop, Dropout)):
+    activation = _ACTIVATIONS.get(layer.activation)
+    if activation is None or not (plain_module(l1, Linear) and plain_module(l2, Linear) and plain_module(drop, Dropout)):
         return None
     if not isinstance(x, Tensor) or x.dtype not in (np.float32, np.float64) or x.ndim == 0 or \
             x.shape[-1] != l1.in_features or l2.in_features != l1.out_features:
@@ -63,4 +67,4 @@ def relu_feed_forward(layer, x):
     if not 0.0 <= p < 1.0 or drop.inplace:
         return None
     seed = int(generator().bit_generator.random_raw()) if p > 0.0 else 0  # F.dropout's draw, at its point
-    return ReLUFeedForwardFn.apply(x, *params, p, seed)
+    return FeedForwardFn.apply(x, *params, activation, p, seed)

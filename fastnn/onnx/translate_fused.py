@@ -24,12 +24,19 @@ def _add_layer_norm(g, args, outs):
     return [y, s] if return_sum else [y]
 
 
-@translates("ReLUFeedForwardFn")
-def _relu_feed_forward(g, args, outs):
-    x, w1, b1, w2, b2, p, _seed = args
+@translates("FeedForwardFn")
+def _feed_forward(g, args, outs):
+    x, w1, b1, w2, b2, activation, p, _seed = args
     if p > 0.0:
         raise NotImplementedError("dropout in training mode: export the model in eval mode (the default)")
-    return [_linear(g, g.node("Relu", [_linear(g, g.name_of(x), w1, b1)]), w2, b2)]
+    a = _linear(g, g.name_of(x), w1, b1)
+    if activation == "relu":
+        h = g.node("Relu", [a])
+    else:  # x * Phi(x) = x * (1 + erf(x / sqrt 2)) / 2
+        half = g.name_of(0.5, x)
+        erf = g.node("Erf", [g.node("Mul", [a, g.name_of(float(np.sqrt(0.5)), x)])])
+        h = g.node("Mul", [g.node("Mul", [a, half]), g.node("Add", [erf, g.name_of(1.0, x)])])
+    return [_linear(g, h, w2, b2)]
 
 
 @translates("SplitHeadsFn")

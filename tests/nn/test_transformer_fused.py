@@ -8,7 +8,7 @@ import fastnn
 from fastnn import nn
 from fastnn.autograd.gradcheck import gradcheck
 from fastnn.autograd.native.norm import AddLayerNormFn
-from fastnn.autograd.native.feedforward import ReLUFeedForwardFn
+from fastnn.autograd.native.feedforward import FeedForwardFn
 from fastnn.autograd.native import heads as native_heads
 from fastnn.nn.transformer_fused import add_norm
 
@@ -21,7 +21,7 @@ TOL = dict(rtol=1e-4, atol=1e-5)
 def calls(monkeypatch):
     """How often each fused Function's forward ran."""
     seen = {}
-    for cls in (native_heads.SplitHeadsFn, AddLayerNormFn, ReLUFeedForwardFn):
+    for cls in (native_heads.SplitHeadsFn, AddLayerNormFn, FeedForwardFn):
         fwd = cls.forward
 
         def spy(*args, _fwd=fwd, _name=cls.__name__):
@@ -149,9 +149,10 @@ def test_add_norm_gradcheck():
 
 
 @pytest.mark.parametrize("norm_first", [False, True])
-def test_encoder_layer_fused_paths_match_torch(norm_first, calls):
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+def test_encoder_layer_fused_paths_match_torch(norm_first, activation, calls):
     torch.manual_seed(0)
-    kw = dict(dim_feedforward=24, dropout=0.0, norm_first=norm_first, batch_first=True)
+    kw = dict(dim_feedforward=24, dropout=0.0, norm_first=norm_first, batch_first=True, activation=activation)
     theirs = torch.nn.TransformerEncoderLayer(16, 4, **kw)
     ours = _load(nn.TransformerEncoderLayer(16, 4, **kw), theirs)
     rng = np.random.default_rng(5)
@@ -159,7 +160,7 @@ def test_encoder_layer_fused_paths_match_torch(norm_first, calls):
     mask = nn.Transformer.generate_square_subsequent_mask(6)
     out = ours(x, src_mask=mask, is_causal=True)
     tout = theirs(tx, src_mask=torch.nn.Transformer.generate_square_subsequent_mask(6), is_causal=True)
-    assert calls == {"SplitHeadsFn": 1, "AddLayerNormFn": 1 if norm_first else 2, "ReLUFeedForwardFn": 1}
+    assert calls == {"SplitHeadsFn": 1, "AddLayerNormFn": 1 if norm_first else 2, "FeedForwardFn": 1}
     _close(out, tout)
     g = rng.standard_normal(out.shape).astype(np.float32)
     out.backward(fastnn.tensor(g))
@@ -176,7 +177,7 @@ def test_decoder_layer_fused_paths_match_torch(calls):
     (t, tt), (m, tm) = _pair(rng.standard_normal((5, 2, 16)).astype(np.float32)), \
         _pair(rng.standard_normal((7, 2, 16)).astype(np.float32))
     out, tout = ours(t, m), theirs(tt, tm)
-    assert calls == {"SplitHeadsFn": 1, "AddLayerNormFn": 2, "ReLUFeedForwardFn": 1}
+    assert calls == {"SplitHeadsFn": 1, "AddLayerNormFn": 2, "FeedForwardFn": 1}
     _close(out, tout)
     out.sum().backward()
     tout.sum().backward()
@@ -184,24 +185,25 @@ def test_decoder_layer_fused_paths_match_torch(calls):
 
 
 @pytest.mark.parametrize("norm_first", [False, True])
-def test_fused_dropout_gives_the_unfused_layer_numbers(norm_first, calls):
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+def test_fused_dropout_gives_the_unfused_layer_numbers(norm_first, activation, calls):
     """In training with dropout the fused layer draws the same masks at the same points as the module
     calls do (a forward hook on every submodule forces those), so the numbers are the same."""
     fastnn.manual_seed(0)
-    layer = nn.TransformerEncoderLayer(16, 4, 32, dropout=0.3, norm_first=norm_first)
+    layer = nn.TransformerEncoderLayer(16, 4, 32, dropout=0.3, norm_first=norm_first, activation=activation)
     x = fastnn.randn(5, 2, 16, requires_grad=True)
     fastnn.manual_seed(7)
     out = layer(x)
     out.backward(fastnn.ones_like(out))
     fused = (out.detach().numpy().copy(), x.grad.numpy().copy(), layer.linear1.weight.grad.numpy().copy())
-    assert calls["ReLUFeedForwardFn"] == 1 and calls["AddLayerNormFn"] >= 1
+    assert calls["FeedForwardFn"] == 1 and calls["AddLayerNormFn"] >= 1
     x.grad = None
     layer.zero_grad()
     hooks = [m.register_forward_hook(lambda *a: None) for m in (layer.linear1, layer.norm1, layer.norm2)]
     fastnn.manual_seed(7)
     out = layer(x)
     out.backward(fastnn.ones_like(out))
-    assert calls["ReLUFeedForwardFn"] == 1 and calls["AddLayerNormFn"] == (1 if norm_first else 2)
+    assert calls["FeedForwardFn"] == 1 and calls["AddLayerNormFn"] == (1 if norm_first else 2)
     for h in hooks:
         h.remove()
     np.testing.assert_allclose(out.detach().numpy(), fused[0], rtol=1e-5, atol=1e-6)
@@ -209,12 +211,13 @@ def test_fused_dropout_gives_the_unfused_layer_numbers(norm_first, calls):
     np.testing.assert_allclose(layer.linear1.weight.grad.numpy(), fused[2], rtol=1e-4, atol=1e-6)
 
 
-def test_relu_feed_forward_gradcheck_with_dropout():
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+def test_feed_forward_gradcheck_with_dropout(activation):
     rng = np.random.default_rng(8)
     t = lambda *s: fastnn.tensor(rng.standard_normal(s), requires_grad=True)  # noqa: E731
     x, w1, b1, w2, b2 = t(3, 4, 5), t(7, 5), t(7), t(5, 7), t(5)
     for p in (0.0, 0.4):
-        assert gradcheck(lambda *a: ReLUFeedForwardFn.apply(*a, p, 12345), (x, w1, b1, w2, b2))
+        assert gradcheck(lambda *a: FeedForwardFn.apply(*a, activation, p, 12345), (x, w1, b1, w2, b2))
 
 
 def test_hooked_or_subclassed_modules_keep_their_calls(calls):
@@ -224,7 +227,7 @@ def test_hooked_or_subclassed_modules_keep_their_calls(calls):
     layer.linear2.register_forward_hook(lambda m, i, o: seen.append("linear2"))
     layer(fastnn.randn(3, 2, 8))
     assert seen == ["norm1", "linear2"]
-    assert calls["AddLayerNormFn"] == 1 and "ReLUFeedForwardFn" not in calls
+    assert calls["AddLayerNormFn"] == 1 and "FeedForwardFn" not in calls
 
 
 @pytest.mark.parametrize("final_norm", [True, False])

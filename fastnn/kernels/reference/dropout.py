@@ -37,3 +37,27 @@ def relu_dropout_backward(grad, out, p, seed, need_bias=False):
     last = grad.shape[-1] if grad.ndim else 1
     gb = (grad.reshape(-1, last).sum(axis=0, dtype=np.float64) if grad.size else np.zeros(last)).astype(grad.dtype)
     return grad, (gb if need_bias else None)
+
+
+def _gelu_parts(x):
+    from scipy.special import erf
+    x64 = x.astype(np.float64)
+    cdf = 0.5 * (1.0 + erf(x64 / np.sqrt(2.0)))
+    return cdf, np.exp(-0.5 * x64 * x64) / np.sqrt(2.0 * np.pi)
+
+
+def gelu_dropout_forward(a, p, seed, bias=None):
+    """dropout_mask_apply(gelu(a + bias), p, seed), exact GELU; a becomes a + bias in place."""
+    if bias is not None:
+        np.add(a, bias, out=a)
+    cdf, _ = _gelu_parts(a)
+    return dropout_mask_apply((a * cdf).astype(a.dtype), p, seed)
+
+
+def gelu_dropout_backward(grad, pre, p, seed, need_bias=False):
+    """In place: grad = dropout_mask_apply(grad, p, seed) * gelu'(pre)."""
+    cdf, pdf = _gelu_parts(pre)
+    np.copyto(grad, (dropout_mask_apply(grad, p, seed) * (cdf + pre * pdf)).astype(grad.dtype))
+    last = grad.shape[-1] if grad.ndim else 1
+    gb = (grad.reshape(-1, last).sum(axis=0, dtype=np.float64) if grad.size else np.zeros(last)).astype(grad.dtype)
+    return grad, (gb if need_bias else None)
