@@ -3,6 +3,10 @@
 # The mask comes from a counter-based generator (dropoutmask.h) keyed by a seed the caller draws
 # from its Generator, so backward applies the same mask by calling the same kernel on the gradient,
 # and the result is the same on any number of threads.
+#
+# The same masks also serve a Transformer feed-forward block's hidden units: the first GEMM's bias, the
+# activation (ReLU, or exact GELU from geluunits.h) and the dropout in one in-place pass, and the
+# backward's one pass that also sums the bias gradient (relu_dropout_*, gelu_dropout_*).
 from cython cimport floating
 import numpy as np
 from threadchunks cimport for_thread_chunks
