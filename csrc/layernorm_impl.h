@@ -66,15 +66,24 @@ static inline double SUFFIX(fastnn_ln_moment)(const T* restrict x, ptrdiff_t C, 
  * rounding of the mean lost (a row whose spread is a few ulps of its values needs it). */
 
 /* R rows of C: y = (s - mean) * rstd * w + b with s = x, or s = x + res (written to sum) when res
- * is given. w and b are never NULL (the caller passes ones and zeros for a missing one). */
+ * is given, or s = x + dropout(res) when masked: the mask of dropout_mask_apply (dropoutmask.h) over
+ * the whole array, whose row `row0` this block's first row is. w and b are never NULL (the caller
+ * passes ones and zeros for a missing one). */
+#define LN_DROPPED_ADD(c, keep) sr[c] = s[c] + rr[c] * ((T)(keep) * scale)
 static inline void SUFFIX(fastnn_ln_rows_forward)(const T* restrict x, const T* restrict res,
         const T* restrict w, const T* restrict b, ptrdiff_t R, ptrdiff_t C, double eps, T* restrict y,
-        T* restrict sum, double* restrict mean, double* restrict rstd) {
+        T* restrict sum, double* restrict mean, double* restrict rstd, ptrdiff_t row0, uint64_t seed,
+        uint32_t threshold, T scale, int masked) {
     for (ptrdiff_t r = 0; r < R; r++) {
         const T* s = x + r * C;
         T* yr = y + r * C;
         ptrdiff_t c;
-        if (res) {
+        if (res && masked) {
+            const T* rr = res + r * C;
+            T* sr = sum + r * C;
+            FASTNN_FOR_KEEPS((row0 + r) * C, C, seed, threshold, LN_DROPPED_ADD);
+            s = sr;
+        } else if (res) {
             const T* rr = res + r * C;
             T* sr = sum + r * C;
             for (c = 0; c + VLANES <= C; c += VLANES) {
@@ -189,6 +198,7 @@ static inline void SUFFIX(fastnn_ln_fold)(const T* restrict part, ptrdiff_t C, d
     for (ptrdiff_t c = 0; c < C; c++) acc[c] += part[c];
 }
 
+#undef LN_DROPPED_ADD
 #undef LN_SPAN
 #undef LN_LOAD
 #undef LN_STORE

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "cpulevel.h"
 #include "vectypes.h"
+#include "dropoutmask.h"
 
 #define T double
 #define VEC fastnn_v2d
@@ -55,8 +56,10 @@
 
 static inline void fastnn_ln_rows_forward_f32(const float *x, const float *res, const float *w, const float *b,
                                               ptrdiff_t R, ptrdiff_t C, double eps, float *y, float *sum,
-                                              double *mean, double *rstd) {
-    FASTNN_DISPATCH(fastnn_ln_rows_forward_f32, (x, res, w, b, R, C, eps, y, sum, mean, rstd));
+                                              double *mean, double *rstd, ptrdiff_t row0, uint64_t seed,
+                                              uint32_t threshold, float scale, int masked) {
+    FASTNN_DISPATCH(fastnn_ln_rows_forward_f32, (x, res, w, b, R, C, eps, y, sum, mean, rstd, row0, seed, threshold,
+                                                 scale, masked));
 }
 
 static inline void fastnn_ln_rows_backward_f32(const float *x, const float *g, const float *w, const double *mean,

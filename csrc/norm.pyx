@@ -10,6 +10,7 @@
 from cython.parallel cimport prange, threadid
 from cython cimport floating
 from libc.string cimport memset
+from libc.stdint cimport uint64_t, uint32_t
 import numpy as np
 from parallel cimport threads_for
 
@@ -24,10 +25,12 @@ cdef Py_ssize_t ROWS = 32
 cdef extern from "layernormrow.h" nogil:
     void fastnn_ln_rows_forward_f32(const float *x, const float *res, const float *w, const float *b,
                                     Py_ssize_t R, Py_ssize_t C, double eps, float *y, float *sum,
-                                    double *mean, double *rstd)
+                                    double *mean, double *rstd, Py_ssize_t row0, uint64_t seed, uint32_t threshold,
+                                    float scale, int masked)
     void fastnn_ln_rows_forward_f64(const double *x, const double *res, const double *w, const double *b,
                                     Py_ssize_t R, Py_ssize_t C, double eps, double *y, double *sum,
-                                    double *mean, double *rstd)
+                                    double *mean, double *rstd, Py_ssize_t row0, uint64_t seed, uint32_t threshold,
+                                    double scale, int masked)
     void fastnn_ln_rows_backward_f32(const float *x, const float *g, const float *w, const double *mean,
                                      const double *rstd, Py_ssize_t R, Py_ssize_t C, float *gx, const float *gres,
                                      float *pw, float *pb)
@@ -60,33 +63,39 @@ def layer_norm_forward(x, weight=None, bias=None, eps=1e-5):
     mean, rstd = np.zeros(x.shape[0]), np.zeros(x.shape[0])
     if x.size:
         if x.dtype == np.float32:
-            _ln_forward[float](x, None, w, b, float(eps), y, None, mean, rstd)
+            _ln_forward[float](x, None, w, b, float(eps), y, None, mean, rstd, 0.0, 0)
         else:
-            _ln_forward[double](x, None, w, b, float(eps), y, None, mean, rstd)
+            _ln_forward[double](x, None, w, b, float(eps), y, None, mean, rstd, 0.0, 0)
     return y, mean, rstd
 
 
-def add_layer_norm_forward(x, residual, weight=None, bias=None, eps=1e-5):
-    """layer_norm_forward of s = x + residual (both (R, C), one dtype), in one sweep.
+def add_layer_norm_forward(x, residual, weight=None, bias=None, eps=1e-5, p=0.0, seed=0):
+    """layer_norm_forward of s = x + residual (both (R, C), one dtype), in one sweep; with p > 0,
+    s = x + dropout_mask_apply(residual, p, seed) (the dropout family's mask, from the same draws).
 
     Returns (y (R, C), s (R, C), mean (R,) float64, rstd (R,) float64); s is what
     layer_norm_backward takes as its input.
     """
     check_float(x, "input", 2)
     check_like(residual, "residual", x, "input")
+    if not 0.0 <= float(p) < 1.0:
+        raise ValueError(f"p must be in [0, 1), got {p}")
+    if not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 64:
+        raise ValueError(f"seed must be an integer in [0, 2**64), got {seed!r}")
     w, b = _affine(x, weight, bias)
     y, s = np.empty_like(x), np.empty_like(x)
     mean, rstd = np.zeros(x.shape[0]), np.zeros(x.shape[0])
     if x.size:
         if x.dtype == np.float32:
-            _ln_forward[float](x, residual, w, b, float(eps), y, s, mean, rstd)
+            _ln_forward[float](x, residual, w, b, float(eps), y, s, mean, rstd, float(p), int(seed))
         else:
-            _ln_forward[double](x, residual, w, b, float(eps), y, s, mean, rstd)
+            _ln_forward[double](x, residual, w, b, float(eps), y, s, mean, rstd, float(p), int(seed))
     return y, s, mean, rstd
 
 
 cdef void _ln_forward(const floating[:, ::1] x, object res_arr, const floating[::1] w, const floating[::1] b,
-                      double eps, floating[:, ::1] y, object sum_arr, double[::1] mean, double[::1] rstd):
+                      double eps, floating[:, ::1] y, object sum_arr, double[::1] mean, double[::1] rstd, double p,
+                      uint64_t seed):
     cdef Py_ssize_t R = x.shape[0], C = x.shape[1], i, r0, n
     cdef Py_ssize_t blocks = (R + ROWS - 1) // ROWS
     cdef const floating[:, ::1] res
@@ -98,6 +107,10 @@ cdef void _ln_forward(const floating[:, ::1] x, object res_arr, const floating[:
         s = sum_arr
         rp = &res[0, 0]
         sp = &s[0, 0]
+    # dropout's keep threshold and scale, as csrc/dropout.pyx computes them
+    cdef uint32_t threshold = <uint32_t>(p * 16777216.0 + 0.5)
+    cdef floating scale = <floating>(1.0 / (1.0 - p))
+    cdef int masked = p > 0.0
     cdef int nt = threads_for(R * C, MIN_WORK)
     with nogil:
         for i in prange(blocks, num_threads=nt, schedule="dynamic"):
@@ -106,11 +119,11 @@ cdef void _ln_forward(const floating[:, ::1] x, object res_arr, const floating[:
             if floating is float:
                 fastnn_ln_rows_forward_f32(&x[r0, 0], rp + r0 * C if rp != NULL else NULL, &w[0], &b[0], n, C,
                                            eps, &y[r0, 0], sp + r0 * C if sp != NULL else NULL, &mean[r0],
-                                           &rstd[r0])
+                                           &rstd[r0], r0, seed, threshold, scale, masked)
             else:
                 fastnn_ln_rows_forward_f64(&x[r0, 0], rp + r0 * C if rp != NULL else NULL, &w[0], &b[0], n, C,
                                            eps, &y[r0, 0], sp + r0 * C if sp != NULL else NULL, &mean[r0],
-                                           &rstd[r0])
+                                           &rstd[r0], r0, seed, threshold, scale, masked)
 
 
 def layer_norm_backward(x, mean, rstd, grad_out, weight=None, need_weight=True, need_bias=True, need_input=True,

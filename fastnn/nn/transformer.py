@@ -80,14 +80,17 @@ class TransformerEncoderLayer(Module):
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         """is_causal: PyTorch's hint that src_mask is the causal mask (it needs src_mask)."""
         x = src
-        # each residual add and the layer norm after it in one fused op (add_norm)
+        # each residual add (with its branch's dropout) and the layer norm after it in one fused op (add_norm)
         if self.norm_first:
-            y, x = add_norm(x, self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal), self.norm2,
-                            return_sum=True)
-            x = x + self._ff_block(y)
+            r, drop = self._sa_branch(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            y, x = add_norm(x, r, self.norm2, return_sum=True, dropout=drop)
+            r, drop = self._ff_branch(y)
+            x = x + (drop(r) if drop is not None else r)
         else:
-            x = add_norm(x, self._sa_block(x, src_mask, src_key_padding_mask, is_causal), self.norm1)
-            x = add_norm(x, self._ff_block(x), self.norm2)
+            r, drop = self._sa_branch(x, src_mask, src_key_padding_mask, is_causal)
+            x = add_norm(x, r, self.norm1, dropout=drop)
+            r, drop = self._ff_branch(x)
+            x = add_norm(x, r, self.norm2, dropout=drop)
         return x
 
     def _pre_norm_step(self, x, y, following, src_mask, src_key_padding_mask, is_causal):
@@ -96,23 +99,39 @@ class TransformerEncoderLayer(Module):
         (output, None) without one)."""
         if y is None:
             y = self.norm1(x)
-        y, x = add_norm(x, self._sa_block(y, src_mask, src_key_padding_mask, is_causal), self.norm2,
-                        return_sum=True)
+        r, drop = self._sa_branch(y, src_mask, src_key_padding_mask, is_causal)
+        y, x = add_norm(x, r, self.norm2, return_sum=True, dropout=drop)
+        r, drop = self._ff_branch(y)
         if following is None:
-            return x + self._ff_block(y), None
-        y_next, x = add_norm(x, self._ff_block(y), following, return_sum=True)
+            return x + (drop(r) if drop is not None else r), None
+        y_next, x = add_norm(x, r, following, return_sum=True, dropout=drop)
         return x, y_next
 
+    # The residual branches as (output, dropout module still to apply), so that the dropout joins the
+    # fused add + norm; a subclass's _sa_block / _ff_block (which apply it themselves) are respected.
+    def _sa_branch(self, x, attn_mask, key_padding_mask, is_causal):
+        if type(self) is not TransformerEncoderLayer:
+            return self._sa_block(x, attn_mask, key_padding_mask, is_causal), None
+        return self._sa_core(x, attn_mask, key_padding_mask, is_causal), self.dropout1
+
+    def _ff_branch(self, x):
+        if type(self) is not TransformerEncoderLayer:
+            return self._ff_block(x), None
+        return self._ff_core(x), self.dropout2
+
+    def _sa_core(self, x, attn_mask, key_padding_mask, is_causal=False):
+        return self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
+                              is_causal=is_causal)[0]
+
     def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
-                           is_causal=is_causal)[0]
-        return self.dropout1(x)
+        return self.dropout1(self._sa_core(x, attn_mask, key_padding_mask, is_causal))
+
+    def _ff_core(self, x):
+        h = feed_forward(self, x)
+        return h if h is not None else self.linear2(self.dropout(self.activation(self.linear1(x))))
 
     def _ff_block(self, x):
-        h = feed_forward(self, x)
-        if h is None:
-            h = self.linear2(self.dropout(self.activation(self.linear1(x))))
-        return self.dropout2(h)
+        return self.dropout2(self._ff_core(x))
 
 
 class TransformerDecoderLayer(Module):

@@ -38,11 +38,24 @@ def _fusable(x, residual, norm):
     return all(p is None or (p.dtype == dtype and tuple(p.shape) == shape) for p in (norm.weight, norm.bias))
 
 
-def add_norm(x, residual, norm, return_sum=False):
-    """norm(x + residual), and with return_sum the pair (norm(x + residual), x + residual)."""
-    if _fusable(x, residual, norm):
+def add_norm(x, residual, norm, return_sum=False, dropout=None):
+    """norm(x + dropout(residual)), and with return_sum the pair (that, x + dropout(residual)); dropout a
+    Dropout module or None. A plain Dropout's mask joins the fused sweep, drawn from the generator at the
+    point where the module call would draw it."""
+    p = 0.0
+    if dropout is not None and plain_module(dropout, Dropout) and not dropout.inplace:
+        p = float(dropout.p) if dropout.training else 0.0
+        dropout = None if p < 1.0 else dropout
+        p = p if p < 1.0 else 0.0
+    if dropout is None and _fusable(x, residual, norm):
         size = int(np.prod(norm.normalized_shape, dtype=np.int64))
-        return AddLayerNormFn.apply(x, residual, norm.weight, norm.bias, float(norm.eps), size, bool(return_sum))
+        seed = int(generator().bit_generator.random_raw()) if p > 0.0 else 0  # F.dropout's draw
+        return AddLayerNormFn.apply(x, residual, norm.weight, norm.bias, float(norm.eps), size, bool(return_sum),
+                                    p, seed)
+    if dropout is not None:
+        residual = dropout(residual)
+    elif p > 0.0:
+        residual = F.dropout(residual, p, True)
     s = x + residual
     return (norm(s), s) if return_sum else norm(s)
 

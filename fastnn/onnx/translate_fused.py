@@ -12,7 +12,9 @@ def _linear(g, x_name, w, b):
 
 @translates("AddLayerNormFn")
 def _add_layer_norm(g, args, outs):
-    x, residual, weight, bias, eps, size, return_sum = args
+    x, residual, weight, bias, eps, size, return_sum = args[:7]
+    if len(args) > 7 and args[7] > 0.0:
+        raise NotImplementedError("dropout in training mode: export the model in eval mode (the default)")
     s = g.node("Add", [g.name_of(x), g.name_of(residual)])
     n_axes, count = 0, 1
     while count < size:   # the normalised trailing dims are those whose product is `size`

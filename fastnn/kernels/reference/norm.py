@@ -18,8 +18,9 @@ def layer_norm_forward(x, weight=None, bias=None, eps=1e-5):
     return y.astype(x.dtype), mean, rstd
 
 
-def add_layer_norm_forward(x, residual, weight=None, bias=None, eps=1e-5):
-    s = x + residual
+def add_layer_norm_forward(x, residual, weight=None, bias=None, eps=1e-5, p=0.0, seed=0):
+    from .dropout import dropout_mask_apply
+    s = x + (dropout_mask_apply(residual, p, seed) if p > 0.0 else residual)
     y, mean, rstd = layer_norm_forward(s, weight, bias, eps)
     return y, s, mean, rstd
 
