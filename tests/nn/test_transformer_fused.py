@@ -279,3 +279,26 @@ def test_self_attention_dropout_gives_the_general_path_numbers(batch_first, call
     assert calls["SplitHeadsFn"] == 1
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_a_subclass_keeps_its_branch_methods():
+    called = []
+
+    class Layer(nn.TransformerEncoderLayer):
+        def _sa_block(self, *args, **kwargs):
+            called.append("sa")
+            return super()._sa_block(*args, **kwargs)
+
+        def _ff_block(self, x):
+            called.append("ff")
+            return super()._ff_block(x) * 0.0
+
+    fastnn.manual_seed(0)
+    layer = Layer(8, 2, 16, dropout=0.0)
+    x = fastnn.randn(3, 2, 8)
+    out = layer(x)
+    assert called == ["sa", "ff"]
+    fastnn.manual_seed(0)
+    plain = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0)
+    want = plain.norm1(x + plain._sa_block(x, None, None))
+    np.testing.assert_allclose(out.detach().numpy(), plain.norm2(want).detach().numpy(), rtol=1e-5, atol=1e-6)
