@@ -60,15 +60,16 @@ def add_norm(x, residual, norm, return_sum=False, dropout=None):
     return (norm(s), s) if return_sum else norm(s)
 
 
-_ACTIVATIONS = {F.relu: "relu", F.gelu: "gelu"}  # the functions _activation("relu" / "gelu") gives
+_ACTIVATIONS = ((F.relu, "relu"), (F.gelu, "gelu"))  # the functions _activation("relu" / "gelu") gives
 
 
 def feed_forward(layer, x):
     """layer.linear2(layer.dropout(act(layer.linear1(x)))) fused, or None when the layer's modules,
     activation or arguments need the module calls."""
     l1, l2, drop = layer.linear1, layer.linear2, layer.dropout
-    activation = _ACTIVATIONS.get(layer.activation)
-    if activation is None or not (plain_module(l1, Linear) and plain_module(l2, Linear) and plain_module(drop, Dropout)):
+    activation = next((name for fn, name in _ACTIVATIONS if layer.activation is fn), None)
+    if activation is None or not (plain_module(l1, Linear) and plain_module(l2, Linear)
+                                  and plain_module(drop, Dropout)):
         return None
     if not isinstance(x, Tensor) or x.dtype not in (np.float32, np.float64) or x.ndim == 0 or \
             x.shape[-1] != l1.in_features or l2.in_features != l1.out_features:
