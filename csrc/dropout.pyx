@@ -3,9 +3,15 @@
 # The mask comes from a counter-based generator (dropoutmask.h) keyed by a seed the caller draws
 # from its Generator, so backward applies the same mask by calling the same kernel on the gradient,
 # and the result is the same on any number of threads.
+#
+# The same masks also serve a Transformer feed-forward block's hidden units: the first GEMM's bias, the
+# activation (ReLU, or exact GELU from geluunits.h) and the dropout in one in-place pass, and the
+# backward's one pass that also sums the bias gradient (relu_dropout_*, gelu_dropout_*).
 from cython cimport floating
 import numpy as np
 from threadchunks cimport for_thread_chunks
+from cython.parallel cimport prange, threadid
+from parallel cimport threads_for
 from libc.stdint cimport uint64_t, uint32_t
 
 cdef extern from "dropoutmask.h" nogil:
@@ -13,6 +19,28 @@ cdef extern from "dropoutmask.h" nogil:
                             uint32_t threshold, float scale)
     void fastnn_dropout_f64(const double *x, double *out, Py_ssize_t lo, Py_ssize_t hi, uint64_t seed,
                             uint32_t threshold, double scale)
+    void fastnn_relu_dropout_rows_f32(float *a, const float *bias, Py_ssize_t C, Py_ssize_t r0, Py_ssize_t r1,
+                                      uint64_t seed, uint32_t threshold, float scale, int masked)
+    void fastnn_relu_dropout_rows_f64(double *a, const double *bias, Py_ssize_t C, Py_ssize_t r0, Py_ssize_t r1,
+                                      uint64_t seed, uint32_t threshold, double scale, int masked)
+    void fastnn_relu_dropout_backward_rows_f32(float *g, const float *out, Py_ssize_t C, Py_ssize_t r0,
+                                               Py_ssize_t r1, uint64_t seed, uint32_t threshold, float scale,
+                                               int masked, double *gb)
+    void fastnn_relu_dropout_backward_rows_f64(double *g, const double *out, Py_ssize_t C, Py_ssize_t r0,
+                                               Py_ssize_t r1, uint64_t seed, uint32_t threshold, double scale,
+                                               int masked, double *gb)
+
+cdef extern from "geluunits.h" nogil:
+    void fastnn_gelu_dropout_rows_f32(float *a, const float *bias, float *h, Py_ssize_t C, Py_ssize_t r0,
+                                      Py_ssize_t r1, uint64_t seed, uint32_t threshold, float scale, int masked)
+    void fastnn_gelu_dropout_rows_f64(double *a, const double *bias, double *h, Py_ssize_t C, Py_ssize_t r0,
+                                      Py_ssize_t r1, uint64_t seed, uint32_t threshold, double scale, int masked)
+    void fastnn_gelu_dropout_backward_rows_f32(float *g, const float *a, Py_ssize_t C, Py_ssize_t r0, Py_ssize_t r1,
+                                               uint64_t seed, uint32_t threshold, float scale, int masked,
+                                               double *gb)
+    void fastnn_gelu_dropout_backward_rows_f64(double *g, const double *a, Py_ssize_t C, Py_ssize_t r0,
+                                               Py_ssize_t r1, uint64_t seed, uint32_t threshold, double scale,
+                                               int masked, double *gb)
 
 include "checks.pxi"
 
@@ -78,3 +106,185 @@ def _apply(const floating[::1] x, floating[::1] out, double p, uint64_t seed):
     args.scale = <floating>(1.0 / (1.0 - p))
     with nogil:  # even chunks, so no element pair of the generator is split between threads
         for_thread_chunks(n, MIN_WORK, 2, _chunk_f32 if floating is float else _chunk_f64, &args)
+
+
+# ------------------------------------- bias, ReLU and dropout (a Transformer's feed-forward hidden units)
+
+cdef object _check_p_seed(p, seed):
+    cdef double prob = float(p)
+    if not 0.0 <= prob < 1.0:
+        raise ValueError(f"p must be in [0, 1), got {p}")
+    if not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 64:
+        raise ValueError(f"seed must be an integer in [0, 2**64), got {seed!r}")
+    return prob
+
+
+cdef Py_ssize_t _rows_per_block(Py_ssize_t C):
+    return max(1, 16384 // max(C, 1))
+
+
+def _relu_rows(floating[:, ::1] a, object bias_arr, double p, uint64_t seed):
+    cdef Py_ssize_t R = a.shape[0], C = a.shape[1], i, r0
+    cdef Py_ssize_t rb = _rows_per_block(C), blocks = (R + rb - 1) // rb
+    cdef const floating[::1] bias
+    cdef const floating* bp = NULL
+    if bias_arr is not None:
+        bias = bias_arr
+        bp = &bias[0]
+    cdef uint32_t threshold = <uint32_t>(p * LEVELS + 0.5)
+    cdef floating scale = <floating>(1.0 / (1.0 - p))
+    cdef int masked = p > 0.0, nt = threads_for(R * C, MIN_WORK)
+    with nogil:
+        for i in prange(blocks, num_threads=nt, schedule="dynamic"):
+            r0 = i * rb
+            if floating is float:
+                fastnn_relu_dropout_rows_f32(&a[0, 0], bp, C, r0, min(r0 + rb, R), seed, threshold, scale, masked)
+            else:
+                fastnn_relu_dropout_rows_f64(&a[0, 0], bp, C, r0, min(r0 + rb, R), seed, threshold, scale, masked)
+
+
+def _relu_back_rows(floating[:, ::1] g, const floating[:, ::1] out, double p, uint64_t seed, object parts_arr):
+    cdef Py_ssize_t R = g.shape[0], C = g.shape[1], i, r0
+    cdef Py_ssize_t rb = _rows_per_block(C), blocks = (R + rb - 1) // rb
+    cdef double[:, ::1] parts
+    cdef double* pp = NULL
+    if parts_arr is not None:
+        parts = parts_arr
+        pp = &parts[0, 0]
+    cdef uint32_t threshold = <uint32_t>(p * LEVELS + 0.5)
+    cdef floating scale = <floating>(1.0 / (1.0 - p))
+    cdef int masked = p > 0.0, nt = threads_for(R * C, MIN_WORK)
+    with nogil:
+        for i in prange(blocks, num_threads=nt, schedule="dynamic"):
+            r0 = i * rb
+            if floating is float:
+                fastnn_relu_dropout_backward_rows_f32(&g[0, 0], &out[0, 0], C, r0, min(r0 + rb, R), seed, threshold,
+                                                      scale, masked, pp + threadid() * C if pp != NULL else NULL)
+            else:
+                fastnn_relu_dropout_backward_rows_f64(&g[0, 0], &out[0, 0], C, r0, min(r0 + rb, R), seed, threshold,
+                                                      scale, masked, pp + threadid() * C if pp != NULL else NULL)
+
+
+cdef object _rows(x):
+    """x as (rows, last axis); the module compiles with wraparound off, so no [-1] indexing here."""
+    last = x.shape[x.ndim - 1] if x.ndim else 1
+    return x.reshape(-1, last) if last else x.reshape(-1, 1)
+
+
+def relu_dropout_forward(a, p, seed, bias=None):
+    """In place: ``a = dropout_mask_apply(relu(a + bias), p, seed)`` (p 0: no dropout; bias None: none),
+    one pass; returns ``a``. The hidden layer of a feed-forward block after its GEMM.
+
+    Parameters
+    ----------
+    a : ndarray, float32 or float64, C-contiguous, writeable (any shape; bias runs along the last axis)
+    p : float in [0, 1)
+    seed : int in [0, 2**64)
+    bias : ndarray (a.shape[-1],) of a's dtype, or None
+    """
+    check_float(a, "a")
+    check_writeable(a, "a")
+    prob = _check_p_seed(p, seed)
+    if bias is not None:
+        check_same_dtype(bias, "bias", a, "a", 1)
+        if a.ndim == 0 or bias.shape[0] != a.shape[a.ndim - 1]:
+            raise ValueError(f"bias must have shape ({a.shape[a.ndim - 1] if a.ndim else 1},), got {bias.shape}")
+    if a.size:
+        _relu_rows(_rows(a), bias, prob, int(seed))
+    return a
+
+
+def relu_dropout_backward(grad, out, p, seed, need_bias=False):
+    """In place: the gradient of relu_dropout_forward given its result ``out``:
+    ``grad = where(out > 0, dropout_mask_apply(grad, p, seed), 0)``, one pass. Returns
+    ``(grad, grad_bias)``: grad_bias the sums of the new grad over every axis but the last (the bias
+    gradient, summed in double in the same pass) when need_bias, else None.
+
+    A unit that dropout zeroed has out 0, so its gradient is 0 (PyTorch's unfused dropout(relu)
+    gives NaN there for a non-finite incoming gradient at a unit whose ReLU was on).
+    """
+    check_float(grad, "grad")
+    check_writeable(grad, "grad")
+    check_like(out, "out", grad, "grad")
+    prob = _check_p_seed(p, seed)
+    cdef int nt = threads_for(grad.size, MIN_WORK)
+    parts = np.zeros((nt, grad.shape[grad.ndim - 1] if grad.ndim else 1)) if need_bias else None
+    if grad.size:
+        _relu_back_rows(_rows(grad), _rows(out), prob, int(seed), parts)
+    return grad, (parts.sum(axis=0).astype(grad.dtype) if need_bias else None)
+
+
+def _gelu_rows(floating[:, ::1] a, object bias_arr, floating[:, ::1] h, double p, uint64_t seed):
+    cdef Py_ssize_t R = a.shape[0], C = a.shape[1], i, r0
+    cdef Py_ssize_t rb = _rows_per_block(C), blocks = (R + rb - 1) // rb
+    cdef const floating[::1] bias
+    cdef const floating* bp = NULL
+    if bias_arr is not None:
+        bias = bias_arr
+        bp = &bias[0]
+    cdef uint32_t threshold = <uint32_t>(p * LEVELS + 0.5)
+    cdef floating scale = <floating>(1.0 / (1.0 - p))
+    cdef int masked = p > 0.0, nt = threads_for(R * C, MIN_WORK)
+    with nogil:
+        for i in prange(blocks, num_threads=nt, schedule="dynamic"):
+            r0 = i * rb
+            if floating is float:
+                fastnn_gelu_dropout_rows_f32(&a[0, 0], bp, &h[0, 0], C, r0, min(r0 + rb, R), seed, threshold, scale,
+                                             masked)
+            else:
+                fastnn_gelu_dropout_rows_f64(&a[0, 0], bp, &h[0, 0], C, r0, min(r0 + rb, R), seed, threshold, scale,
+                                             masked)
+
+
+def _gelu_back_rows(floating[:, ::1] g, const floating[:, ::1] a, double p, uint64_t seed, object parts_arr):
+    cdef Py_ssize_t R = g.shape[0], C = g.shape[1], i, r0
+    cdef Py_ssize_t rb = _rows_per_block(C), blocks = (R + rb - 1) // rb
+    cdef double[:, ::1] parts
+    cdef double* pp = NULL
+    if parts_arr is not None:
+        parts = parts_arr
+        pp = &parts[0, 0]
+    cdef uint32_t threshold = <uint32_t>(p * LEVELS + 0.5)
+    cdef floating scale = <floating>(1.0 / (1.0 - p))
+    cdef int masked = p > 0.0, nt = threads_for(R * C, MIN_WORK)
+    with nogil:
+        for i in prange(blocks, num_threads=nt, schedule="dynamic"):
+            r0 = i * rb
+            if floating is float:
+                fastnn_gelu_dropout_backward_rows_f32(&g[0, 0], &a[0, 0], C, r0, min(r0 + rb, R), seed, threshold,
+                                                      scale, masked, pp + threadid() * C if pp != NULL else NULL)
+            else:
+                fastnn_gelu_dropout_backward_rows_f64(&g[0, 0], &a[0, 0], C, r0, min(r0 + rb, R), seed, threshold,
+                                                      scale, masked, pp + threadid() * C if pp != NULL else NULL)
+
+
+def gelu_dropout_forward(a, p, seed, bias=None):
+    """``dropout_mask_apply(gelu(a + bias), p, seed)`` (exact GELU, x * Phi(x)), one pass; ``a`` becomes
+    ``a + bias`` in place (the pre-activation the backward needs). Returns the activation, a new array.
+    float32 evaluates erf to within 1.5e-7 (Abramowitz & Stegun 7.1.26); float64 by libm."""
+    check_float(a, "a")
+    check_writeable(a, "a")
+    prob = _check_p_seed(p, seed)
+    if bias is not None:
+        check_same_dtype(bias, "bias", a, "a", 1)
+        if a.ndim == 0 or bias.shape[0] != a.shape[a.ndim - 1]:
+            raise ValueError(f"bias must have shape ({a.shape[a.ndim - 1] if a.ndim else 1},), got {bias.shape}")
+    h = np.empty_like(a)
+    if a.size:
+        _gelu_rows(_rows(a), bias, _rows(h), prob, int(seed))
+    return h
+
+
+def gelu_dropout_backward(grad, pre, p, seed, need_bias=False):
+    """In place: the gradient of gelu_dropout_forward given its pre-activation ``pre`` (a + bias):
+    ``grad = dropout_mask_apply(grad, p, seed) * gelu'(pre)``, one pass. Returns ``(grad, grad_bias)``
+    as relu_dropout_backward does."""
+    check_float(grad, "grad")
+    check_writeable(grad, "grad")
+    check_like(pre, "pre", grad, "grad")
+    prob = _check_p_seed(p, seed)
+    cdef int nt = threads_for(grad.size, MIN_WORK)
+    parts = np.zeros((nt, grad.shape[grad.ndim - 1] if grad.ndim else 1)) if need_bias else None
+    if grad.size:
+        _gelu_back_rows(_rows(grad), _rows(pre), prob, int(seed), parts)
+    return grad, (parts.sum(axis=0).astype(grad.dtype) if need_bias else None)

@@ -1,10 +1,16 @@
 # Normalisations, forward and backward: one extension module, fastnn.kernels._norm.
 #
-# Layer norm over the last axis of an (R, C) array: fused mean, variance and affine, one row
-# per call of the C row loops (layernormrow.h), rows shared out by OpenMP. Statistics in double.
-# Each wrapper checks dtypes, ranks and shapes before entering nogil code.
+# Layer norm over the last axis of an (R, C) array: fused mean, variance and affine (layernormrow.h),
+# blocks of ROWS rows handed out to OpenMP threads as they come free (a busy core then costs its
+# share of blocks, not half the call). The backward makes one sweep over x and grad_out: the input
+# gradient and the weight/bias gradients together, the latter summed per thread in the input's
+# dtype over a block and folded into doubles after it. The residual variant normalises x + residual
+# and returns that sum too (a Transformer's residual stream), its backward adding the stream's own
+# gradient in the same sweep. Each wrapper checks dtypes, ranks and shapes before entering nogil code.
 from cython.parallel cimport prange, threadid
 from cython cimport floating
+from libc.string cimport memset
+from libc.stdint cimport uint64_t, uint32_t
 import numpy as np
 from parallel cimport threads_for
 
@@ -12,21 +18,38 @@ include "checks.pxi"
 
 # Elements of a call below which it stays on one thread (attention's threshold; not tuned for layer norm).
 cdef Py_ssize_t MIN_WORK = 16384
+# Rows per work item; the parameter-gradient partials (float32 sums) span at most this many rows.
+cdef Py_ssize_t ROWS = 32
 
 
 cdef extern from "layernormrow.h" nogil:
-    void fastnn_ln_row_forward_f32(const float *x, const float *w, const float *b, Py_ssize_t C, double eps,
-                                   float *y, double *mean, double *rstd)
-    void fastnn_ln_row_forward_f64(const double *x, const double *w, const double *b, Py_ssize_t C, double eps,
-                                   double *y, double *mean, double *rstd)
-    void fastnn_ln_row_backward_f32(const float *x, const float *g, const float *w, Py_ssize_t C, double mu,
-                                    double rs, float *gx)
-    void fastnn_ln_row_backward_f64(const double *x, const double *g, const double *w, Py_ssize_t C, double mu,
-                                    double rs, double *gx)
-    void fastnn_ln_row_param_grads_f32(const float *x, const float *g, Py_ssize_t C, double mu, double rs,
-                                       double *gw, double *gb)
-    void fastnn_ln_row_param_grads_f64(const double *x, const double *g, Py_ssize_t C, double mu, double rs,
-                                       double *gw, double *gb)
+    void fastnn_ln_rows_forward_f32(const float *x, const float *res, const float *w, const float *b,
+                                    Py_ssize_t R, Py_ssize_t C, double eps, float *y, float *sum,
+                                    double *mean, double *rstd, Py_ssize_t row0, uint64_t seed, uint32_t threshold,
+                                    float scale, int masked)
+    void fastnn_ln_rows_forward_f64(const double *x, const double *res, const double *w, const double *b,
+                                    Py_ssize_t R, Py_ssize_t C, double eps, double *y, double *sum,
+                                    double *mean, double *rstd, Py_ssize_t row0, uint64_t seed, uint32_t threshold,
+                                    double scale, int masked)
+    void fastnn_ln_rows_backward_f32(const float *x, const float *g, const float *w, const double *mean,
+                                     const double *rstd, Py_ssize_t R, Py_ssize_t C, float *gx, const float *gres,
+                                     float *pw, float *pb)
+    void fastnn_ln_rows_backward_f64(const double *x, const double *g, const double *w, const double *mean,
+                                     const double *rstd, Py_ssize_t R, Py_ssize_t C, double *gx,
+                                     const double *gres, double *pw, double *pb)
+    void fastnn_ln_fold_f32(const float *part, Py_ssize_t C, double *acc)
+    void fastnn_ln_fold_f64(const double *part, Py_ssize_t C, double *acc)
+
+
+cdef tuple _affine(x, weight, bias):
+    """weight and bias checked, a missing one as ones / zeros (the kernels always apply both)."""
+    C = x.shape[1]
+    for arr, name in ((weight, "weight"), (bias, "bias")):
+        if arr is not None:
+            check_same_dtype(arr, name, x, "input", 1)
+            if arr.shape[0] != C:
+                raise ValueError(f"{name} must have shape ({C},), got {arr.shape}")
+    return (np.ones(C, x.dtype) if weight is None else weight), (np.zeros(C, x.dtype) if bias is None else bias)
 
 
 def layer_norm_forward(x, weight=None, bias=None, eps=1e-5):
@@ -35,47 +58,80 @@ def layer_norm_forward(x, weight=None, bias=None, eps=1e-5):
     Returns (y (R, C), mean (R,) float64, rstd (R,) float64).
     """
     check_float(x, "input", 2)
-    cdef Py_ssize_t R = x.shape[0], C = x.shape[1]
-    for arr, name in ((weight, "weight"), (bias, "bias")):
-        if arr is not None:
-            check_same_dtype(arr, name, x, "input", 1)
-            if arr.shape[0] != C:
-                raise ValueError(f"{name} must have shape ({C},), got {arr.shape}")
+    w, b = _affine(x, weight, bias)
     y = np.empty_like(x)
-    mean = np.zeros(R)
-    rstd = np.zeros(R)
-    if R and C:
+    mean, rstd = np.zeros(x.shape[0]), np.zeros(x.shape[0])
+    if x.size:
         if x.dtype == np.float32:
-            _ln_forward[float](x, weight, bias, float(eps), y, mean, rstd)
+            _ln_forward[float](x, None, w, b, float(eps), y, None, mean, rstd, 0.0, 0)
         else:
-            _ln_forward[double](x, weight, bias, float(eps), y, mean, rstd)
+            _ln_forward[double](x, None, w, b, float(eps), y, None, mean, rstd, 0.0, 0)
     return y, mean, rstd
 
 
-cdef void _ln_forward(const floating[:, ::1] x, object w_arr, object b_arr, double eps, floating[:, ::1] y,
-                      double[::1] mean, double[::1] rstd):
-    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r
-    cdef const floating[::1] w, b
-    cdef const floating* wp = NULL
-    cdef const floating* bp = NULL
-    if w_arr is not None:
-        w = w_arr
-        wp = &w[0]
-    if b_arr is not None:
-        b = b_arr
-        bp = &b[0]
+def add_layer_norm_forward(x, residual, weight=None, bias=None, eps=1e-5, p=0.0, seed=0):
+    """layer_norm_forward of s = x + residual (both (R, C), one dtype), in one sweep; with p > 0,
+    s = x + dropout_mask_apply(residual, p, seed) (the dropout family's mask, from the same draws).
+
+    Returns (y (R, C), s (R, C), mean (R,) float64, rstd (R,) float64); s is what
+    layer_norm_backward takes as its input.
+    """
+    check_float(x, "input", 2)
+    check_like(residual, "residual", x, "input")
+    if not 0.0 <= float(p) < 1.0:
+        raise ValueError(f"p must be in [0, 1), got {p}")
+    if not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2 ** 64:
+        raise ValueError(f"seed must be an integer in [0, 2**64), got {seed!r}")
+    w, b = _affine(x, weight, bias)
+    y, s = np.empty_like(x), np.empty_like(x)
+    mean, rstd = np.zeros(x.shape[0]), np.zeros(x.shape[0])
+    if x.size:
+        if x.dtype == np.float32:
+            _ln_forward[float](x, residual, w, b, float(eps), y, s, mean, rstd, float(p), int(seed))
+        else:
+            _ln_forward[double](x, residual, w, b, float(eps), y, s, mean, rstd, float(p), int(seed))
+    return y, s, mean, rstd
+
+
+cdef void _ln_forward(const floating[:, ::1] x, object res_arr, const floating[::1] w, const floating[::1] b,
+                      double eps, floating[:, ::1] y, object sum_arr, double[::1] mean, double[::1] rstd, double p,
+                      uint64_t seed):
+    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], i, r0, n
+    cdef Py_ssize_t blocks = (R + ROWS - 1) // ROWS
+    cdef const floating[:, ::1] res
+    cdef floating[:, ::1] s
+    cdef const floating* rp = NULL
+    cdef floating* sp = NULL
+    if res_arr is not None:
+        res = res_arr
+        s = sum_arr
+        rp = &res[0, 0]
+        sp = &s[0, 0]
+    # dropout's keep threshold and scale, as csrc/dropout.pyx computes them
+    cdef uint32_t threshold = <uint32_t>(p * 16777216.0 + 0.5)
+    cdef floating scale = <floating>(1.0 / (1.0 - p))
+    cdef int masked = p > 0.0
     cdef int nt = threads_for(R * C, MIN_WORK)
     with nogil:
-        for r in prange(R, num_threads=nt, schedule="static"):
+        for i in prange(blocks, num_threads=nt, schedule="dynamic"):
+            r0 = i * ROWS
+            n = R - r0 if R - r0 < ROWS else ROWS
             if floating is float:
-                fastnn_ln_row_forward_f32(&x[r, 0], wp, bp, C, eps, &y[r, 0], &mean[r], &rstd[r])
+                fastnn_ln_rows_forward_f32(&x[r0, 0], rp + r0 * C if rp != NULL else NULL, &w[0], &b[0], n, C,
+                                           eps, &y[r0, 0], sp + r0 * C if sp != NULL else NULL, &mean[r0],
+                                           &rstd[r0], r0, seed, threshold, scale, masked)
             else:
-                fastnn_ln_row_forward_f64(&x[r, 0], wp, bp, C, eps, &y[r, 0], &mean[r], &rstd[r])
+                fastnn_ln_rows_forward_f64(&x[r0, 0], rp + r0 * C if rp != NULL else NULL, &w[0], &b[0], n, C,
+                                           eps, &y[r0, 0], sp + r0 * C if sp != NULL else NULL, &mean[r0],
+                                           &rstd[r0], r0, seed, threshold, scale, masked)
 
 
-def layer_norm_backward(x, mean, rstd, grad_out, weight=None, need_weight=True, need_bias=True, need_input=True):
+def layer_norm_backward(x, mean, rstd, grad_out, weight=None, need_weight=True, need_bias=True, need_input=True,
+                        grad_residual=None):
     """(grad_input, grad_weight, grad_bias) of layer_norm_forward; each None when not needed (the
-    input's when need_input is false), grad_weight/grad_bias also when the layer has no weight/bias."""
+    input's when need_input is false), grad_weight/grad_bias also when the layer has no weight/bias.
+    grad_residual (x's shape and dtype), when given, is added to grad_input: the gradient that
+    reaches the sum of add_layer_norm_forward along the residual stream."""
     check_float(x, "input", 2)
     check_like(grad_out, "grad_out", x, "input")
     cdef Py_ssize_t R = x.shape[0], C = x.shape[1]
@@ -83,66 +139,68 @@ def layer_norm_backward(x, mean, rstd, grad_out, weight=None, need_weight=True, 
         check_float(arr, name, 1)
         if arr.dtype != np.float64 or arr.shape[0] != R:
             raise ValueError(f"{name} must be float64 of shape ({R},), got {arr.dtype} {arr.shape}")
-    if weight is not None:
-        check_same_dtype(weight, "weight", x, "input", 1)
-        if weight.shape[0] != C:
-            raise ValueError(f"weight must have shape ({C},), got {weight.shape}")
+    if grad_residual is not None:
+        check_like(grad_residual, "grad_residual", x, "input")
+    w, _ = _affine(x, weight, None)
+    need_w, need_b = bool(need_weight) and weight is not None, bool(need_bias)
     gx = np.empty_like(x) if need_input else None
-    gw = np.zeros(C) if need_weight and weight is not None else None
-    gb = np.zeros(C) if need_bias else None
-    if R and C:
-        if gx is not None and x.dtype == np.float32:
-            _ln_backward[float](x, mean, rstd, grad_out, weight, gx)
-        elif gx is not None:
-            _ln_backward[double](x, mean, rstd, grad_out, weight, gx)
+    cdef int nt = threads_for(R * C, MIN_WORK)
+    acc = np.zeros((nt, 2, C)) if need_w or need_b else None
+    if R and C and (gx is not None or acc is not None):
         if x.dtype == np.float32:
-            _ln_param_grads[float](x, mean, rstd, grad_out, gw, gb)
+            _ln_backward[float](x, mean, rstd, grad_out, w, gx, grad_residual, acc, nt)
         else:
-            _ln_param_grads[double](x, mean, rstd, grad_out, gw, gb)
-    return gx, (None if gw is None else gw.astype(x.dtype)), (None if gb is None else gb.astype(x.dtype))
+            _ln_backward[double](x, mean, rstd, grad_out, w, gx, grad_residual, acc, nt)
+    gw = acc[:, 0].sum(axis=0).astype(x.dtype) if need_w else None
+    gb = acc[:, 1].sum(axis=0).astype(x.dtype) if need_b else None
+    return gx, gw, gb
 
 
 cdef void _ln_backward(const floating[:, ::1] x, const double[::1] mean, const double[::1] rstd,
-                       const floating[:, ::1] g,
-                       object w_arr, floating[:, ::1] gx):
-    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r
-    cdef const floating[::1] w
-    cdef const floating* wp = NULL
-    if w_arr is not None:
-        w = w_arr
-        wp = &w[0]
-    cdef int nt = threads_for(R * C, MIN_WORK)
+                       const floating[:, ::1] g, const floating[::1] w, object gx_arr, object gres_arr,
+                       object acc_arr, int nt):
+    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], i, r0, n
+    cdef Py_ssize_t blocks = (R + ROWS - 1) // ROWS
+    cdef int t
+    cdef floating[:, ::1] gx
+    cdef const floating[:, ::1] gres
+    cdef floating* gxp = NULL
+    cdef const floating* gresp = NULL
+    cdef floating[:, :, ::1] part
+    cdef double[:, :, ::1] acc
+    cdef floating* pp = NULL
+    cdef double* ap = NULL
+    if gx_arr is not None:
+        gx = gx_arr
+        gxp = &gx[0, 0]
+    if gres_arr is not None:
+        gres = gres_arr
+        gresp = &gres[0, 0]
+    if acc_arr is not None:
+        acc = acc_arr
+        ap = &acc[0, 0, 0]
+        part = np.empty((nt, 2, C), np.float32 if floating is float else np.float64)
+        pp = &part[0, 0, 0]
     with nogil:
-        for r in prange(R, num_threads=nt, schedule="static"):
+        for i in prange(blocks, num_threads=nt, schedule="dynamic"):
+            r0 = i * ROWS
+            n = R - r0 if R - r0 < ROWS else ROWS
+            t = threadid()
+            if pp != NULL:
+                memset(pp + t * 2 * C, 0, 2 * C * sizeof(floating))
             if floating is float:
-                fastnn_ln_row_backward_f32(&x[r, 0], &g[r, 0], wp, C, mean[r], rstd[r], &gx[r, 0])
+                fastnn_ln_rows_backward_f32(&x[r0, 0], &g[r0, 0], &w[0], &mean[r0], &rstd[r0], n, C,
+                                            gxp + r0 * C if gxp != NULL else NULL,
+                                            gresp + r0 * C if gresp != NULL else NULL,
+                                            pp + t * 2 * C if pp != NULL else NULL,
+                                            pp + t * 2 * C + C if pp != NULL else NULL)
+                if pp != NULL:
+                    fastnn_ln_fold_f32(pp + t * 2 * C, 2 * C, ap + t * 2 * C)
             else:
-                fastnn_ln_row_backward_f64(&x[r, 0], &g[r, 0], wp, C, mean[r], rstd[r], &gx[r, 0])
-
-
-cdef void _ln_param_grads(const floating[:, ::1] x, const double[::1] mean, const double[::1] rstd,
-                          const floating[:, ::1] g,
-                          object gw_arr, object gb_arr):
-    """grad_weight = sum over rows of g * xhat, grad_bias = sum of g (column sums, in double): each
-    thread sums a static share of the rows into its own row of partial sums, added up at the end."""
-    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r
-    cdef int nt = threads_for(R * C, MIN_WORK)
-    need_w, need_b = gw_arr is not None, gb_arr is not None
-    parts_w = np.zeros((nt if need_w else 1, C if need_w else 1))
-    parts_b = np.zeros((nt if need_b else 1, C if need_b else 1))
-    cdef double[:, ::1] pw = parts_w, pb = parts_b
-    cdef bint has_w = need_w, has_b = need_b
-    with nogil:
-        for r in prange(R, num_threads=nt, schedule="static"):
-            if floating is float:
-                fastnn_ln_row_param_grads_f32(&x[r, 0], &g[r, 0], C, mean[r], rstd[r],
-                                              &pw[threadid(), 0] if has_w else NULL,
-                                              &pb[threadid(), 0] if has_b else NULL)
-            else:
-                fastnn_ln_row_param_grads_f64(&x[r, 0], &g[r, 0], C, mean[r], rstd[r],
-                                              &pw[threadid(), 0] if has_w else NULL,
-                                              &pb[threadid(), 0] if has_b else NULL)
-    if need_w:
-        parts_w.sum(axis=0, out=gw_arr)
-    if need_b:
-        parts_b.sum(axis=0, out=gb_arr)
+                fastnn_ln_rows_backward_f64(&x[r0, 0], &g[r0, 0], &w[0], &mean[r0], &rstd[r0], n, C,
+                                            gxp + r0 * C if gxp != NULL else NULL,
+                                            gresp + r0 * C if gresp != NULL else NULL,
+                                            pp + t * 2 * C if pp != NULL else NULL,
+                                            pp + t * 2 * C + C if pp != NULL else NULL)
+                if pp != NULL:
+                    fastnn_ln_fold_f64(pp + t * 2 * C, 2 * C, ap + t * 2 * C)

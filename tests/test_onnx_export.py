@@ -73,6 +73,9 @@ CASES = {
     "mha": lambda: (nn.MultiheadAttention(8, 2, batch_first=True), (fastnn.randn(2, 5, 8),) * 3),
     "encoder_layer": lambda: (nn.TransformerEncoderLayer(8, 2, 16, dropout=0.1, batch_first=True),
                               (fastnn.randn(2, 5, 8),)),
+    "encoder_layer_norm_first_seq_first_gelu": lambda: (nn.TransformerEncoderLayer(8, 2, 16, norm_first=True,
+                                                                                   activation="gelu"),
+                                                   (fastnn.randn(5, 2, 8),)),
 }
 
 

@@ -6,6 +6,7 @@ from .parameter import Parameter
 from .linear import Linear
 from . import init
 from .functional_attention import multi_head_attention_forward
+from .functional_mha import direct_self_attention
 from ..autograd.dtypes import canonical_dtype, float32
 
 
@@ -65,6 +66,10 @@ class MultiheadAttention(Module):
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
                 average_attn_weights=True, is_causal=False):
+        if query is key and key is value:
+            out = direct_self_attention(self, query, key_padding_mask, need_weights, attn_mask, is_causal)
+            if out is not None:
+                return out, None
         batched = query.ndim == 3
         if self.batch_first and batched:
             query, key, value = (t.transpose(0, 1) for t in (query, key, value))

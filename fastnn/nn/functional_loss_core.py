@@ -6,6 +6,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..autograd import ops
 from ..autograd.ops.softmax import cross_entropy_indices
+from .functional_mse import fused_mse_mean
 from .functional_checks import (_check_float, _check_reduction, _check_tensor, _reduce, _same_shape,
                                 _warn_if_broadcast, _weighted_reduce, legacy_reduction)
 
@@ -121,6 +122,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     _check_float(input, "input")
     _check_tensor(target, "target")
     _warn_if_broadcast(input, target)
+    fused = fused_mse_mean(input, target, reduction, weight)
+    if fused is not None:
+        return fused
     diff = input - target
     return _weighted_reduce(diff * diff, weight, reduction, input, by_weight_sum=True)
 

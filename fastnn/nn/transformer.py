@@ -10,6 +10,7 @@ from .dropout import Dropout
 from .normalization import LayerNorm
 from .attention import MultiheadAttention
 from .functional_attention import _is_causal_mask
+from .transformer_fused import add_norm, feed_forward, plain_module
 from .activation import ReLU, GELU
 from . import functional as F
 from . import init
@@ -79,21 +80,58 @@ class TransformerEncoderLayer(Module):
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         """is_causal: PyTorch's hint that src_mask is the causal mask (it needs src_mask)."""
         x = src
+        # each residual add (with its branch's dropout) and the layer norm after it in one fused op (add_norm)
         if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
-            x = x + self._ff_block(self.norm2(x))
+            r, drop = self._sa_branch(self.norm1(x), src_mask, src_key_padding_mask, is_causal)
+            y, x = add_norm(x, r, self.norm2, return_sum=True, dropout=drop)
+            r, drop = self._ff_branch(y)
+            x = x + (drop(r) if drop is not None else r)
         else:
-            x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
-            x = self.norm2(x + self._ff_block(x))
+            r, drop = self._sa_branch(x, src_mask, src_key_padding_mask, is_causal)
+            x = add_norm(x, r, self.norm1, dropout=drop)
+            r, drop = self._ff_branch(x)
+            x = add_norm(x, r, self.norm2, dropout=drop)
         return x
 
+    def _pre_norm_step(self, x, y, following, src_mask, src_key_padding_mask, is_causal):
+        """forward() of a pre-norm layer given y = norm1(x) (None: computed here), returning (output,
+        following(output)) with the closing residual add fused into the `following` norm (or
+        (output, None) without one)."""
+        if y is None:
+            y = self.norm1(x)
+        r, drop = self._sa_branch(y, src_mask, src_key_padding_mask, is_causal)
+        y, x = add_norm(x, r, self.norm2, return_sum=True, dropout=drop)
+        r, drop = self._ff_branch(y)
+        if following is None:
+            return x + (drop(r) if drop is not None else r), None
+        y_next, x = add_norm(x, r, following, return_sum=True, dropout=drop)
+        return x, y_next
+
+    # The residual branches as (output, dropout module still to apply), so that the dropout joins the
+    # fused add + norm; a subclass's _sa_block / _ff_block (which apply it themselves) are respected.
+    def _sa_branch(self, x, attn_mask, key_padding_mask, is_causal):
+        if type(self) is not TransformerEncoderLayer:
+            return self._sa_block(x, attn_mask, key_padding_mask, is_causal), None
+        return self._sa_core(x, attn_mask, key_padding_mask, is_causal), self.dropout1
+
+    def _ff_branch(self, x):
+        if type(self) is not TransformerEncoderLayer:
+            return self._ff_block(x), None
+        return self._ff_core(x), self.dropout2
+
+    def _sa_core(self, x, attn_mask, key_padding_mask, is_causal=False):
+        return self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
+                              is_causal=is_causal)[0]
+
     def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask, need_weights=False,
-                           is_causal=is_causal)[0]
-        return self.dropout1(x)
+        return self.dropout1(self._sa_core(x, attn_mask, key_padding_mask, is_causal))
+
+    def _ff_core(self, x):
+        h = feed_forward(self, x)
+        return h if h is not None else self.linear2(self.dropout(self.activation(self.linear1(x))))
 
     def _ff_block(self, x):
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout2(self._ff_core(x))
 
 
 class TransformerDecoderLayer(Module):
@@ -121,13 +159,16 @@ class TransformerDecoderLayer(Module):
         """tgt_is_causal / memory_is_causal: PyTorch's hints that tgt_mask / memory_mask are causal."""
         x = tgt
         if self.norm_first:
-            x = x + self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal)
-            x = x + self._mha_block(self.norm2(x), memory, memory_mask, memory_key_padding_mask, memory_is_causal)
-            x = x + self._ff_block(self.norm3(x))
+            y, x = add_norm(x, self._sa_block(self.norm1(x), tgt_mask, tgt_key_padding_mask, tgt_is_causal),
+                            self.norm2, return_sum=True)
+            y, x = add_norm(x, self._mha_block(y, memory, memory_mask, memory_key_padding_mask, memory_is_causal),
+                            self.norm3, return_sum=True)
+            x = x + self._ff_block(y)
         else:
-            x = self.norm1(x + self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal))
-            x = self.norm2(x + self._mha_block(x, memory, memory_mask, memory_key_padding_mask, memory_is_causal))
-            x = self.norm3(x + self._ff_block(x))
+            x = add_norm(x, self._sa_block(x, tgt_mask, tgt_key_padding_mask, tgt_is_causal), self.norm1)
+            x = add_norm(x, self._mha_block(x, memory, memory_mask, memory_key_padding_mask, memory_is_causal),
+                         self.norm2)
+            x = add_norm(x, self._ff_block(x), self.norm3)
         return x
 
     def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
@@ -141,7 +182,10 @@ class TransformerDecoderLayer(Module):
         return self.dropout2(x)
 
     def _ff_block(self, x):
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        h = feed_forward(self, x)
+        if h is None:
+            h = self.linear2(self.dropout(self.activation(self.linear1(x))))
+        return self.dropout3(h)
 
 
 class TransformerEncoder(Module):
@@ -175,12 +219,24 @@ class TransformerEncoder(Module):
         if lengths is not None:  # keep the first lengths[i] positions of row i, as the nested path does
             src_key_padding_mask = Tensor(np.arange(src.shape[1])[None, :] >= lengths[:, None])
         x = src
+        if lengths is None and all(plain_module(layer, TransformerEncoderLayer) and layer.norm_first
+                                   for layer in self.layers):
+            return self._pre_norm_chain(x, mask, src_key_padding_mask, is_causal)
         for layer in self.layers:
             x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask, is_causal=is_causal)
         if lengths is not None:
             kept = np.arange(src.shape[1])[None, :] < lengths[:, None]
             x = where(Tensor(kept[:, :, None]), x, Tensor(np.zeros((), x.dtype)))
         return self.norm(x) if self.norm is not None else x
+
+    def _pre_norm_chain(self, x, mask, key_padding_mask, is_causal):
+        """A stack of pre-norm layers (plain, unhooked) with each layer's closing residual add fused into
+        the next layer's first norm, and the last one's into the stack's norm: the same ops, fewer passes."""
+        y = None
+        for i, layer in enumerate(self.layers):
+            following = self.layers[i + 1].norm1 if i + 1 < len(self.layers) else self.norm
+            x, y = layer._pre_norm_step(x, y, following, mask, key_padding_mask, is_causal)
+        return x if self.norm is None else y
 
     def _nested_lengths(self, src, mask, src_key_padding_mask):
         """Unpadded lengths per row when PyTorch would take its nested-tensor path, else None."""

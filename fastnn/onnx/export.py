@@ -9,6 +9,7 @@ from ..autograd.tensor import Tensor
 from .graph import GraphBuilder, value_info
 from .tracer import Recorder
 from .translate_layers import TRANSLATIONS   # noqa: F401 (registers the layer translations too)
+from . import translate_fused   # noqa: F401 (registers the fused Transformer Functions)
 
 DEFAULT_OPSET = 18
 MIN_OPSET = 17   # LayerNormalization; the reductions take axes as an input from 18 (ReduceMean) and 13 (ReduceSum)

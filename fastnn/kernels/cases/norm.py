@@ -28,7 +28,34 @@ def _layer_norm_torch(inputs):
     return step
 
 
+def _add_layer_norm_inputs(rng):
+    x = rng.standard_normal((32 * 128, 128)).astype(np.float32)
+    w, b = rng.standard_normal(128).astype(np.float32), rng.standard_normal(128).astype(np.float32)
+    r, gy, gs = (rng.standard_normal(x.shape).astype(np.float32) for _ in range(3))
+    return x, r, w, b, gy, gs
+
+
+def _add_layer_norm_run(k, inputs):
+    x, r, w, b, gy, gs = inputs
+    y, s, mean, rstd = k.add_layer_norm_forward(x, r, w, b, 1e-5)
+    return (y, s) + tuple(k.layer_norm_backward(s, mean, rstd, gy, w, True, True, True, gs))
+
+
+def _add_layer_norm_torch(inputs):
+    import torch
+    x, r, w, b, gy, gs = (torch.from_numpy(a) for a in inputs)
+
+    def step():
+        xs, rs, ws, bs = (t.detach().requires_grad_() for t in (x, r, w, b))
+        s = xs + rs
+        torch.autograd.backward([torch.nn.functional.layer_norm(s, (128,), ws, bs), s], [gy, gs])
+        return xs.grad
+    return step
+
+
 CASES = [
     Case("layer_norm fwd+bwd (2048, 512)", "norm", ("layer_norm_forward", "layer_norm_backward"),
          _layer_norm_inputs, _layer_norm_run, _layer_norm_torch),
+    Case("residual add + layer_norm fwd+bwd (4096, 128)", "norm", ("add_layer_norm_forward", "layer_norm_backward"),
+         _add_layer_norm_inputs, _add_layer_norm_run, _add_layer_norm_torch),
 ]
