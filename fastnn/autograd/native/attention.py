@@ -41,16 +41,6 @@ def use_tiled(problems, Lq, Lk, need_weights):
     return not need_weights and problems * Lq * Lk >= TILED_MIN_LOGITS
 
 
-def _spread_nan_rows(lse, dk, dv):
-    """A NaN logit row has NaN probabilities at every position, masked ones included (softmax over a row
-    holding NaN), so dK and dV of its problem are NaN throughout, as on the full path. The tiled kernels
-    skip masked (causal) tiles and would leave the rows past the diagonal finite."""
-    bad = np.isnan(lse.reshape(len(lse), -1)).any(axis=1)
-    if bad.any():
-        dk[bad] = np.nan
-        dv[bad] = np.nan
-
-
 class ScaledDotProductAttentionFn(Function):
     """softmax(scale * q k^T + mask + key_mask) v over the last two dims; leading dims are batch.
 
@@ -85,7 +75,6 @@ class ScaledDotProductAttentionFn(Function):
         if ctx.tiled:
             q3, k3, v3, out, lse, m, key_mask = ctx.saved_tensors
             dq, dk, dv = attention_kernels.attention_tiled_backward(q3, k3, v3, out, g, lse, m, ctx.scale, ctx.causal, key_mask)
-            _spread_nan_rows(lse, dk, dv)
         else:
             q3, k3, v3, weights = ctx.saved_tensors
             gw = None
