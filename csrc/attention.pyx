@@ -41,6 +41,7 @@ cdef extern from "attnpack.h" nogil:
     void fastnn_attn_transpose_d(const double* src, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t ld, double* dst)
 
 cdef extern from "attnrow.h" nogil:
+    float fastnn_attn_row_f32(float* s, Py_ssize_t C, Py_ssize_t active, float scale, const float* mask)
     float fastnn_attn_online_row_f32(float* s, Py_ssize_t C, Py_ssize_t active, float scale, const float* mask,
                                      double* m_run, double* l_run)
     void fastnn_attn_probs_row_f32(float* s, Py_ssize_t C, Py_ssize_t active, float scale, const float* mask,
@@ -176,6 +177,15 @@ cdef inline void _online_row(floating* s, Py_ssize_t C, double scale, const floa
         alpha = attention_online_row(s, C, _active(C, limit), scale, mask, m_run, l_run)
     if alpha != 1.0:
         scale_row(acc, Dv, alpha)
+
+
+cdef inline double _softmax_row(floating* s, Py_ssize_t C, Py_ssize_t active, double scale,
+                                const floating* mask) noexcept nogil:
+    """In place: softmax over the first `active` columns, zeros after; returns the log-sum-exp."""
+    if floating is float:
+        return fastnn_attn_row_f32(s, C, active, <float>scale, mask)
+    else:
+        return attention_row(s, C, active, scale, mask)
 
 
 cdef inline void _probs_row(floating* s, Py_ssize_t C, Py_ssize_t active, double scale, const floating* mask,

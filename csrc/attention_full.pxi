@@ -39,7 +39,7 @@ cdef void _full_forward(const floating[:, :, :] q, const floating[:, :, :] k, co
                 kc = min(Lk, i0 + bq) if causal else Lk  # keys any row of the block sees; the rest are 0
                 _product(bq, kc, D, &q[n, i0, 0], D, kt, D * nr, nr, False, &w[n, i0, 0], Lk)
                 for i in range(i0, i0 + bq):
-                    lse[n, i] = attention_row(&w[n, i, 0], kc, _active(kc, _causal_limit(causal, i)), scale,
+                    lse[n, i] = _softmax_row(&w[n, i, 0], kc, _active(kc, _causal_limit(causal, i)), scale,
                                               _mask_row(&masks, tmp, n, i, 0, kc))
                     for j in range(kc, Lk):  # a NaN row is NaN throughout, as without the block skip
                         w[n, i, j] = lse[n, i] if lse[n, i] != lse[n, i] else 0

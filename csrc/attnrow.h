@@ -1,6 +1,7 @@
 /* Attention's unmasked float32 rows in an AVX-512 build of their own: the online-softmax row of the
- * tiled forward and the recomputed probability row of its backward, the passes between the tile
- * products (a fifth of the forward's time at L = 1024 on the project's Xeon).
+ * tiled forward, the recomputed probability row of its backward and the full path's softmax row, the
+ * passes between the tile products (a fifth of the tiled forward's time at L = 1024 on the project's
+ * Xeon).
  *
  * Against rowsoftmax.h's rows (which run every other case and every other build): the exponent is
  * taken base 2, exp(x) = 2^n * 2^f with f = x * log2(e) - n, without the Cody-Waite split of ln 2
@@ -95,6 +96,29 @@ static float fastnn_attn_online_row_f32_avx512(float *s, ptrdiff_t C, ptrdiff_t 
     return fastnn_attention_online_row_f32_avx512(s, C, active, scale, mask, m_run, l_run);
 }
 
+/* The full path's row (rowsoftmax.h's fastnn_attention_row): softmax(scale * s) over the first
+ * `active` columns in three passes (max, exponentials with their sum, the scaling), zeros after;
+ * returns the log-sum-exp. */
+static float fastnn_attn_row_f32_avx512(float *s, ptrdiff_t C, ptrdiff_t active, float scale, const float *mask) {
+    if (active > C) active = C;
+    if (!mask && scale > 0 && active > 0) {
+        float m = fastnn_attn_max_avx512(s, active) * scale;
+        if (m > -INFINITY && m < INFINITY) {
+            float total = fastnn_attn_exp_affine_avx512(s, active, scale, m, 1);
+            __m512 inv = _mm512_set1_ps(1.0f / total);
+            ptrdiff_t c = 0;
+            for (; c + 16 <= active; c += 16) _mm512_storeu_ps(s + c, _mm512_mul_ps(_mm512_loadu_ps(s + c), inv));
+            if (c < active) {
+                __mmask16 k = (__mmask16)((1u << (active - c)) - 1);
+                _mm512_mask_storeu_ps(s + c, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, s + c), inv));
+            }
+            for (c = active; c < C; c++) s[c] = 0;
+            return m + (float)log((double)total);
+        }
+    }
+    return fastnn_attention_row_f32_avx512(s, C, active, scale, mask);
+}
+
 static void fastnn_attn_probs_row_f32_avx512(float *s, ptrdiff_t C, ptrdiff_t active, float scale,
                                              const float *mask, double lse) {
     if (active > C) active = C;
@@ -107,6 +131,13 @@ static void fastnn_attn_probs_row_f32_avx512(float *s, ptrdiff_t C, ptrdiff_t ac
 }
 #pragma GCC pop_options
 #endif
+
+static inline float fastnn_attn_row_f32(float *s, ptrdiff_t C, ptrdiff_t active, float scale, const float *mask) {
+#ifdef FASTNN_HAVE_AVX2_BUILD
+    if (fastnn_cpu_level() == 2) return fastnn_attn_row_f32_avx512(s, C, active, scale, mask);
+#endif
+    return fastnn_attention_row_f32(s, C, active, scale, mask);
+}
 
 static inline float fastnn_attn_online_row_f32(float *s, ptrdiff_t C, ptrdiff_t active, float scale,
                                                const float *mask, double *m_run, double *l_run) {
