@@ -39,6 +39,9 @@ cdef extern from "attnpack.h" nogil:
                             Py_ssize_t nr, double* dst)
     void fastnn_attn_transpose_f(const float* src, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t ld, float* dst)
     void fastnn_attn_transpose_d(const double* src, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t ld, double* dst)
+    bint fastnn_attn_any_nan_f(const float* x, Py_ssize_t n)
+    bint fastnn_attn_any_nan_d(const double* x, Py_ssize_t n)
+    double fastnn_attn_dot_f(const float* a, const float* b, Py_ssize_t n)
 
 cdef extern from "attnrow.h" nogil:
     float fastnn_attn_row_f32(float* s, Py_ssize_t C, Py_ssize_t active, float scale, const float* mask)
@@ -205,11 +208,10 @@ cdef inline void _softmax_grad_row(const floating* p, floating* dp, Py_ssize_t C
 
 
 cdef inline bint _any_nan(const floating* x, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t j
-    for j in range(n):
-        if x[j] != x[j]:
-            return True
-    return False
+    if floating is float:
+        return fastnn_attn_any_nan_f(x, n)
+    else:
+        return fastnn_attn_any_nan_d(x, n)
 
 
 cdef inline void _fill_nan(floating* x, Py_ssize_t n) noexcept nogil:
@@ -233,9 +235,11 @@ cdef inline void _spread_nan_columns(const floating* go, Py_ssize_t Lq, Py_ssize
 
 cdef inline double _dot(const floating* a, const floating* b, Py_ssize_t n) noexcept nogil:
     """sum(a * b) in double, over 8 independent partial sums (one chain of additions would take
-    the adder's latency per element)."""
+    the adder's latency per element); float rows in attnpack.h (its AVX-512 loop where the CPU has one)."""
     cdef Py_ssize_t j, r, n8 = n - n % 8
     cdef double part[8]
+    if floating is float:
+        return fastnn_attn_dot_f(a, b, n)
     for r in range(8):
         part[r] = 0
     for j in range(0, n8, 8):

@@ -82,8 +82,8 @@ cdef void _full_backward(const floating[:, :, :] q, const floating[:, :, :] k, c
             for qb in range((Lq + BQ - 1) // BQ):
                 i0 = qb * BQ
                 bq = min(BQ, Lq - i0)
-                for i in range(i0, i0 + bq):  # a NaN output gradient reaches all of dK and its column of dV
-                    bad = bad or _any_nan(&go[n, i, 0], Dv)
+                # a NaN output gradient reaches all of dK and its column of dV
+                bad = bad or _any_nan(&go[n, i0, 0], bq * Dv)
                 kc = min(Lk, i0 + bq) if causal else Lk  # weights past it are 0: nothing flows there
                 if kc < Lk:
                     for i in range(i0, i0 + bq):  # ... unless a NaN row filled them: then it flows everywhere
