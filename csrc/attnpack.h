@@ -136,9 +136,19 @@ static inline void fastnn_attn_transpose_f(const float *src, ptrdiff_t rows, ptr
     fastnn_attn_transpose_f_base(src, rows, cols, ld, dst);
 }
 
-/* the packing has one build: its copies vectorise in the baseline's */
+/* A transposing pack (k_stride 1) of whole 16 x 16 blocks goes through the register transpose; the rest,
+ * and every other pack (copies, which vectorise in the baseline build), through the generic one. */
 static inline void fastnn_attn_pack_f(const float *b, ptrdiff_t k_stride, ptrdiff_t n_stride, ptrdiff_t K,
                                       ptrdiff_t cols, ptrdiff_t nr, float *dst) {
+#ifdef FASTNN_HAVE_AVX2_BUILD
+    if (fastnn_cpu_level() == 2 && k_stride == 1 && nr % 16 == 0 && K % 16 == 0 && cols % nr == 0) {
+        for (ptrdiff_t j0 = 0; j0 < cols; j0 += 16)
+            for (ptrdiff_t k0 = 0; k0 < K; k0 += 16)
+                fastnn_attn_transpose16_avx512(b + j0 * n_stride + k0, n_stride,
+                                               dst + j0 / nr * K * nr + k0 * nr + j0 % nr, nr);
+        return;
+    }
+#endif
     fastnn_attn_pack_f_base(b, k_stride, n_stride, K, cols, nr, dst);
 }
 
