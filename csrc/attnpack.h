@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <string.h>
 #include "cpulevel.h"
+#ifdef FASTNN_HAVE_AVX2_BUILD
+#include <immintrin.h>  /* outside the target region below (see rowsoftmax.h) */
+#endif
 
 #define FASTNN_DEFINE_ATTN_PACK(TYPE, S)                                                              \
 static inline void fastnn_attn_pack_##S(const TYPE *b, ptrdiff_t k_stride, ptrdiff_t n_stride,          \
@@ -71,7 +74,6 @@ static inline int fastnn_attn_any_nan_d(const double *x, ptrdiff_t n) {
 #ifdef FASTNN_HAVE_AVX2_BUILD
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw,fma,prefer-vector-width=512")
-#include <immintrin.h>
 /* 16 x 16 floats transposed in registers (unpack, in-lane shuffle, two 128-bit lane shuffles): the
  * baseline's scalar blocks took 11% of the full backward at L = 256 (the dO and Q blocks, dV^T, dK^T). */
 static inline void fastnn_attn_transpose16_avx512(const float *src, ptrdiff_t lds, float *dst, ptrdiff_t ldd) {
