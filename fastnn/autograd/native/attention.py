@@ -14,11 +14,11 @@ attention_kernels = family("attention")
 TILED_MIN_LOGITS = 16 * 1024 * 1024
 # Below that, the tiled path runs where it measured faster than the full one (1 thread, 64 or 256 problems,
 # d 16 and 64, Lq = Lk from 128 to 512, Intel Xeon AVX-512, and its AVX2 and baseline builds): causal
-# attention from TILED_MIN_LENGTH query and key rows on (0.47-0.96 of the full path's time, forward and
-# forward+backward, every build but 1.02 at Lq = Lk = 192 in AVX2), and forward-only calls (no gradient) in
-# the AVX-512 build, whose row pass is its own (0.51-0.96; 0.87-1.04 in the other builds, so they keep the
-# full path). Training without a causal mask keeps the full path: its backward reads the saved weights
-# where the tiled one recomputes them (the tiled path took 1.02-1.10 of its time at d 64).
+# attention from TILED_MIN_LENGTH query and key rows on (0.47-0.98 of the full path's time, forward and
+# forward+backward, every build), and forward-only calls (no gradient) in the AVX-512 build (0.51-0.96;
+# 0.64-1.06 in the other builds, so they keep the full path). Training without a causal mask keeps the full
+# path: its backward reads the saved weights where the tiled one recomputes them (the tiled path took
+# 1.02-1.16 of its time at d 64).
 TILED_MIN_LENGTH = 128
 
 
