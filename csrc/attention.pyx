@@ -12,6 +12,9 @@
 # left-hand transposes the backward needs (dO^T, Q^T) are made once per block of query rows, so
 # that dV^T and dK^T accumulate per problem and are transposed once at its end.
 #
+# attnpack.h holds the packing and transposes (16 x 16 register transposes in the AVX-512 build), attnrow.h the
+# unmasked float32 softmax rows in AVX-512 and AVX2 builds of their own; rowsoftmax.h's rows run the rest.
+#
 # The full path materialises the (Lq, Lk) weights (needed when a caller asks for
 # them). The tiled path keeps a running max and sum per query row (online
 # softmax) over key blocks, so only (BQ, BK) tiles exist; its backward recomputes
