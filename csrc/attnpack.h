@@ -117,9 +117,10 @@ static double fastnn_attn_dot_f_avx512(const float *a, const float *b, ptrdiff_t
     ptrdiff_t c = 0;
     for (; c + 16 <= n; c += 16) {
         __m512 x = _mm512_loadu_ps(a + c), y = _mm512_loadu_ps(b + c);
-        s0 = _mm512_fmadd_pd(_mm512_cvtps_pd(_mm512_castps512_ps256(x)), _mm512_cvtps_pd(_mm512_castps512_ps256(y)), s0);
-        s1 = _mm512_fmadd_pd(_mm512_cvtps_pd(_mm512_extractf32x8_ps(x, 1)), _mm512_cvtps_pd(_mm512_extractf32x8_ps(y, 1)),
-                             s1);
+        __m256 xl = _mm512_castps512_ps256(x), yl = _mm512_castps512_ps256(y);
+        __m256 xh = _mm512_extractf32x8_ps(x, 1), yh = _mm512_extractf32x8_ps(y, 1);
+        s0 = _mm512_fmadd_pd(_mm512_cvtps_pd(xl), _mm512_cvtps_pd(yl), s0);
+        s1 = _mm512_fmadd_pd(_mm512_cvtps_pd(xh), _mm512_cvtps_pd(yh), s1);
     }
     double s = _mm512_reduce_add_pd(_mm512_add_pd(s0, s1));
     for (; c < n; c++) s += (double)a[c] * b[c];

@@ -3,12 +3,13 @@
  * passes between the tile products (a fifth of the tiled forward's time at L = 1024 on the project's
  * Xeon).
  *
- * Against rowsoftmax.h's rows (which run every other case and every other build): the exponent is
- * taken base 2, exp(x) = 2^n * 2^f with f = x * log2(e) - n, without the Cody-Waite split of ln 2
- * and the upper clamp a general x needs (13 vector operations per 16 values instead of 17), the max
- * is vmaxps with four partial maxima, and the exponential pass is unrolled twice. 2^f on [-1/2, 1/2] is its degree-6 Taylor polynomial (truncation below 1e-7
- * relative, about one ulp of float32, as fastexp.h's). Rows with a mask, a non-positive scale or a
- * row max that is not finite go to the general rows, so NaN and inf behave as there. */
+ * Against rowsoftmax.h's rows (which run every other case, and the baseline build): the exponent is
+ * taken base 2, exp(x) = 2^n * 2^f with f = x * log2(e) - n, without the Cody-Waite split of ln 2 (AVX-512
+ * applies 2^n by vscalefps and needs no upper clamp: 13 vector operations per 16 values instead of 17;
+ * AVX2 by the exponent bits, x clamped), the max is vmaxps with four partial maxima, and the exponential
+ * pass is unrolled twice. 2^f on [-1/2, 1/2] is its degree-6 Taylor polynomial (truncation below 1e-7
+ * relative, about one ulp of float32, as fastexp.h's). Rows with a mask, a non-positive scale or a row
+ * max that is not finite go to the general rows, so NaN and inf behave as there. */
 #ifndef FASTNN_ATTNROW_H
 #define FASTNN_ATTNROW_H
 #include <math.h>
