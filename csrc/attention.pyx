@@ -12,6 +12,9 @@
 # left-hand transposes the backward needs (dO^T, Q^T) are made once per block of query rows, so
 # that dV^T and dK^T accumulate per problem and are transposed once at its end.
 #
+# attnpack.h holds the packing and transposes (16 x 16 register transposes in the AVX-512 build), attnrow.h the
+# unmasked float32 softmax rows in AVX-512 and AVX2 builds of their own; rowsoftmax.h's rows run the rest.
+#
 # The full path materialises the (Lq, Lk) weights (needed when a caller asks for
 # them). The tiled path keeps a running max and sum per query row (online
 # softmax) over key blocks, so only (BQ, BK) tiles exist; its backward recomputes
@@ -26,11 +29,29 @@
 # 0, output 0, logsumexp -inf and gradient 0 (PyTorch's scaled_dot_product_attention).
 from cython.parallel cimport prange, threadid
 from cython cimport floating
-from libc.math cimport INFINITY, log
+from libc.math cimport INFINITY, NAN, log
 import numpy as np
 from parallel cimport threads_for
 from rowsoftmax cimport attention_row, attention_online_row, attention_probs_row, attention_grad_row, scale_row
-from panelgemm cimport panel_gemm, pack_panels, fastnn_panel_width_f, fastnn_panel_width_d
+from panelgemm cimport panel_gemm, fastnn_panel_width_f, fastnn_panel_width_d
+
+cdef extern from "attnpack.h" nogil:
+    void fastnn_attn_pack_f(const float* b, Py_ssize_t k_stride, Py_ssize_t n_stride, Py_ssize_t K, Py_ssize_t cols,
+                            Py_ssize_t nr, float* dst)
+    void fastnn_attn_pack_d(const double* b, Py_ssize_t k_stride, Py_ssize_t n_stride, Py_ssize_t K, Py_ssize_t cols,
+                            Py_ssize_t nr, double* dst)
+    void fastnn_attn_transpose_f(const float* src, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t ld, float* dst)
+    void fastnn_attn_transpose_d(const double* src, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t ld, double* dst)
+    bint fastnn_attn_any_nan_f(const float* x, Py_ssize_t n)
+    bint fastnn_attn_any_nan_d(const double* x, Py_ssize_t n)
+    double fastnn_attn_dot_f(const float* a, const float* b, Py_ssize_t n)
+
+cdef extern from "attnrow.h" nogil:
+    float fastnn_attn_row_f32(float* s, Py_ssize_t C, Py_ssize_t active, float scale, const float* mask)
+    float fastnn_attn_online_row_f32(float* s, Py_ssize_t C, Py_ssize_t active, float scale, const float* mask,
+                                     double* m_run, double* l_run)
+    void fastnn_attn_probs_row_f32(float* s, Py_ssize_t C, Py_ssize_t active, float scale, const float* mask,
+                                   double lse)
 
 include "checks.pxi"
 
@@ -155,9 +176,31 @@ cdef inline void _online_row(floating* s, Py_ssize_t C, double scale, const floa
                              double* m_run, double* l_run, floating* acc, Py_ssize_t Dv) noexcept nogil:
     """One key tile of the online softmax for one query row: s becomes exp(z - new max),
     the running sum and the output accumulator are rescaled to the new max."""
-    cdef double alpha = attention_online_row(s, C, _active(C, limit), scale, mask, m_run, l_run)
+    cdef double alpha
+    if floating is float:  # attnrow.h's AVX-512 row where it applies
+        alpha = fastnn_attn_online_row_f32(s, C, _active(C, limit), <float>scale, mask, m_run, l_run)
+    else:
+        alpha = attention_online_row(s, C, _active(C, limit), scale, mask, m_run, l_run)
     if alpha != 1.0:
         scale_row(acc, Dv, alpha)
+
+
+cdef inline double _softmax_row(floating* s, Py_ssize_t C, Py_ssize_t active, double scale,
+                                const floating* mask) noexcept nogil:
+    """In place: softmax over the first `active` columns, zeros after; returns the log-sum-exp."""
+    if floating is float:
+        return fastnn_attn_row_f32(s, C, active, <float>scale, mask)
+    else:
+        return attention_row(s, C, active, scale, mask)
+
+
+cdef inline void _probs_row(floating* s, Py_ssize_t C, Py_ssize_t active, double scale, const floating* mask,
+                            double lse) noexcept nogil:
+    """One row of weights recomputed in place from its logits and the saved log-sum-exp."""
+    if floating is float:
+        fastnn_attn_probs_row_f32(s, C, active, <float>scale, mask, lse)
+    else:
+        attention_probs_row(s, C, active, scale, mask, lse)
 
 
 cdef inline void _softmax_grad_row(const floating* p, floating* dp, Py_ssize_t C, double scale,
@@ -167,11 +210,39 @@ cdef inline void _softmax_grad_row(const floating* p, floating* dp, Py_ssize_t C
     attention_grad_row(p, dp, C, scale, delta)
 
 
+cdef inline bint _any_nan(const floating* x, Py_ssize_t n) noexcept nogil:
+    if floating is float:
+        return fastnn_attn_any_nan_f(x, n)
+    else:
+        return fastnn_attn_any_nan_d(x, n)
+
+
+cdef inline void _fill_nan(floating* x, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t j
+    for j in range(n):
+        x[j] = NAN
+
+
+cdef inline void _spread_nan_columns(const floating* go, Py_ssize_t Lq, Py_ssize_t Dv, floating* dv,
+                                     Py_ssize_t Lk) noexcept nogil:
+    """dV[:, d] = NaN for every column d where the output gradient (Lq, Dv) holds a NaN: the zero
+    probabilities of skipped causal tiles times NaN (dV = P^T dO) are NaN, as in the reference."""
+    cdef Py_ssize_t i, j, d
+    for d in range(Dv):
+        for i in range(Lq):
+            if go[i * Dv + d] != go[i * Dv + d]:
+                for j in range(Lk):
+                    dv[j * Dv + d] = NAN
+                break
+
+
 cdef inline double _dot(const floating* a, const floating* b, Py_ssize_t n) noexcept nogil:
     """sum(a * b) in double, over 8 independent partial sums (one chain of additions would take
-    the adder's latency per element)."""
+    the adder's latency per element); float rows in attnpack.h (its AVX-512 loop where the CPU has one)."""
     cdef Py_ssize_t j, r, n8 = n - n % 8
     cdef double part[8]
+    if floating is float:
+        return fastnn_attn_dot_f(a, b, n)
     for r in range(8):
         part[r] = 0
     for j in range(0, n8, 8):
@@ -192,7 +263,10 @@ cdef inline Py_ssize_t _panels(Py_ssize_t cols, Py_ssize_t nr) noexcept nogil:
 cdef inline void _pack(const floating* b, Py_ssize_t k_stride, Py_ssize_t n_stride, Py_ssize_t K,
                        Py_ssize_t cols, Py_ssize_t nr, floating* dst) noexcept nogil:
     """B(k, j) = b[k * k_stride + j * n_stride] (K x cols) into panels of nr columns, K * nr values each."""
-    pack_panels(b, k_stride, n_stride, K, 1, cols, nr, dst)
+    if floating is float:
+        fastnn_attn_pack_f(b, k_stride, n_stride, K, cols, nr, dst)
+    else:
+        fastnn_attn_pack_d(b, k_stride, n_stride, K, cols, nr, dst)
 
 
 cdef inline void _product(Py_ssize_t M, Py_ssize_t cols, Py_ssize_t K, const floating* A, Py_ssize_t lda,
@@ -221,13 +295,11 @@ cdef inline void _product_rows(Py_ssize_t M, Py_ssize_t cols, Py_ssize_t K, cons
 
 cdef inline void _transpose(const floating* src, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t ld,
                             floating* dst) noexcept nogil:
-    """dst (cols, rows) = src^T, src's rows ld apart; in 16 x 16 blocks so both sides stay in cache lines."""
-    cdef Py_ssize_t r0, c0, r, c
-    for r0 in range(0, rows, 16):
-        for c0 in range(0, cols, 16):
-            for r in range(r0, min(r0 + 16, rows)):
-                for c in range(c0, min(c0 + 16, cols)):
-                    dst[c * rows + r] = src[r * ld + c]
+    """dst (cols, rows) = src^T, src's rows ld apart."""
+    if floating is float:
+        fastnn_attn_transpose_f(src, rows, cols, ld, dst)
+    else:
+        fastnn_attn_transpose_d(src, rows, cols, ld, dst)
 
 
 cdef object _float_type(floating* _):

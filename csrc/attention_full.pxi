@@ -39,7 +39,7 @@ cdef void _full_forward(const floating[:, :, :] q, const floating[:, :, :] k, co
                 kc = min(Lk, i0 + bq) if causal else Lk  # keys any row of the block sees; the rest are 0
                 _product(bq, kc, D, &q[n, i0, 0], D, kt, D * nr, nr, False, &w[n, i0, 0], Lk)
                 for i in range(i0, i0 + bq):
-                    lse[n, i] = attention_row(&w[n, i, 0], kc, _active(kc, _causal_limit(causal, i)), scale,
+                    lse[n, i] = _softmax_row(&w[n, i, 0], kc, _active(kc, _causal_limit(causal, i)), scale,
                                               _mask_row(&masks, tmp, n, i, 0, kc))
                     for j in range(kc, Lk):  # a NaN row is NaN throughout, as without the block skip
                         w[n, i, j] = lse[n, i] if lse[n, i] != lse[n, i] else 0
@@ -52,6 +52,7 @@ cdef void _full_backward(const floating[:, :, :] q, const floating[:, :, :] k, c
                          floating[:, :, ::1] dq, floating[:, :, ::1] dk, floating[:, :, ::1] dv):
     cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
     cdef Py_ssize_t n, i, j, qb, i0, bq, kc, tq = min(BQ, Lq)
+    cdef bint bad
     # per thread: V^T packed (Dv x Lk), dV^T and dK^T (accumulated over the query blocks), a
     # block's dS (tq x Lk), a transposed block of dO or Q, a partial panel
     cdef Py_ssize_t vt_size = _panels(Lk, nr) * Dv
@@ -77,9 +78,12 @@ cdef void _full_backward(const floating[:, :, :] q, const floating[:, :, :] k, c
             _pack(&v[n, 0, 0], 1, Dv, Dv, Lk, nr, vt)
             for j in range(dvt_size + dkt_size):
                 dvt[j] = 0
+            bad = False
             for qb in range((Lq + BQ - 1) // BQ):
                 i0 = qb * BQ
                 bq = min(BQ, Lq - i0)
+                # a NaN output gradient reaches all of dK and its column of dV
+                bad = bad or _any_nan(&go[n, i0, 0], bq * Dv)
                 kc = min(Lk, i0 + bq) if causal else Lk  # weights past it are 0: nothing flows there
                 if kc < Lk:
                     for i in range(i0, i0 + bq):  # ... unless a NaN row filled them: then it flows everywhere
@@ -104,3 +108,6 @@ cdef void _full_backward(const floating[:, :, :] q, const floating[:, :, :] k, c
                 _product_rows(D, kc, bq, at, bq, ds, Lk, nr, True, dkt, Lk, bp)
             _transpose(dvt, Dv, Lk, Lk, &dv[n, 0, 0])
             _transpose(dkt, D, Lk, Lk, &dk[n, 0, 0])
+            if bad:  # (0 * NaN through dS and P^T dO) where the causal blocks skipped above left rows finite
+                _spread_nan_columns(&go[n, 0, 0], Lq, Dv, &dv[n, 0, 0], Lk)
+                _fill_nan(&dk[n, 0, 0], Lk * D)

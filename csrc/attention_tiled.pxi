@@ -12,7 +12,7 @@
 
 
 # Query rows per group on a causal diagonal tile: a multiple of every micro-tile height (6, 8).
-cdef Py_ssize_t CG = 48
+cdef Py_ssize_t CG = 24
 
 
 cdef inline Py_ssize_t _tile_stride(Py_ssize_t tk) noexcept nogil:
@@ -132,7 +132,7 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
     cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
     cdef Py_ssize_t n, i, j, qb, kb, i0, k0, bq, bk, g, gi, r0, gr, cols, tq = min(BQ, Lq), tk = min(BK, Lk)
     cdef Py_ssize_t ls = _tile_stride(tk)
-    cdef bint tri
+    cdef bint tri, bad_k, bad_v, bad_go
     # per thread: K^T (D x Lk), V^T (Dv x Lk) and K (Lk x D, for dQ) packed; dV^T and dK^T, accumulated over the query
     # blocks (products by the transposed dO and Q blocks, the tiles P and dS read in place); those
     # blocks; a partial panel; the tiles P and dS; a summed mask row
@@ -174,6 +174,7 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
             _pack(&k[n, 0, 0], D, 1, Lk, D, nr, kp)
             for j in range(dvt_size + dkt_size):
                 dvt[j] = 0
+            bad_k = bad_v = bad_go = False
             for qb in range((Lq + BQ - 1) // BQ):
                 i0 = qb * BQ
                 bq = min(BQ, Lq - i0)
@@ -181,6 +182,12 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
                 delta = &delta_all[threadid(), 0]
                 for i in range(bq):
                     delta[i] = _dot(&go[n, i0 + i, 0], &o[n, i0 + i, 0], Dv)
+                    # A NaN probability row (NaN log-sum-exp) reaches every value of dV (0 * NaN), a NaN in the
+                    # output gradient its column of dV, and a NaN delta (from either, or a NaN output) every
+                    # value of dK through dS; the causal tiles skipped below would leave some rows finite.
+                    bad_k = bad_k or delta[i] != delta[i]
+                    bad_v = bad_v or lse[n, i0 + i] != lse[n, i0 + i]
+                    bad_go = bad_go or _any_nan(&go[n, i0 + i, 0], Dv)
                 _transpose(&q[n, i0, 0], bq, D, D, qt)
                 for kb in range((Lk + BK - 1) // BK):
                     k0 = kb * BK
@@ -199,7 +206,7 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
                         _product(gr, cols, D, &q[n, i0 + r0, 0], D, kt + k0 // nr * D * nr, D * nr, nr, False,
                                  s + r0 * ls, ls)
                         for i in range(r0, r0 + gr):
-                            attention_probs_row(s + i * ls, cols, _active(cols, _causal_limit(causal, i0 + i) - k0),
+                            _probs_row(s + i * ls, cols, _active(cols, _causal_limit(causal, i0 + i) - k0),
                                                 scale, _mask_row(&masks, tmp, n, i0 + i, k0, cols), lse[n, i0 + i])
                         _product(gr, cols, Dv, &go[n, i0 + r0, 0], Dv, vt + k0 // nr * Dv * nr, Dv * nr, nr, False,
                                  ds + r0 * ls, ls)
@@ -213,3 +220,9 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
                     _product_rows_tri(D, cols, bq, qt, bq, ds, ls, nr, dkt + k0, Lk, edge, tri, k0 - i0, g)
             _transpose(dvt, Dv, Lk, Lk, &dv[n, 0, 0])
             _transpose(dkt, D, Lk, Lk, &dk[n, 0, 0])
+            if bad_v:
+                _fill_nan(&dv[n, 0, 0], Lk * Dv)
+            elif bad_go:
+                _spread_nan_columns(&go[n, 0, 0], Lq, Dv, &dv[n, 0, 0], Lk)
+            if bad_k:
+                _fill_nan(&dk[n, 0, 0], Lk * D)

@@ -11,6 +11,11 @@
 #include "fastexp.h"
 #include "cpulevel.h"
 #include "vectypes.h"
+#ifdef FASTNN_HAVE_AVX2_BUILD
+/* First outside any target region: included inside one, its intrinsics take that region's target (the
+ * headers skip their own target pragmas when __AVX__ is defined) and cannot inline into an AVX2 function. */
+#include <immintrin.h>
+#endif
 
 #define T float
 #define FASTNN_ROW_VEXP 1

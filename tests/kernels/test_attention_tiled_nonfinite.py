@@ -3,10 +3,11 @@ full kernels (the registry's non-finite test cannot reach the tiled cases: their
 the sizes that select the tiled path). PyTorch's rule: a NaN query row makes that output row NaN, and in
 backward the row's NaN probabilities reach every row of dK and dV.
 
-A NaN query row under a causal mask is the one difference at the kernel level: PyTorch's softmax makes
-that row NaN at its masked positions too, so dV and dK rows past the diagonal turn NaN (the full kernels and
-the reference do that), while the tiled kernels skip the masked tiles and leave those rows finite. The
-autograd Function completes it (last test), so users see PyTorch's NaN positions on either path."""
+Under a causal mask the kernels skip the tiles (and row groups) past the diagonal, whose probabilities are 0:
+0 * NaN there is NaN in the reference and in PyTorch (a NaN query row is NaN at its masked positions too, a
+NaN output gradient meets the zero probabilities in P^T dO and in dS), so the kernels spread a problem's NaN
+over dK and dV themselves. Tested on one tile and on more than one query block (L past 128), where blocks
+are skipped whole."""
 import numpy as np
 import pytest
 
@@ -19,13 +20,15 @@ def _inputs(dtype, L=40, D=8, P=3):
     return [rng.standard_normal((P, L, D)).astype(dtype) for _ in range(4)]
 
 
-CASES = [(False, 0), (False, 1), (False, 2), (False, 3), (True, 1), (True, 2), (True, 3)]
+CASES = [(False, 0), (False, 1), (False, 2), (False, 3), (True, 0), (True, 1), (True, 2), (True, 3)]
 
 
+@pytest.mark.parametrize("L", [40, 300])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("causal, poisoned", CASES, ids=["q", "k", "v", "grad", "causal-k", "causal-v", "causal-grad"])
-def test_nan_reaches_the_same_outputs_on_tiled_full_and_reference(dtype, causal, poisoned):
-    q, k, v, g = _inputs(dtype)
+@pytest.mark.parametrize("causal, poisoned", CASES,
+                         ids=["q", "k", "v", "grad", "causal-q", "causal-k", "causal-v", "causal-grad"])
+def test_nan_reaches_the_same_outputs_on_tiled_full_and_reference(dtype, causal, poisoned, L):
+    q, k, v, g = _inputs(dtype, L)
     [q, k, v, g][poisoned][1, 17, 3] = np.nan
     scale = 8 ** -0.5
     out_t, lse = kernels.attention_tiled_forward(q, k, v, None, scale, causal)
@@ -41,12 +44,15 @@ def test_nan_reaches_the_same_outputs_on_tiled_full_and_reference(dtype, causal,
     if poisoned == 0:  # a NaN query row: its output row is NaN, and dK, dV are NaN throughout problem 1
         assert np.isnan(out_t[1, 17]).all() and not np.isnan(np.delete(out_t, 1, axis=0)).any()
         assert np.isnan(grads_t[1][1]).all() and np.isnan(grads_t[2][1]).all()
+    if poisoned == 3:  # a NaN output gradient: dK NaN throughout problem 1, dV in the poisoned column only
+        assert np.isnan(grads_t[1][1]).all() and np.isnan(grads_t[2][1][:, 3]).all()
+        assert not np.isnan(np.delete(grads_t[2][1], 3, axis=1)).any()
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_causal_nan_query_row_spreads_through_sdpa_on_either_path(monkeypatch, dtype):
-    # Through the public function: the autograd Function makes dK and dV of a problem with a NaN row NaN
-    # throughout on the tiled path too (the kernels alone leave rows past the diagonal finite, above).
+    # Through the public function: dK and dV of a problem with a NaN row are NaN throughout on either path,
+    # as in PyTorch.
     import fastnn
     from fastnn.autograd.native import attention as native
     q, k, v, g = _inputs(dtype)

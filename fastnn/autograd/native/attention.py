@@ -4,6 +4,7 @@ import numpy as np
 from ..function import Function
 from ...kernels.arrays import kernel_array
 from ...kernels.backend import family
+from ..._runtime import vector_build
 
 attention_kernels = family("attention")
 
@@ -11,6 +12,14 @@ attention_kernels = family("attention")
 # Lq * Lk) run on the tiled (online-softmax) kernels, whose memory is a few tiles per thread.
 # Below it the full path, which keeps the weights for backward (at most 64 MB in float32).
 TILED_MIN_LOGITS = 16 * 1024 * 1024
+# Below that, the tiled path runs where it measured faster than the full one (1 thread, 64 or 256 problems,
+# d 16 and 64, Lq = Lk from 128 to 512, Intel Xeon AVX-512, and its AVX2 and baseline builds): causal
+# attention from TILED_MIN_LENGTH query and key rows on (0.47-0.98 of the full path's time, forward and
+# forward+backward, every build), and forward-only calls (no gradient) in the AVX-512 build (0.51-0.96;
+# 0.64-1.06 in the other builds, so they keep the full path). Training without a causal mask keeps the full
+# path: its backward reads the saved weights where the tiled one recomputes them (the tiled path took
+# 1.02-1.16 of its time at d 64).
+TILED_MIN_LENGTH = 128
 
 
 def _problems(a):
@@ -36,19 +45,15 @@ def _kernel_mask(mask, batch, Lq, Lk):
     return full.reshape((-1, batch[-1], Lq, Lk))
 
 
-def use_tiled(problems, Lq, Lk, need_weights):
+def use_tiled(problems, Lq, Lk, need_weights, causal=False, need_grad=True):
     """Whether attention over `problems` (batch * heads) pairs of (Lq, Lk) runs tiled."""
-    return not need_weights and problems * Lq * Lk >= TILED_MIN_LOGITS
-
-
-def _spread_nan_rows(lse, dk, dv):
-    """A NaN logit row has NaN probabilities at every position, masked ones included (softmax over a row
-    holding NaN), so dK and dV of its problem are NaN throughout, as on the full path. The tiled kernels
-    skip masked (causal) tiles and would leave the rows past the diagonal finite."""
-    bad = np.isnan(lse.reshape(len(lse), -1)).any(axis=1)
-    if bad.any():
-        dk[bad] = np.nan
-        dv[bad] = np.nan
+    if need_weights:
+        return False
+    if problems * Lq * Lk >= TILED_MIN_LOGITS:
+        return True
+    if min(Lq, Lk) < TILED_MIN_LENGTH:
+        return False
+    return causal or not need_grad and vector_build() == "avx512"
 
 
 class ScaledDotProductAttentionFn(Function):
@@ -65,7 +70,7 @@ class ScaledDotProductAttentionFn(Function):
         Lq, Lk = q.shape[-2], k.shape[-2]
         q3, k3, v3 = _problems(q), _problems(k), _problems(v)
         m = _kernel_mask(mask, batch, Lq, Lk)
-        ctx.tiled = use_tiled(q3.shape[0], Lq, Lk, need_weights)
+        ctx.tiled = use_tiled(q3.shape[0], Lq, Lk, need_weights, causal, any(ctx.needs_input_grad[:3]))
         ctx.scale, ctx.causal, ctx.shapes = scale, causal, (q.shape, k.shape, v.shape)
         if ctx.tiled:
             out, lse = attention_kernels.attention_tiled_forward(q3, k3, v3, m, scale, causal, key_mask)
@@ -85,7 +90,6 @@ class ScaledDotProductAttentionFn(Function):
         if ctx.tiled:
             q3, k3, v3, out, lse, m, key_mask = ctx.saved_tensors
             dq, dk, dv = attention_kernels.attention_tiled_backward(q3, k3, v3, out, g, lse, m, ctx.scale, ctx.causal, key_mask)
-            _spread_nan_rows(lse, dk, dv)
         else:
             q3, k3, v3, weights = ctx.saved_tensors
             gw = None

@@ -52,7 +52,9 @@ def _torch_attention(causal, backward):
 def _attention_cases():
     cases = []
     for L in (256, 1024):
-        tiled = B * H * L * L >= 16 * 1024 * 1024  # the autograd Function's choice without weights (TILED_MIN_LOGITS)
+        # by size (TILED_MIN_LOGITS), so the full kernels keep cases; below it the autograd Function also runs
+        # causal and forward-only calls tiled (TILED_MIN_LENGTH), which the F.scaled_dot_product_attention cases time
+        tiled = B * H * L * L >= 16 * 1024 * 1024
         path = "tiled" if tiled else "full"
         fwd = ("attention_tiled_forward",) if tiled else ("attention_forward",)
         bwd = ("attention_tiled_backward",) if tiled else ("attention_backward",)
