@@ -18,3 +18,4 @@ from .attention import attention_forward, attention_backward, attention_tiled_fo
 from .norm import layer_norm_forward, layer_norm_backward
 from .optim import adam_step, sgd_step
 from .dropout import dropout_mask_apply
+from .activation import leaky_relu_forward, leaky_relu_backward
