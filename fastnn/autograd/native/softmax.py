@@ -76,10 +76,14 @@ class CrossEntropy(Function):
         if reduction == "sum":
             return np.asarray(loss.sum(dtype=loss.dtype))
         # mean over the weights of the non-ignored targets (PyTorch's weighted mean)
-        keep = target != ignore_index
-        denom = weight[target[keep]].sum() if weight is not None else keep.sum()
+        if weight is not None:
+            denom = weight[target[target != ignore_index]].sum()
+        else:
+            denom = target.shape[0] - np.count_nonzero(target == ignore_index)
         ctx.denom = denom
-        with np.errstate(invalid="ignore", divide="ignore"):
+        if denom:
+            return np.asarray(loss.sum(dtype=loss.dtype) / loss.dtype.type(denom))
+        with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: 0 / 0, NaN as in PyTorch
             return np.asarray(loss.sum(dtype=loss.dtype) / loss.dtype.type(denom))
 
     @staticmethod
