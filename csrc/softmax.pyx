@@ -164,10 +164,23 @@ cdef object _prepare_mask(object mask, object x):
     return np.ascontiguousarray(mask)
 
 
+# read-only unit weights by (classes, dtype): the unweighted loss of a small batch would otherwise spend a
+# microsecond of each call making them
+cdef dict _UNIT_WEIGHTS = {}
+
+
 cdef object _prepare_weight(object weight, object logits):
     C = logits.shape[1]
     if weight is None:
-        return np.ones(C, dtype=logits.dtype)
+        key = (C, logits.dtype.char)
+        ones = _UNIT_WEIGHTS.get(key)
+        if ones is None:
+            if len(_UNIT_WEIGHTS) > 64:
+                _UNIT_WEIGHTS.clear()
+            ones = np.ones(C, dtype=logits.dtype)
+            ones.flags.writeable = False
+            _UNIT_WEIGHTS[key] = ones
+        return ones
     check_same_dtype(weight, "weight", logits, "logits", 1)
     if weight.shape[0] != C:
         raise ValueError(f"weight must have shape ({C},), got {weight.shape}")

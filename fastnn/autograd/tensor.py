@@ -183,7 +183,7 @@ class Tensor:
         if gradient is None:
             if self._data.size != 1:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs, got shape {self.shape}")
-            g = np.ones_like(self._data)
+            g = np.array(1, dtype=self._data.dtype).reshape(self._data.shape)  # ones_like costs ~1 us more
         else:
             g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=self._data.dtype)
             if g.shape != self._data.shape:

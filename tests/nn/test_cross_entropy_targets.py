@@ -50,3 +50,19 @@ def test_target_argument_errors_name_it():
     # a NumPy integer ignore_index takes the same check
     loss, _ = K.cross_entropy_forward(logits, np.array([0, -7, 2], np.int64), None, np.int64(-7))
     np.testing.assert_allclose(loss, [np.log(3), 0, np.log(3)], rtol=1e-6)
+
+
+@pytest.mark.parametrize("smoothing", [0.0])
+def test_zero_weight_of_kept_targets_gives_pytorchs_nan(smoothing):
+    """A mean over kept targets whose weights sum to 0 divides by 0: NaN loss, and gradients as PyTorch's."""
+    logits = np.random.default_rng(1).standard_normal((3, 3)).astype(np.float32)
+    t, w = np.array([1, 1, 2], np.int64), np.array([1.0, 0.0, 0.0], np.float32)
+    x = fastnn.tensor(logits).requires_grad_()
+    loss = F.cross_entropy(x, fastnn.tensor(t), weight=fastnn.tensor(w), label_smoothing=smoothing)
+    loss.backward()
+    tx = torch.from_numpy(logits).requires_grad_()
+    tloss = torch.nn.functional.cross_entropy(tx, torch.from_numpy(t), weight=torch.from_numpy(w),
+                                              label_smoothing=smoothing)
+    tloss.backward()
+    np.testing.assert_array_equal(np.isnan(loss.item()), np.isnan(tloss.item()))
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6, equal_nan=True)

@@ -93,7 +93,11 @@ class CrossEntropy(Function):
         if reduction == "none":
             grow = kernel_input(g, logp.dtype)
         else:
-            scale = g if reduction == "sum" else g / ctx.denom
+            # a Python float: g / denom in double, then one rounding to the loss's dtype (as exact as dividing
+            # in it), without NumPy's scalar arithmetic, which costs a small batch's step microseconds
+            # (a zero denominator, every target ignored or weighing 0: g / 0 as NumPy divides, inf or NaN)
+            denom = 1.0 if reduction == "sum" else float(ctx.denom)
+            scale = float(g) / denom if denom else float(g) * math.inf
             grow = np.full(logp.shape[0], scale, dtype=logp.dtype)
         gx = softmax_kernels.cross_entropy_backward(logp, target, grow, weight, ignore_index, smoothing)
         return gx, None, None, None, None, None
