@@ -8,8 +8,8 @@
 static inline __attribute__((always_inline)) void SUFFIX(fastnn_spmm_tile)(
         const int64_t *restrict indptr, const int64_t *restrict indices, int64_t nnz, const T *restrict w,
         ptrdiff_t wstride, int mean, const T *restrict x, ptrdiff_t ldx, int64_t nx, T *restrict out,
-        ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t c, ptrdiff_t last, const int K, const int WEIGHTED,
-        int64_t *bad) {
+        ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, int pf, ptrdiff_t c, ptrdiff_t last, const int K,
+        const int WEIGHTED, int64_t *bad) {
 #define FASTNN_SPMM_OFF(k) ((k) == K - 1 ? last : (ptrdiff_t)(k) * VLANES)
     const ptrdiff_t bytes = (ptrdiff_t)K * VLANES * (ptrdiff_t)sizeof(T);
     /* prefetch addresses in integer arithmetic: an index not yet checked must not form a pointer */
@@ -24,10 +24,11 @@ static inline __attribute__((always_inline)) void SUFFIX(fastnn_spmm_tile)(
             lo = hi = 0;
         }
         for (int64_t e = lo; e < hi; e++) {
-            /* the row gathered a few edges on: its cache miss overlaps this sum */
-            int64_t ahead = e + FASTNN_SPMM_AHEAD < nnz ? e + FASTNN_SPMM_AHEAD : nnz - 1;
-            uintptr_t next = tile + (uintptr_t)indices[ahead] * row_bytes;
-            for (ptrdiff_t b = 0; b < bytes; b += 64) __builtin_prefetch((const void *)(next + (uintptr_t)b));
+            if (pf) {  /* the row gathered a few edges on: its cache miss overlaps this sum */
+                int64_t ahead = e + FASTNN_SPMM_AHEAD < nnz ? e + FASTNN_SPMM_AHEAD : nnz - 1;
+                uintptr_t next = tile + (uintptr_t)indices[ahead] * row_bytes;
+                for (ptrdiff_t b = 0; b < bytes; b += 64) __builtin_prefetch((const void *)(next + (uintptr_t)b));
+            }
             int64_t j = indices[e];
             if ((uint64_t)j >= (uint64_t)nx) {
                 (*bad)++;
@@ -65,7 +66,7 @@ static inline __attribute__((always_inline)) void SUFFIX(fastnn_spmm_tile)(
 static void SUFFIX(fastnn_spmm_heads)(
         const int64_t *restrict indptr, const int64_t *restrict indices, int64_t nnz, const T *restrict w,
         ptrdiff_t H, ptrdiff_t C, int mean, const T *restrict x, ptrdiff_t ldx, int64_t nx, T *restrict out,
-        ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, int64_t *bad) {
+        ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, int pf, int64_t *bad) {
     const uintptr_t row_bytes = (uintptr_t)ldx * sizeof(T);
     for (ptrdiff_t i = r0; i < r1; i++) {
         int64_t lo = indptr[i], hi = indptr[i + 1];
@@ -76,8 +77,10 @@ static void SUFFIX(fastnn_spmm_heads)(
             continue;
         }
         for (int64_t e = lo; e < hi; e++) {
-            int64_t ahead = e + FASTNN_SPMM_AHEAD < nnz ? e + FASTNN_SPMM_AHEAD : nnz - 1;
-            __builtin_prefetch((const void *)((uintptr_t)x + (uintptr_t)indices[ahead] * row_bytes));
+            if (pf) {
+                int64_t ahead = e + FASTNN_SPMM_AHEAD < nnz ? e + FASTNN_SPMM_AHEAD : nnz - 1;
+                __builtin_prefetch((const void *)((uintptr_t)x + (uintptr_t)indices[ahead] * row_bytes));
+            }
             int64_t j = indices[e];
             if ((uint64_t)j >= (uint64_t)nx) {
                 (*bad)++;
@@ -94,13 +97,13 @@ static void SUFFIX(fastnn_spmm_heads)(
     }
 }
 
-#define FASTNN_SPMM_ARGS indptr, indices, nnz, w, wstride, mean, x, ldx, nx, out, ldo, r0, r1
+#define FASTNN_SPMM_ARGS indptr, indices, nnz, w, wstride, mean, x, ldx, nx, out, ldo, r0, r1, pf
 
 /* Columns c0..c1 (at least one vector wide) of rows r0..r1, one weight per entry (w[e * wstride]). */
 static int64_t SUFFIX(fastnn_spmm_cols)(
         const int64_t *indptr, const int64_t *indices, int64_t nnz, const T *w, ptrdiff_t wstride, int mean,
-        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t c0,
-        ptrdiff_t c1) {
+        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, int pf,
+        ptrdiff_t c0, ptrdiff_t c1) {
     int64_t bad = 0;
     /* Tile by tile over the columns, every row per tile: a tile of x's columns (rows x 512 bytes
      * with AVX-512) stays in L2 while the gathers revisit it. */
@@ -131,13 +134,14 @@ static int64_t SUFFIX(fastnn_spmm_rows)(
         const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t F, ptrdiff_t r0, ptrdiff_t r1) {
     int64_t bad = 0;
     ptrdiff_t C = F / H;
+    int pf = fastnn_spmm_prefetches(nx, ldx * (ptrdiff_t)sizeof(T));
     if (C < VLANES) {
-        SUFFIX(fastnn_spmm_heads)(indptr, indices, nnz, w, H, C, mean, x, ldx, nx, out, ldo, r0, r1, &bad);
+        SUFFIX(fastnn_spmm_heads)(indptr, indices, nnz, w, H, C, mean, x, ldx, nx, out, ldo, r0, r1, pf, &bad);
         return bad;
     }
     for (ptrdiff_t h = 0; h < H; h++)
         bad += SUFFIX(fastnn_spmm_cols)(indptr, indices, nnz, w ? w + h : NULL, H, mean, x, ldx, nx, out, ldo, r0,
-                                        r1, h * C, (h + 1) * C);
+                                        r1, pf, h * C, (h + 1) * C);
     return bad;
 }
 
