@@ -29,6 +29,16 @@ cdef extern from "spmmcsr.h" nogil:
 cdef enum:
     MAX_PARTS = 256
 
+# Work ((entries + rows) x features) below which an SpMM stays on one thread: twice this before a
+# second thread joins. A parallel region wakes sleeping threads and ends at a barrier, which on a busy
+# machine waits for a descheduled thread (Cora x 16, 0.02 ms of work on one thread: 0.08 ms on two,
+# under load). 2M elements are about 0.1-0.2 ms of gathers on one core.
+cdef Py_ssize_t SPMM_MIN_WORK = 1 << 20
+
+
+def _spmm_threads(Py_ssize_t rows, int64_t entries, Py_ssize_t features):
+    """The threads an SpMM of this size runs on (the rule above, under fastnn.set_num_threads), for tests."""
+    return threads_for((entries + rows) * features, SPMM_MIN_WORK)
 
 cdef object _F32 = np.dtype(np.float32)
 cdef object _F64 = np.dtype(np.float64)
@@ -121,7 +131,7 @@ cdef int64_t _spmm_product(const idx_t[::1] indptr, const idx_t[::1] indices, co
     cdef const int64_t *ip = <const int64_t *>&indptr[0]
     cdef const int64_t *ix = <const int64_t *>&indices[0]
     # ranges of rows of about equal work (each range all columns, tile by tile), taken by the threads in turn
-    cdef int nt = threads_for(nnz * F + N * F, MIN_WORK)
+    cdef int nt = threads_for((nnz + N) * F, SPMM_MIN_WORK)
     cdef int parts = _row_parts(nt, N)
     with nogil:
         fastnn_spmm_split(ip, N, parts, bounds)
@@ -264,7 +274,7 @@ cdef int64_t _edge_dots(const idx_t[::1] indptr, const idx_t[::1] indices, const
         xp = &x[0, 0]
     if N == 0:
         return 0
-    cdef int nt = threads_for(nnz * x.shape[1], MIN_WORK)
+    cdef int nt = threads_for((nnz + N) * x.shape[1], SPMM_MIN_WORK)
     cdef int parts = _row_parts(nt, N)
     with nogil:
         fastnn_spmm_split(ip, N, parts, bounds)

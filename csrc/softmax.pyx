@@ -101,14 +101,17 @@ def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, label_
     """
     check_float(logits, "logits", 2)
     cdef Py_ssize_t R = logits.shape[0], C = logits.shape[1]
-    check_index(target, "target", R, C, ignore_index)
+    _check_targets(target, R, C, ignore_index)
     w = _prepare_weight(weight, logits)
     eps = _check_smoothing(label_smoothing)
     logp = np.empty_like(logits)
     loss = np.zeros(R, dtype=logits.dtype)
     if R == 0 or C == 0:
         return loss, logp
-    _ce_forward(logits, target, w, int(ignore_index), eps, logp, loss)
+    if logits.dtype.itemsize == 4:
+        _ce_forward[float](logits, target, w, int(ignore_index), eps, logp, loss)
+    else:
+        _ce_forward[double](logits, target, w, int(ignore_index), eps, logp, loss)
     return loss, logp
 
 
@@ -128,7 +131,7 @@ def cross_entropy_backward(log_probs, target, grad_loss, weight=None, ignore_ind
     """
     check_float(log_probs, "log_probs", 2)
     cdef Py_ssize_t R = log_probs.shape[0], C = log_probs.shape[1]
-    check_index(target, "target", R, C, ignore_index)
+    _check_targets(target, R, C, ignore_index)
     check_same_dtype(grad_loss, "grad_loss", log_probs, "log_probs", 1)
     if grad_loss.shape[0] != R:
         raise ValueError(f"grad_loss must have shape ({R},), got {grad_loss.shape}")
@@ -137,7 +140,10 @@ def cross_entropy_backward(log_probs, target, grad_loss, weight=None, ignore_ind
     gx = np.empty_like(log_probs)
     if R == 0 or C == 0:
         return gx
-    _ce_backward(log_probs, target, grad_loss, w, int(ignore_index), eps, gx)
+    if log_probs.dtype.itemsize == 4:
+        _ce_backward[float](log_probs, target, grad_loss, w, int(ignore_index), eps, gx)
+    else:
+        _ce_backward[double](log_probs, target, grad_loss, w, int(ignore_index), eps, gx)
     return gx
 
 
@@ -158,14 +164,49 @@ cdef object _prepare_mask(object mask, object x):
     return np.ascontiguousarray(mask)
 
 
+# read-only unit weights by (classes, dtype): the unweighted loss of a small batch would otherwise spend a
+# microsecond of each call making them
+cdef dict _UNIT_WEIGHTS = {}
+
+
 cdef object _prepare_weight(object weight, object logits):
     C = logits.shape[1]
     if weight is None:
-        return np.ones(C, dtype=logits.dtype)
+        key = (C, logits.dtype.char)
+        ones = _UNIT_WEIGHTS.get(key)
+        if ones is None:
+            if len(_UNIT_WEIGHTS) > 64:
+                _UNIT_WEIGHTS.clear()
+            ones = np.ones(C, dtype=logits.dtype)
+            ones.flags.writeable = False
+            _UNIT_WEIGHTS[key] = ones
+        return ones
     check_same_dtype(weight, "weight", logits, "logits", 1)
     if weight.shape[0] != C:
         raise ValueError(f"weight must have shape ({C},), got {weight.shape}")
     return weight
+
+
+cdef Py_ssize_t _first_bad_target(const long long[::1] t, long long upper, long long ignore) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(t.shape[0]):
+        if (t[i] < 0 or t[i] >= upper) and t[i] != ignore:
+            return i
+    return -1
+
+
+cdef object _check_targets(object t, Py_ssize_t R, Py_ssize_t C, object ignore_index):
+    """check_index's rules for the class targets, the range test as one C loop: a small batch's cross-entropy
+    is a few microseconds, which NumPy's masked min and max would double."""
+    if not isinstance(t, np.ndarray) or t.dtype != np.int64 or t.ndim != 1 or t.shape[0] != R \
+            or not t.flags.c_contiguous or not isinstance(ignore_index, (int, np.integer)):
+        return check_index(t, "target", R, C, ignore_index)  # the general check (raises for bad arguments)
+    if not -2 ** 63 <= ignore_index < 2 ** 63:
+        return check_index(t, "target", R, C, ignore_index)
+    cdef Py_ssize_t bad = _first_bad_target(t, C, ignore_index) if R else -1
+    if bad >= 0:
+        raise IndexError(f"target holds {t[bad]}, out of range [0, {C})")
+    return t
 
 
 cdef double _check_smoothing(object label_smoothing) except -1:
@@ -208,8 +249,10 @@ def _softmax_backward_rows(const floating[:, ::1] y, const floating[:, ::1] g, f
             softmax_row_backward(&y[r, 0], &g[r % M, 0], &gx[r, 0], C, scale, log_output)
 
 
-def _ce_forward(const floating[:, ::1] x, const long long[::1] t, const floating[::1] w, long long ignore,
-                double eps, floating[:, ::1] logp, floating[::1] loss):
+# cdef, called with the dtype spelled out: a def over fused memoryviews picks its specialisation at run time by
+# matching buffer formats, which cost more than a small batch's whole loss
+cdef void _ce_forward(const floating[:, ::1] x, const long long[::1] t, const floating[::1] w, long long ignore,
+                      double eps, floating[:, ::1] logp, floating[::1] loss):
     cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r, c
     cdef double smooth, nll
     cdef int nt = threads_for(R * C, MIN_WORK)
@@ -228,8 +271,8 @@ def _ce_forward(const floating[:, ::1] x, const long long[::1] t, const floating
             loss[r] = <floating>((1.0 - eps) * nll + eps * smooth)
 
 
-def _ce_backward(const floating[:, ::1] logp, const long long[::1] t, const floating[::1] g, const floating[::1] w,
-                 long long ignore, double eps, floating[:, ::1] gx):
+cdef void _ce_backward(const floating[:, ::1] logp, const long long[::1] t, const floating[::1] g,
+                       const floating[::1] w, long long ignore, double eps, floating[:, ::1] gx):
     cdef Py_ssize_t R = logp.shape[0], C = logp.shape[1], r, c
     cdef double wsum = 0, a, b, wt
     for c in range(C):

@@ -9,7 +9,7 @@
  * Shaped for speed where users measure it (issue 24): the sums of a column tile of up to 8 vectors
  * stay in registers and each output element is written once (no zero fill, no read-modify-write);
  * the columns are walked tile by tile so that a tile of x stays in L2 while the gathers revisit it
- * (Cora x 1433: a 2708 x 128 float tile is 1.4 MB); rows of x are prefetched a few edges ahead; x
+ * (Cora x 1433: a 2708 x 128 float tile is 1.4 MB); rows of an x larger than L2 are prefetched a few edges ahead; x
  * and out take a row stride (0 for a broadcast gradient row). Built for SSE2, AVX2+FMA and AVX-512
  * and picked at run time (cpulevel.h).
  *
@@ -21,6 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#endif
 #include "cpulevel.h"
 #include "vectypes.h"
 
@@ -28,6 +31,23 @@
 /* Edges ahead whose gathered row is prefetched: measured on Cora x 16 / x 1433 and 100k x 64 (CPU time,
  * Xeon AVX-512): 0 is 1.2-1.9x slower than 6 or 16, 16 a little ahead of 6 on the large cases, 32 behind. */
 #define FASTNN_SPMM_AHEAD 16
+
+/* Whether the gathers prefetch: only when the rows of x span more than this core's L2. Gathers from an x
+ * that L2 holds wait little, and the prefetch's index load, address and instruction per edge were a third
+ * of Cora x 16's time (x 173 KB: 0.014 -> 0.009 ms without, C harness, Xeon AVX-512); x of 1.4-15.5 MB ran
+ * alike either way, 100k x 64 (25.6 MB) needs them (19 ms against 25 ms). */
+static inline int fastnn_spmm_prefetches(int64_t nx, ptrdiff_t row_bytes) {
+    static long l2 = 0;
+    long cache = __atomic_load_n(&l2, __ATOMIC_RELAXED);
+    if (cache <= 0) {
+#ifdef _SC_LEVEL2_CACHE_SIZE
+        cache = sysconf(_SC_LEVEL2_CACHE_SIZE);
+#endif
+        if (cache <= 0) cache = 512 * 1024;  /* unknown: the smallest L2 of current x86-64 server cores */
+        __atomic_store_n(&l2, cache, __ATOMIC_RELAXED);
+    }
+    return (double)nx * (double)row_bytes > (double)cache;
+}
 
 #define T float
 #define VEC fastnn_v4f

@@ -1,18 +1,20 @@
 /* CSR SpMM row kernels for one element type and vector width, included by spmmcsr.h once per
  * (T, VEC, VLANES, SUFFIX). See spmmcsr.h for what they compute and why they are shaped so. */
 
-/* Rows r0..r1 of one column tile: K vectors at columns off[0..K-1] (the last may overlap its
- * neighbour, which only rewrites the same values). K and WEIGHTED are constants after inlining, so
- * the accumulators live in registers, each output element is stored once and the loop holds only
- * the work of its weighting. */
+/* Rows r0..r1 of one column tile: K vectors at columns c + k * VLANES, the last at c + last (it may
+ * overlap its neighbour, which only rewrites the same values). K and WEIGHTED are constants after
+ * inlining, so the accumulators live in registers, the offsets are immediates, each output element is
+ * stored once and the loop holds only the work of its weighting. */
 static inline __attribute__((always_inline)) void SUFFIX(fastnn_spmm_tile)(
         const int64_t *restrict indptr, const int64_t *restrict indices, int64_t nnz, const T *restrict w,
         ptrdiff_t wstride, int mean, const T *restrict x, ptrdiff_t ldx, int64_t nx, T *restrict out,
-        ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, const ptrdiff_t *off, const int K, const int WEIGHTED,
-        int64_t *bad) {
+        ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, int pf, ptrdiff_t c, ptrdiff_t last, const int K,
+        const int WEIGHTED, int64_t *bad) {
+#define FASTNN_SPMM_OFF(k) ((k) == K - 1 ? last : (ptrdiff_t)(k) * VLANES)
     const ptrdiff_t bytes = (ptrdiff_t)K * VLANES * (ptrdiff_t)sizeof(T);
     /* prefetch addresses in integer arithmetic: an index not yet checked must not form a pointer */
-    const uintptr_t tile = (uintptr_t)(x + off[0]), row_bytes = (uintptr_t)ldx * sizeof(T);
+    const uintptr_t tile = (uintptr_t)(x + c), row_bytes = (uintptr_t)ldx * sizeof(T);
+    const T *restrict xc = x + c;
     for (ptrdiff_t i = r0; i < r1; i++) {
         int64_t lo = indptr[i], hi = indptr[i + 1];
         VEC acc[FASTNN_SPMM_TILE_VECS];
@@ -22,27 +24,28 @@ static inline __attribute__((always_inline)) void SUFFIX(fastnn_spmm_tile)(
             lo = hi = 0;
         }
         for (int64_t e = lo; e < hi; e++) {
-            /* the row gathered a few edges on: its cache miss overlaps this sum */
-            int64_t ahead = e + FASTNN_SPMM_AHEAD < nnz ? e + FASTNN_SPMM_AHEAD : nnz - 1;
-            uintptr_t next = tile + (uintptr_t)indices[ahead] * row_bytes;
-            for (ptrdiff_t b = 0; b < bytes; b += 64) __builtin_prefetch((const void *)(next + (uintptr_t)b));
+            if (pf) {  /* the row gathered a few edges on: its cache miss overlaps this sum */
+                int64_t ahead = e + FASTNN_SPMM_AHEAD < nnz ? e + FASTNN_SPMM_AHEAD : nnz - 1;
+                uintptr_t next = tile + (uintptr_t)indices[ahead] * row_bytes;
+                for (ptrdiff_t b = 0; b < bytes; b += 64) __builtin_prefetch((const void *)(next + (uintptr_t)b));
+            }
             int64_t j = indices[e];
             if ((uint64_t)j >= (uint64_t)nx) {
                 (*bad)++;
                 continue;
             }
-            const T *xr = x + j * ldx;
+            const T *xr = xc + j * ldx;
             if (WEIGHTED) {
                 T we = w[e * wstride];
                 for (int k = 0; k < K; k++) {
                     VEC v;
-                    memcpy(&v, xr + off[k], sizeof v);
+                    memcpy(&v, xr + FASTNN_SPMM_OFF(k), sizeof v);
                     acc[k] += we * v;
                 }
             } else {
                 for (int k = 0; k < K; k++) {
                     VEC v;
-                    memcpy(&v, xr + off[k], sizeof v);
+                    memcpy(&v, xr + FASTNN_SPMM_OFF(k), sizeof v);
                     acc[k] += v;
                 }
             }
@@ -51,9 +54,10 @@ static inline __attribute__((always_inline)) void SUFFIX(fastnn_spmm_tile)(
             T count = (T)(hi - lo);
             for (int k = 0; k < K; k++) acc[k] = acc[k] / count;
         }
-        T *o = out + i * ldo;
-        for (int k = 0; k < K; k++) memcpy(o + off[k], &acc[k], sizeof acc[k]);
+        T *o = out + i * ldo + c;
+        for (int k = 0; k < K; k++) memcpy(o + FASTNN_SPMM_OFF(k), &acc[k], sizeof acc[k]);
     }
+#undef FASTNN_SPMM_OFF
 }
 
 /* Heads narrower than one vector (graph attention: 8 heads x 8 features), or rows narrower than one:
@@ -62,7 +66,7 @@ static inline __attribute__((always_inline)) void SUFFIX(fastnn_spmm_tile)(
 static void SUFFIX(fastnn_spmm_heads)(
         const int64_t *restrict indptr, const int64_t *restrict indices, int64_t nnz, const T *restrict w,
         ptrdiff_t H, ptrdiff_t C, int mean, const T *restrict x, ptrdiff_t ldx, int64_t nx, T *restrict out,
-        ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, int64_t *bad) {
+        ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, int pf, int64_t *bad) {
     const uintptr_t row_bytes = (uintptr_t)ldx * sizeof(T);
     for (ptrdiff_t i = r0; i < r1; i++) {
         int64_t lo = indptr[i], hi = indptr[i + 1];
@@ -73,8 +77,10 @@ static void SUFFIX(fastnn_spmm_heads)(
             continue;
         }
         for (int64_t e = lo; e < hi; e++) {
-            int64_t ahead = e + FASTNN_SPMM_AHEAD < nnz ? e + FASTNN_SPMM_AHEAD : nnz - 1;
-            __builtin_prefetch((const void *)((uintptr_t)x + (uintptr_t)indices[ahead] * row_bytes));
+            if (pf) {
+                int64_t ahead = e + FASTNN_SPMM_AHEAD < nnz ? e + FASTNN_SPMM_AHEAD : nnz - 1;
+                __builtin_prefetch((const void *)((uintptr_t)x + (uintptr_t)indices[ahead] * row_bytes));
+            }
             int64_t j = indices[e];
             if ((uint64_t)j >= (uint64_t)nx) {
                 (*bad)++;
@@ -91,24 +97,23 @@ static void SUFFIX(fastnn_spmm_heads)(
     }
 }
 
-#define FASTNN_SPMM_ARGS indptr, indices, nnz, w, wstride, mean, x, ldx, nx, out, ldo, r0, r1
+#define FASTNN_SPMM_ARGS indptr, indices, nnz, w, wstride, mean, x, ldx, nx, out, ldo, r0, r1, pf
 
 /* Columns c0..c1 (at least one vector wide) of rows r0..r1, one weight per entry (w[e * wstride]). */
 static int64_t SUFFIX(fastnn_spmm_cols)(
         const int64_t *indptr, const int64_t *indices, int64_t nnz, const T *w, ptrdiff_t wstride, int mean,
-        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, ptrdiff_t c0,
-        ptrdiff_t c1) {
+        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, int pf,
+        ptrdiff_t c0, ptrdiff_t c1) {
     int64_t bad = 0;
     /* Tile by tile over the columns, every row per tile: a tile of x's columns (rows x 512 bytes
      * with AVX-512) stays in L2 while the gathers revisit it. */
     for (ptrdiff_t c = c0; c < c1; c += FASTNN_SPMM_TILE_VECS * VLANES) {
         ptrdiff_t width = c1 - c < FASTNN_SPMM_TILE_VECS * VLANES ? c1 - c : FASTNN_SPMM_TILE_VECS * VLANES;
         int K = (int)((width + VLANES - 1) / VLANES);
-        ptrdiff_t off[FASTNN_SPMM_TILE_VECS];
-        for (int k = 0; k < K; k++) off[k] = c + k * VLANES < c1 - VLANES ? c + k * VLANES : c1 - VLANES;
+        ptrdiff_t last = width - VLANES;  /* the last vector ends at the tile's end */
         switch ((w != NULL) * 8 + K - 1) {
 #define FASTNN_SPMM_CASE(W, KK) \
-        case W * 8 + KK - 1: SUFFIX(fastnn_spmm_tile)(FASTNN_SPMM_ARGS, off, KK, W, &bad); break;
+        case W * 8 + KK - 1: SUFFIX(fastnn_spmm_tile)(FASTNN_SPMM_ARGS, c, last, KK, W, &bad); break;
 #define FASTNN_SPMM_CASES(W) FASTNN_SPMM_CASE(W, 1) FASTNN_SPMM_CASE(W, 2) FASTNN_SPMM_CASE(W, 3) \
         FASTNN_SPMM_CASE(W, 4) FASTNN_SPMM_CASE(W, 5) FASTNN_SPMM_CASE(W, 6) FASTNN_SPMM_CASE(W, 7) FASTNN_SPMM_CASE(W, 8)
         FASTNN_SPMM_CASES(0)
@@ -129,13 +134,14 @@ static int64_t SUFFIX(fastnn_spmm_rows)(
         const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t F, ptrdiff_t r0, ptrdiff_t r1) {
     int64_t bad = 0;
     ptrdiff_t C = F / H;
+    int pf = fastnn_spmm_prefetches(nx, ldx * (ptrdiff_t)sizeof(T));
     if (C < VLANES) {
-        SUFFIX(fastnn_spmm_heads)(indptr, indices, nnz, w, H, C, mean, x, ldx, nx, out, ldo, r0, r1, &bad);
+        SUFFIX(fastnn_spmm_heads)(indptr, indices, nnz, w, H, C, mean, x, ldx, nx, out, ldo, r0, r1, pf, &bad);
         return bad;
     }
     for (ptrdiff_t h = 0; h < H; h++)
         bad += SUFFIX(fastnn_spmm_cols)(indptr, indices, nnz, w ? w + h : NULL, H, mean, x, ldx, nx, out, ldo, r0,
-                                        r1, h * C, (h + 1) * C);
+                                        r1, pf, h * C, (h + 1) * C);
     return bad;
 }
 

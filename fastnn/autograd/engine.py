@@ -3,6 +3,7 @@ import numpy as np
 
 from . import hooks
 from .grad_buffer import adoptable, unshared
+from .tensor import _wrap  # engine is imported by Tensor.backward, once tensor has loaded
 
 
 def _topological_order(root_ctx):
@@ -29,7 +30,6 @@ def _topological_order(root_ctx):
 
 def _accumulate_leaf(t, g, sole=False):
     """sole: the caller vouches (grad_buffer.unshared) that g is referenced by nothing else."""
-    from .tensor import _wrap
     if g.dtype != t._data.dtype:
         g = g.astype(t._data.dtype)
         sole = True

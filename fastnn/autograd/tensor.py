@@ -176,7 +176,6 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Accumulate gradients of this tensor into the .grad of the leaves it depends on."""
-        from .engine import run_backward
         if not self.requires_grad:
             raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
         if create_graph:
@@ -184,13 +183,13 @@ class Tensor:
         if gradient is None:
             if self._data.size != 1:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs, got shape {self.shape}")
-            g = np.ones_like(self._data)
+            g = np.array(1, dtype=self._data.dtype).reshape(self._data.shape)  # ones_like costs ~1 us more
         else:
             g = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient, dtype=self._data.dtype)
             if g.shape != self._data.shape:
                 from .ops._declare import ArgumentError  # PyTorch: RuntimeError
                 raise ArgumentError(f"gradient must have shape {self.shape}, got {g.shape}")
-        run_backward(self, g, bool(retain_graph))
+        _engine().run_backward(self, g, bool(retain_graph))
 
     def register_post_accumulate_grad_hook(self, hook):
         """Call hook(self) after backward has accumulated this leaf's .grad (once per pass)."""
@@ -453,6 +452,18 @@ def _wrap(array, ctx=None, idx=0):
     t._idx = idx
     t.requires_grad = ctx is not None
     return t
+
+
+def _engine():
+    """The autograd engine module (imported on first use: it builds on this one); a global read, not an import
+    statement per backward() call, which costs a small model's step about a microsecond."""
+    global _ENGINE
+    if _ENGINE is None:
+        from . import engine as _ENGINE
+    return _ENGINE
+
+
+_ENGINE = None
 
 
 def _norm_dim(dim, ndim):

@@ -18,7 +18,7 @@ import warnings
 
 # The one list of kernel families: csrc/X.pyx, kernels/reference/X.py,
 # kernels/cases/X.py and autograd/native/X.py exist for each.
-FAMILIES = ("softmax", "linear", "conv", "rnn", "graph", "attention", "norm", "optim", "dropout", "heads")
+FAMILIES = ("softmax", "linear", "conv", "rnn", "graph", "attention", "norm", "optim", "dropout", "heads", "activation")
 BACKENDS = ("compiled", "reference")
 
 

@@ -251,8 +251,34 @@ class Module:
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
+        mods = self._plain_modules() if recurse else [self]
+        if mods is None or type(self).named_parameters is not Module.named_parameters:
+            for _, p in self.named_parameters(recurse=recurse):  # a subclass's own traversal decides
+                yield p
+            return
+        # named_parameters' order and deduplication without building the names: training loops call
+        # parameters() every step (clipping, target-network updates), where the names cost microseconds
+        seen = set()
+        for m in mods:
+            for v in m._parameters.values():
+                if v is not None and id(v) not in seen:
+                    seen.add(id(v))
+                    yield v
+
+    def _plain_modules(self):
+        """named_modules()'s modules in its order, or None when a module overrides named_modules."""
+        out, memo, stack = [], set(), [self]
+        base = Module.named_modules
+        while stack:
+            m = stack.pop()
+            if id(m) in memo:
+                continue
+            if type(m).named_modules is not base:
+                return None
+            memo.add(id(m))
+            out.append(m)
+            stack.extend(c for c in reversed(m._modules.values()) if c is not None)
+        return out
 
     def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)

@@ -20,6 +20,9 @@ class SGD(Optimizer):
     def _update_group(self, group):
         lr, mom, damp = group["lr"], group["momentum"], group["dampening"]
         wd, nesterov, maximize = group["weight_decay"], group["nesterov"], bool(group.get("maximize"))
+        if not (mom or wd or maximize):
+            self._plain_update(group["params"], lr)
+            return
         for p, g, st in self._params_with_grads(group, negate=False):
             buf, first = None, False
             if mom:
@@ -27,3 +30,19 @@ class SGD(Optimizer):
                 if buf is None:
                     buf, first = st.setdefault("momentum_buffer", np.empty_like(p)), True
             native_optim.sgd_step(p, g, buf, lr, mom, damp, wd, nesterov, maximize, first)
+
+    def _plain_update(self, params, lr):
+        """p -= lr * g: small parameters in NumPy's two passes, inline (a small model's step is mostly the
+        per-parameter calls around them), large ones through the update's kernel."""
+        state = self.state
+        for p in params:
+            grad = p.grad
+            if grad is None:
+                continue
+            if p not in state:
+                state[p] = {}
+            data, g = p._data, grad._data
+            if data.size < native_optim.SMALL_PLAIN_SGD:
+                data -= lr * g
+            else:
+                native_optim.sgd_step(data, g, None, lr, 0, 0, 0, False, False, False)

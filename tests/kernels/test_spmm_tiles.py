@@ -65,7 +65,8 @@ def test_row_strided_and_broadcast_operands_read_in_place(dtype):
 
 
 def test_thread_split_gives_the_serial_result_bit_for_bit():
-    rng, n, indptr, indices, t = _graph(2, n=400, E=6000)
+    rng, n, indptr, indices, t = _graph(2, n=4000, E=30000)  # (E + n) x 70 features: past the 2-thread size
+    assert [_threads(n, len(indices), 70, threads) for threads in (1, 2)] == [1, 2]
     x = rng.standard_normal((n, 70)).astype(np.float32)
     values = rng.standard_normal(len(indices)).astype(np.float32)
     before = fastnn.get_num_threads()
@@ -108,3 +109,37 @@ def test_structure_changed_behind_its_freeze_raises_instead_of_reading_out_of_bo
     if not where.startswith("t_"):
         with pytest.raises(IndexError, match="changed after it was checked"):
             K.spmm_csr_backward(indptr, indices, values, x, x, *t, need_x=False)  # the values' gradient alone
+
+
+def test_small_products_stay_on_one_thread():
+    """A parallel region ends at a barrier that waits for a descheduled thread on a busy machine: a product of
+    Cora x 16 (0.02 ms of work) runs on one thread, one of a 100k-node graph x 64 on every thread allowed."""
+    cora, big = (2708, 13264, 16), (100_000, 1_000_000, 64)
+    assert _threads(*cora, 2) == 1 and _threads(*big, 2) == 2
+    assert _threads(*big, 1) == 1
+    assert _threads(2708, 13264, 64, 2) == 1 and _threads(2708, 13264, 160, 2) == 2
+
+
+def _threads(rows, entries, features, threads):
+    """The threads an SpMM of this size runs on under fastnn.set_num_threads(threads)."""
+    from fastnn.kernels import _graph
+    before = fastnn.get_num_threads()
+    try:
+        fastnn.set_num_threads(threads)
+        return _graph._spmm_threads(rows, entries, features)
+    finally:
+        fastnn.set_num_threads(before)
+
+
+@pytest.mark.parametrize("F", [16, 40])
+def test_x_larger_than_the_cache_takes_the_prefetching_gathers(F):
+    """Rows of an x wider than L2 (8 MB here, past any current core's) are prefetched ahead of their gathers;
+    the sums match the reference on that path, per-head weights too (F = 40 over 5 heads: the heads loop on AVX-512)."""
+    rng = np.random.default_rng(F)
+    n, E = 8 * 2 ** 20 // (4 * F) + 1, 60_000
+    src, dst = rng.integers(0, n, E).astype(np.int64), rng.integers(0, n, E).astype(np.int64)
+    indptr, indices, _ = K.edges_to_csr(src, dst, n)
+    x = rng.standard_normal((n, F)).astype(np.float32)
+    values = rng.standard_normal((E, 5) if F == 40 else E).astype(np.float32)
+    np.testing.assert_allclose(K.spmm_csr(indptr, indices, values, x, "mean"),
+                               R.spmm_csr(indptr, indices, values, x, "mean"), **TOL[np.float32])

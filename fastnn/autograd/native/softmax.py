@@ -76,10 +76,14 @@ class CrossEntropy(Function):
         if reduction == "sum":
             return np.asarray(loss.sum(dtype=loss.dtype))
         # mean over the weights of the non-ignored targets (PyTorch's weighted mean)
-        keep = target != ignore_index
-        denom = weight[target[keep]].sum() if weight is not None else keep.sum()
+        if weight is not None:
+            denom = weight[target[target != ignore_index]].sum()
+        else:
+            denom = target.shape[0] - np.count_nonzero(target == ignore_index)
         ctx.denom = denom
-        with np.errstate(invalid="ignore", divide="ignore"):
+        if denom:
+            return np.asarray(loss.sum(dtype=loss.dtype) / loss.dtype.type(denom))
+        with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: 0 / 0, NaN as in PyTorch
             return np.asarray(loss.sum(dtype=loss.dtype) / loss.dtype.type(denom))
 
     @staticmethod
@@ -89,7 +93,11 @@ class CrossEntropy(Function):
         if reduction == "none":
             grow = kernel_input(g, logp.dtype)
         else:
-            scale = g if reduction == "sum" else g / ctx.denom
+            # a Python float: g / denom in double, then one rounding to the loss's dtype (as exact as dividing
+            # in it), without NumPy's scalar arithmetic, which costs a small batch's step microseconds
+            # (a zero denominator, every target ignored or weighing 0: g / 0 as NumPy divides, inf or NaN)
+            denom = 1.0 if reduction == "sum" else float(ctx.denom)
+            scale = float(g) / denom if denom else float(g) * math.inf
             grow = np.full(logp.shape[0], scale, dtype=logp.dtype)
         gx = softmax_kernels.cross_entropy_backward(logp, target, grow, weight, ignore_index, smoothing)
         return gx, None, None, None, None, None

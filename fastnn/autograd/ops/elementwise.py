@@ -6,6 +6,7 @@ from ..function import Function
 from ..tensor import _wrap
 from ._util import arr
 from ._declare import unary, binary, declare, ArgumentError
+from ..native.activation import LeakyReLU
 
 # Simple elementwise ops, declared once (ops/_declare.py generates torch.x, Tensor.x, Tensor.x_ and out=).
 exp = unary("exp", np.exp, lambda g, x, y: g * y)
@@ -42,19 +43,6 @@ def _floating(a):
 def _require_float(a, name):
     if a.dtype.kind != "f":
         raise TypeError(f"{name} expects a floating point tensor, got {a.dtype}")
-
-
-class LeakyReLU(Function):
-    @staticmethod
-    def forward(ctx, a, slope):
-        ctx.save_for_backward(a)
-        ctx.slope = slope
-        return np.where(a > 0, a, a * slope)
-
-    @staticmethod
-    def backward(ctx, g):
-        a = ctx.saved_tensors[0]
-        return np.where(a > 0, g, g * ctx.slope), None
 
 
 class ELU(Function):

@@ -20,3 +20,4 @@ from .optim import adam_step, sgd_step
 from .dropout import (dropout_mask_apply, relu_dropout_forward, relu_dropout_backward, gelu_dropout_forward,
                       gelu_dropout_backward)
 from .heads import split_heads, split_heads_backward, merge_heads, merge_heads_backward
+from .activation import leaky_relu_forward, leaky_relu_backward
