@@ -76,14 +76,19 @@ class CrossEntropy(Function):
         if reduction == "sum":
             return np.asarray(loss.sum(dtype=loss.dtype))
         # mean over the weights of the non-ignored targets (PyTorch's weighted mean)
+        kept_weights = weight[target[target != ignore_index]] if weight is not None else None
         if weight is not None:
-            denom = weight[target[target != ignore_index]].sum()
+            denom = kept_weights.sum()
         else:
             denom = target.shape[0] - np.count_nonzero(target == ignore_index)
         ctx.denom = denom
         if denom:
             return np.asarray(loss.sum(dtype=loss.dtype) / loss.dtype.type(denom))
-        with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: 0 / 0, NaN as in PyTorch
+        if kept_weights is None or not kept_weights.any():
+            # every target ignored or weighing 0: PyTorch's loss is NaN (its NLL part is 0 / 0), also when
+            # label smoothing adds a positive term over the other classes
+            return np.asarray(np.nan, loss.dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):  # weights cancelling to 0: x / 0 as NumPy divides
             return np.asarray(loss.sum(dtype=loss.dtype) / loss.dtype.type(denom))
 
     @staticmethod
