@@ -24,7 +24,10 @@ isnan = unary("isnan", np.isnan, kind="bool", out=False)
 isinf = unary("isinf", np.isinf, kind="bool", out=False)
 isfinite = unary("isfinite", np.isfinite, kind="bool", out=False)
 tanh = unary("tanh", np.tanh, lambda g, x, y: g * (1 - y * y), quiet=False)
-relu = unary("relu", lambda x: np.maximum(x, 0), lambda g, x, y: g * (y > 0), kind="same", out=False, quiet=False)
+# ReLU's gradient selects rather than multiplies (PyTorch's threshold_backward): an inactive unit passes 0 even for an
+# infinite or NaN gradient, and a NaN output passes the gradient on
+relu = unary("relu", lambda x: np.maximum(x, 0), lambda g, x, y: np.where(y <= 0, g.dtype.type(0), g), kind="same",
+             out=False, quiet=False)
 
 
 def _sigmoid(a):
