@@ -108,7 +108,7 @@ def _apply(const floating[::1] x, floating[::1] out, double p, uint64_t seed):
         for_thread_chunks(n, MIN_WORK, 2, _chunk_f32 if floating is float else _chunk_f64, &args)
 
 
-# ------------------------------------- bias, ReLU and dropout (a Transformer's feed-forward hidden units)
+# ------------------------------------- bias, ReLU or GELU, and dropout (a Transformer's feed-forward hidden units)
 
 cdef object _check_p_seed(p, seed):
     cdef double prob = float(p)
@@ -119,12 +119,22 @@ cdef object _check_p_seed(p, seed):
     return prob
 
 
+cdef object _check_forward(a, bias):
+    check_float(a, "a")
+    check_writeable(a, "a")
+    if bias is not None:
+        check_same_dtype(bias, "bias", a, "a", 1)
+        if a.ndim == 0 or bias.shape[0] != a.shape[a.ndim - 1]:
+            raise ValueError(f"bias must have shape ({a.shape[a.ndim - 1] if a.ndim else 1},), got {bias.shape}")
+
+
 cdef Py_ssize_t _rows_per_block(Py_ssize_t C):
     return max(1, 16384 // max(C, 1))
 
 
-def _relu_rows(floating[:, ::1] a, object bias_arr, double p, uint64_t seed):
-    cdef Py_ssize_t R = a.shape[0], C = a.shape[1], i, r0
+def _act_rows(bint gelu, floating[:, ::1] a, object bias_arr, floating[:, ::1] h, double p, uint64_t seed):
+    """Row blocks of the forward: ReLU in place in a (h is a), or GELU into h (a becomes a + bias)."""
+    cdef Py_ssize_t R = a.shape[0], C = a.shape[1], i, r0, r1
     cdef Py_ssize_t rb = _rows_per_block(C), blocks = (R + rb - 1) // rb
     cdef const floating[::1] bias
     cdef const floating* bp = NULL
@@ -137,17 +147,27 @@ def _relu_rows(floating[:, ::1] a, object bias_arr, double p, uint64_t seed):
     with nogil:
         for i in prange(blocks, num_threads=nt, schedule="dynamic"):
             r0 = i * rb
+            r1 = min(r0 + rb, R)
             if floating is float:
-                fastnn_relu_dropout_rows_f32(&a[0, 0], bp, C, r0, min(r0 + rb, R), seed, threshold, scale, masked)
+                if gelu:
+                    fastnn_gelu_dropout_rows_f32(&a[0, 0], bp, &h[0, 0], C, r0, r1, seed, threshold, scale, masked)
+                else:
+                    fastnn_relu_dropout_rows_f32(&a[0, 0], bp, C, r0, r1, seed, threshold, scale, masked)
             else:
-                fastnn_relu_dropout_rows_f64(&a[0, 0], bp, C, r0, min(r0 + rb, R), seed, threshold, scale, masked)
+                if gelu:
+                    fastnn_gelu_dropout_rows_f64(&a[0, 0], bp, &h[0, 0], C, r0, r1, seed, threshold, scale, masked)
+                else:
+                    fastnn_relu_dropout_rows_f64(&a[0, 0], bp, C, r0, r1, seed, threshold, scale, masked)
 
 
-def _relu_back_rows(floating[:, ::1] g, const floating[:, ::1] out, double p, uint64_t seed, object parts_arr):
-    cdef Py_ssize_t R = g.shape[0], C = g.shape[1], i, r0
+def _act_back_rows(bint gelu, floating[:, ::1] g, const floating[:, ::1] saved, double p, uint64_t seed,
+                   object parts_arr):
+    """Row blocks of the backward, in place in g; saved is ReLU's output or GELU's pre-activation."""
+    cdef Py_ssize_t R = g.shape[0], C = g.shape[1], i, r0, r1
     cdef Py_ssize_t rb = _rows_per_block(C), blocks = (R + rb - 1) // rb
     cdef double[:, ::1] parts
     cdef double* pp = NULL
+    cdef double* part
     if parts_arr is not None:
         parts = parts_arr
         pp = &parts[0, 0]
@@ -157,18 +177,40 @@ def _relu_back_rows(floating[:, ::1] g, const floating[:, ::1] out, double p, ui
     with nogil:
         for i in prange(blocks, num_threads=nt, schedule="dynamic"):
             r0 = i * rb
+            r1 = min(r0 + rb, R)
+            part = pp + threadid() * C if pp != NULL else NULL
             if floating is float:
-                fastnn_relu_dropout_backward_rows_f32(&g[0, 0], &out[0, 0], C, r0, min(r0 + rb, R), seed, threshold,
-                                                      scale, masked, pp + threadid() * C if pp != NULL else NULL)
+                if gelu:
+                    fastnn_gelu_dropout_backward_rows_f32(&g[0, 0], &saved[0, 0], C, r0, r1, seed, threshold, scale,
+                                                          masked, part)
+                else:
+                    fastnn_relu_dropout_backward_rows_f32(&g[0, 0], &saved[0, 0], C, r0, r1, seed, threshold, scale,
+                                                          masked, part)
             else:
-                fastnn_relu_dropout_backward_rows_f64(&g[0, 0], &out[0, 0], C, r0, min(r0 + rb, R), seed, threshold,
-                                                      scale, masked, pp + threadid() * C if pp != NULL else NULL)
+                if gelu:
+                    fastnn_gelu_dropout_backward_rows_f64(&g[0, 0], &saved[0, 0], C, r0, r1, seed, threshold, scale,
+                                                          masked, part)
+                else:
+                    fastnn_relu_dropout_backward_rows_f64(&g[0, 0], &saved[0, 0], C, r0, r1, seed, threshold, scale,
+                                                          masked, part)
 
 
 cdef object _rows(x):
     """x as (rows, last axis); the module compiles with wraparound off, so no [-1] indexing here."""
     last = x.shape[x.ndim - 1] if x.ndim else 1
     return x.reshape(-1, last) if last else x.reshape(-1, 1)
+
+
+cdef tuple _act_backward(bint gelu, grad, saved, str saved_name, p, seed, need_bias):
+    check_float(grad, "grad")
+    check_writeable(grad, "grad")
+    check_like(saved, saved_name, grad, "grad")
+    prob = _check_p_seed(p, seed)
+    cdef int nt = threads_for(grad.size, MIN_WORK)
+    parts = np.zeros((nt, grad.shape[grad.ndim - 1] if grad.ndim else 1)) if need_bias else None
+    if grad.size:
+        _act_back_rows(gelu, _rows(grad), _rows(saved), prob, int(seed), parts)
+    return grad, (parts.sum(axis=0).astype(grad.dtype) if need_bias else None)
 
 
 def relu_dropout_forward(a, p, seed, bias=None):
@@ -182,15 +224,11 @@ def relu_dropout_forward(a, p, seed, bias=None):
     seed : int in [0, 2**64)
     bias : ndarray (a.shape[-1],) of a's dtype, or None
     """
-    check_float(a, "a")
-    check_writeable(a, "a")
+    _check_forward(a, bias)
     prob = _check_p_seed(p, seed)
-    if bias is not None:
-        check_same_dtype(bias, "bias", a, "a", 1)
-        if a.ndim == 0 or bias.shape[0] != a.shape[a.ndim - 1]:
-            raise ValueError(f"bias must have shape ({a.shape[a.ndim - 1] if a.ndim else 1},), got {bias.shape}")
     if a.size:
-        _relu_rows(_rows(a), bias, prob, int(seed))
+        rows = _rows(a)
+        _act_rows(False, rows, bias, rows, prob, int(seed))
     return a
 
 
@@ -203,75 +241,18 @@ def relu_dropout_backward(grad, out, p, seed, need_bias=False):
     A unit that dropout zeroed has out 0, so its gradient is 0 (PyTorch's unfused dropout(relu)
     gives NaN there for a non-finite incoming gradient at a unit whose ReLU was on).
     """
-    check_float(grad, "grad")
-    check_writeable(grad, "grad")
-    check_like(out, "out", grad, "grad")
-    prob = _check_p_seed(p, seed)
-    cdef int nt = threads_for(grad.size, MIN_WORK)
-    parts = np.zeros((nt, grad.shape[grad.ndim - 1] if grad.ndim else 1)) if need_bias else None
-    if grad.size:
-        _relu_back_rows(_rows(grad), _rows(out), prob, int(seed), parts)
-    return grad, (parts.sum(axis=0).astype(grad.dtype) if need_bias else None)
-
-
-def _gelu_rows(floating[:, ::1] a, object bias_arr, floating[:, ::1] h, double p, uint64_t seed):
-    cdef Py_ssize_t R = a.shape[0], C = a.shape[1], i, r0
-    cdef Py_ssize_t rb = _rows_per_block(C), blocks = (R + rb - 1) // rb
-    cdef const floating[::1] bias
-    cdef const floating* bp = NULL
-    if bias_arr is not None:
-        bias = bias_arr
-        bp = &bias[0]
-    cdef uint32_t threshold = <uint32_t>(p * LEVELS + 0.5)
-    cdef floating scale = <floating>(1.0 / (1.0 - p))
-    cdef int masked = p > 0.0, nt = threads_for(R * C, MIN_WORK)
-    with nogil:
-        for i in prange(blocks, num_threads=nt, schedule="dynamic"):
-            r0 = i * rb
-            if floating is float:
-                fastnn_gelu_dropout_rows_f32(&a[0, 0], bp, &h[0, 0], C, r0, min(r0 + rb, R), seed, threshold, scale,
-                                             masked)
-            else:
-                fastnn_gelu_dropout_rows_f64(&a[0, 0], bp, &h[0, 0], C, r0, min(r0 + rb, R), seed, threshold, scale,
-                                             masked)
-
-
-def _gelu_back_rows(floating[:, ::1] g, const floating[:, ::1] a, double p, uint64_t seed, object parts_arr):
-    cdef Py_ssize_t R = g.shape[0], C = g.shape[1], i, r0
-    cdef Py_ssize_t rb = _rows_per_block(C), blocks = (R + rb - 1) // rb
-    cdef double[:, ::1] parts
-    cdef double* pp = NULL
-    if parts_arr is not None:
-        parts = parts_arr
-        pp = &parts[0, 0]
-    cdef uint32_t threshold = <uint32_t>(p * LEVELS + 0.5)
-    cdef floating scale = <floating>(1.0 / (1.0 - p))
-    cdef int masked = p > 0.0, nt = threads_for(R * C, MIN_WORK)
-    with nogil:
-        for i in prange(blocks, num_threads=nt, schedule="dynamic"):
-            r0 = i * rb
-            if floating is float:
-                fastnn_gelu_dropout_backward_rows_f32(&g[0, 0], &a[0, 0], C, r0, min(r0 + rb, R), seed, threshold,
-                                                      scale, masked, pp + threadid() * C if pp != NULL else NULL)
-            else:
-                fastnn_gelu_dropout_backward_rows_f64(&g[0, 0], &a[0, 0], C, r0, min(r0 + rb, R), seed, threshold,
-                                                      scale, masked, pp + threadid() * C if pp != NULL else NULL)
+    return _act_backward(False, grad, out, "out", p, seed, need_bias)
 
 
 def gelu_dropout_forward(a, p, seed, bias=None):
     """``dropout_mask_apply(gelu(a + bias), p, seed)`` (exact GELU, x * Phi(x)), one pass; ``a`` becomes
     ``a + bias`` in place (the pre-activation the backward needs). Returns the activation, a new array.
     float32 evaluates erf to within 1.5e-7 (Abramowitz & Stegun 7.1.26); float64 by libm."""
-    check_float(a, "a")
-    check_writeable(a, "a")
+    _check_forward(a, bias)
     prob = _check_p_seed(p, seed)
-    if bias is not None:
-        check_same_dtype(bias, "bias", a, "a", 1)
-        if a.ndim == 0 or bias.shape[0] != a.shape[a.ndim - 1]:
-            raise ValueError(f"bias must have shape ({a.shape[a.ndim - 1] if a.ndim else 1},), got {bias.shape}")
     h = np.empty_like(a)
     if a.size:
-        _gelu_rows(_rows(a), bias, _rows(h), prob, int(seed))
+        _act_rows(True, _rows(a), bias, _rows(h), prob, int(seed))
     return h
 
 
@@ -279,12 +260,4 @@ def gelu_dropout_backward(grad, pre, p, seed, need_bias=False):
     """In place: the gradient of gelu_dropout_forward given its pre-activation ``pre`` (a + bias):
     ``grad = dropout_mask_apply(grad, p, seed) * gelu'(pre)``, one pass. Returns ``(grad, grad_bias)``
     as relu_dropout_backward does."""
-    check_float(grad, "grad")
-    check_writeable(grad, "grad")
-    check_like(pre, "pre", grad, "grad")
-    prob = _check_p_seed(p, seed)
-    cdef int nt = threads_for(grad.size, MIN_WORK)
-    parts = np.zeros((nt, grad.shape[grad.ndim - 1] if grad.ndim else 1)) if need_bias else None
-    if grad.size:
-        _gelu_back_rows(_rows(grad), _rows(pre), prob, int(seed), parts)
-    return grad, (parts.sum(axis=0).astype(grad.dtype) if need_bias else None)
+    return _act_backward(True, grad, pre, "pre", p, seed, need_bias)
