@@ -43,10 +43,10 @@ def add_norm(x, residual, norm, return_sum=False, dropout=None):
     Dropout module or None. A plain Dropout's mask joins the fused sweep, drawn from the generator at the
     point where the module call would draw it."""
     p = 0.0
-    if dropout is not None and plain_module(dropout, Dropout) and not dropout.inplace:
+    if dropout is not None and plain_module(dropout, Dropout) and not dropout.inplace and \
+            not (dropout.training and dropout.p >= 1.0):   # p 1 keeps the module call
         p = float(dropout.p) if dropout.training else 0.0
-        dropout = None if p < 1.0 else dropout
-        p = p if p < 1.0 else 0.0
+        dropout = None
     if dropout is None and _fusable(x, residual, norm):
         size = int(np.prod(norm.normalized_shape, dtype=np.int64))
         seed = int(generator().bit_generator.random_raw()) if p > 0.0 else 0  # F.dropout's draw
