@@ -124,3 +124,23 @@ def test_every_kernel_family_with_public_layers_has_twins():
                   "nn.Linear"):
         assert any(n.startswith(layer) for n in names), layer
     assert any("batch_first" in n for n in names) and any("seq-first" in n for n in names)
+
+
+def test_gemm_bound_layer_cases_count_what_their_kernel_cases_count():
+    """The public SDPA, conv, LSTM and Linear cases report GFLOP/s: their arithmetic is the kernel case's
+    of the same shape, and every counted name is a real case."""
+    from fastnn.bench.layers import FLOPS
+    from fastnn.kernels import registry
+    names = {n for n, _ in LAYERS}
+    assert set(FLOPS) <= names
+    kernel = {c.name: c.flops for c in registry.all_cases()}
+    pairs = {"F.scaled_dot_product_attention full fwd (8, 8, 1024, 64)": "attention full fwd (B=8, H=8, L=1024, D=64) tiled",
+             "F.scaled_dot_product_attention causal fwd+bwd (8, 8, 256, 64)":
+                 "attention causal fwd+bwd (B=8, H=8, L=256, D=64) full",
+             "nn.Conv2d fwd+bwd ResNet N=16, 64->64, 56x56, k3, p1": "conv2d ResNet N=16 64->64 56x56 k3 p1",
+             "nn.LSTM fwd+bwd medium (T=50, B=32, I=128, H=256), batch_first": "lstm fwd+bwd medium (T=50, B=32, I=128, H=256)",
+             "nn.Linear fwd+bwd (4096, 1024) -> 1024": "linear (4096, 1024) -> 1024"}
+    for layer, case in pairs.items():
+        assert FLOPS[layer] == kernel[case], layer
+    assert all(any(n.startswith(p) and n in FLOPS for n in names)
+               for p in ("F.scaled_dot_product_attention", "nn.Conv2d", "nn.LSTM", "nn.GRU", "nn.Linear"))

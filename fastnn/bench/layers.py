@@ -3,8 +3,15 @@ users call (nn.LSTM, nn.GRU, nn.Conv2d, nn.ConvTranspose2d, nn.MaxPool2d, nn.Lin
 backward into the input and every parameter, fastnn against the same layer of PyTorch.
 
 Each entry is (name, make) with make(use_torch) -> (fastnn_step, torch_step or None), as in steps.py.
+FLOPS maps the GEMM-bound cases' names to their arithmetic (the kernel cases' counts), so the report
+gives their GFLOP/s and share of the SGEMM peak through the public API too.
 """
 import numpy as np
+
+from ..kernels.cases.conv import _conv_flops
+from ..kernels.cases.rnn import _rnn_flops
+
+FLOPS = {}
 
 
 def _layer_step(layer, x, grad, pick):
@@ -55,7 +62,9 @@ def _recurrent(kind, label, T, B, I, H, layers=1, bidirectional=False):
         def build(nn, batch_first=batch_first):
             return getattr(nn, kind)(I, H, layers, bidirectional=bidirectional, batch_first=batch_first)
         layout = "batch_first" if batch_first else "seq-first"
-        cases.append((f"nn.{kind} fwd+bwd {label}, {layout}", _twin(build, x_shape, out_shape, _first)))
+        name = f"nn.{kind} fwd+bwd {label}, {layout}"
+        FLOPS[name] = _rnn_flops(kind.lower(), T, B, I, H, layers, 2 if bidirectional else 1, True)
+        cases.append((name, _twin(build, x_shape, out_shape, _first)))
     return cases
 
 
@@ -68,8 +77,9 @@ LAYERS += _recurrent("LSTM", "2-layer bidirectional (T=50, B=32, I=128, H=128)",
 
 def _conv(label, N, C, O, H, k, pad):
     out = H + 2 * pad - k + 1
-    return (f"nn.Conv2d fwd+bwd {label} N={N}, {C}->{O}, {H}x{H}, k{k}" + (f", p{pad}" if pad else ""),
-            _twin(lambda nn: nn.Conv2d(C, O, k, padding=pad), (N, C, H, H), (N, O, out, out)))
+    name = f"nn.Conv2d fwd+bwd {label} N={N}, {C}->{O}, {H}x{H}, k{k}" + (f", p{pad}" if pad else "")
+    FLOPS[name] = _conv_flops(N, C, O, H, k, pad)
+    return name, _twin(lambda nn: nn.Conv2d(C, O, k, padding=pad), (N, C, H, H), (N, O, out, out))
 
 
 # the shapes of the conv kernel cases (fastnn/kernels/cases/conv.py)
@@ -89,7 +99,9 @@ LAYERS += [
 
 
 def _linear(label, M, K, N):
-    return f"nn.Linear fwd+bwd {label}", _twin(lambda nn: nn.Linear(K, N), (M, K), (M, N))
+    name = f"nn.Linear fwd+bwd {label}"
+    FLOPS[name] = 3 * 2 * M * K * N   # y, dx, dW
+    return name, _twin(lambda nn: nn.Linear(K, N), (M, K), (M, N))
 
 
 LAYERS += [_linear("LeNet fc1 (64, 800) -> 500", 64, 800, 500), _linear("(4096, 1024) -> 1024", 4096, 1024, 1024),
@@ -211,6 +223,8 @@ def _sdpa_twin(L, causal, backward, B=8, H=8, D=64):
 for _L in (256, 1024):
     for _causal in (False, True):
         for _backward in (False, True):
-            LAYERS.append((f"F.scaled_dot_product_attention {'causal' if _causal else 'full'} "
-                           f"{'fwd+bwd' if _backward else 'fwd'} (8, 8, {_L}, 64)",
-                           _sdpa_twin(_L, _causal, _backward)))
+            _name = (f"F.scaled_dot_product_attention {'causal' if _causal else 'full'} "
+                     f"{'fwd+bwd' if _backward else 'fwd'} (8, 8, {_L}, 64)")
+            # as the attention kernel cases: QK^T and PV, half of it under a causal mask; backward twice that
+            FLOPS[_name] = 4 * 8 * 8 * _L * _L * 64 * (0.5 if _causal else 1.0) * (3 if _backward else 1)
+            LAYERS.append((_name, _sdpa_twin(_L, _causal, _backward)))

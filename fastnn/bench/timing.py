@@ -72,6 +72,12 @@ def layer_cases():
     return LAYERS
 
 
+def layer_flops(name):
+    """The arithmetic of a GEMM-bound public-layer case, or None."""
+    from .layers import FLOPS
+    return FLOPS.get(name)
+
+
 def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progress=False, load=0):
     """Rows of timings: every kernel case, then its public-layer twin, then whole training steps.
     load: busy-looping processes running beside the whole run (fastnn.bench.load); each row
@@ -97,7 +103,8 @@ def _run_benchmarks(name_filter, repeat, reference, torch, progress):
     from .peak import sgemm_peak_gflops
     rows = []
     cases = [c for c in registry.all_cases() if not name_filter or name_filter in c.name]
-    gemm_bound = any(c.flops for c in cases)
+    gemm_bound = any(c.flops for c in cases) or any(
+        layer_flops(name) for name, _ in layer_cases() if not name_filter or name_filter in name)
     # probed before and after the cases, the best kept: other tenants of a shared machine may load one probe
     peaks = [sgemm_peak_gflops()] if gemm_bound else []
     for case in cases:
@@ -127,6 +134,8 @@ def _run_benchmarks(name_filter, repeat, reference, torch, progress):
                 fns["torch_ms"] = torch_step
             row = {"case": name, "family": family}
             _timed_row(row, fns, repeat)
+            if family == "layer" and layer_flops(name):
+                row["gflops"] = layer_flops(name) / (row["fastnn_ms"] / 1e3) / 1e9
             rows.append(row)
     if gemm_bound:
         peak = max(peaks + [sgemm_peak_gflops()])
