@@ -1,5 +1,6 @@
-# Elementwise activations whose NumPy form costs several passes: LeakyReLU forward and backward, one pass
-# each (leakyrelu.h). Chunked over threads only for large arrays (threadchunks.pxd).
+# Elementwise activations whose NumPy form costs several passes: LeakyReLU (leakyrelu.h) and ReLU, sigmoid,
+# tanh (backward), SiLU and GELU (activations.h) forward and backward, one pass
+# each. Chunked over threads only for large arrays (threadchunks.pxd).
 from cython cimport floating
 import numpy as np
 from threadchunks cimport for_thread_chunks
@@ -110,3 +111,118 @@ def leaky_relu_backward(x, grad, negative_slope=0.01):
     with nogil:
         for_thread_chunks(n, MIN_WORK, 1, _backward_f32 if single else _backward_f64, &args)
     return out
+
+
+# ----------------------------------------------------------------------------- pointwise activations
+cdef extern from "activations.h" nogil:
+    void fastnn_act_run_f32(int op, const float *a, const float *b, int bscalar, float *out, Py_ssize_t lo,
+                            Py_ssize_t hi)
+    void fastnn_act_run_f64(int op, const double *a, const double *b, int bscalar, double *out, Py_ssize_t lo,
+                            Py_ssize_t hi)
+
+# op codes of activations.h's fastnn_act_run
+cdef enum:
+    RELU_FORWARD, RELU_BACKWARD, SIGMOID_FORWARD, SIGMOID_BACKWARD, TANH_BACKWARD, SILU_FORWARD, SILU_BACKWARD
+    GELU_FORWARD, GELU_BACKWARD, GELU_TANH_FORWARD, GELU_TANH_BACKWARD
+
+
+cdef struct ActArgs:
+    int op
+    const void *a
+    const void *b
+    int bscalar
+    void *out
+
+
+cdef void _act_f32(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    cdef ActArgs *p = <ActArgs *>args
+    fastnn_act_run_f32(p.op, <const float *>p.a, <const float *>p.b, p.bscalar, <float *>p.out, lo, hi)
+
+
+cdef void _act_f64(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
+    cdef ActArgs *p = <ActArgs *>args
+    fastnn_act_run_f64(p.op, <const double *>p.a, <const double *>p.b, p.bscalar, <double *>p.out, lo, hi)
+
+
+cdef bint _broadcast_value(object grad, object a):
+    """grad is one value broadcast over a's shape (every stride 0, as x.sum().backward() sends): read in place."""
+    return (isinstance(grad, np.ndarray) and grad.ndim > 0 and grad.size > 1 and grad.shape == a.shape
+            and grad.dtype == a.dtype and not any(grad.strides))
+
+
+cdef object _pointwise(int op, a, str a_name, grad=None):
+    """One pass of op over a (and grad, the output gradient, for a backward) into a new array. grad is
+    C-contiguous like a, or one value broadcast over a's shape."""
+    check_float(a, a_name)
+    cdef bint scalar = grad is not None and _broadcast_value(grad, a)
+    if grad is not None and not scalar:
+        check_like(grad, "grad", a, a_name)
+    cdef ActArgs args
+    out = np.empty_like(a)
+    cdef Py_ssize_t n = a.size
+    if n == 0:
+        return out
+    cdef const unsigned char[::1] ar = a.reshape(-1).view(np.uint8)
+    # a broadcast grad's one value: a 1-element view of its memory
+    g = a if grad is None else (np.lib.stride_tricks.as_strided(grad, (1,), (grad.itemsize,)) if scalar else grad)
+    cdef const unsigned char[::1] gr = g.reshape(-1).view(np.uint8)
+    cdef unsigned char[::1] orr = out.reshape(-1).view(np.uint8)
+    args.op, args.a, args.b, args.bscalar, args.out = op, &ar[0], &gr[0], scalar, &orr[0]
+    cdef bint single = a.dtype.itemsize == 4
+    with nogil:
+        for_thread_chunks(n, MIN_WORK, 1, _act_f32 if single else _act_f64, &args)
+    return out
+
+
+cdef int _gelu_op(str approximate, int exact, int tanh_form) except -1:
+    if approximate == "none":
+        return exact
+    if approximate == "tanh":
+        return tanh_form
+    raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def relu_forward(x):
+    """max(x, 0) in one pass (NaN stays NaN). x: float32 or float64 ndarray, C-contiguous."""
+    return _pointwise(RELU_FORWARD, x, "x")
+
+
+def relu_backward(out, grad):
+    """ReLU's input gradient from its output: grad where out > 0, else 0 (also for an inf or NaN grad);
+    a NaN output passes grad on (PyTorch's threshold_backward)."""
+    return _pointwise(RELU_BACKWARD, out, "out", grad)
+
+
+def sigmoid_forward(x):
+    """1 / (1 + exp(-x)), without overflow for either sign."""
+    return _pointwise(SIGMOID_FORWARD, x, "x")
+
+
+def sigmoid_backward(out, grad):
+    """grad * out * (1 - out), from sigmoid's output."""
+    return _pointwise(SIGMOID_BACKWARD, out, "out", grad)
+
+
+def tanh_backward(out, grad):
+    """grad * (1 - out^2), from tanh's output."""
+    return _pointwise(TANH_BACKWARD, out, "out", grad)
+
+
+def silu_forward(x):
+    """x * sigmoid(x)."""
+    return _pointwise(SILU_FORWARD, x, "x")
+
+
+def silu_backward(x, grad):
+    """grad * s * (1 + x * (1 - s)), s = sigmoid(x) recomputed from the input."""
+    return _pointwise(SILU_BACKWARD, x, "x", grad)
+
+
+def gelu_forward(x, approximate="none"):
+    """x * Phi(x) (approximate "none") or 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))) ("tanh")."""
+    return _pointwise(_gelu_op(approximate, GELU_FORWARD, GELU_TANH_FORWARD), x, "x")
+
+
+def gelu_backward(x, grad, approximate="none"):
+    """GELU's input gradient from its input: grad * (Phi(x) + x phi(x)), or the tanh form's derivative."""
+    return _pointwise(_gelu_op(approximate, GELU_BACKWARD, GELU_TANH_BACKWARD), x, "x", grad)

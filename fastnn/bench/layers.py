@@ -178,6 +178,18 @@ def _spmm_args(features, adjacency=_cora_adjacency, n=2708):
     return shapes
 
 
+def _activation_args(rng):
+    """A Transformer feed-forward block's hidden units: 32 x 128 tokens x 512."""
+    x = rng.standard_normal((4096, 512)).astype(np.float32)
+    return [x], lambda lib, arrays, wrap: (wrap(arrays[0], True),)
+
+
+for _fn in ("relu", "sigmoid", "tanh", "silu", "gelu"):
+    _path = _fn if _fn in ("sigmoid", "tanh") else f"nn.functional.{_fn}"
+    LAYERS.append((f"{'torch' if _fn in ('sigmoid', 'tanh') else 'F'}.{_fn} fwd+bwd (4096, 512)",
+                   _fn_twin(_path, _activation_args)))
+
+
 LAYERS += [("F.softmax fwd+bwd (8, 8, 256, 256), dim -1", _fn_twin("nn.functional.softmax", _softmax_args)),
            ("F.softmax fwd (8, 8, 256, 256), dim -1", _fn_twin("nn.functional.softmax", _softmax_args, False))]
 for _f in (16, 1433):

@@ -1,5 +1,9 @@
-"""Autograd Functions over the activation kernels (csrc/activation.pyx): LeakyReLU, one pass each way."""
+"""Autograd Functions and passes over the activation kernels (csrc/activation.pyx): LeakyReLU, GELU and SiLU as
+Functions, and the one-pass forward/backward of ReLU, sigmoid and tanh for their declared ops (ops/elementwise.py).
+float32 and float64 arrays run on the kernels (one pass each way, threads for large arrays); other dtypes
+(bfloat16, float16, integers) and mixed dtypes take the NumPy formulas."""
 import numpy as np
+from scipy.special import erfc as _erfc
 
 from ..function import Function
 from ...kernels.arrays import kernel_input
@@ -7,6 +11,17 @@ from ...kernels.backend import family
 
 activation_kernels = family("activation")
 _KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_GELU_K = np.sqrt(2 / np.pi)
+
+
+def _on_kernels(*arrays):
+    return arrays[0].dtype in _KERNEL_DTYPES and all(a.dtype == arrays[0].dtype for a in arrays[1:])
+
+
+def _kernel_grad(g):
+    """The output gradient as the kernels take it: one value broadcast over the shape (what x.sum().backward()
+    sends) is read in place, anything else made C-contiguous."""
+    return g if g.size > 1 and not any(g.strides) else kernel_input(g)
 
 
 class LeakyReLU(Function):
@@ -28,3 +43,85 @@ class LeakyReLU(Function):
         if a.dtype not in _KERNEL_DTYPES:
             return np.where(a > 0, g, g * ctx.slope), None
         return activation_kernels.leaky_relu_backward(a, kernel_input(g, a.dtype), ctx.slope), None
+
+
+# ReLU, sigmoid and tanh: (x) -> y and (g, x, y) -> dx for ops/_declare.unary
+def relu_forward(x):
+    if x.dtype in _KERNEL_DTYPES:
+        return activation_kernels.relu_forward(kernel_input(x))
+    return np.maximum(x, 0)
+
+
+def relu_backward(g, x, y):
+    # selects rather than multiplies (PyTorch's threshold_backward): an inactive unit passes 0 even for an
+    # infinite or NaN gradient, and a NaN output passes the gradient on
+    if _on_kernels(y, g):
+        return activation_kernels.relu_backward(kernel_input(y), _kernel_grad(g))
+    return np.where(y <= 0, g.dtype.type(0), g)
+
+
+def sigmoid_forward(x):
+    if x.dtype in _KERNEL_DTYPES:
+        return activation_kernels.sigmoid_forward(kernel_input(x))
+    e = np.exp(-np.abs(x))  # never overflows; pick the stable branch per element
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_backward(g, x, y):
+    if _on_kernels(y, g):
+        return activation_kernels.sigmoid_backward(kernel_input(y), _kernel_grad(g))
+    return g * y * (1 - y)
+
+
+def tanh_backward(g, x, y):
+    if _on_kernels(y, g):
+        return activation_kernels.tanh_backward(kernel_input(y), _kernel_grad(g))
+    return g * (1 - y * y)
+
+
+class GELU(Function):
+    """x * Phi(x) (exact, with erf) or the tanh approximation. (The ONNX exporter knows this Function by its
+    name and reads approximate from its second argument.)"""
+    @staticmethod
+    def forward(ctx, a, approximate):
+        ctx.approximate = approximate
+        if a.dtype in _KERNEL_DTYPES:
+            a = kernel_input(a)
+            ctx.save_for_backward(a)
+            return activation_kernels.gelu_forward(a, approximate)
+        ctx.save_for_backward(a)
+        if approximate == "tanh":
+            return (0.5 * a * (1 + np.tanh(_GELU_K * (a + 0.044715 * a ** 3)))).astype(a.dtype, copy=False)
+        return (0.5 * a * _erfc(-a / np.sqrt(2))).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.saved_tensors[0]
+        if _on_kernels(a, g):
+            return activation_kernels.gelu_backward(a, _kernel_grad(g), ctx.approximate), None
+        if ctx.approximate == "tanh":
+            t = np.tanh(_GELU_K * (a + 0.044715 * a ** 3))
+            d = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * _GELU_K * (1 + 3 * 0.044715 * a * a)
+        else:
+            d = 0.5 * _erfc(-a / np.sqrt(2)) + a * np.exp(-0.5 * a * a) / np.sqrt(2 * np.pi)
+        return (g * d).astype(g.dtype, copy=False), None
+
+
+class SiLU(Function):
+    """x * sigmoid(x); the backward recomputes sigmoid from the saved input. (Known to the ONNX exporter by name.)"""
+    @staticmethod
+    def forward(ctx, a):
+        if a.dtype in _KERNEL_DTYPES:
+            a = kernel_input(a)
+            ctx.save_for_backward(a)
+            return activation_kernels.silu_forward(a)
+        ctx.save_for_backward(a)
+        return (a * sigmoid_forward(a)).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.saved_tensors[0]
+        if _on_kernels(a, g):
+            return activation_kernels.silu_backward(a, _kernel_grad(g))
+        s = sigmoid_forward(a)
+        return (g * s * (1 + a * (1 - s))).astype(g.dtype, copy=False)

@@ -1,12 +1,12 @@
 """Differentiable elementwise functions and activations."""
 import numpy as np
-from scipy.special import erf as _erf
 
 from ..function import Function
 from ..tensor import _wrap
 from ._util import arr
 from ._declare import unary, binary, declare, ArgumentError
-from ..native.activation import LeakyReLU
+from ..native.activation import (LeakyReLU, GELU, SiLU, relu_forward, relu_backward, sigmoid_forward,
+                                 sigmoid_backward, tanh_backward)
 
 # Simple elementwise ops, declared once (ops/_declare.py generates torch.x, Tensor.x, Tensor.x_ and out=).
 exp = unary("exp", np.exp, lambda g, x, y: g * y)
@@ -23,19 +23,10 @@ ceil = unary("ceil", np.ceil, lambda g, x, y: np.zeros_like(g), kind="same")
 isnan = unary("isnan", np.isnan, kind="bool", out=False)
 isinf = unary("isinf", np.isinf, kind="bool", out=False)
 isfinite = unary("isfinite", np.isfinite, kind="bool", out=False)
-tanh = unary("tanh", np.tanh, lambda g, x, y: g * (1 - y * y), quiet=False)
-# ReLU's gradient selects rather than multiplies (PyTorch's threshold_backward): an inactive unit passes 0 even for an
-# infinite or NaN gradient, and a NaN output passes the gradient on
-relu = unary("relu", lambda x: np.maximum(x, 0), lambda g, x, y: np.where(y <= 0, g.dtype.type(0), g), kind="same",
-             out=False, quiet=False)
-
-
-def _sigmoid(a):
-    e = np.exp(-np.abs(a))  # never overflows; pick the stable branch per element
-    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
-
-
-sigmoid = unary("sigmoid", _sigmoid, lambda g, x, y: g * y * (1 - y), quiet=False)
+tanh = unary("tanh", np.tanh, tanh_backward, quiet=False)
+# ReLU's gradient selects rather than multiplies (PyTorch's threshold_backward): see native/activation.py
+relu = unary("relu", relu_forward, relu_backward, kind="same", out=False, quiet=False)
+sigmoid = unary("sigmoid", sigmoid_forward, sigmoid_backward, quiet=False)
 
 
 def _floating(a):
@@ -60,47 +51,6 @@ class ELU(Function):
     def backward(ctx, g):
         a, out = ctx.saved_tensors
         return np.where(a > 0, g, g * (out + ctx.alpha)), None
-
-
-class GELU(Function):
-    """x * Phi(x) (exact, with erf) or the tanh approximation."""
-    @staticmethod
-    def forward(ctx, a, approximate):
-        ctx.save_for_backward(a)
-        ctx.approximate = approximate
-        if approximate == "tanh":
-            k = np.sqrt(2 / np.pi)
-            t = np.tanh(k * (a + 0.044715 * a ** 3))
-            return (0.5 * a * (1 + t)).astype(a.dtype, copy=False)
-        return (0.5 * a * (1 + _erf(a / np.sqrt(2)))).astype(a.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        a = ctx.saved_tensors[0]
-        if ctx.approximate == "tanh":
-            k = np.sqrt(2 / np.pi)
-            inner = k * (a + 0.044715 * a ** 3)
-            t = np.tanh(inner)
-            d = 0.5 * (1 + t) + 0.5 * a * (1 - t * t) * k * (1 + 3 * 0.044715 * a * a)
-        else:
-            cdf = 0.5 * (1 + _erf(a / np.sqrt(2)))
-            pdf = np.exp(-0.5 * a * a) / np.sqrt(2 * np.pi)
-            d = cdf + a * pdf
-        return (g * d).astype(a.dtype, copy=False), None
-
-
-class SiLU(Function):
-    @staticmethod
-    def forward(ctx, a):
-        e = np.exp(-np.abs(a))
-        s = np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
-        ctx.save_for_backward(a, s)
-        return a * s
-
-    @staticmethod
-    def backward(ctx, g):
-        a, s = ctx.saved_tensors
-        return g * s * (1 + a * (1 - s))
 
 
 class Softplus(Function):

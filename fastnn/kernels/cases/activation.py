@@ -1,23 +1,64 @@
-"""Benchmark cases for the activation family: the GAN discriminator's widest LeakyReLU(0.2), batch 64."""
+"""Benchmark cases for the activation family: the GAN discriminator's widest LeakyReLU(0.2), batch 64, and
+ReLU, sigmoid, tanh, SiLU and GELU forward+backward over a Transformer feed-forward block's hidden units
+(32 x 128 tokens x 512)."""
 import numpy as np
 
 from ..registry import Case, torch_input_grad_step
 
 
-def _inputs(rng):
-    return rng.standard_normal((64, 1024)).astype(np.float32), rng.standard_normal((64, 1024)).astype(np.float32)
+def _inputs(shape):
+    def make(rng):
+        return rng.standard_normal(shape).astype(np.float32), rng.standard_normal(shape).astype(np.float32)
+    return make
 
 
-def _run(k, inputs):
+def _leaky_run(k, inputs):
     x, g = inputs
     return k.leaky_relu_forward(x, 0.2), k.leaky_relu_backward(x, g, 0.2)
 
 
-def _torch(inputs):
-    import torch
-    return torch_input_grad_step(lambda x: torch.nn.functional.leaky_relu(x, 0.2),
-                                 *(torch.from_numpy(a) for a in inputs))
+def _torch(fn):
+    def setup(inputs):
+        import torch
+        return torch_input_grad_step(fn(torch), *(torch.from_numpy(a) for a in inputs))
+    return setup
 
 
+def _from_output(name):
+    """forward, then the backward that reads the forward's output (ReLU, sigmoid)"""
+    def run(k, inputs):
+        x, g = inputs
+        y = getattr(k, f"{name}_forward")(x)
+        return y, getattr(k, f"{name}_backward")(y, g)
+    return run
+
+
+def _from_input(name, *extra):
+    """forward, then the backward that reads the forward's input (SiLU, GELU)"""
+    def run(k, inputs):
+        x, g = inputs
+        return getattr(k, f"{name}_forward")(x, *extra), getattr(k, f"{name}_backward")(x, g, *extra)
+    return run
+
+
+def _tanh_run(k, inputs):
+    x, g = inputs
+    y = np.tanh(x)  # NumPy's tanh is already one vectorised pass; the backward is the kernel
+    return y, k.tanh_backward(y, g)
+
+
+_FF = (4096, 512)
 CASES = [Case("leaky_relu fwd+bwd (64, 1024) slope 0.2", "activation", ("leaky_relu_forward", "leaky_relu_backward"),
-              _inputs, _run, _torch)]
+              _inputs((64, 1024)), _leaky_run, _torch(lambda t: lambda x: t.nn.functional.leaky_relu(x, 0.2))),
+         Case("relu fwd+bwd (4096, 512)", "activation", ("relu_forward", "relu_backward"), _inputs(_FF),
+              _from_output("relu"), _torch(lambda t: t.relu)),
+         Case("sigmoid fwd+bwd (4096, 512)", "activation", ("sigmoid_forward", "sigmoid_backward"), _inputs(_FF),
+              _from_output("sigmoid"), _torch(lambda t: t.sigmoid)),
+         Case("tanh fwd+bwd (4096, 512)", "activation", ("tanh_backward",), _inputs(_FF), _tanh_run,
+              _torch(lambda t: t.tanh)),
+         Case("silu fwd+bwd (4096, 512)", "activation", ("silu_forward", "silu_backward"), _inputs(_FF),
+              _from_input("silu"), _torch(lambda t: t.nn.functional.silu)),
+         Case("gelu fwd+bwd (4096, 512)", "activation", ("gelu_forward", "gelu_backward"), _inputs(_FF),
+              _from_input("gelu"), _torch(lambda t: t.nn.functional.gelu)),
+         Case("gelu tanh fwd+bwd (4096, 512)", "activation", ("gelu_forward", "gelu_backward"), _inputs(_FF),
+              _from_input("gelu", "tanh"), _torch(lambda t: lambda x: t.nn.functional.gelu(x, approximate="tanh")))]

@@ -20,4 +20,5 @@ from .optim import adam_step, sgd_step
 from .dropout import (dropout_mask_apply, relu_dropout_forward, relu_dropout_backward, gelu_dropout_forward,
                       gelu_dropout_backward)
 from .heads import split_heads, split_heads_backward, merge_heads, merge_heads_backward
-from .activation import leaky_relu_forward, leaky_relu_backward
+from .activation import (leaky_relu_forward, leaky_relu_backward, relu_forward, relu_backward, sigmoid_forward,
+                         sigmoid_backward, tanh_backward, silu_forward, silu_backward, gelu_forward, gelu_backward)

@@ -1,5 +1,12 @@
-"""Reference LeakyReLU: PyTorch's definition, x if x > 0 else negative_slope * x, in NumPy."""
+"""Reference activations, from PyTorch's definitions, in NumPy (float64 inside for the transcendental ones):
+LeakyReLU, ReLU, sigmoid, tanh's gradient, SiLU and GELU (exact and tanh forms)."""
 import numpy as np
+from scipy.special import erfc
+
+
+def _check_grad(x, grad):
+    if grad.shape != x.shape or grad.dtype != x.dtype:
+        raise ValueError(f"grad must have the shape and dtype of x {x.shape}, got {grad.shape}")
 
 
 def leaky_relu_forward(x, negative_slope=0.01):
@@ -7,6 +14,74 @@ def leaky_relu_forward(x, negative_slope=0.01):
 
 
 def leaky_relu_backward(x, grad, negative_slope=0.01):
-    if grad.shape != x.shape or grad.dtype != x.dtype:
-        raise ValueError(f"grad must have the shape and dtype of x {x.shape}, got {grad.shape}")
+    _check_grad(x, grad)
     return np.where(x > 0, grad, grad * x.dtype.type(negative_slope))
+
+
+def relu_forward(x):
+    return np.where(x < 0, x.dtype.type(0), x)  # NaN and -0.0 pass through, as in PyTorch
+
+
+def relu_backward(out, grad):
+    _check_grad(out, grad)
+    return np.where((out > 0) | np.isnan(out), grad, grad.dtype.type(0))  # a NaN output passes grad on
+
+
+def _sigmoid64(x):
+    x = x.astype(np.float64)
+    e = np.exp(-np.abs(x))  # never overflows, and no cancellation in either tail
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def sigmoid_forward(x):
+    return _sigmoid64(x).astype(x.dtype)
+
+
+def sigmoid_backward(out, grad):
+    _check_grad(out, grad)
+    return (grad * out * (1 - out)).astype(out.dtype)
+
+
+def tanh_backward(out, grad):
+    _check_grad(out, grad)
+    return (grad * (1 - out * out)).astype(out.dtype)
+
+
+def silu_forward(x):
+    return (x * _sigmoid64(x)).astype(x.dtype)
+
+
+def silu_backward(x, grad):
+    _check_grad(x, grad)
+    s = _sigmoid64(x)
+    return (grad * (s + x * s * (1 - s))).astype(x.dtype)
+
+
+def _gelu_tanh_parts(x):
+    x = x.astype(np.float64)
+    k = np.sqrt(2 / np.pi)
+    u = k * (x + 0.044715 * x ** 3)
+    return x, np.tanh(u), k * (1 + 3 * 0.044715 * x * x)
+
+
+def gelu_forward(x, approximate="none"):
+    if approximate == "tanh":
+        x64, t, _ = _gelu_tanh_parts(x)
+        return (0.5 * x64 * (1 + t)).astype(x.dtype)
+    if approximate != "none":
+        raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+    x64 = x.astype(np.float64)
+    return (x64 * 0.5 * erfc(-x64 / np.sqrt(2))).astype(x.dtype)
+
+
+def gelu_backward(x, grad, approximate="none"):
+    _check_grad(x, grad)
+    if approximate == "tanh":
+        x64, t, du = _gelu_tanh_parts(x)
+        return (grad * (0.5 * (1 + t) + 0.5 * x64 * (1 - t * t) * du)).astype(x.dtype)
+    if approximate != "none":
+        raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
+    x64 = x.astype(np.float64)
+    cdf = 0.5 * erfc(-x64 / np.sqrt(2))
+    pdf = np.exp(-0.5 * x64 * x64) / np.sqrt(2 * np.pi)
+    return (grad * (cdf + x64 * pdf)).astype(x.dtype)
