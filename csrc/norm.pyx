@@ -204,3 +204,99 @@ cdef void _ln_backward(const floating[:, ::1] x, const double[::1] mean, const d
                                             pp + t * 2 * C + C if pp != NULL else NULL)
                 if pp != NULL:
                     fastnn_ln_fold_f64(pp + t * 2 * C, 2 * C, ap + t * 2 * C)
+
+
+# ----------------------------------------------------------------------------- batch norm
+cdef extern from "batchnormplane.h" nogil:
+    void fastnn_bn_channel_forward_f32(const float *x, Py_ssize_t N, Py_ssize_t stride, Py_ssize_t M, double eps,
+                                       double w, double b, float *y, double *mean, double *var, double *rstd)
+    void fastnn_bn_channel_forward_f64(const double *x, Py_ssize_t N, Py_ssize_t stride, Py_ssize_t M, double eps,
+                                       double w, double b, double *y, double *mean, double *var, double *rstd)
+    void fastnn_bn_channel_backward_f32(const float *x, const float *g, Py_ssize_t N, Py_ssize_t stride,
+                                        Py_ssize_t M, double mean, double rstd, double w, float *gx, double *sum_g,
+                                        double *sum_gxhat)
+    void fastnn_bn_channel_backward_f64(const double *x, const double *g, Py_ssize_t N, Py_ssize_t stride,
+                                        Py_ssize_t M, double mean, double rstd, double w, double *gx,
+                                        double *sum_g, double *sum_gxhat)
+
+
+cdef object _channel_stats(object arr, str name, Py_ssize_t C):
+    if not isinstance(arr, np.ndarray) or arr.dtype != np.float64 or arr.shape != (C,):
+        raise ValueError(f"{name} must be a float64 array of shape ({C},), got "
+                         f"{getattr(arr, 'dtype', type(arr).__name__)} {getattr(arr, 'shape', '')}")
+    return np.ascontiguousarray(arr)
+
+
+def batch_norm_forward(x, weight=None, bias=None, eps=1e-5):
+    """Training batch norm of x (N, C, M): per channel, y = (x - mean) / sqrt(var + eps) * weight + bias over
+    its N * M values, biased variance. Threads take whole channels.
+
+    Returns (y (N, C, M), mean (C,), var (C,), rstd (C,)); the statistics are float64.
+    """
+    check_float(x, "input", 3)
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], M = x.shape[2]
+    if N * M == 0 and C:
+        raise ValueError(f"input must have values in every channel, got shape {x.shape}")
+    w, b = _affine(x, weight, bias)
+    y = np.empty_like(x)
+    mean, var, rstd = np.empty(C), np.empty(C), np.empty(C)
+    if x.size:
+        if x.dtype == np.float32:
+            _bn_forward[float](x, w, b, float(eps), y, mean, var, rstd)
+        else:
+            _bn_forward[double](x, w, b, float(eps), y, mean, var, rstd)
+    return y, mean, var, rstd
+
+
+cdef void _bn_forward(const floating[:, :, ::1] x, const floating[::1] w, const floating[::1] b, double eps,
+                      floating[:, :, ::1] y, double[::1] mean, double[::1] var, double[::1] rstd):
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], M = x.shape[2], c
+    cdef int nt = min(threads_for(N * C * M, MIN_WORK), C)
+    with nogil:
+        for c in prange(C, num_threads=nt, schedule="dynamic"):
+            if floating is float:
+                fastnn_bn_channel_forward_f32(&x[0, c, 0], N, C * M, M, eps, w[c], b[c], &y[0, c, 0], &mean[c],
+                                              &var[c], &rstd[c])
+            else:
+                fastnn_bn_channel_forward_f64(&x[0, c, 0], N, C * M, M, eps, w[c], b[c], &y[0, c, 0], &mean[c],
+                                              &var[c], &rstd[c])
+
+
+def batch_norm_backward(x, mean, rstd, grad_out, weight=None, need_weight=True, need_bias=True, need_input=True):
+    """(grad_input, grad_weight, grad_bias) of batch_norm_forward (batch statistics: the input gradient
+    includes their dependence on x); each None when not needed, grad_weight also without a weight."""
+    check_float(x, "input", 3)
+    check_like(grad_out, "grad_out", x, "input")
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], M = x.shape[2]
+    mean = _channel_stats(mean, "mean", C)
+    rstd = _channel_stats(rstd, "rstd", C)
+    w, _ = _affine(x, weight, None)
+    gx = np.empty_like(x) if need_input else None
+    sums = np.zeros((2, C))
+    if x.size:
+        if x.dtype == np.float32:
+            _bn_backward[float](x, grad_out, mean, rstd, w, gx, sums)
+        else:
+            _bn_backward[double](x, grad_out, mean, rstd, w, gx, sums)
+    gw = sums[1].astype(x.dtype) if need_weight and weight is not None else None
+    gb = sums[0].astype(x.dtype) if need_bias else None
+    return gx, gw, gb
+
+
+cdef void _bn_backward(const floating[:, :, ::1] x, const floating[:, :, ::1] g, const double[::1] mean,
+                       const double[::1] rstd, const floating[::1] w, object gx_arr, double[:, ::1] sums):
+    cdef Py_ssize_t N = x.shape[0], C = x.shape[1], M = x.shape[2], c
+    cdef int nt = min(threads_for(N * C * M, MIN_WORK), C)
+    cdef floating[:, :, ::1] gx
+    cdef floating* gxp = NULL
+    if gx_arr is not None:
+        gx = gx_arr
+        gxp = &gx[0, 0, 0]
+    with nogil:
+        for c in prange(C, num_threads=nt, schedule="dynamic"):
+            if floating is float:
+                fastnn_bn_channel_backward_f32(&x[0, c, 0], &g[0, c, 0], N, C * M, M, mean[c], rstd[c], w[c],
+                                               gxp + c * M if gxp != NULL else NULL, &sums[0, c], &sums[1, c])
+            else:
+                fastnn_bn_channel_backward_f64(&x[0, c, 0], &g[0, c, 0], N, C * M, M, mean[c], rstd[c], w[c],
+                                               gxp + c * M if gxp != NULL else NULL, &sums[0, c], &sums[1, c])

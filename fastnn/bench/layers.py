@@ -95,6 +95,8 @@ LAYERS += [
     ("nn.MaxPool2d(2) fwd+bwd (64, 20, 24, 24)", _twin(lambda nn: nn.MaxPool2d(2), (64, 20, 24, 24), (64, 20, 12, 12))),
     ("nn.MaxPool2d(2, ceil_mode=True) fwd+bwd (128, 8, 7, 7)",
      _twin(lambda nn: nn.MaxPool2d(2, ceil_mode=True), (128, 8, 7, 7), (128, 8, 4, 4))),
+    ("nn.BatchNorm2d(32) training fwd+bwd (64, 32, 28, 28)",
+     _twin(lambda nn: nn.BatchNorm2d(32), (64, 32, 28, 28), (64, 32, 28, 28))),
 ]
 
 

@@ -8,6 +8,7 @@ import numpy as np
 from ..autograd.function import Function
 from ..autograd import ops
 from ..autograd.ops._declare import ArgumentError
+from ..autograd.native.norm import BatchNormFn
 from .functional_checks import _check_float
 
 
@@ -55,6 +56,21 @@ class NormFn(Function):
         return gx, gw, gb, None, None, None, None, None
 
 
+_KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+# The kernel reads each channel as N planes of its spatial values. With one value per plane (BatchNorm1d on
+# (N, C)) its loops are scalar and read one float per cache line, and NumPy's column reductions are 4-6x
+# faster; from 2 per plane up it won (fwd+bwd (64, 32, 2, 2): 0.28 ms against 0.78; (64, 64, 7, 7): 0.66
+# against 3.3; AMD EPYC Zen 4, 2 threads)
+_KERNEL_MIN_PLANE = 2
+
+
+def _update_running(running_mean, running_var, mean, var, count, momentum):
+    """The running statistics move towards the batch's mean and unbiased variance (PyTorch's rule)."""
+    m = 0.1 if momentum is None else momentum
+    running_mean._data[...] = (1 - m) * running_mean._data + m * mean
+    running_var._data[...] = (1 - m) * running_var._data + m * var * count / (count - 1)
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
     _check_float(input, "input")
     if input.ndim < 2:
@@ -67,15 +83,18 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     param_shape = (1, C) + (1,) * (input.ndim - 2)
     x = input._data
     if training:
-        count = x.size // C
+        count = x.size // C if C else 0
         if count <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input shape {tuple(input.shape)}")
+        if (x.dtype in _KERNEL_DTYPES and all(t is None or t.dtype == x.dtype for t in (weight, bias))
+                and count // x.shape[0] >= _KERNEL_MIN_PLANE):
+            stats = []  # the kernel's batch mean and biased variance, for the running statistics
+            out = BatchNormFn.apply(input, weight, bias, eps, stats)
+            if running_mean is not None:
+                _update_running(running_mean, running_var, stats[0], stats[1], count, momentum)
+            return out
         if running_mean is not None:
-            mean = x.mean(axis=axes)
-            var = x.var(axis=axes)
-            m = 0.1 if momentum is None else momentum
-            running_mean._data[...] = (1 - m) * running_mean._data + m * mean
-            running_var._data[...] = (1 - m) * running_var._data + m * var * count / (count - 1)
+            _update_running(running_mean, running_var, x.mean(axis=axes), x.var(axis=axes), count, momentum)
         return NormFn.apply(input, weight, bias, axes, param_shape, eps, None, None)
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: running_mean and running_var are needed when not training")

@@ -1,6 +1,8 @@
-"""Autograd Functions of the normalisation family (csrc/norm.pyx): layer norm."""
+"""Autograd Functions of the normalisation family (csrc/norm.pyx): layer norm and training batch norm."""
+import numpy as np
+
 from ..function import Function
-from ...kernels.arrays import kernel_array
+from ...kernels.arrays import kernel_array, kernel_input
 from ...kernels.backend import family
 
 norm_kernels = family("norm")
@@ -65,3 +67,26 @@ class AddLayerNormFn(Function):
             gr = dropout_kernels.dropout_mask_apply(gx, ctx.p, ctx.seed)
         return (gx, gr, gw.reshape(wshape) if gw is not None else None,
                 gb.reshape(bshape) if gb is not None else None, None, None, None, None, None)
+
+
+class BatchNormFn(Function):
+    """Training batch norm of x (N, C, ...) over every dim but the channels, with batch statistics (fused
+    kernel, threads over channels); weight/bias (C,) or None. `stats`, a list, receives the batch's float64
+    mean and biased variance for the running statistics."""
+    @staticmethod
+    def forward(ctx, x, weight, bias, eps, stats):
+        N, C = x.shape[:2]
+        x3 = kernel_input(x).reshape(N, C, int(np.prod(x.shape[2:])))
+        y, mean, var, rstd = norm_kernels.batch_norm_forward(x3, weight, bias, eps)
+        stats[:] = [mean, var]
+        ctx.save_for_backward(x3, mean, rstd, weight)
+        ctx.shape = x.shape
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        x3, mean, rstd, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        g3 = kernel_input(g, x3.dtype).reshape(x3.shape)
+        gx, gw, gb = norm_kernels.batch_norm_backward(x3, mean, rstd, g3, w, need[1], need[2], need[0])
+        return (gx.reshape(ctx.shape) if gx is not None else None), gw, gb, None, None

@@ -1,4 +1,4 @@
-"""Benchmark cases for the normalisation family: layer norm."""
+"""Benchmark cases for the normalisation family: layer norm, and training batch norm after a CNN's conv layer."""
 import numpy as np
 
 from ..registry import Case
@@ -53,9 +53,35 @@ def _add_layer_norm_torch(inputs):
     return step
 
 
+def _batch_norm_inputs(rng):
+    x = rng.standard_normal((64, 32, 28 * 28)).astype(np.float32)
+    w, b = rng.standard_normal(32).astype(np.float32), rng.standard_normal(32).astype(np.float32)
+    return x, w, b, rng.standard_normal(x.shape).astype(np.float32)
+
+
+def _batch_norm_run(k, inputs):
+    x, w, b, g = inputs
+    y, mean, _, rstd = k.batch_norm_forward(x, w, b, 1e-5)
+    return (y,) + tuple(k.batch_norm_backward(x, mean, rstd, g, w, True, True))
+
+
+def _batch_norm_torch(inputs):
+    import torch
+    x, w, b, g = (torch.from_numpy(a) for a in inputs)
+    x, g = x.reshape(64, 32, 28, 28), g.reshape(64, 32, 28, 28)
+
+    def step():
+        xs, ws, bs = (t.detach().requires_grad_() for t in (x, w, b))
+        torch.nn.functional.batch_norm(xs, None, None, ws, bs, True).backward(g)
+        return xs.grad
+    return step
+
+
 CASES = [
     Case("layer_norm fwd+bwd (2048, 512)", "norm", ("layer_norm_forward", "layer_norm_backward"),
          _layer_norm_inputs, _layer_norm_run, _layer_norm_torch),
     Case("residual add + layer_norm fwd+bwd (4096, 128)", "norm", ("add_layer_norm_forward", "layer_norm_backward"),
          _add_layer_norm_inputs, _add_layer_norm_run, _add_layer_norm_torch),
+    Case("batch_norm fwd+bwd (64, 32, 28, 28)", "norm", ("batch_norm_forward", "batch_norm_backward"),
+         _batch_norm_inputs, _batch_norm_run, _batch_norm_torch),
 ]

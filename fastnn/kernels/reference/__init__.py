@@ -15,7 +15,8 @@ from .graph import (edges_to_csr, csr_transpose, add_remaining_self_loops, gcn_n
                     spmm_csr_backward, spmm_max_csr, spmm_max_backward, segment_softmax, segment_softmax_backward,
                     freeze_csr, remaining_self_loops, gcn_norm_csr_backward, sample_neighbors)
 from .attention import attention_forward, attention_backward, attention_tiled_forward, attention_tiled_backward
-from .norm import layer_norm_forward, layer_norm_backward, add_layer_norm_forward
+from .norm import (layer_norm_forward, layer_norm_backward, add_layer_norm_forward, batch_norm_forward,
+                   batch_norm_backward)
 from .optim import adam_step, sgd_step
 from .dropout import (dropout_mask_apply, relu_dropout_forward, relu_dropout_backward, gelu_dropout_forward,
                       gelu_dropout_backward)
