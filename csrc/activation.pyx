@@ -1,5 +1,5 @@
 # Elementwise activations whose NumPy form costs several passes: LeakyReLU (leakyrelu.h) and ReLU, sigmoid,
-# tanh (backward), SiLU and GELU (activations.h) forward and backward, one pass
+# tanh (backward), SiLU, GELU and ELU (activations.h) forward and backward, one pass
 # each. Chunked over threads only for large arrays (threadchunks.pxd).
 from cython cimport floating
 import numpy as np
@@ -48,10 +48,14 @@ cdef void _backward_f64(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil
     fastnn_leaky_backward_f64(<const double *>a.x, <const double *>a.g, <double *>a.out, lo, hi, a.slope)
 
 
+cdef double _number(object value, str name) except? -1:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
+    return float(value)
+
+
 cdef double _slope(object negative_slope) except? -1:
-    if isinstance(negative_slope, bool) or not isinstance(negative_slope, (int, float, np.integer, np.floating)):
-        raise TypeError(f"negative_slope must be a number, got {type(negative_slope).__name__}")
-    return float(negative_slope)
+    return _number(negative_slope, "negative_slope")
 
 
 def leaky_relu_forward(x, negative_slope=0.01):
@@ -115,15 +119,15 @@ def leaky_relu_backward(x, grad, negative_slope=0.01):
 
 # ----------------------------------------------------------------------------- pointwise activations
 cdef extern from "activations.h" nogil:
-    void fastnn_act_run_f32(int op, const float *a, const float *b, int bscalar, float *out, Py_ssize_t lo,
-                            Py_ssize_t hi)
-    void fastnn_act_run_f64(int op, const double *a, const double *b, int bscalar, double *out, Py_ssize_t lo,
-                            Py_ssize_t hi)
+    void fastnn_act_run_f32(int op, const float *a, const float *b, int bscalar, double param, float *out,
+                            Py_ssize_t lo, Py_ssize_t hi)
+    void fastnn_act_run_f64(int op, const double *a, const double *b, int bscalar, double param, double *out,
+                            Py_ssize_t lo, Py_ssize_t hi)
 
 # op codes of activations.h's fastnn_act_run
 cdef enum:
     RELU_FORWARD, RELU_BACKWARD, SIGMOID_FORWARD, SIGMOID_BACKWARD, TANH_BACKWARD, SILU_FORWARD, SILU_BACKWARD
-    GELU_FORWARD, GELU_BACKWARD, GELU_TANH_FORWARD, GELU_TANH_BACKWARD
+    GELU_FORWARD, GELU_BACKWARD, GELU_TANH_FORWARD, GELU_TANH_BACKWARD, ELU_FORWARD, ELU_BACKWARD
 
 
 cdef struct ActArgs:
@@ -131,17 +135,18 @@ cdef struct ActArgs:
     const void *a
     const void *b
     int bscalar
+    double param
     void *out
 
 
 cdef void _act_f32(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
     cdef ActArgs *p = <ActArgs *>args
-    fastnn_act_run_f32(p.op, <const float *>p.a, <const float *>p.b, p.bscalar, <float *>p.out, lo, hi)
+    fastnn_act_run_f32(p.op, <const float *>p.a, <const float *>p.b, p.bscalar, p.param, <float *>p.out, lo, hi)
 
 
 cdef void _act_f64(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
     cdef ActArgs *p = <ActArgs *>args
-    fastnn_act_run_f64(p.op, <const double *>p.a, <const double *>p.b, p.bscalar, <double *>p.out, lo, hi)
+    fastnn_act_run_f64(p.op, <const double *>p.a, <const double *>p.b, p.bscalar, p.param, <double *>p.out, lo, hi)
 
 
 cdef bint _broadcast_value(object grad, object a):
@@ -150,7 +155,7 @@ cdef bint _broadcast_value(object grad, object a):
             and grad.dtype == a.dtype and not any(grad.strides))
 
 
-cdef object _pointwise(int op, a, str a_name, grad=None):
+cdef object _pointwise(int op, a, str a_name, grad=None, double param=0):
     """One pass of op over a (and grad, the output gradient, for a backward) into a new array. grad is
     C-contiguous like a, or one value broadcast over a's shape."""
     check_float(a, a_name)
@@ -167,7 +172,7 @@ cdef object _pointwise(int op, a, str a_name, grad=None):
     g = a if grad is None else (np.lib.stride_tricks.as_strided(grad, (1,), (grad.itemsize,)) if scalar else grad)
     cdef const unsigned char[::1] gr = g.reshape(-1).view(np.uint8)
     cdef unsigned char[::1] orr = out.reshape(-1).view(np.uint8)
-    args.op, args.a, args.b, args.bscalar, args.out = op, &ar[0], &gr[0], scalar, &orr[0]
+    args.op, args.a, args.b, args.bscalar, args.param, args.out = op, &ar[0], &gr[0], scalar, param, &orr[0]
     cdef bint single = a.dtype.itemsize == 4
     with nogil:
         for_thread_chunks(n, MIN_WORK, 1, _act_f32 if single else _act_f64, &args)
@@ -226,3 +231,13 @@ def gelu_forward(x, approximate="none"):
 def gelu_backward(x, grad, approximate="none"):
     """GELU's input gradient from its input: grad * (Phi(x) + x phi(x)), or the tanh form's derivative."""
     return _pointwise(_gelu_op(approximate, GELU_BACKWARD, GELU_TANH_BACKWARD), x, "x", grad)
+
+
+def elu_forward(x, alpha=1.0):
+    """x where x > 0, else alpha (exp(x) - 1)."""
+    return _pointwise(ELU_FORWARD, x, "x", None, _number(alpha, "alpha"))
+
+
+def elu_backward(x, grad, alpha=1.0):
+    """ELU's input gradient from its input: grad where x > 0, else grad alpha exp(x)."""
+    return _pointwise(ELU_BACKWARD, x, "x", grad, _number(alpha, "alpha"))

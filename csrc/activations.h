@@ -1,10 +1,11 @@
-/* The pointwise activations ReLU, sigmoid, tanh (backward), SiLU and GELU (exact and tanh forms), forward and
- * backward in one pass each over [lo, hi). Their NumPy forms make several passes and temporaries each (GELU's
+/* The pointwise activations ReLU, sigmoid, tanh (backward), SiLU, GELU (exact and tanh forms) and ELU, forward
+ * and backward in one pass each over [lo, hi). Their NumPy forms make several passes and temporaries each (GELU's
  * erf form six), and NumPy runs them on one core. The element formulas are PyTorch's; the float32 loops are
  * plain so the compiler vectorises them, built for SSE2, AVX2 and AVX-512 and picked at run time (cpulevel.h).
  * float64 calls libm: it is the checking precision, held to what NumPy computes.
  *
- * float32 evaluates exp with fastnn_expf (about 1 ulp), and GELU's Phi(x) from erfc in the form
+ * float32 evaluates exp with fastnn_expf (about 1 ulp), ELU's exp(x) - 1 by a Taylor polynomial near 0, and
+ * GELU's Phi(x) from erfc in the form
  * t * exp(-z^2 + P(t)), t = 1 / (1 + z / 2), P a degree-9 polynomial published with a fractional error below
  * 1.2e-7 everywhere (Numerical Recipes' erfcc): relative accuracy in the negative tail too, where
  * (1 + erf(x / sqrt 2)) / 2 would cancel. Rounding -z^2 + P in float32 leaves a relative error of about
@@ -61,6 +62,22 @@ FASTNN_ACT_INLINE double fastnn_act_phi(double x, double *pdf) {
     return 0.5 * erfc(-x * 0.70710678118654752);
 }
 
+/* exp(x) - 1 for x <= 0 (ELU's negative branch): a degree-8 Taylor polynomial above -0.5 (its first dropped
+ * term is below 1e-8 relative there), exp(x) - 1 below, where exp(x) <= 0.61 leaves no cancellation */
+FASTNN_ACT_INLINE float fastnn_act_expm1_negf(float x) {
+    float p = 1.0f / 40320;
+    p = p * x + 1.0f / 5040;
+    p = p * x + 1.0f / 720;
+    p = p * x + 1.0f / 120;
+    p = p * x + 1.0f / 24;
+    p = p * x + 1.0f / 6;
+    p = p * x + 0.5f;
+    p = p * x * x + x;
+    float e = fastnn_expf(x) - 1.0f;
+    return x > -0.5f ? p : e;
+}
+FASTNN_ACT_INLINE double fastnn_act_expm1_neg(double x) { return expm1(x); }
+
 /* GELU's tanh form: 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2 / pi) */
 #define FASTNN_GELU_K 0.79788456080286536
 #define FASTNN_GELU_C 0.044715
@@ -110,6 +127,20 @@ static void fastnn_gelu_backward_##SUFFIX(const T *restrict x, const T *restrict
                                           T *restrict dx, ptrdiff_t lo, ptrdiff_t hi) {                     \
     FASTNN_GRAD_LOOP(T, T pdf; T cdf = fastnn_act_phi##F(x[i], &pdf); dx[i] = G * (cdf + x[i] * pdf))        \
 }                                                                                                           \
+static void fastnn_elu_forward_##SUFFIX(const T *restrict x, T *restrict y, ptrdiff_t lo, ptrdiff_t hi,     \
+                                        T alpha) {                                                          \
+    /* PyTorch's test: x <= 0 takes alpha (exp(x) - 1); NaN fails it and passes through */                  \
+    for (ptrdiff_t i = lo; i < hi; i++) {                                                                   \
+        T v = x[i], neg = alpha * fastnn_act_expm1_neg##F(v <= 0 ? v : (T)0);                               \
+        y[i] = v < 0 ? neg : v;   /* a zero keeps its sign, as alpha * expm1(+-0) does */                    \
+    }                                                                                                       \
+}                                                                                                           \
+static void fastnn_elu_backward_##SUFFIX(const T *restrict x, const T *restrict g, int gscalar,               \
+                                         T *restrict dx, ptrdiff_t lo, ptrdiff_t hi, T alpha) {             \
+    /* a NaN input takes the exp side, so its gradient is NaN (PyTorch's) */                                \
+    FASTNN_GRAD_LOOP(T, T v = x[i]; T d = alpha * fastnn_exp##F(v > 0 ? (T)0 : v);                           \
+                     dx[i] = v > 0 ? G : G * d)                                                              \
+}                                                                                                           \
 static void fastnn_gelu_tanh_forward_##SUFFIX(const T *restrict x, T *restrict y, ptrdiff_t lo, ptrdiff_t hi) { \
     for (ptrdiff_t i = lo; i < hi; i++) {                                                                   \
         T v = x[i];                                                                                         \
@@ -144,11 +175,11 @@ FASTNN_ACT_BODIES(double, f64_avx512, )
 
 /* Every pass by op code (activation.pyx's table): a is the forward's input (or, for relu, sigmoid and
  * tanh backward, its output), b the output gradient (unused by a forward; one value for every element when
- * bscalar). */
+ * bscalar), param ELU's alpha. */
 
 #define FASTNN_ACT_DISPATCH(T, SUFFIX)                                                                         \
-static void fastnn_act_run_##SUFFIX(int op, const T *a, const T *b, int bscalar, T *out, ptrdiff_t lo,         \
-                                    ptrdiff_t hi) {                                                         \
+static void fastnn_act_run_##SUFFIX(int op, const T *a, const T *b, int bscalar, double param, T *out,         \
+                                    ptrdiff_t lo, ptrdiff_t hi) {                                           \
     switch (op) {                                                                                           \
     case 0: FASTNN_DISPATCH(fastnn_relu_forward_##SUFFIX, (a, out, lo, hi)); break;                            \
     case 1: FASTNN_DISPATCH(fastnn_relu_backward_##SUFFIX, (a, b, bscalar, out, lo, hi)); break;                        \
@@ -161,6 +192,8 @@ static void fastnn_act_run_##SUFFIX(int op, const T *a, const T *b, int bscalar,
     case 8: FASTNN_DISPATCH(fastnn_gelu_backward_##SUFFIX, (a, b, bscalar, out, lo, hi)); break;                        \
     case 9: FASTNN_DISPATCH(fastnn_gelu_tanh_forward_##SUFFIX, (a, out, lo, hi)); break;                       \
     case 10: FASTNN_DISPATCH(fastnn_gelu_tanh_backward_##SUFFIX, (a, b, bscalar, out, lo, hi)); break;                  \
+    case 11: FASTNN_DISPATCH(fastnn_elu_forward_##SUFFIX, (a, out, lo, hi, (T)param)); break;                   \
+    case 12: FASTNN_DISPATCH(fastnn_elu_backward_##SUFFIX, (a, b, bscalar, out, lo, hi, (T)param)); break;      \
     }                                                                                                       \
 }
 FASTNN_ACT_DISPATCH(float, f32)

@@ -22,15 +22,18 @@ OPS = {
     "silu": (lambda k, x: k.silu_forward(x), lambda k, x, y, g: k.silu_backward(x, g)),
     "gelu": (lambda k, x: k.gelu_forward(x), lambda k, x, y, g: k.gelu_backward(x, g)),
     "gelu_tanh": (lambda k, x: k.gelu_forward(x, "tanh"), lambda k, x, y, g: k.gelu_backward(x, g, "tanh")),
+    "elu": (lambda k, x: k.elu_forward(x, 1.0), lambda k, x, y, g: k.elu_backward(x, g, 1.0)),
+    "elu_alpha": (lambda k, x: k.elu_forward(x, 0.3), lambda k, x, y, g: k.elu_backward(x, g, 0.3)),
 }
 TORCH = {"relu": lambda t: torch.relu(t), "sigmoid": torch.sigmoid, "tanh": torch.tanh,
          "silu": torch.nn.functional.silu, "gelu": torch.nn.functional.gelu,
-         "gelu_tanh": lambda t: torch.nn.functional.gelu(t, approximate="tanh")}
+         "gelu_tanh": lambda t: torch.nn.functional.gelu(t, approximate="tanh"),
+         "elu": torch.nn.functional.elu, "elu_alpha": lambda t: torch.nn.functional.elu(t, 0.3)}
 # float32 error budgets against the float64 reference: fastnn_expf (about 1 ulp), the erfc fit (1.2e-7) and
 # rounding -z^2 + P(t) for GELU (about z^2 * 6e-8 relative); tanh's form (1 - e) / (1 + e) loses relative
 # accuracy near 0 only in t, which GELU's tanh form adds to 1
 TOL32 = {"relu": (0, 0), "sigmoid": (1e-6, 1e-30), "tanh": (1e-6, 1e-30), "silu": (2e-6, 1e-30),
-         "gelu": (2e-6, 1e-30), "gelu_tanh": (2e-6, 2e-7)}
+         "gelu": (2e-6, 1e-30), "gelu_tanh": (2e-6, 2e-7), "elu": (3e-7, 1e-30), "elu_alpha": (3e-7, 1e-30)}
 
 
 def _reference(name, x, g):
@@ -106,6 +109,11 @@ def test_nan_inf_and_signed_zeros_as_pytorch(name, dtype):
         up = x == np.inf
         assert np.all(y[up] == np.inf)
         ty[up] = tg[up] = y[up] = dx[up] = np.nan
+    if name.startswith("elu"):
+        # PyTorch's ELU gradient at a NaN input is NaN or the gradient itself depending on its code path (NaN
+        # in its float64 vector loop, 1 for float32 and in its scalar tail); fastnn's is NaN throughout
+        assert np.all(np.isnan(dx[np.isnan(x)]))
+        tg[np.isnan(x)] = np.nan
     np.testing.assert_allclose(y, ty, rtol=1e-5, atol=1e-30, equal_nan=True)
     np.testing.assert_allclose(dx, tg, rtol=1e-5, atol=1e-30, equal_nan=True)
     zeros = x == 0   # +0.0 and -0.0 in: the same signed zeros out
@@ -154,10 +162,12 @@ def test_bad_arguments_raise_naming_the_argument():
         K.sigmoid_forward(np.zeros((4, 6), np.float32)[:, ::2])
     with pytest.raises(TypeError, match="out must be a numpy.ndarray"):
         K.tanh_backward([1.0], x)
+    with pytest.raises(TypeError, match="alpha must be a number"):
+        K.elu_forward(x, "1")
 
 
 PUBLIC = {"relu": F.relu, "sigmoid": F.sigmoid, "tanh": F.tanh, "silu": F.silu, "gelu": F.gelu,
-          "gelu_tanh": lambda t: F.gelu(t, approximate="tanh")}
+          "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"), "elu": F.elu, "elu_alpha": lambda t: F.elu(t, 0.3)}
 
 
 @pytest.mark.parametrize("name", sorted(PUBLIC))

@@ -1,5 +1,5 @@
-"""Autograd Functions and passes over the activation kernels (csrc/activation.pyx): LeakyReLU, GELU and SiLU as
-Functions, and the one-pass forward/backward of ReLU, sigmoid and tanh for their declared ops (ops/elementwise.py).
+"""Autograd Functions and passes over the activation kernels (csrc/activation.pyx): LeakyReLU, ELU, GELU and SiLU
+as Functions, and the one-pass forward/backward of ReLU, sigmoid and tanh for their declared ops (ops/elementwise.py).
 float32 and float64 arrays run on the kernels (one pass each way, threads for large arrays); other dtypes
 (bfloat16, float16, integers) and mixed dtypes take the NumPy formulas."""
 import numpy as np
@@ -125,3 +125,23 @@ class SiLU(Function):
             return activation_kernels.silu_backward(a, _kernel_grad(g))
         s = sigmoid_forward(a)
         return (g * s * (1 + a * (1 - s))).astype(g.dtype, copy=False)
+
+
+class ELU(Function):
+    """x if x > 0 else alpha (exp(x) - 1); the gradient from the input (alpha exp(x) on the negative side)."""
+    @staticmethod
+    def forward(ctx, a, alpha):
+        ctx.alpha = alpha
+        if a.dtype in _KERNEL_DTYPES:
+            a = kernel_input(a)
+            ctx.save_for_backward(a)
+            return activation_kernels.elu_forward(a, alpha)
+        ctx.save_for_backward(a)
+        return np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0))).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.saved_tensors[0]
+        if _on_kernels(a, g):
+            return activation_kernels.elu_backward(a, _kernel_grad(g), ctx.alpha), None
+        return np.where(a > 0, g, g * ctx.alpha * np.exp(np.minimum(a, 0))).astype(g.dtype, copy=False), None

@@ -5,7 +5,7 @@ from ..function import Function
 from ..tensor import _wrap
 from ._util import arr
 from ._declare import unary, binary, declare, ArgumentError
-from ..native.activation import (LeakyReLU, GELU, SiLU, relu_forward, relu_backward, sigmoid_forward,
+from ..native.activation import (LeakyReLU, ELU, GELU, SiLU, relu_forward, relu_backward, sigmoid_forward,
                                  sigmoid_backward, tanh_backward)
 
 # Simple elementwise ops, declared once (ops/_declare.py generates torch.x, Tensor.x, Tensor.x_ and out=).
@@ -37,20 +37,6 @@ def _floating(a):
 def _require_float(a, name):
     if a.dtype.kind != "f":
         raise TypeError(f"{name} expects a floating point tensor, got {a.dtype}")
-
-
-class ELU(Function):
-    @staticmethod
-    def forward(ctx, a, alpha):
-        out = np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0)))
-        ctx.save_for_backward(a, out)
-        ctx.alpha = alpha
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        a, out = ctx.saved_tensors
-        return np.where(a > 0, g, g * (out + ctx.alpha)), None
 
 
 class Softplus(Function):

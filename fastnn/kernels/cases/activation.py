@@ -1,5 +1,5 @@
 """Benchmark cases for the activation family: the GAN discriminator's widest LeakyReLU(0.2), batch 64, and
-ReLU, sigmoid, tanh, SiLU and GELU forward+backward over a Transformer feed-forward block's hidden units
+ReLU, sigmoid, tanh, SiLU, GELU and ELU forward+backward over a Transformer feed-forward block's hidden units
 (32 x 128 tokens x 512)."""
 import numpy as np
 
@@ -61,4 +61,6 @@ CASES = [Case("leaky_relu fwd+bwd (64, 1024) slope 0.2", "activation", ("leaky_r
          Case("gelu fwd+bwd (4096, 512)", "activation", ("gelu_forward", "gelu_backward"), _inputs(_FF),
               _from_input("gelu"), _torch(lambda t: t.nn.functional.gelu)),
          Case("gelu tanh fwd+bwd (4096, 512)", "activation", ("gelu_forward", "gelu_backward"), _inputs(_FF),
-              _from_input("gelu", "tanh"), _torch(lambda t: lambda x: t.nn.functional.gelu(x, approximate="tanh")))]
+              _from_input("gelu", "tanh"), _torch(lambda t: lambda x: t.nn.functional.gelu(x, approximate="tanh"))),
+         Case("elu fwd+bwd (4096, 512)", "activation", ("elu_forward", "elu_backward"), _inputs(_FF),
+              _from_input("elu", 1.0), _torch(lambda t: t.nn.functional.elu))]

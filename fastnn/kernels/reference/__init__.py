@@ -22,4 +22,5 @@ from .dropout import (dropout_mask_apply, relu_dropout_forward, relu_dropout_bac
                       gelu_dropout_backward)
 from .heads import split_heads, split_heads_backward, merge_heads, merge_heads_backward
 from .activation import (leaky_relu_forward, leaky_relu_backward, relu_forward, relu_backward, sigmoid_forward,
-                         sigmoid_backward, tanh_backward, silu_forward, silu_backward, gelu_forward, gelu_backward)
+                         sigmoid_backward, tanh_backward, silu_forward, silu_backward, gelu_forward, gelu_backward,
+                         elu_forward, elu_backward)

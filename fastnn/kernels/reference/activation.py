@@ -1,5 +1,5 @@
 """Reference activations, from PyTorch's definitions, in NumPy (float64 inside for the transcendental ones):
-LeakyReLU, ReLU, sigmoid, tanh's gradient, SiLU and GELU (exact and tanh forms)."""
+LeakyReLU, ReLU, sigmoid, tanh's gradient, SiLU, GELU (exact and tanh forms) and ELU."""
 import numpy as np
 from scipy.special import erfc
 
@@ -85,3 +85,14 @@ def gelu_backward(x, grad, approximate="none"):
     cdf = 0.5 * erfc(-x64 / np.sqrt(2))
     pdf = np.exp(-0.5 * x64 * x64) / np.sqrt(2 * np.pi)
     return (grad * (cdf + x64 * pdf)).astype(x.dtype)
+
+
+def elu_forward(x, alpha=1.0):
+    x64 = x.astype(np.float64)
+    return np.where(x64 <= 0, alpha * np.expm1(np.minimum(x64, 0)), x64).astype(x.dtype)
+
+
+def elu_backward(x, grad, alpha=1.0):
+    _check_grad(x, grad)
+    x64 = x.astype(np.float64)
+    return np.where(x64 > 0, grad, grad * alpha * np.exp(np.minimum(x64, 0))).astype(x.dtype)  # NaN x: NaN
