@@ -1,6 +1,6 @@
 # Elementwise activations whose NumPy form costs several passes: LeakyReLU (leakyrelu.h) and ReLU, sigmoid,
-# tanh (backward), SiLU, GELU and ELU (activations.h) forward and backward, one pass
-# each. Chunked over threads only for large arrays (threadchunks.pxd).
+# tanh (backward), SiLU, GELU, ELU and softplus, and binary cross-entropy with logits (activations.h) forward
+# and backward, one pass each. Chunked over threads only for large arrays (threadchunks.pxd).
 from cython cimport floating
 import numpy as np
 from threadchunks cimport for_thread_chunks
@@ -119,34 +119,39 @@ def leaky_relu_backward(x, grad, negative_slope=0.01):
 
 # ----------------------------------------------------------------------------- pointwise activations
 cdef extern from "activations.h" nogil:
-    void fastnn_act_run_f32(int op, const float *a, const float *b, int bscalar, double param, float *out,
-                            Py_ssize_t lo, Py_ssize_t hi)
-    void fastnn_act_run_f64(int op, const double *a, const double *b, int bscalar, double param, double *out,
-                            Py_ssize_t lo, Py_ssize_t hi)
+    void fastnn_act_run_f32(int op, const float *a, const float *b, const float *c, int scalar, double p0,
+                            double p1, float *out, Py_ssize_t lo, Py_ssize_t hi)
+    void fastnn_act_run_f64(int op, const double *a, const double *b, const double *c, int scalar, double p0,
+                            double p1, double *out, Py_ssize_t lo, Py_ssize_t hi)
 
 # op codes of activations.h's fastnn_act_run
 cdef enum:
     RELU_FORWARD, RELU_BACKWARD, SIGMOID_FORWARD, SIGMOID_BACKWARD, TANH_BACKWARD, SILU_FORWARD, SILU_BACKWARD
     GELU_FORWARD, GELU_BACKWARD, GELU_TANH_FORWARD, GELU_TANH_BACKWARD, ELU_FORWARD, ELU_BACKWARD
+    SOFTPLUS_FORWARD, SOFTPLUS_BACKWARD, BCE_LOGITS_FORWARD, BCE_LOGITS_BACKWARD
 
 
 cdef struct ActArgs:
     int op
     const void *a
     const void *b
-    int bscalar
-    double param
+    const void *c
+    int scalar
+    double p0
+    double p1
     void *out
 
 
 cdef void _act_f32(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
     cdef ActArgs *p = <ActArgs *>args
-    fastnn_act_run_f32(p.op, <const float *>p.a, <const float *>p.b, p.bscalar, p.param, <float *>p.out, lo, hi)
+    fastnn_act_run_f32(p.op, <const float *>p.a, <const float *>p.b, <const float *>p.c, p.scalar, p.p0, p.p1,
+                       <float *>p.out, lo, hi)
 
 
 cdef void _act_f64(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
     cdef ActArgs *p = <ActArgs *>args
-    fastnn_act_run_f64(p.op, <const double *>p.a, <const double *>p.b, p.bscalar, p.param, <double *>p.out, lo, hi)
+    fastnn_act_run_f64(p.op, <const double *>p.a, <const double *>p.b, <const double *>p.c, p.scalar, p.p0, p.p1,
+                       <double *>p.out, lo, hi)
 
 
 cdef bint _broadcast_value(object grad, object a):
@@ -155,10 +160,12 @@ cdef bint _broadcast_value(object grad, object a):
             and grad.dtype == a.dtype and not any(grad.strides))
 
 
-cdef object _pointwise(int op, a, str a_name, grad=None, double param=0):
-    """One pass of op over a (and grad, the output gradient, for a backward) into a new array. grad is
-    C-contiguous like a, or one value broadcast over a's shape."""
+cdef object _pointwise(int op, a, str a_name, grad=None, double p0=0, double p1=0, target=None):
+    """One pass of op over a (and target, for binary cross-entropy; and grad, the output gradient, for a
+    backward) into a new array. target is C-contiguous like a; grad too, or one value broadcast over a's shape."""
     check_float(a, a_name)
+    if target is not None:
+        check_like(target, "target", a, a_name)
     cdef bint scalar = grad is not None and _broadcast_value(grad, a)
     if grad is not None and not scalar:
         check_like(grad, "grad", a, a_name)
@@ -167,12 +174,16 @@ cdef object _pointwise(int op, a, str a_name, grad=None, double param=0):
     cdef Py_ssize_t n = a.size
     if n == 0:
         return out
-    cdef const unsigned char[::1] ar = a.reshape(-1).view(np.uint8)
     # a broadcast grad's one value: a 1-element view of its memory
     g = a if grad is None else (np.lib.stride_tricks.as_strided(grad, (1,), (grad.itemsize,)) if scalar else grad)
+    t = a if target is None else target
+    cdef const unsigned char[::1] ar = a.reshape(-1).view(np.uint8)
     cdef const unsigned char[::1] gr = g.reshape(-1).view(np.uint8)
+    cdef const unsigned char[::1] tr = t.reshape(-1).view(np.uint8)
     cdef unsigned char[::1] orr = out.reshape(-1).view(np.uint8)
-    args.op, args.a, args.b, args.bscalar, args.param, args.out = op, &ar[0], &gr[0], scalar, param, &orr[0]
+    args.op, args.a, args.scalar, args.p0, args.p1, args.out = op, &ar[0], scalar, p0, p1, &orr[0]
+    # the pass's second operand is the target where there is one (the gradient then comes third)
+    args.b, args.c = (&tr[0], &gr[0]) if target is not None else (&gr[0], &gr[0])
     cdef bint single = a.dtype.itemsize == 4
     with nogil:
         for_thread_chunks(n, MIN_WORK, 1, _act_f32 if single else _act_f64, &args)
@@ -241,3 +252,23 @@ def elu_forward(x, alpha=1.0):
 def elu_backward(x, grad, alpha=1.0):
     """ELU's input gradient from its input: grad where x > 0, else grad alpha exp(x)."""
     return _pointwise(ELU_BACKWARD, x, "x", grad, _number(alpha, "alpha"))
+
+
+def softplus_forward(x, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta x)) / beta, or x where beta x > threshold (PyTorch's)."""
+    return _pointwise(SOFTPLUS_FORWARD, x, "x", None, _number(beta, "beta"), _number(threshold, "threshold"))
+
+
+def softplus_backward(x, grad, beta=1.0, threshold=20.0):
+    """softplus's input gradient from its input: grad sigmoid(beta x), or grad where beta x > threshold."""
+    return _pointwise(SOFTPLUS_BACKWARD, x, "x", grad, _number(beta, "beta"), _number(threshold, "threshold"))
+
+
+def bce_logits_forward(x, target):
+    """Elementwise binary cross-entropy of sigmoid(x) against target: (1 - target) x + softplus(-x)."""
+    return _pointwise(BCE_LOGITS_FORWARD, x, "x", None, 0, 0, target)
+
+
+def bce_logits_backward(x, target, grad):
+    """Its input gradient: grad (sigmoid(x) - target)."""
+    return _pointwise(BCE_LOGITS_BACKWARD, x, "x", grad, 0, 0, target)

@@ -1,5 +1,5 @@
-/* The pointwise activations ReLU, sigmoid, tanh (backward), SiLU, GELU (exact and tanh forms) and ELU, forward
- * and backward in one pass each over [lo, hi). Their NumPy forms make several passes and temporaries each (GELU's
+/* The pointwise activations ReLU, sigmoid, tanh (backward), SiLU, GELU (exact and tanh forms), ELU and softplus,
+ * and binary cross-entropy with logits, forward and backward in one pass each over [lo, hi). Their NumPy forms make several passes and temporaries each (GELU's
  * erf form six), and NumPy runs them on one core. The element formulas are PyTorch's; the float32 loops are
  * plain so the compiler vectorises them, built for SSE2, AVX2 and AVX-512 and picked at run time (cpulevel.h).
  * float64 calls libm: it is the checking precision, held to what NumPy computes.
@@ -78,6 +78,31 @@ FASTNN_ACT_INLINE float fastnn_act_expm1_negf(float x) {
 }
 FASTNN_ACT_INLINE double fastnn_act_expm1_neg(double x) { return expm1(x); }
 
+/* log(1 + u) for u in [0, 1] (softplus's log(1 + exp(-|z|))): m = 1 + u rounded, log m from atanh's series in
+ * s = (f - 1) / (f + 1) with f = m or m / 2 in [0.71, 1.42] (|s| <= 0.172, five terms: error below 1e-9), and
+ * (u - (m - 1)) / m restoring what rounding 1 + u lost */
+FASTNN_ACT_INLINE float fastnn_act_log1p_unitf(float u) {
+    float m = 1.0f + u;
+    float big = m > 1.41421356f ? 1.0f : 0.0f;
+    float f = big > 0 ? 0.5f * m : m;
+    float s = (f - 1.0f) / (f + 1.0f), s2 = s * s;
+    float p = 1.0f / 9;
+    p = p * s2 + 1.0f / 7;
+    p = p * s2 + 1.0f / 5;
+    p = p * s2 + 1.0f / 3;
+    p = p * s2 + 1.0f;
+    return big * 0.69314718055994531f + 2.0f * s * p + (u - (m - 1.0f)) / m;
+}
+FASTNN_ACT_INLINE double fastnn_act_log1p_unit(double u) { return log1p(u); }
+
+/* softplus(z) = log(1 + exp(z)) = max(z, 0) + log(1 + exp(-|z|)), never overflowing */
+FASTNN_ACT_INLINE float fastnn_act_softplusf(float z) {
+    return (z > 0 ? z : 0.0f) + fastnn_act_log1p_unitf(fastnn_expf(-fabsf(z)));
+}
+FASTNN_ACT_INLINE double fastnn_act_softplus(double z) {
+    return (z > 0 ? z : 0.0) + log1p(exp(-fabs(z)));
+}
+
 /* GELU's tanh form: 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2 / pi) */
 #define FASTNN_GELU_K 0.79788456080286536
 #define FASTNN_GELU_C 0.044715
@@ -141,6 +166,28 @@ static void fastnn_elu_backward_##SUFFIX(const T *restrict x, const T *restrict 
     FASTNN_GRAD_LOOP(T, T v = x[i]; T d = alpha * fastnn_exp##F(v > 0 ? (T)0 : v);                           \
                      dx[i] = v > 0 ? G : G * d)                                                              \
 }                                                                                                           \
+static void fastnn_softplus_forward_##SUFFIX(const T *restrict x, T *restrict y, ptrdiff_t lo, ptrdiff_t hi, \
+                                             T beta, T threshold) {                                         \
+    /* PyTorch's: x itself where beta x > threshold, else softplus(beta x) / beta */                        \
+    for (ptrdiff_t i = lo; i < hi; i++) {                                                                   \
+        T z = x[i] * beta;                                                                                  \
+        y[i] = z > threshold ? x[i] : fastnn_act_softplus##F(z) / beta;                                     \
+    }                                                                                                       \
+}                                                                                                           \
+static void fastnn_softplus_backward_##SUFFIX(const T *restrict x, const T *restrict g, int gscalar,          \
+                                              T *restrict dx, ptrdiff_t lo, ptrdiff_t hi, T beta,           \
+                                              T threshold) {                                                \
+    FASTNN_GRAD_LOOP(T, T z = x[i] * beta; dx[i] = z > threshold ? G : G * fastnn_act_sigmoid##F(z))          \
+}                                                                                                           \
+static void fastnn_bce_logits_forward_##SUFFIX(const T *restrict x, const T *restrict t, T *restrict y,       \
+                                               ptrdiff_t lo, ptrdiff_t hi) {                                \
+    /* (1 - t) x + softplus(-x): binary cross-entropy of sigmoid(x) against t, stable for any x */           \
+    for (ptrdiff_t i = lo; i < hi; i++) y[i] = ((T)1 - t[i]) * x[i] + fastnn_act_softplus##F(-x[i]);         \
+}                                                                                                           \
+static void fastnn_bce_logits_backward_##SUFFIX(const T *restrict x, const T *restrict t, const T *restrict g, \
+                                                int gscalar, T *restrict dx, ptrdiff_t lo, ptrdiff_t hi) {  \
+    FASTNN_GRAD_LOOP(T, dx[i] = G * (fastnn_act_sigmoid##F(x[i]) - t[i]))                                    \
+}                                                                                                           \
 static void fastnn_gelu_tanh_forward_##SUFFIX(const T *restrict x, T *restrict y, ptrdiff_t lo, ptrdiff_t hi) { \
     for (ptrdiff_t i = lo; i < hi; i++) {                                                                   \
         T v = x[i];                                                                                         \
@@ -175,25 +222,30 @@ FASTNN_ACT_BODIES(double, f64_avx512, )
 
 /* Every pass by op code (activation.pyx's table): a is the forward's input (or, for relu, sigmoid and
  * tanh backward, its output), b the output gradient (unused by a forward; one value for every element when
- * bscalar), param ELU's alpha. */
+ * scalar), except for binary cross-entropy, where b is the target and c the output gradient; p0 and p1 are
+ * ELU's alpha and softplus's beta and threshold. */
 
 #define FASTNN_ACT_DISPATCH(T, SUFFIX)                                                                         \
-static void fastnn_act_run_##SUFFIX(int op, const T *a, const T *b, int bscalar, double param, T *out,         \
-                                    ptrdiff_t lo, ptrdiff_t hi) {                                           \
+static void fastnn_act_run_##SUFFIX(int op, const T *a, const T *b, const T *c, int scalar, double p0,        \
+                                    double p1, T *out, ptrdiff_t lo, ptrdiff_t hi) {                        \
     switch (op) {                                                                                           \
     case 0: FASTNN_DISPATCH(fastnn_relu_forward_##SUFFIX, (a, out, lo, hi)); break;                            \
-    case 1: FASTNN_DISPATCH(fastnn_relu_backward_##SUFFIX, (a, b, bscalar, out, lo, hi)); break;                        \
+    case 1: FASTNN_DISPATCH(fastnn_relu_backward_##SUFFIX, (a, b, scalar, out, lo, hi)); break;                        \
     case 2: FASTNN_DISPATCH(fastnn_sigmoid_forward_##SUFFIX, (a, out, lo, hi)); break;                         \
-    case 3: FASTNN_DISPATCH(fastnn_sigmoid_backward_##SUFFIX, (a, b, bscalar, out, lo, hi)); break;                     \
-    case 4: FASTNN_DISPATCH(fastnn_tanh_backward_##SUFFIX, (a, b, bscalar, out, lo, hi)); break;                        \
+    case 3: FASTNN_DISPATCH(fastnn_sigmoid_backward_##SUFFIX, (a, b, scalar, out, lo, hi)); break;                     \
+    case 4: FASTNN_DISPATCH(fastnn_tanh_backward_##SUFFIX, (a, b, scalar, out, lo, hi)); break;                        \
     case 5: FASTNN_DISPATCH(fastnn_silu_forward_##SUFFIX, (a, out, lo, hi)); break;                            \
-    case 6: FASTNN_DISPATCH(fastnn_silu_backward_##SUFFIX, (a, b, bscalar, out, lo, hi)); break;                        \
+    case 6: FASTNN_DISPATCH(fastnn_silu_backward_##SUFFIX, (a, b, scalar, out, lo, hi)); break;                        \
     case 7: FASTNN_DISPATCH(fastnn_gelu_forward_##SUFFIX, (a, out, lo, hi)); break;                            \
-    case 8: FASTNN_DISPATCH(fastnn_gelu_backward_##SUFFIX, (a, b, bscalar, out, lo, hi)); break;                        \
+    case 8: FASTNN_DISPATCH(fastnn_gelu_backward_##SUFFIX, (a, b, scalar, out, lo, hi)); break;                        \
     case 9: FASTNN_DISPATCH(fastnn_gelu_tanh_forward_##SUFFIX, (a, out, lo, hi)); break;                       \
-    case 10: FASTNN_DISPATCH(fastnn_gelu_tanh_backward_##SUFFIX, (a, b, bscalar, out, lo, hi)); break;                  \
-    case 11: FASTNN_DISPATCH(fastnn_elu_forward_##SUFFIX, (a, out, lo, hi, (T)param)); break;                   \
-    case 12: FASTNN_DISPATCH(fastnn_elu_backward_##SUFFIX, (a, b, bscalar, out, lo, hi, (T)param)); break;      \
+    case 10: FASTNN_DISPATCH(fastnn_gelu_tanh_backward_##SUFFIX, (a, b, scalar, out, lo, hi)); break;                  \
+    case 11: FASTNN_DISPATCH(fastnn_elu_forward_##SUFFIX, (a, out, lo, hi, (T)p0)); break;                      \
+    case 12: FASTNN_DISPATCH(fastnn_elu_backward_##SUFFIX, (a, b, scalar, out, lo, hi, (T)p0)); break;         \
+    case 13: FASTNN_DISPATCH(fastnn_softplus_forward_##SUFFIX, (a, out, lo, hi, (T)p0, (T)p1)); break;          \
+    case 14: FASTNN_DISPATCH(fastnn_softplus_backward_##SUFFIX, (a, b, scalar, out, lo, hi, (T)p0, (T)p1)); break; \
+    case 15: FASTNN_DISPATCH(fastnn_bce_logits_forward_##SUFFIX, (a, b, out, lo, hi)); break;                   \
+    case 16: FASTNN_DISPATCH(fastnn_bce_logits_backward_##SUFFIX, (a, b, c, scalar, out, lo, hi)); break;       \
     }                                                                                                       \
 }
 FASTNN_ACT_DISPATCH(float, f32)

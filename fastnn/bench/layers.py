@@ -186,7 +186,7 @@ def _activation_args(rng):
     return [x], lambda lib, arrays, wrap: (wrap(arrays[0], True),)
 
 
-for _fn in ("relu", "sigmoid", "tanh", "silu", "gelu", "elu"):
+for _fn in ("relu", "sigmoid", "tanh", "silu", "gelu", "elu", "softplus"):
     _path = _fn if _fn in ("sigmoid", "tanh") else f"nn.functional.{_fn}"
     LAYERS.append((f"{'torch' if _fn in ('sigmoid', 'tanh') else 'F'}.{_fn} fwd+bwd (4096, 512)",
                    _fn_twin(_path, _activation_args)))

@@ -202,9 +202,9 @@ def threshold(input, threshold, value, inplace=False):
 
 
 def logsigmoid(input):
-    # log sigmoid(x) = min(x, 0) - log1p(exp(-|x|)); its derivative is sigmoid(-x)
-    return _pointwise(input, "logsigmoid", lambda x: np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x))),
-                      lambda x, y: _sigmoid(-x))
+    # log sigmoid(x) = -softplus(-x), on softplus's one-pass kernels (never linearised: threshold inf)
+    _check_float(input, "input", "logsigmoid")
+    return -softplus(-input, 1.0, float("inf"))
 
 
 def glu(input, dim=-1):

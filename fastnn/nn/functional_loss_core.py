@@ -6,6 +6,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..autograd import ops
 from ..autograd.ops.softmax import cross_entropy_indices
+from ..autograd.native.activation import bce_logits_on_kernels, bce_logits_forward, bce_logits_backward
 from .functional_mse import fused_mse_mean
 from .functional_checks import (_check_float, _check_reduction, _check_tensor, _reduce, _same_shape,
                                 _warn_if_broadcast, _weighted_reduce, legacy_reduction)
@@ -201,6 +202,10 @@ class BCEWithLogitsFn(Function):
     """(1 - t) x + (1 + (pw - 1) t) softplus(-x), stable for any x."""
     @staticmethod
     def forward(ctx, x, t, pos_weight):
+        ctx.fused = pos_weight is None and bce_logits_on_kernels(x, t)  # one native pass each way
+        if ctx.fused:
+            ctx.save_for_backward(x, t)
+            return bce_logits_forward(x, t)
         lw = 1 + (pos_weight - 1) * t if pos_weight is not None else 1
         sp = np.logaddexp(0, -x)
         ctx.save_for_backward(x, t, lw)
@@ -208,6 +213,9 @@ class BCEWithLogitsFn(Function):
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.fused:
+            x, t = ctx.saved_tensors
+            return bce_logits_backward(x, t, g.astype(x.dtype, copy=False)), None, None
         x, t, lw = ctx.saved_tensors
         sig_neg = 0.5 * (1 - np.tanh(0.5 * x))  # sigmoid(-x) without overflow
         gx = g * ((1 - t) - lw * sig_neg)

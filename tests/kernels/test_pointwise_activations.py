@@ -24,16 +24,20 @@ OPS = {
     "gelu_tanh": (lambda k, x: k.gelu_forward(x, "tanh"), lambda k, x, y, g: k.gelu_backward(x, g, "tanh")),
     "elu": (lambda k, x: k.elu_forward(x, 1.0), lambda k, x, y, g: k.elu_backward(x, g, 1.0)),
     "elu_alpha": (lambda k, x: k.elu_forward(x, 0.3), lambda k, x, y, g: k.elu_backward(x, g, 0.3)),
+    "softplus": (lambda k, x: k.softplus_forward(x), lambda k, x, y, g: k.softplus_backward(x, g)),
+    "softplus_beta": (lambda k, x: k.softplus_forward(x, 2.0, 5.0), lambda k, x, y, g: k.softplus_backward(x, g, 2.0, 5.0)),
 }
 TORCH = {"relu": lambda t: torch.relu(t), "sigmoid": torch.sigmoid, "tanh": torch.tanh,
          "silu": torch.nn.functional.silu, "gelu": torch.nn.functional.gelu,
          "gelu_tanh": lambda t: torch.nn.functional.gelu(t, approximate="tanh"),
-         "elu": torch.nn.functional.elu, "elu_alpha": lambda t: torch.nn.functional.elu(t, 0.3)}
+         "elu": torch.nn.functional.elu, "elu_alpha": lambda t: torch.nn.functional.elu(t, 0.3),
+         "softplus": torch.nn.functional.softplus, "softplus_beta": lambda t: torch.nn.functional.softplus(t, 2.0, 5.0)}
 # float32 error budgets against the float64 reference: fastnn_expf (about 1 ulp), the erfc fit (1.2e-7) and
 # rounding -z^2 + P(t) for GELU (about z^2 * 6e-8 relative); tanh's form (1 - e) / (1 + e) loses relative
 # accuracy near 0 only in t, which GELU's tanh form adds to 1
 TOL32 = {"relu": (0, 0), "sigmoid": (1e-6, 1e-30), "tanh": (1e-6, 1e-30), "silu": (2e-6, 1e-30),
-         "gelu": (2e-6, 1e-30), "gelu_tanh": (2e-6, 2e-7), "elu": (3e-7, 1e-30), "elu_alpha": (3e-7, 1e-30)}
+         "gelu": (2e-6, 1e-30), "gelu_tanh": (2e-6, 2e-7), "elu": (3e-7, 1e-30), "elu_alpha": (3e-7, 1e-30),
+         "softplus": (6e-7, 1e-30), "softplus_beta": (6e-7, 1e-30)}
 
 
 def _reference(name, x, g):
@@ -167,7 +171,8 @@ def test_bad_arguments_raise_naming_the_argument():
 
 
 PUBLIC = {"relu": F.relu, "sigmoid": F.sigmoid, "tanh": F.tanh, "silu": F.silu, "gelu": F.gelu,
-          "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"), "elu": F.elu, "elu_alpha": lambda t: F.elu(t, 0.3)}
+          "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"), "elu": F.elu, "elu_alpha": lambda t: F.elu(t, 0.3),
+          "softplus": F.softplus, "softplus_beta": lambda t: F.softplus(t, 2.0, 5.0)}
 
 
 @pytest.mark.parametrize("name", sorted(PUBLIC))
@@ -223,3 +228,47 @@ def test_a_broadcast_gradient_is_read_in_place_with_the_same_result(name, dtype)
         np.testing.assert_array_equal(bwd(K, x, y, g), bwd(K, x, y, np.ascontiguousarray(g)))
     with pytest.raises(ValueError, match="grad must be C-contiguous"):   # a broadcast of another shape
         bwd(K, x, y, np.broadcast_to(np.asarray(1.0, dtype), (29, 37)))
+
+
+
+@settings(max_examples=30, deadline=None)
+@given(shape=st.lists(st.integers(0, 40), min_size=1, max_size=3), scale=st.sampled_from([0.5, 3.0, 30.0]),
+       dtype=st.sampled_from([np.float32, np.float64]), seed=st.integers(0, 99))
+def test_bce_with_logits_passes_match_the_reference(shape, scale, dtype, seed):
+    rng = np.random.default_rng(seed)
+    x = (scale * rng.standard_normal(shape)).astype(dtype)
+    t = rng.random(shape).astype(dtype)   # soft targets too
+    g = rng.standard_normal(shape).astype(dtype)
+    x64, t64, g64 = (a.astype(np.float64) for a in (x, t, g))
+    eps = np.finfo(dtype).eps
+    loss, ref = K.bce_logits_forward(x, t), R.bce_logits_forward(x64, t64)
+    # (1 - t) x + softplus(-x) cancels where the loss is small next to |x| (PyTorch's formula too)
+    assert np.all(np.abs(loss - ref) <= 4 * eps * (np.abs(ref) + np.abs(x64) + 1))
+    dx, dref = K.bce_logits_backward(x, t, g), R.bce_logits_backward(x64, t64, g64)
+    assert np.all(np.abs(dx - dref) <= 4 * eps * np.abs(g64) * 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_bce_with_logits_matches_pytorch_with_special_values(dtype, reduction):
+    rng = np.random.default_rng(9)
+    x = np.concatenate([20 * rng.standard_normal(200), [0.0, -0.0, 100.0, -100.0, 1e-30, np.inf, -np.inf]]).astype(dtype)
+    t = np.concatenate([rng.random(200), [1, 0, 1, 0, 0.5, 1, 0]]).astype(dtype)
+    fx, tx = fastnn.tensor(x, requires_grad=True), torch.from_numpy(x).requires_grad_()
+    y = F.binary_cross_entropy_with_logits(fx, fastnn.tensor(t), reduction=reduction)
+    ty = torch.nn.functional.binary_cross_entropy_with_logits(tx, torch.from_numpy(t), reduction=reduction)
+    y.sum().backward()
+    ty.sum().backward()
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-6, equal_nan=True)
+    np.testing.assert_allclose(fx.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-7, equal_nan=True)
+
+
+def test_bce_with_logits_passes_float64_gradcheck_and_rejects_bad_targets():
+    rng = np.random.default_rng(3)
+    x = fastnn.tensor(rng.standard_normal((4, 5)), requires_grad=True)
+    t = fastnn.tensor(rng.random((4, 5)))
+    assert gradcheck(lambda x: F.binary_cross_entropy_with_logits(x, t), (x,))
+    with pytest.raises(ValueError, match="target must have the shape"):
+        K.bce_logits_forward(np.zeros((2, 3), np.float32), np.zeros((3, 2), np.float32))
+    with pytest.raises(TypeError, match="target must have the dtype"):
+        K.bce_logits_forward(np.zeros(3, np.float32), np.zeros(3))

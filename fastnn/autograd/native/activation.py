@@ -1,5 +1,5 @@
-"""Autograd Functions and passes over the activation kernels (csrc/activation.pyx): LeakyReLU, ELU, GELU and SiLU
-as Functions, and the one-pass forward/backward of ReLU, sigmoid and tanh for their declared ops (ops/elementwise.py).
+"""Autograd Functions and passes over the activation kernels (csrc/activation.pyx): LeakyReLU, ELU, GELU, SiLU and
+Softplus as Functions, binary cross-entropy with logits' elementwise passes, and the one-pass forward/backward of ReLU, sigmoid and tanh for their declared ops (ops/elementwise.py).
 float32 and float64 arrays run on the kernels (one pass each way, threads for large arrays); other dtypes
 (bfloat16, float16, integers) and mixed dtypes take the NumPy formulas."""
 import numpy as np
@@ -14,8 +14,14 @@ _KERNEL_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 _GELU_K = np.sqrt(2 / np.pi)
 
 
+def _on_kernel(a):
+    """a float32 or float64 array (not a NumPy scalar, which a 0-d computation may hand over)"""
+    return isinstance(a, np.ndarray) and a.dtype in _KERNEL_DTYPES
+
+
 def _on_kernels(*arrays):
-    return arrays[0].dtype in _KERNEL_DTYPES and all(a.dtype == arrays[0].dtype for a in arrays[1:])
+    return _on_kernel(arrays[0]) and all(isinstance(a, np.ndarray) and a.dtype == arrays[0].dtype
+                                         for a in arrays[1:])
 
 
 def _kernel_grad(g):
@@ -30,7 +36,7 @@ class LeakyReLU(Function):
     @staticmethod
     def forward(ctx, a, slope):
         ctx.slope = slope
-        if a.dtype not in _KERNEL_DTYPES:
+        if not _on_kernel(a):
             ctx.save_for_backward(a)
             return np.where(a > 0, a, a * slope)
         a = kernel_input(a)
@@ -40,14 +46,14 @@ class LeakyReLU(Function):
     @staticmethod
     def backward(ctx, g):
         a = ctx.saved_tensors[0]
-        if a.dtype not in _KERNEL_DTYPES:
+        if not _on_kernels(a, g):
             return np.where(a > 0, g, g * ctx.slope), None
         return activation_kernels.leaky_relu_backward(a, kernel_input(g, a.dtype), ctx.slope), None
 
 
 # ReLU, sigmoid and tanh: (x) -> y and (g, x, y) -> dx for ops/_declare.unary
 def relu_forward(x):
-    if x.dtype in _KERNEL_DTYPES:
+    if _on_kernel(x):
         return activation_kernels.relu_forward(kernel_input(x))
     return np.maximum(x, 0)
 
@@ -61,7 +67,7 @@ def relu_backward(g, x, y):
 
 
 def sigmoid_forward(x):
-    if x.dtype in _KERNEL_DTYPES:
+    if _on_kernel(x):
         return activation_kernels.sigmoid_forward(kernel_input(x))
     e = np.exp(-np.abs(x))  # never overflows; pick the stable branch per element
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
@@ -85,7 +91,7 @@ class GELU(Function):
     @staticmethod
     def forward(ctx, a, approximate):
         ctx.approximate = approximate
-        if a.dtype in _KERNEL_DTYPES:
+        if _on_kernel(a):
             a = kernel_input(a)
             ctx.save_for_backward(a)
             return activation_kernels.gelu_forward(a, approximate)
@@ -111,7 +117,7 @@ class SiLU(Function):
     """x * sigmoid(x); the backward recomputes sigmoid from the saved input. (Known to the ONNX exporter by name.)"""
     @staticmethod
     def forward(ctx, a):
-        if a.dtype in _KERNEL_DTYPES:
+        if _on_kernel(a):
             a = kernel_input(a)
             ctx.save_for_backward(a)
             return activation_kernels.silu_forward(a)
@@ -132,7 +138,7 @@ class ELU(Function):
     @staticmethod
     def forward(ctx, a, alpha):
         ctx.alpha = alpha
-        if a.dtype in _KERNEL_DTYPES:
+        if _on_kernel(a):
             a = kernel_input(a)
             ctx.save_for_backward(a)
             return activation_kernels.elu_forward(a, alpha)
@@ -145,3 +151,39 @@ class ELU(Function):
         if _on_kernels(a, g):
             return activation_kernels.elu_backward(a, _kernel_grad(g), ctx.alpha), None
         return np.where(a > 0, g, g * ctx.alpha * np.exp(np.minimum(a, 0))).astype(g.dtype, copy=False), None
+
+
+class Softplus(Function):
+    """log(1 + exp(beta x)) / beta, linear where beta x > threshold (known to the ONNX exporter by name)."""
+    @staticmethod
+    def forward(ctx, a, beta, threshold):
+        ctx.beta, ctx.threshold = beta, threshold
+        if _on_kernel(a):
+            a = kernel_input(a)
+            ctx.save_for_backward(a)
+            return activation_kernels.softplus_forward(a, beta, threshold)
+        ctx.save_for_backward(a)
+        z = a * beta
+        return np.where(z > threshold, a, np.logaddexp(0, z) / beta).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.saved_tensors[0]
+        if _on_kernels(a, g):
+            return activation_kernels.softplus_backward(a, _kernel_grad(g), ctx.beta, ctx.threshold), None, None
+        z = a * ctx.beta
+        return np.where(z > ctx.threshold, g, g * sigmoid_forward(z)).astype(a.dtype, copy=False), None, None
+
+
+# binary cross-entropy with logits, elementwise: (x, t) -> loss and (x, t, g) -> dx, for float32/float64 arrays of
+# one dtype (the caller keeps its NumPy formula for the others and for pos_weight)
+def bce_logits_on_kernels(x, t):
+    return _on_kernels(x, t)
+
+
+def bce_logits_forward(x, t):
+    return activation_kernels.bce_logits_forward(kernel_input(x), kernel_input(t))
+
+
+def bce_logits_backward(x, t, g):
+    return activation_kernels.bce_logits_backward(kernel_input(x), kernel_input(t), _kernel_grad(g))

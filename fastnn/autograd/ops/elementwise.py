@@ -5,7 +5,7 @@ from ..function import Function
 from ..tensor import _wrap
 from ._util import arr
 from ._declare import unary, binary, declare, ArgumentError
-from ..native.activation import (LeakyReLU, ELU, GELU, SiLU, relu_forward, relu_backward, sigmoid_forward,
+from ..native.activation import (LeakyReLU, ELU, GELU, SiLU, Softplus, relu_forward, relu_backward, sigmoid_forward,
                                  sigmoid_backward, tanh_backward)
 
 # Simple elementwise ops, declared once (ops/_declare.py generates torch.x, Tensor.x, Tensor.x_ and out=).
@@ -37,24 +37,6 @@ def _floating(a):
 def _require_float(a, name):
     if a.dtype.kind != "f":
         raise TypeError(f"{name} expects a floating point tensor, got {a.dtype}")
-
-
-class Softplus(Function):
-    @staticmethod
-    def forward(ctx, a, beta, threshold):
-        ctx.save_for_backward(a)
-        ctx.beta = beta
-        ctx.threshold = threshold
-        z = a * beta
-        return np.where(z > threshold, a, np.logaddexp(0, z) / beta).astype(a.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        a = ctx.saved_tensors[0]
-        z = a * ctx.beta
-        e = np.exp(-np.abs(z))
-        s = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-        return np.where(z > ctx.threshold, g, g * s).astype(a.dtype, copy=False), None, None
 
 
 class Clamp(Function):

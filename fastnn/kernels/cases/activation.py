@@ -47,6 +47,23 @@ def _tanh_run(k, inputs):
     return y, k.tanh_backward(y, g)
 
 
+def _bce_inputs(rng):
+    x, g = _inputs(_FF)(rng)
+    return x, (rng.random(_FF) < 0.5).astype(np.float32), g
+
+
+def _bce_run(k, inputs):
+    x, t, g = inputs
+    return k.bce_logits_forward(x, t), k.bce_logits_backward(x, t, g)
+
+
+def _bce_torch(inputs):
+    import torch
+    x, t, g = (torch.from_numpy(a) for a in inputs)
+    return torch_input_grad_step(
+        lambda v: torch.nn.functional.binary_cross_entropy_with_logits(v, t, reduction="none"), x, g)
+
+
 _FF = (4096, 512)
 CASES = [Case("leaky_relu fwd+bwd (64, 1024) slope 0.2", "activation", ("leaky_relu_forward", "leaky_relu_backward"),
               _inputs((64, 1024)), _leaky_run, _torch(lambda t: lambda x: t.nn.functional.leaky_relu(x, 0.2))),
@@ -63,4 +80,8 @@ CASES = [Case("leaky_relu fwd+bwd (64, 1024) slope 0.2", "activation", ("leaky_r
          Case("gelu tanh fwd+bwd (4096, 512)", "activation", ("gelu_forward", "gelu_backward"), _inputs(_FF),
               _from_input("gelu", "tanh"), _torch(lambda t: lambda x: t.nn.functional.gelu(x, approximate="tanh"))),
          Case("elu fwd+bwd (4096, 512)", "activation", ("elu_forward", "elu_backward"), _inputs(_FF),
-              _from_input("elu", 1.0), _torch(lambda t: t.nn.functional.elu))]
+              _from_input("elu", 1.0), _torch(lambda t: t.nn.functional.elu)),
+         Case("softplus fwd+bwd (4096, 512)", "activation", ("softplus_forward", "softplus_backward"), _inputs(_FF),
+              _from_input("softplus", 1.0, 20.0), _torch(lambda t: t.nn.functional.softplus)),
+         Case("binary_cross_entropy_with_logits elementwise fwd+bwd (4096, 512)", "activation",
+              ("bce_logits_forward", "bce_logits_backward"), _bce_inputs, _bce_run, _bce_torch)]

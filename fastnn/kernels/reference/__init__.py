@@ -23,4 +23,5 @@ from .dropout import (dropout_mask_apply, relu_dropout_forward, relu_dropout_bac
 from .heads import split_heads, split_heads_backward, merge_heads, merge_heads_backward
 from .activation import (leaky_relu_forward, leaky_relu_backward, relu_forward, relu_backward, sigmoid_forward,
                          sigmoid_backward, tanh_backward, silu_forward, silu_backward, gelu_forward, gelu_backward,
-                         elu_forward, elu_backward)
+                         elu_forward, elu_backward, softplus_forward, softplus_backward, bce_logits_forward,
+                         bce_logits_backward)

@@ -1,5 +1,6 @@
 """Reference activations, from PyTorch's definitions, in NumPy (float64 inside for the transcendental ones):
-LeakyReLU, ReLU, sigmoid, tanh's gradient, SiLU, GELU (exact and tanh forms) and ELU."""
+LeakyReLU, ReLU, sigmoid, tanh's gradient, SiLU, GELU (exact and tanh forms), ELU and softplus, and binary
+cross-entropy with logits."""
 import numpy as np
 from scipy.special import erfc
 
@@ -28,7 +29,7 @@ def relu_backward(out, grad):
 
 
 def _sigmoid64(x):
-    x = x.astype(np.float64)
+    x = np.asarray(x, np.float64)
     e = np.exp(-np.abs(x))  # never overflows, and no cancellation in either tail
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
@@ -96,3 +97,30 @@ def elu_backward(x, grad, alpha=1.0):
     _check_grad(x, grad)
     x64 = x.astype(np.float64)
     return np.where(x64 > 0, grad, grad * alpha * np.exp(np.minimum(x64, 0))).astype(x.dtype)  # NaN x: NaN
+
+
+def _softplus64(z):
+    return np.logaddexp(0, z)
+
+
+def softplus_forward(x, beta=1.0, threshold=20.0):
+    z = x.astype(np.float64) * beta
+    return np.where(z > threshold, x, _softplus64(z) / beta).astype(x.dtype)
+
+
+def softplus_backward(x, grad, beta=1.0, threshold=20.0):
+    _check_grad(x, grad)
+    z = x.astype(np.float64) * beta
+    return np.where(z > threshold, grad, grad * _sigmoid64(z)).astype(x.dtype)
+
+
+def bce_logits_forward(x, target):
+    _check_grad(x, target)
+    x64 = x.astype(np.float64)
+    return ((1 - target) * x64 + _softplus64(-x64)).astype(x.dtype)
+
+
+def bce_logits_backward(x, target, grad):
+    _check_grad(x, target)
+    _check_grad(x, grad)
+    return (grad * (_sigmoid64(x) - target)).astype(x.dtype)
