@@ -1,6 +1,7 @@
 # Elementwise activations whose NumPy form costs several passes: LeakyReLU (leakyrelu.h) and ReLU, sigmoid,
-# tanh (backward), SiLU, GELU, ELU and softplus, and binary cross-entropy with logits (activations.h) forward
-# and backward, one pass each. Chunked over threads only for large arrays (threadchunks.pxd).
+# tanh (backward), SiLU, GELU, ELU, softplus, hardsigmoid, hardswish and Mish, and binary cross-entropy with
+# logits (activations.h) forward and backward, one pass each. Chunked over threads only for large arrays
+# (threadchunks.pxd).
 from cython cimport floating
 import numpy as np
 from threadchunks cimport for_thread_chunks
@@ -129,6 +130,7 @@ cdef enum:
     RELU_FORWARD, RELU_BACKWARD, SIGMOID_FORWARD, SIGMOID_BACKWARD, TANH_BACKWARD, SILU_FORWARD, SILU_BACKWARD
     GELU_FORWARD, GELU_BACKWARD, GELU_TANH_FORWARD, GELU_TANH_BACKWARD, ELU_FORWARD, ELU_BACKWARD
     SOFTPLUS_FORWARD, SOFTPLUS_BACKWARD, BCE_LOGITS_FORWARD, BCE_LOGITS_BACKWARD
+    HARDSIGMOID_FORWARD, HARDSIGMOID_BACKWARD, HARDSWISH_FORWARD, HARDSWISH_BACKWARD, MISH_FORWARD, MISH_BACKWARD
 
 
 cdef struct ActArgs:
@@ -272,3 +274,33 @@ def bce_logits_forward(x, target):
 def bce_logits_backward(x, target, grad):
     """Its input gradient: grad (sigmoid(x) - target)."""
     return _pointwise(BCE_LOGITS_BACKWARD, x, "x", grad, 0, 0, target)
+
+
+def hardsigmoid_forward(x):
+    """clip(x / 6 + 1/2, 0, 1)."""
+    return _pointwise(HARDSIGMOID_FORWARD, x, "x")
+
+
+def hardsigmoid_backward(x, grad):
+    """grad / 6 where -3 < x < 3, else 0."""
+    return _pointwise(HARDSIGMOID_BACKWARD, x, "x", grad)
+
+
+def hardswish_forward(x):
+    """x * clip(x / 6 + 1/2, 0, 1)."""
+    return _pointwise(HARDSWISH_FORWARD, x, "x")
+
+
+def hardswish_backward(x, grad):
+    """0 below -3, grad (x / 3 + 1/2) up to 3, grad above (PyTorch's)."""
+    return _pointwise(HARDSWISH_BACKWARD, x, "x", grad)
+
+
+def mish_forward(x):
+    """x * tanh(softplus(x))."""
+    return _pointwise(MISH_FORWARD, x, "x")
+
+
+def mish_backward(x, grad):
+    """grad (t + x sigmoid(x) (1 - t^2)), t = tanh(softplus(x))."""
+    return _pointwise(MISH_BACKWARD, x, "x", grad)

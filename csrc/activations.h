@@ -1,5 +1,6 @@
-/* The pointwise activations ReLU, sigmoid, tanh (backward), SiLU, GELU (exact and tanh forms), ELU and softplus,
- * and binary cross-entropy with logits, forward and backward in one pass each over [lo, hi). Their NumPy forms make several passes and temporaries each (GELU's
+/* The pointwise activations ReLU, sigmoid, tanh (backward), SiLU, GELU (exact and tanh forms), ELU, softplus,
+ * hardsigmoid, hardswish and Mish, and binary cross-entropy with logits, forward and backward in one pass each
+ * over [lo, hi). Their NumPy forms make several passes and temporaries each (GELU's
  * erf form six), and NumPy runs them on one core. The element formulas are PyTorch's; the float32 loops are
  * plain so the compiler vectorises them, built for SSE2, AVX2 and AVX-512 and picked at run time (cpulevel.h).
  * float64 calls libm: it is the checking precision, held to what NumPy computes.
@@ -103,6 +104,24 @@ FASTNN_ACT_INLINE double fastnn_act_softplus(double z) {
     return (z > 0 ? z : 0.0) + log1p(exp(-fabs(z)));
 }
 
+/* tanh(softplus(x)) from one exponential, and sigmoid(x) in *sig when given (Mish): with e = exp(-|x|),
+ * (1 + 2e) / (1 + 2e + 2e^2) for x > 0 and (e^2 + 2e) / (e^2 + 2e + 2) otherwise, neither overflowing */
+FASTNN_ACT_INLINE float fastnn_act_tanh_softplusf(float x, float *sig) {
+    float e = fastnn_expf(-fabsf(x));
+    float pos = (1.0f + 2.0f * e) / (1.0f + 2.0f * e + 2.0f * e * e);
+    float neg = (e * e + 2.0f * e) / (e * e + 2.0f * e + 2.0f);
+    if (sig) {
+        float r = 1.0f / (1.0f + e);
+        *sig = x > 0 ? r : e * r;
+    }
+    return x > 0 ? pos : neg;
+}
+FASTNN_ACT_INLINE double fastnn_act_tanh_softplus(double x, double *sig) {
+    if (sig)
+        *sig = fastnn_act_sigmoid(x);
+    return tanh(x > 0 ? x + log1p(exp(-x)) : log1p(exp(x)));
+}
+
 /* GELU's tanh form: 0.5 x (1 + tanh(k (x + 0.044715 x^3))), k = sqrt(2 / pi) */
 #define FASTNN_GELU_K 0.79788456080286536
 #define FASTNN_GELU_C 0.044715
@@ -188,6 +207,36 @@ static void fastnn_bce_logits_backward_##SUFFIX(const T *restrict x, const T *re
                                                 int gscalar, T *restrict dx, ptrdiff_t lo, ptrdiff_t hi) {  \
     FASTNN_GRAD_LOOP(T, dx[i] = G * (fastnn_act_sigmoid##F(x[i]) - t[i]))                                    \
 }                                                                                                           \
+static void fastnn_hardsigmoid_forward_##SUFFIX(const T *restrict x, T *restrict y, ptrdiff_t lo, ptrdiff_t hi) { \
+    for (ptrdiff_t i = lo; i < hi; i++) {                                                                   \
+        T v = x[i] / (T)6 + (T)0.5;                                                                         \
+        y[i] = v < 0 ? (T)0 : (v > 1 ? (T)1 : v);   /* NaN passes */                                         \
+    }                                                                                                       \
+}                                                                                                           \
+static void fastnn_hardsigmoid_backward_##SUFFIX(const T *restrict x, const T *restrict g, int gscalar,       \
+                                                 T *restrict dx, ptrdiff_t lo, ptrdiff_t hi) {              \
+    FASTNN_GRAD_LOOP(T, dx[i] = x[i] > (T)-3 && x[i] < (T)3 ? G / (T)6 : (T)0)                               \
+}                                                                                                           \
+static void fastnn_hardswish_forward_##SUFFIX(const T *restrict x, T *restrict y, ptrdiff_t lo, ptrdiff_t hi) { \
+    for (ptrdiff_t i = lo; i < hi; i++) {                                                                   \
+        T v = x[i] / (T)6 + (T)0.5;                                                                         \
+        y[i] = x[i] * (v < 0 ? (T)0 : (v > 1 ? (T)1 : v));                                                  \
+    }                                                                                                       \
+}                                                                                                           \
+static void fastnn_hardswish_backward_##SUFFIX(const T *restrict x, const T *restrict g, int gscalar,         \
+                                               T *restrict dx, ptrdiff_t lo, ptrdiff_t hi) {                \
+    /* PyTorch's: 0 up to -3, x / 3 + 1/2 below 3, 1 from 3; a NaN input gives NaN */                        \
+    FASTNN_GRAD_LOOP(T, T v = x[i];                                                                          \
+                     dx[i] = v <= (T)-3 ? (T)0 : (v < (T)3 ? G * (v / (T)3 + (T)0.5) : (v >= (T)3 ? G : v)))  \
+}                                                                                                           \
+static void fastnn_mish_forward_##SUFFIX(const T *restrict x, T *restrict y, ptrdiff_t lo, ptrdiff_t hi) {     \
+    for (ptrdiff_t i = lo; i < hi; i++) y[i] = x[i] * fastnn_act_tanh_softplus##F(x[i], NULL);               \
+}                                                                                                           \
+static void fastnn_mish_backward_##SUFFIX(const T *restrict x, const T *restrict g, int gscalar,              \
+                                          T *restrict dx, ptrdiff_t lo, ptrdiff_t hi) {                     \
+    FASTNN_GRAD_LOOP(T, T s; T t = fastnn_act_tanh_softplus##F(x[i], &s);                                    \
+                     dx[i] = G * (t + x[i] * s * ((T)1 - t * t)))                                            \
+}                                                                                                           \
 static void fastnn_gelu_tanh_forward_##SUFFIX(const T *restrict x, T *restrict y, ptrdiff_t lo, ptrdiff_t hi) { \
     for (ptrdiff_t i = lo; i < hi; i++) {                                                                   \
         T v = x[i];                                                                                         \
@@ -246,6 +295,12 @@ static void fastnn_act_run_##SUFFIX(int op, const T *a, const T *b, const T *c, 
     case 14: FASTNN_DISPATCH(fastnn_softplus_backward_##SUFFIX, (a, b, scalar, out, lo, hi, (T)p0, (T)p1)); break; \
     case 15: FASTNN_DISPATCH(fastnn_bce_logits_forward_##SUFFIX, (a, b, out, lo, hi)); break;                   \
     case 16: FASTNN_DISPATCH(fastnn_bce_logits_backward_##SUFFIX, (a, b, c, scalar, out, lo, hi)); break;       \
+    case 17: FASTNN_DISPATCH(fastnn_hardsigmoid_forward_##SUFFIX, (a, out, lo, hi)); break;                     \
+    case 18: FASTNN_DISPATCH(fastnn_hardsigmoid_backward_##SUFFIX, (a, b, scalar, out, lo, hi)); break;         \
+    case 19: FASTNN_DISPATCH(fastnn_hardswish_forward_##SUFFIX, (a, out, lo, hi)); break;                       \
+    case 20: FASTNN_DISPATCH(fastnn_hardswish_backward_##SUFFIX, (a, b, scalar, out, lo, hi)); break;           \
+    case 21: FASTNN_DISPATCH(fastnn_mish_forward_##SUFFIX, (a, out, lo, hi)); break;                            \
+    case 22: FASTNN_DISPATCH(fastnn_mish_backward_##SUFFIX, (a, b, scalar, out, lo, hi)); break;                \
     }                                                                                                       \
 }
 FASTNN_ACT_DISPATCH(float, f32)

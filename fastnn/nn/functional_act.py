@@ -14,6 +14,7 @@ from ..autograd import ops
 from ..autograd.ops.elementwise import hardtanh as _hardtanh
 from ..autograd.ops.elementwise import softplus  # noqa: F401 (re-exported)
 from .functional_checks import _check_float
+from ..autograd.native.activation import FromInput
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
@@ -145,32 +146,35 @@ def celu(input, alpha=1.0, inplace=False):
     return _maybe_inplace(input, inplace, lambda t: _pointwise(t, "celu", f, df), "celu")
 
 
-def hardsigmoid(input, inplace=False):
-    def f(x):
-        return np.clip(x / 6 + 0.5, 0, 1)
+def _from_input(x, fname, f, df):
+    """One of the activation family's kernels that differentiate from the input (FromInput)."""
+    _check_float(x, "input", fname)
+    return FromInput.apply(x, fname, f, df)
 
-    def df(x, y):
-        return ((x > -3) & (x < 3)) / 6.0
-    return _maybe_inplace(input, inplace, lambda t: _pointwise(t, "hardsigmoid", f, df), "hardsigmoid")
+
+def _hardsigmoid(x):
+    return np.clip(x / 6 + 0.5, 0, 1)
+
+
+def hardsigmoid(input, inplace=False):
+    return _maybe_inplace(input, inplace, lambda t: _from_input(
+        t, "hardsigmoid", _hardsigmoid, lambda x: ((x > -3) & (x < 3)) / 6.0), "hardsigmoid")
 
 
 def hardswish(input, inplace=False):
-    def f(x):
-        return x * np.clip(x / 6 + 0.5, 0, 1)
+    return _maybe_inplace(input, inplace, lambda t: _from_input(
+        t, "hardswish", lambda x: x * _hardsigmoid(x), lambda x: np.where(x <= -3, 0.0, np.where(x < 3, x / 3 + 0.5, 1.0))),
+        "hardswish")
 
-    def df(x, y):
-        return np.where(x < -3, 0.0, np.where(x <= 3, x / 3 + 0.5, 1.0))
-    return _maybe_inplace(input, inplace, lambda t: _pointwise(t, "hardswish", f, df), "hardswish")
+
+def _mish_derivative(x):
+    t = np.tanh(np.logaddexp(0, x))
+    return t + x * _sigmoid(x) * (1 - t * t)
 
 
 def mish(input, inplace=False):
-    def f(x):
-        return x * np.tanh(np.logaddexp(0, x))
-
-    def df(x, y):
-        t = np.tanh(np.logaddexp(0, x))
-        return t + x * _sigmoid(x) * (1 - t * t)
-    return _maybe_inplace(input, inplace, lambda t: _pointwise(t, "mish", f, df), "mish")
+    return _maybe_inplace(input, inplace, lambda t: _from_input(
+        t, "mish", lambda x: x * np.tanh(np.logaddexp(0, x)), _mish_derivative), "mish")
 
 
 def softsign(input):

@@ -26,18 +26,24 @@ OPS = {
     "elu_alpha": (lambda k, x: k.elu_forward(x, 0.3), lambda k, x, y, g: k.elu_backward(x, g, 0.3)),
     "softplus": (lambda k, x: k.softplus_forward(x), lambda k, x, y, g: k.softplus_backward(x, g)),
     "softplus_beta": (lambda k, x: k.softplus_forward(x, 2.0, 5.0), lambda k, x, y, g: k.softplus_backward(x, g, 2.0, 5.0)),
+    "hardsigmoid": (lambda k, x: k.hardsigmoid_forward(x), lambda k, x, y, g: k.hardsigmoid_backward(x, g)),
+    "hardswish": (lambda k, x: k.hardswish_forward(x), lambda k, x, y, g: k.hardswish_backward(x, g)),
+    "mish": (lambda k, x: k.mish_forward(x), lambda k, x, y, g: k.mish_backward(x, g)),
 }
 TORCH = {"relu": lambda t: torch.relu(t), "sigmoid": torch.sigmoid, "tanh": torch.tanh,
          "silu": torch.nn.functional.silu, "gelu": torch.nn.functional.gelu,
          "gelu_tanh": lambda t: torch.nn.functional.gelu(t, approximate="tanh"),
          "elu": torch.nn.functional.elu, "elu_alpha": lambda t: torch.nn.functional.elu(t, 0.3),
-         "softplus": torch.nn.functional.softplus, "softplus_beta": lambda t: torch.nn.functional.softplus(t, 2.0, 5.0)}
+         "softplus": torch.nn.functional.softplus, "softplus_beta": lambda t: torch.nn.functional.softplus(t, 2.0, 5.0),
+         "hardsigmoid": torch.nn.functional.hardsigmoid, "hardswish": torch.nn.functional.hardswish,
+         "mish": torch.nn.functional.mish}
 # float32 error budgets against the float64 reference: fastnn_expf (about 1 ulp), the erfc fit (1.2e-7) and
 # rounding -z^2 + P(t) for GELU (about z^2 * 6e-8 relative); tanh's form (1 - e) / (1 + e) loses relative
 # accuracy near 0 only in t, which GELU's tanh form adds to 1
 TOL32 = {"relu": (0, 0), "sigmoid": (1e-6, 1e-30), "tanh": (1e-6, 1e-30), "silu": (2e-6, 1e-30),
          "gelu": (2e-6, 1e-30), "gelu_tanh": (2e-6, 2e-7), "elu": (3e-7, 1e-30), "elu_alpha": (3e-7, 1e-30),
-         "softplus": (6e-7, 1e-30), "softplus_beta": (6e-7, 1e-30)}
+         "softplus": (6e-7, 1e-30), "softplus_beta": (6e-7, 1e-30), "hardsigmoid": (2e-7, 1.2e-7),
+         "hardswish": (2e-7, 1.2e-7), "mish": (1e-6, 1e-30)}
 
 
 def _reference(name, x, g):
@@ -113,9 +119,10 @@ def test_nan_inf_and_signed_zeros_as_pytorch(name, dtype):
         up = x == np.inf
         assert np.all(y[up] == np.inf)
         ty[up] = tg[up] = y[up] = dx[up] = np.nan
-    if name.startswith("elu"):
-        # PyTorch's ELU gradient at a NaN input is NaN or the gradient itself depending on its code path (NaN
-        # in its float64 vector loop, 1 for float32 and in its scalar tail); fastnn's is NaN throughout
+    if name.startswith("elu") or name == "hardswish":
+        # PyTorch's ELU and hardswish gradients at a NaN input are NaN or the gradient itself depending on its
+        # code path (NaN in its float64 vector loop, the gradient for float32 and in its scalar tail); fastnn's
+        # are NaN throughout
         assert np.all(np.isnan(dx[np.isnan(x)]))
         tg[np.isnan(x)] = np.nan
     np.testing.assert_allclose(y, ty, rtol=1e-5, atol=1e-30, equal_nan=True)
@@ -172,7 +179,8 @@ def test_bad_arguments_raise_naming_the_argument():
 
 PUBLIC = {"relu": F.relu, "sigmoid": F.sigmoid, "tanh": F.tanh, "silu": F.silu, "gelu": F.gelu,
           "gelu_tanh": lambda t: F.gelu(t, approximate="tanh"), "elu": F.elu, "elu_alpha": lambda t: F.elu(t, 0.3),
-          "softplus": F.softplus, "softplus_beta": lambda t: F.softplus(t, 2.0, 5.0)}
+          "softplus": F.softplus, "softplus_beta": lambda t: F.softplus(t, 2.0, 5.0), "hardsigmoid": F.hardsigmoid,
+          "hardswish": F.hardswish, "mish": F.mish}
 
 
 @pytest.mark.parametrize("name", sorted(PUBLIC))

@@ -1,5 +1,5 @@
-"""Autograd Functions and passes over the activation kernels (csrc/activation.pyx): LeakyReLU, ELU, GELU, SiLU and
-Softplus as Functions, binary cross-entropy with logits' elementwise passes, and the one-pass forward/backward of ReLU, sigmoid and tanh for their declared ops (ops/elementwise.py).
+"""Autograd Functions and passes over the activation kernels (csrc/activation.pyx): LeakyReLU, ELU, GELU, SiLU,
+Softplus and FromInput (hardsigmoid, hardswish, Mish) as Functions, binary cross-entropy with logits' elementwise passes, and the one-pass forward/backward of ReLU, sigmoid and tanh for their declared ops (ops/elementwise.py).
 float32 and float64 arrays run on the kernels (one pass each way, threads for large arrays); other dtypes
 (bfloat16, float16, integers) and mixed dtypes take the NumPy formulas."""
 import numpy as np
@@ -187,3 +187,22 @@ def bce_logits_forward(x, t):
 
 def bce_logits_backward(x, t, g):
     return activation_kernels.bce_logits_backward(kernel_input(x), kernel_input(t), _kernel_grad(g))
+
+
+class FromInput(Function):
+    """y = f(x) on the kernels `<name>_forward(x)` / `<name>_backward(x, g)` (the gradient from the input: hardsigmoid,
+    hardswish, Mish); other dtypes take the NumPy f(x) and derivative df(x)."""
+    @staticmethod
+    def forward(ctx, a, name, f, df):
+        ctx.save_for_backward(a)
+        ctx.name, ctx.df = name, df
+        if _on_kernel(a):
+            return getattr(activation_kernels, f"{name}_forward")(kernel_input(a))
+        return np.asarray(f(a)).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.saved_tensors[0]
+        if _on_kernels(a, g):
+            return getattr(activation_kernels, f"{ctx.name}_backward")(kernel_input(a), _kernel_grad(g)), None, None, None
+        return (g * ctx.df(a)).astype(g.dtype, copy=False), None, None, None

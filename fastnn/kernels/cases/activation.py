@@ -1,5 +1,6 @@
 """Benchmark cases for the activation family: the GAN discriminator's widest LeakyReLU(0.2), batch 64, and
-ReLU, sigmoid, tanh, SiLU, GELU and ELU forward+backward over a Transformer feed-forward block's hidden units
+ReLU, sigmoid, tanh, SiLU, GELU, ELU, softplus, hardswish, hardsigmoid, Mish and binary cross-entropy with
+logits forward+backward over a Transformer feed-forward block's hidden units
 (32 x 128 tokens x 512)."""
 import numpy as np
 
@@ -83,5 +84,11 @@ CASES = [Case("leaky_relu fwd+bwd (64, 1024) slope 0.2", "activation", ("leaky_r
               _from_input("elu", 1.0), _torch(lambda t: t.nn.functional.elu)),
          Case("softplus fwd+bwd (4096, 512)", "activation", ("softplus_forward", "softplus_backward"), _inputs(_FF),
               _from_input("softplus", 1.0, 20.0), _torch(lambda t: t.nn.functional.softplus)),
+         Case("hardswish fwd+bwd (4096, 512)", "activation", ("hardswish_forward", "hardswish_backward"), _inputs(_FF),
+              _from_input("hardswish"), _torch(lambda t: t.nn.functional.hardswish)),
+         Case("hardsigmoid fwd+bwd (4096, 512)", "activation", ("hardsigmoid_forward", "hardsigmoid_backward"),
+              _inputs(_FF), _from_input("hardsigmoid"), _torch(lambda t: t.nn.functional.hardsigmoid)),
+         Case("mish fwd+bwd (4096, 512)", "activation", ("mish_forward", "mish_backward"), _inputs(_FF),
+              _from_input("mish"), _torch(lambda t: t.nn.functional.mish)),
          Case("binary_cross_entropy_with_logits elementwise fwd+bwd (4096, 512)", "activation",
               ("bce_logits_forward", "bce_logits_backward"), _bce_inputs, _bce_run, _bce_torch)]

@@ -1,6 +1,6 @@
 """Reference activations, from PyTorch's definitions, in NumPy (float64 inside for the transcendental ones):
-LeakyReLU, ReLU, sigmoid, tanh's gradient, SiLU, GELU (exact and tanh forms), ELU and softplus, and binary
-cross-entropy with logits."""
+LeakyReLU, ReLU, sigmoid, tanh's gradient, SiLU, GELU (exact and tanh forms), ELU, softplus, hardsigmoid, hardswish
+and Mish, and binary cross-entropy with logits."""
 import numpy as np
 from scipy.special import erfc
 
@@ -124,3 +124,33 @@ def bce_logits_backward(x, target, grad):
     _check_grad(x, target)
     _check_grad(x, grad)
     return (grad * (_sigmoid64(x) - target)).astype(x.dtype)
+
+
+def hardsigmoid_forward(x):
+    return np.minimum(np.maximum(x.astype(np.float64) / 6 + 0.5, 0), 1).astype(x.dtype)
+
+
+def hardsigmoid_backward(x, grad):
+    _check_grad(x, grad)
+    return np.where((x > -3) & (x < 3), grad / 6, 0).astype(x.dtype)
+
+
+def hardswish_forward(x):
+    return (x * hardsigmoid_forward(x.astype(np.float64))).astype(x.dtype)
+
+
+def hardswish_backward(x, grad):
+    _check_grad(x, grad)
+    return np.where(x <= -3, 0, np.where(x < 3, grad * (x / 3 + 0.5), np.where(x >= 3, grad, x))).astype(x.dtype)
+
+
+def mish_forward(x):
+    x64 = x.astype(np.float64)
+    return (x64 * np.tanh(_softplus64(x64))).astype(x.dtype)
+
+
+def mish_backward(x, grad):
+    _check_grad(x, grad)
+    x64 = x.astype(np.float64)
+    t = np.tanh(_softplus64(x64))
+    return (grad * (t + x64 * _sigmoid64(x64) * (1 - t * t))).astype(x.dtype)
