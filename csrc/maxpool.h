@@ -1,26 +1,51 @@
 /* Max pooling over one (H, W) plane, forward: the window's in-bounds taps come from index
  * arithmetic and the running maximum is a select, not a branch. On random data a branch
  * per comparison mispredicts half the time (measured: about 60 cycles per output when the
- * loop was written in Cython; this one compiles to conditional moves).
+ * loop was written in Cython). The interior's select is a blend of bit masks: as `take ? v :
+ * best` GCC compiled it back into branches (2x2 windows on 24x24 planes, random data: 16.4 ns
+ * an output, 6.3 with the blend, 4.0-4.2 in the AVX2 and AVX-512 builds, one thread, AMD EPYC
+ * Zen 4). float32 is built for the baseline, AVX2 and AVX-512 and picked at run time.
  * NaN wins, as in PyTorch, and the first NaN of a window stays. */
 #ifndef FASTNN_MAXPOOL_H
 #define FASTNN_MAXPOOL_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
+#include "cpulevel.h"
 
-static inline ptrdiff_t fnn_first_tap(ptrdiff_t start, ptrdiff_t d) {
+static inline __attribute__((always_inline)) ptrdiff_t fnn_first_tap(ptrdiff_t start, ptrdiff_t d) {
     return start >= 0 ? 0 : (d == 1 ? -start : (-start + d - 1) / d);
 }
 
-static inline ptrdiff_t fnn_end_tap(ptrdiff_t start, ptrdiff_t d, ptrdiff_t size, ptrdiff_t k) {
+static inline __attribute__((always_inline)) ptrdiff_t fnn_end_tap(ptrdiff_t start, ptrdiff_t d, ptrdiff_t size,
+                                                                   ptrdiff_t k) {
     ptrdiff_t room = size - start;
     if (room <= 0) return 0;
     if (d != 1) room = (room + d - 1) / d;
     return room < k ? room : k;
 }
 
+/* keep (all ones) ? a : b, by bit masks (always inlined: the AVX builds call them, see fastexp.h) */
+static inline __attribute__((always_inline)) float fnn_blend_f(ptrdiff_t keep, float a, float b) {
+    uint32_t ua, ub, m = (uint32_t)keep;
+    memcpy(&ua, &a, 4);
+    memcpy(&ub, &b, 4);
+    ua = (ua & m) | (ub & ~m);
+    memcpy(&a, &ua, 4);
+    return a;
+}
+static inline __attribute__((always_inline)) double fnn_blend_d(ptrdiff_t keep, double a, double b) {
+    uint64_t ua, ub, m = (uint64_t)keep;
+    memcpy(&ua, &a, 8);
+    memcpy(&ub, &b, 8);
+    ua = (ua & m) | (ub & ~m);
+    memcpy(&a, &ua, 8);
+    return a;
+}
+
 /* One output pixel, any window position (the edges). */
-#define FNN_MAXPOOL(T, S)                                                                      \
+#define FNN_MAXPOOL(T, S, B)                                                                      \
+__attribute__((always_inline))                                                                  \
 static inline void maxpool_pixel_##S(const T *x, ptrdiff_t W, ptrdiff_t y0, ptrdiff_t ilo,      \
                                      ptrdiff_t ihi, ptrdiff_t dh, ptrdiff_t x0, ptrdiff_t jlo,  \
                                      ptrdiff_t jhi, ptrdiff_t dw, T *out, long long *idx) {       \
@@ -77,15 +102,32 @@ static void maxpool_plane_##S(const T *__restrict x, ptrdiff_t H, ptrdiff_t W, p
                 for (ptrdiff_t ox = in_lo; ox < in_hi; ox++) {                                  \
                     ptrdiff_t at = base + ox * sw;                                              \
                     T v = x[at], best = o[ox];                                                  \
-                    int take = ((v > best) | (v != v)) & (best == best);                        \
-                    o[ox] = take ? v : best;                                                    \
-                    b[ox] = take ? at : b[ox];                                                  \
+                    /* all ones where the old maximum stays */                                  \
+                    ptrdiff_t keep = (ptrdiff_t)(((v > best) | (v != v)) & (best == best)) - 1; \
+                    o[ox] = fnn_blend_##B(keep, best, v);                                       \
+                    b[ox] = (b[ox] & keep) | (at & ~keep);                                      \
                 }                                                                               \
             }                                                                                   \
     }                                                                                           \
 }
 
-FNN_MAXPOOL(float, f)
-FNN_MAXPOOL(double, d)
+FNN_MAXPOOL(float, f_base, f)
+FNN_MAXPOOL(double, d, d)
+#ifdef FASTNN_HAVE_AVX2_BUILD
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+FNN_MAXPOOL(float, f_avx2, f)
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw,fma,prefer-vector-width=512")
+FNN_MAXPOOL(float, f_avx512, f)
+#pragma GCC pop_options
+#endif
+
+static inline void maxpool_plane_f(const float *x, ptrdiff_t H, ptrdiff_t W, ptrdiff_t kh, ptrdiff_t kw,
+                                   ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t ph, ptrdiff_t pw, ptrdiff_t dh,
+                                   ptrdiff_t dw, ptrdiff_t ho, ptrdiff_t wo, float *out, long long *idx) {
+    FASTNN_DISPATCH(maxpool_plane_f, (x, H, W, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, out, idx));
+}
 
 #endif

@@ -387,3 +387,22 @@ def test_zero_output_channels(path, rng):
     xt = np.zeros((2, 0, 5, 5))
     yt = K.conv_transpose2d_forward(xt, rng.standard_normal((0, 3, 3, 3)), None, 2, 1)
     np.testing.assert_array_equal(yt, np.zeros((2, 3, 9, 9)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("k,stride,pad", [(2, 2, 0), (3, 2, 1), (3, 1, 1), (2, 1, 0)])
+def test_max_pool_nan_and_ties_in_wide_planes_match_reference(dtype, k, stride, pad):
+    """Planes wide enough for every vector build's blended interior loop: NaNs win (the first of a window
+    stays, where PyTorch keeps the last), ties keep the first maximum, as the reference and PyTorch."""
+    rng = np.random.default_rng(11)
+    x = rng.integers(-3, 4, (2, 3, 37, 70)).astype(dtype)   # small integers: many ties
+    x[rng.random(x.shape) < 0.01] = np.nan
+    out, idx = K.max_pool2d_forward(x, k, stride, pad)
+    ref_out, ref_idx = R.max_pool2d_forward(x, k, stride, pad)
+    np.testing.assert_array_equal(out, ref_out)
+    np.testing.assert_array_equal(idx, ref_idx)
+    torch = pytest.importorskip("torch")
+    t_out, t_idx = torch.nn.functional.max_pool2d(torch.from_numpy(x), k, stride, pad, return_indices=True)
+    np.testing.assert_array_equal(out, t_out.numpy())
+    finite = ~np.isnan(out)
+    np.testing.assert_array_equal(idx[finite], t_idx.numpy()[finite])
