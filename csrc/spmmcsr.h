@@ -8,8 +8,8 @@
  *
  * Shaped for speed where users measure it (issue 24): the sums of a column tile of up to 8 vectors
  * stay in registers and each output element is written once (no zero fill, no read-modify-write);
- * the columns are walked tile by tile so that a tile of x stays in L2 while the gathers revisit it
- * (Cora x 1433: a 2708 x 128 float tile is 1.4 MB); rows of an x larger than L2 are prefetched a few edges ahead; x
+ * rows wider than a tile are done one at a time, tile by tile from the first vector-aligned column of
+ * the output row; narrower rows of an x larger than L2 are prefetched a few edges ahead; x
  * and out take a row stride (0 for a broadcast gradient row). Built for SSE2, AVX2+FMA and AVX-512
  * and picked at run time (cpulevel.h).
  *

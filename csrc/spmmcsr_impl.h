@@ -97,30 +97,50 @@ static void SUFFIX(fastnn_spmm_heads)(
     }
 }
 
-#define FASTNN_SPMM_ARGS indptr, indices, nnz, w, wstride, mean, x, ldx, nx, out, ldo, r0, r1, pf
+#define FASTNN_SPMM_ARGS indptr, indices, nnz, w, wstride, mean, x, ldx, nx, out, ldo
 
-/* Columns c0..c1 (at least one vector wide) of rows r0..r1, one weight per entry (w[e * wstride]). */
-static int64_t SUFFIX(fastnn_spmm_cols)(
+/* Rows r0..r1 of the columns c..c + width (VLANES <= width <= one tile), through the tile kernel built for
+ * its number of vectors and weighting. */
+static inline __attribute__((always_inline)) void SUFFIX(fastnn_spmm_span)(
         const int64_t *indptr, const int64_t *indices, int64_t nnz, const T *w, ptrdiff_t wstride, int mean,
-        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, int pf,
-        ptrdiff_t c0, ptrdiff_t c1) {
-    int64_t bad = 0;
-    /* Tile by tile over the columns, every row per tile: a tile of x's columns (rows x 512 bytes
-     * with AVX-512) stays in L2 while the gathers revisit it. */
-    for (ptrdiff_t c = c0; c < c1; c += FASTNN_SPMM_TILE_VECS * VLANES) {
-        ptrdiff_t width = c1 - c < FASTNN_SPMM_TILE_VECS * VLANES ? c1 - c : FASTNN_SPMM_TILE_VECS * VLANES;
-        int K = (int)((width + VLANES - 1) / VLANES);
-        ptrdiff_t last = width - VLANES;  /* the last vector ends at the tile's end */
-        switch ((w != NULL) * 8 + K - 1) {
+        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1,
+        int pf, ptrdiff_t c, ptrdiff_t width, int64_t *bad) {
+    int K = (int)((width + VLANES - 1) / VLANES);
+    ptrdiff_t last = width - VLANES;  /* the last vector ends at the span's end */
+    switch ((w != NULL) * 8 + K - 1) {
 #define FASTNN_SPMM_CASE(W, KK) \
-        case W * 8 + KK - 1: SUFFIX(fastnn_spmm_tile)(FASTNN_SPMM_ARGS, c, last, KK, W, &bad); break;
+    case W * 8 + KK - 1: SUFFIX(fastnn_spmm_tile)(FASTNN_SPMM_ARGS, r0, r1, pf, c, last, KK, W, bad); break;
 #define FASTNN_SPMM_CASES(W) FASTNN_SPMM_CASE(W, 1) FASTNN_SPMM_CASE(W, 2) FASTNN_SPMM_CASE(W, 3) \
-        FASTNN_SPMM_CASE(W, 4) FASTNN_SPMM_CASE(W, 5) FASTNN_SPMM_CASE(W, 6) FASTNN_SPMM_CASE(W, 7) FASTNN_SPMM_CASE(W, 8)
-        FASTNN_SPMM_CASES(0)
-        FASTNN_SPMM_CASES(1)
+    FASTNN_SPMM_CASE(W, 4) FASTNN_SPMM_CASE(W, 5) FASTNN_SPMM_CASE(W, 6) FASTNN_SPMM_CASE(W, 7) FASTNN_SPMM_CASE(W, 8)
+    FASTNN_SPMM_CASES(0)
+    FASTNN_SPMM_CASES(1)
 #undef FASTNN_SPMM_CASES
 #undef FASTNN_SPMM_CASE
-        }
+    }
+}
+
+/* Columns c0..c1 (at least one vector wide) of rows r0..r1, one weight per entry (w[e * wstride]).
+ * Up to one tile wide: all the rows in one pass. Wider: row by row, each row's columns tile by tile,
+ * the tiles starting where the output row is vector-aligned (the columns before go in one unaligned
+ * vector), so that no store straddles two vectors' lines; the gathered rows are then read front to
+ * back, which the hardware prefetcher follows (so no software prefetch) (Cora x 1433, one core, Zen 4: 3.9 -> 2.0 ms against
+ * walking all rows tile by tile, whose 1.4 MB tiles of x did not stay in a 1 MB L2). */
+static int64_t SUFFIX(fastnn_spmm_cols)(
+        const int64_t *indptr, const int64_t *indices, int64_t nnz, const T *w, ptrdiff_t wstride, int mean,
+        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1,
+        int pf, ptrdiff_t c0, ptrdiff_t c1) {
+    const ptrdiff_t tile = FASTNN_SPMM_TILE_VECS * VLANES, vbytes = VLANES * (ptrdiff_t)sizeof(T);
+    int64_t bad = 0;
+    if (c1 - c0 <= tile) {
+        SUFFIX(fastnn_spmm_span)(FASTNN_SPMM_ARGS, r0, r1, pf, c0, c1 - c0, &bad);
+        return bad;
+    }
+    for (ptrdiff_t i = r0; i < r1; i++) {
+        ptrdiff_t a = c0 + (ptrdiff_t)(((uintptr_t)0 - (uintptr_t)(out + i * ldo + c0)) % (uintptr_t)vbytes / sizeof(T));
+        if (a != c0)
+            SUFFIX(fastnn_spmm_span)(FASTNN_SPMM_ARGS, i, i + 1, 0, c0, VLANES, &bad);
+        for (ptrdiff_t c = a; c < c1; c += tile)
+            SUFFIX(fastnn_spmm_span)(FASTNN_SPMM_ARGS, i, i + 1, 0, c, c1 - c < tile ? c1 - c : tile, &bad);
     }
     return bad;
 }
