@@ -8,7 +8,7 @@
 static inline __attribute__((always_inline)) void SUFFIX(fastnn_spmm_tile)(
         const int64_t *restrict indptr, const int64_t *restrict indices, int64_t nnz, const T *restrict w,
         ptrdiff_t wstride, int mean, const T *restrict x, ptrdiff_t ldx, int64_t nx, T *restrict out,
-        ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, int pf, ptrdiff_t c, ptrdiff_t last, const int K,
+        ptrdiff_t ldo, int stream, ptrdiff_t r0, ptrdiff_t r1, int pf, ptrdiff_t c, ptrdiff_t last, const int K,
         const int WEIGHTED, int64_t *bad) {
 #define FASTNN_SPMM_OFF(k) ((k) == K - 1 ? last : (ptrdiff_t)(k) * VLANES)
     const ptrdiff_t bytes = (ptrdiff_t)K * VLANES * (ptrdiff_t)sizeof(T);
@@ -55,7 +55,15 @@ static inline __attribute__((always_inline)) void SUFFIX(fastnn_spmm_tile)(
             for (int k = 0; k < K; k++) acc[k] = acc[k] / count;
         }
         T *o = out + i * ldo + c;
-        for (int k = 0; k < K; k++) memcpy(o + FASTNN_SPMM_OFF(k), &acc[k], sizeof acc[k]);
+        for (int k = 0; k < K; k++) {
+#ifdef FASTNN_SPMM_STREAM
+            if (stream && (uintptr_t)(o + FASTNN_SPMM_OFF(k)) % sizeof(VEC) == 0) {
+                FASTNN_SPMM_STREAM(o + FASTNN_SPMM_OFF(k), acc[k]);
+                continue;
+            }
+#endif
+            memcpy(o + FASTNN_SPMM_OFF(k), &acc[k], sizeof acc[k]);
+        }
     }
 #undef FASTNN_SPMM_OFF
 }
@@ -97,13 +105,13 @@ static void SUFFIX(fastnn_spmm_heads)(
     }
 }
 
-#define FASTNN_SPMM_ARGS indptr, indices, nnz, w, wstride, mean, x, ldx, nx, out, ldo
+#define FASTNN_SPMM_ARGS indptr, indices, nnz, w, wstride, mean, x, ldx, nx, out, ldo, stream
 
 /* Rows r0..r1 of the columns c..c + width (VLANES <= width <= one tile), through the tile kernel built for
  * its number of vectors and weighting. */
 static inline __attribute__((always_inline)) void SUFFIX(fastnn_spmm_span)(
         const int64_t *indptr, const int64_t *indices, int64_t nnz, const T *w, ptrdiff_t wstride, int mean,
-        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1,
+        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, int stream, ptrdiff_t r0, ptrdiff_t r1,
         int pf, ptrdiff_t c, ptrdiff_t width, int64_t *bad) {
     int K = (int)((width + VLANES - 1) / VLANES);
     ptrdiff_t last = width - VLANES;  /* the last vector ends at the span's end */
@@ -127,7 +135,7 @@ static inline __attribute__((always_inline)) void SUFFIX(fastnn_spmm_span)(
  * walking all rows tile by tile, whose 1.4 MB tiles of x did not stay in a 1 MB L2). */
 static int64_t SUFFIX(fastnn_spmm_cols)(
         const int64_t *indptr, const int64_t *indices, int64_t nnz, const T *w, ptrdiff_t wstride, int mean,
-        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1,
+        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, int stream, ptrdiff_t r0, ptrdiff_t r1,
         int pf, ptrdiff_t c0, ptrdiff_t c1) {
     const ptrdiff_t tile = FASTNN_SPMM_TILE_VECS * VLANES, vbytes = VLANES * (ptrdiff_t)sizeof(T);
     int64_t bad = 0;
@@ -151,7 +159,8 @@ static int64_t SUFFIX(fastnn_spmm_cols)(
  * columns h * F / H .. (h + 1) * F / H. Returns the number of entries found out of range. */
 static int64_t SUFFIX(fastnn_spmm_rows)(
         const int64_t *indptr, const int64_t *indices, int64_t nnz, const T *w, ptrdiff_t H, int mean,
-        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t F, ptrdiff_t r0, ptrdiff_t r1) {
+        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t F, ptrdiff_t r0, ptrdiff_t r1,
+        int stream) {
     int64_t bad = 0;
     ptrdiff_t C = F / H;
     int pf = fastnn_spmm_prefetches(nx, ldx * (ptrdiff_t)sizeof(T));
@@ -160,8 +169,11 @@ static int64_t SUFFIX(fastnn_spmm_rows)(
         return bad;
     }
     for (ptrdiff_t h = 0; h < H; h++)
-        bad += SUFFIX(fastnn_spmm_cols)(indptr, indices, nnz, w ? w + h : NULL, H, mean, x, ldx, nx, out, ldo, r0,
-                                        r1, pf, h * C, (h + 1) * C);
+        bad += SUFFIX(fastnn_spmm_cols)(indptr, indices, nnz, w ? w + h : NULL, H, mean, x, ldx, nx, out, ldo, stream,
+                                        r0, r1, pf, h * C, (h + 1) * C);
+#ifdef FASTNN_SPMM_STREAM
+    if (stream) _mm_sfence();  /* the streamed rows are visible before the range counts as done */
+#endif
     return bad;
 }
 
@@ -212,3 +224,5 @@ static int64_t SUFFIX(fastnn_spmm_edge_dots)(
     }
     return bad;
 }
+
+#undef FASTNN_SPMM_STREAM
