@@ -7,10 +7,10 @@ from libc.stdint cimport int64_t
 cdef extern from "spmmcsr.h" nogil:
     int64_t fastnn_spmm_rows_f32(const int64_t *indptr, const int64_t *indices, int64_t nnz, const float *w,
                                  Py_ssize_t H, int mean, const float *x, Py_ssize_t ldx, int64_t nx, float *out,
-                                 Py_ssize_t ldo, Py_ssize_t F, Py_ssize_t r0, Py_ssize_t r1)
+                                 Py_ssize_t ldo, Py_ssize_t F, Py_ssize_t r0, Py_ssize_t r1, int stream)
     int64_t fastnn_spmm_rows_f64(const int64_t *indptr, const int64_t *indices, int64_t nnz, const double *w,
                                  Py_ssize_t H, int mean, const double *x, Py_ssize_t ldx, int64_t nx, double *out,
-                                 Py_ssize_t ldo, Py_ssize_t F, Py_ssize_t r0, Py_ssize_t r1)
+                                 Py_ssize_t ldo, Py_ssize_t F, Py_ssize_t r0, Py_ssize_t r1, int stream)
     int64_t fastnn_spmm_edge_dots_f32(const int64_t *indptr, const int64_t *indices, int64_t nnz, const float *g,
                                       Py_ssize_t ldg, const float *x, Py_ssize_t ldx, int64_t nx, Py_ssize_t H,
                                       Py_ssize_t C, int mean, float *gv, Py_ssize_t r0, Py_ssize_t r1)
@@ -24,6 +24,7 @@ cdef extern from "spmmcsr.h" nogil:
                                                int64_t nvalues, const double *rowscale, const int64_t *rows,
                                                int64_t nrows, int64_t nnz, double *tw)
     void fastnn_spmm_split(const int64_t *indptr, Py_ssize_t rows, int parts, Py_ssize_t *bounds)
+    long fastnn_spmm_llc_bytes()
 
 # the parallel loops deal out at most this many row ranges to their threads
 cdef enum:
@@ -34,6 +35,20 @@ cdef enum:
 # machine waits for a descheduled thread (Cora x 16, 0.02 ms of work on one thread: 0.08 ms on two,
 # under load). 2M elements are about 0.1-0.2 ms of gathers on one core.
 cdef Py_ssize_t SPMM_MIN_WORK = 1 << 20
+
+# An output that, with the rows of x it gathers from, takes this many bytes or more goes to memory through
+# non-temporal stores (the last-level cache's size; see fastnn_spmm_llc_bytes). A variable: tests move it.
+cdef Py_ssize_t SPMM_STREAM_BYTES = fastnn_spmm_llc_bytes()
+
+
+def _spmm_stream_bytes(object nbytes=None):
+    """The size (output + x bytes) from which the SpMM kernels stream their stores; with nbytes, set it first
+    (for tests). Returns the size in force before the call."""
+    global SPMM_STREAM_BYTES
+    before = SPMM_STREAM_BYTES
+    if nbytes is not None:
+        SPMM_STREAM_BYTES = nbytes
+    return before
 
 
 def _spmm_threads(Py_ssize_t rows, int64_t entries, Py_ssize_t features):
@@ -82,6 +97,15 @@ cdef object _edge_values(object values, str name, Py_ssize_t num_edges, object x
     return values
 
 
+cdef object _aligned_empty(Py_ssize_t rows, Py_ssize_t cols, object dtype):
+    """np.empty((rows, cols), dtype) starting on a 64-byte line, so that the kernels' vector stores (streamed
+    ones above all) are aligned wherever a row is, as every row is when its bytes are a multiple of 64."""
+    cdef Py_ssize_t nbytes = rows * cols * dtype.itemsize
+    cdef unsigned char[::1] raw = np.empty(nbytes + 64, np.uint8)
+    cdef Py_ssize_t skip = (64 - <size_t>&raw[0] % 64) % 64
+    return raw.base[skip:skip + nbytes].view(dtype).reshape(rows, cols)
+
+
 cdef int _reduce_code(object reduce) except -1:
     if reduce == "sum":
         return 0
@@ -103,11 +127,11 @@ cdef inline int _row_parts(int threads, Py_ssize_t rows) noexcept nogil:
 
 cdef inline int64_t _spmm_rows(const int64_t *indptr, const int64_t *indices, int64_t nnz, const floating *w,
                                Py_ssize_t H, int mean, const floating *x, Py_ssize_t ldx, int64_t nx, floating *out,
-                               Py_ssize_t F, Py_ssize_t r0, Py_ssize_t r1) noexcept nogil:
+                               Py_ssize_t F, Py_ssize_t r0, Py_ssize_t r1, int stream) noexcept nogil:
     if floating is float:
-        return fastnn_spmm_rows_f32(indptr, indices, nnz, w, H, mean, x, ldx, nx, out, F, F, r0, r1)
+        return fastnn_spmm_rows_f32(indptr, indices, nnz, w, H, mean, x, ldx, nx, out, F, F, r0, r1, stream)
     else:
-        return fastnn_spmm_rows_f64(indptr, indices, nnz, w, H, mean, x, ldx, nx, out, F, F, r0, r1)
+        return fastnn_spmm_rows_f64(indptr, indices, nnz, w, H, mean, x, ldx, nx, out, F, F, r0, r1, stream)
 
 
 cdef int64_t _spmm_product(const idx_t[::1] indptr, const idx_t[::1] indices, const floating[:, ::1] w, bint mean,
@@ -133,10 +157,12 @@ cdef int64_t _spmm_product(const idx_t[::1] indptr, const idx_t[::1] indices, co
     # ranges of rows of about equal work (each range all columns, tile by tile), taken by the threads in turn
     cdef int nt = threads_for((nnz + N) * F, SPMM_MIN_WORK)
     cdef int parts = _row_parts(nt, N)
+    cdef int stream = (N * F + (x.shape[0] if ldx else 1) * F) * <Py_ssize_t>sizeof(floating) >= SPMM_STREAM_BYTES
     with nogil:
         fastnn_spmm_split(ip, N, parts, bounds)
         for t in prange(parts, num_threads=nt, schedule="dynamic", chunksize=1):
-            part = _spmm_rows(ip, ix, nnz, wp, H, mean, xp, ldx, x.shape[0], &out[0, 0], F, bounds[t], bounds[t + 1])
+            part = _spmm_rows(ip, ix, nnz, wp, H, mean, xp, ldx, x.shape[0], &out[0, 0], F, bounds[t], bounds[t + 1],
+                              stream)
             bad += part
     return bad
 
@@ -168,7 +194,7 @@ def spmm_csr(indptr, indices, values, x, reduce="sum"):
     w = _edge_values(values, "values", indices.shape[0], x)
     if not N or not x.shape[1] or not indices.shape[0]:
         return np.zeros((N, x.shape[1]), x.dtype)
-    out = np.empty((N, x.shape[1]), x.dtype)
+    out = _aligned_empty(N, x.shape[1], x.dtype)
     if x.dtype.itemsize == 4:
         bad = _spmm_product[float](indptr, indices, w, mode, x, out)
     else:
@@ -208,7 +234,7 @@ def spmm_csr_backward(indptr, indices, values, x, grad_out, t_indptr, t_indices,
     gx = gv = None
     empty = not x.shape[1] or not indices.shape[0]
     if need_x:
-        gx = np.zeros(x.shape, x.dtype) if empty else np.empty(x.shape, x.dtype)
+        gx = np.zeros(x.shape, x.dtype) if empty else _aligned_empty(x.shape[0], x.shape[1], x.dtype)
     if need_values:
         gv = np.zeros(w.shape, x.dtype) if empty else np.empty(w.shape, x.dtype)
     single = x.dtype.itemsize == 4

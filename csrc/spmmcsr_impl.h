@@ -8,7 +8,7 @@
 static inline __attribute__((always_inline)) void SUFFIX(fastnn_spmm_tile)(
         const int64_t *restrict indptr, const int64_t *restrict indices, int64_t nnz, const T *restrict w,
         ptrdiff_t wstride, int mean, const T *restrict x, ptrdiff_t ldx, int64_t nx, T *restrict out,
-        ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, int pf, ptrdiff_t c, ptrdiff_t last, const int K,
+        ptrdiff_t ldo, int stream, ptrdiff_t r0, ptrdiff_t r1, int pf, ptrdiff_t c, ptrdiff_t last, const int K,
         const int WEIGHTED, int64_t *bad) {
 #define FASTNN_SPMM_OFF(k) ((k) == K - 1 ? last : (ptrdiff_t)(k) * VLANES)
     const ptrdiff_t bytes = (ptrdiff_t)K * VLANES * (ptrdiff_t)sizeof(T);
@@ -55,7 +55,15 @@ static inline __attribute__((always_inline)) void SUFFIX(fastnn_spmm_tile)(
             for (int k = 0; k < K; k++) acc[k] = acc[k] / count;
         }
         T *o = out + i * ldo + c;
-        for (int k = 0; k < K; k++) memcpy(o + FASTNN_SPMM_OFF(k), &acc[k], sizeof acc[k]);
+        for (int k = 0; k < K; k++) {
+#ifdef FASTNN_SPMM_STREAM
+            if (stream && (uintptr_t)(o + FASTNN_SPMM_OFF(k)) % sizeof(VEC) == 0) {
+                FASTNN_SPMM_STREAM(o + FASTNN_SPMM_OFF(k), acc[k]);
+                continue;
+            }
+#endif
+            memcpy(o + FASTNN_SPMM_OFF(k), &acc[k], sizeof acc[k]);
+        }
     }
 #undef FASTNN_SPMM_OFF
 }
@@ -97,30 +105,50 @@ static void SUFFIX(fastnn_spmm_heads)(
     }
 }
 
-#define FASTNN_SPMM_ARGS indptr, indices, nnz, w, wstride, mean, x, ldx, nx, out, ldo, r0, r1, pf
+#define FASTNN_SPMM_ARGS indptr, indices, nnz, w, wstride, mean, x, ldx, nx, out, ldo, stream
 
-/* Columns c0..c1 (at least one vector wide) of rows r0..r1, one weight per entry (w[e * wstride]). */
-static int64_t SUFFIX(fastnn_spmm_cols)(
+/* Rows r0..r1 of the columns c..c + width (VLANES <= width <= one tile), through the tile kernel built for
+ * its number of vectors and weighting. */
+static inline __attribute__((always_inline)) void SUFFIX(fastnn_spmm_span)(
         const int64_t *indptr, const int64_t *indices, int64_t nnz, const T *w, ptrdiff_t wstride, int mean,
-        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t r0, ptrdiff_t r1, int pf,
-        ptrdiff_t c0, ptrdiff_t c1) {
-    int64_t bad = 0;
-    /* Tile by tile over the columns, every row per tile: a tile of x's columns (rows x 512 bytes
-     * with AVX-512) stays in L2 while the gathers revisit it. */
-    for (ptrdiff_t c = c0; c < c1; c += FASTNN_SPMM_TILE_VECS * VLANES) {
-        ptrdiff_t width = c1 - c < FASTNN_SPMM_TILE_VECS * VLANES ? c1 - c : FASTNN_SPMM_TILE_VECS * VLANES;
-        int K = (int)((width + VLANES - 1) / VLANES);
-        ptrdiff_t last = width - VLANES;  /* the last vector ends at the tile's end */
-        switch ((w != NULL) * 8 + K - 1) {
+        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, int stream, ptrdiff_t r0, ptrdiff_t r1,
+        int pf, ptrdiff_t c, ptrdiff_t width, int64_t *bad) {
+    int K = (int)((width + VLANES - 1) / VLANES);
+    ptrdiff_t last = width - VLANES;  /* the last vector ends at the span's end */
+    switch ((w != NULL) * 8 + K - 1) {
 #define FASTNN_SPMM_CASE(W, KK) \
-        case W * 8 + KK - 1: SUFFIX(fastnn_spmm_tile)(FASTNN_SPMM_ARGS, c, last, KK, W, &bad); break;
+    case W * 8 + KK - 1: SUFFIX(fastnn_spmm_tile)(FASTNN_SPMM_ARGS, r0, r1, pf, c, last, KK, W, bad); break;
 #define FASTNN_SPMM_CASES(W) FASTNN_SPMM_CASE(W, 1) FASTNN_SPMM_CASE(W, 2) FASTNN_SPMM_CASE(W, 3) \
-        FASTNN_SPMM_CASE(W, 4) FASTNN_SPMM_CASE(W, 5) FASTNN_SPMM_CASE(W, 6) FASTNN_SPMM_CASE(W, 7) FASTNN_SPMM_CASE(W, 8)
-        FASTNN_SPMM_CASES(0)
-        FASTNN_SPMM_CASES(1)
+    FASTNN_SPMM_CASE(W, 4) FASTNN_SPMM_CASE(W, 5) FASTNN_SPMM_CASE(W, 6) FASTNN_SPMM_CASE(W, 7) FASTNN_SPMM_CASE(W, 8)
+    FASTNN_SPMM_CASES(0)
+    FASTNN_SPMM_CASES(1)
 #undef FASTNN_SPMM_CASES
 #undef FASTNN_SPMM_CASE
-        }
+    }
+}
+
+/* Columns c0..c1 (at least one vector wide) of rows r0..r1, one weight per entry (w[e * wstride]).
+ * Up to one tile wide: all the rows in one pass. Wider: row by row, each row's columns tile by tile,
+ * the tiles starting where the output row is vector-aligned (the columns before go in one unaligned
+ * vector), so that no store straddles two vectors' lines; the gathered rows are then read front to
+ * back, which the hardware prefetcher follows (so no software prefetch) (Cora x 1433, one core, Zen 4: 3.9 -> 2.0 ms against
+ * walking all rows tile by tile, whose 1.4 MB tiles of x did not stay in a 1 MB L2). */
+static int64_t SUFFIX(fastnn_spmm_cols)(
+        const int64_t *indptr, const int64_t *indices, int64_t nnz, const T *w, ptrdiff_t wstride, int mean,
+        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, int stream, ptrdiff_t r0, ptrdiff_t r1,
+        int pf, ptrdiff_t c0, ptrdiff_t c1) {
+    const ptrdiff_t tile = FASTNN_SPMM_TILE_VECS * VLANES, vbytes = VLANES * (ptrdiff_t)sizeof(T);
+    int64_t bad = 0;
+    if (c1 - c0 <= tile) {
+        SUFFIX(fastnn_spmm_span)(FASTNN_SPMM_ARGS, r0, r1, pf, c0, c1 - c0, &bad);
+        return bad;
+    }
+    for (ptrdiff_t i = r0; i < r1; i++) {
+        ptrdiff_t a = c0 + (ptrdiff_t)(((uintptr_t)0 - (uintptr_t)(out + i * ldo + c0)) % (uintptr_t)vbytes / sizeof(T));
+        if (a != c0)
+            SUFFIX(fastnn_spmm_span)(FASTNN_SPMM_ARGS, i, i + 1, 0, c0, VLANES, &bad);
+        for (ptrdiff_t c = a; c < c1; c += tile)
+            SUFFIX(fastnn_spmm_span)(FASTNN_SPMM_ARGS, i, i + 1, 0, c, c1 - c < tile ? c1 - c : tile, &bad);
     }
     return bad;
 }
@@ -131,7 +159,8 @@ static int64_t SUFFIX(fastnn_spmm_cols)(
  * columns h * F / H .. (h + 1) * F / H. Returns the number of entries found out of range. */
 static int64_t SUFFIX(fastnn_spmm_rows)(
         const int64_t *indptr, const int64_t *indices, int64_t nnz, const T *w, ptrdiff_t H, int mean,
-        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t F, ptrdiff_t r0, ptrdiff_t r1) {
+        const T *x, ptrdiff_t ldx, int64_t nx, T *out, ptrdiff_t ldo, ptrdiff_t F, ptrdiff_t r0, ptrdiff_t r1,
+        int stream) {
     int64_t bad = 0;
     ptrdiff_t C = F / H;
     int pf = fastnn_spmm_prefetches(nx, ldx * (ptrdiff_t)sizeof(T));
@@ -140,8 +169,11 @@ static int64_t SUFFIX(fastnn_spmm_rows)(
         return bad;
     }
     for (ptrdiff_t h = 0; h < H; h++)
-        bad += SUFFIX(fastnn_spmm_cols)(indptr, indices, nnz, w ? w + h : NULL, H, mean, x, ldx, nx, out, ldo, r0,
-                                        r1, pf, h * C, (h + 1) * C);
+        bad += SUFFIX(fastnn_spmm_cols)(indptr, indices, nnz, w ? w + h : NULL, H, mean, x, ldx, nx, out, ldo, stream,
+                                        r0, r1, pf, h * C, (h + 1) * C);
+#ifdef FASTNN_SPMM_STREAM
+    if (stream) _mm_sfence();  /* the streamed rows are visible before the range counts as done */
+#endif
     return bad;
 }
 
@@ -192,3 +224,5 @@ static int64_t SUFFIX(fastnn_spmm_edge_dots)(
     }
     return bad;
 }
+
+#undef FASTNN_SPMM_STREAM

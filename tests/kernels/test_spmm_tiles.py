@@ -143,3 +143,41 @@ def test_x_larger_than_the_cache_takes_the_prefetching_gathers(F):
     values = rng.standard_normal((E, 5) if F == 40 else E).astype(np.float32)
     np.testing.assert_allclose(K.spmm_csr(indptr, indices, values, x, "mean"),
                                R.spmm_csr(indptr, indices, values, x, "mean"), **TOL[np.float32])
+
+
+def _one_row_graph(rng, n_in, E):
+    """A single output row gathering E sources (a CSR with one row)."""
+    indices = np.sort(rng.integers(0, n_in, E)).astype(np.int64)
+    return np.array([0, E], np.int64), indices
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("stream", [False, True])
+def test_wide_rows_and_streamed_outputs_match_the_reference(dtype, stream):
+    """Rows wider than a tile go row by row from each output row's first vector-aligned column (an unaligned
+    head vector before it, an overlapped tail after); outputs past the cache are written with non-temporal
+    stores (forced here for small ones, and switched off). Empty rows, a single row, odd widths."""
+    from fastnn.kernels import _graph
+    before = _graph._spmm_stream_bytes(0 if stream else 1 << 62)
+    try:
+        for F in (129, 130, 200, 257, 301, 1433):
+            rng, n, indptr, indices, t = _graph_like(F)
+            x = rng.standard_normal((n, F)).astype(dtype)
+            g = rng.standard_normal((n, F)).astype(dtype)
+            values = rng.standard_normal(len(indices)).astype(dtype)
+            for reduce in ("sum", "mean"):
+                out = K.spmm_csr(indptr, indices, values, x, reduce)
+                assert out.ctypes.data % 64 == 0
+                np.testing.assert_allclose(out, R.spmm_csr(indptr, indices, values, x, reduce), **TOL[dtype])
+                _check(K.spmm_csr_backward(indptr, indices, values, x, g, *t, reduce),
+                       R.spmm_csr_backward(indptr, indices, values, x, g, *t, reduce), dtype)
+            np.testing.assert_allclose(K.spmm_csr(indptr, indices, None, x[:, 1:]),  # x rows off their alignment
+                                       R.spmm_csr(indptr, indices, None, np.ascontiguousarray(x[:, 1:])), **TOL[dtype])
+            ip1, ix1 = _one_row_graph(rng, n, 7)
+            np.testing.assert_allclose(K.spmm_csr(ip1, ix1, None, x), R.spmm_csr(ip1, ix1, None, x), **TOL[dtype])
+    finally:
+        _graph._spmm_stream_bytes(before)
+
+
+def _graph_like(seed):
+    return _graph(seed, n=37, E=150)
