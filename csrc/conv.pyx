@@ -26,7 +26,8 @@ import numpy as np
 from blas cimport gemm
 from parallel cimport threads_for
 from flatarray cimport const_data_or_null
-from directconv cimport FNN_DC_PAD, FNN_DC_WLANES, direct_acc, direct_scatter, direct_wgrad
+from directconv cimport (FNN_DC_PAD, FNN_DC_WLANES, direct_acc, direct_scatter, direct_wgrad, direct_acc_block,
+                         direct_wgrad_block)
 from maxpool cimport maxpool_plane
 from winograd cimport wino_input, wino_grad, wino_output, wino_regroup
 from panelgemm cimport panel_gemm, fastnn_panel_width_f, fastnn_panel_width_d
@@ -36,6 +37,7 @@ include "checks.pxi"
 
 cdef Py_ssize_t MIN_WORK = 32768
 cdef Py_ssize_t WINO_MIN_CHANNELS = 48
+cdef Py_ssize_t GEMM_FULL_CHANNELS = 32   # output channels per group from which im2col's GEMMs run near peak
 cdef Py_ssize_t COL_BYTES = 8 << 20    # cap on the im2col workspace of one chunk: a quarter of
                                        # L3, so GEMM reads col from cache (ResNet layer 121 -> 105 ms)
 
@@ -163,32 +165,49 @@ cdef Py_ssize_t _rounded_grid(Py_ssize_t rows, Py_ssize_t row_len):
     return (rows * row_len + FNN_DC_PAD - 1) // FNN_DC_PAD * FNN_DC_PAD
 
 
-cdef bint _direct_pays(_Geometry G, Py_ssize_t grid, double max_extra):
-    """Stride 1 only. In "auto": `grid` (the direct kernels' output positions, padded columns
-    included) over the ho*wo useful ones is their extra work. Measured (float32, AVX-512): they
-    beat im2col + GEMM up to max_extra of it, and up to the ResNet layer's 64 x 576 weight
-    matrix (beyond that, unmeasured: GEMM). Fewer than 4 output channels leave most of their
-    4-8 channel block idle, but im2col's GEMM is then a matrix-vector product: measured on an
-    autoencoder's 16 -> 1 layer (AMD EPYC, AVX2, batch 128, 28x28), direct 3.0 / 5.4 ms forward
-    / backward against im2col's 14.7 / 31.4."""
+cdef double _im2col_loss(_Geometry G):
+    """How many times more an im2col multiply-add costs than on a wide layer. Every GEMM of a pass
+    has the group's output channels on its short side (the rows of the forward and weight-gradient
+    products, the sum of the input gradient's), and below GEMM_FULL_CHANNELS of them the GEMM and
+    the im2col copy it amortises run far below peak: measured im2col forward, float32, one thread,
+    AMD EPYC Zen 4 AVX-512, 1.4 GMAC/s with 1 output channel, 5-7 with 8, 15 with 16, 19 with 50;
+    the direct kernels 30-43 on the positions they compute, on the AVX2 build alike."""
+    return max(1.0, <double>GEMM_FULL_CHANNELS / max(1, G.coutg))
+
+
+cdef double _block_fill(Py_ssize_t channels, Py_ssize_t block):
+    """Channels a direct kernel computes (whole blocks) over the channels it needs."""
+    channels = max(1, channels)
+    return <double>((channels + block - 1) // block * block) / channels
+
+
+cdef bint _direct_pays(_Geometry G, Py_ssize_t grid, double fill, double max_extra):
+    """Stride 1 only. In "auto": the direct kernels' extra work, `grid` (their output positions,
+    padded columns included) over the ho*wo useful ones times `fill` (their idle channels), against
+    im2col + GEMM's, which measured (float32, AVX-512) on layers of 50-64 output channels as
+    max_extra; below that im2col loses _im2col_loss(G) more. The 8 -> 8 channel layers on 8x8 and
+    4x4 maps (1.5x and 2x extra) run their passes 2.4-3.3x faster direct (1 thread, CPU time, AMD
+    EPYC Zen 4, AVX-512 and AVX2 builds). The whole weight (all groups) stays within the ResNet
+    layer's 64 x 576 (beyond that, unmeasured: GEMM); the weight gradient keeps 16 partial sums of
+    each per thread."""
     if G.sh != 1 or G.sw != 1 or CONV_PATH == "im2col":
         return False
     if CONV_PATH not in ("auto", "winograd"):
         return True
-    # (the whole weight, all groups: the weight gradient keeps 16 partial sums of each per thread)
-    return grid <= max_extra * G.ho * G.wo and G.cout * G.K <= 64 * 576
+    return (grid * fill <= max_extra * _im2col_loss(G) * G.ho * G.wo
+            and G.cout * G.K <= 64 * 576)
 
 
 cdef bint _direct_forward_pays(_Geometry G):
     # LeNet's second layer ran faster direct at 1.5x extra (1.9 vs 3.0 ms) and at 2.0x, with
     # rows rounded to 64 values (2.2 vs 2.7 ms)
-    return _direct_pays(G, _rounded_grid(G.ho, G.W + 2 * G.pw), 2.0)
+    return _direct_pays(G, _rounded_grid(G.ho, G.W + 2 * G.pw), _block_fill(G.coutg, direct_acc_block()), 2.0)
 
 
 cdef bint _direct_weight_grad_pays(_Geometry G):
-    # ... but its weight gradient (1.5x) did not (4.0 vs 3.6 ms); LeNet-1's (1.17x) and the
-    # autoencoder's (1.14x) did (0.6 vs 2.0 ms, 0.5 vs 1.4 ms)
-    return _direct_pays(G, _rounded_grid(G.ho, G.W + 2 * G.pw), 1.4)
+    # ... but its weight gradient (1.5x) did not (4.0 vs 3.6 ms; 5.5 vs 3.9 ms on Zen 4); LeNet-1's
+    # (1.17x) did (0.6 vs 2.0 ms)
+    return _direct_pays(G, _rounded_grid(G.ho, G.W + 2 * G.pw), _block_fill(G.coutg, direct_wgrad_block()), 1.4)
 
 
 cdef bint _panel_wgrad_pays(_Geometry G):
@@ -209,15 +228,19 @@ cdef str _input_grad_path(_Geometry G):
     flipped kernel; all reductions in registers, but it computes the zero border, 4x extra
     work on LeNet-2 (3.8 vs 2.6 ms im2col) against 1.3x on the autoencoder (0.4 vs 1.1 ms)
     and ResNet (19 vs 30 ms). "scatter": grad_out pixels added through the taps into padded
-    input planes; forward-sized work (LeNet-2: 2.3 ms) but a read-modify-write per tap."""
+    input planes; forward-sized work (LeNet-2: 2.3 ms) but a read-modify-write per tap, which
+    made it 1.5-1.7x slower per position than flipped (16 -> 8 on 14x14, 8 -> 8 on 8x8 and 7x7;
+    1 thread, Zen 4, AVX-512). Both compute the input channels in the forward kernel's blocks:
+    with one input channel (a first layer) they leave 3 or 7 of every 4 or 8 idle."""
     flipped_legal = G.ph <= G.dh * (G.kh - 1) and G.pw <= G.dw * (G.kw - 1)
-    if not _direct_pays(G, _rounded_grid(G.ho, G.W + 2 * G.pw), 1.6):
+    scatter_grid = _rounded_grid(G.ho, G.W + 2 * G.pw)
+    if not _direct_pays(G, scatter_grid, _block_fill(G.cg, direct_acc_block()), 1.6):
         return "im2col"
     if CONV_PATH == "scatter" or not flipped_legal:
         return "scatter"
     if CONV_PATH == "direct":
         return "flipped"
-    if _rounded_grid(G.H, G.wo + 2 * (G.dw * (G.kw - 1) - G.pw)) <= 1.6 * G.ho * G.wo:
+    if _rounded_grid(G.H, G.wo + 2 * (G.dw * (G.kw - 1) - G.pw)) <= 1.5 * scatter_grid:
         return "flipped"
     return "scatter"
 
@@ -283,7 +306,8 @@ def conv2d_backward(x, weight, grad_out, stride=1, padding=0, dilation=1, groups
     check_same_dtype(grad_out, "grad_out", x, "input", 4)
     if grad_out.shape != (G.N, G.cout, G.ho, G.wo):
         raise ValueError(f"grad_out must have shape {(G.N, G.cout, G.ho, G.wo)}, got {grad_out.shape}")
-    gb = grad_out.sum(axis=(0, 2, 3)) if need_bias else None
+    # (sums of contiguous rows first: half the time of a sum over axes (0, 2, 3))
+    gb = grad_out.reshape(G.N * G.cout, G.P).sum(axis=1).reshape(G.N, G.cout).sum(axis=0) if need_bias else None
     # each pass takes whichever path pays for it (see _winograd_pays and _direct_pays); a
     # Winograd result that is not finite (None) is left to the other paths
     wino_gx = _winograd_input_grad(weight, grad_out, G.ph, G.pw) if need_input and _winograd_pays(G) else None
@@ -294,23 +318,27 @@ def conv2d_backward(x, weight, grad_out, stride=1, padding=0, dilation=1, groups
     x_path = _input_grad_path(G) if direct_x_ok else "im2col"
     direct_x = x_path != "im2col"
     # The direct weight gradient also multiplies discarded positions' inputs by zero, which
-    # turns an inf or NaN input into NaN in other weights' gradients: such inputs take im2col.
-    # (A float sum is inf or NaN when any term is, and far cheaper than the conv.)
-    direct_w = (need_weight and G.N > 0 and G.cout > 0 and _direct_weight_grad_pays(G)
-                and np.isfinite(x.sum(dtype=x.dtype)))
+    # turns an inf or NaN input into NaN in other weights' gradients; but it sums every product
+    # im2col does (and zeros): when its result is finite it is im2col's, else im2col redoes it.
+    # (Checking the small result, not the input, saved a sum of x: 0.06 ms on the 8x8 layer.)
+    gw = None
+    if need_weight and G.N > 0 and G.cout > 0 and _direct_weight_grad_pays(G):
+        gw = _direct_weight_grad(x, weight, grad_out, groups, pd, dl)
+        if not np.isfinite(gw).all():
+            gw = None
+    direct_w = gw is not None
     panel_w = need_weight and not direct_w and _panel_wgrad_pays(G)
     w2 = weight.reshape(weight.shape[0], math.prod(weight.shape[1:]))  # -1 fails when shape[0] == 0
     gx, gw2 = _run_backward(x, w2, grad_out.reshape(G.N, G.cout, G.P), G,
                             need_input and not direct_x, need_weight and not direct_w and not panel_w)
-    gw = gw2.reshape(weight.shape) if need_weight and not direct_w and not panel_w else None
+    if need_weight and not direct_w and not panel_w:
+        gw = gw2.reshape(weight.shape)
     if panel_w:
         gw = _run_panel_wgrad(x, grad_out.reshape(G.N, G.cout, G.P), G).reshape(weight.shape)
     if x_path == "flipped":
         gx = _direct_input_grad_flipped(x.shape, weight, grad_out, groups, pd, dl)
     elif x_path == "scatter":
         gx = _direct_input_grad_scatter(x.shape, weight, grad_out, groups, pd, dl)
-    if direct_w:
-        gw = _direct_weight_grad(x, weight, grad_out, groups, pd, dl)
     if wino_gx is not None:
         gx = wino_gx
     if wino_gw is not None:

@@ -21,8 +21,13 @@ cdef class _DirectPlan:
         self.L = ho * self.Wp
         self.La = (self.L + FNN_DC_PAD - 1) // FNN_DC_PAD * FNN_DC_PAD
         self.xlen = cg * self.ps + FNN_DC_PAD + (kw - 1) * dw   # rounded rows read past the planes
-        i, j = np.meshgrid(np.arange(kh), np.arange(kw), indexing="ij")
-        self.off = np.ascontiguousarray((i * dh * self.Wp + j * dw).ravel(), dtype=np.intp)
+        cdef Py_ssize_t i, j
+        cdef Py_ssize_t[::1] off
+        self.off = np.empty(kh * kw, np.intp)   # (filled in a loop: np.meshgrid cost more than an 8x8 layer's pass)
+        off = self.off
+        for i in range(kh):
+            for j in range(kw):
+                off[i * kw + j] = i * dh * self.Wp + j * dw
 
 
 ctypedef struct _DirectJob:

@@ -140,20 +140,35 @@ static void direct_wgrad_##S(const T *xp, ptrdiff_t cin, ptrdiff_t ps, ptrdiff_t
     }                                                                                            \
 }
 
-FNN_DIRECTCONV(float, f_base, 16, 4, 2, 6)
-FNN_DIRECTCONV(double, d_base, 16, 4, 2, 6)
+/* channel blocks (CO, CB): 16 vector registers, and 32 with AVX-512 */
+#define FNN_DC_CO_16 4
+#define FNN_DC_CB_16 2
+#define FNN_DC_CO_32 8
+#define FNN_DC_CB_32 4
+FNN_DIRECTCONV(float, f_base, 16, FNN_DC_CO_16, FNN_DC_CB_16, 6)
+FNN_DIRECTCONV(double, d_base, 16, FNN_DC_CO_16, FNN_DC_CB_16, 6)
 #ifdef FASTNN_HAVE_AVX2_BUILD
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
-FNN_DIRECTCONV(float, f_avx2, 32, 4, 2, 6)
-FNN_DIRECTCONV(double, d_avx2, 32, 4, 2, 6)
+FNN_DIRECTCONV(float, f_avx2, 32, FNN_DC_CO_16, FNN_DC_CB_16, 6)
+FNN_DIRECTCONV(double, d_avx2, 32, FNN_DC_CO_16, FNN_DC_CB_16, 6)
 #pragma GCC pop_options
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,avx512vl,avx512bw,fma,prefer-vector-width=512")
-FNN_DIRECTCONV(float, f_avx512, 64, 8, 4, 6)
-FNN_DIRECTCONV(double, d_avx512, 64, 8, 4, 6)
+FNN_DIRECTCONV(float, f_avx512, 64, FNN_DC_CO_32, FNN_DC_CB_32, 6)
+FNN_DIRECTCONV(double, d_avx512, 64, FNN_DC_CO_32, FNN_DC_CB_32, 6)
 #pragma GCC pop_options
 #endif
+
+/* The channel blocks of the build this CPU runs: direct_acc and direct_scatter compute their
+ * output channels CO at a time, direct_wgrad CB at a time, a short last block at full cost
+ * (conv.pyx counts its idle channels as work when it picks a path). */
+static inline ptrdiff_t direct_acc_block(void) {
+    return fastnn_cpu_level() == 2 ? FNN_DC_CO_32 : FNN_DC_CO_16;
+}
+static inline ptrdiff_t direct_wgrad_block(void) {
+    return fastnn_cpu_level() == 2 ? FNN_DC_CB_32 : FNN_DC_CB_16;
+}
 
 static inline void direct_acc_f(const float *xp, ptrdiff_t cin, ptrdiff_t ps, const float *w, ptrdiff_t cout,
                                 const ptrdiff_t *off, ptrdiff_t taps, float *acc, ptrdiff_t L) {

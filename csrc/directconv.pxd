@@ -6,6 +6,8 @@ from cython cimport floating
 cdef extern from "directconv.h" nogil:
     int FNN_DC_PAD
     int FNN_DC_WLANES
+    Py_ssize_t direct_acc_block()
+    Py_ssize_t direct_wgrad_block()
     void direct_acc_f(const float* xp, Py_ssize_t cin, Py_ssize_t ps, const float* w, Py_ssize_t cout,
                       const Py_ssize_t* off, Py_ssize_t taps, float* acc, Py_ssize_t L)
     void direct_acc_d(const double* xp, Py_ssize_t cin, Py_ssize_t ps, const double* w, Py_ssize_t cout,
