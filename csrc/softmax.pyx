@@ -25,6 +25,9 @@ cdef Py_ssize_t PREFETCH_MAX_ROW = 4096
 # skip reading each output line into cache before writing it, a third of a softmax's memory traffic. Smaller
 # ones stay in cache for whatever reads them next (the backward reads the forward's output).
 STREAM_MIN_BYTES = 8 << 20
+# Threads take rows in chunks of about this many bytes as they come free (dynamic schedule): on a shared
+# machine a thread that loses its core leaves its rows to the other, where equal shares waited for it.
+cdef Py_ssize_t CHUNK_BYTES = 64 << 10
 
 
 
@@ -232,8 +235,9 @@ def _softmax_rows(const floating[:, ::1] x, floating[:, ::1] out, double scale,
     cdef int nt = threads_for(R * C, MIN_WORK)
     cdef Py_ssize_t ahead = PREFETCH_ROWS if C * sizeof(floating) <= PREFETCH_MAX_ROW else R
     cdef bint stream = R * C * sizeof(floating) >= STREAM_MIN_BYTES
+    cdef Py_ssize_t chunk = max(1, CHUNK_BYTES // max(1, C * <Py_ssize_t>sizeof(floating)))
     with nogil, parallel(num_threads=nt):
-        for r in prange(R, schedule="static"):
+        for r in prange(R, schedule="dynamic", chunksize=chunk):
             if r + ahead < R:
                 fastnn_prefetch_bytes(&x[r + ahead, 0], C * sizeof(floating))
                 if not stream:
@@ -250,8 +254,9 @@ def _softmax_backward_rows(const floating[:, ::1] y, const floating[:, ::1] g, f
     cdef int nt = threads_for(R * C, MIN_WORK)
     cdef Py_ssize_t ahead = PREFETCH_ROWS if C * sizeof(floating) <= PREFETCH_MAX_ROW else R
     cdef bint stream = R * C * sizeof(floating) >= STREAM_MIN_BYTES
+    cdef Py_ssize_t chunk = max(1, CHUNK_BYTES // max(1, C * <Py_ssize_t>sizeof(floating)))
     with nogil, parallel(num_threads=nt):
-        for r in prange(R, schedule="static"):
+        for r in prange(R, schedule="dynamic", chunksize=chunk):
             if r + ahead < R:
                 fastnn_prefetch_bytes(&y[r + ahead, 0], C * sizeof(floating))
                 if not stream:
