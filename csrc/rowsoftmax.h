@@ -68,6 +68,9 @@ static inline __attribute__((always_inline)) fastnn_v16f fastnn_exp16_avx512(fas
     p = _mm512_fmadd_ps(_mm512_mul_ps(p, r), r, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
     return (fastnn_v16f)_mm512_scalef_ps(p, n);
 }
+/* Longest row whose exponentials the streamed softmax forward keeps on the stack (8 KB, in L1). */
+#define FASTNN_SOFTMAX_STREAM_MAX_C 2048
+#include "rowsoftmax_avx512.h"
 #define VEXP fastnn_exp16_avx512
 #define VEC fastnn_v16f
 #define IVEC fastnn_v16i
@@ -109,8 +112,35 @@ static inline void fastnn_prefetch_bytes_w(void* p, ptrdiff_t bytes) {
     for (ptrdiff_t b = 0; b < bytes; b += 64) __builtin_prefetch((char*)p + b, 1);
 }
 
+/* Whether a row of C floats at out can take non-temporal stores: the AVX-512 build, floats on their
+ * natural alignment (so whole vectors can reach a line boundary), a row short enough for the
+ * forward's stack row. */
+static inline int fastnn_row_streamable_f32(const float* out, ptrdiff_t C) {
+#ifdef FASTNN_HAVE_AVX2_BUILD
+    return fastnn_cpu_level() == 2 && ((uintptr_t)out & 3) == 0 && C <= FASTNN_SOFTMAX_STREAM_MAX_C;
+#else
+    (void)out; (void)C;
+    return 0;
+#endif
+}
+
+/* Orders this thread's non-temporal stores before what follows (once, after its streamed rows). */
+static inline void fastnn_stream_fence(void) {
+#ifdef FASTNN_HAVE_AVX2_BUILD
+    __builtin_ia32_sfence();
+#endif
+}
+
+/* stream: write out with non-temporal stores where the row allows it (a wish, checked here). */
 static inline void fastnn_softmax_row_f32(const float* x, float* out, ptrdiff_t C, float scale,
-                                          const float* mask, int log_output) {
+                                          const float* mask, int log_output, int stream) {
+#ifdef FASTNN_HAVE_AVX2_BUILD
+    if (fastnn_cpu_level() == 2 && !mask && scale == 1) {
+        fastnn_softmax_row_f32_avx512v(x, out, C, log_output, stream && fastnn_row_streamable_f32(out, C));
+        return;
+    }
+#endif
+    (void)stream;
     FASTNN_DISPATCH(fastnn_softmax_row_f32, (x, out, C, scale, mask, log_output));
 }
 
@@ -140,20 +170,20 @@ static inline void fastnn_scale_row_f32(float* x, ptrdiff_t n, float a) {
 }
 
 static inline void fastnn_softmax_row_backward_f32(const float* y, const float* g, float* gx, ptrdiff_t C,
-                                                   float scale, int log_output) {
+                                                   float scale, int log_output, int stream) {
 #ifdef FASTNN_HAVE_AVX2_BUILD
-    /* The plain softmax backward has no exp; measured here, its AVX-512 build ran at half
-     * the speed of the AVX2 one, so only the exp-bound log-softmax backward uses AVX-512. */
     int level = fastnn_cpu_level();
-    if (level == 2 && log_output) {
-        fastnn_softmax_row_backward_f32_avx512(y, g, gx, C, scale, log_output);
+    if (level == 2) {
+        fastnn_softmax_row_backward_f32_avx512v(y, g, gx, C, scale, log_output,
+                                                stream && fastnn_row_streamable_f32(gx, C));
         return;
     }
-    if (level >= 1) {
+    if (level == 1) {
         fastnn_softmax_row_backward_f32_avx2(y, g, gx, C, scale, log_output);
         return;
     }
 #endif
+    (void)stream;
     fastnn_softmax_row_backward_f32_base(y, g, gx, C, scale, log_output);
 }
 

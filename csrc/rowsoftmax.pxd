@@ -4,7 +4,10 @@ from cython cimport floating
 cdef extern from "rowsoftmax.h" nogil:
     void fastnn_prefetch_bytes(const void* p, Py_ssize_t nbytes)
     void fastnn_prefetch_bytes_w(void* p, Py_ssize_t nbytes)
-    void fastnn_softmax_row_f32(const float* x, float* out, Py_ssize_t C, float scale, const float* mask, int log_output)
+    bint fastnn_row_streamable_f32(const float* out, Py_ssize_t C)
+    void fastnn_stream_fence()
+    void fastnn_softmax_row_f32(const float* x, float* out, Py_ssize_t C, float scale, const float* mask, int log_output,
+                                int stream)
     void fastnn_softmax_row_f64(const double* x, double* out, Py_ssize_t C, double scale, const double* mask, int log_output)
     float fastnn_attention_row_f32(float* s, Py_ssize_t C, Py_ssize_t active, float scale, const float* mask)
     double fastnn_attention_row_f64(double* s, Py_ssize_t C, Py_ssize_t active, double scale, const double* mask)
@@ -16,7 +19,8 @@ cdef extern from "rowsoftmax.h" nogil:
                                         double lse)
     void fastnn_attention_probs_row_f64(double* s, Py_ssize_t C, Py_ssize_t active, double scale,
                                         const double* mask, double lse)
-    void fastnn_softmax_row_backward_f32(const float* y, const float* g, float* gx, Py_ssize_t C, float scale, int log_output)
+    void fastnn_softmax_row_backward_f32(const float* y, const float* g, float* gx, Py_ssize_t C, float scale, int log_output,
+                                         int stream)
     void fastnn_softmax_row_backward_f64(const double* y, const double* g, double* gx, Py_ssize_t C, double scale, int log_output)
     void fastnn_attention_grad_row_f32(const float* p, float* dp, Py_ssize_t C, float scale, float delta)
     void fastnn_attention_grad_row_f64(const double* p, double* dp, Py_ssize_t C, double scale, double delta)
@@ -27,9 +31,10 @@ cdef extern from "rowsoftmax.h" nogil:
 
 
 cdef inline void softmax_row(const floating* x, floating* out, Py_ssize_t C, double scale,
-                             const floating* mask, bint log_output) noexcept nogil:
+                             const floating* mask, bint log_output, bint stream=False) noexcept nogil:
+    """stream: a wish for non-temporal stores of out (float32 only; see rowsoftmax_avx512.h)."""
     if floating is float:
-        fastnn_softmax_row_f32(x, out, C, <float>scale, mask, log_output)
+        fastnn_softmax_row_f32(x, out, C, <float>scale, mask, log_output, stream)
     else:
         fastnn_softmax_row_f64(x, out, C, scale, mask, log_output)
 
@@ -62,9 +67,9 @@ cdef inline void attention_probs_row(floating* s, Py_ssize_t C, Py_ssize_t activ
 
 
 cdef inline void softmax_row_backward(const floating* y, const floating* g, floating* gx,
-                                      Py_ssize_t C, double scale, bint log_output) noexcept nogil:
+                                      Py_ssize_t C, double scale, bint log_output, bint stream=False) noexcept nogil:
     if floating is float:
-        fastnn_softmax_row_backward_f32(y, g, gx, C, <float>scale, log_output)
+        fastnn_softmax_row_backward_f32(y, g, gx, C, <float>scale, log_output, stream)
     else:
         fastnn_softmax_row_backward_f64(y, g, gx, C, scale, log_output)
 

@@ -3,12 +3,13 @@
 # Rows are independent, so OpenMP splits them across threads. Scale and mask are
 # applied while the row is in cache: z = scale * x + mask, softmax over z.
 # The row loops themselves live in rowsoftmax_impl.h (C, vectorisable).
-from cython.parallel cimport prange
+from cython.parallel cimport prange, parallel
 from cython cimport floating
 import numpy as np
 from parallel cimport threads_for
 
-from rowsoftmax cimport softmax_row, softmax_row_backward, ce_row_backward, fastnn_prefetch_bytes, fastnn_prefetch_bytes_w
+from rowsoftmax cimport (softmax_row, softmax_row_backward, ce_row_backward, fastnn_prefetch_bytes,
+                         fastnn_prefetch_bytes_w, fastnn_stream_fence)
 
 include "checks.pxi"
 
@@ -20,6 +21,14 @@ cdef Py_ssize_t MIN_WORK = 16384
 # long stream the hardware prefetcher follows on its own.
 cdef Py_ssize_t PREFETCH_ROWS = 2
 cdef Py_ssize_t PREFETCH_MAX_ROW = 4096
+# Outputs of at least this many bytes are written with non-temporal stores (float32, AVX-512 build): they
+# skip reading each output line into cache before writing it, a third of a softmax's memory traffic. Smaller
+# ones stay in cache for whatever reads them next (the backward reads the forward's output).
+STREAM_MIN_BYTES = 8 << 20
+# Threads take rows in chunks of about this many bytes as they come free (dynamic schedule): on a shared
+# machine a thread that loses its core leaves its rows to the other, where equal shares waited for it.
+cdef Py_ssize_t CHUNK_BYTES = 64 << 10
+
 
 
 def softmax_forward(x, scale=1.0, mask=None, log=False):
@@ -225,13 +234,18 @@ def _softmax_rows(const floating[:, ::1] x, floating[:, ::1] out, double scale,
     cdef Py_ssize_t M = mask.shape[0] if has_mask else 1
     cdef int nt = threads_for(R * C, MIN_WORK)
     cdef Py_ssize_t ahead = PREFETCH_ROWS if C * sizeof(floating) <= PREFETCH_MAX_ROW else R
-    with nogil:
-        for r in prange(R, num_threads=nt, schedule="static"):
+    cdef bint stream = R * C * sizeof(floating) >= STREAM_MIN_BYTES
+    cdef Py_ssize_t chunk = max(1, CHUNK_BYTES // max(1, C * <Py_ssize_t>sizeof(floating)))
+    with nogil, parallel(num_threads=nt):
+        for r in prange(R, schedule="dynamic", chunksize=chunk):
             if r + ahead < R:
                 fastnn_prefetch_bytes(&x[r + ahead, 0], C * sizeof(floating))
-                fastnn_prefetch_bytes_w(&out[r + ahead, 0], C * sizeof(floating))
+                if not stream:
+                    fastnn_prefetch_bytes_w(&out[r + ahead, 0], C * sizeof(floating))
             softmax_row(&x[r, 0], &out[r, 0], C, scale,
-                        &mask[r % M, 0] if has_mask else NULL, log_output)
+                        &mask[r % M, 0] if has_mask else NULL, log_output, stream)
+        if stream:
+            fastnn_stream_fence()
 
 
 def _softmax_backward_rows(const floating[:, ::1] y, const floating[:, ::1] g, floating[:, ::1] gx,
@@ -239,14 +253,19 @@ def _softmax_backward_rows(const floating[:, ::1] y, const floating[:, ::1] g, f
     cdef Py_ssize_t R = y.shape[0], C = y.shape[1], M = g.shape[0], r
     cdef int nt = threads_for(R * C, MIN_WORK)
     cdef Py_ssize_t ahead = PREFETCH_ROWS if C * sizeof(floating) <= PREFETCH_MAX_ROW else R
-    with nogil:
-        for r in prange(R, num_threads=nt, schedule="static"):
+    cdef bint stream = R * C * sizeof(floating) >= STREAM_MIN_BYTES
+    cdef Py_ssize_t chunk = max(1, CHUNK_BYTES // max(1, C * <Py_ssize_t>sizeof(floating)))
+    with nogil, parallel(num_threads=nt):
+        for r in prange(R, schedule="dynamic", chunksize=chunk):
             if r + ahead < R:
                 fastnn_prefetch_bytes(&y[r + ahead, 0], C * sizeof(floating))
-                fastnn_prefetch_bytes_w(&gx[r + ahead, 0], C * sizeof(floating))
+                if not stream:
+                    fastnn_prefetch_bytes_w(&gx[r + ahead, 0], C * sizeof(floating))
                 if M == R:
                     fastnn_prefetch_bytes(&g[r + ahead, 0], C * sizeof(floating))
-            softmax_row_backward(&y[r, 0], &g[r % M, 0], &gx[r, 0], C, scale, log_output)
+            softmax_row_backward(&y[r, 0], &g[r % M, 0], &gx[r, 0], C, scale, log_output, stream)
+        if stream:
+            fastnn_stream_fence()
 
 
 # cdef, called with the dtype spelled out: a def over fused memoryviews picks its specialisation at run time by

@@ -5,6 +5,7 @@ from hypothesis import given, settings, strategies as st
 
 from fastnn import kernels as K
 from fastnn.kernels import reference as R
+from fastnn.kernels import _softmax
 
 TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-12, atol=1e-13)}
 DTYPES = [np.float32, np.float64]
@@ -44,6 +45,39 @@ def _assert_backward_close(y, g, scale, log):
     bound = 16 * np.finfo(y.dtype).eps * abs(scale) * terms + TOL[y.dtype.type]["rtol"] * np.abs(want)
     assert got.dtype == y.dtype
     assert np.all(np.abs(got - want) <= bound), np.max(np.abs(got - want) - bound)
+
+
+@settings(max_examples=40, deadline=None)
+@given(shape=st.tuples(st.integers(1, 24), st.integers(1, 300)), dtype=st.sampled_from(DTYPES), log=st.booleans(),
+       offset=st.integers(0, 15), seed=st.integers(0, 2**31))
+def test_streamed_rows_match_reference(shape, dtype, log, offset, seed):
+    """Outputs past STREAM_MIN_BYTES go out by non-temporal stores (whole cache lines; ordinary
+    stores at the rows' ends): forced here on small shapes, into outputs that start `offset`
+    elements past a 64-byte line. The same values as the ordinary stores, bit for bit, nothing
+    written outside the output, and the reference's values."""
+    rng = np.random.default_rng(seed)
+    x, g = _data(rng, shape, dtype), _data(rng, shape, dtype, 1.0)
+    size = x.size
+    runs = {}
+    for stream in (True, False):
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(_softmax, "STREAM_MIN_BYTES", 0 if stream else 2 ** 62)
+            y = K.softmax_forward(x, 1.0, None, log)
+            bufs = [np.full(size + 32, 7.0, dtype) for _ in range(2)]
+            starts = [offset + (-b.ctypes.data // b.itemsize) % 16 for b in bufs]
+            out, gx = (b[s:s + size].reshape(shape) for b, s in zip(bufs, starts))
+            _softmax._softmax_rows(x, out, 1.0, None, log)
+            _softmax._softmax_backward_rows(y, g, gx, 1.0, log)
+            for b, s in zip(bufs, starts):
+                assert np.all(b[:s] == 7.0) and np.all(b[s + size:] == 7.0)
+            runs[stream] = (y, out, gx, K.softmax_backward(y, g, 1.0, log), K.softmax_backward(y, g[:1], 1.0, log))
+    for a, b in zip(runs[True], runs[False]):
+        np.testing.assert_array_equal(a, b)
+    y, out, gx, _, _ = runs[True]
+    np.testing.assert_array_equal(out, y)
+    np.testing.assert_allclose(y, R.softmax_forward(x, 1.0, None, log), **TOL[dtype])
+    _assert_backward_close(y, g, 1.0, log)
+    np.testing.assert_array_equal(gx, K.softmax_backward(y, g, 1.0, log))
 
 
 @settings(max_examples=30, deadline=None)
