@@ -1,6 +1,12 @@
 # Max/avg pooling and nearest upsampling of NCHW planes: direct loops, one plane per
 # OpenMP task (the max-pool plane loop is C, csrc/maxpool.h). Included by conv.pyx.
 
+# Window taps below which max pooling's forward stays on one thread (twice this before a second joins): a
+# tap costs about 1 ns there (AVX-512 build, Zen 4), so 128K taps are ~0.1 ms. A smaller pass lost more to a
+# parallel region's barrier than it gained: (128, 8, 7, 7) 2x2 ceil_mode, 64K taps on two threads, took 1.46x
+# PyTorch's time forward+backward with one busy process beside it (0.66x quiet).
+cdef Py_ssize_t MAXPOOL_MIN_TAPS = 1 << 17
+
 
 cdef Py_ssize_t _pool_out(Py_ssize_t size, Py_ssize_t k, Py_ssize_t s, Py_ssize_t p, Py_ssize_t d, bint ceil_mode):
     cdef Py_ssize_t span = size + 2 * p - d * (k - 1) - 1
@@ -33,7 +39,7 @@ def _max_pool(const floating[:, :, ::1] x, floating[:, :, ::1] out, long long[:,
               Py_ssize_t H, Py_ssize_t W, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw,
               Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ho, Py_ssize_t wo):
     cdef Py_ssize_t plane
-    cdef int nt = threads_for(x.shape[0] * ho * wo * kh * kw, MIN_WORK)
+    cdef int nt = threads_for(x.shape[0] * ho * wo * kh * kw, MAXPOOL_MIN_TAPS)
     with nogil:
         for plane in prange(x.shape[0], num_threads=nt, schedule="static"):
             maxpool_plane(&x[plane, 0, 0], H, W, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, &out[plane, 0, 0],
