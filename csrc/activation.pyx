@@ -1,18 +1,10 @@
-# Elementwise activations whose NumPy form costs several passes: LeakyReLU (leakyrelu.h) and ReLU, sigmoid,
+# Elementwise activations whose NumPy form costs several passes: ReLU, LeakyReLU, sigmoid,
 # tanh (backward), SiLU, GELU, ELU, softplus, hardsigmoid, hardswish and Mish, and binary cross-entropy with
 # logits (activations.h) forward and backward, one pass each. Chunked over threads only for large arrays
 # (threadchunks.pxd).
 from cython cimport floating
 import numpy as np
 from threadchunks cimport for_thread_chunks
-
-cdef extern from "leakyrelu.h" nogil:
-    void fastnn_leaky_forward_f32(const float *x, float *out, Py_ssize_t lo, Py_ssize_t hi, float slope)
-    void fastnn_leaky_forward_f64(const double *x, double *out, Py_ssize_t lo, Py_ssize_t hi, double slope)
-    void fastnn_leaky_backward_f32(const float *x, const float *g, float *out, Py_ssize_t lo, Py_ssize_t hi,
-                                   float slope)
-    void fastnn_leaky_backward_f64(const double *x, const double *g, double *out, Py_ssize_t lo, Py_ssize_t hi,
-                                   double slope)
 
 include "checks.pxi"
 
@@ -22,100 +14,10 @@ include "checks.pxi"
 cdef Py_ssize_t MIN_WORK = 1 << 18
 
 
-cdef struct LeakyArgs:
-    const void *x
-    const void *g
-    void *out
-    double slope
-
-
-cdef void _forward_f32(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
-    cdef LeakyArgs *a = <LeakyArgs *>args
-    fastnn_leaky_forward_f32(<const float *>a.x, <float *>a.out, lo, hi, <float>a.slope)
-
-
-cdef void _forward_f64(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
-    cdef LeakyArgs *a = <LeakyArgs *>args
-    fastnn_leaky_forward_f64(<const double *>a.x, <double *>a.out, lo, hi, a.slope)
-
-
-cdef void _backward_f32(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
-    cdef LeakyArgs *a = <LeakyArgs *>args
-    fastnn_leaky_backward_f32(<const float *>a.x, <const float *>a.g, <float *>a.out, lo, hi, <float>a.slope)
-
-
-cdef void _backward_f64(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
-    cdef LeakyArgs *a = <LeakyArgs *>args
-    fastnn_leaky_backward_f64(<const double *>a.x, <const double *>a.g, <double *>a.out, lo, hi, a.slope)
-
-
 cdef double _number(object value, str name) except? -1:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     return float(value)
-
-
-cdef double _slope(object negative_slope) except? -1:
-    return _number(negative_slope, "negative_slope")
-
-
-def leaky_relu_forward(x, negative_slope=0.01):
-    """``x`` where ``x > 0``, else ``negative_slope * x`` (NaN stays NaN), in one pass.
-
-    Parameters
-    ----------
-    x : ndarray, float32 or float64, C-contiguous (any shape; read-only is fine)
-    negative_slope : float
-
-    Returns
-    -------
-    out : ndarray, x's shape and dtype
-    """
-    check_float(x, "x")
-    cdef LeakyArgs args
-    args.slope = _slope(negative_slope)
-    out = np.empty_like(x)
-    cdef Py_ssize_t n = x.size
-    if n == 0:
-        return out
-    cdef const unsigned char[::1] xr = x.reshape(-1).view(np.uint8)
-    cdef unsigned char[::1] orr = out.reshape(-1).view(np.uint8)
-    args.x, args.g, args.out = &xr[0], NULL, &orr[0]
-    cdef bint single = x.dtype.itemsize == 4
-    with nogil:
-        for_thread_chunks(n, MIN_WORK, 1, _forward_f32 if single else _forward_f64, &args)
-    return out
-
-
-def leaky_relu_backward(x, grad, negative_slope=0.01):
-    """Gradient of leaky_relu_forward: ``grad`` where ``x > 0``, else ``negative_slope * grad``, in one pass.
-
-    Parameters
-    ----------
-    x : ndarray, float32 or float64, C-contiguous: the forward input
-    grad : ndarray of x's shape and dtype, C-contiguous: the output gradient
-    negative_slope : float
-
-    Returns
-    -------
-    grad_x : ndarray, x's shape and dtype
-    """
-    check_float(x, "x")
-    check_like(grad, "grad", x, "x")
-    cdef LeakyArgs args
-    args.slope = _slope(negative_slope)
-    out = np.empty_like(x)
-    cdef Py_ssize_t n = x.size
-    if n == 0:
-        return out
-    cdef const unsigned char[::1] xr = x.reshape(-1).view(np.uint8)
-    cdef const unsigned char[::1] gr = grad.reshape(-1).view(np.uint8)
-    cdef unsigned char[::1] orr = out.reshape(-1).view(np.uint8)
-    args.x, args.g, args.out = &xr[0], &gr[0], &orr[0]
-    cdef bint single = x.dtype.itemsize == 4
-    with nogil:
-        for_thread_chunks(n, MIN_WORK, 1, _backward_f32 if single else _backward_f64, &args)
-    return out
 
 
 # ----------------------------------------------------------------------------- pointwise activations
@@ -131,6 +33,7 @@ cdef enum:
     GELU_FORWARD, GELU_BACKWARD, GELU_TANH_FORWARD, GELU_TANH_BACKWARD, ELU_FORWARD, ELU_BACKWARD
     SOFTPLUS_FORWARD, SOFTPLUS_BACKWARD, BCE_LOGITS_FORWARD, BCE_LOGITS_BACKWARD
     HARDSIGMOID_FORWARD, HARDSIGMOID_BACKWARD, HARDSWISH_FORWARD, HARDSWISH_BACKWARD, MISH_FORWARD, MISH_BACKWARD
+    LEAKY_FORWARD, LEAKY_BACKWARD
 
 
 cdef struct ActArgs:
@@ -304,3 +207,34 @@ def mish_forward(x):
 def mish_backward(x, grad):
     """grad (t + x sigmoid(x) (1 - t^2)), t = tanh(softplus(x))."""
     return _pointwise(MISH_BACKWARD, x, "x", grad)
+
+
+def leaky_relu_forward(x, negative_slope=0.01):
+    """``x`` where ``x > 0``, else ``negative_slope * x`` (NaN stays NaN), in one pass.
+
+    Parameters
+    ----------
+    x : ndarray, float32 or float64, C-contiguous (any shape; read-only is fine)
+    negative_slope : float
+
+    Returns
+    -------
+    out : ndarray, x's shape and dtype
+    """
+    return _pointwise(LEAKY_FORWARD, x, "x", None, _number(negative_slope, "negative_slope"))
+
+
+def leaky_relu_backward(x, grad, negative_slope=0.01):
+    """Gradient of leaky_relu_forward: ``grad`` where ``x > 0``, else ``negative_slope * grad``, in one pass.
+
+    Parameters
+    ----------
+    x : ndarray, float32 or float64, C-contiguous: the forward input
+    grad : ndarray of x's shape and dtype, C-contiguous (or one value broadcast over it): the output gradient
+    negative_slope : float
+
+    Returns
+    -------
+    grad_x : ndarray, x's shape and dtype
+    """
+    return _pointwise(LEAKY_BACKWARD, x, "x", grad, _number(negative_slope, "negative_slope"))

@@ -1,4 +1,4 @@
-/* The pointwise activations ReLU, sigmoid, tanh (backward), SiLU, GELU (exact and tanh forms), ELU, softplus,
+/* The pointwise activations ReLU, LeakyReLU, sigmoid, tanh (backward), SiLU, GELU (exact and tanh forms), ELU, softplus,
  * hardsigmoid, hardswish and Mish, and binary cross-entropy with logits, forward and backward in one pass each
  * over [lo, hi). Their NumPy forms make several passes and temporaries each (GELU's
  * erf form six), and NumPy runs them on one core. The element formulas are PyTorch's; the float32 loops are
@@ -207,6 +207,15 @@ static void fastnn_bce_logits_backward_##SUFFIX(const T *restrict x, const T *re
                                                 int gscalar, T *restrict dx, ptrdiff_t lo, ptrdiff_t hi) {  \
     FASTNN_GRAD_LOOP(T, dx[i] = G * (fastnn_act_sigmoid##F(x[i]) - t[i]))                                    \
 }                                                                                                           \
+static void fastnn_leaky_forward_##SUFFIX(const T *restrict x, T *restrict y, ptrdiff_t lo, ptrdiff_t hi,   \
+                                          T slope) {                                                        \
+    /* PyTorch's test, x > 0: a NaN takes the scaled side and stays NaN */                                   \
+    for (ptrdiff_t i = lo; i < hi; i++) y[i] = x[i] > 0 ? x[i] : x[i] * slope;                               \
+}                                                                                                           \
+static void fastnn_leaky_backward_##SUFFIX(const T *restrict x, const T *restrict g, int gscalar,             \
+                                           T *restrict dx, ptrdiff_t lo, ptrdiff_t hi, T slope) {           \
+    FASTNN_GRAD_LOOP(T, dx[i] = x[i] > 0 ? G : G * slope)                                                    \
+}                                                                                                           \
 static void fastnn_hardsigmoid_forward_##SUFFIX(const T *restrict x, T *restrict y, ptrdiff_t lo, ptrdiff_t hi) { \
     for (ptrdiff_t i = lo; i < hi; i++) {                                                                   \
         T v = x[i] / (T)6 + (T)0.5;                                                                         \
@@ -272,7 +281,7 @@ FASTNN_ACT_BODIES(double, f64_avx512, )
 /* Every pass by op code (activation.pyx's table): a is the forward's input (or, for relu, sigmoid and
  * tanh backward, its output), b the output gradient (unused by a forward; one value for every element when
  * scalar), except for binary cross-entropy, where b is the target and c the output gradient; p0 and p1 are
- * ELU's alpha and softplus's beta and threshold. */
+ * ELU's alpha, LeakyReLU's slope and softplus's beta and threshold. */
 
 #define FASTNN_ACT_DISPATCH(T, SUFFIX)                                                                         \
 static void fastnn_act_run_##SUFFIX(int op, const T *a, const T *b, const T *c, int scalar, double p0,        \
@@ -301,6 +310,8 @@ static void fastnn_act_run_##SUFFIX(int op, const T *a, const T *b, const T *c, 
     case 20: FASTNN_DISPATCH(fastnn_hardswish_backward_##SUFFIX, (a, b, scalar, out, lo, hi)); break;           \
     case 21: FASTNN_DISPATCH(fastnn_mish_forward_##SUFFIX, (a, out, lo, hi)); break;                            \
     case 22: FASTNN_DISPATCH(fastnn_mish_backward_##SUFFIX, (a, b, scalar, out, lo, hi)); break;                \
+    case 23: FASTNN_DISPATCH(fastnn_leaky_forward_##SUFFIX, (a, out, lo, hi, (T)p0)); break;                    \
+    case 24: FASTNN_DISPATCH(fastnn_leaky_backward_##SUFFIX, (a, b, scalar, out, lo, hi, (T)p0)); break;        \
     }                                                                                                       \
 }
 FASTNN_ACT_DISPATCH(float, f32)

@@ -1,4 +1,4 @@
-"""The activation family (csrc/activation.pyx, leakyrelu.h): LeakyReLU forward and backward in one pass each,
+"""The activation family (csrc/activation.pyx, activations.h): LeakyReLU forward and backward in one pass each,
 against the NumPy reference and PyTorch, at lengths on both sides of every vector width, with NaN, signed
 zeros and infinities, split over threads, and through F.leaky_relu / nn.LeakyReLU with gradients. Runs on
 every vector build (tests/test_vector_builds.py)."""

@@ -48,7 +48,7 @@ class LeakyReLU(Function):
         a = ctx.saved_tensors[0]
         if not _on_kernels(a, g):
             return np.where(a > 0, g, g * ctx.slope), None
-        return activation_kernels.leaky_relu_backward(a, kernel_input(g, a.dtype), ctx.slope), None
+        return activation_kernels.leaky_relu_backward(a, _kernel_grad(g), ctx.slope), None
 
 
 # ReLU, sigmoid and tanh: (x) -> y and (g, x, y) -> dx for ops/_declare.unary
@@ -194,15 +194,17 @@ class FromInput(Function):
     hardswish, Mish); other dtypes take the NumPy f(x) and derivative df(x)."""
     @staticmethod
     def forward(ctx, a, name, f, df):
-        ctx.save_for_backward(a)
         ctx.name, ctx.df = name, df
         if _on_kernel(a):
-            return getattr(activation_kernels, f"{name}_forward")(kernel_input(a))
+            a = kernel_input(a)   # saved as the kernels take it: the backward does not copy it again
+            ctx.save_for_backward(a)
+            return getattr(activation_kernels, f"{name}_forward")(a)
+        ctx.save_for_backward(a)
         return np.asarray(f(a)).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         a = ctx.saved_tensors[0]
         if _on_kernels(a, g):
-            return getattr(activation_kernels, f"{ctx.name}_backward")(kernel_input(a), _kernel_grad(g)), None, None, None
+            return getattr(activation_kernels, f"{ctx.name}_backward")(a, _kernel_grad(g)), None, None, None
         return (g * ctx.df(a)).astype(g.dtype, copy=False), None, None, None
