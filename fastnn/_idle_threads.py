@@ -10,9 +10,15 @@ must be imported before anything that loads them; the variables are put back aft
 that runtimes loaded later (PyTorch's, say) keep their own defaults. Variables the user set
 are left alone.
 
-* libgomp (our OpenMP loops): by default idle threads spin, and the spinning
-  steals the cores from the BLAS threads that run the GEMMs between our
-  parallel loops.
+* libgomp (our OpenMP loops): by default idle threads spin for ~300k rounds,
+  and the spinning steals the cores from the BLAS threads that run the GEMMs
+  between our parallel loops. A process holds one libgomp, shared with any
+  other library that uses it (PyTorch does), so the policy is a short spin
+  (GOMP_SPINCOUNT=1000, some microseconds) rather than OMP_WAIT_POLICY=PASSIVE:
+  fastnn's steps time the same with either, but passive waiting made PyTorch
+  in the same process pay a wake-up per parallel region (nn.LSTM medium
+  forward+backward 12 ms -> 28 ms on an AMD EPYC Zen 5; README, "Process-wide
+  settings").
 * scipy's OpenBLAS (our GEMMs): idle threads spin for 2**28 cycles (~0.1 s)
   after each call, stealing a small machine's cores from whatever runs next
   (another library's kernels included). 2**18 cycles (~0.1 ms) still bridges
@@ -31,7 +37,7 @@ def process_tuning_enabled():
 
 
 TUNED = process_tuning_enabled()   # as it was at import, when the settings were made
-_POLICY = {"OMP_WAIT_POLICY": "PASSIVE", "OPENBLAS_THREAD_TIMEOUT": "18"}
+_POLICY = {"GOMP_SPINCOUNT": "1000", "OPENBLAS_THREAD_TIMEOUT": "18"}
 _set_here = [name for name in _POLICY if name not in os.environ] if TUNED else []
 for _name in _set_here:
     os.environ[_name] = _POLICY[_name]

@@ -43,7 +43,7 @@ import os, time
 import numpy as np
 import fastnn
 import fastnn.nn.functional as F
-leftover = [v for v in ("OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT") if v in os.environ]
+leftover = [v for v in ("GOMP_SPINCOUNT", "OPENBLAS_THREAD_TIMEOUT") if v in os.environ]
 x = fastnn.randn(512, 512)
 w = fastnn.randn(512, 512)
 img = fastnn.randn(16, 16, 32, 32)
@@ -63,7 +63,7 @@ def test_idle_thread_pools_release_the_cores_and_leave_the_environment_alone(tmp
     import os
     import subprocess
     import sys
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT")}
+    env = {k: v for k, v in os.environ.items() if k not in ("GOMP_SPINCOUNT", "OPENBLAS_THREAD_TIMEOUT")}
     # from an empty folder: from the checkout, `import fastnn` would find the uncompiled sources
     out = subprocess.run([sys.executable, "-c", IDLE_PROBE], env=env, capture_output=True, text=True, check=True,
                          cwd=tmp_path)

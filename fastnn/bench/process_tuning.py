@@ -10,6 +10,9 @@ Rounds take turns over the configurations so that a shared machine's load falls 
 the table gives the median over rounds of each process's median step time (and of a softmax
 pass over 16 MiB arrays, where fresh large temporaries are the cost), and the CPU time
 the process burned during a 0.2 s sleep right after its last step (idle threads spinning).
+Where PyTorch is installed, each process also times nn.LSTM forward+backward in PyTorch after
+`import fastnn` (the two share libgomp, so fastnn's idle policy is PyTorch's too); the
+configuration "OMP_WAIT_POLICY=PASSIVE instead" is the policy fastnn used before the short spin.
 """
 import argparse
 import json
@@ -25,7 +28,7 @@ _OFF = {"FASTNN_NO_PROCESS_TUNING": "1"}
 SETTINGS = {
     "malloc thresholds": dict(MALLOC_MMAP_THRESHOLD_=str(_MALLOC_MMAP_THRESHOLD),
                               MALLOC_TRIM_THRESHOLD_=str(_MALLOC_TRIM_THRESHOLD)),
-    "OMP_WAIT_POLICY=PASSIVE": dict(OMP_WAIT_POLICY="PASSIVE"),
+    "GOMP_SPINCOUNT=1000": dict(GOMP_SPINCOUNT="1000"),
     "OPENBLAS_THREAD_TIMEOUT=18": dict(OPENBLAS_THREAD_TIMEOUT="18"),
 }
 CONFIGS = {"all (default)": {}, "none": dict(_OFF)}
@@ -34,12 +37,16 @@ for _name, _env in SETTINGS.items():
 for _name in SETTINGS:   # what each one adds to the other two
     CONFIGS[f"all but {_name}"] = dict(_OFF, **{k: v for other, env in SETTINGS.items() if other != _name
                                                  for k, v in env.items()})
+CONFIGS["OMP_WAIT_POLICY=PASSIVE instead"] = dict(_OFF, **{k: v for name, env in SETTINGS.items()
+                                                            if not name.startswith("GOMP") for k, v in env.items()},
+                                                  OMP_WAIT_POLICY="PASSIVE")
 _CLEARED = ("FASTNN_NO_PROCESS_TUNING", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "OMP_WAIT_POLICY",
-            "OPENBLAS_THREAD_TIMEOUT")
+            "GOMP_SPINCOUNT", "OPENBLAS_THREAD_TIMEOUT")
 
 _CHILD = """
 import json, sys, time
 import numpy as np
+import fastnn
 from fastnn import kernels as K
 from fastnn.bench.steps import lenet_step, charlm_step
 from fastnn.bench.timing import median_time
@@ -53,6 +60,14 @@ for name, make in (("lenet", lenet_step), ("lstm", lambda use_torch: charlm_step
 start = time.process_time()
 time.sleep(0.2)
 out["idle_cpu"] = time.process_time() - start
+try:
+    import torch
+except ImportError:
+    pass
+else:   # a neighbour on the same libgomp
+    torch.set_num_threads(fastnn.get_num_threads())
+    lstm, xs = torch.nn.LSTM(128, 256), torch.randn(50, 32, 128)
+    out["torch_lstm"] = median_time(lambda: lstm(xs)[0].sum().backward(), repeat=repeat, warmup=2, min_time=0.0)
 print(json.dumps(out))
 """
 
@@ -81,12 +96,14 @@ def main(argv=None):
     args = parser.parse_args(argv)
     from ..config import cpu_model
     print(f"{cpu_model()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start")
+    results = measure(args.rounds, args.repeat)
+    neighbour = all("torch_lstm" in r for r in results.values())
     print("| settings | LeNet step, batch 64 (ms) | CharLM LSTM-256 step (ms) | softmax fwd+bwd (16384, 256) (ms) "
-          "| CPU during a 0.2 s sleep after (ms) |")
-    print("|---|---|---|---|---|")
-    for name, r in measure(args.rounds, args.repeat).items():
+          "| CPU during a 0.2 s sleep after (ms) |" + (" PyTorch nn.LSTM medium fwd+bwd beside (ms) |" if neighbour else ""))
+    print("|---|---|---|---|---|" + ("---|" if neighbour else ""))
+    for name, r in results.items():
         print(f"| {name} | {r['lenet'] * 1e3:.1f} | {r['lstm'] * 1e3:.1f} | {r['softmax'] * 1e3:.2f} "
-              f"| {r['idle_cpu'] * 1e3:.0f} |")
+              f"| {r['idle_cpu'] * 1e3:.0f} |" + (f" {r['torch_lstm'] * 1e3:.1f} |" if neighbour else ""))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 Used by `fastnn bench`; bench/ runs the same cases under pytest-benchmark.
 """
+import importlib.util
 import time
 
 import numpy as np
@@ -25,18 +26,34 @@ def _sample(fn, loops):
     return (time.perf_counter() - start) / loops
 
 
+class _InProcess:
+    """A zero-argument function timed in this process (the other kind of timer is
+    torch_side.TorchSide, which times PyTorch's call in a process of its own)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def loops_for(self, warmup, min_time):
+        return _loops_for(self.fn, warmup, min_time)
+
+    def sample(self, loops):
+        return _sample(self.fn, loops)
+
+
 def sample_times(fns, repeat=7, warmup=1, min_time=0.05):
     """Seconds per call of each function, one sample per round: a list per function.
 
+    fns: zero-argument functions, or timers with loops_for(warmup, min_time) and sample(loops).
     Each timed sample loops enough calls to last min_time. The functions take
     turns sample by sample, so load from other tenants of a shared machine
     falls on all of them alike and their ratio stays fair.
     """
-    loops = [_loops_for(fn, warmup, min_time) for fn in fns]
-    samples = [[] for _ in fns]
+    timers = [fn if hasattr(fn, "sample") else _InProcess(fn) for fn in fns]
+    loops = [timer.loops_for(warmup, min_time) for timer in timers]
+    samples = [[] for _ in timers]
     for _ in range(repeat):
-        for fn, n, out in zip(fns, loops, samples):
-            out.append(_sample(fn, n))
+        for timer, n, out in zip(timers, loops, samples):
+            out.append(timer.sample(n))
     return samples
 
 
@@ -83,9 +100,14 @@ def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progr
     load: busy-looping processes running beside the whole run (fastnn.bench.load); each row
     records it, with the 1-minute load average just before it started."""
     from .load import background_load, load_average
+    from .torch_side import TorchSide
     before = load_average()   # other tenants' load, before ours starts
     with background_load(load):
-        rows = _run_benchmarks(name_filter, repeat, reference, torch, progress)
+        if torch and importlib.util.find_spec("torch") is not None:
+            with TorchSide(_threads()) as side:
+                rows = _run_benchmarks(name_filter, repeat, reference, side, progress)
+        else:
+            rows = _run_benchmarks(name_filter, repeat, reference, None, progress)
     for row in rows:
         row["load"] = load
         if before is not None:
@@ -93,13 +115,10 @@ def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progr
     return rows
 
 
-def _run_benchmarks(name_filter, repeat, reference, torch, progress):
+def _run_benchmarks(name_filter, repeat, reference, torch_side, progress):
+    """torch_side: a TorchSide that times PyTorch's calls in its own process, or None."""
     from .. import kernels
     from ..kernels import reference as ref
-    use_torch = torch and registry.torch_available()
-    if use_torch:
-        import torch as _torch
-        _torch.set_num_threads(__import__("fastnn").get_num_threads())
     from .peak import sgemm_peak_gflops
     rows = []
     cases = [c for c in registry.all_cases() if not name_filter or name_filter in c.name]
@@ -112,8 +131,8 @@ def _run_benchmarks(name_filter, repeat, reference, torch, progress):
             print(f"timing {case.name} ...", flush=True)
         inputs = case.make_inputs(np.random.default_rng(0))
         fns = {"fastnn_ms": lambda: case.run(kernels, inputs)}
-        if use_torch and case.torch_setup is not None:
-            fns["torch_ms"] = case.torch_setup(inputs)
+        if torch_side is not None and case.torch_setup is not None and torch_side.prepare("kernel", case.name):
+            fns["torch_ms"] = torch_side
         row = {"case": case.name, "family": case.family, "kernels": list(case.kernels)}
         _timed_row(row, fns, repeat)
         if case.flops:
@@ -128,10 +147,10 @@ def _run_benchmarks(name_filter, repeat, reference, torch, progress):
                 continue
             if progress:
                 print(f"timing {name} ...", flush=True)
-            fast_step, torch_step = make(use_torch)
+            fast_step, _ = make(False)
             fns = {"fastnn_ms": fast_step}
-            if torch_step is not None:
-                fns["torch_ms"] = torch_step
+            if torch_side is not None and torch_side.prepare(family, name):
+                fns["torch_ms"] = torch_side
             row = {"case": name, "family": family}
             _timed_row(row, fns, repeat)
             if family == "layer" and layer_flops(name):
