@@ -3,27 +3,11 @@
 Used by `fastnn bench`; bench/ runs the same cases under pytest-benchmark.
 """
 import importlib.util
-import time
 
 import numpy as np
 
 from ..kernels import registry
-
-
-def _loops_for(fn, warmup, min_time):
-    for _ in range(warmup):
-        fn()
-    start = time.perf_counter()
-    fn()
-    once = max(time.perf_counter() - start, 1e-7)
-    return max(1, int(min_time / once))
-
-
-def _sample(fn, loops):
-    start = time.perf_counter()
-    for _ in range(loops):
-        fn()
-    return (time.perf_counter() - start) / loops
+from .calls import loops_for as _loops_for, sample as _sample
 
 
 class _InProcess:

@@ -50,7 +50,7 @@ class TorchSide:
         return self._call("prepare", kind, name)
 
     def loops_for(self, warmup, min_time):
-        """Calls per sample of the prepared case (fastnn.bench.timing's rule, run in the child)."""
+        """Calls per sample of the prepared case (fastnn.bench.calls's rule, run in the child)."""
         return self._call("loops", warmup, min_time)
 
     def sample(self, loops):
@@ -80,12 +80,13 @@ class TorchSide:
 def _build(kind, name):
     """The zero-argument PyTorch call of the named case, or None."""
     import numpy as np
-    from .timing import layer_cases, model_cases
+    from .layers import LAYERS
+    from .steps import STEPS
     if kind == "kernel":
         from ..kernels import registry
         cases = {c.name: c for c in registry.all_cases()}
     elif kind in ("layer", "model"):
-        cases = dict(layer_cases() if kind == "layer" else model_cases())
+        cases = dict(LAYERS if kind == "layer" else STEPS)
     else:
         raise ValueError(f"kind must be 'kernel', 'layer' or 'model', got {kind!r}")
     if name not in cases:
@@ -98,7 +99,7 @@ def _build(kind, name):
 
 def _serve(reader, writer):
     import torch
-    from .timing import _loops_for, _sample
+    from .calls import loops_for, sample
     fn = None
     while True:
         try:
@@ -120,9 +121,9 @@ def _serve(reader, writer):
                 fn = _build(*args)
                 reply = fn is not None
             elif verb == "loops":
-                reply = _loops_for(fn, *args)
+                reply = loops_for(fn, *args)
             elif verb == "sample":
-                reply = _sample(fn, *args)
+                reply = sample(fn, *args)
             else:
                 raise ValueError(f"unknown request {verb!r}")
             answer = ("ok", reply)

@@ -1,0 +1,130 @@
+/* Single-threaded float32 GEMM on the panel micro-kernel of panelgemm.h, for the products
+ * blas.pxd's gemm would otherwise hand to OpenBLAS (gemmsplit.pxd calls it for each slice, so
+ * the threading stays gemmsplit's).
+ *
+ * Where it runs: with the AVX-512 build (gemmsplit.pxd asks fastnn_cpu_level() == 2). On a 2-core
+ * AMD EPYC (Zen 5) whose OpenBLAS runs its AVX2 kernels (OPENBLAS_CORETYPE=Haswell is set on this
+ * project's machines), products of the LSTM's and conv's shapes ran at 160-420 GFLOP/s here
+ * against 95-200 through OpenBLAS; the AVX2 build of the same tiles reached 0.75-0.9 of
+ * OpenBLAS's AVX2 kernels and the baseline build 0.3, so those builds keep BLAS.
+ * Each element of C is one sum in a fixed order (256-deep blocks in turn, k ascending inside
+ * each), whatever slice of C a call gets, so a split product does not depend on the thread count.
+ *
+ * Row-major C = alpha op(A) op(B) + beta C. op(B) is packed KC rows at a time into zero-padded
+ * panels of the build's width, alpha folded in; op(A) is read in place when not transposed (the
+ * tile broadcasts from MR row streams), else packed MC rows at a time. Each (MC rows, KC) block
+ * of A then meets every panel while it is in L2, and each panel stays in L1 for the block's
+ * MR-row tiles. */
+#ifndef FASTNN_PACKEDGEMM_H
+#define FASTNN_PACKEDGEMM_H
+#include <stdlib.h>
+#include "panelgemm.h"
+
+/* KC x 32 floats (the AVX-512 panel) = 32 KB: a panel fits the L1 beside the A rows it meets.
+ * MC x KC = 128 KB of A, in L2. */
+#define FASTNN_PGEMM_KC 256
+#define FASTNN_PGEMM_MC 128
+
+typedef void (*fastnn_panel_fn)(ptrdiff_t M, ptrdiff_t K, const float *A, ptrdiff_t lda, const float *panel,
+                                ptrdiff_t ldp, int accumulate, float *C, ptrdiff_t ldc, ptrdiff_t nc);
+
+/* op(B)[k0:k0+kc, :] * alpha into panels: panel p holds columns 32p..32p+31, row-major kc x 32. */
+static void fastnn_pgemm_pack_b(int trans_b, const float *b, ptrdiff_t ldb, ptrdiff_t k0, ptrdiff_t kc,
+                                ptrdiff_t n, float alpha, ptrdiff_t nr, float *dst) {
+    ptrdiff_t panels = (n + nr - 1) / nr;
+    for (ptrdiff_t p = 0; p < panels; p++) {
+        float *panel = dst + p * kc * nr;
+        ptrdiff_t j0 = p * nr, nc = n - j0 < nr ? n - j0 : nr;
+        if (trans_b) {   /* op(B)[k, j] = b[j * ldb + k]: read along b's rows, the panel (32 KB) stays in L1 */
+            for (ptrdiff_t j = 0; j < nc; j++) {
+                const float *src = b + (j0 + j) * ldb + k0;
+                for (ptrdiff_t kk = 0; kk < kc; kk++) panel[kk * nr + j] = alpha * src[kk];
+            }
+            for (ptrdiff_t kk = 0; kk < kc; kk++)
+                for (ptrdiff_t j = nc; j < nr; j++) panel[kk * nr + j] = 0;
+        } else {
+            for (ptrdiff_t kk = 0; kk < kc; kk++) {
+                float *row = panel + kk * nr;
+                const float *src = b + (k0 + kk) * ldb + j0;
+                for (ptrdiff_t j = 0; j < nc; j++) row[j] = alpha * src[j];
+                for (ptrdiff_t j = nc; j < nr; j++) row[j] = 0;
+            }
+        }
+    }
+}
+
+/* op(A)[m0:m0+mc, k0:k0+kc] with op = transpose, into dst (mc x kc, row-major). */
+static void fastnn_pgemm_pack_at(const float *a, ptrdiff_t lda, ptrdiff_t m0, ptrdiff_t mc, ptrdiff_t k0,
+                                 ptrdiff_t kc, float *dst) {
+    /* op(A)[i, k] = a[k * lda + i]. In strips of 16 rows of dst: one cache line read per k, and the
+     * 16 rows written stay in L1 (a whole block's rows, kc * 4 bytes apart, fall into a few L1 sets
+     * and evicted each other: 107 against 154 GFLOP/s for BLAS on a (1024, 128) weight gradient). */
+    for (ptrdiff_t i0 = 0; i0 < mc; i0 += 16) {
+        ptrdiff_t rows = mc - i0 < 16 ? mc - i0 : 16;
+        for (ptrdiff_t kk = 0; kk < kc; kk++) {
+            const float *src = a + (k0 + kk) * lda + m0 + i0;
+            float *out = dst + i0 * kc + kk;
+            for (ptrdiff_t i = 0; i < rows; i++) out[i * kc] = src[i];
+        }
+    }
+}
+
+/* 1 on success, 0 (nothing written) when a buffer could not be allocated. m, n, k > 0. */
+static int fastnn_packed_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                               const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c,
+                               ptrdiff_t ldc) {
+    ptrdiff_t nr = fastnn_panel_width_f();
+#ifdef FASTNN_HAVE_AVX2_BUILD
+    fastnn_panel_fn tiles = fastnn_cpu_level() == 2 ? fastnn_panel_gemm_f32_avx512
+                          : fastnn_cpu_level() == 1 ? fastnn_panel_gemm_f32_avx2 : fastnn_panel_gemm_f32_base;
+#else
+    fastnn_panel_fn tiles = fastnn_panel_gemm_f32_base;
+#endif
+    ptrdiff_t panels = (n + nr - 1) / nr;
+    ptrdiff_t kc_max = k < FASTNN_PGEMM_KC ? k : FASTNN_PGEMM_KC;
+    ptrdiff_t mc_max = m < FASTNN_PGEMM_MC ? m : FASTNN_PGEMM_MC;
+    /* + one panel row: the tile reads 32 values per panel row, the last included */
+    float *bpack = malloc(sizeof(float) * (size_t)(panels * kc_max * nr + nr));
+    float *apack = trans_a ? malloc(sizeof(float) * (size_t)(mc_max * kc_max)) : NULL;
+    if (!bpack || (trans_a && !apack)) {
+        free(bpack);
+        free(apack);
+        return 0;
+    }
+    if (beta != 0 && beta != 1)
+        for (ptrdiff_t i = 0; i < m; i++)
+            for (ptrdiff_t j = 0; j < n; j++) c[i * ldc + j] *= beta;
+    for (ptrdiff_t k0 = 0; k0 < k; k0 += FASTNN_PGEMM_KC) {
+        ptrdiff_t kc = k - k0 < FASTNN_PGEMM_KC ? k - k0 : FASTNN_PGEMM_KC;
+        int accumulate = k0 > 0 || beta != 0;
+        fastnn_pgemm_pack_b(trans_b, b, ldb, k0, kc, n, alpha, nr, bpack);
+        for (ptrdiff_t m0 = 0; m0 < m; m0 += FASTNN_PGEMM_MC) {
+            ptrdiff_t mc = m - m0 < FASTNN_PGEMM_MC ? m - m0 : FASTNN_PGEMM_MC;
+            const float *ablk;
+            ptrdiff_t ald;
+            if (trans_a) {
+                fastnn_pgemm_pack_at(a, lda, m0, mc, k0, kc, apack);
+                ablk = apack;
+                ald = kc;
+            } else {
+                ablk = a + m0 * lda + k0;
+                ald = lda;
+            }
+            for (ptrdiff_t p = 0; p < panels; p++) {
+                ptrdiff_t j0 = p * nr, nc = n - j0 < nr ? n - j0 : nr;
+                tiles(mc, kc, ablk, ald, bpack + p * kc * nr, nr, accumulate, c + m0 * ldc + j0, ldc, nc);
+            }
+        }
+    }
+    free(bpack);
+    free(apack);
+    return 1;
+}
+/* The rule that picks the engine: the AVX-512 build (FASTNN_CPU_LEVEL caps it, so the lower
+ * builds' rule is tested on any AVX-512 machine) and every side at least 8 (below that a tile is
+ * mostly padding, and BLAS's small-matrix paths are cheaper than packing). */
+static inline int fastnn_packed_sgemm_pays(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
+    return fastnn_cpu_level() == 2 && m >= 8 && n >= 8 && k >= 8;
+}
+
+#endif
