@@ -406,3 +406,18 @@ def test_max_pool_nan_and_ties_in_wide_planes_match_reference(dtype, k, stride, 
     np.testing.assert_array_equal(out, t_out.numpy())
     finite = ~np.isnan(out)
     np.testing.assert_array_equal(idx[finite], t_idx.numpy()[finite])
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("ceil", [False, True])
+def test_max_pool_2x2_windows_with_nan_ties_and_cut_edges_match_reference(dtype, ceil):
+    """nn.MaxPool2d(2)'s own path (csrc/maxpool.h, maxpool2x2_plane): its tree of taps picks the tap of
+    the reference's row-by-row scan, and ceil_mode's one-column and one-row windows at odd edges too."""
+    rng = np.random.default_rng(12)
+    for h, w in [(7, 7), (8, 8), (5, 9), (2, 3), (3, 2), (16, 33)]:
+        x = rng.integers(-2, 3, (3, 4, h, w)).astype(dtype)   # few values: ties everywhere
+        x[rng.random(x.shape) < 0.05] = np.nan
+        out, idx = K.max_pool2d_forward(x, 2, 2, 0, 1, ceil)
+        ref_out, ref_idx = R.max_pool2d_forward(x, 2, 2, 0, 1, ceil)
+        np.testing.assert_array_equal(out, ref_out)
+        np.testing.assert_array_equal(idx, ref_idx)
