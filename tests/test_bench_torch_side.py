@@ -29,6 +29,16 @@ def test_child_times_a_named_case_and_reports_unknown_ones():
         assert side.prepare("model", "MLP 4-16-3 training step, batch 32") is True
 
 
+def test_child_imports_the_parents_fastnn_from_any_working_directory(tmp_path, monkeypatch):
+    # a folder with a `fastnn` package that is not ours: the child must not pick it up
+    fake = tmp_path / "fastnn"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("raise ImportError('the wrong fastnn')\n")
+    monkeypatch.chdir(tmp_path)
+    with TorchSide(1) as side:
+        assert side.prepare("model", "MLP 4-16-3 training step, batch 32") is True
+
+
 def test_child_ends_with_the_bench():
     side = TorchSide(1)
     side.close()

@@ -18,7 +18,11 @@ import pickle
 import subprocess
 import sys
 
-_START = "import torch, runpy; runpy.run_module('fastnn.bench.torch_side', run_name='__main__')"
+# The child imports the parent's fastnn (the folder holding this package goes first on its path): run from a
+# checkout, `python -c` would otherwise find the uncompiled source folder in its working directory.
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_START = ("import sys; sys.path.insert(0, {root!r}); import torch, runpy; "
+          "runpy.run_module('fastnn.bench.torch_side', run_name='__main__')").format(root=_ROOT)
 
 
 class TorchSide:
