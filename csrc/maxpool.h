@@ -43,6 +43,12 @@ static inline __attribute__((always_inline)) double fnn_blend_d(ptrdiff_t keep, 
     return a;
 }
 
+/* nn.MaxPool2d(2)'s windows (2x2, stride 2, no padding or dilation): maxpool2x2_plane's case. */
+static inline int fnn_is_2x2_stride_2(ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t ph,
+                                      ptrdiff_t pw, ptrdiff_t dh, ptrdiff_t dw) {
+    return kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1;
+}
+
 /* One output pixel, any window position (the edges). */
 #define FNN_MAXPOOL(T, S, B)                                                                      \
 __attribute__((always_inline))                                                                  \
@@ -70,7 +76,7 @@ static inline void maxpool_pixel_##S(const T *x, ptrdiff_t W, ptrdiff_t y0, ptrd
 /* nn.MaxPool2d(2): 2x2 windows, stride 2, no padding or dilation. The four taps as a tree,      \
  * (t0 vs t1) and (t2 vs t3), then the later pair wins only if strictly greater or the only NaN: \
  * the tap the generic row-by-row scan picks (the first NaN, else the first maximum), with two   \
- * short dependency chains instead of one long one. */                                                                                                                  \
+ * short dependency chains instead of one long one. */                                             \
 static void maxpool2x2_plane_##S(const T *__restrict x, ptrdiff_t H, ptrdiff_t W, ptrdiff_t ho,   \
                                  ptrdiff_t wo, T *__restrict out, long long *__restrict idx) {   \
     ptrdiff_t full_h = H / 2 < ho ? H / 2 : ho, full_w = W / 2 < wo ? W / 2 : wo;               \
@@ -111,7 +117,7 @@ static void maxpool_plane_##S(const T *__restrict x, ptrdiff_t H, ptrdiff_t W, p
                               ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t ph, ptrdiff_t pw,           \
                               ptrdiff_t dh, ptrdiff_t dw, ptrdiff_t ho, ptrdiff_t wo,           \
                               T *__restrict out, long long *__restrict idx) {                                        \
-    if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 && dw == 1) {  \
+    if (fnn_is_2x2_stride_2(kh, kw, sh, sw, ph, pw, dh, dw)) {                                 \
         maxpool2x2_plane_##S(x, H, W, ho, wo, out, idx);                                        \
         return;                                                                                 \
     }                                                                                           \
@@ -172,8 +178,7 @@ static inline void maxpool_plane_f(const float *x, ptrdiff_t H, ptrdiff_t W, ptr
 #ifdef FASTNN_HAVE_AVX2_BUILD
     /* 2x2 windows on the AVX2 build also where AVX-512 runs: GCC's 16-lane loop over a row of
      * 4-8 outputs was 3.5x slower than its 8-lane one (1024 planes of 8x8, AMD EPYC Zen 5) */
-    if (fastnn_cpu_level() >= 1 && kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0 && dh == 1 &&
-        dw == 1) {
+    if (fastnn_cpu_level() >= 1 && fnn_is_2x2_stride_2(kh, kw, sh, sw, ph, pw, dh, dw)) {
         maxpool2x2_plane_f_avx2(x, H, W, ho, wo, out, idx);
         return;
     }

@@ -11,7 +11,7 @@
  * each), whatever slice of C a call gets, so a split product does not depend on the thread count.
  *
  * Row-major C = alpha op(A) op(B) + beta C. op(B) is packed KC rows at a time into zero-padded
- * panels of the build's width, alpha folded in; op(A) is read in place when not transposed (the
+ * 32-wide panels, alpha folded in; op(A) is read in place when not transposed (the
  * tile broadcasts from MR row streams), else packed MC rows at a time. Each (MC rows, KC) block
  * of A then meets every panel while it is in L2, and each panel stays in L1 for the block's
  * MR-row tiles. */
@@ -25,8 +25,8 @@
 #define FASTNN_PGEMM_KC 256
 #define FASTNN_PGEMM_MC 128
 
-typedef void (*fastnn_panel_fn)(ptrdiff_t M, ptrdiff_t K, const float *A, ptrdiff_t lda, const float *panel,
-                                ptrdiff_t ldp, int accumulate, float *C, ptrdiff_t ldc, ptrdiff_t nc);
+#ifdef FASTNN_HAVE_AVX2_BUILD
+#include <immintrin.h>
 
 /* op(B)[k0:k0+kc, :] * alpha into panels: panel p holds columns 32p..32p+31, row-major kc x 32. */
 static void fastnn_pgemm_pack_b(int trans_b, const float *b, ptrdiff_t ldb, ptrdiff_t k0, ptrdiff_t kc,
@@ -57,8 +57,6 @@ static void fastnn_pgemm_pack_b(int trans_b, const float *b, ptrdiff_t ldb, ptrd
  * a[k * lda + i]. 8 x 8 blocks transposed in registers (8 row loads, 8 row stores, 24 shuffles);
  * the scalar copy it replaces cost about as much as the arithmetic of a (1024, 128) weight
  * gradient's block (4 panels) and held such products at 170-270 GFLOP/s on 2 Zen 5 cores. */
-#ifdef FASTNN_HAVE_AVX2_BUILD
-#include <immintrin.h>
 #pragma GCC push_options
 #pragma GCC target("avx2,fma")
 static void fastnn_pgemm_pack_at(const float *a, ptrdiff_t lda, ptrdiff_t m0, ptrdiff_t mc, ptrdiff_t k0,
@@ -101,30 +99,16 @@ static void fastnn_pgemm_pack_at(const float *a, ptrdiff_t lda, ptrdiff_t m0, pt
     }
 }
 #pragma GCC pop_options
-#else   /* no AVX builds: the engine never runs (fastnn_packed_sgemm_pays), but must compile */
-static void fastnn_pgemm_pack_at(const float *a, ptrdiff_t lda, ptrdiff_t m0, ptrdiff_t mc, ptrdiff_t k0,
-                                 ptrdiff_t kc, float *dst) {
-    for (ptrdiff_t kk = 0; kk < kc; kk++)
-        for (ptrdiff_t i = 0; i < mc; i++) dst[i * kc + kk] = a[(k0 + kk) * lda + m0 + i];
-}
-#endif
 
 /* 1 on success, 0 (nothing written) when a buffer could not be allocated. m, n, k > 0. */
 static int fastnn_packed_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                                const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c,
                                ptrdiff_t ldc) {
-    ptrdiff_t nr = fastnn_panel_width_f();
-#ifdef FASTNN_HAVE_AVX2_BUILD
-    fastnn_panel_fn tiles = fastnn_cpu_level() == 2 ? fastnn_panel_gemm_f32_avx512
-                          : fastnn_cpu_level() == 1 ? fastnn_panel_gemm_f32_avx2 : fastnn_panel_gemm_f32_base;
-#else
-    fastnn_panel_fn tiles = fastnn_panel_gemm_f32_base;
-#endif
+    const ptrdiff_t nr = 32;   /* the AVX-512 tile's width: two 16-lane vectors */
     ptrdiff_t panels = (n + nr - 1) / nr;
     ptrdiff_t kc_max = k < FASTNN_PGEMM_KC ? k : FASTNN_PGEMM_KC;
     ptrdiff_t mc_max = m < FASTNN_PGEMM_MC ? m : FASTNN_PGEMM_MC;
-    /* + one panel row: the tile reads 32 values per panel row, the last included */
-    float *bpack = malloc(sizeof(float) * (size_t)(panels * kc_max * nr + nr));
+    float *bpack = malloc(sizeof(float) * (size_t)(panels * kc_max * nr));
     float *apack = trans_a ? malloc(sizeof(float) * (size_t)(mc_max * kc_max)) : NULL;
     if (!bpack || (trans_a && !apack)) {
         free(bpack);
@@ -152,7 +136,8 @@ static int fastnn_packed_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t 
             }
             for (ptrdiff_t p = 0; p < panels; p++) {
                 ptrdiff_t j0 = p * nr, nc = n - j0 < nr ? n - j0 : nr;
-                tiles(mc, kc, ablk, ald, bpack + p * kc * nr, nr, accumulate, c + m0 * ldc + j0, ldc, nc);
+                fastnn_panel_gemm_f32_avx512(mc, kc, ablk, ald, bpack + p * kc * nr, nr, accumulate,
+                                             c + m0 * ldc + j0, ldc, nc);
             }
         }
     }
@@ -166,5 +151,18 @@ static int fastnn_packed_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t 
 static inline int fastnn_packed_sgemm_pays(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
     return fastnn_cpu_level() == 2 && m >= 8 && n >= 8 && k >= 8;
 }
+#else   /* no vector builds (not GCC on x86-64): BLAS for every product */
+static inline int fastnn_packed_sgemm_pays(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
+    (void)m; (void)n; (void)k;
+    return 0;
+}
+static inline int fastnn_packed_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                                      const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta,
+                                      float *c, ptrdiff_t ldc) {
+    (void)trans_a; (void)trans_b; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b; (void)ldb;
+    (void)beta; (void)c; (void)ldc;
+    return 0;
+}
+#endif
 
 #endif

@@ -15,7 +15,9 @@ are left alone.
   between our parallel loops. A process holds one libgomp, shared with any
   other library that uses it (PyTorch does), so the policy is a short spin
   (GOMP_SPINCOUNT=1000, some microseconds) rather than OMP_WAIT_POLICY=PASSIVE:
-  fastnn's steps time the same with either, but passive waiting made PyTorch
+  fastnn's steps measured within this machine's run-to-run noise of either
+  (the CharLM LSTM step 5-15% slower with the spin), but passive
+  waiting made PyTorch
   in the same process pay a wake-up per parallel region (nn.LSTM medium
   forward+backward 12 ms -> 28 ms on an AMD EPYC Zen 5; README, "Process-wide
   settings").

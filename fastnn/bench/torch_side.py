@@ -1,14 +1,15 @@
 """PyTorch's side of `fastnn bench`, timed in a process of its own.
 
 Both libraries run their loops on libgomp, and a process holds one copy of it, configured once
-by whichever library loads it first. `import fastnn` makes idle OpenMP threads sleep at once
-(fastnn._idle_threads); PyTorch, loaded into that process, then pays a wake-up for each of its
-many small parallel regions (nn.LSTM medium forward+backward on an AMD EPYC Zen 5, 2 threads:
-13 ms alone, 36 ms after `import fastnn`). Timed in one process, PyTorch would be measured
-slower than its users see it. So PyTorch runs here, in a child process that imports torch
-before anything else and leaves the process settings alone (FASTNN_NO_PROCESS_TUNING=1), as a
-PyTorch user's process would be; the parent times fastnn and asks the child for each PyTorch
-sample in turn, so that load from other tenants still falls on both alike.
+by whichever library loads it first, so in one process fastnn's idle policy (fastnn._idle_threads)
+is PyTorch's too. When that policy was OMP_WAIT_POLICY=PASSIVE, PyTorch paid a wake-up for each
+of its many small parallel regions (nn.LSTM medium forward+backward on an AMD EPYC Zen 5, 2
+threads: 13 ms alone, 36 ms after `import fastnn`); the short spin that replaced it costs PyTorch
+little (14.6 ms), but a comparison should not depend on it. So PyTorch runs here, in a child
+process that imports torch before anything else and leaves the process settings alone
+(FASTNN_NO_PROCESS_TUNING=1), as a PyTorch user's process would be; the parent times fastnn and
+asks the child for each PyTorch sample in turn, so that load from other tenants still falls on
+both alike.
 
 Protocol: pickled tuples over the child's stdin/stdout; the child sends back ("ok", value) or
 ("error", text). Anything the cases print goes to the child's stderr.
