@@ -3,6 +3,7 @@
 Used by `fastnn bench`; bench/ runs the same cases under pytest-benchmark.
 """
 import importlib.util
+import time
 
 import numpy as np
 
@@ -24,19 +25,30 @@ class _InProcess:
         return _sample(self.fn, loops)
 
 
-def sample_times(fns, repeat=7, warmup=1, min_time=0.05):
+# Pause before each sample when several functions take turns. An OpenMP runtime keeps its idle
+# workers spinning for a while after a parallel region: PyTorch's (libgomp's default) burned 8-11 ms
+# of CPU in the ~10 ms after its sample ended (AMD EPYC Zen 5, 2 threads), so the sample that
+# followed shared the two cores with it for its first fifth. Neither library meets the other's
+# spin in a user's process; 30 ms lets it run out (fastnn's own spin is microseconds).
+SETTLE_SECONDS = 0.03
+
+
+def sample_times(fns, repeat=7, warmup=1, min_time=0.05, settle=SETTLE_SECONDS):
     """Seconds per call of each function, one sample per round: a list per function.
 
     fns: zero-argument functions, or timers with loops_for(warmup, min_time) and sample(loops).
     Each timed sample loops enough calls to last min_time. The functions take
     turns sample by sample, so load from other tenants of a shared machine
-    falls on all of them alike and their ratio stays fair.
+    falls on all of them alike and their ratio stays fair; with more than one
+    function, each sample starts `settle` seconds after the previous one ended.
     """
     timers = [fn if hasattr(fn, "sample") else _InProcess(fn) for fn in fns]
     loops = [timer.loops_for(warmup, min_time) for timer in timers]
     samples = [[] for _ in timers]
     for _ in range(repeat):
         for timer, n, out in zip(timers, loops, samples):
+            if len(timers) > 1 and settle > 0:
+                time.sleep(settle)
             out.append(timer.sample(n))
     return samples
 
