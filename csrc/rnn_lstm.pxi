@@ -26,17 +26,59 @@ cdef void _lstm_fwd_block(const _Sweep *sw, const floating *packed, const void *
                   out + t * B * H)
 
 
-def _lstm_fwd(const floating[::1] x, const floating[::1] h0, const floating[::1] c0, const floating[::1] w_ih,
-              const floating[::1] packed, const floating[::1] bias, floating[::1] out, floating[::1] gates,
-              floating[::1] cells, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H,
-              bint reverse, Py_ssize_t nr, int nt):
-    cdef int G = <int>(4 * H)
-    cdef _Sweep sw = _Sweep(T, B, H, nr, reverse)
-    cdef _LstmFwd k = _LstmFwd(_c(h0), _c(c0), _c(bias), _p(gates), _p(cells), _p(out))
-    with nogil:
-        gemm(False, True, <int>(T * B), G, <int>I, <floating>1, _c(x), <int>I, _c(w_ih), <int>I, <floating>0,
-             _p(gates), G)
-    _sweep(_lstm_fwd_block[floating], &sw, _c(packed), &k, False, nt)
+cdef struct _LstmBwd:
+    # Arrays of lstm_backward's sweep, of the call's dtype.
+    const void *c0
+    const void *gates       # (T, B, 4H), lstm_forward's
+    const void *cells       # (T, B, H), lstm_forward's
+    const void *grad_out    # (T, B, H)
+    void *dh                # (B, H): the gradient reaching h_t (grad_hn on entry)
+    void *dc                # (B, H): the gradient reaching c_t (grad_cn on entry)
+    void *dgates            # (T, B, 4H): the pre-activation gradients
+
+
+cdef struct _LstmDirection:
+    # One layer direction of an LSTM call: its sweep, its arrays (of the call's dtype) and its cell's.
+    _Sweep sw
+    Py_ssize_t In       # input features (not I: a C macro)
+    const void *x
+    const void *w_ih
+    const void *w_hh
+    const void *h0
+    const void *packed  # W_hh as _Recurrence packed it
+    const void *out     # backward: lstm_forward's output
+    void *gx            # backward results (gx NULL: not asked for)
+    void *gw_ih
+    void *gw_hh
+    void *gb
+    _LstmFwd fwd
+    _LstmBwd bwd
+
+
+cdef class _LstmJob:
+    """One direction's _LstmDirection, filled by _lstm_fwd_job or _lstm_bwd_job and run by _run_lstm or, two
+    directions side by side, _run_lstm_pair. Whoever fills it keeps its arrays alive until it has run."""
+    cdef _LstmDirection d
+    cdef bint single
+    cdef int nt
+
+
+def _lstm_fwd_job(_LstmJob job, const floating[::1] x, const floating[::1] h0, const floating[::1] c0,
+                  const floating[::1] w_ih, const floating[::1] packed, const floating[::1] bias, floating[::1] out,
+                  floating[::1] gates, floating[::1] cells, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H,
+                  bint reverse, Py_ssize_t nr, int nt):
+    job.d.sw = _Sweep(T, B, H, nr, reverse)
+    job.d.In, job.d.x, job.d.w_ih, job.d.packed = I, _c(x), _c(w_ih), _c(packed)
+    job.d.fwd = _LstmFwd(_c(h0), _c(c0), _c(bias), _p(gates), _p(cells), _p(out))
+    job.single, job.nt = floating is float, nt
+
+
+cdef void _lstm_project(const _LstmDirection *d, floating tag) noexcept nogil:
+    # The input projection of every step, x W_ih^T, into the gates (split over the threads unless a
+    # parallel region encloses the call).
+    cdef int G = <int>(4 * d.sw.H)
+    gemm(False, True, <int>(d.sw.T * d.sw.B), G, <int>d.In, <floating>1, <const floating *>d.x, <int>d.In,
+         <const floating *>d.w_ih, <int>d.In, <floating>0, <floating *>d.fwd.gates, G)
 
 
 def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
@@ -60,6 +102,13 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     gates : ndarray (T, B, 4H): the activated gates of every step, for lstm_backward
     cells : ndarray (T, B, H): every c_t, for lstm_backward
     """
+    job, arrays = _lstm_forward_job(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
+    _run_lstm(job, False)
+    return _lstm_forward_results(arrays, reverse)
+
+
+def _lstm_forward_job(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
+    """lstm_forward's checks and arrays: (a job to run, the arrays it reads and writes)."""
     cdef _Dims d = _check_weights(x, w_ih, w_hh, b_ih, b_hh, 4)
     h0 = _state_or_zeros(h0, "h0", x, d)
     c0 = _state_or_zeros(c0, "c0", x, d)
@@ -68,22 +117,32 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     gates = np.empty((d.T, d.B, 4 * d.H), x.dtype)
     cells = np.empty((d.T, d.B, d.H), x.dtype)
     cdef _Recurrence rec = _Recurrence(w_hh, d, False)
-    args = (x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), rec.packed, bias,
-            out.reshape(-1), gates.reshape(-1), cells.reshape(-1), d.T, d.B, d.In, d.H, bool(reverse), rec.nr, rec.nt)
-    _lstm_fwd(*args)
-    last = 0 if reverse else d.T - 1
+    job = _LstmJob()
+    _lstm_fwd_job(job, x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), rec.packed, bias,
+                  out.reshape(-1), gates.reshape(-1), cells.reshape(-1), d.T, d.B, d.In, d.H, bool(reverse), rec.nr,
+                  rec.nt)
+    return job, (x, h0, c0, w_ih, rec, bias, out, gates, cells)
+
+
+def _lstm_forward_results(arrays, reverse):
+    out, cells, gates = arrays[6], arrays[8], arrays[7]
+    last = 0 if reverse else out.shape[0] - 1
     return out, out[last].copy(), cells[last].copy(), gates, cells
 
 
-cdef struct _LstmBwd:
-    # Arrays of lstm_backward's sweep, of the call's dtype.
-    const void *c0
-    const void *gates       # (T, B, 4H), lstm_forward's
-    const void *cells       # (T, B, H), lstm_forward's
-    const void *grad_out    # (T, B, H)
-    void *dh                # (B, H): the gradient reaching h_t (grad_hn on entry)
-    void *dc                # (B, H): the gradient reaching c_t (grad_cn on entry)
-    void *dgates            # (T, B, 4H): the pre-activation gradients
+def lstm_forward_pair(x, forward, backward):
+    """Both directions of a bidirectional LSTM layer over x: lstm_forward(x, *forward) and
+    lstm_forward(x, *backward, reverse=True), each as lstm_forward returns it. Where _pair_pays, the two
+    run side by side, each whole on one thread; else one after the other.
+
+    Parameters
+    ----------
+    x : as for lstm_forward
+    forward, backward : (h0, c0, w_ih, w_hh, b_ih, b_hh) of each direction, as for lstm_forward
+    """
+    jobs = [_lstm_forward_job(x, *forward, False), _lstm_forward_job(x, *backward, True)]
+    _run_pair(_run_lstm, _run_lstm_pair, jobs[0][0], jobs[1][0], False)
+    return tuple(_lstm_forward_results(arrays, reverse) for (_, arrays), reverse in zip(jobs, (False, True)))
 
 
 cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *cell, Py_ssize_t t, Py_ssize_t w,
@@ -102,22 +161,77 @@ cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *
                   <floating *>k.dc, da + t * B * 4 * H)
 
 
-def _lstm_bwd(const floating[::1] x, const floating[::1] h0, const floating[::1] c0, const floating[::1] w_ih,
-              const floating[::1] w_hh, const floating[::1] packed, const floating[::1] out, const floating[::1] gates,
-              const floating[::1] cells, const floating[::1] grad_out, floating[::1] dh, floating[::1] dc,
-              floating[::1] dgates, floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh,
-              floating[::1] gb, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse,
-              Py_ssize_t nr, int nt):
+def _lstm_bwd_job(_LstmJob job, const floating[::1] x, const floating[::1] h0, const floating[::1] c0,
+                  const floating[::1] w_ih, const floating[::1] w_hh, const floating[::1] packed,
+                  const floating[::1] out, const floating[::1] gates, const floating[::1] cells,
+                  const floating[::1] grad_out, floating[::1] dh, floating[::1] dc, floating[::1] dgates,
+                  floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb, Py_ssize_t T,
+                  Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse, Py_ssize_t nr, int nt):
+    job.d.sw = _Sweep(T, B, H, nr, reverse)
+    job.d.In, job.d.x, job.d.w_ih, job.d.w_hh, job.d.h0 = I, _c(x), _c(w_ih), _c(w_hh), _c(h0)
+    job.d.packed, job.d.out = _c(packed), _c(out)
+    job.d.gx, job.d.gw_ih, job.d.gw_hh, job.d.gb = _p(gx), _p(gw_ih), _p(gw_hh), _p(gb)
+    job.d.bwd = _LstmBwd(_c(c0), _c(gates), _c(cells), _c(grad_out), _p(dh), _p(dc), _p(dgates))
+    job.single, job.nt = floating is float, nt
+
+
+cdef void _lstm_bwd_finish(const _LstmDirection *d, floating tag) noexcept nogil:
+    # After the sweep: the gradient reaching h0, then the input and weight gradients over all steps.
+    cdef Py_ssize_t T = d.sw.T, B = d.sw.B, H = d.sw.H
     cdef int G = <int>(4 * H)
-    cdef floating *da = _p(dgates)
-    cdef _Sweep sw = _Sweep(T, B, H, nr, reverse)
-    cdef _LstmBwd k = _LstmBwd(_c(c0), _c(gates), _c(cells), _c(grad_out), _p(dh), _p(dc), da)
-    _sweep(_lstm_bwd_block[floating], &sw, _c(packed), &k, True, nt)
+    cdef floating *da = <floating *>d.bwd.dgates
+    gemm(False, False, <int>B, <int>H, G, <floating>1, da + _step(0, T, d.sw.reverse) * B * G, G,
+         <const floating *>d.w_hh, <int>H, <floating>0, <floating *>d.bwd.dh, <int>H)
+    _input_grads(da, G, <const floating *>d.x, <const floating *>d.w_ih, <floating *>d.gx, <floating *>d.gw_ih,
+                 <floating *>d.gb, T * B, d.In)
+    _weight_hh_grad(da, G, <const floating *>d.h0, <const floating *>d.out, <floating *>d.gw_hh, T, B, H,
+                    d.sw.reverse)
+
+
+cdef void _lstm_alone(const _LstmDirection *d, bint backward, floating tag) noexcept nogil:
+    # A whole direction on the calling thread (inside _run_lstm_pair's parallel region: its GEMMs stay serial).
+    if backward:
+        _sweep_serial(_lstm_bwd_block[floating], &d.sw, <const floating *>d.packed, &d.bwd, True)
+        _lstm_bwd_finish(d, tag)
+    else:
+        _lstm_project(d, tag)
+        _sweep_serial(_lstm_fwd_block[floating], &d.sw, <const floating *>d.packed, &d.fwd, False)
+
+
+cdef int _run_lstm_typed(_LstmJob job, bint backward, floating tag) except -1:
+    cdef _LstmDirection *d = &job.d
+    if backward:
+        _sweep(_lstm_bwd_block[floating], &d.sw, <const floating *>d.packed, &d.bwd, True, job.nt)
+        with nogil:
+            _lstm_bwd_finish(d, tag)
+    else:
+        with nogil:
+            _lstm_project(d, tag)
+        _sweep(_lstm_fwd_block[floating], &d.sw, <const floating *>d.packed, &d.fwd, False, job.nt)
+    return 0
+
+
+def _run_lstm(_LstmJob job, bint backward):
+    """One direction: its products split over the threads, its steps shared by job.nt threads."""
+    if job.single:
+        _run_lstm_typed(job, backward, <float>0)
+    else:
+        _run_lstm_typed(job, backward, <double>0)
+
+
+def _run_lstm_pair(_LstmJob a, _LstmJob b, bint backward):
+    """Two directions at once, each whole on one thread: a bidirectional layer on two threads without a
+    barrier between steps (see _pair_pays)."""
+    cdef _LstmDirection *d[2]
+    cdef bint single = a.single
+    cdef int i
+    d[0], d[1] = &a.d, &b.d
     with nogil:
-        gemm(False, False, <int>B, <int>H, G, <floating>1, da + _step(0, T, reverse) * B * G, G, _c(w_hh), <int>H,
-             <floating>0, _p(dh), <int>H)
-        _input_grads(da, G, _c(x), _c(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
-        _weight_hh_grad(da, G, _c(h0), _c(out), _p(gw_hh), T, B, H, reverse)
+        for i in prange(2, num_threads=2, schedule="dynamic", chunksize=1):
+            if single:
+                _lstm_alone(d[i], backward, <float>0)
+            else:
+                _lstm_alone(d[i], backward, <double>0)
 
 
 def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn, reverse=False,
@@ -138,6 +252,15 @@ def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad
     grad_x, grad_h0, grad_c0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh : ndarray
         (the two bias gradients are equal)
     """
+    job, arrays = _lstm_backward_job(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn,
+                                     reverse, need_input)
+    _run_lstm(job, True)
+    return _lstm_backward_results(arrays)
+
+
+def _lstm_backward_job(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn, reverse,
+                       need_input):
+    """lstm_backward's checks and arrays: (a job to run, the arrays it reads and writes)."""
     cdef _Dims d = _check_weights(x, w_ih, w_hh, None, None, 4)
     h0 = _state_or_zeros(h0, "h0", x, d)
     c0 = _state_or_zeros(c0, "c0", x, d)
@@ -153,12 +276,34 @@ def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad
     gw_ih, gw_hh = np.empty_like(w_ih), np.empty_like(w_hh)
     gb = np.empty(4 * d.H, x.dtype)
     cdef _Recurrence rec = _Recurrence(w_hh, d, True)
-    args = (x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), rec.packed,
-            output.reshape(-1), gates.reshape(-1), cells.reshape(-1), grad_output.reshape(-1), dh.reshape(-1),
-            dc.reshape(-1), dgates.reshape(-1), _flat_or_none(gx), gw_ih.reshape(-1), gw_hh.reshape(-1), gb,
-            d.T, d.B, d.In, d.H, bool(reverse), rec.nr, rec.nt)
-    _lstm_bwd(*args)
+    job = _LstmJob()
+    _lstm_bwd_job(job, x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1),
+                  rec.packed, output.reshape(-1), gates.reshape(-1), cells.reshape(-1), grad_output.reshape(-1),
+                  dh.reshape(-1), dc.reshape(-1), dgates.reshape(-1), _flat_or_none(gx), gw_ih.reshape(-1),
+                  gw_hh.reshape(-1), gb, d.T, d.B, d.In, d.H, bool(reverse), rec.nr, rec.nt)
+    return job, (gx, dh, dc, gw_ih, gw_hh, gb, x, h0, c0, w_ih, w_hh, rec, output, gates, cells, grad_output,
+                 dgates)
+
+
+def _lstm_backward_results(arrays):
+    gx, dh, dc, gw_ih, gw_hh, gb = arrays[:6]
     return gx, dh, dc, gw_ih, gw_hh, gb, gb.copy()
+
+
+def lstm_backward_pair(x, forward, backward, need_input=True):
+    """Backward through time of both directions of lstm_forward_pair: (lstm_backward(x, *forward,
+    need_input=need_input), lstm_backward(x, *backward, reverse=True, need_input=need_input)), side by side
+    where _pair_pays.
+
+    Parameters
+    ----------
+    x, need_input : as for lstm_backward
+    forward, backward : (h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn) of each
+        direction, as for lstm_backward
+    """
+    jobs = [_lstm_backward_job(x, *forward, False, need_input), _lstm_backward_job(x, *backward, True, need_input)]
+    _run_pair(_run_lstm, _run_lstm_pair, jobs[0][0], jobs[1][0], True)
+    return tuple(_lstm_backward_results(arrays) for _, arrays in jobs)
 
 
 def lstm_cell_forward(x, h, c, w_ih, w_hh, b_ih, b_hh):

@@ -54,6 +54,10 @@ cdef int _sweep(void (*block)(const _Sweep *sw, const floating *packed, const vo
     cdef fastnn_steps work
     cdef Py_ssize_t w, t, q
     cdef int tid, owner, finished
+    if nt <= 1:
+        with nogil:
+            _sweep_serial(block, sw, packed, cell, backward)
+        return 0
     if fastnn_steps_init(&work, (sw.H + sw.nr - 1) // sw.nr, nt) != 0:
         raise MemoryError("no memory for the step counters of a recurrent kernel")
     try:
@@ -74,3 +78,15 @@ cdef int _sweep(void (*block)(const _Sweep *sw, const floating *packed, const vo
     finally:
         fastnn_steps_free(&work)
     return 0
+
+
+cdef void _sweep_serial(void (*block)(const _Sweep *sw, const floating *packed, const void *cell, Py_ssize_t t,
+                                      Py_ssize_t w, Py_ssize_t q) noexcept nogil,
+                        const _Sweep *sw, const floating *packed, const void *cell, bint backward) noexcept nogil:
+    """_sweep on the calling thread alone: every block of every step in order, no parallel region. How one
+    thread runs each direction of a bidirectional layer when the two directions run side by side."""
+    cdef Py_ssize_t w, t, q, blocks = (sw.H + sw.nr - 1) // sw.nr
+    for w in range(sw.T):
+        t = _step(sw.T - 1 - w if backward else w, sw.T, sw.reverse)
+        for q in range(blocks):
+            block(sw, packed, cell, t, w, q)

@@ -12,7 +12,7 @@ from .module import Module
 from .parameter import Parameter
 from . import init
 from . import functional as F
-from ..autograd.native.rnn import (LSTMDirectionFn, GRUDirectionFn, RNNDirectionFn, LSTMCellFn, GRUCellFn,
+from ..autograd.native.rnn import (LSTMDirectionFn, LSTMPairFn, GRUDirectionFn, RNNDirectionFn, LSTMCellFn, GRUCellFn,
                                    RNNCellFn)
 from .._checks import positive_int
 from ..autograd import Tensor
@@ -138,7 +138,14 @@ class RNNBase(Module):
         h_n, c_n = [], []
         for layer in range(self.num_layers):
             outs = []
-            for d, suffix in enumerate(self._suffixes(layer)):
+            if lstm and self.num_directions == 2:   # both directions in one call: they can run side by side
+                i = 2 * layer
+                sides = [(None, None) if states is None else (states[0][i + d], states[1][i + d]) for d in (0, 1)]
+                out, hn, cn, out_r, hn_r, cn_r = LSTMPairFn.apply(
+                    x, *sides[0], *self._layer_weights(self._suffixes(layer)[0]),
+                    *sides[1], *self._layer_weights(self._suffixes(layer)[1]))
+                outs, h_n, c_n = [out, out_r], h_n + [hn, hn_r], c_n + [cn, cn_r]
+            for d, suffix in enumerate(self._suffixes(layer) if not outs else ()):
                 i = layer * self.num_directions + d
                 h0 = None if states is None else states[0][i]
                 w = self._layer_weights(suffix)

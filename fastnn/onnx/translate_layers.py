@@ -195,6 +195,12 @@ def _lstm(g, args, outs):
     return _recurrent(g, "LSTM", *args)
 
 
+@translates("LSTMPairFn")
+def _lstm_pair(g, args, outs):
+    x, forward, backward = args[0], args[1:7], args[7:13]
+    return _recurrent(g, "LSTM", x, *forward, False) + _recurrent(g, "LSTM", x, *backward, True)
+
+
 @translates("GRUDirectionFn")
 def _gru(g, args, outs):
     x, h0, w_ih, w_hh, b_ih, b_hh, reverse = args

@@ -35,6 +35,34 @@ class LSTMDirectionFn(Function):
         return (gx, gh0, gc0, gwi, gwh) + _bias_grads(gbi, gbh, *ctx.has_bias) + (None,)
 
 
+class LSTMPairFn(Function):
+    """Both directions of one bidirectional LSTM layer over (T, B, I) -> (output, h_n, c_n) of the forward
+    direction, then of the reverse one; the kernels run the two side by side where that pays."""
+    @staticmethod
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, h0_r, c0_r, w_ih_r, w_hh_r, b_ih_r, b_hh_r):
+        x = kernel_input(x)
+        sides = ((kernel_input(h0), kernel_input(c0), w_ih, w_hh, b_ih, b_hh),
+                 (kernel_input(h0_r), kernel_input(c0_r), w_ih_r, w_hh_r, b_ih_r, b_hh_r))
+        results = rnn_kernels.lstm_forward_pair(x, *sides)
+        ctx.save_for_backward(x)
+        ctx.sides = [side[:4] + res[:1] + res[3:] for side, res in zip(sides, results)]
+        ctx.has_bias = (b_ih, b_hh, b_ih_r, b_hh_r)
+        return tuple(r for res in results for r in res[:3])
+
+    @staticmethod
+    def backward(ctx, g_out, g_hn, g_cn, g_out_r, g_hn_r, g_cn_r):
+        x, = ctx.saved_tensors
+        grads = ((g_out, g_hn, g_cn), (g_out_r, g_hn_r, g_cn_r))
+        args = [side + tuple(kernel_input(g) for g in g3) for side, g3 in zip(ctx.sides, grads)]
+        ctx.sides = None
+        need_x = ctx.needs_input_grad[0]
+        (gx, gh0, gc0, gwi, gwh, gbi, gbh), (gx_r, gh0_r, gc0_r, gwi_r, gwh_r, gbi_r, gbh_r) = \
+            rnn_kernels.lstm_backward_pair(x, *args, need_input=need_x)
+        b = ctx.has_bias
+        return ((gx + gx_r if need_x else None), gh0, gc0, gwi, gwh) + _bias_grads(gbi, gbh, b[0], b[1]) + \
+            (gh0_r, gc0_r, gwi_r, gwh_r) + _bias_grads(gbi_r, gbh_r, b[2], b[3])
+
+
 class GRUDirectionFn(Function):
     """One GRU layer in one direction -> (output, h_n)."""
     @staticmethod

@@ -8,7 +8,8 @@ from .conv import (conv2d_forward, conv2d_backward, conv_transpose2d_forward, co
                    max_pool2d_forward, max_pool2d_backward, avg_pool2d_forward, avg_pool2d_backward,
                    upsample_nearest2d_forward, upsample_nearest2d_backward)
 from .linear import linear_forward, linear_backward, embedding_backward, matmul
-from .rnn import (rnn_forward, rnn_backward, lstm_forward, lstm_backward, gru_forward, gru_backward,
+from .rnn import (rnn_forward, rnn_backward, lstm_forward, lstm_backward, lstm_forward_pair, lstm_backward_pair,
+                  gru_forward, gru_backward,
                   rnn_cell_forward, rnn_cell_backward, lstm_cell_forward, lstm_cell_backward,
                   gru_cell_forward, gru_cell_backward)
 from .graph import (edges_to_csr, csr_transpose, add_remaining_self_loops, gcn_norm_csr, spmm_csr,

@@ -188,6 +188,18 @@ def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad
     return (d_pre @ w_ih if need_input else None), dh, dc, gw_ih, gw_hh, gb_ih, gb_hh
 
 
+def lstm_forward_pair(x, forward, backward):
+    """Both directions of a bidirectional layer: (lstm_forward(x, *forward), lstm_forward(x, *backward,
+    reverse=True))."""
+    return lstm_forward(x, *forward), lstm_forward(x, *backward, reverse=True)
+
+
+def lstm_backward_pair(x, forward, backward, need_input=True):
+    """(lstm_backward(x, *forward), lstm_backward(x, *backward, reverse=True)), need_input for both."""
+    return (lstm_backward(x, *forward, need_input=need_input),
+            lstm_backward(x, *backward, reverse=True, need_input=need_input))
+
+
 # ---------------------------------------------------------------- GRU
 
 def gru_forward(x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
