@@ -421,3 +421,23 @@ def test_max_pool_2x2_windows_with_nan_ties_and_cut_edges_match_reference(dtype,
         ref_out, ref_idx = R.max_pool2d_forward(x, 2, 2, 0, 1, ceil)
         np.testing.assert_array_equal(out, ref_out)
         np.testing.assert_array_equal(idx, ref_idx)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("hw, stride, pad, dil", [((9, 7), (2, 2), (1, 1), (1, 1)),
+                                                  ((40, 36), (2, 3), (2, 1), (1, 2)),
+                                                  ((33, 12), (3, 1), (0, 2), (2, 1))])
+def test_strided_im2col_and_col2im_match_reference(dtype, hw, stride, pad, dil, rng):
+    """im2col and its adjoint on maps wider than the random-shape tests draw (rows of 16 and more), with
+    padding, strides and dilation, in conv2d's passes and conv_transpose2d's."""
+    x = rng.standard_normal((3, 4) + hw).astype(dtype)
+    w = rng.standard_normal((5, 4, 3, 3)).astype(dtype)
+    with conv_path("im2col"):
+        _check_conv2d(x, w, None, (stride, pad, dil, 1), dtype)
+    wt = rng.standard_normal((4, 5, 3, 3)).astype(dtype)
+    args = (stride, pad, (0, 0), dil, 1)
+    y = K.conv_transpose2d_forward(x, wt, None, *args)
+    _close(y, R.conv_transpose2d_forward(x, wt, None, *args), dtype)
+    g = rng.standard_normal(y.shape).astype(dtype)
+    for got, want in zip(K.conv_transpose2d_backward(x, wt, g, *args), R.conv_transpose2d_backward(x, wt, g, *args)):
+        _close(got, want, dtype)
