@@ -24,7 +24,7 @@ import threading
 
 import numpy as np
 from blas cimport gemm
-from parallel cimport threads_for
+from parallel cimport threads_for, fastnn_max_threads
 from flatarray cimport const_data_or_null
 from directconv cimport (FNN_DC_PAD, FNN_DC_WLANES, direct_acc, direct_scatter, direct_wgrad, direct_acc_block,
                          direct_wgrad_block)

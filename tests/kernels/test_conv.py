@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
+import fastnn
 from fastnn import kernels as K
 from fastnn.kernels import _conv, reference as R
 
@@ -441,3 +442,34 @@ def test_strided_im2col_and_col2im_match_reference(dtype, hw, stride, pad, dil, 
     g = rng.standard_normal(y.shape).astype(dtype)
     for got, want in zip(K.conv_transpose2d_backward(x, wt, g, *args), R.conv_transpose2d_backward(x, wt, g, *args)):
         _close(got, want, dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("stride, pad, groups", [(1, 1, 1), (2, 0, 2)])
+def test_per_thread_chunks_match_reference_on_any_thread_count(dtype, stride, pad, groups, rng):
+    """Small layers run the forward and input-gradient passes in chunks of images, each whole on one thread:
+    several chunks with a short last one give the reference's result, and the same bits on one and on two
+    threads (the chunks follow from the shape alone)."""
+    x = rng.standard_normal((5, 4, 9, 8)).astype(dtype)
+    w = rng.standard_normal((6, 4 // groups, 3, 3)).astype(dtype)
+    args = (stride, pad, 1, groups)
+    per_image = (4 // groups) * 9 * ((9 + 2 * pad - 3) // stride + 1) * ((8 + 2 * pad - 3) // stride + 1) * x.itemsize
+    y_ref = R.conv2d_forward(x, w, None, *args)
+    g = rng.standard_normal(y_ref.shape).astype(dtype)
+    gx_ref = R.conv2d_backward(x, w, g, *args)[0]
+    before, threads_before = _conv._small_chunk_bytes(2 * per_image), fastnn.get_num_threads()   # chunks: 2, 2, 1
+    try:
+        results = []
+        for threads in (1, 2):
+            fastnn.set_num_threads(threads)
+            with conv_path("im2col"):
+                y = K.conv2d_forward(x, w, None, *args)
+                gx = K.conv2d_backward(x, w, g, *args, True, False, False)[0]
+            _close(y, y_ref, dtype)
+            _close(gx, gx_ref, dtype)
+            results.append((y, gx))
+        for a, b in zip(*results):
+            np.testing.assert_array_equal(a, b)
+    finally:
+        _conv._small_chunk_bytes(before)
+        fastnn.set_num_threads(threads_before)
