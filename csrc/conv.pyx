@@ -422,7 +422,7 @@ def conv_transpose2d_backward(x, weight, grad_out, stride=1, padding=0, output_p
     gx, gw2 = _run_forward_and_weight_grad(grad_out, w2, x.reshape(G.N, G.cout, G.P), G, need_input, need_weight)
     gx = gx.reshape(x.shape) if need_input else None
     gw = gw2.reshape(weight.shape) if need_weight else None
-    gb = grad_out.sum(axis=(0, 2, 3)) if need_bias else None
+    gb = grad_out.reshape(G.N * G.C, -1).sum(axis=1).reshape(G.N, G.C).sum(axis=0) if need_bias else None
     return gx, gw, gb
 
 

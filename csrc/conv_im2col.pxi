@@ -361,6 +361,44 @@ def _input_grad_chunks(const floating[:, ::1] w2, const floating[:, :, ::1] gout
                         G.wo, gx)
 
 
+def _gradient_chunks(const floating[:, :, :, ::1] x, const floating[:, ::1] w2, const floating[:, :, ::1] gout,
+                     _Geometry G, floating[:, :, :, ::1] gx, floating[:, :, ::1] out, floating[:, :, ::1] partial,
+                     bint need_x, bint need_out, bint need_w, floating[:, :, ::1] col, floating[:, :, ::1] tmp,
+                     Py_ssize_t chunk, int nt):
+    """_backward (need_x: gx, zeroed by the caller) or _forward_and_weight_grad (need_out: out) over chunks,
+    each whole on one of nt threads; with need_w, chunk ci's weight gradient goes to partial[ci] (cout, K),
+    summed by the caller in chunk order."""
+    cdef Py_ssize_t ci, n0, nb, g, cols, chunks = (G.N + chunk - 1) // chunk
+    cdef int tid
+    with nogil:
+        for ci in prange(chunks, num_threads=nt, schedule="dynamic", chunksize=1):
+            tid = threadid()
+            n0 = ci * chunk
+            nb = min(chunk, G.N - n0)
+            cols = nb * G.P
+            for g in range(G.groups):
+                if need_w or need_out:
+                    _im2col(x, n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw, G.ho, G.wo,
+                            col[tid])
+                if need_out:
+                    gemm(False, False, <int>G.coutg, <int>cols, <int>G.K, <floating>1, &w2[g * G.coutg, 0],
+                         <int>G.K, &col[tid, 0, 0], <int>col.shape[2], <floating>0, &tmp[tid, 0, 0],
+                         <int>tmp.shape[2])
+                    _scatter_out(tmp[tid], out, n0, nb, g * G.coutg, NULL, False)
+                if need_w or need_x:
+                    _gather_out(gout, tmp[tid], n0, nb, g * G.coutg)
+                if need_w:
+                    gemm(False, True, <int>G.coutg, <int>G.K, <int>cols, <floating>1, &tmp[tid, 0, 0],
+                         <int>tmp.shape[2], &col[tid, 0, 0], <int>col.shape[2], <floating>0,
+                         &partial[ci, g * G.coutg, 0], <int>G.K)
+                if need_x:
+                    gemm(True, False, <int>G.K, <int>cols, <int>G.coutg, <floating>1, &w2[g * G.coutg, 0],
+                         <int>G.K, &tmp[tid, 0, 0], <int>tmp.shape[2], <floating>0, &col[tid, 0, 0],
+                         <int>col.shape[2])
+                    _col2im(col[tid], n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw,
+                            G.ho, G.wo, gx)
+
+
 cdef int _chunk_threads(Py_ssize_t N, Py_ssize_t chunk):
     return max(1, min(fastnn_max_threads(), (N + chunk - 1) // chunk))
 
@@ -385,12 +423,19 @@ def _run_backward(x, w2, gout, _Geometry G, bint need_x, bint need_w):
     gw2 = np.zeros(w2.shape, x.dtype)
     if G.N == 0 or G.P == 0 or (not need_x and not need_w):
         return (gx if need_x else None), (gw2 if need_w else None)
-    chunk = _small_chunk(G, x.itemsize) if need_x and not need_w else 0
-    if chunk:
+    chunk = _small_chunk(G, x.itemsize)
+    if chunk and not need_w:
         nt = _chunk_threads(G.N, chunk)
         col, tmp = _chunk_workspaces(G, chunk, nt, x.dtype)
         _input_grad_chunks(w2, gout, G, gx, col, tmp, chunk, nt)
         return gx, None
+    if chunk:
+        nt = _chunk_threads(G.N, chunk)
+        col, tmp = _chunk_workspaces(G, chunk, nt, x.dtype)
+        partial = np.empty(((G.N + chunk - 1) // chunk,) + w2.shape, x.dtype)
+        _gradient_chunks(x, w2, gout, G, gx, np.empty((1, 1, 1), x.dtype), partial, need_x, False, True, col, tmp,
+                         chunk, nt)
+        return (gx if need_x else None), _chunk_sum(partial)
     col, tmp = _workspaces(G, x.dtype)
     _backward(x, w2, gout, G, gx, gw2, need_x, need_w, col, tmp)
     return (gx if need_x else None), (gw2 if need_w else None)
@@ -401,6 +446,23 @@ def _run_forward_and_weight_grad(x, w2, gout, _Geometry G, bint need_out, bint n
     out = np.empty((G.N, G.cout, G.P), x.dtype) if need_out else np.empty((1, 1, 1), x.dtype)
     gw2 = np.zeros(w2.shape, x.dtype)
     if G.N > 0 and G.P > 0 and G.cout > 0 and (need_out or need_w):
-        col, tmp = _workspaces(G, x.dtype)
-        _forward_and_weight_grad(x, w2, gout, G, out, gw2, need_out, need_w, col, tmp)
+        chunk = _small_chunk(G, x.itemsize)
+        if chunk:
+            nt = _chunk_threads(G.N, chunk)
+            col, tmp = _chunk_workspaces(G, chunk, nt, x.dtype)
+            partial = np.empty(((G.N + chunk - 1) // chunk if need_w else 1,) + w2.shape, x.dtype)
+            _gradient_chunks(x, w2, gout, G, np.empty((1, 1, 1, 1), x.dtype), out, partial, False, need_out, need_w,
+                             col, tmp, chunk, nt)
+            gw2 = _chunk_sum(partial)
+        else:
+            col, tmp = _workspaces(G, x.dtype)
+            _forward_and_weight_grad(x, w2, gout, G, out, gw2, need_out, need_w, col, tmp)
     return (out if need_out else None), (gw2 if need_w else None)
+
+
+def _chunk_sum(partial):
+    """The chunks' weight gradients summed in chunk order (the same sum on any thread count)."""
+    total = partial[0].copy()
+    for p in partial[1:]:
+        total += p
+    return total

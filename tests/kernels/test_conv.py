@@ -447,16 +447,18 @@ def test_strided_im2col_and_col2im_match_reference(dtype, hw, stride, pad, dil, 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("stride, pad, groups", [(1, 1, 1), (2, 0, 2)])
 def test_per_thread_chunks_match_reference_on_any_thread_count(dtype, stride, pad, groups, rng):
-    """Small layers run the forward and input-gradient passes in chunks of images, each whole on one thread:
-    several chunks with a short last one give the reference's result, and the same bits on one and on two
-    threads (the chunks follow from the shape alone)."""
+    """Small layers run im2col's passes in chunks of images, each whole on one thread (weight gradients summed
+    over the chunks in order): several chunks with a short last one give the reference's result, in conv2d's
+    passes and conv_transpose2d's, and the same bits on one and on two threads (the chunks follow from the
+    shape alone)."""
     x = rng.standard_normal((5, 4, 9, 8)).astype(dtype)
     w = rng.standard_normal((6, 4 // groups, 3, 3)).astype(dtype)
     args = (stride, pad, 1, groups)
     per_image = (4 // groups) * 9 * ((9 + 2 * pad - 3) // stride + 1) * ((8 + 2 * pad - 3) // stride + 1) * x.itemsize
     y_ref = R.conv2d_forward(x, w, None, *args)
     g = rng.standard_normal(y_ref.shape).astype(dtype)
-    gx_ref = R.conv2d_backward(x, w, g, *args)[0]
+    gx_ref, gw_ref = R.conv2d_backward(x, w, g, *args)[:2]
+    g_t = rng.standard_normal(x.size).astype(dtype)
     before, threads_before = _conv._small_chunk_bytes(2 * per_image), fastnn.get_num_threads()   # chunks: 2, 2, 1
     try:
         results = []
@@ -465,9 +467,22 @@ def test_per_thread_chunks_match_reference_on_any_thread_count(dtype, stride, pa
             with conv_path("im2col"):
                 y = K.conv2d_forward(x, w, None, *args)
                 gx = K.conv2d_backward(x, w, g, *args, True, False, False)[0]
+                both = K.conv2d_backward(x, w, g, *args)[:2]     # the weight gradient summed over chunks
+                wt = w if groups == 1 else None   # conv_transpose2d's weight layout: (in, out / groups, kh, kw)
             _close(y, y_ref, dtype)
             _close(gx, gx_ref, dtype)
-            results.append((y, gx))
+            for got, want in zip(both, (gx_ref, gw_ref)):
+                _close(got, want, dtype)
+            results.append((y, gx) + tuple(both))
+            if wt is not None:   # conv_transpose2d: its forward and both gradients are passes of this conv
+                targs = (stride, pad, 0, 1, 1)
+                yt = K.conv_transpose2d_forward(y_ref, wt, None, *targs)
+                _close(yt, R.conv_transpose2d_forward(y_ref, wt, None, *targs), dtype)
+                gt = np.resize(g_t, yt.shape).astype(dtype)
+                got = K.conv_transpose2d_backward(y_ref, wt, gt, *targs)
+                for a, b in zip(got, R.conv_transpose2d_backward(y_ref, wt, gt, *targs)):
+                    _close(a, b, dtype)
+                results[-1] += (yt,) + tuple(got)
         for a, b in zip(*results):
             np.testing.assert_array_equal(a, b)
     finally:
