@@ -12,7 +12,7 @@ import fastnn as torch
 from fastnn import nn
 
 
-def test_device_selection_line_runs_and_picks_the_cpu():
+def test_device_selection_line_runs_and_picks_the_cpu(monkeypatch):
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     assert torch.cuda.is_available() is False and torch.cuda.device_count() == 0
     assert str(device) == "cpu" and repr(device) == "device(type='cpu')"
@@ -22,7 +22,7 @@ def test_device_selection_line_runs_and_picks_the_cpu():
     assert model(x).shape == (2, 1)
     torch.cuda.manual_seed_all(0)
     assert torch.backends.mps.is_available() is False
-    torch.backends.cudnn.deterministic = True
+    monkeypatch.setattr(torch.backends.cudnn, "deterministic", True)   # the script's line; restored after the test
 
 
 def test_devices_parse_as_in_pytorch_and_non_cpu_targets_are_refused():

@@ -305,6 +305,10 @@ class Tensor:
                                "build the result out of place (fastnn.cat/stack/where) or wrap it in no_grad()")
 
     def _inplace(self, fn, other):
+        from .ops._declare import ufunc_in_place
+        ufunc = getattr(fn, "inplace_ufunc", None)
+        if ufunc is not None and ufunc_in_place(self, ufunc, other):
+            return self
         in_graph = _grad_state.enabled and (
             (self.requires_grad and self._ctx is not None) or (isinstance(other, Tensor) and other.requires_grad))
         if in_graph and not (self.requires_grad and self._ctx is None):

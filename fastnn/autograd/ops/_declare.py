@@ -285,6 +285,32 @@ def _in_graph(self, args, kwargs):
         any(isinstance(a, Tensor) and a.requires_grad for a in kwargs.values())
 
 
+def ufunc_in_place(self, ufunc, other):
+    """self = ufunc(self, other) written straight into self's memory, when that is what the general path would
+    do: outside the graph, self floating point, other a Python number or a tensor of self's dtype and shape
+    (so neither promotion nor broadcasting of self can arise). Returns False (nothing done) otherwise.
+    The general path computed a new array and copied it back: add_ on a 128 x 128 tensor took 4 us, mul_ by a
+    number 9 us, against PyTorch's 2-3 (the soft target update of a DQN step, 18 such calls)."""
+    data = self._data
+    if data.dtype.kind != "f":
+        return False
+    if isinstance(other, Tensor):
+        value = other._data
+        if value.dtype != data.dtype or value.shape != data.shape:
+            return False
+        if _grad_state.enabled and (self.requires_grad or other.requires_grad):
+            return False
+    elif type(other) in (float, int):
+        value = other
+        if _grad_state.enabled and self.requires_grad:
+            return False
+    else:
+        return False
+    with np.errstate(all="ignore"):   # inf and NaN arise as in PyTorch, without NumPy's warnings
+        ufunc(data, value, out=data)
+    return True
+
+
 def _inplace(fn, name, view=False):
     """Tensor.x_: compute fn(self, ...) and make self that result.
 
@@ -293,7 +319,11 @@ def _inplace(fn, name, view=False):
     history of a tensor modified in place. Rebinding cannot reach operations that already used self,
     so that case raises (PyTorch raises too when such an operation saved self for its backward).
     """
+    ufunc = getattr(fn, "inplace_ufunc", None)
+
     def method(self, *args, **kwargs):
+        if ufunc is not None and not kwargs and len(args) == 1 and ufunc_in_place(self, ufunc, args[0]):
+            return self
         if view and not _in_graph(self, args, kwargs):  # a new view of the same memory (t_, squeeze_, ...)
             self._data = fn(self, *args, **kwargs)._data
             return self

@@ -74,6 +74,9 @@ def sub(input, other, *, alpha=1):
     return _sub(input, other if alpha == 1 else other * alpha)
 
 
+add.inplace_ufunc, sub.inplace_ufunc, mul.inplace_ufunc = np.add, np.subtract, np.multiply   # x.add_(y): in place
+
+
 def rsub(a, b):
     return _sub(b, a)
 
@@ -97,6 +100,9 @@ def div(input, other, *, rounding_mode=None):
             return r.to(result_type(input, other))
         return r
     raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+
+
+div.inplace_ufunc = np.true_divide
 
 
 def rdiv(a, b):
