@@ -8,6 +8,7 @@ from ..autograd import ops
 from ..autograd.ops.softmax import cross_entropy_indices
 from ..autograd.native.activation import bce_logits_on_kernels, bce_logits_forward, bce_logits_backward
 from .functional_mse import fused_mse_mean
+from .functional_huber import fused_huber
 from .functional_checks import (_check_float, _check_reduction, _check_tensor, _reduce, _same_shape,
                                 _warn_if_broadcast, _weighted_reduce, legacy_reduction)
 
@@ -145,6 +146,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
         raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     if beta == 0:
         return l1_loss(input, target, reduction=reduction)
+    fused = fused_huber(input, target, beta, 1.0 / beta, reduction)
+    if fused is not None:
+        return fused
     d = input - target
     ad = ops.abs(d)
     loss = ops.where(ad < beta, 0.5 * d * d / beta, ad - 0.5 * beta)
@@ -156,6 +160,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _warn_if_broadcast(input, target)
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    fused = fused_huber(input, target, delta, 1.0, reduction, weight)
+    if fused is not None:
+        return fused
     d = input - target
     ad = ops.abs(d)
     loss = ops.where(ad <= delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
