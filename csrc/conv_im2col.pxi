@@ -284,12 +284,12 @@ def _forward_and_weight_grad(const floating[:, :, :, ::1] x, const floating[:, :
                          &col[0, 0], <int>col.shape[1], <floating>(0 if n0 == 0 else 1), &gw2[g * G.coutg, 0], <int>G.K)
 
 
-# Small layers run their forward and input-gradient passes in chunks of about this many bytes of im2col,
-# each chunk whole on one thread (its im2col, GEMM and scatter or col2im stay in that core's L2) and the
-# threads taking chunks in turn. One chunk of the whole batch (the 8 MB cap) left col in L3 and the copies
-# on one thread: the autoencoder's first layer (N=128, 1 -> 16, 28x28) took 1.0-1.5 ms for its input
-# gradient on two threads, 0.8 ms on one thread in 1 MB chunks (AMD EPYC Zen 5). A layer qualifies when one
-# image's im2col fits a chunk; the passes that sum a weight gradient over the batch keep the large chunks.
+# Small layers run im2col's passes in chunks of about this many bytes of im2col, each chunk whole on one
+# thread (its im2col, GEMM and scatter or col2im stay in that core's L2) and the threads taking chunks in
+# turn; a weight gradient is summed per chunk, then over the chunks in order. One chunk of the whole batch
+# (the 8 MB cap) left col in L3 and the copies on one thread: the autoencoder's first layer (N=128, 1 -> 16,
+# 28x28) took 1.0-1.5 ms for its input gradient on two threads, 0.8 ms on one thread in 1 MB chunks (AMD EPYC
+# Zen 5). A layer qualifies when one image's im2col fits a chunk.
 cdef Py_ssize_t SMALL_CHUNK_BYTES = 256 << 10
 
 
@@ -312,64 +312,16 @@ cdef Py_ssize_t _small_chunk(_Geometry G, Py_ssize_t itemsize):
     return max(1, min(G.N, SMALL_CHUNK_BYTES // per_image))
 
 
-def _chunk_workspaces(_Geometry G, Py_ssize_t chunk, int threads, dtype):
-    """col (threads, K, chunk*P) and tmp (threads, coutg, chunk*P): one of each per thread."""
-    cols = chunk * G.P
-    col = np.empty((threads, G.K, cols), dtype)
-    tmp = np.empty((threads, G.coutg, cols), dtype)
-    return col, tmp
-
-
-def _forward_chunks(const floating[:, :, :, ::1] x, const floating[:, ::1] w2, const floating[::1] bias,
-                    _Geometry G, floating[:, :, ::1] out, floating[:, :, ::1] col, floating[:, :, ::1] tmp,
-                    Py_ssize_t chunk, int nt):
-    """_forward over chunks of `chunk` images, each whole on one of nt threads (col and tmp: one per thread)."""
+def _chunk_passes(const floating[:, :, :, ::1] x, const floating[:, ::1] w2, const floating[::1] bias,
+                  const floating[:, :, ::1] gout, _Geometry G, floating[:, :, :, ::1] gx, floating[:, :, ::1] out,
+                  floating[:, :, ::1] partial, bint need_x, bint need_out, bint need_w, floating[:, :, ::1] col,
+                  floating[:, :, ::1] tmp, Py_ssize_t chunk, int nt):
+    """_forward (need_out: out = conv(x) + bias), _backward's input gradient (need_x: gx, zeroed by the caller)
+    and the weight gradient (need_w: chunk ci's into partial[ci]) over chunks of `chunk` images, each whole on
+    one of nt threads; col and tmp hold one workspace per thread."""
     cdef Py_ssize_t ci, n0, nb, g, cols, chunks = (G.N + chunk - 1) // chunk
     cdef int tid
     cdef const floating* b = const_data_or_null(bias)
-    with nogil:
-        for ci in prange(chunks, num_threads=nt, schedule="dynamic", chunksize=1):
-            tid = threadid()
-            n0 = ci * chunk
-            nb = min(chunk, G.N - n0)
-            cols = nb * G.P
-            for g in range(G.groups):
-                _im2col(x, n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw, G.ho, G.wo,
-                        col[tid])
-                gemm(False, False, <int>G.coutg, <int>cols, <int>G.K, <floating>1, &w2[g * G.coutg, 0], <int>G.K,
-                     &col[tid, 0, 0], <int>col.shape[2], <floating>0, &tmp[tid, 0, 0], <int>tmp.shape[2])
-                _scatter_out(tmp[tid], out, n0, nb, g * G.coutg, b, False)
-
-
-def _input_grad_chunks(const floating[:, ::1] w2, const floating[:, :, ::1] gout, _Geometry G,
-                       floating[:, :, :, ::1] gx, floating[:, :, ::1] col, floating[:, :, ::1] tmp,
-                       Py_ssize_t chunk, int nt):
-    """_backward's input gradient alone (gx zeroed by the caller) over chunks, as _forward_chunks."""
-    cdef Py_ssize_t ci, n0, nb, g, cols, chunks = (G.N + chunk - 1) // chunk
-    cdef int tid
-    with nogil:
-        for ci in prange(chunks, num_threads=nt, schedule="dynamic", chunksize=1):
-            tid = threadid()
-            n0 = ci * chunk
-            nb = min(chunk, G.N - n0)
-            cols = nb * G.P
-            for g in range(G.groups):
-                _gather_out(gout, tmp[tid], n0, nb, g * G.coutg)
-                gemm(True, False, <int>G.K, <int>cols, <int>G.coutg, <floating>1, &w2[g * G.coutg, 0], <int>G.K,
-                     &tmp[tid, 0, 0], <int>tmp.shape[2], <floating>0, &col[tid, 0, 0], <int>col.shape[2])
-                _col2im(col[tid], n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw, G.ho,
-                        G.wo, gx)
-
-
-def _gradient_chunks(const floating[:, :, :, ::1] x, const floating[:, ::1] w2, const floating[:, :, ::1] gout,
-                     _Geometry G, floating[:, :, :, ::1] gx, floating[:, :, ::1] out, floating[:, :, ::1] partial,
-                     bint need_x, bint need_out, bint need_w, floating[:, :, ::1] col, floating[:, :, ::1] tmp,
-                     Py_ssize_t chunk, int nt):
-    """_backward (need_x: gx, zeroed by the caller) or _forward_and_weight_grad (need_out: out) over chunks,
-    each whole on one of nt threads; with need_w, chunk ci's weight gradient goes to partial[ci] (cout, K),
-    summed by the caller in chunk order."""
-    cdef Py_ssize_t ci, n0, nb, g, cols, chunks = (G.N + chunk - 1) // chunk
-    cdef int tid
     with nogil:
         for ci in prange(chunks, num_threads=nt, schedule="dynamic", chunksize=1):
             tid = threadid()
@@ -384,7 +336,7 @@ def _gradient_chunks(const floating[:, :, :, ::1] x, const floating[:, ::1] w2, 
                     gemm(False, False, <int>G.coutg, <int>cols, <int>G.K, <floating>1, &w2[g * G.coutg, 0],
                          <int>G.K, &col[tid, 0, 0], <int>col.shape[2], <floating>0, &tmp[tid, 0, 0],
                          <int>tmp.shape[2])
-                    _scatter_out(tmp[tid], out, n0, nb, g * G.coutg, NULL, False)
+                    _scatter_out(tmp[tid], out, n0, nb, g * G.coutg, b, False)
                 if need_w or need_x:
                     _gather_out(gout, tmp[tid], n0, nb, g * G.coutg)
                 if need_w:
@@ -399,8 +351,25 @@ def _gradient_chunks(const floating[:, :, :, ::1] x, const floating[:, ::1] w2, 
                             G.ho, G.wo, gx)
 
 
-cdef int _chunk_threads(Py_ssize_t N, Py_ssize_t chunk):
-    return max(1, min(fastnn_max_threads(), (N + chunk - 1) // chunk))
+def _run_chunks(x, w2, bias, gout, _Geometry G, gx, out, bint need_x, bint need_out, bint need_w, Py_ssize_t chunk):
+    """_chunk_passes with its workspaces (one per thread, the threads no more than the chunks); returns the
+    weight gradient summed over the chunks in chunk order (the same sum on any thread count), or None.
+    Arrays of passes not asked for (gx, out, gout) may be None."""
+    chunks = (G.N + chunk - 1) // chunk
+    nt = max(1, min(fastnn_max_threads(), chunks))
+    cols = chunk * G.P
+    col = np.empty((nt, G.K, cols), x.dtype)
+    tmp = np.empty((nt, G.coutg, cols), x.dtype)
+    partial = np.empty((chunks if need_w else 1,) + w2.shape, x.dtype)
+    unused = np.empty((1, 1, 1), x.dtype)
+    _chunk_passes(x, w2, bias, unused if gout is None else gout, G, unused[None] if gx is None else gx,
+                  unused if out is None else out, partial, need_x, need_out, need_w, col, tmp, chunk, nt)
+    if not need_w:
+        return None
+    total = partial[0].copy()
+    for p in partial[1:]:
+        total += p
+    return total
 
 
 def _run_forward(x, w2, bias, _Geometry G):
@@ -409,9 +378,7 @@ def _run_forward(x, w2, bias, _Geometry G):
         return out
     chunk = _small_chunk(G, x.itemsize)
     if chunk:
-        nt = _chunk_threads(G.N, chunk)
-        col, tmp = _chunk_workspaces(G, chunk, nt, x.dtype)
-        _forward_chunks(x, w2, bias, G, out, col, tmp, chunk, nt)
+        _run_chunks(x, w2, bias, None, G, None, out, False, True, False, chunk)
         return out
     col, tmp = _workspaces(G, x.dtype)
     _forward(x, w2, bias, G, out, col, tmp)
@@ -424,18 +391,9 @@ def _run_backward(x, w2, gout, _Geometry G, bint need_x, bint need_w):
     if G.N == 0 or G.P == 0 or (not need_x and not need_w):
         return (gx if need_x else None), (gw2 if need_w else None)
     chunk = _small_chunk(G, x.itemsize)
-    if chunk and not need_w:
-        nt = _chunk_threads(G.N, chunk)
-        col, tmp = _chunk_workspaces(G, chunk, nt, x.dtype)
-        _input_grad_chunks(w2, gout, G, gx, col, tmp, chunk, nt)
-        return gx, None
     if chunk:
-        nt = _chunk_threads(G.N, chunk)
-        col, tmp = _chunk_workspaces(G, chunk, nt, x.dtype)
-        partial = np.empty(((G.N + chunk - 1) // chunk,) + w2.shape, x.dtype)
-        _gradient_chunks(x, w2, gout, G, gx, np.empty((1, 1, 1), x.dtype), partial, need_x, False, True, col, tmp,
-                         chunk, nt)
-        return (gx if need_x else None), _chunk_sum(partial)
+        gw2 = _run_chunks(x, w2, None, gout, G, gx, None, need_x, False, need_w, chunk)
+        return (gx if need_x else None), gw2
     col, tmp = _workspaces(G, x.dtype)
     _backward(x, w2, gout, G, gx, gw2, need_x, need_w, col, tmp)
     return (gx if need_x else None), (gw2 if need_w else None)
@@ -448,21 +406,9 @@ def _run_forward_and_weight_grad(x, w2, gout, _Geometry G, bint need_out, bint n
     if G.N > 0 and G.P > 0 and G.cout > 0 and (need_out or need_w):
         chunk = _small_chunk(G, x.itemsize)
         if chunk:
-            nt = _chunk_threads(G.N, chunk)
-            col, tmp = _chunk_workspaces(G, chunk, nt, x.dtype)
-            partial = np.empty(((G.N + chunk - 1) // chunk if need_w else 1,) + w2.shape, x.dtype)
-            _gradient_chunks(x, w2, gout, G, np.empty((1, 1, 1, 1), x.dtype), out, partial, False, need_out, need_w,
-                             col, tmp, chunk, nt)
-            gw2 = _chunk_sum(partial)
+            gw2 = _run_chunks(x, w2, None, gout, G, None, out, False, need_out, need_w, chunk)
         else:
             col, tmp = _workspaces(G, x.dtype)
             _forward_and_weight_grad(x, w2, gout, G, out, gw2, need_out, need_w, col, tmp)
     return (out if need_out else None), (gw2 if need_w else None)
 
-
-def _chunk_sum(partial):
-    """The chunks' weight gradients summed in chunk order (the same sum on any thread count)."""
-    total = partial[0].copy()
-    for p in partial[1:]:
-        total += p
-    return total

@@ -57,10 +57,11 @@ cdef struct _LstmDirection:
 
 cdef class _LstmJob:
     """One direction's _LstmDirection, filled by _lstm_fwd_job or _lstm_bwd_job and run by _run_lstm or, two
-    directions side by side, _run_lstm_pair. Whoever fills it keeps its arrays alive until it has run."""
+    directions side by side, _run_lstm_pair. `keep` holds the arrays its pointers point into."""
     cdef _LstmDirection d
     cdef bint single
     cdef int nt
+    cdef object keep
 
 
 def _lstm_fwd_job(_LstmJob job, const floating[::1] x, const floating[::1] h0, const floating[::1] c0,
@@ -102,13 +103,13 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     gates : ndarray (T, B, 4H): the activated gates of every step, for lstm_backward
     cells : ndarray (T, B, H): every c_t, for lstm_backward
     """
-    job, arrays = _lstm_forward_job(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
+    job, out, gates, cells = _lstm_forward_job(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
     _run_lstm(job, False)
-    return _lstm_forward_results(arrays, reverse)
+    return _lstm_forward_results(out, gates, cells, reverse)
 
 
 def _lstm_forward_job(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
-    """lstm_forward's checks and arrays: (a job to run, the arrays it reads and writes)."""
+    """lstm_forward's checks and arrays: (a job to run, and the output, gates and cells it writes)."""
     cdef _Dims d = _check_weights(x, w_ih, w_hh, b_ih, b_hh, 4)
     h0 = _state_or_zeros(h0, "h0", x, d)
     c0 = _state_or_zeros(c0, "c0", x, d)
@@ -121,11 +122,11 @@ def _lstm_forward_job(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
     _lstm_fwd_job(job, x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), rec.packed, bias,
                   out.reshape(-1), gates.reshape(-1), cells.reshape(-1), d.T, d.B, d.In, d.H, bool(reverse), rec.nr,
                   rec.nt)
-    return job, (x, h0, c0, w_ih, rec, bias, out, gates, cells)
+    job.keep = (x, h0, c0, w_ih, rec, bias, out, gates, cells)
+    return job, out, gates, cells
 
 
-def _lstm_forward_results(arrays, reverse):
-    out, cells, gates = arrays[6], arrays[8], arrays[7]
+def _lstm_forward_results(out, gates, cells, reverse):
     last = 0 if reverse else out.shape[0] - 1
     return out, out[last].copy(), cells[last].copy(), gates, cells
 
@@ -140,9 +141,9 @@ def lstm_forward_pair(x, forward, backward):
     x : as for lstm_forward
     forward, backward : (h0, c0, w_ih, w_hh, b_ih, b_hh) of each direction, as for lstm_forward
     """
-    jobs = [_lstm_forward_job(x, *forward, False), _lstm_forward_job(x, *backward, True)]
-    _run_pair(_run_lstm, _run_lstm_pair, jobs[0][0], jobs[1][0], False)
-    return tuple(_lstm_forward_results(arrays, reverse) for (_, arrays), reverse in zip(jobs, (False, True)))
+    (a, *fwd), (b, *bwd) = _lstm_forward_job(x, *forward, False), _lstm_forward_job(x, *backward, True)
+    _run_pair(_run_lstm, _run_lstm_pair, a, b, False)
+    return _lstm_forward_results(*fwd, False), _lstm_forward_results(*bwd, True)
 
 
 cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *cell, Py_ssize_t t, Py_ssize_t w,
@@ -252,15 +253,16 @@ def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad
     grad_x, grad_h0, grad_c0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh : ndarray
         (the two bias gradients are equal)
     """
-    job, arrays = _lstm_backward_job(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn,
-                                     reverse, need_input)
+    job, grads = _lstm_backward_job(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn,
+                                    reverse, need_input)
     _run_lstm(job, True)
-    return _lstm_backward_results(arrays)
+    return _lstm_backward_results(grads)
 
 
 def _lstm_backward_job(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn, reverse,
                        need_input):
-    """lstm_backward's checks and arrays: (a job to run, the arrays it reads and writes)."""
+    """lstm_backward's checks and arrays: (a job to run, and the gradients it writes: gx, dh, dc, gw_ih, gw_hh,
+    gb)."""
     cdef _Dims d = _check_weights(x, w_ih, w_hh, None, None, 4)
     h0 = _state_or_zeros(h0, "h0", x, d)
     c0 = _state_or_zeros(c0, "c0", x, d)
@@ -281,13 +283,14 @@ def _lstm_backward_job(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output,
                   rec.packed, output.reshape(-1), gates.reshape(-1), cells.reshape(-1), grad_output.reshape(-1),
                   dh.reshape(-1), dc.reshape(-1), dgates.reshape(-1), _flat_or_none(gx), gw_ih.reshape(-1),
                   gw_hh.reshape(-1), gb, d.T, d.B, d.In, d.H, bool(reverse), rec.nr, rec.nt)
-    return job, (gx, dh, dc, gw_ih, gw_hh, gb, x, h0, c0, w_ih, w_hh, rec, output, gates, cells, grad_output,
-                 dgates)
+    job.keep = (x, h0, c0, w_ih, w_hh, rec, output, gates, cells, grad_output, dh, dc, dgates, gx, gw_ih, gw_hh, gb)
+    return job, (gx, dh, dc, gw_ih, gw_hh, gb)
 
 
-def _lstm_backward_results(arrays):
-    gx, dh, dc, gw_ih, gw_hh, gb = arrays[:6]
-    return gx, dh, dc, gw_ih, gw_hh, gb, gb.copy()
+def _lstm_backward_results(grads):
+    """lstm_backward's result from the job's gradients: the bias gradient twice (b_ih's and b_hh's)."""
+    gb = grads[5]   # (the module is compiled without wraparound: no negative index)
+    return grads + (gb.copy(),)
 
 
 def lstm_backward_pair(x, forward, backward, need_input=True):
@@ -301,9 +304,10 @@ def lstm_backward_pair(x, forward, backward, need_input=True):
     forward, backward : (h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn) of each
         direction, as for lstm_backward
     """
-    jobs = [_lstm_backward_job(x, *forward, False, need_input), _lstm_backward_job(x, *backward, True, need_input)]
-    _run_pair(_run_lstm, _run_lstm_pair, jobs[0][0], jobs[1][0], True)
-    return tuple(_lstm_backward_results(arrays) for _, arrays in jobs)
+    (a, fwd), (b, bwd) = (_lstm_backward_job(x, *forward, False, need_input),
+                          _lstm_backward_job(x, *backward, True, need_input))
+    _run_pair(_run_lstm, _run_lstm_pair, a, b, True)
+    return _lstm_backward_results(fwd), _lstm_backward_results(bwd)
 
 
 def lstm_cell_forward(x, h, c, w_ih, w_hh, b_ih, b_hh):

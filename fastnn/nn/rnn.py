@@ -137,28 +137,10 @@ class RNNBase(Module):
             states = [h if batched else h.unsqueeze(1) for h in hx]
         h_n, c_n = [], []
         for layer in range(self.num_layers):
-            outs = []
             if lstm and self.num_directions == 2:   # both directions in one call: they can run side by side
-                i = 2 * layer
-                sides = [(None, None) if states is None else (states[0][i + d], states[1][i + d]) for d in (0, 1)]
-                out, hn, cn, out_r, hn_r, cn_r = LSTMPairFn.apply(
-                    x, *sides[0], *self._layer_weights(self._suffixes(layer)[0]),
-                    *sides[1], *self._layer_weights(self._suffixes(layer)[1]))
-                outs, h_n, c_n = [out, out_r], h_n + [hn, hn_r], c_n + [cn, cn_r]
-            for d, suffix in enumerate(self._suffixes(layer) if not outs else ()):
-                i = layer * self.num_directions + d
-                h0 = None if states is None else states[0][i]
-                w = self._layer_weights(suffix)
-                if lstm:
-                    c0 = None if states is None else states[1][i]
-                    out, hn, cn = LSTMDirectionFn.apply(x, h0, c0, *w, d == 1)
-                    c_n.append(cn)
-                elif self.mode == "GRU":
-                    out, hn = GRUDirectionFn.apply(x, h0, *w, d == 1)
-                else:
-                    out, hn = RNNDirectionFn.apply(x, h0, *w, self.mode[4:].lower(), d == 1)
-                outs.append(out)
-                h_n.append(hn)
+                outs = self._lstm_pair_layer(x, layer, states, h_n, c_n)
+            else:
+                outs = self._directions_layer(x, layer, states, h_n, c_n)
             x = outs[0] if len(outs) == 1 else cat(outs, 2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
@@ -171,6 +153,38 @@ class RNNBase(Module):
         elif self.batch_first:
             output = output.transpose(0, 1)
         return (output, (h_n, c_n)) if lstm else (output, h_n)
+
+    def _lstm_pair_layer(self, x, layer, states, h_n, c_n):
+        """Both directions of bidirectional LSTM layer `layer` in one Function; their final states are appended
+        to h_n and c_n. Returns the two directions' outputs."""
+        i = 2 * layer
+        sides = [(None, None) if states is None else (states[0][i + d], states[1][i + d]) for d in (0, 1)]
+        forward, backward = (self._layer_weights(sfx) for sfx in self._suffixes(layer))
+        out, hn, cn, out_r, hn_r, cn_r = LSTMPairFn.apply(x, *sides[0], *forward, *sides[1], *backward)
+        h_n += [hn, hn_r]
+        c_n += [cn, cn_r]
+        return [out, out_r]
+
+    def _directions_layer(self, x, layer, states, h_n, c_n):
+        """Layer `layer`, one direction after the other; final states appended to h_n (and c_n). Returns the
+        directions' outputs."""
+        lstm = self.mode == "LSTM"
+        outs = []
+        for d, suffix in enumerate(self._suffixes(layer)):
+            i = layer * self.num_directions + d
+            h0 = None if states is None else states[0][i]
+            w = self._layer_weights(suffix)
+            if lstm:
+                c0 = None if states is None else states[1][i]
+                out, hn, cn = LSTMDirectionFn.apply(x, h0, c0, *w, d == 1)
+                c_n.append(cn)
+            elif self.mode == "GRU":
+                out, hn = GRUDirectionFn.apply(x, h0, *w, d == 1)
+            else:
+                out, hn = RNNDirectionFn.apply(x, h0, *w, self.mode[4:].lower(), d == 1)
+            outs.append(out)
+            h_n.append(hn)
+        return outs
 
     def _forward_packed(self, packed, hx):
         """Run each group of equal-length sequences unpadded, then pack the outputs like the input.

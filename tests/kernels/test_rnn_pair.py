@@ -73,7 +73,7 @@ def test_side_by_side_and_one_after_the_other_agree_on_the_gemm_engine(monkeypat
         g = np.ones((20, 16, 96), np.float32)
         args = [side[:4] + (res[0], res[3], res[4], g, None, None) for side, res in zip(sides, fwd)]
         results[pair] = [a for res in fwd for a in res] + [a for res in K.lstm_backward_pair(x, *args) for a in res]
-    exact = fastnn.backends.cpu.get_cpu_capability() == "AVX512" if hasattr(fastnn.backends, "cpu") else False
+    exact = fastnn.backends.cpu.get_cpu_capability() == "AVX512"
     for a, b in zip(results[True], results[False]):
         if exact:
             np.testing.assert_array_equal(a, b)

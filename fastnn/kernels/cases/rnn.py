@@ -2,7 +2,8 @@
 
 Shapes: latency (T=100, B=1, I=10, H=20), medium (T=50, B=32, I=128, H=256), and a
 2-layer bidirectional LSTM (T=50, B=32, I=128, H=128) built from the kernels the way nn.LSTM
-stacks them (both directions of a layer in one pair call). PyTorch runs the same computation with torch.nn.RNN/LSTM/GRU.
+stacks them (both directions of a layer in one pair call). PyTorch runs the same computation with
+torch.nn.RNN/LSTM/GRU.
 """
 import numpy as np
 
@@ -63,22 +64,22 @@ def _run(k, inputs, backward=True):
     h = x
     for layer in range(layers):
         layer_inputs.append(h)
-        outs = []
         if kind == "lstm" and directions == 2:   # both directions in one call, as nn.LSTM runs them
             h0 = _zeros(h, weights[0][1].shape[1])
             pair = k.lstm_forward_pair(h, *[(h0, h0) + tuple(weights[layer * 2 + d]) for d in (0, 1)])
             outs = [res[0] for res in pair]
             saved += [(h0, res[0], res[3], res[4]) for res in pair]
-        for d in range(directions if not outs else 0):
-            out, s = _direction_forward(k, kind, h, weights[layer * directions + d], reverse=d == 1)
-            outs.append(out)
-            saved.append(s)
+        else:
+            outs = []
+            for d in range(directions):
+                out, s = _direction_forward(k, kind, h, weights[layer * directions + d], reverse=d == 1)
+                outs.append(out)
+                saved.append(s)
         h = outs[0] if directions == 1 else np.concatenate(outs, axis=2)
     if not backward:
         return h
     H = weights[0][1].shape[1]
     for layer in reversed(range(layers)):
-        gx = 0
         if kind == "lstm" and directions == 2:
             args = []
             for d in (0, 1):
@@ -88,10 +89,12 @@ def _run(k, inputs, backward=True):
                 args.append((h0, h0, weights[i][0], weights[i][1], out, gates, cells, g, None, None))
             pair = k.lstm_backward_pair(layer_inputs[layer], *args)
             gx = pair[0][0] + pair[1][0]
-        for d in range(directions if not (kind == "lstm" and directions == 2) else 0):
-            i = layer * directions + d
-            g = np.ascontiguousarray(grad[:, :, d * H:(d + 1) * H])
-            gx = gx + _direction_backward(k, kind, layer_inputs[layer], weights[i], saved[i], g, reverse=d == 1)
+        else:
+            gx = 0
+            for d in range(directions):
+                i = layer * directions + d
+                g = np.ascontiguousarray(grad[:, :, d * H:(d + 1) * H])
+                gx = gx + _direction_backward(k, kind, layer_inputs[layer], weights[i], saved[i], g, reverse=d == 1)
         grad = gx
     return h, grad
 
