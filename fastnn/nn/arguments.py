@@ -9,6 +9,8 @@ import numbers
 
 
 def _ntuple(n, value, name):
+    if type(value) is int:  # the common case, first: every conv and pool call passes several
+        return (value,) * n
     if isinstance(value, (tuple, list)):
         if len(value) == 1:
             value = tuple(value) * n

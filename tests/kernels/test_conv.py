@@ -259,6 +259,37 @@ def test_reference_conv_is_the_textbook_sum(rng):
     assert np.isclose(K.conv2d_forward(x, w, None, 2, 1)[0, 1, 1, 2], by_hand)
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("ceil_mode", [False, True])
+def test_max_pool_2x2_every_small_plane_size(dtype, ceil_mode):
+    """nn.MaxPool2d(2) on planes of 2..19 rows and columns (the narrow-plane and padded-buffer paths, odd
+    sizes whose ceil_mode windows are cut): values, argmax, and the gradient routed by it, against the
+    reference; the values are drawn from a few integers with NaN and -inf among them, so that ties (the
+    first maximum wins), a NaN (the first NaN wins) and a window of -inf only are common."""
+    rng = np.random.default_rng(7)
+    for h in range(2, 20):
+        for w in range(2, 20):
+            x = rng.integers(-2, 3, (2, 3, h, w)).astype(dtype)
+            x[rng.random(x.shape) < 0.05] = np.nan
+            x[rng.random(x.shape) < 0.1] = -np.inf
+            out, idx = K.max_pool2d_forward(x, 2, 2, 0, 1, ceil_mode)
+            ref_out, ref_idx = R.max_pool2d_forward(x, 2, 2, 0, 1, ceil_mode)
+            np.testing.assert_array_equal(out, ref_out, err_msg=f"{h}x{w}")
+            np.testing.assert_array_equal(idx, ref_idx, err_msg=f"{h}x{w}")
+            g = rng.standard_normal(out.shape).astype(dtype)
+            np.testing.assert_array_equal(K.max_pool2d_backward(g, idx, x.shape),
+                                          R.max_pool2d_backward(g, ref_idx, x.shape))
+
+
+def test_max_pool_backward_rejects_indices_outside_the_plane(rng):
+    g = rng.standard_normal((1, 2, 2, 2)).astype(np.float32)
+    for bad in (-1, 16):
+        idx = np.zeros((1, 2, 2, 2), np.int64)
+        idx[0, 1, 1, 0] = bad
+        with pytest.raises(IndexError, match=r"indices must lie in \[0, 16\)"):
+            K.max_pool2d_backward(g, idx, (1, 2, 4, 4))
+
+
 def test_max_pool_nan_wins(rng):
     x = rng.standard_normal((1, 1, 4, 4))
     x[0, 0, 1, 1] = np.nan

@@ -13,9 +13,8 @@ ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 def _expand_grad(g, shape, dims, keepdim):
     """Give a reduced gradient back its reduced axes so it broadcasts against the input."""
-    if not keepdim:
-        for d in sorted(dims):
-            g = np.expand_dims(g, d)
+    if not keepdim:  # one reshape (an expand_dims per axis cost ~2 us each on every loss.sum())
+        g = np.reshape(g, tuple(1 if d in dims else n for d, n in enumerate(shape)))
     return g
 
 
