@@ -28,17 +28,57 @@
 #ifdef FASTNN_HAVE_AVX2_BUILD
 #include <immintrin.h>
 
-/* op(B)[k0:k0+kc, :] * alpha into panels: panel p holds columns 32p..32p+31, row-major kc x 32. */
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+/* dst[c * ldd + r] = alpha * src[r * lds + c] for r, c < 8: 8 row loads, 24 shuffles, 8 row stores. */
+static inline __attribute__((always_inline)) void fastnn_pgemm_transpose8(const float *src, ptrdiff_t lds, float *dst,
+                                                                         ptrdiff_t ldd, __m256 alpha) {
+    __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + lds);
+    __m256 r2 = _mm256_loadu_ps(src + 2 * lds), r3 = _mm256_loadu_ps(src + 3 * lds);
+    __m256 r4 = _mm256_loadu_ps(src + 4 * lds), r5 = _mm256_loadu_ps(src + 5 * lds);
+    __m256 r6 = _mm256_loadu_ps(src + 6 * lds), r7 = _mm256_loadu_ps(src + 7 * lds);
+    __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+    __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+    __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+    __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+    /* u0: columns 0 and 4 of rows 0-3, u1: 1 and 5, u2: 2 and 6, u3: 3 and 7; u4-u7: rows 4-7 */
+    __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
+    __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
+    __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
+    _mm256_storeu_ps(dst, _mm256_mul_ps(alpha, _mm256_permute2f128_ps(u0, u4, 0x20)));
+    _mm256_storeu_ps(dst + ldd, _mm256_mul_ps(alpha, _mm256_permute2f128_ps(u1, u5, 0x20)));
+    _mm256_storeu_ps(dst + 2 * ldd, _mm256_mul_ps(alpha, _mm256_permute2f128_ps(u2, u6, 0x20)));
+    _mm256_storeu_ps(dst + 3 * ldd, _mm256_mul_ps(alpha, _mm256_permute2f128_ps(u3, u7, 0x20)));
+    _mm256_storeu_ps(dst + 4 * ldd, _mm256_mul_ps(alpha, _mm256_permute2f128_ps(u0, u4, 0x31)));
+    _mm256_storeu_ps(dst + 5 * ldd, _mm256_mul_ps(alpha, _mm256_permute2f128_ps(u1, u5, 0x31)));
+    _mm256_storeu_ps(dst + 6 * ldd, _mm256_mul_ps(alpha, _mm256_permute2f128_ps(u2, u6, 0x31)));
+    _mm256_storeu_ps(dst + 7 * ldd, _mm256_mul_ps(alpha, _mm256_permute2f128_ps(u3, u7, 0x31)));
+}
+
+/* op(B)[k0:k0+kc, :] * alpha into panels: panel p holds columns 32p..32p+31, row-major kc x 32.
+ * Transposed B (a Linear layer's x W^T, an LSTM's input projection) goes through 8 x 8 register
+ * transposes: its element-by-element copy, 32 floats apart in the panel, took 20% of a GAN step's
+ * samples (M = 64 products of 1-3 MB weights, whose packing costs about what their arithmetic does). */
 static void fastnn_pgemm_pack_b(int trans_b, const float *b, ptrdiff_t ldb, ptrdiff_t k0, ptrdiff_t kc,
                                 ptrdiff_t n, float alpha, ptrdiff_t nr, float *dst) {
-    ptrdiff_t panels = (n + nr - 1) / nr;
+    ptrdiff_t panels = (n + nr - 1) / nr, kc8 = kc - kc % 8;
+    __m256 alpha8 = _mm256_set1_ps(alpha);
     for (ptrdiff_t p = 0; p < panels; p++) {
         float *panel = dst + p * kc * nr;
-        ptrdiff_t j0 = p * nr, nc = n - j0 < nr ? n - j0 : nr;
-        if (trans_b) {   /* op(B)[k, j] = b[j * ldb + k]: read along b's rows, the panel (32 KB) stays in L1 */
+        ptrdiff_t j0 = p * nr, nc = n - j0 < nr ? n - j0 : nr, nc8 = nc - nc % 8;
+        if (trans_b) {   /* op(B)[k, j] = b[j * ldb + k] */
+            for (ptrdiff_t j = 0; j < nc8; j += 8)
+                for (ptrdiff_t kk = 0; kk < kc8; kk += 8)
+                    fastnn_pgemm_transpose8(b + (j0 + j) * ldb + k0 + kk, ldb, panel + kk * nr + j, nr, alpha8);
+            /* the edges: columns past the last full 8, and rows past the last full 8 of the others */
             for (ptrdiff_t j = 0; j < nc; j++) {
                 const float *src = b + (j0 + j) * ldb + k0;
-                for (ptrdiff_t kk = 0; kk < kc; kk++) panel[kk * nr + j] = alpha * src[kk];
+                for (ptrdiff_t kk = j < nc8 ? kc8 : 0; kk < kc; kk++) panel[kk * nr + j] = alpha * src[kk];
             }
             for (ptrdiff_t kk = 0; kk < kc; kk++)
                 for (ptrdiff_t j = nc; j < nr; j++) panel[kk * nr + j] = 0;
@@ -54,44 +94,16 @@ static void fastnn_pgemm_pack_b(int trans_b, const float *b, ptrdiff_t ldb, ptrd
 }
 
 /* op(A)[m0:m0+mc, k0:k0+kc] with op = transpose, into dst (mc x kc, row-major): op(A)[i, k] =
- * a[k * lda + i]. 8 x 8 blocks transposed in registers (8 row loads, 8 row stores, 24 shuffles);
- * the scalar copy it replaces cost about as much as the arithmetic of a (1024, 128) weight
- * gradient's block (4 panels) and held such products at 170-270 GFLOP/s on 2 Zen 5 cores. */
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
+ * a[k * lda + i], in 8 x 8 register transposes. The scalar copy they replaced cost about as much as the
+ * arithmetic of a (1024, 128) weight gradient's block (4 panels) and held such products at 170-270
+ * GFLOP/s on 2 Zen 5 cores. */
 static void fastnn_pgemm_pack_at(const float *a, ptrdiff_t lda, ptrdiff_t m0, ptrdiff_t mc, ptrdiff_t k0,
                                  ptrdiff_t kc, float *dst) {
     ptrdiff_t mc8 = mc - mc % 8, kc8 = kc - kc % 8;
+    __m256 one = _mm256_set1_ps(1.0f);
     for (ptrdiff_t i0 = 0; i0 < mc8; i0 += 8)
-        for (ptrdiff_t kk = 0; kk < kc8; kk += 8) {
-            const float *src = a + (k0 + kk) * lda + m0 + i0;
-            __m256 r0 = _mm256_loadu_ps(src), r1 = _mm256_loadu_ps(src + lda);
-            __m256 r2 = _mm256_loadu_ps(src + 2 * lda), r3 = _mm256_loadu_ps(src + 3 * lda);
-            __m256 r4 = _mm256_loadu_ps(src + 4 * lda), r5 = _mm256_loadu_ps(src + 5 * lda);
-            __m256 r6 = _mm256_loadu_ps(src + 6 * lda), r7 = _mm256_loadu_ps(src + 7 * lda);
-            __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
-            __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
-            __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
-            __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
-            /* u0: columns 0 and 4 of rows 0-3, u1: 1 and 5, u2: 2 and 6, u3: 3 and 7; u4-u7: rows 4-7 */
-            __m256 u0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
-            __m256 u1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
-            __m256 u2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
-            __m256 u3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
-            __m256 u4 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(1, 0, 1, 0));
-            __m256 u5 = _mm256_shuffle_ps(t4, t6, _MM_SHUFFLE(3, 2, 3, 2));
-            __m256 u6 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(1, 0, 1, 0));
-            __m256 u7 = _mm256_shuffle_ps(t5, t7, _MM_SHUFFLE(3, 2, 3, 2));
-            float *out = dst + i0 * kc + kk;
-            _mm256_storeu_ps(out, _mm256_permute2f128_ps(u0, u4, 0x20));
-            _mm256_storeu_ps(out + kc, _mm256_permute2f128_ps(u1, u5, 0x20));
-            _mm256_storeu_ps(out + 2 * kc, _mm256_permute2f128_ps(u2, u6, 0x20));
-            _mm256_storeu_ps(out + 3 * kc, _mm256_permute2f128_ps(u3, u7, 0x20));
-            _mm256_storeu_ps(out + 4 * kc, _mm256_permute2f128_ps(u0, u4, 0x31));
-            _mm256_storeu_ps(out + 5 * kc, _mm256_permute2f128_ps(u1, u5, 0x31));
-            _mm256_storeu_ps(out + 6 * kc, _mm256_permute2f128_ps(u2, u6, 0x31));
-            _mm256_storeu_ps(out + 7 * kc, _mm256_permute2f128_ps(u3, u7, 0x31));
-        }
+        for (ptrdiff_t kk = 0; kk < kc8; kk += 8)
+            fastnn_pgemm_transpose8(a + (k0 + kk) * lda + m0 + i0, lda, dst + i0 * kc + kk, kc, one);
     /* the edges: rows past the last full 8, and columns past the last full 8 of the others */
     for (ptrdiff_t kk = 0; kk < kc; kk++) {
         const float *src = a + (k0 + kk) * lda + m0;

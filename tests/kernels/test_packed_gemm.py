@@ -42,6 +42,15 @@ def test_products_across_block_edges(dtype):
         _check(rng, m, n, k, ta, tb, padded, dtype)
 
 
+def test_transposed_b_packs_every_edge_of_its_8x8_blocks():
+    # op(B) = B^T is packed in 8 x 8 register transposes: every remainder of n (panel columns) and k
+    # (block depth) modulo 8
+    rng = np.random.default_rng(3)
+    for n in list(range(1, 41)) + [63, 65]:
+        for k in (1, 5, 8, 13, 16, 255, 257, 300):
+            _check(rng, 24, n, k, False, True, False, np.float32)
+
+
 def test_large_products_split_over_threads():
     # long sums (k-chunks) and tall or wide results (slices of C): each slice runs the engine on its part
     rng = np.random.default_rng(2)
