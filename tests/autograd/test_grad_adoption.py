@@ -89,6 +89,29 @@ def test_softmax_kernel_output_becomes_the_leaf_grad(monkeypatch):
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-7)
 
 
+@counts_refs
+def test_spmm_kernel_output_on_a_cache_line_becomes_the_leaf_grad(monkeypatch):
+    # the SpMM kernels start their outputs on a 64-byte line, in a buffer up to 64 bytes longer: still
+    # adopted (a 2708 x 1433 gradient was copied, 0.8 ms)
+    from fastnn.autograd.native import graph as native
+    addr = []
+    kernel = native.graph_kernels.spmm_csr_backward
+
+    def recording(*args, **kwargs):
+        out = kernel(*args, **kwargs)
+        addr.append(out[0].ctypes.data)
+        return out
+    monkeypatch.setattr(native.graph_kernels, "spmm_csr_backward", recording)
+    rng = np.random.default_rng(4)
+    dense = (rng.random((6, 5)) < 0.4) * rng.standard_normal((6, 5))
+    a = rng.standard_normal((5, 7)).astype(np.float32)
+    x, tx = _pair(a)
+    fastnn.sparse.mm(fastnn.tensor(dense.astype(np.float32)).to_sparse_csr(), x).sum().backward()
+    assert x.grad._data.ctypes.data == addr[0]
+    torch.sparse.mm(torch.tensor(dense, dtype=torch.float32).to_sparse_csr(), tx).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
 def test_same_array_to_two_leaves_is_not_shared():
     a, b = np.ones((3, 4), np.float32), np.full((3, 4), 2.0, np.float32)
     x, tx = _pair(a)
@@ -269,10 +292,16 @@ def test_adoptable_rejects_views_read_only_and_foreign_memory():
         out["fresh"] = adoptable(a, np.float32, (2, 3))
         out["dtype"] = adoptable(a, np.float64, (2, 3))
         out["shape"] = adoptable(a, np.float32, (3, 2))
-        b = np.ones(8, np.float32)
+        b = np.ones(64, np.float32)
         part = b[:6].reshape(2, 3)
         del b
         out["part_of_base"] = adoptable(part, np.float32, (2, 3))
+        raw = np.empty(24 + 64, np.uint8)   # a cache-line-aligned output: its base is longer by the slack
+        skip = (-raw.ctypes.data) % 64
+        aligned = raw[skip:skip + 24].view(np.float32).reshape(2, 3)
+        out["aligned_but_base_held"] = adoptable(aligned, np.float32, (2, 3))
+        del raw
+        out["aligned"] = adoptable(aligned, np.float32, (2, 3))
         c = np.ones(6, np.float32)
         whole = c.reshape(2, 3)
         out["whole_but_base_held"] = adoptable(whole, np.float32, (2, 3))
@@ -287,5 +316,6 @@ def test_adoptable_rejects_views_read_only_and_foreign_memory():
         out["broadcast"] = adoptable(np.broadcast_to(np.float32(1), (2, 3)), np.float32, (2, 3))
         return out
     assert probe() == {"fresh": True, "dtype": False, "shape": False, "part_of_base": False,
+                       "aligned_but_base_held": False, "aligned": True,
                        "whole_but_base_held": False, "whole": True, "read_only": False,
                        "transposed": False, "foreign": False, "broadcast": False}
