@@ -5,6 +5,8 @@
 from cython cimport floating
 import numpy as np
 from threadchunks cimport for_thread_chunks
+from cython.parallel cimport prange
+from parallel cimport threads_for
 
 include "checks.pxi"
 
@@ -238,3 +240,34 @@ def leaky_relu_backward(x, grad, negative_slope=0.01):
     grad_x : ndarray, x's shape and dtype
     """
     return _pointwise(LEAKY_BACKWARD, x, "x", grad, _number(negative_slope, "negative_slope"))
+
+
+# ----------------------------------------------------------------------------- full sums of large tensors
+cdef extern from "sumblock.h" nogil:
+    double fnn_sum_block_f32(const float *x, Py_ssize_t n)
+
+# Values per block of sum_float32: each block's double sum is one task, the blocks' sums are then added
+# pairwise in block order, so the result does not depend on the thread count.
+cdef Py_ssize_t SUM_BLOCK = 1 << 16
+
+
+def _sum_blocks(const float[::1] x, double[::1] partial):
+    cdef Py_ssize_t b, n = x.shape[0], blocks = partial.shape[0]
+    cdef int nt = threads_for(n, MIN_WORK)
+    with nogil:
+        for b in prange(blocks, num_threads=nt, schedule="dynamic"):
+            partial[b] = fnn_sum_block_f32(&x[b * SUM_BLOCK], min(SUM_BLOCK, n - b * SUM_BLOCK))
+
+
+def sum_float32(x):
+    """The sum of every value of a float32 array, as a 0-d float32 array: summed in double, in blocks of
+    SUM_BLOCK values over the threads (NumPy's sum is single-threaded and rounds in float32), rounded once.
+
+    x: float32 ndarray, C-contiguous, any shape."""
+    if not isinstance(x, np.ndarray) or x.dtype != np.float32 or not x.flags.c_contiguous:
+        raise TypeError("x must be a C-contiguous float32 numpy.ndarray")
+    flat = x.reshape(-1)
+    partial = np.empty((flat.shape[0] + SUM_BLOCK - 1) // SUM_BLOCK, np.float64)
+    if partial.shape[0]:
+        _sum_blocks(flat, partial)
+    return np.asarray(partial.sum(), np.float32)

@@ -5,9 +5,11 @@ from collections import namedtuple
 import numpy as np
 
 from ..function import Function
+from ...kernels.backend import family
 from ..tensor import _wrap
 from ._util import norm_dims
 
+_activation_kernels = family("activation")
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
@@ -33,10 +35,18 @@ class _KeptDimsFn(Function):
         return a, r, dims, _expand_grad(g, a.shape, dims, keepdim)
 
 
+# Full float32 sums of at least this many values take the native kernel (threaded, summed in double):
+# NumPy's single-threaded pairwise sum of 16 MB took 0.59 ms against 0.16 (AMD EPYC Zen 5, 2 threads).
+NATIVE_SUM_MIN = 1 << 16
+
+
 class Sum(Function):
     @staticmethod
     def forward(ctx, a, dims, keepdim):
         ctx.meta = (a.shape, dims, keepdim)
+        if a.dtype == np.float32 and a.size >= NATIVE_SUM_MIN and len(dims) == a.ndim and a.flags.c_contiguous:
+            total = _activation_kernels.sum_float32(a)
+            return total.reshape((1,) * a.ndim) if keepdim else total
         return np.asarray(np.sum(a, axis=dims, keepdims=keepdim, dtype=a.dtype))  # NumPy would widen int32
 
     @staticmethod

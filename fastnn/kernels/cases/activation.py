@@ -1,7 +1,7 @@
 """Benchmark cases for the activation family: the GAN discriminator's widest LeakyReLU(0.2), batch 64, and
 ReLU, sigmoid, tanh, SiLU, GELU, ELU, softplus, hardswish, hardsigmoid, Mish and binary cross-entropy with
 logits forward+backward over a Transformer feed-forward block's hidden units
-(32 x 128 tokens x 512)."""
+(32 x 128 tokens x 512); the full sum of a softmax-sized (8, 8, 256, 256) tensor."""
 import numpy as np
 
 from ..registry import Case, torch_input_grad_step
@@ -65,6 +65,20 @@ def _bce_torch(inputs):
         lambda v: torch.nn.functional.binary_cross_entropy_with_logits(v, t, reduction="none"), x, g)
 
 
+def _sum_input(rng):
+    return rng.standard_normal((8, 8, 256, 256)).astype(np.float32)
+
+
+def _sum_run(k, x):
+    return k.sum_float32(x)
+
+
+def _sum_torch(x):
+    import torch
+    t = torch.from_numpy(x)
+    return lambda: t.sum()
+
+
 _FF = (4096, 512)
 CASES = [Case("leaky_relu fwd+bwd (64, 1024) slope 0.2", "activation", ("leaky_relu_forward", "leaky_relu_backward"),
               _inputs((64, 1024)), _leaky_run, _torch(lambda t: lambda x: t.nn.functional.leaky_relu(x, 0.2))),
@@ -91,4 +105,6 @@ CASES = [Case("leaky_relu fwd+bwd (64, 1024) slope 0.2", "activation", ("leaky_r
          Case("mish fwd+bwd (4096, 512)", "activation", ("mish_forward", "mish_backward"), _inputs(_FF),
               _from_input("mish"), _torch(lambda t: t.nn.functional.mish)),
          Case("binary_cross_entropy_with_logits elementwise fwd+bwd (4096, 512)", "activation",
-              ("bce_logits_forward", "bce_logits_backward"), _bce_inputs, _bce_run, _bce_torch)]
+              ("bce_logits_forward", "bce_logits_backward"), _bce_inputs, _bce_run, _bce_torch),
+         Case("sum of every value (8, 8, 256, 256)", "activation", ("sum_float32",), _sum_input, _sum_run,
+              _sum_torch)]

@@ -26,4 +26,4 @@ from .activation import (leaky_relu_forward, leaky_relu_backward, relu_forward, 
                          sigmoid_backward, tanh_backward, silu_forward, silu_backward, gelu_forward, gelu_backward,
                          elu_forward, elu_backward, softplus_forward, softplus_backward, bce_logits_forward,
                          bce_logits_backward, hardsigmoid_forward, hardsigmoid_backward, hardswish_forward,
-                         hardswish_backward, mish_forward, mish_backward)
+                         hardswish_backward, mish_forward, mish_backward, sum_float32)

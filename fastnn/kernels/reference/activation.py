@@ -154,3 +154,10 @@ def mish_backward(x, grad):
     x64 = x.astype(np.float64)
     t = np.tanh(_softplus64(x64))
     return (grad * (t + x64 * _sigmoid64(x64) * (1 - t * t))).astype(x.dtype)
+
+
+def sum_float32(x):
+    """The sum of every value of a float32 array in float64, rounded once to float32 (0-d)."""
+    if not isinstance(x, np.ndarray) or x.dtype != np.float32 or not x.flags.c_contiguous:
+        raise TypeError("x must be a C-contiguous float32 numpy.ndarray")
+    return np.asarray(x.sum(dtype=np.float64), np.float32)
