@@ -60,14 +60,17 @@ def test_the_same_bits_on_one_and_two_threads():
     assert one.tobytes() == two.tobytes()
 
 
+@pytest.mark.parametrize("reduction", ["sum", "mean"])
 @pytest.mark.parametrize("keepdim", [False, True])
-def test_tensor_sum_of_a_large_tensor_matches_pytorch(keepdim):
+def test_tensor_sum_of_a_large_tensor_matches_pytorch(keepdim, reduction):
     assert 8 * 8 * 64 * 64 >= reductions.NATIVE_SUM_MIN  # the native path, not NumPy's
     a = np.random.default_rng(6).standard_normal((8, 8, 64, 64)).astype(np.float32)
     x, tx = fastnn.tensor(a).requires_grad_(True), torch.tensor(a, requires_grad=True)
-    s, ts = x.sum(dim=(0, 1, 2, 3), keepdim=keepdim), tx.sum(dim=(0, 1, 2, 3), keepdim=keepdim)
+    s = getattr(x, reduction)(dim=(0, 1, 2, 3), keepdim=keepdim)
+    ts = getattr(tx, reduction)(dim=(0, 1, 2, 3), keepdim=keepdim)
     assert tuple(s.shape) == tuple(ts.shape) and s.dtype == fastnn.float32
+    assert type(s._data) is np.ndarray and s._data.dtype == np.float32
     np.testing.assert_allclose(s.detach().numpy(), ts.detach().numpy(), rtol=1e-5)
     (s * 2).sum().backward()
     (ts * 2).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)

@@ -40,13 +40,22 @@ class _KeptDimsFn(Function):
 NATIVE_SUM_MIN = 1 << 16
 
 
+def _native_total(a, dims, keepdim):
+    """The sum of every value of a by the native kernel where it applies (None otherwise), shaped as the
+    reduction returns it."""
+    if a.dtype == np.float32 and a.size >= NATIVE_SUM_MIN and len(dims) == a.ndim and a.flags.c_contiguous:
+        total = _activation_kernels.sum_float32(a)
+        return total.reshape((1,) * a.ndim) if keepdim else total
+    return None
+
+
 class Sum(Function):
     @staticmethod
     def forward(ctx, a, dims, keepdim):
         ctx.meta = (a.shape, dims, keepdim)
-        if a.dtype == np.float32 and a.size >= NATIVE_SUM_MIN and len(dims) == a.ndim and a.flags.c_contiguous:
-            total = _activation_kernels.sum_float32(a)
-            return total.reshape((1,) * a.ndim) if keepdim else total
+        total = _native_total(a, dims, keepdim)
+        if total is not None:
+            return total
         return np.asarray(np.sum(a, axis=dims, keepdims=keepdim, dtype=a.dtype))  # NumPy would widen int32
 
     @staticmethod
@@ -59,6 +68,9 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, a, dims, keepdim):
         ctx.meta = (a.shape, dims, keepdim)
+        total = _native_total(a, dims, keepdim)
+        if total is not None:
+            return np.asarray(total / np.float32(a.size))
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.asarray(np.mean(a, axis=dims, keepdims=keepdim))
 
