@@ -5,11 +5,10 @@ from collections import namedtuple
 import numpy as np
 
 from ..function import Function
-from ...kernels.backend import family
+from ..native.sum import native_total
 from ..tensor import _wrap
 from ._util import norm_dims
 
-_activation_kernels = family("activation")
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 
 
@@ -35,25 +34,11 @@ class _KeptDimsFn(Function):
         return a, r, dims, _expand_grad(g, a.shape, dims, keepdim)
 
 
-# Full float32 sums of at least this many values take the native kernel (threaded, summed in double):
-# NumPy's single-threaded pairwise sum of 16 MB took 0.59 ms against 0.16 (AMD EPYC Zen 5, 2 threads).
-NATIVE_SUM_MIN = 1 << 16
-
-
-def _native_total(a, dims, keepdim):
-    """The sum of every value of a by the native kernel where it applies (None otherwise), shaped as the
-    reduction returns it."""
-    if a.dtype == np.float32 and a.size >= NATIVE_SUM_MIN and len(dims) == a.ndim and a.flags.c_contiguous:
-        total = _activation_kernels.sum_float32(a)
-        return total.reshape((1,) * a.ndim) if keepdim else total
-    return None
-
-
 class Sum(Function):
     @staticmethod
     def forward(ctx, a, dims, keepdim):
         ctx.meta = (a.shape, dims, keepdim)
-        total = _native_total(a, dims, keepdim)
+        total = native_total(a, dims, keepdim)
         if total is not None:
             return total
         return np.asarray(np.sum(a, axis=dims, keepdims=keepdim, dtype=a.dtype))  # NumPy would widen int32
@@ -68,7 +53,7 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, a, dims, keepdim):
         ctx.meta = (a.shape, dims, keepdim)
-        total = _native_total(a, dims, keepdim)
+        total = native_total(a, dims, keepdim)
         if total is not None:
             return np.asarray(total / np.float32(a.size))
         with np.errstate(invalid="ignore", divide="ignore"):
