@@ -1,7 +1,7 @@
 # Elementwise activations whose NumPy form costs several passes: ReLU, LeakyReLU, sigmoid,
 # tanh (backward), SiLU, GELU, ELU, softplus, hardsigmoid, hardswish and Mish, and binary cross-entropy with
 # logits (activations.h) forward and backward, one pass each. Chunked over threads only for large arrays
-# (threadchunks.pxd).
+# (threadchunks.pxd). Also the full sum of a large float32 array (sumblock.h), for Tensor.sum()/mean().
 from cython cimport floating
 import numpy as np
 from threadchunks cimport for_thread_chunks
