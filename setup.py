@@ -129,6 +129,7 @@ class BuildExt(build_ext):
 
 
 def _extensions():
+    import numpy  # the kernels read arrays through NumPy's C API (csrc/checks.pxi)
     from Cython.Build import cythonize
 
     exts = []
@@ -136,7 +137,7 @@ def _extensions():
         family = os.path.splitext(os.path.basename(src))[0]
         # runtime.pyx holds thread and build settings, not kernels: fastnn._runtime
         module = "fastnn._runtime" if family == "runtime" else f"fastnn.kernels._{family}"
-        exts.append(Extension(module, [src], include_dirs=["csrc"],
+        exts.append(Extension(module, [src], include_dirs=["csrc", numpy.get_include()],
                               define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")]))
         generated = os.path.splitext(src)[0] + ".c"
         if os.path.exists(generated) and _unchanged(family + ".c", _csrc_digest()):

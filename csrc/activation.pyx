@@ -63,13 +63,21 @@ cdef void _act_f64(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
 
 cdef bint _broadcast_value(object grad, object a):
     """grad is one value broadcast over a's shape (every stride 0, as x.sum().backward() sends): read in place."""
-    return (isinstance(grad, np.ndarray) and grad.ndim > 0 and grad.size > 1 and grad.shape == a.shape
-            and grad.dtype == a.dtype and not any(grad.strides))
+    if not is_native_float(grad) or not same_dtype(grad, a) or not same_shape(grad, a):
+        return False
+    cdef int i, nd = cnp.PyArray_NDIM(<cnp.ndarray>grad)
+    if nd == 0 or cnp.PyArray_SIZE(<cnp.ndarray>grad) <= 1:
+        return False
+    for i in range(nd):
+        if cnp.PyArray_STRIDE(<cnp.ndarray>grad, i) != 0:
+            return False
+    return True
 
 
 cdef object _pointwise(int op, a, str a_name, grad=None, double p0=0, double p1=0, target=None):
     """One pass of op over a (and target, for binary cross-entropy; and grad, the output gradient, for a
-    backward) into a new array. target is C-contiguous like a; grad too, or one value broadcast over a's shape."""
+    backward) into a new array. target is C-contiguous like a; grad too, or one value broadcast over a's shape.
+    The arrays are read through their data pointers: each call's fixed cost is what a small layer pays."""
     check_float(a, a_name)
     if target is not None:
         check_like(target, "target", a, a_name)
@@ -78,20 +86,15 @@ cdef object _pointwise(int op, a, str a_name, grad=None, double p0=0, double p1=
         check_like(grad, "grad", a, a_name)
     cdef ActArgs args
     out = np.empty_like(a)
-    cdef Py_ssize_t n = a.size
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>a)
     if n == 0:
         return out
-    # a broadcast grad's one value: a 1-element view of its memory
-    g = a if grad is None else (np.lib.stride_tricks.as_strided(grad, (1,), (grad.itemsize,)) if scalar else grad)
+    g = a if grad is None else grad   # a broadcast grad: its one value is at its data pointer
     t = a if target is None else target
-    cdef const unsigned char[::1] ar = a.reshape(-1).view(np.uint8)
-    cdef const unsigned char[::1] gr = g.reshape(-1).view(np.uint8)
-    cdef const unsigned char[::1] tr = t.reshape(-1).view(np.uint8)
-    cdef unsigned char[::1] orr = out.reshape(-1).view(np.uint8)
-    args.op, args.a, args.scalar, args.p0, args.p1, args.out = op, &ar[0], scalar, p0, p1, &orr[0]
+    args.op, args.a, args.scalar, args.p0, args.p1, args.out = op, data_of(a), scalar, p0, p1, data_of(out)
     # the pass's second operand is the target where there is one (the gradient then comes third)
-    args.b, args.c = (&tr[0], &gr[0]) if target is not None else (&gr[0], &gr[0])
-    cdef bint single = a.dtype.itemsize == 4
+    args.b, args.c = (data_of(t), data_of(g)) if target is not None else (data_of(g), data_of(g))
+    cdef bint single = is_single(a)
     with nogil:
         for_thread_chunks(n, MIN_WORK, 1, _act_f32 if single else _act_f64, &args)
     return out

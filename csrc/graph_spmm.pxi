@@ -101,9 +101,9 @@ cdef object _aligned_empty(Py_ssize_t rows, Py_ssize_t cols, object dtype):
     """np.empty((rows, cols), dtype) starting on a 64-byte line, so that the kernels' vector stores (streamed
     ones above all) are aligned wherever a row is, as every row is when its bytes are a multiple of 64."""
     cdef Py_ssize_t nbytes = rows * cols * dtype.itemsize
-    cdef unsigned char[::1] raw = np.empty(nbytes + 64, np.uint8)
-    cdef Py_ssize_t skip = (64 - <size_t>&raw[0] % 64) % 64
-    return raw.base[skip:skip + nbytes].view(dtype).reshape(rows, cols)
+    raw = np.empty(nbytes + 64, np.uint8)
+    cdef Py_ssize_t skip = (64 - <size_t>data_of(raw) % 64) % 64
+    return raw[skip:skip + nbytes].view(dtype).reshape(rows, cols)
 
 
 cdef int _reduce_code(object reduce) except -1:
@@ -134,35 +134,30 @@ cdef inline int64_t _spmm_rows(const int64_t *indptr, const int64_t *indices, in
         return fastnn_spmm_rows_f64(indptr, indices, nnz, w, H, mean, x, ldx, nx, out, F, F, r0, r1, stream)
 
 
-cdef int64_t _spmm_product(const idx_t[::1] indptr, const idx_t[::1] indices, const floating[:, ::1] w, bint mean,
-                           const floating[:, :] x, floating[:, ::1] out):
+cdef int64_t _spmm_product(indptr, indices, w, bint mean, x, out, floating tag):
     """out[i] = sum (mean) over row i's entries e of w[e] x[indices[e]] (every element of out written; w None:
     weights 1); heads of w (its columns) weigh their own column blocks. Returns the number of entries
-    found out of range."""
+    found out of range. The arrays (checked by the caller) are read through their data pointers: taking
+    five typed memoryviews cost more than Cora x 16's arithmetic."""
     cdef Py_ssize_t N = out.shape[0], F = out.shape[1], H = 1 if w is None else w.shape[1]
-    cdef Py_ssize_t t, ldx = x.strides[0] // <Py_ssize_t>sizeof(floating)
+    cdef Py_ssize_t t, ldx = x.strides[0] // <Py_ssize_t>sizeof(floating), nx = x.shape[0]
     cdef int64_t nnz = indices.shape[0], bad = 0, part
     cdef Py_ssize_t bounds[MAX_PARTS + 1]
-    # (if statements, not conditional expressions: Cython types those temporaries without const)
-    cdef const floating *wp = NULL
-    cdef const floating *xp = NULL
-    if w is not None:
-        wp = &w[0, 0]
-    if x.shape[0]:
-        xp = &x[0, 0]
+    cdef const floating *wp = NULL if w is None else <const floating *>data_of(w)
+    cdef const floating *xp = NULL if nx == 0 else <const floating *>data_of(x)
+    cdef floating *op = <floating *>data_of(out)
     if N == 0:
         return 0
-    cdef const int64_t *ip = <const int64_t *>&indptr[0]
-    cdef const int64_t *ix = <const int64_t *>&indices[0]
+    cdef const int64_t *ip = <const int64_t *>data_of(indptr)
+    cdef const int64_t *ix = <const int64_t *>data_of(indices)
     # ranges of rows of about equal work (each range all columns, tile by tile), taken by the threads in turn
     cdef int nt = threads_for((nnz + N) * F, SPMM_MIN_WORK)
     cdef int parts = _row_parts(nt, N)
-    cdef int stream = (N * F + (x.shape[0] if ldx else 1) * F) * <Py_ssize_t>sizeof(floating) >= SPMM_STREAM_BYTES
+    cdef int stream = (N * F + (nx if ldx else 1) * F) * <Py_ssize_t>sizeof(floating) >= SPMM_STREAM_BYTES
     with nogil:
         fastnn_spmm_split(ip, N, parts, bounds)
         for t in prange(parts, num_threads=nt, schedule="dynamic", chunksize=1):
-            part = _spmm_rows(ip, ix, nnz, wp, H, mean, xp, ldx, x.shape[0], &out[0, 0], F, bounds[t], bounds[t + 1],
-                              stream)
+            part = _spmm_rows(ip, ix, nnz, wp, H, mean, xp, ldx, nx, op, F, bounds[t], bounds[t + 1], stream)
             bad += part
     return bad
 
@@ -195,10 +190,10 @@ def spmm_csr(indptr, indices, values, x, reduce="sum"):
     if not N or not x.shape[1] or not indices.shape[0]:
         return np.zeros((N, x.shape[1]), x.dtype)
     out = _aligned_empty(N, x.shape[1], x.dtype)
-    if x.dtype.itemsize == 4:
-        bad = _spmm_product[float](indptr, indices, w, mode, x, out)
+    if is_single(x):
+        bad = _spmm_product(indptr, indices, w, mode, x, out, <float>0)
     else:
-        bad = _spmm_product[double](indptr, indices, w, mode, x, out)
+        bad = _spmm_product(indptr, indices, w, mode, x, out, <double>0)
     _raise_bad(bad, "indptr/indices")
     return out
 
@@ -251,9 +246,9 @@ def spmm_csr_backward(indptr, indices, values, x, grad_out, t_indptr, t_indices,
                 bad = _transposed_weights[double](w, t_perm, scale, t_indices, tw)
             _raise_bad(bad, "t_perm/t_indices")
         if single:
-            bad = _spmm_product[float](t_indptr, t_indices, tw, False, grad_out, gx)
+            bad = _spmm_product(t_indptr, t_indices, tw, False, grad_out, gx, <float>0)
         else:
-            bad = _spmm_product[double](t_indptr, t_indices, tw, False, grad_out, gx)
+            bad = _spmm_product(t_indptr, t_indices, tw, False, grad_out, gx, <double>0)
         _raise_bad(bad, "t_indptr/t_indices")
     if gv is not None and not empty:
         if single:

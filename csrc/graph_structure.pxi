@@ -35,9 +35,9 @@ cdef bint _is_frozen(object indptr, object indices, Py_ssize_t num_cols, object 
     rec = _frozen.get(id(indptr))
     if rec is None or rec[0]() is not indptr or rec[1]() is not indices or rec[2] > num_cols:
         return False
-    if perm is not None and (rec[3] is None or rec[3]() is not perm or perm.flags.writeable):
+    if perm is not None and (rec[3] is None or rec[3]() is not perm or cnp.PyArray_ISWRITEABLE(<cnp.ndarray>perm)):
         return False
-    return not indptr.flags.writeable and not indices.flags.writeable
+    return not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>indptr) and not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>indices)
 
 
 def freeze_csr(indptr, indices, num_cols, perm=None):

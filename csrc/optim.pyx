@@ -4,7 +4,6 @@
 # here each element is read and written once, with OpenMP over chunks of the elements.
 # The element loops are C (optimstep.h) so GCC vectorises them. Arithmetic runs in the
 # parameter's own precision, as PyTorch's does.
-from cython cimport floating
 from libc.math cimport sqrt
 import numpy as np
 from threadchunks cimport for_thread_chunks
@@ -29,10 +28,11 @@ cdef Py_ssize_t MIN_WORK = 32768
 
 
 cdef object _flat_state(object x, str name, object param, bint updated=True):
+    """x, checked to be like param (the updates read every array through its data pointer, flat)."""
     check_like(x, name, param, "param")
     if updated:
         check_writeable(x, name)
-    return x.reshape(-1)
+    return x
 
 
 def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1, beta2, eps,
@@ -60,7 +60,7 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
     None
     """
     check_writeable(check_float(param, "param"), "param")
-    flat = (param.reshape(-1), _flat_state(grad, "grad", param, False), _flat_state(exp_avg, "exp_avg", param),
+    flat = (param, _flat_state(grad, "grad", param, False), _flat_state(exp_avg, "exp_avg", param),
             _flat_state(exp_avg_sq, "exp_avg_sq", param))
     vmax = None if max_exp_avg_sq is None else _flat_state(max_exp_avg_sq, "max_exp_avg_sq", param)
     cdef long t = int(step)
@@ -69,14 +69,10 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
     cdef double b1 = float(beta1), b2 = float(beta2)
     if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
         raise ValueError(f"beta1 and beta2 must be in [0, 1), got {beta1}, {beta2}")
-    # explicit dtype branch, not a fused def: its run-time signature matching cost more than a
-    # small parameter's whole update (measured: 5.3 us against NumPy's 1.5 us for 64 floats)
-    if param.dtype == np.float32:
-        _adam[float](flat[0], flat[1], flat[2], flat[3], vmax, vmax is not None, float(lr), b1, b2, float(eps),
-                     float(weight_decay), 1.0 - b1 ** t, sqrt(1.0 - b2 ** t), bool(decoupled), bool(maximize))
-    else:
-        _adam[double](flat[0], flat[1], flat[2], flat[3], vmax, vmax is not None, float(lr), b1, b2, float(eps),
-                      float(weight_decay), 1.0 - b1 ** t, sqrt(1.0 - b2 ** t), bool(decoupled), bool(maximize))
+    # data pointers, not a fused def: its run-time signature matching cost more than a small
+    # parameter's whole update (measured: 5.3 us against NumPy's 1.5 us for 64 floats)
+    _adam(flat[0], flat[1], flat[2], flat[3], vmax, is_single(param), float(lr), b1, b2, float(eps),
+          float(weight_decay), 1.0 - b1 ** t, sqrt(1.0 - b2 ** t), bool(decoupled), bool(maximize))
 
 
 # Each update's arguments for its chunk bodies: arrays as void pointers, scalars in double
@@ -106,20 +102,20 @@ cdef void _adam_chunk_f64(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nog
                     a.one_b1, a.one_b2, a.step_size, a.bc2, a.eps, a.amsgrad, a.use_l2, a.use_decay)
 
 
-cdef void _adam(floating[::1] p, const floating[::1] g, floating[::1] m, floating[::1] v, floating[::1] vmax,
-          bint amsgrad, double lr, double beta1, double beta2, double eps, double wd, double bias1,
-          double bias2_sqrt, bint decoupled, bint maximize) noexcept:
-    cdef Py_ssize_t n = p.shape[0]
+cdef void _adam(p, g, m, v, vmax, bint single, double lr, double beta1, double beta2, double eps, double wd,
+                double bias1, double bias2_sqrt, bint decoupled, bint maximize) noexcept:
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>p)
     if n == 0:
         return
     cdef AdamArgs a
-    a.p, a.g, a.m, a.v, a.vmax = &p[0], &g[0], &m[0], &v[0], (&vmax[0] if amsgrad else NULL)
+    a.p, a.g, a.m, a.v = data_of(p), data_of(g), data_of(m), data_of(v)
+    a.vmax = NULL if vmax is None else data_of(vmax)
     a.sign = -1.0 if maximize else 1.0
     a.decay, a.l2, a.b1, a.b2, a.one_b1, a.one_b2 = 1.0 - lr * wd, wd, beta1, beta2, 1.0 - beta1, 1.0 - beta2
     a.step_size, a.bc2, a.eps = lr / bias1, bias2_sqrt, eps
-    a.amsgrad, a.use_l2, a.use_decay = amsgrad, wd != 0.0 and not decoupled, wd != 0.0 and decoupled
+    a.amsgrad, a.use_l2, a.use_decay = vmax is not None, wd != 0.0 and not decoupled, wd != 0.0 and decoupled
     with nogil:
-        for_thread_chunks(n, MIN_WORK, 1, _adam_chunk_f32 if floating is float else _adam_chunk_f64, &a)
+        for_thread_chunks(n, MIN_WORK, 1, _adam_chunk_f32 if single else _adam_chunk_f64, &a)
 
 
 def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
@@ -141,17 +137,13 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weig
     None
     """
     check_writeable(check_float(param, "param"), "param")
-    p, g = param.reshape(-1), _flat_state(grad, "grad", param, False)
+    p, g = param, _flat_state(grad, "grad", param, False)
     cdef double mom = float(momentum)
     if mom != 0.0 and momentum_buffer is None:
         raise ValueError("momentum_buffer is needed when momentum is not 0")
     buf = None if mom == 0.0 else _flat_state(momentum_buffer, "momentum_buffer", param)
-    if param.dtype == np.float32:  # explicit branch: see adam_step
-        _sgd[float](p, g, buf, buf is not None, float(lr), mom, float(dampening), float(weight_decay),
-                    bool(nesterov), bool(maximize), bool(first_step))
-    else:
-        _sgd[double](p, g, buf, buf is not None, float(lr), mom, float(dampening), float(weight_decay),
-                     bool(nesterov), bool(maximize), bool(first_step))
+    _sgd(p, g, buf, is_single(param), float(lr), mom, float(dampening), float(weight_decay), bool(nesterov),
+         bool(maximize), bool(first_step))  # data pointers: see adam_step
 
 
 cdef struct SGDArgs:
@@ -175,14 +167,14 @@ cdef void _sgd_chunk_f64(void *args, Py_ssize_t lo, Py_ssize_t hi) noexcept nogi
                    hi - lo, a.sign, a.lr, a.l2, a.mom, a.keep, a.use_l2, a.has_buf, a.first, a.nesterov)
 
 
-cdef void _sgd(floating[::1] p, const floating[::1] g, floating[::1] buf, bint has_buf, double lr, double momentum,
-         double dampening, double wd, bint nesterov, bint maximize, bint first) noexcept:
-    cdef Py_ssize_t n = p.shape[0]
+cdef void _sgd(p, g, buf, bint single, double lr, double momentum, double dampening, double wd, bint nesterov,
+               bint maximize, bint first) noexcept:
+    cdef Py_ssize_t n = cnp.PyArray_SIZE(<cnp.ndarray>p)
     if n == 0:
         return
     cdef SGDArgs a
-    a.p, a.g, a.buf = &p[0], &g[0], (&buf[0] if has_buf else NULL)
+    a.p, a.g, a.buf = data_of(p), data_of(g), (NULL if buf is None else data_of(buf))
     a.sign, a.lr, a.l2, a.mom, a.keep = (-1.0 if maximize else 1.0), lr, wd, momentum, 1.0 - dampening
-    a.use_l2, a.has_buf, a.first, a.nesterov = wd != 0.0, has_buf, first, nesterov
+    a.use_l2, a.has_buf, a.first, a.nesterov = wd != 0.0, buf is not None, first, nesterov
     with nogil:
-        for_thread_chunks(n, MIN_WORK, 1, _sgd_chunk_f32 if floating is float else _sgd_chunk_f64, &a)
+        for_thread_chunks(n, MIN_WORK, 1, _sgd_chunk_f32 if single else _sgd_chunk_f64, &a)

@@ -53,7 +53,14 @@ def softmax_forward(x, scale=1.0, mask=None, log=False):
     out = np.empty_like(x)
     if x.shape[0] == 0 or x.shape[1] == 0:
         return out
-    _softmax_rows(x, out, s, mask_arr, bool(log))
+    cdef Py_ssize_t R = x.shape[0], C = x.shape[1]
+    cdef Py_ssize_t M = 1 if mask_arr is None else mask_arr.shape[0]
+    if is_single(x):
+        _rows_forward(<const float *>data_of(x), <float *>data_of(out), R, C, s,
+                      NULL if mask_arr is None else <const float *>data_of(mask_arr), M, bool(log))
+    else:
+        _rows_forward(<const double *>data_of(x), <double *>data_of(out), R, C, s,
+                      NULL if mask_arr is None else <const double *>data_of(mask_arr), M, bool(log))
     return out
 
 
@@ -86,7 +93,12 @@ def softmax_backward(out, grad, scale=1.0, log=False):
     gx = np.empty_like(out)
     if out.shape[0] == 0 or out.shape[1] == 0:
         return gx
-    _softmax_backward_rows(out, grad, gx, s, bool(log))
+    if is_single(out):
+        _rows_backward(<const float *>data_of(out), <const float *>data_of(grad), M, <float *>data_of(gx), R,
+                               C, s, bool(log))
+    else:
+        _rows_backward(<const double *>data_of(out), <const double *>data_of(grad), M, <double *>data_of(gx),
+                               R, C, s, bool(log))
     return gx
 
 
@@ -117,10 +129,13 @@ def cross_entropy_forward(logits, target, weight=None, ignore_index=-100, label_
     loss = np.zeros(R, dtype=logits.dtype)
     if R == 0 or C == 0:
         return loss, logp
-    if logits.dtype.itemsize == 4:
-        _ce_forward[float](logits, target, w, int(ignore_index), eps, logp, loss)
+    cdef const long long *tp = <const long long *>data_of(target)
+    if is_single(logits):
+        _ce_forward[float](<const float *>data_of(logits), tp, <const float *>data_of(w), int(ignore_index), eps,
+                           <float *>data_of(logp), <float *>data_of(loss), R, C)
     else:
-        _ce_forward[double](logits, target, w, int(ignore_index), eps, logp, loss)
+        _ce_forward[double](<const double *>data_of(logits), tp, <const double *>data_of(w), int(ignore_index), eps,
+                            <double *>data_of(logp), <double *>data_of(loss), R, C)
     return loss, logp
 
 
@@ -149,10 +164,13 @@ def cross_entropy_backward(log_probs, target, grad_loss, weight=None, ignore_ind
     gx = np.empty_like(log_probs)
     if R == 0 or C == 0:
         return gx
-    if log_probs.dtype.itemsize == 4:
-        _ce_backward[float](log_probs, target, grad_loss, w, int(ignore_index), eps, gx)
+    cdef const long long *tp = <const long long *>data_of(target)
+    if is_single(log_probs):
+        _ce_backward[float](<const float *>data_of(log_probs), tp, <const float *>data_of(grad_loss),
+                            <const float *>data_of(w), int(ignore_index), eps, <float *>data_of(gx), R, C)
     else:
-        _ce_backward[double](log_probs, target, grad_loss, w, int(ignore_index), eps, gx)
+        _ce_backward[double](<const double *>data_of(log_probs), tp, <const double *>data_of(grad_loss),
+                             <const double *>data_of(w), int(ignore_index), eps, <double *>data_of(gx), R, C)
     return gx
 
 
@@ -196,9 +214,9 @@ cdef object _prepare_weight(object weight, object logits):
     return weight
 
 
-cdef Py_ssize_t _first_bad_target(const long long[::1] t, long long upper, long long ignore) noexcept nogil:
+cdef Py_ssize_t _first_bad_target(const long long *t, Py_ssize_t n, long long upper, long long ignore) noexcept nogil:
     cdef Py_ssize_t i
-    for i in range(t.shape[0]):
+    for i in range(n):
         if (t[i] < 0 or t[i] >= upper) and t[i] != ignore:
             return i
     return -1
@@ -207,12 +225,14 @@ cdef Py_ssize_t _first_bad_target(const long long[::1] t, long long upper, long 
 cdef object _check_targets(object t, Py_ssize_t R, Py_ssize_t C, object ignore_index):
     """check_index's rules for the class targets, the range test as one C loop: a small batch's cross-entropy
     is a few microseconds, which NumPy's masked min and max would double."""
-    if not isinstance(t, np.ndarray) or t.dtype != np.int64 or t.ndim != 1 or t.shape[0] != R \
-            or not t.flags.c_contiguous or not isinstance(ignore_index, (int, np.integer)):
+    if not (cnp.PyArray_Check(t) and cnp.PyArray_TYPE(<cnp.ndarray>t) == cnp.NPY_INT64
+            and cnp.PyArray_ISNOTSWAPPED(<cnp.ndarray>t) and cnp.PyArray_NDIM(<cnp.ndarray>t) == 1
+            and cnp.PyArray_DIM(<cnp.ndarray>t, 0) == R and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray>t)
+            and isinstance(ignore_index, (int, np.integer))):
         return check_index(t, "target", R, C, ignore_index)  # the general check (raises for bad arguments)
     if not -2 ** 63 <= ignore_index < 2 ** 63:
         return check_index(t, "target", R, C, ignore_index)
-    cdef Py_ssize_t bad = _first_bad_target(t, C, ignore_index) if R else -1
+    cdef Py_ssize_t bad = _first_bad_target(<const long long *>data_of(t), R, C, ignore_index) if R else -1
     if bad >= 0:
         raise IndexError(f"target holds {t[bad]}, out of range [0, {C})")
     return t
@@ -227,11 +247,11 @@ cdef double _check_smoothing(object label_smoothing) except -1:
 
 # ----------------------------------------------------------------------------- loops
 
-def _softmax_rows(const floating[:, ::1] x, floating[:, ::1] out, double scale,
-                  const floating[:, ::1] mask, bint log_output):
-    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r
-    cdef bint has_mask = mask is not None
-    cdef Py_ssize_t M = mask.shape[0] if has_mask else 1
+# The row loops take the arrays' data pointers (checked by the public functions), for the reason given at the
+# cross-entropy loops below.
+cdef void _rows_forward(const floating *x, floating *out, Py_ssize_t R, Py_ssize_t C, double scale,
+                        const floating *mask, Py_ssize_t M, bint log_output) noexcept:
+    cdef Py_ssize_t r
     cdef int nt = threads_for(R * C, MIN_WORK)
     cdef Py_ssize_t ahead = PREFETCH_ROWS if C * sizeof(floating) <= PREFETCH_MAX_ROW else R
     cdef bint stream = R * C * sizeof(floating) >= STREAM_MIN_BYTES
@@ -239,18 +259,18 @@ def _softmax_rows(const floating[:, ::1] x, floating[:, ::1] out, double scale,
     with nogil, parallel(num_threads=nt):
         for r in prange(R, schedule="dynamic", chunksize=chunk):
             if r + ahead < R:
-                fastnn_prefetch_bytes(&x[r + ahead, 0], C * sizeof(floating))
+                fastnn_prefetch_bytes(x + (r + ahead) * C, C * sizeof(floating))
                 if not stream:
-                    fastnn_prefetch_bytes_w(&out[r + ahead, 0], C * sizeof(floating))
-            softmax_row(&x[r, 0], &out[r, 0], C, scale,
-                        &mask[r % M, 0] if has_mask else NULL, log_output, stream)
+                    fastnn_prefetch_bytes_w(out + (r + ahead) * C, C * sizeof(floating))
+            softmax_row(x + r * C, out + r * C, C, scale, mask + (r % M) * C if mask != NULL else NULL, log_output,
+                        stream)
         if stream:
             fastnn_stream_fence()
 
 
-def _softmax_backward_rows(const floating[:, ::1] y, const floating[:, ::1] g, floating[:, ::1] gx,
-                           double scale, bint log_output):
-    cdef Py_ssize_t R = y.shape[0], C = y.shape[1], M = g.shape[0], r
+cdef void _rows_backward(const floating *y, const floating *g, Py_ssize_t M, floating *gx, Py_ssize_t R,
+                                 Py_ssize_t C, double scale, bint log_output) noexcept:
+    cdef Py_ssize_t r
     cdef int nt = threads_for(R * C, MIN_WORK)
     cdef Py_ssize_t ahead = PREFETCH_ROWS if C * sizeof(floating) <= PREFETCH_MAX_ROW else R
     cdef bint stream = R * C * sizeof(floating) >= STREAM_MIN_BYTES
@@ -258,41 +278,72 @@ def _softmax_backward_rows(const floating[:, ::1] y, const floating[:, ::1] g, f
     with nogil, parallel(num_threads=nt):
         for r in prange(R, schedule="dynamic", chunksize=chunk):
             if r + ahead < R:
-                fastnn_prefetch_bytes(&y[r + ahead, 0], C * sizeof(floating))
+                fastnn_prefetch_bytes(y + (r + ahead) * C, C * sizeof(floating))
                 if not stream:
-                    fastnn_prefetch_bytes_w(&gx[r + ahead, 0], C * sizeof(floating))
+                    fastnn_prefetch_bytes_w(gx + (r + ahead) * C, C * sizeof(floating))
                 if M == R:
-                    fastnn_prefetch_bytes(&g[r + ahead, 0], C * sizeof(floating))
-            softmax_row_backward(&y[r, 0], &g[r % M, 0], &gx[r, 0], C, scale, log_output, stream)
+                    fastnn_prefetch_bytes(g + (r + ahead) * C, C * sizeof(floating))
+            softmax_row_backward(y + r * C, g + (r % M) * C, gx + r * C, C, scale, log_output, stream)
         if stream:
             fastnn_stream_fence()
 
 
-# cdef, called with the dtype spelled out: a def over fused memoryviews picks its specialisation at run time by
-# matching buffer formats, which cost more than a small batch's whole loss
-cdef void _ce_forward(const floating[:, ::1] x, const long long[::1] t, const floating[::1] w, long long ignore,
-                      double eps, floating[:, ::1] logp, floating[::1] loss):
-    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], r, c
+def _softmax_rows(x, out, double scale, mask, bint log_output):
+    """The forward rows into a given out (C-contiguous like x): for tests that place the output."""
+    check_float(x, "x", 2)
+    check_like(out, "out", x, "x")
+    cdef Py_ssize_t M = 1, R = x.shape[0], C = x.shape[1]
+    cdef void *mp = NULL
+    if mask is not None:
+        check_same_dtype(mask, "mask", x, "x", 2)
+        M, mp = mask.shape[0], data_of(mask)
+    if is_single(x):
+        _rows_forward(<const float *>data_of(x), <float *>data_of(out), R, C, scale, <const float *>mp, M, log_output)
+    else:
+        _rows_forward(<const double *>data_of(x), <double *>data_of(out), R, C, scale, <const double *>mp, M,
+                      log_output)
+
+
+def _softmax_backward_rows(y, g, gx, double scale, bint log_output):
+    """The backward rows into a given gx (C-contiguous like y): for tests that place the output."""
+    check_float(y, "y", 2)
+    check_same_dtype(g, "g", y, "y", 2)
+    check_like(gx, "gx", y, "y")
+    cdef Py_ssize_t M = g.shape[0], R = y.shape[0], C = y.shape[1]
+    if is_single(y):
+        _rows_backward(<const float *>data_of(y), <const float *>data_of(g), M, <float *>data_of(gx), R, C, scale,
+                       log_output)
+    else:
+        _rows_backward(<const double *>data_of(y), <const double *>data_of(g), M, <double *>data_of(gx), R, C, scale,
+                       log_output)
+
+
+# cdef on the arrays' data pointers, called with the dtype spelled out: a def over fused memoryviews picks its
+# specialisation at run time by matching buffer formats, and each memoryview costs about 0.3 us to take, which
+# together cost more than a small batch's whole loss
+cdef void _ce_forward(const floating *x, const long long *t, const floating *w, long long ignore, double eps,
+                      floating *logp, floating *loss, Py_ssize_t R, Py_ssize_t C) noexcept:
+    cdef Py_ssize_t r, c
     cdef double smooth, nll
     cdef int nt = threads_for(R * C, MIN_WORK)
     with nogil:
         for r in prange(R, num_threads=nt, schedule="static"):
-            softmax_row(&x[r, 0], &logp[r, 0], C, 1.0, NULL, True)
+            softmax_row(x + r * C, logp + r * C, C, 1.0, NULL, True)
             if t[r] == ignore:
                 loss[r] = 0
                 continue
-            nll = -w[t[r]] * logp[r, t[r]]
+            nll = -w[t[r]] * logp[r * C + t[r]]
             smooth = 0
             if eps != 0:
                 for c in range(C):
-                    smooth = smooth - w[c] * logp[r, c]
+                    smooth = smooth - w[c] * logp[r * C + c]
                 smooth = smooth / C
             loss[r] = <floating>((1.0 - eps) * nll + eps * smooth)
 
 
-cdef void _ce_backward(const floating[:, ::1] logp, const long long[::1] t, const floating[::1] g,
-                       const floating[::1] w, long long ignore, double eps, floating[:, ::1] gx):
-    cdef Py_ssize_t R = logp.shape[0], C = logp.shape[1], r, c
+cdef void _ce_backward(const floating *logp, const long long *t, const floating *g, const floating *w,
+                       long long ignore, double eps, floating *gx, Py_ssize_t R, Py_ssize_t C) noexcept:
+    cdef Py_ssize_t r, c
     cdef double wsum = 0, a, b, wt
     for c in range(C):
         wsum += w[c]
@@ -301,11 +352,11 @@ cdef void _ce_backward(const floating[:, ::1] logp, const long long[::1] t, cons
         for r in prange(R, num_threads=nt, schedule="static"):
             if t[r] == ignore:
                 for c in range(C):
-                    gx[r, c] = 0
+                    gx[r * C + c] = 0
                 continue
             # d loss / d x = (1-eps) w_t (p - e_t) + eps/C (wsum p - w)
             wt = w[t[r]]
             a = g[r] * ((1.0 - eps) * wt + eps * wsum / C)
             b = g[r] * eps / C
-            ce_row_backward(&logp[r, 0], &w[0], &gx[r, 0], C, a, b)
-            gx[r, t[r]] = <floating>(gx[r, t[r]] - g[r] * (1.0 - eps) * wt)
+            ce_row_backward(logp + r * C, w, gx + r * C, C, a, b)
+            gx[r * C + t[r]] = <floating>(gx[r * C + t[r]] - g[r] * (1.0 - eps) * wt)

@@ -91,6 +91,8 @@ def _mutations(a):
     yield "float64 beside float32", a.astype(np.float64)
     yield "strided", np.repeat(a, 2, axis=-1)[..., ::2]
     yield "rank", a[None]
+    # the kernels read dtypes by NumPy's type number, which a big-endian float32 shares with a native one
+    yield "byte-swapped", a.astype(a.dtype.newbyteorder("S"))
 
 
 def _float_arrays(arrays):
@@ -99,7 +101,7 @@ def _float_arrays(arrays):
 
 # a dtype mismatch needs a partner: kernels of one float array take float64 as readily as float32
 CASES = [(name, arg, what) for name, arrays, _ in _calls() for arg in arrays
-         for what in ("int64", "float64 beside float32", "strided", "rank")
+         for what in ("int64", "float64 beside float32", "strided", "rank", "byte-swapped")
          if what != "float64 beside float32" or len(_float_arrays(arrays)) > 1]
 
 
@@ -116,3 +118,42 @@ def test_bad_array_argument_is_refused_naming_it(name, arg, what):
         getattr(K, name)(**{**arrays, arg: bad}, **extra)
     message = str(err.value)
     assert any(alias in message for alias in ALIASES.get(arg, (arg,))), f"{name}: {message!r} does not name {arg}"
+
+
+def _small_layer_calls():
+    """The kernels a small model calls on every step (their checks read arrays through NumPy's C API)."""
+    x, w, b, t = _r(4, 3), _r(5, 3), _r(5), np.array([0, 2, 1, 4])
+    logits = _r(4, 5)
+    p, g = _r(6), _r(6)
+    indptr, indices = np.array([0, 1, 3, 3, 4]), np.array([1, 0, 3, 2])
+    return [
+        ("relu_forward", dict(x=x)), ("relu_backward", dict(out=x, grad=_r(4, 3))),
+        ("sigmoid_backward", dict(out=x, grad=_r(4, 3))),
+        ("linear_forward", dict(x=x, weight=w, bias=b)),
+        ("linear_backward", dict(x=x, weight=w, grad_out=_r(4, 5))),
+        ("softmax_forward", dict(x=logits)), ("softmax_backward", dict(out=logits, grad=_r(4, 5))),
+        ("cross_entropy_forward", dict(logits=logits, target=t)),
+        ("cross_entropy_backward", dict(log_probs=logits, target=t, grad_loss=_r(4))),
+        ("adam_step", dict(param=p.copy(), grad=g, exp_avg=_r(6), exp_avg_sq=np.abs(_r(6)), max_exp_avg_sq=None,
+                           step=1, lr=0.1, beta1=0.9, beta2=0.99, eps=1e-8)),
+        ("sgd_step", dict(param=p.copy(), grad=g, momentum_buffer=None, lr=0.1)),
+        ("spmm_csr", dict(indptr=indptr, indices=indices, values=_r(4), x=_r(4, 3))),
+    ]
+
+
+SMALL_CASES = [(name, arg) for name, arrays in _small_layer_calls() for arg, a in arrays.items()
+               if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
+
+
+@pytest.mark.parametrize("name,arg", SMALL_CASES, ids=[f"{n}-{a}" for n, a in SMALL_CASES])
+def test_byte_swapped_float_argument_is_refused_naming_it(name, arg):
+    """A big-endian float array has a native one's type number: read by it alone, its bytes would be taken for
+    native floats (garbage results, no error). Each argument must be refused by name instead."""
+    arrays = dict(next(a for n, a in _small_layer_calls() if n == name))
+    getattr(K, name)(**arrays)  # the valid call works
+    arrays = dict(next(a for n, a in _small_layer_calls() if n == name))
+    arrays[arg] = arrays[arg].astype(arrays[arg].dtype.newbyteorder("S"))
+    with pytest.raises((TypeError, ValueError)) as err:
+        getattr(K, name)(**arrays)
+    message = str(err.value)
+    assert any(alias in message for alias in ALIASES.get(arg, (arg,))), f"{name}: {message!r}"
