@@ -10,6 +10,7 @@
 #   conv_direct.pxi     the direct-kernel drivers (kernels in directconv.h)
 #   conv_winograd.pxi   Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions
 #   conv_wgrad_panel.pxi  the im2col weight gradient in blocks of images on the panel micro-kernel
+#   conv_transpose_s2.pxi the transposed 3x3 stride-2 forward on narrow rows (kernel in convtranspose2x.h)
 #   conv_pool.pxi       max / avg pooling and nearest upsampling
 #
 # Each wrapper checks what memory safety needs (dtypes, ranks, shapes, contiguity, sizes
@@ -252,6 +253,7 @@ include "conv_im2col.pxi"
 include "conv_direct.pxi"
 include "conv_winograd.pxi"
 include "conv_wgrad_panel.pxi"
+include "conv_transpose_s2.pxi"
 
 
 # ----------------------------------------------------------------------------- public: conv2d
@@ -387,6 +389,8 @@ def conv_transpose2d_forward(x, weight, bias=None, stride=1, padding=0, output_p
     st, pd, dl = _check_conv(x, weight, bias, stride, padding, dilation, groups, True)
     op = _pair(output_padding, "output_padding", False)
     G, Ho, Wo = _transpose_geometry(x, weight, st, pd, op, dl, groups)
+    if _convt3s2_applies(x, weight, st, pd, dl, op, groups):
+        return _convt3s2_forward(x, weight, bias, Ho, Wo)
     w2 = weight.reshape(weight.shape[0], math.prod(weight.shape[1:]))  # -1 fails when shape[0] == 0
     out, _ = _run_backward(np.empty((1, 1, 1, 1), x.dtype), w2, x.reshape(G.N, G.cout, G.P), G, True, False)
     if bias is not None:
