@@ -420,6 +420,8 @@ def conv_transpose2d_backward(x, weight, grad_out, stride=1, padding=0, output_p
     check_same_dtype(grad_out, "grad_out", x, "input", 4)
     if grad_out.shape != (G.N, G.C, Ho, Wo):
         raise ValueError(f"grad_out must have shape {(G.N, G.C, Ho, Wo)}, got {grad_out.shape}")
+    if _convt3s2_backward_applies(x, weight, grad_out, st, pd, dl, op, groups):
+        return _convt3s2_backward(x, weight, grad_out, need_input, need_weight, need_bias)
     w2 = weight.reshape(weight.shape[0], math.prod(weight.shape[1:]))  # -1 fails when shape[0] == 0
     # the conv (grad_out -> x)'s forward is the input gradient, and its weight gradient with x
     # as the output gradient is the weight gradient: one im2col of grad_out serves both

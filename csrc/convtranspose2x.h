@@ -12,7 +12,12 @@
  * column ox >> 1 (P0) and column (ox + 1) >> 1 (P1); each output row of a channel is then a sum of masked
  * FMAs of those rows with broadcast weights, the even lanes (kx = 1) and the odd lanes (kx = 0 and 2) in
  * separate accumulators. A tap that does not reach a lane is masked out, not multiplied by zero, so an
- * infinite weight or input reaches only the outputs it feeds (as in PyTorch).
+ * infinite weight or input reaches only the outputs it feeds (as in PyTorch's forward, which scatters
+ * products and adds no padding).
+ *
+ * The backward spreads each output-gradient row the same way (by the input column that reads it) and runs
+ * the input gradient image by image and the weight gradient output channel by output channel, each weight
+ * gradient a sum in one fixed order over the images whatever the thread count.
  *
  * AVX-512 only: fastnn_convt3s2_pays() says whether this CPU runs it; other builds keep the general path. */
 #ifndef FASTNN_CONVTRANSPOSE2X_H
@@ -90,6 +95,118 @@ static void fastnn_convt3s2_image_f32(ptrdiff_t Cin, ptrdiff_t Cout, ptrdiff_t H
             fastnn_convt3s2_row_block(Cin, Cout, H, Ho, Wo, r, co, rows, w, bias, out, even, odd, odd0, valid, 1);
     }
 }
+/* The backward, from the output gradient g. Each g row (Wo <= 16 values) is spread once into three 8-lane
+ * vectors by the input column q that reads it: E[q] = g[2q] (kx = 1), O[q] = g[2q + 1] (kx = 2) and
+ * S[q] = g[2q - 1] (kx = 0). Columns -1 and Wo (the padding) and lanes past the row are zero, and are
+ * multiplied like the rest (see fastnn_convt3s2_zero_rows). spread: Co * Ho * 3 vectors of one image; sums:
+ * each channel's sum of g over the image (the bias gradient, summed over images by the caller). */
+static void fastnn_convt3s2_spread_f32(ptrdiff_t Co, ptrdiff_t Ho, ptrdiff_t Wo, const float *g, __m256 *spread,
+                                       float *sums) {
+    const __m512i idx_e = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 14, 12, 10, 8, 6, 4, 2, 0);
+    const __m512i idx_o = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 15, 13, 11, 9, 7, 5, 3, 1);
+    const __m512i idx_s = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 13, 11, 9, 7, 5, 3, 1, 0);
+    const __mmask16 in_row = (__mmask16)((1u << Wo) - 1);
+    for (ptrdiff_t co = 0; co < Co; co++) {
+        __m512 total = _mm512_setzero_ps();   /* the bias gradient's share of this image: every g value */
+        for (ptrdiff_t i = co * Ho; i < (co + 1) * Ho; i++) {
+            __m512 v = _mm512_maskz_loadu_ps(in_row, g + i * Wo);
+            total = _mm512_add_ps(total, v);
+            spread[3 * i] = _mm512_castps512_ps256(_mm512_permutexvar_ps(idx_e, v));
+            spread[3 * i + 1] = _mm512_castps512_ps256(_mm512_permutexvar_ps(idx_o, v));
+            spread[3 * i + 2] = _mm512_castps512_ps256(_mm512_maskz_permutexvar_ps(0xFE, idx_s, v));
+        }
+        sums[co] = _mm512_reduce_add_ps(total);
+    }
+}
+
+/* The spread rows of the padding around g (row -1, and row Ho when output_padding is 0): zeros that the
+ * backward multiplies like any other row, as PyTorch's (im2col's) do, so that an infinite weight or input next
+ * to the border gives the NaN that PyTorch's gradients hold there. */
+static const float fastnn_convt3s2_zero_rows[24] __attribute__((aligned(32))) = {0};
+
+/* Input channels ci0 .. ci0 + CB - 1 of input row iy of one image's input gradient. */
+static inline __attribute__((always_inline)) void fastnn_convt3s2_gx_block(
+        ptrdiff_t Co, ptrdiff_t H, ptrdiff_t W, ptrdiff_t Ho, ptrdiff_t iy, ptrdiff_t ci0, const __m256 *spread,
+        const float *w, float *gx, __mmask8 me, const int CB) {
+    __m256 acc[8];
+    for (int k = 0; k < CB; k++) acc[k] = _mm256_setzero_ps();
+    for (int ky = 0; ky < 3; ky++) {
+        ptrdiff_t row = 2 * iy - 1 + ky;
+        int pad = row < 0 || row >= Ho;
+        for (ptrdiff_t co = 0; co < Co; co++) {
+            const __m256 *sp = pad ? (const __m256 *)fastnn_convt3s2_zero_rows : spread + (co * Ho + row) * 3;
+            const __m256 e = sp[0], o = sp[1], sv = sp[2];
+            const float *wk = w + (ci0 * Co + co) * 9 + ky * 3;
+            for (int k = 0; k < CB; k++) {
+                const float *wc = wk + k * Co * 9;
+                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(wc[1]), e, acc[k]);
+                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(wc[2]), o, acc[k]);
+                acc[k] = _mm256_fmadd_ps(_mm256_set1_ps(wc[0]), sv, acc[k]);
+            }
+        }
+    }
+    for (int k = 0; k < CB; k++) _mm256_mask_storeu_ps(gx + ((ci0 + k) * H + iy) * W, me, acc[k]);
+}
+
+/* One image's input gradient gx (Ci, H, W) from its spread output gradient, w (Ci, Co, 3, 3). */
+static void fastnn_convt3s2_input_grad_f32(ptrdiff_t Ci, ptrdiff_t Co, ptrdiff_t H, ptrdiff_t W, ptrdiff_t Ho,
+                                           ptrdiff_t Wo, const __m256 *spread, const float *w, float *gx) {
+    const __mmask8 me = (__mmask8)((1u << W) - 1);   /* the row's columns: lanes past them are not stored */
+    ptrdiff_t full = Ci - Ci % 8;
+    (void)Wo;
+    for (ptrdiff_t iy = 0; iy < H; iy++) {
+        for (ptrdiff_t ci = 0; ci < full; ci += 8)
+            fastnn_convt3s2_gx_block(Co, H, W, Ho, iy, ci, spread, w, gx, me, 8);
+        for (ptrdiff_t ci = full; ci < Ci; ci++)
+            fastnn_convt3s2_gx_block(Co, H, W, Ho, iy, ci, spread, w, gx, me, 1);
+    }
+}
+
+static inline float fastnn_convt3s2_hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* Weight gradient of input channels ci0 .. ci0 + CB - 1 and output channel co, over all N images, in a fixed
+ * order (images, then rows), whichever thread runs it: gw[ci, co, ky, kx] = sum of x rows times spread rows. */
+static inline __attribute__((always_inline)) void fastnn_convt3s2_gw_block(
+        ptrdiff_t N, ptrdiff_t Ci, ptrdiff_t Co, ptrdiff_t H, ptrdiff_t W, ptrdiff_t Ho, ptrdiff_t ci0, ptrdiff_t co,
+        const float *x, const __m256 *spread, float *gw, __mmask8 me, const int CB) {
+    __m256 acc[2][9];
+    for (int k = 0; k < CB; k++)
+        for (int t = 0; t < 9; t++) acc[k][t] = _mm256_setzero_ps();
+    for (ptrdiff_t n = 0; n < N; n++) {
+        const __m256 *sn = spread + (n * Co + co) * Ho * 3;
+        for (ptrdiff_t iy = 0; iy < H; iy++) {
+            __m256 xv[2];
+            for (int k = 0; k < CB; k++) xv[k] = _mm256_maskz_loadu_ps(me, x + ((n * Ci + ci0 + k) * H + iy) * W);
+            for (int ky = 0; ky < 3; ky++) {
+                ptrdiff_t row = 2 * iy - 1 + ky;
+                const __m256 *sp = row < 0 || row >= Ho ? (const __m256 *)fastnn_convt3s2_zero_rows : sn + row * 3;
+                for (int k = 0; k < CB; k++) {   /* x's lanes past W are zero, as are the spread rows' */
+                    acc[k][ky * 3 + 1] = _mm256_fmadd_ps(xv[k], sp[0], acc[k][ky * 3 + 1]);
+                    acc[k][ky * 3 + 2] = _mm256_fmadd_ps(xv[k], sp[1], acc[k][ky * 3 + 2]);
+                    acc[k][ky * 3 + 0] = _mm256_fmadd_ps(xv[k], sp[2], acc[k][ky * 3 + 0]);
+                }
+            }
+        }
+    }
+    for (int k = 0; k < CB; k++)
+        for (int t = 0; t < 9; t++) gw[((ci0 + k) * Co + co) * 9 + t] = fastnn_convt3s2_hsum(acc[k][t]);
+}
+
+/* gw[:, co] (every input channel, two at a time) from x (N, Ci, H, W) and every image's spread gradient. */
+static void fastnn_convt3s2_weight_grad_f32(ptrdiff_t N, ptrdiff_t Ci, ptrdiff_t Co, ptrdiff_t H, ptrdiff_t W,
+                                            ptrdiff_t Ho, ptrdiff_t Wo, ptrdiff_t co, const float *x,
+                                            const __m256 *spread, float *gw) {
+    const __mmask8 me = (__mmask8)((1u << W) - 1);
+    ptrdiff_t ci = 0;
+    (void)Wo;
+    for (; ci + 2 <= Ci; ci += 2) fastnn_convt3s2_gw_block(N, Ci, Co, H, W, Ho, ci, co, x, spread, gw, me, 2);
+    if (ci < Ci) fastnn_convt3s2_gw_block(N, Ci, Co, H, W, Ho, ci, co, x, spread, gw, me, 1);
+}
 #pragma GCC pop_options
 
 #else   /* no vector builds: the general path */
@@ -99,6 +216,19 @@ static inline void fastnn_convt3s2_image_f32(ptrdiff_t Cin, ptrdiff_t Cout, ptrd
                                              float *out, void *rows) {
     (void)Cin; (void)Cout; (void)H; (void)W; (void)Ho; (void)Wo; (void)x; (void)w; (void)bias; (void)out;
     (void)rows;
+}
+static inline void fastnn_convt3s2_spread_f32(ptrdiff_t Co, ptrdiff_t Ho, ptrdiff_t Wo, const float *g, void *spread,
+                                              float *sums) {
+    (void)Co; (void)Ho; (void)Wo; (void)g; (void)spread; (void)sums;
+}
+static inline void fastnn_convt3s2_input_grad_f32(ptrdiff_t Ci, ptrdiff_t Co, ptrdiff_t H, ptrdiff_t W, ptrdiff_t Ho,
+                                                  ptrdiff_t Wo, const void *spread, const float *w, float *gx) {
+    (void)Ci; (void)Co; (void)H; (void)W; (void)Ho; (void)Wo; (void)spread; (void)w; (void)gx;
+}
+static inline void fastnn_convt3s2_weight_grad_f32(ptrdiff_t N, ptrdiff_t Ci, ptrdiff_t Co, ptrdiff_t H, ptrdiff_t W,
+                                                   ptrdiff_t Ho, ptrdiff_t Wo, ptrdiff_t co, const float *x,
+                                                   const void *spread, float *gw) {
+    (void)N; (void)Ci; (void)Co; (void)H; (void)W; (void)Ho; (void)Wo; (void)co; (void)x; (void)spread; (void)gw;
 }
 #endif
 
