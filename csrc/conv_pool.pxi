@@ -225,22 +225,49 @@ def avg_pool2d_backward(grad_out, input_shape, kernel_size, stride=None, padding
 
 def _upsample(const floating[:, :, ::1] src, floating[:, :, ::1] dst, Py_ssize_t fh, Py_ssize_t fw,
               bint backward):
-    """Forward: dst (planes, H*fh, W*fw) repeats src. Backward: dst (planes, H, W) sums src's blocks."""
-    cdef Py_ssize_t plane, y, x, H, W
+    """Forward: dst (planes, H*fh, W*fw) repeats src. Backward: dst (planes, H, W) sums src's blocks.
+    Row by row, without a division per element (y // fh and x // fw by run-time factors cost more than the
+    copy: (128, 16, 14, 14) upsampled 2x took 1.6 ms forward and 2 ms backward)."""
+    cdef Py_ssize_t plane, y, x, j, r, H, W
     cdef int nt = threads_for(src.shape[0] * src.shape[1] * src.shape[2], MIN_WORK)
+    cdef floating *o
+    cdef const floating *i
+    cdef floating acc
     with nogil:
         if backward:
             H = dst.shape[1]
             W = dst.shape[2]
             for plane in prange(src.shape[0], num_threads=nt, schedule="static"):
-                for y in range(H * fh):
-                    for x in range(W * fw):
-                        dst[plane, y // fh, x // fw] += src[plane, y, x]
+                for y in range(H):
+                    o = &dst[plane, y, 0]
+                    for r in range(fh):   # the fh source rows of output row y, in order
+                        i = &src[plane, y * fh + r, 0]
+                        if fw == 2:
+                            for x in range(W):
+                                o[x] += i[2 * x] + i[2 * x + 1]
+                        else:
+                            for x in range(W):
+                                acc = 0
+                                for j in range(fw):
+                                    acc = acc + i[x * fw + j]
+                                o[x] += acc
         else:
+            H = src.shape[1]
+            W = src.shape[2]
             for plane in prange(src.shape[0], num_threads=nt, schedule="static"):
-                for y in range(dst.shape[1]):
-                    for x in range(dst.shape[2]):
-                        dst[plane, y, x] = src[plane, y // fh, x // fw]
+                for y in range(H):
+                    i = &src[plane, y, 0]
+                    o = &dst[plane, y * fh, 0]
+                    if fw == 2:
+                        for x in range(W):
+                            o[2 * x] = i[x]
+                            o[2 * x + 1] = i[x]
+                    else:
+                        for x in range(W):
+                            for j in range(fw):
+                                o[x * fw + j] = i[x]
+                    for r in range(1, fh):   # the other fh - 1 rows repeat the first
+                        memcpy(o + r * W * fw, o, W * fw * sizeof(floating))
 
 
 def upsample_nearest2d_forward(x, scale_h, scale_w):

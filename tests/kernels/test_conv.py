@@ -239,7 +239,7 @@ def test_avg_pool2d_matches_reference(cfg):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("factors", [(1, 1), (2, 2), (3, 1), (2, 4)])
+@pytest.mark.parametrize("factors", [(1, 1), (2, 2), (3, 1), (2, 4), (1, 2), (3, 3)])
 def test_upsample_nearest_matches_reference(dtype, factors, rng):
     x = rng.standard_normal((2, 3, 4, 5)).astype(dtype)
     y = K.upsample_nearest2d_forward(x, *factors)
