@@ -519,3 +519,33 @@ def test_per_thread_chunks_match_reference_on_any_thread_count(dtype, stride, pa
     finally:
         _conv._small_chunk_bytes(before)
         fastnn.set_num_threads(threads_before)
+
+
+@pytest.mark.parametrize("shape", [(4, 16, 32, 33), (2, 3, 120, 100)])
+def test_large_float32_bias_gradient_is_summed_natively_and_exactly_enough(shape):
+    """Bias gradients of at least 64K values are summed per (image, channel) row in double precision on the
+    kernels' threads: within float32 rounding of the float64 sum, for conv2d and conv_transpose2d, and the same
+    bits on one thread and on two."""
+    rng = np.random.default_rng(5)
+    n, c, h, w = shape
+    g = (rng.standard_normal(shape) + 3.0).astype(np.float32)   # an offset: cancellation would hide errors
+    assert g.size >= 65536   # conv.pyx's BIAS_NATIVE_MIN
+    want = g.astype(np.float64).sum(axis=(0, 2, 3))
+    x = rng.standard_normal((n, 2, h, w)).astype(np.float32)
+    wconv = rng.standard_normal((c, 2, 3, 3)).astype(np.float32)
+    before = fastnn.get_num_threads()
+    try:
+        got = []
+        for threads in (1, 2):
+            fastnn.set_num_threads(threads)
+            got.append(K.conv2d_backward(x, wconv, g, 1, 1, need_input=False, need_weight=False)[2])
+    finally:
+        fastnn.set_num_threads(before)
+    np.testing.assert_array_equal(got[0], got[1])
+    assert got[0].dtype == np.float32
+    np.testing.assert_allclose(got[0], want, rtol=1e-6)
+    # conv_transpose2d: the same rows of its output gradient
+    xt = rng.standard_normal((n, 2, h, w)).astype(np.float32)
+    wt = rng.standard_normal((2, c, 3, 3)).astype(np.float32)
+    gb = K.conv_transpose2d_backward(xt, wt, g, 1, 1, need_input=False, need_weight=False)[2]
+    np.testing.assert_allclose(gb, want, rtol=1e-6)
