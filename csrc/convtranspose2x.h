@@ -120,8 +120,9 @@ static void fastnn_convt3s2_spread_f32(ptrdiff_t Co, ptrdiff_t Ho, ptrdiff_t Wo,
 }
 
 /* The spread rows of the padding around g (row -1, and row Ho when output_padding is 0): zeros that the
- * backward multiplies like any other row, as PyTorch's (im2col's) do, so that an infinite weight or input next
- * to the border gives the NaN that PyTorch's gradients hold there. */
+ * backward multiplies like any other row, as the general path's im2col and the NumPy reference do, so both
+ * paths agree on where an infinite weight or input next to the border gives NaN. (PyTorch's CPU backward
+ * skips padded taps and gives fewer NaN there; matching it would change every path and the reference.) */
 static const float fastnn_convt3s2_zero_rows[24] __attribute__((aligned(32))) = {0};
 
 /* Input channels ci0 .. ci0 + CB - 1 of input row iy of one image's input gradient. */

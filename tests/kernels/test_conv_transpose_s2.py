@@ -1,9 +1,11 @@
 """conv_transpose2d's direct kernels for 3x3 kernels, stride 2, padding 1 and output rows up to 16 wide
 (csrc/convtranspose2x.h, AVX-512 build), forward and backward: the same values as the NumPy reference and as
 the general im2col path, for every row width, output padding, channel count (blocks of 8 and their
-remainders) and image count, with and without bias; infinite and NaN inputs, weights and gradients reach only
-the values they feed; the weight gradient is the same bits on one thread and on two. Runs on every vector
-build (tests/test_vector_builds.py), where the lower builds check that the rule keeps the general path."""
+remainders) and image count, with and without bias; infinite and NaN inputs, weights and gradients give NaN
+and inf exactly where the reference does (the forward feeds only the outputs a tap reaches; the backward
+multiplies the zero padding, as the general path does); the weight gradient is the same bits on one thread
+and on two. Runs on every vector build (tests/test_vector_builds.py), where the lower builds check that the
+rule keeps the general path."""
 import numpy as np
 import fastnn
 import pytest
