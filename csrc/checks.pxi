@@ -58,7 +58,7 @@ cdef inline void* data_of(object x) noexcept:
 
 cdef object check_writeable(object x, str name):
     """Arrays a kernel updates in place must be writeable (inputs may be read-only: the
-    kernels read them through const memoryviews)."""
+    kernels only read them)."""
     if not cnp.PyArray_Check(x) or not cnp.PyArray_ISWRITEABLE(<cnp.ndarray>x):
         raise ValueError(f"{name} is read-only, but the kernel updates it in place")
     return x

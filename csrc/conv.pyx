@@ -10,7 +10,7 @@
 #   conv_direct.pxi     the direct-kernel drivers (kernels in directconv.h)
 #   conv_winograd.pxi   Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions
 #   conv_wgrad_panel.pxi  the im2col weight gradient in blocks of images on the panel micro-kernel
-#   conv_transpose_s2.pxi the transposed 3x3 stride-2 forward on narrow rows (kernel in convtranspose2x.h)
+#   conv_transpose_s2.pxi the transposed 3x3 stride-2 layer on narrow rows, both ways (convtranspose2x.h)
 #   conv_pool.pxi       max / avg pooling and nearest upsampling
 #
 # Each wrapper checks what memory safety needs (dtypes, ranks, shapes, contiguity, sizes

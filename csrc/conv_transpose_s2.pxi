@@ -25,7 +25,7 @@ cdef Py_ssize_t CONVT3S2_MIN_WORK = 1 << 19
 # gradient's pass over all images; past this the general path's chunked columns take over.
 cdef Py_ssize_t CONVT3S2_MAX_SPREAD_BYTES = 64 << 20
 
-_convt_general = False   # tests: True keeps every conv_transpose2d forward on the general path
+_convt_general = False   # tests: True keeps conv_transpose2d (forward and backward) on the general path
 
 
 def _convt3s2_applies(x, weight, st, pd, dl, op, Py_ssize_t groups):

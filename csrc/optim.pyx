@@ -27,8 +27,8 @@ include "checks.pxi"
 cdef Py_ssize_t MIN_WORK = 32768
 
 
-cdef object _flat_state(object x, str name, object param, bint updated=True):
-    """x, checked to be like param (the updates read every array through its data pointer, flat)."""
+cdef object _state_like(object x, str name, object param, bint updated=True):
+    """x, checked to be like param (the updates read every array flat, through its data pointer)."""
     check_like(x, name, param, "param")
     if updated:
         check_writeable(x, name)
@@ -60,9 +60,9 @@ def adam_step(param, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, step, lr, beta1,
     None
     """
     check_writeable(check_float(param, "param"), "param")
-    flat = (param, _flat_state(grad, "grad", param, False), _flat_state(exp_avg, "exp_avg", param),
-            _flat_state(exp_avg_sq, "exp_avg_sq", param))
-    vmax = None if max_exp_avg_sq is None else _flat_state(max_exp_avg_sq, "max_exp_avg_sq", param)
+    flat = (param, _state_like(grad, "grad", param, False), _state_like(exp_avg, "exp_avg", param),
+            _state_like(exp_avg_sq, "exp_avg_sq", param))
+    vmax = None if max_exp_avg_sq is None else _state_like(max_exp_avg_sq, "max_exp_avg_sq", param)
     cdef long t = int(step)
     if t < 1:
         raise ValueError(f"step must be at least 1, got {step}")
@@ -137,11 +137,11 @@ def sgd_step(param, grad, momentum_buffer, lr, momentum=0.0, dampening=0.0, weig
     None
     """
     check_writeable(check_float(param, "param"), "param")
-    p, g = param, _flat_state(grad, "grad", param, False)
+    p, g = param, _state_like(grad, "grad", param, False)
     cdef double mom = float(momentum)
     if mom != 0.0 and momentum_buffer is None:
         raise ValueError("momentum_buffer is needed when momentum is not 0")
-    buf = None if mom == 0.0 else _flat_state(momentum_buffer, "momentum_buffer", param)
+    buf = None if mom == 0.0 else _state_like(momentum_buffer, "momentum_buffer", param)
     _sgd(p, g, buf, is_single(param), float(lr), mom, float(dampening), float(weight_decay), bool(nesterov),
          bool(maximize), bool(first_step))  # data pointers: see adam_step
 
