@@ -186,8 +186,9 @@ def linear_backward(x, weight, grad_out, need_input=True, need_weight=True, need
     gw = alloc((N, K), x.dtype) if need_weight else None
     gb = np.zeros(N, x.dtype) if need_bias else None
     if M and N and K:
-        skinny = _skinny_rule(M, K, N, is_single(x))
-        if is_single(x):
+        single = is_single(x)
+        skinny = _skinny_rule(M, K, N, single)
+        if single:
             _backward(x, weight, grad_out, gx, gw, gb, skinny, <float>0)
         else:
             _backward(x, weight, grad_out, gx, gw, gb, skinny, <double>0)

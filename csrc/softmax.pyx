@@ -53,14 +53,7 @@ def softmax_forward(x, scale=1.0, mask=None, log=False):
     out = np.empty_like(x)
     if x.shape[0] == 0 or x.shape[1] == 0:
         return out
-    cdef Py_ssize_t R = x.shape[0], C = x.shape[1]
-    cdef Py_ssize_t M = 1 if mask_arr is None else mask_arr.shape[0]
-    if is_single(x):
-        _rows_forward(<const float *>data_of(x), <float *>data_of(out), R, C, s,
-                      NULL if mask_arr is None else <const float *>data_of(mask_arr), M, bool(log))
-    else:
-        _rows_forward(<const double *>data_of(x), <double *>data_of(out), R, C, s,
-                      NULL if mask_arr is None else <const double *>data_of(mask_arr), M, bool(log))
+    _forward_into(x, out, s, mask_arr, bool(log))
     return out
 
 
@@ -93,12 +86,7 @@ def softmax_backward(out, grad, scale=1.0, log=False):
     gx = np.empty_like(out)
     if out.shape[0] == 0 or out.shape[1] == 0:
         return gx
-    if is_single(out):
-        _rows_backward(<const float *>data_of(out), <const float *>data_of(grad), M, <float *>data_of(gx), R,
-                               C, s, bool(log))
-    else:
-        _rows_backward(<const double *>data_of(out), <const double *>data_of(grad), M, <double *>data_of(gx),
-                               R, C, s, bool(log))
+    _backward_into(out, grad, gx, s, bool(log))
     return gx
 
 
@@ -269,7 +257,7 @@ cdef void _rows_forward(const floating *x, floating *out, Py_ssize_t R, Py_ssize
 
 
 cdef void _rows_backward(const floating *y, const floating *g, Py_ssize_t M, floating *gx, Py_ssize_t R,
-                                 Py_ssize_t C, double scale, bint log_output) noexcept:
+                         Py_ssize_t C, double scale, bint log_output) noexcept:
     cdef Py_ssize_t r
     cdef int nt = threads_for(R * C, MIN_WORK)
     cdef Py_ssize_t ahead = PREFETCH_ROWS if C * sizeof(floating) <= PREFETCH_MAX_ROW else R
@@ -288,15 +276,10 @@ cdef void _rows_backward(const floating *y, const floating *g, Py_ssize_t M, flo
             fastnn_stream_fence()
 
 
-def _softmax_rows(x, out, double scale, mask, bint log_output):
-    """The forward rows into a given out (C-contiguous like x): for tests that place the output."""
-    check_float(x, "x", 2)
-    check_like(out, "out", x, "x")
-    cdef Py_ssize_t M = 1, R = x.shape[0], C = x.shape[1]
-    cdef void *mp = NULL
-    if mask is not None:
-        check_same_dtype(mask, "mask", x, "x", 2)
-        M, mp = mask.shape[0], data_of(mask)
+cdef void _forward_into(x, out, double scale, mask, bint log_output) noexcept:
+    """The forward rows of x (R, C) into out, mask None or (M, C) of x's dtype: all checked by the caller."""
+    cdef Py_ssize_t R = x.shape[0], C = x.shape[1], M = 1 if mask is None else mask.shape[0]
+    cdef void *mp = NULL if mask is None else data_of(mask)
     if is_single(x):
         _rows_forward(<const float *>data_of(x), <float *>data_of(out), R, C, scale, <const float *>mp, M, log_output)
     else:
@@ -304,18 +287,39 @@ def _softmax_rows(x, out, double scale, mask, bint log_output):
                       log_output)
 
 
-def _softmax_backward_rows(y, g, gx, double scale, bint log_output):
-    """The backward rows into a given gx (C-contiguous like y): for tests that place the output."""
-    check_float(y, "y", 2)
-    check_same_dtype(g, "g", y, "y", 2)
-    check_like(gx, "gx", y, "y")
-    cdef Py_ssize_t M = g.shape[0], R = y.shape[0], C = y.shape[1]
+cdef void _backward_into(y, g, gx, double scale, bint log_output) noexcept:
+    """The backward rows of y (R, C) into gx, g (M, C) with M dividing R: all checked by the caller."""
+    cdef Py_ssize_t R = y.shape[0], C = y.shape[1], M = g.shape[0]
     if is_single(y):
         _rows_backward(<const float *>data_of(y), <const float *>data_of(g), M, <float *>data_of(gx), R, C, scale,
                        log_output)
     else:
         _rows_backward(<const double *>data_of(y), <const double *>data_of(g), M, <double *>data_of(gx), R, C, scale,
                        log_output)
+
+
+cdef _check_rows_divide(a, str name, x):
+    if a.shape[1] != x.shape[1] or a.shape[0] == 0 or x.shape[0] % a.shape[0]:
+        raise ValueError(f"{name} must be (M, {x.shape[1]}) with M dividing {x.shape[0]}, got {a.shape}")
+
+
+def _softmax_rows(x, out, double scale, mask, bint log_output):
+    """The forward rows into a given out (C-contiguous like x): for tests that place the output."""
+    check_float(x, "x", 2)
+    check_like(out, "out", x, "x")
+    if mask is not None:
+        check_same_dtype(mask, "mask", x, "x", 2)
+        _check_rows_divide(mask, "mask", x)
+    _forward_into(x, out, scale, mask, log_output)
+
+
+def _softmax_backward_rows(y, g, gx, double scale, bint log_output):
+    """The backward rows into a given gx (C-contiguous like y): for tests that place the output."""
+    check_float(y, "y", 2)
+    check_same_dtype(g, "g", y, "y", 2)
+    check_like(gx, "gx", y, "y")
+    _check_rows_divide(g, "g", y)
+    _backward_into(y, g, gx, scale, log_output)
 
 
 # cdef on the arrays' data pointers, called with the dtype spelled out: a def over fused memoryviews picks its
