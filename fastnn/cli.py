@@ -137,10 +137,12 @@ def _bench(args):
             return _fail("bench", err)
     if args.load < 0:
         return _fail("bench", f"--load must be a non-negative number of processes, got {args.load}")
+    if args.rounds < 1 or args.repeat < 1:
+        return _fail("bench", f"--rounds and --repeat must be at least 1, got {args.rounds} and {args.repeat}")
     from .bench.timing import run_benchmarks, format_markdown
     try:
         rows = run_benchmarks(name_filter=args.filter, repeat=args.repeat, reference=not args.no_reference,
-                              torch=not args.no_torch, progress=True, load=args.load)
+                              torch=not args.no_torch, progress=True, load=args.load, rounds=args.rounds)
     except KeyboardInterrupt:   # the busy processes of --load are gone already
         print("interrupted", file=sys.stderr)
         return 130
@@ -198,7 +200,9 @@ def build_parser():
     bench.add_argument("--json", metavar="F", help="also write the rows as JSON")
     bench.add_argument("--markdown", metavar="F", help="also write the table as Markdown")
     bench.add_argument("--filter", metavar="S", help="only cases whose name contains S")
-    bench.add_argument("--repeat", type=int, default=7, help="timed runs per case (median reported)")
+    bench.add_argument("--repeat", type=int, default=7, help="timed samples per case in each round (median reported)")
+    bench.add_argument("--rounds", type=int, default=1, metavar="N",
+                       help="passes over all the cases, so that each case's samples spread over the whole run")
     bench.add_argument("--no-reference", action="store_true", help="skip the NumPy reference")
     bench.add_argument("--no-torch", action="store_true", help="skip PyTorch even when it is installed")
     bench.add_argument("--report", metavar="DIR", help="write report.md (with a chart of the ratios) into DIR")

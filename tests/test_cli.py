@@ -97,3 +97,17 @@ def test_gemm_bound_cases_count_their_arithmetic():
     # two layers, two directions; the second layer reads both directions' outputs (2 x 128)
     assert flops["lstm fwd 2-layer bidirectional (T=50, B=32, I=128, H=128)"] == 2 * 50 * 2 * 32 * 512 * (256 + 384)
     assert flops["attention causal fwd (B=8, H=8, L=256, D=64) full"] == 2 * 8 * 8 * 256 * 256 * 64
+
+
+def test_bench_rounds_spread_each_case_over_the_run(tmp_path, capsys):
+    js = tmp_path / "b.json"
+    assert main(["bench", "--filter", "MLP", "--repeat", "1", "--rounds", "2", "--no-torch", "--no-reference",
+                 "--json", str(js)]) == 0
+    rows = json.loads(js.read_text())
+    assert rows and all(r["rounds"] == 2 and r["fastnn_ms"] > 0 for r in rows)
+    assert "round 2 of 2" in capsys.readouterr().out
+
+
+def test_bench_rejects_rounds_below_one(capsys):
+    assert main(["bench", "--rounds", "0", "--no-torch"]) == 2
+    assert "--rounds and --repeat must be at least 1" in capsys.readouterr().err

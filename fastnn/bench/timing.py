@@ -59,13 +59,9 @@ def median_times(fns, repeat=7, warmup=1, min_time=0.05):
 
 
 def _timed_row(row, fns, repeat):
-    """Time fns ({"fastnn_ms": f, "torch_ms": g?}) in turns into row: medians, and the median of
-    the per-round ratios torch / fastnn (robust to a round that load slowed for both)."""
+    """Time fns ({"fastnn_ms": f, "torch_ms": g?}) in turns: row["samples"] gets each key's samples."""
     samples = sample_times(list(fns.values()), repeat)
-    row.update({key: 1e3 * float(np.median(s)) for key, s in zip(fns, samples)})
-    if len(samples) > 1:
-        row["speedup_vs_torch"] = float(np.median(np.array(samples[1]) / np.array(samples[0])))
-    return samples[0]
+    row["samples"] = dict(zip(fns, samples))
 
 
 def median_time(fn, repeat=7, warmup=1, min_time=0.05):
@@ -91,19 +87,24 @@ def layer_flops(name):
     return FLOPS.get(name)
 
 
-def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progress=False, load=0):
+def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progress=False, load=0, rounds=1):
     """Rows of timings: every kernel case, then its public-layer twin, then whole training steps.
     load: busy-looping processes running beside the whole run (fastnn.bench.load); each row
-    records it, with the 1-minute load average just before it started."""
+    records it, with the 1-minute load average just before it started.
+    rounds: passes over all the cases, `repeat` samples of each case per pass. A shared machine's
+    slow spells last seconds to minutes, long enough to cover all of one case's samples; spread
+    over rounds a minute apart, a case's median no longer rests on one spell."""
     from .load import background_load, load_average
     from .torch_side import TorchSide
+    if rounds < 1:
+        raise ValueError(f"rounds must be at least 1, got {rounds}")
     before = load_average()   # other tenants' load, before ours starts
     with background_load(load):
         if torch and importlib.util.find_spec("torch") is not None:
             with TorchSide(_threads()) as side:
-                rows = _run_benchmarks(name_filter, repeat, reference, side, progress)
+                rows = _run_benchmarks(name_filter, repeat, reference, side, progress, rounds)
         else:
-            rows = _run_benchmarks(name_filter, repeat, reference, None, progress)
+            rows = _run_benchmarks(name_filter, repeat, reference, None, progress, rounds)
     for row in rows:
         row["load"] = load
         if before is not None:
@@ -111,17 +112,38 @@ def run_benchmarks(name_filter=None, repeat=7, reference=True, torch=True, progr
     return rows
 
 
-def _run_benchmarks(name_filter, repeat, reference, torch_side, progress):
+def _run_benchmarks(name_filter, repeat, reference, torch_side, progress, rounds):
     """torch_side: a TorchSide that times PyTorch's calls in its own process, or None."""
-    from .. import kernels
-    from ..kernels import reference as ref
     from .peak import sgemm_peak_gflops
-    rows = []
     cases = [c for c in registry.all_cases() if not name_filter or name_filter in c.name]
     gemm_bound = any(c.flops for c in cases) or any(
         layer_flops(name) for name, _ in layer_cases() if not name_filter or name_filter in name)
     # probed before and after the cases, the best kept: other tenants of a shared machine may load one probe
     peaks = [sgemm_peak_gflops()] if gemm_bound else []
+    passes = []
+    for index in range(rounds):
+        if progress and rounds > 1:
+            print(f"round {index + 1} of {rounds}", flush=True)
+        # the NumPy reference is a fixed yardstick, not a race: timed in the first round only
+        passes.append(_one_round(cases, name_filter, repeat, reference and index == 0, torch_side, progress))
+    if gemm_bound:
+        peaks.append(sgemm_peak_gflops())
+    rows = [_merged(same_case, rounds) for same_case in zip(*passes)]
+    for row in rows:
+        if peaks:
+            row["sgemm_peak_gflops"] = max(peaks)
+            if "gflops" in row:
+                row["peak_fraction"] = row["gflops"] / row["sgemm_peak_gflops"]
+        if "reference_ms" in row:
+            row["speedup_vs_reference"] = row["reference_ms"] / row["fastnn_ms"]
+    return rows
+
+
+def _one_round(cases, name_filter, repeat, reference, torch_side, progress):
+    """One pass over every case: rows with their raw samples, in the same order every round."""
+    from .. import kernels
+    from ..kernels import reference as ref
+    rows = []
     for case in cases:
         if progress:
             print(f"timing {case.name} ...", flush=True)
@@ -129,10 +151,8 @@ def _run_benchmarks(name_filter, repeat, reference, torch_side, progress):
         fns = {"fastnn_ms": lambda: case.run(kernels, inputs)}
         if torch_side is not None and case.torch_setup is not None and torch_side.prepare("kernel", case.name):
             fns["torch_ms"] = torch_side
-        row = {"case": case.name, "family": case.family, "kernels": list(case.kernels)}
+        row = {"case": case.name, "family": case.family, "kernels": list(case.kernels), "flops": case.flops}
         _timed_row(row, fns, repeat)
-        if case.flops:
-            row["gflops"] = case.flops / (row["fastnn_ms"] / 1e3) / 1e9
         if reference and case.reference:
             # Timed apart: NumPy's BLAS threads keep spinning after a call and would slow the next sample.
             row["reference_ms"] = 1e3 * median_time(lambda: case.run(ref, inputs), max(3, repeat // 2), min_time=0)
@@ -147,26 +167,41 @@ def _run_benchmarks(name_filter, repeat, reference, torch_side, progress):
             fns = {"fastnn_ms": fast_step}
             if torch_side is not None and torch_side.prepare(family, name):
                 fns["torch_ms"] = torch_side
-            row = {"case": name, "family": family}
+            row = {"case": name, "family": family, "flops": layer_flops(name) if family == "layer" else None}
             _timed_row(row, fns, repeat)
-            if family == "layer" and layer_flops(name):
-                row["gflops"] = layer_flops(name) / (row["fastnn_ms"] / 1e3) / 1e9
             rows.append(row)
-    if gemm_bound:
-        peak = max(peaks + [sgemm_peak_gflops()])
-        for row in rows:
-            row["sgemm_peak_gflops"] = peak
-            if "gflops" in row:
-                row["peak_fraction"] = row["gflops"] / peak
-    for row in rows:
-        if "reference_ms" in row:
-            row["speedup_vs_reference"] = row["reference_ms"] / row["fastnn_ms"]
     return rows
+
+
+def _merged(same_case, rounds):
+    """One case's row from its rows of every round: medians over all samples; the ratio is the median
+    of the per-sample-pair ratios torch / fastnn (pairs were timed side by side, so a slow spell falls
+    on both), and with several rounds each round's median ratio is kept to show the spread."""
+    row = {k: v for k, v in same_case[0].items() if k not in ("samples", "flops")}
+    samples = {key: [t for r in same_case for t in r["samples"][key]] for key in same_case[0]["samples"]}
+    row.update({key: 1e3 * float(np.median(s)) for key, s in samples.items()})
+    if same_case[0]["flops"]:
+        row["gflops"] = same_case[0]["flops"] / (row["fastnn_ms"] / 1e3) / 1e9
+    if "torch_ms" in samples:
+        row["speedup_vs_torch"] = float(np.median(np.array(samples["torch_ms"]) / np.array(samples["fastnn_ms"])))
+        if rounds > 1:
+            row["speedup_vs_torch_rounds"] = [
+                float(np.median(np.array(r["samples"]["torch_ms"]) / np.array(r["samples"]["fastnn_ms"])))
+                for r in same_case]
+    if rounds > 1:
+        row["rounds"] = rounds
+    return row
 
 
 def _threads():
     from .. import get_num_threads
     return get_num_threads()
+
+
+def _spread(row):
+    """" (lowest-highest round)" after a ratio timed over several rounds."""
+    rounds = row.get("speedup_vs_torch_rounds")
+    return f" ({min(rounds):.2f}-{max(rounds):.2f})" if rounds else ""
 
 
 def format_markdown(rows):
@@ -178,6 +213,10 @@ def format_markdown(rows):
         avg = rows[0].get("load_average")
         lines.append(f"background load: {rows[0]['load']} busy-looping process(es) for the whole run"
                      + (f"; 1-minute load average before it started {avg:.2f}" if avg is not None else ""))
+        lines.append("")
+    if rows and rows[0].get("rounds"):
+        lines.append(f"{rows[0]['rounds']} rounds over all the cases; × vs PyTorch is the median over every round's "
+                     f"samples, in brackets the lowest and highest round's median")
         lines.append("")
     if peak:
         lines.append(f"SGEMM peak (best of large GEMMs through the kernels' BLAS, {_threads()} threads, probed before "
@@ -194,6 +233,6 @@ def format_markdown(rows):
     for r in rows:
         lines.append(f"| {r['case']} | {f(r, 'fastnn_ms', '{:.3f}')} | {f(r, 'reference_ms', '{:.3f}')} | "
                      f"{f(r, 'torch_ms', '{:.3f}')} | {f(r, 'speedup_vs_reference', '{:.1f}')} | "
-                     f"{f(r, 'speedup_vs_torch', '{:.2f}')} | {f(r, 'gflops', '{:.1f}')} | "
+                     f"{f(r, 'speedup_vs_torch', '{:.2f}')}{_spread(r)} | {f(r, 'gflops', '{:.1f}')} | "
                      f"{('%.0f' % (100 * r['peak_fraction'])) if 'peak_fraction' in r else '–'} |")
     return "\n".join(lines)
