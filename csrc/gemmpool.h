@@ -15,7 +15,10 @@
  * One pool per extension module (this header's statics); its helpers sleep on a futex between
  * jobs. A second caller while a job runs (another Python thread, or a part that calls the
  * pool) runs its own parts itself. Linux only (futex); elsewhere FASTNN_HAVE_POOL is 0 and
- * the callers use an OpenMP region instead. After fork() the child starts without helpers. */
+ * the callers use an OpenMP region instead. After fork() the child starts without helpers.
+ *
+ * Sleeping helpers are woken off the caller's CPU (cpusteer.h says why: on a virtual machine
+ * that was idle, they would otherwise wake onto it and share it with the caller). */
 #ifndef FASTNN_GEMMPOOL_H
 #define FASTNN_GEMMPOOL_H
 
@@ -29,10 +32,17 @@ typedef void (*fastnn_part_fn)(void *ctx, int part);
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "cpusteer.h"
 
 #define FASTNN_POOL_MAX 64
 #define FASTNN_POOL_SPIN_NS 30000   /* spin this long (the next GEMM of a kernel, a part held by a helper) before sleeping */
 #define FASTNN_POOL_CLOSED 0xFFFFFFFFu
+
+typedef struct {
+    pid_t tid;                    /* 0 until the helper has started */
+    int steered;                  /* the caller took its CPU out of this helper's mask, saved here: */
+    cpu_set_t mask;
+} fastnn_pool_helper_t;
 
 typedef struct {
     pthread_mutex_t start_lock;   /* guards starting helpers */
@@ -46,9 +56,10 @@ typedef struct {
     int parts, active;            /* the job: its parts, and how many helpers take part */
     fastnn_part_fn fn;
     void *ctx;
+    fastnn_pool_helper_t helper[FASTNN_POOL_MAX];
 } fastnn_pool_t;
 
-static fastnn_pool_t fastnn_pool = {PTHREAD_MUTEX_INITIALIZER, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+static fastnn_pool_t fastnn_pool = {.start_lock = PTHREAD_MUTEX_INITIALIZER};
 static int fastnn_pool_fork_handler = 0;
 
 static inline void fastnn_pool_futex(int *addr, int op, int value) {
@@ -88,7 +99,9 @@ static inline int fastnn_pool_work(fastnn_pool_t *p, unsigned job) {
 static void *fastnn_pool_helper(void *arg) {
     fastnn_pool_t *p = &fastnn_pool;
     int index = (int)(size_t)arg;
+    fastnn_pool_helper_t *self = &p->helper[index];
     int seen = __atomic_load_n(&p->job, __ATOMIC_ACQUIRE);
+    __atomic_store_n(&self->tid, fastnn_thread_id(), __ATOMIC_RELEASE);
     for (;;) {
         long long deadline = fastnn_pool_now_ns() + FASTNN_POOL_SPIN_NS;
         int job, spins = 0;
@@ -105,6 +118,10 @@ static void *fastnn_pool_helper(void *arg) {
             }
         }
         seen = job;
+        if (__atomic_load_n(&self->steered, __ATOMIC_ACQUIRE)) {   /* woken off the caller's CPU: all CPUs again */
+            fastnn_steer_restore(&self->mask);
+            __atomic_store_n(&self->steered, 0, __ATOMIC_RELEASE);
+        }
         if (index < __atomic_load_n(&p->active, __ATOMIC_ACQUIRE))
             fastnn_pool_work(p, (unsigned)job);
     }
@@ -115,6 +132,10 @@ static void fastnn_pool_after_fork(void) {
     /* the child has only the forking thread: no helpers, no job in progress */
     fastnn_pool.helpers = 0;
     fastnn_pool.busy = 0;
+    for (int i = 0; i < FASTNN_POOL_MAX; i++) {
+        fastnn_pool.helper[i].tid = 0;
+        fastnn_pool.helper[i].steered = 0;
+    }
     pthread_mutex_init(&fastnn_pool.start_lock, NULL);
 }
 
@@ -156,6 +177,17 @@ static inline void fastnn_pool_run(int parts, int threads, fastnn_part_fn fn, vo
         for (int i = 0; i < parts; i++)
             fn(ctx, i);
         return;
+    }
+    if (__atomic_load_n(&p->sleepers, __ATOMIC_SEQ_CST) > 0) {
+        /* Helpers are asleep: the ones this job wakes, wake off this CPU. The caller alone sets `steered`,
+         * the helper alone clears it (after restoring its mask), so a saved mask is never overwritten. */
+        int cpu = fastnn_current_cpu();
+        for (int h = 0; h < helpers; h++) {
+            fastnn_pool_helper_t *w = &p->helper[h];
+            pid_t tid = __atomic_load_n(&w->tid, __ATOMIC_ACQUIRE);
+            if (tid && !__atomic_load_n(&w->steered, __ATOMIC_ACQUIRE) && fastnn_steer_off(tid, cpu, &w->mask))
+                __atomic_store_n(&w->steered, 1, __ATOMIC_RELEASE);
+        }
     }
     /* the previous job's ticket is closed: no helper can claim anything while the fields change */
     unsigned job = (unsigned)__atomic_load_n(&p->job, __ATOMIC_RELAXED) + 1;

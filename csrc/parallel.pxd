@@ -69,3 +69,11 @@ cdef inline int threads_for(Py_ssize_t work, Py_ssize_t min_work_per_thread) noe
     if useful < n:
         return <int>useful
     return n
+
+
+# A worker of a parallel region woken onto its master's CPU moves to another (cpusteer.h: on an idle
+# virtual machine the two would otherwise share one CPU for milliseconds). The master reads its CPU
+# before the region; each worker calls off_masters_cpu(that) first thing.
+cdef extern from "cpusteer.h" nogil:
+    int fastnn_current_cpu()
+    void off_masters_cpu "fastnn_move_off_cpu"(int cpu)

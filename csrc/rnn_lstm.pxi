@@ -225,10 +225,13 @@ def _run_lstm_pair(_LstmJob a, _LstmJob b, bint backward):
     barrier between steps (see _pair_pays)."""
     cdef _LstmDirection *d[2]
     cdef bint single = a.single
-    cdef int i
+    cdef int i, master_cpu
     d[0], d[1] = &a.d, &b.d
     with nogil:
+        master_cpu = fastnn_current_cpu()
         for i in prange(2, num_threads=2, schedule="dynamic", chunksize=1):
+            if threadid() > 0:
+                off_masters_cpu(master_cpu)
             if single:
                 _lstm_alone(d[i], backward, <float>0)
             else:

@@ -5,6 +5,7 @@
 # wide); each block is one call of the cell's block function. Threads take their own blocks
 # first, then any another has not started, and a step begins once every block of the previous
 # one is done (csrc/stepwork.h), so a descheduled thread stalls no one for longer than one block.
+# The threads are gemmpool.h's (an OpenMP team where it is missing).
 # A block's result does not depend on which thread computes it.
 
 cdef extern from "stepwork.h" nogil:
@@ -45,36 +46,81 @@ cdef inline Py_ssize_t _after(const _Sweep *sw, Py_ssize_t t) noexcept nogil:
     return t if 0 <= t < sw.T else -1
 
 
+ctypedef void (*_AnyBlock)() noexcept nogil   # a block function of either precision, cast back by _sweep_share
+
+
+cdef struct _SweepJob:
+    # One sweep as a job of gemmpool.h: part r runs thread r's share (_sweep_share).
+    _AnyBlock block
+    const _Sweep *sw
+    const void *packed
+    const void *cell
+    bint backward
+    bint single
+    fastnn_steps *work
+
+
+cdef void _sweep_share(const _SweepJob *job, int tid, floating tag) noexcept nogil:
+    # Every step in order: wait for the previous step, then take blocks (own ones first) until none is left.
+    cdef const _Sweep *sw = job.sw
+    cdef void (*block)(const _Sweep *, const floating *, const void *, Py_ssize_t, Py_ssize_t,
+                       Py_ssize_t) noexcept nogil
+    block = <void (*)(const _Sweep *, const floating *, const void *, Py_ssize_t, Py_ssize_t, Py_ssize_t) noexcept nogil>job.block
+    cdef Py_ssize_t w, t, q
+    cdef int owner, finished
+    for w in range(sw.T):
+        t = _step(sw.T - 1 - w if job.backward else w, sw.T, sw.reverse)
+        if w > 0:
+            fastnn_steps_wait(job.work, w - 1)
+        owner, finished = -1, 0
+        q = fastnn_steps_claim(job.work, w, tid, &owner)
+        while q >= 0:
+            block(sw, <const floating *>job.packed, job.cell, t, w, q)
+            finished = finished + 1
+            q = fastnn_steps_claim(job.work, w, tid, &owner)
+        fastnn_steps_finish(job.work, w, finished)
+
+
+cdef void _sweep_part(void *ctx, int tid) noexcept nogil:
+    cdef const _SweepJob *job = <const _SweepJob *>ctx
+    if job.single:
+        _sweep_share(job, tid, <float>0)
+    else:
+        _sweep_share(job, tid, <double>0)
+
+
 cdef int _sweep(void (*block)(const _Sweep *sw, const floating *packed, const void *cell, Py_ssize_t t,
                               Py_ssize_t w, Py_ssize_t q) noexcept nogil,
                 const _Sweep *sw, const floating *packed, const void *cell, bint backward, int nt) except -1:
     """Call block(sw, packed, cell, t, w, q) for every block q of every step: step w (0 .. T-1, in
     the order run) is time index t, the layer's forward order, or its reverse for backward through
-    time. `packed` is W_hh as _Recurrence packed it; `cell` the cell's own arrays."""
+    time. `packed` is W_hh as _Recurrence packed it; `cell` the cell's own arrays.
+
+    The nt shares run on gemmpool.h's threads (the GEMMs' own, still awake from the product before, and
+    woken off the caller's CPU), else in an OpenMP region. The caller never waits for a thread that has
+    not started: it takes the blocks nobody has, so a share that starts late finds its steps done."""
     cdef fastnn_steps work
-    cdef Py_ssize_t w, t, q
-    cdef int tid, owner, finished
+    cdef _SweepJob job
+    cdef int tid, master_cpu
     if nt <= 1:
         with nogil:
             _sweep_serial(block, sw, packed, cell, backward)
         return 0
     if fastnn_steps_init(&work, (sw.H + sw.nr - 1) // sw.nr, nt) != 0:
         raise MemoryError("no memory for the step counters of a recurrent kernel")
+    job.block, job.sw, job.packed, job.cell = <_AnyBlock>block, sw, packed, cell
+    job.backward, job.single, job.work = backward, floating is float, &work
     try:
         with nogil:
-            with parallel(num_threads=nt):
-                tid = threadid()
-                for w in range(sw.T):
-                    t = _step(sw.T - 1 - w if backward else w, sw.T, sw.reverse)
-                    if w > 0:
-                        fastnn_steps_wait(&work, w - 1)
-                    owner, finished = -1, 0
-                    q = fastnn_steps_claim(&work, w, tid, &owner)
-                    while q >= 0:
-                        block(sw, packed, cell, t, w, q)
-                        finished = finished + 1
-                        q = fastnn_steps_claim(&work, w, tid, &owner)
-                    fastnn_steps_finish(&work, w, finished)
+            if FASTNN_HAVE_POOL:
+                fastnn_pool_run(nt, nt, _sweep_part, &job)
+            else:
+                master_cpu = fastnn_current_cpu()
+                with parallel(num_threads=nt):
+                    tid = threadid()
+                    if tid > 0:
+                        off_masters_cpu(master_cpu)
+                    _sweep_part(&job, tid)
     finally:
         fastnn_steps_free(&work)
     return 0

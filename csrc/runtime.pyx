@@ -61,3 +61,36 @@ cdef extern from "cpulevel.h" nogil:
 def vector_build():
     """Which build of the vectorised kernels runs here: 'avx512', 'avx2' or 'baseline'."""
     return ("baseline", "avx2", "avx512")[fastnn_cpu_level()]
+
+
+cdef extern from "cpusteer.h" nogil:
+    """
+    /* For tests: steer the calling thread off `cpu` as a pool caller steers a helper, report the mask
+     * it then had, and put the mask back as the helper does. Returns 1 if steered; mask_during gets
+     * the CPUs of the steered mask (up to n of them), *count how many. */
+    static int fastnn_steer_self_for_test(int cpu, int *mask_during, int n, int *count) {
+    #if defined(__linux__)
+        cpu_set_t saved, during;
+        int steered = fastnn_steer_off(fastnn_thread_id(), cpu, &saved);
+        *count = 0;
+        if (sched_getaffinity(0, sizeof during, &during) == 0)
+            for (int c = 0; c < CPU_SETSIZE && *count < n; c++)
+                if (CPU_ISSET(c, &during)) mask_during[(*count)++] = c;
+        if (steered) fastnn_steer_restore(&saved);
+        return steered;
+    #else
+        (void)cpu; (void)mask_during; (void)n; *count = 0;
+        return 0;
+    #endif
+    }
+    """
+    int fastnn_steer_self_for_test(int cpu, int *mask_during, int n, int *count)
+
+
+def _steer_self(int cpu):
+    """(steered, CPUs of the calling thread's mask while steered off `cpu`); the mask is put back before
+    returning (cpusteer.h; for tests)."""
+    cdef int during[1024]
+    cdef int count = 0
+    cdef int steered = fastnn_steer_self_for_test(cpu, during, 1024, &count)
+    return bool(steered), {during[i] for i in range(count)}
