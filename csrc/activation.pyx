@@ -7,6 +7,7 @@ import numpy as np
 from threadchunks cimport for_thread_chunks
 from cython.parallel cimport prange
 from parallel cimport threads_for
+from parallel cimport fastnn_team_steer, fastnn_team_begin, fastnn_team_end
 
 include "checks.pxi"
 
@@ -255,11 +256,14 @@ cdef Py_ssize_t SUM_BLOCK = 1 << 16
 
 
 def _sum_blocks(const float[::1] x, double[::1] partial):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t b, n = x.shape[0], blocks = partial.shape[0]
     cdef int nt = threads_for(n, MIN_WORK)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for b in prange(blocks, num_threads=nt, schedule="dynamic"):
             partial[b] = fnn_sum_block_f32(&x[b * SUM_BLOCK], min(SUM_BLOCK, n - b * SUM_BLOCK))
+        fastnn_team_end(&_team)
 
 
 def sum_float32(x):

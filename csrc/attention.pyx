@@ -32,6 +32,7 @@ from cython cimport floating
 from libc.math cimport INFINITY, NAN, log
 import numpy as np
 from parallel cimport threads_for
+from parallel cimport fastnn_team_steer, fastnn_team_begin, fastnn_team_end
 from rowsoftmax cimport attention_row, attention_online_row, attention_probs_row, attention_grad_row, scale_row
 from panelgemm cimport panel_gemm, fastnn_panel_width_f, fastnn_panel_width_d
 

@@ -18,6 +18,7 @@ cdef inline Py_ssize_t _block_rows(Py_ssize_t Lq, Py_ssize_t Lk) noexcept nogil:
 cdef void _full_forward(const floating[:, :, :] q, const floating[:, :, :] k, const floating[:, :, :] v,
                         Masks masks, double scale, bint causal, Py_ssize_t nr, floating[:, :, ::1] out,
                         floating[:, :, ::1] w, double[:, ::1] lse):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
     cdef Py_ssize_t n, i, j, qb, i0, bq, kc, rows = _block_rows(Lq, Lk)
     # per thread: K^T packed (D x Lk), a partial panel of V, one summed mask row
@@ -28,6 +29,7 @@ cdef void _full_forward(const floating[:, :, :] q, const floating[:, :, :] k, co
     cdef floating* edge
     cdef floating* tmp
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for n in prange(N, num_threads=nt, schedule="dynamic"):
             kt = &work[threadid(), 0]
             edge = kt + kt_size
@@ -44,12 +46,14 @@ cdef void _full_forward(const floating[:, :, :] q, const floating[:, :, :] k, co
                     for j in range(kc, Lk):  # a NaN row is NaN throughout, as without the block skip
                         w[n, i, j] = lse[n, i] if lse[n, i] != lse[n, i] else 0
                 _product_rows(bq, Dv, kc, &w[n, i0, 0], Lk, &v[n, 0, 0], Dv, nr, False, &out[n, i0, 0], Dv, edge)
+        fastnn_team_end(&_team)
 
 
 cdef void _full_backward(const floating[:, :, :] q, const floating[:, :, :] k, const floating[:, :, :] v,
                          const floating[:, :, :] w, const floating[:, :, :] go, bint has_gw,
                          const floating[:, :, :] gw, double scale, bint causal, Py_ssize_t nr,
                          floating[:, :, ::1] dq, floating[:, :, ::1] dk, floating[:, :, ::1] dv):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
     cdef Py_ssize_t n, i, j, qb, i0, bq, kc, tq = min(BQ, Lq)
     cdef bint bad
@@ -68,6 +72,7 @@ cdef void _full_backward(const floating[:, :, :] q, const floating[:, :, :] k, c
     cdef floating* at
     cdef floating* bp
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for n in prange(N, num_threads=nt, schedule="dynamic"):
             vt = &work[threadid(), 0]
             dvt = vt + vt_size
@@ -111,3 +116,4 @@ cdef void _full_backward(const floating[:, :, :] q, const floating[:, :, :] k, c
             if bad:  # (0 * NaN through dS and P^T dO) where the causal blocks skipped above left rows finite
                 _spread_nan_columns(&go[n, 0, 0], Lq, Dv, &dv[n, 0, 0], Lk)
                 _fill_nan(&dk[n, 0, 0], Lk * D)
+        fastnn_team_end(&_team)

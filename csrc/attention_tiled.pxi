@@ -54,6 +54,7 @@ cdef inline void _product_rows_tri(Py_ssize_t M, Py_ssize_t cols, Py_ssize_t K, 
 cdef void _tiled_forward(const floating[:, :, :] q, const floating[:, :, :] k, const floating[:, :, :] v,
                          Masks masks, double scale, bint causal, Py_ssize_t nr, floating[:, :, ::1] out,
                          double[:, ::1] lse):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
     cdef Py_ssize_t n, i, qb, kb, i0, k0, bq, bk, g, gi, r0, gr, cols, tq = min(BQ, Lq), tk = min(BK, Lk)
     cdef Py_ssize_t ls = _tile_stride(tk)
@@ -71,6 +72,7 @@ cdef void _tiled_forward(const floating[:, :, :] q, const floating[:, :, :] k, c
     cdef floating* s
     cdef floating* tmp
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for n in prange(N, num_threads=nt, schedule="dynamic"):
             kt = &work[threadid(), 0]
             vp = kt + kt_size
@@ -109,6 +111,7 @@ cdef void _tiled_forward(const floating[:, :, :] q, const floating[:, :, :] k, c
                                  &out[n, i0 + r0, 0], Dv)
                 for i in range(bq):
                     _finish_row(&out[n, i0 + i, 0], Dv, m_run[i], l_run[i], &lse[n, i0 + i])
+        fastnn_team_end(&_team)
 
 
 cdef inline void _finish_row(floating* o, Py_ssize_t Dv, double m, double l, double* lse) noexcept nogil:
@@ -129,6 +132,7 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
                           const floating[:, :, :] go, const floating[:, :, :] o, const double[:, ::1] lse,
                           Masks masks, double scale, bint causal, Py_ssize_t nr, floating[:, :, ::1] dq,
                           floating[:, :, ::1] dk, floating[:, :, ::1] dv):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t N = q.shape[0], Lq = q.shape[1], Lk = k.shape[1], D = q.shape[2], Dv = v.shape[2]
     cdef Py_ssize_t n, i, j, qb, kb, i0, k0, bq, bk, g, gi, r0, gr, cols, tq = min(BQ, Lq), tk = min(BK, Lk)
     cdef Py_ssize_t ls = _tile_stride(tk)
@@ -157,6 +161,7 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
     cdef floating* ds
     cdef floating* tmp
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for n in prange(N, num_threads=nt, schedule="dynamic"):
             kt = &work[threadid(), 0]
             vt = kt + kt_size
@@ -226,3 +231,4 @@ cdef void _tiled_backward(const floating[:, :, :] q, const floating[:, :, :] k, 
                 _spread_nan_columns(&go[n, 0, 0], Lq, Dv, &dv[n, 0, 0], Lk)
             if bad_k:
                 _fill_nan(&dk[n, 0, 0], Lk * D)
+        fastnn_team_end(&_team)

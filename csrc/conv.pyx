@@ -26,6 +26,7 @@ import threading
 import numpy as np
 from blas cimport gemm
 from parallel cimport threads_for, fastnn_max_threads
+from parallel cimport fastnn_team_steer, fastnn_team_begin, fastnn_team_end
 from flatarray cimport const_data_or_null
 from directconv cimport (FNN_DC_PAD, FNN_DC_WLANES, direct_acc, direct_scatter, direct_wgrad, direct_acc_block,
                          direct_wgrad_block)
@@ -358,6 +359,7 @@ cdef Py_ssize_t BIAS_NATIVE_MIN = 1 << 16
 cdef object _bias_grad(grad_out, Py_ssize_t N, Py_ssize_t C, Py_ssize_t P):
     """grad_out (N, C, P) summed over images and positions: one sum per (image, channel) row, then over images
     in order (the same bits on any number of threads)."""
+    cdef fastnn_team_steer _team
     if not is_single(grad_out) or N * C * P < BIAS_NATIVE_MIN:
         # (sums of contiguous rows first: half the time of a sum over axes (0, 2, 3))
         return grad_out.reshape(N * C, P).sum(axis=1).reshape(N, C).sum(axis=0)
@@ -367,8 +369,10 @@ cdef object _bias_grad(grad_out, Py_ssize_t N, Py_ssize_t C, Py_ssize_t P):
     cdef Py_ssize_t r
     cdef int nt = threads_for(N * C * P, BIAS_NATIVE_MIN)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for r in prange(N * C, num_threads=nt, schedule="static"):
             sp[r] = fnn_sum_block_f32(gp + r * P, P)
+        fastnn_team_end(&_team)
     return sums.sum(axis=0).astype(np.float32)
 
 

@@ -88,15 +88,18 @@ cdef void _im2col(const floating[:, :, :, ::1] x, Py_ssize_t n0, Py_ssize_t nb, 
 
     Rows are filled as zero margins around one gather of the in-bounds run (a straight copy
     for stride 1), so the inner loop has no bounds tests and vectorises."""
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t H = x.shape[2], W = x.shape[3], P = ho * wo
     cdef Py_ssize_t task, k, b
     cdef Py_ssize_t tasks = cg * kh * kw * nb
     cdef int nt = threads_for(tasks * P, COPY_MIN_WORK)
+    fastnn_team_begin(&_team, nt)
     for task in prange(tasks, num_threads=nt, schedule="static"):
         k = task // nb
         b = task % nb
         _im2col_row(&x[n0 + b, c0 + k // (kh * kw), 0, 0], H, W, (k // kw) % kh, k % kw, sh, sw, ph, pw, dh, dw,
                     ho, wo, &col[k, b * P])
+    fastnn_team_end(&_team)
 
 
 cdef inline void _im2col_row(const floating* plane, Py_ssize_t H, Py_ssize_t W, Py_ssize_t i, Py_ssize_t j,
@@ -150,11 +153,13 @@ cdef void _col2im(floating[:, ::1] col, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t
                   Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw,
                   Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ho, Py_ssize_t wo, floating[:, :, :, ::1] gx) noexcept nogil:
     """Adjoint of _im2col: gx[n0 + b, c0 + c] += every col entry that was read from it."""
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t H = gx.shape[2], W = gx.shape[3], P = ho * wo
     cdef Py_ssize_t plane, b, c, i, j, k, oy, ox, iy, off, lo, hi
     cdef int nt = threads_for(nb * cg * kh * kw * P, COPY_MIN_WORK)
     cdef floating* dst
     cdef floating* src
+    fastnn_team_begin(&_team, nt)
     for plane in prange(nb * cg, num_threads=nt, schedule="static"):  # one thread per output plane
         b = plane // cg
         c = plane % cg
@@ -189,14 +194,17 @@ cdef void _col2im(floating[:, ::1] col, Py_ssize_t n0, Py_ssize_t nb, Py_ssize_t
                     else:
                         for ox in range(lo, hi):
                             dst[ox * sw] += src[ox]
+    fastnn_team_end(&_team)
 
 
 cdef void _scatter_out(floating[:, ::1] tmp, floating[:, :, ::1] out, Py_ssize_t n0, Py_ssize_t nb,
                        Py_ssize_t co0, const floating* bias, bint accumulate) noexcept nogil:
     """out[n0 + b, co0 + co, :] (+)= tmp[co, b * P : (b + 1) * P] (+ bias[co0 + co])."""
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t coutg = tmp.shape[0], P = out.shape[2], task, b, co, p
     cdef floating add
     cdef int nt = threads_for(coutg * nb * P, COPY_MIN_WORK)
+    fastnn_team_begin(&_team, nt)
     for task in prange(nb * coutg, num_threads=nt, schedule="static"):
         b = task // coutg
         co = task % coutg
@@ -207,18 +215,22 @@ cdef void _scatter_out(floating[:, ::1] tmp, floating[:, :, ::1] out, Py_ssize_t
         else:
             for p in range(P):
                 out[n0 + b, co0 + co, p] = tmp[co, b * P + p] + add
+    fastnn_team_end(&_team)
 
 
 cdef void _gather_out(const floating[:, :, ::1] g, floating[:, ::1] tmp, Py_ssize_t n0, Py_ssize_t nb,
                       Py_ssize_t co0) noexcept nogil:
     """tmp[co, b * P + p] = g[n0 + b, co0 + co, p] (inverse of _scatter_out)."""
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t coutg = tmp.shape[0], P = g.shape[2], task, b, co, p
     cdef int nt = threads_for(coutg * nb * P, COPY_MIN_WORK)
+    fastnn_team_begin(&_team, nt)
     for task in prange(nb * coutg, num_threads=nt, schedule="static"):
         b = task // coutg
         co = task % coutg
         for p in range(P):
             tmp[co, b * P + p] = g[n0 + b, co0 + co, p]
+    fastnn_team_end(&_team)
 
 
 def _forward(const floating[:, :, :, ::1] x, const floating[:, ::1] w2, const floating[::1] bias, _Geometry G,
@@ -319,10 +331,12 @@ def _chunk_passes(const floating[:, :, :, ::1] x, const floating[:, ::1] w2, con
     """_forward (need_out: out = conv(x) + bias), _backward's input gradient (need_x: gx, zeroed by the caller)
     and the weight gradient (need_w: chunk ci's into partial[ci]) over chunks of `chunk` images, each whole on
     one of nt threads; col and tmp hold one workspace per thread."""
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t ci, n0, nb, g, cols, chunks = (G.N + chunk - 1) // chunk
     cdef int tid
     cdef const floating* b = const_data_or_null(bias)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for ci in prange(chunks, num_threads=nt, schedule="dynamic", chunksize=1):
             tid = threadid()
             n0 = ci * chunk
@@ -349,6 +363,7 @@ def _chunk_passes(const floating[:, :, :, ::1] x, const floating[:, ::1] w2, con
                          <int>col.shape[2])
                     _col2im(col[tid], n0, nb, g * G.cg, G.cg, G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw,
                             G.ho, G.wo, gx)
+        fastnn_team_end(&_team)
 
 
 def _run_chunks(x, w2, bias, gout, _Geometry G, gx, out, bint need_x, bint need_out, bint need_w, Py_ssize_t chunk):

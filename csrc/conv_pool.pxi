@@ -38,12 +38,15 @@ cdef tuple _check_pool(x, kernel_size, stride, padding, dilation, ceil_mode):
 def _max_pool(const floating[:, :, ::1] x, floating[:, :, ::1] out, long long[:, :, ::1] idx,
               Py_ssize_t H, Py_ssize_t W, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw,
               Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh, Py_ssize_t dw, Py_ssize_t ho, Py_ssize_t wo):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t plane
     cdef int nt = threads_for(x.shape[0] * ho * wo * kh * kw, MAXPOOL_MIN_TAPS)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for plane in prange(x.shape[0], num_threads=nt, schedule="static"):
             maxpool_plane(&x[plane, 0, 0], H, W, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, &out[plane, 0, 0],
                           &idx[plane, 0, 0])
+        fastnn_team_end(&_team)
 
 
 def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
@@ -77,11 +80,13 @@ def max_pool2d_forward(x, kernel_size, stride=None, padding=0, dilation=1, ceil_
 def _max_unpool_add(const floating[:, ::1] g, const long long[:, ::1] idx, floating[:, ::1] gx):
     """Adds each g into gx at its index; an index outside the plane is skipped and counted (returned): the
     check rides along the scatter instead of a min and a max pass over the indices before it."""
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t plane, p, bad = 0
     cdef unsigned long long HW = gx.shape[1]
     cdef long long i
     cdef int nt = threads_for(g.shape[0] * g.shape[1], MIN_WORK)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for plane in prange(g.shape[0], num_threads=nt, schedule="static"):
             for p in range(g.shape[1]):
                 i = idx[plane, p]
@@ -89,6 +94,7 @@ def _max_unpool_add(const floating[:, ::1] g, const long long[:, ::1] idx, float
                     gx[plane, i] += g[plane, p]
                 else:
                     bad += 1
+        fastnn_team_end(&_team)
     return bad
 
 
@@ -137,11 +143,13 @@ def _avg_pool(const floating[:, :, ::1] x, floating[:, :, ::1] out, bint backwar
     """Forward: out = window means of x. Backward (x is grad_out, out is grad_input, zeroed): spread each
     gradient evenly over its window. Divisor as PyTorch: the window clipped to the padded input, or
     to the input itself when count_include_pad is false."""
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t plane, oy, ox, y0, x0, y1, x1, iy, ix, cnt
     cdef double acc
     cdef floating share
     cdef int nt = threads_for(x.shape[0] * ho * wo * kh * kw, MIN_WORK)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for plane in prange(x.shape[0], num_threads=nt, schedule="static"):
             for oy in range(ho):
                 for ox in range(wo):
@@ -167,6 +175,7 @@ def _avg_pool(const floating[:, :, ::1] x, floating[:, :, ::1] out, bint backwar
                             for ix in range(x0, x1):
                                 acc = acc + x[plane, iy, ix]
                         out[plane, oy, ox] = <floating>(acc / (cnt if cnt > 0 else 1))
+        fastnn_team_end(&_team)
 
 
 def avg_pool2d_forward(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -228,6 +237,7 @@ def _upsample(const floating[:, :, ::1] src, floating[:, :, ::1] dst, Py_ssize_t
     """Forward: dst (planes, H*fh, W*fw) repeats src. Backward: dst (planes, H, W) sums src's blocks.
     Row by row, without a division per element (y // fh and x // fw by run-time factors cost more than the
     copy: (128, 16, 14, 14) upsampled 2x took 1.6 ms forward and 2 ms backward)."""
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t plane, y, x, j, r, H, W
     cdef int nt = threads_for(src.shape[0] * src.shape[1] * src.shape[2], MIN_WORK)
     cdef floating *o
@@ -237,6 +247,7 @@ def _upsample(const floating[:, :, ::1] src, floating[:, :, ::1] dst, Py_ssize_t
         if backward:
             H = dst.shape[1]
             W = dst.shape[2]
+            fastnn_team_begin(&_team, nt)
             for plane in prange(src.shape[0], num_threads=nt, schedule="static"):
                 for y in range(H):
                     o = &dst[plane, y, 0]
@@ -251,9 +262,11 @@ def _upsample(const floating[:, :, ::1] src, floating[:, :, ::1] dst, Py_ssize_t
                                 for j in range(fw):
                                     acc = acc + i[x * fw + j]
                                 o[x] += acc
+            fastnn_team_end(&_team)
         else:
             H = src.shape[1]
             W = src.shape[2]
+            fastnn_team_begin(&_team, nt)
             for plane in prange(src.shape[0], num_threads=nt, schedule="static"):
                 for y in range(H):
                     i = &src[plane, y, 0]
@@ -268,6 +281,7 @@ def _upsample(const floating[:, :, ::1] src, floating[:, :, ::1] dst, Py_ssize_t
                                 o[x * fw + j] = i[x]
                     for r in range(1, fh):   # the other fh - 1 rows repeat the first
                         memcpy(o + r * W * fw, o, W * fw * sizeof(floating))
+            fastnn_team_end(&_team)
 
 
 def upsample_nearest2d_forward(x, scale_h, scale_w):

@@ -39,6 +39,7 @@ def _convt3s2_applies(x, weight, st, pd, dl, op, Py_ssize_t groups):
 
 
 cdef object _convt3s2_forward(x, weight, bias, Py_ssize_t Ho, Py_ssize_t Wo):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t N = x.shape[0], Cin = x.shape[1], H = x.shape[2], W = x.shape[3], Cout = weight.shape[1], n
     out = np.empty((N, Cout, Ho, Wo), np.float32)
     cdef int nt = threads_for(N * Cout * Ho * Wo * Cin * 9 // 4, CONVT3S2_MIN_WORK)
@@ -52,9 +53,11 @@ cdef object _convt3s2_forward(x, weight, bias, Py_ssize_t Ho, Py_ssize_t Wo):
     cdef const float *bp = NULL if bias is None else <const float *>data_of(bias)
     cdef float *op = <float *>data_of(out)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for n in prange(N, num_threads=nt, schedule="static"):
             fastnn_convt3s2_image_f32(Cin, Cout, H, W, Ho, Wo, xp + n * Cin * H * W, wp, bp, op + n * Cout * Ho * Wo,
                                       base + threadid() * per)
+        fastnn_team_end(&_team)
     return out
 
 
@@ -85,6 +88,7 @@ cdef tuple _convt3s2_backward(x, weight, grad_out, bint need_input, bint need_we
 cdef void _convt3s2_backward_passes(x, weight, grad_out, gx, gw, unsigned char *spread, float *sums, Py_ssize_t N,
                                     Py_ssize_t Ci, Py_ssize_t H, Py_ssize_t W, Py_ssize_t Co, Py_ssize_t Ho,
                                     Py_ssize_t Wo):
+    cdef fastnn_team_steer _team
     cdef const float *xp = <const float *>data_of(x)
     cdef const float *wp = <const float *>data_of(weight)
     cdef const float *gp = <const float *>data_of(grad_out)
@@ -93,6 +97,7 @@ cdef void _convt3s2_backward_passes(x, weight, grad_out, gx, gw, unsigned char *
     cdef Py_ssize_t per = Co * Ho * 96, n, co
     cdef int nt = threads_for(N * Co * H * W * Ci * 9, CONVT3S2_MIN_WORK)
     # one parallel region, two loops (the second starts when every image of the first is done)
+    fastnn_team_begin(&_team, nt)
     with nogil, parallel(num_threads=nt):
         # image by image: spread the output gradient, then (if asked) the input gradient from it
         for n in prange(N, schedule="static"):
@@ -103,3 +108,4 @@ cdef void _convt3s2_backward_passes(x, weight, grad_out, gx, gw, unsigned char *
         if gwp != NULL:
             for co in prange(Co, schedule="static"):
                 fastnn_convt3s2_weight_grad_f32(N, Ci, Co, H, W, Ho, Wo, co, xp, spread, gwp)
+    fastnn_team_end(&_team)

@@ -12,6 +12,7 @@ import numpy as np
 from threadchunks cimport for_thread_chunks
 from cython.parallel cimport prange, threadid
 from parallel cimport threads_for
+from parallel cimport fastnn_team_steer, fastnn_team_begin, fastnn_team_end
 from libc.stdint cimport uint64_t, uint32_t
 
 cdef extern from "dropoutmask.h" nogil:
@@ -134,6 +135,7 @@ cdef Py_ssize_t _rows_per_block(Py_ssize_t C):
 
 def _act_rows(bint gelu, floating[:, ::1] a, object bias_arr, floating[:, ::1] h, double p, uint64_t seed):
     """Row blocks of the forward: ReLU in place in a (h is a), or GELU into h (a becomes a + bias)."""
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t R = a.shape[0], C = a.shape[1], i, r0, r1
     cdef Py_ssize_t rb = _rows_per_block(C), blocks = (R + rb - 1) // rb
     cdef const floating[::1] bias
@@ -145,6 +147,7 @@ def _act_rows(bint gelu, floating[:, ::1] a, object bias_arr, floating[:, ::1] h
     cdef floating scale = <floating>(1.0 / (1.0 - p))
     cdef int masked = p > 0.0, nt = threads_for(R * C, MIN_WORK)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for i in prange(blocks, num_threads=nt, schedule="dynamic"):
             r0 = i * rb
             r1 = min(r0 + rb, R)
@@ -158,11 +161,13 @@ def _act_rows(bint gelu, floating[:, ::1] a, object bias_arr, floating[:, ::1] h
                     fastnn_gelu_dropout_rows_f64(&a[0, 0], bp, &h[0, 0], C, r0, r1, seed, threshold, scale, masked)
                 else:
                     fastnn_relu_dropout_rows_f64(&a[0, 0], bp, C, r0, r1, seed, threshold, scale, masked)
+        fastnn_team_end(&_team)
 
 
 def _act_back_rows(bint gelu, floating[:, ::1] g, const floating[:, ::1] saved, double p, uint64_t seed,
                    object parts_arr):
     """Row blocks of the backward, in place in g; saved is ReLU's output or GELU's pre-activation."""
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t R = g.shape[0], C = g.shape[1], i, r0, r1
     cdef Py_ssize_t rb = _rows_per_block(C), blocks = (R + rb - 1) // rb
     cdef double[:, ::1] parts
@@ -175,6 +180,7 @@ def _act_back_rows(bint gelu, floating[:, ::1] g, const floating[:, ::1] saved, 
     cdef floating scale = <floating>(1.0 / (1.0 - p))
     cdef int masked = p > 0.0, nt = threads_for(R * C, MIN_WORK)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for i in prange(blocks, num_threads=nt, schedule="dynamic"):
             r0 = i * rb
             r1 = min(r0 + rb, R)
@@ -193,6 +199,7 @@ def _act_back_rows(bint gelu, floating[:, ::1] g, const floating[:, ::1] saved, 
                 else:
                     fastnn_relu_dropout_backward_rows_f64(&g[0, 0], &saved[0, 0], C, r0, r1, seed, threshold, scale,
                                                           masked, part)
+        fastnn_team_end(&_team)
 
 
 cdef object _rows(x):

@@ -12,6 +12,7 @@ from libc.math cimport sqrt, sqrtf
 from fastexp cimport exp_inplace
 import numpy as np
 from parallel cimport threads_for
+from parallel cimport fastnn_team_steer, fastnn_team_begin, fastnn_team_end
 
 include "checks.pxi"
 
@@ -127,10 +128,12 @@ def spmm_max_csr(indptr, indices, x):
 
 def _spmm_max(const idx_t[::1] indptr, const idx_t[::1] indices, const floating[:, ::1] x, floating[:, ::1] out,
               idx_t[:, ::1] arg):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t i, e, j, f, N = out.shape[0], F = x.shape[1]
     cdef floating v
     cdef int nt = threads_for(indices.shape[0] * F, MIN_WORK)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for i in prange(N, num_threads=nt, schedule="guided"):
             for e in range(indptr[i], indptr[i + 1]):
                 j = indices[e]
@@ -140,6 +143,7 @@ def _spmm_max(const idx_t[::1] indptr, const idx_t[::1] indices, const floating[
                     if e == indptr[i] or v > out[i, f] or (v != v and out[i, f] == out[i, f]):
                         out[i, f] = v
                         arg[i, f] = j
+        fastnn_team_end(&_team)
 
 
 def spmm_max_backward(argmax, grad_out, num_nodes):
@@ -170,17 +174,20 @@ def spmm_max_backward(argmax, grad_out, num_nodes):
 
 
 def _spmm_max_backward(const idx_t[:, ::1] arg, const floating[:, ::1] g, floating[:, ::1] gx):
+    cdef fastnn_team_steer _team
     # parallel over feature columns: two rows may send to the same source, never to the same column twice
     cdef Py_ssize_t i, f, j, N = g.shape[0], F = g.shape[1]
     cdef int nt = threads_for(N * F, MIN_WORK)
     if nt > F:
         nt = <int>F
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for f in prange(F, num_threads=nt, schedule="static"):
             for i in range(N):
                 j = arg[i, f]
                 if j >= 0:
                     gx[j, f] += g[i, f]
+        fastnn_team_end(&_team)
 
 
 # ------------------------------------------------------------------ segment softmax (graph attention)
@@ -206,10 +213,12 @@ def segment_softmax(indptr, scores):
 
 
 def _segment_softmax(const idx_t[::1] indptr, const floating[:, ::1] s, floating[:, ::1] out):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t i, e, h, lo, hi, N = indptr.shape[0] - 1, H = s.shape[1]
     cdef floating m, total
     cdef int nt = threads_for(s.shape[0] * H, MIN_WORK)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for i in prange(N, num_threads=nt, schedule="guided"):
             lo, hi = indptr[i], indptr[i + 1]
             if lo < hi:
@@ -228,6 +237,7 @@ def _segment_softmax(const idx_t[::1] indptr, const floating[:, ::1] s, floating
                         total = total + out[e, h]
                     for e in range(lo, hi):
                         out[e, h] = out[e, h] / total
+        fastnn_team_end(&_team)
 
 
 def segment_softmax_backward(indptr, alpha, grad):
@@ -252,10 +262,12 @@ def segment_softmax_backward(indptr, alpha, grad):
 
 def _segment_softmax_backward(const idx_t[::1] indptr, const floating[:, ::1] a, const floating[:, ::1] g,
                               floating[:, ::1] out):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t i, e, h, N = indptr.shape[0] - 1, H = a.shape[1]
     cdef floating dot
     cdef int nt = threads_for(a.shape[0] * H, MIN_WORK)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for i in prange(N, num_threads=nt, schedule="guided"):
             for h in range(H):
                 dot = 0
@@ -263,3 +275,4 @@ def _segment_softmax_backward(const idx_t[::1] indptr, const floating[:, ::1] a,
                     dot = dot + a[e, h] * g[e, h]
                 for e in range(indptr[i], indptr[i + 1]):
                     out[e, h] = a[e, h] * (g[e, h] - dot)
+        fastnn_team_end(&_team)

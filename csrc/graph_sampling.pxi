@@ -53,11 +53,13 @@ def sample_neighbors(indptr, indices, nodes, num_neighbors, random_seed):
 
 def _sample(const idx_t[::1] indptr, const idx_t[::1] indices, const idx_t[::1] nodes, const idx_t[::1] offsets,
             idx_t[::1] positions, idx_t[::1] sources, uint64_t seed):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t s, t, S = nodes.shape[0]
     cdef idx_t start, deg, k, out
     cdef uint64_t state, r
     cdef int nt = threads_for(positions.shape[0] * 8, MIN_WORK)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for s in prange(S, num_threads=nt, schedule="guided"):
             start = indptr[nodes[s]]
             deg = indptr[nodes[s] + 1] - start
@@ -73,3 +75,4 @@ def _sample(const idx_t[::1] indptr, const idx_t[::1] indices, const idx_t[::1] 
                         positions[out + r] = start + t
             for t in range(k):
                 sources[out + t] = indices[positions[out + t]]
+        fastnn_team_end(&_team)

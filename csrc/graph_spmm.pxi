@@ -139,6 +139,7 @@ cdef int64_t _spmm_product(indptr, indices, w, bint mean, x, out, floating tag):
     weights 1); heads of w (its columns) weigh their own column blocks. Returns the number of entries
     found out of range. The arrays (checked by the caller) are read through their data pointers: taking
     five typed memoryviews cost more than Cora x 16's arithmetic."""
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t N = out.shape[0], F = out.shape[1], H = 1 if w is None else w.shape[1]
     cdef Py_ssize_t t, ldx = x.strides[0] // <Py_ssize_t>sizeof(floating), nx = x.shape[0]
     cdef int64_t nnz = indices.shape[0], bad = 0, part
@@ -156,9 +157,11 @@ cdef int64_t _spmm_product(indptr, indices, w, bint mean, x, out, floating tag):
     cdef int stream = (N * F + (nx if ldx else 1) * F) * <Py_ssize_t>sizeof(floating) >= SPMM_STREAM_BYTES
     with nogil:
         fastnn_spmm_split(ip, N, parts, bounds)
+        fastnn_team_begin(&_team, nt)
         for t in prange(parts, num_threads=nt, schedule="dynamic", chunksize=1):
             part = _spmm_rows(ip, ix, nnz, wp, H, mean, xp, ldx, nx, op, F, bounds[t], bounds[t + 1], stream)
             bad += part
+        fastnn_team_end(&_team)
     return bad
 
 
@@ -284,6 +287,7 @@ cdef int64_t _transposed_weights(const floating[:, ::1] w, const idx_t[::1] perm
 
 cdef int64_t _edge_dots(const idx_t[::1] indptr, const idx_t[::1] indices, const floating[:, :] g,
                         const floating[:, :] x, bint mean, floating[:, ::1] gv):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t N = indptr.shape[0] - 1, H = gv.shape[1], C = x.shape[1] // gv.shape[1], t
     cdef Py_ssize_t ldg = g.strides[0] // <Py_ssize_t>sizeof(floating), ldx = x.strides[0] // <Py_ssize_t>sizeof(floating)
     cdef int64_t nnz = indices.shape[0], bad = 0, part
@@ -299,6 +303,7 @@ cdef int64_t _edge_dots(const idx_t[::1] indptr, const idx_t[::1] indices, const
     cdef int parts = _row_parts(nt, N)
     with nogil:
         fastnn_spmm_split(ip, N, parts, bounds)
+        fastnn_team_begin(&_team, nt)
         for t in prange(parts, num_threads=nt, schedule="dynamic", chunksize=1):
             if floating is float:
                 part = fastnn_spmm_edge_dots_f32(ip, ix, nnz, &g[0, 0], ldg, xp, ldx, x.shape[0], H, C, mean,
@@ -307,4 +312,5 @@ cdef int64_t _edge_dots(const idx_t[::1] indptr, const idx_t[::1] indices, const
                 part = fastnn_spmm_edge_dots_f64(ip, ix, nnz, &g[0, 0], ldg, xp, ldx, x.shape[0], H, C, mean,
                                                  &gv[0, 0], bounds[t], bounds[t + 1])
             bad += part
+        fastnn_team_end(&_team)
     return bad

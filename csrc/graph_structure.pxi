@@ -232,18 +232,23 @@ def gcn_norm_csr(indptr, indices, values):
 
 def _gcn_norm(const idx_t[::1] indptr, const idx_t[::1] indices, const floating[::1] values, floating[::1] out,
               floating[::1] deg):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t i, e, N = indptr.shape[0] - 1
     cdef floating acc
     cdef int nt = threads_for(values.shape[0], MIN_WORK)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for i in prange(N, num_threads=nt, schedule="static"):
             acc = 0
             for e in range(indptr[i], indptr[i + 1]):
                 acc = acc + values[e]
             deg[i] = acc
+        fastnn_team_end(&_team)
+        fastnn_team_begin(&_team, nt)
         for i in prange(N, num_threads=nt, schedule="static"):
             for e in range(indptr[i], indptr[i + 1]):
                 out[e] = _inv_sqrt(deg[indices[e]]) * values[e] * _inv_sqrt(deg[i])
+        fastnn_team_end(&_team)
 
 
 def gcn_norm_csr_backward(indptr, indices, values, deg, grad):

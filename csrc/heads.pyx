@@ -11,6 +11,7 @@ from cython.parallel cimport prange, threadid
 from cython cimport floating
 import numpy as np
 from parallel cimport threads_for
+from parallel cimport fastnn_team_steer, fastnn_team_begin, fastnn_team_end
 
 include "checks.pxi"
 
@@ -19,6 +20,7 @@ cdef Py_ssize_t MIN_WORK = 65536
 
 
 def _to_heads(const floating[:, ::1] rows, object bias_arr, floating[:, :, :, :, ::1] out, bint batch_first):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t W = out.shape[0], N = out.shape[1], H = out.shape[2], L = out.shape[3], hd = out.shape[4]
     cdef Py_ssize_t T = rows.shape[0], t, n, l, w, h, d, c
     cdef const floating[::1] bias
@@ -30,6 +32,7 @@ def _to_heads(const floating[:, ::1] rows, object bias_arr, floating[:, :, :, :,
     cdef floating* dst
     cdef int nt = threads_for(rows.shape[0] * rows.shape[1], MIN_WORK)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for t in prange(T, num_threads=nt, schedule="static"):
             if batch_first:  # token t is (n, l)
                 n = t // L
@@ -48,10 +51,12 @@ def _to_heads(const floating[:, ::1] rows, object bias_arr, floating[:, :, :, :,
                     else:
                         for d in range(hd):
                             dst[d] = src[d]
+        fastnn_team_end(&_team)
 
 
 def _to_tokens(object blocks, floating[:, ::1] rows, object parts_arr, Py_ssize_t N, Py_ssize_t L, bint batch_first):
     """rows[t, block w's head h] = blocks[w][n, h, l, :]; parts (threads, columns) += rows' column sums."""
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t W = len(blocks), T = rows.shape[0], C = rows.shape[1], t, n, l, w, h, d, c
     cdef const floating[:, :, :, ::1] b0 = blocks[0]
     cdef const floating[:, :, :, ::1] b1 = blocks[1] if W > 1 else blocks[0]
@@ -67,6 +72,7 @@ def _to_tokens(object blocks, floating[:, ::1] rows, object parts_arr, Py_ssize_
     cdef floating* dst
     cdef int nt = threads_for(T * C, MIN_WORK)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for t in prange(T, num_threads=nt, schedule="static"):
             if batch_first:  # token t is (n, l)
                 n = t // L
@@ -91,6 +97,7 @@ def _to_tokens(object blocks, floating[:, ::1] rows, object parts_arr, Py_ssize_
                 dst = &rows[t, 0]
                 for d in range(C):
                     acc[d] += dst[d]
+        fastnn_team_end(&_team)
 
 
 def _check_heads(a, name, ref=None):

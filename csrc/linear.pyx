@@ -11,6 +11,7 @@ from blas cimport gemm
 from gemmsplit cimport gemm_serial, gemm_split, split_parts, ksplit_chunks
 from flatarray cimport column_sums
 from parallel cimport threads_for, fastnn_max_threads
+from parallel cimport fastnn_team_steer, fastnn_team_begin, fastnn_team_end
 from gemmsplit cimport fastnn_in_parallel
 from skinnygemm cimport skinny_forward, skinny_grad_input, skinny_grad_weight
 cimport skinnygemm
@@ -62,11 +63,14 @@ cdef inline int _threads() noexcept nogil:
 
 
 cdef void _fill_rows(floating *out, Py_ssize_t rows, Py_ssize_t cols, const floating *bias) noexcept nogil:
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t r, c
     cdef int nt = threads_for(rows * cols, MIN_WORK)
+    fastnn_team_begin(&_team, nt)
     for r in prange(rows, num_threads=nt, schedule="static"):
         for c in range(cols):
             out[r * cols + c] = bias[c]
+    fastnn_team_end(&_team)
 
 
 # The products below take the arrays' data pointers (checked by the public functions): a fused def's

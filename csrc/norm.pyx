@@ -13,6 +13,7 @@ from libc.string cimport memset
 from libc.stdint cimport uint64_t, uint32_t
 import numpy as np
 from parallel cimport threads_for
+from parallel cimport fastnn_team_steer, fastnn_team_begin, fastnn_team_end
 
 include "checks.pxi"
 
@@ -96,6 +97,7 @@ def add_layer_norm_forward(x, residual, weight=None, bias=None, eps=1e-5, p=0.0,
 cdef void _ln_forward(const floating[:, ::1] x, object res_arr, const floating[::1] w, const floating[::1] b,
                       double eps, floating[:, ::1] y, object sum_arr, double[::1] mean, double[::1] rstd, double p,
                       uint64_t seed):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t R = x.shape[0], C = x.shape[1], i, r0, n
     cdef Py_ssize_t blocks = (R + ROWS - 1) // ROWS
     cdef const floating[:, ::1] res
@@ -113,6 +115,7 @@ cdef void _ln_forward(const floating[:, ::1] x, object res_arr, const floating[:
     cdef int masked = p > 0.0
     cdef int nt = threads_for(R * C, MIN_WORK)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for i in prange(blocks, num_threads=nt, schedule="dynamic"):
             r0 = i * ROWS
             n = R - r0 if R - r0 < ROWS else ROWS
@@ -124,6 +127,7 @@ cdef void _ln_forward(const floating[:, ::1] x, object res_arr, const floating[:
                 fastnn_ln_rows_forward_f64(&x[r0, 0], rp + r0 * C if rp != NULL else NULL, &w[0], &b[0], n, C,
                                            eps, &y[r0, 0], sp + r0 * C if sp != NULL else NULL, &mean[r0],
                                            &rstd[r0], r0, seed, threshold, scale, masked)
+        fastnn_team_end(&_team)
 
 
 def layer_norm_backward(x, mean, rstd, grad_out, weight=None, need_weight=True, need_bias=True, need_input=True,
@@ -159,6 +163,7 @@ def layer_norm_backward(x, mean, rstd, grad_out, weight=None, need_weight=True, 
 cdef void _ln_backward(const floating[:, ::1] x, const double[::1] mean, const double[::1] rstd,
                        const floating[:, ::1] g, const floating[::1] w, object gx_arr, object gres_arr,
                        object acc_arr, int nt):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t R = x.shape[0], C = x.shape[1], i, r0, n
     cdef Py_ssize_t blocks = (R + ROWS - 1) // ROWS
     cdef int t
@@ -182,6 +187,7 @@ cdef void _ln_backward(const floating[:, ::1] x, const double[::1] mean, const d
         part = np.empty((nt, 2, C), np.float32 if floating is float else np.float64)
         pp = &part[0, 0, 0]
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for i in prange(blocks, num_threads=nt, schedule="dynamic"):
             r0 = i * ROWS
             n = R - r0 if R - r0 < ROWS else ROWS
@@ -204,6 +210,7 @@ cdef void _ln_backward(const floating[:, ::1] x, const double[::1] mean, const d
                                             pp + t * 2 * C + C if pp != NULL else NULL)
                 if pp != NULL:
                     fastnn_ln_fold_f64(pp + t * 2 * C, 2 * C, ap + t * 2 * C)
+        fastnn_team_end(&_team)
 
 
 # ----------------------------------------------------------------------------- batch norm
@@ -250,9 +257,11 @@ def batch_norm_forward(x, weight=None, bias=None, eps=1e-5):
 
 cdef void _bn_forward(const floating[:, :, ::1] x, const floating[::1] w, const floating[::1] b, double eps,
                       floating[:, :, ::1] y, double[::1] mean, double[::1] var, double[::1] rstd):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], M = x.shape[2], c
     cdef int nt = min(threads_for(N * C * M, MIN_WORK), C)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for c in prange(C, num_threads=nt, schedule="dynamic"):
             if floating is float:
                 fastnn_bn_channel_forward_f32(&x[0, c, 0], N, C * M, M, eps, w[c], b[c], &y[0, c, 0], &mean[c],
@@ -260,6 +269,7 @@ cdef void _bn_forward(const floating[:, :, ::1] x, const floating[::1] w, const 
             else:
                 fastnn_bn_channel_forward_f64(&x[0, c, 0], N, C * M, M, eps, w[c], b[c], &y[0, c, 0], &mean[c],
                                               &var[c], &rstd[c])
+        fastnn_team_end(&_team)
 
 
 def batch_norm_backward(x, mean, rstd, grad_out, weight=None, need_weight=True, need_bias=True, need_input=True):
@@ -285,6 +295,7 @@ def batch_norm_backward(x, mean, rstd, grad_out, weight=None, need_weight=True, 
 
 cdef void _bn_backward(const floating[:, :, ::1] x, const floating[:, :, ::1] g, const double[::1] mean,
                        const double[::1] rstd, const floating[::1] w, object gx_arr, double[:, ::1] sums):
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t N = x.shape[0], C = x.shape[1], M = x.shape[2], c
     cdef int nt = min(threads_for(N * C * M, MIN_WORK), C)
     cdef floating[:, :, ::1] gx
@@ -293,6 +304,7 @@ cdef void _bn_backward(const floating[:, :, ::1] x, const floating[:, :, ::1] g,
         gx = gx_arr
         gxp = &gx[0, 0, 0]
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for c in prange(C, num_threads=nt, schedule="dynamic"):
             if floating is float:
                 fastnn_bn_channel_backward_f32(&x[0, c, 0], &g[0, c, 0], N, C * M, M, mean[c], rstd[c], w[c],
@@ -300,3 +312,4 @@ cdef void _bn_backward(const floating[:, :, ::1] x, const floating[:, :, ::1] g,
             else:
                 fastnn_bn_channel_backward_f64(&x[0, c, 0], &g[0, c, 0], N, C * M, M, mean[c], rstd[c], w[c],
                                                gxp + c * M if gxp != NULL else NULL, &sums[0, c], &sums[1, c])
+        fastnn_team_end(&_team)

@@ -71,9 +71,11 @@ cdef inline int threads_for(Py_ssize_t work, Py_ssize_t min_work_per_thread) noe
     return n
 
 
-# A worker of a parallel region woken onto its master's CPU moves to another (cpusteer.h: on an idle
-# virtual machine the two would otherwise share one CPU for milliseconds). The master reads its CPU
-# before the region; each worker calls off_masters_cpu(that) first thing.
+# Around every parallel region: fastnn_team_begin(&steer, nt) before it, fastnn_team_end(&steer) after.
+# A team idle for a while is steered off the calling thread's CPU (cpusteer.h: on an idle virtual
+# machine its workers would otherwise wake onto it and share it for milliseconds).
 cdef extern from "cpusteer.h" nogil:
-    int fastnn_current_cpu()
-    void off_masters_cpu "fastnn_move_off_cpu"(int cpu)
+    ctypedef struct fastnn_team_steer:
+        pass
+    void fastnn_team_begin(fastnn_team_steer *steer, int threads)
+    void fastnn_team_end(fastnn_team_steer *steer)

@@ -225,17 +225,17 @@ def _run_lstm_pair(_LstmJob a, _LstmJob b, bint backward):
     barrier between steps (see _pair_pays)."""
     cdef _LstmDirection *d[2]
     cdef bint single = a.single
-    cdef int i, master_cpu
+    cdef int i
+    cdef fastnn_team_steer _team
     d[0], d[1] = &a.d, &b.d
     with nogil:
-        master_cpu = fastnn_current_cpu()
+        fastnn_team_begin(&_team, 2)
         for i in prange(2, num_threads=2, schedule="dynamic", chunksize=1):
-            if threadid() > 0:
-                off_masters_cpu(master_cpu)
             if single:
                 _lstm_alone(d[i], backward, <float>0)
             else:
                 _lstm_alone(d[i], backward, <double>0)
+        fastnn_team_end(&_team)
 
 
 def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn, reverse=False,

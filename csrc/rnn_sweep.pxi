@@ -101,7 +101,7 @@ cdef int _sweep(void (*block)(const _Sweep *sw, const floating *packed, const vo
     not started: it takes the blocks nobody has, so a share that starts late finds its steps done."""
     cdef fastnn_steps work
     cdef _SweepJob job
-    cdef int tid, master_cpu
+    cdef int tid
     if nt <= 1:
         with nogil:
             _sweep_serial(block, sw, packed, cell, backward)
@@ -114,12 +114,9 @@ cdef int _sweep(void (*block)(const _Sweep *sw, const floating *packed, const vo
         with nogil:
             if FASTNN_HAVE_POOL:
                 fastnn_pool_run(nt, nt, _sweep_part, &job)
-            else:
-                master_cpu = fastnn_current_cpu()
+            else:   # no pool (not Linux): no steering either
                 with parallel(num_threads=nt):
                     tid = threadid()
-                    if tid > 0:
-                        off_masters_cpu(master_cpu)
                     _sweep_part(&job, tid)
     finally:
         fastnn_steps_free(&work)

@@ -7,6 +7,7 @@ from cython.parallel cimport prange, parallel
 from cython cimport floating
 import numpy as np
 from parallel cimport threads_for
+from parallel cimport fastnn_team_steer, fastnn_team_begin, fastnn_team_end
 
 from rowsoftmax cimport (softmax_row, softmax_row_backward, ce_row_backward, fastnn_prefetch_bytes,
                          fastnn_prefetch_bytes_w, fastnn_stream_fence)
@@ -239,11 +240,13 @@ cdef double _check_smoothing(object label_smoothing) except -1:
 # cross-entropy loops below.
 cdef void _rows_forward(const floating *x, floating *out, Py_ssize_t R, Py_ssize_t C, double scale,
                         const floating *mask, Py_ssize_t M, bint log_output) noexcept:
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t r
     cdef int nt = threads_for(R * C, MIN_WORK)
     cdef Py_ssize_t ahead = PREFETCH_ROWS if C * sizeof(floating) <= PREFETCH_MAX_ROW else R
     cdef bint stream = R * C * sizeof(floating) >= STREAM_MIN_BYTES
     cdef Py_ssize_t chunk = max(1, CHUNK_BYTES // max(1, C * <Py_ssize_t>sizeof(floating)))
+    fastnn_team_begin(&_team, nt)
     with nogil, parallel(num_threads=nt):
         for r in prange(R, schedule="dynamic", chunksize=chunk):
             if r + ahead < R:
@@ -254,15 +257,18 @@ cdef void _rows_forward(const floating *x, floating *out, Py_ssize_t R, Py_ssize
                         stream)
         if stream:
             fastnn_stream_fence()
+    fastnn_team_end(&_team)
 
 
 cdef void _rows_backward(const floating *y, const floating *g, Py_ssize_t M, floating *gx, Py_ssize_t R,
                          Py_ssize_t C, double scale, bint log_output) noexcept:
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t r
     cdef int nt = threads_for(R * C, MIN_WORK)
     cdef Py_ssize_t ahead = PREFETCH_ROWS if C * sizeof(floating) <= PREFETCH_MAX_ROW else R
     cdef bint stream = R * C * sizeof(floating) >= STREAM_MIN_BYTES
     cdef Py_ssize_t chunk = max(1, CHUNK_BYTES // max(1, C * <Py_ssize_t>sizeof(floating)))
+    fastnn_team_begin(&_team, nt)
     with nogil, parallel(num_threads=nt):
         for r in prange(R, schedule="dynamic", chunksize=chunk):
             if r + ahead < R:
@@ -274,6 +280,7 @@ cdef void _rows_backward(const floating *y, const floating *g, Py_ssize_t M, flo
             softmax_row_backward(y + r * C, g + (r % M) * C, gx + r * C, C, scale, log_output, stream)
         if stream:
             fastnn_stream_fence()
+    fastnn_team_end(&_team)
 
 
 cdef void _forward_into(x, out, double scale, mask, bint log_output) noexcept:
@@ -327,10 +334,12 @@ def _softmax_backward_rows(y, g, gx, double scale, bint log_output):
 # together cost more than a small batch's whole loss
 cdef void _ce_forward(const floating *x, const long long *t, const floating *w, long long ignore, double eps,
                       floating *logp, floating *loss, Py_ssize_t R, Py_ssize_t C) noexcept:
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t r, c
     cdef double smooth, nll
     cdef int nt = threads_for(R * C, MIN_WORK)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for r in prange(R, num_threads=nt, schedule="static"):
             softmax_row(x + r * C, logp + r * C, C, 1.0, NULL, True)
             if t[r] == ignore:
@@ -343,16 +352,19 @@ cdef void _ce_forward(const floating *x, const long long *t, const floating *w, 
                     smooth = smooth - w[c] * logp[r * C + c]
                 smooth = smooth / C
             loss[r] = <floating>((1.0 - eps) * nll + eps * smooth)
+        fastnn_team_end(&_team)
 
 
 cdef void _ce_backward(const floating *logp, const long long *t, const floating *g, const floating *w,
                        long long ignore, double eps, floating *gx, Py_ssize_t R, Py_ssize_t C) noexcept:
+    cdef fastnn_team_steer _team
     cdef Py_ssize_t r, c
     cdef double wsum = 0, a, b, wt
     for c in range(C):
         wsum += w[c]
     cdef int nt = threads_for(R * C, MIN_WORK)
     with nogil:
+        fastnn_team_begin(&_team, nt)
         for r in prange(R, num_threads=nt, schedule="static"):
             if t[r] == ignore:
                 for c in range(C):
@@ -364,3 +376,4 @@ cdef void _ce_backward(const floating *logp, const long long *t, const floating 
             b = g[r] * eps / C
             ce_row_backward(logp + r * C, w, gx + r * C, C, a, b)
             gx[r * C + t[r]] = <floating>(gx[r * C + t[r]] - g[r] * (1.0 - eps) * wt)
+        fastnn_team_end(&_team)

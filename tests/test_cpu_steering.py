@@ -1,6 +1,6 @@
 """Workers woken off their caller's CPU (csrc/cpusteer.h): the steering takes exactly the caller's CPU out
-of a thread's mask and puts the mask back, leaves one-CPU masks alone, and after a kernel call has woken
-sleeping helpers every thread of the process has its CPUs back."""
+of a thread's mask and puts the mask back, leaves one-CPU masks alone, and after kernel calls have woken
+sleeping pool helpers and idle OpenMP workers every thread of the process has its CPUs back."""
 import os
 import sys
 import threading
@@ -73,6 +73,8 @@ def test_helpers_woken_after_a_pause_get_their_cpus_back_and_results_hold():
     with fastnn.no_grad():
         want_lstm = lstm(fastnn.tensor(x))[0].numpy().copy()
     want = fastnn.mm(fastnn.tensor(a), fastnn.tensor(a)).numpy().copy()
+    scores = rng.standard_normal((64, 64, 256)).astype(np.float32)   # softmax: an OpenMP region
+    want_softmax = fastnn.softmax(fastnn.tensor(scores), -1).numpy().copy()
     for _ in range(3):
         time.sleep(0.05)   # the helpers go to sleep: the next call wakes them (steered)
         got = fastnn.mm(fastnn.tensor(a), fastnn.tensor(a)).numpy()
@@ -80,6 +82,8 @@ def test_helpers_woken_after_a_pause_get_their_cpus_back_and_results_hold():
         time.sleep(0.05)
         with fastnn.no_grad():
             np.testing.assert_array_equal(lstm(fastnn.tensor(x))[0].numpy(), want_lstm)
+        time.sleep(0.05)   # the OpenMP team idles: the region's workers are steered, then given their masks back
+        np.testing.assert_array_equal(fastnn.softmax(fastnn.tensor(scores), -1).numpy(), want_softmax)
     deadline = time.monotonic() + 2
     while any(m != allowed for m in _thread_masks().values()) and time.monotonic() < deadline:
         time.sleep(0.01)   # a helper puts its mask back when it next runs
