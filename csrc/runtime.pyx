@@ -94,3 +94,40 @@ def _steer_self(int cpu):
     cdef int count = 0
     cdef int steered = fastnn_steer_self_for_test(cpu, during, 1024, &count)
     return bool(steered), {during[i] for i in range(count)}
+
+
+# NumPy's allocation policy with 64-byte aligned data (alignedalloc.h says why).
+cimport numpy as cnp
+cnp.import_array()
+
+cdef extern from "alignedalloc.h":
+    """
+    #if NPY_API_VERSION >= 0x00000010   /* NumPy 1.22: PyDataMem_Handler */
+    #define FASTNN_HAVE_HANDLER 1
+    static PyDataMem_Handler fastnn_aligned_handler = {
+        "fastnn_aligned_allocator", 1,
+        {NULL, fastnn_aligned_malloc, fastnn_aligned_calloc, fastnn_aligned_realloc, fastnn_aligned_free}};
+    /* Make it the policy of the calling thread's context; 1 on success. */
+    static int fastnn_install_aligned_handler(void) {
+        PyObject *capsule = PyCapsule_New(&fastnn_aligned_handler, "mem_handler", NULL);
+        if (capsule == NULL)
+            return -1;
+        PyObject *old = PyDataMem_SetHandler(capsule);
+        Py_DECREF(capsule);
+        if (old == NULL)
+            return -1;
+        Py_DECREF(old);
+        return 1;
+    }
+    #else
+    static int fastnn_install_aligned_handler(void) { return 0; }
+    #endif
+    """
+    int fastnn_install_aligned_handler() except -1
+
+
+def install_aligned_allocator():
+    """Make NumPy allocate array data on 64-byte lines from the calling thread's context on (other threads
+    keep NumPy's default). Arrays made before keep their own policy, which frees them. Returns True if
+    installed (False with a NumPy too old to have allocation policies)."""
+    return fastnn_install_aligned_handler() == 1

@@ -33,6 +33,18 @@ def tune_malloc():
 _malloc_tuned = tune_malloc()
 
 
+def align_array_data():
+    """NumPy's array data on 64-byte lines from here on, in the importing thread's context, as PyTorch's
+    tensors are (csrc/alignedalloc.h: rows of 16 float32 otherwise straddle two cache lines in three arrays
+    of four); FASTNN_NO_PROCESS_TUNING=1 opts out. Returns True if applied."""
+    if not _idle_threads.process_tuning_enabled():
+        return False
+    return _runtime.install_aligned_allocator()
+
+
+_data_aligned = align_array_data()
+
+
 def _hold_kernel_blas():
     from ._blas_threads import set_blas_threads
     set_blas_threads()
@@ -100,6 +112,7 @@ def config():
         "cpu_count": os.cpu_count(),
         "blas": blas,
         "malloc_tuned": _malloc_tuned,
+        "array_data_aligned": _data_aligned,
         "process_tuning": _idle_threads.TUNED,
     }
 

@@ -1,6 +1,7 @@
 """FASTNN_NO_PROCESS_TUNING=1 leaves the process as `import fastnn` found it: the environment
 never changes (not even while the native libraries load) and glibc's malloc thresholds stay
-glibc's. Without it, fastnn raises the thresholds (and puts its variables back after loading)."""
+glibc's, and NumPy keeps its own allocation policy. Without it, fastnn raises the thresholds, aligns
+NumPy's array data (and puts its variables back after loading)."""
 import json
 import os
 import subprocess
@@ -40,8 +41,14 @@ mmapped = libc.mallinfo2().hblkhd
 p = libc.malloc(64 << 20)
 grew = libc.mallinfo2().hblkhd - mmapped
 libc.free(p)
+import numpy as np
+try:
+    from numpy._core.multiarray import get_handler_name
+except ImportError:   # NumPy 1.x
+    from numpy.core.multiarray import get_handler_name
 print(json.dumps({"env_same": before == after, "changes": changes, "mmapped_64mib": grew >= 64 << 20,
-                  "tuned": fastnn.config.config()["malloc_tuned"]}))
+                  "tuned": fastnn.config.config()["malloc_tuned"],
+                  "numpy_policy": get_handler_name(np.empty(10))}))
 """
 
 
@@ -60,6 +67,7 @@ def test_the_switch_leaves_environment_and_malloc_alone(tmp_path):
     r = _probe(tmp_path, FASTNN_NO_PROCESS_TUNING="1")
     assert r["env_same"] and r["changes"] == []
     assert r["mmapped_64mib"] and not r["tuned"]
+    assert r["numpy_policy"] == "default_allocator"
 
 
 def test_by_default_malloc_is_tuned_and_the_environment_restored(tmp_path):
@@ -67,4 +75,5 @@ def test_by_default_malloc_is_tuned_and_the_environment_restored(tmp_path):
     assert r["env_same"]
     assert sorted(k for op, k in r["changes"] if op == "set") == ["GOMP_SPINCOUNT", "OPENBLAS_THREAD_TIMEOUT"]
     assert not r["mmapped_64mib"] and r["tuned"]
+    assert r["numpy_policy"] == "fastnn_aligned_allocator"
 
