@@ -99,7 +99,11 @@ cdef object _edge_values(object values, str name, Py_ssize_t num_edges, object x
 
 cdef object _aligned_empty(Py_ssize_t rows, Py_ssize_t cols, object dtype):
     """np.empty((rows, cols), dtype) starting on a 64-byte line, so that the kernels' vector stores (streamed
-    ones above all) are aligned wherever a row is, as every row is when its bytes are a multiple of 64."""
+    ones above all) are aligned wherever a row is, as every row is when its bytes are a multiple of 64.
+    Under fastnn's NumPy policy (config.align_array_data) every array starts so: no over-allocation then."""
+    out = np.empty((rows, cols), dtype)
+    if <size_t>data_of(out) % 64 == 0:
+        return out
     cdef Py_ssize_t nbytes = rows * cols * dtype.itemsize
     raw = np.empty(nbytes + 64, np.uint8)
     cdef Py_ssize_t skip = (64 - <size_t>data_of(raw) % 64) % 64
