@@ -160,6 +160,8 @@ cdef int64_t _spmm_product(indptr, indices, w, bint mean, x, out, floating tag):
     cdef int parts = _row_parts(nt, N)
     cdef int stream = (N * F + (nx if ldx else 1) * F) * <Py_ssize_t>sizeof(floating) >= SPMM_STREAM_BYTES
     with nogil:
+        if nt == 1:   # no parallel region: a 1-thread one still costs its set-up (Cora x 16 is ~10 us of work)
+            return _spmm_rows(ip, ix, nnz, wp, H, mean, xp, ldx, nx, op, F, 0, N, stream)
         fastnn_spmm_split(ip, N, parts, bounds)
         fastnn_team_begin(&_team, nt)
         for t in prange(parts, num_threads=nt, schedule="dynamic", chunksize=1):
