@@ -12,8 +12,10 @@
  * all done, the caller closes its ticket (next = all ones) before writing the next job, so a
  * helper that read an old job's fields can never claim a part of it (its CAS fails).
  *
- * One pool per extension module (this header's statics); its helpers sleep on a futex between
- * jobs. A second caller while a job runs (another Python thread, or a part that calls the
+ * One pool per process: its state lives in fastnn._runtime and every extension module finds it
+ * through the capsule fastnn._runtime._pool on its first job, so the helpers still spinning after
+ * one module's job (a Linear layer's GEMM) take part in the next module's (an SpMM, an LSTM's
+ * steps). Its helpers sleep on a futex between jobs. A second caller while a job runs (another Python thread, or a part that calls the
  * pool) runs its own parts itself. Linux only (futex); elsewhere FASTNN_HAVE_POOL is 0 and
  * the callers use an OpenMP region instead. After fork() the child starts without helpers.
  *
@@ -56,11 +58,33 @@ typedef struct {
     int parts, active;            /* the job: its parts, and how many helpers take part */
     fastnn_part_fn fn;
     void *ctx;
+    int fork_handler;             /* pthread_atfork registered */
     fastnn_pool_helper_t helper[FASTNN_POOL_MAX];
 } fastnn_pool_t;
 
-static fastnn_pool_t fastnn_pool = {.start_lock = PTHREAD_MUTEX_INITIALIZER};
-static int fastnn_pool_fork_handler = 0;
+/* This module's own pool: the process's one in fastnn._runtime (which publishes it), and elsewhere
+ * only if the capsule cannot be found (a module used without fastnn._runtime, a C test harness). */
+static fastnn_pool_t fastnn_pool_local = {.start_lock = PTHREAD_MUTEX_INITIALIZER};
+static fastnn_pool_t *fastnn_pool_shared = NULL;
+
+/* The process's pool. The first call of a module looks the capsule up, under the GIL (a kernel's
+ * caller runs without it, so no thread that waits for this one holds it). */
+static fastnn_pool_t *fastnn_the_pool(void) {
+    fastnn_pool_t *p = __atomic_load_n(&fastnn_pool_shared, __ATOMIC_ACQUIRE);
+    if (p != NULL)
+        return p;
+#ifdef Py_PYTHON_H
+    PyGILState_STATE gil = PyGILState_Ensure();
+    p = (fastnn_pool_t *)PyCapsule_Import("fastnn._runtime._pool", 0);
+    if (p == NULL)
+        PyErr_Clear();
+    PyGILState_Release(gil);
+#endif
+    if (p == NULL)
+        p = &fastnn_pool_local;
+    __atomic_store_n(&fastnn_pool_shared, p, __ATOMIC_RELEASE);
+    return p;
+}
 
 static inline void fastnn_pool_futex(int *addr, int op, int value) {
     syscall(SYS_futex, addr, op, value, NULL, NULL, 0);
@@ -97,7 +121,7 @@ static inline int fastnn_pool_work(fastnn_pool_t *p, unsigned job) {
 }
 
 static void *fastnn_pool_helper(void *arg) {
-    fastnn_pool_t *p = &fastnn_pool;
+    fastnn_pool_t *p = fastnn_the_pool();   /* known: the module that starts a helper looked it up */
     int index = (int)(size_t)arg;
     fastnn_pool_helper_t *self = &p->helper[index];
     int seen = __atomic_load_n(&p->job, __ATOMIC_ACQUIRE);
@@ -130,13 +154,14 @@ static void *fastnn_pool_helper(void *arg) {
 
 static void fastnn_pool_after_fork(void) {
     /* the child has only the forking thread: no helpers, no job in progress */
-    fastnn_pool.helpers = 0;
-    fastnn_pool.busy = 0;
+    fastnn_pool_t *p = fastnn_the_pool();
+    p->helpers = 0;
+    p->busy = 0;
     for (int i = 0; i < FASTNN_POOL_MAX; i++) {
-        fastnn_pool.helper[i].tid = 0;
-        fastnn_pool.helper[i].steered = 0;
+        p->helper[i].tid = 0;
+        p->helper[i].steered = 0;
     }
-    pthread_mutex_init(&fastnn_pool.start_lock, NULL);
+    pthread_mutex_init(&p->start_lock, NULL);
 }
 
 /* Start helpers until there are `want` (or as many as could be started). */
@@ -146,8 +171,8 @@ static inline int fastnn_pool_grow(fastnn_pool_t *p, int want) {
     if (__atomic_load_n(&p->helpers, __ATOMIC_ACQUIRE) >= want)
         return want;
     pthread_mutex_lock(&p->start_lock);
-    if (!fastnn_pool_fork_handler)
-        fastnn_pool_fork_handler = pthread_atfork(NULL, NULL, fastnn_pool_after_fork) == 0;
+    if (!p->fork_handler)
+        p->fork_handler = pthread_atfork(NULL, NULL, fastnn_pool_after_fork) == 0;
     while (p->helpers < want) {
         pthread_t thread;
         pthread_attr_t attr;
@@ -168,7 +193,7 @@ static inline int fastnn_pool_grow(fastnn_pool_t *p, int want) {
 /* Run fn(ctx, 0 .. parts-1), each part once, on up to `threads` threads (the caller is one).
  * Returns when every part is done. */
 static inline void fastnn_pool_run(int parts, int threads, fastnn_part_fn fn, void *ctx) {
-    fastnn_pool_t *p = &fastnn_pool;
+    fastnn_pool_t *p = fastnn_the_pool();
     int helpers = threads - 1 < parts - 1 ? threads - 1 : parts - 1;
     int expected = 0;
     if (helpers > 0)

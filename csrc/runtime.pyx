@@ -1,4 +1,5 @@
-# Process-wide OpenMP settings, for fastnn.set_num_threads and fastnn.show_config.
+# Process-wide OpenMP settings, for fastnn.set_num_threads and fastnn.show_config; the process's helper
+# pool (gemmpool.h), which every kernel module finds through the capsule _pool.
 from cpython.pycapsule cimport PyCapsule_New
 from cython.parallel cimport parallel
 from parallel cimport fastnn_max_threads, fastnn_has_openmp, fastnn_team_size, threads_for
@@ -24,6 +25,23 @@ cdef extern from *:
 # The one thread count every kernel module reads (see parallel.pxd); 0: not set.
 cdef int _thread_setting_value = 0
 _thread_setting = PyCapsule_New(<void*>&_thread_setting_value, b"fastnn._runtime._thread_setting", NULL)
+
+cdef extern from "gemmpool.h":
+    """
+    #if FASTNN_HAVE_POOL
+    /* this module's pool is the process's: published below, and used here without a look-up */
+    static void *fastnn_process_pool(void) {
+        fastnn_pool_shared = &fastnn_pool_local;
+        return &fastnn_pool_local;
+    }
+    #else
+    static int fastnn_no_pool;
+    static void *fastnn_process_pool(void) { return &fastnn_no_pool; }
+    #endif
+    """
+    void *fastnn_process_pool()
+
+_pool = PyCapsule_New(fastnn_process_pool(), b"fastnn._runtime._pool", NULL)
 
 
 def openmp_enabled():

@@ -88,3 +88,29 @@ def test_helpers_woken_after_a_pause_get_their_cpus_back_and_results_hold():
     while any(m != allowed for m in _thread_masks().values()) and time.monotonic() < deadline:
         time.sleep(0.01)   # a helper puts its mask back when it next runs
     assert all(m == allowed for m in _thread_masks().values())
+
+
+THREADS_PROBE = """
+import os, fastnn
+fastnn.set_num_threads(2)
+def count():
+    return len(os.listdir('/proc/self/task'))
+start = count()
+a = fastnn.randn(512, 512)
+fastnn.mm(a, a)                                                        # linear algebra
+lstm = fastnn.nn.LSTM(64, 128)
+lstm(fastnn.randn(20, 32, 64))[0].sum().backward()                     # recurrent
+conv = fastnn.nn.Conv2d(32, 32, 3, padding=1)
+conv(fastnn.randn(8, 32, 56, 56)).sum().backward()                     # convolution
+fastnn.softmax(fastnn.randn(4096, 1024), -1)                           # softmax
+print(count() - start)
+"""
+
+
+def test_one_helper_pool_for_every_kernel_module(tmp_path):
+    # On 2 threads: one pool helper for all modules, and one OpenMP worker; a pool per module (as before) made
+    # a helper for each of the linear, recurrent and convolution modules.
+    import subprocess
+    out = subprocess.run([sys.executable, "-c", THREADS_PROBE], capture_output=True, text=True, check=True,
+                         cwd=tmp_path)
+    assert int(out.stdout.strip().splitlines()[-1]) <= 2
