@@ -85,7 +85,8 @@ static __thread pid_t fastnn_team_tids[FASTNN_TEAM_STEER_MAX];
 static __thread int fastnn_team_known;
 static __thread long long fastnn_team_last_end;
 
-static inline long long fastnn_team_now_ns(void) {
+/* Monotonic nanoseconds (also gemmpool.h's spin deadlines). */
+static inline long long fastnn_now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
@@ -95,7 +96,7 @@ static inline long long fastnn_team_now_ns(void) {
 static inline void fastnn_team_begin(fastnn_team_steer *s, int threads) {
     s->count = 0;
 #ifdef _OPENMP
-    if (threads < 2 || omp_in_parallel() || fastnn_team_now_ns() - fastnn_team_last_end < FASTNN_TEAM_IDLE_NS)
+    if (threads < 2 || omp_in_parallel() || fastnn_now_ns() - fastnn_team_last_end < FASTNN_TEAM_IDLE_NS)
         return;
     int workers = threads < FASTNN_TEAM_STEER_MAX ? threads : FASTNN_TEAM_STEER_MAX;
     if (fastnn_team_known < workers) {
@@ -129,7 +130,7 @@ static inline void fastnn_team_end(fastnn_team_steer *s) {
     for (int i = 0; i < s->count; i++)
         sched_setaffinity(s->tid[i], sizeof(cpu_set_t), &s->mask[i]);
     s->count = 0;
-    fastnn_team_last_end = fastnn_team_now_ns();
+    fastnn_team_last_end = fastnn_now_ns();
 }
 #else
 typedef struct {

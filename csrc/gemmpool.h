@@ -15,8 +15,8 @@
  * One pool per process: its state lives in fastnn._runtime and every extension module finds it
  * through the capsule fastnn._runtime._pool on its first job, so the helpers still spinning after
  * one module's job (a Linear layer's GEMM) take part in the next module's (an SpMM, an LSTM's
- * steps). Its helpers sleep on a futex between jobs. A second caller while a job runs (another Python thread, or a part that calls the
- * pool) runs its own parts itself. Linux only (futex); elsewhere FASTNN_HAVE_POOL is 0 and
+ * steps). Its helpers sleep on a futex between jobs. A second caller while a job runs (another
+ * Python thread, or a part that calls the pool) runs its own parts itself. Linux only (futex); elsewhere FASTNN_HAVE_POOL is 0 and
  * the callers use an OpenMP region instead. After fork() the child starts without helpers.
  *
  * Sleeping helpers are woken off the caller's CPU (cpusteer.h says why: on a virtual machine
@@ -90,12 +90,6 @@ static inline void fastnn_pool_futex(int *addr, int op, int value) {
     syscall(SYS_futex, addr, op, value, NULL, NULL, 0);
 }
 
-static inline long long fastnn_pool_now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* Claim and run parts of job `job` until none is left; returns how many this thread ran. */
 static inline int fastnn_pool_work(fastnn_pool_t *p, unsigned job) {
     int ran = 0;
@@ -127,18 +121,18 @@ static void *fastnn_pool_helper(void *arg) {
     int seen = __atomic_load_n(&p->job, __ATOMIC_ACQUIRE);
     __atomic_store_n(&self->tid, fastnn_thread_id(), __ATOMIC_RELEASE);
     for (;;) {
-        long long deadline = fastnn_pool_now_ns() + FASTNN_POOL_SPIN_NS;
+        long long deadline = fastnn_now_ns() + FASTNN_POOL_SPIN_NS;
         int job, spins = 0;
         while ((job = __atomic_load_n(&p->job, __ATOMIC_ACQUIRE)) == seen) {
 #if defined(__x86_64__) || defined(__i386__)
             __builtin_ia32_pause();
 #endif
-            if (++spins % 64 == 0 && fastnn_pool_now_ns() > deadline) {
+            if (++spins % 64 == 0 && fastnn_now_ns() > deadline) {
                 __atomic_add_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
                 if (__atomic_load_n(&p->job, __ATOMIC_SEQ_CST) == seen)
                     fastnn_pool_futex(&p->job, FUTEX_WAIT_PRIVATE, seen);
                 __atomic_sub_fetch(&p->sleepers, 1, __ATOMIC_SEQ_CST);
-                deadline = fastnn_pool_now_ns() + FASTNN_POOL_SPIN_NS;
+                deadline = fastnn_now_ns() + FASTNN_POOL_SPIN_NS;
             }
         }
         seen = job;
@@ -227,13 +221,13 @@ static inline void fastnn_pool_run(int parts, int threads, fastnn_part_fn fn, vo
         fastnn_pool_futex(&p->job, FUTEX_WAKE_PRIVATE, INT_MAX);
     fastnn_pool_work(p, job);
     /* wait for the parts helpers hold: spin briefly (a part is short), then sleep */
-    long long deadline = fastnn_pool_now_ns() + FASTNN_POOL_SPIN_NS;
+    long long deadline = fastnn_now_ns() + FASTNN_POOL_SPIN_NS;
     int done, spins = 0;
     while ((done = __atomic_load_n(&p->done, __ATOMIC_ACQUIRE)) < parts) {
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #endif
-        if (++spins % 64 == 0 && fastnn_pool_now_ns() > deadline) {
+        if (++spins % 64 == 0 && fastnn_now_ns() > deadline) {
             __atomic_store_n(&p->caller_sleeping, 1, __ATOMIC_SEQ_CST);
             done = __atomic_load_n(&p->done, __ATOMIC_SEQ_CST);
             if (done < parts)

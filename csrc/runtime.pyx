@@ -121,7 +121,6 @@ cnp.import_array()
 cdef extern from "alignedalloc.h":
     """
     #if NPY_API_VERSION >= 0x00000010   /* NumPy 1.22: PyDataMem_Handler */
-    #define FASTNN_HAVE_HANDLER 1
     static PyDataMem_Handler fastnn_aligned_handler = {
         "fastnn_aligned_allocator", 1,
         {NULL, fastnn_aligned_malloc, fastnn_aligned_calloc, fastnn_aligned_realloc, fastnn_aligned_free}};

@@ -199,7 +199,7 @@ def _threads():
 
 
 def _spread(row):
-    """" (lowest-highest round)" after a ratio timed over several rounds."""
+    """The " (lowest-highest)" of a ratio's per-round medians, or "" for one round."""
     rounds = row.get("speedup_vs_torch_rounds")
     return f" ({min(rounds):.2f}-{max(rounds):.2f})" if rounds else ""
 
