@@ -50,6 +50,26 @@ def _openmp_flags(compiler):
     return [], []
 
 
+def _solo_region_flags(compiler, cflags, lflags):
+    """(compile_args, link_args) that run one-thread OpenMP regions inline (csrc/soloregion.h): the GNU
+    linker's --wrap of libgomp's GOMP_parallel. ([], []) where the toolchain cannot link it."""
+    if not cflags or sys.platform != "linux":
+        return [], []
+    solo_c, solo_l = ["-DFASTNN_SOLO_REGIONS", "-I" + os.path.abspath("csrc")], ["-Wl,--wrap=GOMP_parallel"]
+    program = ('#include "soloregion.h"\nint main(void){int n=0;\n#pragma omp parallel num_threads(1) reduction(+:n)\n'
+               'n+=1;\nreturn n==1&&fastnn_solo_regions_inline()?0:1;}\n')
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "solo_probe.c")
+        with open(src, "w") as f:
+            f.write(program)
+        try:
+            objects = compiler.compile([src], output_dir=tmp, extra_postargs=cflags + solo_c)
+            compiler.link_executable(objects, "solo_probe", output_dir=tmp, extra_postargs=lflags + solo_l)
+        except Exception:
+            return [], []
+    return solo_c[:1], solo_l
+
+
 # Rebuilding is skipped when nothing that goes into a module changed. pip builds each install in a
 # fresh isolated environment whose NumPy/SciPy .pxd files are newer than our generated C, so the
 # timestamp checks of Cython and setuptools alone would recompile everything on every install
@@ -101,14 +121,16 @@ class BuildExt(build_ext):
     def build_extensions(self):
         cflags, lflags = _openmp_flags(self.compiler)
         openmp = bool(cflags)
-        print(f"fastnn: building with OpenMP {'on' if openmp else 'off'}")
+        solo_c, solo_l = _solo_region_flags(self.compiler, cflags, lflags)
+        print(f"fastnn: building with OpenMP {'on' if openmp else 'off'}"
+              f"{', one-thread regions inline' if solo_c else ''}")
         # -fno-trapping-math lets the compiler vectorise loops with comparisons (clamps,
         # selects), and -fno-math-errno loops with sqrt; results stay IEEE (sqrt is correctly
         # rounded either way), only FP-exception flags and errno are not kept.
         extra = ["-O3", "-fno-trapping-math", "-fno-math-errno"] if self.compiler.compiler_type != "msvc" else ["/O2"]
         for ext in self.extensions:
-            ext.extra_compile_args = extra + cflags
-            ext.extra_link_args = list(lflags)
+            ext.extra_compile_args = extra + cflags + solo_c
+            ext.extra_link_args = lflags + solo_l
         super().build_extensions()
 
     def build_extension(self, ext):

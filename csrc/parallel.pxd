@@ -11,6 +11,7 @@ cdef extern from *:
     #ifdef _OPENMP
     #include <omp.h>
     #endif
+    #include "soloregion.h"
     static int fastnn_thread_setting_unset = 0;
     static int *fastnn_thread_setting_ptr = NULL;
     /* The pointer is read and written with relaxed atomics (GCC/Clang builtins), so first calls
@@ -57,6 +58,7 @@ cdef extern from *:
     int fastnn_max_threads() nogil   # threads a kernel's parallel region may use, in any thread
     int fastnn_has_openmp() nogil
     int fastnn_team_size() nogil   # threads of the enclosing parallel region (1 outside one)
+    int fastnn_solo_regions_inline() nogil   # one-thread regions skip libgomp (soloregion.h)
 
 
 cdef inline int threads_for(Py_ssize_t work, Py_ssize_t min_work_per_thread) noexcept nogil:

@@ -1,8 +1,9 @@
 # Process-wide OpenMP settings, for fastnn.set_num_threads and fastnn.show_config; the process's helper
 # pool (gemmpool.h), which every kernel module finds through the capsule _pool.
 from cpython.pycapsule cimport PyCapsule_New
-from cython.parallel cimport parallel
+from cython.parallel cimport parallel, prange
 from parallel cimport fastnn_max_threads, fastnn_has_openmp, fastnn_team_size, threads_for
+from parallel cimport fastnn_solo_regions_inline
 
 cdef extern from *:
     """
@@ -49,6 +50,11 @@ def openmp_enabled():
     return bool(fastnn_has_openmp())
 
 
+def solo_regions_inline():
+    """True when one-thread parallel regions call their body directly (csrc/soloregion.h)."""
+    return bool(fastnn_solo_regions_inline())
+
+
 def openmp_threads():
     """Threads a kernel's OpenMP parallel region uses at most, from whichever thread it is called."""
     return fastnn_max_threads()
@@ -70,6 +76,46 @@ def _parallel_team_size():
     with nogil, parallel(num_threads=nt):
         out[0] = fastnn_team_size()   # every thread writes the same number
     return team
+
+
+cdef extern from *:
+    """
+    #ifdef _OPENMP
+    static int fastnn_region_level(void) { return omp_get_level(); }
+    #else
+    static int fastnn_region_level(void) { return 0; }
+    #endif
+    """
+    int fastnn_region_level() nogil
+
+
+cdef void _one_thread_region(Py_ssize_t n, int *level, Py_ssize_t *covered) noexcept nogil:
+    cdef Py_ssize_t i, count = 0
+    for i in prange(n, num_threads=1, schedule="dynamic"):
+        count += 1
+        level[0] = fastnn_region_level()
+    covered[0] = count
+
+
+def _one_thread_region_probe(Py_ssize_t n, int callers):
+    """For tests of soloregion.h: a one-thread region with a dynamic loop over n items, entered from
+    this thread (callers=1) or from each thread of a `callers`-thread region. Returns, per caller,
+    the OpenMP nesting level seen inside the one-thread region and the items its loop covered."""
+    cdef int levels[8]
+    cdef Py_ssize_t covered[8]
+    cdef int c
+    if not 1 <= callers <= 8:
+        raise ValueError(f"callers must be in [1, 8], got {callers}")
+    for c in range(callers):
+        levels[c] = -1
+        covered[c] = 0
+    with nogil:
+        if callers == 1:
+            _one_thread_region(n, &levels[0], &covered[0])
+        else:
+            for c in prange(callers, num_threads=callers, schedule="static", chunksize=1):
+                _one_thread_region(n, &levels[c], &covered[c])
+    return [levels[c] for c in range(callers)], [covered[c] for c in range(callers)]
 
 
 cdef extern from "cpulevel.h" nogil:

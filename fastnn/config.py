@@ -107,6 +107,7 @@ def config():
         "backend": get_backend(),
         "families": [f"{name}: {where}" for name, where in family_backends().items()],
         "openmp": _runtime.openmp_enabled(),
+        "solo_regions_inline": _runtime.solo_regions_inline(),
         "vector_build": _runtime.vector_build(),
         "threads": get_num_threads(),
         "cpu_count": os.cpu_count(),
@@ -121,4 +122,4 @@ def show_config():
     for key, value in config().items():
         if isinstance(value, list):
             value = ", ".join(map(str, value)) or "-"
-        print(f"{key:>13}: {value}")
+        print(f"{key:>19}: {value}")
