@@ -3,6 +3,7 @@
 # rows split over the threads by work. The kernels check every index they read as well, so even a
 # structure changed behind its freeze cannot make them read out of bounds: they raise IndexError.
 from libc.stdint cimport int64_t
+from gemmsplit cimport fastnn_pool_run, FASTNN_HAVE_POOL
 
 cdef extern from "spmmcsr.h" nogil:
     int64_t fastnn_spmm_rows_f32(const int64_t *indptr, const int64_t *indices, int64_t nnz, const float *w,
@@ -31,10 +32,15 @@ cdef enum:
     MAX_PARTS = 256
 
 # Work ((entries + rows) x features) below which an SpMM stays on one thread: twice this before a
-# second thread joins. A parallel region wakes sleeping threads and ends at a barrier, which on a busy
+# second thread joins. An OpenMP region wakes sleeping threads and ends at a barrier, which on a busy
 # machine waits for a descheduled thread (Cora x 16, 0.02 ms of work on one thread: 0.08 ms on two,
-# under load). 2M elements are about 0.1-0.2 ms of gathers on one core.
+# under load). 2M elements are about 0.1-0.2 ms of gathers on one core. The sum/mean product runs on
+# gemmpool.h's threads instead, where the caller never waits for a helper that has not started (it
+# claims the row ranges itself), so it splits from SPMM_POOL_MIN_WORK: 64K elements, ~2.5 us of
+# gathers on one Zen 5 core, so each thread's share outweighs the hand-off (~1 us when the helper is
+# awake, as after a layer's GEMM or the previous call's product).
 cdef Py_ssize_t SPMM_MIN_WORK = 1 << 20
+cdef Py_ssize_t SPMM_POOL_MIN_WORK = 1 << 16
 
 # An output that, with the rows of x it gathers from, takes this many bytes or more goes to memory through
 # non-temporal stores (the last-level cache's size; see fastnn_spmm_llc_bytes). A variable: tests move it.
@@ -51,9 +57,14 @@ def _spmm_stream_bytes(object nbytes=None):
     return before
 
 
+cdef inline int _product_threads(Py_ssize_t work) noexcept nogil:
+    return threads_for(work, SPMM_POOL_MIN_WORK if FASTNN_HAVE_POOL else SPMM_MIN_WORK)
+
+
 def _spmm_threads(Py_ssize_t rows, int64_t entries, Py_ssize_t features):
-    """The threads an SpMM of this size runs on (the rule above, under fastnn.set_num_threads), for tests."""
-    return threads_for((entries + rows) * features, SPMM_MIN_WORK)
+    """The threads an SpMM product (spmm_csr, and the gradient of x) of this size runs on (the rules above,
+    under fastnn.set_num_threads), for tests."""
+    return _product_threads((entries + rows) * features)
 
 cdef object _F32 = np.dtype(np.float32)
 cdef object _F64 = np.dtype(np.float64)
@@ -138,16 +149,50 @@ cdef inline int64_t _spmm_rows(const int64_t *indptr, const int64_t *indices, in
         return fastnn_spmm_rows_f64(indptr, indices, nnz, w, H, mean, x, ldx, nx, out, F, F, r0, r1, stream)
 
 
+# One SpMM product as a job of gemmpool.h: part t computes the rows bounds[t] .. bounds[t + 1].
+cdef struct _SpmmJob:
+    const int64_t *indptr
+    const int64_t *indices
+    int64_t nnz
+    const void *w
+    Py_ssize_t H
+    int mean
+    const void *x
+    Py_ssize_t ldx
+    int64_t nx
+    void *out
+    Py_ssize_t F
+    int stream
+    const Py_ssize_t *bounds
+    int64_t *bad      # per part: each part writes its own
+
+
+cdef void _spmm_part_f32(void *ctx, int t) noexcept nogil:
+    cdef _SpmmJob *j = <_SpmmJob *>ctx
+    j.bad[t] = fastnn_spmm_rows_f32(j.indptr, j.indices, j.nnz, <const float *>j.w, j.H, j.mean,
+                                    <const float *>j.x, j.ldx, j.nx, <float *>j.out, j.F, j.F,
+                                    j.bounds[t], j.bounds[t + 1], j.stream)
+
+
+cdef void _spmm_part_f64(void *ctx, int t) noexcept nogil:
+    cdef _SpmmJob *j = <_SpmmJob *>ctx
+    j.bad[t] = fastnn_spmm_rows_f64(j.indptr, j.indices, j.nnz, <const double *>j.w, j.H, j.mean,
+                                    <const double *>j.x, j.ldx, j.nx, <double *>j.out, j.F, j.F,
+                                    j.bounds[t], j.bounds[t + 1], j.stream)
+
+
 cdef int64_t _spmm_product(indptr, indices, w, bint mean, x, out, floating tag):
     """out[i] = sum (mean) over row i's entries e of w[e] x[indices[e]] (every element of out written; w None:
     weights 1); heads of w (its columns) weigh their own column blocks. Returns the number of entries
     found out of range. The arrays (checked by the caller) are read through their data pointers: taking
     five typed memoryviews cost more than Cora x 16's arithmetic."""
     cdef fastnn_team_steer _team
+    cdef _SpmmJob job
     cdef Py_ssize_t N = out.shape[0], F = out.shape[1], H = 1 if w is None else w.shape[1]
     cdef Py_ssize_t t, ldx = x.strides[0] // <Py_ssize_t>sizeof(floating), nx = x.shape[0]
-    cdef int64_t nnz = indices.shape[0], bad = 0, part
+    cdef int64_t nnz = indices.shape[0], bad = 0
     cdef Py_ssize_t bounds[MAX_PARTS + 1]
+    cdef int64_t part_bad[MAX_PARTS]
     cdef const floating *wp = NULL if w is None else <const floating *>data_of(w)
     cdef const floating *xp = NULL if nx == 0 else <const floating *>data_of(x)
     cdef floating *op = <floating *>data_of(out)
@@ -156,17 +201,24 @@ cdef int64_t _spmm_product(indptr, indices, w, bint mean, x, out, floating tag):
     cdef const int64_t *ip = <const int64_t *>data_of(indptr)
     cdef const int64_t *ix = <const int64_t *>data_of(indices)
     # ranges of rows of about equal work (each range all columns, tile by tile), taken by the threads in turn
-    cdef int nt = threads_for((nnz + N) * F, SPMM_MIN_WORK)
+    cdef int nt = _product_threads((nnz + N) * F)
     cdef int parts = _row_parts(nt, N)
     cdef int stream = (N * F + (nx if ldx else 1) * F) * <Py_ssize_t>sizeof(floating) >= SPMM_STREAM_BYTES
     with nogil:
-        if nt == 1:   # no parallel region: a 1-thread one still costs its set-up (Cora x 16 is ~10 us of work)
+        if nt == 1:   # no hand-off at all (Cora x 16 on one thread is ~8 us of work)
             return _spmm_rows(ip, ix, nnz, wp, H, mean, xp, ldx, nx, op, F, 0, N, stream)
         fastnn_spmm_split(ip, N, parts, bounds)
+        if FASTNN_HAVE_POOL:
+            job.indptr, job.indices, job.nnz, job.w, job.H, job.mean = ip, ix, nnz, wp, H, mean
+            job.x, job.ldx, job.nx, job.out, job.F, job.stream = xp, ldx, nx, op, F, stream
+            job.bounds, job.bad = bounds, part_bad
+            fastnn_pool_run(parts, nt, _spmm_part_f32 if floating is float else _spmm_part_f64, &job)
+            for t in range(parts):
+                bad += part_bad[t]
+            return bad
         fastnn_team_begin(&_team, nt)
         for t in prange(parts, num_threads=nt, schedule="dynamic", chunksize=1):
-            part = _spmm_rows(ip, ix, nnz, wp, H, mean, xp, ldx, nx, op, F, bounds[t], bounds[t + 1], stream)
-            bad += part
+            bad += _spmm_rows(ip, ix, nnz, wp, H, mean, xp, ldx, nx, op, F, bounds[t], bounds[t + 1], stream)
         fastnn_team_end(&_team)
     return bad
 

@@ -3,6 +3,8 @@ every vector and tile boundary (the last vector of a tile overlaps its neighbour
 vector take the scalar path), with row-strided and broadcast operands, split over threads, and with
 structures corrupted behind their freeze (IndexError, never a read out of bounds). Run on every
 vector build by tests/test_vector_builds.py."""
+import sys
+
 import numpy as np
 import pytest
 
@@ -111,13 +113,30 @@ def test_structure_changed_behind_its_freeze_raises_instead_of_reading_out_of_bo
             K.spmm_csr_backward(indptr, indices, values, x, x, *t, need_x=False)  # the values' gradient alone
 
 
-def test_small_products_stay_on_one_thread():
-    """A parallel region ends at a barrier that waits for a descheduled thread on a busy machine: a product of
-    Cora x 16 (0.02 ms of work) runs on one thread, one of a 100k-node graph x 64 on every thread allowed."""
-    cora, big = (2708, 13264, 16), (100_000, 1_000_000, 64)
-    assert _threads(*cora, 2) == 1 and _threads(*big, 2) == 2
-    assert _threads(*big, 1) == 1
-    assert _threads(2708, 13264, 64, 2) == 1 and _threads(2708, 13264, 160, 2) == 2
+@pytest.mark.skipif(sys.platform != "linux", reason="gemmpool.h's threads are Linux-only (elsewhere an OpenMP region, "
+                    "which splits only from 2M elements of work)")
+def test_products_split_from_64k_elements_of_work():
+    """The product runs on gemmpool.h's threads, where the caller never waits for a helper that has not
+    started, so it splits from 64K elements ((entries + rows) x features): Cora x 16 (212K, ~8 us on one
+    core) in two, a 300-node graph x 16 (24K) on one thread; set_num_threads(1) keeps every size on one."""
+    cora, small, big = (2708, 10556, 16), (300, 1200, 16), (100_000, 1_000_000, 64)
+    assert _threads(*cora, 2) == 2 and _threads(*small, 2) == 1 and _threads(*big, 2) == 2
+    assert _threads(*cora, 1) == 1 and _threads(*big, 1) == 1
+
+
+def test_a_structure_changed_behind_its_freeze_raises_when_the_product_is_split():
+    rng, n, indptr, indices, _ = _graph(5, n=2708, E=10556)
+    assert _threads(n, len(indices), 16, 2) == 2
+    x = rng.standard_normal((n, 16)).astype(np.float32)
+    values = rng.standard_normal(len(indices)).astype(np.float32)
+    _corrupt(indices, len(indices) - 3, 10 ** 9)   # in the last row range
+    before = fastnn.get_num_threads()
+    try:
+        fastnn.set_num_threads(2)
+        with pytest.raises(IndexError, match="1 entries of indptr/indices"):
+            K.spmm_csr(indptr, indices, values, x)
+    finally:
+        fastnn.set_num_threads(before)
 
 
 def _threads(rows, entries, features, threads):
