@@ -55,7 +55,7 @@ def _solo_region_flags(compiler, cflags, lflags):
     linker's --wrap of libgomp's GOMP_parallel. ([], []) where the toolchain cannot link it."""
     if not cflags or sys.platform != "linux":
         return [], []
-    solo_c, solo_l = ["-DFASTNN_SOLO_REGIONS", "-I" + os.path.abspath("csrc")], ["-Wl,--wrap=GOMP_parallel"]
+    solo_c, solo_l = ["-DFASTNN_SOLO_REGIONS"], ["-Wl,--wrap=GOMP_parallel"]
     program = ('#include "soloregion.h"\nint main(void){int n=0;\n#pragma omp parallel num_threads(1) reduction(+:n)\n'
                'n+=1;\nreturn n==1&&fastnn_solo_regions_inline()?0:1;}\n')
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,11 +63,11 @@ def _solo_region_flags(compiler, cflags, lflags):
         with open(src, "w") as f:
             f.write(program)
         try:
-            objects = compiler.compile([src], output_dir=tmp, extra_postargs=cflags + solo_c)
+            objects = compiler.compile([src], output_dir=tmp, extra_postargs=cflags + solo_c + ["-I" + os.path.abspath("csrc")])
             compiler.link_executable(objects, "solo_probe", output_dir=tmp, extra_postargs=lflags + solo_l)
         except Exception:
             return [], []
-    return solo_c[:1], solo_l
+    return solo_c, solo_l
 
 
 # Rebuilding is skipped when nothing that goes into a module changed. pip builds each install in a

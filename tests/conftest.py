@@ -12,6 +12,15 @@ def rng():
     return np.random.default_rng(1234)
 
 
+@pytest.fixture
+def threads():
+    """Puts fastnn.set_num_threads's count back after a test that changes it."""
+    import fastnn
+    before = fastnn.get_num_threads()
+    yield
+    fastnn.set_num_threads(before)
+
+
 def shared_data(*parts):
     """Path into ../shared/data, or skip the test with the reason when it is absent."""
     path = SHARED_DATA.joinpath(*parts)

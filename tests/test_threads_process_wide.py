@@ -22,13 +22,6 @@ def _in_new_thread(fn):
     return result[0]
 
 
-@pytest.fixture
-def threads():
-    before = fastnn.get_num_threads()
-    yield
-    fastnn.set_num_threads(before)
-
-
 def test_the_count_holds_in_other_threads(threads):
     fastnn.set_num_threads(1)
     assert _in_new_thread(lambda: (_runtime.openmp_threads(), _runtime._parallel_team_size())) == (1, 1)

@@ -113,8 +113,11 @@ def test_structure_changed_behind_its_freeze_raises_instead_of_reading_out_of_bo
             K.spmm_csr_backward(indptr, indices, values, x, x, *t, need_x=False)  # the values' gradient alone
 
 
-@pytest.mark.skipif(sys.platform != "linux", reason="gemmpool.h's threads are Linux-only (elsewhere an OpenMP region, "
-                    "which splits only from 2M elements of work)")
+ON_POOL = pytest.mark.skipif(sys.platform != "linux", reason="gemmpool.h's threads are Linux-only (elsewhere an "
+                             "OpenMP region, which splits only from 2M elements of work)")
+
+
+@ON_POOL
 def test_products_split_from_64k_elements_of_work():
     """The product runs on gemmpool.h's threads, where the caller never waits for a helper that has not
     started, so it splits from 64K elements ((entries + rows) x features): Cora x 16 (212K, ~8 us on one
@@ -124,19 +127,16 @@ def test_products_split_from_64k_elements_of_work():
     assert _threads(*cora, 1) == 1 and _threads(*big, 1) == 1
 
 
-def test_a_structure_changed_behind_its_freeze_raises_when_the_product_is_split():
+@ON_POOL
+def test_a_structure_changed_behind_its_freeze_raises_when_the_product_is_split(threads):
     rng, n, indptr, indices, _ = _graph(5, n=2708, E=10556)
     assert _threads(n, len(indices), 16, 2) == 2
     x = rng.standard_normal((n, 16)).astype(np.float32)
     values = rng.standard_normal(len(indices)).astype(np.float32)
     _corrupt(indices, len(indices) - 3, 10 ** 9)   # in the last row range
-    before = fastnn.get_num_threads()
-    try:
-        fastnn.set_num_threads(2)
-        with pytest.raises(IndexError, match="1 entries of indptr/indices"):
-            K.spmm_csr(indptr, indices, values, x)
-    finally:
-        fastnn.set_num_threads(before)
+    fastnn.set_num_threads(2)
+    with pytest.raises(IndexError, match="1 entries of indptr/indices"):
+        K.spmm_csr(indptr, indices, values, x)
 
 
 def _threads(rows, entries, features, threads):
