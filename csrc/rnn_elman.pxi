@@ -100,8 +100,8 @@ def _rnn_bwd(const floating[::1] x, const floating[::1] h0, const floating[::1] 
     with nogil:
         gemm(False, False, <int>B, <int>H, <int>H, <floating>1, d + _step(0, T, reverse) * B * H, <int>H, _c(w_hh),
              <int>H, <floating>0, _p(dh), <int>H)
-        _input_grads(d, <int>H, _c(x), _c(w_ih), _p(gx), _p(gw_ih), _p(gb), T * B, I)
-        _weight_hh_grad(d, <int>H, _c(h0), _c(out), _p(gw_hh), T, B, H, reverse)
+        _input_grads(d, <int>H, _c(x), _c(w_ih), _p(gx), NULL, _p(gb), T * B, I)
+        _weight_grads(d, <int>H, _c(x), _c(h0), _c(out), _p(gw_ih), _p(gw_hh), T, B, I, H, reverse)
 
 
 def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="tanh", reverse=False, need_input=True):

@@ -211,10 +211,10 @@ cdef void _lstm_bwd_finish(const _LstmDirection *d, floating tag) noexcept nogil
     cdef floating *da = <floating *>d.bwd.dgates
     gemm(False, False, <int>B, <int>H, G, <floating>1, da + _step(0, T, d.sw.reverse) * B * G, G,
          <const floating *>d.w_hh, <int>H, <floating>0, <floating *>d.bwd.dh, <int>H)
-    _input_grads(da, G, <const floating *>d.x, <const floating *>d.w_ih, <floating *>d.gx, <floating *>d.gw_ih,
-                 <floating *>d.gb, T * B, d.In)
-    _weight_hh_grad(da, G, <const floating *>d.h0, <const floating *>d.out, <floating *>d.gw_hh, T, B, H,
-                    d.sw.reverse)
+    _input_grads(da, G, <const floating *>d.x, <const floating *>d.w_ih, <floating *>d.gx, NULL, <floating *>d.gb,
+                 T * B, d.In)
+    _weight_grads(da, G, <const floating *>d.x, <const floating *>d.h0, <const floating *>d.out,
+                  <floating *>d.gw_ih, <floating *>d.gw_hh, T, B, d.In, H, d.sw.reverse)
 
 
 cdef void _lstm_alone(const _LstmDirection *d, bint backward, floating tag) noexcept nogil:
