@@ -11,6 +11,24 @@ cdef struct _LstmFwd:
     void *out           # (T, B, H)
 
 
+cdef extern from *:
+    """
+    /* Rows [off, off + bytes) of `rows` rows row_bytes apart, fetched ahead (for reading, or with the intent
+     * to write). */
+    static inline void fnn_prefetch_rows(const void *base, ptrdiff_t rows, ptrdiff_t row_bytes, ptrdiff_t off,
+                                         ptrdiff_t bytes, int write) {
+        const char *p = (const char *)base + off;
+        for (ptrdiff_t r = 0; r < rows; r++, p += row_bytes)
+            for (ptrdiff_t b = 0; b < bytes; b += 64) {
+                if (write) __builtin_prefetch(p + b, 1);
+                else __builtin_prefetch(p + b, 0);
+            }
+    }
+    """
+    void fnn_prefetch_rows(const void *base, Py_ssize_t rows, Py_ssize_t row_bytes, Py_ssize_t off, Py_ssize_t nbytes,
+                           int write) nogil
+
+
 cdef void _lstm_fwd_block(const _Sweep *sw, const floating *packed, const void *cell, Py_ssize_t t, Py_ssize_t w,
                           Py_ssize_t q) noexcept nogil:
     # Step t, the hidden units of block q: gate pre-activations, then the cell.
@@ -21,6 +39,15 @@ cdef void _lstm_fwd_block(const _Sweep *sw, const floating *packed, const void *
     cdef floating *a = <floating *>k.gates + t * B * 4 * H
     cdef const floating *hp = <const floating *>k.h0 if tp < 0 else out + tp * B * H
     cdef const floating *cp = <const floating *>k.c0 if tp < 0 else cells + tp * B * H
+    cdef Py_ssize_t g, tn = _after(sw, t), size = sizeof(floating)
+    cdef Py_ssize_t nbytes = (min(H, (q + 1) * nr) - q * nr) * sizeof(floating)
+    # The product adds to this block's projected gates, which the input projection wrote a whole pass
+    # earlier: fetched ahead for this step (for the later gates' tiles) and the next (the same block is
+    # usually this thread's again), as each tile would otherwise wait for them after its sum.
+    for g in range(4):
+        fnn_prefetch_rows(a, B, 4 * H * size, (g * H + q * nr) * size, nbytes, 1)
+        if tn >= 0:
+            fnn_prefetch_rows(<floating *>k.gates + tn * B * 4 * H, B, 4 * H * size, (g * H + q * nr) * size, nbytes, 1)
     _times_block(hp, B, H, packed, nr, 4, H, q, True, a, 4 * H)
     lstm_step_fwd(B, H, q * nr, min(H, (q + 1) * nr), a, <const floating *>k.bias, cp, cells + t * B * H,
                   out + t * B * H)
@@ -146,22 +173,6 @@ def lstm_forward_pair(x, forward, backward):
     return _lstm_forward_results(*fwd, False), _lstm_forward_results(*bwd, True)
 
 
-cdef extern from *:
-    """
-    /* Rows [off, off + bytes) of `rows` rows row_bytes apart, fetched ahead (for reading, or with the intent
-     * to write). */
-    static inline void fnn_prefetch_rows(const void *base, ptrdiff_t rows, ptrdiff_t row_bytes, ptrdiff_t off,
-                                         ptrdiff_t bytes, int write) {
-        const char *p = (const char *)base + off;
-        for (ptrdiff_t r = 0; r < rows; r++, p += row_bytes)
-            for (ptrdiff_t b = 0; b < bytes; b += 64) {
-                if (write) __builtin_prefetch(p + b, 1);
-                else __builtin_prefetch(p + b, 0);
-            }
-    }
-    """
-    void fnn_prefetch_rows(const void *base, Py_ssize_t rows, Py_ssize_t row_bytes, Py_ssize_t off, Py_ssize_t nbytes,
-                           int write) nogil
 
 
 cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *cell, Py_ssize_t t, Py_ssize_t w,
