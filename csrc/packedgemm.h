@@ -110,7 +110,35 @@ static void fastnn_pgemm_pack_at(const float *a, ptrdiff_t lda, ptrdiff_t m0, pt
         for (ptrdiff_t i = kk < kc8 ? mc8 : 0; i < mc; i++) dst[i * kc + kk] = src[i];
     }
 }
+
+/* A recurrent kernel's panel of W^T (csrc/rnn.pyx's forward W_hh): panel[k * nr + j] = w[j * ldw + k] for
+ * j < nc (zero up to nr), k < K, in 8 x 8 register transposes: the element-by-element copy wrote K lines
+ * per value of a column and took 84-86 us of each LSTM forward (H = 256, AMD EPYC Zen 5). nr a multiple
+ * of 8, nc <= nr. */
+static void fastnn_pack_wt_avx2(const float *w, ptrdiff_t ldw, ptrdiff_t K, ptrdiff_t nc, ptrdiff_t nr,
+                                float *panel) {
+    ptrdiff_t nc8 = nc - nc % 8, K8 = K - K % 8;
+    __m256 one = _mm256_set1_ps(1.0f);
+    for (ptrdiff_t j = 0; j < nc8; j += 8)
+        for (ptrdiff_t k = 0; k < K8; k += 8)
+            fastnn_pgemm_transpose8(w + j * ldw + k, ldw, panel + k * nr + j, nr, one);
+    /* the edges: rows of K past the last full 8, and columns past the last full 8 */
+    for (ptrdiff_t j = 0; j < nc; j++)
+        for (ptrdiff_t k = j < nc8 ? K8 : 0; k < K; k++) panel[k * nr + j] = w[j * ldw + k];
+    for (ptrdiff_t k = 0; k < K; k++)
+        for (ptrdiff_t j = nc; j < nr; j++) panel[k * nr + j] = 0;
+}
 #pragma GCC pop_options
+
+/* Whether fastnn_pack_wt may run: an AVX2 CPU level (FASTNN_CPU_LEVEL caps it) and a panel width of whole
+ * 8 x 8 blocks. */
+static inline int fastnn_pack_wt_pays(ptrdiff_t nr) {
+    return fastnn_cpu_level() >= 1 && nr % 8 == 0;
+}
+static inline void fastnn_pack_wt(const float *w, ptrdiff_t ldw, ptrdiff_t K, ptrdiff_t nc, ptrdiff_t nr,
+                                  float *panel) {
+    fastnn_pack_wt_avx2(w, ldw, K, nc, nr, panel);
+}
 
 /* 1 on success, 0 (nothing written) when a buffer could not be allocated. m, n, k > 0. */
 static int fastnn_packed_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
@@ -164,6 +192,14 @@ static inline int fastnn_packed_sgemm_pays(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k
     return fastnn_cpu_level() == 2 && m >= 8 && n >= 8 && k >= 8;
 }
 #else   /* no vector builds (not GCC on x86-64): BLAS for every product */
+static inline int fastnn_pack_wt_pays(ptrdiff_t nr) {
+    (void)nr;
+    return 0;
+}
+static inline void fastnn_pack_wt(const float *w, ptrdiff_t ldw, ptrdiff_t K, ptrdiff_t nc, ptrdiff_t nr,
+                                  float *panel) {
+    (void)w; (void)ldw; (void)K; (void)nc; (void)nr; (void)panel;
+}
 static inline int fastnn_packed_sgemm_pays(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
     (void)m; (void)n; (void)k;
     return 0;

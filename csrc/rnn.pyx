@@ -99,17 +99,30 @@ cdef object _flat_or_none(a):
 cdef Py_ssize_t MIN_STEP_WORK = 65536
 
 
+cdef extern from "packedgemm.h" nogil:
+    bint fastnn_pack_wt_pays(Py_ssize_t nr)
+    void fastnn_pack_wt(const float *w, Py_ssize_t ldw, Py_ssize_t K, Py_ssize_t nc, Py_ssize_t nr, float *panel)
+
+
 def _pack(const floating[::1] w, Py_ssize_t k_stride, Py_ssize_t n_stride, Py_ssize_t K, Py_ssize_t gates,
           Py_ssize_t H, Py_ssize_t nr, floating[::1] dst):
+    cdef Py_ssize_t q, g
     with nogil:
-        pack_panels(&w[0], k_stride, n_stride, K, gates, H, nr, &dst[0])
+        if floating is float and k_stride == 1 and n_stride != 1 and fastnn_pack_wt_pays(nr):
+            # the forward's W_hh^T: each panel is the transpose of nc rows of w
+            for q in range((H + nr - 1) // nr):
+                for g in range(gates):
+                    fastnn_pack_wt(&w[(g * H + q * nr) * n_stride], n_stride, K, min(nr, H - q * nr), nr,
+                                   &dst[(q * gates + g) * K * nr])
+        else:
+            pack_panels(&w[0], k_stride, n_stride, K, gates, H, nr, &dst[0])
 
 
 cdef class _Recurrence:
     """W_hh packed for the per-step products of one call, and how many threads share a step.
 
     Forward multiplies by W_hh^T ((H, G*H): one panel set per gate); backward by W_hh
-    ((G*H, H): one set)."""
+    ((G*H, H): one set), except through a single step (the *Cell layers), which has no such product."""
     cdef public object packed
     cdef public Py_ssize_t nr
     cdef public int nt
@@ -122,6 +135,9 @@ cdef class _Recurrence:
             K, gates, k_stride, n_stride = d.G * d.H, 1, d.H, 1
         else:
             K, gates, k_stride, n_stride = d.H, d.G, 1, d.H
+        if backward and d.T == 1:   # backward through one step never multiplies by W_hh (no later step)
+            self.packed = np.empty(0, w_hh.dtype)
+            return
         self.packed = np.empty(blocks * gates * K * self.nr, w_hh.dtype)
         _pack(w_hh.reshape(-1), k_stride, n_stride, K, gates, d.H, self.nr, self.packed)
 
