@@ -92,7 +92,8 @@ cdef void _rnn_bwd_block(const _Sweep *sw, const floating *packed, const void *c
 def _rnn_bwd(const floating[::1] x, const floating[::1] h0, const floating[::1] w_ih, const floating[::1] w_hh,
              const floating[::1] packed, const floating[::1] out, const floating[::1] grad_out, floating[::1] dh,
              floating[::1] da, floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb,
-             Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, int relu, bint reverse, Py_ssize_t nr, int nt):
+             floating[::1] xh, floating[::1] gcat, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, int relu,
+             bint reverse, Py_ssize_t nr, int nt):
     cdef floating *d = _p(da)
     cdef _Sweep sw = _Sweep(T, B, H, nr, reverse)
     cdef _RnnBwd k = _RnnBwd(_c(out), _c(grad_out), _p(dh), d, relu)
@@ -101,7 +102,7 @@ def _rnn_bwd(const floating[::1] x, const floating[::1] h0, const floating[::1] 
         gemm(False, False, <int>B, <int>H, <int>H, <floating>1, d + _step(0, T, reverse) * B * H, <int>H, _c(w_hh),
              <int>H, <floating>0, _p(dh), <int>H)
         _input_grads(d, <int>H, _c(x), _c(w_ih), _p(gx), NULL, _p(gb), T * B, I)
-        _weight_grads(d, <int>H, _c(x), _c(h0), _c(out), _p(gw_ih), _p(gw_hh), T, B, I, H, reverse)
+        _weight_grads(d, <int>H, _c(x), _c(h0), _c(out), _p(xh), _p(gcat), _p(gw_ih), _p(gw_hh), T, B, I, H, reverse)
 
 
 def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="tanh", reverse=False, need_input=True):
@@ -132,10 +133,12 @@ def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="
     gx = np.empty_like(x) if need_input else None
     gw_ih, gw_hh = np.empty_like(w_ih), np.empty_like(w_hh)
     gb = np.empty(d.H, x.dtype)
+    xh, gcat = _stack_buffers(x, d.H, d.H)
     cdef _Recurrence rec = _Recurrence(w_hh, d, True)
     args = (x.reshape(-1), h0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1), rec.packed, output.reshape(-1),
             grad_output.reshape(-1), dh.reshape(-1), da.reshape(-1), _flat_or_none(gx), gw_ih.reshape(-1),
-            gw_hh.reshape(-1), gb, d.T, d.B, d.In, d.H, relu, bool(reverse), rec.nr, rec.nt)
+            gw_hh.reshape(-1), gb, xh.reshape(-1), gcat.reshape(-1), d.T, d.B, d.In, d.H, relu, bool(reverse), rec.nr,
+            rec.nt)
     _rnn_bwd(*args)
     return gx, dh, gw_ih, gw_hh, gb, gb.copy()
 

@@ -78,6 +78,8 @@ cdef struct _LstmDirection:
     void *gw_ih
     void *gw_hh
     void *gb
+    void *xh            # backward: _weight_grads' scratch
+    void *gcat
     _LstmFwd fwd
     _LstmBwd bwd
 
@@ -205,12 +207,14 @@ def _lstm_bwd_job(_LstmJob job, const floating[::1] x, const floating[::1] h0, c
                   const floating[::1] w_ih, const floating[::1] w_hh, const floating[::1] packed,
                   const floating[::1] out, const floating[::1] gates, const floating[::1] cells,
                   const floating[::1] grad_out, floating[::1] dh, floating[::1] dc, floating[::1] dgates,
-                  floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb, Py_ssize_t T,
-                  Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse, Py_ssize_t nr, int nt):
+                  floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb, floating[::1] xh,
+                  floating[::1] gcat, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse,
+                  Py_ssize_t nr, int nt):
     job.d.sw = _Sweep(T, B, H, nr, reverse)
     job.d.In, job.d.x, job.d.w_ih, job.d.w_hh, job.d.h0 = I, _c(x), _c(w_ih), _c(w_hh), _c(h0)
     job.d.packed, job.d.out = _c(packed), _c(out)
     job.d.gx, job.d.gw_ih, job.d.gw_hh, job.d.gb = _p(gx), _p(gw_ih), _p(gw_hh), _p(gb)
+    job.d.xh, job.d.gcat = _p(xh), _p(gcat)
     job.d.bwd = _LstmBwd(_c(c0), _c(gates), _c(cells), _c(grad_out), _p(dh), _p(dc), _p(dgates))
     job.single, job.nt = floating is float, nt
 
@@ -224,8 +228,8 @@ cdef void _lstm_bwd_finish(const _LstmDirection *d, floating tag) noexcept nogil
          <const floating *>d.w_hh, <int>H, <floating>0, <floating *>d.bwd.dh, <int>H)
     _input_grads(da, G, <const floating *>d.x, <const floating *>d.w_ih, <floating *>d.gx, NULL, <floating *>d.gb,
                  T * B, d.In)
-    _weight_grads(da, G, <const floating *>d.x, <const floating *>d.h0, <const floating *>d.out,
-                  <floating *>d.gw_ih, <floating *>d.gw_hh, T, B, d.In, H, d.sw.reverse)
+    _weight_grads(da, G, <const floating *>d.x, <const floating *>d.h0, <const floating *>d.out, <floating *>d.xh,
+                  <floating *>d.gcat, <floating *>d.gw_ih, <floating *>d.gw_hh, T, B, d.In, H, d.sw.reverse)
 
 
 cdef void _lstm_alone(const _LstmDirection *d, bint backward, floating tag) noexcept nogil:
@@ -319,13 +323,16 @@ def _lstm_backward_job(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output,
     gx = np.empty_like(x) if need_input else None
     gw_ih, gw_hh = np.empty_like(w_ih), np.empty_like(w_hh)
     gb = np.empty(4 * d.H, x.dtype)
+    xh, gcat = _stack_buffers(x, 4 * d.H, d.H)
     cdef _Recurrence rec = _Recurrence(w_hh, d, True)
     job = _LstmJob()
     _lstm_bwd_job(job, x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1),
                   rec.packed, output.reshape(-1), gates.reshape(-1), cells.reshape(-1), grad_output.reshape(-1),
                   dh.reshape(-1), dc.reshape(-1), dgates.reshape(-1), _flat_or_none(gx), gw_ih.reshape(-1),
-                  gw_hh.reshape(-1), gb, d.T, d.B, d.In, d.H, bool(reverse), rec.nr, rec.nt)
-    job.keep = (x, h0, c0, w_ih, w_hh, rec, output, gates, cells, grad_output, dh, dc, dgates, gx, gw_ih, gw_hh, gb)
+                  gw_hh.reshape(-1), gb, xh.reshape(-1), gcat.reshape(-1), d.T, d.B, d.In, d.H, bool(reverse), rec.nr,
+                  rec.nt)
+    job.keep = (x, h0, c0, w_ih, w_hh, rec, output, gates, cells, grad_output, dh, dc, dgates, gx, gw_ih, gw_hh, gb,
+                xh, gcat)
     return job, (gx, dh, dc, gw_ih, gw_hh, gb)
 
 
