@@ -63,7 +63,8 @@ def _solo_region_flags(compiler, cflags, lflags):
         with open(src, "w") as f:
             f.write(program)
         try:
-            objects = compiler.compile([src], output_dir=tmp, extra_postargs=cflags + solo_c + ["-I" + os.path.abspath("csrc")])
+            objects = compiler.compile([src], output_dir=tmp,
+                                       extra_postargs=cflags + solo_c + ["-I" + os.path.abspath("csrc")])
             compiler.link_executable(objects, "solo_probe", output_dir=tmp, extra_postargs=lflags + solo_l)
         except Exception:
             return [], []

@@ -80,51 +80,34 @@ cdef inline void _gt_rows(const double *s0, const double *s1, const double *s2, 
         out[2 * ostep + b] = 0.5 * (s1[b * step] + s2[b * step]) + s3[b * step]
 
 
-# Channel pairs per block of the transforms: U's 16 rows are one pair count apart, 16 KB or 32 KB for
-# 64 x 64 channels, so they share an L1 set; pair by pair they missed it (50 ns a pair), a block of
-# pairs fills whole lines of each row.
-cdef enum:
-    WINO_FILTER_PAIRS = 64
-
-
 def _wino_filter(weight, dtype):
-    """U (16, cout, C) of the weight (cout, C, 3, 3), of dtype: U[4i + j, o, c] = (G g_oc G^T)[i, j]."""
-    cdef Py_ssize_t cout = weight.shape[0], C = weight.shape[1], n = cout * C, blk, p0, p, k, P = WINO_FILTER_PAIRS
+    """U (16, cout, C) of the weight (cout, C, 3, 3), of dtype: U[4i + j, o, c] = (G g_oc G^T)[i, j]. Computed
+    pair by pair into (pairs, 16) and transposed by NumPy: writing U's 16 rows (one pair count apart, a
+    multiple of 4 KB for 64 x 64 channels) pair by pair took 290 us a call, this 55-58 us."""
+    cdef Py_ssize_t cout = weight.shape[0], C = weight.shape[1], n = cout * C, p
     cdef const double[:, ::1] w = np.ascontiguousarray(weight, dtype=np.float64).reshape(n, 9)
-    u = np.empty((16, n), np.float64)
-    cdef double[:, ::1] uv = u
+    u = np.empty((n, 4, 4), np.float64)   # U^T of each pair
+    cdef double[:, :, ::1] uv = u
     cdef double t[12]
-    cdef double v[16 * WINO_FILTER_PAIRS]   # a block's U^T, pair by pair
     with nogil:
-        for blk in range((n + P - 1) // P):
-            p0 = blk * P
-            for p in range(p0, min(n, p0 + P)):
-                _g_rows(&w[p, 0], &w[p, 3], &w[p, 6], 1, 3, t, 3)                 # t (4, 3) = G g
-                _g_rows(&t[0], &t[1], &t[2], 3, 4, &v[16 * (p - p0)], 4)          # (4, 4) = G t^T = U^T
-            for k in range(16):
-                for p in range(p0, min(n, p0 + P)):
-                    uv[k, p] = v[16 * (p - p0) + 4 * (k % 4) + k // 4]
-    return u.reshape(16, cout, C).astype(dtype)
+        for p in range(n):
+            _g_rows(&w[p, 0], &w[p, 3], &w[p, 6], 1, 3, t, 3)       # t (4, 3) = G g
+            _g_rows(&t[0], &t[1], &t[2], 3, 4, &uv[p, 0, 0], 4)     # (4, 4) = G t^T = U^T
+    return np.ascontiguousarray(u.transpose(2, 1, 0), dtype=dtype).reshape(16, cout, C)
 
 
 def _wino_filter_grad(s, dtype):
-    """The weight gradient (cout, C, 3, 3), of dtype, from S (16, C, cout): G^T S_co G per channel pair."""
-    cdef Py_ssize_t C = s.shape[1], cout = s.shape[2], n = C * cout, blk, p0, p, k, P = WINO_FILTER_PAIRS
-    cdef const double[:, ::1] sv = np.ascontiguousarray(s, dtype=np.float64).reshape(16, n)
-    gw = np.empty((n, 9), np.float64)
-    cdef double[:, ::1] gv = gw
+    """The weight gradient (cout, C, 3, 3), of dtype, from S (16, C, cout): G^T S_co G per channel pair, read
+    pair by pair from S transposed by NumPy (as _wino_filter)."""
+    cdef Py_ssize_t C = s.shape[1], cout = s.shape[2], n = C * cout, p
+    cdef const double[:, ::1] sv = np.ascontiguousarray(s.reshape(16, n).T, dtype=np.float64)   # (pairs, 16)
+    gw = np.empty((n, 3, 3), np.float64)   # (G^T S G)^T of each pair
+    cdef double[:, :, ::1] gv = gw
     cdef double r[12]
-    cdef double q[16 * WINO_FILTER_PAIRS]   # a block's S, pair by pair
     with nogil:
-        for blk in range((n + P - 1) // P):
-            p0 = blk * P
-            for k in range(16):
-                for p in range(p0, min(n, p0 + P)):
-                    q[16 * (p - p0) + k] = sv[k, p]
-            for p in range(p0, min(n, p0 + P)):
-                _gt_rows(&q[16 * (p - p0)], &q[16 * (p - p0) + 4], &q[16 * (p - p0) + 8], &q[16 * (p - p0) + 12], 1, 4,
-                         r, 4)                                                          # r (3, 4) = G^T S
-                _gt_rows(&r[0], &r[1], &r[2], &r[3], 4, 3, &gv[p, 0], 3)                # (3, 3) = G^T r^T = (r G)^T
+        for p in range(n):
+            _gt_rows(&sv[p, 0], &sv[p, 4], &sv[p, 8], &sv[p, 12], 1, 4, r, 4)   # r (3, 4) = G^T S
+            _gt_rows(&r[0], &r[1], &r[2], &r[3], 4, 3, &gv[p, 0, 0], 3)         # (3, 3) = G^T r^T = (r G)^T
     return np.ascontiguousarray(gw.reshape(C, cout, 3, 3).transpose(1, 0, 3, 2), dtype=dtype)
 
 

@@ -115,8 +115,8 @@ static void fastnn_pgemm_pack_at(const float *a, ptrdiff_t lda, ptrdiff_t m0, pt
  * j < nc (zero up to nr), k < K, in 8 x 8 register transposes: the element-by-element copy wrote K lines
  * per value of a column and took 84-86 us of each LSTM forward (H = 256, AMD EPYC Zen 5). nr a multiple
  * of 8, nc <= nr. */
-static void fastnn_pack_wt_avx2(const float *w, ptrdiff_t ldw, ptrdiff_t K, ptrdiff_t nc, ptrdiff_t nr,
-                                float *panel) {
+static inline void fastnn_pack_wt(const float *w, ptrdiff_t ldw, ptrdiff_t K, ptrdiff_t nc, ptrdiff_t nr,
+                                  float *panel) {
     ptrdiff_t nc8 = nc - nc % 8, K8 = K - K % 8;
     __m256 one = _mm256_set1_ps(1.0f);
     for (ptrdiff_t j = 0; j < nc8; j += 8)
@@ -134,10 +134,6 @@ static void fastnn_pack_wt_avx2(const float *w, ptrdiff_t ldw, ptrdiff_t K, ptrd
  * 8 x 8 blocks. */
 static inline int fastnn_pack_wt_pays(ptrdiff_t nr) {
     return fastnn_cpu_level() >= 1 && nr % 8 == 0;
-}
-static inline void fastnn_pack_wt(const float *w, ptrdiff_t ldw, ptrdiff_t K, ptrdiff_t nc, ptrdiff_t nr,
-                                  float *panel) {
-    fastnn_pack_wt_avx2(w, ldw, K, nc, nr, panel);
 }
 
 /* 1 on success, 0 (nothing written) when a buffer could not be allocated. m, n, k > 0. */

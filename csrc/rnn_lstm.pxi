@@ -175,8 +175,6 @@ def lstm_forward_pair(x, forward, backward):
     return _lstm_forward_results(*fwd, False), _lstm_forward_results(*bwd, True)
 
 
-
-
 cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *cell, Py_ssize_t t, Py_ssize_t w,
                           Py_ssize_t q) noexcept nogil:
     # Step t, the hidden units of block q: the gradient reaching h_t through step t+1
