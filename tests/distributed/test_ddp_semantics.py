@@ -15,8 +15,10 @@ def test_semantics(mode, tmp_path):
 
 def test_timed_out_collective_aborts_the_job_even_when_caught():
     timeout = 3
-    code, out, err, seconds = mpiexec(2, WORKER, "timeout", timeout=30, env={"DDP_TEST_TIMEOUT": str(timeout)})
+    # 55 s: under the 60 s rank 1 sleeps, so a rank the abort did not stop still fails; mpiexec (MPICH hydra)
+    # took over 30 s to end the aborted job in 2 of 4 full test runs on 2026-12-03 (6-9 s when run alone)
+    code, out, err, seconds = mpiexec(2, WORKER, "timeout", timeout=55, env={"DDP_TEST_TIMEOUT": str(timeout)})
     assert code != 0
     assert "rank 0: all_reduce did not complete within 3 s" in err and "aborting every rank" in err, err
     assert "carried on" not in out and "timeout OK" not in out, out
-    assert timeout <= seconds < timeout + 20  # start-up of two processes on a loaded machine
+    assert timeout <= seconds < 55
