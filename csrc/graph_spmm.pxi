@@ -25,7 +25,7 @@ cdef extern from "spmmcsr.h" nogil:
                                                int64_t nvalues, const double *rowscale, const int64_t *rows,
                                                int64_t nrows, int64_t nnz, double *tw)
     void fastnn_spmm_split(const int64_t *indptr, Py_ssize_t rows, int parts, Py_ssize_t *bounds)
-    long fastnn_spmm_llc_bytes()
+    long fastnn_llc_bytes()
 
 # the parallel loops deal out at most this many row ranges to their threads
 cdef enum:
@@ -43,8 +43,8 @@ cdef Py_ssize_t SPMM_MIN_WORK = 1 << 20
 cdef Py_ssize_t SPMM_POOL_MIN_WORK = 1 << 16
 
 # An output that, with the rows of x it gathers from, takes this many bytes or more goes to memory through
-# non-temporal stores (the last-level cache's size; see fastnn_spmm_llc_bytes). A variable: tests move it.
-cdef Py_ssize_t SPMM_STREAM_BYTES = fastnn_spmm_llc_bytes()
+# non-temporal stores (the last-level cache's size; see fastnn_llc_bytes). A variable: tests move it.
+cdef Py_ssize_t SPMM_STREAM_BYTES = fastnn_llc_bytes()
 
 
 def _spmm_stream_bytes(object nbytes=None):

@@ -34,6 +34,7 @@ from panelgemm cimport fastnn_panel_width_f, fastnn_panel_width_d
 # (2708, 1433) -> 16: 0.43-0.66x the time; -> 32: 0.64-0.71x; -> 48 (two panels): 0.87x but
 # 1.25x on AVX2; (256, 256) -> 16: 0.74x; (128, 256) -> 16: 1.1x. Wider layers stay on BLAS.
 SKINNY_MIN_INPUT = 65536
+skinnygemm.fastnn_skinny_stream_bytes = skinnygemm.fastnn_llc_bytes() // 2
 _path = None   # tests: "skinny" or "blas" forces a path; None applies the rule
 
 
@@ -50,11 +51,12 @@ def _skinny(Py_ssize_t M, Py_ssize_t K, Py_ssize_t N, dtype):
     return _skinny_rule(M, K, N, dtype == np.float32)
 
 
-def _stream_from_bytes(Py_ssize_t n):
-    """Set the size from which the skinny input gradient is written with streaming stores; returns the
-    previous one (for tests and measurements)."""
+def _stream_from_bytes(n=None):
+    """The size from which the skinny input gradient is written with streaming stores; with n, set it first
+    (for tests and measurements). Returns the size in force before the call."""
     old = skinnygemm.fastnn_skinny_stream_bytes
-    skinnygemm.fastnn_skinny_stream_bytes = n
+    if n is not None:
+        skinnygemm.fastnn_skinny_stream_bytes = n
     return old
 
 

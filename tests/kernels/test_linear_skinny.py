@@ -1,6 +1,8 @@
 """The skinny products of a fully connected layer with few outputs (csrc/skinnygemm.h): forward, input and
 weight gradients against a NumPy reference written from the math, on both paths (forced), with odd sizes,
 thread splits, the streamed input gradient, non-finite values, and the rule that picks the path."""
+import subprocess
+
 import numpy as np
 import pytest
 
@@ -13,8 +15,8 @@ TOL = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-11, atol
 
 @pytest.fixture(params=["skinny", "skinny-streamed", "blas"])
 def path(request, monkeypatch):
-    """The path forced; skinny-streamed writes every input gradient with streaming stores (from 4 MB by
-    default), whose rows start at every alignment."""
+    """The path forced; skinny-streamed writes every input gradient with streaming stores (by default only
+    from half the last-level cache), whose rows start at every alignment."""
     monkeypatch.setattr(L, "_path", request.param.split("-")[0])
     if request.param == "skinny-streamed":
         old = L._stream_from_bytes(0)
@@ -126,6 +128,20 @@ def test_the_rule_sends_large_inputs_with_few_outputs_to_the_skinny_products():
     assert not L._skinny(2708, 1433, 2 * lanes + 1, np.float32)
     assert L._skinny(2708, 1433, lanes, np.float64) == (level >= 1)
     assert not L._skinny(2708, 1433, lanes + 1, np.float64)
+
+
+def test_the_input_gradient_streams_only_past_half_the_last_level_cache():
+    """gx is streamed when it and the x just read beside it outgrow the last-level cache, the size from
+    which SpMM streams too (csrc/llcache.h); getconf reads the same cache size where glibc's getconf exists."""
+    from fastnn.kernels import _graph
+    llc = _graph._spmm_stream_bytes()
+    assert L._stream_from_bytes() == llc // 2
+    try:
+        reported = int(subprocess.run(["getconf", "LEVEL3_CACHE_SIZE"], capture_output=True, text=True,
+                                      check=True).stdout)
+    except (OSError, subprocess.CalledProcessError, ValueError):
+        reported = 0
+    assert llc == (reported if reported > 0 else 32 << 20)
 
 
 def test_the_layer_on_the_skinny_path_matches_numpy_with_non_contiguous_inputs(monkeypatch):
