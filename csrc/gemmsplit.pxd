@@ -17,6 +17,7 @@
 from cython cimport floating
 from cython.parallel cimport prange
 from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy
 from scipy.linalg.cython_blas cimport sgemm, dgemm
 from parallel cimport fastnn_max_threads
 
@@ -35,7 +36,7 @@ cdef extern from "packedgemm.h" nogil:
     bint fastnn_packed_sgemm_pays(Py_ssize_t m, Py_ssize_t n, Py_ssize_t k)
     bint fastnn_packed_sgemm(bint trans_a, bint trans_b, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, float alpha,
                              const float *a, Py_ssize_t lda, const float *b, Py_ssize_t ldb, float beta, float *c,
-                             Py_ssize_t ldc)
+                             Py_ssize_t ldc, const float *bias)
 
 cdef extern from "gemmpool.h" nogil:
     ctypedef void (*fastnn_part_fn)(void *ctx, int part) noexcept nogil
@@ -75,6 +76,31 @@ ctypedef struct gemm_job:
     const void *a
     const void *b
     void *c
+    const void *bias    # NULL, or n values added to every row of C (beta 0)
+
+
+cdef inline void gemm_serial_bias(bint trans_a, bint trans_b, int m, int n, int k,
+                                  floating alpha, const floating* a, int lda,
+                                  const floating* b, int ldb,
+                                  floating beta, floating* c, int ldc, const floating* bias) noexcept nogil:
+    """gemm_serial, and with `bias` (n values; beta must be 0) C = alpha op(A) op(B) + bias in every row: the
+    engine sets each block of rows to the bias as it reaches it; BLAS gets C set to the bias and beta 1."""
+    cdef char ta = b'T' if trans_a else b'N'
+    cdef char tb = b'T' if trans_b else b'N'
+    cdef int i
+    if floating is float:
+        if fastnn_packed_sgemm_pays(m, n, k) and fastnn_packed_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
+                                                                      beta, c, ldc, bias):
+            return
+    if bias != NULL:
+        for i in range(m):
+            memcpy(c + <Py_ssize_t>i * ldc, bias, n * sizeof(floating))
+        beta = 1
+    # BLAS is column-major: row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
+    if floating is float:
+        sgemm(&tb, &ta, &n, &m, &k, &alpha, <float*>b, &ldb, <float*>a, &lda, &beta, c, &ldc)
+    else:
+        dgemm(&tb, &ta, &n, &m, &k, &alpha, <double*>b, &ldb, <double*>a, &lda, &beta, c, &ldc)
 
 
 cdef inline void gemm_serial(bint trans_a, bint trans_b, int m, int n, int k,
@@ -83,29 +109,22 @@ cdef inline void gemm_serial(bint trans_a, bint trans_b, int m, int n, int k,
                              floating beta, floating* c, int ldc) noexcept nogil:
     """One single-threaded product (row-major C = alpha op(A) op(B) + beta C), m, n, k > 0: float32 on
     the AVX-512 panel engine where it pays (packedgemm.h), else one BLAS call."""
-    cdef char ta = b'T' if trans_a else b'N'
-    cdef char tb = b'T' if trans_b else b'N'
-    if floating is float:
-        if fastnn_packed_sgemm_pays(m, n, k) and fastnn_packed_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb,
-                                                                      beta, c, ldc):
-            return
-    # BLAS is column-major: row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T.
-    if floating is float:
-        sgemm(&tb, &ta, &n, &m, &k, &alpha, <float*>b, &ldb, <float*>a, &lda, &beta, c, &ldc)
-    else:
-        dgemm(&tb, &ta, &n, &m, &k, &alpha, <double*>b, &ldb, <double*>a, &lda, &beta, c, &ldc)
+    gemm_serial_bias(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL)
 
 
 cdef inline void _gemm_slice(floating alpha, const floating* a, const floating* b, floating beta, floating* c,
                              const gemm_job* j, int p) noexcept nogil:
     cdef int lo = p * j.step
     cdef int cnt = min(j.step, j.extent - lo)
+    cdef const floating* bias = <const floating*>j.bias
     if j.by_rows:
-        gemm_serial(j.trans_a, j.trans_b, cnt, j.n, j.k, alpha, a + (lo if j.trans_a else <Py_ssize_t>lo * j.lda),
-                    j.lda, b, j.ldb, beta, c + <Py_ssize_t>lo * j.ldc, j.ldc)
+        gemm_serial_bias(j.trans_a, j.trans_b, cnt, j.n, j.k, alpha,
+                         a + (lo if j.trans_a else <Py_ssize_t>lo * j.lda), j.lda, b, j.ldb, beta,
+                         c + <Py_ssize_t>lo * j.ldc, j.ldc, bias)
     else:
-        gemm_serial(j.trans_a, j.trans_b, j.m, cnt, j.k, alpha, a, j.lda,
-                    b + (<Py_ssize_t>lo * j.ldb if j.trans_b else lo), j.ldb, beta, c + lo, j.ldc)
+        gemm_serial_bias(j.trans_a, j.trans_b, j.m, cnt, j.k, alpha, a, j.lda,
+                         b + (<Py_ssize_t>lo * j.ldb if j.trans_b else lo), j.ldb, beta, c + lo, j.ldc,
+                         NULL if bias == NULL else bias + lo)
 
 
 cdef inline void gemm_part(void *ctx, int p) noexcept nogil:
@@ -136,16 +155,17 @@ cdef inline int split_parts(int m, int n, int k, int threads) noexcept nogil:
     return <int>max(parts, 1)
 
 
-cdef inline void gemm_split(bint trans_a, bint trans_b, int m, int n, int k,
-                            floating alpha, const floating* a, int lda,
-                            const floating* b, int ldb,
-                            floating beta, floating* c, int ldc, int parts, int threads) noexcept nogil:
-    """The product in about `parts` slices of C's longer side, run on up to `threads` threads."""
+cdef inline void gemm_split_bias(bint trans_a, bint trans_b, int m, int n, int k,
+                                 floating alpha, const floating* a, int lda,
+                                 const floating* b, int ldb,
+                                 floating beta, floating* c, int ldc, int parts, int threads,
+                                 const floating* bias) noexcept nogil:
+    """gemm_split, with gemm_serial_bias's `bias` (NULL: none)."""
     cdef gemm_job j
     cdef int p
     j.trans_a, j.trans_b, j.by_rows, j.single = trans_a, trans_b, m >= n, floating is float
     j.m, j.n, j.k, j.lda, j.ldb, j.ldc = m, n, k, lda, ldb, ldc
-    j.alpha, j.beta, j.a, j.b, j.c = alpha, beta, a, b, c
+    j.alpha, j.beta, j.a, j.b, j.c, j.bias = alpha, beta, a, b, c, bias
     j.extent = m if j.by_rows else n
     j.step = (j.extent + parts - 1) // parts
     j.step = (j.step + SPLIT_ALIGN - 1) // SPLIT_ALIGN * SPLIT_ALIGN
@@ -155,6 +175,14 @@ cdef inline void gemm_split(bint trans_a, bint trans_b, int m, int n, int k,
     else:   # no futex: an OpenMP region, slices claimed dynamically
         for p in prange(parts, num_threads=min(threads, parts), schedule="dynamic", chunksize=1):
             gemm_part(&j, p)
+
+
+cdef inline void gemm_split(bint trans_a, bint trans_b, int m, int n, int k,
+                            floating alpha, const floating* a, int lda,
+                            const floating* b, int ldb,
+                            floating beta, floating* c, int ldc, int parts, int threads) noexcept nogil:
+    """The product in about `parts` slices of C's longer side, run on up to `threads` threads."""
+    gemm_split_bias(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parts, threads, NULL)
 
 
 # A sum much longer than C's sides (a Linear layer's weight gradient over a large batch: C (1024, 1024)
@@ -191,7 +219,8 @@ cdef inline void _ksplit_chunk(floating alpha, const floating* a, const floating
     a = a + (<Py_ssize_t>k0 * j.lda if j.trans_a else k0)
     b = b + (k0 if j.trans_b else <Py_ssize_t>k0 * j.ldb)
     if p == 0:
-        gemm_serial(j.trans_a, j.trans_b, j.m, j.n, cnt, alpha, a, j.lda, b, j.ldb, beta, c, j.ldc)
+        gemm_serial_bias(j.trans_a, j.trans_b, j.m, j.n, cnt, alpha, a, j.lda, b, j.ldb, beta, c, j.ldc,
+                         <const floating*>j.bias)
     else:
         gemm_serial(j.trans_a, j.trans_b, j.m, j.n, cnt, alpha, a, j.lda, b, j.ldb, 0,
                     bufs + <Py_ssize_t>(p - 1) * j.m * j.n, j.n)
@@ -232,9 +261,10 @@ cdef inline void ksplit_add_part(void *ctx, int p) noexcept nogil:
 cdef inline bint gemm_ksplit(bint trans_a, bint trans_b, int m, int n, int k,
                              floating alpha, const floating* a, int lda,
                              const floating* b, int ldb,
-                             floating beta, floating* c, int ldc, int chunks, int threads) noexcept nogil:
-    """The product as `chunks` k-chunks on up to `threads` threads; False (nothing done) when the
-    buffers cannot be allocated."""
+                             floating beta, floating* c, int ldc, int chunks, int threads,
+                             const floating* bias) noexcept nogil:
+    """The product as `chunks` k-chunks on up to `threads` threads (the first chunk adds `bias`, if any); False
+    (nothing done) when the buffers cannot be allocated."""
     cdef ksplit_job kj
     cdef int p, adds
     kj.bufs = malloc(<size_t>(chunks - 1) * m * n * sizeof(floating))
@@ -242,7 +272,7 @@ cdef inline bint gemm_ksplit(bint trans_a, bint trans_b, int m, int n, int k,
         return False
     kj.g.trans_a, kj.g.trans_b, kj.g.by_rows, kj.g.single = trans_a, trans_b, True, floating is float
     kj.g.m, kj.g.n, kj.g.k, kj.g.lda, kj.g.ldb, kj.g.ldc = m, n, k, lda, ldb, ldc
-    kj.g.alpha, kj.g.beta, kj.g.a, kj.g.b, kj.g.c = alpha, beta, a, b, c
+    kj.g.alpha, kj.g.beta, kj.g.a, kj.g.b, kj.g.c, kj.g.bias = alpha, beta, a, b, c, bias
     kj.g.step = (k + chunks - 1) // chunks
     kj.g.extent = k
     kj.chunks = (k + kj.g.step - 1) // kj.g.step
@@ -261,18 +291,27 @@ cdef inline bint gemm_ksplit(bint trans_a, bint trans_b, int m, int n, int k,
     return True
 
 
+cdef inline void gemm_dispatch_bias(bint trans_a, bint trans_b, int m, int n, int k,
+                                    floating alpha, const floating* a, int lda,
+                                    const floating* b, int ldb,
+                                    floating beta, floating* c, int ldc, const floating* bias) noexcept nogil:
+    """gemm_dispatch, with gemm_serial_bias's `bias` (NULL: none; beta must be 0 with one)."""
+    cdef int threads = 1 if fastnn_in_parallel() else fastnn_max_threads()
+    cdef int chunks = ksplit_chunks(m, n, k)
+    if chunks > 1 and gemm_ksplit(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, chunks, threads,
+                                  bias):
+        return
+    cdef int parts = split_parts(m, n, k, threads)
+    if parts > 1:
+        gemm_split_bias(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parts, threads, bias)
+    else:
+        gemm_serial_bias(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias)
+
+
 cdef inline void gemm_dispatch(bint trans_a, bint trans_b, int m, int n, int k,
                                floating alpha, const floating* a, int lda,
                                const floating* b, int ldb,
                                floating beta, floating* c, int ldc) noexcept nogil:
     """Cut a long sum into k-chunks; else split C when the product is large and no parallel region
     encloses the call; else one call."""
-    cdef int threads = 1 if fastnn_in_parallel() else fastnn_max_threads()
-    cdef int chunks = ksplit_chunks(m, n, k)
-    if chunks > 1 and gemm_ksplit(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, chunks, threads):
-        return
-    cdef int parts = split_parts(m, n, k, threads)
-    if parts > 1:
-        gemm_split(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, parts, threads)
-    else:
-        gemm_serial(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    gemm_dispatch_bias(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL)

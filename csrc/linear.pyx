@@ -7,7 +7,7 @@
 from cython.parallel cimport prange
 from cython cimport floating
 import numpy as np
-from blas cimport gemm
+from blas cimport gemm, gemm_bias
 from gemmsplit cimport gemm_serial, gemm_split, split_parts, ksplit_chunks
 from flatarray cimport column_sums
 from parallel cimport threads_for, fastnn_max_threads
@@ -94,6 +94,9 @@ cdef int _forward(x, w, bias, out, bint skinny, floating tag) except -1:
             raise MemoryError("linear_forward: out of memory for the packed weight")
         return 0
     with nogil:
+        if bp != NULL and M and N and K:
+            gemm_bias(False, True, <int>M, <int>N, <int>K, <floating>1, xp, <int>K, wp, <int>K, op, <int>N, bp)
+            return 0
         if bp != NULL:
             _fill_rows(op, M, N, bp)
             beta = 1

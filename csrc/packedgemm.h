@@ -18,6 +18,7 @@
 #ifndef FASTNN_PACKEDGEMM_H
 #define FASTNN_PACKEDGEMM_H
 #include <stdlib.h>
+#include <string.h>
 #include "panelgemm.h"
 
 /* KC x 32 floats (the AVX-512 panel) = 32 KB: a panel fits the L1 beside the A rows it meets.
@@ -136,10 +137,13 @@ static inline int fastnn_pack_wt_pays(ptrdiff_t nr) {
     return fastnn_cpu_level() >= 1 && nr % 8 == 0;
 }
 
-/* 1 on success, 0 (nothing written) when a buffer could not be allocated. m, n, k > 0. */
+/* 1 on success, 0 (nothing written) when a buffer could not be allocated. m, n, k > 0. With `bias` (n values;
+ * beta must then be 0), C = alpha op(A) op(B) + bias in every row: each block of MC rows is set to the bias just
+ * before its first products add to it, while it is in cache, instead of in a pass of its own over C (a Linear
+ * layer's forward; (64, 800) -> 500 took 0.27 ms with the separate fill, 0.25 without a bias). */
 static int fastnn_packed_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                                const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c,
-                               ptrdiff_t ldc) {
+                               ptrdiff_t ldc, const float *bias) {
     const ptrdiff_t nr = 32;   /* the AVX-512 tile's width: two 16-lane vectors */
     ptrdiff_t panels = (n + nr - 1) / nr;
     ptrdiff_t kc_max = k < FASTNN_PGEMM_KC ? k : FASTNN_PGEMM_KC;
@@ -156,10 +160,12 @@ static int fastnn_packed_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t 
             for (ptrdiff_t j = 0; j < n; j++) c[i * ldc + j] *= beta;
     for (ptrdiff_t k0 = 0; k0 < k; k0 += FASTNN_PGEMM_KC) {
         ptrdiff_t kc = k - k0 < FASTNN_PGEMM_KC ? k - k0 : FASTNN_PGEMM_KC;
-        int accumulate = k0 > 0 || beta != 0;
+        int accumulate = k0 > 0 || beta != 0 || bias != NULL;
         fastnn_pgemm_pack_b(trans_b, b, ldb, k0, kc, n, alpha, nr, bpack);
         for (ptrdiff_t m0 = 0; m0 < m; m0 += FASTNN_PGEMM_MC) {
             ptrdiff_t mc = m - m0 < FASTNN_PGEMM_MC ? m - m0 : FASTNN_PGEMM_MC;
+            if (k0 == 0 && bias != NULL)
+                for (ptrdiff_t i = m0; i < m0 + mc; i++) memcpy(c + i * ldc, bias, (size_t)n * sizeof(float));
             const float *ablk;
             ptrdiff_t ald;
             if (trans_a) {
@@ -202,9 +208,9 @@ static inline int fastnn_packed_sgemm_pays(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k
 }
 static inline int fastnn_packed_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                                       const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta,
-                                      float *c, ptrdiff_t ldc) {
+                                      float *c, ptrdiff_t ldc, const float *bias) {
     (void)trans_a; (void)trans_b; (void)m; (void)n; (void)k; (void)alpha; (void)a; (void)lda; (void)b; (void)ldb;
-    (void)beta; (void)c; (void)ldc;
+    (void)beta; (void)c; (void)ldc; (void)bias;
     return 0;
 }
 #endif

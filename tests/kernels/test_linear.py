@@ -33,6 +33,20 @@ def test_forward_and_backward_match_the_reference(M, K_, N, bias, dtype, seed):
         np.testing.assert_allclose(got, want, **TOL[dtype])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("M, K_, N", [(300, 70, 40),      # one product, rows across the engine's 128-row blocks
+                                      (1500, 600, 520),   # C cut into row slices over the threads
+                                      (64, 700, 2000),    # ... into column slices (each adds its part of the bias)
+                                      (64, 4096, 64)])    # the sum cut into k-chunks (the first adds the bias)
+def test_the_bias_joins_every_gemm_path(M, K_, N, dtype):
+    """The bias reaches C inside the product (csrc/gemmsplit.pxd's gemm_*_bias), on every way the product is cut."""
+    x, w, b, _ = _inputs(M, K_, N, dtype, seed=M + N)
+    want = x.astype(np.float64) @ w.astype(np.float64).T + b
+    got = K.linear_forward(x, w, b)
+    scale = np.sqrt(K_) * (1e-6 if dtype == np.float32 else 1e-14)
+    np.testing.assert_allclose(got, want, rtol=0, atol=10 * scale)
+
+
 @pytest.mark.parametrize("need", list(itertools.product([False, True], repeat=3)))
 def test_need_flags_skip_exactly_the_gradients_not_asked_for(need):
     x, w, _, g = _inputs(7, 5, 3, np.float64, 0)
