@@ -140,7 +140,8 @@ static inline int fastnn_pack_wt_pays(ptrdiff_t nr) {
 /* 1 on success, 0 (nothing written) when a buffer could not be allocated. m, n, k > 0. With `bias` (n values;
  * beta must then be 0), C = alpha op(A) op(B) + bias in every row: each block of MC rows is set to the bias just
  * before its first products add to it, while it is in cache, instead of in a pass of its own over C (a Linear
- * layer's forward; (64, 800) -> 500 took 0.27 ms with the separate fill, 0.25 without a bias). */
+ * layer's forward: with the separate fill (64, 800) -> 500 took 0.27 ms against 0.25 without a bias; fused,
+ * the difference stayed within the Xeon's noise). */
 static int fastnn_packed_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                                const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c,
                                ptrdiff_t ldc, const float *bias) {
