@@ -170,23 +170,23 @@ cdef void _weight_hh_grad(floating *d, int G, const floating *h0, const floating
 cdef void _input_grads(floating *d, int G, const floating *x, const floating *w_ih, floating *gx, floating *gw_ih,
                        floating *gb, Py_ssize_t rows, Py_ssize_t I) noexcept nogil:
     # gx = d @ W_ih (skipped for gx NULL: the input needs no gradient), gW_ih = d^T x (skipped for gw_ih
-    # NULL: _weight_grads makes it), gb = column sums of d, with d the (T*B, G) pre-activation gradients.
+    # NULL: _weight_grads makes it), gb = column sums of d (skipped for gb NULL: the sweep summed them), with d
+    # the (T*B, G) pre-activation gradients.
     if gx != NULL:
         gemm(False, False, <int>rows, <int>I, G, <floating>1, d, G, w_ih, <int>I, <floating>0, gx, <int>I)
     if gw_ih != NULL:
         gemm(True, False, G, <int>I, <int>rows, <floating>1, d, G, x, <int>I, <floating>0, gw_ih, <int>I)
-    column_sums(d, rows, G, gb)
+    if gb != NULL:
+        column_sums(d, rows, G, gb)
 
 
 cdef void _weight_grads(floating *d, int G, const floating *x, const floating *h0, const floating *out,
                         floating *xh, floating *gcat, floating *gw_ih, floating *gw_hh, Py_ssize_t T, Py_ssize_t B,
                         Py_ssize_t I, Py_ssize_t H, bint reverse) noexcept nogil:
     """gw_ih (G, I) = sum_t d[t]^T x[t] and gw_hh (G, H) = sum_t d[t]^T h_prev(t), for cells whose two weights
-    see the same pre-activation gradients d (T, B, G) (LSTM, Elman): one product d^T [x | h_prev] over all
-    steps, which transposes d once instead of once per product (three: gw_ih, and gw_hh as two since h_prev
-    is h0 for the first step); (1600, 1024) d, I = 128, H = 256: 3.41-3.54 ms against 3.65-3.75 (minima,
-    AMD EPYC Zen 5, 2 threads). xh (T*B, I + H) and gcat (G, I + H) are the caller's scratch (_stack_buffers)."""
-    cdef Py_ssize_t K = I + H, t, tp, b, r, rows = T * B
+    see the same pre-activation gradients d (T, B, G) (Elman): [x | h_prev] stacked into xh, then
+    _stacked_weight_grads."""
+    cdef Py_ssize_t K = I + H, t, tp, b, r
     cdef const floating *hp
     for t in range(T):
         tp = t + 1 if reverse else t - 1   # the step whose output enters step t (none: h0)
@@ -196,9 +196,19 @@ cdef void _weight_grads(floating *d, int G, const floating *x, const floating *h
             if I > 0:   # (no input features: x and gw_ih have no data at all)
                 memcpy(xh + r * K, x + r * I, I * sizeof(floating))
             memcpy(xh + r * K + I, hp + b * H, H * sizeof(floating))
+    _stacked_weight_grads(d, G, xh, gcat, gw_ih, gw_hh, T * B, I, H)
+
+
+cdef void _stacked_weight_grads(floating *d, int G, const floating *xh, floating *gcat, floating *gw_ih,
+                                floating *gw_hh, Py_ssize_t rows, Py_ssize_t I, Py_ssize_t H) noexcept nogil:
+    """gw_ih (G, I) and gw_hh (G, H) from the rows [x | h_prev] of every step, xh (rows, I + H): one product
+    d^T xh, which transposes d once instead of once per product (three: gw_ih, and gw_hh as two since h_prev
+    is h0 for the first step); (1600, 1024) d, I = 128, H = 256: 3.41-3.54 ms against 3.65-3.75 (minima,
+    AMD EPYC Zen 5, 2 threads). gcat (G, I + H) is the caller's scratch (_stack_buffers)."""
+    cdef Py_ssize_t K = I + H, r
     gemm(True, False, G, <int>K, <int>rows, <floating>1, d, G, xh, <int>K, <floating>0, gcat, <int>K)
     for r in range(G):
-        if I > 0:
+        if I > 0:   # (no input features: x and gw_ih have no data at all)
             memcpy(gw_ih + r * I, gcat + r * K, I * sizeof(floating))
         memcpy(gw_hh + r * H, gcat + r * K + I, H * sizeof(floating))
 

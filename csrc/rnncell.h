@@ -49,12 +49,13 @@ static inline void lstm_step_fwd_##S(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptr
                                                                                              \
 /* LSTM backward over hidden units [j0, j1): dh = dh_next + grad_out (gradient reaching h_t); \
  * dc in: gradient reaching c_t from step t+1, out: gradient reaching c_{t-1};               \
- * da: pre-activation gradients. */                                                          \
+ * da: pre-activation gradients; gb (4H) += da summed over the batch (the bias gradient, summed \
+ * while da is in L1 rather than in a pass of its own after the sweep). */                   \
 static inline void lstm_step_bwd_##S(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1,   \
                                      const T *FNN_RESTRICT a, const T *FNN_RESTRICT c_prev,  \
                                      const T *FNN_RESTRICT c, const T *FNN_RESTRICT dh_next, \
                                      const T *FNN_RESTRICT grad_out, T *FNN_RESTRICT dc,     \
-                                     T *FNN_RESTRICT da) {                                   \
+                                     T *FNN_RESTRICT da, T *FNN_RESTRICT gb) {               \
     for (ptrdiff_t b = 0; b < B; b++) {                                                      \
         const T *ab = a + b * 4 * H, *cp = c_prev + b * H, *cb = c + b * H;                  \
         const T *dn = dh_next + b * H, *go = grad_out + b * H;                               \
@@ -71,6 +72,11 @@ static inline void lstm_step_bwd_##S(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptr
             dcb[j] = dct * f;                                                                \
         }                                                                                    \
     }                                                                                        \
+    /* one gate's columns at a time: with the four in one loop GCC saw gb[j] and gb[H + j]  \
+     * as possibly overlapping and left the whole cell scalar */                             \
+    for (ptrdiff_t b = 0; b < B; b++)                                                        \
+        for (ptrdiff_t g = 0; g < 4; g++)                                                    \
+            for (ptrdiff_t j = j0; j < j1; j++) gb[g * H + j] += da[b * 4 * H + g * H + j];  \
 }                                                                                            \
                                                                                              \
 /* GRU forward over hidden units [j0, j1): xp = W_ih x, hh = W_hh h_prev (both (B, 3H), no  \
@@ -169,8 +175,8 @@ static inline void lstm_step_fwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdi
 }
 static inline void lstm_step_bwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, const float *a,
                                    const float *c_prev, const float *c, const float *dh_next,
-                                   const float *grad_out, float *dc, float *da) {
-    FASTNN_DISPATCH(lstm_step_bwd_f, (B, H, j0, j1, a, c_prev, c, dh_next, grad_out, dc, da));
+                                   const float *grad_out, float *dc, float *da, float *gb) {
+    FASTNN_DISPATCH(lstm_step_bwd_f, (B, H, j0, j1, a, c_prev, c, dh_next, grad_out, dc, da, gb));
 }
 static inline void gru_step_fwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, const float *xp,
                                   const float *hh, const float *b_ih, const float *b_hh, const float *h_prev,

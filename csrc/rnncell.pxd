@@ -11,10 +11,10 @@ cdef extern from "rnncell.h" nogil:
                          const double *c_prev, double *c, double *h)
     void lstm_step_bwd_f(Py_ssize_t B, Py_ssize_t H, Py_ssize_t j0, Py_ssize_t j1, const float *a,
                          const float *c_prev, const float *c, const float *dh_next, const float *grad_out,
-                         float *dc, float *da)
+                         float *dc, float *da, float *gb)
     void lstm_step_bwd_d(Py_ssize_t B, Py_ssize_t H, Py_ssize_t j0, Py_ssize_t j1, const double *a,
                          const double *c_prev, const double *c, const double *dh_next, const double *grad_out,
-                         double *dc, double *da)
+                         double *dc, double *da, double *gb)
     void gru_step_fwd_f(Py_ssize_t B, Py_ssize_t H, Py_ssize_t j0, Py_ssize_t j1, const float *xp, const float *hh,
                         const float *b_ih, const float *b_hh, const float *h_prev, float *gates, float *h)
     void gru_step_fwd_d(Py_ssize_t B, Py_ssize_t H, Py_ssize_t j0, Py_ssize_t j1, const double *xp,
@@ -47,11 +47,11 @@ cdef inline void lstm_step_fwd(Py_ssize_t B, Py_ssize_t H, Py_ssize_t j0, Py_ssi
 
 cdef inline void lstm_step_bwd(Py_ssize_t B, Py_ssize_t H, Py_ssize_t j0, Py_ssize_t j1, const floating *a,
                                const floating *c_prev, const floating *c, const floating *dh_next,
-                               const floating *grad_out, floating *dc, floating *da) noexcept nogil:
+                               const floating *grad_out, floating *dc, floating *da, floating *gb) noexcept nogil:
     if floating is float:
-        lstm_step_bwd_f(B, H, j0, j1, a, c_prev, c, dh_next, grad_out, dc, da)
+        lstm_step_bwd_f(B, H, j0, j1, a, c_prev, c, dh_next, grad_out, dc, da, gb)
     else:
-        lstm_step_bwd_d(B, H, j0, j1, a, c_prev, c, dh_next, grad_out, dc, da)
+        lstm_step_bwd_d(B, H, j0, j1, a, c_prev, c, dh_next, grad_out, dc, da, gb)
 
 
 cdef inline void gru_step_fwd(Py_ssize_t B, Py_ssize_t H, Py_ssize_t j0, Py_ssize_t j1, const floating *xp,
