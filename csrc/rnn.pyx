@@ -141,6 +141,17 @@ cdef class _Recurrence:
         _pack(w_hh.reshape(-1), k_stride, n_stride, K, gates, d.H, self.nr, self.packed)
 
 
+def _pack_input_weights(w_ih, _Dims d, Py_ssize_t nr):
+    """W_ih^T packed for the forward steps as _Recurrence packs W_hh^T (one panel set per gate, K = In), for
+    kernels that add a step's input part inside the step (an empty array for In = 0)."""
+    if d.In == 0:
+        return np.empty(1, w_ih.dtype)
+    blocks = (d.H + nr - 1) // nr
+    packed = np.empty(blocks * d.G * d.In * nr, w_ih.dtype)
+    _pack(w_ih.reshape(-1), 1, d.In, d.In, d.G, d.H, nr, packed)
+    return packed
+
+
 cdef inline void _times_block(const floating *A, Py_ssize_t B, Py_ssize_t K, const floating *packed,
                               Py_ssize_t nr, Py_ssize_t gates, Py_ssize_t H, Py_ssize_t q, bint accumulate,
                               floating *C, Py_ssize_t ldc) noexcept nogil:

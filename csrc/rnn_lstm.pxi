@@ -6,7 +6,10 @@ cdef struct _LstmFwd:
     const void *h0
     const void *c0
     const void *bias    # b_ih + b_hh (4H,)
-    void *gates         # (T, B, 4H): x W_ih^T on entry; each step adds h_prev W_hh^T, then activates
+    const void *x       # (T, B, In)
+    const void *packed_ih   # W_ih^T packed as W_hh^T is (_pack_input_weights; unused for In = 0)
+    Py_ssize_t In
+    void *gates         # (T, B, 4H): each step writes x_t W_ih^T + h_prev W_hh^T, then activates
     void *cells         # (T, B, H)
     void *out           # (T, B, H)
 
@@ -31,24 +34,27 @@ cdef extern from *:
 
 cdef void _lstm_fwd_block(const _Sweep *sw, const floating *packed, const void *cell, Py_ssize_t t, Py_ssize_t w,
                           Py_ssize_t q) noexcept nogil:
-    # Step t, the hidden units of block q: gate pre-activations, then the cell.
+    # Step t, the hidden units of block q: gate pre-activations x_t W_ih^T + h_prev W_hh^T, then the cell.
+    # The input's part is summed here too, not in one product over all steps before the sweep: that
+    # product wrote the (T, B, 4H) gates a whole pass before each step read them back (LSTM medium
+    # forward, T=50 B=32 I=128 H=256, Xeon AVX-512, 2 threads, both builds in one process: 5.62-6.01 ->
+    # 5.34-5.71 ms, minima of 60 alternating calls). Each gate's rows take x's part first (stored) and
+    # h_prev's on top.
     cdef const _LstmFwd *k = <const _LstmFwd *>cell
-    cdef Py_ssize_t B = sw.B, H = sw.H, nr = sw.nr, tp = _before(sw, t)
+    cdef Py_ssize_t B = sw.B, H = sw.H, nr = sw.nr, In = k.In, tp = _before(sw, t), g, col
     cdef floating *out = <floating *>k.out
     cdef floating *cells = <floating *>k.cells
     cdef floating *a = <floating *>k.gates + t * B * 4 * H
     cdef const floating *hp = <const floating *>k.h0 if tp < 0 else out + tp * B * H
     cdef const floating *cp = <const floating *>k.c0 if tp < 0 else cells + tp * B * H
-    cdef Py_ssize_t g, tn = _after(sw, t), size = sizeof(floating)
-    cdef Py_ssize_t nbytes = (min(H, (q + 1) * nr) - q * nr) * sizeof(floating)
-    # The product adds to this block's projected gates, which the input projection wrote a whole pass
-    # earlier: fetched ahead for this step (for the later gates' tiles) and the next (the same block is
-    # usually this thread's again), as each tile would otherwise wait for them after its sum.
+    cdef const floating *xt = <const floating *>k.x + t * B * In
+    cdef const floating *packed_ih = <const floating *>k.packed_ih
     for g in range(4):
-        fnn_prefetch_rows(a, B, 4 * H * size, (g * H + q * nr) * size, nbytes, 1)
-        if tn >= 0:
-            fnn_prefetch_rows(<floating *>k.gates + tn * B * 4 * H, B, 4 * H * size, (g * H + q * nr) * size, nbytes, 1)
-    _times_block(hp, B, H, packed, nr, 4, H, q, True, a, 4 * H)
+        col = g * H + q * nr
+        if In > 0:
+            panel_gemm(B, In, xt, In, packed_ih + (q * 4 + g) * In * nr, nr, False, a + col, 4 * H,
+                       min(nr, H - q * nr))
+        panel_gemm(B, H, hp, H, packed + (q * 4 + g) * H * nr, nr, In > 0, a + col, 4 * H, min(nr, H - q * nr))
     lstm_step_fwd(B, H, q * nr, min(H, (q + 1) * nr), a, <const floating *>k.bias, cp, cells + t * B * H,
                   out + t * B * H)
 
@@ -96,21 +102,13 @@ cdef class _LstmJob:
 
 
 def _lstm_fwd_job(_LstmJob job, const floating[::1] x, const floating[::1] h0, const floating[::1] c0,
-                  const floating[::1] w_ih, const floating[::1] packed, const floating[::1] bias, floating[::1] out,
-                  floating[::1] gates, floating[::1] cells, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H,
-                  bint reverse, Py_ssize_t nr, int nt):
+                  const floating[::1] packed_ih, const floating[::1] packed, const floating[::1] bias,
+                  floating[::1] out, floating[::1] gates, floating[::1] cells, Py_ssize_t T, Py_ssize_t B,
+                  Py_ssize_t I, Py_ssize_t H, bint reverse, Py_ssize_t nr, int nt):
     job.d.sw = _Sweep(T, B, H, nr, reverse)
-    job.d.In, job.d.x, job.d.w_ih, job.d.packed = I, _c(x), _c(w_ih), _c(packed)
-    job.d.fwd = _LstmFwd(_c(h0), _c(c0), _c(bias), _p(gates), _p(cells), _p(out))
+    job.d.In, job.d.x, job.d.packed = I, _c(x), _c(packed)
+    job.d.fwd = _LstmFwd(_c(h0), _c(c0), _c(bias), _c(x), _c(packed_ih), I, _p(gates), _p(cells), _p(out))
     job.single, job.nt = floating is float, nt
-
-
-cdef void _lstm_project(const _LstmDirection *d, floating tag) noexcept nogil:
-    # The input projection of every step, x W_ih^T, into the gates (split over the threads unless a
-    # parallel region encloses the call).
-    cdef int G = <int>(4 * d.sw.H)
-    gemm(False, True, <int>(d.sw.T * d.sw.B), G, <int>d.In, <floating>1, <const floating *>d.x, <int>d.In,
-         <const floating *>d.w_ih, <int>d.In, <floating>0, <floating *>d.fwd.gates, G)
 
 
 def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
@@ -149,11 +147,12 @@ def _lstm_forward_job(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
     gates = np.empty((d.T, d.B, 4 * d.H), x.dtype)
     cells = np.empty((d.T, d.B, d.H), x.dtype)
     cdef _Recurrence rec = _Recurrence(w_hh, d, False)
+    packed_ih = _pack_input_weights(w_ih, d, rec.nr)
     job = _LstmJob()
-    _lstm_fwd_job(job, x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), rec.packed, bias,
+    _lstm_fwd_job(job, x.reshape(-1), h0.reshape(-1), c0.reshape(-1), packed_ih, rec.packed, bias,
                   out.reshape(-1), gates.reshape(-1), cells.reshape(-1), d.T, d.B, d.In, d.H, bool(reverse), rec.nr,
                   rec.nt)
-    job.keep = (x, h0, c0, w_ih, rec, bias, out, gates, cells)
+    job.keep = (x, h0, c0, packed_ih, rec, bias, out, gates, cells)
     return job, out, gates, cells
 
 
@@ -187,15 +186,25 @@ cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *
     cdef floating *da = <floating *>k.dgates
     cdef const floating *cp = <const floating *>k.c0 if tp < 0 else cells + tp * B * H
     cdef Py_ssize_t size = sizeof(floating), g, j0 = q * nr, nbytes = (min(H, (q + 1) * nr) - q * nr) * sizeof(floating)
+    cdef Py_ssize_t In = k.In, K = k.In + H, blocks = (H + nr - 1) // nr, b
+    cdef Py_ssize_t xs = (In + blocks - 1) // blocks, x0 = min(In, q * xs), x1 = min(In, x0 + xs)
+    cdef const floating *hp = <const floating *>k.h0 if tp < 0 else <const floating *>k.out + tp * B * H
+    cdef const floating *xt = <const floating *>k.x + t * B * In
+    cdef floating *rows = <floating *>k.xh + t * B * K
     # The cell's inputs of this step and its output rows, last touched a whole forward pass ago, are fetched
     # while the product runs (~10 us a block): the cell took 9.6K TSC cycles a block of 32 x 32 without this,
-    # 6.1-7.2K with it (AMD EPYC Zen 5, T=50 B=32 H=256).
+    # 6.1-7.2K with it (AMD EPYC Zen 5, T=50 B=32 H=256). So are the rows stacked for the weight gradients
+    # below, read and written.
     for g in range(4):
         fnn_prefetch_rows(<const floating *>k.gates + t * B * 4 * H, B, 4 * H * size, (g * H + j0) * size, nbytes, 0)
         fnn_prefetch_rows(da + t * B * 4 * H, B, 4 * H * size, (g * H + j0) * size, nbytes, 1)
     fnn_prefetch_rows(cells + t * B * H, B, H * size, j0 * size, nbytes, 0)
     fnn_prefetch_rows(cp, B, H * size, j0 * size, nbytes, 0)
     fnn_prefetch_rows(<const floating *>k.grad_out + t * B * H, B, H * size, j0 * size, nbytes, 0)
+    fnn_prefetch_rows(hp, B, H * size, j0 * size, nbytes, 0)
+    fnn_prefetch_rows(xt, B, In * size, x0 * size, (x1 - x0) * size, 0)
+    fnn_prefetch_rows(rows, B, K * size, (In + j0) * size, nbytes, 1)
+    fnn_prefetch_rows(rows, B, K * size, x0 * size, (x1 - x0) * size, 1)
     if tn >= 0:
         _times_block(da + tn * B * 4 * H, B, 4 * H, packed, nr, 1, H, q, False, <floating *>k.dh, H)
     lstm_step_bwd(B, H, q * nr, min(H, (q + 1) * nr), <const floating *>k.gates + t * B * 4 * H, cp,
@@ -205,11 +214,6 @@ cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *
     # block's hidden units of h_prev and its share of x's columns. Stacked here, the copy is shared by the
     # sweep's threads; after the sweep it ran on one thread while the other waited (0.2 ms of an LSTM
     # medium's 12 ms backward, with 0.3 for the bias gradient's sums, now in lstm_step_bwd).
-    cdef Py_ssize_t In = k.In, K = k.In + H, blocks = (H + nr - 1) // nr, b
-    cdef Py_ssize_t xs = (In + blocks - 1) // blocks, x0 = min(In, q * xs), x1 = min(In, x0 + xs)
-    cdef const floating *hp = <const floating *>k.h0 if tp < 0 else <const floating *>k.out + tp * B * H
-    cdef const floating *xt = <const floating *>k.x + t * B * In
-    cdef floating *rows = <floating *>k.xh + t * B * K
     for b in range(B):
         memcpy(rows + b * K + In + j0, hp + b * H + j0, nbytes)
         if x1 > x0:
@@ -249,7 +253,6 @@ cdef void _lstm_alone(const _LstmDirection *d, bint backward, floating tag) noex
         _sweep_serial(_lstm_bwd_block[floating], &d.sw, <const floating *>d.packed, &d.bwd, True)
         _lstm_bwd_finish(d, tag)
     else:
-        _lstm_project(d, tag)
         _sweep_serial(_lstm_fwd_block[floating], &d.sw, <const floating *>d.packed, &d.fwd, False)
 
 
@@ -260,8 +263,6 @@ cdef int _run_lstm_typed(_LstmJob job, bint backward, floating tag) except -1:
         with nogil:
             _lstm_bwd_finish(d, tag)
     else:
-        with nogil:
-            _lstm_project(d, tag)
         _sweep(_lstm_fwd_block[floating], &d.sw, <const floating *>d.packed, &d.fwd, False, job.nt)
     return 0
 
