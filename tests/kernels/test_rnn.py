@@ -74,6 +74,22 @@ def test_sequence_kernels_match_reference(cfg):
         np.testing.assert_allclose(got, want, **_scaled_tol(cfg["dtype"], want))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("I", [0, 45])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_steps_with_no_input_or_a_wide_one_match_reference(I, dtype, reverse):
+    # The LSTM's steps add their input's part themselves (no input features: the recurrent part alone), and
+    # its backward blocks each stack a share of x's columns for the weight gradients: 45 columns over
+    # 3 blocks of hidden units leave a short last share on the AVX-512 build's 32-wide panels.
+    cfg = dict(kind="lstm", T=5, B=9, I=I, H=70, dtype=dtype, reverse=reverse, bias=True, final_grads=True, seed=11)
+    v = _arrays(cfg)
+    got_fwd, got_grads = _sequence(K, cfg, v)
+    want_fwd, want_grads = _sequence(R, cfg, v)
+    for got, want in zip(got_fwd + tuple(got_grads), want_fwd + tuple(want_grads)):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, **_scaled_tol(dtype, want))
+
+
 def _cell(k, cfg, v):
     kind = cfg["kind"]
     x, h, c, w, g = v["x"][0], v["h0"], v["c0"], v["w"], v["go"][0]
