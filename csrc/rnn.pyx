@@ -7,9 +7,10 @@
 #   rnn_gru.pxi      GRU: likewise
 #   rnn_elman.pxi    Elman RNN (tanh / relu): likewise
 #
-# Forward: the input projection of all T steps is one GEMM, (T*B, I) x (I, G*H); the loop
-# over time then does one (B, H) x (H, G*H) product per step and the fused gate arithmetic of
-# csrc/rnncell.h. Backward: the loop keeps only what is sequential (gate gradients and the
+# Forward (Elman, GRU): the input projection of all T steps is one GEMM, (T*B, I) x (I, G*H); the
+# loop over time then does one (B, H) x (H, G*H) product per step and the fused gate arithmetic of
+# csrc/rnncell.h. The LSTM's steps add their input's part themselves (x_t W_ih^T beside h_prev W_hh^T,
+# rnn_lstm.pxi says why). Backward: the loop keeps only what is sequential (gate gradients and the
 # (B, G*H) x (G*H, H) product carrying the gradient to h_{t-1}); the input gradient and the
 # weight gradients are then a few large GEMMs over all steps, which run near BLAS peak.
 #
