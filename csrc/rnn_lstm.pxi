@@ -212,8 +212,9 @@ cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *
                   <floating *>k.dc, da + t * B * 4 * H, <floating *>k.gb)
     # This step's rows of [x | h_prev] for the weight gradients' one product (_stacked_weight_grads): the
     # block's hidden units of h_prev and its share of x's columns. Stacked here, the copy is shared by the
-    # sweep's threads; after the sweep it ran on one thread while the other waited (0.2 ms of an LSTM
-    # medium's 12 ms backward, with 0.3 for the bias gradient's sums, now in lstm_step_bwd).
+    # sweep's threads; after the sweep it ran on one thread while the other waited (as NumPy times the same
+    # copies, 0.2 ms of an LSTM medium's 11-12 ms backward, and 0.3 for the bias gradient's sums, now in
+    # lstm_step_bwd).
     for b in range(B):
         memcpy(rows + b * K + In + j0, hp + b * H + j0, nbytes)
         if x1 > x0:
