@@ -97,7 +97,7 @@ cdef int _forward(x, w, bias, out, bint skinny, floating tag) except -1:
         if bp != NULL and M and N and K:
             gemm_bias(False, True, <int>M, <int>N, <int>K, <floating>1, xp, <int>K, wp, <int>K, op, <int>N, bp)
             return 0
-        if bp != NULL:
+        if bp != NULL:   # no input features (K = 0), or an empty output: the bias alone
             _fill_rows(op, M, N, bp)
             beta = 1
         gemm(False, True, <int>M, <int>N, <int>K, <floating>1, xp if M and K else NULL, <int>K,

@@ -8,7 +8,7 @@ cdef struct _LstmFwd:
     const void *bias    # b_ih + b_hh (4H,)
     const void *x       # (T, B, In)
     const void *packed_ih   # W_ih^T packed as W_hh^T is (_pack_input_weights; unused for In = 0)
-    Py_ssize_t In
+    Py_ssize_t In       # input features (not I: a C macro)
     void *gates         # (T, B, 4H): each step writes x_t W_ih^T + h_prev W_hh^T, then activates
     void *cells         # (T, B, H)
     void *out           # (T, B, H)
@@ -79,8 +79,6 @@ cdef struct _LstmBwd:
 cdef struct _LstmDirection:
     # One layer direction of an LSTM call: its sweep, its arrays (of the call's dtype) and its cell's.
     _Sweep sw
-    Py_ssize_t In       # input features (not I: a C macro)
-    const void *x
     const void *w_ih
     const void *w_hh
     const void *packed  # W_hh as _Recurrence packed it
@@ -106,7 +104,7 @@ def _lstm_fwd_job(_LstmJob job, const floating[::1] x, const floating[::1] h0, c
                   floating[::1] out, floating[::1] gates, floating[::1] cells, Py_ssize_t T, Py_ssize_t B,
                   Py_ssize_t I, Py_ssize_t H, bint reverse, Py_ssize_t nr, int nt):
     job.d.sw = _Sweep(T, B, H, nr, reverse)
-    job.d.In, job.d.x, job.d.packed = I, _c(x), _c(packed)
+    job.d.packed = _c(packed)
     job.d.fwd = _LstmFwd(_c(h0), _c(c0), _c(bias), _c(x), _c(packed_ih), I, _p(gates), _p(cells), _p(out))
     job.single, job.nt = floating is float, nt
 
@@ -229,7 +227,7 @@ def _lstm_bwd_job(_LstmJob job, const floating[::1] x, const floating[::1] h0, c
                   floating[::1] gcat, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse,
                   Py_ssize_t nr, int nt):
     job.d.sw = _Sweep(T, B, H, nr, reverse)
-    job.d.In, job.d.x, job.d.w_ih, job.d.w_hh, job.d.packed = I, _c(x), _c(w_ih), _c(w_hh), _c(packed)
+    job.d.w_ih, job.d.w_hh, job.d.packed = _c(w_ih), _c(w_hh), _c(packed)
     job.d.gx, job.d.gw_ih, job.d.gw_hh, job.d.gcat = _p(gx), _p(gw_ih), _p(gw_hh), _p(gcat)
     job.d.bwd = _LstmBwd(_c(c0), _c(gates), _c(cells), _c(grad_out), _p(dh), _p(dc), _p(dgates), _p(gb), _c(x),
                          _c(h0), _c(out), _p(xh), I)
@@ -243,9 +241,10 @@ cdef void _lstm_bwd_finish(const _LstmDirection *d, floating tag) noexcept nogil
     cdef floating *da = <floating *>d.bwd.dgates
     gemm(False, False, <int>B, <int>H, G, <floating>1, da + _step(0, T, d.sw.reverse) * B * G, G,
          <const floating *>d.w_hh, <int>H, <floating>0, <floating *>d.bwd.dh, <int>H)
-    _input_grads(da, G, <const floating *>d.x, <const floating *>d.w_ih, <floating *>d.gx, NULL, NULL, T * B, d.In)
+    _input_grads(da, G, <const floating *>d.bwd.x, <const floating *>d.w_ih, <floating *>d.gx, NULL, NULL, T * B,
+                 d.bwd.In)
     _stacked_weight_grads(da, G, <const floating *>d.bwd.xh, <floating *>d.gcat, <floating *>d.gw_ih,
-                          <floating *>d.gw_hh, T * B, d.In, H)
+                          <floating *>d.gw_hh, T * B, d.bwd.In, H)
 
 
 cdef void _lstm_alone(const _LstmDirection *d, bint backward, floating tag) noexcept nogil:
