@@ -37,6 +37,12 @@ cdef extern from "packedgemm.h" nogil:
     bint fastnn_packed_sgemm(bint trans_a, bint trans_b, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, float alpha,
                              const float *a, Py_ssize_t lda, const float *b, Py_ssize_t ldb, float beta, float *c,
                              Py_ssize_t ldc, const float *bias)
+    Py_ssize_t fastnn_prepacked_size(Py_ssize_t k, Py_ssize_t n)
+    void fastnn_prepacked_put(float *dst, Py_ssize_t k, Py_ssize_t n, Py_ssize_t r, Py_ssize_t c0, Py_ssize_t count,
+                              const float *src)
+    void fastnn_packed_sgemm_prepacked(bint trans_a, Py_ssize_t m, Py_ssize_t n, Py_ssize_t k, const float *a,
+                                       Py_ssize_t lda,
+                                       const float *bpacked, float *c, Py_ssize_t ldc)
 
 cdef extern from "gemmpool.h" nogil:
     ctypedef void (*fastnn_part_fn)(void *ctx, int part) noexcept nogil
@@ -77,6 +83,7 @@ ctypedef struct gemm_job:
     const void *b
     void *c
     const void *bias    # NULL, or n values added to every row of C (beta 0)
+    const float *bpacked    # NULL, or op(B) packed whole (gemm_prepacked: float32 row slices of op(A) @ B)
 
 
 cdef inline void gemm_serial_bias(bint trans_a, bint trans_b, int m, int n, int k,
@@ -130,7 +137,13 @@ cdef inline void _gemm_slice(floating alpha, const floating* a, const floating* 
 cdef inline void gemm_part(void *ctx, int p) noexcept nogil:
     """Slice p of the product described by ctx (a gemm_job)."""
     cdef const gemm_job* j = <const gemm_job*>ctx
-    if j.single:
+    cdef int lo
+    if j.bpacked != NULL:
+        lo = p * j.step
+        fastnn_packed_sgemm_prepacked(j.trans_a, min(j.step, j.extent - lo), j.n, j.k,
+                                      <const float*>j.a + (lo if j.trans_a else <Py_ssize_t>lo * j.lda), j.lda,
+                                      j.bpacked, <float*>j.c + <Py_ssize_t>lo * j.ldc, j.ldc)
+    elif j.single:
         _gemm_slice(<float>j.alpha, <const float*>j.a, <const float*>j.b, <float>j.beta, <float*>j.c, j, p)
     else:
         _gemm_slice(j.alpha, <const double*>j.a, <const double*>j.b, j.beta, <double*>j.c, j, p)
@@ -165,7 +178,7 @@ cdef inline void gemm_split_bias(bint trans_a, bint trans_b, int m, int n, int k
     cdef int p
     j.trans_a, j.trans_b, j.by_rows, j.single = trans_a, trans_b, m >= n, floating is float
     j.m, j.n, j.k, j.lda, j.ldb, j.ldc = m, n, k, lda, ldb, ldc
-    j.alpha, j.beta, j.a, j.b, j.c, j.bias = alpha, beta, a, b, c, bias
+    j.alpha, j.beta, j.a, j.b, j.c, j.bias, j.bpacked = alpha, beta, a, b, c, bias, NULL
     j.extent = m if j.by_rows else n
     j.step = (j.extent + parts - 1) // parts
     j.step = (j.step + SPLIT_ALIGN - 1) // SPLIT_ALIGN * SPLIT_ALIGN
@@ -272,7 +285,7 @@ cdef inline bint gemm_ksplit(bint trans_a, bint trans_b, int m, int n, int k,
         return False
     kj.g.trans_a, kj.g.trans_b, kj.g.by_rows, kj.g.single = trans_a, trans_b, True, floating is float
     kj.g.m, kj.g.n, kj.g.k, kj.g.lda, kj.g.ldb, kj.g.ldc = m, n, k, lda, ldb, ldc
-    kj.g.alpha, kj.g.beta, kj.g.a, kj.g.b, kj.g.c, kj.g.bias = alpha, beta, a, b, c, bias
+    kj.g.alpha, kj.g.beta, kj.g.a, kj.g.b, kj.g.c, kj.g.bias, kj.g.bpacked = alpha, beta, a, b, c, bias, NULL
     kj.g.step = (k + chunks - 1) // chunks
     kj.g.extent = k
     kj.chunks = (k + kj.g.step - 1) // kj.g.step
@@ -315,3 +328,29 @@ cdef inline void gemm_dispatch(bint trans_a, bint trans_b, int m, int n, int k,
     """Cut a long sum into k-chunks; else split C when the product is large and no parallel region
     encloses the call; else one call."""
     gemm_dispatch_bias(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL)
+
+
+cdef inline void gemm_prepacked(bint trans_a, int m, int n, int k, const float* a, int lda, const float* bpacked,
+                                float* c, int ldc) noexcept nogil:
+    """C (m, n) = op(A) (m, k) @ B with B packed whole (fastnn_prepacked_put's layout), split into slices of C's
+    rows as gemm_dispatch splits a product, every slice reading the one packed B. Only where
+    fastnn_packed_sgemm_pays(m, n, k). No k-chunks: those were for slices that each packed a long B again."""
+    cdef int threads = 1 if fastnn_in_parallel() else fastnn_max_threads()
+    cdef int parts = split_parts(m, n, k, threads)
+    cdef gemm_job j
+    cdef int p
+    if parts <= 1:
+        fastnn_packed_sgemm_prepacked(trans_a, m, n, k, a, lda, bpacked, c, ldc)
+        return
+    j.trans_a, j.trans_b, j.by_rows, j.single = trans_a, False, True, True
+    j.m, j.n, j.k, j.lda, j.ldb, j.ldc = m, n, k, lda, 0, ldc
+    j.alpha, j.beta, j.a, j.b, j.c, j.bias, j.bpacked = 1, 0, a, NULL, c, NULL, bpacked
+    j.extent = m
+    j.step = (m + parts - 1) // parts
+    j.step = (j.step + SPLIT_ALIGN - 1) // SPLIT_ALIGN * SPLIT_ALIGN
+    parts = (m + j.step - 1) // j.step
+    if FASTNN_HAVE_POOL:
+        fastnn_pool_run(parts, threads, gemm_part, &j)
+    else:
+        for p in prange(parts, num_threads=min(threads, parts), schedule="dynamic", chunksize=1):
+            gemm_part(&j, p)

@@ -12,7 +12,8 @@ from gemmsplit cimport gemm_serial, gemm_split, split_parts, ksplit_chunks
 from flatarray cimport column_sums
 from parallel cimport threads_for, fastnn_max_threads
 from parallel cimport fastnn_team_steer, fastnn_team_begin, fastnn_team_end
-from gemmsplit cimport fastnn_in_parallel
+from gemmsplit cimport fastnn_in_parallel, fastnn_packed_sgemm_pays, fastnn_prepacked_size, fastnn_prepacked_put
+from gemmsplit cimport gemm_prepacked
 from skinnygemm cimport skinny_forward, skinny_grad_input, skinny_grad_weight
 cimport skinnygemm
 
@@ -272,6 +273,25 @@ def _gemm_in_parts(const floating[:, ::1] a, const floating[:, ::1] b, bint tran
         else:
             gemm_split(trans_a, trans_b, m, n, k, <floating>1, &a[0, 0], <int>a.shape[1], &b[0, 0], <int>b.shape[1],
                        <floating>0, &c[0, 0], n, parts, threads)
+    return out
+
+
+def _prepacked_product(const float[:, ::1] a, const float[:, ::1] b, bint trans_a):
+    """op(a) @ b with b written row by row into the engine's packed layout first (fastnn_prepacked_put), then
+    gemm_prepacked; None where the packed engine does not run this product (not the AVX-512 build)."""
+    cdef int m = <int>(a.shape[1] if trans_a else a.shape[0]), k = <int>b.shape[0], n = <int>b.shape[1]
+    cdef Py_ssize_t r
+    if (a.shape[0] if trans_a else a.shape[1]) != k:
+        raise ValueError("_prepacked_product: shapes do not match")
+    if not fastnn_packed_sgemm_pays(m, n, k):
+        return None
+    cdef float[::1] packed = np.zeros(fastnn_prepacked_size(k, n), np.float32)
+    out = np.empty((m, n), np.float32)
+    cdef float[:, ::1] c = out
+    with nogil:
+        for r in range(k):
+            fastnn_prepacked_put(&packed[0], k, n, r, 0, n, &b[r, 0])
+        gemm_prepacked(trans_a, m, n, k, &a[0, 0], <int>a.shape[1], &packed[0], &c[0, 0], n)
     return out
 
 

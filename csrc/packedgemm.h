@@ -26,6 +26,28 @@
 #define FASTNN_PGEMM_KC 256
 #define FASTNN_PGEMM_MC 128
 
+/* The (k, n) operand op(B) packed whole, as fastnn_packed_sgemm_prepacked reads it: the KC-row blocks in turn,
+ * each laid out as fastnn_pgemm_pack_b lays out one (32-wide panels of its kc rows, one after the other).
+ * A caller that writes B row by row anyway (an LSTM backward stacking [x | h_prev]) writes it here instead, and
+ * the product's slices then skip packing it, each of them again. Lanes past n are never read into C. */
+static inline ptrdiff_t fastnn_prepacked_size(ptrdiff_t k, ptrdiff_t n) {
+    return k * ((n + 31) / 32) * 32;
+}
+
+/* op(B)[r, c0:c0 + count] = src[0:count] in the layout above. */
+static inline void fastnn_prepacked_put(float *dst, ptrdiff_t k, ptrdiff_t n, ptrdiff_t r, ptrdiff_t c0,
+                                        ptrdiff_t count, const float *src) {
+    ptrdiff_t k0 = r - r % FASTNN_PGEMM_KC, kc = k - k0 < FASTNN_PGEMM_KC ? k - k0 : FASTNN_PGEMM_KC;
+    float *block = dst + k0 * ((n + 31) / 32) * 32 + (r - k0) * 32;
+    while (count > 0) {   /* one run per panel the columns reach */
+        ptrdiff_t lane = c0 % 32, run = 32 - lane < count ? 32 - lane : count;
+        memcpy(block + (c0 / 32) * kc * 32 + lane, src, (size_t)run * sizeof(float));
+        c0 += run;
+        src += run;
+        count -= run;
+    }
+}
+
 #ifdef FASTNN_HAVE_AVX2_BUILD
 #include <immintrin.h>
 
@@ -137,21 +159,18 @@ static inline int fastnn_pack_wt_pays(ptrdiff_t nr) {
     return fastnn_cpu_level() >= 1 && nr % 8 == 0;
 }
 
-/* 1 on success, 0 (nothing written) when a buffer could not be allocated. m, n, k > 0. With `bias` (n values;
- * beta must then be 0), C = alpha op(A) op(B) + bias in every row: each block of MC rows is set to the bias just
- * before its first products add to it, while it is in cache, instead of in a pass of its own over C (a Linear
- * layer's forward: with the separate fill (64, 800) -> 500 took 0.27 ms against 0.25 without a bias; fused,
- * the difference stayed within the Xeon's noise). */
-static int fastnn_packed_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
-                               const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta, float *c,
-                               ptrdiff_t ldc, const float *bias) {
+/* fastnn_packed_sgemm, and with `bpacked` non-NULL op(B) already packed (fastnn_prepacked_put's layout, alpha
+ * 1): trans_b, b and ldb are then unused. */
+static int fastnn_packed_sgemm_core(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                                    const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta,
+                                    float *c, ptrdiff_t ldc, const float *bias, const float *bpacked) {
     const ptrdiff_t nr = 32;   /* the AVX-512 tile's width: two 16-lane vectors */
     ptrdiff_t panels = (n + nr - 1) / nr;
     ptrdiff_t kc_max = k < FASTNN_PGEMM_KC ? k : FASTNN_PGEMM_KC;
     ptrdiff_t mc_max = m < FASTNN_PGEMM_MC ? m : FASTNN_PGEMM_MC;
-    float *bpack = malloc(sizeof(float) * (size_t)(panels * kc_max * nr));
+    float *bpack = bpacked ? NULL : malloc(sizeof(float) * (size_t)(panels * kc_max * nr));
     float *apack = trans_a ? malloc(sizeof(float) * (size_t)(mc_max * kc_max)) : NULL;
-    if (!bpack || (trans_a && !apack)) {
+    if ((!bpacked && !bpack) || (trans_a && !apack)) {
         free(bpack);
         free(apack);
         return 0;
@@ -162,7 +181,9 @@ static int fastnn_packed_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t 
     for (ptrdiff_t k0 = 0; k0 < k; k0 += FASTNN_PGEMM_KC) {
         ptrdiff_t kc = k - k0 < FASTNN_PGEMM_KC ? k - k0 : FASTNN_PGEMM_KC;
         int accumulate = k0 > 0 || beta != 0 || bias != NULL;
-        fastnn_pgemm_pack_b(trans_b, b, ldb, k0, kc, n, alpha, nr, bpack);
+        const float *bblk = bpacked ? bpacked + k0 * panels * nr : bpack;
+        if (!bpacked)
+            fastnn_pgemm_pack_b(trans_b, b, ldb, k0, kc, n, alpha, nr, bpack);
         for (ptrdiff_t m0 = 0; m0 < m; m0 += FASTNN_PGEMM_MC) {
             ptrdiff_t mc = m - m0 < FASTNN_PGEMM_MC ? m - m0 : FASTNN_PGEMM_MC;
             if (k0 == 0 && bias != NULL)
@@ -179,7 +200,7 @@ static int fastnn_packed_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t 
             }
             for (ptrdiff_t p = 0; p < panels; p++) {
                 ptrdiff_t j0 = p * nr, nc = n - j0 < nr ? n - j0 : nr;
-                fastnn_panel_gemm_f32_avx512(mc, kc, ablk, ald, bpack + p * kc * nr, nr, accumulate,
+                fastnn_panel_gemm_f32_avx512(mc, kc, ablk, ald, bblk + p * kc * nr, nr, accumulate,
                                              c + m0 * ldc + j0, ldc, nc);
             }
         }
@@ -187,6 +208,37 @@ static int fastnn_packed_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t 
     free(bpack);
     free(apack);
     return 1;
+}
+
+/* 1 on success, 0 (nothing written) when a buffer could not be allocated. m, n, k > 0. With `bias` (n values;
+ * beta must then be 0), C = alpha op(A) op(B) + bias in every row: each block of MC rows is set to the bias just
+ * before its first products add to it, while it is in cache, instead of in a pass of its own over C (a Linear
+ * layer's forward: with the separate fill (64, 800) -> 500 took 0.27 ms against 0.25 without a bias; fused,
+ * the difference stayed within the Xeon's noise). */
+static inline int fastnn_packed_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
+                                      const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta,
+                                      float *c, ptrdiff_t ldc, const float *bias) {
+    return fastnn_packed_sgemm_core(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, NULL);
+}
+
+/* C (m, n) = op(A) (m, k) @ B with B packed whole (fastnn_prepacked_put). Every element of C is the same sum,
+ * in the same order, as fastnn_packed_sgemm gives; only when a transposed A's block buffer cannot be allocated
+ * does a plain loop over the packed B take over (the same sums, rounded once at the end of each block less). */
+static inline void fastnn_packed_sgemm_prepacked(int trans_a, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a,
+                                                 ptrdiff_t lda, const float *bpacked, float *c, ptrdiff_t ldc) {
+    if (fastnn_packed_sgemm_core(trans_a, 0, m, n, k, 1.0f, a, lda, NULL, 0, 0.0f, c, ldc, NULL, bpacked))
+        return;
+    ptrdiff_t panels = (n + 31) / 32;
+    for (ptrdiff_t i = 0; i < m; i++)
+        for (ptrdiff_t j = 0; j < n; j++) {
+            float sum = 0;
+            for (ptrdiff_t r = 0; r < k; r++) {
+                ptrdiff_t k0 = r - r % FASTNN_PGEMM_KC, kc = k - k0 < FASTNN_PGEMM_KC ? k - k0 : FASTNN_PGEMM_KC;
+                float b = bpacked[k0 * panels * 32 + (j / 32) * kc * 32 + (r - k0) * 32 + j % 32];
+                sum += (trans_a ? a[r * lda + i] : a[i * lda + r]) * b;
+            }
+            c[i * ldc + j] = sum;
+        }
 }
 /* The rule that picks the engine: the AVX-512 build (FASTNN_CPU_LEVEL caps it, so the lower
  * builds' rule is tested on any AVX-512 machine) and every side at least 8 (below that a tile is
@@ -206,6 +258,10 @@ static inline void fastnn_pack_wt(const float *w, ptrdiff_t ldw, ptrdiff_t K, pt
 static inline int fastnn_packed_sgemm_pays(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k) {
     (void)m; (void)n; (void)k;
     return 0;
+}
+static inline void fastnn_packed_sgemm_prepacked(int trans_a, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a,
+                                                 ptrdiff_t lda, const float *bpacked, float *c, ptrdiff_t ldc) {
+    (void)trans_a; (void)m; (void)n; (void)k; (void)a; (void)lda; (void)bpacked; (void)c; (void)ldc;
 }
 static inline int fastnn_packed_sgemm(int trans_a, int trans_b, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, float alpha,
                                       const float *a, ptrdiff_t lda, const float *b, ptrdiff_t ldb, float beta,

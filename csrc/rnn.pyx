@@ -33,7 +33,8 @@ from flatarray cimport column_sums, data_or_null as _p, const_data_or_null as _c
 from rnncell cimport lstm_step_fwd, lstm_step_bwd, gru_step_fwd, gru_step_bwd, rnn_step_fwd, rnn_step_bwd
 from panelgemm cimport panel_gemm, pack_panels, fastnn_panel_width_f, fastnn_panel_width_d
 from parallel cimport threads_for, fastnn_max_threads, fastnn_team_steer, fastnn_team_begin, fastnn_team_end
-from gemmsplit cimport fastnn_pool_run, FASTNN_HAVE_POOL
+from gemmsplit cimport (fastnn_pool_run, FASTNN_HAVE_POOL, fastnn_packed_sgemm_pays, fastnn_prepacked_size,
+                       fastnn_prepacked_put, gemm_prepacked)
 from cython.parallel cimport parallel, prange, threadid
 
 include "checks.pxi"
@@ -217,12 +218,33 @@ cdef void _stacked_weight_grads(floating *d, int G, const floating *xh, floating
     d^T xh, which transposes d once instead of once per product (three: gw_ih, and gw_hh as two since h_prev
     is h0 for the first step); (1600, 1024) d, I = 128, H = 256: 3.41-3.54 ms against 3.65-3.75 (minima,
     AMD EPYC Zen 5, 2 threads). gcat (G, I + H) is the caller's scratch (_stack_buffers)."""
-    cdef Py_ssize_t K = I + H, r
+    cdef Py_ssize_t K = I + H
     gemm(True, False, G, <int>K, <int>rows, <floating>1, d, G, xh, <int>K, <floating>0, gcat, <int>K)
+    _split_weight_grads(gcat, gw_ih, gw_hh, G, I, H)
+
+
+cdef void _split_weight_grads(const floating *gcat, floating *gw_ih, floating *gw_hh, Py_ssize_t G, Py_ssize_t I,
+                              Py_ssize_t H) noexcept nogil:
+    # gcat (G, I + H) = [gw_ih | gw_hh]
+    cdef Py_ssize_t K = I + H, r
     for r in range(G):
         if I > 0:   # (no input features: x and gw_ih have no data at all)
             memcpy(gw_ih + r * I, gcat + r * K, I * sizeof(floating))
         memcpy(gw_hh + r * H, gcat + r * K + I, H * sizeof(floating))
+
+
+def _prepacked_pays(x, Py_ssize_t G, Py_ssize_t H):
+    """Whether an LSTM backward over x (T, B, I) writes its weight gradients' operands ready for the engine
+    (rnn_lstm.pxi): float32 where the packed engine runs the (G, I + H) x T*B product at all."""
+    return x.dtype == np.float32 and fastnn_packed_sgemm_pays(G, x.shape[2] + H, x.shape[0] * x.shape[1])
+
+
+def _prepacked_buffers(x, Py_ssize_t G, Py_ssize_t H):
+    """_stack_buffers for the prepacked path: [x | h_prev] in the engine's packed layout (zeros in the lanes past
+    I + H, which the product never stores but does multiply), and the stacked gradient."""
+    cdef Py_ssize_t rows = x.shape[0] * x.shape[1], K = x.shape[2] + H
+    xh = (np.zeros if K % 32 else np.empty)(fastnn_prepacked_size(rows, K), np.float32)
+    return xh, np.empty((G, K), np.float32)
 
 
 def _stack_buffers(x, Py_ssize_t G, Py_ssize_t H):

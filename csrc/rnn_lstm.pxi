@@ -73,6 +73,7 @@ cdef struct _LstmBwd:
     const void *h0          # (B, H)
     const void *out         # (T, B, H), lstm_forward's
     void *xh                # (T * B, In + H): [x | h_prev] of every step, filled block by block
+    bint prepacked          # xh is in the packed engine's layout of op(B) (fastnn_prepacked_put), float32 only
     Py_ssize_t In
 
 
@@ -201,8 +202,9 @@ cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *
     fnn_prefetch_rows(<const floating *>k.grad_out + t * B * H, B, H * size, j0 * size, nbytes, 0)
     fnn_prefetch_rows(hp, B, H * size, j0 * size, nbytes, 0)
     fnn_prefetch_rows(xt, B, In * size, x0 * size, (x1 - x0) * size, 0)
-    fnn_prefetch_rows(rows, B, K * size, (In + j0) * size, nbytes, 1)
-    fnn_prefetch_rows(rows, B, K * size, x0 * size, (x1 - x0) * size, 1)
+    if not k.prepacked:
+        fnn_prefetch_rows(rows, B, K * size, (In + j0) * size, nbytes, 1)
+        fnn_prefetch_rows(rows, B, K * size, x0 * size, (x1 - x0) * size, 1)
     if tn >= 0:
         _times_block(da + tn * B * 4 * H, B, 4 * H, packed, nr, 1, H, q, False, <floating *>k.dh, H)
     lstm_step_bwd(B, H, q * nr, min(H, (q + 1) * nr), <const floating *>k.gates + t * B * 4 * H, cp,
@@ -213,10 +215,27 @@ cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *
     # sweep's threads; after the sweep it ran on one thread while the other waited (as NumPy times the same
     # copies, 0.2 ms of an LSTM medium's 11-12 ms backward, and 0.3 for the bias gradient's sums, now in
     # lstm_step_bwd).
+    if floating is float:
+        if k.prepacked:
+            _lstm_prepack_block(k, sw, t, q, hp, xt, x0, x1)
+            return
     for b in range(B):
         memcpy(rows + b * K + In + j0, hp + b * H + j0, nbytes)
         if x1 > x0:
             memcpy(rows + b * K + x0, xt + b * In + x0, (x1 - x0) * size)
+
+
+cdef void _lstm_prepack_block(const _LstmBwd *k, const _Sweep *sw, Py_ssize_t t, Py_ssize_t q, const float *hp,
+                              const float *xt, Py_ssize_t x0, Py_ssize_t x1) noexcept nogil:
+    # This block's rows of [x | h_prev] (step t), written where the engine's packing of op(B) would put them: the
+    # weight gradients' product then reads them as they are, where each of its slices (of C's rows) had packed
+    # the whole [x | h_prev] again.
+    cdef Py_ssize_t B = sw.B, H = sw.H, rows = sw.T * sw.B, K = k.In + H, j0 = q * sw.nr, b
+    cdef Py_ssize_t nc = min(H, j0 + sw.nr) - j0
+    for b in range(B):
+        fastnn_prepacked_put(<float *>k.xh, rows, K, t * B + b, k.In + j0, nc, hp + b * H + j0)
+        if x1 > x0:
+            fastnn_prepacked_put(<float *>k.xh, rows, K, t * B + b, x0, x1 - x0, xt + b * k.In + x0)
 
 
 def _lstm_bwd_job(_LstmJob job, const floating[::1] x, const floating[::1] h0, const floating[::1] c0,
@@ -224,13 +243,13 @@ def _lstm_bwd_job(_LstmJob job, const floating[::1] x, const floating[::1] h0, c
                   const floating[::1] out, const floating[::1] gates, const floating[::1] cells,
                   const floating[::1] grad_out, floating[::1] dh, floating[::1] dc, floating[::1] dgates,
                   floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb, floating[::1] xh,
-                  floating[::1] gcat, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse,
+                  bint prepacked, floating[::1] gcat, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse,
                   Py_ssize_t nr, int nt):
     job.d.sw = _Sweep(T, B, H, nr, reverse)
     job.d.w_ih, job.d.w_hh, job.d.packed = _c(w_ih), _c(w_hh), _c(packed)
     job.d.gx, job.d.gw_ih, job.d.gw_hh, job.d.gcat = _p(gx), _p(gw_ih), _p(gw_hh), _p(gcat)
     job.d.bwd = _LstmBwd(_c(c0), _c(gates), _c(cells), _c(grad_out), _p(dh), _p(dc), _p(dgates), _p(gb), _c(x),
-                         _c(h0), _c(out), _p(xh), I)
+                         _c(h0), _c(out), _p(xh), prepacked, I)
     job.single, job.nt = floating is float, nt
 
 
@@ -243,6 +262,12 @@ cdef void _lstm_bwd_finish(const _LstmDirection *d, floating tag) noexcept nogil
          <const floating *>d.w_hh, <int>H, <floating>0, <floating *>d.bwd.dh, <int>H)
     _input_grads(da, G, <const floating *>d.bwd.x, <const floating *>d.w_ih, <floating *>d.gx, NULL, NULL, T * B,
                  d.bwd.In)
+    if floating is float:
+        if d.bwd.prepacked:
+            gemm_prepacked(True, G, <int>(d.bwd.In + H), <int>(T * B), <const float *>da, G,
+                           <const float *>d.bwd.xh, <float *>d.gcat, <int>(d.bwd.In + H))
+            _split_weight_grads(<const float *>d.gcat, <float *>d.gw_ih, <float *>d.gw_hh, G, d.bwd.In, H)
+            return
     _stacked_weight_grads(da, G, <const floating *>d.bwd.xh, <floating *>d.gcat, <floating *>d.gw_ih,
                           <floating *>d.gw_hh, T * B, d.bwd.In, H)
 
@@ -335,14 +360,17 @@ def _lstm_backward_job(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output,
     gx = np.empty_like(x) if need_input else None
     gw_ih, gw_hh = np.empty_like(w_ih), np.empty_like(w_hh)
     gb = np.zeros(4 * d.H, x.dtype)
-    xh, gcat = _stack_buffers(x, 4 * d.H, d.H)
+    if _prepacked_pays(x, 4 * d.H, d.H):
+        prepacked, (xh, gcat) = True, _prepacked_buffers(x, 4 * d.H, d.H)
+    else:
+        prepacked, (xh, gcat) = False, _stack_buffers(x, 4 * d.H, d.H)
     cdef _Recurrence rec = _Recurrence(w_hh, d, True)
     job = _LstmJob()
     _lstm_bwd_job(job, x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1),
                   rec.packed, output.reshape(-1), gates.reshape(-1), cells.reshape(-1), grad_output.reshape(-1),
                   dh.reshape(-1), dc.reshape(-1), dgates.reshape(-1), _flat_or_none(gx), gw_ih.reshape(-1),
-                  gw_hh.reshape(-1), gb, xh.reshape(-1), gcat.reshape(-1), d.T, d.B, d.In, d.H, bool(reverse), rec.nr,
-                  rec.nt)
+                  gw_hh.reshape(-1), gb, xh.reshape(-1), prepacked, gcat.reshape(-1), d.T, d.B, d.In, d.H,
+                  bool(reverse), rec.nr, rec.nt)
     job.keep = (x, h0, c0, w_ih, w_hh, rec, output, gates, cells, grad_output, dh, dc, dgates, gx, gw_ih, gw_hh, gb,
                 xh, gcat)
     return job, (gx, dh, dc, gw_ih, gw_hh, gb)

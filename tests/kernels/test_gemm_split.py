@@ -42,6 +42,20 @@ def test_split_equals_unsplit(m, n, k, trans_a, trans_b, dtype):
         assert np.abs(split - expect).max() <= TOL[dtype] * scale
 
 
+@pytest.mark.parametrize("m, n, k", [(1024, 384, 1600), (40, 85, 600), (300, 33, 257), (17, 64, 8)])
+@pytest.mark.parametrize("trans_a", [False, True])
+def test_product_with_its_operand_packed_beforehand_matches_the_unpacked_one(m, n, k, trans_a):
+    # An LSTM backward writes [x | h_prev] straight into the engine's packed layout (256-row blocks of 32-wide
+    # panels); the product must read it back as the engine's own packing would have laid it out: the same
+    # sums in the same order, so the same bits as the ordinary call.
+    a, b, expect = _operands(m, n, k, trans_a, False, np.float32, seed=3)
+    got = _linear._prepacked_product(a, b, trans_a)
+    if got is None:
+        pytest.skip("the packed engine runs only on the AVX-512 build (this CPU or FASTNN_CPU_LEVEL has less)")
+    assert np.abs(got - expect).max() <= TOL[np.float32] * np.abs(expect).max()
+    assert np.array_equal(got, _linear._gemm_in_parts(a, b, trans_a, False, 1, 1))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_split_is_bitwise_the_same_on_any_thread_count(dtype):
     a, b, _ = _operands(700, 300, 200, False, True, dtype)

@@ -90,6 +90,21 @@ def test_lstm_steps_with_no_input_or_a_wide_one_match_reference(I, dtype, revers
         np.testing.assert_allclose(got, want, **_scaled_tol(dtype, want))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_lstm_weight_gradients_over_more_rows_than_one_engine_block_match_reference(dtype, reverse):
+    # On the AVX-512 build the float32 backward writes [x | h_prev] in the engine's packed layout: 256-row blocks
+    # of 32-wide panels. 31 steps of 9 rows put one step across the first block's end, and 45 + 70 columns
+    # leave a short last panel and 70 hidden units a short last block.
+    cfg = dict(kind="lstm", T=31, B=9, I=45, H=70, dtype=dtype, reverse=reverse, bias=True, final_grads=True, seed=5)
+    v = _arrays(cfg)
+    got_fwd, got_grads = _sequence(K, cfg, v)
+    want_fwd, want_grads = _sequence(R, cfg, v)
+    for got, want in zip(got_fwd + tuple(got_grads), want_fwd + tuple(want_grads)):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, **_scaled_tol(dtype, want))
+
+
 def _cell(k, cfg, v):
     kind = cfg["kind"]
     x, h, c, w, g = v["x"][0], v["h0"], v["c0"], v["w"], v["go"][0]
