@@ -34,14 +34,18 @@ static inline ptrdiff_t fastnn_prepacked_size(ptrdiff_t k, ptrdiff_t n) {
     return k * ((n + 31) / 32) * 32;
 }
 
+/* Where op(B)[r, c] goes in the layout above. */
+static inline float *fastnn_prepacked_at(float *dst, ptrdiff_t k, ptrdiff_t n, ptrdiff_t r, ptrdiff_t c) {
+    ptrdiff_t k0 = r - r % FASTNN_PGEMM_KC, kc = k - k0 < FASTNN_PGEMM_KC ? k - k0 : FASTNN_PGEMM_KC;
+    return dst + k0 * ((n + 31) / 32) * 32 + (c / 32) * kc * 32 + (r - k0) * 32 + c % 32;
+}
+
 /* op(B)[r, c0:c0 + count] = src[0:count] in the layout above. */
 static inline void fastnn_prepacked_put(float *dst, ptrdiff_t k, ptrdiff_t n, ptrdiff_t r, ptrdiff_t c0,
                                         ptrdiff_t count, const float *src) {
-    ptrdiff_t k0 = r - r % FASTNN_PGEMM_KC, kc = k - k0 < FASTNN_PGEMM_KC ? k - k0 : FASTNN_PGEMM_KC;
-    float *block = dst + k0 * ((n + 31) / 32) * 32 + (r - k0) * 32;
     while (count > 0) {   /* one run per panel the columns reach */
-        ptrdiff_t lane = c0 % 32, run = 32 - lane < count ? 32 - lane : count;
-        memcpy(block + (c0 / 32) * kc * 32 + lane, src, (size_t)run * sizeof(float));
+        ptrdiff_t run = 32 - c0 % 32 < count ? 32 - c0 % 32 : count;
+        memcpy(fastnn_prepacked_at(dst, k, n, r, c0), src, (size_t)run * sizeof(float));
         c0 += run;
         src += run;
         count -= run;

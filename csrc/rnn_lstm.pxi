@@ -202,7 +202,7 @@ cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *
     fnn_prefetch_rows(<const floating *>k.grad_out + t * B * H, B, H * size, j0 * size, nbytes, 0)
     fnn_prefetch_rows(hp, B, H * size, j0 * size, nbytes, 0)
     fnn_prefetch_rows(xt, B, In * size, x0 * size, (x1 - x0) * size, 0)
-    if not k.prepacked:
+    if not k.prepacked:   # (fetching the packed rows ahead measured no gain)
         fnn_prefetch_rows(rows, B, K * size, (In + j0) * size, nbytes, 1)
         fnn_prefetch_rows(rows, B, K * size, x0 * size, (x1 - x0) * size, 1)
     if tn >= 0:
