@@ -45,7 +45,13 @@ static inline void fastnn_prepacked_put(float *dst, ptrdiff_t k, ptrdiff_t n, pt
                                         ptrdiff_t count, const float *src) {
     while (count > 0) {   /* one run per panel the columns reach */
         ptrdiff_t run = 32 - c0 % 32 < count ? 32 - c0 % 32 : count;
-        memcpy(fastnn_prepacked_at(dst, k, n, r, c0), src, (size_t)run * sizeof(float));
+        float *to = fastnn_prepacked_at(dst, k, n, r, c0);
+        if (run == 32)   /* a whole panel row or half of one: copies of known size, in vector moves (not rep movs) */
+            memcpy(to, src, 32 * sizeof(float));
+        else if (run == 16)
+            memcpy(to, src, 16 * sizeof(float));
+        else
+            memcpy(to, src, (size_t)run * sizeof(float));
         c0 += run;
         src += run;
         count -= run;
