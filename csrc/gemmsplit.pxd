@@ -124,9 +124,14 @@ cdef inline void _gemm_slice(floating alpha, const floating* a, const floating* 
     cdef int lo = p * j.step
     cdef int cnt = min(j.step, j.extent - lo)
     cdef const floating* bias = <const floating*>j.bias
+    cdef const floating* a_lo = a + (lo if j.trans_a else <Py_ssize_t>lo * j.lda)
     if j.by_rows:
-        gemm_serial_bias(j.trans_a, j.trans_b, cnt, j.n, j.k, alpha,
-                         a + (lo if j.trans_a else <Py_ssize_t>lo * j.lda), j.lda, b, j.ldb, beta,
+        if floating is float:
+            if j.bpacked != NULL:   # gemm_prepacked's slices: B is packed already
+                fastnn_packed_sgemm_prepacked(j.trans_a, cnt, j.n, j.k, a_lo, j.lda, j.bpacked,
+                                              c + <Py_ssize_t>lo * j.ldc, j.ldc)
+                return
+        gemm_serial_bias(j.trans_a, j.trans_b, cnt, j.n, j.k, alpha, a_lo, j.lda, b, j.ldb, beta,
                          c + <Py_ssize_t>lo * j.ldc, j.ldc, bias)
     else:
         gemm_serial_bias(j.trans_a, j.trans_b, j.m, cnt, j.k, alpha, a, j.lda,
@@ -137,13 +142,7 @@ cdef inline void _gemm_slice(floating alpha, const floating* a, const floating* 
 cdef inline void gemm_part(void *ctx, int p) noexcept nogil:
     """Slice p of the product described by ctx (a gemm_job)."""
     cdef const gemm_job* j = <const gemm_job*>ctx
-    cdef int lo
-    if j.bpacked != NULL:
-        lo = p * j.step
-        fastnn_packed_sgemm_prepacked(j.trans_a, min(j.step, j.extent - lo), j.n, j.k,
-                                      <const float*>j.a + (lo if j.trans_a else <Py_ssize_t>lo * j.lda), j.lda,
-                                      j.bpacked, <float*>j.c + <Py_ssize_t>lo * j.ldc, j.ldc)
-    elif j.single:
+    if j.single:
         _gemm_slice(<float>j.alpha, <const float*>j.a, <const float*>j.b, <float>j.beta, <float*>j.c, j, p)
     else:
         _gemm_slice(j.alpha, <const double*>j.a, <const double*>j.b, j.beta, <double*>j.c, j, p)
@@ -168,6 +167,21 @@ cdef inline int split_parts(int m, int n, int k, int threads) noexcept nogil:
     return <int>max(parts, 1)
 
 
+cdef inline void _run_slices(gemm_job* j, int parts, int threads) noexcept nogil:
+    """Cut j's C into about `parts` slices of its rows (j.by_rows) or columns, SPLIT_ALIGN-aligned, and run them on
+    up to `threads` threads."""
+    cdef int p
+    j.extent = j.m if j.by_rows else j.n
+    j.step = (j.extent + parts - 1) // parts
+    j.step = (j.step + SPLIT_ALIGN - 1) // SPLIT_ALIGN * SPLIT_ALIGN
+    parts = (j.extent + j.step - 1) // j.step
+    if FASTNN_HAVE_POOL:
+        fastnn_pool_run(parts, threads, gemm_part, j)
+    else:   # no futex: an OpenMP region, slices claimed dynamically
+        for p in prange(parts, num_threads=min(threads, parts), schedule="dynamic", chunksize=1):
+            gemm_part(j, p)
+
+
 cdef inline void gemm_split_bias(bint trans_a, bint trans_b, int m, int n, int k,
                                  floating alpha, const floating* a, int lda,
                                  const floating* b, int ldb,
@@ -175,19 +189,10 @@ cdef inline void gemm_split_bias(bint trans_a, bint trans_b, int m, int n, int k
                                  const floating* bias) noexcept nogil:
     """gemm_split, with gemm_serial_bias's `bias` (NULL: none)."""
     cdef gemm_job j
-    cdef int p
     j.trans_a, j.trans_b, j.by_rows, j.single = trans_a, trans_b, m >= n, floating is float
     j.m, j.n, j.k, j.lda, j.ldb, j.ldc = m, n, k, lda, ldb, ldc
     j.alpha, j.beta, j.a, j.b, j.c, j.bias, j.bpacked = alpha, beta, a, b, c, bias, NULL
-    j.extent = m if j.by_rows else n
-    j.step = (j.extent + parts - 1) // parts
-    j.step = (j.step + SPLIT_ALIGN - 1) // SPLIT_ALIGN * SPLIT_ALIGN
-    parts = (j.extent + j.step - 1) // j.step
-    if FASTNN_HAVE_POOL:
-        fastnn_pool_run(parts, threads, gemm_part, &j)
-    else:   # no futex: an OpenMP region, slices claimed dynamically
-        for p in prange(parts, num_threads=min(threads, parts), schedule="dynamic", chunksize=1):
-            gemm_part(&j, p)
+    _run_slices(&j, parts, threads)
 
 
 cdef inline void gemm_split(bint trans_a, bint trans_b, int m, int n, int k,
@@ -338,19 +343,10 @@ cdef inline void gemm_prepacked(bint trans_a, int m, int n, int k, const float* 
     cdef int threads = 1 if fastnn_in_parallel() else fastnn_max_threads()
     cdef int parts = split_parts(m, n, k, threads)
     cdef gemm_job j
-    cdef int p
     if parts <= 1:
         fastnn_packed_sgemm_prepacked(trans_a, m, n, k, a, lda, bpacked, c, ldc)
         return
     j.trans_a, j.trans_b, j.by_rows, j.single = trans_a, False, True, True
     j.m, j.n, j.k, j.lda, j.ldb, j.ldc = m, n, k, lda, 0, ldc
     j.alpha, j.beta, j.a, j.b, j.c, j.bias, j.bpacked = 1, 0, a, NULL, c, NULL, bpacked
-    j.extent = m
-    j.step = (m + parts - 1) // parts
-    j.step = (j.step + SPLIT_ALIGN - 1) // SPLIT_ALIGN * SPLIT_ALIGN
-    parts = (m + j.step - 1) // j.step
-    if FASTNN_HAVE_POOL:
-        fastnn_pool_run(parts, threads, gemm_part, &j)
-    else:
-        for p in prange(parts, num_threads=min(threads, parts), schedule="dynamic", chunksize=1):
-            gemm_part(&j, p)
+    _run_slices(&j, parts, threads)

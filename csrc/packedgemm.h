@@ -34,10 +34,10 @@ static inline ptrdiff_t fastnn_prepacked_size(ptrdiff_t k, ptrdiff_t n) {
     return k * ((n + 31) / 32) * 32;
 }
 
-/* Where op(B)[r, c] goes in the layout above. */
-static inline float *fastnn_prepacked_at(float *dst, ptrdiff_t k, ptrdiff_t n, ptrdiff_t r, ptrdiff_t c) {
+/* Where op(B)[r, c] sits in the layout above, in floats from its start. */
+static inline ptrdiff_t fastnn_prepacked_offset(ptrdiff_t k, ptrdiff_t n, ptrdiff_t r, ptrdiff_t c) {
     ptrdiff_t k0 = r - r % FASTNN_PGEMM_KC, kc = k - k0 < FASTNN_PGEMM_KC ? k - k0 : FASTNN_PGEMM_KC;
-    return dst + k0 * ((n + 31) / 32) * 32 + (c / 32) * kc * 32 + (r - k0) * 32 + c % 32;
+    return k0 * ((n + 31) / 32) * 32 + (c / 32) * kc * 32 + (r - k0) * 32 + c % 32;
 }
 
 /* op(B)[r, c0:c0 + count] = src[0:count] in the layout above. */
@@ -45,7 +45,7 @@ static inline void fastnn_prepacked_put(float *dst, ptrdiff_t k, ptrdiff_t n, pt
                                         ptrdiff_t count, const float *src) {
     while (count > 0) {   /* one run per panel the columns reach */
         ptrdiff_t run = 32 - c0 % 32 < count ? 32 - c0 % 32 : count;
-        float *to = fastnn_prepacked_at(dst, k, n, r, c0);
+        float *to = dst + fastnn_prepacked_offset(k, n, r, c0);
         if (run == 32)   /* a whole panel row or half of one: copies of known size, in vector moves (not rep movs) */
             memcpy(to, src, 32 * sizeof(float));
         else if (run == 16)
@@ -238,15 +238,11 @@ static inline void fastnn_packed_sgemm_prepacked(int trans_a, ptrdiff_t m, ptrdi
                                                  ptrdiff_t lda, const float *bpacked, float *c, ptrdiff_t ldc) {
     if (fastnn_packed_sgemm_core(trans_a, 0, m, n, k, 1.0f, a, lda, NULL, 0, 0.0f, c, ldc, NULL, bpacked))
         return;
-    ptrdiff_t panels = (n + 31) / 32;
     for (ptrdiff_t i = 0; i < m; i++)
         for (ptrdiff_t j = 0; j < n; j++) {
             float sum = 0;
-            for (ptrdiff_t r = 0; r < k; r++) {
-                ptrdiff_t k0 = r - r % FASTNN_PGEMM_KC, kc = k - k0 < FASTNN_PGEMM_KC ? k - k0 : FASTNN_PGEMM_KC;
-                float b = bpacked[k0 * panels * 32 + (j / 32) * kc * 32 + (r - k0) * 32 + j % 32];
-                sum += (trans_a ? a[r * lda + i] : a[i * lda + r]) * b;
-            }
+            for (ptrdiff_t r = 0; r < k; r++)
+                sum += (trans_a ? a[r * lda + i] : a[i * lda + r]) * bpacked[fastnn_prepacked_offset(k, n, r, j)];
             c[i * ldc + j] = sum;
         }
 }

@@ -74,6 +74,16 @@ def test_sequence_kernels_match_reference(cfg):
         np.testing.assert_allclose(got, want, **_scaled_tol(cfg["dtype"], want))
 
 
+def _assert_sequence_matches_reference(cfg):
+    """The kernels' forward results and gradients over a whole sequence against the NumPy reference's."""
+    v = _arrays(cfg)
+    got_fwd, got_grads = _sequence(K, cfg, v)
+    want_fwd, want_grads = _sequence(R, cfg, v)
+    for got, want in zip(got_fwd + tuple(got_grads), want_fwd + tuple(want_grads)):
+        assert got.shape == want.shape
+        np.testing.assert_allclose(got, want, **_scaled_tol(cfg["dtype"], want))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("I", [0, 45])
 @pytest.mark.parametrize("reverse", [False, True])
@@ -82,12 +92,7 @@ def test_lstm_steps_with_no_input_or_a_wide_one_match_reference(I, dtype, revers
     # its backward blocks each stack a share of x's columns for the weight gradients: 45 columns over
     # 3 blocks of hidden units leave a short last share on the AVX-512 build's 32-wide panels.
     cfg = dict(kind="lstm", T=5, B=9, I=I, H=70, dtype=dtype, reverse=reverse, bias=True, final_grads=True, seed=11)
-    v = _arrays(cfg)
-    got_fwd, got_grads = _sequence(K, cfg, v)
-    want_fwd, want_grads = _sequence(R, cfg, v)
-    for got, want in zip(got_fwd + tuple(got_grads), want_fwd + tuple(want_grads)):
-        assert got.shape == want.shape
-        np.testing.assert_allclose(got, want, **_scaled_tol(dtype, want))
+    _assert_sequence_matches_reference(cfg)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -97,12 +102,7 @@ def test_lstm_weight_gradients_over_more_rows_than_one_engine_block_match_refere
     # of 32-wide panels. 31 steps of 9 rows put one step across the first block's end, and 45 + 70 columns
     # leave a short last panel and 70 hidden units a short last block.
     cfg = dict(kind="lstm", T=31, B=9, I=45, H=70, dtype=dtype, reverse=reverse, bias=True, final_grads=True, seed=5)
-    v = _arrays(cfg)
-    got_fwd, got_grads = _sequence(K, cfg, v)
-    want_fwd, want_grads = _sequence(R, cfg, v)
-    for got, want in zip(got_fwd + tuple(got_grads), want_fwd + tuple(want_grads)):
-        assert got.shape == want.shape
-        np.testing.assert_allclose(got, want, **_scaled_tol(dtype, want))
+    _assert_sequence_matches_reference(cfg)
 
 
 def _cell(k, cfg, v):
