@@ -10,6 +10,13 @@
  * before each broadcast (the AVX2 micro-kernel ran at 46 GFLOP/s, 81 without it); x - 0.0 is
  * always x, and folds away. */
 #define BROADCAST(x) ((x) - (VEC){0})
+/* Every loop over a tile's rows is unrolled before GCC decides where the accumulators live: with one
+ * left rolled (or an accumulator's address taken), it kept the whole array in memory and each tile began
+ * by zeroing 2 * MR vectors on the stack and ended by storing them there and loading them back, a
+ * quarter of a 16-deep tile's instructions (the skinny input gradient's). */
+#ifndef FASTNN_UNROLL
+#define FASTNN_UNROLL _Pragma("GCC unroll 16")
+#endif
 
 /* C[0:mr, 0:nc] (+)= A[0:mr, 0:K] @ panel[0:K, 0:nc] for a compile-time mr; panel rows are ldp
  * values apart (NR when packed; a wider matrix read in place, as Winograd's, otherwise). Every
@@ -18,10 +25,10 @@
 static inline void SUFFIX(fastnn_panel_tile##ROWS)(ptrdiff_t K, const T *A, ptrdiff_t lda,         \
         const T *panel, ptrdiff_t ldp, int accumulate, T *C, ptrdiff_t ldc, ptrdiff_t nc) {        \
     VEC acc[ROWS][2];                                                                             \
-    for (int i = 0; i < ROWS; i++) acc[i][0] = acc[i][1] = (VEC){0};                              \
+    FASTNN_UNROLL for (int i = 0; i < ROWS; i++) acc[i][0] = acc[i][1] = (VEC){0};                 \
     /* C's lines load while the k loop runs: else the epilogue waits for 2 ROWS lines from L3 or \
      * memory ((4096, 1024) x 1024 on one Xeon AVX-512 core: 150 -> 177 GFLOP/s) */               \
-    for (int i = 0; i < ROWS; i++) {                                                              \
+    FASTNN_UNROLL for (int i = 0; i < ROWS; i++) {                                                 \
         __builtin_prefetch(C + i * ldc, 1, 3);                                                    \
         __builtin_prefetch(C + i * ldc + 2 * VLANES - 1, 1, 3);                                   \
     }                                                                                             \
@@ -29,14 +36,14 @@ static inline void SUFFIX(fastnn_panel_tile##ROWS)(ptrdiff_t K, const T *A, ptrd
         VEC b0, b1;                                                                               \
         memcpy(&b0, panel + k * ldp, sizeof b0);                                                  \
         memcpy(&b1, panel + k * ldp + VLANES, sizeof b1);                                         \
-        for (int i = 0; i < ROWS; i++) {                                                          \
+        FASTNN_UNROLL for (int i = 0; i < ROWS; i++) {                                             \
             VEC a = BROADCAST(A[i * lda + k]);                                                    \
             acc[i][0] += a * b0;                                                                  \
             acc[i][1] += a * b1;                                                                  \
         }                                                                                         \
     }                                                                                             \
     if (nc == 2 * VLANES) {  /* a full panel: straight from the registers (a loop GCC unrolls) */ \
-        for (int i = 0; i < ROWS; i++) {                                                          \
+        FASTNN_UNROLL for (int i = 0; i < ROWS; i++) {                                             \
             T *c = C + i * ldc;                                                                   \
             VEC c0 = acc[i][0], c1 = acc[i][1];                                                   \
             if (accumulate) {                                                                     \
@@ -51,10 +58,11 @@ static inline void SUFFIX(fastnn_panel_tile##ROWS)(ptrdiff_t K, const T *A, ptrd
         }                                                                                         \
         return;                                                                                   \
     }                                                                                             \
-    for (int i = 0; i < ROWS; i++) {  /* the last, partial panel of a gate block */              \
+    FASTNN_UNROLL for (int i = 0; i < ROWS; i++) {  /* the last, partial panel of a gate block */  \
         T *c = C + i * ldc, row[2 * VLANES];                                                      \
-        memcpy(row, &acc[i][0], sizeof acc[i][0]);                                                \
-        memcpy(row + VLANES, &acc[i][1], sizeof acc[i][1]);                                       \
+        VEC r0 = acc[i][0], r1 = acc[i][1];                                                       \
+        memcpy(row, &r0, sizeof r0);                                                              \
+        memcpy(row + VLANES, &r1, sizeof r1);                                                     \
         for (ptrdiff_t j = 0; j < nc; j++) c[j] = accumulate ? c[j] + row[j] : row[j];            \
     }                                                                                             \
 }

@@ -8,7 +8,7 @@
  * - forward: W^T (K x N, at most a few hundred KB) packed into panels of one vector (N <= the
  *   lanes) or two; tiles of rows of x against it (panelgemm.h's micro-kernel, and a one-vector
  *   tile of up to FASTNN_SKINNY_MR rows here);
- * - gx = g W: W's rows read as panels in place (a zero-padded copy of W, N x K), g's rows
+ * - gx = g W: W packed into panels of two vectors (N rows each, zero past K), g's rows
  *   broadcast; a gx of fastnn_skinny_stream_bytes or more goes out through non-temporal stores
  *   (no read for ownership of 15.5 MB, and x stays in cache);
  * - gW^T = x^T g: a block of columns of x per part, its (columns x N) sums kept in L1 and
@@ -28,7 +28,9 @@
 /* a gW part's sums, near L1's size: measured on the GCN shape, one thread, 8 KB blocks 1.42 ms,
  * 16 KB 1.20, 32 KB 1.10, 64 KB 1.09, 128 KB 1.07 (wider blocks read longer runs of each row of x) */
 #define FASTNN_SKINNY_BLOCK_BYTES 32768
-#define FASTNN_SKINNY_STAGE 8    /* rows of gx computed before they are streamed out */
+/* rows of gx computed at a time (then streamed out, when gx is streamed): two tiles per panel of W, which
+ * then is read from L2 half as often (the GCN shape, 2 threads, Xeon AVX-512: 16 rows 4% faster than 8) */
+#define FASTNN_SKINNY_STAGE 16
 /* gx from this size on is streamed: half the last-level cache, since the x the backward has just read
  * is as large (llcache.h's rule). Set when the module loads (csrc/linear.pyx); a variable: tests move it. */
 static ptrdiff_t fastnn_skinny_stream_bytes = 16 << 20;
@@ -144,16 +146,13 @@ static inline int fastnn_skinny_grad_input_##S(ptrdiff_t M, ptrdiff_t K, ptrdiff
     ptrdiff_t pw = fastnn_panel_width_##S(), kp = (K + pw - 1) / pw * pw;                            \
     threads = fastnn_skinny_threads(M, K, N, threads);                                               \
     ptrdiff_t step = fastnn_skinny_row_step(M, threads), parts = (M + step - 1) / step;              \
-    TYPE *padded = (TYPE *)malloc((size_t)(N * kp + parts * FASTNN_SKINNY_STAGE * kp) * sizeof(TYPE)); \
-    if (padded == NULL) return -1;                                                                   \
-    for (ptrdiff_t n = 0; n < N; n++) {                                                              \
-        memcpy(padded + n * kp, w + n * K, (size_t)K * sizeof(TYPE));                               \
-        memset(padded + n * kp + K, 0, (size_t)(kp - K) * sizeof(TYPE));                            \
-    }                                                                                                \
+    TYPE *packed = (TYPE *)malloc((size_t)(N * kp + parts * FASTNN_SKINNY_STAGE * kp) * sizeof(TYPE)); \
+    if (packed == NULL) return -1;                                                                   \
+    fastnn_pack_panels_##S(w, K, 1, N, 1, K, pw, packed);                                            \
     fastnn_skinny_job j = {M, K, N, pw, 0, kp, M * K * (ptrdiff_t)sizeof(TYPE) >= fastnn_skinny_stream_bytes,    \
-                           NULL, g, NULL, padded, gx, padded + N * kp};          \
+                           NULL, g, NULL, packed, gx, packed + N * kp};          \
     fastnn_skinny_run(M, step, threads, FASTNN_SKINNY_PICK(fastnn_skinny_grad_input_part, BITS), &j); \
-    free(padded);                                                                                    \
+    free(packed);                                                                                    \
     return 0;                                                                                        \
 }                                                                                                    \
 static inline int fastnn_skinny_grad_weight_##S(ptrdiff_t M, ptrdiff_t K, ptrdiff_t N, const TYPE *x,  \

@@ -132,8 +132,9 @@ static inline void SUFFIX(fastnn_stream_row)(T *dst, const T *src, ptrdiff_t n) 
         dst[i] = src[i];
 }
 
-/* gx[rows] = g[rows] @ W, W's rows read in place as panels of pw columns (a copy with rows kp
- * long, zero past K, so that the last panel's full-width reads stay inside it). Rows are
+/* gx[rows] = g[rows] @ W, W packed into panels of pw columns (N rows each, zero past K, so that the
+ * last panel's full-width reads stay inside it): read in place from a copy with rows kp long, each
+ * panel's rows were 5.7 KB apart on the GCN shape and its loads held up the tiles. Rows are
  * computed FASTNN_SKINNY_STAGE at a time into this part's staging block (kp wide), then
  * streamed out, when gx is too large to stay in cache (j->stream). */
 static void SUFFIX(fastnn_skinny_grad_input_part)(void *ctx, int p) {
@@ -145,12 +146,13 @@ static void SUFFIX(fastnn_skinny_grad_input_part)(void *ctx, int p) {
         ptrdiff_t rows = m1 - m < FASTNN_SKINNY_STAGE ? m1 - m : FASTNN_SKINNY_STAGE;
         if (!j->stream) {   /* small enough to stay in cache for its next use */
             for (ptrdiff_t c0 = 0; c0 < j->K; c0 += j->pw)
-                SUFFIX(fastnn_panel_gemm)(rows, j->N, g + m * j->N, j->N, packed + c0, j->kp, 0, out + m * j->K + c0,
-                                          j->K, j->K - c0 < j->pw ? j->K - c0 : j->pw);
+                SUFFIX(fastnn_panel_gemm)(rows, j->N, g + m * j->N, j->N, packed + c0 * j->N, j->pw, 0,
+                                          out + m * j->K + c0, j->K, j->K - c0 < j->pw ? j->K - c0 : j->pw);
             continue;
         }
         for (ptrdiff_t c0 = 0; c0 < j->K; c0 += j->pw)
-            SUFFIX(fastnn_panel_gemm)(rows, j->N, g + m * j->N, j->N, packed + c0, j->kp, 0, stage + c0, j->kp, j->pw);
+            SUFFIX(fastnn_panel_gemm)(rows, j->N, g + m * j->N, j->N, packed + c0 * j->N, j->pw, 0, stage + c0,
+                                      j->kp, j->pw);
         for (ptrdiff_t i = 0; i < rows; i++)
             SUFFIX(fastnn_stream_row)(out + (m + i) * j->K, stage + i * j->kp, j->K);
     }
