@@ -44,12 +44,15 @@ cdef class _Dims:
     cdef public Py_ssize_t T, B, In, H, G
 
 
-cdef _Dims _check_weights(x, w_ih, w_hh, b_ih, b_hh, int G):
+cdef _Dims _check_weights(x, w_ih, w_hh, b_ih, b_hh, int G, bint batch_first=False):
     cdef _Dims d = _Dims()
     check_float(x, "x", 3)
     check_same_dtype(w_ih, "w_ih", x, "x", 2)
     check_same_dtype(w_hh, "w_hh", x, "x", 2)
-    d.T, d.B, d.In = x.shape
+    if batch_first:
+        d.B, d.T, d.In = x.shape
+    else:
+        d.T, d.B, d.In = x.shape
     if d.T == 0:
         raise ValueError("input is an empty sequence (T = 0)")
     d.H, d.G = w_hh.shape[1], G
@@ -154,14 +157,14 @@ def _pack_input_weights(w_ih, _Dims d, Py_ssize_t nr):
     return packed
 
 
-cdef inline void _times_block(const floating *A, Py_ssize_t B, Py_ssize_t K, const floating *packed,
+cdef inline void _times_block(const floating *A, Py_ssize_t B, Py_ssize_t K, Py_ssize_t lda, const floating *packed,
                               Py_ssize_t nr, Py_ssize_t gates, Py_ssize_t H, Py_ssize_t q, bint accumulate,
                               floating *C, Py_ssize_t ldc) noexcept nogil:
     """C[:, g*H + j] (+)= (A @ packed)[:, g*H + j] for every gate g and the hidden units j of
-    block q; A is (B, K), contiguous."""
+    block q; A is (B, K), its rows lda apart."""
     cdef Py_ssize_t g
     for g in range(gates):
-        panel_gemm(B, K, A, K, packed + (q * gates + g) * K * nr, nr, accumulate, C + g * H + q * nr, ldc,
+        panel_gemm(B, K, A, lda, packed + (q * gates + g) * K * nr, nr, accumulate, C + g * H + q * nr, ldc,
                    min(nr, H - q * nr))
 
 

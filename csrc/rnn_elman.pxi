@@ -26,7 +26,7 @@ cdef void _rnn_fwd_block(const _Sweep *sw, const floating *packed, const void *c
     cdef floating *out = <floating *>k.out
     cdef floating *a = <floating *>k.pre + t * B * H
     cdef const floating *hp = <const floating *>k.h0 if tp < 0 else out + tp * B * H
-    _times_block(hp, B, H, packed, nr, 1, H, q, True, a, H)
+    _times_block(hp, B, H, H, packed, nr, 1, H, q, True, a, H)
     rnn_step_fwd(B, H, q * nr, min(H, (q + 1) * nr), a, <const floating *>k.bias, k.relu, out + t * B * H)
 
 
@@ -84,7 +84,7 @@ cdef void _rnn_bwd_block(const _Sweep *sw, const floating *packed, const void *c
     cdef Py_ssize_t B = sw.B, H = sw.H, nr = sw.nr, tn = _after(sw, t)
     cdef floating *da = <floating *>k.da
     if tn >= 0:
-        _times_block(da + tn * B * H, B, H, packed, nr, 1, H, q, False, <floating *>k.dh, H)
+        _times_block(da + tn * B * H, B, H, H, packed, nr, 1, H, q, False, <floating *>k.dh, H)
     rnn_step_bwd(B, H, q * nr, min(H, (q + 1) * nr), <const floating *>k.out + t * B * H, <floating *>k.dh,
                  <const floating *>k.grad_out + t * B * H, k.relu, da + t * B * H)
 

@@ -19,7 +19,7 @@ cdef void _gru_fwd_block(const _Sweep *sw, const floating *packed, const void *c
     cdef Py_ssize_t B = sw.B, H = sw.H, nr = sw.nr, tp = _before(sw, t)
     cdef floating *out = <floating *>k.out
     cdef const floating *hp = <const floating *>k.h0 if tp < 0 else out + tp * B * H
-    _times_block(hp, B, H, packed, nr, 3, H, q, False, <floating *>k.hh, 3 * H)
+    _times_block(hp, B, H, H, packed, nr, 3, H, q, False, <floating *>k.hh, 3 * H)
     gru_step_fwd(B, H, q * nr, min(H, (q + 1) * nr), <const floating *>k.xp + t * B * 3 * H, <floating *>k.hh,
                  <const floating *>k.b_ih, <const floating *>k.b_hh, hp, <floating *>k.gates + t * B * 4 * H,
                  out + t * B * H)
@@ -89,7 +89,7 @@ cdef void _gru_bwd_block(const _Sweep *sw, const floating *packed, const void *c
     cdef floating *nxt = <floating *>(k.dh_prev if w % 2 == 0 else k.dh)
     cdef const floating *hp = <const floating *>k.h0 if tp < 0 else <const floating *>k.out + tp * B * H
     if tn >= 0:
-        _times_block(dgh + tn * B * 3 * H, B, 3 * H, packed, nr, 1, H, q, True, cur, H)
+        _times_block(dgh + tn * B * 3 * H, B, 3 * H, 3 * H, packed, nr, 1, H, q, True, cur, H)
     gru_step_bwd(B, H, q * nr, min(H, (q + 1) * nr), <const floating *>k.gates + t * B * 4 * H, hp, cur,
                  <const floating *>k.grad_out + t * B * H, <floating *>k.dgi + t * B * 3 * H, dgh + t * B * 3 * H,
                  nxt)

@@ -6,12 +6,13 @@ cdef struct _LstmFwd:
     const void *h0
     const void *c0
     const void *bias    # b_ih + b_hh (4H,)
-    const void *x       # (T, B, In)
+    const void *x       # (T, B, In), or (B, T, In) batch first: row (t, b) is row t * ts + b * bs
     const void *packed_ih   # W_ih^T packed as W_hh^T is (_pack_input_weights; unused for In = 0)
     Py_ssize_t In       # input features (not I: a C macro)
     void *gates         # (T, B, 4H): each step writes x_t W_ih^T + h_prev W_hh^T, then activates
     void *cells         # (T, B, H)
-    void *out           # (T, B, H)
+    void *out           # (T, B, H), or (B, T, H) as x
+    Py_ssize_t ts, bs   # the row strides of x and out: (B, 1), or (1, T) batch first
 
 
 cdef extern from *:
@@ -45,18 +46,19 @@ cdef void _lstm_fwd_block(const _Sweep *sw, const floating *packed, const void *
     cdef floating *out = <floating *>k.out
     cdef floating *cells = <floating *>k.cells
     cdef floating *a = <floating *>k.gates + t * B * 4 * H
-    cdef const floating *hp = <const floating *>k.h0 if tp < 0 else out + tp * B * H
+    cdef const floating *hp = <const floating *>k.h0 if tp < 0 else out + tp * k.ts * H
+    cdef Py_ssize_t ldh = H if tp < 0 else k.bs * H
     cdef const floating *cp = <const floating *>k.c0 if tp < 0 else cells + tp * B * H
-    cdef const floating *xt = <const floating *>k.x + t * B * In
+    cdef const floating *xt = <const floating *>k.x + t * k.ts * In
     cdef const floating *packed_ih = <const floating *>k.packed_ih
     for g in range(4):
         col = g * H + q * nr
         if In > 0:
-            panel_gemm(B, In, xt, In, packed_ih + (q * 4 + g) * In * nr, nr, False, a + col, 4 * H,
+            panel_gemm(B, In, xt, k.bs * In, packed_ih + (q * 4 + g) * In * nr, nr, False, a + col, 4 * H,
                        min(nr, H - q * nr))
-        panel_gemm(B, H, hp, H, packed + (q * 4 + g) * H * nr, nr, In > 0, a + col, 4 * H, min(nr, H - q * nr))
+        panel_gemm(B, H, hp, ldh, packed + (q * 4 + g) * H * nr, nr, In > 0, a + col, 4 * H, min(nr, H - q * nr))
     lstm_step_fwd(B, H, q * nr, min(H, (q + 1) * nr), a, <const floating *>k.bias, cp, cells + t * B * H,
-                  out + t * B * H)
+                  out + t * k.ts * H, k.bs * H)
 
 
 cdef struct _LstmBwd:
@@ -64,17 +66,18 @@ cdef struct _LstmBwd:
     const void *c0
     const void *gates       # (T, B, 4H), lstm_forward's
     const void *cells       # (T, B, H), lstm_forward's
-    const void *grad_out    # (T, B, H)
+    const void *grad_out    # (T, B, H), or (B, T, H) batch first (rows as x's)
     void *dh                # (B, H): the gradient reaching h_t (grad_hn on entry)
     void *dc                # (B, H): the gradient reaching c_t (grad_cn on entry)
-    void *dgates            # (T, B, 4H): the pre-activation gradients
+    void *dgates            # (T * B, 4H): the pre-activation gradients, rows as x's
     void *gb                # (4H): their sums over the batch and the steps (the bias gradient), zero on entry
-    const void *x           # (T, B, In)
+    const void *x           # (T, B, In), or (B, T, In) batch first
     const void *h0          # (B, H)
-    const void *out         # (T, B, H), lstm_forward's
-    void *xh                # (T * B, In + H): [x | h_prev] of every step, filled block by block
+    const void *out         # lstm_forward's, rows as x's
+    void *xh                # (T * B, In + H): [x | h_prev] of every step (rows as x's), filled block by block
     bint prepacked          # xh is in the packed engine's layout of op(B) (fastnn_prepacked_put), float32 only
     Py_ssize_t In
+    Py_ssize_t ts, bs       # row (t, b) of x, out, grad_out, dgates and xh is row t * ts + b * bs
 
 
 cdef struct _LstmDirection:
@@ -103,19 +106,20 @@ cdef class _LstmJob:
 def _lstm_fwd_job(_LstmJob job, const floating[::1] x, const floating[::1] h0, const floating[::1] c0,
                   const floating[::1] packed_ih, const floating[::1] packed, const floating[::1] bias,
                   floating[::1] out, floating[::1] gates, floating[::1] cells, Py_ssize_t T, Py_ssize_t B,
-                  Py_ssize_t I, Py_ssize_t H, bint reverse, Py_ssize_t nr, int nt):
+                  Py_ssize_t I, Py_ssize_t H, bint reverse, bint batch_first, Py_ssize_t nr, int nt):
     job.d.sw = _Sweep(T, B, H, nr, reverse)
     job.d.packed = _c(packed)
-    job.d.fwd = _LstmFwd(_c(h0), _c(c0), _c(bias), _c(x), _c(packed_ih), I, _p(gates), _p(cells), _p(out))
+    job.d.fwd = _LstmFwd(_c(h0), _c(c0), _c(bias), _c(x), _c(packed_ih), I, _p(gates), _p(cells), _p(out),
+                         1 if batch_first else B, T if batch_first else 1)
     job.single, job.nt = floating is float, nt
 
 
-def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False, batch_first=False):
     """LSTM over a whole sequence (gates i, f, g, o; G = 4).
 
     Parameters
     ----------
-    x : ndarray, (T, B, I), float32 or float64, C-contiguous; T >= 1
+    x : ndarray, (T, B, I), or (B, T, I) with batch_first; float32 or float64, C-contiguous; T >= 1
     h0 : ndarray (B, H) of x's dtype, C-contiguous; or None (zeros)
     c0 : ndarray (B, H) of x's dtype, C-contiguous; or None (zeros)
     w_ih : ndarray, (G*H, I), x's dtype, C-contiguous
@@ -123,41 +127,44 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
     b_ih, b_hh : ndarray (G*H,) of x's dtype, C-contiguous; or None (no bias)
     reverse : bool
         Run from t = T-1 down to 0 (a bidirectional layer's backward direction); output[t] stays at t.
+    batch_first : bool
+        x and output are (B, T, .), read and written in place: nn.LSTM(batch_first=True) needs no copy of
+        its input, output or their gradients (each a pass over memory of 0.1-0.3 ms at T=50 B=32 H=256).
 
     Returns
     -------
-    output : ndarray (T, B, H)
+    output : ndarray (T, B, H), or (B, T, H) with batch_first
     h_n, c_n : ndarray (B, H)
     gates : ndarray (T, B, 4H): the activated gates of every step, for lstm_backward
     cells : ndarray (T, B, H): every c_t, for lstm_backward
     """
-    job, out, gates, cells = _lstm_forward_job(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
+    job, out, gates, cells = _lstm_forward_job(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, batch_first)
     _run_lstm(job, False)
-    return _lstm_forward_results(out, gates, cells, reverse)
+    return _lstm_forward_results(out, gates, cells, reverse, batch_first)
 
 
-def _lstm_forward_job(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
+def _lstm_forward_job(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, batch_first=False):
     """lstm_forward's checks and arrays: (a job to run, and the output, gates and cells it writes)."""
-    cdef _Dims d = _check_weights(x, w_ih, w_hh, b_ih, b_hh, 4)
+    cdef _Dims d = _check_weights(x, w_ih, w_hh, b_ih, b_hh, 4, batch_first)
     h0 = _state_or_zeros(h0, "h0", x, d)
     c0 = _state_or_zeros(c0, "c0", x, d)
     bias = _bias_or_zeros(b_ih, x, d) + _bias_or_zeros(b_hh, x, d)
-    out = np.empty((d.T, d.B, d.H), x.dtype)
+    out = np.empty((d.B, d.T, d.H) if batch_first else (d.T, d.B, d.H), x.dtype)
     gates = np.empty((d.T, d.B, 4 * d.H), x.dtype)
     cells = np.empty((d.T, d.B, d.H), x.dtype)
     cdef _Recurrence rec = _Recurrence(w_hh, d, False)
     packed_ih = _pack_input_weights(w_ih, d, rec.nr)
     job = _LstmJob()
     _lstm_fwd_job(job, x.reshape(-1), h0.reshape(-1), c0.reshape(-1), packed_ih, rec.packed, bias,
-                  out.reshape(-1), gates.reshape(-1), cells.reshape(-1), d.T, d.B, d.In, d.H, bool(reverse), rec.nr,
-                  rec.nt)
+                  out.reshape(-1), gates.reshape(-1), cells.reshape(-1), d.T, d.B, d.In, d.H, bool(reverse),
+                  bool(batch_first), rec.nr, rec.nt)
     job.keep = (x, h0, c0, packed_ih, rec, bias, out, gates, cells)
     return job, out, gates, cells
 
 
-def _lstm_forward_results(out, gates, cells, reverse):
-    last = 0 if reverse else out.shape[0] - 1
-    return out, out[last].copy(), cells[last].copy(), gates, cells
+def _lstm_forward_results(out, gates, cells, reverse, batch_first=False):
+    last = 0 if reverse else cells.shape[0] - 1
+    return out, (out[:, last] if batch_first else out[last]).copy(), cells[last].copy(), gates, cells
 
 
 def lstm_forward_pair(x, forward, backward):
@@ -187,29 +194,31 @@ cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *
     cdef Py_ssize_t size = sizeof(floating), g, j0 = q * nr, nbytes = (min(H, (q + 1) * nr) - q * nr) * sizeof(floating)
     cdef Py_ssize_t In = k.In, K = k.In + H, blocks = (H + nr - 1) // nr, b
     cdef Py_ssize_t xs = (In + blocks - 1) // blocks, x0 = min(In, q * xs), x1 = min(In, x0 + xs)
-    cdef const floating *hp = <const floating *>k.h0 if tp < 0 else <const floating *>k.out + tp * B * H
-    cdef const floating *xt = <const floating *>k.x + t * B * In
-    cdef floating *rows = <floating *>k.xh + t * B * K
+    cdef Py_ssize_t ts = k.ts, bs = k.bs, ldh = H if tp < 0 else bs * H
+    cdef const floating *hp = <const floating *>k.h0 if tp < 0 else <const floating *>k.out + tp * ts * H
+    cdef const floating *xt = <const floating *>k.x + t * ts * In
+    cdef const floating *go = <const floating *>k.grad_out + t * ts * H
+    cdef floating *rows = <floating *>k.xh + t * ts * K
     # The cell's inputs of this step and its output rows, last touched a whole forward pass ago, are fetched
     # while the product runs (~10 us a block): the cell took 9.6K TSC cycles a block of 32 x 32 without this,
     # 6.1-7.2K with it (AMD EPYC Zen 5, T=50 B=32 H=256). So are the rows stacked for the weight gradients
     # below, read and written.
     for g in range(4):
         fnn_prefetch_rows(<const floating *>k.gates + t * B * 4 * H, B, 4 * H * size, (g * H + j0) * size, nbytes, 0)
-        fnn_prefetch_rows(da + t * B * 4 * H, B, 4 * H * size, (g * H + j0) * size, nbytes, 1)
+        fnn_prefetch_rows(da + t * ts * 4 * H, B, bs * 4 * H * size, (g * H + j0) * size, nbytes, 1)
     fnn_prefetch_rows(cells + t * B * H, B, H * size, j0 * size, nbytes, 0)
     fnn_prefetch_rows(cp, B, H * size, j0 * size, nbytes, 0)
-    fnn_prefetch_rows(<const floating *>k.grad_out + t * B * H, B, H * size, j0 * size, nbytes, 0)
-    fnn_prefetch_rows(hp, B, H * size, j0 * size, nbytes, 0)
-    fnn_prefetch_rows(xt, B, In * size, x0 * size, (x1 - x0) * size, 0)
+    fnn_prefetch_rows(go, B, bs * H * size, j0 * size, nbytes, 0)
+    fnn_prefetch_rows(hp, B, ldh * size, j0 * size, nbytes, 0)
+    fnn_prefetch_rows(xt, B, bs * In * size, x0 * size, (x1 - x0) * size, 0)
     if not k.prepacked:   # (fetching the packed rows ahead measured no gain)
-        fnn_prefetch_rows(rows, B, K * size, (In + j0) * size, nbytes, 1)
-        fnn_prefetch_rows(rows, B, K * size, x0 * size, (x1 - x0) * size, 1)
+        fnn_prefetch_rows(rows, B, bs * K * size, (In + j0) * size, nbytes, 1)
+        fnn_prefetch_rows(rows, B, bs * K * size, x0 * size, (x1 - x0) * size, 1)
     if tn >= 0:
-        _times_block(da + tn * B * 4 * H, B, 4 * H, packed, nr, 1, H, q, False, <floating *>k.dh, H)
+        _times_block(da + tn * ts * 4 * H, B, 4 * H, bs * 4 * H, packed, nr, 1, H, q, False, <floating *>k.dh, H)
     lstm_step_bwd(B, H, q * nr, min(H, (q + 1) * nr), <const floating *>k.gates + t * B * 4 * H, cp,
-                  cells + t * B * H, <floating *>k.dh, <const floating *>k.grad_out + t * B * H,
-                  <floating *>k.dc, da + t * B * 4 * H, <floating *>k.gb)
+                  cells + t * B * H, <floating *>k.dh, go, bs * H, <floating *>k.dc, da + t * ts * 4 * H, bs * 4 * H,
+                  <floating *>k.gb)
     # This step's rows of [x | h_prev] for the weight gradients' one product (_stacked_weight_grads): the
     # block's hidden units of h_prev and its share of x's columns. Stacked here, the copy is shared by the
     # sweep's threads; after the sweep it ran on one thread while the other waited (as NumPy times the same
@@ -217,25 +226,25 @@ cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *
     # lstm_step_bwd).
     if floating is float:
         if k.prepacked:
-            _lstm_prepack_block(k, sw, t, q, hp, xt, x0, x1)
+            _lstm_prepack_block(k, sw, t, q, hp, ldh, xt, x0, x1)
             return
     for b in range(B):
-        memcpy(rows + b * K + In + j0, hp + b * H + j0, nbytes)
+        memcpy(rows + b * bs * K + In + j0, hp + b * ldh + j0, nbytes)
         if x1 > x0:
-            memcpy(rows + b * K + x0, xt + b * In + x0, (x1 - x0) * size)
+            memcpy(rows + b * bs * K + x0, xt + b * bs * In + x0, (x1 - x0) * size)
 
 
 cdef void _lstm_prepack_block(const _LstmBwd *k, const _Sweep *sw, Py_ssize_t t, Py_ssize_t q, const float *hp,
-                              const float *xt, Py_ssize_t x0, Py_ssize_t x1) noexcept nogil:
+                              Py_ssize_t ldh, const float *xt, Py_ssize_t x0, Py_ssize_t x1) noexcept nogil:
     # This block's rows of [x | h_prev] (step t), written where the engine's packing of op(B) would put them: the
     # weight gradients' product then reads them as they are, where each of its slices (of C's rows) had packed
     # the whole [x | h_prev] again.
     cdef Py_ssize_t B = sw.B, H = sw.H, rows = sw.T * sw.B, K = k.In + H, j0 = q * sw.nr, b
     cdef Py_ssize_t nc = min(H, j0 + sw.nr) - j0
     for b in range(B):
-        fastnn_prepacked_put(<float *>k.xh, rows, K, t * B + b, k.In + j0, nc, hp + b * H + j0)
+        fastnn_prepacked_put(<float *>k.xh, rows, K, t * k.ts + b * k.bs, k.In + j0, nc, hp + b * ldh + j0)
         if x1 > x0:
-            fastnn_prepacked_put(<float *>k.xh, rows, K, t * B + b, x0, x1 - x0, xt + b * k.In + x0)
+            fastnn_prepacked_put(<float *>k.xh, rows, K, t * k.ts + b * k.bs, x0, x1 - x0, xt + b * k.bs * k.In + x0)
 
 
 def _lstm_bwd_job(_LstmJob job, const floating[::1] x, const floating[::1] h0, const floating[::1] c0,
@@ -244,12 +253,12 @@ def _lstm_bwd_job(_LstmJob job, const floating[::1] x, const floating[::1] h0, c
                   const floating[::1] grad_out, floating[::1] dh, floating[::1] dc, floating[::1] dgates,
                   floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb, floating[::1] xh,
                   bint prepacked, floating[::1] gcat, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse,
-                  Py_ssize_t nr, int nt):
+                  bint batch_first, Py_ssize_t nr, int nt):
     job.d.sw = _Sweep(T, B, H, nr, reverse)
     job.d.w_ih, job.d.w_hh, job.d.packed = _c(w_ih), _c(w_hh), _c(packed)
     job.d.gx, job.d.gw_ih, job.d.gw_hh, job.d.gcat = _p(gx), _p(gw_ih), _p(gw_hh), _p(gcat)
     job.d.bwd = _LstmBwd(_c(c0), _c(gates), _c(cells), _c(grad_out), _p(dh), _p(dc), _p(dgates), _p(gb), _c(x),
-                         _c(h0), _c(out), _p(xh), prepacked, I)
+                         _c(h0), _c(out), _p(xh), prepacked, I, 1 if batch_first else B, T if batch_first else 1)
     job.single, job.nt = floating is float, nt
 
 
@@ -258,8 +267,8 @@ cdef void _lstm_bwd_finish(const _LstmDirection *d, floating tag) noexcept nogil
     cdef Py_ssize_t T = d.sw.T, B = d.sw.B, H = d.sw.H
     cdef int G = <int>(4 * H)
     cdef floating *da = <floating *>d.bwd.dgates
-    gemm(False, False, <int>B, <int>H, G, <floating>1, da + _step(0, T, d.sw.reverse) * B * G, G,
-         <const floating *>d.w_hh, <int>H, <floating>0, <floating *>d.bwd.dh, <int>H)
+    gemm(False, False, <int>B, <int>H, G, <floating>1, da + _step(0, T, d.sw.reverse) * d.bwd.ts * G,
+         <int>(d.bwd.bs * G), <const floating *>d.w_hh, <int>H, <floating>0, <floating *>d.bwd.dh, <int>H)
     _input_grads(da, G, <const floating *>d.bwd.x, <const floating *>d.w_ih, <floating *>d.gx, NULL, NULL, T * B,
                  d.bwd.In)
     if floating is float:
@@ -319,14 +328,14 @@ def _run_lstm_pair(_LstmJob a, _LstmJob b, bint backward):
 
 
 def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn, reverse=False,
-                  need_input=True):
+                  need_input=True, batch_first=False):
     """Backward through time of lstm_forward.
 
     Parameters
     ----------
-    x, h0, c0, w_ih, w_hh, reverse : as given to lstm_forward
+    x, h0, c0, w_ih, w_hh, reverse, batch_first : as given to lstm_forward
     output, gates, cells : ndarray, lstm_forward's results (x's dtype, C-contiguous)
-    grad_output : ndarray (T, B, H) of x's dtype, C-contiguous; or None (zeros)
+    grad_output : ndarray of output's shape and x's dtype, C-contiguous; or None (zeros)
     grad_hn, grad_cn : ndarray (B, H) of x's dtype, C-contiguous; or None (zeros)
     need_input : bool
         False skips grad_x (returned as None), a GEMM as large as the input projection.
@@ -337,26 +346,27 @@ def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad
         (the two bias gradients are equal)
     """
     job, grads = _lstm_backward_job(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn,
-                                    reverse, need_input)
+                                    reverse, need_input, batch_first)
     _run_lstm(job, True)
     return _lstm_backward_results(grads)
 
 
 def _lstm_backward_job(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad_hn, grad_cn, reverse,
-                       need_input):
+                       need_input, batch_first=False):
     """lstm_backward's checks and arrays: (a job to run, and the gradients it writes: gx, dh, dc, gw_ih, gw_hh,
     gb)."""
-    cdef _Dims d = _check_weights(x, w_ih, w_hh, None, None, 4)
+    cdef _Dims d = _check_weights(x, w_ih, w_hh, None, None, 4, batch_first)
     h0 = _state_or_zeros(h0, "h0", x, d)
     c0 = _state_or_zeros(c0, "c0", x, d)
-    _check_saved(output, "output", x, (d.T, d.B, d.H))
+    out_shape = (d.B, d.T, d.H) if batch_first else (d.T, d.B, d.H)
+    _check_saved(output, "output", x, out_shape)
     _check_saved(gates, "gates", x, (d.T, d.B, 4 * d.H))
     _check_saved(cells, "cells", x, (d.T, d.B, d.H))
     grad_output = np.zeros_like(output) if grad_output is None else _check_saved(grad_output, "grad_output", x,
-                                                                                  (d.T, d.B, d.H))
+                                                                                  out_shape)
     dh = _state_or_zeros(grad_hn, "grad_hn", x, d).copy()
     dc = _state_or_zeros(grad_cn, "grad_cn", x, d).copy()
-    dgates = np.empty((d.T, d.B, 4 * d.H), x.dtype)
+    dgates = np.empty((d.T * d.B, 4 * d.H), x.dtype)   # rows as x's
     gx = np.empty_like(x) if need_input else None
     gw_ih, gw_hh = np.empty_like(w_ih), np.empty_like(w_hh)
     gb = np.zeros(4 * d.H, x.dtype)
@@ -370,7 +380,7 @@ def _lstm_backward_job(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output,
                   rec.packed, output.reshape(-1), gates.reshape(-1), cells.reshape(-1), grad_output.reshape(-1),
                   dh.reshape(-1), dc.reshape(-1), dgates.reshape(-1), _flat_or_none(gx), gw_ih.reshape(-1),
                   gw_hh.reshape(-1), gb, xh.reshape(-1), prepacked, gcat.reshape(-1), d.T, d.B, d.In, d.H,
-                  bool(reverse), rec.nr, rec.nt)
+                  bool(reverse), bool(batch_first), rec.nr, rec.nt)
     job.keep = (x, h0, c0, w_ih, w_hh, rec, output, gates, cells, grad_output, dh, dc, dgates, gx, gw_ih, gw_hh, gb,
                 xh, gcat)
     return job, (gx, dh, dc, gw_ih, gw_hh, gb)

@@ -27,15 +27,16 @@ static inline double fnn_tanh(double x) { return tanh(x); }
 
 #define FNN_RNNCELL(T, S, SIG, TANH)                                                          \
 /* LSTM forward over hidden units [j0, j1): a = pre-activations without bias -> activated    \
- * gates (in place); c = f*c_prev + i*g; h = o*tanh(c). */                                   \
+ * gates (in place); c = f*c_prev + i*g; h = o*tanh(c), h's rows ldh apart (a batch-first    \
+ * output's rows are a whole sequence apart). */                                             \
 static inline void lstm_step_fwd_##S(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1,   \
                                      T *FNN_RESTRICT a, const T *FNN_RESTRICT bias,          \
                                      const T *FNN_RESTRICT c_prev, T *FNN_RESTRICT c,        \
-                                     T *FNN_RESTRICT h) {                                    \
+                                     T *FNN_RESTRICT h, ptrdiff_t ldh) {                     \
     for (ptrdiff_t b = 0; b < B; b++) {                                                      \
         T *ab = a + b * 4 * H;                                                               \
         const T *cp = c_prev + b * H;                                                        \
-        T *cb = c + b * H, *hb = h + b * H;                                                  \
+        T *cb = c + b * H, *hb = h + b * ldh;                                                \
         for (ptrdiff_t j = j0; j < j1; j++) {                                                \
             T i = SIG(ab[j] + bias[j]), f = SIG(ab[H + j] + bias[H + j]);                    \
             T g = TANH(ab[2 * H + j] + bias[2 * H + j]), o = SIG(ab[3 * H + j] + bias[3 * H + j]); \
@@ -50,16 +51,18 @@ static inline void lstm_step_fwd_##S(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptr
 /* LSTM backward over hidden units [j0, j1): dh = dh_next + grad_out (gradient reaching h_t); \
  * dc in: gradient reaching c_t from step t+1, out: gradient reaching c_{t-1};               \
  * da: pre-activation gradients; gb (4H) += da summed over the batch (the bias gradient, summed \
- * while da is in L1 rather than in a pass of its own after the sweep). */                   \
+ * while da is in L1 rather than in a pass of its own after the sweep). grad_out's rows are  \
+ * ldgo apart and da's ldda (a whole sequence, batch first). */                              \
 static inline void lstm_step_bwd_##S(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1,   \
                                      const T *FNN_RESTRICT a, const T *FNN_RESTRICT c_prev,  \
                                      const T *FNN_RESTRICT c, const T *FNN_RESTRICT dh_next, \
-                                     const T *FNN_RESTRICT grad_out, T *FNN_RESTRICT dc,     \
-                                     T *FNN_RESTRICT da, T *FNN_RESTRICT gb) {               \
+                                     const T *FNN_RESTRICT grad_out, ptrdiff_t ldgo,         \
+                                     T *FNN_RESTRICT dc, T *FNN_RESTRICT da, ptrdiff_t ldda, \
+                                     T *FNN_RESTRICT gb) {                                   \
     for (ptrdiff_t b = 0; b < B; b++) {                                                      \
         const T *ab = a + b * 4 * H, *cp = c_prev + b * H, *cb = c + b * H;                  \
-        const T *dn = dh_next + b * H, *go = grad_out + b * H;                               \
-        T *dcb = dc + b * H, *dab = da + b * 4 * H;                                          \
+        const T *dn = dh_next + b * H, *go = grad_out + b * ldgo;                            \
+        T *dcb = dc + b * H, *dab = da + b * ldda;                                           \
         for (ptrdiff_t j = j0; j < j1; j++) {                                                \
             T i = ab[j], f = ab[H + j], g = ab[2 * H + j], o = ab[3 * H + j];                \
             T dh = dn[j] + go[j];                                                            \
@@ -76,7 +79,7 @@ static inline void lstm_step_bwd_##S(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptr
      * as possibly overlapping and left the whole cell scalar */                             \
     for (ptrdiff_t b = 0; b < B; b++)                                                        \
         for (ptrdiff_t g = 0; g < 4; g++)                                                    \
-            for (ptrdiff_t j = j0; j < j1; j++) gb[g * H + j] += da[b * 4 * H + g * H + j];  \
+            for (ptrdiff_t j = j0; j < j1; j++) gb[g * H + j] += da[b * ldda + g * H + j];   \
 }                                                                                            \
                                                                                              \
 /* GRU forward over hidden units [j0, j1): xp = W_ih x, hh = W_hh h_prev (both (B, 3H), no  \
@@ -170,13 +173,14 @@ FNN_RNNCELL(float, f_avx512, fnn_sigmoidf, fnn_tanhf)
 FNN_RNNCELL(double, d, fnn_sigmoid, fnn_tanh)
 
 static inline void lstm_step_fwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, float *a,
-                                   const float *bias, const float *c_prev, float *c, float *h) {
-    FASTNN_DISPATCH(lstm_step_fwd_f, (B, H, j0, j1, a, bias, c_prev, c, h));
+                                   const float *bias, const float *c_prev, float *c, float *h, ptrdiff_t ldh) {
+    FASTNN_DISPATCH(lstm_step_fwd_f, (B, H, j0, j1, a, bias, c_prev, c, h, ldh));
 }
 static inline void lstm_step_bwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, const float *a,
                                    const float *c_prev, const float *c, const float *dh_next,
-                                   const float *grad_out, float *dc, float *da, float *gb) {
-    FASTNN_DISPATCH(lstm_step_bwd_f, (B, H, j0, j1, a, c_prev, c, dh_next, grad_out, dc, da, gb));
+                                   const float *grad_out, ptrdiff_t ldgo, float *dc, float *da, ptrdiff_t ldda,
+                                   float *gb) {
+    FASTNN_DISPATCH(lstm_step_bwd_f, (B, H, j0, j1, a, c_prev, c, dh_next, grad_out, ldgo, dc, da, ldda, gb));
 }
 static inline void gru_step_fwd_f(ptrdiff_t B, ptrdiff_t H, ptrdiff_t j0, ptrdiff_t j1, const float *xp,
                                   const float *hh, const float *b_ih, const float *b_hh, const float *h_prev,

@@ -6,15 +6,15 @@ from cython cimport floating
 
 cdef extern from "rnncell.h" nogil:
     void lstm_step_fwd_f(Py_ssize_t B, Py_ssize_t H, Py_ssize_t j0, Py_ssize_t j1, float *a, const float *bias,
-                         const float *c_prev, float *c, float *h)
+                         const float *c_prev, float *c, float *h, Py_ssize_t ldh)
     void lstm_step_fwd_d(Py_ssize_t B, Py_ssize_t H, Py_ssize_t j0, Py_ssize_t j1, double *a, const double *bias,
-                         const double *c_prev, double *c, double *h)
+                         const double *c_prev, double *c, double *h, Py_ssize_t ldh)
     void lstm_step_bwd_f(Py_ssize_t B, Py_ssize_t H, Py_ssize_t j0, Py_ssize_t j1, const float *a,
                          const float *c_prev, const float *c, const float *dh_next, const float *grad_out,
-                         float *dc, float *da, float *gb)
+                         Py_ssize_t ldgo, float *dc, float *da, Py_ssize_t ldda, float *gb)
     void lstm_step_bwd_d(Py_ssize_t B, Py_ssize_t H, Py_ssize_t j0, Py_ssize_t j1, const double *a,
                          const double *c_prev, const double *c, const double *dh_next, const double *grad_out,
-                         double *dc, double *da, double *gb)
+                         Py_ssize_t ldgo, double *dc, double *da, Py_ssize_t ldda, double *gb)
     void gru_step_fwd_f(Py_ssize_t B, Py_ssize_t H, Py_ssize_t j0, Py_ssize_t j1, const float *xp, const float *hh,
                         const float *b_ih, const float *b_hh, const float *h_prev, float *gates, float *h)
     void gru_step_fwd_d(Py_ssize_t B, Py_ssize_t H, Py_ssize_t j0, Py_ssize_t j1, const double *xp,
@@ -38,20 +38,21 @@ cdef extern from "rnncell.h" nogil:
 
 cdef inline void lstm_step_fwd(Py_ssize_t B, Py_ssize_t H, Py_ssize_t j0, Py_ssize_t j1, floating *a,
                                const floating *bias, const floating *c_prev, floating *c,
-                               floating *h) noexcept nogil:
+                               floating *h, Py_ssize_t ldh) noexcept nogil:
     if floating is float:
-        lstm_step_fwd_f(B, H, j0, j1, a, bias, c_prev, c, h)
+        lstm_step_fwd_f(B, H, j0, j1, a, bias, c_prev, c, h, ldh)
     else:
-        lstm_step_fwd_d(B, H, j0, j1, a, bias, c_prev, c, h)
+        lstm_step_fwd_d(B, H, j0, j1, a, bias, c_prev, c, h, ldh)
 
 
 cdef inline void lstm_step_bwd(Py_ssize_t B, Py_ssize_t H, Py_ssize_t j0, Py_ssize_t j1, const floating *a,
                                const floating *c_prev, const floating *c, const floating *dh_next,
-                               const floating *grad_out, floating *dc, floating *da, floating *gb) noexcept nogil:
+                               const floating *grad_out, Py_ssize_t ldgo, floating *dc, floating *da,
+                               Py_ssize_t ldda, floating *gb) noexcept nogil:
     if floating is float:
-        lstm_step_bwd_f(B, H, j0, j1, a, c_prev, c, dh_next, grad_out, dc, da, gb)
+        lstm_step_bwd_f(B, H, j0, j1, a, c_prev, c, dh_next, grad_out, ldgo, dc, da, ldda, gb)
     else:
-        lstm_step_bwd_d(B, H, j0, j1, a, c_prev, c, dh_next, grad_out, dc, da, gb)
+        lstm_step_bwd_d(B, H, j0, j1, a, c_prev, c, dh_next, grad_out, ldgo, dc, da, ldda, gb)
 
 
 cdef inline void gru_step_fwd(Py_ssize_t B, Py_ssize_t H, Py_ssize_t j0, Py_ssize_t j1, const floating *xp,

@@ -67,6 +67,7 @@ CASES = {
                                             _states("GRU", 2, 1, 2, 12))),
     "bi_lstm_batch_first": lambda: (nn.LSTM(3, 5, num_layers=2, bidirectional=True, batch_first=True),
                                     (fastnn.randn(2, 6, 3),)),
+    "lstm_batch_first": lambda: (nn.LSTM(3, 5, num_layers=2, batch_first=True), (fastnn.randn(2, 6, 3),)),
     "rnn_relu": lambda: (nn.RNN(3, 4, nonlinearity="relu"), (fastnn.randn(5, 2, 3), fastnn.randn(1, 2, 4))),
     "gru_cell": lambda: (nn.GRUCell(3, 4), (fastnn.randn(2, 3), fastnn.randn(2, 4))),
     "lstm_cell": lambda: (nn.LSTMCell(3, 4), (fastnn.randn(2, 3), (fastnn.randn(2, 4), fastnn.randn(2, 4)))),

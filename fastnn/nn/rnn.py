@@ -119,11 +119,13 @@ class RNNBase(Module):
             return self._forward_packed(input, hx)
         self._check_input(input)
         batched = input.ndim == 3
-        x = input if not batched else (input.transpose(0, 1) if self.batch_first else input)
+        lstm = self.mode == "LSTM"
+        # a one-direction LSTM runs batch-first as it is: its kernels read and write that layout
+        in_place = batched and self.batch_first and lstm and self.num_directions == 1
+        x = input if not batched or in_place else (input.transpose(0, 1) if self.batch_first else input)
         if not batched:
             x = x.unsqueeze(1)
-        batch = x.shape[1]
-        lstm = self.mode == "LSTM"
+        batch = x.shape[0 if in_place else 1]
         states = None
         if hx is not None:
             if lstm:
@@ -140,7 +142,7 @@ class RNNBase(Module):
             if lstm and self.num_directions == 2:   # both directions in one call: they can run side by side
                 outs = self._lstm_pair_layer(x, layer, states, h_n, c_n)
             else:
-                outs = self._directions_layer(x, layer, states, h_n, c_n)
+                outs = self._directions_layer(x, layer, states, h_n, c_n, in_place)
             x = outs[0] if len(outs) == 1 else cat(outs, 2)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 x = F.dropout(x, self.dropout, True)
@@ -150,7 +152,7 @@ class RNNBase(Module):
         if not batched:
             output, h_n = output.squeeze(1), h_n.squeeze(1)
             c_n = c_n.squeeze(1) if lstm else None
-        elif self.batch_first:
+        elif self.batch_first and not in_place:
             output = output.transpose(0, 1)
         return (output, (h_n, c_n)) if lstm else (output, h_n)
 
@@ -165,9 +167,9 @@ class RNNBase(Module):
         c_n += [cn, cn_r]
         return [out, out_r]
 
-    def _directions_layer(self, x, layer, states, h_n, c_n):
+    def _directions_layer(self, x, layer, states, h_n, c_n, batch_first=False):
         """Layer `layer`, one direction after the other; final states appended to h_n (and c_n). Returns the
-        directions' outputs."""
+        directions' outputs. batch_first: x (and each output) is (B, T, .), an LSTM's only."""
         lstm = self.mode == "LSTM"
         outs = []
         for d, suffix in enumerate(self._suffixes(layer)):
@@ -176,7 +178,7 @@ class RNNBase(Module):
             w = self._layer_weights(suffix)
             if lstm:
                 c0 = None if states is None else states[1][i]
-                out, hn, cn = LSTMDirectionFn.apply(x, h0, c0, *w, d == 1)
+                out, hn, cn = LSTMDirectionFn.apply(x, h0, c0, *w, d == 1, batch_first)
                 c_n.append(cn)
             elif self.mode == "GRU":
                 out, hn = GRUDirectionFn.apply(x, h0, *w, d == 1)

@@ -192,7 +192,13 @@ def _recurrent(g, kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, activation=N
 
 @translates("LSTMDirectionFn")
 def _lstm(g, args, outs):
-    return _recurrent(g, "LSTM", *args)
+    x, *rest, batch_first = tuple(args) if len(args) == 9 else tuple(args) + (False,)
+    if not batch_first:
+        return _recurrent(g, "LSTM", x, *rest)
+    # the kernels' batch-first layout: ONNX's LSTM between two transposes
+    seq_first = _Named(g.node("Transpose", [g.name_of(x)], perm=[1, 0, 2]), x)
+    y, *states = _recurrent(g, "LSTM", seq_first, *rest)
+    return [g.node("Transpose", [y], perm=[1, 0, 2])] + states
 
 
 @translates("LSTMPairFn")

@@ -105,6 +105,46 @@ def test_lstm_weight_gradients_over_more_rows_than_one_engine_block_match_refere
     _assert_sequence_matches_reference(cfg)
 
 
+@settings(max_examples=40, deadline=None)
+@given(cfg=configs().filter(lambda c: c["kind"] == "lstm"))
+def test_batch_first_lstm_matches_the_reference_and_the_sequence_first_kernel(cfg):
+    # batch first, the kernels read x and grad_output and write output and grad_x as (B, T, .) in place;
+    # the forward is the same arithmetic row by row (equal to the sequence-first run's), the weight
+    # gradients sum the same rows in another order
+    v = _arrays(cfg)
+    w, rev = v["w"], cfg["reverse"]
+    x, go = (np.ascontiguousarray(a.swapaxes(0, 1)) for a in (v["x"], v["go"]))
+    results = {}
+    for name, k in (("compiled", K), ("reference", R)):
+        fwd = k.lstm_forward(x, v["h0"], v["c0"], *w, reverse=rev, batch_first=True)
+        grads = k.lstm_backward(x, v["h0"], v["c0"], w[0], w[1], fwd[0], fwd[3], fwd[4], go, v["ghn"], v["gcn"],
+                                reverse=rev, batch_first=True)
+        results[name] = fwd[:3] + tuple(grads)
+    for got, want in zip(results["compiled"], results["reference"]):
+        assert got.shape == want.shape and got.dtype == cfg["dtype"]
+        np.testing.assert_allclose(got, want, **_scaled_tol(cfg["dtype"], want))
+    seq_first = K.lstm_forward(v["x"], v["h0"], v["c0"], *w, reverse=rev)
+    np.testing.assert_array_equal(results["compiled"][0], seq_first[0].swapaxes(0, 1))
+    np.testing.assert_array_equal(results["compiled"][1], seq_first[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_batch_first_lstm_over_more_rows_than_one_engine_block_matches_reference(dtype):
+    # the float32 AVX-512 backward writes [x | h_prev] packed for the engine, batch first in row order b * T + t
+    cfg = dict(kind="lstm", T=31, B=9, I=45, H=70, dtype=dtype, reverse=False, bias=True, final_grads=True, seed=7)
+    v = _arrays(cfg)
+    x, go = (np.ascontiguousarray(a.swapaxes(0, 1)) for a in (v["x"], v["go"]))
+    w = v["w"]
+
+    def run(k):
+        out, hn, cn, gates, cells = k.lstm_forward(x, v["h0"], v["c0"], *w, batch_first=True)
+        grads = k.lstm_backward(x, v["h0"], v["c0"], w[0], w[1], out, gates, cells, go, v["ghn"], v["gcn"],
+                                batch_first=True)
+        return (out, hn, cn) + tuple(grads)
+    for got, want in zip(run(K), run(R)):
+        np.testing.assert_allclose(got, want, **_scaled_tol(dtype, want))
+
+
 def _cell(k, cfg, v):
     kind = cfg["kind"]
     x, h, c, w, g = v["x"][0], v["h0"], v["c0"], v["w"], v["go"][0]

@@ -32,6 +32,18 @@ def test_two_layer_bidirectional_batch_first_gradcheck_with_initial_states(name,
     assert gradcheck(run, (x, h0, c0, *params))
 
 
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_one_direction_batch_first_lstm_gradcheck_with_initial_states(num_layers):
+    # one direction runs batch first in place (the kernels read and write (B, T, .)); two layers chain that layout
+    layer = nn.LSTM(3, 4, num_layers=num_layers, batch_first=True).double()
+    x, h0, c0 = _t(2, 5, 3), _t(num_layers, 2, 4), _t(num_layers, 2, 4)
+
+    def run(x, h0, c0, *p):
+        out, (h, c) = layer(x, (h0, c0))
+        return out, h, c
+    assert gradcheck(run, (x, h0, c0, *layer.parameters()))
+
+
 @pytest.mark.parametrize("name,extra", LAYERS, ids=lambda v: str(v))
 def test_single_layer_unbatched_without_bias_gradcheck(name, extra):
     layer = getattr(nn, name)(2, 3, bias=False, **extra).double()
@@ -128,15 +140,16 @@ def test_bad_input_raises_naming_the_argument():
         nn.GRUCell(3, 4)(fastnn.randn(2, 3), fastnn.zeros(3, 4))
 
 
+@pytest.mark.parametrize("bidirectional", [True, False])
 @pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN"])
-def test_pytorch_state_dict_gives_the_same_outputs_and_gradients(name):
+def test_pytorch_state_dict_gives_the_same_outputs_and_gradients(name, bidirectional):
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
-    tm = getattr(torch.nn, name)(3, 5, num_layers=2, bidirectional=True, batch_first=True).double()
-    fm = getattr(nn, name)(3, 5, num_layers=2, bidirectional=True, batch_first=True, dtype=fastnn.float64)
+    tm = getattr(torch.nn, name)(3, 5, num_layers=2, bidirectional=bidirectional, batch_first=True).double()
+    fm = getattr(nn, name)(3, 5, num_layers=2, bidirectional=bidirectional, batch_first=True, dtype=fastnn.float64)
     fm.load_state_dict({k: v.detach().numpy() for k, v in tm.state_dict().items()})
     x = torch.randn(2, 6, 3, dtype=torch.float64, requires_grad=True)
-    h = torch.randn(4, 2, 5, dtype=torch.float64)
+    h = torch.randn(4 if bidirectional else 2, 2, 5, dtype=torch.float64)
     out, _ = tm(x, (h, h) if name == "LSTM" else h)
     (out ** 2).sum().backward()
     fx = fastnn.tensor(x.detach().numpy(), requires_grad=True)

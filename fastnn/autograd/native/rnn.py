@@ -17,22 +17,24 @@ def _bias_grads(gb_ih, gb_hh, b_ih, b_hh):
 
 
 class LSTMDirectionFn(Function):
-    """One LSTM layer in one direction over (T, B, I) -> (output (T,B,H), h_n, c_n)."""
+    """One LSTM layer in one direction over (T, B, I) -> (output (T,B,H), h_n, c_n); with batch_first,
+    (B, T, I) -> (B, T, H), read and written in that layout by the kernels."""
     @staticmethod
-    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse):
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, batch_first=False):
         x, h0, c0 = kernel_input(x), kernel_input(h0), kernel_input(c0)
-        out, hn, cn, gates, cells = rnn_kernels.lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
+        out, hn, cn, gates, cells = rnn_kernels.lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse,
+                                                             batch_first)
         ctx.save_for_backward(x, h0, c0, w_ih, w_hh, out, gates, cells)
-        ctx.reverse, ctx.has_bias = reverse, (b_ih, b_hh)
+        ctx.reverse, ctx.batch_first, ctx.has_bias = reverse, batch_first, (b_ih, b_hh)
         return out, hn, cn
 
     @staticmethod
     def backward(ctx, g_out, g_hn, g_cn):
         x, h0, c0, w_ih, w_hh, out, gates, cells = ctx.saved_tensors
-        gx, gh0, gc0, gwi, gwh, gbi, gbh = rnn_kernels.lstm_backward(x, h0, c0, w_ih, w_hh, out, gates, cells, kernel_input(g_out),
-                                                           kernel_input(g_hn), kernel_input(g_cn), ctx.reverse,
-                                                           ctx.needs_input_grad[0])
-        return (gx, gh0, gc0, gwi, gwh) + _bias_grads(gbi, gbh, *ctx.has_bias) + (None,)
+        gx, gh0, gc0, gwi, gwh, gbi, gbh = rnn_kernels.lstm_backward(
+            x, h0, c0, w_ih, w_hh, out, gates, cells, kernel_input(g_out), kernel_input(g_hn), kernel_input(g_cn),
+            ctx.reverse, ctx.needs_input_grad[0], ctx.batch_first)
+        return (gx, gh0, gc0, gwi, gwh) + _bias_grads(gbi, gbh, *ctx.has_bias) + (None, None)
 
 
 class LSTMPairFn(Function):
