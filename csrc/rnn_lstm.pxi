@@ -13,6 +13,7 @@ cdef struct _LstmFwd:
     void *cells         # (T, B, H)
     void *out           # (T, B, H), or (B, T, H) as x
     Py_ssize_t ts, bs   # the row strides of x and out: (B, 1), or (1, T) batch first
+    int *ahead          # (T, blocks) states of each block's input part (stepwork.h's fastnn_ahead_*; In > 0)
 
 
 cdef extern from *:
@@ -33,6 +34,20 @@ cdef extern from *:
                            int write) nogil
 
 
+cdef void _lstm_fwd_input_part(const _Sweep *sw, const floating *packed, const void *cell, Py_ssize_t t,
+                               Py_ssize_t w, Py_ssize_t q) noexcept nogil:
+    # Step t, block q: x_t W_ih^T into the gates' columns (stored; the recurrent part adds to it). It needs
+    # nothing of step t - 1, so a thread waiting for that step may do it (rnn_sweep.pxi's _work_ahead).
+    cdef const _LstmFwd *k = <const _LstmFwd *>cell
+    cdef Py_ssize_t B = sw.B, H = sw.H, nr = sw.nr, In = k.In, g
+    cdef floating *a = <floating *>k.gates + t * B * 4 * H
+    cdef const floating *xt = <const floating *>k.x + t * k.ts * In
+    cdef const floating *packed_ih = <const floating *>k.packed_ih
+    for g in range(4):
+        panel_gemm(B, In, xt, k.bs * In, packed_ih + (q * 4 + g) * In * nr, nr, False, a + g * H + q * nr, 4 * H,
+                   min(nr, H - q * nr))
+
+
 cdef void _lstm_fwd_block(const _Sweep *sw, const floating *packed, const void *cell, Py_ssize_t t, Py_ssize_t w,
                           Py_ssize_t q) noexcept nogil:
     # Step t, the hidden units of block q: gate pre-activations x_t W_ih^T + h_prev W_hh^T, then the cell.
@@ -43,19 +58,23 @@ cdef void _lstm_fwd_block(const _Sweep *sw, const floating *packed, const void *
     # h_prev's on top.
     cdef const _LstmFwd *k = <const _LstmFwd *>cell
     cdef Py_ssize_t B = sw.B, H = sw.H, nr = sw.nr, In = k.In, tp = _before(sw, t), g, col
+    cdef Py_ssize_t blocks = (H + nr - 1) // nr
     cdef floating *out = <floating *>k.out
     cdef floating *cells = <floating *>k.cells
     cdef floating *a = <floating *>k.gates + t * B * 4 * H
     cdef const floating *hp = <const floating *>k.h0 if tp < 0 else out + tp * k.ts * H
     cdef Py_ssize_t ldh = H if tp < 0 else k.bs * H
     cdef const floating *cp = <const floating *>k.c0 if tp < 0 else cells + tp * B * H
-    cdef const floating *xt = <const floating *>k.x + t * k.ts * In
-    cdef const floating *packed_ih = <const floating *>k.packed_ih
+    cdef int *ahead
+    if In > 0:   # the input's part, unless a thread waiting for the step before did it already
+        ahead = k.ahead + w * blocks + q
+        if fastnn_ahead_take(ahead):
+            _lstm_fwd_input_part(sw, packed, cell, t, w, q)
+            fastnn_ahead_done(ahead)
+        else:
+            fastnn_ahead_wait(ahead)
     for g in range(4):
         col = g * H + q * nr
-        if In > 0:
-            panel_gemm(B, In, xt, k.bs * In, packed_ih + (q * 4 + g) * In * nr, nr, False, a + col, 4 * H,
-                       min(nr, H - q * nr))
         panel_gemm(B, H, hp, ldh, packed + (q * 4 + g) * H * nr, nr, In > 0, a + col, 4 * H, min(nr, H - q * nr))
     lstm_step_fwd(B, H, q * nr, min(H, (q + 1) * nr), a, <const floating *>k.bias, cp, cells + t * B * H,
                   out + t * k.ts * H, k.bs * H)
@@ -78,6 +97,7 @@ cdef struct _LstmBwd:
     bint prepacked          # xh is in the packed engine's layout of op(B) (fastnn_prepacked_put), float32 only
     Py_ssize_t In
     Py_ssize_t ts, bs       # row (t, b) of x, out, grad_out, dgates and xh is row t * ts + b * bs
+    int *ahead              # (T, blocks) states of each block's rows of xh (stepwork.h's fastnn_ahead_*)
 
 
 cdef struct _LstmDirection:
@@ -105,12 +125,12 @@ cdef class _LstmJob:
 
 def _lstm_fwd_job(_LstmJob job, const floating[::1] x, const floating[::1] h0, const floating[::1] c0,
                   const floating[::1] packed_ih, const floating[::1] packed, const floating[::1] bias,
-                  floating[::1] out, floating[::1] gates, floating[::1] cells, Py_ssize_t T, Py_ssize_t B,
-                  Py_ssize_t I, Py_ssize_t H, bint reverse, bint batch_first, Py_ssize_t nr, int nt):
+                  floating[::1] out, floating[::1] gates, floating[::1] cells, int[::1] ahead, Py_ssize_t T,
+                  Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse, bint batch_first, Py_ssize_t nr, int nt):
     job.d.sw = _Sweep(T, B, H, nr, reverse)
     job.d.packed = _c(packed)
     job.d.fwd = _LstmFwd(_c(h0), _c(c0), _c(bias), _c(x), _c(packed_ih), I, _p(gates), _p(cells), _p(out),
-                         1 if batch_first else B, T if batch_first else 1)
+                         1 if batch_first else B, T if batch_first else 1, &ahead[0])
     job.single, job.nt = floating is float, nt
 
 
@@ -143,6 +163,11 @@ def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False, batch_first=F
     return _lstm_forward_results(out, gates, cells, reverse, batch_first)
 
 
+def _ahead_states(_Dims d, Py_ssize_t nr):
+    """The fastnn_ahead_* state word of every block of every step (one more: never an empty array)."""
+    return np.zeros(d.T * ((d.H + nr - 1) // nr) + 1, np.intc)
+
+
 def _lstm_forward_job(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, batch_first=False):
     """lstm_forward's checks and arrays: (a job to run, and the output, gates and cells it writes)."""
     cdef _Dims d = _check_weights(x, w_ih, w_hh, b_ih, b_hh, 4, batch_first)
@@ -154,11 +179,12 @@ def _lstm_forward_job(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, batch_first=Fa
     cells = np.empty((d.T, d.B, d.H), x.dtype)
     cdef _Recurrence rec = _Recurrence(w_hh, d, False)
     packed_ih = _pack_input_weights(w_ih, d, rec.nr)
+    ahead = _ahead_states(d, rec.nr)
     job = _LstmJob()
     _lstm_fwd_job(job, x.reshape(-1), h0.reshape(-1), c0.reshape(-1), packed_ih, rec.packed, bias,
-                  out.reshape(-1), gates.reshape(-1), cells.reshape(-1), d.T, d.B, d.In, d.H, bool(reverse),
+                  out.reshape(-1), gates.reshape(-1), cells.reshape(-1), ahead, d.T, d.B, d.In, d.H, bool(reverse),
                   bool(batch_first), rec.nr, rec.nt)
-    job.keep = (x, h0, c0, packed_ih, rec, bias, out, gates, cells)
+    job.keep = (x, h0, c0, packed_ih, rec, bias, out, gates, cells, ahead)
     return job, out, gates, cells
 
 
@@ -192,7 +218,7 @@ cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *
     cdef floating *da = <floating *>k.dgates
     cdef const floating *cp = <const floating *>k.c0 if tp < 0 else cells + tp * B * H
     cdef Py_ssize_t size = sizeof(floating), g, j0 = q * nr, nbytes = (min(H, (q + 1) * nr) - q * nr) * sizeof(floating)
-    cdef Py_ssize_t In = k.In, K = k.In + H, blocks = (H + nr - 1) // nr, b
+    cdef Py_ssize_t In = k.In, K = k.In + H, blocks = (H + nr - 1) // nr
     cdef Py_ssize_t xs = (In + blocks - 1) // blocks, x0 = min(In, q * xs), x1 = min(In, x0 + xs)
     cdef Py_ssize_t ts = k.ts, bs = k.bs, ldh = H if tp < 0 else bs * H
     cdef const floating *hp = <const floating *>k.h0 if tp < 0 else <const floating *>k.out + tp * ts * H
@@ -219,11 +245,28 @@ cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *
     lstm_step_bwd(B, H, q * nr, min(H, (q + 1) * nr), <const floating *>k.gates + t * B * 4 * H, cp,
                   cells + t * B * H, <floating *>k.dh, go, bs * H, <floating *>k.dc, da + t * ts * 4 * H, bs * 4 * H,
                   <floating *>k.gb)
-    # This step's rows of [x | h_prev] for the weight gradients' one product (_stacked_weight_grads): the
-    # block's hidden units of h_prev and its share of x's columns. Stacked here, the copy is shared by the
-    # sweep's threads; after the sweep it ran on one thread while the other waited (as NumPy times the same
-    # copies, 0.2 ms of an LSTM medium's 11-12 ms backward, and 0.3 for the bias gradient's sums, now in
-    # lstm_step_bwd).
+    cdef int *ahead = k.ahead + w * blocks + q
+    if fastnn_ahead_take(ahead):   # unless a thread waiting for the step before stacked them already
+        _lstm_bwd_rows_part(sw, packed, cell, t, w, q)
+        fastnn_ahead_done(ahead)
+
+
+cdef void _lstm_bwd_rows_part(const _Sweep *sw, const floating *packed, const void *cell, Py_ssize_t t, Py_ssize_t w,
+                              Py_ssize_t q) noexcept nogil:
+    # Step t's rows of [x | h_prev] for the weight gradients' one product (_stacked_weight_grads): block q's hidden
+    # units of h_prev and its share of x's columns. Stacked in the sweep, the copy is shared by its threads; after
+    # the sweep it ran on one thread while the other waited (as NumPy times the same copies, 0.2 ms of an LSTM
+    # medium's 11-12 ms backward, and 0.3 for the bias gradient's sums, now in lstm_step_bwd). It needs nothing
+    # of the step before, so a thread waiting for that step may do it (rnn_sweep.pxi's _work_ahead).
+    cdef const _LstmBwd *k = <const _LstmBwd *>cell
+    cdef Py_ssize_t B = sw.B, H = sw.H, nr = sw.nr, tp = _before(sw, t), b
+    cdef Py_ssize_t j0 = q * nr, nbytes = (min(H, (q + 1) * nr) - q * nr) * sizeof(floating)
+    cdef Py_ssize_t In = k.In, K = k.In + H, blocks = (H + nr - 1) // nr
+    cdef Py_ssize_t xs = (In + blocks - 1) // blocks, x0 = min(In, q * xs), x1 = min(In, x0 + xs)
+    cdef Py_ssize_t ts = k.ts, bs = k.bs, ldh = H if tp < 0 else bs * H
+    cdef const floating *hp = <const floating *>k.h0 if tp < 0 else <const floating *>k.out + tp * ts * H
+    cdef const floating *xt = <const floating *>k.x + t * ts * In
+    cdef floating *rows = <floating *>k.xh + t * ts * K
     if floating is float:
         if k.prepacked:
             _lstm_prepack_block(k, sw, t, q, hp, ldh, xt, x0, x1)
@@ -231,7 +274,7 @@ cdef void _lstm_bwd_block(const _Sweep *sw, const floating *packed, const void *
     for b in range(B):
         memcpy(rows + b * bs * K + In + j0, hp + b * ldh + j0, nbytes)
         if x1 > x0:
-            memcpy(rows + b * bs * K + x0, xt + b * bs * In + x0, (x1 - x0) * size)
+            memcpy(rows + b * bs * K + x0, xt + b * bs * In + x0, (x1 - x0) * sizeof(floating))
 
 
 cdef void _lstm_prepack_block(const _LstmBwd *k, const _Sweep *sw, Py_ssize_t t, Py_ssize_t q, const float *hp,
@@ -252,13 +295,14 @@ def _lstm_bwd_job(_LstmJob job, const floating[::1] x, const floating[::1] h0, c
                   const floating[::1] out, const floating[::1] gates, const floating[::1] cells,
                   const floating[::1] grad_out, floating[::1] dh, floating[::1] dc, floating[::1] dgates,
                   floating[::1] gx, floating[::1] gw_ih, floating[::1] gw_hh, floating[::1] gb, floating[::1] xh,
-                  bint prepacked, floating[::1] gcat, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I, Py_ssize_t H, bint reverse,
-                  bint batch_first, Py_ssize_t nr, int nt):
+                  bint prepacked, floating[::1] gcat, int[::1] ahead, Py_ssize_t T, Py_ssize_t B, Py_ssize_t I,
+                  Py_ssize_t H, bint reverse, bint batch_first, Py_ssize_t nr, int nt):
     job.d.sw = _Sweep(T, B, H, nr, reverse)
     job.d.w_ih, job.d.w_hh, job.d.packed = _c(w_ih), _c(w_hh), _c(packed)
     job.d.gx, job.d.gw_ih, job.d.gw_hh, job.d.gcat = _p(gx), _p(gw_ih), _p(gw_hh), _p(gcat)
     job.d.bwd = _LstmBwd(_c(c0), _c(gates), _c(cells), _c(grad_out), _p(dh), _p(dc), _p(dgates), _p(gb), _c(x),
-                         _c(h0), _c(out), _p(xh), prepacked, I, 1 if batch_first else B, T if batch_first else 1)
+                         _c(h0), _c(out), _p(xh), prepacked, I, 1 if batch_first else B, T if batch_first else 1,
+                         &ahead[0])
     job.single, job.nt = floating is float, nt
 
 
@@ -293,11 +337,13 @@ cdef void _lstm_alone(const _LstmDirection *d, bint backward, floating tag) noex
 cdef int _run_lstm_typed(_LstmJob job, bint backward, floating tag) except -1:
     cdef _LstmDirection *d = &job.d
     if backward:
-        _sweep(_lstm_bwd_block[floating], &d.sw, <const floating *>d.packed, &d.bwd, True, job.nt)
+        _sweep(_lstm_bwd_block[floating], &d.sw, <const floating *>d.packed, &d.bwd, True, job.nt,
+               <_AnyBlock>_lstm_bwd_rows_part[floating], d.bwd.ahead)
         with nogil:
             _lstm_bwd_finish(d, tag)
     else:
-        _sweep(_lstm_fwd_block[floating], &d.sw, <const floating *>d.packed, &d.fwd, False, job.nt)
+        _sweep(_lstm_fwd_block[floating], &d.sw, <const floating *>d.packed, &d.fwd, False, job.nt,
+               <_AnyBlock>_lstm_fwd_input_part[floating] if d.fwd.In > 0 else NULL, d.fwd.ahead)
     return 0
 
 
@@ -375,14 +421,15 @@ def _lstm_backward_job(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output,
     else:
         prepacked, (xh, gcat) = False, _stack_buffers(x, 4 * d.H, d.H)
     cdef _Recurrence rec = _Recurrence(w_hh, d, True)
+    ahead = _ahead_states(d, rec.nr)
     job = _LstmJob()
     _lstm_bwd_job(job, x.reshape(-1), h0.reshape(-1), c0.reshape(-1), w_ih.reshape(-1), w_hh.reshape(-1),
                   rec.packed, output.reshape(-1), gates.reshape(-1), cells.reshape(-1), grad_output.reshape(-1),
                   dh.reshape(-1), dc.reshape(-1), dgates.reshape(-1), _flat_or_none(gx), gw_ih.reshape(-1),
-                  gw_hh.reshape(-1), gb, xh.reshape(-1), prepacked, gcat.reshape(-1), d.T, d.B, d.In, d.H,
+                  gw_hh.reshape(-1), gb, xh.reshape(-1), prepacked, gcat.reshape(-1), ahead, d.T, d.B, d.In, d.H,
                   bool(reverse), bool(batch_first), rec.nr, rec.nt)
     job.keep = (x, h0, c0, w_ih, w_hh, rec, output, gates, cells, grad_output, dh, dc, dgates, gx, gw_ih, gw_hh, gb,
-                xh, gcat)
+                xh, gcat, ahead)
     return job, (gx, dh, dc, gw_ih, gw_hh, gb)
 
 

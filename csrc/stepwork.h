@@ -143,4 +143,30 @@ static inline void fastnn_steps_wait(fastnn_steps *w, ptrdiff_t s) {
     }
 }
 
+/* Whether every block of step s is finished (a waiter's cue to stop working ahead). */
+static inline int fastnn_steps_complete(fastnn_steps *w, ptrdiff_t s) {
+    return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE) >= (long long)(s + 1) * w->blocks;
+}
+
+/* Work ahead: the part of a block that needs nothing of the step before it (an LSTM's input projection), which
+ * a thread waiting for that step may do early. Its state word goes 0 (free) -> 1 (taken) -> 2 (done): whoever
+ * takes it (fastnn_ahead_take returns 1) does it, then calls fastnn_ahead_done; the block itself, finding it
+ * taken by another thread, waits for it (fastnn_ahead_wait): one block's part at most. */
+static inline int fastnn_ahead_take(int *state) {
+    int expected = 0;
+    return __atomic_compare_exchange_n(state, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+static inline void fastnn_ahead_done(int *state) {
+    __atomic_store_n(state, 2, __ATOMIC_RELEASE);
+}
+static inline void fastnn_ahead_wait(int *state) {
+    for (int spins = 1; __atomic_load_n(state, __ATOMIC_ACQUIRE) != 2; spins++) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+        if (spins % 1024 == 0)
+            sched_yield();   /* its taker is descheduled (a busy machine) */
+    }
+}
+
 #endif
