@@ -3,6 +3,24 @@
 # it, in place of an im2col matrix. conv.pyx decides when this path pays. Included by conv.pyx.
 
 
+cdef extern from *:
+    """
+    /* dst[0:n] = src[0:n] for the short rows of a plane (a 28-wide image's 112 bytes): 32-byte copies of known size,
+     * which GCC makes two vector moves, then the tail. libc's memcpy, called once a row, took 6% of an
+     * autoencoder layer's samples (N=128, 8 -> 16 channels, 16 x 16) in its size dispatch. */
+    static inline void fnn_copy_row_bytes(void *dst, const void *src, size_t n) {
+        char *d = (char *)dst;
+        const char *s = (const char *)src;
+        for (; n >= 32; n -= 32, d += 32, s += 32) memcpy(d, s, 32);
+        if (n >= 16) { memcpy(d, s, 16); n -= 16; d += 16; s += 16; }
+        if (n >= 8) { memcpy(d, s, 8); n -= 8; d += 8; s += 8; }
+        if (n >= 4) { memcpy(d, s, 4); n -= 4; d += 4; s += 4; }
+        if (n) memcpy(d, s, n);
+    }
+    """
+    void fnn_copy_row_bytes(void *dst, const void *src, size_t n) nogil
+
+
 cdef int _direct_threads(Py_ssize_t tasks, Py_ssize_t work):
     """Threads for `tasks` independent tasks of `work` multiply-adds in all (at least 1)."""
     return max(1, min(threads_for(work, MIN_WORK), tasks))
@@ -59,7 +77,7 @@ cdef inline void _pad_planes(const floating* x, Py_ssize_t H, Py_ssize_t W, Py_s
         memset(xp, 0, xlen * sizeof(floating))
     for c in range(cg):
         for y in range(H):
-            memcpy(xp + c * ps + (y + ph) * Wp + pw, x + (c * H + y) * W, W * sizeof(floating))
+            fnn_copy_row_bytes(xp + c * ps + (y + ph) * Wp + pw, x + (c * H + y) * W, W * sizeof(floating))
 
 
 cdef inline void _grid_rows(const floating* g, Py_ssize_t ho, Py_ssize_t wo, Py_ssize_t coutg,
@@ -70,7 +88,7 @@ cdef inline void _grid_rows(const floating* g, Py_ssize_t ho, Py_ssize_t wo, Py_
     memset(gp, 0, coutg * La * sizeof(floating))
     for co in range(coutg):
         for oy in range(ho):
-            memcpy(gp + co * La + oy * Wp, g + (co * ho + oy) * wo, wo * sizeof(floating))
+            fnn_copy_row_bytes(gp + co * La + oy * Wp, g + (co * ho + oy) * wo, wo * sizeof(floating))
 
 
 cdef void _forward_tasks(_DirectJob* j, int part, floating* kind) noexcept nogil:
@@ -142,8 +160,8 @@ cdef void _scatter_tasks(_DirectJob* j, int part, floating* kind) noexcept nogil
         direct_scatter(gp, coutg, <const floating*>j.w + g * j.taps * coutg * cg, cg, j.off, j.taps, acc, j.ps, j.La)
         for c in range(cg):
             for y in range(H):
-                memcpy(<floating*>j.dst + ((n * j.src_c + g * cg + c) * H + y) * W, acc + c * j.ps + (y + j.ph) * j.Wp + j.pw,
-                       W * sizeof(floating))
+                fnn_copy_row_bytes(<floating*>j.dst + ((n * j.src_c + g * cg + c) * H + y) * W,
+                                   acc + c * j.ps + (y + j.ph) * j.Wp + j.pw, W * sizeof(floating))
 
 
 cdef void _forward_part_d(void* ctx, int part) noexcept nogil:
