@@ -6,8 +6,9 @@
 cdef extern from *:
     """
     /* dst[0:n] = src[0:n] for the short rows of a plane (a 28-wide image's 112 bytes): 32-byte copies of known size,
-     * which GCC makes two vector moves, then the tail. libc's memcpy, called once a row, took 6% of an
-     * autoencoder layer's samples (N=128, 8 -> 16 channels, 16 x 16) in its size dispatch. */
+     * which GCC makes vector moves, then the tail, in place of a libc memcpy call per row. Autoencoder layers
+     * (N=128, 8 -> 8 channels, k3 p1) forward+backward, Xeon AVX-512, 2 threads: 7 x 7 0.369 -> 0.346 ms, 8 x 8
+     * 0.433 -> 0.417 (first quartiles, both builds in one process); larger planes within noise. */
     static inline void fnn_copy_row_bytes(void *dst, const void *src, size_t n) {
         char *d = (char *)dst;
         const char *s = (const char *)src;

@@ -133,8 +133,8 @@ static inline void SUFFIX(fastnn_stream_row)(T *dst, const T *src, ptrdiff_t n) 
 }
 
 /* gx[rows] = g[rows] @ W, W packed into panels of pw columns (N rows each, zero past K, so that the
- * last panel's full-width reads stay inside it): read in place from a copy with rows kp long, each
- * panel's rows were 5.7 KB apart on the GCN shape and its loads held up the tiles. Rows are
+ * last panel's full-width reads stay inside it; read in place from a copy with rows kp long, a panel's
+ * rows were 5.7 KB apart on the GCN shape and their loads held up the tiles). Rows are
  * computed FASTNN_SKINNY_STAGE at a time into this part's staging block (kp wide), then
  * streamed out, when gx is too large to stay in cache (j->stream). */
 static void SUFFIX(fastnn_skinny_grad_input_part)(void *ctx, int p) {

@@ -112,14 +112,19 @@ static inline long long fastnn_steps_now_ns(void) {
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* Whether every block of step s is finished (its writes are then visible). */
+static inline int fastnn_steps_complete(fastnn_steps *w, ptrdiff_t s) {
+    return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE) >= (long long)(s + 1) * w->blocks;
+}
+
 /* Return once every block of step s is finished; its writes are then visible. */
 static inline void fastnn_steps_wait(fastnn_steps *w, ptrdiff_t s) {
     long long target = (long long)(s + 1) * w->blocks;
-    if (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) >= target)
+    if (fastnn_steps_complete(w, s))
         return;
     long long deadline = fastnn_steps_now_ns() + FASTNN_STEP_SPIN_NS;
     for (int spins = 1;; spins++) {
-        if (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) >= target)
+        if (fastnn_steps_complete(w, s))
             return;
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
@@ -138,14 +143,9 @@ static inline void fastnn_steps_wait(fastnn_steps *w, ptrdiff_t s) {
 #endif
         }
         __atomic_sub_fetch(&w->sleepers, 1, __ATOMIC_SEQ_CST);
-        if (__atomic_load_n(&w->done, __ATOMIC_ACQUIRE) >= target)
+        if (fastnn_steps_complete(w, s))
             return;
     }
-}
-
-/* Whether every block of step s is finished (a waiter's cue to stop working ahead). */
-static inline int fastnn_steps_complete(fastnn_steps *w, ptrdiff_t s) {
-    return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE) >= (long long)(s + 1) * w->blocks;
 }
 
 /* Work ahead: the part of a block that needs nothing of the step before it (an LSTM's input projection), which

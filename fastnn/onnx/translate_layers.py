@@ -192,7 +192,7 @@ def _recurrent(g, kind, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, activation=N
 
 @translates("LSTMDirectionFn")
 def _lstm(g, args, outs):
-    x, *rest, batch_first = tuple(args) if len(args) == 9 else tuple(args) + (False,)
+    x, *rest, batch_first = args
     if not batch_first:
         return _recurrent(g, "LSTM", x, *rest)
     # the kernels' batch-first layout: ONNX's LSTM between two transposes

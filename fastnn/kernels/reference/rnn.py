@@ -142,17 +142,17 @@ def rnn_backward(x, h0, w_ih, w_hh, output, grad_output, grad_hn, nonlinearity="
 
 # ---------------------------------------------------------------- LSTM
 
-def _seq_first(a, batch_first):
-    """a (B, T, ...) as (T, B, ...) when batch_first (a copy), else a itself."""
-    return np.ascontiguousarray(a.swapaxes(0, 1)) if batch_first and a is not None else a
+def _swap_time_batch(a):
+    """a (B, T, ...) as a contiguous (T, B, ...), or the other way round; None stays None."""
+    return None if a is None else np.ascontiguousarray(a.swapaxes(0, 1))
 
 
 def lstm_forward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False, batch_first=False):
     """Returns (output, h_n, c_n, gates, cells); gates holds the activated i, f, g, o, cells each c_t.
     batch_first: x and output are (B, T, .); gates and cells stay (T, B, .)."""
     if batch_first:
-        output, h, c, gates, cells = lstm_forward(_seq_first(x, True), h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
-        return _seq_first(output, True), h, c, gates, cells
+        output, h, c, gates, cells = lstm_forward(_swap_time_batch(x), h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
+        return _swap_time_batch(output), h, c, gates, cells
     dims, (b_ih, b_hh) = _check("lstm", x, w_ih, w_hh, b_ih, b_hh, h0=h0, c0=c0)
     (T, B, I, H), h0, c0 = dims, _state(h0, dims, x.dtype), _state(c0, dims, x.dtype)
     output = np.empty((T, B, H), x.dtype)
@@ -173,9 +173,9 @@ def lstm_backward(x, h0, c0, w_ih, w_hh, output, gates, cells, grad_output, grad
                   need_input=True, batch_first=False):
     """Returns (grad_x, grad_h0, grad_c0, grad_w_ih, grad_w_hh, grad_b_ih, grad_b_hh)."""
     if batch_first:
-        grads = lstm_backward(_seq_first(x, True), h0, c0, w_ih, w_hh, _seq_first(output, True),
-                              gates, cells, _seq_first(grad_output, True), grad_hn, grad_cn, reverse, need_input)
-        return (_seq_first(grads[0], True),) + grads[1:]
+        grads = lstm_backward(_swap_time_batch(x), h0, c0, w_ih, w_hh, _swap_time_batch(output),
+                              gates, cells, _swap_time_batch(grad_output), grad_hn, grad_cn, reverse, need_input)
+        return (_swap_time_batch(grads[0]),) + grads[1:]
     dims, _ = _check("lstm", x, w_ih, w_hh, h0=h0, c0=c0)
     (T, B, I, H), h0, c0 = dims, _state(h0, dims, x.dtype), _state(c0, dims, x.dtype)
     _shaped("output", output, (T, B, H), x.dtype)
