@@ -66,6 +66,7 @@ ctypedef struct _DirectJob:
     Py_ssize_t a_len, b_len
     Py_ssize_t N, src_c, H, W, gout_c, ho, wo, groups, cg, coutg, taps, ph, pw, Wp, ps, La, xlen, per_task
     Py_ssize_t tasks, next
+    Py_ssize_t runs      # the weight gradient's: runs of tasks, one accumulator each (_claim_run)
 
 
 cdef inline void _pad_planes(const floating* x, Py_ssize_t H, Py_ssize_t W, Py_ssize_t cg,
@@ -119,28 +120,37 @@ cdef void _forward_tasks(_DirectJob* j, int part, floating* kind) noexcept nogil
 
 
 cdef void _wgrad_tasks(_DirectJob* j, int part, floating* kind) noexcept nogil:
-    """dst[part] += weight gradient (as lane partial sums) of the tasks this part ran; a task is
-    up to per_task images of one group, laid out one after another in the part's buffers."""
-    cdef Py_ssize_t task, n0, nimg, m, g, coutg = j.coutg, cg = j.cg
-    cdef Py_ssize_t xs = cg * j.ps, gs = coutg * j.La
+    """dst[r] += weight gradient (as lane partial sums) of the tasks of each run r this part claims
+    (_claim_run: one run per part's row of dst); a task is up to per_task images of one group, laid out one
+    after another in the part's buffers."""
+    cdef Py_ssize_t task, run, first, end, coutg = j.coutg, cg = j.cg
     cdef floating* xb = <floating*>j.buf_a + part * j.a_len
     cdef floating* gp = <floating*>j.buf_b + part * j.b_len
-    cdef floating* gwt = <floating*>j.dst + part * j.groups * coutg * cg * j.taps * FNN_DC_WLANES
+    cdef floating* gwt
     while True:
-        task = fnn_claim(&j.next)
-        if task >= j.tasks:
+        run = _claim_run(&j.next, j.runs, j.tasks, &first, &end)
+        if run < 0:
             return
-        g = task % j.groups
-        n0 = (task // j.groups) * j.per_task
-        nimg = min(j.per_task, j.N - n0)
-        memset(xb, 0, j.a_len * sizeof(floating))  # padding and the tail rounded rows read
-        for m in range(nimg):
-            _pad_planes(<const floating*>j.src + ((n0 + m) * j.src_c + g * cg) * j.H * j.W, j.H, j.W, cg, j.ph,
-                        j.pw, j.Wp, j.ps, xb + m * xs, 0)
-            _grid_rows(<const floating*>j.gout + ((n0 + m) * j.gout_c + g * coutg) * j.ho * j.wo, j.ho, j.wo,
-                       coutg, j.Wp, j.La, gp + m * gs)
-        direct_wgrad(xb, cg, j.ps, xs, gp, coutg, gs, nimg, j.off, j.taps,
-                     gwt + g * coutg * cg * j.taps * FNN_DC_WLANES, j.La)
+        gwt = <floating*>j.dst + run * j.groups * coutg * cg * j.taps * FNN_DC_WLANES
+        for task in range(first, end):
+            _wgrad_task(j, task, xb, gp, gwt)
+
+
+cdef void _wgrad_task(_DirectJob* j, Py_ssize_t task, floating* xb, floating* gp, floating* gwt) noexcept nogil:
+    """gwt += the weight gradient (as lane partial sums) of one task, through the part's xb and gp."""
+    cdef Py_ssize_t n0, nimg, m, g, coutg = j.coutg, cg = j.cg
+    cdef Py_ssize_t xs = cg * j.ps, gs = coutg * j.La
+    g = task % j.groups
+    n0 = (task // j.groups) * j.per_task
+    nimg = min(j.per_task, j.N - n0)
+    memset(xb, 0, j.a_len * sizeof(floating))  # padding and the tail rounded rows read
+    for m in range(nimg):
+        _pad_planes(<const floating*>j.src + ((n0 + m) * j.src_c + g * cg) * j.H * j.W, j.H, j.W, cg, j.ph,
+                    j.pw, j.Wp, j.ps, xb + m * xs, 0)
+        _grid_rows(<const floating*>j.gout + ((n0 + m) * j.gout_c + g * coutg) * j.ho * j.wo, j.ho, j.wo,
+                   coutg, j.Wp, j.La, gp + m * gs)
+    direct_wgrad(xb, cg, j.ps, xs, gp, coutg, gs, nimg, j.off, j.taps,
+                 gwt + g * coutg * cg * j.taps * FNN_DC_WLANES, j.La)
 
 
 cdef void _scatter_tasks(_DirectJob* j, int part, floating* kind) noexcept nogil:
@@ -225,7 +235,7 @@ def _direct_wgrad(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1] g
     j.N, j.src_c, j.H, j.W = x.shape[0], x.shape[1], x.shape[2], x.shape[3]
     j.gout_c, j.ho, j.wo = gout.shape[1], gout.shape[2], gout.shape[3]
     j.cg, j.coutg, j.per_task = cg, gout.shape[1] // groups, per_task
-    j.tasks = (j.N + per_task - 1) // per_task * groups
+    j.tasks, j.runs = (j.N + per_task - 1) // per_task * groups, gwt.shape[0]
     with nogil:
         _run_parts(&j.next, <int>xbuf.shape[0], _wgrad_part_d, &j)
 

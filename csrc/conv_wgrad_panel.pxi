@@ -19,40 +19,50 @@ ctypedef struct _PanelWgradJob:
     void* gt            # per part: ldb rows of cout_padded values, zero past cout
     Py_ssize_t col_len, gt_len
     Py_ssize_t N, C, H, W, cout, K, P, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, cout_padded, panel_width
-    Py_ssize_t images, ldb, tasks, next
+    Py_ssize_t images, ldb, tasks, runs, next
 
 
 cdef void _panel_wgrad_tasks(_PanelWgradJob* j, int part, floating* kind) noexcept nogil:
-    """gwt[part] += im2col(block) @ grad_out(block)^T for the blocks this part claims."""
-    cdef Py_ssize_t task, n0, nimg, b, k, c, i, t, co, p, q, cols, K = j.K, P = j.P, cp = j.cout_padded, ldb = j.ldb
+    """gwt[r] += im2col(block) @ grad_out(block)^T for the blocks of each run r this part claims (_claim_run:
+    one run per part's row of gwt)."""
+    cdef Py_ssize_t task, run, first, end
     cdef floating* col = <floating*>j.col + part * j.col_len
     cdef floating* gt = <floating*>j.gt + part * j.gt_len
-    cdef floating* gwt = <floating*>j.gwt + part * K * cp
+    cdef floating* gwt
+    while True:
+        run = _claim_run(&j.next, j.runs, j.tasks, &first, &end)
+        if run < 0:
+            return
+        gwt = <floating*>j.gwt + run * j.K * j.cout_padded
+        for task in range(first, end):
+            _panel_wgrad_block(j, task, col, gt, gwt)
+
+
+cdef void _panel_wgrad_block(_PanelWgradJob* j, Py_ssize_t task, floating* col, floating* gt,
+                             floating* gwt) noexcept nogil:
+    """gwt += im2col(block task) @ grad_out(block task)^T, through the part's col and gt."""
+    cdef Py_ssize_t n0, nimg, b, k, c, i, t, co, p, q, cols, K = j.K, P = j.P, cp = j.cout_padded, ldb = j.ldb
     cdef const floating* x
     cdef const floating* g
-    while True:
-        task = fnn_claim(&j.next)
-        if task >= j.tasks:
-            return
-        n0 = task * j.images
-        nimg = min(j.images, j.N - n0)
-        cols = nimg * P
-        for b in range(nimg):
-            x = <const floating*>j.x + (n0 + b) * j.C * j.H * j.W
-            k = 0
-            for c in range(j.C):
-                for i in range(j.kh):
-                    for t in range(j.kw):   # row k = (c, i, t) of im2col
-                        _im2col_row(x + c * j.H * j.W, j.H, j.W, i, t, j.sh, j.sw, j.ph, j.pw, j.dh, j.dw, j.ho, j.wo,
-                                    col + k * ldb + b * P)
-                        k += 1
-            g = <const floating*>j.gout + (n0 + b) * j.cout * P
-            for co in range(j.cout):
-                for p in range(P):
-                    gt[(b * P + p) * cp + co] = g[co * P + p]
-        for q in range(cp // j.panel_width):
-            panel_gemm(K, cols, col, ldb, gt + q * j.panel_width, cp, True, gwt + q * j.panel_width, cp,
-                       j.panel_width)
+    n0 = task * j.images
+    nimg = min(j.images, j.N - n0)
+    cols = nimg * P
+    for b in range(nimg):
+        x = <const floating*>j.x + (n0 + b) * j.C * j.H * j.W
+        k = 0
+        for c in range(j.C):
+            for i in range(j.kh):
+                for t in range(j.kw):   # row k = (c, i, t) of im2col
+                    _im2col_row(x + c * j.H * j.W, j.H, j.W, i, t, j.sh, j.sw, j.ph, j.pw, j.dh, j.dw, j.ho, j.wo,
+                                col + k * ldb + b * P)
+                    k += 1
+        g = <const floating*>j.gout + (n0 + b) * j.cout * P
+        for co in range(j.cout):
+            for p in range(P):
+                gt[(b * P + p) * cp + co] = g[co * P + p]
+    for q in range(cp // j.panel_width):
+        panel_gemm(K, cols, col, ldb, gt + q * j.panel_width, cp, True, gwt + q * j.panel_width, cp,
+                   j.panel_width)
 
 
 cdef void _panel_wgrad_part(void* ctx, int part) noexcept nogil:
@@ -71,9 +81,9 @@ def _panel_wgrad(const floating[:, :, :, ::1] x, const floating[:, :, ::1] gout,
     j.N, j.C, j.H, j.W, j.cout, j.K, j.P = G.N, G.C, G.H, G.W, G.cout, G.K, G.P
     j.kh, j.kw, j.sh, j.sw, j.ph, j.pw, j.dh, j.dw, j.ho, j.wo = G.kh, G.kw, G.sh, G.sw, G.ph, G.pw, G.dh, G.dw, G.ho, G.wo
     j.cout_padded, j.panel_width, j.images, j.ldb = gwt.shape[2], panel_width, images, images * G.P
-    j.tasks = (G.N + images - 1) // images
+    j.tasks, j.runs = (G.N + images - 1) // images, gwt.shape[0]
     with nogil:
-        _run_parts(&j.next, <int>gwt.shape[0], _panel_wgrad_part, &j)
+        _run_parts(&j.next, <int>col.shape[0], _panel_wgrad_part, &j)
 
 
 def _run_panel_wgrad(x, gout, _Geometry G):

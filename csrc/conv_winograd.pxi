@@ -132,6 +132,7 @@ ctypedef struct _WinoJob:
     Py_ssize_t N, C, H, W, cout, ho, wo, ph, pw, th, tw, ntiles, T, panel_width
     Py_ssize_t xC, c0, oC, o0, cout_padded
     Py_ssize_t blocks, next
+    Py_ssize_t runs      # the weight gradient's: runs of blocks, one S each (_claim_run)
     Py_ssize_t not_finite   # forward: set when an output is inf or NaN
 
 
@@ -224,27 +225,37 @@ cdef void _z_transform(const floating* gout, Py_ssize_t oC, Py_ssize_t ho, Py_ss
 
 
 cdef void _wgrad_blocks_run(_WinoJob* j, int part, floating* kind) noexcept nogil:
-    """Claim blocks of tiles until none is left; each adds V[xi] (C, T) @ Z[xi] (T, cout_padded)
-    into this part's S (s_partial[part, xi])."""
-    cdef Py_ssize_t T = j.T, C = j.C, cp = j.cout_padded, pw_ = j.panel_width, blk, xi, p
-    cdef Py_ssize_t v_stride = C * T + WINO_SKEW, z_stride = T * cp + WINO_SKEW
+    """Claim runs of blocks of tiles until none is left (_claim_run); each block of run r adds V[xi] (C, T) @
+    Z[xi] (T, cout_padded) into S of that run (s_partial[r, xi]), through this part's workspace."""
+    cdef Py_ssize_t blk
     cdef floating* buf = <floating*>j.buf + part * j.buf_len
     cdef floating* v = <floating*>j.v + part * j.v_len
     cdef floating* z = <floating*>j.work + part * j.work_len
     cdef floating* zg = <floating*>j.zg + part * j.zg_len
-    cdef floating* s = <floating*>j.s_partial + part * 16 * C * cp
+    cdef floating* s
+    cdef Py_ssize_t run, first, end
     while True:
-        blk = fnn_claim(&j.next)
-        if blk >= j.blocks:
+        run = _claim_run(&j.next, j.runs, j.blocks, &first, &end)
+        if run < 0:
             return
-        _transform_inputs(<const floating*>j.x, j.xC, j.H, j.W, j.c0, C, j.ph, j.pw, blk * T, j.ntiles, j.th, j.tw,
-                          T, buf, v, v_stride)
-        _z_transform(<const floating*>j.gout, j.oC, j.ho, j.wo, j.o0, j.cout, blk * T, j.ntiles, j.th, j.tw, T, cp,
-                     buf, zg, z, z_stride)
-        for xi in range(16):
-            for p in range(cp // pw_):
-                panel_gemm(C, T, v + xi * v_stride, T, z + xi * z_stride + p * pw_, cp, True,
-                           s + xi * C * cp + p * pw_, cp, pw_)
+        s = <floating*>j.s_partial + run * 16 * j.C * j.cout_padded
+        for blk in range(first, end):
+            _wgrad_block(j, blk, buf, v, z, zg, s)
+
+
+cdef void _wgrad_block(_WinoJob* j, Py_ssize_t blk, floating* buf, floating* v, floating* z, floating* zg,
+                       floating* s) noexcept nogil:
+    """s += V[xi] (C, T) @ Z[xi] (T, cout_padded) of block blk, for every xi, through the part's workspace."""
+    cdef Py_ssize_t T = j.T, C = j.C, cp = j.cout_padded, pw_ = j.panel_width, xi, p
+    cdef Py_ssize_t v_stride = C * T + WINO_SKEW, z_stride = T * cp + WINO_SKEW
+    _transform_inputs(<const floating*>j.x, j.xC, j.H, j.W, j.c0, C, j.ph, j.pw, blk * T, j.ntiles, j.th, j.tw,
+                      T, buf, v, v_stride)
+    _z_transform(<const floating*>j.gout, j.oC, j.ho, j.wo, j.o0, j.cout, blk * T, j.ntiles, j.th, j.tw, T, cp,
+                 buf, zg, z, z_stride)
+    for xi in range(16):
+        for p in range(cp // pw_):
+            panel_gemm(C, T, v + xi * v_stride, T, z + xi * z_stride + p * pw_, cp, True,
+                       s + xi * C * cp + p * pw_, cp, pw_)
 
 
 cdef void _forward_part(void* ctx, int part) noexcept nogil:
@@ -299,7 +310,7 @@ def _winograd_wgrad(const floating[:, :, :, ::1] x, const floating[:, :, :, ::1]
     j.oC, j.ho, j.wo, j.o0, j.cout, j.cout_padded = gout.shape[1], gout.shape[2], gout.shape[3], o0, cout, s_partial.shape[3]
     j.ph, j.pw, j.th, j.tw, j.T, j.panel_width = ph, pw, (j.ho + 1) // 2, (j.wo + 1) // 2, WINO_WTILES, panel_width
     j.ntiles = j.N * j.th * j.tw
-    j.blocks = (j.ntiles + j.T - 1) // j.T
+    j.blocks, j.runs = (j.ntiles + j.T - 1) // j.T, s_partial.shape[0]
     with nogil:
         _run_parts(&j.next, <int>v_transformed.shape[0], _wgrad_part, &j)
 
