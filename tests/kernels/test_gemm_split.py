@@ -56,6 +56,16 @@ def test_product_with_its_operand_packed_beforehand_matches_the_unpacked_one(m, 
     assert np.array_equal(got, _linear._gemm_in_parts(a, b, trans_a, False, 1, 1))
 
 
+@pytest.mark.parametrize("m, n, k", [(300, 512, 1024), (130, 700, 2048), (17, 513, 1024)])
+def test_product_whose_rows_are_4kb_apart_matches_reference_and_the_packed_transpose(m, n, k):
+    # A float32 A whose rows are a multiple of 4 KB apart is copied block by block before the tiles read it
+    # (packedgemm.h's copy_a, n >= 512): the same sums as A^T packed by the transposed path, so the same bits.
+    a, b, expect = _operands(m, n, k, False, False, np.float32, seed=5)
+    got = _linear._gemm_in_parts(a, b, False, False, 1, 1)
+    assert np.abs(got - expect).max() <= TOL[np.float32] * np.abs(expect).max()
+    assert np.array_equal(got, _linear._gemm_in_parts(np.ascontiguousarray(a.T), b, True, False, 1, 1))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_split_is_bitwise_the_same_on_any_thread_count(dtype):
     a, b, _ = _operands(700, 300, 200, False, True, dtype)
