@@ -21,16 +21,9 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def two_threads():
-    old = fastnn.get_num_threads()
-    fastnn.set_num_threads(2)
-    yield
-    fastnn.set_num_threads(old)
-
-
 @pytest.mark.parametrize("path,x_shape,w_shape,pad", CASES)
-def test_weight_grad_is_the_same_on_every_call(two_threads, path, x_shape, w_shape, pad):
+def test_weight_grad_is_the_same_on_every_call(threads, path, x_shape, w_shape, pad):
+    fastnn.set_num_threads(2)   # (the `threads` fixture puts the count back)
     rng = np.random.default_rng(1)
     x = rng.standard_normal(x_shape).astype(np.float32)
     w = rng.standard_normal(w_shape).astype(np.float32)
