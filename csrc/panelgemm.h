@@ -84,6 +84,26 @@ static inline void fastnn_panel_gemm_d(ptrdiff_t M, ptrdiff_t K, const double *A
     FASTNN_DISPATCH(fastnn_panel_gemm_f64, (M, K, A, lda, panel, ldp, accumulate, C, ldc, nc));
 }
 
+static inline void fastnn_panel_gemm_pf_f(ptrdiff_t M, ptrdiff_t K, const float *A, ptrdiff_t lda, const float *panel,
+                                          ptrdiff_t ldp, int accumulate, float *C, ptrdiff_t ldc, ptrdiff_t nc,
+                                          const void *const *pf, ptrdiff_t npf) {
+    FASTNN_DISPATCH(fastnn_panel_gemm_pf_f32, (M, K, A, lda, panel, ldp, accumulate, C, ldc, nc, pf, npf));
+}
+static inline void fastnn_panel_gemm_pf_d(ptrdiff_t M, ptrdiff_t K, const double *A, ptrdiff_t lda,
+                                          const double *panel, ptrdiff_t ldp, int accumulate, double *C,
+                                          ptrdiff_t ldc, ptrdiff_t nc, const void *const *pf, ptrdiff_t npf) {
+    FASTNN_DISPATCH(fastnn_panel_gemm_pf_f64, (M, K, A, lda, panel, ldp, accumulate, C, ldc, nc, pf, npf));
+}
+
+/* The cache lines of rows [off, off + bytes) of `rows` rows row_bytes apart, appended to list[*n:cap] (those past
+ * cap are left out): a prefetch list for fastnn_panel_gemm_pf. */
+static inline void fastnn_prefetch_list_rows(const void **list, ptrdiff_t *n, ptrdiff_t cap, const void *base,
+                                             ptrdiff_t rows, ptrdiff_t row_bytes, ptrdiff_t off, ptrdiff_t bytes) {
+    const char *p = (const char *)base + off;
+    for (ptrdiff_t r = 0; r < rows; r++, p += row_bytes)
+        for (ptrdiff_t b = 0; b < bytes && *n < cap; b += 64) list[(*n)++] = p + b;
+}
+
 /* Pack B(k, n) = w[k * k_stride + n * n_stride] (K rows, gates * H columns) into panels of
  * width nr: panel (q, g) starts at dst + (q * gates + g) * K * nr. dst holds
  * ceil(H / nr) * gates * K * nr values. Along w's rows either way: row by row when a panel row is

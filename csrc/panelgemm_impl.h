@@ -18,21 +18,9 @@
 #define FASTNN_UNROLL _Pragma("GCC unroll 16")
 #endif
 
-/* C[0:mr, 0:nc] (+)= A[0:mr, 0:K] @ panel[0:K, 0:nc] for a compile-time mr; panel rows are ldp
- * values apart (NR when packed; a wider matrix read in place, as Winograd's, otherwise). Every
- * row read is 2 * VLANES values, past nc too: the caller keeps those reads inside its buffer. */
-#define FASTNN_PANEL_TILE(ROWS)                                                                   \
-static inline void SUFFIX(fastnn_panel_tile##ROWS)(ptrdiff_t K, const T *A, ptrdiff_t lda,         \
-        const T *panel, ptrdiff_t ldp, int accumulate, T *C, ptrdiff_t ldc, ptrdiff_t nc) {        \
-    VEC acc[ROWS][2];                                                                             \
-    FASTNN_UNROLL for (int i = 0; i < ROWS; i++) acc[i][0] = acc[i][1] = (VEC){0};                 \
-    /* C's lines load while the k loop runs: else the epilogue waits for 2 ROWS lines from L3 or \
-     * memory ((4096, 1024) x 1024 on one Xeon AVX-512 core: 150 -> 177 GFLOP/s) */               \
-    FASTNN_UNROLL for (int i = 0; i < ROWS; i++) {                                                 \
-        __builtin_prefetch(C + i * ldc, 1, 3);                                                    \
-        __builtin_prefetch(C + i * ldc + 2 * VLANES - 1, 1, 3);                                   \
-    }                                                                                             \
-    for (ptrdiff_t k = 0; k < K; k++) {                                                           \
+/* One k of a tile: a panel row times the ROWS values of A's column k, into the accumulators. */
+#define FASTNN_PANEL_STEP(ROWS)                                                                   \
+    {                                                                                             \
         VEC b0, b1;                                                                               \
         memcpy(&b0, panel + k * ldp, sizeof b0);                                                  \
         memcpy(&b1, panel + k * ldp + VLANES, sizeof b1);                                         \
@@ -41,7 +29,35 @@ static inline void SUFFIX(fastnn_panel_tile##ROWS)(ptrdiff_t K, const T *A, ptrd
             acc[i][0] += a * b0;                                                                  \
             acc[i][1] += a * b1;                                                                  \
         }                                                                                         \
+    }
+/* Steps of k between two lines of a prefetch list (fastnn_panel_gemm_pf): 8 steps of an 8-row AVX-512 tile are
+ * ~64 cycles, so a list's misses are spread out instead of filling the line-fill buffers at once. */
+#ifndef FASTNN_PF_EVERY
+#define FASTNN_PF_EVERY 4
+#endif
+
+/* C[0:mr, 0:nc] (+)= A[0:mr, 0:K] @ panel[0:K, 0:nc] for a compile-time mr; panel rows are ldp
+ * values apart (NR when packed; a wider matrix read in place, as Winograd's, otherwise). Every
+ * row read is 2 * VLANES values, past nc too: the caller keeps those reads inside its buffer. */
+#define FASTNN_PANEL_TILE(ROWS, NAME, PF)                                                         \
+static inline void SUFFIX(NAME)(ptrdiff_t K, const T *A, ptrdiff_t lda, const T *panel, ptrdiff_t ldp, \
+        int accumulate, T *C, ptrdiff_t ldc, ptrdiff_t nc, const void *const *pf, ptrdiff_t npf) {  \
+    VEC acc[ROWS][2];                                                                             \
+    FASTNN_UNROLL for (int i = 0; i < ROWS; i++) acc[i][0] = acc[i][1] = (VEC){0};                 \
+    /* C's lines load while the k loop runs: else the epilogue waits for 2 ROWS lines from L3 or \
+     * memory ((4096, 1024) x 1024 on one Xeon AVX-512 core: 150 -> 177 GFLOP/s) */               \
+    FASTNN_UNROLL for (int i = 0; i < ROWS; i++) {                                                 \
+        __builtin_prefetch(C + i * ldc, 1, 3);                                                    \
+        __builtin_prefetch(C + i * ldc + 2 * VLANES - 1, 1, 3);                                   \
     }                                                                                             \
+    ptrdiff_t k = 0;                                                                              \
+    if (PF) {   /* one line of the caller's list every FASTNN_PF_EVERY steps of k */                 \
+        for (ptrdiff_t p = 0; p < npf && k + FASTNN_PF_EVERY <= K; p++) {                          \
+            __builtin_prefetch(pf[p]);                                                            \
+            for (ptrdiff_t end = k + FASTNN_PF_EVERY; k < end; k++) FASTNN_PANEL_STEP(ROWS)        \
+        }                                                                                         \
+    }                                                                                             \
+    for (; k < K; k++) FASTNN_PANEL_STEP(ROWS)                                                    \
     if (nc == 2 * VLANES) {  /* a full panel: straight from the registers (a loop GCC unrolls) */ \
         FASTNN_UNROLL for (int i = 0; i < ROWS; i++) {                                             \
             T *c = C + i * ldc;                                                                   \
@@ -66,31 +82,33 @@ static inline void SUFFIX(fastnn_panel_tile##ROWS)(ptrdiff_t K, const T *A, ptrd
         for (ptrdiff_t j = 0; j < nc; j++) c[j] = accumulate ? c[j] + row[j] : row[j];            \
     }                                                                                             \
 }
-FASTNN_PANEL_TILE(1)
-FASTNN_PANEL_TILE(2)
-FASTNN_PANEL_TILE(3)
-FASTNN_PANEL_TILE(4)
-FASTNN_PANEL_TILE(5)
-FASTNN_PANEL_TILE(6)
+FASTNN_PANEL_TILE(1, fastnn_panel_tile1, 0)
+FASTNN_PANEL_TILE(2, fastnn_panel_tile2, 0)
+FASTNN_PANEL_TILE(3, fastnn_panel_tile3, 0)
+FASTNN_PANEL_TILE(4, fastnn_panel_tile4, 0)
+FASTNN_PANEL_TILE(5, fastnn_panel_tile5, 0)
+FASTNN_PANEL_TILE(6, fastnn_panel_tile6, 0)
 #if MR > 6
-FASTNN_PANEL_TILE(7)
-FASTNN_PANEL_TILE(8)
+FASTNN_PANEL_TILE(7, fastnn_panel_tile7, 0)
+FASTNN_PANEL_TILE(8, fastnn_panel_tile8, 0)
 #endif
+FASTNN_PANEL_TILE(MR, fastnn_panel_tile_pf, 1)
 #undef FASTNN_PANEL_TILE
+#undef FASTNN_PANEL_STEP
 
 static inline void SUFFIX(fastnn_panel_rows)(ptrdiff_t rows, ptrdiff_t K, const T *A, ptrdiff_t lda,
                                             const T *panel, ptrdiff_t ldp, int accumulate, T *C, ptrdiff_t ldc,
                                             ptrdiff_t nc) {
     switch (rows) {
-    case 1: SUFFIX(fastnn_panel_tile1)(K, A, lda, panel, ldp, accumulate, C, ldc, nc); break;
-    case 2: SUFFIX(fastnn_panel_tile2)(K, A, lda, panel, ldp, accumulate, C, ldc, nc); break;
-    case 3: SUFFIX(fastnn_panel_tile3)(K, A, lda, panel, ldp, accumulate, C, ldc, nc); break;
-    case 4: SUFFIX(fastnn_panel_tile4)(K, A, lda, panel, ldp, accumulate, C, ldc, nc); break;
-    case 5: SUFFIX(fastnn_panel_tile5)(K, A, lda, panel, ldp, accumulate, C, ldc, nc); break;
-    case 6: SUFFIX(fastnn_panel_tile6)(K, A, lda, panel, ldp, accumulate, C, ldc, nc); break;
+    case 1: SUFFIX(fastnn_panel_tile1)(K, A, lda, panel, ldp, accumulate, C, ldc, nc, NULL, 0); break;
+    case 2: SUFFIX(fastnn_panel_tile2)(K, A, lda, panel, ldp, accumulate, C, ldc, nc, NULL, 0); break;
+    case 3: SUFFIX(fastnn_panel_tile3)(K, A, lda, panel, ldp, accumulate, C, ldc, nc, NULL, 0); break;
+    case 4: SUFFIX(fastnn_panel_tile4)(K, A, lda, panel, ldp, accumulate, C, ldc, nc, NULL, 0); break;
+    case 5: SUFFIX(fastnn_panel_tile5)(K, A, lda, panel, ldp, accumulate, C, ldc, nc, NULL, 0); break;
+    case 6: SUFFIX(fastnn_panel_tile6)(K, A, lda, panel, ldp, accumulate, C, ldc, nc, NULL, 0); break;
 #if MR > 6
-    case 7: SUFFIX(fastnn_panel_tile7)(K, A, lda, panel, ldp, accumulate, C, ldc, nc); break;
-    case 8: SUFFIX(fastnn_panel_tile8)(K, A, lda, panel, ldp, accumulate, C, ldc, nc); break;
+    case 7: SUFFIX(fastnn_panel_tile7)(K, A, lda, panel, ldp, accumulate, C, ldc, nc, NULL, 0); break;
+    case 8: SUFFIX(fastnn_panel_tile8)(K, A, lda, panel, ldp, accumulate, C, ldc, nc, NULL, 0); break;
 #endif
     default: break;
     }
@@ -111,6 +129,28 @@ static inline void SUFFIX(fastnn_panel_gemm)(ptrdiff_t M, ptrdiff_t K, const T *
         SUFFIX(fastnn_panel_rows)(rows, K, A + m * lda, lda, panel, ldp, accumulate, C + m * ldc, ldc, nc);
         m += rows;
     }
+}
+
+/* fastnn_panel_gemm, fetching the lines of pf[0:npf] into L1 while it runs: each full tile takes its share of the
+ * list, one line every FASTNN_PF_EVERY steps of k; what its k cannot carry, and the share of partial tiles, is
+ * fetched at the end. A recurrent step's cell reads rows last touched a whole pass ago: fetched in one burst
+ * before the product, the misses filled the line-fill buffers and the core stalled on the prefetches themselves
+ * (the LSTM backward block's prefetch loops held 70% of its own samples). */
+static inline void SUFFIX(fastnn_panel_gemm_pf)(ptrdiff_t M, ptrdiff_t K, const T *A, ptrdiff_t lda,
+                                               const T *panel, ptrdiff_t ldp, int accumulate, T *C, ptrdiff_t ldc,
+                                               ptrdiff_t nc, const void *const *pf, ptrdiff_t npf) {
+    ptrdiff_t tiles = M / MR, share = tiles > 0 ? (npf + tiles - 1) / tiles : 0, used = 0;
+    for (ptrdiff_t t = 0; t < tiles; t++) {
+        ptrdiff_t n = npf - used < share ? npf - used : share, fit = K / FASTNN_PF_EVERY;
+        n = n < fit ? n : fit;
+        SUFFIX(fastnn_panel_tile_pf)(K, A + t * MR * lda, lda, panel, ldp, accumulate, C + t * MR * ldc, ldc, nc,
+                                     pf + used, n);
+        used += n;
+    }
+    if (tiles * MR < M)
+        SUFFIX(fastnn_panel_gemm)(M - tiles * MR, K, A + tiles * MR * lda, lda, panel, ldp, accumulate,
+                                  C + tiles * MR * ldc, ldc, nc);
+    for (; used < npf; used++) __builtin_prefetch(pf[used]);
 }
 
 #undef BROADCAST

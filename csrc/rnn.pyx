@@ -31,7 +31,8 @@ from blas cimport gemm
 from flatarray cimport column_sums, data_or_null as _p, const_data_or_null as _c   # addresses of flat views
 # (_c for arrays only read: inputs, weights and saved results may be read-only)
 from rnncell cimport lstm_step_fwd, lstm_step_bwd, gru_step_fwd, gru_step_bwd, rnn_step_fwd, rnn_step_bwd
-from panelgemm cimport panel_gemm, pack_panels, fastnn_panel_width_f, fastnn_panel_width_d
+from panelgemm cimport (panel_gemm, panel_gemm_pf, pack_panels, fastnn_panel_width_f, fastnn_panel_width_d,
+                       fastnn_prefetch_list_rows)
 from parallel cimport threads_for, fastnn_max_threads, fastnn_team_steer, fastnn_team_begin, fastnn_team_end
 from gemmsplit cimport (fastnn_pool_run, FASTNN_HAVE_POOL, fastnn_packed_sgemm_pays, fastnn_prepacked_size,
                        fastnn_prepacked_put, gemm_prepacked)
