@@ -64,7 +64,7 @@ from . import distributions  # noqa: E402,F401  (torch.distributions: Categorica
 from .autograd.ops import torch_functions as _torch_functions  # noqa: E402
 globals().update(_torch_functions())
 from .autograd.dtypes import (  # noqa: E402,F401
-    float16, bfloat16, int32, int16, int8, uint8, set_default_dtype, get_default_dtype, promote_types,
+    float16, int32, int16, int8, uint8, set_default_dtype, get_default_dtype, promote_types,
     result_type as _result_type, can_cast, finfo, iinfo,
 )
 from .creation import (  # noqa: E402,F401
@@ -217,5 +217,13 @@ def typename(obj):
 
 def clone(input, *, memory_format=None):
     return input.clone()
+
+
+def __getattr__(name):
+    # fastnn.bfloat16: looked up in the optional ml_dtypes package on first use (autograd/dtypes.py says why)
+    if name == "bfloat16":
+        from .autograd.dtypes import bfloat16_dtype
+        return bfloat16_dtype()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _idle_threads.restore_environment()

@@ -3,7 +3,7 @@ import numpy as np
 
 from .device import check_cpu
 from .autograd.tensor import Tensor, _wrap
-from .autograd.dtypes import canonical_dtype, as_supported_array, default_float, int64, SUPPORTED
+from .autograd.dtypes import canonical_dtype, as_supported_array, default_float, int64, is_supported, supported_names
 from .autograd.random import generator as _generator
 
 
@@ -83,9 +83,9 @@ def from_numpy(array):
     """A tensor sharing memory with `array` (any dtype fastnn supports: float, int, uint8, bool)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy expects a numpy.ndarray, got {type(array).__name__}")
-    if array.dtype not in SUPPORTED:
+    if not is_supported(array.dtype):
         raise TypeError(f"can't convert np.ndarray of type {array.dtype}. The only supported types are: "
-                        f"{', '.join(str(d) for d in SUPPORTED)}")
+                        f"{supported_names()}")
     return _wrap(array)
 
 

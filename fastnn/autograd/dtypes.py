@@ -4,6 +4,8 @@ float32 (the default float), float64, float16 (NumPy's half), bfloat16 (when the
 `ml_dtypes` package is installed), int64 (indices, labels), int32, int16, int8, uint8 (images)
 and bool (masks). The dtype objects are NumPy's own, so tensors and arrays share them.
 """
+import sys
+
 import numpy as np
 
 float32 = np.dtype(np.float32)
@@ -15,15 +17,50 @@ int16 = np.dtype(np.int16)
 int8 = np.dtype(np.int8)
 uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
-try:  # optional: bfloat16 storage for NumPy
-    import ml_dtypes as _ml_dtypes
-    bfloat16 = np.dtype(_ml_dtypes.bfloat16)
-except ImportError:  # pragma: no cover - depends on the environment
-    bfloat16 = None
+BUILTIN = (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)   # every supported dtype but bfloat16
 
-SUPPORTED = tuple(d for d in (float32, float64, float16, bfloat16, int64, int32, int16, int8, uint8, bool_)
-                  if d is not None)
-_FLOATS = tuple(d for d in (float16, bfloat16, float32, float64) if d is not None)
+_bfloat16 = []   # [bfloat16's dtype, or None without ml_dtypes], once looked up
+
+
+def bfloat16_dtype():
+    """bfloat16 as a NumPy dtype, from the optional ml_dtypes package, or None when it is not installed. The
+    package is imported here, on first use, not with fastnn: its import took 0.49 s, half of `import fastnn`."""
+    if not _bfloat16:
+        try:
+            import ml_dtypes
+            _bfloat16.append(np.dtype(ml_dtypes.bfloat16))
+        except ImportError:  # pragma: no cover - depends on the environment
+            _bfloat16.append(None)
+    return _bfloat16[0]
+
+
+def is_bfloat16(dt):
+    """Whether dt is bfloat16, without importing ml_dtypes: no array holds bfloat16 before something has."""
+    if "ml_dtypes" not in sys.modules:
+        return False
+    bf16 = bfloat16_dtype()
+    return bf16 is not None and dt == bf16   # (not `dt == None`: NumPy reads None as float64)
+
+
+def is_supported(dt):
+    """Whether tensors hold dtype dt."""
+    return dt in BUILTIN or is_bfloat16(dt)
+
+
+def supported_names():
+    """The dtypes tensors hold, for error messages."""
+    names = [str(d) for d in BUILTIN]
+    if bfloat16_dtype() is not None:
+        names.insert(3, "bfloat16")
+    return ", ".join(names)
+
+
+def __getattr__(name):
+    # `dtypes.bfloat16` (and `fastnn.bfloat16`) looks ml_dtypes up on first use
+    if name == "bfloat16":
+        return bfloat16_dtype()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _default_float = [float32]
 
@@ -45,7 +82,7 @@ def get_default_dtype():
 
 
 def is_float(dt):
-    return dt.kind == "f" or (bfloat16 is not None and dt == bfloat16)
+    return dt.kind == "f" or is_bfloat16(dt)
 
 
 def canonical_dtype(dtype, argname="dtype"):
@@ -56,14 +93,16 @@ def canonical_dtype(dtype, argname="dtype"):
         return int64
     if dtype is bool:
         return bool_
-    if dtype == "bfloat16" and bfloat16 is None:
-        raise TypeError("bfloat16 needs the optional ml_dtypes package (pip install ml_dtypes)")
+    if isinstance(dtype, str) and dtype == "bfloat16":
+        if bfloat16_dtype() is None:
+            raise TypeError("bfloat16 needs the optional ml_dtypes package (pip install ml_dtypes)")
+        return bfloat16_dtype()
     try:
         dt = np.dtype(dtype)
     except TypeError:
         raise TypeError(f"{argname} must be a dtype such as fastnn.float32, got {dtype!r}") from None
-    if dt not in SUPPORTED:
-        raise TypeError(f"{argname} {dt} is not supported; use one of {', '.join(str(d) for d in SUPPORTED)}")
+    if not is_supported(dt):
+        raise TypeError(f"{argname} {dt} is not supported; use one of {supported_names()}")
     return dt
 
 
@@ -79,10 +118,10 @@ def as_supported_array(data, dtype=None, copy=False):
     from_numpy = isinstance(data, (np.ndarray, np.generic))
     arr = np.array(data, copy=True) if copy else np.asarray(data)
     dt = arr.dtype
-    if from_numpy and dt in SUPPORTED:
+    if from_numpy and is_supported(dt):
         return arr
     kind = dt.kind
-    if kind == "f" or (bfloat16 is not None and dt == bfloat16):
+    if kind == "f" or is_bfloat16(dt):
         return arr if dt == default_float() else arr.astype(default_float())
     if kind in "iu":
         return arr if dt == int64 else arr.astype(int64)
@@ -105,7 +144,7 @@ def promote_types(type1, type2):
     if ca != cb:  # bool < integer < float: the higher category's type wins
         return a if ca > cb else b
     if ca == 2:
-        if {a, b} == {float16, bfloat16}:
+        if float16 in (a, b) and (is_bfloat16(a) or is_bfloat16(b)):
             return float32
         return a if a.itemsize > b.itemsize else b
     return np.promote_types(a, b)  # integers: NumPy's table matches PyTorch's (uint8 + int8 -> int16)
@@ -157,8 +196,9 @@ class finfo:
         dt = default_float() if type is None else canonical_dtype(type, "type")
         if not is_float(dt):
             raise TypeError(f"torch.finfo() requires a floating point input type, got {dt}")
-        if bfloat16 is not None and dt == bfloat16:
-            info = _ml_dtypes.finfo(dt)
+        if is_bfloat16(dt):
+            import ml_dtypes
+            info = ml_dtypes.finfo(dt)
         else:
             info = np.finfo(dt)
         self.dtype = str(dt)

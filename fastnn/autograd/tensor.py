@@ -6,7 +6,7 @@ live in fastnn.autograd.ops; the methods here only forward to them.
 """
 import numpy as np
 
-from .dtypes import (as_supported_array, canonical_dtype, float32, float64, float16, bfloat16, int64, int32, int16,
+from .dtypes import (as_supported_array, canonical_dtype, is_float, float32, float64, float16, int64, int32, int16,
                      int8, uint8, bool_)
 from .grad_mode import state as _grad_state
 from ..device import CPU, device, check_cpu
@@ -167,7 +167,7 @@ class Tensor:
 
     # ------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad=True):
-        if requires_grad and self._data.dtype.kind != "f" and self._data.dtype != bfloat16:
+        if requires_grad and not is_float(self._data.dtype):
             raise RuntimeError(f"only floating point tensors can require gradients, got {self._data.dtype}")
         if self._ctx is not None and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf tensors")
@@ -266,9 +266,7 @@ class Tensor:
         return self.to(float16)
 
     def bfloat16(self):
-        if bfloat16 is None:
-            raise TypeError("bfloat16 tensors need the optional ml_dtypes package (pip install ml_dtypes)")
-        return self.to(bfloat16)
+        return self.to(canonical_dtype("bfloat16"))   # (a clear TypeError without ml_dtypes)
 
     def bool(self):
         return self.to(bool_)
@@ -281,7 +279,7 @@ class Tensor:
         raise DeviceUnavailableError("Torch not compiled with CUDA enabled (fastnn runs on the CPU only)")
 
     def is_floating_point(self):
-        return self._data.dtype.kind == "f" or self._data.dtype == bfloat16
+        return is_float(self._data.dtype)
 
     def clone(self):
         return _ops.clone(self)
