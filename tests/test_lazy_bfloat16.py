@@ -5,13 +5,15 @@ import sys
 import textwrap
 
 
-def _run(code):
-    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120)
+def _run(code, folder):
+    # (from another folder: in the checkout, its uncompiled source folder would shadow the installed fastnn)
+    done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120,
+                          cwd=folder)
     assert done.returncode == 0, done.stderr
     return done.stdout.split()
 
 
-def test_float_work_never_imports_ml_dtypes():
+def test_float_work_never_imports_ml_dtypes(tmp_path):
     out = _run("""
         import sys
         import numpy as np
@@ -24,11 +26,11 @@ def test_float_work_never_imports_ml_dtypes():
         fastnn.promote_types(fastnn.float16, fastnn.float32)
         fastnn.finfo(fastnn.float32)
         print("ml_dtypes" in sys.modules)
-    """)
+    """, tmp_path)
     assert out == ["False", "False"]
 
 
-def test_bfloat16_on_first_use_is_ml_dtypes_bfloat16():
+def test_bfloat16_on_first_use_is_ml_dtypes_bfloat16(tmp_path):
     out = _run("""
         import importlib.util
         import sys
@@ -45,7 +47,7 @@ def test_bfloat16_on_first_use_is_ml_dtypes_bfloat16():
         print(fastnn.finfo(b).eps)
         from fastnn import bfloat16
         print(bfloat16 == b)
-    """)
+    """, tmp_path)
     if out[0] == "absent":
         assert out == ["absent", "None"]
         return
