@@ -95,13 +95,18 @@ static inline void fastnn_panel_gemm_pf_d(ptrdiff_t M, ptrdiff_t K, const double
     FASTNN_DISPATCH(fastnn_panel_gemm_pf_f64, (M, K, A, lda, panel, ldp, accumulate, C, ldc, nc, pf, npf));
 }
 
-/* The cache lines of rows [off, off + bytes) of `rows` rows row_bytes apart, appended to list[*n:cap] (those past
- * cap are left out): a prefetch list for fastnn_panel_gemm_pf. */
+/* The cache lines of rows [off, off + bytes) of `rows` rows row_bytes apart, appended to list[*n:cap], a prefetch
+ * list for fastnn_panel_gemm_pf; lines past cap (a large batch's) are fetched at once instead. */
 static inline void fastnn_prefetch_list_rows(const void **list, ptrdiff_t *n, ptrdiff_t cap, const void *base,
                                              ptrdiff_t rows, ptrdiff_t row_bytes, ptrdiff_t off, ptrdiff_t bytes) {
     const char *p = (const char *)base + off;
     for (ptrdiff_t r = 0; r < rows; r++, p += row_bytes)
-        for (ptrdiff_t b = 0; b < bytes && *n < cap; b += 64) list[(*n)++] = p + b;
+        for (ptrdiff_t b = 0; b < bytes; b += 64) {
+            if (*n < cap)
+                list[(*n)++] = p + b;
+            else
+                __builtin_prefetch(p + b);
+        }
 }
 
 /* Pack B(k, n) = w[k * k_stride + n * n_stride] (K rows, gates * H columns) into panels of

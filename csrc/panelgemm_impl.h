@@ -30,8 +30,10 @@
             acc[i][1] += a * b1;                                                                  \
         }                                                                                         \
     }
-/* Steps of k between two lines of a prefetch list (fastnn_panel_gemm_pf): 8 steps of an 8-row AVX-512 tile are
- * ~64 cycles, so a list's misses are spread out instead of filling the line-fill buffers at once. */
+/* Steps of k between two lines of a prefetch list (fastnn_panel_gemm_pf; ~32 cycles of an 8-row AVX-512 tile), so
+ * a list's misses are spread out instead of filling the line-fill buffers at once. Every 8 steps, the LSTM
+ * backward's ~800 lines outran its product's k and gained about half as much. (#ifndef: this file is included
+ * once per build.) */
 #ifndef FASTNN_PF_EVERY
 #define FASTNN_PF_EVERY 4
 #endif

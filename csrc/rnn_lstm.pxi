@@ -21,8 +21,8 @@ cdef extern from *:
 
 
 cdef enum:
-    # Lines an LSTM backward block fetches ahead at most (~800 for B = 32 and 32 hidden units a block; those of a
-    # larger batch past it are read when used).
+    # Lines an LSTM backward block's product fetches along the way at most (~800 for B = 32 and 32 hidden units a
+    # block); a larger batch's further lines are fetched before the product, as all of them were before.
     _PF_CAP = 2048
 
 

@@ -4,6 +4,7 @@ float32 (the default float), float64, float16 (NumPy's half), bfloat16 (when the
 `ml_dtypes` package is installed), int64 (indices, labels), int32, int16, int8, uint8 (images)
 and bool (masks). The dtype objects are NumPy's own, so tensors and arrays share them.
 """
+import functools
 import sys
 
 import numpy as np
@@ -19,19 +20,17 @@ uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
 BUILTIN = (float32, float64, float16, int64, int32, int16, int8, uint8, bool_)   # every supported dtype but bfloat16
 
-_bfloat16 = []   # [bfloat16's dtype, or None without ml_dtypes], once looked up
 
-
+@functools.lru_cache(maxsize=None)
 def bfloat16_dtype():
     """bfloat16 as a NumPy dtype, from the optional ml_dtypes package, or None when it is not installed. The
-    package is imported here, on first use, not with fastnn: its import took 0.49 s, half of `import fastnn`."""
-    if not _bfloat16:
-        try:
-            import ml_dtypes
-            _bfloat16.append(np.dtype(ml_dtypes.bfloat16))
-        except ImportError:  # pragma: no cover - depends on the environment
-            _bfloat16.append(None)
-    return _bfloat16[0]
+    package is imported here, on first use, not with fastnn: its import took 0.49 s, half of `import fastnn`
+    (fastnn.bfloat16 comes through the package's module __getattr__)."""
+    try:
+        import ml_dtypes
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    return np.dtype(ml_dtypes.bfloat16)
 
 
 def is_bfloat16(dt):
@@ -53,13 +52,6 @@ def supported_names():
     if bfloat16_dtype() is not None:
         names.insert(3, "bfloat16")
     return ", ".join(names)
-
-
-def __getattr__(name):
-    # `dtypes.bfloat16` (and `fastnn.bfloat16`) looks ml_dtypes up on first use
-    if name == "bfloat16":
-        return bfloat16_dtype()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _default_float = [float32]
